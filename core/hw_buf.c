@@ -1,0 +1,62 @@
+#include "hw_buf.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+void hw_buf_init(hw_buf_t *buf) {
+        buf->data = NULL;
+        buf->len = buf->cap = 0;
+}
+
+void hw_buf_release(hw_buf_t *buf) {
+        free(buf->data);
+        hw_buf_init(buf);
+}
+
+int hw_buf_reserve(hw_buf_t *buf, size_t extra) {
+        size_t need = buf->len + extra, cap;
+        char *p;
+
+        if (need < buf->len)
+                return -1;
+        if (need <= buf->cap)
+                return 0;
+        cap = buf->cap ? buf->cap : 256;
+        while (cap < need) {
+                if (cap * 2 < cap)
+                        return -1;
+                cap *= 2;
+        }
+        p = realloc(buf->data, cap);
+        if (!p)
+                return -1;
+        buf->data = p;
+        buf->cap = cap;
+        return 0;
+}
+
+int hw_buf_append(hw_buf_t *buf, const void *data, size_t len) {
+        if (hw_buf_reserve(buf, len) == -1)
+                return -1;
+        memcpy(buf->data + buf->len, data, len);
+        buf->len += len;
+        return 0;
+}
+
+int hw_buf_printf(hw_buf_t *buf, const char *fmt, ...) {
+        va_list ap;
+        int n;
+
+        va_start(ap, fmt);
+        n = vsnprintf(NULL, 0, fmt, ap);
+        va_end(ap);
+        if (n < 0 || hw_buf_reserve(buf, (size_t)n + 1) == -1)
+                return -1;
+        va_start(ap, fmt);
+        vsnprintf(buf->data + buf->len, (size_t)n + 1, fmt, ap);
+        va_end(ap);
+        buf->len += (size_t)n;
+        return 0;
+}

@@ -1,0 +1,30 @@
+/* A growable byte buffer (caller storage). */
+#ifndef HW_BUF_H
+#define HW_BUF_H
+
+#include <stddef.h>
+
+typedef struct hw_buf_s {
+        char *data;
+        size_t len;
+        size_t cap;
+} hw_buf_t;
+
+/* Prepares an empty buffer; allocates nothing. */
+void hw_buf_init(hw_buf_t *buf);
+
+/* Frees the memory; the buffer is empty and reusable afterwards. */
+void hw_buf_release(hw_buf_t *buf);
+
+/* Makes room for at least `extra` more bytes. Returns 0, or -1 when out of
+ * memory (the buffer is unchanged). */
+int hw_buf_reserve(hw_buf_t *buf, size_t extra);
+
+/* Appends bytes; -1 when out of memory (the buffer is unchanged). */
+int hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
+
+/* Appends formatted text (kept NUL-terminated past len); -1 on failure. */
+int hw_buf_printf(hw_buf_t *buf, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+
+#endif

@@ -1,0 +1,64 @@
+#include "hw_log.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <string.h>
+#include <time.h>
+
+hw_log_level_t hw_log_threshold = HW_LOG_INFO;
+
+static const char *const level_names[] = {"debug", "info", "warn", "error"};
+
+void hw_log_set_level(hw_log_level_t level) {
+        hw_log_threshold = level;
+}
+
+int hw_log_level_parse(const char *name) {
+        for (int i = 0; i < 4; i++)
+                if (!strcmp(name, level_names[i]))
+                        return i;
+        return -1;
+}
+
+void hw_log_write(hw_log_level_t level, const char *component,
+                  const char *fmt, ...) {
+        char msg[1024], line[2300], ts[32];
+        struct timespec now;
+        struct tm tm;
+        va_list ap;
+        size_t n = 0;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+
+        clock_gettime(CLOCK_REALTIME, &now);
+        gmtime_r(&now.tv_sec, &tm);
+        strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
+
+        n = (size_t)snprintf(line, sizeof(line),
+                             "ts=%s.%03ldZ level=%s component=%s msg=\"", ts,
+                             now.tv_nsec / 1000000L,
+                             level_names[level <= HW_LOG_ERROR ? level : 3],
+                             component);
+        /* Quote the message: escape backslash, quote and control bytes so a
+         * record always stays on one line. */
+        for (const char *p = msg; *p && n + 8 < sizeof(line); p++) {
+                unsigned char c = (unsigned char)*p;
+                if (c == '"' || c == '\\') {
+                        line[n++] = '\\';
+                        line[n++] = (char)c;
+                } else if (c == '\n') {
+                        line[n++] = '\\';
+                        line[n++] = 'n';
+                } else if (c < 0x20) {
+                        n += (size_t)snprintf(line + n, sizeof(line) - n,
+                                              "\\x%02x", c);
+                } else {
+                        line[n++] = (char)c;
+                }
+        }
+        line[n++] = '"';
+        line[n++] = '\n';
+        fwrite(line, 1, n, stderr);
+}

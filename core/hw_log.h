@@ -1,0 +1,40 @@
+/*
+ * Logging: one logfmt line per record on stderr,
+ *   ts=2025-07-01T10:00:00.123Z level=info component=producer msg="..." k=v
+ * Records below the configured level cost one comparison.
+ */
+#ifndef HW_LOG_H
+#define HW_LOG_H
+
+typedef enum hw_log_level_e {
+        HW_LOG_DEBUG = 0,
+        HW_LOG_INFO,
+        HW_LOG_WARN,
+        HW_LOG_ERROR
+} hw_log_level_t;
+
+extern hw_log_level_t hw_log_threshold;
+
+/* Sets the process-wide minimum level. */
+void hw_log_set_level(hw_log_level_t level);
+
+/* Parses "debug", "info", "warn", "error"; returns -1 if unknown. */
+int hw_log_level_parse(const char *name);
+
+/* Writes one record. `component` names the subsystem ("producer", "kafka").
+ * The message is quoted and escaped; never fails (a short write is ignored). */
+void hw_log_write(hw_log_level_t level, const char *component,
+                  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+
+#define HW_LOG(level, component, ...)                                          \
+        do {                                                                   \
+                if ((level) >= hw_log_threshold)                               \
+                        hw_log_write((level), (component), __VA_ARGS__);       \
+        } while (0)
+
+#define HW_DEBUG(c, ...) HW_LOG(HW_LOG_DEBUG, c, __VA_ARGS__)
+#define HW_INFO(c, ...)  HW_LOG(HW_LOG_INFO, c, __VA_ARGS__)
+#define HW_WARN(c, ...)  HW_LOG(HW_LOG_WARN, c, __VA_ARGS__)
+#define HW_ERROR(c, ...) HW_LOG(HW_LOG_ERROR, c, __VA_ARGS__)
+
+#endif

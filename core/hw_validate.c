@@ -1,0 +1,219 @@
+#include "hw_validate.h"
+
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+/* ISO 3166-1 alpha-2 officially assigned codes (249), sorted. */
+static const char assigned_codes[][3] = {
+        "AD", "AE", "AF", "AG", "AI", "AL", "AM", "AO", "AQ", "AR", "AS", "AT",
+        "AU", "AW", "AX", "AZ", "BA", "BB", "BD", "BE", "BF", "BG", "BH", "BI",
+        "BJ", "BL", "BM", "BN", "BO", "BQ", "BR", "BS", "BT", "BV", "BW", "BY",
+        "BZ", "CA", "CC", "CD", "CF", "CG", "CH", "CI", "CK", "CL", "CM", "CN",
+        "CO", "CR", "CU", "CV", "CW", "CX", "CY", "CZ", "DE", "DJ", "DK", "DM",
+        "DO", "DZ", "EC", "EE", "EG", "EH", "ER", "ES", "ET", "FI", "FJ", "FK",
+        "FM", "FO", "FR", "GA", "GB", "GD", "GE", "GF", "GG", "GH", "GI", "GL",
+        "GM", "GN", "GP", "GQ", "GR", "GS", "GT", "GU", "GW", "GY", "HK", "HM",
+        "HN", "HR", "HT", "HU", "ID", "IE", "IL", "IM", "IN", "IO", "IQ", "IR",
+        "IS", "IT", "JE", "JM", "JO", "JP", "KE", "KG", "KH", "KI", "KM", "KN",
+        "KP", "KR", "KW", "KY", "KZ", "LA", "LB", "LC", "LI", "LK", "LR", "LS",
+        "LT", "LU", "LV", "LY", "MA", "MC", "MD", "ME", "MF", "MG", "MH", "MK",
+        "ML", "MM", "MN", "MO", "MP", "MQ", "MR", "MS", "MT", "MU", "MV", "MW",
+        "MX", "MY", "MZ", "NA", "NC", "NE", "NF", "NG", "NI", "NL", "NO", "NP",
+        "NR", "NU", "NZ", "OM", "PA", "PE", "PF", "PG", "PH", "PK", "PL", "PM",
+        "PN", "PR", "PS", "PT", "PW", "PY", "QA", "RE", "RO", "RS", "RU", "RW",
+        "SA", "SB", "SC", "SD", "SE", "SG", "SH", "SI", "SJ", "SK", "SL", "SM",
+        "SN", "SO", "SR", "SS", "ST", "SV", "SX", "SY", "SZ", "TC", "TD", "TF",
+        "TG", "TH", "TJ", "TK", "TL", "TM", "TN", "TO", "TR", "TT", "TV", "TW",
+        "TZ", "UA", "UG", "UM", "US", "UY", "UZ", "VA", "VC", "VE", "VG", "VI",
+        "VN", "VU", "WF", "WS", "YE", "YT", "ZA", "ZM", "ZW",
+};
+
+#define N_CODES (sizeof(assigned_codes) / sizeof(assigned_codes[0]))
+
+static int code_cmp(const void *a, const void *b) {
+        return memcmp(a, b, 2);
+}
+
+int hw_country_valid(const char *code) {
+        if (!code || strlen(code) != 2)
+                return 0;
+        return bsearch(code, assigned_codes, N_CODES, sizeof(assigned_codes[0]),
+                       code_cmp) != NULL;
+}
+
+size_t hw_country_count(void) {
+        return N_CODES;
+}
+
+int hw_utf8_valid(const char *str, size_t len) {
+        const unsigned char *s = (const unsigned char *)str;
+        size_t i = 0;
+
+        while (i < len) {
+                unsigned char c = s[i];
+                size_t n;
+                uint32_t cp;
+
+                if (c < 0x80) {
+                        i++;
+                        continue;
+                } else if (c >= 0xC2 && c <= 0xDF) {
+                        n = 1;
+                        cp = c & 0x1F;
+                } else if (c >= 0xE0 && c <= 0xEF) {
+                        n = 2;
+                        cp = c & 0x0F;
+                } else if (c >= 0xF0 && c <= 0xF4) {
+                        n = 3;
+                        cp = c & 0x07;
+                } else {
+                        return 0; /* continuation byte, C0/C1 or > F4 */
+                }
+                if (len - i <= n)
+                        return 0;
+                for (size_t k = 1; k <= n; k++) {
+                        if ((s[i + k] & 0xC0) != 0x80)
+                                return 0;
+                        cp = (cp << 6) | (s[i + k] & 0x3F);
+                }
+                if ((n == 2 && cp < 0x800) || (n == 3 && cp < 0x10000) ||
+                    cp > 0x10FFFF || (cp >= 0xD800 && cp <= 0xDFFF))
+                        return 0;
+                i += n + 1;
+        }
+        return 1;
+}
+
+int64_t hw_now_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_REALTIME, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Fails with "<field>: <why>". */
+__attribute__((format(printf, 4, 5))) static hw_err_t
+invalid(char *errstr, size_t size, const hw_field_t *f, const char *fmt, ...) {
+        char why[200];
+        va_list ap;
+        va_start(ap, fmt);
+        vsnprintf(why, sizeof(why), fmt, ap);
+        va_end(ap);
+        return hw_fail(HW_ERR_INVALID_FIELD, errstr, size, "%s: %s", f->name,
+                       why);
+}
+
+static hw_err_t validate_string(const hw_field_t *f, const char *s,
+                                char *errstr, size_t size) {
+        size_t len = strlen(s);
+
+        if (!hw_utf8_valid(s, len))
+                return invalid(errstr, size, f, "is not valid UTF-8");
+        if (len < f->min_len)
+                return invalid(errstr, size, f,
+                               "is %zu bytes, must be at least %zu", len,
+                               f->min_len);
+        if (len > f->max_len)
+                return invalid(errstr, size, f,
+                               "is %zu bytes, must be at most %zu", len,
+                               f->max_len);
+        if ((f->rules & HW_RULE_COUNTRY) && !hw_country_valid(s))
+                return invalid(errstr, size, f,
+                               "\"%s\" is not an assigned ISO 3166-1 alpha-2 "
+                               "code in upper case",
+                               s);
+        if (f->rules & HW_RULE_NAME) {
+                char slug[2];
+                if (hw_slug(s, slug, sizeof(slug)) == 0)
+                        return invalid(errstr, size, f,
+                                       "has no letter or digit to name it "
+                                       "by");
+        }
+        return HW_OK;
+}
+
+hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
+                           size_t errstr_size) {
+        size_t n;
+        const hw_field_t *fields = hw_event_fields(ev->type, &n);
+        hw_event_t *mev = (hw_event_t *)ev; /* accessors only read here */
+
+        if (!fields)
+                return hw_fail(HW_ERR_INVALID_FIELD, errstr, errstr_size,
+                               "type: not a hire or an offer");
+
+        for (size_t i = 0; i < n; i++) {
+                const hw_field_t *f = &fields[i];
+                hw_err_t err = HW_OK;
+                int64_t v;
+                switch (f->kind) {
+                case HW_FIELD_STRING:
+                case HW_FIELD_OPT_STRING: {
+                        const char *s = hw_event_str_get(ev, f);
+                        if (!s) {
+                                if (f->kind == HW_FIELD_STRING)
+                                        return invalid(errstr, errstr_size, f,
+                                                       "is missing");
+                                break;
+                        }
+                        err = validate_string(f, s, errstr, errstr_size);
+                        break;
+                }
+                case HW_FIELD_TIMESTAMP:
+                        v = *hw_event_long(mev, f);
+                        if (v < HW_TIME_MIN_MS)
+                                return invalid(errstr, errstr_size, f,
+                                               "%" PRId64 " ms is before 2000-01-01",
+                                               v);
+                        if (v > now_ms + HW_TIME_FUTURE_MS)
+                                return invalid(errstr, errstr_size, f,
+                                               "%" PRId64 " ms is more than 24 h "
+                                               "in the future",
+                                               v);
+                        break;
+                case HW_FIELD_LONG:
+                case HW_FIELD_OPT_LONG:
+                        if (f->kind == HW_FIELD_OPT_LONG) {
+                                const hw_opt_long_t *o =
+                                        hw_event_opt_long(mev, f);
+                                if (!o->present)
+                                        break;
+                                v = o->value;
+                        } else {
+                                v = *hw_event_long(mev, f);
+                        }
+                        if ((f->rules & HW_RULE_MONEY) &&
+                            (v < 0 || v > HW_MONEY_MAX))
+                                return invalid(errstr, errstr_size, f,
+                                               "%" PRId64 " is outside 0 .. "
+                                               "10^12 USD",
+                                               v);
+                        break;
+                case HW_FIELD_TIER:
+                        if ((unsigned)*hw_event_enum(mev, f) >= HW_TIER_COUNT)
+                                return invalid(errstr, errstr_size, f,
+                                               "enum index out of range");
+                        break;
+                case HW_FIELD_STATUS:
+                        if ((unsigned)*hw_event_enum(mev, f) >=
+                            HW_OFFER_STATUS_COUNT)
+                                return invalid(errstr, errstr_size, f,
+                                               "enum index out of range");
+                        break;
+                }
+                if (err)
+                        return err;
+        }
+
+        if (ev->type == HW_EVENT_HIRE && !strcmp(ev->from_org, ev->to_org) &&
+            ((!ev->from_lab && !ev->to_lab) ||
+             (ev->from_lab && ev->to_lab && !strcmp(ev->from_lab, ev->to_lab))))
+                return hw_fail(HW_ERR_INVALID_FIELD, errstr, errstr_size,
+                               "to_org: a hire must move the person: from "
+                               "(org, lab) equals to (org, lab) (\"%s\")",
+                               ev->to_lab ? ev->to_lab : ev->to_org);
+        return HW_OK;
+}

@@ -1,0 +1,42 @@
+/*
+ * The semantic rules of SPEC §3, shared by the producer (before sending) and
+ * the consumer (after decoding), so both accept exactly the same events.
+ */
+#ifndef HW_VALIDATE_H
+#define HW_VALIDATE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw_err.h"
+#include "hw_event.h"
+
+/* 2000-01-01T00:00:00Z in ms: the earliest valid occurred_at. */
+#define HW_TIME_MIN_MS INT64_C(946684800000)
+/* How far in the future occurred_at may be. */
+#define HW_TIME_FUTURE_MS INT64_C(86400000)
+/* Largest money amount in USD. */
+#define HW_MONEY_MAX INT64_C(1000000000000)
+
+/*
+ * Checks every rule for ev against the clock value now_ms. Returns HW_OK or
+ * HW_ERR_INVALID_FIELD with errstr naming the first bad field and why
+ * ("to_country: \"XX\" is not an assigned ISO 3166-1 alpha-2 code").
+ */
+hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
+                           size_t errstr_size);
+
+/* True if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
+ * nothing above U+10FFFF). */
+int hw_utf8_valid(const char *s, size_t len);
+
+/* True if code is an assigned ISO 3166-1 alpha-2 code in upper case. */
+int hw_country_valid(const char *code);
+
+/* Number of assigned codes in the table (for tests). */
+size_t hw_country_count(void);
+
+/* Current time in ms since the epoch (CLOCK_REALTIME). */
+int64_t hw_now_ms(void);
+
+#endif

@@ -1,0 +1,25 @@
+#!/usr/bin/env bash
+# Installs what hirewire needs from Debian's packages (only what is missing).
+# Runs apt-get as root, or through sudo when not root.
+set -euo pipefail
+
+packages=(
+  build-essential cmake pkg-config
+  librdkafka-dev libavro-dev avro-bin libhiredis-dev libjansson-dev
+  libmicrohttpd-dev libcurl4-openssl-dev
+  redis-server redis-tools kcat
+  python3 python3-avro python3-confluent-kafka python3-redis
+)
+
+missing=()
+for p in "${packages[@]}"; do
+  dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+done
+[[ ${#missing[@]} -eq 0 ]] && exit 0
+
+echo "setup: installing ${missing[*]}" >&2
+sudo=()
+[[ $(id -u) -eq 0 ]] || sudo=(sudo)
+export DEBIAN_FRONTEND=noninteractive
+"${sudo[@]}" apt-get update -qq
+"${sudo[@]}" apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null

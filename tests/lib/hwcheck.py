@@ -1,0 +1,104 @@
+"""Independent checks for hirewire's tests, written against SPEC.md only.
+
+Decodes the Confluent-framed Avro messages that kcat dumps with python3-avro
+(an implementation independent of Avro C) and the schemas in schemas/, and
+turns both decoded records and NDJSON input lines into one comparable form.
+Run with Debian's /usr/bin/python3.
+"""
+import datetime
+import io
+import json
+import os
+import struct
+
+import avro.io
+import avro.schema
+
+SRC = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+
+
+def load_registry():
+    """Schema id -> parsed Avro schema, from schemas/registry.json."""
+    with open(os.path.join(SRC, "schemas", "registry.json")) as f:
+        reg = json.load(f)
+    out = {}
+    for entry in reg["schemas"]:
+        with open(os.path.join(SRC, "schemas", entry["file"])) as f:
+            out[entry["id"]] = avro.schema.parse(f.read())
+    return out
+
+
+def read_dump(stream):
+    """Yields (topic, partition, offset, key bytes or None, value bytes or None)
+    from kcat -f '%t %p %o %K %S\\n%k%s' output."""
+    data = stream.read()
+    pos = 0
+    while pos < len(data):
+        nl = data.index(b"\n", pos)
+        topic, part, off, klen, vlen = data[pos:nl].decode().split(" ")
+        pos = nl + 1
+        klen, vlen = int(klen), int(vlen)
+        key = data[pos:pos + klen] if klen >= 0 else None
+        pos += max(klen, 0)
+        value = data[pos:pos + vlen] if vlen >= 0 else None
+        pos += max(vlen, 0)
+        yield topic, int(part), int(off), key, value
+
+
+def decode(registry, value):
+    """Decodes a framed value; returns (schema id, record dict)."""
+    if len(value) < 5 or value[0] != 0:
+        raise ValueError("bad framing")
+    (schema_id,) = struct.unpack(">I", value[1:5])
+    schema = registry[schema_id]
+    reader = avro.io.DatumReader(schema)
+    buf = io.BytesIO(value[5:])
+    rec = reader.read(avro.io.BinaryDecoder(buf))
+    if buf.tell() != len(value) - 5:
+        raise ValueError("trailing bytes")
+    return schema_id, rec
+
+
+def to_ms(v):
+    """A timestamp as ms: datetime from python3-avro, ISO text or ms from NDJSON."""
+    if isinstance(v, datetime.datetime):
+        if v.tzinfo is None:
+            v = v.replace(tzinfo=datetime.timezone.utc)
+        delta = v - datetime.datetime(1970, 1, 1, tzinfo=datetime.timezone.utc)
+        return delta.days * 86400000 + delta.seconds * 1000 + delta.microseconds // 1000
+    if isinstance(v, int):
+        return v
+    text = v.replace("Z", "+00:00").replace("z", "+00:00")
+    if len(text) == 10:
+        text += "T00:00:00+00:00"
+    return to_ms(datetime.datetime.fromisoformat(text))
+
+
+HIRE_DEFAULTS = {"person_name": None, "from_lab": None, "to_lab": None,
+                 "nationality": None, "alma_mater": None, "tier": "UNRATED",
+                 "compensation_usd": None, "source_url": None}
+OFFER_DEFAULTS = {"person_name": None, "offering_lab": None,
+                  "sign_on_bonus_usd": None, "tier": "UNRATED", "source_url": None}
+
+
+def normalize_line(obj):
+    """An NDJSON event as the record the consumer should see."""
+    obj = dict(obj)
+    kind = obj.pop("type")
+    defaults = HIRE_DEFAULTS if kind == "hire" else OFFER_DEFAULTS
+    for k, v in defaults.items():
+        obj.setdefault(k, v)
+    obj["occurred_at"] = to_ms(obj["occurred_at"])
+    obj["type"] = kind
+    return obj
+
+
+def normalize_record(schema_id, rec):
+    """A decoded Avro record in the same form as normalize_line."""
+    rec = dict(rec)
+    rec["occurred_at"] = to_ms(rec["occurred_at"])
+    rec["type"] = "offer" if schema_id == 3 else "hire"
+    if schema_id == 1:  # v1: the current schema's defaults apply
+        rec.setdefault("alma_mater", None)
+        rec.setdefault("tier", "UNRATED")
+    return rec

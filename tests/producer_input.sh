@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# hirewire-produce with a file of valid and invalid lines: only the valid
+# events arrive; each invalid line is reported with its line number; exit 65.
+# --strict sends nothing. An unreachable broker: exit 69 naming the events.
+source "$(dirname "$0")/lib/services.sh"
+
+input=$HW_SRC_DIR/tests/data/mixed.ndjson
+valid_ids="mx-1 mx-3 mx-7 mx-11"
+invalid_lines="2 3 6 7 8 10 11 12"   # line 5 is blank: skipped, not an error
+
+hw_start_broker --partitions 2
+set +e
+"$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" "$input" 2>"$HW_TMP/err.log"
+rc=$?
+set -e
+cat "$HW_TMP/err.log" >&2
+[[ $rc -eq 65 ]] || hw_fail "exit status $rc, expected 65"
+for n in $invalid_lines; do
+  grep -q "mixed.ndjson:$n: invalid event: " "$HW_TMP/err.log" || hw_fail "line $n not reported"
+done
+reported=$(grep -c 'invalid event: ' "$HW_TMP/err.log")
+[[ $reported -eq 8 ]] || hw_fail "$reported invalid lines reported, expected 8"
+# Each reason names what is wrong.
+for pair in "2:to_country" "3:not valid JSON" "6:must move the person" "7:to_country: missing" \
+            "8:status" "10:future" "11:total_value_usd" "12:shoe_size"; do
+  grep -q "mixed.ndjson:${pair%%:*}: invalid event: .*${pair#*:}" "$HW_TMP/err.log" ||
+    hw_fail "line ${pair%%:*}: reason does not mention '${pair#*:}'"
+done
+grep -q 'delivered=4 failed=0' "$HW_TMP/err.log" || hw_fail "expected 4 deliveries"
+
+# Exactly the valid events arrived, decoded independently.
+grep -E "\"event_id\":\"($(echo $valid_ids | tr ' ' '|'))\"" "$input" >"$HW_TMP/valid.ndjson"
+hw_kcat_dump talent.hires >"$HW_TMP/hires.dump"
+hw_kcat_dump talent.offers >"$HW_TMP/offers.dump"
+"$HW_PY" "$HW_SRC_DIR/tests/lib/compare_published.py" "$HW_TMP/valid.ndjson" \
+  "$HW_TMP/hires.dump" "$HW_TMP/offers.dump" || hw_fail "arrived events differ from the valid lines"
+
+hw_note "--strict sends nothing when a line is invalid"
+hw_start_broker --partitions 2
+set +e
+"$HW_BIN_DIR/hirewire-produce" --strict --bootstrap-file "$HW_BOOTSTRAP_FILE" "$input" 2>"$HW_TMP/strict.log"
+rc=$?
+set -e
+[[ $rc -eq 65 ]] || hw_fail "--strict: exit status $rc, expected 65"
+grep -q 'nothing sent' "$HW_TMP/strict.log" || hw_fail "--strict did not say nothing was sent"
+n=$(hw_kcat_dump talent.hires | grep -ac '^talent' || true)
+m=$(hw_kcat_dump talent.offers | grep -ac '^talent' || true)
+[[ $n -eq 0 && $m -eq 0 ]] || hw_fail "--strict: $n hires and $m offers arrived, expected none"
+
+hw_note "--strict with only valid lines sends them all"
+grep -E "\"event_id\":\"($(echo $valid_ids | tr ' ' '|'))\"" "$input" >"$HW_TMP/valid.ndjson"
+"$HW_BIN_DIR/hirewire-produce" --strict --bootstrap-file "$HW_BOOTSTRAP_FILE" "$HW_TMP/valid.ndjson" 2>/dev/null ||
+  hw_fail "--strict with valid input failed"
+hw_kcat_dump talent.hires >"$HW_TMP/hires2.dump"
+hw_kcat_dump talent.offers >"$HW_TMP/offers2.dump"
+"$HW_PY" "$HW_SRC_DIR/tests/lib/compare_published.py" "$HW_TMP/valid.ndjson" \
+  "$HW_TMP/hires2.dump" "$HW_TMP/offers2.dump" || hw_fail "--strict: arrived events differ"
+
+hw_note "unreachable broker: exit 69, failed events named"
+port=$(hw_free_port)
+set +e
+"$HW_BIN_DIR/hirewire-produce" -b "127.0.0.1:$port" --timeout 3 "$HW_TMP/valid.ndjson" 2>"$HW_TMP/down.log"
+rc=$?
+set -e
+[[ $rc -eq 69 ]] || hw_fail "unreachable broker: exit status $rc, expected 69: $(cat "$HW_TMP/down.log")"
+for id in $valid_ids; do
+  grep -q "delivery failed for event_id $id " "$HW_TMP/down.log" || hw_fail "failed event $id not named"
+done
+grep -q 'delivered=0 failed=4' "$HW_TMP/down.log" || hw_fail "summary does not say 0 delivered, 4 failed"
+echo PASS
