@@ -3,7 +3,8 @@
 #include <avro.h>
 #include <errno.h>
 #include <jansson.h>
-#include <pthread.h>
+#include <inttypes.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -42,29 +43,156 @@ struct hw_codec_s {
 };
 
 /*
- * Avro C allocates a declared length before checking that the bytes are
- * there. While a decode runs, this thread's allocations are capped by the
- * size of the message being decoded, so a hostile length prefix fails
- * cleanly instead of allocating gigabytes.
+ * Avro C trusts the body it reads: it allocates a declared length before
+ * checking that the bytes are there (and leaks the buffer when they are
+ * not), and it truncates 64-bit enum indexes to 32 bits. So every body is
+ * first walked against its writer schema, without allocating: each varint
+ * well-formed, each length, union branch, enum index and block count in
+ * range, and the walk ending exactly at the end of the body. Avro C then
+ * only ever sees bodies it can decode.
  */
-static _Thread_local size_t decode_alloc_limit;
+typedef struct avro_walk_s {
+        const unsigned char *p, *end;
+        const char *field;      /* top-level field being read, for errors */
+        char *errstr;
+        size_t errstr_size;
+} avro_walk_t;
 
-static void *guarded_allocator(void *ud, void *ptr, size_t osize,
-                               size_t nsize) {
-        (void)ud;
-        if (nsize == 0) {
-                free(ptr);
-                return NULL;
-        }
-        if (decode_alloc_limit && nsize > osize && nsize > decode_alloc_limit)
-                return NULL;
-        return realloc(ptr, nsize);
+static hw_err_t walk_fail(avro_walk_t *w, const char *what) {
+        return hw_fail(HW_ERR_DECODE, w->errstr, w->errstr_size, "%s%s%s",
+                       w->field ? w->field : "", w->field ? ": " : "", what);
 }
 
-static pthread_once_t allocator_once = PTHREAD_ONCE_INIT;
+/* Reads a zig-zag varint long. */
+static hw_err_t walk_long(avro_walk_t *w, int64_t *out) {
+        uint64_t v = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+                if (w->p == w->end)
+                        return walk_fail(w, "message ends inside a number");
+                unsigned char b = *w->p++;
+                if (shift == 63 && (b & 0x7E))
+                        return walk_fail(w, "number does not fit in 64 bits");
+                v |= (uint64_t)(b & 0x7F) << shift;
+                if (!(b & 0x80)) {
+                        *out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
+                        return HW_OK;
+                }
+        }
+        return walk_fail(w, "number longer than 10 bytes");
+}
 
-static void install_allocator(void) {
-        avro_set_allocator(guarded_allocator, NULL);
+/* Skips n bytes that must be in the message. */
+static hw_err_t walk_skip(avro_walk_t *w, int64_t n, const char *what) {
+        char why[96];
+        if (n < 0 || n > w->end - w->p) {
+                snprintf(why, sizeof(why),
+                         "%s length %" PRId64 " is not within the %td bytes "
+                         "left",
+                         what, n, w->end - w->p);
+                return walk_fail(w, why);
+        }
+        w->p += n;
+        return HW_OK;
+}
+
+static hw_err_t walk_value(avro_walk_t *w, avro_schema_t s, int depth) {
+        int64_t n;
+        hw_err_t err;
+
+        if (depth > 32)
+                return walk_fail(w, "schema nested too deeply");
+        switch (avro_typeof(s)) {
+        case AVRO_NULL:
+                return HW_OK;
+        case AVRO_BOOLEAN:
+                if (w->p == w->end || *w->p > 1)
+                        return walk_fail(w, "bad boolean");
+                w->p++;
+                return HW_OK;
+        case AVRO_INT32:
+        case AVRO_INT64:
+                return walk_long(w, &n);
+        case AVRO_FLOAT:
+                return walk_skip(w, 4, "float");
+        case AVRO_DOUBLE:
+                return walk_skip(w, 8, "double");
+        case AVRO_FIXED:
+                return walk_skip(w, avro_schema_fixed_size(s), "fixed");
+        case AVRO_STRING:
+        case AVRO_BYTES:
+                if ((err = walk_long(w, &n)))
+                        return err;
+                return walk_skip(w, n, "string");
+        case AVRO_ENUM:
+                if ((err = walk_long(w, &n)))
+                        return err;
+                if (n < 0 || n >= avro_schema_enum_number_of_symbols(s))
+                        return walk_fail(w, "enum index out of range");
+                return HW_OK;
+        case AVRO_UNION:
+                if ((err = walk_long(w, &n)))
+                        return err;
+                if (n < 0 || (uint64_t)n >= avro_schema_union_size(s))
+                        return walk_fail(w, "union branch out of range");
+                return walk_value(w, avro_schema_union_branch(s, (int)n),
+                                  depth + 1);
+        case AVRO_RECORD:
+                for (size_t i = 0; i < avro_schema_record_size(s); i++) {
+                        if (depth == 0)
+                                w->field = avro_schema_record_field_name(
+                                        s, (int)i);
+                        if ((err = walk_value(
+                                     w,
+                                     avro_schema_record_field_get_by_index(
+                                             s, (int)i),
+                                     depth + 1)))
+                                return err;
+                }
+                return HW_OK;
+        case AVRO_ARRAY:
+        case AVRO_MAP:
+                /* Blocks: count (negative: followed by a byte size), items,
+                 * until a zero count. Each item takes at least one byte for
+                 * these schemas' item types, which bounds the loop. */
+                for (;;) {
+                        if ((err = walk_long(w, &n)))
+                                return err;
+                        if (n == 0)
+                                return HW_OK;
+                        if (n < 0) {
+                                int64_t bytes;
+                                if (n == INT64_MIN)
+                                        return walk_fail(w, "bad block count");
+                                n = -n;
+                                if ((err = walk_long(w, &bytes)))
+                                        return err;
+                                if (bytes < 0 || bytes > w->end - w->p)
+                                        return walk_fail(w, "block size is "
+                                                            "not within the "
+                                                            "message");
+                        }
+                        if (n > w->end - w->p)
+                                return walk_fail(w, "block count is larger "
+                                                    "than the bytes left");
+                        for (int64_t i = 0; i < n; i++) {
+                                int64_t klen;
+                                if (avro_typeof(s) == AVRO_MAP &&
+                                    ((err = walk_long(w, &klen)) ||
+                                     (err = walk_skip(w, klen, "map key"))))
+                                        return err;
+                                if ((err = walk_value(
+                                             w,
+                                             avro_typeof(s) == AVRO_MAP
+                                                     ? avro_schema_map_values(s)
+                                                     : avro_schema_array_items(s),
+                                             depth + 1)))
+                                        return err;
+                        }
+                }
+        case AVRO_LINK:
+                return walk_value(w, avro_schema_link_target(s), depth + 1);
+        }
+        return walk_fail(w, "unsupported schema type");
 }
 
 static const hw_schema_def_t *find_def(int id) {
@@ -222,8 +350,6 @@ hw_codec_t *hw_codec_new(char *errstr, size_t size) {
         hw_codec_t *c;
         size_t i;
 
-        pthread_once(&allocator_once, install_allocator);
-
         c = calloc(1, sizeof(*c));
         if (!c)
                 goto nomem;
@@ -342,30 +468,27 @@ static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
         return HW_OK;
 }
 
-/* Decodes the Avro body into s->value: the whole body, nothing more. */
+/* Checks the Avro body against the writer schema, then decodes it into
+ * s->value. */
 static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
                           const unsigned char *body, size_t len, char *errstr,
                           size_t size) {
-        int rc;
-        char extra;
+        avro_walk_t w = {body, body + len, NULL, errstr, size};
+        hw_err_t err;
 
+        if ((err = walk_value(&w, s->schema, 0)))
+                return err;
+        if (w.p != w.end)
+                return hw_fail(HW_ERR_DECODE, errstr, size,
+                               "%td trailing bytes after the %s v%d record",
+                               w.end - w.p, s->def->subject, s->def->version);
         avro_reader_memory_set_source(c->reader, (const char *)body,
                                       (int64_t)len);
-        decode_alloc_limit = len + 64;
-        rc = avro_value_read(c->reader, &s->value);
-        decode_alloc_limit = 0;
-        if (rc)
+        if (avro_value_read(c->reader, &s->value))
                 return hw_fail(HW_ERR_DECODE, errstr, size,
                                "%s v%d body does not decode: %s",
                                s->def->subject, s->def->version,
-                               rc == ENOMEM ? "a length is larger than the "
-                                              "message"
-                                            : avro_strerror());
-        if (avro_read(c->reader, &extra, 1) == 0)
-                return hw_fail(HW_ERR_DECODE, errstr, size,
-                               "%s v%d body has trailing bytes after the "
-                               "record",
-                               s->def->subject, s->def->version);
+                               avro_strerror());
         return HW_OK;
 }
 
@@ -615,8 +738,8 @@ static const char *alert_string(hw_alert_t *a, avro_value_t *v) {
         return hw_alert_strdup(a, p, n ? n - 1 : 0);
 }
 
-hw_err_t hw_codec_decode_alert(hw_codec_t *c, const void *data, size_t len,
-                               hw_alert_t *a, char *errstr, size_t size) {
+static hw_err_t decode_alert(hw_codec_t *c, const void *data, size_t len,
+                             hw_alert_t *a, char *errstr, size_t size) {
         hw_codec_schema_t *s;
         avro_value_t v, item;
         hw_err_t err;
@@ -674,4 +797,12 @@ hw_err_t hw_codec_decode_alert(hw_codec_t *c, const void *data, size_t len,
                 return hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
                                "severity: enum index out of range");
         return HW_OK;
+}
+
+hw_err_t hw_codec_decode_alert(hw_codec_t *c, const void *data, size_t len,
+                               hw_alert_t *a, char *errstr, size_t size) {
+        hw_err_t err = decode_alert(c, data, len, a, errstr, size);
+        if (err)
+                hw_alert_reset(a);
+        return err;
 }
