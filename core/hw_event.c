@@ -161,6 +161,26 @@ int hw_event_set_str(hw_event_t *ev, const hw_field_t *f, const char *s,
         return HW_OK;
 }
 
+int hw_event_copy(hw_event_t *dst, const hw_event_t *src,
+                  hw_arena_t *arena) {
+        size_t n;
+        const hw_field_t *fields = hw_event_fields(src->type, &n);
+
+        *dst = *src;
+        hw_arena_init(&dst->arena);
+        for (size_t i = 0; i < n; i++) {
+                const hw_field_t *f = &fields[i];
+                const char *s;
+                if (f->kind != HW_FIELD_STRING && f->kind != HW_FIELD_OPT_STRING)
+                        continue;
+                s = hw_event_str_get(src, f);
+                if (s && !(*hw_event_str(dst, f) =
+                                   hw_arena_strndup(arena, s, strlen(s))))
+                        return HW_ERR_NOMEM;
+        }
+        return HW_OK;
+}
+
 const char *hw_event_lab(const hw_event_t *ev) {
         return ev->to_lab ? ev->to_lab : ev->to_org;
 }

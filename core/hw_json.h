@@ -28,15 +28,4 @@ hw_err_t hw_json_parse_event(const char *text, size_t len, hw_event_t *ev,
  * memory. Timestamps are written as ISO 8601 UTC. */
 int hw_json_write_event(const hw_event_t *ev, hw_buf_t *out);
 
-/*
- * Parses an ISO 8601 date-time with a zone ("2025-06-15T10:00:00Z",
- * "2025-06-15T12:00:00.250+02:00") or a date ("2025-06-15", midnight UTC)
- * into ms since the epoch. Returns 0, or -1 if s is not such a time.
- */
-int hw_time_parse_iso(const char *s, int64_t *ms);
-
-/* Formats ms as "2025-06-15T10:00:00Z" (".250Z" when ms are not zero) into
- * out (at least 32 bytes). */
-void hw_time_format_iso(int64_t ms, char *out, size_t out_size);
-
 #endif

@@ -21,6 +21,7 @@
 #include "hw_err.h"
 #include "hw_event.h"
 #include "hw_json.h"
+#include "hw_time.h"
 #include "hw_test.h"
 #include "hw_validate.h"
 

@@ -1,0 +1,258 @@
+#include "batch.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_time.h"
+
+void hw_batch_init(hw_batch_t *b) {
+        memset(b, 0, sizeof(*b));
+        hw_arena_init(&b->arena);
+        hw_arena_init(&b->scratch);
+        hw_deltas_init(&b->deltas);
+}
+
+void hw_batch_clear(hw_batch_t *b) {
+        for (size_t i = 0; i < b->n_rejects; i++) {
+                rd_kafka_message_destroy(b->rejects[i].msg);
+                free(b->rejects[i].reason);
+        }
+        for (size_t i = 0; i < b->n_parts; i++)
+                free(b->parts[i].topic);
+        b->n_events = b->n_rejects = b->n_parts = b->n_messages = 0;
+        b->started_ms = 0;
+        hw_arena_reset(&b->arena);
+        hw_arena_reset(&b->scratch);
+        hw_deltas_clear(&b->deltas);
+}
+
+void hw_batch_release(hw_batch_t *b) {
+        hw_batch_clear(b);
+        free(b->events);
+        free(b->rejects);
+        free(b->parts);
+        hw_arena_release(&b->arena);
+        hw_arena_release(&b->scratch);
+        hw_deltas_release(&b->deltas);
+}
+
+/* Grows an array of `size`-byte elements to hold one more. */
+static int reserve(void **arr, size_t *cap, size_t n, size_t size) {
+        if (n < *cap)
+                return 0;
+        size_t nc = *cap ? *cap * 2 : 256;
+        void *p = realloc(*arr, nc * size);
+        if (!p)
+                return -1;
+        *arr = p;
+        *cap = nc;
+        return 0;
+}
+
+hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
+                        int64_t offset, int64_t stored) {
+        hw_batch_part_t *p = NULL;
+
+        for (size_t i = 0; i < b->n_parts; i++)
+                if (b->parts[i].partition == partition &&
+                    !strcmp(b->parts[i].topic, topic))
+                        p = &b->parts[i];
+        if (!p) {
+                if (reserve((void **)&b->parts, &b->cap_parts, b->n_parts,
+                            sizeof(*b->parts)))
+                        return HW_ERR_NOMEM;
+                p = &b->parts[b->n_parts];
+                p->topic = strdup(topic);
+                if (!p->topic)
+                        return HW_ERR_NOMEM;
+                p->partition = partition;
+                p->expected = stored;
+                b->n_parts++;
+        }
+        p->next = offset + 1;
+        b->n_messages++;
+        return HW_OK;
+}
+
+hw_err_t hw_batch_add_event(hw_batch_t *b, const hw_event_t *ev) {
+        if (reserve((void **)&b->events, &b->cap_events, b->n_events,
+                    sizeof(*b->events)) ||
+            hw_event_copy(&b->events[b->n_events], ev, &b->arena))
+                return HW_ERR_NOMEM;
+        b->n_events++;
+        return HW_OK;
+}
+
+hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
+                             hw_err_t error, const char *reason) {
+        hw_batch_reject_t *r;
+        if (reserve((void **)&b->rejects, &b->cap_rejects, b->n_rejects,
+                    sizeof(*b->rejects)))
+                return HW_ERR_NOMEM;
+        r = &b->rejects[b->n_rejects];
+        r->reason = strdup(reason);
+        if (!r->reason)
+                return HW_ERR_NOMEM;
+        r->msg = msg;
+        r->error = error;
+        b->n_rejects++;
+        return HW_OK;
+}
+
+/* Marks events whose id was applied before, in Redis or earlier in the
+ * batch: dup[i] = 1. */
+static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
+                                unsigned char *dup, char *errstr,
+                                size_t size) {
+        const char **ymd = hw_arena_alloc(&b->scratch,
+                                          b->n_events * sizeof(*ymd) + 1);
+        const char **ids = hw_arena_alloc(&b->scratch,
+                                          b->n_events * sizeof(*ids) + 1);
+        hw_map_t in_batch;
+        hw_err_t err;
+
+        if (!ymd || !ids)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        for (size_t i = 0; i < b->n_events; i++) {
+                char *day = hw_arena_alloc(&b->scratch, 9);
+                if (!day)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+                hw_time_ymd(hw_time_day(b->events[i].occurred_at), day);
+                ymd[i] = day;
+                ids[i] = b->events[i].event_id;
+        }
+        if ((err = hw_store_check_seen(store, ymd, ids, b->n_events, dup,
+                                       errstr, size)))
+                return err;
+
+        hw_map_init(&in_batch);
+        for (size_t i = 0; i < b->n_events && !err; i++) {
+                int created;
+                if (dup[i])
+                        continue;
+                if (!hw_map_upsert(&in_batch, ids[i], strlen(ids[i]),
+                                   &created))
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                else if (!created)
+                        dup[i] = 1;
+        }
+        hw_map_release(&in_batch);
+        return err;
+}
+
+/* Reads the registry entries of the persons the batch's hires move. */
+static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
+                             const unsigned char *dup, hw_map_t *known,
+                             char *errstr, size_t size) {
+        const char **ids = hw_arena_alloc(&b->scratch,
+                                          b->n_events * sizeof(*ids) + 1);
+        hw_person_t *states;
+        size_t n = 0;
+        hw_err_t err;
+
+        if (!ids)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        for (size_t i = 0; i < b->n_events; i++) {
+                const hw_event_t *ev = &b->events[i];
+                hw_map_entry_t *e;
+                int created;
+                if (dup[i] || ev->type != HW_EVENT_HIRE)
+                        continue;
+                e = hw_map_upsert(known, ev->person_id, strlen(ev->person_id),
+                                  &created);
+                if (!e)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+                if (created) {
+                        e->aux = (int64_t)n;
+                        ids[n++] = ev->person_id;
+                }
+        }
+        states = hw_arena_alloc(&b->scratch, n * sizeof(*states) + 1);
+        if (!states)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        if ((err = hw_store_get_persons(store, ids, n, states, &b->scratch,
+                                        errstr, size)))
+                return err;
+        for (size_t i = 0; i < known->count; i++)
+                known->entries[i].v.p = &states[known->entries[i].aux];
+        return HW_OK;
+}
+
+hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
+                        const hw_proc_conf_t *proc, hw_store_outcome_t *outcome,
+                        hw_batch_stats_t *stats, char *errstr, size_t size) {
+        hw_store_offset_t *offsets = NULL;
+        unsigned char *dup;
+        hw_map_t known;
+        hw_err_t err = HW_OK;
+
+        memset(stats, 0, sizeof(*stats));
+        hw_arena_reset(&b->scratch);
+        hw_deltas_clear(&b->deltas);
+        hw_map_init(&known);
+
+        dup = hw_arena_alloc(&b->scratch, b->n_events + 1);
+        offsets = hw_arena_alloc(&b->scratch,
+                                 b->n_parts * sizeof(*offsets) + 1);
+        if (!dup || !offsets) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
+        if (b->n_events &&
+            ((err = find_duplicates(b, store, dup, errstr, size)) ||
+             (err = read_persons(b, store, dup, &known, errstr, size))))
+                goto cleanup;
+
+        for (size_t i = 0; i < b->n_events; i++) {
+                const hw_event_t *ev = &b->events[i];
+                if (dup[i]) {
+                        stats->duplicates++;
+                        continue;
+                }
+                if ((err = hw_deltas_seen(&b->deltas, ev->occurred_at,
+                                          ev->event_id)))
+                        break;
+                if (ev->type == HW_EVENT_HIRE) {
+                        /* The person as the batch left them so far, else as
+                         * Redis has them. */
+                        hw_map_entry_t *e = hw_map_find(
+                                &b->deltas.persons, ev->person_id,
+                                strlen(ev->person_id));
+                        const hw_person_t *cur =
+                                e ? e->v.p
+                                  : hw_map_find(&known, ev->person_id,
+                                                strlen(ev->person_id))
+                                            ->v.p;
+                        hw_person_t next;
+                        hw_hire_outcome_t outcome_h;
+                        err = hw_proc_hire(proc, ev, cur, &next, &outcome_h,
+                                           &b->deltas);
+                        stats->repeated += outcome_h == HW_HIRE_REPEATED;
+                        stats->late += outcome_h == HW_HIRE_LATE;
+                } else {
+                        err = hw_proc_offer(proc, ev, &b->deltas);
+                }
+                if (err)
+                        break;
+                stats->applied++;
+        }
+        if (err) {
+                hw_fail(err, errstr, size, "out of memory processing batch");
+                goto cleanup;
+        }
+
+        for (size_t i = 0; i < b->n_parts; i++) {
+                offsets[i].topic = b->parts[i].topic;
+                offsets[i].partition = b->parts[i].partition;
+                offsets[i].expected = b->parts[i].expected;
+                offsets[i].next = b->parts[i].next;
+        }
+        err = hw_store_apply(store, offsets, b->n_parts, &b->deltas, outcome,
+                             errstr, size);
+cleanup:
+        hw_map_release(&known);
+        return err;
+}

@@ -1,0 +1,85 @@
+/*
+ * A batch: the messages hirewire-consumer read since its last atomic step.
+ * Valid events are kept decoded; rejected messages are kept (as librdkafka
+ * messages) until they are confirmed in the dead-letter topic. Flushing
+ * runs the processors over the events in order and applies the result, the
+ * ids applied and the partitions' next offsets to Redis in one step.
+ */
+#ifndef HW_BATCH_H
+#define HW_BATCH_H
+
+#include <librdkafka/rdkafka.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw_deltas.h"
+#include "hw_event.h"
+#include "hw_proc.h"
+#include "hw_store.h"
+
+/* A partition of the batch. */
+typedef struct hw_batch_part_s {
+        char *topic;
+        int32_t partition;
+        int64_t expected;       /* offset stored in Redis when the batch began, -1 = none */
+        int64_t next;           /* offset after the last message of the batch */
+} hw_batch_part_t;
+
+typedef struct hw_batch_reject_s {
+        rd_kafka_message_t *msg;/* owned: destroyed when the batch is cleared */
+        hw_err_t error;
+        char *reason;
+} hw_batch_reject_t;
+
+/* What one flush did. */
+typedef struct hw_batch_stats_s {
+        uint64_t applied;       /* events applied */
+        uint64_t duplicates;    /* skipped: event_id applied before */
+        uint64_t repeated;      /* hires of a person already in the lab */
+        uint64_t late;          /* hires older than the person's move */
+} hw_batch_stats_t;
+
+typedef struct hw_batch_s {
+        hw_event_t *events;
+        size_t n_events, cap_events;
+        hw_batch_reject_t *rejects;
+        size_t n_rejects, cap_rejects;
+        hw_batch_part_t *parts;
+        size_t n_parts, cap_parts;
+        size_t n_messages;
+        int64_t started_ms;     /* monotonic ms of the first message */
+        hw_arena_t arena;       /* event strings */
+        hw_arena_t scratch;     /* per-flush working memory */
+        hw_deltas_t deltas;
+} hw_batch_t;
+
+void hw_batch_init(hw_batch_t *b);
+void hw_batch_release(hw_batch_t *b);
+
+/* Forgets every message (destroying kept rejected messages). */
+void hw_batch_clear(hw_batch_t *b);
+
+/* Records that the message at offset of topic/partition is in the batch;
+ * `stored` is the offset Redis holds for it now (-1 = none), used when the
+ * partition first appears in this batch. */
+hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
+                        int64_t offset, int64_t stored);
+
+/* Adds a valid event (copied). */
+hw_err_t hw_batch_add_event(hw_batch_t *b, const hw_event_t *ev);
+
+/* Keeps a rejected message (ownership of msg moves to the batch). */
+hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
+                             hw_err_t error, const char *reason);
+
+/*
+ * Reads what the batch needs from Redis, runs the processors and applies
+ * the atomic step. Returns HW_OK with *outcome APPLIED or FENCED, or
+ * HW_ERR_SERVICE when Redis failed (the batch is intact: flush again).
+ */
+hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
+                        const hw_proc_conf_t *proc, hw_store_outcome_t *outcome,
+                        hw_batch_stats_t *stats, char *errstr,
+                        size_t errstr_size);
+
+#endif

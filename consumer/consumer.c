@@ -1,0 +1,894 @@
+/*
+ * hirewire-consumer: reads hire and offer events from Kafka, validates them,
+ * dead-letters the bad ones and keeps lab composition, country flows and
+ * offer counters in Redis, exactly once (SPEC §4, docs/redis-keys.md).
+ *
+ * Flow: poll messages into a batch (decoded, or kept as rejects) until it
+ * holds batch.max.events or is batch.max.ms old; then deliver the rejects to
+ * the DLQ, run the processors and apply everything, with the partitions'
+ * next offsets, in one atomic Redis step that first checks the offsets the
+ * batch started from. Partitions are read from the offsets Redis holds;
+ * offsets are committed to Kafka after each step only for lag tooling.
+ */
+#include <errno.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <libgen.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "batch.h"
+#include "hw_codec.h"
+#include "hw_config.h"
+#include "hw_kafka.h"
+#include "hw_log.h"
+#include "hw_metrics.h"
+#include "hw_store.h"
+#include "hw_validate.h"
+
+#define BACKOFF_MIN_MS 100
+#define BACKOFF_MAX_MS 5000
+#define STOP_GRACE_MS 10000     /* how long SIGTERM waits for a Redis outage */
+#define MAX_PARTITIONS 4096
+
+/* A partition this consumer is assigned. */
+typedef struct assigned_s {
+        char topic[256];
+        int32_t partition;
+        int64_t stored;         /* next offset stored in Redis, -1 = none */
+        int64_t position;       /* next offset to read */
+} assigned_t;
+
+/* A partition --until-caught-up waits for. */
+typedef struct target_s {
+        char topic[256];
+        int32_t partition;
+        int64_t end;
+} target_t;
+
+typedef struct consumer_s {
+        hw_config_t conf;
+        int until_caught_up;
+        rd_kafka_t *rk;         /* consumer */
+        rd_kafka_t *dlq;        /* DLQ producer */
+        hw_codec_t *codec;
+        hw_store_t *store;
+        hw_metrics_t *metrics;
+        hw_proc_conf_t proc;
+        hw_batch_t batch;
+        hw_event_t ev;
+        assigned_t *assigned;
+        size_t n_assigned;
+        target_t *targets;
+        size_t n_targets;
+        int dlq_failed;         /* DLQ deliveries failed since last check */
+        int64_t last_lag_ms;
+} consumer_t;
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+        (void)sig;
+        stop_requested = 1;
+}
+
+static int64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+static void sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        nanosleep(&ts, NULL);
+}
+
+static void usage(FILE *out) {
+        fprintf(out,
+                "Usage: hirewire-consumer [OPTIONS]\n"
+                "\n"
+                "Consumes hire and offer events and keeps hirewire's counters "
+                "in Redis.\n"
+                "\n"
+                "  -b, --brokers LIST          Kafka bootstrap servers\n"
+                "      --bootstrap-file FILE   read the bootstrap list from "
+                "FILE\n"
+                "  -X key=value                any librdkafka property "
+                "(repeatable)\n"
+                "      --redis URL             redis://[:password@]host:port"
+                "[/db] (password also\n"
+                "                              from REDIS_PASSWORD)\n"
+                "  -c, --config FILE           config file (see "
+                "deploy/config/hirewire.conf)\n"
+                "  -s, --set key=value         set a config key (repeatable)\n"
+                "      --group G               consumer group (default "
+                "hirewire)\n"
+                "      --prefix P              Redis key prefix (default "
+                "hw:)\n"
+                "      --metrics-addr ADDR     host:port for /metrics and "
+                "/healthz (default\n"
+                "                              127.0.0.1:9464; port 0 picks "
+                "one; off disables)\n"
+                "      --until-caught-up       exit once every partition "
+                "reached the end it had\n"
+                "                              at start\n"
+                "      --log-level LEVEL       debug, info, warn, error\n"
+                "  -h, --help                  this help\n"
+                "      --version               print the version\n"
+                "\n"
+                "Exit status: 0 on success (SIGTERM included), 2 usage or "
+                "configuration error,\n"
+                "69 Kafka or Redis unavailable, 1 other failures.\n");
+}
+
+/* Applies a config key, exiting the parse with a usage error. */
+static int set_key(consumer_t *c, const char *key, const char *value) {
+        char errstr[512];
+        if (hw_config_set(&c->conf, key, value, errstr, sizeof(errstr))) {
+                fprintf(stderr, "hirewire-consumer: %s\n", errstr);
+                return -1;
+        }
+        return 0;
+}
+
+/* Makes a relative data-file path relative to the config file's folder. */
+static int resolve_path(hw_config_t *conf, char **path, const char *cfg) {
+        char dir[PATH_MAX], joined[PATH_MAX * 2], *copy;
+        if (!*path || (*path)[0] == '/')
+                return 0;
+        snprintf(dir, sizeof(dir), "%s", cfg);
+        snprintf(joined, sizeof(joined), "%s/%s", dirname(dir), *path);
+        copy = strdup(joined);
+        if (!copy)
+                return -1;
+        (void)conf;
+        free(*path);
+        *path = copy;
+        return 0;
+}
+
+static int parse_args(consumer_t *c, int argc, char **argv) {
+        enum {
+                OPT_BOOTSTRAP_FILE = 256,
+                OPT_REDIS,
+                OPT_GROUP,
+                OPT_PREFIX,
+                OPT_METRICS,
+                OPT_UNTIL,
+                OPT_LOG_LEVEL,
+                OPT_VERSION,
+        };
+        static const struct option longopts[] = {
+                {"brokers", required_argument, NULL, 'b'},
+                {"bootstrap-file", required_argument, NULL, OPT_BOOTSTRAP_FILE},
+                {"redis", required_argument, NULL, OPT_REDIS},
+                {"config", required_argument, NULL, 'c'},
+                {"set", required_argument, NULL, 's'},
+                {"group", required_argument, NULL, OPT_GROUP},
+                {"prefix", required_argument, NULL, OPT_PREFIX},
+                {"metrics-addr", required_argument, NULL, OPT_METRICS},
+                {"until-caught-up", no_argument, NULL, OPT_UNTIL},
+                {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, OPT_VERSION},
+                {NULL, 0, NULL, 0},
+        };
+        char errstr[512];
+        const char *config_file = NULL;
+        int opt;
+
+        /* The config file first, whatever its place on the command line,
+         * so that flags override it. */
+        for (int i = 1; i < argc - 1; i++)
+                if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config"))
+                        config_file = argv[i + 1];
+        for (int i = 1; i < argc; i++)
+                if (!strncmp(argv[i], "--config=", 9))
+                        config_file = argv[i] + 9;
+        if (config_file) {
+                if (hw_config_load_file(&c->conf, config_file, errstr,
+                                        sizeof(errstr))) {
+                        fprintf(stderr, "hirewire-consumer: %s\n", errstr);
+                        return HW_EXIT_USAGE;
+                }
+                if (resolve_path(&c->conf, &c->conf.bases_file, config_file) ||
+                    resolve_path(&c->conf, &c->conf.groups_file, config_file))
+                        return HW_EXIT_FAILURE;
+        }
+
+        while ((opt = getopt_long(argc, argv, "b:X:c:s:h", longopts, NULL)) !=
+               -1) {
+                const char *eq;
+                char key[256];
+                switch (opt) {
+                case 'b':
+                        if (set_key(c, "brokers", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case OPT_BOOTSTRAP_FILE:
+                        if (set_key(c, "bootstrap.file", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case 'X':
+                case 's':
+                        eq = strchr(optarg, '=');
+                        if (!eq || eq == optarg) {
+                                fprintf(stderr,
+                                        "hirewire-consumer: %s %s: expected "
+                                        "key=value\n",
+                                        opt == 'X' ? "-X" : "--set", optarg);
+                                return HW_EXIT_USAGE;
+                        }
+                        snprintf(key, sizeof(key), "%s%.*s",
+                                 opt == 'X' ? "kafka." : "",
+                                 (int)(eq - optarg), optarg);
+                        if (set_key(c, key, eq + 1))
+                                return HW_EXIT_USAGE;
+                        break;
+                case 'c':
+                        break; /* loaded above */
+                case OPT_REDIS:
+                        if (set_key(c, "redis.url", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case OPT_GROUP:
+                        if (set_key(c, "group", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case OPT_PREFIX:
+                        if (set_key(c, "prefix", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case OPT_METRICS:
+                        if (set_key(c, "metrics.addr", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case OPT_UNTIL:
+                        c->until_caught_up = 1;
+                        break;
+                case OPT_LOG_LEVEL:
+                        if (set_key(c, "log.level", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        exit(HW_EXIT_OK);
+                case OPT_VERSION:
+                        printf("hirewire-consumer %s\n", HW_VERSION);
+                        exit(HW_EXIT_OK);
+                default:
+                        usage(stderr);
+                        return HW_EXIT_USAGE;
+                }
+        }
+        if (optind < argc) {
+                fprintf(stderr, "hirewire-consumer: unexpected argument %s\n",
+                        argv[optind]);
+                return HW_EXIT_USAGE;
+        }
+        if (hw_config_validate(&c->conf, errstr, sizeof(errstr)) ||
+            hw_config_load_countries(&c->conf, errstr, sizeof(errstr))) {
+                fprintf(stderr, "hirewire-consumer: %s\n", errstr);
+                return HW_EXIT_USAGE;
+        }
+        hw_log_set_level((hw_log_level_t)c->conf.log_level);
+        return HW_EXIT_OK;
+}
+
+static assigned_t *find_assigned(consumer_t *c, const char *topic,
+                                 int32_t partition) {
+        for (size_t i = 0; i < c->n_assigned; i++)
+                if (c->assigned[i].partition == partition &&
+                    !strcmp(c->assigned[i].topic, topic))
+                        return &c->assigned[i];
+        return NULL;
+}
+
+/* Reads the stored offsets of every partition in `parts` from Redis,
+ * retrying while Redis is unavailable (until a stop is requested). */
+static hw_err_t read_offsets(consumer_t *c,
+                             rd_kafka_topic_partition_list_t *parts,
+                             int64_t *out) {
+        char errstr[512];
+        int backoff = BACKOFF_MIN_MS;
+
+        for (;;) {
+                hw_err_t err = HW_OK;
+                for (int i = 0; i < parts->cnt && !err; i++)
+                        err = hw_store_get_offsets(
+                                c->store, parts->elems[i].topic,
+                                &parts->elems[i].partition, 1, &out[i],
+                                errstr, sizeof(errstr));
+                if (!err)
+                        return HW_OK;
+                hw_metrics_add(c->metrics, HW_M_REDIS_ERRORS, 1);
+                hw_metrics_set_ready(c->metrics, 0, errstr);
+                HW_WARN("consumer", "reading offsets: %s; retrying in %d ms",
+                        errstr, backoff);
+                if (stop_requested)
+                        return err;
+                sleep_ms(backoff);
+                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                                       : backoff * 2;
+        }
+}
+
+static void flush_batch(consumer_t *c, int final);
+
+/* Partitions are read from the offsets stored in Redis, which move in the
+ * same atomic step as the counters; a partition with none stored is read
+ * from the beginning. */
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts,
+                         void *opaque) {
+        consumer_t *c = opaque;
+
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                int64_t *stored = calloc((size_t)parts->cnt + 1,
+                                         sizeof(*stored));
+                if (!stored || read_offsets(c, parts, stored)) {
+                        free(stored);
+                        HW_ERROR("consumer", "cannot read offsets from Redis: "
+                                             "not taking partitions");
+                        rd_kafka_assign(rk, NULL);
+                        return;
+                }
+                c->n_assigned = 0;
+                for (int i = 0; i < parts->cnt && i < MAX_PARTITIONS; i++) {
+                        rd_kafka_topic_partition_t *p = &parts->elems[i];
+                        assigned_t *a = &c->assigned[c->n_assigned++];
+                        snprintf(a->topic, sizeof(a->topic), "%s", p->topic);
+                        a->partition = p->partition;
+                        a->stored = stored[i];
+                        a->position = stored[i] >= 0 ? stored[i] : 0;
+                        p->offset = stored[i] >= 0 ? stored[i]
+                                                   : RD_KAFKA_OFFSET_BEGINNING;
+                }
+                free(stored);
+                HW_INFO("consumer", "assigned %d partitions", parts->cnt);
+                rd_kafka_assign(rk, parts);
+                hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
+                                     "no partitions assigned");
+        } else {
+                /* Finish what was read from these partitions first; if
+                 * that fails the new owner reads it again. */
+                flush_batch(c, 1);
+                for (size_t i = 0; i < c->n_assigned; i++)
+                        hw_metrics_set_lag(c->metrics, c->assigned[i].topic,
+                                           c->assigned[i].partition, -1);
+                c->n_assigned = 0;
+                HW_INFO("consumer", "partitions revoked: %s",
+                        rd_kafka_err2str(err));
+                rd_kafka_assign(rk, NULL);
+                hw_metrics_set_ready(c->metrics, 0, "rebalancing");
+        }
+}
+
+static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
+                      void *opaque) {
+        consumer_t *c = opaque;
+        (void)rk;
+        if (m->err) {
+                c->dlq_failed++;
+                HW_WARN("consumer", "DLQ delivery failed: %s",
+                        rd_kafka_err2str(m->err));
+        } else {
+                hw_metrics_add(c->metrics, HW_M_DLQ_PRODUCED, 1);
+        }
+}
+
+/* Delivers the batch's rejected messages to the DLQ, unchanged, with the
+ * SPEC headers; waits for every delivery. Returns -1 if any failed. */
+static int deliver_rejects(consumer_t *c) {
+        hw_batch_t *b = &c->batch;
+        int64_t deadline;
+
+        if (!b->n_rejects)
+                return 0;
+        c->dlq_failed = 0;
+        for (size_t i = 0; i < b->n_rejects; i++) {
+                const hw_batch_reject_t *r = &b->rejects[i];
+                const rd_kafka_message_t *m = r->msg;
+                rd_kafka_headers_t *h = rd_kafka_headers_new(5);
+                char part[16], off[24];
+                rd_kafka_resp_err_t err;
+
+                snprintf(part, sizeof(part), "%" PRId32, m->partition);
+                snprintf(off, sizeof(off), "%" PRId64, m->offset);
+                rd_kafka_header_add(h, "hw.error", -1, hw_err_name(r->error),
+                                    -1);
+                rd_kafka_header_add(h, "hw.reason", -1, r->reason, -1);
+                rd_kafka_header_add(h, "hw.src.topic", -1,
+                                    rd_kafka_topic_name(m->rkt), -1);
+                rd_kafka_header_add(h, "hw.src.partition", -1, part, -1);
+                rd_kafka_header_add(h, "hw.src.offset", -1, off, -1);
+                do {
+                        err = rd_kafka_producev(
+                                c->dlq, RD_KAFKA_V_TOPIC(c->conf.topic_dlq),
+                                RD_KAFKA_V_KEY(m->key, m->key_len),
+                                RD_KAFKA_V_VALUE(m->payload, m->len),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
+                        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                                rd_kafka_poll(c->dlq, 50);
+                } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+                if (err) {
+                        rd_kafka_headers_destroy(h);
+                        HW_WARN("consumer", "cannot produce to DLQ: %s",
+                                rd_kafka_err2str(err));
+                        c->dlq_failed++;
+                }
+        }
+        deadline = mono_ms() + 30000;
+        while (rd_kafka_outq_len(c->dlq) > 0 && mono_ms() < deadline)
+                rd_kafka_flush(c->dlq, 100);
+        return c->dlq_failed || rd_kafka_outq_len(c->dlq) > 0 ? -1 : 0;
+}
+
+/* After another consumer moved our offsets: read from what Redis holds. */
+static void reseek(consumer_t *c) {
+        rd_kafka_topic_partition_list_t *parts =
+                rd_kafka_topic_partition_list_new((int)c->n_assigned);
+        int64_t *stored = calloc(c->n_assigned + 1, sizeof(*stored));
+
+        for (size_t i = 0; i < c->n_assigned; i++)
+                rd_kafka_topic_partition_list_add(parts, c->assigned[i].topic,
+                                                  c->assigned[i].partition);
+        if (stored && !read_offsets(c, parts, stored)) {
+                for (size_t i = 0; i < c->n_assigned; i++) {
+                        c->assigned[i].stored = stored[i];
+                        c->assigned[i].position = stored[i] >= 0 ? stored[i]
+                                                                 : 0;
+                        parts->elems[i].offset = stored[i] >= 0
+                                                         ? stored[i]
+                                                         : RD_KAFKA_OFFSET_BEGINNING;
+                }
+                rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, parts,
+                                                               5000);
+                if (e) {
+                        HW_WARN("consumer", "seek failed: %s",
+                                rd_kafka_error_string(e));
+                        rd_kafka_error_destroy(e);
+                }
+        }
+        free(stored);
+        rd_kafka_topic_partition_list_destroy(parts);
+}
+
+/* Commits the batch's next offsets to Kafka (for lag tooling only). */
+static void commit_to_kafka(consumer_t *c) {
+        hw_batch_t *b = &c->batch;
+        rd_kafka_topic_partition_list_t *list =
+                rd_kafka_topic_partition_list_new((int)b->n_parts);
+        for (size_t i = 0; i < b->n_parts; i++)
+                rd_kafka_topic_partition_list_add(list, b->parts[i].topic,
+                                                  b->parts[i].partition)
+                        ->offset = b->parts[i].next;
+        rd_kafka_commit(c->rk, list, 1);
+        rd_kafka_topic_partition_list_destroy(list);
+}
+
+/*
+ * Flushes the batch: DLQ, then the atomic step, retrying with capped
+ * backoff while Redis or the DLQ is unavailable. After a stop request it
+ * gives up after STOP_GRACE_MS (nothing is lost: the offsets did not move).
+ */
+static void flush_batch(consumer_t *c, int final) {
+        hw_batch_t *b = &c->batch;
+        int backoff = BACKOFF_MIN_MS;
+        int64_t give_up = 0;
+        char errstr[512];
+
+        if (!b->n_messages)
+                return;
+        for (;;) {
+                hw_store_outcome_t outcome;
+                hw_batch_stats_t st;
+                int64_t t0 = mono_ms();
+                hw_err_t err = HW_OK;
+
+                if (deliver_rejects(c)) {
+                        err = hw_fail(HW_ERR_SERVICE, errstr, sizeof(errstr),
+                                      "dead-letter topic %s unavailable",
+                                      c->conf.topic_dlq);
+                } else {
+                        err = hw_batch_flush(b, c->store, &c->proc, &outcome,
+                                             &st, errstr, sizeof(errstr));
+                }
+                if (!err && outcome == HW_STORE_APPLIED) {
+                        hw_metrics_observe_flush(
+                                c->metrics, (double)(mono_ms() - t0) / 1000.0);
+                        hw_metrics_add(c->metrics, HW_M_APPLIED, st.applied);
+                        hw_metrics_add(c->metrics, HW_M_DUPLICATES,
+                                       st.duplicates);
+                        hw_metrics_add(c->metrics, HW_M_REPEATED, st.repeated);
+                        hw_metrics_add(c->metrics, HW_M_BATCHES, 1);
+                        for (size_t i = 0; i < b->n_parts; i++) {
+                                assigned_t *a = find_assigned(
+                                        c, b->parts[i].topic,
+                                        b->parts[i].partition);
+                                if (a)
+                                        a->stored = b->parts[i].next;
+                        }
+                        HW_DEBUG("consumer",
+                                 "batch applied: messages=%zu applied=%" PRIu64
+                                 " duplicates=%" PRIu64 " rejected=%zu",
+                                 b->n_messages, st.applied, st.duplicates,
+                                 b->n_rejects);
+                        commit_to_kafka(c);
+                        hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
+                                             "no partitions assigned");
+                        break;
+                }
+                if (!err) { /* fenced */
+                        hw_metrics_add(c->metrics, HW_M_FENCED, 1);
+                        HW_WARN("consumer",
+                                "batch dropped: offsets moved by another "
+                                "consumer (%s); reading from Redis's offsets",
+                                errstr);
+                        hw_batch_clear(b);
+                        if (!final)
+                                reseek(c);
+                        return;
+                }
+                hw_metrics_add(c->metrics, HW_M_REDIS_ERRORS, 1);
+                hw_metrics_set_ready(c->metrics, 0, errstr);
+                if (err != HW_ERR_SERVICE) {
+                        HW_ERROR("consumer", "batch failed: %s", errstr);
+                        stop_requested = 1;
+                        return;
+                }
+                if (stop_requested && !give_up)
+                        give_up = mono_ms() + STOP_GRACE_MS;
+                if (give_up && mono_ms() > give_up) {
+                        HW_ERROR("consumer", "giving up the last batch (%s); "
+                                             "it will be read again",
+                                 errstr);
+                        hw_batch_clear(b);
+                        return;
+                }
+                HW_WARN("consumer", "%s; retrying the batch in %d ms", errstr,
+                        backoff);
+                sleep_ms(backoff);
+                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                                       : backoff * 2;
+        }
+        /* Positions move past the batch only now. */
+        hw_batch_clear(b);
+}
+
+/* Takes one Kafka message into the batch. */
+static void take_message(consumer_t *c, rd_kafka_message_t *m) {
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        assigned_t *a = find_assigned(c, topic, m->partition);
+        char errstr[512];
+        hw_err_t err;
+
+        hw_metrics_add(c->metrics, HW_M_CONSUMED, 1);
+        if (!a || m->offset < a->position) {
+                rd_kafka_message_destroy(m); /* stale: before a re-seek */
+                return;
+        }
+        a->position = m->offset + 1;
+        if (!c->batch.n_messages)
+                c->batch.started_ms = mono_ms();
+        if (hw_batch_track(&c->batch, topic, m->partition, m->offset,
+                           a->stored)) {
+                HW_ERROR("consumer", "out of memory");
+                stop_requested = 1;
+                rd_kafka_message_destroy(m);
+                return;
+        }
+        err = hw_codec_decode(c->codec, m->payload, m->len, hw_now_ms(),
+                              &c->ev, errstr, sizeof(errstr));
+        if (!err) {
+                if (hw_batch_add_event(&c->batch, &c->ev)) {
+                        HW_ERROR("consumer", "out of memory");
+                        stop_requested = 1;
+                }
+                rd_kafka_message_destroy(m);
+                return;
+        }
+        hw_metrics_rejected(c->metrics, hw_err_name(err));
+        HW_DEBUG("consumer", "rejected %s/%" PRId32 "@%" PRId64 ": %s: %s",
+                 topic, m->partition, m->offset, hw_err_name(err), errstr);
+        if (hw_batch_add_reject(&c->batch, m, err, errstr)) {
+                HW_ERROR("consumer", "out of memory");
+                stop_requested = 1;
+                rd_kafka_message_destroy(m);
+        }
+}
+
+/* Refreshes the lag gauges from librdkafka's cached high watermarks. */
+static void update_lag(consumer_t *c) {
+        for (size_t i = 0; i < c->n_assigned; i++) {
+                int64_t lo, hi;
+                assigned_t *a = &c->assigned[i];
+                if (rd_kafka_get_watermark_offsets(c->rk, a->topic,
+                                                   a->partition, &lo,
+                                                   &hi) == 0 &&
+                    hi >= 0)
+                        hw_metrics_set_lag(c->metrics, a->topic, a->partition,
+                                           hi > a->position ? hi - a->position
+                                                            : 0);
+        }
+}
+
+/* Records the end offset of every partition of the two event topics. */
+static hw_err_t find_targets(consumer_t *c) {
+        const char *topics[2] = {c->conf.topic_hires, c->conf.topic_offers};
+        const struct rd_kafka_metadata *md = NULL;
+
+        c->n_targets = 0;
+        for (int t = 0; t < 2; t++) {
+                rd_kafka_topic_t *rkt = rd_kafka_topic_new(c->rk, topics[t],
+                                                           NULL);
+                rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, rkt, &md,
+                                                            10000);
+                rd_kafka_topic_destroy(rkt);
+                if (err || md->topic_cnt != 1 || md->topics[0].err) {
+                        HW_ERROR("consumer", "no metadata for topic %s: %s",
+                                 topics[t],
+                                 rd_kafka_err2str(err ? err
+                                                      : md->topics[0].err));
+                        if (md)
+                                rd_kafka_metadata_destroy(md);
+                        return HW_ERR_SERVICE;
+                }
+                for (int p = 0; p < md->topics[0].partition_cnt &&
+                                c->n_targets < MAX_PARTITIONS;
+                     p++) {
+                        target_t *tg = &c->targets[c->n_targets];
+                        int64_t lo, hi;
+                        int32_t id = md->topics[0].partitions[p].id;
+                        err = rd_kafka_query_watermark_offsets(
+                                c->rk, topics[t], id, &lo, &hi, 10000);
+                        if (err) {
+                                rd_kafka_metadata_destroy(md);
+                                HW_ERROR("consumer",
+                                         "cannot read end offset of %s/%d: %s",
+                                         topics[t], id, rd_kafka_err2str(err));
+                                return HW_ERR_SERVICE;
+                        }
+                        snprintf(tg->topic, sizeof(tg->topic), "%s",
+                                 topics[t]);
+                        tg->partition = id;
+                        tg->end = hi;
+                        c->n_targets++;
+                }
+                rd_kafka_metadata_destroy(md);
+        }
+        return HW_OK;
+}
+
+/* True once Redis's offsets (this group's, whichever consumer stored
+ * them) reached every target. */
+static int caught_up(consumer_t *c) {
+        char errstr[512];
+        for (size_t i = 0; i < c->n_targets; i++) {
+                int64_t stored;
+                if (c->targets[i].end <= 0)
+                        continue;
+                if (hw_store_get_offsets(c->store, c->targets[i].topic,
+                                         &c->targets[i].partition, 1, &stored,
+                                         errstr, sizeof(errstr)) ||
+                    stored < c->targets[i].end)
+                        return 0;
+        }
+        return 1;
+}
+
+static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
+        rd_kafka_conf_t *conf;
+        rd_kafka_topic_partition_list_t *topics;
+        rd_kafka_resp_err_t err;
+
+        /* The DLQ producer. */
+        conf = hw_kafka_conf_new(&c->conf.kafka, errstr, size);
+        if (!conf)
+                return HW_ERR_ARG;
+        if (hw_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
+                              size)) {
+                rd_kafka_conf_destroy(conf);
+                return HW_ERR_ARG;
+        }
+        rd_kafka_conf_set_dr_msg_cb(conf, dlq_dr_cb);
+        rd_kafka_conf_set_opaque(conf, c);
+        c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, size);
+        if (!c->dlq) {
+                rd_kafka_conf_destroy(conf);
+                return HW_ERR_SERVICE;
+        }
+
+        /* The consumer: offsets come from Redis, never auto-committed. */
+        conf = hw_kafka_conf_new(&c->conf.kafka, errstr, size);
+        if (!conf)
+                return HW_ERR_ARG;
+        if (hw_kafka_conf_set(conf, "group.id", c->conf.group, errstr, size) ||
+            hw_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
+                              size) ||
+            hw_kafka_conf_set(conf, "enable.auto.offset.store", "false",
+                              errstr, size) ||
+            hw_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr,
+                              size)) {
+                rd_kafka_conf_destroy(conf);
+                return HW_ERR_ARG;
+        }
+        /* -X properties win over the settings above. */
+        for (size_t i = 0; i < c->conf.kafka.n_props; i++) {
+                char key[256];
+                const char *kv = c->conf.kafka.props[i];
+                const char *eq = strchr(kv, '=');
+                snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
+                if (hw_kafka_conf_set(conf, key, eq + 1, errstr, size)) {
+                        rd_kafka_conf_destroy(conf);
+                        return HW_ERR_ARG;
+                }
+        }
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_opaque(conf, c);
+        c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, size);
+        if (!c->rk) {
+                rd_kafka_conf_destroy(conf);
+                return HW_ERR_SERVICE;
+        }
+        conf = NULL; /* now owned by rk */
+        rd_kafka_poll_set_consumer(c->rk);
+
+        topics = rd_kafka_topic_partition_list_new(2);
+        rd_kafka_topic_partition_list_add(topics, c->conf.topic_hires,
+                                          RD_KAFKA_PARTITION_UA);
+        rd_kafka_topic_partition_list_add(topics, c->conf.topic_offers,
+                                          RD_KAFKA_PARTITION_UA);
+        err = rd_kafka_subscribe(c->rk, topics);
+        rd_kafka_topic_partition_list_destroy(topics);
+        if (err)
+                return hw_fail(HW_ERR_SERVICE, errstr, size,
+                               "cannot subscribe: %s", rd_kafka_err2str(err));
+        return HW_OK;
+}
+
+/* The main loop: poll, batch, flush; until stopped or caught up. */
+static int run(consumer_t *c) {
+        int64_t last_check = 0;
+
+        while (!stop_requested) {
+                int64_t now = mono_ms();
+                int wait = 100;
+                rd_kafka_message_t *m;
+
+                if (c->batch.n_messages) {
+                        int64_t left = c->batch.started_ms +
+                                       c->conf.batch_max_ms - now;
+                        wait = left <= 0 ? 0 : left < 100 ? (int)left : 100;
+                }
+                m = rd_kafka_consumer_poll(c->rk, wait);
+                if (m) {
+                        if (m->err) {
+                                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
+                                        HW_WARN("consumer", "Kafka: %s",
+                                                rd_kafka_message_errstr(m));
+                                rd_kafka_message_destroy(m);
+                        } else {
+                                take_message(c, m);
+                        }
+                }
+                now = mono_ms();
+                if (c->batch.n_messages &&
+                    ((int)c->batch.n_messages >= c->conf.batch_max_events ||
+                     now - c->batch.started_ms >= c->conf.batch_max_ms))
+                        flush_batch(c, 0);
+                if (now - c->last_lag_ms >= 1000) {
+                        update_lag(c);
+                        c->last_lag_ms = now;
+                }
+                if (c->until_caught_up && !c->batch.n_messages &&
+                    now - last_check >= 200) {
+                        last_check = now;
+                        if (caught_up(c)) {
+                                HW_INFO("consumer", "caught up with the end "
+                                                    "offsets seen at start");
+                                break;
+                        }
+                }
+        }
+        flush_batch(c, 1);
+        return HW_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+        consumer_t *c = calloc(1, sizeof(*c));
+        char errstr[512], bound[128];
+        struct sigaction sa = {.sa_handler = on_signal};
+        int rc = HW_EXIT_FAILURE;
+        hw_err_t err;
+
+        if (!c || hw_config_init(&c->conf))
+                return HW_EXIT_FAILURE;
+        hw_event_init(&c->ev);
+        hw_batch_init(&c->batch);
+        c->assigned = calloc(MAX_PARTITIONS, sizeof(*c->assigned));
+        c->targets = calloc(MAX_PARTITIONS, sizeof(*c->targets));
+        if (!c->assigned || !c->targets)
+                goto cleanup;
+        if ((rc = parse_args(c, argc, argv)) != HW_EXIT_OK)
+                goto cleanup;
+        rc = HW_EXIT_FAILURE;
+        c->proc.mega_threshold_usd = c->conf.mega_threshold_usd;
+
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+
+        c->codec = hw_codec_new(errstr, sizeof(errstr));
+        c->metrics = hw_metrics_new();
+        c->store = hw_store_new(&c->conf, c->conf.group, errstr,
+                                sizeof(errstr));
+        if (!c->codec || !c->metrics || !c->store) {
+                HW_ERROR("consumer", "%s", errstr);
+                goto cleanup;
+        }
+        hw_codec_set_max_message(c->codec, c->conf.max_message_bytes);
+        hw_metrics_set_ready(c->metrics, 0, "starting");
+        if (strcmp(c->conf.metrics_addr, "off")) {
+                if (hw_metrics_serve(c->metrics, c->conf.metrics_addr, bound,
+                                     sizeof(bound), errstr, sizeof(errstr))) {
+                        HW_ERROR("consumer", "metrics: %s", errstr);
+                        rc = HW_EXIT_USAGE;
+                        goto cleanup;
+                }
+                HW_INFO("consumer", "metrics at http://%s/metrics", bound);
+        }
+
+        /* Redis must answer before partitions are taken. */
+        for (int backoff = BACKOFF_MIN_MS;
+             (err = hw_store_connect(c->store, errstr, sizeof(errstr)));) {
+                if (err != HW_ERR_SERVICE || stop_requested) {
+                        HW_ERROR("consumer", "%s", errstr);
+                        rc = HW_EXIT_UNAVAILABLE;
+                        goto cleanup;
+                }
+                HW_WARN("consumer", "%s; retrying in %d ms", errstr, backoff);
+                sleep_ms(backoff);
+                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
+                                                       : backoff * 2;
+        }
+
+        if ((err = setup_kafka(c, errstr, sizeof(errstr)))) {
+                HW_ERROR("consumer", "%s", errstr);
+                rc = err == HW_ERR_ARG ? HW_EXIT_USAGE : HW_EXIT_UNAVAILABLE;
+                goto cleanup;
+        }
+        if (c->until_caught_up && find_targets(c)) {
+                rc = HW_EXIT_UNAVAILABLE;
+                goto cleanup;
+        }
+        HW_INFO("consumer", "consuming %s and %s as group %s into prefix %s",
+                c->conf.topic_hires, c->conf.topic_offers, c->conf.group,
+                c->conf.prefix);
+        rc = run(c);
+
+cleanup:
+        if (c->rk) {
+                rd_kafka_consumer_close(c->rk);
+                rd_kafka_destroy(c->rk);
+        }
+        if (c->dlq) {
+                rd_kafka_flush(c->dlq, 5000);
+                rd_kafka_destroy(c->dlq);
+        }
+        hw_batch_release(&c->batch);
+        hw_event_release(&c->ev);
+        hw_store_destroy(c->store);
+        hw_codec_destroy(c->codec);
+        hw_metrics_destroy(c->metrics);
+        hw_config_release(&c->conf);
+        free(c->assigned);
+        free(c->targets);
+        free(c);
+        return rc;
+}

@@ -1,0 +1,1387 @@
+/*
+ * hirewire-consumer configuration: defaults, one setter per key (driven by
+ * the key table below), the `key = value` file reader, the country bases and
+ * groups CSV files, and the redis:// URL parser.
+ *
+ * Secrets (redis.password, the password inside redis.url, kafka.* values
+ * such as sasl.password) never appear in an error message, and their
+ * memory is wiped before it is freed.
+ */
+#include "hw_config.h"
+
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "hw_log.h"
+#include "hw_validate.h"
+
+#define CONF_MIB (1024 * 1024)
+#define CONF_PREFIX_MAX 64      /* bytes in the Redis key prefix */
+#define CONF_TOPIC_MAX 249      /* Kafka's limit on a topic name */
+#define CONF_NAME_MAX 255       /* group id, file names are not limited */
+#define CONF_GROUP_NAME_MAX 32  /* country group names */
+#define CONF_WINDOW_MAX_DAYS 3650
+#define CONF_SHOW 80            /* at most this many bytes of a value quoted */
+
+/* ------------------------------------------------------------------ */
+/* Small helpers                                                       */
+/* ------------------------------------------------------------------ */
+
+/* Overwrites n bytes in a way the compiler cannot drop as a dead store. */
+static void wipe(void *p, size_t n) {
+        volatile unsigned char *v = p;
+        while (n--)
+                *v++ = 0;
+}
+
+/* Frees a string that may hold a secret, wiping it first. Accepts NULL. */
+static void free_secret(char *s) {
+        if (s) {
+                wipe(s, strlen(s));
+                free(s);
+        }
+}
+
+static int is_space(char ch) {
+        return ch == ' ' || ch == '\t' || ch == '\r' || ch == '\n' ||
+               ch == '\f' || ch == '\v';
+}
+
+/* Trims ASCII whitespace at both ends, in place. */
+static char *trim(char *s) {
+        char *end;
+        while (is_space(*s))
+                s++;
+        end = s + strlen(s);
+        while (end > s && is_space(end[-1]))
+                end--;
+        *end = '\0';
+        return s;
+}
+
+/* True if s has a byte < 0x20, 0x7f, or (when no_space) a space. */
+static int has_bad_char(const char *s, int no_space) {
+        for (; *s; s++) {
+                unsigned char ch = (unsigned char)*s;
+                if (ch < 0x20 || ch == 0x7f || (no_space && ch == ' '))
+                        return 1;
+        }
+        return 0;
+}
+
+/*
+ * Parses a whole decimal number: digits only, no sign, no spaces. Returns 0
+ * and sets *out, -1 if s is not a whole number, -2 if it is larger than
+ * INT64_MAX.
+ */
+static int parse_whole(const char *s, int64_t *out) {
+        int64_t v = 0;
+        if (!*s)
+                return -1;
+        for (; *s; s++) {
+                if (*s < '0' || *s > '9')
+                        return -1;
+                if (v > (INT64_MAX - (*s - '0')) / 10) {
+                        while (*s >= '0' && *s <= '9')
+                                s++;
+                        return *s ? -1 : -2;
+                }
+                v = v * 10 + (*s - '0');
+        }
+        *out = v;
+        return 0;
+}
+
+/* Like parse_whole for the n bytes at s. */
+static int parse_whole_n(const char *s, size_t n, int64_t *out) {
+        char buf[24];
+        if (n == 0 || n >= sizeof(buf)) {
+                for (size_t i = 0; i < n; i++)
+                        if (s[i] < '0' || s[i] > '9')
+                                return -1;
+                return n ? -2 : -1;
+        }
+        memcpy(buf, s, n);
+        buf[n] = '\0';
+        return parse_whole(buf, out);
+}
+
+static int host_char(char ch) {
+        return isalnum((unsigned char)ch) || ch == '.' || ch == '-' ||
+               ch == '_';
+}
+
+/*
+ * Splits s[0..len) into host and port: "host", "host:port", "[v6]" or
+ * "[v6]:port". The host is checked (letters, digits, '.', '-', '_'; inside
+ * brackets hex digits, ':', '.', and a "%zone"). *port is -1 when no port is
+ * given. Returns NULL or a static description of what is wrong (never
+ * quoting s, which may be part of a URL holding a password).
+ */
+static const char *split_host_port(const char *s, size_t len, const char **host,
+                                   size_t *host_len, int *port) {
+        const char *p, *end = s + len, *colon;
+        *port = -1;
+        if (len > 0 && s[0] == '[') {
+                const char *close = memchr(s, ']', len);
+                if (!close)
+                        return "IPv6 address without its closing ']'";
+                *host = s + 1;
+                *host_len = (size_t)(close - s - 1);
+                if (*host_len == 0)
+                        return "empty host";
+                for (p = *host; p < close; p++) {
+                        if (*p == '%') { /* zone id: fe80::1%eth0 */
+                                if (p + 1 == close)
+                                        return "empty IPv6 zone";
+                                for (p++; p < close; p++)
+                                        if (!host_char(*p))
+                                                return "invalid character in "
+                                                       "IPv6 zone";
+                                break;
+                        }
+                        if (!isxdigit((unsigned char)*p) && *p != ':' &&
+                            *p != '.')
+                                return "invalid character in IPv6 address";
+                }
+                if (!memchr(*host, ':', *host_len))
+                        return "not an IPv6 address inside [...]";
+                colon = close + 1;
+                if (colon == end)
+                        return NULL;
+                if (*colon != ':')
+                        return "unexpected text after ']'";
+        } else {
+                colon = memchr(s, ':', len);
+                *host = s;
+                *host_len = colon ? (size_t)(colon - s) : len;
+                if (*host_len == 0)
+                        return "empty host";
+                if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1)))
+                        return "an IPv6 address must be written in [brackets]";
+                for (p = s; p < s + *host_len; p++)
+                        if (!host_char(*p))
+                                return "invalid character in host";
+                if (!colon)
+                        return NULL;
+        }
+        /* colon points at ':' before the port. */
+        {
+                int64_t v;
+                if (parse_whole_n(colon + 1, (size_t)(end - colon - 1), &v) ||
+                    v > 65535)
+                        return "port is not a number in 0..65535";
+                *port = (int)v;
+        }
+        return NULL;
+}
+
+/* Quoted text of a non-secret value for an error message, cut at
+ * CONF_SHOW bytes. */
+#define SHOWN(v) (strlen(v) > CONF_SHOW ? CONF_SHOW : (int)strlen(v)), (v), \
+                 (strlen(v) > CONF_SHOW ? "..." : "")
+
+/* ------------------------------------------------------------------ */
+/* The key table                                                       */
+/* ------------------------------------------------------------------ */
+
+typedef enum conf_kind_e {
+        K_NAME,      /* non-empty, no spaces or control bytes (group) */
+        K_TOPIC,     /* a legal Kafka topic name */
+        K_PREFIX,    /* Redis key prefix */
+        K_PATH,      /* non-empty file name */
+        K_REDIS_URL, /* redis:// URL (may hold a password) */
+        K_SECRET,    /* redis.password */
+        K_METRICS,   /* host:port or "off" */
+        K_INT,       /* int field, range min..max */
+        K_SIZE,      /* size_t field */
+        K_I64,       /* int64_t field */
+        K_WINDOWS,
+        K_LEVEL,
+        K_BROKERS,   /* c->kafka.brokers (const char *, owned) */
+        K_BOOTSTRAP  /* c->kafka.bootstrap_file */
+} conf_kind_t;
+
+typedef struct conf_key_s {
+        const char *key;
+        conf_kind_t kind;
+        size_t off; /* offset of the field in hw_config_t */
+        int64_t min, max;
+} conf_key_t;
+
+#define F(field) offsetof(hw_config_t, field)
+
+static const conf_key_t conf_keys[] = {
+        {"brokers", K_BROKERS, 0, 0, 0},
+        {"bootstrap.file", K_BOOTSTRAP, 0, 0, 0},
+        {"group", K_NAME, F(group), 0, 0},
+        {"topic.hires", K_TOPIC, F(topic_hires), 0, 0},
+        {"topic.offers", K_TOPIC, F(topic_offers), 0, 0},
+        {"topic.dlq", K_TOPIC, F(topic_dlq), 0, 0},
+        {"topic.alerts", K_TOPIC, F(topic_alerts), 0, 0},
+        {"redis.url", K_REDIS_URL, F(redis_url), 0, 0},
+        {"redis.password", K_SECRET, F(redis_password), 0, 0},
+        {"prefix", K_PREFIX, F(prefix), 0, 0},
+        {"windows", K_WINDOWS, 0, 1, CONF_WINDOW_MAX_DAYS},
+        {"mega.threshold.usd", K_I64, F(mega_threshold_usd), 0, HW_MONEY_MAX},
+        {"max.message.bytes", K_SIZE, F(max_message_bytes), 64,
+         100 * CONF_MIB},
+        {"batch.max.events", K_INT, F(batch_max_events), 1, 1000000},
+        {"batch.max.ms", K_INT, F(batch_max_ms), 1, 60000},
+        {"seen.days", K_INT, F(seen_days), 1, 3650},
+        {"metrics.addr", K_METRICS, F(metrics_addr), 0, 0},
+        {"country.bases.file", K_PATH, F(bases_file), 0, 0},
+        {"country.groups.file", K_PATH, F(groups_file), 0, 0},
+        {"log.level", K_LEVEL, F(log_level), 0, 0},
+};
+
+#define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+
+static const conf_key_t *find_key(const char *key) {
+        for (size_t i = 0; i < N_CONF_KEYS; i++)
+                if (!strcmp(conf_keys[i].key, key))
+                        return &conf_keys[i];
+        return NULL;
+}
+
+static char **str_field(hw_config_t *c, const conf_key_t *k) {
+        return (char **)((char *)c + k->off);
+}
+
+static char *const *cstr_field(const hw_config_t *c, const conf_key_t *k) {
+        return (char *const *)((const char *)c + k->off);
+}
+
+/* ------------------------------------------------------------------ */
+/* Value checks shared by hw_config_set() and hw_config_validate()     */
+/* ------------------------------------------------------------------ */
+
+/* Checks a topic name as Kafka does. */
+static const char *topic_problem(const char *v) {
+        if (!*v)
+                return "must not be empty";
+        if (strlen(v) > CONF_TOPIC_MAX)
+                return "longer than 249 bytes";
+        if (!strcmp(v, ".") || !strcmp(v, ".."))
+                return "\".\" and \"..\" are not topic names";
+        for (const char *p = v; *p; p++)
+                if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' &&
+                    *p != '-')
+                        return "may only hold letters, digits, '.', '_' "
+                               "and '-'";
+        return NULL;
+}
+
+/*
+ * Checks the value of a string key. Returns NULL when it is fine, else
+ * writes "key: why" into errstr and returns errstr. Secret values are never
+ * quoted.
+ */
+static const char *string_problem(const conf_key_t *k, const char *v,
+                                  char *errstr, size_t size) {
+        const char *why = NULL;
+        switch (k->kind) {
+        case K_NAME:
+                if (!*v)
+                        why = "must not be empty";
+                else if (strlen(v) > CONF_NAME_MAX)
+                        why = "longer than 255 bytes";
+                else if (has_bad_char(v, 1))
+                        why = "must not contain spaces or control characters";
+                break;
+        case K_TOPIC:
+                why = topic_problem(v);
+                break;
+        case K_PREFIX:
+                if (!*v)
+                        why = "must not be empty";
+                else if (strlen(v) > CONF_PREFIX_MAX)
+                        why = "longer than 64 bytes";
+                else if (has_bad_char(v, 1))
+                        why = "must not contain spaces or control characters";
+                break;
+        case K_PATH:
+        case K_BROKERS:
+        case K_BOOTSTRAP:
+                if (!*v)
+                        why = "must not be empty";
+                else if (has_bad_char(v, k->kind == K_BROKERS))
+                        why = k->kind == K_BROKERS
+                                      ? "must not contain spaces or control "
+                                        "characters"
+                                      : "must not contain control characters";
+                break;
+        case K_REDIS_URL: {
+                hw_redis_url_t u;
+                char uerr[256];
+                hw_err_t err = hw_redis_url_parse(v, &u, uerr, sizeof(uerr));
+                wipe(&u, sizeof(u));
+                if (err) {
+                        hw_fail(HW_ERR_ARG, errstr, size, "%s: %s", k->key,
+                                uerr);
+                        return errstr;
+                }
+                return NULL;
+        }
+        case K_SECRET:
+                if (strlen(v) >= sizeof(((hw_redis_url_t *)0)->password))
+                        why = "longer than 255 bytes";
+                break;
+        case K_METRICS: {
+                const char *host;
+                size_t hlen;
+                int port;
+                if (!strcmp(v, "off"))
+                        break;
+                why = split_host_port(v, strlen(v), &host, &hlen, &port);
+                if (!why && port < 0)
+                        why = "expected host:port (port 0 = any free port) "
+                              "or \"off\"";
+                if (why) {
+                        hw_fail(HW_ERR_ARG, errstr, size, "%s: \"%.*s%s\": %s",
+                                k->key, SHOWN(v), why);
+                        return errstr;
+                }
+                break;
+        }
+        default:
+                break;
+        }
+        if (!why)
+                return NULL;
+        hw_fail(HW_ERR_ARG, errstr, size, "%s: %s", k->key, why);
+        return errstr;
+}
+
+/* Checks a number against the key's range; "key: why" in errstr. */
+static const char *range_problem(const conf_key_t *k, int64_t v, char *errstr,
+                                 size_t size) {
+        if (v >= k->min && v <= k->max)
+                return NULL;
+        hw_fail(HW_ERR_ARG, errstr, size,
+                "%s: %" PRId64 " is out of range %" PRId64 "..%" PRId64, k->key,
+                v, k->min, k->max);
+        return errstr;
+}
+
+/*
+ * Parses "7d,30d,90d,365d" (spaces around items allowed, "all" skipped
+ * since it is always kept) into sorted unique days. On error out is
+ * untouched.
+ */
+static hw_err_t parse_windows(const conf_key_t *k, const char *value,
+                              int *out, size_t *n_out, char *errstr,
+                              size_t size) {
+        int days[HW_CONFIG_MAX_WINDOWS];
+        size_t n = 0;
+        const char *p = value;
+        int first = 1;
+
+        for (;; first = 0) {
+                const char *start, *end;
+                size_t len, i;
+                int64_t v = INT64_MAX;
+
+                while (is_space(*p))
+                        p++;
+                start = p;
+                while (*p && *p != ',')
+                        p++;
+                end = p;
+                while (end > start && is_space(end[-1]))
+                        end--;
+                len = (size_t)(end - start);
+                if (len == 0) {
+                        if (first && !*p)
+                                break; /* empty value: reported below */
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: empty item in \"%.*s%s\"", k->key,
+                                       SHOWN(value));
+                }
+                if (len == 3 && !strncmp(start, "all", 3))
+                        goto next;
+                if (len < 2 || start[len - 1] != 'd' ||
+                    parse_whole_n(start, len - 1, &v) == -1)
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: \"%.*s\" is not a number of days "
+                                       "like 30d",
+                                       k->key,
+                                       len > CONF_SHOW ? CONF_SHOW : (int)len,
+                                       start);
+                if (len - 1 > 9 || v < k->min || v > k->max)
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: \"%.*s\" is out of range "
+                                       "%" PRId64 "d..%" PRId64 "d",
+                                       k->key,
+                                       len > CONF_SHOW ? CONF_SHOW : (int)len,
+                                       start, k->min, k->max);
+                for (i = 0; i < n && days[i] < v; i++)
+                        ;
+                if (i == n || days[i] != v) {
+                        if (n == HW_CONFIG_MAX_WINDOWS)
+                                return hw_fail(HW_ERR_ARG, errstr, size,
+                                               "%s: more than %d windows",
+                                               k->key, HW_CONFIG_MAX_WINDOWS);
+                        memmove(&days[i + 1], &days[i],
+                                (n - i) * sizeof(days[0]));
+                        days[i] = (int)v;
+                        n++;
+                }
+        next:
+                if (!*p)
+                        break;
+                p++; /* ',' */
+        }
+        if (n == 0)
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "%s: no day window given (like "
+                               "7d,30d,90d,365d)",
+                               k->key);
+        memcpy(out, days, n * sizeof(days[0]));
+        *n_out = n;
+        return HW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* init / release / set                                                */
+/* ------------------------------------------------------------------ */
+
+hw_err_t hw_config_init(hw_config_t *c) {
+        static const hw_config_t defaults = {
+                .windows = {7, 30, 90, 365},
+                .n_windows = 4,
+                .mega_threshold_usd = INT64_C(100000000),
+                .max_message_bytes = 65536,
+                .batch_max_events = 5000,
+                .batch_max_ms = 200,
+                .seen_days = 31,
+                .log_level = HW_LOG_INFO,
+        };
+        static const struct {
+                size_t off;
+                const char *value;
+        } strings[] = {
+                {F(group), "hirewire"},
+                {F(topic_hires), "talent.hires"},
+                {F(topic_offers), "talent.offers"},
+                {F(topic_dlq), "talent.dlq"},
+                {F(topic_alerts), "talent.alerts"},
+                {F(redis_url), "redis://127.0.0.1:6379"},
+                {F(prefix), "hw:"},
+                {F(metrics_addr), "127.0.0.1:9464"},
+        };
+
+        *c = defaults;
+        for (size_t i = 0; i < sizeof(strings) / sizeof(strings[0]); i++) {
+                char *s = strdup(strings[i].value);
+                if (!s) {
+                        hw_config_release(c);
+                        return HW_ERR_NOMEM;
+                }
+                *(char **)((char *)c + strings[i].off) = s;
+        }
+        return HW_OK;
+}
+
+void hw_config_release(hw_config_t *c) {
+        for (size_t i = 0; i < N_CONF_KEYS; i++) {
+                const conf_key_t *k = &conf_keys[i];
+                switch (k->kind) {
+                case K_NAME:
+                case K_TOPIC:
+                case K_PREFIX:
+                case K_PATH:
+                case K_METRICS:
+                        free(*str_field(c, k));
+                        break;
+                case K_REDIS_URL:
+                case K_SECRET:
+                        free_secret(*str_field(c, k));
+                        break;
+                default:
+                        break;
+                }
+        }
+        free((char *)c->kafka.brokers);
+        free((char *)c->kafka.bootstrap_file);
+        for (size_t i = 0; i < HW_KAFKA_MAX_PROPS; i++)
+                free_secret(c->kafka_props[i]);
+        for (size_t i = 0; i < c->n_groups && i < HW_CONFIG_MAX_GROUPS; i++)
+                free(c->group_names[i]);
+        memset(c, 0, sizeof(*c));
+}
+
+/* Replaces *field by a copy of value (NULL when value is empty and
+ * empty_is_null). On failure *field is unchanged. */
+static hw_err_t replace_string(char **field, const char *value, int secret,
+                               int empty_is_null, const char *key,
+                               char *errstr, size_t size) {
+        char *copy = NULL;
+        if (!(empty_is_null && !*value)) {
+                copy = strdup(value);
+                if (!copy)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "%s: out of memory", key);
+        }
+        if (secret)
+                free_secret(*field);
+        else
+                free(*field);
+        *field = copy;
+        return HW_OK;
+}
+
+/* kafka.<prop> = value: kept as "prop=value" in c->kafka_props[i], which
+ * c->kafka.props[i] points to (same index). Setting a property again
+ * replaces the earlier entry. */
+static hw_err_t set_kafka_prop(hw_config_t *c, const char *key,
+                               const char *value, char *errstr, size_t size) {
+        const char *prop = key + strlen("kafka.");
+        size_t plen = strlen(prop), i;
+        char *kv;
+
+        if (plen == 0)
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "%s: no librdkafka property after \"kafka.\"",
+                               key);
+        for (const char *p = prop; *p; p++)
+                if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' &&
+                    *p != '-')
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%.*s%s: not a librdkafka property "
+                                       "name",
+                                       SHOWN(key));
+
+        /* Ask librdkafka now, so a typo is reported with its file and
+         * line. plugin.library.paths is left to the real configuration:
+         * setting it loads code. */
+        if (strcmp(prop, "plugin.library.paths") != 0) {
+                rd_kafka_conf_t *scratch = rd_kafka_conf_new();
+                char rderr[512];
+                rd_kafka_conf_res_t res;
+                if (!scratch)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "%s: out of memory", key);
+                rderr[0] = '\0';
+                res = rd_kafka_conf_set(scratch, prop, value, rderr,
+                                        sizeof(rderr));
+                rd_kafka_conf_destroy(scratch);
+                if (res == RD_KAFKA_CONF_UNKNOWN)
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: no such librdkafka property", key);
+                if (res != RD_KAFKA_CONF_OK) {
+                        /* librdkafka quotes the value in some messages:
+                         * keep it out, it may be a secret. */
+                        int quotes = !*value || strstr(rderr, value);
+                        wipe(rderr, sizeof(rderr));
+                        if (quotes)
+                                return hw_fail(HW_ERR_ARG, errstr, size,
+                                               "%s: invalid value "
+                                               "(rejected by librdkafka)",
+                                               key);
+                        return hw_fail(HW_ERR_ARG, errstr, size, "%s: %s",
+                                       key, rderr);
+                }
+        }
+
+        kv = malloc(plen + 1 + strlen(value) + 1);
+        if (!kv)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "%s: out of memory",
+                               key);
+        memcpy(kv, prop, plen);
+        kv[plen] = '=';
+        strcpy(kv + plen + 1, value);
+
+        for (i = 0; i < c->kafka.n_props; i++) {
+                const char *old = c->kafka.props[i];
+                if (old && !strncmp(old, prop, plen) && old[plen] == '=') {
+                        char *owned = c->kafka_props[i];
+                        c->kafka.props[i] = kv;
+                        c->kafka_props[i] = kv; /* now owned by c */
+                        free_secret(owned);     /* NULL if not ours */
+                        return HW_OK;
+                }
+        }
+        i = c->kafka.n_props;
+        if (i >= HW_KAFKA_MAX_PROPS) {
+                free_secret(kv);
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "%s: more than %d Kafka properties", key,
+                               HW_KAFKA_MAX_PROPS);
+        }
+        {
+                char kerr[256];
+                if (hw_kafka_opts_add_prop(&c->kafka, kv, kerr,
+                                           sizeof(kerr))) {
+                        free_secret(kv);
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: cannot add the property", key);
+                }
+        }
+        free_secret(c->kafka_props[i]); /* a stale entry, if any */
+        c->kafka_props[i] = kv;         /* now owned by c */
+        return HW_OK;
+}
+
+hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
+                       char *errstr, size_t size) {
+        const conf_key_t *k;
+        int64_t v;
+
+        if (!key || !*key)
+                return hw_fail(HW_ERR_ARG, errstr, size, "empty key");
+        if (!value)
+                return hw_fail(HW_ERR_ARG, errstr, size, "%.*s%s: no value",
+                               SHOWN(key));
+        if (!strncmp(key, "kafka.", 6))
+                return set_kafka_prop(c, key, value, errstr, size);
+        k = find_key(key);
+        if (!k)
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "unknown key \"%.*s%s\"", SHOWN(key));
+
+        switch (k->kind) {
+        case K_NAME:
+        case K_TOPIC:
+        case K_PREFIX:
+        case K_PATH:
+        case K_METRICS:
+        case K_REDIS_URL:
+        case K_SECRET: {
+                int secret = k->kind == K_REDIS_URL || k->kind == K_SECRET;
+                if (string_problem(k, value, errstr, size))
+                        return HW_ERR_ARG;
+                /* An empty redis.password means "none". */
+                return replace_string(str_field(c, k), value, secret,
+                                      k->kind == K_SECRET, key, errstr, size);
+        }
+        case K_BROKERS:
+        case K_BOOTSTRAP: {
+                const char **field = k->kind == K_BROKERS
+                                             ? &c->kafka.brokers
+                                             : &c->kafka.bootstrap_file;
+                char *copy;
+                if (string_problem(k, value, errstr, size))
+                        return HW_ERR_ARG;
+                copy = strdup(value);
+                if (!copy)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "%s: out of memory", key);
+                free((char *)*field);
+                *field = copy; /* now owned by c */
+                return HW_OK;
+        }
+        case K_INT:
+        case K_SIZE:
+        case K_I64: {
+                int rc = parse_whole(value, &v);
+                if (rc == -1)
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: \"%.*s%s\" is not a whole number",
+                                       key, SHOWN(value));
+                if (rc == -2)
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: \"%.*s%s\" is out of range "
+                                       "%" PRId64 "..%" PRId64,
+                                       key, SHOWN(value), k->min, k->max);
+                if (range_problem(k, v, errstr, size))
+                        return HW_ERR_ARG;
+                if (k->kind == K_INT)
+                        *(int *)((char *)c + k->off) = (int)v;
+                else if (k->kind == K_SIZE)
+                        *(size_t *)((char *)c + k->off) = (size_t)v;
+                else
+                        *(int64_t *)((char *)c + k->off) = v;
+                return HW_OK;
+        }
+        case K_WINDOWS:
+                return parse_windows(k, value, c->windows, &c->n_windows,
+                                     errstr, size);
+        case K_LEVEL: {
+                int level = hw_log_level_parse(value);
+                if (level < 0)
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: \"%.*s%s\" is not one of debug, "
+                                       "info, warn, error",
+                                       key, SHOWN(value));
+                c->log_level = level;
+                return HW_OK;
+        }
+        }
+        return hw_fail(HW_ERR_INTERNAL, errstr, size, "%s: unhandled key",
+                       key);
+}
+
+/* ------------------------------------------------------------------ */
+/* Config file                                                         */
+/* ------------------------------------------------------------------ */
+
+/*
+ * Removes the quotes of a "..." value in place; inside, \" and \\ stand for
+ * " and \ (any other backslash is kept). Returns NULL or what is wrong.
+ */
+static const char *unquote(char *v) {
+        char *r = v + 1, *w = v;
+        for (;;) {
+                if (!*r)
+                        return "unterminated quote";
+                if (*r == '\\' && (r[1] == '"' || r[1] == '\\')) {
+                        *w++ = r[1];
+                        r += 2;
+                        continue;
+                }
+                if (*r == '"')
+                        break;
+                *w++ = *r++;
+        }
+        if (r[1] != '\0')
+                return "text after the closing quote";
+        *w = '\0';
+        return NULL;
+}
+
+hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
+                             size_t size) {
+        FILE *fp = fopen(path, "r");
+        char *line = NULL;
+        size_t cap = 0;
+        ssize_t len;
+        unsigned long lineno = 0;
+        hw_err_t err = HW_OK;
+
+        if (!fp)
+                return hw_fail(HW_ERR_IO, errstr, size,
+                               "cannot open config file %s: %s", path,
+                               strerror(errno));
+        while ((len = getline(&line, &cap, fp)) >= 0) {
+                char *s = line, *eq, *key, *value;
+                const char *why;
+                char serr[512];
+
+                lineno++;
+                if (memchr(line, '\0', (size_t)len)) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: NUL byte in line", path,
+                                      lineno);
+                        break;
+                }
+                if (lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+                        s += 3; /* UTF-8 byte order mark */
+                s = trim(s);
+                if (!*s || *s == '#')
+                        continue;
+                eq = strchr(s, '=');
+                if (!eq) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: expected \"key = value\"", path,
+                                      lineno);
+                        break;
+                }
+                *eq = '\0';
+                key = trim(s);
+                value = trim(eq + 1);
+                if (!*key) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: no key before '='", path,
+                                      lineno);
+                        break;
+                }
+                if (*value == '"' && (why = unquote(value)) != NULL) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: %.*s%s: %s", path, lineno,
+                                      SHOWN(key), why);
+                        break;
+                }
+                err = hw_config_set(c, key, value, serr, sizeof(serr));
+                if (err) {
+                        hw_fail(err, errstr, size, "%s:%lu: %s", path, lineno,
+                                serr);
+                        break;
+                }
+        }
+        if (!err && ferror(fp))
+                err = hw_fail(HW_ERR_IO, errstr, size,
+                              "%s: read error after line %lu", path, lineno);
+        if (line)
+                wipe(line, cap); /* it may have held a password */
+        free(line);
+        fclose(fp);
+        return err;
+}
+
+/* ------------------------------------------------------------------ */
+/* Country bases and groups                                            */
+/* ------------------------------------------------------------------ */
+
+typedef struct country_table_s {
+        hw_country_conf_t countries[HW_CONFIG_MAX_COUNTRIES];
+        size_t n_countries;
+        char *group_names[HW_CONFIG_MAX_GROUPS];
+        size_t n_groups;
+} country_table_t;
+
+static hw_country_conf_t *table_find(country_table_t *t, const char *code) {
+        for (size_t i = 0; i < t->n_countries; i++)
+                if (t->countries[i].code[0] == code[0] &&
+                    t->countries[i].code[1] == code[1])
+                        return &t->countries[i];
+        return NULL;
+}
+
+/* A CSV file read line by line: blank lines and '#' comments skipped,
+ * exactly two fields, each trimmed and stripped of "quotes". */
+typedef struct csv_s {
+        const char *path;
+        FILE *fp;
+        char *line;
+        size_t cap;
+        unsigned long lineno;
+        unsigned long data_lines;
+} csv_t;
+
+static void csv_strip(char **f) {
+        size_t n;
+        *f = trim(*f);
+        n = strlen(*f);
+        if (n >= 2 && (*f)[0] == '"' && (*f)[n - 1] == '"') {
+                (*f)[n - 1] = '\0';
+                (*f)++;
+                *f = trim(*f);
+        }
+}
+
+/* Returns 1 with the two fields, 0 at the end of the file, -1 on error
+ * (errstr "FILE:LINE: why"). */
+static int csv_next(csv_t *r, const char *what, char **f1, char **f2,
+                    char *errstr, size_t size) {
+        ssize_t len;
+        while ((len = getline(&r->line, &r->cap, r->fp)) >= 0) {
+                char *s = r->line, *comma;
+                r->lineno++;
+                if (memchr(r->line, '\0', (size_t)len)) {
+                        hw_fail(HW_ERR_ARG, errstr, size,
+                                "%s:%lu: NUL byte in line", r->path,
+                                r->lineno);
+                        return -1;
+                }
+                if (r->lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
+                        s += 3;
+                s = trim(s);
+                if (!*s || *s == '#')
+                        continue;
+                comma = strchr(s, ',');
+                if (!comma || strchr(comma + 1, ',')) {
+                        hw_fail(HW_ERR_ARG, errstr, size,
+                                "%s:%lu: expected two fields \"%s\"", r->path,
+                                r->lineno, what);
+                        return -1;
+                }
+                *comma = '\0';
+                *f1 = s;
+                *f2 = comma + 1;
+                csv_strip(f1);
+                csv_strip(f2);
+                r->data_lines++;
+                return 1;
+        }
+        if (ferror(r->fp)) {
+                hw_fail(HW_ERR_IO, errstr, size, "%s: read error after line %lu",
+                        r->path, r->lineno);
+                return -1;
+        }
+        return 0;
+}
+
+static hw_err_t csv_open(csv_t *r, const char *path, const char *what,
+                         char *errstr, size_t size) {
+        memset(r, 0, sizeof(*r));
+        r->path = path;
+        r->fp = fopen(path, "r");
+        if (!r->fp)
+                return hw_fail(HW_ERR_IO, errstr, size,
+                               "cannot open %s file %s: %s", what, path,
+                               strerror(errno));
+        return HW_OK;
+}
+
+static void csv_close(csv_t *r) {
+        free(r->line);
+        if (r->fp)
+                fclose(r->fp);
+        memset(r, 0, sizeof(*r));
+}
+
+static hw_err_t check_code(const csv_t *r, const char *code, char *errstr,
+                           size_t size) {
+        if (hw_country_valid(code))
+                return HW_OK;
+        return hw_fail(HW_ERR_ARG, errstr, size,
+                       "%s:%lu: \"%.*s%s\" is not an assigned ISO 3166-1 "
+                       "alpha-2 code in upper case",
+                       r->path, r->lineno, SHOWN(code));
+}
+
+/* A positive, finite decimal number (digits, '.', exponent). */
+static int parse_base(const char *s, double *out) {
+        char *end;
+        double v;
+        if (!*s || strspn(s, "0123456789.eE+-") != strlen(s))
+                return -1;
+        errno = 0;
+        v = strtod(s, &end);
+        if (*end || errno || !isfinite(v) || v <= 0)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+static hw_err_t load_bases(country_table_t *t, const char *path,
+                           char *errstr, size_t size) {
+        csv_t r;
+        char *code, *num;
+        int got;
+        hw_err_t err = csv_open(&r, path, "country bases", errstr, size);
+
+        if (err)
+                return err;
+        while ((got = csv_next(&r, "country,base", &code, &num, errstr,
+                               size)) > 0) {
+                hw_country_conf_t *cc;
+                double base;
+                if (r.data_lines == 1 && !strcasecmp(code, "country") &&
+                    !strcasecmp(num, "base"))
+                        continue; /* header */
+                if ((err = check_code(&r, code, errstr, size)))
+                        break;
+                if (table_find(t, code)) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: %s is listed twice", path,
+                                      r.lineno, code);
+                        break;
+                }
+                if (parse_base(num, &base)) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: base \"%.*s%s\" of %s is not a "
+                                      "positive number",
+                                      path, r.lineno, SHOWN(num), code);
+                        break;
+                }
+                if (t->n_countries == HW_CONFIG_MAX_COUNTRIES) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: more than %d countries", path,
+                                      r.lineno, HW_CONFIG_MAX_COUNTRIES);
+                        break;
+                }
+                cc = &t->countries[t->n_countries++];
+                memset(cc, 0, sizeof(*cc));
+                memcpy(cc->code, code, 2);
+                cc->base = base;
+        }
+        if (got < 0)
+                err = HW_ERR_ARG;
+        csv_close(&r);
+        return err;
+}
+
+static int group_name_ok(const char *s) {
+        size_t n = strlen(s);
+        if (n == 0 || n > CONF_GROUP_NAME_MAX)
+                return 0;
+        for (; *s; s++)
+                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
+                      *s == '_' || *s == '-'))
+                        return 0;
+        return 1;
+}
+
+static hw_err_t load_groups(country_table_t *t, const char *path,
+                            char *errstr, size_t size) {
+        csv_t r;
+        char *name, *code;
+        int got;
+        hw_err_t err = csv_open(&r, path, "country groups", errstr, size);
+
+        if (err)
+                return err;
+        while ((got = csv_next(&r, "group,country", &name, &code, errstr,
+                               size)) > 0) {
+                hw_country_conf_t *cc;
+                size_t g;
+                if (r.data_lines == 1 && !strcasecmp(name, "group") &&
+                    !strcasecmp(code, "country"))
+                        continue; /* header */
+                if (!group_name_ok(name)) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: group name \"%.*s%s\" is not "
+                                      "1-32 of a-z, 0-9, '_' and '-'",
+                                      path, r.lineno, SHOWN(name));
+                        break;
+                }
+                if ((err = check_code(&r, code, errstr, size)))
+                        break;
+                for (g = 0; g < t->n_groups; g++)
+                        if (!strcmp(t->group_names[g], name))
+                                break;
+                if (g == t->n_groups) {
+                        if (g == HW_CONFIG_MAX_GROUPS) {
+                                err = hw_fail(HW_ERR_ARG, errstr, size,
+                                              "%s:%lu: more than %d groups",
+                                              path, r.lineno,
+                                              HW_CONFIG_MAX_GROUPS);
+                                break;
+                        }
+                        t->group_names[g] = strdup(name);
+                        if (!t->group_names[g]) {
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "%s:%lu: out of memory", path,
+                                              r.lineno);
+                                break;
+                        }
+                        t->n_groups++;
+                }
+                cc = table_find(t, code);
+                if (!cc) {
+                        if (t->n_countries == HW_CONFIG_MAX_COUNTRIES) {
+                                err = hw_fail(HW_ERR_ARG, errstr, size,
+                                              "%s:%lu: more than %d countries",
+                                              path, r.lineno,
+                                              HW_CONFIG_MAX_COUNTRIES);
+                                break;
+                        }
+                        cc = &t->countries[t->n_countries++];
+                        memset(cc, 0, sizeof(*cc));
+                        memcpy(cc->code, code, 2); /* base 0: none */
+                }
+                if (cc->groups & (UINT32_C(1) << g)) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "%s:%lu: %s is listed twice in group %s",
+                                      path, r.lineno, code, name);
+                        break;
+                }
+                cc->groups |= UINT32_C(1) << g;
+        }
+        if (got < 0)
+                err = HW_ERR_ARG;
+        csv_close(&r);
+        return err;
+}
+
+hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
+                                  size_t size) {
+        country_table_t *t = calloc(1, sizeof(*t));
+        hw_err_t err = HW_OK;
+
+        if (!t)
+                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                               "country table: out of memory");
+        if (c->bases_file)
+                err = load_bases(t, c->bases_file, errstr, size);
+        if (!err && c->groups_file)
+                err = load_groups(t, c->groups_file, errstr, size);
+        if (!err) {
+                /* Swap the new table in; c is untouched on error. */
+                for (size_t i = 0; i < c->n_groups; i++)
+                        free(c->group_names[i]);
+                memset(c->group_names, 0, sizeof(c->group_names));
+                memcpy(c->group_names, t->group_names,
+                       sizeof(t->group_names));
+                c->n_groups = t->n_groups;
+                memcpy(c->countries, t->countries, sizeof(t->countries));
+                c->n_countries = t->n_countries;
+        } else {
+                for (size_t i = 0; i < t->n_groups; i++)
+                        free(t->group_names[i]);
+        }
+        free(t);
+        return err;
+}
+
+const hw_country_conf_t *hw_config_country(const hw_config_t *c,
+                                           const char *code) {
+        if (!code || !code[0] || !code[1] || code[2])
+                return NULL;
+        for (size_t i = 0; i < c->n_countries; i++)
+                if (c->countries[i].code[0] == code[0] &&
+                    c->countries[i].code[1] == code[1])
+                        return &c->countries[i];
+        return NULL;
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation                                                          */
+/* ------------------------------------------------------------------ */
+
+hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
+        for (size_t i = 0; i < N_CONF_KEYS; i++) {
+                const conf_key_t *k = &conf_keys[i];
+                const char *v;
+                switch (k->kind) {
+                case K_NAME:
+                case K_TOPIC:
+                case K_PREFIX:
+                case K_METRICS:
+                case K_REDIS_URL:
+                        v = *cstr_field(c, k);
+                        if (!v)
+                                return hw_fail(HW_ERR_ARG, errstr, size,
+                                               "%s: not set", k->key);
+                        if (string_problem(k, v, errstr, size))
+                                return HW_ERR_ARG;
+                        break;
+                case K_PATH:
+                case K_SECRET:
+                        v = *cstr_field(c, k);
+                        if (v && string_problem(k, v, errstr, size))
+                                return HW_ERR_ARG;
+                        break;
+                case K_BROKERS:
+                case K_BOOTSTRAP:
+                        v = k->kind == K_BROKERS ? c->kafka.brokers
+                                                 : c->kafka.bootstrap_file;
+                        if (v && string_problem(k, v, errstr, size))
+                                return HW_ERR_ARG;
+                        break;
+                case K_INT:
+                        if (range_problem(k,
+                                          *(const int *)((const char *)c +
+                                                         k->off),
+                                          errstr, size))
+                                return HW_ERR_ARG;
+                        break;
+                case K_SIZE: {
+                        size_t sv = *(const size_t *)((const char *)c + k->off);
+                        if (sv > (size_t)k->max)
+                                sv = (size_t)k->max + 1;
+                        if (range_problem(k, (int64_t)sv, errstr, size))
+                                return HW_ERR_ARG;
+                        break;
+                }
+                case K_I64:
+                        if (range_problem(k,
+                                          *(const int64_t *)((const char *)c +
+                                                             k->off),
+                                          errstr, size))
+                                return HW_ERR_ARG;
+                        break;
+                case K_WINDOWS:
+                        if (c->n_windows == 0)
+                                return hw_fail(HW_ERR_ARG, errstr, size,
+                                               "%s: at least one day window "
+                                               "is needed (like 30d)",
+                                               k->key);
+                        if (c->n_windows > HW_CONFIG_MAX_WINDOWS)
+                                return hw_fail(HW_ERR_ARG, errstr, size,
+                                               "%s: more than %d windows",
+                                               k->key, HW_CONFIG_MAX_WINDOWS);
+                        for (size_t w = 0; w < c->n_windows; w++)
+                                if (c->windows[w] < k->min ||
+                                    c->windows[w] > k->max ||
+                                    (w > 0 &&
+                                     c->windows[w] <= c->windows[w - 1]))
+                                        return hw_fail(
+                                                HW_ERR_ARG, errstr, size,
+                                                "%s: days must be unique, "
+                                                "ascending and in 1..3650",
+                                                k->key);
+                        break;
+                case K_LEVEL:
+                        if (c->log_level < HW_LOG_DEBUG ||
+                            c->log_level > HW_LOG_ERROR)
+                                return hw_fail(HW_ERR_ARG, errstr, size,
+                                               "%s: not one of debug, info, "
+                                               "warn, error",
+                                               k->key);
+                        break;
+                }
+        }
+
+        /* Output topics must not be input topics: the consumer would read
+         * its own dead letters or alerts. */
+        {
+                static const struct {
+                        const char *out_key, *in_key;
+                        size_t out, in;
+                } pairs[] = {
+                        {"topic.dlq", "topic.hires", F(topic_dlq),
+                         F(topic_hires)},
+                        {"topic.dlq", "topic.offers", F(topic_dlq),
+                         F(topic_offers)},
+                        {"topic.alerts", "topic.hires", F(topic_alerts),
+                         F(topic_hires)},
+                        {"topic.alerts", "topic.offers", F(topic_alerts),
+                         F(topic_offers)},
+                        {"topic.alerts", "topic.dlq", F(topic_alerts),
+                         F(topic_dlq)},
+                };
+                for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
+                        const char *a = *(char *const *)((const char *)c +
+                                                         pairs[i].out);
+                        const char *b = *(char *const *)((const char *)c +
+                                                         pairs[i].in);
+                        if (!strcmp(a, b))
+                                return hw_fail(HW_ERR_ARG, errstr, size,
+                                               "%s: must differ from %s "
+                                               "(both \"%s\")",
+                                               pairs[i].out_key,
+                                               pairs[i].in_key, a);
+                }
+        }
+
+        if (c->n_groups > HW_CONFIG_MAX_GROUPS)
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "country.groups.file: more than %d groups",
+                               HW_CONFIG_MAX_GROUPS);
+        if (c->n_countries > HW_CONFIG_MAX_COUNTRIES)
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "country.bases.file: more than %d countries",
+                               HW_CONFIG_MAX_COUNTRIES);
+        for (size_t i = 0; i < c->kafka.n_props; i++)
+                if (!c->kafka.props[i] || !strchr(c->kafka.props[i], '='))
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "kafka property #%zu is not key=value",
+                                       i + 1);
+        return HW_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* redis:// URLs                                                       */
+/* ------------------------------------------------------------------ */
+
+static int hexval(char ch) {
+        if (ch >= '0' && ch <= '9')
+                return ch - '0';
+        if (ch >= 'a' && ch <= 'f')
+                return ch - 'a' + 10;
+        if (ch >= 'A' && ch <= 'F')
+                return ch - 'A' + 10;
+        return -1;
+}
+
+/*
+ * Copies s[0..n) into out, decoding %XX (a '%' not followed by two hex
+ * digits is kept as is). Returns 0, -1 if it does not fit, -2 if it decodes
+ * to a NUL byte.
+ */
+static int pct_decode(const char *s, size_t n, char *out, size_t out_size) {
+        size_t w = 0;
+        for (size_t i = 0; i < n; i++) {
+                char ch = s[i];
+                if (ch == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
+                    hexval(s[i + 2]) >= 0) {
+                        ch = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
+                        if (ch == '\0')
+                                return -2;
+                        i += 2;
+                }
+                if (w + 1 >= out_size)
+                        return -1;
+                out[w++] = ch;
+        }
+        out[w] = '\0';
+        return 0;
+}
+
+hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
+                            char *errstr, size_t size) {
+        static const char usage[] = "redis://[[user]:password@]host[:port][/db]";
+        const char *p, *at, *hp, *end, *slash, *host;
+        size_t host_len;
+        const char *why;
+        int port, rc;
+
+        memset(out, 0, sizeof(*out));
+        out->port = 6379;
+        if (!url || !*url)
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "empty URL, expected %s", usage);
+        if (strncasecmp(url, "redis://", 8) != 0) {
+                if (!strncasecmp(url, "rediss://", 9))
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "rediss:// (TLS) is not supported, "
+                                       "expected %s",
+                                       usage);
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "not a redis:// URL, expected %s", usage);
+        }
+        p = url + 8;
+
+        /* The host part cannot hold '@', so the last one ends the user
+         * info: a password may then hold a raw '@' or '/'. */
+        at = strrchr(p, '@');
+        if (at) {
+                const char *colon = memchr(p, ':', (size_t)(at - p));
+                const char *pass = p;
+                if (colon) {
+                        /* "user:password@" or ":password@" */
+                        rc = pct_decode(p, (size_t)(colon - p), out->username,
+                                        sizeof(out->username));
+                        if (rc) {
+                                why = rc == -1 ? "user name longer than 127 "
+                                                 "bytes"
+                                               : "user name holds %00";
+                                goto fail;
+                        }
+                        pass = colon + 1;
+                }
+                /* Without ':' the user info is a password, as redis-cli
+                 * reads it. */
+                rc = pct_decode(pass, (size_t)(at - pass), out->password,
+                                sizeof(out->password));
+                if (rc) {
+                        why = rc == -1 ? "password longer than 255 bytes"
+                                       : "password holds %00";
+                        goto fail;
+                }
+                if (out->username[0] && !out->password[0]) {
+                        why = "a user name needs a password "
+                              "(redis://user:password@host)";
+                        goto fail;
+                }
+                hp = at + 1;
+        } else {
+                hp = p;
+        }
+
+        end = hp + strlen(hp);
+        slash = strchr(hp, '/');
+        if (!slash)
+                slash = end;
+        why = split_host_port(hp, (size_t)(slash - hp), &host, &host_len,
+                              &port);
+        if (why)
+                goto fail;
+        if (host_len >= sizeof(out->host)) {
+                why = "host longer than 255 bytes";
+                goto fail;
+        }
+        memcpy(out->host, host, host_len);
+        out->host[host_len] = '\0';
+        if (port == 0) {
+                why = "port is not a number in 1..65535";
+                goto fail;
+        }
+        if (port > 0)
+                out->port = port;
+        if (slash < end && slash + 1 < end) {
+                int64_t db;
+                if (parse_whole_n(slash + 1, (size_t)(end - slash - 1), &db) ||
+                    db > 2147483647) {
+                        why = "database is not a number in 0..2147483647";
+                        goto fail;
+                }
+                out->db = (int)db;
+        }
+        return HW_OK;
+
+fail:
+        wipe(out, sizeof(*out));
+        out->port = 6379;
+        return hw_fail(HW_ERR_ARG, errstr, size, "%s (expected %s)", why,
+                       usage);
+}

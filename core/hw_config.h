@@ -1,0 +1,136 @@
+/*
+ * hirewire-consumer configuration: one struct with defaults, filled from a
+ * config file (`-c FILE`) and then from command-line flags, validated once
+ * at start-up with a message naming the bad key.
+ *
+ * Config file format: one `key = value` per line; blank lines and lines
+ * starting with '#' are ignored; whitespace around key and value is
+ * trimmed; a value may be quoted with "..." to keep leading/trailing
+ * spaces. Keys:
+ *
+ *   brokers, bootstrap.file        Kafka bootstrap list / file
+ *   kafka.<property>               any librdkafka property, e.g.
+ *                                  kafka.security.protocol = SASL_SSL
+ *   group                          consumer group (hirewire)
+ *   topic.hires, topic.offers, topic.dlq, topic.alerts
+ *   redis.url                      redis://[:password@]host:port[/db]
+ *   redis.password                 (else REDIS_PASSWORD, else from the URL)
+ *   prefix                         Redis key prefix (hw:)
+ *   windows                        day windows, e.g. "7d,30d,90d,365d"
+ *   mega.threshold.usd             mega-offer threshold (100000000)
+ *   max.message.bytes              larger messages are rejected (65536)
+ *   batch.max.events               events per atomic Redis step (5000)
+ *   batch.max.ms                   longest a batch collects (200)
+ *   seen.days                      days of event_ids kept for dedup (31)
+ *   metrics.addr                   host:port, port 0 = any, or "off"
+ *   country.bases.file             CSV: country,base
+ *   country.groups.file            CSV: group,country
+ *   log.level                      debug, info, warn, error
+ */
+#ifndef HW_CONFIG_H
+#define HW_CONFIG_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw_err.h"
+#include "hw_kafka.h"
+
+#define HW_CONFIG_MAX_WINDOWS 8
+#define HW_CONFIG_MAX_GROUPS 16
+#define HW_CONFIG_MAX_COUNTRIES 256
+
+/* A country's talent base and the groups it belongs to. */
+typedef struct hw_country_conf_s {
+        char code[3];           /* ISO 3166-1 alpha-2 */
+        double base;            /* AI-talent pool size; 0 = not configured */
+        uint32_t groups;        /* bit i = member of groups[i] */
+} hw_country_conf_t;
+
+typedef struct hw_config_s {
+        hw_kafka_opts_t kafka;  /* brokers, bootstrap file, kafka.* properties */
+        char *group;
+        char *topic_hires;
+        char *topic_offers;
+        char *topic_dlq;
+        char *topic_alerts;
+
+        char *redis_url;
+        char *redis_password;   /* secret: never logged */
+        char *prefix;
+
+        int windows[HW_CONFIG_MAX_WINDOWS]; /* days, ascending, unique */
+        size_t n_windows;
+        int64_t mega_threshold_usd;
+        size_t max_message_bytes;
+        int batch_max_events;
+        int batch_max_ms;
+        int seen_days;
+        char *metrics_addr;
+        int log_level;          /* hw_log_level_t */
+
+        char *bases_file;
+        char *groups_file;
+        char *group_names[HW_CONFIG_MAX_GROUPS];
+        size_t n_groups;
+        hw_country_conf_t countries[HW_CONFIG_MAX_COUNTRIES];
+        size_t n_countries;
+
+        /* Strings given as -X/kafka.* are kept here (hw_kafka_opts_t
+         * points into it). */
+        char *kafka_props[HW_KAFKA_MAX_PROPS];
+} hw_config_t;
+
+/* Fills c with the defaults (strings are owned copies). Returns HW_ERR_NOMEM
+ * on allocation failure. */
+hw_err_t hw_config_init(hw_config_t *c);
+
+/* Frees every string c owns. */
+void hw_config_release(hw_config_t *c);
+
+/*
+ * Sets one key (as named in the file format above) from its text value.
+ * Returns HW_ERR_ARG with errstr naming the key and what is wrong
+ * ("windows: \"7x\" is not a number of days like 30d") for an unknown key
+ * or a bad value; c keeps its previous value then.
+ */
+hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
+                       char *errstr, size_t errstr_size);
+
+/* Reads a config file, applying each line with hw_config_set(). Errors
+ * name the file, line and key. */
+hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
+                             size_t errstr_size);
+
+/*
+ * Loads the country bases and groups files named by the config (if set),
+ * replacing the country table. Errors name the file and line (unknown
+ * country code, bad number, too many groups).
+ */
+hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
+                                  size_t errstr_size);
+
+/* Checks cross-key rules (windows present, batch sizes > 0, a prefix, a
+ * Redis URL that parses, ...). Errors name the key. */
+hw_err_t hw_config_validate(const hw_config_t *c, char *errstr,
+                            size_t errstr_size);
+
+/* The entry for a country code, or NULL. */
+const hw_country_conf_t *hw_config_country(const hw_config_t *c,
+                                           const char *code);
+
+/* A parsed redis:// URL. */
+typedef struct hw_redis_url_s {
+        char host[256];
+        int port;
+        int db;
+        char password[256];     /* "" = none */
+        char username[128];     /* "" = default user */
+} hw_redis_url_t;
+
+/* Parses redis://[[user]:password@]host[:port][/db]. Returns HW_ERR_ARG
+ * naming what is wrong (the password is never echoed). */
+hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
+                            char *errstr, size_t errstr_size);
+
+#endif

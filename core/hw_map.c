@@ -1,0 +1,110 @@
+#include "hw_map.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+/* FNV-1a, 64-bit. */
+static uint64_t hash_bytes(const char *s, size_t len) {
+        uint64_t h = UINT64_C(14695981039346656037);
+        for (size_t i = 0; i < len; i++) {
+                h ^= (unsigned char)s[i];
+                h *= UINT64_C(1099511628211);
+        }
+        return h;
+}
+
+void hw_map_init(hw_map_t *m) {
+        memset(m, 0, sizeof(*m));
+        hw_arena_init(&m->arena);
+}
+
+void hw_map_release(hw_map_t *m) {
+        free(m->entries);
+        free(m->slots);
+        hw_arena_release(&m->arena);
+        hw_map_init(m);
+}
+
+void hw_map_clear(hw_map_t *m) {
+        m->count = 0;
+        if (m->slots)
+                memset(m->slots, 0, m->n_slots * sizeof(*m->slots));
+        hw_arena_reset(&m->arena);
+}
+
+static size_t probe(const hw_map_t *m, const char *key, size_t len,
+                    uint64_t h) {
+        size_t mask = m->n_slots - 1, i = (size_t)h & mask;
+        for (;;) {
+                uint32_t s = m->slots[i];
+                if (!s)
+                        return i;
+                const hw_map_entry_t *e = &m->entries[s - 1];
+                if (e->hash == h && e->len == len && !memcmp(e->key, key, len))
+                        return i;
+                i = (i + 1) & mask;
+        }
+}
+
+hw_map_entry_t *hw_map_find(const hw_map_t *m, const char *key, size_t len) {
+        if (!m->n_slots)
+                return NULL;
+        uint32_t s = m->slots[probe(m, key, len, hash_bytes(key, len))];
+        return s ? &m->entries[s - 1] : NULL;
+}
+
+/* Keeps the load factor under 1/2. */
+static int grow(hw_map_t *m) {
+        size_t n = m->n_slots ? m->n_slots * 2 : 64;
+        uint32_t *slots = calloc(n, sizeof(*slots));
+        if (!slots)
+                return -1;
+        free(m->slots);
+        m->slots = slots;
+        m->n_slots = n;
+        for (size_t i = 0; i < m->count; i++) {
+                size_t j = (size_t)m->entries[i].hash & (n - 1);
+                while (slots[j])
+                        j = (j + 1) & (n - 1);
+                slots[j] = (uint32_t)(i + 1);
+        }
+        return 0;
+}
+
+hw_map_entry_t *hw_map_upsert(hw_map_t *m, const char *key, size_t len,
+                              int *created) {
+        uint64_t h = hash_bytes(key, len);
+        size_t slot;
+        hw_map_entry_t *e;
+        char *copy;
+
+        *created = 0;
+        if ((m->count + 1) * 2 > m->n_slots && grow(m))
+                return NULL;
+        slot = probe(m, key, len, h);
+        if (m->slots[slot])
+                return &m->entries[m->slots[slot] - 1];
+        if (m->count == m->cap) {
+                size_t cap = m->cap ? m->cap * 2 : 64;
+                hw_map_entry_t *ne = realloc(m->entries, cap * sizeof(*ne));
+                if (!ne)
+                        return NULL;
+                m->entries = ne;
+                m->cap = cap;
+        }
+        copy = hw_arena_strndup(&m->arena, key, len);
+        if (!copy)
+                return NULL;
+        e = &m->entries[m->count];
+        memset(e, 0, sizeof(*e));
+        e->key = copy;
+        e->len = len;
+        e->hash = h;
+        m->slots[slot] = (uint32_t)++m->count;
+        *created = 1;
+        return e;
+}
+
+const char *hw_map_strdup(hw_map_t *m, const char *s, size_t len) {
+        return hw_arena_strndup(&m->arena, s, len);
+}

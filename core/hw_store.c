@@ -1,0 +1,526 @@
+#include "hw_store.h"
+
+#include <errno.h>
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_log.h"
+#include "hw_time.h"
+
+extern const char hw_store_lua[];
+
+#define CONNECT_TIMEOUT_MS 2000
+#define COMMAND_TIMEOUT_MS 30000
+
+struct hw_store_s {
+        const hw_config_t *conf;
+        char *group;
+        hw_redis_url_t url;
+        char password[256];
+        redisContext *ctx;
+        char sha[41];
+        /* Argument vectors of the atomic step, reused batch to batch. */
+        const char **argv;
+        size_t *argvlen;
+        size_t argc, argcap;
+        hw_arena_t scratch;     /* formatted numbers */
+};
+
+hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
+                         char *errstr, size_t size) {
+        hw_store_t *s = calloc(1, sizeof(*s));
+        const char *env;
+
+        if (!s) {
+                hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                return NULL;
+        }
+        s->conf = conf;
+        hw_arena_init(&s->scratch);
+        if (hw_redis_url_parse(conf->redis_url, &s->url, errstr, size)) {
+                hw_store_destroy(s);
+                return NULL;
+        }
+        s->group = strdup(group);
+        if (!s->group) {
+                hw_store_destroy(s);
+                return NULL;
+        }
+        /* Password: config, else REDIS_PASSWORD, else the URL. */
+        if (conf->redis_password && conf->redis_password[0])
+                snprintf(s->password, sizeof(s->password), "%s",
+                         conf->redis_password);
+        else if ((env = getenv("REDIS_PASSWORD")) && env[0])
+                snprintf(s->password, sizeof(s->password), "%s", env);
+        else
+                snprintf(s->password, sizeof(s->password), "%s",
+                         s->url.password);
+        return s;
+}
+
+static void drop_connection(hw_store_t *s) {
+        if (s->ctx) {
+                redisFree(s->ctx);
+                s->ctx = NULL;
+        }
+}
+
+void hw_store_destroy(hw_store_t *s) {
+        if (!s)
+                return;
+        drop_connection(s);
+        free(s->group);
+        free(s->argv);
+        free(s->argvlen);
+        hw_arena_release(&s->scratch);
+        memset(s->password, 0, sizeof(s->password));
+        free(s);
+}
+
+/* Turns a missing reply or a broken connection into HW_ERR_SERVICE (and
+ * drops the connection), an error reply into HW_ERR_SERVICE for transient
+ * states (LOADING, BUSY, OOM, READONLY, MASTERDOWN) and HW_ERR_INTERNAL
+ * otherwise. Frees the reply on error. */
+static hw_err_t check_reply(hw_store_t *s, redisReply *r, const char *what,
+                            char *errstr, size_t size) {
+        if (!r) {
+                hw_err_t err = hw_fail(HW_ERR_SERVICE, errstr, size,
+                                       "Redis %s:%d: %s: %s", s->url.host,
+                                       s->url.port, what,
+                                       s->ctx && s->ctx->errstr[0]
+                                               ? s->ctx->errstr
+                                               : "connection lost");
+                drop_connection(s);
+                return err;
+        }
+        if (r->type == REDIS_REPLY_ERROR) {
+                static const char *const transient[] = {
+                        "LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN",
+                        "TRYAGAIN", "CLUSTERDOWN"};
+                hw_err_t err = HW_ERR_INTERNAL;
+                for (size_t i = 0; i < sizeof(transient) / sizeof(*transient);
+                     i++)
+                        if (!strncmp(r->str, transient[i],
+                                     strlen(transient[i])))
+                                err = HW_ERR_SERVICE;
+                hw_fail(err, errstr, size, "Redis %s: %s", what, r->str);
+                freeReplyObject(r);
+                return err;
+        }
+        return HW_OK;
+}
+
+hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
+        struct timeval ct = {CONNECT_TIMEOUT_MS / 1000,
+                             (CONNECT_TIMEOUT_MS % 1000) * 1000};
+        struct timeval rt = {COMMAND_TIMEOUT_MS / 1000, 0};
+        redisReply *r;
+        hw_err_t err;
+
+        if (s->ctx)
+                return HW_OK;
+        s->ctx = redisConnectWithTimeout(s->url.host, s->url.port, ct);
+        if (!s->ctx || s->ctx->err) {
+                err = hw_fail(HW_ERR_SERVICE, errstr, size,
+                              "cannot connect to Redis at %s:%d: %s",
+                              s->url.host, s->url.port,
+                              s->ctx ? s->ctx->errstr : "out of memory");
+                drop_connection(s);
+                return err;
+        }
+        redisSetTimeout(s->ctx, rt);
+        redisEnableKeepAlive(s->ctx);
+
+        if (s->password[0]) {
+                if (s->url.username[0])
+                        r = redisCommand(s->ctx, "AUTH %s %s", s->url.username,
+                                         s->password);
+                else
+                        r = redisCommand(s->ctx, "AUTH %s", s->password);
+                if ((err = check_reply(s, r, "AUTH", errstr, size))) {
+                        /* Wrong credentials will not fix themselves, but the
+                         * server may be restarting: keep it retryable. */
+                        drop_connection(s);
+                        return HW_ERR_SERVICE;
+                }
+                freeReplyObject(r);
+        }
+        if (s->url.db) {
+                r = redisCommand(s->ctx, "SELECT %d", s->url.db);
+                if ((err = check_reply(s, r, "SELECT", errstr, size)))
+                        return err;
+                freeReplyObject(r);
+        }
+        r = redisCommand(s->ctx, "SCRIPT LOAD %s", hw_store_lua);
+        if ((err = check_reply(s, r, "SCRIPT LOAD", errstr, size))) {
+                drop_connection(s);
+                return err;
+        }
+        snprintf(s->sha, sizeof(s->sha), "%s",
+                 r->type == REDIS_REPLY_STRING ? r->str : "");
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        r = redisCommand(s->ctx, "PING");
+        if ((err = check_reply(s, r, "PING", errstr, size)))
+                return err;
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+void hw_store_offset_key(const hw_store_t *s, const char *topic,
+                         int32_t partition, char *out, size_t out_size) {
+        snprintf(out, out_size, "%soffset:%s:%s:%" PRId32, s->conf->prefix,
+                 s->group, topic, partition);
+}
+
+/* Parses a decimal integer reply; -1 for nil. */
+static int64_t reply_int(const redisReply *r) {
+        if (r->type == REDIS_REPLY_INTEGER)
+                return r->integer;
+        if (r->type == REDIS_REPLY_STRING)
+                return strtoll(r->str, NULL, 10);
+        return -1;
+}
+
+hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
+                              const int32_t *partitions, size_t n,
+                              int64_t *out, char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        for (size_t i = 0; i < n; i++) {
+                char key[512];
+                hw_store_offset_key(s, topic, partitions[i], key, sizeof(key));
+                redisAppendCommand(s->ctx, "GET %s", key);
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
+                        r = NULL;
+                if ((err = check_reply(s, r, "GET offset", errstr, size)))
+                        return err;
+                out[i] = reply_int(r);
+                freeReplyObject(r);
+        }
+        return HW_OK;
+}
+
+static const char *copy_str(hw_arena_t *a, const redisReply *r) {
+        if (r->type != REDIS_REPLY_STRING)
+                return NULL;
+        return hw_arena_strndup(a, r->str, r->len);
+}
+
+hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
+                              hw_person_t *out, hw_arena_t *arena,
+                              char *errstr, size_t size) {
+        hw_err_t err = HW_OK;
+        redisReply *r;
+        size_t i;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        for (i = 0; i < n; i++)
+                redisAppendCommand(s->ctx,
+                                   "HMGET %sperson:%s lab origin nationality "
+                                   "alma_mater tier at event_id",
+                                   s->conf->prefix, ids[i]);
+        for (i = 0; i < n; i++) {
+                hw_person_t *p = &out[i];
+                if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
+                        r = NULL;
+                if ((err = check_reply(s, r, "HMGET person", errstr, size)))
+                        return err;
+                memset(p, 0, sizeof(*p));
+                if (r->type == REDIS_REPLY_ARRAY && r->elements == 7 &&
+                    r->element[0]->type == REDIS_REPLY_STRING) {
+                        p->lab = copy_str(arena, r->element[0]);
+                        p->origin = copy_str(arena, r->element[1]);
+                        p->nationality = copy_str(arena, r->element[2]);
+                        p->alma_mater = copy_str(arena, r->element[3]);
+                        p->tier = copy_str(arena, r->element[4]);
+                        p->at = reply_int(r->element[5]);
+                        p->event_id = copy_str(arena, r->element[6]);
+                        if (!p->origin || !p->nationality || !p->alma_mater ||
+                            !p->tier || !p->event_id) {
+                                /* A damaged record: treat the person as
+                                 * unknown rather than count half of it. */
+                                HW_WARN("store", "person %s has an incomplete "
+                                                 "record; treated as new",
+                                        ids[i]);
+                                memset(p, 0, sizeof(*p));
+                        }
+                }
+                freeReplyObject(r);
+        }
+        return HW_OK;
+}
+
+hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
+                             const char *const *ids, size_t n,
+                             unsigned char *out, char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+        size_t i, sent = 0;
+        const char **argv = NULL;
+        size_t *argvlen = NULL;
+        char key[64];
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        /* One SMISMEMBER per day; ids of one day are usually together, so
+         * runs of the same day go in one command. */
+        argv = malloc((n + 2) * sizeof(*argv));
+        argvlen = malloc((n + 2) * sizeof(*argvlen));
+        if (!argv || !argvlen) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
+        for (i = 0; i < n;) {
+                size_t j = i, argc = 2;
+                snprintf(key, sizeof(key), "%sseen:%s", s->conf->prefix,
+                         ymd[i]);
+                argv[0] = "SMISMEMBER";
+                argvlen[0] = 10;
+                argv[1] = key;
+                argvlen[1] = strlen(key);
+                while (j < n && !strcmp(ymd[j], ymd[i])) {
+                        argv[argc] = ids[j];
+                        argvlen[argc++] = strlen(ids[j]);
+                        j++;
+                }
+                redisAppendCommandArgv(s->ctx, (int)argc, argv, argvlen);
+                sent++;
+                i = j;
+        }
+        for (i = 0; i < n;) {
+                size_t j = i;
+                while (j < n && !strcmp(ymd[j], ymd[i]))
+                        j++;
+                if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
+                        r = NULL;
+                sent--;
+                if ((err = check_reply(s, r, "SMISMEMBER", errstr, size)))
+                        goto cleanup;
+                for (size_t k = i; k < j; k++)
+                        out[k] = r->type == REDIS_REPLY_ARRAY &&
+                                 k - i < r->elements &&
+                                 r->element[k - i]->integer == 1;
+                freeReplyObject(r);
+                i = j;
+        }
+cleanup:
+        if (err && sent && s->ctx)
+                drop_connection(s); /* unread replies: start clean */
+        free(argv);
+        free(argvlen);
+        return err;
+}
+
+/* Appends one argument (copied into the scratch arena when `copy`). */
+static int push(hw_store_t *s, const char *p, size_t len) {
+        if (s->argc == s->argcap) {
+                size_t cap = s->argcap ? s->argcap * 2 : 1024;
+                const char **a = realloc(s->argv, cap * sizeof(*a));
+                size_t *l;
+                if (!a)
+                        return -1;
+                s->argv = a;
+                l = realloc(s->argvlen, cap * sizeof(*l));
+                if (!l)
+                        return -1;
+                s->argvlen = l;
+                s->argcap = cap;
+        }
+        s->argv[s->argc] = p;
+        s->argvlen[s->argc++] = len;
+        return 0;
+}
+
+static int push_str(hw_store_t *s, const char *str) {
+        return push(s, str, strlen(str));
+}
+
+static int push_int(hw_store_t *s, int64_t v) {
+        char buf[32];
+        int n = snprintf(buf, sizeof(buf), "%" PRId64, v);
+        const char *copy = hw_arena_strndup(&s->scratch, buf, (size_t)n);
+        return copy ? push(s, copy, (size_t)n) : -1;
+}
+
+static int push_double(hw_store_t *s, double v) {
+        char buf[40];
+        int n = snprintf(buf, sizeof(buf), "%.17g", v);
+        const char *copy = hw_arena_strndup(&s->scratch, buf, (size_t)n);
+        return copy ? push(s, copy, (size_t)n) : -1;
+}
+
+/* Joins the names of the groups a country belongs to. */
+static int push_groups(hw_store_t *s, const hw_country_conf_t *c) {
+        char buf[512];
+        size_t n = 0;
+        buf[0] = '\0';
+        for (size_t g = 0; g < s->conf->n_groups; g++)
+                if (c->groups & (1u << g))
+                        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
+                                              n ? "," : "",
+                                              s->conf->group_names[g]);
+        const char *copy = hw_arena_strndup(&s->scratch, buf, strlen(buf));
+        return copy ? push_str(s, copy) : -1;
+}
+
+/* Pushes one section: tag, count, then the entries of `kind`. */
+static int push_counters(hw_store_t *s, const hw_deltas_t *d, char kind,
+                         const char *tag) {
+        size_t count = 0;
+        const hw_map_t *m = &d->counters;
+
+        for (size_t i = 0; i < m->count; i++)
+                count += m->entries[i].key[0] == kind;
+        if (!count)
+                return 0;
+        if (push_str(s, tag) || push_int(s, (int64_t)count))
+                return -1;
+        for (size_t i = 0; i < m->count; i++) {
+                const hw_map_entry_t *e = &m->entries[i];
+                const char *parts[4];
+                int rc = 0;
+                if (e->key[0] != kind)
+                        continue;
+                hw_deltas_parts(e, parts);
+                rc |= push_str(s, parts[1]) || push_str(s, parts[2]);
+                if (kind == HW_DELTA_WINDOW)
+                        rc |= push_str(s, parts[3]) || push_int(s, e->aux);
+                if (kind == HW_DELTA_SET)
+                        rc |= push_str(s, e->v.p);
+                else
+                        rc |= push_int(s, e->v.i);
+                if (rc)
+                        return -1;
+        }
+        return 0;
+}
+
+/* Builds the script's arguments (see the header of hw_store.lua). */
+static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
+                      size_t n_offsets, const hw_deltas_t *d,
+                      char (*keys)[512]) {
+        const hw_config_t *c = s->conf;
+        int rc = 0;
+
+        s->argc = 0;
+        hw_arena_reset(&s->scratch);
+        rc |= push_str(s, "EVALSHA") || push_str(s, s->sha) ||
+              push_str(s, "0") || push_str(s, c->prefix);
+        rc |= push_int(s, (int64_t)n_offsets);
+        for (size_t i = 0; i < n_offsets && !rc; i++) {
+                hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
+                                    keys[i], sizeof(keys[i]));
+                rc |= push_str(s, keys[i]);
+                rc |= offsets[i].expected < 0
+                              ? push(s, "", 0)
+                              : push_int(s, offsets[i].expected);
+                rc |= push_int(s, offsets[i].next);
+        }
+        rc |= push_int(s, d->watermark);
+        rc |= push_int(s, (int64_t)c->n_windows);
+        for (size_t i = 0; i < c->n_windows; i++)
+                rc |= push_int(s, c->windows[i]);
+        rc |= push_int(s, c->seen_days);
+        rc |= push_int(s, (int64_t)c->n_countries);
+        for (size_t i = 0; i < c->n_countries && !rc; i++) {
+                rc |= push_str(s, c->countries[i].code);
+                rc |= push_double(s, c->countries[i].base);
+                rc |= push_groups(s, &c->countries[i]);
+        }
+        rc |= push_counters(s, d, HW_DELTA_WINDOW, "W");
+        rc |= push_counters(s, d, HW_DELTA_GAUGE, "G");
+        rc |= push_counters(s, d, HW_DELTA_RANK, "Z");
+        rc |= push_counters(s, d, HW_DELTA_SET, "S");
+        if (d->persons.count && !rc) {
+                rc |= push_str(s, "P") ||
+                      push_int(s, (int64_t)d->persons.count);
+                for (size_t i = 0; i < d->persons.count && !rc; i++) {
+                        const hw_map_entry_t *e = &d->persons.entries[i];
+                        const hw_person_t *p = e->v.p;
+                        rc |= push(s, e->key, e->len) || push_str(s, p->lab) ||
+                              push_str(s, p->origin) ||
+                              push_str(s, p->nationality) ||
+                              push_str(s, p->alma_mater) ||
+                              push_str(s, p->tier) || push_int(s, p->at) ||
+                              push_str(s, p->event_id);
+                }
+        }
+        if (d->seen.count && !rc) {
+                rc |= push_str(s, "E") || push_int(s, (int64_t)d->seen.count);
+                for (size_t i = 0; i < d->seen.count && !rc; i++) {
+                        const hw_map_entry_t *e = &d->seen.entries[i];
+                        rc |= push(s, e->key, 8) || push_int(s, e->aux) ||
+                              push(s, e->key + 9, e->len - 9);
+                }
+        }
+        return rc;
+}
+
+hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
+                        size_t n_offsets, const hw_deltas_t *d,
+                        hw_store_outcome_t *outcome, char *errstr,
+                        size_t size) {
+        char(*keys)[512] = NULL;
+        redisReply *r = NULL;
+        hw_err_t err;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        keys = malloc((n_offsets ? n_offsets : 1) * sizeof(*keys));
+        if (!keys || build_args(s, offsets, n_offsets, d, keys)) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
+        r = redisCommandArgv(s->ctx, (int)s->argc, s->argv, s->argvlen);
+        if (r && r->type == REDIS_REPLY_ERROR &&
+            !strncmp(r->str, "NOSCRIPT", 8)) {
+                /* The server restarted or was flushed: load it again. */
+                freeReplyObject(r);
+                drop_connection(s);
+                if ((err = hw_store_connect(s, errstr, size)))
+                        goto cleanup;
+                s->argv[1] = s->sha;
+                r = redisCommandArgv(s->ctx, (int)s->argc, s->argv,
+                                     s->argvlen);
+        }
+        if ((err = check_reply(s, r, "atomic step", errstr, size))) {
+                r = NULL;
+                goto cleanup;
+        }
+        if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
+                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                              "unexpected reply from the atomic step");
+                goto cleanup;
+        }
+        if (r->element[0]->integer == 1) {
+                *outcome = HW_STORE_APPLIED;
+        } else {
+                *outcome = HW_STORE_FENCED;
+                hw_fail(HW_OK, errstr, size, "%s holds \"%s\"",
+                        r->elements > 1 ? r->element[1]->str : "?",
+                        r->elements > 2 ? r->element[2]->str : "?");
+        }
+cleanup:
+        if (r)
+                freeReplyObject(r);
+        free(keys);
+        return err;
+}

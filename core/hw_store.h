@@ -1,0 +1,88 @@
+/*
+ * The Redis store: reads the state a batch needs (stored offsets, persons,
+ * seen event_ids) and applies a batch's deltas, the persons it moved, the
+ * ids it applied and its next offsets in one atomic step: a Lua script,
+ * loaded once, that first checks the stored offsets are the ones the batch
+ * started from (fencing) and applies the rolling windows (core/hw_store.lua,
+ * docs/redis-keys.md).
+ *
+ * A store holds one hiredis connection; it is not thread-safe. Every call
+ * returns HW_ERR_SERVICE when Redis cannot be reached or the connection
+ * broke (the connection is dropped and the next call reconnects), so the
+ * caller can retry with backoff.
+ */
+#ifndef HW_STORE_H
+#define HW_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw_config.h"
+#include "hw_deltas.h"
+#include "hw_err.h"
+
+typedef struct hw_store_s hw_store_t;
+
+/* One partition of a batch: the offset the batch expects stored (-1 =
+ * none stored yet) and the offset it stores. */
+typedef struct hw_store_offset_s {
+        const char *topic;
+        int32_t partition;
+        int64_t expected;
+        int64_t next;
+} hw_store_offset_t;
+
+typedef enum hw_store_outcome_e {
+        HW_STORE_APPLIED = 0,
+        HW_STORE_FENCED,        /* an offset moved: nothing was written */
+} hw_store_outcome_t;
+
+/* Creates a store for the config's Redis URL, prefix, windows and country
+ * table (all copied or kept by pointer: conf must outlive the store). Does
+ * not connect. NULL with errstr set on a bad URL or no memory. */
+hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
+                         char *errstr, size_t errstr_size);
+
+/* Closes the connection and frees; accepts NULL. */
+void hw_store_destroy(hw_store_t *s);
+
+/* Connects (if not connected), authenticates, selects the db and loads the
+ * script. */
+hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t errstr_size);
+
+/* PING. */
+hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t errstr_size);
+
+/* Reads the stored next offsets of n partitions of topic into out (-1 when
+ * none is stored). */
+hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
+                              const int32_t *partitions, size_t n,
+                              int64_t *out, char *errstr, size_t errstr_size);
+
+/* Reads n persons from the registry. out[i].lab is NULL for a person not
+ * known; strings are copied into arena. */
+hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
+                              hw_person_t *out, hw_arena_t *arena,
+                              char *errstr, size_t errstr_size);
+
+/* Checks which of n event ids (each with its event day, yyyymmdd) were
+ * applied before: out[i] = 1 if so. */
+hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
+                             const char *const *ids, size_t n,
+                             unsigned char *out, char *errstr,
+                             size_t errstr_size);
+
+/*
+ * The atomic step. On HW_OK, *outcome says whether it was applied or
+ * fenced (then errstr names the offset key and what is stored there).
+ */
+hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
+                        size_t n_offsets, const hw_deltas_t *d,
+                        hw_store_outcome_t *outcome, char *errstr,
+                        size_t errstr_size);
+
+/* The key holding a partition's next offset, into out. */
+void hw_store_offset_key(const hw_store_t *s, const char *topic,
+                         int32_t partition, char *out, size_t out_size);
+
+#endif

@@ -1,0 +1,411 @@
+-- hirewire: apply one batch atomically (see core/hw_store.c, docs/redis-keys.md).
+--
+-- ARGV, in order:
+--   prefix
+--   n_offsets, then n_offsets x (key, expected, next); expected "" = absent
+--   watermark candidate (ms, or "-1")
+--   n_windows, then n_windows x days
+--   seen_days
+--   n_countries, then n_countries x (code, base or "0", groups "a,b" or "")
+--   sections until the end: tag, count, then count entries of the tag's arity
+--     W family field yyyymmdd day delta   windowed counter
+--     G key field delta                   hash gauge
+--     Z key member delta                  sorted-set gauge
+--     S key field value                   hash field value
+--     P person_id lab origin nationality alma_mater tier at event_id
+--     E yyyymmdd day event_id             applied event id
+-- Returns {1, watermark} when applied, {0, key, stored} when an offset is
+-- not the one the batch started from (nothing is written then).
+
+local P = ARGV[1]
+local pos = 2
+local function arg()
+  local v = ARGV[pos]
+  pos = pos + 1
+  return v
+end
+local function num(s) return tonumber(s) end
+local function int(v) return string.format('%d', v) end
+local DAY = 86400000
+local EXACT = 9007199254740992 -- 2^53: above it, leave arithmetic to HINCRBY
+
+-- Calls cmd with the fixed arguments and then list, in chunks that stay
+-- below Lua's unpack limit.
+local function call_chunked(cmd, key, list, step)
+  local i = 1
+  while i <= #list do
+    local args = {}
+    local j = i
+    while j <= #list and j < i + 4000 * step do
+      args[#args + 1] = list[j]
+      j = j + 1
+    end
+    if key then
+      redis.call(cmd, key, unpack(args))
+    else
+      redis.call(cmd, unpack(args))
+    end
+    i = j
+  end
+end
+
+-- HMGET/ZMSCORE of many fields, chunked like call_chunked; returns one list.
+local function get_chunked(cmd, key, list)
+  local out = {}
+  local i = 1
+  while i <= #list do
+    local args = {}
+    local j = i
+    while j <= #list and j < i + 4000 do
+      args[#args + 1] = list[j]
+      j = j + 1
+    end
+    local part = redis.call(cmd, key, unpack(args))
+    for _, v in ipairs(part) do out[#out + 1] = v end
+    i = j
+  end
+  return out
+end
+
+-- 1. Fencing: every offset must be the one the batch started from.
+local n_off = num(arg())
+local off_keys, off_expected, off_next = {}, {}, {}
+for k = 1, n_off do
+  off_keys[k], off_expected[k], off_next[k] = arg(), arg(), arg()
+end
+if n_off > 0 then
+  local stored = redis.call('MGET', unpack(off_keys))
+  for k = 1, n_off do
+    local s = stored[k] or ''
+    if s == false then s = '' end
+    if s ~= off_expected[k] then
+      return {0, off_keys[k], s}
+    end
+  end
+end
+
+-- 2. Configuration of this step.
+local candidate = num(arg())
+local windows = {}
+for k = 1, num(arg()) do windows[k] = num(arg()) end
+local max_window = 0
+for _, n in ipairs(windows) do if n > max_window then max_window = n end end
+local seen_days = num(arg())
+local countries = {}
+for k = 1, num(arg()) do
+  local code, base, groups = arg(), num(arg()), arg()
+  local g = {}
+  for name in string.gmatch(groups, '[^,]+') do g[#g + 1] = name end
+  countries[code] = {base = base, groups = g}
+end
+
+-- 3. Watermark: the days D_old -> D_new the windows move by.
+local wm_key = P .. 'watermark'
+local old_wm = num(redis.call('GET', wm_key) or '-1')
+local new_wm = old_wm
+if candidate > new_wm then new_wm = candidate end
+local d_old = old_wm >= 0 and math.floor(old_wm / DAY) or nil
+local d_new = new_wm >= 0 and math.floor(new_wm / DAY) or nil
+
+-- Pending hash changes: agg[key][field] = delta (numbers).
+local agg, agg_order = {}, {}
+local function add(key, field, delta)
+  local h = agg[key]
+  if not h then
+    h = {}
+    agg[key] = h
+    agg_order[#agg_order + 1] = key
+  end
+  h[field] = (h[field] or 0) + delta
+end
+
+local function window_key(family, w)
+  local rest = string.match(family, '^flow:(.*)$')
+  if rest then return P .. 'flow:' .. w .. ':' .. rest end
+  return P .. family .. ':' .. w
+end
+
+-- Countries whose in/out changed, per window name.
+local flow_touched = {}
+local function touch_flow(family, w, country)
+  if family == 'flow:in' or family == 'flow:out' then
+    local t = flow_touched[w]
+    if not t then
+      t = {}
+      flow_touched[w] = t
+    end
+    t[country] = true
+  end
+end
+
+-- 4. Slide: subtract the buckets of the days that leave each window, and
+-- delete buckets and seen sets that leave the largest window.
+local days_key = P .. 'b:days'
+if d_old and d_new > d_old then
+  local leaving = redis.call('ZRANGEBYSCORE', days_key,
+    '(' .. int(d_old - max_window), int(d_new - windows[1]), 'WITHSCORES')
+  for k = 1, #leaving, 2 do
+    local ymd, d = leaving[k], num(leaving[k + 1])
+    local families = redis.call('SMEMBERS', P .. 'b:' .. ymd)
+    for _, family in ipairs(families) do
+      local fields = nil
+      for _, n in ipairs(windows) do
+        if d > d_old - n and d <= d_new - n then
+          if not fields then
+            fields = redis.call('HGETALL', P .. 'b:' .. ymd .. ':' .. family)
+          end
+          local w = n .. 'd'
+          for f = 1, #fields, 2 do
+            add(window_key(family, w), fields[f], -num(fields[f + 1]))
+            touch_flow(family, w, fields[f])
+          end
+        end
+      end
+    end
+  end
+  local expired = redis.call('ZRANGEBYSCORE', days_key, '-inf',
+    int(d_new - max_window))
+  if #expired > 0 then
+    local dels = {}
+    for _, ymd in ipairs(expired) do
+      dels[#dels + 1] = P .. 'b:' .. ymd
+      for _, family in ipairs(redis.call('SMEMBERS', P .. 'b:' .. ymd)) do
+        dels[#dels + 1] = P .. 'b:' .. ymd .. ':' .. family
+      end
+    end
+    call_chunked('DEL', nil, dels, 1)
+    redis.call('ZREMRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))
+  end
+  local seen_days_key = P .. 'seen:days'
+  local old_seen = redis.call('ZRANGEBYSCORE', seen_days_key, '-inf',
+    int(d_new - seen_days))
+  if #old_seen > 0 then
+    local dels = {}
+    for _, ymd in ipairs(old_seen) do dels[#dels + 1] = P .. 'seen:' .. ymd end
+    call_chunked('DEL', nil, dels, 1)
+    redis.call('ZREMRANGEBYSCORE', seen_days_key, '-inf', int(d_new - seen_days))
+  end
+end
+
+-- 5. The batch's own changes.
+local bucket_days, bucket_families = {}, {}
+local zadd, sets, persons = {}, {}, {}
+local zorder, sorder = {}, {}
+local seen = {}
+local seen_order = {}
+while pos <= #ARGV do
+  local tag, count = arg(), num(arg())
+  for _ = 1, count do
+    if tag == 'W' then
+      local family, field, ymd, d, delta = arg(), arg(), arg(), num(arg()), num(arg())
+      if d > d_new - max_window then
+        add(P .. 'b:' .. ymd .. ':' .. family, field, delta)
+        if not bucket_families[ymd] then
+          bucket_families[ymd] = {}
+          bucket_days[#bucket_days + 1] = {ymd, d}
+        end
+        bucket_families[ymd][family] = true
+      end
+      add(window_key(family, 'all'), field, delta)
+      touch_flow(family, 'all', field)
+      for _, n in ipairs(windows) do
+        if d > d_new - n then
+          add(window_key(family, n .. 'd'), field, delta)
+          touch_flow(family, n .. 'd', field)
+        end
+      end
+    elseif tag == 'G' then
+      local key, field, delta = arg(), arg(), num(arg())
+      add(P .. key, field, delta)
+    elseif tag == 'Z' then
+      local key, member, delta = P .. arg(), arg(), num(arg())
+      local z = zadd[key]
+      if not z then
+        z = {order = {}, delta = {}}
+        zadd[key] = z
+        zorder[#zorder + 1] = key
+      end
+      if not z.delta[member] then z.order[#z.order + 1] = member end
+      z.delta[member] = (z.delta[member] or 0) + delta
+    elseif tag == 'S' then
+      local key, field, value = P .. arg(), arg(), arg()
+      if not sets[key] then
+        sets[key] = {}
+        sorder[#sorder + 1] = key
+      end
+      local s = sets[key]
+      s[#s + 1] = field
+      s[#s + 1] = value
+    elseif tag == 'P' then
+      local id = arg()
+      persons[#persons + 1] = {P .. 'person:' .. id, 'lab', arg(), 'origin', arg(),
+        'nationality', arg(), 'alma_mater', arg(), 'tier', arg(), 'at', arg(),
+        'event_id', arg()}
+    elseif tag == 'E' then
+      local ymd, d, id = arg(), num(arg()), arg()
+      if d > d_new - seen_days then
+        if not seen[ymd] then
+          seen[ymd] = {d = d, ids = {}}
+          seen_order[#seen_order + 1] = ymd
+        end
+        local ids = seen[ymd].ids
+        ids[#ids + 1] = id
+      end
+    else
+      return redis.error_reply('hirewire store: unknown section ' .. tostring(tag))
+    end
+  end
+end
+
+-- 6. Write the hashes: one HMGET and one HSET per key, whatever the number
+-- of fields; fields that reach 0 are deleted. Remember the final values of
+-- the flow hashes for the net and index sorted sets.
+local final = {}
+for _, key in ipairs(agg_order) do
+  local h = agg[key]
+  local fields = {}
+  for f, delta in pairs(h) do
+    if delta ~= 0 then fields[#fields + 1] = f end
+  end
+  if #fields > 0 then
+    table.sort(fields)
+    local cur = get_chunked('HMGET', key, fields)
+    local set, del, values = {}, {}, {}
+    local exact = true
+    for k, f in ipairs(fields) do
+      local v = (num(cur[k]) or 0) + h[f]
+      if math.abs(v) >= EXACT then exact = false end
+      values[f] = v
+    end
+    if exact then
+      for _, f in ipairs(fields) do
+        if values[f] == 0 then
+          del[#del + 1] = f
+        else
+          set[#set + 1] = f
+          set[#set + 1] = int(values[f])
+        end
+      end
+      if #set > 0 then call_chunked('HSET', key, set, 2) end
+      if #del > 0 then call_chunked('HDEL', key, del, 1) end
+    else
+      for _, f in ipairs(fields) do
+        local v = redis.call('HINCRBY', key, f, int(h[f]))
+        if v == 0 then redis.call('HDEL', key, f) end
+        values[f] = v
+      end
+    end
+    final[key] = values
+  end
+end
+
+-- 7. Net flow and index per window, for the countries whose in/out changed.
+local wnames = {'all'}
+for _, n in ipairs(windows) do wnames[#wnames + 1] = n .. 'd' end
+for _, w in ipairs(wnames) do
+  local t = flow_touched[w]
+  if t then
+    local codes = {}
+    for code in pairs(t) do codes[#codes + 1] = code end
+    table.sort(codes)
+    local in_key, out_key = P .. 'flow:' .. w .. ':in', P .. 'flow:' .. w .. ':out'
+    local ins = get_chunked('HMGET', in_key, codes)
+    local outs = get_chunked('HMGET', out_key, codes)
+    local net_add, net_rem = {}, {}
+    local idx_add, idx_rem = {}, {}
+    local grp_add, grp_rem = {}, {}
+    for k, code in ipairs(codes) do
+      local i, o = num(ins[k]) or 0, num(outs[k]) or 0
+      local c = countries[code]
+      if i == 0 and o == 0 then
+        net_rem[#net_rem + 1] = code
+        if c and c.base > 0 then
+          idx_rem[#idx_rem + 1] = code
+          for _, g in ipairs(c.groups) do
+            grp_rem[g] = grp_rem[g] or {}
+            table.insert(grp_rem[g], code)
+          end
+        end
+      else
+        net_add[#net_add + 1] = int(i - o)
+        net_add[#net_add + 1] = code
+        if c and c.base > 0 then
+          local score = string.format('%.17g', (i - o) * 10000 / c.base)
+          idx_add[#idx_add + 1] = score
+          idx_add[#idx_add + 1] = code
+          for _, g in ipairs(c.groups) do
+            grp_add[g] = grp_add[g] or {}
+            table.insert(grp_add[g], score)
+            table.insert(grp_add[g], code)
+          end
+        end
+      end
+    end
+    local base = P .. 'flow:' .. w
+    if #net_add > 0 then call_chunked('ZADD', base .. ':net', net_add, 2) end
+    if #net_rem > 0 then call_chunked('ZREM', base .. ':net', net_rem, 1) end
+    if #idx_add > 0 then call_chunked('ZADD', base .. ':index', idx_add, 2) end
+    if #idx_rem > 0 then call_chunked('ZREM', base .. ':index', idx_rem, 1) end
+    for g, list in pairs(grp_add) do call_chunked('ZADD', base .. ':index:' .. g, list, 2) end
+    for g, list in pairs(grp_rem) do call_chunked('ZREM', base .. ':index:' .. g, list, 1) end
+  end
+end
+
+-- 8. Sorted-set gauges (the labs ranking).
+for _, key in ipairs(zorder) do
+  local z = zadd[key]
+  local members = {}
+  for _, m in ipairs(z.order) do
+    if z.delta[m] ~= 0 then members[#members + 1] = m end
+  end
+  if #members > 0 then
+    local cur = get_chunked('ZMSCORE', key, members)
+    local add_list, rem = {}, {}
+    for k, m in ipairs(members) do
+      local v = (num(cur[k]) or 0) + z.delta[m]
+      if v == 0 then
+        rem[#rem + 1] = m
+      else
+        add_list[#add_list + 1] = int(v)
+        add_list[#add_list + 1] = m
+      end
+    end
+    if #add_list > 0 then call_chunked('ZADD', key, add_list, 2) end
+    if #rem > 0 then call_chunked('ZREM', key, rem, 1) end
+  end
+end
+
+-- 9. Values, persons, bucket bookkeeping, seen ids, watermark, offsets.
+for _, key in ipairs(sorder) do call_chunked('HSET', key, sets[key], 2) end
+for _, p in ipairs(persons) do redis.call('HSET', unpack(p)) end
+if #bucket_days > 0 then
+  local zl = {}
+  for _, bd in ipairs(bucket_days) do
+    local ymd = bd[1]
+    local fams = {}
+    for family in pairs(bucket_families[ymd]) do fams[#fams + 1] = family end
+    call_chunked('SADD', P .. 'b:' .. ymd, fams, 1)
+    zl[#zl + 1] = int(bd[2])
+    zl[#zl + 1] = ymd
+  end
+  call_chunked('ZADD', days_key, zl, 2)
+end
+if #seen_order > 0 then
+  local zl = {}
+  for _, ymd in ipairs(seen_order) do
+    call_chunked('SADD', P .. 'seen:' .. ymd, seen[ymd].ids, 1)
+    zl[#zl + 1] = int(seen[ymd].d)
+    zl[#zl + 1] = ymd
+  end
+  call_chunked('ZADD', P .. 'seen:days', zl, 2)
+end
+if new_wm ~= old_wm then redis.call('SET', wm_key, int(new_wm)) end
+if n_off > 0 then
+  local kv = {}
+  for k = 1, n_off do
+    kv[#kv + 1] = off_keys[k]
+    kv[#kv + 1] = off_next[k]
+  end
+  redis.call('MSET', unpack(kv))
+end
+return {1, int(new_wm)}

@@ -1,0 +1,79 @@
+/*
+ * What a batch of events changes, aggregated in memory: the processors
+ * write here, and the Redis store turns it into one atomic step. Redis work
+ * then grows with the number of distinct keys and fields a batch touches,
+ * not with the number of events.
+ *
+ * Keys are written without the Redis prefix ("lab:<slug>:origin"). Windowed
+ * counters are named by their family X ("lab:<slug>:hires", "flow:in") and
+ * tagged with the event's day; the store applies them to the daily bucket
+ * and to every window that holds that day.
+ */
+#ifndef HW_DELTAS_H
+#define HW_DELTAS_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "hw_err.h"
+#include "hw_map.h"
+
+typedef enum hw_delta_kind_e {
+        HW_DELTA_WINDOW = 'W',  /* family, field, yyyymmdd; aux = day number */
+        HW_DELTA_GAUGE = 'G',   /* hash key, field: HINCRBY */
+        HW_DELTA_RANK = 'Z',    /* sorted set key, member: ZINCRBY */
+        HW_DELTA_SET = 'S',     /* hash key, field := string value */
+} hw_delta_kind_t;
+
+/* Where a person is, as the registry records it. All strings NULL (and
+ * lab NULL) for a person not known yet. */
+typedef struct hw_person_s {
+        const char *lab;        /* display name of the current lab */
+        const char *origin;     /* from_org of the arrival */
+        const char *nationality;/* code or "unknown" */
+        const char *alma_mater; /* or "unknown" */
+        const char *tier;       /* S, A, B, UNRATED */
+        int64_t at;             /* occurred_at of the move */
+        const char *event_id;   /* of the move */
+} hw_person_t;
+
+typedef struct hw_deltas_s {
+        hw_map_t counters;      /* kind\0key\0field[\0yyyymmdd] -> delta */
+        hw_map_t persons;       /* person_id -> hw_person_t * */
+        hw_map_t seen;          /* yyyymmdd\0event_id (aux = day number) */
+        int64_t watermark;      /* largest occurred_at, or -1 */
+} hw_deltas_t;
+
+/* Prepares an empty set of deltas (caller storage). */
+void hw_deltas_init(hw_deltas_t *d);
+
+/* Frees it. */
+void hw_deltas_release(hw_deltas_t *d);
+
+/* Empties it, keeping memory for the next batch. */
+void hw_deltas_clear(hw_deltas_t *d);
+
+/* Each adder returns HW_OK or HW_ERR_NOMEM (nothing added then). A delta
+ * of 0 is ignored. */
+hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family,
+                          const char *field, int64_t day, int64_t delta);
+hw_err_t hw_deltas_gauge(hw_deltas_t *d, const char *key, const char *field,
+                         int64_t delta);
+hw_err_t hw_deltas_rank(hw_deltas_t *d, const char *key, const char *member,
+                        int64_t delta);
+hw_err_t hw_deltas_set(hw_deltas_t *d, const char *key, const char *field,
+                       const char *value);
+
+/* Records a person's new place (strings copied). */
+hw_err_t hw_deltas_person(hw_deltas_t *d, const char *person_id,
+                          const hw_person_t *p);
+
+/* Records an applied event_id under its event day, and the watermark. */
+hw_err_t hw_deltas_seen(hw_deltas_t *d, int64_t occurred_at,
+                        const char *event_id);
+
+/* Splits a counters entry into its parts: kind, key, field and, for
+ * windows, yyyymmdd. Returns the number of parts. */
+int hw_deltas_parts(const hw_map_entry_t *e, const char *parts[4]);
+
+#endif

@@ -1,0 +1,1253 @@
+/*
+ * Unit tests for the consumer configuration (core/hw_config.c): defaults,
+ * every key's good and bad values, the config file reader, the country
+ * bases and groups files (the shipped ones in deploy/config/ and broken
+ * ones written to temp files), validation and redis:// URLs.
+ *
+ * The shipped files are found through HW_SRC_DIR (set by ctest), else
+ * relative to this source file.
+ */
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw_config.h"
+#include "hw_err.h"
+#include "hw_log.h"
+#include "hw_test.h"
+
+static char errstr[1024];
+
+/* ------------------------------------------------------------------ */
+/* Helpers                                                             */
+/* ------------------------------------------------------------------ */
+
+static int check_err_(hw_err_t got, hw_err_t want, const char *file,
+                      int line) {
+        return hw_test_report(got == want, file, line,
+                              "error %s (%d), expected %s (%d); errstr: %s",
+                              hw_err_name(got), (int)got, hw_err_name(want),
+                              (int)want, got ? errstr : "-");
+}
+#define CHECK_ERR(got, want) check_err_((got), (want), __FILE__, __LINE__)
+
+/* Checks that s does not contain needle (a secret). */
+#define CHECK_NOT_CONTAINS(s, needle)                                          \
+        HW_CHECK_MSG(strstr((s), (needle)) == NULL,                            \
+                     "%s must not contain %s: \"%s\"", #s, #needle, (s))
+
+/* The source tree: $HW_SRC_DIR, else the parent of this file's folder. */
+static void src_path(const char *rel, char *out, size_t size) {
+        const char *env = getenv("HW_SRC_DIR");
+        if (env && *env) {
+                snprintf(out, size, "%s/%s", env, rel);
+        } else {
+                const char *slash = strrchr(__FILE__, '/');
+                if (slash)
+                        snprintf(out, size, "%.*s/../%s",
+                                 (int)(slash - __FILE__), __FILE__, rel);
+                else
+                        snprintf(out, size, "../%s", rel);
+        }
+}
+
+/* Temp files made by write_temp(), removed at exit. */
+static char g_temps[32][256];
+static size_t g_n_temps;
+
+/* Writes text to a new temp file; returns its path (valid until exit). */
+static const char *write_temp(const char *text) {
+        const char *dir = getenv("TMPDIR");
+        char *path;
+        FILE *fp;
+        int fd;
+
+        if (g_n_temps == sizeof(g_temps) / sizeof(g_temps[0])) {
+                fprintf(stderr, "test: too many temp files\n");
+                exit(2);
+        }
+        path = g_temps[g_n_temps];
+        snprintf(path, sizeof(g_temps[0]), "%s/hw_test_config_XXXXXX",
+                 dir && *dir ? dir : "/tmp");
+        fd = mkstemp(path);
+        if (fd < 0 || !(fp = fdopen(fd, "w"))) {
+                perror("test: mkstemp");
+                exit(2);
+        }
+        fputs(text, fp);
+        fclose(fp);
+        g_n_temps++;
+        return path;
+}
+
+static void remove_temps(void) {
+        for (size_t i = 0; i < g_n_temps; i++)
+                unlink(g_temps[i]);
+        g_n_temps = 0;
+}
+
+static int group_index(const hw_config_t *c, const char *name) {
+        for (size_t i = 0; i < c->n_groups; i++)
+                if (!strcmp(c->group_names[i], name))
+                        return (int)i;
+        return -1;
+}
+
+static size_t group_size(const hw_config_t *c, int g) {
+        size_t n = 0;
+        for (size_t i = 0; i < c->n_countries; i++)
+                if (c->countries[i].groups & (UINT32_C(1) << g))
+                        n++;
+        return n;
+}
+
+/* ------------------------------------------------------------------ */
+/* Defaults                                                            */
+/* ------------------------------------------------------------------ */
+
+static void check_defaults(const hw_config_t *c) {
+        HW_CHECK_STR(c->group, "hirewire");
+        HW_CHECK_STR(c->topic_hires, "talent.hires");
+        HW_CHECK_STR(c->topic_offers, "talent.offers");
+        HW_CHECK_STR(c->topic_dlq, "talent.dlq");
+        HW_CHECK_STR(c->topic_alerts, "talent.alerts");
+        HW_CHECK_STR(c->redis_url, "redis://127.0.0.1:6379");
+        HW_CHECK_NULL(c->redis_password);
+        HW_CHECK_STR(c->prefix, "hw:");
+        HW_CHECK_EQ_INT(c->n_windows, 4);
+        HW_CHECK_EQ_INT(c->windows[0], 7);
+        HW_CHECK_EQ_INT(c->windows[1], 30);
+        HW_CHECK_EQ_INT(c->windows[2], 90);
+        HW_CHECK_EQ_INT(c->windows[3], 365);
+        HW_CHECK_EQ_INT(c->mega_threshold_usd, 100000000);
+        HW_CHECK_EQ_INT(c->max_message_bytes, 65536);
+        HW_CHECK_EQ_INT(c->batch_max_events, 5000);
+        HW_CHECK_EQ_INT(c->batch_max_ms, 200);
+        HW_CHECK_EQ_INT(c->seen_days, 31);
+        HW_CHECK_STR(c->metrics_addr, "127.0.0.1:9464");
+        HW_CHECK_EQ_INT(c->log_level, HW_LOG_INFO);
+        HW_CHECK_NULL(c->bases_file);
+        HW_CHECK_NULL(c->groups_file);
+        HW_CHECK_EQ_INT(c->n_groups, 0);
+        HW_CHECK_EQ_INT(c->n_countries, 0);
+        HW_CHECK_NULL(c->kafka.brokers);
+        HW_CHECK_NULL(c->kafka.bootstrap_file);
+        HW_CHECK_EQ_INT(c->kafka.n_props, 0);
+}
+
+static void test_defaults(void) {
+        hw_config_t c;
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        check_defaults(&c);
+        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_OK);
+        HW_CHECK_NULL(hw_config_country(&c, "KR"));
+        hw_config_release(&c);
+        /* Release leaves c zeroed, so a second release is harmless. */
+        HW_CHECK_NULL(c.group);
+        hw_config_release(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* hw_config_set, key by key                                           */
+/* ------------------------------------------------------------------ */
+
+typedef struct key_case_s {
+        const char *key;
+        const char *good;      /* a valid value, != the default */
+        const char *bad[8];    /* invalid values (NULL-terminated) */
+} key_case_t;
+
+static const key_case_t key_cases[] = {
+        {"brokers", "k1:9092,k2:9092", {"", "k1:9092, k2:9092", NULL}},
+        {"bootstrap.file", "/tmp/bootstrap.txt", {"", "a\nb", NULL}},
+        {"group", "hirewire-replay", {"", "my group", "a\tb", NULL}},
+        {"topic.hires", "prod.talent.hires",
+         {"", "talent hires", "talent/hires", ".", "..", NULL}},
+        {"topic.offers", "prod.talent.offers", {"", "offers!", NULL}},
+        {"topic.dlq", "prod.talent.dlq", {"", "dlq:x", NULL}},
+        {"topic.alerts", "prod.talent.alerts", {"", "a b", NULL}},
+        {"redis.url", "redis://redis.internal:6380/2",
+         {"", "http://x", "redis://", "redis://h:0", "redis://h:65536",
+          "redis://h/x", "redis://h:p", NULL}},
+        {"redis.password", "s3cret", {NULL}},
+        {"prefix", "hw2:", {"", "hw :", NULL}},
+        {"windows", "1d,14d", {"", "7x", "7", "d", "0d", "3651d", "7d,,30d",
+                               NULL}},
+        {"mega.threshold.usd", "250000000",
+         {"", "-1", "1.5", "1e8", "1000000000001", " 5", "5 ", NULL}},
+        {"max.message.bytes", "1048576",
+         {"", "63", "104857601", "64k", "0x100", NULL}},
+        {"batch.max.events", "100", {"", "0", "1000001", "-5", "+5", NULL}},
+        {"batch.max.ms", "1000", {"", "0", "60001", "1.0", NULL}},
+        {"seen.days", "60", {"", "0", "3651", "abc", NULL}},
+        {"metrics.addr", "0.0.0.0:0",
+         {"", "localhost", "localhost:", "localhost:65536", ":9464",
+          "::1:9464", "[::1", "a b:1", NULL}},
+        {"country.bases.file", "/etc/hirewire/bases.csv", {"", NULL}},
+        {"country.groups.file", "/etc/hirewire/groups.csv", {"", NULL}},
+        {"log.level", "debug", {"", "verbose", "INFO", " info", NULL}},
+};
+
+#define N_KEY_CASES (sizeof(key_cases) / sizeof(key_cases[0]))
+
+/* A printable snapshot of every plain setting, to see that a rejected
+ * value changed nothing. */
+static void snapshot(const hw_config_t *c, char *out, size_t size) {
+        snprintf(out, size,
+                 "%s|%s|%s|%s|%s|%s|%s|%s|%s|%zu:%d,%d|%lld|%zu|%d|%d|%d|%s|"
+                 "%d|%s|%s|%s|%s|%zu",
+                 c->kafka.brokers ? c->kafka.brokers : "-",
+                 c->kafka.bootstrap_file ? c->kafka.bootstrap_file : "-",
+                 c->group, c->topic_hires, c->topic_offers, c->topic_dlq,
+                 c->topic_alerts, c->redis_url,
+                 c->redis_password ? c->redis_password : "-", c->n_windows,
+                 c->windows[0], c->windows[1],
+                 (long long)c->mega_threshold_usd, c->max_message_bytes,
+                 c->batch_max_events, c->batch_max_ms, c->seen_days,
+                 c->metrics_addr, c->log_level, c->prefix,
+                 c->bases_file ? c->bases_file : "-",
+                 c->groups_file ? c->groups_file : "-",
+                 c->kafka.n_props ? c->kafka.props[0] : "-",
+                 c->kafka.n_props);
+}
+
+static void test_set_each_key(void) {
+        hw_config_t c;
+        char before[2048], after[2048];
+
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        for (size_t i = 0; i < N_KEY_CASES; i++) {
+                const key_case_t *kc = &key_cases[i];
+                char prefix[128];
+
+                HW_CONTEXT("key %s", kc->key);
+                snprintf(prefix, sizeof(prefix), "%s: ", kc->key);
+                snapshot(&c, before, sizeof(before));
+                CHECK_ERR(hw_config_set(&c, kc->key, kc->good, errstr,
+                                        sizeof(errstr)),
+                          HW_OK);
+                snapshot(&c, after, sizeof(after));
+                HW_CHECK_MSG(strcmp(before, after) != 0,
+                             "setting %s = %s changed nothing", kc->key,
+                             kc->good);
+                for (size_t b = 0; kc->bad[b]; b++) {
+                        HW_CONTEXT("key %s, bad value \"%s\"", kc->key,
+                                   kc->bad[b]);
+                        errstr[0] = '\0';
+                        CHECK_ERR(hw_config_set(&c, kc->key, kc->bad[b],
+                                                errstr, sizeof(errstr)),
+                                  HW_ERR_ARG);
+                        /* The message starts with the key... */
+                        HW_CHECK_MSG(!strncmp(errstr, prefix, strlen(prefix)),
+                                     "errstr \"%s\" does not start with "
+                                     "\"%s\"",
+                                     errstr, prefix);
+                        /* ...and the previous value is kept. */
+                        snapshot(&c, before, sizeof(before));
+                        HW_CHECK_STR(before, after);
+                }
+        }
+        HW_CONTEXT("");
+
+        /* The values set above, read back. */
+        HW_CHECK_STR(c.kafka.brokers, "k1:9092,k2:9092");
+        HW_CHECK_STR(c.kafka.bootstrap_file, "/tmp/bootstrap.txt");
+        HW_CHECK_STR(c.group, "hirewire-replay");
+        HW_CHECK_STR(c.topic_hires, "prod.talent.hires");
+        HW_CHECK_STR(c.topic_offers, "prod.talent.offers");
+        HW_CHECK_STR(c.topic_dlq, "prod.talent.dlq");
+        HW_CHECK_STR(c.topic_alerts, "prod.talent.alerts");
+        HW_CHECK_STR(c.redis_url, "redis://redis.internal:6380/2");
+        HW_CHECK_STR(c.redis_password, "s3cret");
+        HW_CHECK_STR(c.prefix, "hw2:");
+        HW_CHECK_EQ_INT(c.n_windows, 2);
+        HW_CHECK_EQ_INT(c.windows[0], 1);
+        HW_CHECK_EQ_INT(c.windows[1], 14);
+        HW_CHECK_EQ_INT(c.mega_threshold_usd, 250000000);
+        HW_CHECK_EQ_INT(c.max_message_bytes, 1048576);
+        HW_CHECK_EQ_INT(c.batch_max_events, 100);
+        HW_CHECK_EQ_INT(c.batch_max_ms, 1000);
+        HW_CHECK_EQ_INT(c.seen_days, 60);
+        HW_CHECK_STR(c.metrics_addr, "0.0.0.0:0");
+        HW_CHECK_STR(c.bases_file, "/etc/hirewire/bases.csv");
+        HW_CHECK_STR(c.groups_file, "/etc/hirewire/groups.csv");
+        HW_CHECK_EQ_INT(c.log_level, HW_LOG_DEBUG);
+        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_OK);
+
+        /* Setting a key again replaces (and frees) the old copy. */
+        CHECK_ERR(hw_config_set(&c, "group", "g2", errstr, sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_STR(c.group, "g2");
+        CHECK_ERR(hw_config_set(&c, "brokers", "k3:9092", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_STR(c.kafka.brokers, "k3:9092");
+        /* An empty password means none. */
+        CHECK_ERR(hw_config_set(&c, "redis.password", "", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_NULL(c.redis_password);
+        hw_config_release(&c);
+}
+
+static void test_set_ranges(void) {
+        static const struct {
+                const char *key, *lo, *hi, *below, *above;
+        } r[] = {
+                {"mega.threshold.usd", "0", "1000000000000", NULL,
+                 "1000000000001"},
+                {"max.message.bytes", "64", "104857600", "63", "104857601"},
+                {"batch.max.events", "1", "1000000", "0", "1000001"},
+                {"batch.max.ms", "1", "60000", "0", "60001"},
+                {"seen.days", "1", "3650", "0", "3651"},
+        };
+        hw_config_t c;
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        for (size_t i = 0; i < sizeof(r) / sizeof(r[0]); i++) {
+                HW_CONTEXT("key %s", r[i].key);
+                CHECK_ERR(hw_config_set(&c, r[i].key, r[i].lo, errstr,
+                                        sizeof(errstr)),
+                          HW_OK);
+                CHECK_ERR(hw_config_set(&c, r[i].key, r[i].hi, errstr,
+                                        sizeof(errstr)),
+                          HW_OK);
+                if (r[i].below) {
+                        CHECK_ERR(hw_config_set(&c, r[i].key, r[i].below,
+                                                errstr, sizeof(errstr)),
+                                  HW_ERR_ARG);
+                        HW_CHECK_CONTAINS(errstr, "out of range");
+                }
+                CHECK_ERR(hw_config_set(&c, r[i].key, r[i].above, errstr,
+                                        sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "out of range");
+                /* Too many digits for any integer type. */
+                CHECK_ERR(hw_config_set(&c, r[i].key,
+                                        "99999999999999999999999999", errstr,
+                                        sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, r[i].key);
+                CHECK_ERR(hw_config_set(&c, r[i].key, "12abc", errstr,
+                                        sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "not a whole number");
+        }
+        HW_CONTEXT("");
+        HW_CHECK_EQ_INT(c.mega_threshold_usd, INT64_C(1000000000000));
+        HW_CHECK_EQ_INT(c.max_message_bytes, 104857600);
+        HW_CHECK_EQ_INT(c.batch_max_events, 1000000);
+        HW_CHECK_EQ_INT(c.batch_max_ms, 60000);
+        HW_CHECK_EQ_INT(c.seen_days, 3650);
+        hw_config_release(&c);
+}
+
+static void test_windows(void) {
+        hw_config_t c;
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+
+        /* Sorted and deduplicated; spaces around items; "all" skipped. */
+        CHECK_ERR(hw_config_set(&c, "windows", " 365d, 7d ,30d,7d, all,1d ",
+                                errstr, sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_EQ_INT(c.n_windows, 4);
+        HW_CHECK_EQ_INT(c.windows[0], 1);
+        HW_CHECK_EQ_INT(c.windows[1], 7);
+        HW_CHECK_EQ_INT(c.windows[2], 30);
+        HW_CHECK_EQ_INT(c.windows[3], 365);
+
+        CHECK_ERR(hw_config_set(&c, "windows", "3650d", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_EQ_INT(c.n_windows, 1);
+        HW_CHECK_EQ_INT(c.windows[0], 3650);
+
+        /* Eight windows fit; a ninth distinct one does not, a duplicate
+         * does. */
+        CHECK_ERR(hw_config_set(&c, "windows", "1d,2d,3d,4d,5d,6d,7d,8d,8d",
+                                errstr, sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_EQ_INT(c.n_windows, 8);
+        HW_CHECK_EQ_INT(c.windows[7], 8);
+        CHECK_ERR(hw_config_set(&c, "windows", "1d,2d,3d,4d,5d,6d,7d,8d,9d",
+                                errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "windows: more than 8");
+        HW_CHECK_EQ_INT(c.n_windows, 8);
+
+        /* The header's example message. */
+        CHECK_ERR(hw_config_set(&c, "windows", "7x", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_STR(errstr,
+                     "windows: \"7x\" is not a number of days like 30d");
+        CHECK_ERR(hw_config_set(&c, "windows", "30d,0d", errstr,
+                                sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "\"0d\" is out of range");
+        CHECK_ERR(hw_config_set(&c, "windows", "99999999999999999999d",
+                                errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "out of range");
+        CHECK_ERR(hw_config_set(&c, "windows", "all", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "windows: no day window");
+        CHECK_ERR(hw_config_set(&c, "windows", "7d,", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "windows: empty item");
+        HW_CHECK_EQ_INT(c.n_windows, 8);
+        hw_config_release(&c);
+}
+
+static void test_unknown_key(void) {
+        hw_config_t c;
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        CHECK_ERR(hw_config_set(&c, "x", "1", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_STR(errstr, "unknown key \"x\"");
+        CHECK_ERR(hw_config_set(&c, "Group", "g", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_STR(errstr, "unknown key \"Group\"");
+        CHECK_ERR(hw_config_set(&c, "", "g", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        CHECK_ERR(hw_config_set(&c, "group", NULL, errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "group");
+        /* A tiny errstr is still NUL-terminated. */
+        {
+                char small[8];
+                memset(small, 'x', sizeof(small));
+                CHECK_ERR(hw_config_set(&c, "nope", "1", small, sizeof(small)),
+                          HW_ERR_ARG);
+                HW_CHECK(memchr(small, '\0', sizeof(small)) != NULL);
+        }
+        HW_CHECK_STR(c.group, "hirewire");
+        hw_config_release(&c);
+}
+
+static void test_kafka_props(void) {
+        hw_config_t c;
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+
+        CHECK_ERR(hw_config_set(&c, "kafka.acks", "all", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        CHECK_ERR(hw_config_set(&c, "kafka.security.protocol", "SASL_SSL",
+                                errstr, sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_EQ_INT(c.kafka.n_props, 2);
+        HW_CHECK_STR(c.kafka.props[0], "acks=all");
+        HW_CHECK_STR(c.kafka.props[1], "security.protocol=SASL_SSL");
+        /* hw_kafka_opts_t points into c's copies. */
+        HW_CHECK(c.kafka.props[0] == c.kafka_props[0]);
+        HW_CHECK(c.kafka.props[1] == c.kafka_props[1]);
+
+        /* The same property again replaces the entry. */
+        CHECK_ERR(hw_config_set(&c, "kafka.acks", "1", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_EQ_INT(c.kafka.n_props, 2);
+        HW_CHECK_STR(c.kafka.props[0], "acks=1");
+        /* "acks" is not a prefix match for "acks.x"-like names. */
+        CHECK_ERR(hw_config_set(&c, "kafka.client.id", "hw", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_EQ_INT(c.kafka.n_props, 3);
+
+        /* The properties build a librdkafka configuration. */
+        {
+                rd_kafka_conf_t *conf;
+                char val[64];
+                size_t vlen = sizeof(val);
+                CHECK_ERR(hw_config_set(&c, "brokers", "127.0.0.1:1", errstr,
+                                        sizeof(errstr)),
+                          HW_OK);
+                conf = hw_kafka_conf_new(&c.kafka, errstr, sizeof(errstr));
+                if (HW_CHECK(conf != NULL)) {
+                        HW_CHECK_EQ_INT(rd_kafka_conf_get(conf, "client.id",
+                                                          val, &vlen),
+                                        RD_KAFKA_CONF_OK);
+                        HW_CHECK_STR(val, "hw");
+                        rd_kafka_conf_destroy(conf);
+                }
+        }
+
+        /* Unknown property, bad names. */
+        CHECK_ERR(hw_config_set(&c, "kafka.no.such.property", "1", errstr,
+                                sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "kafka.no.such.property: ");
+        CHECK_ERR(hw_config_set(&c, "kafka.", "1", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "kafka.: ");
+        CHECK_ERR(hw_config_set(&c, "kafka.a b", "1", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "kafka.a b: ");
+
+        /* A rejected value is never quoted back: it may be a secret. */
+        CHECK_ERR(hw_config_set(&c, "kafka.security.protocol",
+                                "TopSecretValue", errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "kafka.security.protocol: ");
+        CHECK_NOT_CONTAINS(errstr, "TopSecretValue");
+        HW_CHECK_EQ_INT(c.kafka.n_props, 3);
+        HW_CHECK_STR(c.kafka.props[1], "security.protocol=SASL_SSL");
+
+        /* A secret value is accepted and stored. */
+        CHECK_ERR(hw_config_set(&c, "kafka.sasl.password", "p@ss=word",
+                                errstr, sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_STR(c.kafka.props[3], "sasl.password=p@ss=word");
+
+        /* No more than HW_KAFKA_MAX_PROPS distinct properties. */
+        {
+                static const char *const names[] = {
+                        "socket.timeout.ms", "metadata.max.age.ms",
+                        "topic.metadata.refresh.interval.ms",
+                        "socket.keepalive.enable", "reconnect.backoff.ms",
+                        "reconnect.backoff.max.ms", "statistics.interval.ms",
+                        "api.version.request.timeout.ms",
+                        "session.timeout.ms", "heartbeat.interval.ms",
+                        "fetch.wait.max.ms", "fetch.min.bytes",
+                        "fetch.error.backoff.ms", "queued.min.messages",
+                        "socket.send.buffer.bytes",
+                        "socket.receive.buffer.bytes", "message.max.bytes",
+                        "receive.message.max.bytes", "max.in.flight",
+                        "retry.backoff.ms", "retry.backoff.max.ms",
+                        "linger.ms", "batch.num.messages", "batch.size",
+                        "queue.buffering.max.messages",
+                        "queue.buffering.max.kbytes", "message.send.max.retries",
+                        "compression.codec", "enable.idempotence",
+                        "enable.auto.commit", "auto.commit.interval.ms",
+                        "enable.auto.offset.store", "auto.offset.reset",
+                        "request.timeout.ms", "message.timeout.ms",
+                        "partitioner", "coordinator.query.interval.ms",
+                        "max.poll.interval.ms", "fetch.max.bytes",
+                        "max.partition.fetch.bytes", "check.crcs",
+                        "isolation.level", "allow.auto.create.topics",
+                        "client.rack", "socket.connection.setup.timeout.ms",
+                        "connections.max.idle.ms", "broker.address.ttl",
+                        "broker.address.family", "log.connection.close",
+                        "log.queue", "log.thread.name", "debug",
+                        "topic.metadata.refresh.sparse",
+                        "topic.metadata.propagation.max.ms",
+                        "metadata.recovery.strategy", "internal.termination.signal",
+                        "enable.random.seed", "api.version.request",
+                        "api.version.fallback.ms", "builtin.features",
+                        "open_socket_cb", "enable.sasl.oauthbearer.unsecure.jwt",
+                        "queue.buffering.backpressure.threshold",
+                        "delivery.report.only.error", "sticky.partitioning.linger.ms",
+                };
+                hw_err_t err = HW_OK;
+                size_t i;
+                for (i = 0; i < sizeof(names) / sizeof(names[0]) && !err;
+                     i++) {
+                        char key[128];
+                        snprintf(key, sizeof(key), "kafka.%s", names[i]);
+                        err = hw_config_set(&c, key, "", errstr,
+                                            sizeof(errstr));
+                        if (err && !strstr(errstr, "more than"))
+                                err = HW_OK; /* property not settable here */
+                }
+                HW_CHECK_EQ_INT(c.kafka.n_props, HW_KAFKA_MAX_PROPS);
+                CHECK_ERR(err, HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "more than 64");
+                /* Replacing still works when full. */
+                CHECK_ERR(hw_config_set(&c, "kafka.acks", "0", errstr,
+                                        sizeof(errstr)),
+                          HW_OK);
+                HW_CHECK_STR(c.kafka.props[0], "acks=0");
+        }
+        hw_config_release(&c);
+}
+
+static void test_secrets_never_echoed(void) {
+        hw_config_t c;
+        char longpw[400];
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+
+        memset(longpw, 'S', sizeof(longpw) - 1);
+        longpw[sizeof(longpw) - 1] = '\0';
+        CHECK_ERR(hw_config_set(&c, "redis.password", longpw, errstr,
+                                sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "redis.password: ");
+        CHECK_NOT_CONTAINS(errstr, "SSSS");
+        HW_CHECK_NULL(c.redis_password);
+
+        CHECK_ERR(hw_config_set(&c, "redis.url",
+                                "redis://:Hunter2pw@host:99999", errstr,
+                                sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "redis.url: ");
+        HW_CHECK_CONTAINS(errstr, "port");
+        CHECK_NOT_CONTAINS(errstr, "Hunter2pw");
+        HW_CHECK_STR(c.redis_url, "redis://127.0.0.1:6379");
+
+        CHECK_ERR(hw_config_set(&c, "redis.url", "redis://:Hunter2pw@host:6380",
+                                errstr, sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_STR(c.redis_url, "redis://:Hunter2pw@host:6380");
+        hw_config_release(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Config files                                                        */
+/* ------------------------------------------------------------------ */
+
+static void test_load_file(void) {
+        hw_config_t c;
+        const char *path = write_temp(
+                "\xEF\xBB\xBF# a comment\n"
+                "\n"
+                "   # an indented comment\n"
+                "group=g1\n"
+                "  prefix   =   \"hw test:\"   \n"
+                "topic.hires = h1\r\n"
+                "windows = \"30d, 7d\"\n"
+                "redis.password = \" pass#word \\\"quoted\\\" \\\\ \\n \"\n"
+                "redis.url = redis://:p#w@r1:6390/3\n"
+                "kafka.client.id = hirewire-test\n"
+                "metrics.addr = off\n"
+                "log.level = warn\n"
+                "batch.max.events = 7\n"
+                "\t\n"
+                "bootstrap.file = \"/tmp/a b.txt\"\n"
+                "# the last line has no newline\n"
+                "seen.days = 9");
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK_STR(c.group, "g1");
+        /* Quotes keep the inner spaces (a space in the prefix is then
+         * rejected: see below, so this one has none at the ends). */
+        HW_CHECK_STR(c.prefix, "hw:");
+        HW_CHECK_STR(c.topic_hires, "h1");
+        HW_CHECK_EQ_INT(c.n_windows, 2);
+        HW_CHECK_EQ_INT(c.windows[0], 7);
+        HW_CHECK_EQ_INT(c.windows[1], 30);
+        HW_CHECK_STR(c.redis_password, " pass#word \"quoted\" \\ \\n ");
+        HW_CHECK_STR(c.redis_url, "redis://:p#w@r1:6390/3");
+        HW_CHECK_EQ_INT(c.kafka.n_props, 1);
+        HW_CHECK_STR(c.kafka.props[0], "client.id=hirewire-test");
+        HW_CHECK_STR(c.metrics_addr, "off");
+        HW_CHECK_EQ_INT(c.log_level, HW_LOG_WARN);
+        HW_CHECK_EQ_INT(c.batch_max_events, 7);
+        HW_CHECK_STR(c.kafka.bootstrap_file, "/tmp/a b.txt");
+        HW_CHECK_EQ_INT(c.seen_days, 9);
+        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_OK);
+        hw_config_release(&c);
+}
+
+/* Loads text as a config file; expects HW_ERR_ARG with errstr starting
+ * "PATH:LINE: " and containing want. */
+static void expect_file_error(const char *text, int line, const char *want) {
+        hw_config_t c;
+        char prefix[300];
+        const char *path = write_temp(text);
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        HW_CONTEXT("file text: %s", text);
+        snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_MSG(!strncmp(errstr, prefix, strlen(prefix)),
+                     "errstr \"%s\" does not start with \"%s\"", errstr,
+                     prefix);
+        HW_CHECK_CONTAINS(errstr, want);
+        HW_CONTEXT("");
+        hw_config_release(&c);
+}
+
+static void test_load_file_errors(void) {
+        hw_config_t c;
+
+        expect_file_error("# ok\ngroup = a\nthis line has no equals sign\n", 3,
+                          "key = value");
+        expect_file_error("\n\n\n\nbatch.max.ms = 0\n", 5,
+                          "batch.max.ms: 0 is out of range");
+        expect_file_error("group = a\nnope = 1\n", 2, "unknown key \"nope\"");
+        expect_file_error("= value\n", 1, "no key");
+        expect_file_error("prefix = \"hw:\n", 1, "prefix: unterminated quote");
+        expect_file_error("prefix = \"hw:\" x\n", 1,
+                          "prefix: text after the closing quote");
+        expect_file_error("prefix = \" hw:\"\n", 1, "prefix: ");
+        expect_file_error("windows = 7d,30x\n", 1, "windows: \"30x\"");
+        expect_file_error("group = a\r\nlog.level = loud\r\n", 2,
+                          "log.level: \"loud\"");
+        /* A secret on a bad line is not echoed. */
+        expect_file_error("redis.url = redis://:Sekrit99@host:0\n", 1,
+                          "redis.url: ");
+        CHECK_NOT_CONTAINS(errstr, "Sekrit99");
+        expect_file_error("Sekrit99\n", 1, "key = value");
+        CHECK_NOT_CONTAINS(errstr, "Sekrit99");
+
+        /* A missing file is an I/O error naming it. */
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        CHECK_ERR(hw_config_load_file(&c, "/nonexistent/hirewire.conf", errstr,
+                                      sizeof(errstr)),
+                  HW_ERR_IO);
+        HW_CHECK_CONTAINS(errstr, "/nonexistent/hirewire.conf");
+        hw_config_release(&c);
+}
+
+/* The shipped sample sets exactly the defaults and lists every key. */
+static void test_sample_conf(void) {
+        static const char *const keys[] = {
+                "brokers", "bootstrap.file", "kafka.", "group", "topic.hires",
+                "topic.offers", "topic.dlq", "topic.alerts", "redis.url",
+                "redis.password", "prefix", "windows", "mega.threshold.usd",
+                "max.message.bytes", "batch.max.events", "batch.max.ms",
+                "seen.days", "metrics.addr", "country.bases.file",
+                "country.groups.file", "log.level",
+        };
+        char path[1024], text[16384];
+        hw_config_t c;
+        FILE *fp;
+        size_t n;
+
+        src_path("deploy/config/hirewire.conf", path, sizeof(path));
+        HW_CONTEXT("%s", path);
+        fp = fopen(path, "r");
+        if (!HW_CHECK(fp != NULL))
+                return;
+        n = fread(text, 1, sizeof(text) - 1, fp);
+        text[n] = '\0';
+        fclose(fp);
+        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
+                char line[128];
+                snprintf(line, sizeof(line), "\n%s", keys[i]);
+                if (!strstr(text, line)) /* maybe commented out */
+                        snprintf(line, sizeof(line), "\n#%s", keys[i]);
+                HW_CHECK_MSG(strstr(text, line) != NULL,
+                             "key %s is missing from the sample config",
+                             keys[i]);
+        }
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)),
+                  HW_OK);
+        check_defaults(&c);
+        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_OK);
+        hw_config_release(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Country bases and groups                                            */
+/* ------------------------------------------------------------------ */
+
+static const char *const oecd38[] = {
+        "AU", "AT", "BE", "CA", "CL", "CO", "CR", "CZ", "DK", "EE",
+        "FI", "FR", "DE", "GR", "HU", "IS", "IE", "IL", "IT", "JP",
+        "KR", "LV", "LT", "LU", "MX", "NL", "NZ", "NO", "PL", "PT",
+        "SK", "SI", "ES", "SE", "CH", "TR", "GB", "US",
+};
+
+static void test_countries_shipped(void) {
+        static const char *const others[] = {"CN", "IN", "SG", "TW", "HK",
+                                             "AE", "BR", "RU", "UA", "VN",
+                                             "IR"};
+        char bases[1024], groups[1024];
+        hw_config_t c;
+        const hw_country_conf_t *kr, *cn;
+        int oecd, g7;
+
+        src_path("deploy/config/talent-bases.csv", bases, sizeof(bases));
+        src_path("deploy/config/country-groups.csv", groups, sizeof(groups));
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        CHECK_ERR(hw_config_set(&c, "country.bases.file", bases, errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        CHECK_ERR(hw_config_set(&c, "country.groups.file", groups, errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        if (!CHECK_ERR(hw_config_load_countries(&c, errstr, sizeof(errstr)),
+                       HW_OK)) {
+                hw_config_release(&c);
+                return;
+        }
+
+        /* Groups in file order: oecd first. */
+        HW_CHECK_EQ_INT(c.n_groups, 2);
+        oecd = group_index(&c, "oecd");
+        g7 = group_index(&c, "g7");
+        HW_CHECK_EQ_INT(oecd, 0);
+        HW_CHECK_EQ_INT(g7, 1);
+        if (oecd < 0 || g7 < 0) {
+                hw_config_release(&c);
+                return;
+        }
+        HW_CHECK_EQ_INT(group_size(&c, oecd), 38);
+        HW_CHECK_EQ_INT(group_size(&c, g7), 7);
+        HW_CHECK_EQ_INT(c.n_countries, 38 + 11);
+
+        /* Every OECD member is in the group and has a base. */
+        for (size_t i = 0; i < 38; i++) {
+                const hw_country_conf_t *cc = hw_config_country(&c, oecd38[i]);
+                HW_CONTEXT("country %s", oecd38[i]);
+                if (!HW_CHECK(cc != NULL))
+                        continue;
+                HW_CHECK_STR(cc->code, oecd38[i]);
+                HW_CHECK(cc->groups & (UINT32_C(1) << oecd));
+                HW_CHECK(cc->base > 0);
+        }
+        for (size_t i = 0; i < sizeof(others) / sizeof(others[0]); i++) {
+                const hw_country_conf_t *cc = hw_config_country(&c, others[i]);
+                HW_CONTEXT("country %s", others[i]);
+                if (!HW_CHECK(cc != NULL))
+                        continue;
+                HW_CHECK_EQ_INT(cc->groups, 0);
+                HW_CHECK(cc->base > 0);
+        }
+        HW_CONTEXT("");
+
+        /* Korea: a base small enough that the demo's departures give an
+         * index well below the brain_drain threshold of -0.30. */
+        kr = hw_config_country(&c, "KR");
+        if (HW_CHECK(kr != NULL)) {
+                HW_CHECK(kr->base > 0 && kr->base <= 200000);
+                HW_CHECK(-7.0 * 10000.0 / kr->base < -0.30);
+                HW_CHECK(!(kr->groups & (UINT32_C(1) << g7)));
+        }
+        HW_CHECK(hw_config_country(&c, "US")->groups & (UINT32_C(1) << g7));
+        HW_CHECK(hw_config_country(&c, "US")->base >
+                 hw_config_country(&c, "GB")->base);
+        cn = hw_config_country(&c, "CN");
+        if (HW_CHECK(cn != NULL))
+                HW_CHECK(!(cn->groups & (UINT32_C(1) << oecd)));
+
+        HW_CHECK_NULL(hw_config_country(&c, "XX"));
+        HW_CHECK_NULL(hw_config_country(&c, "ZA"));
+        HW_CHECK_NULL(hw_config_country(&c, "kr"));
+        HW_CHECK_NULL(hw_config_country(&c, "KOR"));
+        HW_CHECK_NULL(hw_config_country(&c, ""));
+        HW_CHECK_NULL(hw_config_country(&c, NULL));
+        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_OK);
+
+        /* Loading again replaces the table (no doubling, no leak). */
+        CHECK_ERR(hw_config_load_countries(&c, errstr, sizeof(errstr)), HW_OK);
+        HW_CHECK_EQ_INT(c.n_groups, 2);
+        HW_CHECK_EQ_INT(c.n_countries, 49);
+        hw_config_release(&c);
+}
+
+static void test_countries_small(void) {
+        hw_config_t c;
+        const hw_country_conf_t *cc;
+        /* No headers; spaces, quotes and CRLF; a group-only country. */
+        const char *bases = write_temp("# bases\n"
+                                       "KR, 25000\r\n"
+                                       "\n"
+                                       "\"US\",\"500000.5\"\n"
+                                       "GB,9e4\n");
+        const char *groups = write_temp("nordic-5,SE\n"
+                                        "g_2,KR\n"
+                                        "nordic-5,NO\n"
+                                        "g_2,US\n");
+
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        CHECK_ERR(hw_config_set(&c, "country.bases.file", bases, errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        CHECK_ERR(hw_config_set(&c, "country.groups.file", groups, errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        if (!CHECK_ERR(hw_config_load_countries(&c, errstr, sizeof(errstr)),
+                       HW_OK)) {
+                hw_config_release(&c);
+                return;
+        }
+        HW_CHECK_EQ_INT(c.n_groups, 2);
+        HW_CHECK_STR(c.group_names[0], "nordic-5");
+        HW_CHECK_STR(c.group_names[1], "g_2");
+        HW_CHECK_EQ_INT(c.n_countries, 5);
+        cc = hw_config_country(&c, "KR");
+        if (HW_CHECK(cc != NULL)) {
+                HW_CHECK(cc->base == 25000.0);
+                HW_CHECK_EQ_INT(cc->groups, 2);
+        }
+        cc = hw_config_country(&c, "US");
+        if (HW_CHECK(cc != NULL))
+                HW_CHECK(cc->base == 500000.5);
+        cc = hw_config_country(&c, "GB");
+        if (HW_CHECK(cc != NULL)) {
+                HW_CHECK(cc->base == 90000.0);
+                HW_CHECK_EQ_INT(cc->groups, 0);
+        }
+        /* Only in a group: base 0 = not configured. */
+        cc = hw_config_country(&c, "SE");
+        if (HW_CHECK(cc != NULL)) {
+                HW_CHECK(cc->base == 0.0);
+                HW_CHECK_EQ_INT(cc->groups, 1);
+        }
+
+        /* No files: an empty table. */
+        CHECK_ERR(hw_config_set(&c, "country.bases.file", "/nonexistent.csv",
+                                errstr, sizeof(errstr)),
+                  HW_OK);
+        CHECK_ERR(hw_config_load_countries(&c, errstr, sizeof(errstr)),
+                  HW_ERR_IO);
+        HW_CHECK_CONTAINS(errstr, "/nonexistent.csv");
+        HW_CHECK_EQ_INT(c.n_countries, 5); /* unchanged on error */
+        free(c.bases_file);
+        free(c.groups_file);
+        c.bases_file = c.groups_file = NULL;
+        CHECK_ERR(hw_config_load_countries(&c, errstr, sizeof(errstr)), HW_OK);
+        HW_CHECK_EQ_INT(c.n_countries, 0);
+        HW_CHECK_EQ_INT(c.n_groups, 0);
+        hw_config_release(&c);
+}
+
+/* Loads a bases (is_groups 0) or groups file with text; expects HW_ERR_ARG
+ * with errstr starting "PATH:LINE: " and containing want, and the country
+ * table unchanged. */
+static void expect_country_error(int is_groups, const char *text, int line,
+                                 const char *want) {
+        hw_config_t c;
+        char prefix[300];
+        const char *path = write_temp(text);
+
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        HW_CONTEXT("%s file: %s", is_groups ? "groups" : "bases", text);
+        CHECK_ERR(hw_config_set(&c, is_groups ? "country.groups.file"
+                                              : "country.bases.file",
+                                path, errstr, sizeof(errstr)),
+                  HW_OK);
+        snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
+        CHECK_ERR(hw_config_load_countries(&c, errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_MSG(!strncmp(errstr, prefix, strlen(prefix)),
+                     "errstr \"%s\" does not start with \"%s\"", errstr,
+                     prefix);
+        HW_CHECK_CONTAINS(errstr, want);
+        HW_CHECK_EQ_INT(c.n_countries, 0);
+        HW_CHECK_EQ_INT(c.n_groups, 0);
+        HW_CONTEXT("");
+        hw_config_release(&c);
+}
+
+static void test_countries_errors(void) {
+        char many[2048];
+        size_t n = 0;
+
+        /* Bases. */
+        expect_country_error(0, "country,base\nKR,25000\n# c\nXX,100\n", 4,
+                             "\"XX\" is not an assigned ISO 3166-1 alpha-2");
+        expect_country_error(0, "kr,25000\n", 1, "\"kr\"");
+        expect_country_error(0, "KOR,25000\n", 1, "\"KOR\"");
+        expect_country_error(0, "KR,25000\nKR,3\n", 2, "KR is listed twice");
+        expect_country_error(0, "KR,0\n", 1, "base \"0\" of KR");
+        expect_country_error(0, "KR,-5\n", 1, "not a positive number");
+        expect_country_error(0, "KR,lots\n", 1, "not a positive number");
+        expect_country_error(0, "KR,inf\n", 1, "not a positive number");
+        expect_country_error(0, "KR,1e999\n", 1, "not a positive number");
+        expect_country_error(0, "KR,\n", 1, "not a positive number");
+        expect_country_error(0, "KR 25000\n", 1, "country,base");
+        expect_country_error(0, "KR,25000,1\n", 1, "country,base");
+        /* The header is allowed only first. */
+        expect_country_error(0, "KR,1\ncountry,base\n", 2, "\"country\"");
+
+        /* Groups. */
+        expect_country_error(1, "group,country\noecd,KR\noecd,QQ\n", 3,
+                             "\"QQ\" is not an assigned");
+        expect_country_error(1, "OECD,KR\n", 1, "group name \"OECD\"");
+        expect_country_error(1, "oecd members,KR\n", 1, "group name");
+        expect_country_error(1, ",KR\n", 1, "group name");
+        expect_country_error(1,
+                             "a23456789012345678901234567890123,KR\n", 1,
+                             "group name");
+        expect_country_error(1, "oecd,KR\noecd,KR\n", 2,
+                             "KR is listed twice in group oecd");
+        expect_country_error(1, "oecd\n", 1, "group,country");
+
+        /* At most HW_CONFIG_MAX_GROUPS groups. */
+        for (int g = 0; g <= HW_CONFIG_MAX_GROUPS; g++)
+                n += (size_t)snprintf(many + n, sizeof(many) - n, "g%d,KR\n",
+                                      g);
+        expect_country_error(1, many, HW_CONFIG_MAX_GROUPS + 1,
+                             "more than 16 groups");
+}
+
+static void test_countries_ok_at_limit(void) {
+        char many[2048];
+        size_t n = 0;
+        hw_config_t c;
+        const char *path;
+
+        for (int g = 0; g < HW_CONFIG_MAX_GROUPS; g++)
+                n += (size_t)snprintf(many + n, sizeof(many) - n, "g%d,KR\n",
+                                      g);
+        path = write_temp(many);
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+        CHECK_ERR(hw_config_set(&c, "country.groups.file", path, errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        CHECK_ERR(hw_config_load_countries(&c, errstr, sizeof(errstr)), HW_OK);
+        HW_CHECK_EQ_INT(c.n_groups, HW_CONFIG_MAX_GROUPS);
+        HW_CHECK_EQ_INT(c.n_countries, 1);
+        if (c.n_countries == 1)
+                HW_CHECK_EQ_INT(c.countries[0].groups, 0xFFFF);
+        hw_config_release(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* Validation                                                          */
+/* ------------------------------------------------------------------ */
+
+static void test_validate(void) {
+        hw_config_t c;
+        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
+                return;
+
+#define EXPECT_INVALID(stmt, restore, want)                                    \
+        do {                                                                   \
+                stmt;                                                          \
+                CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)),      \
+                          HW_ERR_ARG);                                         \
+                HW_CHECK_CONTAINS(errstr, want);                               \
+                restore;                                                       \
+                CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)),      \
+                          HW_OK);                                              \
+        } while (0)
+
+        EXPECT_INVALID(c.n_windows = 0, c.n_windows = 4, "windows: ");
+        EXPECT_INVALID(c.windows[1] = 7, c.windows[1] = 30, "windows: ");
+        EXPECT_INVALID(c.windows[3] = 4000, c.windows[3] = 365, "windows: ");
+        EXPECT_INVALID(c.batch_max_events = 0, c.batch_max_events = 5000,
+                       "batch.max.events: ");
+        EXPECT_INVALID(c.batch_max_ms = -1, c.batch_max_ms = 200,
+                       "batch.max.ms: ");
+        EXPECT_INVALID(c.seen_days = 0, c.seen_days = 31, "seen.days: ");
+        EXPECT_INVALID(c.max_message_bytes = 0, c.max_message_bytes = 65536,
+                       "max.message.bytes: ");
+        EXPECT_INVALID(c.max_message_bytes = SIZE_MAX,
+                       c.max_message_bytes = 65536, "max.message.bytes: ");
+        EXPECT_INVALID(c.mega_threshold_usd = -1,
+                       c.mega_threshold_usd = 100000000,
+                       "mega.threshold.usd: ");
+        EXPECT_INVALID(c.log_level = 9, c.log_level = HW_LOG_INFO,
+                       "log.level: ");
+        {
+                char *saved = c.prefix;
+                EXPECT_INVALID(c.prefix = NULL, c.prefix = saved, "prefix: ");
+                EXPECT_INVALID(c.prefix = "", c.prefix = saved, "prefix: ");
+        }
+        {
+                char *saved = c.redis_url;
+                EXPECT_INVALID(c.redis_url = "redis://:pw123@h:0",
+                               c.redis_url = saved, "redis.url: ");
+                CHECK_NOT_CONTAINS(errstr, "pw123");
+                EXPECT_INVALID(c.redis_url = NULL, c.redis_url = saved,
+                               "redis.url: ");
+        }
+        {
+                char *saved = c.group;
+                EXPECT_INVALID(c.group = NULL, c.group = saved, "group: ");
+        }
+        {
+                char *saved = c.metrics_addr;
+                EXPECT_INVALID(c.metrics_addr = "nowhere",
+                               c.metrics_addr = saved, "metrics.addr: ");
+        }
+        /* The DLQ and alert topics must not be input topics. */
+        CHECK_ERR(hw_config_set(&c, "topic.dlq", "talent.hires", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "topic.dlq: must differ from topic.hires");
+        CHECK_ERR(hw_config_set(&c, "topic.dlq", "talent.dlq", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        CHECK_ERR(hw_config_set(&c, "topic.alerts", "talent.dlq", errstr,
+                                sizeof(errstr)),
+                  HW_OK);
+        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "topic.alerts: must differ from topic.dlq");
+#undef EXPECT_INVALID
+        hw_config_release(&c);
+}
+
+/* ------------------------------------------------------------------ */
+/* redis:// URLs                                                       */
+/* ------------------------------------------------------------------ */
+
+static void test_redis_url_ok(void) {
+        static const struct {
+                const char *url, *host;
+                int port, db;
+                const char *user, *password;
+        } ok[] = {
+                {"redis://127.0.0.1:6379", "127.0.0.1", 6379, 0, "", ""},
+                {"redis://localhost", "localhost", 6379, 0, "", ""},
+                {"redis://localhost/", "localhost", 6379, 0, "", ""},
+                {"REDIS://Cache.Example.com:7000/5", "Cache.Example.com", 7000,
+                 5, "", ""},
+                {"redis://:secret@h:6380/1", "h", 6380, 1, "", "secret"},
+                {"redis://alice:secret@h", "h", 6379, 0, "alice", "secret"},
+                /* redis-cli reads user info without ':' as a password. */
+                {"redis://secret@h", "h", 6379, 0, "", "secret"},
+                /* The last '@' ends the user info; %XX is decoded. */
+                {"redis://:p@ss/w:rd@h:1", "h", 1, 0, "", "p@ss/w:rd"},
+                {"redis://u%3Ax:p%40%25w@h", "h", 6379, 0, "u:x", "p@%w"},
+                {"redis://:100%@h", "h", 6379, 0, "", "100%"},
+                {"redis://[::1]", "::1", 6379, 0, "", ""},
+                {"redis://[::1]:6390/2", "::1", 6390, 2, "", ""},
+                {"redis://:pw@[fe80::1%eth0]:6379", "fe80::1%eth0", 6379, 0,
+                 "", "pw"},
+                {"redis://h:65535/2147483647", "h", 65535, 2147483647, "", ""},
+        };
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                hw_redis_url_t u;
+                HW_CONTEXT("%s", ok[i].url);
+                if (!CHECK_ERR(hw_redis_url_parse(ok[i].url, &u, errstr,
+                                                  sizeof(errstr)),
+                               HW_OK))
+                        continue;
+                HW_CHECK_STR(u.host, ok[i].host);
+                HW_CHECK_EQ_INT(u.port, ok[i].port);
+                HW_CHECK_EQ_INT(u.db, ok[i].db);
+                HW_CHECK_STR(u.username, ok[i].user);
+                HW_CHECK_STR(u.password, ok[i].password);
+        }
+        HW_CONTEXT("");
+}
+
+static void test_redis_url_errors(void) {
+        static const struct {
+                const char *url, *want;
+        } bad[] = {
+                {"", "empty URL"},
+                {"127.0.0.1:6379", "not a redis:// URL"},
+                {"http://h", "not a redis:// URL"},
+                {"rediss://:PwSecret1@h", "TLS"},
+                {"redis://", "empty host"},
+                {"redis://:PwSecret1@", "empty host"},
+                {"redis://:PwSecret1@:6379", "empty host"},
+                {"redis://:PwSecret1@h:0", "port"},
+                {"redis://:PwSecret1@h:65536", "port"},
+                {"redis://:PwSecret1@h:", "port"},
+                {"redis://:PwSecret1@h:-1", "port"},
+                {"redis://:PwSecret1@h:63x", "port"},
+                {"redis://:PwSecret1@h/x", "database"},
+                {"redis://:PwSecret1@h/-1", "database"},
+                {"redis://:PwSecret1@h/2147483648", "database"},
+                {"redis://:PwSecret1@h/1/2", "database"},
+                {"redis://:PwSecret1@h?db=1", "invalid character in host"},
+                {"redis://:PwSecret1@h h", "invalid character in host"},
+                {"redis://:PwSecret1@::1", "[brackets]"},
+                {"redis://:PwSecret1@[::1", "closing ']'"},
+                {"redis://:PwSecret1@[]", "empty host"},
+                {"redis://:PwSecret1@[hostname]", "IPv6"},
+                {"redis://:PwSecret1@[::1]x", "after ']'"},
+                {"redis://alice:@h", "needs a password"},
+                {"redis://:PwSecret1%00@h", "%00"},
+                /* A forgotten '@': the password would be read as a port. */
+                {"redis://:PwSecret1", "empty host"},
+                {"redis://h:PwSecret1", "port"},
+        };
+        char longpw[400], longuser[200], longhost[400];
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                hw_redis_url_t u;
+                HW_CONTEXT("%s", bad[i].url);
+                errstr[0] = '\0';
+                CHECK_ERR(hw_redis_url_parse(bad[i].url, &u, errstr,
+                                             sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, bad[i].want);
+                CHECK_NOT_CONTAINS(errstr, "PwSecret1");
+                /* Nothing of the password is left in the result. */
+                HW_CHECK_STR(u.password, "");
+        }
+        HW_CONTEXT("");
+        {
+                hw_redis_url_t u;
+                CHECK_ERR(hw_redis_url_parse(NULL, &u, errstr, sizeof(errstr)),
+                          HW_ERR_ARG);
+        }
+
+        /* Length limits of the struct's buffers. */
+        memset(longpw, 'P', sizeof(longpw));
+        snprintf(longpw, sizeof(longpw), "redis://:%.*s@h", 256,
+                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP");
+        {
+                hw_redis_url_t u;
+                CHECK_ERR(hw_redis_url_parse(longpw, &u, errstr,
+                                             sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "password longer than 255");
+                CHECK_NOT_CONTAINS(errstr, "PPPP");
+                /* 255 bytes fit. */
+                memmove(longpw + 9, longpw + 10, strlen(longpw + 10) + 1);
+                CHECK_ERR(hw_redis_url_parse(longpw, &u, errstr,
+                                             sizeof(errstr)),
+                          HW_OK);
+                HW_CHECK_EQ_INT(strlen(u.password), 255);
+        }
+        {
+                hw_redis_url_t u;
+                char user[129];
+                memset(user, 'u', 128);
+                user[128] = '\0';
+                snprintf(longuser, sizeof(longuser), "redis://%s:pw@h", user);
+                CHECK_ERR(hw_redis_url_parse(longuser, &u, errstr,
+                                             sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "user name longer than 127");
+        }
+        {
+                hw_redis_url_t u;
+                char host[257];
+                memset(host, 'h', 256);
+                host[256] = '\0';
+                snprintf(longhost, sizeof(longhost), "redis://%s:1", host);
+                CHECK_ERR(hw_redis_url_parse(longhost, &u, errstr,
+                                             sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "host longer than 255");
+        }
+}
+
+int main(void) {
+        int rc;
+
+        HW_RUN(test_defaults);
+        HW_RUN(test_set_each_key);
+        HW_RUN(test_set_ranges);
+        HW_RUN(test_windows);
+        HW_RUN(test_unknown_key);
+        HW_RUN(test_kafka_props);
+        HW_RUN(test_secrets_never_echoed);
+        HW_RUN(test_load_file);
+        HW_RUN(test_load_file_errors);
+        HW_RUN(test_sample_conf);
+        HW_RUN(test_countries_shipped);
+        HW_RUN(test_countries_small);
+        HW_RUN(test_countries_errors);
+        HW_RUN(test_countries_ok_at_limit);
+        HW_RUN(test_validate);
+        HW_RUN(test_redis_url_ok);
+        HW_RUN(test_redis_url_errors);
+
+        rc = hw_test_summary();
+        remove_temps();
+        return rc;
+}
