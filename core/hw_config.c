@@ -161,10 +161,10 @@ static const char *split_host_port(const char *s, size_t len, const char **host,
                 colon = memchr(s, ':', len);
                 *host = s;
                 *host_len = colon ? (size_t)(colon - s) : len;
-                if (*host_len == 0)
-                        return "empty host";
                 if (colon && memchr(colon + 1, ':', (size_t)(end - colon - 1)))
                         return "an IPv6 address must be written in [brackets]";
+                if (*host_len == 0)
+                        return "empty host";
                 for (p = s; p < s + *host_len; p++)
                         if (!host_char(*p))
                                 return "invalid character in host";
@@ -537,6 +537,37 @@ static hw_err_t replace_string(char **field, const char *value, int secret,
         return HW_OK;
 }
 
+/*
+ * Copies librdkafka's message msg into out with the value replaced by ***
+ * where librdkafka quotes it ("Invalid value \"x\" for ...", "value x is
+ * outside ..."): the value may be a secret. Returns 1 if the value still
+ * shows up in out (the caller then drops the message).
+ */
+static int redact(const char *msg, const char *value, char *out,
+                  size_t size) {
+        size_t vlen = strlen(value), w = 0;
+        const char *p = msg;
+
+        if (size == 0)
+                return 1;
+        while (*p && w + 1 < size) {
+                if (vlen && (*p == '"' || *p == ' ') &&
+                    !strncmp(p + 1, value, vlen) &&
+                    (p[1 + vlen] == (*p == '"' ? '"' : ' ') ||
+                     (*p == ' ' && p[1 + vlen] == '\0'))) {
+                        int n = snprintf(out + w, size - w, "%c***", *p);
+                        if (n < 0 || (size_t)n >= size - w)
+                                break;
+                        w += (size_t)n;
+                        p += 1 + vlen;
+                        continue;
+                }
+                out[w++] = *p++;
+        }
+        out[w] = '\0';
+        return vlen > 0 && strstr(out, value) != NULL;
+}
+
 /* kafka.<prop> = value: kept as "prop=value" in c->kafka_props[i], which
  * c->kafka.props[i] points to (same index). Setting a property again
  * replaces the earlier entry. */
@@ -576,17 +607,18 @@ static hw_err_t set_kafka_prop(hw_config_t *c, const char *key,
                         return hw_fail(HW_ERR_ARG, errstr, size,
                                        "%s: no such librdkafka property", key);
                 if (res != RD_KAFKA_CONF_OK) {
-                        /* librdkafka quotes the value in some messages:
-                         * keep it out, it may be a secret. */
-                        int quotes = !*value || strstr(rderr, value);
+                        char shown[512];
+                        int leaks = redact(rderr, value, shown, sizeof(shown));
                         wipe(rderr, sizeof(rderr));
-                        if (quotes)
+                        if (leaks) {
+                                wipe(shown, sizeof(shown));
                                 return hw_fail(HW_ERR_ARG, errstr, size,
                                                "%s: invalid value "
                                                "(rejected by librdkafka)",
                                                key);
+                        }
                         return hw_fail(HW_ERR_ARG, errstr, size, "%s: %s",
-                                       key, rderr);
+                                       key, shown);
                 }
         }
 

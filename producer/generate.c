@@ -424,7 +424,8 @@ int hw_gen_next(hw_gen_t *g, hw_event_t *ev) {
                 /* The hire that follows an accepted offer. */
                 person = (uint32_t)g->pending_hire;
                 g->pending_hire = -1;
-                rc = g->people[person].org == g->pending_org
+                rc = same_place(&g->orgs[g->people[person].org],
+                                &g->orgs[g->pending_org])
                              ? make_hire(g, ev, person,
                                          pick_destination(g, g->pending_org))
                              : make_hire(g, ev, person, g->pending_org);
@@ -440,7 +441,8 @@ int hw_gen_next(hw_gen_t *g, hw_event_t *ev) {
                         g->offers[i] = g->offers[--g->n_offers];
                         rc = make_offer(g, ev, &o, st);
                         if (st == HW_OFFER_ACCEPTED &&
-                            g->people[o.person].org != o.org) {
+                            !same_place(&g->orgs[g->people[o.person].org],
+                                        &g->orgs[o.org])) {
                                 g->pending_hire = o.person;
                                 g->pending_org = o.org;
                         }

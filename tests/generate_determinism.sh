@@ -15,5 +15,9 @@ cmp -s "$HW_TMP/a.ndjson" "$HW_TMP/c.ndjson" && hw_fail "different seeds, same o
 "$HW_BIN_DIR/hirewire-produce" --dry-run --strict "$HW_TMP/a.ndjson" >"$HW_TMP/revalidated.ndjson" ||
   hw_fail "generated events do not pass validation"
 cmp -s "$HW_TMP/a.ndjson" "$HW_TMP/revalidated.ndjson" || hw_fail "NDJSON does not round-trip"
+for seed in 1 2 3 4 5 11; do
+  "$HW_BIN_DIR/hirewire-produce" --dry-run --generate 100000 --seed $seed >/dev/null 2>"$HW_TMP/seed.log" ||
+    hw_fail "seed $seed: $(tail -2 "$HW_TMP/seed.log")"
+done
 "$HW_PY" "$HW_SRC_DIR/tests/lib/check_generated.py" "$HW_TMP/a.ndjson" || hw_fail "generated stream unrealistic"
 echo PASS

@@ -91,3 +91,44 @@ hw_kcat_dump() {
   kcat -C -b "$HW_BOOTSTRAP" -t "$1" -o beginning -e -q \
     -f '%t %p %o %K %S\n%k%s'
 }
+
+HW_BASES=$HW_SRC_DIR/deploy/config/talent-bases.csv
+HW_GROUPS=$HW_SRC_DIR/deploy/config/country-groups.csv
+
+# Runs hirewire-consumer against the test's broker and Redis, with the
+# extra arguments given, under timeout $HW_CONSUMER_TIMEOUT (default 300 s).
+# Its log goes to $HW_TMP/consumer-<n>.log, n counting the runs.
+hw_consumer() {
+  HW_CONSUMER_N=$(( ${HW_CONSUMER_N:-0} + 1 ))
+  HW_CONSUMER_LOG=$HW_TMP/consumer-$HW_CONSUMER_N.log
+  timeout "${HW_CONSUMER_TIMEOUT:-300}" "$HW_BIN_DIR/hirewire-consumer" \
+    --bootstrap-file "$HW_BOOTSTRAP_FILE" --redis "$HW_REDIS_URL" --metrics-addr off \
+    -s "country.bases.file=$HW_BASES" -s "country.groups.file=$HW_GROUPS" \
+    "$@" 2>>"$HW_CONSUMER_LOG"
+}
+
+# Runs the consumer until it has caught up with the end offsets it saw at
+# start; fails the test unless it exits 0.
+hw_consume_all() {
+  local rc=0
+  hw_consumer --until-caught-up "$@" || rc=$?
+  [[ $rc -eq 0 ]] || hw_fail "consumer exited $rc: $(tail -5 "$HW_CONSUMER_LOG")"
+}
+
+# Publishes NDJSON files with hirewire-produce.
+hw_produce() {
+  "$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" "$@" \
+    2>>"$HW_TMP/produce.log" || hw_fail "producing $* failed: $(tail -3 "$HW_TMP/produce.log")"
+}
+
+# Checks every key under prefix $1 against the independent model built
+# from the NDJSON files that follow (in publish order), and the window
+# invariant.
+hw_model_check() {
+  local prefix=$1
+  shift
+  "$HW_PY" "$HW_SRC_DIR/tests/lib/model.py" check --redis-port "$HW_REDIS_PORT" \
+    ${HW_REDIS_PASSWORD:+--password "$HW_REDIS_PASSWORD"} \
+    --prefix "$prefix" --bases "$HW_BASES" --groups "$HW_GROUPS" "$@" ||
+    hw_fail "Redis under $prefix differs from the model"
+}
