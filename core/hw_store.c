@@ -399,7 +399,8 @@ static int push_counters(hw_store_t *s, const hw_deltas_t *d, char kind,
                 int rc = 0;
                 if (e->key[0] != kind)
                         continue;
-                hw_deltas_parts(e, parts);
+                if (hw_deltas_parts(e, parts) < (kind == HW_DELTA_WINDOW ? 4 : 3))
+                        return -1;
                 rc |= push_str(s, parts[1]) || push_str(s, parts[2]);
                 if (kind == HW_DELTA_WINDOW)
                         rc |= push_str(s, parts[3]) || push_int(s, e->aux);

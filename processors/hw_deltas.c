@@ -146,11 +146,18 @@ hw_err_t hw_deltas_seen(hw_deltas_t *d, int64_t occurred_at,
 }
 
 int hw_deltas_parts(const hw_map_entry_t *e, const char *parts[4]) {
-        int n = 0;
         const char *p = e->key, *end = e->key + e->len;
-        while (p < end && n < 4) {
+        int n = 0;
+
+        /* The key is a NUL-terminated copy, so an empty last part points
+         * at key[len]. */
+        parts[n++] = p;
+        while (n < 4) {
+                const char *nul = memchr(p, '\0', (size_t)(end - p));
+                if (!nul)
+                        break;
+                p = nul + 1;
                 parts[n++] = p;
-                p += strlen(p) + 1;
         }
         return n;
 }

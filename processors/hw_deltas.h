@@ -53,8 +53,10 @@ void hw_deltas_release(hw_deltas_t *d);
 /* Empties it, keeping memory for the next batch. */
 void hw_deltas_clear(hw_deltas_t *d);
 
-/* Each adder returns HW_OK or HW_ERR_NOMEM (nothing added then). A delta
- * of 0 is ignored. */
+/* Each adder returns HW_OK, HW_ERR_NOMEM, or HW_ERR_ARG for names too
+ * long for a key (nothing usable is added then: drop the batch). A delta
+ * of 0 is ignored; deltas that sum to 0 stay as entries of value 0, which
+ * the store skips. */
 hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family,
                           const char *field, int64_t day, int64_t delta);
 hw_err_t hw_deltas_gauge(hw_deltas_t *d, const char *key, const char *field,

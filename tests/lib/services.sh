@@ -107,6 +107,19 @@ hw_consumer() {
     "$@" 2>>"$HW_CONSUMER_LOG"
 }
 
+# Starts hirewire-consumer in the background (the process itself, so that
+# kill -9 $HW_CONSUMER_PID kills the consumer); log consumer-<n>.log.
+hw_consumer_bg() {
+  HW_CONSUMER_N=$(( ${HW_CONSUMER_N:-0} + 1 ))
+  HW_CONSUMER_LOG=$HW_TMP/consumer-$HW_CONSUMER_N.log
+  "$HW_BIN_DIR/hirewire-consumer" \
+    --bootstrap-file "$HW_BOOTSTRAP_FILE" --redis "$HW_REDIS_URL" --metrics-addr off \
+    -s "country.bases.file=$HW_BASES" -s "country.groups.file=$HW_GROUPS" \
+    "$@" 2>>"$HW_CONSUMER_LOG" &
+  HW_CONSUMER_PID=$!
+  HW_PIDS+=("$HW_CONSUMER_PID")
+}
+
 # Runs the consumer until it has caught up with the end offsets it saw at
 # start; fails the test unless it exits 0.
 hw_consume_all() {
