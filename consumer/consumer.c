@@ -152,6 +152,31 @@ static int resolve_path(hw_config_t *conf, char **path, const char *cfg) {
         return 0;
 }
 
+/* Finds a data file the config does not name: $HIREWIRE_CONFIG_DIR, the
+ * deploy/config/ folder of the source tree (the build sits in it), then
+ * /etc/hirewire. Returns a malloc'ed path or NULL. */
+static char *find_data_file(const char *name) {
+        char exe[PATH_MAX], path[PATH_MAX * 2];
+        const char *env = getenv("HIREWIRE_CONFIG_DIR");
+        ssize_t n = readlink("/proc/self/exe", exe, sizeof(exe) - 1);
+        const char *dirs[4] = {env, NULL, "/etc/hirewire", NULL};
+        char up[PATH_MAX];
+
+        if (n > 0) {
+                exe[n] = '\0';
+                snprintf(up, sizeof(up), "%s/../deploy/config", dirname(exe));
+                dirs[1] = up;
+        }
+        for (int i = 0; i < 3; i++) {
+                if (!dirs[i])
+                        continue;
+                snprintf(path, sizeof(path), "%s/%s", dirs[i], name);
+                if (access(path, R_OK) == 0)
+                        return strdup(path);
+        }
+        return NULL;
+}
+
 static int parse_args(consumer_t *c, int argc, char **argv) {
         enum {
                 OPT_BOOTSTRAP_FILE = 256,
@@ -271,12 +296,19 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                         argv[optind]);
                 return HW_EXIT_USAGE;
         }
+        if (!c->conf.bases_file && !c->conf.groups_file) {
+                c->conf.bases_file = find_data_file("talent-bases.csv");
+                c->conf.groups_file = find_data_file("country-groups.csv");
+        }
         if (hw_config_validate(&c->conf, errstr, sizeof(errstr)) ||
             hw_config_load_countries(&c->conf, errstr, sizeof(errstr))) {
                 fprintf(stderr, "hirewire-consumer: %s\n", errstr);
                 return HW_EXIT_USAGE;
         }
         hw_log_set_level((hw_log_level_t)c->conf.log_level);
+        if (!c->conf.n_countries)
+                HW_WARN("consumer", "no country talent bases configured: the "
+                                    "flow index sets stay empty");
         return HW_EXIT_OK;
 }
 
@@ -715,7 +747,11 @@ static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
             hw_kafka_conf_set(conf, "enable.auto.offset.store", "false",
                               errstr, size) ||
             hw_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr,
-                              size)) {
+                              size) ||
+            /* Bound the prefetch queue (librdkafka's default is 64 MiB):
+             * a batch is the unit of work, not the fetch. */
+            hw_kafka_conf_set(conf, "queued.max.messages.kbytes", "8192",
+                              errstr, size)) {
                 rd_kafka_conf_destroy(conf);
                 return HW_ERR_ARG;
         }

@@ -268,6 +268,14 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
         return HW_OK;
 }
 
+/* Orders event indexes by day (then position) for hw_store_check_seen. */
+static const char *const *sort_days;
+static int by_day(const void *a, const void *b) {
+        size_t i = *(const size_t *)a, j = *(const size_t *)b;
+        int c = strcmp(sort_days[i], sort_days[j]);
+        return c ? c : (i > j) - (i < j);
+}
+
 hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
                              const char *const *ids, size_t n,
                              unsigned char *out, char *errstr, size_t size) {
@@ -275,30 +283,34 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
         redisReply *r;
         size_t i, sent = 0;
         const char **argv = NULL;
-        size_t *argvlen = NULL;
+        size_t *argvlen = NULL, *order = NULL;
         char key[64];
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        /* One SMISMEMBER per day; ids of one day are usually together, so
-         * runs of the same day go in one command. */
+        /* One SMISMEMBER per day, whatever the order of the ids. */
         argv = malloc((n + 2) * sizeof(*argv));
         argvlen = malloc((n + 2) * sizeof(*argvlen));
-        if (!argv || !argvlen) {
+        order = malloc((n + 1) * sizeof(*order));
+        if (!argv || !argvlen || !order) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
+        for (i = 0; i < n; i++)
+                order[i] = i;
+        sort_days = ymd;
+        qsort(order, n, sizeof(*order), by_day);
         for (i = 0; i < n;) {
                 size_t j = i, argc = 2;
                 snprintf(key, sizeof(key), "%sseen:%s", s->conf->prefix,
-                         ymd[i]);
+                         ymd[order[i]]);
                 argv[0] = "SMISMEMBER";
                 argvlen[0] = 10;
                 argv[1] = key;
                 argvlen[1] = strlen(key);
-                while (j < n && !strcmp(ymd[j], ymd[i])) {
-                        argv[argc] = ids[j];
-                        argvlen[argc++] = strlen(ids[j]);
+                while (j < n && !strcmp(ymd[order[j]], ymd[order[i]])) {
+                        argv[argc] = ids[order[j]];
+                        argvlen[argc++] = strlen(ids[order[j]]);
                         j++;
                 }
                 redisAppendCommandArgv(s->ctx, (int)argc, argv, argvlen);
@@ -307,7 +319,7 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
         }
         for (i = 0; i < n;) {
                 size_t j = i;
-                while (j < n && !strcmp(ymd[j], ymd[i]))
+                while (j < n && !strcmp(ymd[order[j]], ymd[order[i]]))
                         j++;
                 if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
                         r = NULL;
@@ -315,9 +327,9 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
                 if ((err = check_reply(s, r, "SMISMEMBER", errstr, size)))
                         goto cleanup;
                 for (size_t k = i; k < j; k++)
-                        out[k] = r->type == REDIS_REPLY_ARRAY &&
-                                 k - i < r->elements &&
-                                 r->element[k - i]->integer == 1;
+                        out[order[k]] = r->type == REDIS_REPLY_ARRAY &&
+                                        k - i < r->elements &&
+                                        r->element[k - i]->integer == 1;
                 freeReplyObject(r);
                 i = j;
         }
@@ -326,6 +338,7 @@ cleanup:
                 drop_connection(s); /* unread replies: start clean */
         free(argv);
         free(argvlen);
+        free(order);
         return err;
 }
 

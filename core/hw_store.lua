@@ -88,6 +88,8 @@ end
 local candidate = num(arg())
 local windows = {}
 for k = 1, num(arg()) do windows[k] = num(arg()) end
+local wnames_d = {}
+for k, n in ipairs(windows) do wnames_d[k] = n .. 'd' end
 local max_window = 0
 for _, n in ipairs(windows) do if n > max_window then max_window = n end end
 local seen_days = num(arg())
@@ -119,10 +121,24 @@ local function add(key, field, delta)
   h[field] = (h[field] or 0) + delta
 end
 
+-- Window keys of a family, computed once per family per step.
+local wkeys = {}
 local function window_key(family, w)
-  local rest = string.match(family, '^flow:(.*)$')
-  if rest then return P .. 'flow:' .. w .. ':' .. rest end
-  return P .. family .. ':' .. w
+  local k = wkeys[family]
+  if not k then
+    k = {}
+    wkeys[family] = k
+  end
+  local key = k[w]
+  if not key then
+    if string.sub(family, 1, 5) == 'flow:' then
+      key = P .. 'flow:' .. w .. ':' .. string.sub(family, 6)
+    else
+      key = P .. family .. ':' .. w
+    end
+    k[w] = key
+  end
+  return key
 end
 
 -- Countries whose in/out changed, per window name.
@@ -197,21 +213,31 @@ while pos <= #ARGV do
   local tag, count = arg(), num(arg())
   for _ = 1, count do
     if tag == 'W' then
-      local family, field, ymd, d, delta = arg(), arg(), arg(), num(arg()), num(arg())
+      local family, field, ymd = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
+      local d, delta = tonumber(ARGV[pos + 3]), tonumber(ARGV[pos + 4])
+      pos = pos + 5
+      local is_flow = family == 'flow:in' or family == 'flow:out'
       if d > d_new - max_window then
-        add(P .. 'b:' .. ymd .. ':' .. family, field, delta)
-        if not bucket_families[ymd] then
-          bucket_families[ymd] = {}
+        local fams = bucket_families[ymd]
+        if not fams then
+          fams = {}
+          bucket_families[ymd] = fams
           bucket_days[#bucket_days + 1] = {ymd, d}
         end
-        bucket_families[ymd][family] = true
+        local bkey = fams[family]
+        if not bkey then
+          bkey = P .. 'b:' .. ymd .. ':' .. family
+          fams[family] = bkey
+        end
+        add(bkey, field, delta)
       end
       add(window_key(family, 'all'), field, delta)
-      touch_flow(family, 'all', field)
-      for _, n in ipairs(windows) do
-        if d > d_new - n then
-          add(window_key(family, n .. 'd'), field, delta)
-          touch_flow(family, n .. 'd', field)
+      if is_flow then touch_flow(family, 'all', field) end
+      for k = 1, #windows do
+        if d > d_new - windows[k] then
+          local w = wnames_d[k]
+          add(window_key(family, w), field, delta)
+          if is_flow then touch_flow(family, w, field) end
         end
       end
     elseif tag == 'G' then
@@ -300,8 +326,32 @@ for _, key in ipairs(agg_order) do
 end
 
 -- 7. Net flow and index per window, for the countries whose in/out changed.
+-- Every country with a base is in the index sets (0 without flows), so a
+-- rank is among all members of a group.
 local wnames = {'all'}
 for _, n in ipairs(windows) do wnames[#wnames + 1] = n .. 'd' end
+if new_wm >= 0 then
+  local codes = {}
+  for code, c in pairs(countries) do
+    if c.base > 0 then codes[#codes + 1] = code end
+  end
+  table.sort(codes)
+  local all, by_group = {}, {}
+  for _, code in ipairs(codes) do
+    all[#all + 1] = '0'
+    all[#all + 1] = code
+    for _, g in ipairs(countries[code].groups) do
+      by_group[g] = by_group[g] or {}
+      table.insert(by_group[g], '0')
+      table.insert(by_group[g], code)
+    end
+  end
+  for _, w in ipairs(wnames) do
+    local base = P .. 'flow:' .. w .. ':index'
+    if #all > 0 then redis.call('ZADD', base, 'NX', unpack(all)) end
+    for g, list in pairs(by_group) do redis.call('ZADD', base .. ':' .. g, 'NX', unpack(list)) end
+  end
+end
 for _, w in ipairs(wnames) do
   local t = flow_touched[w]
   if t then
@@ -312,32 +362,25 @@ for _, w in ipairs(wnames) do
     local ins = get_chunked('HMGET', in_key, codes)
     local outs = get_chunked('HMGET', out_key, codes)
     local net_add, net_rem = {}, {}
-    local idx_add, idx_rem = {}, {}
-    local grp_add, grp_rem = {}, {}
+    local idx_add = {}
+    local grp_add = {}
     for k, code in ipairs(codes) do
       local i, o = num(ins[k]) or 0, num(outs[k]) or 0
       local c = countries[code]
       if i == 0 and o == 0 then
         net_rem[#net_rem + 1] = code
-        if c and c.base > 0 then
-          idx_rem[#idx_rem + 1] = code
-          for _, g in ipairs(c.groups) do
-            grp_rem[g] = grp_rem[g] or {}
-            table.insert(grp_rem[g], code)
-          end
-        end
       else
         net_add[#net_add + 1] = int(i - o)
         net_add[#net_add + 1] = code
-        if c and c.base > 0 then
-          local score = string.format('%.17g', (i - o) * 10000 / c.base)
-          idx_add[#idx_add + 1] = score
-          idx_add[#idx_add + 1] = code
-          for _, g in ipairs(c.groups) do
-            grp_add[g] = grp_add[g] or {}
-            table.insert(grp_add[g], score)
-            table.insert(grp_add[g], code)
-          end
+      end
+      if c and c.base > 0 then
+        local score = string.format('%.17g', (i - o) * 10000 / c.base)
+        idx_add[#idx_add + 1] = score
+        idx_add[#idx_add + 1] = code
+        for _, g in ipairs(c.groups) do
+          grp_add[g] = grp_add[g] or {}
+          table.insert(grp_add[g], score)
+          table.insert(grp_add[g], code)
         end
       end
     end
@@ -345,9 +388,7 @@ for _, w in ipairs(wnames) do
     if #net_add > 0 then call_chunked('ZADD', base .. ':net', net_add, 2) end
     if #net_rem > 0 then call_chunked('ZREM', base .. ':net', net_rem, 1) end
     if #idx_add > 0 then call_chunked('ZADD', base .. ':index', idx_add, 2) end
-    if #idx_rem > 0 then call_chunked('ZREM', base .. ':index', idx_rem, 1) end
     for g, list in pairs(grp_add) do call_chunked('ZADD', base .. ':index:' .. g, list, 2) end
-    for g, list in pairs(grp_rem) do call_chunked('ZREM', base .. ':index:' .. g, list, 1) end
   end
 end
 
@@ -384,6 +425,7 @@ if #bucket_days > 0 then
     local ymd = bd[1]
     local fams = {}
     for family in pairs(bucket_families[ymd]) do fams[#fams + 1] = family end
+    table.sort(fams)
     call_chunked('SADD', P .. 'b:' .. ymd, fams, 1)
     zl[#zl + 1] = int(bd[2])
     zl[#zl + 1] = ymd

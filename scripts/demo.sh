@@ -1,14 +1,17 @@
 #!/usr/bin/env bash
-# hirewire demo: installs missing packages, builds, starts a local Kafka
-# (hirewire-devbroker) on loopback, publishes the scenario of
-# examples/scenario.ndjson and shows what Kafka holds.
+# hirewire demo: installs missing packages, builds, starts Redis and a local
+# Kafka (hirewire-devbroker) on free loopback ports, publishes the scenario
+# of examples/scenario.ndjson, runs the consumer until it has caught up, and
+# prints what Redis now holds: Meta Superintelligence Labs' composition,
+# the labs ranking and the country flow table with Korea's OECD rank.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 bin=$src/build
 
 "$src/scripts/setup.sh"
 echo "== building"
-HW_TARGETS="hirewire-devbroker hirewire-produce" "$src/scripts/build.sh" "$bin"
+HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer hirewire-query" \
+  "$src/scripts/build.sh" "$bin"
 
 work=$(mktemp -d "${TMPDIR:-/tmp}/hirewire-demo.XXXXXX")
 pids=()
@@ -18,21 +21,49 @@ cleanup() {
   rm -rf "$work"
 }
 trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 
-echo "== starting hirewire-devbroker"
+echo "== starting redis-server and hirewire-devbroker"
+port=$(free_port)
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+  --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
+pids+=($!)
 "$bin/hirewire-devbroker" --partitions 4 --bootstrap-file "$work/bootstrap" \
   >/dev/null 2>"$work/devbroker.log" &
 pids+=($!)
-for _ in $(seq 100); do [[ -s $work/bootstrap ]] && break; sleep 0.1; done
+for _ in $(seq 100); do
+  [[ -s $work/bootstrap ]] && redis-cli -p "$port" ping >/dev/null 2>&1 && break
+  sleep 0.1
+done
 [[ -s $work/bootstrap ]] || { cat "$work/devbroker.log" >&2; exit 69; }
-echo "   Kafka at $(cat "$work/bootstrap")"
+redis_url=redis://127.0.0.1:$port
+echo "   Kafka at $(cat "$work/bootstrap"), Redis at $redis_url"
 
 echo "== publishing examples/scenario.ndjson"
-"$bin/hirewire-produce" --bootstrap-file "$work/bootstrap" "$src/examples/scenario.ndjson"
+"$bin/hirewire-produce" --bootstrap-file "$work/bootstrap" "$src/examples/scenario.ndjson" 2>&1 |
+  sed 's/^/   /'
 
-echo "== what Kafka holds (read back with kcat)"
-for topic in talent.hires talent.offers; do
-  kcat -C -b "$(cat "$work/bootstrap")" -t "$topic" -o beginning -e -q -f '%p\n' |
-    sort -n | uniq -c | awk -v t="$topic" '{n += $1; parts = parts sprintf(" p%s=%s", $2, $1)}
-      END {printf "   %-14s %4d messages:%s\n", t, n, parts}'
-done
+echo "== hirewire-consumer --until-caught-up"
+"$bin/hirewire-consumer" --bootstrap-file "$work/bootstrap" --redis "$redis_url" \
+  --until-caught-up --metrics-addr off -c "$src/deploy/config/hirewire.conf" 2>"$work/consumer.log" ||
+  { cat "$work/consumer.log" >&2; exit 1; }
+echo "   done: $(grep -c . "$src/examples/scenario.ndjson") events applied"
+
+query() { "$bin/hirewire-query" --redis "$redis_url" "$@"; }
+echo
+echo "== Meta Superintelligence Labs"
+query lab "Meta Superintelligence Labs"
+echo
+echo "== labs by current members"
+query labs --top 10
+echo
+echo "== country flow, last 365 days of event time"
+query flows --window 365d
+rank=$(redis-cli -p "$port" ZREVRANK hw:flow:365d:index:oecd KR)
+members=$(redis-cli -p "$port" ZCARD hw:flow:365d:index:oecd)
+index=$(redis-cli -p "$port" ZSCORE hw:flow:365d:index:oecd KR)
+printf '\nKorea: net AI talent index %.2f per 10,000, rank %d of %d OECD members\n' \
+  "$index" "$((rank + 1))" "$members"
+echo
+echo "== offers by organisation, last 365 days"
+query offers --window 365d --top 8

@@ -730,6 +730,13 @@ static void test_sample_conf(void) {
                 return;
         CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)),
                   HW_OK);
+        /* The sample sets every default, and names the shipped country
+         * files relative to itself. */
+        HW_CHECK_STR(c.bases_file, "talent-bases.csv");
+        HW_CHECK_STR(c.groups_file, "country-groups.csv");
+        free(c.bases_file);
+        free(c.groups_file);
+        c.bases_file = c.groups_file = NULL;
         check_defaults(&c);
         CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_OK);
         hw_config_release(&c);

@@ -323,14 +323,15 @@ class Flows(unittest.TestCase):
             self.assertEqual(st[f"hw:flow:{w}:out"], {"KR": "7", "US": "2"})
             self.assertEqual(st[f"hw:flow:{w}:pair"], {"KR>US": "7", "US>SG": "2"})
             self.assertEqual(st[f"hw:flow:{w}:net"], {"KR": -7.0, "US": 5.0, "SG": 2.0})
-            self.assertEqual(st[f"hw:flow:{w}:index"], {"KR": -3.5, "US": 0.5})
-            self.assertEqual(st[f"hw:flow:{w}:index:oecd"], {"KR": -3.5, "US": 0.5})
-            self.assertEqual(st[f"hw:flow:{w}:index:asia"], {"KR": -3.5})
+            # JP has a base and no flow: in the index with 0.
+            self.assertEqual(st[f"hw:flow:{w}:index"], {"KR": -3.5, "US": 0.5, "JP": 0.0})
+            self.assertEqual(st[f"hw:flow:{w}:index:oecd"], {"KR": -3.5, "US": 0.5, "JP": 0.0})
+            self.assertEqual(st[f"hw:flow:{w}:index:asia"], {"KR": -3.5, "JP": 0.0})
         # hires count the domestic move too
         self.assertEqual(st["hw:lab:openai:hires:all"], {"Naver": "7", "Google": "1"})
         idx = st["hw:flow:365d:index:oecd"]
         rank = sorted(idx, key=lambda c: -idx[c]).index("KR")
-        self.assertEqual(rank, 1)
+        self.assertEqual(rank, 2)  # last of US, JP, KR
 
     def test_balanced_country_stays_in_net(self):
         t = "2025-06-01T00:00:00Z"

@@ -30,9 +30,8 @@ Decisions taken where the documents leave room (see also the report):
   not a counter, so the hash is not empty);
 - `name` is written by hires that move someone into the lab (not by
   repeated or late announcements);
-- hw:flow:<W>:index(:<group>) holds the countries of hw:flow:<W>:net (any
-  flow in the window) that have a configured base > 0; countries without any
-  flow in the window are absent;
+- hw:flow:<W>:index(:<group>) holds every country with a configured base > 0
+  (0 when it has no flow in the window), once any event was applied;
 - a duplicate is an event_id present in any retained hw:seen:<day> set.
 """
 import argparse
@@ -427,8 +426,10 @@ class Model:
                 net[c] = float(fin[c] - fout[c])
             if net:
                 st[p + "flow:" + w + ":net"] = net
-            index = {c: (fin[c] - fout[c]) * 10000 / self.bases[c]
-                     for c in net if self.bases.get(c, 0) > 0}
+            # Every country with a base, 0 without flows, once anything
+            # was applied (redis-keys.md: ranks are among all members).
+            index = {c: (fin[c] - fout[c]) * 10000 / b
+                     for c, b in self.bases.items() if b > 0} if self.watermark is not None else {}
             if index:
                 st[p + "flow:" + w + ":index"] = index
             for g, members in self.groups.items():

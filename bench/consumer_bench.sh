@@ -1,0 +1,72 @@
+#!/usr/bin/env bash
+# Consumer throughput benchmark (issue: consumer service).
+#
+# Publishes N generated events (default 300000) to a local devbroker, then
+# measures in the same run:
+#   (a) the baseline: a plain librdkafka consumer (bench/baseline_consumer.c)
+#       reading the same topics to their end, in a fresh group;
+#   (b) hirewire-consumer --until-caught-up, from start to counters flushed,
+#       in a fresh group and an empty Redis;
+# and prints events/s of each, the ratio b/a, hirewire's peak RSS, and Redis
+# commands per event (INFO commandstats, script-internal calls included).
+#
+# usage: bench/consumer_bench.sh [N] [SEED]     (builds into build/ first)
+set -euo pipefail
+src=$(cd "$(dirname "$0")/.." && pwd)
+n=${1:-300000}
+seed=${2:-1}
+bin=$src/build
+HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer bench-baseline" \
+  "$src/scripts/build.sh" "$bin"
+
+work=$(mktemp -d "${TMPDIR:-/tmp}/hirewire-bench.XXXXXX")
+pids=()
+cleanup() {
+  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
+  wait 2>/dev/null || true
+  rm -rf "$work"
+}
+trap cleanup EXIT
+free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+now() { date +%s.%N; }
+
+port=$(free_port)
+redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
+  --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
+pids+=($!)
+"$bin/hirewire-devbroker" --partitions 32 --bootstrap-file "$work/bootstrap" >/dev/null 2>"$work/broker.log" &
+pids+=($!)
+for _ in $(seq 100); do [[ -s $work/bootstrap ]] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+bootstrap=$(cat "$work/bootstrap")
+
+echo "publishing $n generated events (seed $seed) to 2 x 32 partitions..."
+"$bin/hirewire-produce" --bootstrap-file "$work/bootstrap" --generate "$n" --seed "$seed" 2>"$work/produce.log"
+
+t0=$(now)
+got=$("$bin/bench-baseline" "$bootstrap" "baseline-$$" talent.hires talent.offers)
+t1=$(now)
+[[ $got -eq $n ]] || { echo "baseline read $got of $n messages" >&2; exit 1; }
+
+redis-cli -p "$port" config resetstat >/dev/null
+t2=$(now)
+/usr/bin/time -f "%M" -o "$work/rss" "$bin/hirewire-consumer" --bootstrap-file "$work/bootstrap" \
+  --redis "redis://127.0.0.1:$port" --group "bench-$$" --until-caught-up --metrics-addr off \
+  -s "country.bases.file=$src/deploy/config/talent-bases.csv" \
+  -s "country.groups.file=$src/deploy/config/country-groups.csv" 2>"$work/consumer.log"
+t3=$(now)
+applied=$(redis-cli -p "$port" --raw eval \
+  "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0)
+[[ $applied -eq $n ]] || { echo "hirewire stored offsets for $applied of $n events" >&2; exit 1; }
+calls=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|config|eval)/ {s += $3} END {print s}')
+evals=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_evalsha/ {print $3}')
+persons=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_(hmget|hset)/ {s += $3} END {print s}')
+
+awk -v n="$n" -v a="$(echo "$t1 - $t0" | bc)" -v b="$(echo "$t3 - $t2" | bc)" \
+    -v rss="$(cat "$work/rss")" -v calls="$calls" -v evals="$evals" '
+  BEGIN {
+    printf "baseline (plain librdkafka consumer): %8.0f events/s  (%.2f s)\n", n / a, a
+    printf "hirewire-consumer --until-caught-up:  %8.0f events/s  (%.2f s)\n", n / b, b
+    printf "ratio hirewire/baseline:              %8.2f   (target >= 0.6)\n", a / b
+    printf "hirewire peak RSS:                    %8.1f MiB (target <= 64)\n", rss / 1024
+    printf "Redis commands per event:             %8.3f   (target <= 0.2; %d commands, %d atomic steps)\n", (calls + evals) / n, calls + evals, evals
+  }'

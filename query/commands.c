@@ -1,0 +1,1207 @@
+/*
+ * The commands of hirewire-query. Each reads the keys of docs/redis-keys.md
+ * under the configured prefix and prints a table, or one JSON document with
+ * --json (raw counts; percentages and short dollar amounts are for people).
+ */
+#include <errno.h>
+#include <stdarg.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <math.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_err.h"
+#include "hw_event.h"
+#include "hw_time.h"
+#include "query.h"
+#include "table.h"
+
+#define KEY_MAX 2048
+#define LAB_TOP_DEFAULT 10      /* hires-by-origin rows of `lab` */
+#define FLOWS_WINDOW_DEFAULT "365d"
+#define OFFERS_WINDOW_DEFAULT "365d"
+#define LAB_WINDOW_DEFAULT "30d"
+#define DEFAULT_GROUP "oecd"
+#define FOLLOW_BLOCK_MS 1000    /* how often --follow looks at signals */
+#define SCAN_COUNT 1000
+
+/* ------------------------------------------------------------------ */
+/* Shared helpers                                                      */
+/* ------------------------------------------------------------------ */
+
+/* Prints a Redis or memory error and returns its exit code. */
+static int fail(hw_err_t err, const char *errstr) {
+        fprintf(stderr, HW_QUERY_PROG ": %s\n",
+                err == HW_ERR_NOMEM ? "out of memory" : errstr);
+        return err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE : HW_EXIT_FAILURE;
+}
+
+/* Writes prefix + the formatted rest into key (KEY_MAX bytes). */
+static void make_key(const hw_query_t *q, char *key, const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+static void make_key(const hw_query_t *q, char *key, const char *fmt, ...) {
+        va_list ap;
+        int n = snprintf(key, KEY_MAX, "%s", q->conf.prefix);
+        va_start(ap, fmt);
+        vsnprintf(key + n, KEY_MAX - (size_t)n, fmt, ap);
+        va_end(ap);
+}
+
+/*
+ * Whether Redis holds any hirewire data under the prefix: hw:labs or the
+ * watermark. When it holds none, says so on stderr and sets *empty.
+ */
+static hw_err_t check_empty(hw_query_t *q, int *empty, char *errstr,
+                            size_t size) {
+        char key[KEY_MAX];
+        int labs = 0, watermark = 0;
+        hw_err_t err;
+
+        make_key(q, key, "labs");
+        if ((err = hw_qdb_exists(q->db, key, &labs, errstr, size)))
+                return err;
+        make_key(q, key, "watermark");
+        if ((err = hw_qdb_exists(q->db, key, &watermark, errstr, size)))
+                return err;
+        *empty = !labs && !watermark;
+        if (*empty)
+                fprintf(stderr,
+                        HW_QUERY_PROG ": Redis holds no hirewire data under "
+                                      "prefix %s (has the consumer run?)\n",
+                        q->conf.prefix);
+        return HW_OK;
+}
+
+/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. NULL when
+ * out of memory. */
+static char *utf8_repair(const char *s) {
+        size_t n = strlen(s);
+        char *out = malloc(n * 3 + 1), *o = out;
+        const unsigned char *p = (const unsigned char *)s;
+
+        if (!out)
+                return NULL;
+        while (*p) {
+                size_t len = 0;
+                unsigned cp = 0;
+                if (*p < 0x80)
+                        len = 1, cp = *p;
+                else if ((*p & 0xe0) == 0xc0)
+                        len = 2, cp = *p & 0x1f;
+                else if ((*p & 0xf0) == 0xe0)
+                        len = 3, cp = *p & 0x0f;
+                else if ((*p & 0xf8) == 0xf0)
+                        len = 4, cp = *p & 0x07;
+                for (size_t i = 1; i < len; i++) {
+                        if ((p[i] & 0xc0) != 0x80) {
+                                len = 0;
+                                break;
+                        }
+                        cp = cp << 6 | (p[i] & 0x3f);
+                }
+                if (len == 0 || (len == 2 && cp < 0x80) ||
+                    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        p++;
+                        continue;
+                }
+                memcpy(o, p, len);
+                o += len;
+                p += len;
+        }
+        *o = '\0';
+        return out;
+}
+
+/* A JSON string for any bytes (invalid UTF-8 repaired). */
+static json_t *jstr(const char *s) {
+        json_t *j = json_string(s);
+        char *fixed;
+        if (j)
+                return j;
+        if (!(fixed = utf8_repair(s)))
+                return NULL;
+        j = json_string(fixed);
+        free(fixed);
+        return j;
+}
+
+/* Sets obj[key] = value, taking value (freed on failure too); -1 when
+ * anything is NULL. A key that is not valid UTF-8 is repaired. */
+static int jset(json_t *obj, const char *key, json_t *value) {
+        char *fixed;
+        int rc;
+        if (!obj || !value || !(fixed = utf8_repair(key))) {
+                json_decref(value);
+                return -1;
+        }
+        rc = json_object_set_new(obj, fixed, value);
+        free(fixed);
+        return rc;
+}
+
+/* Appends value to arr, taking it (freed on failure too). */
+static int jpush(json_t *arr, json_t *value) {
+        if (!arr || !value) {
+                json_decref(value);
+                return -1;
+        }
+        return json_array_append_new(arr, value);
+}
+
+/* {name: count, ...} in the order of the list. */
+static json_t *jcounts(const hw_qitems_t *l) {
+        json_t *obj = json_object();
+        for (size_t i = 0; obj && i < l->n; i++)
+                if (jset(obj, l->items[i].name,
+                         json_integer(l->items[i].count))) {
+                        json_decref(obj);
+                        return NULL;
+                }
+        return obj;
+}
+
+/* Prints a JSON document on stdout (takes doc). */
+static int print_json(json_t *doc, size_t flags) {
+        char *text;
+        if (!doc)
+                return fail(HW_ERR_NOMEM, "");
+        text = json_dumps(doc, flags);
+        json_decref(doc);
+        if (!text)
+                return fail(HW_ERR_NOMEM, "");
+        puts(text);
+        free(text);
+        return HW_EXIT_OK;
+}
+
+/* Prints a table (takes it); NULL means memory ran out building it. */
+static int print_table(hw_table_t *t, int ok, const char *indent) {
+        if (!t || !ok) {
+                hw_table_destroy(t);
+                return fail(HW_ERR_NOMEM, "");
+        }
+        hw_table_print(t, stdout, indent);
+        hw_table_destroy(t);
+        return HW_EXIT_OK;
+}
+
+/* ------------------------------------------------------------------ */
+/* lab                                                                 */
+/* ------------------------------------------------------------------ */
+
+/* The composition hashes, in print order. */
+static const struct {
+        const char *suffix;     /* hw:lab:<slug>:<suffix> and JSON key */
+        const char *label;      /* table header */
+} lab_parts[] = {
+        {"origin", "origin"},
+        {"nationality", "nationality"},
+        {"alma_mater", "school"},
+        {"tier", "tier"},
+};
+#define N_LAB_PARTS (sizeof(lab_parts) / sizeof(*lab_parts))
+
+/* One origin's hires in the window and all time. */
+typedef struct hires_row_s {
+        const char *origin;
+        int64_t window, all;
+} hires_row_t;
+
+static int by_hires(const void *a, const void *b) {
+        const hires_row_t *x = a, *y = b;
+        if (x->all != y->all)
+                return x->all > y->all ? -1 : 1;
+        if (x->window != y->window)
+                return x->window > y->window ? -1 : 1;
+        return strcmp(x->origin, y->origin);
+}
+
+/* Prints one composition table: value, members, share. */
+static int print_part(const char *label, const hw_qitems_t *l,
+                      int64_t members) {
+        static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
+                                            HW_ALIGN_RIGHT};
+        const char *headers[] = {label, "members", "share"};
+        hw_table_t *t = hw_table_new(3, headers, aligns);
+        int ok = t != NULL;
+
+        for (size_t i = 0; ok && i < l->n; i++) {
+                char pct[32];
+                hw_table_percent(l->items[i].count, members, pct, sizeof(pct));
+                ok = !hw_table_add_row(t) &&
+                     !hw_table_set(t, 0, "%s", l->items[i].name) &&
+                     !hw_table_set(t, 1, "%" PRId64, l->items[i].count) &&
+                     !hw_table_set(t, 2, "%s", pct);
+        }
+        putchar('\n');
+        if (ok && l->n == 0) {
+                hw_table_destroy(t);
+                printf("%s: none\n", label);
+                return HW_EXIT_OK;
+        }
+        return print_table(t, ok, "");
+}
+
+/* Prints the hires-by-origin table of the window and all time. */
+static int print_hires(const hw_query_t *q, const char *window,
+                       const hw_qitems_t *win, const hw_qitems_t *all) {
+        static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
+                                            HW_ALIGN_RIGHT};
+        const char *headers[] = {"hired from", window, "all"};
+        size_t n = 0, shown;
+        long top = q->top < 0 ? LAB_TOP_DEFAULT : q->top;
+        hires_row_t *rows = calloc(win->n + all->n + 1, sizeof(*rows));
+        hw_table_t *t = NULL;
+        int ok, rc;
+
+        if (!rows)
+                return fail(HW_ERR_NOMEM, "");
+        for (size_t i = 0; i < all->n; i++)
+                rows[n++] = (hires_row_t){all->items[i].name, 0,
+                                          all->items[i].count};
+        for (size_t i = 0; i < win->n; i++) {
+                size_t j;
+                for (j = 0; j < n; j++)
+                        if (!strcmp(rows[j].origin, win->items[i].name))
+                                break;
+                if (j == n)
+                        rows[n++] = (hires_row_t){win->items[i].name, 0, 0};
+                rows[j].window = win->items[i].count;
+        }
+        qsort(rows, n, sizeof(*rows), by_hires);
+        shown = top == 0 || (size_t)top > n ? n : (size_t)top;
+
+        putchar('\n');
+        if (n == 0) {
+                printf("hires: none\n");
+                free(rows);
+                return HW_EXIT_OK;
+        }
+        t = hw_table_new(3, headers, aligns);
+        ok = t != NULL;
+        for (size_t i = 0; ok && i < shown; i++)
+                ok = !hw_table_add_row(t) &&
+                     !hw_table_set(t, 0, "%s", rows[i].origin) &&
+                     !hw_table_set(t, 1, "%" PRId64, rows[i].window) &&
+                     !hw_table_set(t, 2, "%" PRId64, rows[i].all);
+        rc = print_table(t, ok, "");
+        if (rc == HW_EXIT_OK && shown < n)
+                printf("(%zu more; --top 0 shows all)\n", n - shown);
+        free(rows);
+        return rc;
+}
+
+int hw_query_lab(hw_query_t *q) {
+        const char *window = q->window ? q->window : LAB_WINDOW_DEFAULT;
+        char slug[1024], key[KEY_MAX], errstr[512];
+        char *name = NULL;
+        int64_t members = 0;
+        hw_qitems_t parts[N_LAB_PARTS], hires_win, hires_all;
+        redisReply *r = NULL;
+        int rc = HW_EXIT_FAILURE, empty = 0;
+        hw_err_t err;
+
+        for (size_t i = 0; i < N_LAB_PARTS; i++)
+                hw_qitems_init(&parts[i]);
+        hw_qitems_init(&hires_win);
+        hw_qitems_init(&hires_all);
+
+        if (hw_slug(q->arg, slug, sizeof(slug)) >= sizeof(slug) ||
+            !slug[0]) {
+                if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+                if (!empty)
+                        fprintf(stderr,
+                                HW_QUERY_PROG ": no lab \"%s\" (slug %s) in "
+                                              "Redis under prefix %s; try "
+                                              "`hirewire-query labs`\n",
+                                q->arg, slug[0] ? slug : "\"\"",
+                                q->conf.prefix);
+                goto cleanup;
+        }
+
+        make_key(q, key, "lab:%s", slug);
+        if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
+                                  "HMGET %s name members", key))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+            (r->element[0]->type != REDIS_REPLY_STRING &&
+             r->element[1]->type != REDIS_REPLY_STRING)) {
+                if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+                if (!empty)
+                        fprintf(stderr,
+                                HW_QUERY_PROG ": no lab \"%s\" (slug %s) in "
+                                              "Redis under prefix %s; try "
+                                              "`hirewire-query labs`\n",
+                                q->arg, slug, q->conf.prefix);
+                goto cleanup;
+        }
+        name = strdup(r->element[0]->type == REDIS_REPLY_STRING
+                              ? r->element[0]->str
+                              : slug);
+        if (!name) {
+                rc = fail(HW_ERR_NOMEM, "");
+                goto cleanup;
+        }
+        if (r->element[1]->type == REDIS_REPLY_STRING &&
+            hw_qdb_parse_int(r->element[1]->str, &members)) {
+                fprintf(stderr,
+                        HW_QUERY_PROG ": %s field \"members\": \"%.40s\" is "
+                                      "not a count\n",
+                        key, r->element[1]->str);
+                goto cleanup;
+        }
+
+        for (size_t i = 0; i < N_LAB_PARTS; i++) {
+                make_key(q, key, "lab:%s:%s", slug, lab_parts[i].suffix);
+                if ((err = hw_qdb_hash_counts(q->db, key, &parts[i], errstr,
+                                              sizeof(errstr)))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+                hw_qitems_sort_count(&parts[i]);
+        }
+        make_key(q, key, "lab:%s:hires:%s", slug, window);
+        if ((err = hw_qdb_hash_counts(q->db, key, &hires_win, errstr,
+                                      sizeof(errstr)))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        make_key(q, key, "lab:%s:hires:all", slug);
+        if ((err = hw_qdb_hash_counts(q->db, key, &hires_all, errstr,
+                                      sizeof(errstr)))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        hw_qitems_sort_count(&hires_win);
+        hw_qitems_sort_count(&hires_all);
+
+        if (q->json) {
+                json_t *doc = json_object(), *hires = json_object();
+                int bad = jset(doc, "slug", jstr(slug)) ||
+                          jset(doc, "name", jstr(name)) ||
+                          jset(doc, "members", json_integer(members));
+                for (size_t i = 0; !bad && i < N_LAB_PARTS; i++)
+                        bad = jset(doc, lab_parts[i].suffix,
+                                   jcounts(&parts[i]));
+                bad = bad || jset(hires, window, jcounts(&hires_win)) ||
+                      (strcmp(window, "all") &&
+                       jset(hires, "all", jcounts(&hires_all)));
+                if (bad)
+                        json_decref(hires);
+                if (bad || jset(doc, "hires", hires)) {
+                        json_decref(doc);
+                        rc = fail(HW_ERR_NOMEM, "");
+                        goto cleanup;
+                }
+                rc = print_json(doc, JSON_INDENT(2));
+                goto cleanup;
+        }
+
+        {
+                char *shown = utf8_repair(name);
+                printf("%s (slug %s)\nmembers: %" PRId64 "\n",
+                       shown ? shown : name, slug, members);
+                free(shown);
+        }
+        rc = HW_EXIT_OK;
+        for (size_t i = 0; rc == HW_EXIT_OK && i < N_LAB_PARTS; i++)
+                rc = print_part(lab_parts[i].label, &parts[i], members);
+        if (rc == HW_EXIT_OK)
+                rc = print_hires(q, window, &hires_win, &hires_all);
+
+cleanup:
+        if (r)
+                freeReplyObject(r);
+        for (size_t i = 0; i < N_LAB_PARTS; i++)
+                hw_qitems_release(&parts[i]);
+        hw_qitems_release(&hires_win);
+        hw_qitems_release(&hires_all);
+        free(name);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* labs                                                                */
+/* ------------------------------------------------------------------ */
+
+typedef struct lab_row_s {
+        const char *slug;
+        char *name;
+        int64_t members;
+} lab_row_t;
+
+static int by_members(const void *a, const void *b) {
+        const lab_row_t *x = a, *y = b;
+        if (x->members != y->members)
+                return x->members > y->members ? -1 : 1;
+        return strcmp(x->slug, y->slug);
+}
+
+int hw_query_labs(hw_query_t *q) {
+        static const hw_align_t aligns[] = {HW_ALIGN_RIGHT, HW_ALIGN_LEFT,
+                                            HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
+                                            HW_ALIGN_RIGHT};
+        static const char *const headers[] = {"#", "lab", "slug", "members",
+                                              "share"};
+        char key[KEY_MAX], errstr[512];
+        hw_qitems_t labs;
+        lab_row_t *rows = NULL;
+        int64_t total = 0;
+        size_t shown;
+        int rc = HW_EXIT_FAILURE, empty = 0;
+        hw_err_t err;
+
+        hw_qitems_init(&labs);
+        make_key(q, key, "labs");
+        if ((err = hw_qdb_zset(q->db, key, &labs, errstr, sizeof(errstr)))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (labs.n == 0) {
+                if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+                if (empty)
+                        goto cleanup;
+        }
+        if (!(rows = calloc(labs.n + 1, sizeof(*rows)))) {
+                rc = fail(HW_ERR_NOMEM, "");
+                goto cleanup;
+        }
+        /* Names and members of every lab, pipelined. */
+        for (size_t i = 0; i < labs.n; i++) {
+                make_key(q, key, "lab:%s", labs.items[i].name);
+                if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
+                                         "HMGET %s name members", key))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+        }
+        for (size_t i = 0; i < labs.n; i++) {
+                redisReply *r;
+                lab_row_t *row = &rows[i];
+                row->slug = labs.items[i].name;
+                row->members = labs.items[i].count;
+                if ((err = hw_qdb_reply(q->db, &r, errstr, sizeof(errstr)))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+                if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                        if (r->element[0]->type == REDIS_REPLY_STRING)
+                                row->name = strdup(r->element[0]->str);
+                        if (r->element[1]->type == REDIS_REPLY_STRING)
+                                hw_qdb_parse_int(r->element[1]->str,
+                                                 &row->members);
+                }
+                freeReplyObject(r);
+                if (!row->name && !(row->name = strdup(row->slug))) {
+                        rc = fail(HW_ERR_NOMEM, "");
+                        goto cleanup;
+                }
+                total += row->members;
+        }
+        qsort(rows, labs.n, sizeof(*rows), by_members);
+        shown = q->top <= 0 || (size_t)q->top > labs.n ? labs.n
+                                                       : (size_t)q->top;
+
+        if (q->json) {
+                json_t *doc = json_array();
+                for (size_t i = 0; doc && i < shown; i++) {
+                        json_t *o = json_object();
+                        int bad = jset(o, "slug", jstr(rows[i].slug)) ||
+                                  jset(o, "name", jstr(rows[i].name)) ||
+                                  jset(o, "members",
+                                       json_integer(rows[i].members));
+                        if (bad)
+                                json_decref(o);
+                        if (bad || jpush(doc, o)) {
+                                json_decref(doc);
+                                doc = NULL;
+                        }
+                }
+                rc = print_json(doc, JSON_INDENT(2));
+                goto cleanup;
+        }
+        if (labs.n == 0) {
+                printf("no labs\n");
+                rc = HW_EXIT_OK;
+                goto cleanup;
+        }
+        {
+                hw_table_t *t = hw_table_new(5, headers, aligns);
+                int ok = t != NULL;
+                for (size_t i = 0; ok && i < shown; i++) {
+                        char pct[32];
+                        hw_table_percent(rows[i].members, total, pct,
+                                         sizeof(pct));
+                        ok = !hw_table_add_row(t) &&
+                             !hw_table_set(t, 0, "%zu", i + 1) &&
+                             !hw_table_set(t, 1, "%s", rows[i].name) &&
+                             !hw_table_set(t, 2, "%s", rows[i].slug) &&
+                             !hw_table_set(t, 3, "%" PRId64,
+                                           rows[i].members) &&
+                             !hw_table_set(t, 4, "%s", pct);
+                }
+                rc = print_table(t, ok, "");
+                if (rc == HW_EXIT_OK)
+                        printf("%zu labs, %" PRId64 " members%s\n", labs.n,
+                               total, shown < labs.n ? " (--top 0 shows all)"
+                                                     : "");
+        }
+
+cleanup:
+        for (size_t i = 0; rows && i < labs.n; i++)
+                free(rows[i].name);
+        free(rows);
+        hw_qitems_release(&labs);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* flows                                                               */
+/* ------------------------------------------------------------------ */
+
+typedef struct flow_row_s {
+        const char *country;
+        int64_t in, out, net;
+        int has_index;
+        double index;
+        int64_t rank;           /* 1-based, 0 = not ranked */
+} flow_row_t;
+
+static int by_net(const void *a, const void *b) {
+        const flow_row_t *x = a, *y = b;
+        if (x->net != y->net)
+                return x->net > y->net ? -1 : 1;
+        return strcmp(x->country, y->country);
+}
+
+/* The row of country, added when new; NULL when out of memory. */
+static flow_row_t *flow_row(flow_row_t **rows, size_t *n, size_t *cap,
+                            const char *country) {
+        for (size_t i = 0; i < *n; i++)
+                if (!strcmp((*rows)[i].country, country))
+                        return &(*rows)[i];
+        if (*n == *cap) {
+                size_t c = *cap ? *cap * 2 : 64;
+                flow_row_t *r = realloc(*rows, c * sizeof(*r));
+                if (!r)
+                        return NULL;
+                *rows = r;
+                *cap = c;
+        }
+        (*rows)[*n] = (flow_row_t){.country = country};
+        return &(*rows)[(*n)++];
+}
+
+int hw_query_flows(hw_query_t *q) {
+        const char *window = q->window ? q->window : FLOWS_WINDOW_DEFAULT;
+        const char *group = q->group;
+        char key[KEY_MAX], gkey[KEY_MAX], errstr[512];
+        hw_qitems_t in, out, net, index;
+        flow_row_t *rows = NULL;
+        size_t n = 0, cap = 0, shown;
+        int64_t group_size = 0;
+        int rc = HW_EXIT_FAILURE, empty = 0, exists = 0;
+        redisReply *r = NULL;
+        hw_err_t err;
+
+        hw_qitems_init(&in);
+        hw_qitems_init(&out);
+        hw_qitems_init(&net);
+        hw_qitems_init(&index);
+        if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (empty)
+                goto cleanup;
+
+        make_key(q, key, "flow:%s:in", window);
+        err = hw_qdb_hash_counts(q->db, key, &in, errstr, sizeof(errstr));
+        make_key(q, key, "flow:%s:out", window);
+        if (!err)
+                err = hw_qdb_hash_counts(q->db, key, &out, errstr,
+                                         sizeof(errstr));
+        make_key(q, key, "flow:%s:net", window);
+        if (!err)
+                err = hw_qdb_zset(q->db, key, &net, errstr, sizeof(errstr));
+        make_key(q, key, "flow:%s:index", window);
+        if (!err)
+                err = hw_qdb_zset(q->db, key, &index, errstr, sizeof(errstr));
+        if (err) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+
+        /* The group: as asked, else oecd when the window has it. */
+        make_key(q, gkey, "flow:%s:index:%s", window,
+                 group ? group : DEFAULT_GROUP);
+        if ((err = hw_qdb_exists(q->db, gkey, &exists, errstr,
+                                 sizeof(errstr)))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (!group && exists)
+                group = DEFAULT_GROUP;
+        else if (group && !exists)
+                fprintf(stderr,
+                        HW_QUERY_PROG ": no index for group %s in window %s "
+                                      "(%s does not exist)\n",
+                        group, window, gkey);
+
+        /* Every country with a flow in the window (countries with a base
+         * but no flow are in the index at 0: they count in ranks only). */
+        {
+                const hw_qitems_t *lists[] = {&in, &out, &net};
+                for (size_t l = 0; l < 3; l++)
+                        for (size_t i = 0; i < lists[l]->n; i++)
+                                if (!flow_row(&rows, &n, &cap,
+                                              lists[l]->items[i].name)) {
+                                        rc = fail(HW_ERR_NOMEM, "");
+                                        goto cleanup;
+                                }
+        }
+        for (size_t i = 0; i < n; i++) {
+                flow_row_t *row = &rows[i];
+                hw_qitem_t *it;
+                if ((it = hw_qitems_find(&in, row->country)))
+                        row->in = it->count;
+                if ((it = hw_qitems_find(&out, row->country)))
+                        row->out = it->count;
+                it = hw_qitems_find(&net, row->country);
+                row->net = it ? it->count : row->in - row->out;
+                if ((it = hw_qitems_find(&index, row->country))) {
+                        row->has_index = 1;
+                        row->index = it->score;
+                }
+        }
+
+        /* Ranks: ZREVRANK of each country in the group (pipelined), out
+         * of ZCARD. */
+        if (group && exists) {
+                for (size_t i = 0; i < n; i++)
+                        if ((err = hw_qdb_append(q->db, errstr,
+                                                 sizeof(errstr),
+                                                 "ZREVRANK %s %s", gkey,
+                                                 rows[i].country))) {
+                                rc = fail(err, errstr);
+                                goto cleanup;
+                        }
+                for (size_t i = 0; i < n; i++) {
+                        if ((err = hw_qdb_reply(q->db, &r, errstr,
+                                                sizeof(errstr)))) {
+                                rc = fail(err, errstr);
+                                goto cleanup;
+                        }
+                        if (r->type == REDIS_REPLY_INTEGER)
+                                rows[i].rank = r->integer + 1;
+                        freeReplyObject(r);
+                        r = NULL;
+                }
+                if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
+                                          "ZCARD %s", gkey))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+                group_size = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        }
+        if (n > 1)
+                qsort(rows, n, sizeof(*rows), by_net);
+        shown = q->top <= 0 || (size_t)q->top > n ? n : (size_t)q->top;
+
+        if (q->json) {
+                json_t *doc = json_object(), *countries = json_array();
+                int bad = jset(doc, "window", jstr(window)) ||
+                          jset(doc, "group", group ? jstr(group)
+                                                   : json_null()) ||
+                          jset(doc, "group_size",
+                               group ? json_integer(group_size)
+                                     : json_null());
+                for (size_t i = 0; !bad && i < shown; i++) {
+                        json_t *o = json_object();
+                        bad = jset(o, "country", jstr(rows[i].country)) ||
+                              jset(o, "in", json_integer(rows[i].in)) ||
+                              jset(o, "out", json_integer(rows[i].out)) ||
+                              jset(o, "net", json_integer(rows[i].net)) ||
+                              jset(o, "index",
+                                   rows[i].has_index
+                                           ? json_real(rows[i].index)
+                                           : json_null()) ||
+                              jset(o, "rank",
+                                   rows[i].rank ? json_integer(rows[i].rank)
+                                                : json_null());
+                        if (bad)
+                                json_decref(o);
+                        else
+                                bad = jpush(countries, o);
+                }
+                if (bad)
+                        json_decref(countries);
+                if (bad || jset(doc, "countries", countries)) {
+                        json_decref(doc);
+                        doc = NULL;
+                }
+                rc = print_json(doc, JSON_INDENT(2));
+                goto cleanup;
+        }
+
+        if (n == 0) {
+                printf("no flows in window %s\n", window);
+                rc = HW_EXIT_OK;
+                goto cleanup;
+        }
+        {
+                static const hw_align_t aligns[] = {
+                        HW_ALIGN_LEFT,  HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
+                        HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_RIGHT};
+                char rank_header[64];
+                const char *headers[] = {"country", "in",    "out",
+                                         "net",     "index", rank_header};
+                hw_table_t *t;
+                int ok;
+
+                snprintf(rank_header, sizeof(rank_header), "rank %s",
+                         group ? group : "");
+                t = hw_table_new(group ? 6 : 5, headers, aligns);
+                ok = t != NULL;
+                for (size_t i = 0; ok && i < shown; i++) {
+                        const flow_row_t *row = &rows[i];
+                        ok = !hw_table_add_row(t) &&
+                             !hw_table_set(t, 0, "%s", row->country) &&
+                             !hw_table_set(t, 1, "%" PRId64, row->in) &&
+                             !hw_table_set(t, 2, "%" PRId64, row->out) &&
+                             !hw_table_set(t, 3, "%+" PRId64, row->net) &&
+                             (row->has_index
+                                      ? !hw_table_set(t, 4, "%+.2f",
+                                                      row->index)
+                                      : !hw_table_set(t, 4, "-"));
+                        if (ok && group)
+                                ok = row->rank
+                                             ? !hw_table_set(
+                                                       t, 5,
+                                                       "%" PRId64
+                                                       "/%" PRId64,
+                                                       row->rank, group_size)
+                                             : !hw_table_set(t, 5, "-");
+                }
+                printf("flows in window %s (index: net moves per 10,000 AI "
+                       "talent)\n",
+                       window);
+                rc = print_table(t, ok, "");
+        }
+
+cleanup:
+        if (r)
+                freeReplyObject(r);
+        free(rows);
+        hw_qitems_release(&in);
+        hw_qitems_release(&out);
+        hw_qitems_release(&net);
+        hw_qitems_release(&index);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* offers                                                              */
+/* ------------------------------------------------------------------ */
+
+static const char *const offer_fields[] = {
+        "extended", "accepted", "declined", "withdrawn", "extended_usd",
+        "mega",
+};
+#define N_OFFER_FIELDS (sizeof(offer_fields) / sizeof(*offer_fields))
+#define OFFER_USD 4             /* index of extended_usd */
+
+typedef struct offer_row_s {
+        char *org;
+        int64_t v[N_OFFER_FIELDS];
+} offer_row_t;
+
+static int by_usd(const void *a, const void *b) {
+        const offer_row_t *x = a, *y = b;
+        if (x->v[OFFER_USD] != y->v[OFFER_USD])
+                return x->v[OFFER_USD] > y->v[OFFER_USD] ? -1 : 1;
+        return strcmp(x->org, y->org);
+}
+
+/* Writes s into out with the glob characters of SCAN MATCH escaped. */
+static void glob_escape(const char *s, char *out, size_t size) {
+        size_t n = 0;
+        for (; *s && n + 2 < size; s++) {
+                if (strchr("*?[]\\", *s))
+                        out[n++] = '\\';
+                out[n++] = *s;
+        }
+        out[n] = '\0';
+}
+
+/*
+ * Collects the org slugs that have hw:org:<slug>:offers:<window>, with
+ * SCAN (not KEYS: it does not block a busy server). Duplicates SCAN may
+ * return are dropped.
+ */
+static hw_err_t scan_orgs(hw_query_t *q, const char *window,
+                          hw_qitems_t *orgs, char *errstr, size_t size) {
+        char pattern[KEY_MAX], head[KEY_MAX], tail[64], cursor[32] = "0";
+        size_t head_len, tail_len;
+        redisReply *r = NULL;
+        hw_err_t err;
+
+        make_key(q, head, "org:");
+        glob_escape(head, pattern, sizeof(pattern) - 64);
+        snprintf(tail, sizeof(tail), ":offers:%s", window);
+        strcat(pattern, "*");
+        strcat(pattern, tail);
+        head_len = strlen(head);
+        tail_len = strlen(tail);
+        do {
+                redisReply *keys;
+                if ((err = hw_qdb_command(q->db, &r, errstr, size,
+                                          "SCAN %s MATCH %s COUNT %d", cursor,
+                                          pattern, SCAN_COUNT)))
+                        return err;
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+                    r->element[0]->type != REDIS_REPLY_STRING ||
+                    r->element[1]->type != REDIS_REPLY_ARRAY) {
+                        freeReplyObject(r);
+                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                       "Redis at %s: SCAN: unexpected reply",
+                                       hw_qdb_addr(q->db));
+                }
+                snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+                keys = r->element[1];
+                for (size_t i = 0; i < keys->elements; i++) {
+                        const char *k = keys->element[i]->str;
+                        size_t len = keys->element[i]->len;
+                        char slug[KEY_MAX];
+                        if (keys->element[i]->type != REDIS_REPLY_STRING ||
+                            len <= head_len + tail_len ||
+                            len - head_len - tail_len >= sizeof(slug))
+                                continue;
+                        memcpy(slug, k + head_len, len - head_len - tail_len);
+                        slug[len - head_len - tail_len] = '\0';
+                        /* A slug has no ':'; anything else is not ours. */
+                        if (strchr(slug, ':') || strlen(slug) !=
+                                                         len - head_len -
+                                                                 tail_len ||
+                            hw_qitems_find(orgs, slug))
+                                continue;
+                        if (hw_qitems_add(orgs, slug, 0, 0)) {
+                                freeReplyObject(r);
+                                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                               "out of memory");
+                        }
+                }
+                freeReplyObject(r);
+                r = NULL;
+        } while (strcmp(cursor, "0"));
+        return HW_OK;
+}
+
+int hw_query_offers(hw_query_t *q) {
+        const char *window = q->window ? q->window : OFFERS_WINDOW_DEFAULT;
+        char key[KEY_MAX], errstr[512];
+        hw_qitems_t orgs;
+        offer_row_t *rows = NULL;
+        size_t shown;
+        int rc = HW_EXIT_FAILURE, empty = 0;
+        hw_err_t err;
+
+        hw_qitems_init(&orgs);
+        if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (empty)
+                goto cleanup;
+        if ((err = scan_orgs(q, window, &orgs, errstr, sizeof(errstr)))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (!(rows = calloc(orgs.n + 1, sizeof(*rows)))) {
+                rc = fail(HW_ERR_NOMEM, "");
+                goto cleanup;
+        }
+        for (size_t i = 0; i < orgs.n; i++) {
+                hw_qitems_t fields;
+                rows[i].org = orgs.items[i].name;
+                hw_qitems_init(&fields);
+                make_key(q, key, "org:%s:offers:%s", orgs.items[i].name,
+                         window);
+                err = hw_qdb_hash_counts(q->db, key, &fields, errstr,
+                                         sizeof(errstr));
+                for (size_t f = 0; !err && f < N_OFFER_FIELDS; f++) {
+                        hw_qitem_t *it = hw_qitems_find(&fields,
+                                                        offer_fields[f]);
+                        rows[i].v[f] = it ? it->count : 0;
+                }
+                hw_qitems_release(&fields);
+                if (err) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+        }
+        if (orgs.n > 1)
+                qsort(rows, orgs.n, sizeof(*rows), by_usd);
+        shown = q->top <= 0 || (size_t)q->top > orgs.n ? orgs.n
+                                                       : (size_t)q->top;
+
+        if (q->json) {
+                json_t *doc = json_object(), *list = json_array();
+                int bad = jset(doc, "window", jstr(window));
+                for (size_t i = 0; !bad && i < shown; i++) {
+                        json_t *o = json_object();
+                        bad = jset(o, "org", jstr(rows[i].org));
+                        for (size_t f = 0; !bad && f < N_OFFER_FIELDS; f++)
+                                bad = jset(o, offer_fields[f],
+                                           json_integer(rows[i].v[f]));
+                        if (bad)
+                                json_decref(o);
+                        else
+                                bad = jpush(list, o);
+                }
+                if (bad)
+                        json_decref(list);
+                if (bad || jset(doc, "orgs", list)) {
+                        json_decref(doc);
+                        doc = NULL;
+                }
+                rc = print_json(doc, JSON_INDENT(2));
+                goto cleanup;
+        }
+        if (orgs.n == 0) {
+                printf("no offers in window %s\n", window);
+                rc = HW_EXIT_OK;
+                goto cleanup;
+        }
+        {
+                static const hw_align_t aligns[] = {
+                        HW_ALIGN_LEFT,  HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
+                        HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
+                        HW_ALIGN_RIGHT};
+                static const char *const headers[] = {
+                        "org",       "extended",     "accepted", "declined",
+                        "withdrawn", "extended_usd", "mega"};
+                hw_table_t *t = hw_table_new(7, headers, aligns);
+                int ok = t != NULL;
+                for (size_t i = 0; ok && i < shown; i++) {
+                        char usd[32];
+                        hw_table_money(rows[i].v[OFFER_USD], usd, sizeof(usd));
+                        ok = !hw_table_add_row(t) &&
+                             !hw_table_set(t, 0, "%s", rows[i].org);
+                        for (size_t f = 0; ok && f < N_OFFER_FIELDS; f++)
+                                ok = f == OFFER_USD
+                                             ? !hw_table_set(t, f + 1, "%s",
+                                                             usd)
+                                             : !hw_table_set(t, f + 1,
+                                                             "%" PRId64,
+                                                             rows[i].v[f]);
+                }
+                printf("offers in window %s\n", window);
+                rc = print_table(t, ok, "");
+        }
+
+cleanup:
+        free(rows);
+        hw_qitems_release(&orgs);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* alerts                                                              */
+/* ------------------------------------------------------------------ */
+
+static volatile sig_atomic_t stop_requested;
+
+static void on_signal(int sig) {
+        (void)sig;
+        stop_requested = 1;
+}
+
+/* The value of field `name` in a stream entry's field list, or NULL. */
+static const char *entry_field(const redisReply *fields, const char *name) {
+        for (size_t i = 0; i + 1 < fields->elements; i += 2)
+                if (fields->element[i]->type == REDIS_REPLY_STRING &&
+                    fields->element[i + 1]->type == REDIS_REPLY_STRING &&
+                    !strcmp(fields->element[i]->str, name))
+                        return fields->element[i + 1]->str;
+        return NULL;
+}
+
+/* One alert as a JSON object: the stream id, its fields (times as
+ * integers, event_ids as the array it holds), any other field as text. */
+static json_t *alert_json(const char *id, const redisReply *fields) {
+        json_t *o = json_object();
+        int bad = jset(o, "id", jstr(id));
+
+        for (size_t i = 0; !bad && i + 1 < fields->elements; i += 2) {
+                const char *k = fields->element[i]->str;
+                const char *v = fields->element[i + 1]->str;
+                json_t *jv = NULL;
+                int64_t ms;
+                if (fields->element[i]->type != REDIS_REPLY_STRING ||
+                    fields->element[i + 1]->type != REDIS_REPLY_STRING)
+                        continue;
+                if ((!strcmp(k, "event_time") || !strcmp(k, "raised_at")) &&
+                    !hw_qdb_parse_int(v, &ms))
+                        jv = json_integer(ms);
+                else if (!strcmp(k, "event_ids"))
+                        jv = json_loads(v, JSON_DECODE_ANY, NULL);
+                if (!jv)
+                        jv = jstr(v);
+                bad = jset(o, k, jv);
+        }
+        if (bad) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+/* Prints one alert: a line, or a compact JSON object when `json`. */
+static int print_alert(const char *id, const redisReply *fields, int json) {
+        const char *v;
+        char when[40] = "-", *summary;
+        int64_t ms;
+
+        if (json) {
+                json_t *o = alert_json(id, fields);
+                return print_json(o, JSON_COMPACT);
+        }
+        if ((v = entry_field(fields, "event_time")) &&
+            !hw_qdb_parse_int(v, &ms))
+                hw_time_format_iso(ms, when, sizeof(when));
+        v = entry_field(fields, "summary");
+        summary = utf8_repair(v ? v : "");
+        if (!summary)
+                return fail(HW_ERR_NOMEM, "");
+        for (char *p = summary; *p; p++)
+                if ((unsigned char)*p < 0x20 || *p == 0x7f)
+                        *p = ' ';
+        v = entry_field(fields, "severity");
+        printf("%-24s  %-8s  ", when, v ? v : "-");
+        v = entry_field(fields, "rule");
+        printf("%-14s  %s\n", v ? v : "-", summary);
+        free(summary);
+        return HW_EXIT_OK;
+}
+
+/* A stream entry reply [id, [field, value, ...]] is well formed. */
+static int entry_ok(const redisReply *e) {
+        return e->type == REDIS_REPLY_ARRAY && e->elements == 2 &&
+               e->element[0]->type == REDIS_REPLY_STRING &&
+               e->element[1]->type == REDIS_REPLY_ARRAY;
+}
+
+/* Waits for entries after *last_id and prints them, until a signal. */
+static int follow(hw_query_t *q, const char *key, char *last_id,
+                  size_t last_size) {
+        struct sigaction sa = {.sa_handler = on_signal};
+        char errstr[512];
+        hw_err_t err;
+
+        sigaction(SIGINT, &sa, NULL);
+        sigaction(SIGTERM, &sa, NULL);
+        /* XREAD BLOCK holds the reply back for up to FOLLOW_BLOCK_MS. */
+        hw_qdb_set_timeout(q->db, FOLLOW_BLOCK_MS + 10000);
+        fflush(stdout);
+        while (!stop_requested) {
+                redisReply *r, *entries;
+                if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
+                                          "XREAD COUNT 100 BLOCK %d STREAMS "
+                                          "%s %s",
+                                          FOLLOW_BLOCK_MS, key, last_id)))
+                        return fail(err, errstr);
+                if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
+                    r->element[0]->type != REDIS_REPLY_ARRAY ||
+                    r->element[0]->elements != 2) {
+                        freeReplyObject(r); /* nil: nothing new yet */
+                        continue;
+                }
+                entries = r->element[0]->element[1];
+                for (size_t i = 0; entries->type == REDIS_REPLY_ARRAY &&
+                                   i < entries->elements;
+                     i++) {
+                        const redisReply *e = entries->element[i];
+                        if (!entry_ok(e))
+                                continue;
+                        print_alert(e->element[0]->str, e->element[1],
+                                    q->json);
+                        snprintf(last_id, last_size, "%s",
+                                 e->element[0]->str);
+                }
+                freeReplyObject(r);
+                if (fflush(stdout) != 0)
+                        return HW_EXIT_FAILURE; /* the reader went away */
+        }
+        return HW_EXIT_OK;
+}
+
+int hw_query_alerts(hw_query_t *q) {
+        char key[KEY_MAX], errstr[512], last_id[64] = "0-0";
+        redisReply *r = NULL;
+        json_t *doc = NULL;
+        size_t n;
+        int rc = HW_EXIT_OK;
+        hw_err_t err;
+
+        make_key(q, key, "alerts");
+        if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
+                                  "XREVRANGE %s + - COUNT %ld", key,
+                                  q->count)))
+                return fail(err, errstr);
+        if (r->type != REDIS_REPLY_ARRAY) {
+                freeReplyObject(r);
+                return fail(HW_ERR_INTERNAL, "XREVRANGE: unexpected reply");
+        }
+        n = r->elements;
+        if (q->json && !q->follow)
+                doc = json_array();
+        /* Oldest first. */
+        for (size_t i = n; i-- > 0 && rc == HW_EXIT_OK;) {
+                const redisReply *e = r->element[i];
+                if (!entry_ok(e))
+                        continue;
+                if (doc) {
+                        if (jpush(doc, alert_json(e->element[0]->str,
+                                                  e->element[1]))) {
+                                json_decref(doc);
+                                doc = NULL;
+                                rc = fail(HW_ERR_NOMEM, "");
+                        }
+                } else {
+                        rc = print_alert(e->element[0]->str, e->element[1],
+                                         q->json);
+                }
+                snprintf(last_id, sizeof(last_id), "%s", e->element[0]->str);
+        }
+        freeReplyObject(r);
+        if (rc != HW_EXIT_OK)
+                return rc;
+        if (doc)
+                return print_json(doc, JSON_INDENT(2));
+        if (n == 0 && !q->json)
+                printf(q->follow ? "no alerts yet; waiting for new ones\n"
+                                 : "no alerts\n");
+        if (!q->follow)
+                return HW_EXIT_OK;
+        /* An empty stream (or none yet): every entry that comes is new, so
+         * reading after 0-0 misses none. */
+        return follow(q, key, last_id, sizeof(last_id));
+}

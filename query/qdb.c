@@ -1,0 +1,365 @@
+#include "qdb.h"
+
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#define QDB_CONNECT_TIMEOUT_MS 2000
+#define QDB_COMMAND_TIMEOUT_MS 30000
+
+struct hw_qdb_s {
+        hw_redis_url_t url;
+        char password[256];
+        char addr[300];
+        redisContext *ctx;
+};
+
+/* Overwrites n bytes in a way the compiler cannot drop as a dead store. */
+static void wipe(void *p, size_t n) {
+        volatile unsigned char *v = p;
+        while (n--)
+                *v++ = 0;
+}
+
+hw_qdb_t *hw_qdb_new(const hw_config_t *conf, char *errstr, size_t size) {
+        hw_qdb_t *db = calloc(1, sizeof(*db));
+        const char *env;
+
+        if (!db) {
+                hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                return NULL;
+        }
+        if (hw_redis_url_parse(conf->redis_url, &db->url, errstr, size)) {
+                hw_qdb_destroy(db);
+                return NULL;
+        }
+        if (conf->redis_password && conf->redis_password[0])
+                snprintf(db->password, sizeof(db->password), "%s",
+                         conf->redis_password);
+        else if ((env = getenv("REDIS_PASSWORD")) && env[0])
+                snprintf(db->password, sizeof(db->password), "%s", env);
+        else
+                snprintf(db->password, sizeof(db->password), "%s",
+                         db->url.password);
+        wipe(db->url.password, sizeof(db->url.password));
+        /* An IPv6 literal gets brackets so the port stays readable. */
+        snprintf(db->addr, sizeof(db->addr),
+                 strchr(db->url.host, ':') ? "[%s]:%d" : "%s:%d",
+                 db->url.host, db->url.port);
+        return db;
+}
+
+void hw_qdb_destroy(hw_qdb_t *db) {
+        if (!db)
+                return;
+        if (db->ctx)
+                redisFree(db->ctx);
+        wipe(db->password, sizeof(db->password));
+        free(db);
+}
+
+const char *hw_qdb_addr(const hw_qdb_t *db) {
+        return db->addr;
+}
+
+void hw_qdb_set_timeout(hw_qdb_t *db, int ms) {
+        struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+        if (db->ctx)
+                redisSetTimeout(db->ctx, tv);
+}
+
+/* The command name of a hiredis format ("HGETALL %s" -> "HGETALL"). */
+static void command_name(const char *fmt, char *out, size_t size) {
+        size_t n = strcspn(fmt, " ");
+        snprintf(out, size, "%.*s", (int)n, fmt);
+}
+
+/*
+ * Turns a missing reply (connection broke, timed out) into HW_ERR_SERVICE
+ * and an error reply into HW_ERR_INTERNAL, or HW_ERR_SERVICE for states
+ * that are the server's, not the query's (LOADING, NOAUTH, ...). Frees the
+ * reply on error and clears *r.
+ */
+static hw_err_t check_reply(hw_qdb_t *db, redisReply **r, const char *what,
+                            char *errstr, size_t size) {
+        static const char *const service[] = {
+                "LOADING", "BUSY",  "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
+                "NOAUTH",  "WRONGPASS", "NOPERM",
+        };
+        hw_err_t err;
+
+        if (!*r) {
+                const char *why = db->ctx->errstr[0] ? db->ctx->errstr
+                                                     : "connection lost";
+                if (db->ctx->err == REDIS_ERR_IO && errno == EAGAIN)
+                        why = "timed out";
+                return hw_fail(HW_ERR_SERVICE, errstr, size,
+                               "Redis at %s: %s: %s", db->addr, what, why);
+        }
+        if ((*r)->type != REDIS_REPLY_ERROR)
+                return HW_OK;
+        err = HW_ERR_INTERNAL;
+        for (size_t i = 0; i < sizeof(service) / sizeof(*service); i++)
+                if (!strncmp((*r)->str, service[i], strlen(service[i])))
+                        err = HW_ERR_SERVICE;
+        hw_fail(err, errstr, size, "Redis at %s: %s: %s%s", db->addr, what,
+                (*r)->str,
+                !strncmp((*r)->str, "NOAUTH", 6)
+                        ? " (give the password in --redis or REDIS_PASSWORD)"
+                        : "");
+        freeReplyObject(*r);
+        *r = NULL;
+        return err;
+}
+
+hw_err_t hw_qdb_connect(hw_qdb_t *db, char *errstr, size_t size) {
+        struct timeval ct = {QDB_CONNECT_TIMEOUT_MS / 1000,
+                             (QDB_CONNECT_TIMEOUT_MS % 1000) * 1000};
+        redisReply *r = NULL;
+        hw_err_t err;
+
+        if (db->ctx)
+                return HW_OK;
+        db->ctx = redisConnectWithTimeout(db->url.host, db->url.port, ct);
+        if (!db->ctx || db->ctx->err) {
+                err = hw_fail(HW_ERR_SERVICE, errstr, size,
+                              "cannot connect to Redis at %s: %s", db->addr,
+                              db->ctx ? db->ctx->errstr : "out of memory");
+                if (db->ctx)
+                        redisFree(db->ctx);
+                db->ctx = NULL;
+                return err;
+        }
+        hw_qdb_set_timeout(db, QDB_COMMAND_TIMEOUT_MS);
+
+        if (db->password[0]) {
+                if (db->url.username[0])
+                        r = redisCommand(db->ctx, "AUTH %s %s",
+                                         db->url.username, db->password);
+                else
+                        r = redisCommand(db->ctx, "AUTH %s", db->password);
+                if ((err = check_reply(db, &r, "AUTH", errstr, size)))
+                        return HW_ERR_SERVICE; /* credentials: not ours */
+                freeReplyObject(r);
+        }
+        if (db->url.db) {
+                r = redisCommand(db->ctx, "SELECT %d", db->url.db);
+                if ((err = check_reply(db, &r, "SELECT", errstr, size)))
+                        return HW_ERR_SERVICE;
+                freeReplyObject(r);
+        }
+        return HW_OK;
+}
+
+hw_err_t hw_qdb_command(hw_qdb_t *db, redisReply **out, char *errstr,
+                        size_t size, const char *fmt, ...) {
+        char what[32];
+        va_list ap;
+
+        *out = NULL;
+        if (!db->ctx)
+                return hw_fail(HW_ERR_SERVICE, errstr, size,
+                               "Redis at %s: not connected", db->addr);
+        command_name(fmt, what, sizeof(what));
+        va_start(ap, fmt);
+        *out = redisvCommand(db->ctx, fmt, ap);
+        va_end(ap);
+        return check_reply(db, out, what, errstr, size);
+}
+
+hw_err_t hw_qdb_append(hw_qdb_t *db, char *errstr, size_t size,
+                       const char *fmt, ...) {
+        va_list ap;
+        int rc;
+
+        if (!db->ctx)
+                return hw_fail(HW_ERR_SERVICE, errstr, size,
+                               "Redis at %s: not connected", db->addr);
+        va_start(ap, fmt);
+        rc = redisvAppendCommand(db->ctx, fmt, ap);
+        va_end(ap);
+        if (rc != REDIS_OK)
+                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                               "cannot queue a Redis command: out of memory");
+        return HW_OK;
+}
+
+hw_err_t hw_qdb_reply(hw_qdb_t *db, redisReply **out, char *errstr,
+                      size_t size) {
+        void *r = NULL;
+
+        *out = NULL;
+        if (!db->ctx)
+                return hw_fail(HW_ERR_SERVICE, errstr, size,
+                               "Redis at %s: not connected", db->addr);
+        if (redisGetReply(db->ctx, &r) != REDIS_OK)
+                r = NULL;
+        *out = r;
+        return check_reply(db, out, "pipelined command", errstr, size);
+}
+
+/* ------------------------------------------------------------------ */
+/* Item lists                                                          */
+/* ------------------------------------------------------------------ */
+
+void hw_qitems_init(hw_qitems_t *l) {
+        memset(l, 0, sizeof(*l));
+}
+
+void hw_qitems_release(hw_qitems_t *l) {
+        for (size_t i = 0; i < l->n; i++)
+                free(l->items[i].name);
+        free(l->items);
+        memset(l, 0, sizeof(*l));
+}
+
+int hw_qitems_add(hw_qitems_t *l, const char *name, int64_t count,
+                  double score) {
+        char *copy;
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 16;
+                hw_qitem_t *items = realloc(l->items, cap * sizeof(*items));
+                if (!items)
+                        return -1;
+                l->items = items;
+                l->cap = cap;
+        }
+        if (!(copy = strdup(name)))
+                return -1;
+        l->items[l->n++] = (hw_qitem_t){copy, count, score};
+        return 0;
+}
+
+hw_qitem_t *hw_qitems_find(const hw_qitems_t *l, const char *name) {
+        for (size_t i = 0; i < l->n; i++)
+                if (!strcmp(l->items[i].name, name))
+                        return &l->items[i];
+        return NULL;
+}
+
+static int by_count(const void *a, const void *b) {
+        const hw_qitem_t *x = a, *y = b;
+        if (x->count != y->count)
+                return x->count > y->count ? -1 : 1;
+        return strcmp(x->name, y->name);
+}
+
+void hw_qitems_sort_count(hw_qitems_t *l) {
+        if (l->n > 1)
+                qsort(l->items, l->n, sizeof(*l->items), by_count);
+}
+
+int64_t hw_qitems_total(const hw_qitems_t *l) {
+        int64_t total = 0;
+        for (size_t i = 0; i < l->n; i++)
+                total += l->items[i].count;
+        return total;
+}
+
+int hw_qdb_parse_int(const char *s, int64_t *out) {
+        char *end;
+        long long v;
+        if (!*s || (*s != '-' && (*s < '0' || *s > '9')))
+                return -1;
+        errno = 0;
+        v = strtoll(s, &end, 10);
+        if (errno || *end)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+/* A reply that must be an array of 2n strings. */
+static hw_err_t expect_pairs(hw_qdb_t *db, const redisReply *r,
+                             const char *what, const char *key, char *errstr,
+                             size_t size) {
+        if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "Redis at %s: %s %s: unexpected reply",
+                               db->addr, what, key);
+        for (size_t i = 0; i < r->elements; i++)
+                if (r->element[i]->type != REDIS_REPLY_STRING)
+                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                       "Redis at %s: %s %s: unexpected reply",
+                                       db->addr, what, key);
+        return HW_OK;
+}
+
+hw_err_t hw_qdb_hash_counts(hw_qdb_t *db, const char *key, hw_qitems_t *out,
+                            char *errstr, size_t size) {
+        redisReply *r;
+        hw_err_t err;
+
+        if ((err = hw_qdb_command(db, &r, errstr, size, "HGETALL %s", key)))
+                return err;
+        if ((err = expect_pairs(db, r, "HGETALL", key, errstr, size)))
+                goto cleanup;
+        for (size_t i = 0; i < r->elements; i += 2) {
+                const char *field = r->element[i]->str;
+                const char *value = r->element[i + 1]->str;
+                int64_t v;
+                if (hw_qdb_parse_int(value, &v)) {
+                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                      "%s field \"%s\": \"%.40s\" is not a "
+                                      "count",
+                                      key, field, value);
+                        goto cleanup;
+                }
+                if (hw_qitems_add(out, field, v, (double)v)) {
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                        goto cleanup;
+                }
+        }
+cleanup:
+        freeReplyObject(r);
+        return err;
+}
+
+hw_err_t hw_qdb_zset(hw_qdb_t *db, const char *key, hw_qitems_t *out,
+                     char *errstr, size_t size) {
+        redisReply *r;
+        hw_err_t err;
+
+        if ((err = hw_qdb_command(db, &r, errstr, size,
+                                  "ZRANGE %s 0 -1 WITHSCORES", key)))
+                return err;
+        if ((err = expect_pairs(db, r, "ZRANGE", key, errstr, size)))
+                goto cleanup;
+        for (size_t i = 0; i < r->elements; i += 2) {
+                char *end;
+                double score = strtod(r->element[i + 1]->str, &end);
+                if (*end || end == r->element[i + 1]->str) {
+                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                      "%s member \"%s\": bad score", key,
+                                      r->element[i]->str);
+                        goto cleanup;
+                }
+                if (hw_qitems_add(out, r->element[i]->str,
+                                  isfinite(score) ? (int64_t)llround(score)
+                                                  : 0,
+                                  score)) {
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                        goto cleanup;
+                }
+        }
+cleanup:
+        freeReplyObject(r);
+        return err;
+}
+
+hw_err_t hw_qdb_exists(hw_qdb_t *db, const char *key, int *exists,
+                       char *errstr, size_t size) {
+        redisReply *r;
+        hw_err_t err;
+
+        if ((err = hw_qdb_command(db, &r, errstr, size, "EXISTS %s", key)))
+                return err;
+        *exists = r->type == REDIS_REPLY_INTEGER && r->integer > 0;
+        freeReplyObject(r);
+        return HW_OK;
+}

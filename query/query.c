@@ -1,0 +1,368 @@
+/*
+ * hirewire-query: reads the counters hirewire-consumer keeps in Redis
+ * (SPEC §4, docs/redis-keys.md) for people and scripts: a lab's
+ * composition, the labs ranking, country flows, offers and alerts. Aligned
+ * tables by default, one JSON document with --json.
+ *
+ * Options may come before or after the command; the words after `lab` are
+ * joined with spaces, so `hirewire-query lab Meta Superintelligence Labs`
+ * needs no quotes.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_config.h"
+#include "hw_err.h"
+#include "query.h"
+
+#define MAX_TOP 1000000L
+#define MAX_COUNT 10000L
+
+static void usage(FILE *out) {
+        fprintf(out,
+                "Usage: hirewire-query [OPTIONS] COMMAND [ARGS]\n"
+                "\n"
+                "Reads hirewire's counters from Redis.\n"
+                "\n"
+                "Commands:\n"
+                "  lab NAME|SLUG [--window W] [--top N]\n"
+                "                       a lab's members by origin, "
+                "nationality, school and tier\n"
+                "                       (share of members), and its hires by "
+                "origin in W\n"
+                "                       (default 30d) and all time (top N "
+                "origins, default 10)\n"
+                "  labs [--top N]       labs ranked by members, with their "
+                "share of all members\n"
+                "  flows [--window W] [--group G] [--top N]\n"
+                "                       per country: hires in, out, net and "
+                "the flow index (net\n"
+                "                       per 10,000 talent) in W (default "
+                "365d), with the rank by\n"
+                "                       index within group G (default oecd "
+                "when present)\n"
+                "  offers [--window W] [--top N]\n"
+                "                       per organisation: offers extended, "
+                "accepted, declined,\n"
+                "                       withdrawn, extended value and mega "
+                "offers in W (default\n"
+                "                       365d), largest extended value first\n"
+                "  alerts [--count N] [--follow]\n"
+                "                       the last N alerts (default 20), "
+                "oldest first; --follow\n"
+                "                       then prints new ones as they come "
+                "(until Ctrl-C)\n"
+                "\n"
+                "Options:\n"
+                "      --redis URL      redis://[:password@]host:port[/db] "
+                "(default\n"
+                "                       redis://127.0.0.1:6379; password also "
+                "from REDIS_PASSWORD)\n"
+                "      --prefix P       Redis key prefix (default hw:)\n"
+                "  -c, --config FILE    read redis.url, redis.password and "
+                "prefix from a\n"
+                "                       hirewire config file (flags override "
+                "it)\n"
+                "      --json           one JSON document on stdout (alerts "
+                "--follow: one JSON\n"
+                "                       object per line)\n"
+                "  -h, --help           this help\n"
+                "      --version        print the version\n"
+                "\n"
+                "W is a window: 7d, 30d, 90d, 365d (or another configured Nd) "
+                "or all.\n"
+                "--top 0 shows every row.\n"
+                "\n"
+                "Exit status: 0 on success (also when there are no alerts), "
+                "1 when the lab is\n"
+                "not found, Redis holds no hirewire data under the prefix or "
+                "Redis answers with\n"
+                "an error, 2 usage error, 69 Redis unavailable.\n");
+}
+
+static int usage_error(const char *fmt, const char *arg) {
+        fprintf(stderr, HW_QUERY_PROG ": ");
+        fprintf(stderr, fmt, arg);
+        fputc('\n', stderr);
+        usage(stderr);
+        return HW_EXIT_USAGE;
+}
+
+/* Applies a config key from a flag. */
+static int set_key(hw_query_t *q, const char *key, const char *value) {
+        char errstr[512];
+        if (hw_config_set(&q->conf, key, value, errstr, sizeof(errstr))) {
+                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
+                return -1;
+        }
+        return 0;
+}
+
+/* Parses a whole number in [min, max]; -1 if it is not one. */
+static int parse_long(const char *s, long min, long max, long *out) {
+        char *end;
+        long v;
+        if (*s < '0' || *s > '9')
+                return -1;
+        v = strtol(s, &end, 10);
+        if (*end || v < min || v > max)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+/* A window name: "all" or 1-3650 followed by 'd'. */
+static int valid_window(const char *w) {
+        long days;
+        size_t n = strlen(w);
+        char num[8];
+        if (!strcmp(w, "all"))
+                return 1;
+        if (n < 2 || n > 5 || w[n - 1] != 'd')
+                return 0;
+        memcpy(num, w, n - 1);
+        num[n - 1] = '\0';
+        return parse_long(num, 1, 3650, &days) == 0;
+}
+
+/* A group name as the consumer accepts it: 1-32 of a-z 0-9 _ -. */
+static int valid_group(const char *g) {
+        size_t n = strlen(g);
+        if (n < 1 || n > 32)
+                return 0;
+        for (; *g; g++)
+                if (!((*g >= 'a' && *g <= 'z') || (*g >= '0' && *g <= '9') ||
+                      *g == '_' || *g == '-'))
+                        return 0;
+        return 1;
+}
+
+enum {
+        OPT_REDIS = 256,
+        OPT_PREFIX,
+        OPT_JSON,
+        OPT_WINDOW,
+        OPT_GROUP,
+        OPT_TOP,
+        OPT_FOLLOW,
+        OPT_COUNT,
+        OPT_VERSION,
+};
+
+/* Which command options a command takes. */
+typedef struct command_s {
+        const char *name;
+        int (*run)(hw_query_t *q);
+        int takes_arg;          /* lab NAME */
+        int window, group, top, follow, count;
+} command_t;
+
+static const command_t commands[] = {
+        {"lab", hw_query_lab, 1, 1, 0, 1, 0, 0},
+        {"labs", hw_query_labs, 0, 0, 0, 1, 0, 0},
+        {"flows", hw_query_flows, 0, 1, 1, 1, 0, 0},
+        {"offers", hw_query_offers, 0, 1, 0, 1, 0, 0},
+        {"alerts", hw_query_alerts, 0, 0, 0, 0, 1, 1},
+};
+
+/*
+ * Parses the command line into q. Returns HW_EXIT_OK and sets *cmd, or an
+ * exit code (after printing why; -1 = --help/--version printed, exit 0).
+ */
+static int parse_args(hw_query_t *q, int argc, char **argv,
+                      const command_t **cmd) {
+        static const struct option longopts[] = {
+                {"redis", required_argument, NULL, OPT_REDIS},
+                {"prefix", required_argument, NULL, OPT_PREFIX},
+                {"config", required_argument, NULL, 'c'},
+                {"json", no_argument, NULL, OPT_JSON},
+                {"window", required_argument, NULL, OPT_WINDOW},
+                {"group", required_argument, NULL, OPT_GROUP},
+                {"top", required_argument, NULL, OPT_TOP},
+                {"follow", no_argument, NULL, OPT_FOLLOW},
+                {"count", required_argument, NULL, OPT_COUNT},
+                {"help", no_argument, NULL, 'h'},
+                {"version", no_argument, NULL, OPT_VERSION},
+                {NULL, 0, NULL, 0},
+        };
+        const char *config_file = NULL;
+        int seen_window = 0, seen_group = 0, seen_top = 0, seen_follow = 0,
+            seen_count = 0;
+        char errstr[512];
+        size_t len = 0;
+        int opt;
+
+        /* The config file first, wherever it is, so flags override it. */
+        for (int i = 1; i < argc - 1; i++)
+                if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config"))
+                        config_file = argv[i + 1];
+        for (int i = 1; i < argc; i++)
+                if (!strncmp(argv[i], "--config=", 9))
+                        config_file = argv[i] + 9;
+        if (config_file &&
+            hw_config_load_file(&q->conf, config_file, errstr,
+                                sizeof(errstr))) {
+                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
+                return HW_EXIT_USAGE;
+        }
+
+        opterr = 0; /* we say what is wrong ourselves */
+        while ((opt = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
+                switch (opt) {
+                case 'c':
+                        break; /* loaded above */
+                case OPT_REDIS:
+                        if (set_key(q, "redis.url", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case OPT_PREFIX:
+                        if (set_key(q, "prefix", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case OPT_JSON:
+                        q->json = 1;
+                        break;
+                case OPT_WINDOW:
+                        if (!valid_window(optarg))
+                                return usage_error("--window \"%s\": expected "
+                                                   "a window like 30d or all",
+                                                   optarg);
+                        q->window = optarg;
+                        seen_window = 1;
+                        break;
+                case OPT_GROUP:
+                        if (!valid_group(optarg))
+                                return usage_error("--group \"%s\": expected "
+                                                   "a group name like oecd",
+                                                   optarg);
+                        q->group = optarg;
+                        seen_group = 1;
+                        break;
+                case OPT_TOP:
+                        if (parse_long(optarg, 0, MAX_TOP, &q->top))
+                                return usage_error("--top \"%s\": expected a "
+                                                   "number of rows (0 = all)",
+                                                   optarg);
+                        seen_top = 1;
+                        break;
+                case OPT_FOLLOW:
+                        q->follow = 1;
+                        seen_follow = 1;
+                        break;
+                case OPT_COUNT:
+                        if (parse_long(optarg, 1, MAX_COUNT, &q->count))
+                                return usage_error("--count \"%s\": expected "
+                                                   "a number from 1 to 10000",
+                                                   optarg);
+                        seen_count = 1;
+                        break;
+                case 'h':
+                        usage(stdout);
+                        return -1;
+                case OPT_VERSION:
+                        printf(HW_QUERY_PROG " %s\n", HW_VERSION);
+                        return -1;
+                case ':':
+                        return usage_error("%s needs a value",
+                                           argv[optind - 1]);
+                default:
+                        return usage_error("unknown option %s",
+                                           argv[optind - 1]);
+                }
+        }
+        if (hw_config_validate(&q->conf, errstr, sizeof(errstr))) {
+                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
+                return HW_EXIT_USAGE;
+        }
+
+        if (optind >= argc)
+                return usage_error("%s", "no command given");
+        *cmd = NULL;
+        for (size_t i = 0; i < sizeof(commands) / sizeof(*commands); i++)
+                if (!strcmp(argv[optind], commands[i].name))
+                        *cmd = &commands[i];
+        if (!*cmd)
+                return usage_error("unknown command \"%s\"", argv[optind]);
+        optind++;
+
+        if ((*cmd)->takes_arg) {
+                if (optind >= argc)
+                        return usage_error("%s needs a lab name or slug",
+                                           (*cmd)->name);
+                for (int i = optind; i < argc; i++)
+                        len += strlen(argv[i]) + 1;
+                if (!(q->arg = malloc(len)))
+                        return HW_EXIT_FAILURE;
+                q->arg[0] = '\0';
+                for (int i = optind; i < argc; i++) {
+                        if (i > optind)
+                                strcat(q->arg, " ");
+                        strcat(q->arg, argv[i]);
+                }
+        } else if (optind < argc) {
+                fprintf(stderr, HW_QUERY_PROG ": %s: unexpected argument %s\n",
+                        (*cmd)->name, argv[optind]);
+                usage(stderr);
+                return HW_EXIT_USAGE;
+        }
+
+        if ((seen_window && !(*cmd)->window) ||
+            (seen_group && !(*cmd)->group) || (seen_top && !(*cmd)->top) ||
+            (seen_follow && !(*cmd)->follow) ||
+            (seen_count && !(*cmd)->count)) {
+                const char *which = seen_window && !(*cmd)->window ? "--window"
+                                    : seen_group && !(*cmd)->group ? "--group"
+                                    : seen_top && !(*cmd)->top     ? "--top"
+                                    : seen_follow && !(*cmd)->follow
+                                            ? "--follow"
+                                            : "--count";
+                fprintf(stderr, HW_QUERY_PROG ": %s does not apply to %s\n",
+                        which, (*cmd)->name);
+                usage(stderr);
+                return HW_EXIT_USAGE;
+        }
+        return HW_EXIT_OK;
+}
+
+int main(int argc, char **argv) {
+        hw_query_t q = {.top = -1, .count = 20};
+        const command_t *cmd = NULL;
+        char errstr[512];
+        hw_err_t err;
+        int rc;
+
+        if (hw_config_init(&q.conf)) {
+                fprintf(stderr, HW_QUERY_PROG ": out of memory\n");
+                return HW_EXIT_FAILURE;
+        }
+        if ((rc = parse_args(&q, argc, argv, &cmd)) != HW_EXIT_OK) {
+                if (rc < 0)
+                        rc = HW_EXIT_OK;
+                goto cleanup;
+        }
+
+        if (!(q.db = hw_qdb_new(&q.conf, errstr, sizeof(errstr)))) {
+                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
+                rc = HW_EXIT_USAGE;
+                goto cleanup;
+        }
+        if ((err = hw_qdb_connect(q.db, errstr, sizeof(errstr)))) {
+                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
+                rc = err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE
+                                           : HW_EXIT_FAILURE;
+                goto cleanup;
+        }
+        rc = cmd->run(&q);
+        if (fflush(stdout) != 0 && rc == HW_EXIT_OK) {
+                perror(HW_QUERY_PROG ": writing the output");
+                rc = HW_EXIT_FAILURE;
+        }
+
+cleanup:
+        hw_qdb_destroy(q.db);
+        hw_config_release(&q.conf);
+        free(q.arg);
+        return rc;
+}

@@ -1,0 +1,185 @@
+#include "table.h"
+
+#include <inttypes.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdlib.h>
+#include <string.h>
+
+struct hw_table_s {
+        size_t ncols;
+        char **headers;
+        hw_align_t *aligns;
+        char **cells;           /* rows * ncols, row-major; NULL = empty */
+        size_t rows, cap;
+};
+
+hw_table_t *hw_table_new(size_t n, const char *const *headers,
+                         const hw_align_t *aligns) {
+        hw_table_t *t = calloc(1, sizeof(*t));
+
+        if (!t)
+                return NULL;
+        t->ncols = n;
+        t->headers = calloc(n, sizeof(*t->headers));
+        t->aligns = calloc(n, sizeof(*t->aligns));
+        if (!t->headers || !t->aligns)
+                goto fail;
+        for (size_t i = 0; i < n; i++) {
+                if (!(t->headers[i] = strdup(headers[i])))
+                        goto fail;
+                t->aligns[i] = aligns ? aligns[i] : HW_ALIGN_LEFT;
+        }
+        return t;
+fail:
+        hw_table_destroy(t);
+        return NULL;
+}
+
+void hw_table_destroy(hw_table_t *t) {
+        if (!t)
+                return;
+        for (size_t i = 0; t->headers && i < t->ncols; i++)
+                free(t->headers[i]);
+        for (size_t i = 0; i < t->rows * t->ncols; i++)
+                free(t->cells[i]);
+        free(t->headers);
+        free(t->aligns);
+        free(t->cells);
+        free(t);
+}
+
+int hw_table_add_row(hw_table_t *t) {
+        if (t->rows == t->cap) {
+                size_t cap = t->cap ? t->cap * 2 : 16;
+                char **cells = realloc(t->cells,
+                                       cap * t->ncols * sizeof(*cells));
+                if (!cells)
+                        return -1;
+                t->cells = cells;
+                t->cap = cap;
+        }
+        memset(&t->cells[t->rows * t->ncols], 0,
+               t->ncols * sizeof(*t->cells));
+        t->rows++;
+        return 0;
+}
+
+size_t hw_table_rows(const hw_table_t *t) {
+        return t->rows;
+}
+
+/* Replaces control characters by '?', in place. */
+static void sanitize(char *s) {
+        for (; *s; s++)
+                if ((unsigned char)*s < 0x20 || *s == 0x7f)
+                        *s = '?';
+}
+
+int hw_table_set(hw_table_t *t, size_t col, const char *fmt, ...) {
+        char **cell;
+        va_list ap;
+        int n;
+
+        if (!t->rows || col >= t->ncols)
+                return -1;
+        cell = &t->cells[(t->rows - 1) * t->ncols + col];
+        free(*cell);
+        *cell = NULL;
+        va_start(ap, fmt);
+        n = vasprintf(cell, fmt, ap);
+        va_end(ap);
+        if (n < 0) {
+                *cell = NULL;
+                return -1;
+        }
+        sanitize(*cell);
+        return 0;
+}
+
+size_t hw_table_width(const char *s) {
+        size_t w = 0;
+        for (; *s; s++)
+                if (((unsigned char)*s & 0xc0) != 0x80)
+                        w++;
+        return w;
+}
+
+/* Writes one line: the cells of a row (or the headers). */
+static void print_line(const hw_table_t *t, char *const *cells,
+                       const size_t *widths, FILE *out, const char *indent) {
+        size_t last = t->ncols;
+
+        /* Trailing empty left-aligned cells would only print spaces. */
+        while (last > 0 && t->aligns[last - 1] == HW_ALIGN_LEFT &&
+               (!cells[last - 1] || !cells[last - 1][0]))
+                last--;
+        fputs(indent, out);
+        for (size_t c = 0; c < last; c++) {
+                const char *s = cells[c] ? cells[c] : "";
+                size_t pad = widths[c] - hw_table_width(s);
+                if (c > 0)
+                        fputs("  ", out);
+                if (t->aligns[c] == HW_ALIGN_RIGHT)
+                        fprintf(out, "%*s", (int)pad, "");
+                fputs(s, out);
+                if (t->aligns[c] == HW_ALIGN_LEFT && c + 1 < last)
+                        fprintf(out, "%*s", (int)pad, "");
+        }
+        fputc('\n', out);
+}
+
+void hw_table_print(const hw_table_t *t, FILE *out, const char *indent) {
+        size_t *widths = calloc(t->ncols ? t->ncols : 1, sizeof(*widths));
+
+        if (!widths)
+                return;
+        for (size_t c = 0; c < t->ncols; c++) {
+                widths[c] = hw_table_width(t->headers[c]);
+                for (size_t r = 0; r < t->rows; r++) {
+                        const char *s = t->cells[r * t->ncols + c];
+                        size_t w = s ? hw_table_width(s) : 0;
+                        if (w > widths[c])
+                                widths[c] = w;
+                }
+        }
+        print_line(t, t->headers, widths, out, indent);
+        for (size_t r = 0; r < t->rows; r++)
+                print_line(t, &t->cells[r * t->ncols], widths, out, indent);
+        free(widths);
+}
+
+void hw_table_percent(int64_t part, int64_t whole, char *out, size_t size) {
+        if (whole == 0)
+                snprintf(out, size, "-");
+        else
+                snprintf(out, size, "%.1f%%",
+                         (double)part * 100.0 / (double)whole);
+}
+
+void hw_table_money(int64_t usd, char *out, size_t size) {
+        static const struct {
+                double unit;
+                const char *suffix;
+        } units[] = {{1e12, "T"}, {1e9, "B"}, {1e6, "M"}, {1e3, "k"}};
+        const char *sign = usd < 0 ? "-" : "";
+        double v = usd < 0 ? -(double)usd : (double)usd;
+        size_t i;
+
+        if (v < 1000) {
+                snprintf(out, size, "%s$%.0f", sign, v);
+                return;
+        }
+        for (i = 0; i + 1 < sizeof(units) / sizeof(*units); i++)
+                if (v >= units[i].unit)
+                        break;
+        /* 999,960,000 rounds to "1000M": say "$1B" instead. */
+        if (i > 0 && v / units[i].unit >= 999.5)
+                i--;
+        v /= units[i].unit;
+        if (v >= 99.95 || (double)llround(v * 10) / 10 ==
+                                  (double)llround(v))
+                snprintf(out, size, "%s$%.0f%s", sign, v, units[i].suffix);
+        else
+                snprintf(out, size, "%s$%.1f%s", sign, v, units[i].suffix);
+}

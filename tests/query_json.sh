@@ -1,0 +1,188 @@
+#!/usr/bin/env bash
+# hirewire-query against a hand-made Redis state: for each command the
+# --json output equals what tests/lib/query_check.py reads from Redis itself,
+# field by field, and the table output carries the same numbers with the
+# percentages, ranks and dollar amounts recomputed there. Also: alerts
+# --follow prints a new alert and exits 0 on SIGTERM; an unknown lab and an
+# empty prefix exit 1 with their messages; an unreachable Redis exits 69;
+# usage errors exit 2; the password comes from REDIS_PASSWORD and is never
+# printed.
+source "$(dirname "$0")/lib/services.sh"
+
+Q=$HW_BIN_DIR/hirewire-query
+[[ -x $Q ]] || hw_fail "$Q not built"
+CHECK=$HW_SRC_DIR/tests/lib/query_check.py
+
+hw_start_redis
+PORT=$HW_REDIS_PORT
+URL=$HW_REDIS_URL
+rc() { redis-cli -p "$PORT" "$@" >/dev/null; }
+q() { "$Q" --redis "$URL" "$@"; }
+check() { "$HW_PY" "$CHECK" "$1" --port "$PORT" "${@:2}" || hw_fail "query_check $*"; }
+
+# Runs hirewire-query with the given arguments, expecting exit status $1;
+# stdout in $HW_TMP/out, stderr in $HW_TMP/err.
+expect_rc() {
+  local want=$1 got=0
+  shift
+  "$Q" "$@" >"$HW_TMP/out" 2>"$HW_TMP/err" || got=$?
+  [[ $got -eq $want ]] || hw_fail "hirewire-query $* exited $got, expected $want: $(cat "$HW_TMP/err")"
+}
+
+hw_note "the state"
+MSL=hw:lab:meta-superintelligence-labs
+rc HSET $MSL name "Meta Superintelligence Labs" members 22
+rc HSET $MSL:origin OpenAI 9 "Google DeepMind" 5 Anthropic 4 Apple 4
+rc HSET $MSL:nationality CN 10 US 7 unknown 3 KR 2
+rc HSET $MSL:alma_mater unknown 12 "Tsinghua University" 5 "Peking University" 3 "Université de Montréal" 2
+rc HSET $MSL:tier A 10 S 6 UNRATED 6
+rc HSET $MSL:hires:30d Apple 4 OpenAI 3
+rc HSET $MSL:hires:all OpenAI 11 "Google DeepMind" 5 Apple 4 Anthropic 4
+rc HSET hw:lab:microsoft-ai name "Microsoft AI" members 20
+rc HSET hw:lab:microsoft-ai:origin "Google DeepMind" 20
+rc HSET hw:lab:openai name OpenAI members 5
+rc ZADD hw:labs 22 meta-superintelligence-labs 20 microsoft-ai 5 openai
+
+rc HSET hw:flow:365d:in US 30 KR 1 CN 2 GB 4 SG 1
+rc HSET hw:flow:365d:out KR 3 US 10 CN 12 CA 2
+rc ZADD hw:flow:365d:net 20 US -2 KR -10 CN 4 GB -2 CA 1 SG
+rc ZADD hw:flow:365d:index 0.0571 US -0.36 KR -0.05 CN 0.8 GB -0.0364 CA
+rc ZADD hw:flow:365d:index:oecd 0.0571 US -0.36 KR 0.8 GB -0.0364 CA
+rc HSET hw:flow:30d:in US 2
+rc HSET hw:flow:30d:out KR 2
+rc ZADD hw:flow:30d:net 2 US -2 KR
+
+rc HSET hw:org:meta:offers:365d extended 5 accepted 2 declined 1 extended_usd 1200000000 mega 3
+rc HSET hw:org:apple:offers:365d extended 1 extended_usd 900000
+rc HSET hw:org:google-deepmind:offers:365d extended 2 accepted 1 withdrawn 1 extended_usd 350000000 mega 1
+rc HSET hw:org:openai:offers:30d extended 1 extended_usd 500000
+rc HSET hw:b:20250701:org:meta:offers extended 1            # a bucket, not a window
+rc HSET other:org:xai:offers:365d extended 9 extended_usd 1  # another prefix
+rc SET hw:watermark 1751328000000
+
+rc XADD hw:alerts 1751328001000-0 alert_id mega_offer:e-fang rule mega_offer severity CRITICAL \
+  subject p-luming-fang summary 'Meta extended a $200M offer to Luming Fang' \
+  event_time 1751328000000 raised_at 1751328001000 event_ids '["e-fang"]'
+rc XADD hw:alerts 1751328002000-0 alert_id raid:apple:meta-superintelligence-labs:20250701 \
+  rule raid severity WARN subject apple summary 'Apple lost 4 people to Meta Superintelligence Labs in 30d' \
+  event_time 1751327999250 raised_at 1751328002000 event_ids '["e-1","e-2","e-3","e-4"]'
+
+hw_note "lab"
+expect_rc 0 --redis "$URL" --json lab "Meta Superintelligence Labs"
+cp "$HW_TMP/out" "$HW_TMP/lab.json"
+expect_rc 0 --redis "$URL" lab "Meta Superintelligence Labs"
+cp "$HW_TMP/out" "$HW_TMP/lab.txt"
+check lab --name "Meta Superintelligence Labs" "$HW_TMP/lab.json" "$HW_TMP/lab.txt"
+grep -q "Meta Superintelligence Labs" "$HW_TMP/lab.txt" || hw_fail "lab table lacks the name"
+for p in "40.9%" "22.7%" "45.5%" "9.1%" "27.3%"; do
+  grep -qF "$p" "$HW_TMP/lab.txt" || hw_fail "lab table lacks $p: $(cat "$HW_TMP/lab.txt")"
+done
+# The slug works as well as the name, and unquoted words are joined.
+q --json lab meta-superintelligence-labs | cmp -s - "$HW_TMP/lab.json" || hw_fail "lab by slug differs"
+q --json lab Meta Superintelligence Labs | cmp -s - "$HW_TMP/lab.json" || hw_fail "lab by words differs"
+q lab --window all --json Microsoft AI >"$HW_TMP/msai.json" || hw_fail "lab Microsoft AI"
+check lab --name "Microsoft AI" --window all "$HW_TMP/msai.json"
+# UTF-8 aware alignment: the share column ends at the same character column.
+"$HW_PY" - "$HW_TMP/lab.txt" <<'EOF' || hw_fail "school table is not aligned by characters"
+import sys
+lines = open(sys.argv[1], encoding="utf-8").read().split("\n")
+start = lines.index(next(l for l in lines if l.startswith("school")))
+block = []
+for l in lines[start:]:
+    if not l.strip():
+        break
+    block.append(l)
+assert len({len(l) for l in block}) == 1, block
+EOF
+
+hw_note "labs"
+q --json labs >"$HW_TMP/labs.json" || hw_fail "labs --json"
+q labs >"$HW_TMP/labs.txt" || hw_fail "labs"
+check labs "$HW_TMP/labs.json" "$HW_TMP/labs.txt"
+grep -qF "46.8%" "$HW_TMP/labs.txt" || hw_fail "labs table lacks 46.8%: $(cat "$HW_TMP/labs.txt")"
+[[ $(q --json labs --top 1 | "$HW_PY" -c 'import json,sys; print(len(json.load(sys.stdin)))') == 1 ]] ||
+  hw_fail "labs --top 1 does not give one lab"
+
+hw_note "flows"
+q --json flows >"$HW_TMP/flows.json" || hw_fail "flows --json"
+q flows >"$HW_TMP/flows.txt" || hw_fail "flows"
+check flows --group oecd "$HW_TMP/flows.json" "$HW_TMP/flows.txt"
+grep -qE '^KR +1 +3 +-2 +-0\.36 +4/4$' "$HW_TMP/flows.txt" || hw_fail "flows table KR row: $(cat "$HW_TMP/flows.txt")"
+q --json flows --window 30d >"$HW_TMP/flows30.json" || hw_fail "flows --window 30d"
+# No hw:flow:30d:index:oecd: no group, no ranks.
+check flows --window 30d "$HW_TMP/flows30.json"
+q --json flows --group g20 >"$HW_TMP/flowsg.json" 2>"$HW_TMP/err" || hw_fail "flows --group g20"
+check flows --group g20 "$HW_TMP/flowsg.json"
+grep -q "no index for group g20" "$HW_TMP/err" || hw_fail "flows --group g20 did not warn"
+
+hw_note "offers"
+q --json offers >"$HW_TMP/offers.json" || hw_fail "offers --json"
+q offers >"$HW_TMP/offers.txt" || hw_fail "offers"
+check offers --money meta '$1.2B' --money google-deepmind '$350M' --money apple '$900k' \
+  "$HW_TMP/offers.json" "$HW_TMP/offers.txt"
+q --json offers --window 30d >"$HW_TMP/offers30.json" || hw_fail "offers --window 30d"
+check offers --window 30d "$HW_TMP/offers30.json"
+
+hw_note "alerts"
+q --json alerts >"$HW_TMP/alerts.json" || hw_fail "alerts --json"
+q alerts >"$HW_TMP/alerts.txt" || hw_fail "alerts"
+check alerts "$HW_TMP/alerts.json" "$HW_TMP/alerts.txt"
+q --json alerts --count 1 >"$HW_TMP/alerts1.json" || hw_fail "alerts --count 1"
+check alerts --count 1 "$HW_TMP/alerts1.json"
+head -1 "$HW_TMP/alerts.txt" | grep -qE "^2025-07-01T00:00:00Z +CRITICAL +mega_offer " ||
+  hw_fail "alerts are not oldest first: $(cat "$HW_TMP/alerts.txt")"
+expect_rc 0 --redis "$URL" --prefix none: alerts
+grep -qx "no alerts" "$HW_TMP/out" || hw_fail "alerts on a missing stream: $(cat "$HW_TMP/out")"
+
+hw_note "alerts --follow"
+"$Q" --redis "$URL" --json alerts --follow --count 1 >"$HW_TMP/follow.jsonl" 2>"$HW_TMP/follow.err" &
+FOLLOW=$!
+HW_PIDS+=("$FOLLOW")
+hw_wait_for "test \$(wc -l <'$HW_TMP/follow.jsonl') -ge 1" 10 || hw_fail "alerts --follow printed nothing"
+rc XADD hw:alerts '*' alert_id top_tier_move:e-9 rule top_tier_move severity WARN subject p-x \
+  summary 'A tier S researcher moved' event_time 1751328005000 raised_at 1751328006000 event_ids '["e-9"]'
+hw_wait_for "test \$(wc -l <'$HW_TMP/follow.jsonl') -ge 2" 10 || hw_fail "alerts --follow missed the new alert"
+kill -TERM "$FOLLOW"
+frc=0
+wait "$FOLLOW" || frc=$?
+[[ $frc -eq 0 ]] || hw_fail "alerts --follow exited $frc on SIGTERM: $(cat "$HW_TMP/follow.err")"
+check alerts --lines --count 2 "$HW_TMP/follow.jsonl"
+
+hw_note "unknown lab, empty prefix"
+expect_rc 1 --redis "$URL" lab "Nope Labs"
+grep -qF 'no lab "Nope Labs" (slug nope-labs) in Redis under prefix hw:; try `hirewire-query labs`' "$HW_TMP/err" ||
+  hw_fail "unknown lab message: $(cat "$HW_TMP/err")"
+[[ ! -s $HW_TMP/out ]] || hw_fail "unknown lab printed on stdout"
+for cmd in labs flows offers "lab Meta"; do
+  # shellcheck disable=SC2086
+  expect_rc 1 --redis "$URL" --prefix empty: $cmd
+  grep -qF 'Redis holds no hirewire data under prefix empty: (has the consumer run?)' "$HW_TMP/err" ||
+    hw_fail "empty prefix message for $cmd: $(cat "$HW_TMP/err")"
+done
+
+hw_note "unreachable Redis, usage"
+FREE=$(hw_free_port)
+expect_rc 69 --redis "redis://127.0.0.1:$FREE" labs
+grep -qF "127.0.0.1:$FREE" "$HW_TMP/err" || hw_fail "unreachable message does not name the address: $(cat "$HW_TMP/err")"
+expect_rc 2 --redis "$URL"
+expect_rc 2 --redis "$URL" frobnicate
+expect_rc 2 --redis "$URL" labs --follow
+expect_rc 2 --redis "$URL" flows --window 7x
+expect_rc 2 --redis "$URL" lab
+expect_rc 2 --redis "not-a-url" labs
+expect_rc 0 --help
+grep -q "Usage: hirewire-query" "$HW_TMP/out" || hw_fail "--help"
+expect_rc 0 --version
+grep -qE '^hirewire-query [0-9]+\.[0-9]+\.[0-9]+' "$HW_TMP/out" || hw_fail "--version: $(cat "$HW_TMP/out")"
+
+hw_note "password"
+HW_REDIS_CLI_AUTH="-a s3cr3t-pw --no-auth-warning" hw_start_redis --requirepass s3cr3t-pw
+redis-cli -p "$HW_REDIS_PORT" -a s3cr3t-pw --no-auth-warning ZADD hw:labs 1 solo >/dev/null
+redis-cli -p "$HW_REDIS_PORT" -a s3cr3t-pw --no-auth-warning HSET hw:lab:solo name Solo members 1 >/dev/null
+REDIS_PASSWORD=s3cr3t-pw "$Q" --redis "$HW_REDIS_URL" --json labs >"$HW_TMP/pw.json" || hw_fail "labs with REDIS_PASSWORD"
+"$HW_PY" "$CHECK" labs --port "$HW_REDIS_PORT" --password s3cr3t-pw "$HW_TMP/pw.json" || hw_fail "labs with a password"
+expect_rc 69 --redis "$HW_REDIS_URL" labs
+expect_rc 69 --redis "redis://:wrong-pw-123@127.0.0.1:$HW_REDIS_PORT" labs
+if grep -q "wrong-pw-123" "$HW_TMP/err" "$HW_TMP/out"; then hw_fail "the password was printed"; fi
+
+echo PASS
