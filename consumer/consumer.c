@@ -651,6 +651,18 @@ static void update_lag(consumer_t *c) {
         }
 }
 
+/* Readiness between batches: Redis must answer (an idle consumer would
+ * otherwise not notice an outage) and partitions must be assigned. */
+static void check_health(consumer_t *c) {
+        char errstr[512];
+        if (hw_store_ping(c->store, errstr, sizeof(errstr))) {
+                hw_metrics_set_ready(c->metrics, 0, errstr);
+                return;
+        }
+        hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
+                             "no partitions assigned");
+}
+
 /* Records the end offset of every partition of the two event topics. */
 static hw_err_t find_targets(consumer_t *c) {
         const char *topics[2] = {c->conf.topic_hires, c->conf.topic_offers};
@@ -821,6 +833,7 @@ static int run(consumer_t *c) {
                         flush_batch(c, 0);
                 if (now - c->last_lag_ms >= 1000) {
                         update_lag(c);
+                        check_health(c);
                         c->last_lag_ms = now;
                 }
                 if (c->until_caught_up && !c->batch.n_messages &&
