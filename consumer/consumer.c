@@ -737,7 +737,8 @@ static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
         if (!conf)
                 return HW_ERR_ARG;
         if (hw_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
-                              size)) {
+                              size) ||
+            hw_kafka_conf_apply_props(conf, &c->conf.kafka, errstr, size)) {
                 rd_kafka_conf_destroy(conf);
                 return HW_ERR_ARG;
         }
@@ -768,15 +769,9 @@ static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
                 return HW_ERR_ARG;
         }
         /* -X properties win over the settings above. */
-        for (size_t i = 0; i < c->conf.kafka.n_props; i++) {
-                char key[256];
-                const char *kv = c->conf.kafka.props[i];
-                const char *eq = strchr(kv, '=');
-                snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
-                if (hw_kafka_conf_set(conf, key, eq + 1, errstr, size)) {
-                        rd_kafka_conf_destroy(conf);
-                        return HW_ERR_ARG;
-                }
+        if (hw_kafka_conf_apply_props(conf, &c->conf.kafka, errstr, size)) {
+                rd_kafka_conf_destroy(conf);
+                return HW_ERR_ARG;
         }
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         rd_kafka_conf_set_opaque(conf, c);

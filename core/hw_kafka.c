@@ -51,6 +51,20 @@ hw_err_t hw_kafka_conf_set(rd_kafka_conf_t *conf, const char *key,
         return HW_OK;
 }
 
+hw_err_t hw_kafka_conf_apply_props(rd_kafka_conf_t *conf,
+                                   const hw_kafka_opts_t *opts, char *errstr,
+                                   size_t size) {
+        for (size_t i = 0; i < opts->n_props; i++) {
+                char key[256];
+                const char *eq = strchr(opts->props[i], '=');
+                snprintf(key, sizeof(key), "%.*s",
+                         (int)(eq - opts->props[i]), opts->props[i]);
+                if (hw_kafka_conf_set(conf, key, eq + 1, errstr, size))
+                        return HW_ERR_ARG;
+        }
+        return HW_OK;
+}
+
 /* librdkafka log levels are syslog levels. */
 static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
                    const char *buf) {
@@ -82,17 +96,8 @@ rd_kafka_conf_t *hw_kafka_conf_new(const hw_kafka_opts_t *opts,
                 goto fail;
         rd_kafka_conf_set_log_cb(conf, log_cb);
 
-        for (size_t i = 0; i < opts->n_props; i++) {
-                char key[256];
-                const char *eq = strchr(opts->props[i], '=');
-                size_t klen = (size_t)(eq - opts->props[i]);
-                if (klen >= sizeof(key))
-                        klen = sizeof(key) - 1;
-                memcpy(key, opts->props[i], klen);
-                key[klen] = '\0';
-                if (hw_kafka_conf_set(conf, key, eq + 1, errstr, size))
-                        goto fail;
-        }
+        if (hw_kafka_conf_apply_props(conf, opts, errstr, size))
+                goto fail;
 
         if (!brokers[0]) {
                 size_t vlen = 0;

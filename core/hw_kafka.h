@@ -40,6 +40,12 @@ hw_err_t hw_kafka_conf_set(rd_kafka_conf_t *conf, const char *key,
                            const char *value, char *errstr,
                            size_t errstr_size);
 
+/* Sets every -X property of opts on conf (again), so that they win over
+ * defaults a program set after hw_kafka_conf_new(). Errors name the key. */
+hw_err_t hw_kafka_conf_apply_props(rd_kafka_conf_t *conf,
+                                   const hw_kafka_opts_t *opts, char *errstr,
+                                   size_t errstr_size);
+
 /* Reads the first line of a bootstrap file into out. */
 hw_err_t hw_kafka_read_bootstrap_file(const char *path, char *out,
                                       size_t out_size, char *errstr,

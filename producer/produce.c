@@ -484,15 +484,9 @@ static hw_err_t producer_connect(producer_t *p, char *errstr, size_t size) {
                 rd_kafka_conf_destroy(conf);
                 return HW_ERR_ARG;
         }
-        for (size_t i = 0; i < p->opts->kafka.n_props; i++) {
-                char key[256];
-                const char *kv = p->opts->kafka.props[i];
-                const char *eq = strchr(kv, '=');
-                snprintf(key, sizeof(key), "%.*s", (int)(eq - kv), kv);
-                if (hw_kafka_conf_set(conf, key, eq + 1, errstr, size)) {
-                        rd_kafka_conf_destroy(conf);
-                        return HW_ERR_ARG;
-                }
+        if (hw_kafka_conf_apply_props(conf, &p->opts->kafka, errstr, size)) {
+                rd_kafka_conf_destroy(conf);
+                return HW_ERR_ARG;
         }
         rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
         rd_kafka_conf_set_opaque(conf, p);
