@@ -284,44 +284,51 @@ while pos <= #ARGV do
 end
 
 -- 6. Write the hashes: one HMGET and one HSET per key, whatever the number
--- of fields; fields that reach 0 are deleted. Remember the final values of
--- the flow hashes for the net and index sorted sets.
-local final = {}
+-- of fields (HINCRBY for one); fields that reach 0 are deleted.
 for _, key in ipairs(agg_order) do
   local h = agg[key]
-  local fields = {}
+  local fields, n = {}, 0
   for f, delta in pairs(h) do
-    if delta ~= 0 then fields[#fields + 1] = f end
+    if delta ~= 0 then
+      n = n + 1
+      fields[n] = f
+    end
   end
-  if #fields > 0 then
-    table.sort(fields)
-    local cur = get_chunked('HMGET', key, fields)
-    local set, del, values = {}, {}, {}
+  if n == 1 then
+    local f = fields[1]
+    local v = redis.call('HINCRBY', key, f, int(h[f]))
+    if v == 0 then redis.call('HDEL', key, f) end
+  elseif n > 1 then
+    local cur = n < 4000 and redis.call('HMGET', key, unpack(fields))
+      or get_chunked('HMGET', key, fields)
+    local set, del = {}, {}
+    local ns, nd = 0, 0
     local exact = true
-    for k, f in ipairs(fields) do
-      local v = (num(cur[k]) or 0) + h[f]
-      if math.abs(v) >= EXACT then exact = false end
-      values[f] = v
+    for k = 1, n do
+      local f = fields[k]
+      local v = (tonumber(cur[k]) or 0) + h[f]
+      if v >= EXACT or v <= -EXACT then exact = false end
+      if v == 0 then
+        nd = nd + 1
+        del[nd] = f
+      else
+        set[ns + 1] = f
+        set[ns + 2] = int(v)
+        ns = ns + 2
+      end
     end
     if exact then
-      for _, f in ipairs(fields) do
-        if values[f] == 0 then
-          del[#del + 1] = f
-        else
-          set[#set + 1] = f
-          set[#set + 1] = int(values[f])
-        end
+      if ns > 0 then
+        if ns < 8000 then redis.call('HSET', key, unpack(set)) else call_chunked('HSET', key, set, 2) end
       end
-      if #set > 0 then call_chunked('HSET', key, set, 2) end
-      if #del > 0 then call_chunked('HDEL', key, del, 1) end
+      if nd > 0 then call_chunked('HDEL', key, del, 1) end
     else
-      for _, f in ipairs(fields) do
+      for k = 1, n do
+        local f = fields[k]
         local v = redis.call('HINCRBY', key, f, int(h[f]))
         if v == 0 then redis.call('HDEL', key, f) end
-        values[f] = v
       end
     end
-    final[key] = values
   end
 end
 
