@@ -10,11 +10,14 @@
 # and prints events/s of each, the ratio b/a, hirewire's peak RSS, and Redis
 # commands per event (INFO commandstats, script-internal calls included).
 #
-# usage: bench/consumer_bench.sh [N] [SEED]     (builds into build/ first)
+# usage: bench/consumer_bench.sh [N] [SEED] [SPAN_DAYS]   (builds into build/ first)
+# SPAN_DAYS (default 1004) is how many days of event time the events cover:
+# 1004 replays almost three years; a few days is a live stream.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-300000}
 seed=${2:-1}
+span=${3:-1004}
 bin=$src/build
 HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer bench-baseline" \
   "$src/scripts/build.sh" "$bin"
@@ -39,8 +42,9 @@ pids+=($!)
 for _ in $(seq 100); do [[ -s $work/bootstrap ]] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
 bootstrap=$(cat "$work/bootstrap")
 
-echo "publishing $n generated events (seed $seed) to 2 x 32 partitions..."
-"$bin/hirewire-produce" --bootstrap-file "$work/bootstrap" --generate "$n" --seed "$seed" 2>"$work/produce.log"
+echo "publishing $n generated events (seed $seed, over $span days) to 2 x 32 partitions..."
+"$bin/hirewire-produce" --bootstrap-file "$work/bootstrap" --generate "$n" --seed "$seed" \
+  --span-days "$span" 2>"$work/produce.log"
 
 t0=$(now)
 got=$("$bin/bench-baseline" "$bootstrap" "baseline-$$" talent.hires talent.offers)

@@ -6,10 +6,10 @@
 #include <stdlib.h>
 #include <string.h>
 
-/* 2023-01-01T00:00:00Z and 2025-10-01T00:00:00Z: the span the synthetic
- * events cover, whatever the number of events. */
-#define GEN_START_MS INT64_C(1672531200000)
+/* The synthetic events end on 2025-10-01T00:00:00Z and cover span_days
+ * before it, whatever their number. */
 #define GEN_END_MS INT64_C(1759276800000)
+#define GEN_DAY_MS INT64_C(86400000)
 
 typedef struct gen_org_s {
         const char *org;
@@ -144,6 +144,7 @@ typedef struct gen_offer_s {
 struct hw_gen_s {
         uint64_t s[4];          /* xoshiro256** state */
         uint64_t seed, count, made;
+        int64_t start_ms;
         gen_org_t orgs[N_NAMED + N_TAIL];
         char tail_names[N_TAIL][48];
         unsigned total_weight;
@@ -275,7 +276,7 @@ static int new_person(hw_gen_t *g, uint32_t *out) {
         return 0;
 }
 
-hw_gen_t *hw_gen_new(uint64_t seed, uint64_t count) {
+hw_gen_t *hw_gen_new(uint64_t seed, uint64_t count, int span_days) {
         hw_gen_t *g = calloc(1, sizeof(*g));
         uint64_t x = seed;
 
@@ -285,6 +286,7 @@ hw_gen_t *hw_gen_new(uint64_t seed, uint64_t count) {
                 g->s[i] = splitmix64(&x);
         g->seed = seed;
         g->count = count;
+        g->start_ms = GEN_END_MS - (int64_t)span_days * GEN_DAY_MS;
         g->pending_hire = -1;
         memcpy(g->orgs, named_orgs, sizeof(named_orgs));
         for (size_t i = 0; i < N_TAIL; i++) {
@@ -323,10 +325,10 @@ static int set(hw_event_t *ev, const char *field, const char *value) {
 /* Fields every event has. */
 static int fill_common(hw_gen_t *g, hw_event_t *ev, uint32_t person) {
         const gen_person_t *p = &g->people[person];
-        int64_t step = (GEN_END_MS - GEN_START_MS) / (int64_t)g->count;
+        int64_t step = (GEN_END_MS - g->start_ms) / (int64_t)g->count;
         int rc = 0;
 
-        ev->occurred_at = GEN_START_MS + step * (int64_t)g->made +
+        ev->occurred_at = g->start_ms + step * (int64_t)g->made +
                           (int64_t)below(g, (uint64_t)(step > 1 ? step : 1));
         snprintf(g->buf, sizeof(g->buf), "gen-%" PRIu64 "-%08" PRIu64,
                  g->seed, g->made);

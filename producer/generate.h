@@ -17,8 +17,12 @@
 
 typedef struct hw_gen_s hw_gen_t;
 
-/* Creates a generator for `count` events. NULL when out of memory. */
-hw_gen_t *hw_gen_new(uint64_t seed, uint64_t count);
+/* The default span: 2023-01-01 to 2025-10-01. */
+#define HW_GEN_SPAN_DAYS_DEFAULT 1004
+
+/* Creates a generator for `count` events spread evenly over the span_days
+ * (>= 1) days before 2025-10-01. NULL when out of memory. */
+hw_gen_t *hw_gen_new(uint64_t seed, uint64_t count, int span_days);
 
 /* Destroys it; accepts NULL. */
 void hw_gen_destroy(hw_gen_t *gen);

@@ -35,6 +35,7 @@ typedef struct produce_opts_s {
         uint64_t gen_count;
         uint64_t seed;
         double rate;              /* events/s, 0 = as fast as possible */
+        int span_days;            /* generated events cover these days */
         int timeout_s;            /* delivery timeout */
 } produce_opts_t;
 
@@ -43,6 +44,7 @@ static const produce_opts_t produce_defaults = {
         .offers_topic = "talent.offers",
         .seed = 1,
         .timeout_s = 30,
+        .span_days = HW_GEN_SPAN_DAYS_DEFAULT,
 };
 
 /* Delivery outcome counters, updated by the delivery report callback. */
@@ -103,6 +105,9 @@ static void usage(FILE *out) {
                 "      --generate N          publish N synthetic events\n"
                 "      --seed S              generator seed (default 1)\n"
                 "      --rate R              at most R events per second\n"
+                "      --span-days D         generated events cover the D days "
+                "before\n"
+                "                            2025-10-01 (default 1004)\n"
                 "      --timeout SEC         delivery timeout (default 30)\n"
                 "      --log-level LEVEL     debug, info, warn, error "
                 "(default info)\n"
@@ -137,6 +142,7 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 OPT_GENERATE,
                 OPT_SEED,
                 OPT_RATE,
+                OPT_SPAN,
                 OPT_TIMEOUT,
                 OPT_LOG_LEVEL,
                 OPT_VERSION,
@@ -152,6 +158,7 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 {"generate", required_argument, NULL, OPT_GENERATE},
                 {"seed", required_argument, NULL, OPT_SEED},
                 {"rate", required_argument, NULL, OPT_RATE},
+                {"span-days", required_argument, NULL, OPT_SPAN},
                 {"timeout", required_argument, NULL, OPT_TIMEOUT},
                 {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
                 {"help", no_argument, NULL, 'h'},
@@ -208,6 +215,11 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                         o->rate = strtod(optarg, &end);
                         if (errno || end == optarg || *end || !(o->rate > 0))
                                 goto bad_value;
+                        break;
+                case OPT_SPAN:
+                        if (parse_u64(optarg, &u) || u == 0 || u > 9000)
+                                goto bad_value;
+                        o->span_days = (int)u;
                         break;
                 case OPT_TIMEOUT:
                         if (parse_u64(optarg, &u) || u == 0 || u > 86400)
@@ -438,7 +450,8 @@ static int emit_held(producer_t *p, const hw_buf_t *held) {
 }
 
 static int run_generator(producer_t *p) {
-        hw_gen_t *gen = hw_gen_new(p->opts->seed, p->opts->gen_count);
+        hw_gen_t *gen = hw_gen_new(p->opts->seed, p->opts->gen_count,
+                                  p->opts->span_days);
         char errstr[512];
         int rc = 0, more;
 
