@@ -864,6 +864,9 @@ int main(int argc, char **argv) {
                 goto cleanup;
         rc = HW_EXIT_FAILURE;
         c->proc.mega_threshold_usd = c->conf.mega_threshold_usd;
+        c->proc.alert_mega_offer = c->conf.alert_mega_offer;
+        c->proc.alert_mega_usd = c->conf.alert_mega_offer_usd;
+        c->proc.alert_top_tier_move = c->conf.alert_top_tier_move;
 
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);

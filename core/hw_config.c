@@ -239,6 +239,11 @@ static const conf_key_t conf_keys[] = {
         {"country.bases.file", K_PATH, F(bases_file), 0, 0},
         {"country.groups.file", K_PATH, F(groups_file), 0, 0},
         {"log.level", K_LEVEL, F(log_level), 0, 0},
+        {"alerts.stream.maxlen", K_INT, F(alerts_maxlen), 1, 100000000},
+        {"alerts.mega_offer.enabled", K_INT, F(alert_mega_offer), 0, 1},
+        {"alerts.mega_offer.usd", K_I64, F(alert_mega_offer_usd), 0,
+         HW_MONEY_MAX},
+        {"alerts.top_tier_move.enabled", K_INT, F(alert_top_tier_move), 0, 1},
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -462,6 +467,10 @@ hw_err_t hw_config_init(hw_config_t *c) {
                 .batch_max_ms = 200,
                 .seen_days = 31,
                 .log_level = HW_LOG_INFO,
+                .alerts_maxlen = 10000,
+                .alert_mega_offer = 1,
+                .alert_mega_offer_usd = INT64_C(100000000),
+                .alert_top_tier_move = 1,
         };
         static const struct {
                 size_t off;

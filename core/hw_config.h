@@ -26,6 +26,10 @@
  *   country.bases.file             CSV: country,base
  *   country.groups.file            CSV: group,country
  *   log.level                      debug, info, warn, error
+ *   alerts.stream.maxlen           entries kept in the hw:alerts stream (10000)
+ *   alerts.mega_offer.enabled      0/1 (1)
+ *   alerts.mega_offer.usd          threshold of the mega_offer rule (100000000)
+ *   alerts.top_tier_move.enabled   0/1 (1)
  */
 #ifndef HW_CONFIG_H
 #define HW_CONFIG_H
@@ -68,6 +72,11 @@ typedef struct hw_config_s {
         int seen_days;
         char *metrics_addr;
         int log_level;          /* hw_log_level_t */
+
+        int alerts_maxlen;
+        int alert_mega_offer;   /* rule on/off */
+        int64_t alert_mega_offer_usd;
+        int alert_top_tier_move;
 
         char *bases_file;
         char *groups_file;

@@ -3,12 +3,14 @@
 #include <errno.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "hw_log.h"
 #include "hw_time.h"
+#include "hw_validate.h"
 
 extern const char hw_store_lua[];
 
@@ -427,6 +429,37 @@ static int push_counters(hw_store_t *s, const hw_deltas_t *d, char kind,
         return 0;
 }
 
+/* Pushes JSON text (copied into the scratch arena). */
+static int push_json(hw_store_t *s, json_t *j) {
+        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        const char *copy = text ? hw_arena_strndup(&s->scratch, text,
+                                                   strlen(text))
+                                : NULL;
+        free(text);
+        json_decref(j);
+        return copy ? push_str(s, copy) : -1;
+}
+
+/* Pushes one alert: id, rule, severity, subject, summary, event_time and
+ * its event ids and attributes as JSON. */
+static int push_alert(hw_store_t *s, const hw_alert_t *a) {
+        json_t *ids = json_array(), *attrs = json_object();
+        int rc = 0;
+
+        for (size_t i = 0; ids && i < a->n_event_ids; i++)
+                rc |= json_array_append_new(ids, json_string(a->event_ids[i]));
+        for (size_t i = 0; attrs && i < a->n_attributes; i++)
+                rc |= json_object_set_new(attrs, a->attributes[i].key,
+                                          json_string(a->attributes[i].value));
+        rc |= push_str(s, a->alert_id) || push_str(s, a->rule) ||
+              push_str(s, hw_severity_name(a->severity)) ||
+              push_str(s, a->subject) || push_str(s, a->summary) ||
+              push_int(s, a->event_time);
+        rc |= push_json(s, ids);
+        rc |= push_json(s, attrs);
+        return rc ? -1 : 0;
+}
+
 /* Builds the script's arguments (see the header of hw_store.lua). */
 static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
                       size_t n_offsets, const hw_deltas_t *d,
@@ -453,6 +486,8 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; i < c->n_windows; i++)
                 rc |= push_int(s, c->windows[i]);
         rc |= push_int(s, c->seen_days);
+        rc |= push_int(s, hw_now_ms());
+        rc |= push_int(s, c->alerts_maxlen);
         rc |= push_int(s, (int64_t)c->n_countries);
         for (size_t i = 0; i < c->n_countries && !rc; i++) {
                 rc |= push_str(s, c->countries[i].code);
@@ -476,6 +511,12 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
                               push_str(s, p->tier) || push_int(s, p->at) ||
                               push_str(s, p->event_id);
                 }
+        }
+        if (d->alerts.count && !rc) {
+                rc |= push_str(s, "A") ||
+                      push_int(s, (int64_t)d->alerts.count);
+                for (size_t i = 0; i < d->alerts.count && !rc; i++)
+                        rc |= push_alert(s, d->alerts.entries[i].v.p);
         }
         if (d->seen.count && !rc) {
                 rc |= push_str(s, "E") || push_int(s, (int64_t)d->seen.count);

@@ -6,6 +6,7 @@
 --   watermark candidate (ms, or "-1")
 --   n_windows, then n_windows x days
 --   seen_days
+--   raised_at (ms), alerts stream maxlen
 --   n_countries, then n_countries x (code, base or "0", groups "a,b" or "")
 --   sections until the end: tag, count, then count entries of the tag's arity
 --     W family field yyyymmdd day delta   windowed counter
@@ -14,6 +15,8 @@
 --     S key field value                   hash field value
 --     P person_id lab origin nationality alma_mater tier at event_id
 --     E yyyymmdd day event_id             applied event id
+--     A alert_id rule severity subject summary event_time event_ids attributes
+--                                         an alert (event_ids, attributes: JSON)
 -- Returns {1, watermark} when applied, {0, key, stored} when an offset is
 -- not the one the batch started from (nothing is written then).
 
@@ -93,6 +96,7 @@ for k, n in ipairs(windows) do wnames_d[k] = n .. 'd' end
 local max_window = 0
 for _, n in ipairs(windows) do if n > max_window then max_window = n end end
 local seen_days = num(arg())
+local raised_at, alerts_maxlen = arg(), arg()
 local countries = {}
 for k = 1, num(arg()) do
   local code, base, groups = arg(), num(arg()), arg()
@@ -209,6 +213,7 @@ local zadd, sets, persons = {}, {}, {}
 local zorder, sorder = {}, {}
 local seen = {}
 local seen_order = {}
+local alerts = {}
 while pos <= #ARGV do
   local tag, count = arg(), num(arg())
   for _ = 1, count do
@@ -277,6 +282,10 @@ while pos <= #ARGV do
         local ids = seen[ymd].ids
         ids[#ids + 1] = id
       end
+    elseif tag == 'A' then
+      alerts[#alerts + 1] = {ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3],
+        ARGV[pos + 4], ARGV[pos + 5], ARGV[pos + 6], ARGV[pos + 7]}
+      pos = pos + 8
     else
       return redis.error_reply('hirewire store: unknown section ' .. tostring(tag))
     end
@@ -447,6 +456,15 @@ if #seen_order > 0 then
     zl[#zl + 1] = ymd
   end
   call_chunked('ZADD', P .. 'seen:days', zl, 2)
+end
+-- Alerts: each id once, ever (hw:alert:ids), then into the capped stream.
+for _, a in ipairs(alerts) do
+  if redis.call('SADD', P .. 'alert:ids', a[1]) == 1 then
+    redis.call('XADD', P .. 'alerts', 'MAXLEN', '~', alerts_maxlen, '*',
+      'alert_id', a[1], 'rule', a[2], 'severity', a[3], 'subject', a[4],
+      'summary', a[5], 'event_time', a[6], 'raised_at', raised_at,
+      'event_ids', a[7], 'attributes', a[8])
+  end
 end
 if new_wm ~= old_wm then redis.call('SET', wm_key, int(new_wm)) end
 if n_off > 0 then

@@ -8,6 +8,7 @@ void hw_deltas_init(hw_deltas_t *d) {
         hw_map_init(&d->counters);
         hw_map_init(&d->persons);
         hw_map_init(&d->seen);
+        hw_map_init(&d->alerts);
         d->watermark = -1;
 }
 
@@ -15,12 +16,14 @@ void hw_deltas_release(hw_deltas_t *d) {
         hw_map_release(&d->counters);
         hw_map_release(&d->persons);
         hw_map_release(&d->seen);
+        hw_map_release(&d->alerts);
 }
 
 void hw_deltas_clear(hw_deltas_t *d) {
         hw_map_clear(&d->counters);
         hw_map_clear(&d->persons);
         hw_map_clear(&d->seen);
+        hw_map_clear(&d->alerts);
         d->watermark = -1;
 }
 
@@ -142,6 +145,49 @@ hw_err_t hw_deltas_seen(hw_deltas_t *d, int64_t occurred_at,
         e->aux = day;
         if (occurred_at > d->watermark)
                 d->watermark = occurred_at;
+        return HW_OK;
+}
+
+hw_err_t hw_deltas_alert(hw_deltas_t *d, const hw_alert_t *a) {
+        hw_map_t *m = &d->alerts;
+        int created;
+        hw_map_entry_t *e = hw_map_upsert(m, a->alert_id, strlen(a->alert_id),
+                                          &created);
+        hw_alert_t *c;
+        int fail = 0;
+
+        if (!e)
+                return HW_ERR_NOMEM;
+        if (!created)
+                return HW_OK;
+        c = hw_arena_alloc(&m->arena, sizeof(*c));
+        if (!c)
+                return HW_ERR_NOMEM;
+        memset(c, 0, sizeof(*c));
+        c->alert_id = e->key;
+        fail |= !(c->rule = dup(m, a->rule));
+        fail |= !(c->subject = dup(m, a->subject));
+        fail |= !(c->summary = dup(m, a->summary));
+        c->severity = a->severity;
+        c->raised_at = a->raised_at;
+        c->event_time = a->event_time;
+        c->event_ids = hw_arena_alloc(&m->arena,
+                                      (a->n_event_ids + 1) * sizeof(char *));
+        c->attributes = hw_arena_alloc(
+                &m->arena, (a->n_attributes + 1) * sizeof(hw_alert_attr_t));
+        fail |= !c->event_ids || !c->attributes;
+        for (size_t i = 0; !fail && i < a->n_event_ids; i++)
+                fail |= !(c->event_ids[i] = dup(m, a->event_ids[i]));
+        for (size_t i = 0; !fail && i < a->n_attributes; i++) {
+                fail |= !(c->attributes[i].key = dup(m, a->attributes[i].key));
+                fail |= !(c->attributes[i].value =
+                                  dup(m, a->attributes[i].value));
+        }
+        if (fail)
+                return HW_ERR_NOMEM;
+        c->n_event_ids = a->n_event_ids;
+        c->n_attributes = a->n_attributes;
+        e->v.p = c;
         return HW_OK;
 }
 

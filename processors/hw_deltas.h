@@ -15,6 +15,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw_alert.h"
 #include "hw_err.h"
 #include "hw_map.h"
 
@@ -41,6 +42,7 @@ typedef struct hw_deltas_s {
         hw_map_t counters;      /* kind\0key\0field[\0yyyymmdd] -> delta */
         hw_map_t persons;       /* person_id -> hw_person_t * */
         hw_map_t seen;          /* yyyymmdd\0event_id (aux = day number) */
+        hw_map_t alerts;        /* alert_id -> hw_alert_t * (raised by processors) */
         int64_t watermark;      /* largest occurred_at, or -1 */
 } hw_deltas_t;
 
@@ -73,6 +75,10 @@ hw_err_t hw_deltas_person(hw_deltas_t *d, const char *person_id,
 /* Records an applied event_id under its event day, and the watermark. */
 hw_err_t hw_deltas_seen(hw_deltas_t *d, int64_t occurred_at,
                         const char *event_id);
+
+/* Records an alert (deep copy). A second alert with the same alert_id in
+ * the batch is ignored: ids are deterministic. */
+hw_err_t hw_deltas_alert(hw_deltas_t *d, const hw_alert_t *a);
 
 /* Splits a counters entry into its parts: kind, key, field and, for
  * windows, yyyymmdd. Returns the number of parts. */

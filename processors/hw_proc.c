@@ -1,5 +1,6 @@
 #include "hw_proc.h"
 
+#include <inttypes.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -14,6 +15,47 @@
                 if (err_)                                                      \
                         return err_;                                           \
         } while (0)
+
+/* "$210M", "$1.5B", "$900k". */
+static void format_usd(int64_t v, char *out, size_t size) {
+        if (v >= INT64_C(1000000000))
+                snprintf(out, size, "$%.1fB", (double)v / 1e9);
+        else if (v >= 1000000)
+                snprintf(out, size, "$%.0fM", (double)v / 1e6);
+        else if (v >= 1000)
+                snprintf(out, size, "$%.0fk", (double)v / 1e3);
+        else
+                snprintf(out, size, "$%" PRId64, v);
+}
+
+/* Raises a single-event alert with the event's id and a few attributes
+ * (key, value pairs, NULL values skipped). */
+static hw_err_t raise(hw_deltas_t *d, const hw_event_t *ev, const char *rule,
+                      hw_severity_t severity, const char *subject,
+                      const char *summary, const char *const *kv, size_t n_kv) {
+        char id[256];
+        const char *ids[1] = {ev->event_id};
+        hw_alert_attr_t attrs[8];
+        hw_alert_t a;
+        size_t n = 0;
+
+        for (size_t i = 0; i + 1 < n_kv && n < 8; i += 2)
+                if (kv[i + 1])
+                        attrs[n++] = (hw_alert_attr_t){kv[i], kv[i + 1]};
+        snprintf(id, sizeof(id), "%s:%s", rule, ev->event_id);
+        memset(&a, 0, sizeof(a));
+        a.alert_id = id;
+        a.rule = rule;
+        a.severity = severity;
+        a.event_time = ev->occurred_at;
+        a.subject = subject;
+        a.summary = summary;
+        a.event_ids = ids;
+        a.n_event_ids = 1;
+        a.attributes = attrs;
+        a.n_attributes = n;
+        return hw_deltas_alert(d, &a);
+}
 
 static const char *or_unknown(const char *s) {
         return s ? s : "unknown";
@@ -94,6 +136,23 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
         hw_proc_person_of(ev, next);
         TRY(count_member(d, next, +1));
         TRY(hw_deltas_person(d, ev->person_id, next));
+        if (conf->alert_top_tier_move && ev->tier == HW_TIER_S) {
+                const char *who = ev->person_name ? ev->person_name
+                                                  : ev->person_id;
+                char summary[700];
+                const char *kv[] = {"person_id", ev->person_id,
+                                    "from_org",  ev->from_org,
+                                    "from_lab",  ev->from_lab,
+                                    "to_org",    ev->to_org,
+                                    "to_lab",    ev->to_lab,
+                                    "tier",      "S"};
+                snprintf(summary, sizeof(summary),
+                         "%s (tier S) moved from %s to %s", who,
+                         ev->from_lab ? ev->from_lab : ev->from_org,
+                         hw_event_lab(ev));
+                TRY(raise(d, ev, "top_tier_move", HW_SEVERITY_WARN, who,
+                          summary, kv, sizeof(kv) / sizeof(kv[0])));
+        }
         return count_hire(d, ev);
 }
 
@@ -104,6 +163,31 @@ hw_err_t hw_proc_offer(const hw_proc_conf_t *conf, const hw_event_t *ev,
         char org[SLUG_MAX], key[KEY_MAX];
         int64_t day = hw_time_day(ev->occurred_at);
 
+        if (conf->alert_mega_offer &&
+            (ev->status == HW_OFFER_EXTENDED ||
+             ev->status == HW_OFFER_ACCEPTED) &&
+            ev->total_value_usd >= conf->alert_mega_usd) {
+                const char *who = ev->person_name ? ev->person_name
+                                                  : ev->person_id;
+                char usd[32], total[32], summary[700];
+                const char *kv[] = {"person_id",    ev->person_id,
+                                    "offering_org", ev->offering_org,
+                                    "offering_lab", ev->offering_lab,
+                                    "current_org",  ev->current_org,
+                                    "status",       hw_offer_status_name(ev->status),
+                                    "total_value_usd", total};
+                snprintf(total, sizeof(total), "%" PRId64,
+                         ev->total_value_usd);
+                format_usd(ev->total_value_usd, usd, sizeof(usd));
+                snprintf(summary, sizeof(summary), "%s offer of %s to %s (%s) %s",
+                         ev->offering_lab ? ev->offering_lab
+                                          : ev->offering_org,
+                         usd, who, ev->current_org,
+                         ev->status == HW_OFFER_ACCEPTED ? "accepted"
+                                                         : "extended");
+                TRY(raise(d, ev, "mega_offer", HW_SEVERITY_CRITICAL, who,
+                          summary, kv, sizeof(kv) / sizeof(kv[0])));
+        }
         hw_slug(ev->offering_org, org, sizeof(org));
         snprintf(key, sizeof(key), "org:%s:offers", org);
         TRY(hw_deltas_window(d, key, status_field[ev->status], day, 1));

@@ -14,6 +14,10 @@
 
 typedef struct hw_proc_conf_s {
         int64_t mega_threshold_usd; /* EXTENDED offers at or above it count as mega */
+        /* Alert rules decided by one event alone (SPEC §4 "Alerts"). */
+        int alert_mega_offer;       /* EXTENDED/ACCEPTED offer >= alert_mega_usd */
+        int64_t alert_mega_usd;
+        int alert_top_tier_move;    /* tier S hire that moves the person */
 } hw_proc_conf_t;
 
 typedef enum hw_hire_outcome_e {
@@ -27,7 +31,8 @@ typedef enum hw_hire_outcome_e {
  * Applies a hire. `cur` is the person's place before it (lab NULL when not
  * known); on HW_HIRE_MOVE `next` is set to the new place (its strings point
  * into ev) and recorded in d. Windowed counters (hires, losses, flows) and
- * gauges (lab composition, labs ranking) go to d. Returns HW_OK or
+ * gauges (lab composition, labs ranking) go to d, and a top_tier_move
+ * alert when the rule is on and a tier S person moves. Returns HW_OK or
  * HW_ERR_NOMEM; on error d may hold part of the event's deltas, so the
  * caller drops the whole batch.
  */
@@ -36,7 +41,8 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                       hw_hire_outcome_t *outcome, hw_deltas_t *d);
 
 /* Applies an offer: its organisation's offer counters by status, EXTENDED
- * value and mega count. Returns HW_OK or HW_ERR_NOMEM. */
+ * value and mega count, and a mega_offer alert when the rule is on.
+ * Returns HW_OK or HW_ERR_NOMEM. */
 hw_err_t hw_proc_offer(const hw_proc_conf_t *conf, const hw_event_t *ev,
                        hw_deltas_t *d);
 

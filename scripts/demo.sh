@@ -3,7 +3,8 @@
 # Kafka (hirewire-devbroker) on free loopback ports, publishes the scenario
 # of examples/scenario.ndjson, runs the consumer until it has caught up, and
 # prints what Redis now holds: Meta Superintelligence Labs' composition,
-# the labs ranking and the country flow table with Korea's OECD rank.
+# the labs ranking, the country flow table with Korea's OECD rank, offers
+# and the alerts raised.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 bin=$src/build
@@ -67,3 +68,6 @@ printf '\nKorea: net AI talent index %.2f per 10,000, rank %d of %d OECD members
 echo
 echo "== offers by organisation, last 365 days"
 query offers --window 365d --top 8
+echo
+echo "== alerts"
+query alerts --count 100

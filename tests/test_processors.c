@@ -1561,6 +1561,84 @@ static void test_too_long(void) {
  * the store's push_counters, which reads it unconditionally. No valid
  * event produces an empty field (alma_mater has min_len 1, names must
  * slug to something), so this is latent; the test pins the contract. */
+/* The single-event alert rules: ids, severities and when they fire. */
+static const hw_alert_t *alert_get(const hw_deltas_t *d, const char *id) {
+        const hw_map_entry_t *e = hw_map_find(&d->alerts, id, strlen(id));
+        return e ? e->v.p : NULL;
+}
+
+static void test_alert_rules(void) {
+        const hw_proc_conf_t on = {.mega_threshold_usd = MEGA,
+                                   .alert_mega_offer = 1,
+                                   .alert_mega_usd = MEGA,
+                                   .alert_top_tier_move = 1};
+        const hw_proc_conf_t off = {.mega_threshold_usd = MEGA};
+        const hw_person_t in_msl = {"Meta Superintelligence Labs", "OpenAI",
+                                    "CN", "x", "S", 1, "e0"};
+        const hw_alert_t *a;
+        hw_hire_outcome_t outcome;
+        hw_person_t next;
+        hw_deltas_t d;
+        hw_event_t ev;
+
+        hw_deltas_init(&d);
+
+        /* mega_offer: EXTENDED and ACCEPTED at the threshold fire. */
+        base_offer(&ev, HW_OFFER_EXTENDED, MEGA);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        a = alert_get(&d, "mega_offer:offer-0001");
+        if (HW_CHECK(a != NULL)) {
+                HW_CHECK_STR(a->rule, "mega_offer");
+                HW_CHECK_EQ_INT(a->severity, HW_SEVERITY_CRITICAL);
+                HW_CHECK_EQ_INT(a->event_time, T16_10);
+                HW_CHECK_EQ_INT(a->n_event_ids, 1);
+                HW_CHECK_STR(a->event_ids[0], "offer-0001");
+                HW_CHECK(strstr(a->summary, "$100M") != NULL);
+        }
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_ACCEPTED, MEGA * 2);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        HW_CHECK(alert_get(&d, "mega_offer:offer-0001") != NULL);
+        /* ... below it, DECLINED, WITHDRAWN, or the rule off: none. */
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_EXTENDED, MEGA - 1);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        base_offer(&ev, HW_OFFER_DECLINED, MEGA * 3);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        base_offer(&ev, HW_OFFER_WITHDRAWN, MEGA * 3);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        base_offer(&ev, HW_OFFER_EXTENDED, MEGA * 3);
+        HW_CHECK_EQ_INT(hw_proc_offer(&off, &ev, &d), HW_OK);
+        HW_CHECK_EQ_INT(d.alerts.count, 0);
+
+        /* top_tier_move: a tier S move fires, with the person as subject. */
+        hw_deltas_clear(&d);
+        base_hire(&ev);
+        HW_CHECK_EQ_INT(hw_proc_hire(&on, &ev, &nobody, &next, &outcome, &d),
+                        HW_OK);
+        a = alert_get(&d, "top_tier_move:hire-0001");
+        if (HW_CHECK(a != NULL)) {
+                HW_CHECK_EQ_INT(a->severity, HW_SEVERITY_WARN);
+                HW_CHECK_STR(a->subject, "Bowen Zhang");
+                HW_CHECK(strstr(a->summary, "Meta Superintelligence Labs") !=
+                         NULL);
+        }
+        /* ... a repeated announcement, a tier A move, or the rule off:
+         * none. */
+        hw_deltas_clear(&d);
+        HW_CHECK_EQ_INT(hw_proc_hire(&on, &ev, &in_msl, &next, &outcome, &d),
+                        HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_HIRE_REPEATED);
+        ev.tier = HW_TIER_A;
+        HW_CHECK_EQ_INT(hw_proc_hire(&on, &ev, &nobody, &next, &outcome, &d),
+                        HW_OK);
+        ev.tier = HW_TIER_S;
+        HW_CHECK_EQ_INT(hw_proc_hire(&off, &ev, &nobody, &next, &outcome, &d),
+                        HW_OK);
+        HW_CHECK_EQ_INT(d.alerts.count, 0);
+        hw_deltas_release(&d);
+}
+
 static void test_parts_empty_last(void) {
         hw_deltas_t d;
         const char *parts[4] = {NULL, NULL, NULL, NULL};
@@ -1615,5 +1693,6 @@ int main(void) {
         HW_RUN_ISOLATED(test_slugs_in_keys);
         HW_RUN_ISOLATED(test_too_long);
         HW_RUN_ISOLATED(test_parts_empty_last);
+        HW_RUN_ISOLATED(test_alert_rules);
         return hw_test_summary();
 }
