@@ -306,6 +306,19 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 return HW_EXIT_USAGE;
         }
         hw_log_set_level((hw_log_level_t)c->conf.log_level);
+        if (c->conf.alert_brain_drain) {
+                size_t w = 0;
+                while (w < c->conf.n_windows &&
+                       c->conf.windows[w] != c->conf.alert_drain_days)
+                        w++;
+                if (w == c->conf.n_windows) {
+                        HW_WARN("consumer", "alerts.brain_drain.days: %dd is "
+                                            "not one of the windows; the "
+                                            "brain_drain rule is off",
+                                c->conf.alert_drain_days);
+                        c->conf.alert_brain_drain = 0;
+                }
+        }
         if (!c->conf.n_countries)
                 HW_WARN("consumer", "no country talent bases configured: the "
                                     "flow index sets stay empty");

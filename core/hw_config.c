@@ -204,6 +204,7 @@ typedef enum conf_kind_e {
         K_I64,       /* int64_t field */
         K_WINDOWS,
         K_LEVEL,
+        K_DOUBLE,    /* double field, range min..max */
         K_BROKERS,   /* c->kafka.brokers (const char *, owned) */
         K_BOOTSTRAP  /* c->kafka.bootstrap_file */
 } conf_kind_t;
@@ -244,6 +245,14 @@ static const conf_key_t conf_keys[] = {
         {"alerts.mega_offer.usd", K_I64, F(alert_mega_offer_usd), 0,
          HW_MONEY_MAX},
         {"alerts.top_tier_move.enabled", K_INT, F(alert_top_tier_move), 0, 1},
+        {"alerts.raid.enabled", K_INT, F(alert_raid), 0, 1},
+        {"alerts.raid.count", K_INT, F(alert_raid_count), 2, 100000},
+        {"alerts.raid.days", K_INT, F(alert_raid_days), 1, 365},
+        {"alerts.brain_drain.enabled", K_INT, F(alert_brain_drain), 0, 1},
+        {"alerts.brain_drain.index", K_DOUBLE, F(alert_drain_index), -10000,
+         10000},
+        {"alerts.brain_drain.days", K_INT, F(alert_drain_days), 1,
+         CONF_WINDOW_MAX_DAYS},
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -471,6 +480,12 @@ hw_err_t hw_config_init(hw_config_t *c) {
                 .alert_mega_offer = 1,
                 .alert_mega_offer_usd = INT64_C(100000000),
                 .alert_top_tier_move = 1,
+                .alert_raid = 1,
+                .alert_raid_count = 4,
+                .alert_raid_days = 30,
+                .alert_brain_drain = 1,
+                .alert_drain_index = -0.30,
+                .alert_drain_days = 365,
         };
         static const struct {
                 size_t off;
@@ -744,6 +759,23 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
         case K_WINDOWS:
                 return parse_windows(k, value, c->windows, &c->n_windows,
                                      errstr, size);
+        case K_DOUBLE: {
+                char *end;
+                double d;
+                errno = 0;
+                d = strtod(value, &end);
+                if (end == value || *end || errno || !isfinite(d))
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: \"%.*s%s\" is not a number", key,
+                                       SHOWN(value));
+                if (d < (double)k->min || d > (double)k->max)
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: %g is out of range %" PRId64
+                                       "..%" PRId64,
+                                       key, d, k->min, k->max);
+                *(double *)((char *)c + k->off) = d;
+                return HW_OK;
+        }
         case K_LEVEL: {
                 int level = hw_log_level_parse(value);
                 if (level < 0)
@@ -1231,6 +1263,8 @@ hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
                                                 "ascending and in 1..3650",
                                                 k->key);
                         break;
+                case K_DOUBLE:
+                        break; /* checked when set */
                 case K_LEVEL:
                         if (c->log_level < HW_LOG_DEBUG ||
                             c->log_level > HW_LOG_ERROR)

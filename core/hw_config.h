@@ -30,6 +30,12 @@
  *   alerts.mega_offer.enabled      0/1 (1)
  *   alerts.mega_offer.usd          threshold of the mega_offer rule (100000000)
  *   alerts.top_tier_move.enabled   0/1 (1)
+ *   alerts.raid.enabled            0/1 (1)
+ *   alerts.raid.count, .days       hires from one org into one lab within
+ *                                  that many days of event time (4, 30)
+ *   alerts.brain_drain.enabled     0/1 (1)
+ *   alerts.brain_drain.index       threshold of the index (-0.30)
+ *   alerts.brain_drain.days        its window, one of `windows` (365)
  */
 #ifndef HW_CONFIG_H
 #define HW_CONFIG_H
@@ -77,6 +83,12 @@ typedef struct hw_config_s {
         int alert_mega_offer;   /* rule on/off */
         int64_t alert_mega_offer_usd;
         int alert_top_tier_move;
+        int alert_raid;
+        int alert_raid_count;
+        int alert_raid_days;
+        int alert_brain_drain;
+        double alert_drain_index;
+        int alert_drain_days;
 
         char *bases_file;
         char *groups_file;

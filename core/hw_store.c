@@ -488,6 +488,11 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= push_int(s, c->seen_days);
         rc |= push_int(s, hw_now_ms());
         rc |= push_int(s, c->alerts_maxlen);
+        rc |= push_int(s, c->alert_raid) || push_int(s, c->alert_raid_count) ||
+              push_int(s, c->alert_raid_days);
+        rc |= push_int(s, c->alert_brain_drain) ||
+              push_double(s, c->alert_drain_index) ||
+              push_int(s, c->alert_drain_days);
         rc |= push_int(s, (int64_t)c->n_countries);
         for (size_t i = 0; i < c->n_countries && !rc; i++) {
                 rc |= push_str(s, c->countries[i].code);

@@ -7,6 +7,8 @@
 --   n_windows, then n_windows x days
 --   seen_days
 --   raised_at (ms), alerts stream maxlen
+--   raid on (1/0), raid count, raid days
+--   brain_drain on (1/0), brain_drain index threshold, brain_drain window days
 --   n_countries, then n_countries x (code, base or "0", groups "a,b" or "")
 --   sections until the end: tag, count, then count entries of the tag's arity
 --     W family field yyyymmdd day delta   windowed counter
@@ -70,6 +72,29 @@ local function get_chunked(cmd, key, list)
   return out
 end
 
+-- The slug rule of docs/redis-keys.md (C locale: %w is ASCII).
+local function slug(s)
+  s = string.gsub(string.lower(s), '[^%w\128-\255]+', '-')
+  s = string.gsub(s, '^%-+', '')
+  return (string.gsub(s, '%-+$', ''))
+end
+
+-- yyyymmdd of a day number (days since 1970-01-01).
+local function ymd_of(z)
+  z = z + 719468
+  local era = math.floor(z / 146097)
+  local doe = z - era * 146097
+  local yoe = math.floor((doe - math.floor(doe / 1460) + math.floor(doe / 36524)
+    - math.floor(doe / 146096)) / 365)
+  local doy = doe - (365 * yoe + math.floor(yoe / 4) - math.floor(yoe / 100))
+  local mp = math.floor((5 * doy + 2) / 153)
+  local d = doy - math.floor((153 * mp + 2) / 5) + 1
+  local m = mp < 10 and mp + 3 or mp - 9
+  local y = yoe + era * 400
+  if m <= 2 then y = y + 1 end
+  return string.format('%04d%02d%02d', y, m, d)
+end
+
 -- 1. Fencing: every offset must be the one the batch started from.
 local n_off = num(arg())
 local off_keys, off_expected, off_next = {}, {}, {}
@@ -97,6 +122,8 @@ local max_window = 0
 for _, n in ipairs(windows) do if n > max_window then max_window = n end end
 local seen_days = num(arg())
 local raised_at, alerts_maxlen = arg(), arg()
+local raid_on, raid_count, raid_days = arg() == '1', num(arg()), num(arg())
+local drain_on, drain_index, drain_window = arg() == '1', num(arg()), arg() .. 'd'
 local countries = {}
 for k = 1, num(arg()) do
   local code, base, groups = arg(), num(arg()), arg()
@@ -214,6 +241,7 @@ local zorder, sorder = {}, {}
 local seen = {}
 local seen_order = {}
 local alerts = {}
+local raid_c = {} -- lab hires family -> org -> day -> hires in this batch
 while pos <= #ARGV do
   local tag, count = arg(), num(arg())
   for _ = 1, count do
@@ -222,6 +250,20 @@ while pos <= #ARGV do
       local d, delta = tonumber(ARGV[pos + 3]), tonumber(ARGV[pos + 4])
       pos = pos + 5
       local is_flow = family == 'flow:in' or family == 'flow:out'
+      if raid_on and delta > 0 and string.sub(family, -6) == ':hires'
+          and string.sub(family, 1, 4) == 'lab:' then
+        local orgs = raid_c[family]
+        if not orgs then
+          orgs = {}
+          raid_c[family] = orgs
+        end
+        local days = orgs[field]
+        if not days then
+          days = {}
+          orgs[field] = days
+        end
+        days[d] = (days[d] or 0) + delta
+      end
       if d > d_new - max_window then
         local fams = bucket_families[ymd]
         if not fams then
@@ -341,6 +383,69 @@ for _, key in ipairs(agg_order) do
   end
 end
 
+-- Raid: for each day on which this batch added hires from one org into one
+-- lab, count that pair's hires over the raid window ending that day (from
+-- the day buckets, this batch included); the day whose hires take the
+-- count from below raid_count to raid_count or more raises the alert.
+-- A lab's display name: as this batch sets it, else as Redis has it.
+local function lab_name(lab_slug)
+  local set = sets[P .. 'lab:' .. lab_slug]
+  if set then
+    for k = 1, #set, 2 do
+      if set[k] == 'name' then return set[k + 1] end
+    end
+  end
+  return redis.call('HGET', P .. 'lab:' .. lab_slug, 'name') or lab_slug
+end
+
+if raid_on then
+  local dm = nil -- day number -> yyyymmdd of the days that have buckets
+  for family, orgs in pairs(raid_c) do
+    local all_key = window_key(family, 'all')
+    local lab_slug = string.sub(family, 5, -7)
+    for org, days in pairs(orgs) do
+      if (num(redis.call('HGET', all_key, org)) or 0) >= raid_count then
+        if not dm then
+          dm = {}
+          local z = redis.call('ZRANGEBYSCORE', days_key, '-inf', '+inf', 'WITHSCORES')
+          for k = 1, #z, 2 do dm[num(z[k + 1])] = z[k] end
+          for _, bd in ipairs(bucket_days) do dm[bd[2]] = bd[1] end
+        end
+        local ds = {}
+        for d in pairs(days) do ds[#ds + 1] = d end
+        table.sort(ds)
+        local got = {}
+        for _, d in ipairs(ds) do
+          if dm[d] then
+            local t = 0
+            for dd = d - raid_days + 1, d do
+              local ymd = dm[dd]
+              if ymd then
+                local v = got[dd]
+                if v == nil then
+                  v = num(redis.call('HGET', P .. 'b:' .. ymd .. ':' .. family, org)) or 0
+                  got[dd] = v
+                end
+                t = t + v
+              end
+            end
+            if t - days[d] < raid_count and t >= raid_count then
+              local name = lab_name(lab_slug)
+              alerts[#alerts + 1] = {
+                'raid:' .. slug(org) .. ':' .. lab_slug .. ':' .. dm[d], 'raid', 'WARN',
+                name, string.format('%s hired %d people from %s within %d days',
+                  name, t, org, raid_days),
+                int(d * DAY), '[]',
+                cjson.encode({lab = name, org = org, hires = tostring(t),
+                  days = tostring(raid_days), day = dm[d]})}
+            end
+          end
+        end
+      end
+    end
+  end
+end
+
 -- 7. Net flow and index per window, for the countries whose in/out changed.
 -- Every country with a base is in the index sets (0 without flows), so a
 -- rank is among all members of a group.
@@ -401,6 +506,25 @@ for _, w in ipairs(wnames) do
       end
     end
     local base = P .. 'flow:' .. w
+    -- brain_drain: the index crossing below the threshold, in its window.
+    if drain_on and w == drain_window and #idx_add > 0 then
+      local codes_b = {}
+      for k = 2, #idx_add, 2 do codes_b[#codes_b + 1] = idx_add[k] end
+      local old = get_chunked('ZMSCORE', base .. ':index', codes_b)
+      for k, code in ipairs(codes_b) do
+        local before, after = num(old[k]) or 0, num(idx_add[2 * k - 1])
+        if before >= drain_index and after < drain_index then
+          local day = ymd_of(d_new)
+          alerts[#alerts + 1] = {
+            'brain_drain:' .. code .. ':' .. day, 'brain_drain', 'WARN', code,
+            string.format('%s net AI talent index fell to %.2f per 10,000 (%s), below %.2f',
+              code, after, w, drain_index),
+            int(new_wm), '[]',
+            cjson.encode({country = code, index = string.format('%.4f', after),
+              window = w, day = day})}
+        end
+      end
+    end
     if #net_add > 0 then call_chunked('ZADD', base .. ':net', net_add, 2) end
     if #net_rem > 0 then call_chunked('ZREM', base .. ':net', net_rem, 1) end
     if #idx_add > 0 then call_chunked('ZADD', base .. ':index', idx_add, 2) end

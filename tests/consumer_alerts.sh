@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
-# Alerts of the single-event rules: the scenario raises exactly the
-# mega_offer and top_tier_move alerts the input implies (derived here from
-# the events with the independent model), each once in the hw:alerts
-# stream; processing the same events again raises no new alert.
+# Alerts: the scenario raises exactly the alerts its events imply (derived
+# here from the events with the independent model: mega_offer,
+# top_tier_move, raid, brain_drain), each once in the hw:alerts stream;
+# processing the same events again raises no new alert.
 source "$(dirname "$0")/lib/services.sh"
 
 hw_start_redis
@@ -10,9 +10,13 @@ hw_start_broker --partitions 4
 hw_produce "$HW_SRC_DIR/examples/scenario.ndjson"
 hw_consume_all
 
-"$HW_PY" "$HW_SRC_DIR/tests/lib/expected_alerts.py" "$HW_SRC_DIR/examples/scenario.ndjson" >"$HW_TMP/want"
-[[ $(grep -c mega_offer "$HW_TMP/want") -ge 5 && $(grep -c top_tier_move "$HW_TMP/want") -ge 3 ]] ||
-  hw_fail "the scenario should imply several alerts of each rule: $(cat "$HW_TMP/want")"
+"$HW_PY" "$HW_SRC_DIR/tests/lib/expected_alerts.py" "$HW_BASES" "$HW_GROUPS" \
+  "$HW_SRC_DIR/examples/scenario.ndjson" >"$HW_TMP/want"
+for rule in mega_offer top_tier_move raid brain_drain; do
+  [[ $(grep -c "^$rule:" "$HW_TMP/want") -ge 1 ]] || hw_fail "the scenario should imply a $rule alert"
+done
+# The Apple -> MSL raid of June 2025 (SPEC §6): one alert, on the day of the fourth hire.
+grep -qx 'raid:apple:meta-superintelligence-labs:20250630' "$HW_TMP/want" || hw_fail "no Apple raid expected"
 stream_ids() {
   redis-cli -p "$HW_REDIS_PORT" --raw XRANGE hw:alerts - + | awk 'prev == "alert_id" {print} {prev = $0}'
 }

@@ -1,23 +1,47 @@
-"""The alert ids a list of events must raise by the single-event rules
-(SPEC §4 Alerts): mega_offer (offer EXTENDED or ACCEPTED with
-total_value_usd >= 100,000,000) and top_tier_move (tier S hire that moves
-the person; moves as the model decides them). usage: expected_alerts.py EVENTS..."""
+"""The alert ids a list of events must raise (SPEC §4 Alerts), derived from
+the events with the independent model:
+- mega_offer: an offer EXTENDED or ACCEPTED with total_value_usd >= 100,000,000;
+- top_tier_move: a tier S hire that moves the person;
+- raid: the hire that brings the hires from one org into one lab within the
+  30 days of event time ending on its day from below 4 to 4 or more
+  (id day = that day);
+- brain_drain: a country whose 365d index ends below -0.30 (the events are
+  applied in one batch here, so the crossing is judged at the end, on the
+  watermark's day).
+usage: expected_alerts.py BASES_CSV GROUPS_CSV EVENTS..."""
+import collections
 import json
 import sys
 
 import model
 
-m = model.Model()
-ids = []
-for path in sys.argv[1:]:
+bases, groups = model.load_config(sys.argv[1], sys.argv[2])
+m = model.Model(bases=bases, groups=groups)
+ids = set()
+pair_days = collections.defaultdict(list)
+for path in sys.argv[3:]:
     for line in open(path, encoding="utf-8"):
         if not line.strip():
             continue
         ev = json.loads(line)
         what = m.apply(ev)
         if what == "move" and ev.get("tier") == "S":
-            ids.append("top_tier_move:" + ev["event_id"])
+            ids.add("top_tier_move:" + ev["event_id"])
         if (what == "offer" and ev["status"] in ("EXTENDED", "ACCEPTED")
                 and ev["total_value_usd"] >= 100_000_000):
-            ids.append("mega_offer:" + ev["event_id"])
+            ids.add("mega_offer:" + ev["event_id"])
+        if what in ("move", "late"):
+            lab = ev["to_lab"] if ev.get("to_lab") is not None else ev["to_org"]
+            pair = (model.slug(ev["from_org"]), model.slug(lab))
+            day = model.day_of(model.hwcheck.to_ms(ev["occurred_at"]))
+            days = pair_days[pair]
+            before = sum(1 for d in days if day - 30 < d <= day)
+            days.append(day)
+            if before < 4 <= before + 1:
+                ids.add(f"raid:{pair[0]}:{pair[1]}:{model.ymd(day)}")
+state = m.expected_state()
+index = state.get("hw:flow:365d:index", {})
+for code, value in index.items():
+    if value < -0.30:
+        ids.add(f"brain_drain:{code}:{model.ymd(model.day_of(m.watermark))}")
 print("\n".join(sorted(ids)))
