@@ -401,34 +401,53 @@ end
 if raid_on then
   local dm = nil -- day number -> yyyymmdd of the days that have buckets
   for family, orgs in pairs(raid_c) do
-    local all_key = window_key(family, 'all')
     local lab_slug = string.sub(family, 5, -7)
-    for org, days in pairs(orgs) do
-      if (num(redis.call('HGET', all_key, org)) or 0) >= raid_count then
-        if not dm then
-          dm = {}
-          local z = redis.call('ZRANGEBYSCORE', days_key, '-inf', '+inf', 'WITHSCORES')
-          for k = 1, #z, 2 do dm[num(z[k + 1])] = z[k] end
-          for _, bd in ipairs(bucket_days) do dm[bd[2]] = bd[1] end
+    -- Only pairs with raid_count hires in all could reach it anywhere.
+    local names = {}
+    for org in pairs(orgs) do names[#names + 1] = org end
+    local totals = get_chunked('HMGET', window_key(family, 'all'), names)
+    local cand, lo, hi = {}, nil, nil
+    for k, org in ipairs(names) do
+      if (num(totals[k]) or 0) >= raid_count then
+        cand[#cand + 1] = org
+        for d in pairs(orgs[org]) do
+          if not lo or d < lo then lo = d end
+          if not hi or d > hi then hi = d end
         end
+      end
+    end
+    if #cand > 0 then
+      if not dm then
+        dm = {}
+        local z = redis.call('ZRANGEBYSCORE', days_key, '-inf', '+inf', 'WITHSCORES')
+        for k = 1, #z, 2 do dm[num(z[k + 1])] = z[k] end
+        for _, bd in ipairs(bucket_days) do dm[bd[2]] = bd[1] end
+      end
+      -- The candidates' hires per day over every window that matters:
+      -- one HMGET per bucket day.
+      local got = {}
+      for dd = lo - raid_days + 1, hi do
+        local ymd = dm[dd]
+        if ymd then
+          local v = get_chunked('HMGET', P .. 'b:' .. ymd .. ':' .. family, cand)
+          for k, org in ipairs(cand) do
+            local n = num(v[k])
+            if n then
+              got[org] = got[org] or {}
+              got[org][dd] = n
+            end
+          end
+        end
+      end
+      for _, org in ipairs(cand) do
+        local days, per_day = orgs[org], got[org] or {}
         local ds = {}
         for d in pairs(days) do ds[#ds + 1] = d end
         table.sort(ds)
-        local got = {}
         for _, d in ipairs(ds) do
           if dm[d] then
             local t = 0
-            for dd = d - raid_days + 1, d do
-              local ymd = dm[dd]
-              if ymd then
-                local v = got[dd]
-                if v == nil then
-                  v = num(redis.call('HGET', P .. 'b:' .. ymd .. ':' .. family, org)) or 0
-                  got[dd] = v
-                end
-                t = t + v
-              end
-            end
+            for dd = d - raid_days + 1, d do t = t + (per_day[dd] or 0) end
             if t - days[d] < raid_count and t >= raid_count then
               local name = lab_name(lab_slug)
               alerts[#alerts + 1] = {
