@@ -67,6 +67,9 @@ typedef struct consumer_s {
         target_t *targets;
         size_t n_targets;
         int dlq_failed;         /* DLQ deliveries failed since last check */
+        int relay_failed;       /* alert deliveries failed since last check */
+        hw_store_alert_t *relay;/* alerts being relayed */
+        hw_buf_t payload;
         int64_t last_lag_ms;
 } consumer_t;
 
@@ -414,10 +417,21 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         }
 }
 
+/* Marks relayed alerts among the producer's messages. */
+static char alert_mark;
+
 static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                       void *opaque) {
         consumer_t *c = opaque;
         (void)rk;
+        if (m->_private == &alert_mark) {
+                if (m->err) {
+                        c->relay_failed++;
+                        HW_WARN("consumer", "alert delivery failed: %s",
+                                rd_kafka_err2str(m->err));
+                }
+                return;
+        }
         if (m->err) {
                 c->dlq_failed++;
                 HW_WARN("consumer", "DLQ delivery failed: %s",
@@ -473,6 +487,79 @@ static int deliver_rejects(consumer_t *c) {
         while (rd_kafka_outq_len(c->dlq) > 0 && mono_ms() < deadline)
                 rd_kafka_flush(c->dlq, 100);
         return c->dlq_failed || rd_kafka_outq_len(c->dlq) > 0 ? -1 : 0;
+}
+
+#define RELAY_BATCH 100
+
+/*
+ * The alert outbox: relays the hw:alerts stream entries after the relayed
+ * position to the alerts topic (Avro Alert, key alert_id), waits for every
+ * delivery, and only then moves the position. A crash anywhere in between
+ * sends some alerts again (same alert_id); none is lost. Returns -1 when
+ * Kafka or Redis failed (the next call retries).
+ */
+static int relay_alerts(consumer_t *c) {
+        char last[48], errstr[512];
+        size_t n;
+
+        if (!c->conf.alerts_relay)
+                return 0;
+        if (hw_store_get_relayed(c->store, last, sizeof(last), errstr,
+                                 sizeof(errstr)))
+                goto fail;
+        do {
+                if (hw_store_read_alerts(c->store, last, c->relay, RELAY_BATCH,
+                                         &n, errstr, sizeof(errstr)))
+                        goto fail;
+                if (!n)
+                        return 0;
+                c->relay_failed = 0;
+                for (size_t i = 0; i < n; i++) {
+                        const hw_alert_t *a = &c->relay[i].alert;
+                        rd_kafka_resp_err_t err;
+                        if (!a->alert_id)
+                                continue; /* damaged entry: skipped */
+                        if (hw_codec_encode_alert(c->codec, a, &c->payload,
+                                                  errstr, sizeof(errstr))) {
+                                HW_WARN("consumer", "alert %s: %s",
+                                        a->alert_id, errstr);
+                                continue;
+                        }
+                        do {
+                                err = rd_kafka_producev(
+                                        c->dlq,
+                                        RD_KAFKA_V_TOPIC(c->conf.topic_alerts),
+                                        RD_KAFKA_V_KEY(a->alert_id,
+                                                       strlen(a->alert_id)),
+                                        RD_KAFKA_V_VALUE(c->payload.data,
+                                                         c->payload.len),
+                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                        RD_KAFKA_V_OPAQUE(&alert_mark),
+                                        RD_KAFKA_V_END);
+                                if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                                        rd_kafka_poll(c->dlq, 50);
+                        } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+                        if (err)
+                                c->relay_failed++;
+                }
+                for (int64_t deadline = mono_ms() + 30000;
+                     rd_kafka_outq_len(c->dlq) > 0 && mono_ms() < deadline;)
+                        rd_kafka_flush(c->dlq, 100);
+                if (c->relay_failed || rd_kafka_outq_len(c->dlq) > 0) {
+                        snprintf(errstr, sizeof(errstr),
+                                 "alerts topic %s unavailable",
+                                 c->conf.topic_alerts);
+                        goto fail;
+                }
+                snprintf(last, sizeof(last), "%s", c->relay[n - 1].id);
+                if (hw_store_set_relayed(c->store, last, errstr,
+                                         sizeof(errstr)))
+                        goto fail;
+        } while (n == RELAY_BATCH);
+        return 0;
+fail:
+        HW_WARN("consumer", "alert relay: %s; retrying later", errstr);
+        return -1;
 }
 
 /* After another consumer moved our offsets: read from what Redis holds. */
@@ -568,6 +655,7 @@ static void flush_batch(consumer_t *c, int final) {
                         commit_to_kafka(c);
                         hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
                                              "no partitions assigned");
+                        relay_alerts(c);
                         break;
                 }
                 if (!err) { /* fenced */
@@ -842,6 +930,7 @@ static int run(consumer_t *c) {
                 if (now - c->last_lag_ms >= 1000) {
                         update_lag(c);
                         check_health(c);
+                        relay_alerts(c); /* what an earlier run left */
                         c->last_lag_ms = now;
                 }
                 if (c->until_caught_up && !c->batch.n_messages &&
@@ -855,6 +944,7 @@ static int run(consumer_t *c) {
                 }
         }
         flush_batch(c, 1);
+        relay_alerts(c);
         return HW_EXIT_OK;
 }
 
@@ -871,8 +961,12 @@ int main(int argc, char **argv) {
         hw_batch_init(&c->batch);
         c->assigned = calloc(MAX_PARTITIONS, sizeof(*c->assigned));
         c->targets = calloc(MAX_PARTITIONS, sizeof(*c->targets));
-        if (!c->assigned || !c->targets)
+        c->relay = calloc(RELAY_BATCH, sizeof(*c->relay));
+        if (!c->assigned || !c->targets || !c->relay)
                 goto cleanup;
+        for (size_t i = 0; i < RELAY_BATCH; i++)
+                hw_alert_init(&c->relay[i].alert);
+        hw_buf_init(&c->payload);
         if ((rc = parse_args(c, argc, argv)) != HW_EXIT_OK)
                 goto cleanup;
         rc = HW_EXIT_FAILURE;
@@ -949,6 +1043,10 @@ cleanup:
         hw_config_release(&c->conf);
         free(c->assigned);
         free(c->targets);
+        for (size_t i = 0; c->relay && i < RELAY_BATCH; i++)
+                hw_alert_release(&c->relay[i].alert);
+        free(c->relay);
+        hw_buf_release(&c->payload);
         free(c);
         return rc;
 }

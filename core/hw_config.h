@@ -27,6 +27,7 @@
  *   country.groups.file            CSV: group,country
  *   log.level                      debug, info, warn, error
  *   alerts.stream.maxlen           entries kept in the hw:alerts stream (10000)
+ *   alerts.relay.enabled           relay the stream to topic.alerts (1)
  *   alerts.mega_offer.enabled      0/1 (1)
  *   alerts.mega_offer.usd          threshold of the mega_offer rule (100000000)
  *   alerts.top_tier_move.enabled   0/1 (1)
@@ -80,6 +81,7 @@ typedef struct hw_config_s {
         int log_level;          /* hw_log_level_t */
 
         int alerts_maxlen;
+        int alerts_relay;       /* relay hw:alerts to topic.alerts */
         int alert_mega_offer;   /* rule on/off */
         int64_t alert_mega_offer_usd;
         int alert_top_tier_move;

@@ -584,3 +584,144 @@ cleanup:
         free(keys);
         return err;
 }
+
+hw_err_t hw_store_get_relayed(hw_store_t *s, char *id, size_t id_size,
+                              char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        r = redisCommand(s->ctx, "GET %salerts:relayed", s->conf->prefix);
+        if ((err = check_reply(s, r, "GET alerts:relayed", errstr, size)))
+                return err;
+        snprintf(id, id_size, "%s",
+                 r->type == REDIS_REPLY_STRING ? r->str : "0-0");
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+hw_err_t hw_store_set_relayed(hw_store_t *s, const char *id, char *errstr,
+                              size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        r = redisCommand(s->ctx, "SET %salerts:relayed %s", s->conf->prefix,
+                         id);
+        if ((err = check_reply(s, r, "SET alerts:relayed", errstr, size)))
+                return err;
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+/* Fills an alert from a stream entry's field/value array. Returns -1 when
+ * a field is missing or does not parse. */
+static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
+        json_t *ids = NULL, *attrs = NULL;
+        const char *key;
+        json_t *v;
+        int rc = -1, sev;
+
+        hw_alert_reset(a);
+        for (size_t i = 0; i + 1 < f->elements; i += 2) {
+                const char *name = f->element[i]->str;
+                const redisReply *val = f->element[i + 1];
+                const char *copy;
+                if (val->type != REDIS_REPLY_STRING)
+                        continue;
+                if (!strcmp(name, "event_ids")) {
+                        ids = json_loadb(val->str, val->len, 0, NULL);
+                        continue;
+                }
+                if (!strcmp(name, "attributes")) {
+                        attrs = json_loadb(val->str, val->len, 0, NULL);
+                        continue;
+                }
+                copy = hw_alert_strdup(a, val->str, val->len);
+                if (!copy)
+                        goto cleanup;
+                if (!strcmp(name, "alert_id"))
+                        a->alert_id = copy;
+                else if (!strcmp(name, "rule"))
+                        a->rule = copy;
+                else if (!strcmp(name, "severity") &&
+                         (sev = hw_severity_parse(copy)) >= 0)
+                        a->severity = (hw_severity_t)sev;
+                else if (!strcmp(name, "subject"))
+                        a->subject = copy;
+                else if (!strcmp(name, "summary"))
+                        a->summary = copy;
+                else if (!strcmp(name, "event_time"))
+                        a->event_time = strtoll(copy, NULL, 10);
+                else if (!strcmp(name, "raised_at"))
+                        a->raised_at = strtoll(copy, NULL, 10);
+        }
+        if (!a->alert_id || !a->rule || !a->subject || !a->summary ||
+            !json_is_array(ids) || (attrs && !json_is_object(attrs)))
+                goto cleanup;
+        if (hw_alert_alloc_event_ids(a, json_array_size(ids)) ||
+            hw_alert_alloc_attributes(a, attrs ? json_object_size(attrs) : 0))
+                goto cleanup;
+        for (size_t i = 0; i < a->n_event_ids; i++) {
+                const char *t = json_string_value(json_array_get(ids, i));
+                if (!t || !(a->event_ids[i] = hw_alert_strdup(a, t, strlen(t))))
+                        goto cleanup;
+        }
+        if (attrs) {
+                size_t i = 0;
+                json_object_foreach(attrs, key, v) {
+                        const char *t = json_string_value(v);
+                        if (!t)
+                                goto cleanup;
+                        a->attributes[i].key = hw_alert_strdup(a, key,
+                                                               strlen(key));
+                        a->attributes[i].value = hw_alert_strdup(a, t,
+                                                                 strlen(t));
+                        if (!a->attributes[i].key || !a->attributes[i].value)
+                                goto cleanup;
+                        i++;
+                }
+        }
+        rc = 0;
+cleanup:
+        json_decref(ids);
+        json_decref(attrs);
+        return rc;
+}
+
+hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
+                              hw_store_alert_t *out, size_t max, size_t *n,
+                              char *errstr, size_t size) {
+        char start[64];
+        hw_err_t err;
+        redisReply *r;
+
+        *n = 0;
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        snprintf(start, sizeof(start), "(%s", after);
+        r = redisCommand(s->ctx, "XRANGE %salerts %s + COUNT %d",
+                         s->conf->prefix, start, (int)max);
+        if ((err = check_reply(s, r, "XRANGE alerts", errstr, size)))
+                return err;
+        for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+             i++) {
+                const redisReply *e = r->element[i];
+                hw_store_alert_t *o = &out[*n];
+                if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+                        continue;
+                snprintf(o->id, sizeof(o->id), "%s", e->element[0]->str);
+                if (alert_from_fields(&o->alert, e->element[1])) {
+                        HW_WARN("store", "alert stream entry %s is damaged; "
+                                         "not relayed",
+                                o->id);
+                        /* Keep its id so the relay moves past it. */
+                        o->alert.alert_id = NULL;
+                }
+                (*n)++;
+        }
+        freeReplyObject(r);
+        return HW_OK;
+}

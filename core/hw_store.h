@@ -17,6 +17,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "hw_alert.h"
 #include "hw_config.h"
 #include "hw_deltas.h"
 #include "hw_err.h"
@@ -80,6 +81,28 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         size_t n_offsets, const hw_deltas_t *d,
                         hw_store_outcome_t *outcome, char *errstr,
                         size_t errstr_size);
+
+/* An alert read back from the hw:alerts stream, with its stream id. */
+typedef struct hw_store_alert_s {
+        char id[48];            /* stream entry id */
+        hw_alert_t alert;       /* caller-initialised (hw_alert_init) */
+} hw_store_alert_t;
+
+/*
+ * Reads up to max alerts of the stream written after stream id `after`
+ * ("0-0" for the start) into out; *n is set to how many. Entries whose
+ * fields do not parse are skipped with a warning (they cannot be relayed).
+ */
+hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
+                              hw_store_alert_t *out, size_t max, size_t *n,
+                              char *errstr, size_t errstr_size);
+
+/* Gets / sets the stream id up to which alerts were relayed to Kafka
+ * (hw:alerts:relayed; "0-0" when none). */
+hw_err_t hw_store_get_relayed(hw_store_t *s, char *id, size_t id_size,
+                              char *errstr, size_t errstr_size);
+hw_err_t hw_store_set_relayed(hw_store_t *s, const char *id, char *errstr,
+                              size_t errstr_size);
 
 /* The key holding a partition's next offset, into out. */
 void hw_store_offset_key(const hw_store_t *s, const char *topic,
