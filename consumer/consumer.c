@@ -30,6 +30,7 @@
 #include "hw_metrics.h"
 #include "hw_store.h"
 #include "hw_validate.h"
+#include "hw_webhook.h"
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
@@ -59,6 +60,7 @@ typedef struct consumer_s {
         hw_codec_t *codec;
         hw_store_t *store;
         hw_metrics_t *metrics;
+        hw_webhook_t *webhook;
         hw_proc_conf_t proc;
         hw_batch_t batch;
         hw_event_t ev;
@@ -504,8 +506,8 @@ static int relay_alerts(consumer_t *c) {
 
         if (!c->conf.alerts_relay)
                 return 0;
-        if (hw_store_get_relayed(c->store, last, sizeof(last), errstr,
-                                 sizeof(errstr)))
+        if (hw_store_get_alert_position(c->store, "relayed", last,
+                                        sizeof(last), errstr, sizeof(errstr)))
                 goto fail;
         do {
                 if (hw_store_read_alerts(c->store, last, c->relay, RELAY_BATCH,
@@ -552,8 +554,8 @@ static int relay_alerts(consumer_t *c) {
                         goto fail;
                 }
                 snprintf(last, sizeof(last), "%s", c->relay[n - 1].id);
-                if (hw_store_set_relayed(c->store, last, errstr,
-                                         sizeof(errstr)))
+                if (hw_store_set_alert_position(c->store, "relayed", last,
+                                                errstr, sizeof(errstr)))
                         goto fail;
         } while (n == RELAY_BATCH);
         return 0;
@@ -1021,12 +1023,21 @@ int main(int argc, char **argv) {
                 rc = HW_EXIT_UNAVAILABLE;
                 goto cleanup;
         }
+        if (c->conf.alert_webhook_url) {
+                c->webhook = hw_webhook_start(&c->conf, c->conf.group, errstr,
+                                              sizeof(errstr));
+                if (!c->webhook) {
+                        HW_ERROR("consumer", "webhook: %s", errstr);
+                        goto cleanup;
+                }
+        }
         HW_INFO("consumer", "consuming %s and %s as group %s into prefix %s",
                 c->conf.topic_hires, c->conf.topic_offers, c->conf.group,
                 c->conf.prefix);
         rc = run(c);
 
 cleanup:
+        hw_webhook_stop(c->webhook);
         if (c->rk) {
                 rd_kafka_consumer_close(c->rk);
                 rd_kafka_destroy(c->rk);

@@ -28,6 +28,9 @@
  *   log.level                      debug, info, warn, error
  *   alerts.stream.maxlen           entries kept in the hw:alerts stream (10000)
  *   alerts.relay.enabled           relay the stream to topic.alerts (1)
+ *   alerts.webhook.url             POST each alert as JSON there (unset: off)
+ *   alerts.webhook.timeout.ms      per request (5000)
+ *   alerts.webhook.retry.min.ms, .retry.max.ms   backoff (200, 30000)
  *   alerts.mega_offer.enabled      0/1 (1)
  *   alerts.mega_offer.usd          threshold of the mega_offer rule (100000000)
  *   alerts.top_tier_move.enabled   0/1 (1)
@@ -82,6 +85,10 @@ typedef struct hw_config_s {
 
         int alerts_maxlen;
         int alerts_relay;       /* relay hw:alerts to topic.alerts */
+        char *alert_webhook_url;/* NULL = no webhook */
+        int alert_webhook_timeout_ms;
+        int alert_webhook_retry_min_ms;
+        int alert_webhook_retry_max_ms;
         int alert_mega_offer;   /* rule on/off */
         int64_t alert_mega_offer_usd;
         int alert_top_tier_move;

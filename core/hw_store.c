@@ -585,15 +585,16 @@ cleanup:
         return err;
 }
 
-hw_err_t hw_store_get_relayed(hw_store_t *s, char *id, size_t id_size,
-                              char *errstr, size_t size) {
+hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
+                                     char *id, size_t id_size, char *errstr,
+                                     size_t size) {
         hw_err_t err;
         redisReply *r;
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        r = redisCommand(s->ctx, "GET %salerts:relayed", s->conf->prefix);
-        if ((err = check_reply(s, r, "GET alerts:relayed", errstr, size)))
+        r = redisCommand(s->ctx, "GET %salerts:%s", s->conf->prefix, reader);
+        if ((err = check_reply(s, r, "GET alerts position", errstr, size)))
                 return err;
         snprintf(id, id_size, "%s",
                  r->type == REDIS_REPLY_STRING ? r->str : "0-0");
@@ -601,16 +602,17 @@ hw_err_t hw_store_get_relayed(hw_store_t *s, char *id, size_t id_size,
         return HW_OK;
 }
 
-hw_err_t hw_store_set_relayed(hw_store_t *s, const char *id, char *errstr,
-                              size_t size) {
+hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
+                                     const char *id, char *errstr,
+                                     size_t size) {
         hw_err_t err;
         redisReply *r;
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        r = redisCommand(s->ctx, "SET %salerts:relayed %s", s->conf->prefix,
-                         id);
-        if ((err = check_reply(s, r, "SET alerts:relayed", errstr, size)))
+        r = redisCommand(s->ctx, "SET %salerts:%s %s", s->conf->prefix,
+                         reader, id);
+        if ((err = check_reply(s, r, "SET alerts position", errstr, size)))
                 return err;
         freeReplyObject(r);
         return HW_OK;

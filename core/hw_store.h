@@ -97,12 +97,15 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                               hw_store_alert_t *out, size_t max, size_t *n,
                               char *errstr, size_t errstr_size);
 
-/* Gets / sets the stream id up to which alerts were relayed to Kafka
- * (hw:alerts:relayed; "0-0" when none). */
-hw_err_t hw_store_get_relayed(hw_store_t *s, char *id, size_t id_size,
-                              char *errstr, size_t errstr_size);
-hw_err_t hw_store_set_relayed(hw_store_t *s, const char *id, char *errstr,
-                              size_t errstr_size);
+/* Gets / sets a reader's position in the alerts stream: the stream id up
+ * to which it delivered the alerts (hw:alerts:<reader>, "relayed" for the
+ * Kafka relay, "webhook" for the webhook; "0-0" when none). */
+hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
+                                     char *id, size_t id_size, char *errstr,
+                                     size_t errstr_size);
+hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
+                                     const char *id, char *errstr,
+                                     size_t errstr_size);
 
 /* The key holding a partition's next offset, into out. */
 void hw_store_offset_key(const hw_store_t *s, const char *topic,
