@@ -71,6 +71,7 @@ typedef struct consumer_s {
         int dlq_failed;         /* DLQ deliveries failed since last check */
         int relay_failed;       /* alert deliveries failed since last check */
         hw_store_alert_t *relay;/* alerts being relayed */
+        char relay_pending[48]; /* stream id in flight to Kafka, "" = none */
         hw_buf_t payload;
         int64_t last_lag_ms;
 } consumer_t;
@@ -491,74 +492,80 @@ static int deliver_rejects(consumer_t *c) {
         return c->dlq_failed || rd_kafka_outq_len(c->dlq) > 0 ? -1 : 0;
 }
 
-#define RELAY_BATCH 100
+#define RELAY_BATCH 1000
 
 /*
  * The alert outbox: relays the hw:alerts stream entries after the relayed
- * position to the alerts topic (Avro Alert, key alert_id), waits for every
- * delivery, and only then moves the position. A crash anywhere in between
- * sends some alerts again (same alert_id); none is lost. Returns -1 when
- * Kafka or Redis failed (the next call retries).
+ * position to the alerts topic (Avro Alert, key alert_id). It does not
+ * wait: the entries produced are in flight until a later call sees every
+ * delivery confirmed and only then moves the position (so counting never
+ * waits for Kafka). A crash or a failed delivery sends some alerts again
+ * (same alert_id); none is lost. With `wait`, it blocks until what is in
+ * flight is confirmed (used before exiting). Returns -1 when Kafka or Redis
+ * failed (a later call retries).
  */
-static int relay_alerts(consumer_t *c) {
+static int relay_alerts(consumer_t *c, int wait) {
         char last[48], errstr[512];
         size_t n;
 
         if (!c->conf.alerts_relay)
                 return 0;
-        if (hw_store_get_alert_position(c->store, "relayed", last,
-                                        sizeof(last), errstr, sizeof(errstr)))
-                goto fail;
-        do {
-                if (hw_store_read_alerts(c->store, last, c->relay, RELAY_BATCH,
-                                         &n, errstr, sizeof(errstr)))
-                        goto fail;
-                if (!n)
-                        return 0;
-                c->relay_failed = 0;
-                for (size_t i = 0; i < n; i++) {
-                        const hw_alert_t *a = &c->relay[i].alert;
-                        rd_kafka_resp_err_t err;
-                        if (!a->alert_id)
-                                continue; /* damaged entry: skipped */
-                        if (hw_codec_encode_alert(c->codec, a, &c->payload,
-                                                  errstr, sizeof(errstr))) {
-                                HW_WARN("consumer", "alert %s: %s",
-                                        a->alert_id, errstr);
-                                continue;
-                        }
-                        do {
-                                err = rd_kafka_producev(
-                                        c->dlq,
-                                        RD_KAFKA_V_TOPIC(c->conf.topic_alerts),
-                                        RD_KAFKA_V_KEY(a->alert_id,
-                                                       strlen(a->alert_id)),
-                                        RD_KAFKA_V_VALUE(c->payload.data,
-                                                         c->payload.len),
-                                        RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                        RD_KAFKA_V_OPAQUE(&alert_mark),
-                                        RD_KAFKA_V_END);
-                                if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-                                        rd_kafka_poll(c->dlq, 50);
-                        } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
-                        if (err)
-                                c->relay_failed++;
-                }
+        if (c->relay_pending[0]) {
+                rd_kafka_poll(c->dlq, 0);
                 for (int64_t deadline = mono_ms() + 30000;
-                     rd_kafka_outq_len(c->dlq) > 0 && mono_ms() < deadline;)
+                     wait && rd_kafka_outq_len(c->dlq) > 0 &&
+                     mono_ms() < deadline;)
                         rd_kafka_flush(c->dlq, 100);
+                if (rd_kafka_outq_len(c->dlq) > 0 && !c->relay_failed)
+                        return 0; /* still in flight */
                 if (c->relay_failed || rd_kafka_outq_len(c->dlq) > 0) {
+                        c->relay_pending[0] = '\0';
                         snprintf(errstr, sizeof(errstr),
                                  "alerts topic %s unavailable",
                                  c->conf.topic_alerts);
                         goto fail;
                 }
-                snprintf(last, sizeof(last), "%s", c->relay[n - 1].id);
-                if (hw_store_set_alert_position(c->store, "relayed", last,
-                                                errstr, sizeof(errstr)))
+                if (hw_store_set_alert_position(c->store, "relayed",
+                                                c->relay_pending, errstr,
+                                                sizeof(errstr)))
                         goto fail;
-        } while (n == RELAY_BATCH);
-        return 0;
+                c->relay_pending[0] = '\0';
+        }
+        if (hw_store_get_alert_position(c->store, "relayed", last,
+                                        sizeof(last), errstr, sizeof(errstr)) ||
+            hw_store_read_alerts(c->store, last, c->relay, RELAY_BATCH, &n,
+                                 errstr, sizeof(errstr)))
+                goto fail;
+        if (!n)
+                return 0;
+        c->relay_failed = 0;
+        for (size_t i = 0; i < n; i++) {
+                const hw_alert_t *a = &c->relay[i].alert;
+                rd_kafka_resp_err_t err;
+                if (!a->alert_id)
+                        continue; /* damaged entry: skipped */
+                if (hw_codec_encode_alert(c->codec, a, &c->payload, errstr,
+                                          sizeof(errstr))) {
+                        HW_WARN("consumer", "alert %s: %s", a->alert_id,
+                                errstr);
+                        continue;
+                }
+                do {
+                        err = rd_kafka_producev(
+                                c->dlq, RD_KAFKA_V_TOPIC(c->conf.topic_alerts),
+                                RD_KAFKA_V_KEY(a->alert_id, strlen(a->alert_id)),
+                                RD_KAFKA_V_VALUE(c->payload.data, c->payload.len),
+                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
+                                RD_KAFKA_V_OPAQUE(&alert_mark), RD_KAFKA_V_END);
+                        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
+                                rd_kafka_poll(c->dlq, 50);
+                } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+                if (err)
+                        c->relay_failed++;
+        }
+        snprintf(c->relay_pending, sizeof(c->relay_pending), "%s",
+                 c->relay[n - 1].id);
+        return wait ? relay_alerts(c, 1) : 0;
 fail:
         HW_WARN("consumer", "alert relay: %s; retrying later", errstr);
         return -1;
@@ -657,7 +664,7 @@ static void flush_batch(consumer_t *c, int final) {
                         commit_to_kafka(c);
                         hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
                                              "no partitions assigned");
-                        relay_alerts(c);
+                        relay_alerts(c, 0);
                         break;
                 }
                 if (!err) { /* fenced */
@@ -925,14 +932,19 @@ static int run(consumer_t *c) {
                         }
                 }
                 now = mono_ms();
+                /* A batch closes when full, or when it is batch.max.ms old
+                 * and nothing more is waiting (a busy consumer keeps
+                 * filling it, up to ten times that age). */
                 if (c->batch.n_messages &&
                     ((int)c->batch.n_messages >= c->conf.batch_max_events ||
-                     now - c->batch.started_ms >= c->conf.batch_max_ms))
+                     (now - c->batch.started_ms >= c->conf.batch_max_ms &&
+                      (!m || now - c->batch.started_ms >=
+                                     10 * (int64_t)c->conf.batch_max_ms))))
                         flush_batch(c, 0);
                 if (now - c->last_lag_ms >= 1000) {
                         update_lag(c);
                         check_health(c);
-                        relay_alerts(c); /* what an earlier run left */
+                        relay_alerts(c, 0); /* confirmations, leftovers */
                         c->last_lag_ms = now;
                 }
                 if (c->until_caught_up && !c->batch.n_messages &&
@@ -946,7 +958,7 @@ static int run(consumer_t *c) {
                 }
         }
         flush_batch(c, 1);
-        relay_alerts(c);
+        relay_alerts(c, 1); /* everything, before leaving */
         return HW_EXIT_OK;
 }
 

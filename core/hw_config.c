@@ -481,7 +481,7 @@ hw_err_t hw_config_init(hw_config_t *c) {
                 .mega_threshold_usd = INT64_C(100000000),
                 .max_message_bytes = 65536,
                 .batch_max_events = 5000,
-                .batch_max_ms = 200,
+                .batch_max_ms = 10,
                 .seen_days = 31,
                 .log_level = HW_LOG_INFO,
                 .alerts_maxlen = 10000,

@@ -20,7 +20,7 @@
  *   mega.threshold.usd             mega-offer threshold (100000000)
  *   max.message.bytes              larger messages are rejected (65536)
  *   batch.max.events               events per atomic Redis step (5000)
- *   batch.max.ms                   longest a batch collects (200)
+ *   batch.max.ms                   longest a batch collects (10)
  *   seen.days                      days of event_ids kept for dedup (31)
  *   metrics.addr                   host:port, port 0 = any, or "off"
  *   country.bases.file             CSV: country,base

@@ -125,7 +125,7 @@ static void check_defaults(const hw_config_t *c) {
         HW_CHECK_EQ_INT(c->mega_threshold_usd, 100000000);
         HW_CHECK_EQ_INT(c->max_message_bytes, 65536);
         HW_CHECK_EQ_INT(c->batch_max_events, 5000);
-        HW_CHECK_EQ_INT(c->batch_max_ms, 200);
+        HW_CHECK_EQ_INT(c->batch_max_ms, 10);
         HW_CHECK_EQ_INT(c->seen_days, 31);
         HW_CHECK_STR(c->metrics_addr, "127.0.0.1:9464");
         HW_CHECK_EQ_INT(c->log_level, HW_LOG_INFO);
