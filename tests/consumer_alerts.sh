@@ -44,6 +44,20 @@ hw_kcat_dump talent.alerts >"$HW_TMP/alerts.dump"
    $(redis-cli -p "$HW_REDIS_PORT" --raw XREVRANGE hw:alerts + - COUNT 1 | head -1) ]] ||
   hw_fail "hw:alerts:relayed is not the last stream entry"
 
+hw_note "kill -9 as soon as alerts are in Redis, then restart: all reach Kafka"
+hw_consumer_bg --group k9 --prefix k9:
+hw_wait_for "[[ \$(redis-cli -p $HW_REDIS_PORT XLEN k9:alerts) -gt 0 ]]" 60 || hw_fail "no alerts under k9:"
+kill -9 "$HW_CONSUMER_PID"
+wait "$HW_CONSUMER_PID" 2>/dev/null || true
+hw_note "killed with $(redis-cli -p "$HW_REDIS_PORT" XLEN k9:alerts) alerts in the stream, relayed up to $(redis-cli -p "$HW_REDIS_PORT" GET k9:alerts:relayed)"
+hw_consume_all --group k9 --prefix k9:
+[[ $(redis-cli -p "$HW_REDIS_PORT" GET k9:alerts:relayed) == \
+   $(redis-cli -p "$HW_REDIS_PORT" --raw XREVRANGE k9:alerts + - COUNT 1 | head -1) ]] ||
+  hw_fail "k9: not every alert was relayed after the restart"
+hw_kcat_dump talent.alerts >"$HW_TMP/alerts2.dump"
+"$HW_PY" "$HW_SRC_DIR/tests/lib/check_alerts_topic.py" "$HW_TMP/alerts2.dump" "$HW_TMP/got" ||
+  hw_fail "after kill -9 the alerts topic does not hold every alert"
+
 hw_note "process everything again (offsets and seen ids dropped): no new alert"
 redis-cli -p "$HW_REDIS_PORT" --raw EVAL \
   "for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do redis.call('DEL',k) end
