@@ -839,8 +839,6 @@ static int caught_up(consumer_t *c) {
 
 static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
         rd_kafka_conf_t *conf;
-        rd_kafka_topic_partition_list_t *topics;
-        rd_kafka_resp_err_t err;
 
         /* The DLQ producer. */
         conf = hw_kafka_conf_new(&c->conf.kafka, errstr, size);
@@ -892,6 +890,13 @@ static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
         }
         conf = NULL; /* now owned by rk */
         rd_kafka_poll_set_consumer(c->rk);
+        return HW_OK;
+}
+
+/* Joins the group on the two event topics. */
+static hw_err_t subscribe(consumer_t *c, char *errstr, size_t size) {
+        rd_kafka_topic_partition_list_t *topics;
+        rd_kafka_resp_err_t err;
 
         topics = rd_kafka_topic_partition_list_new(2);
         rd_kafka_topic_partition_list_add(topics, c->conf.topic_hires,
@@ -1031,7 +1036,22 @@ int main(int argc, char **argv) {
                 rc = err == HW_ERR_ARG ? HW_EXIT_USAGE : HW_EXIT_UNAVAILABLE;
                 goto cleanup;
         }
-        if (c->until_caught_up && find_targets(c)) {
+        if (c->until_caught_up) {
+                if (find_targets(c)) {
+                        rc = HW_EXIT_UNAVAILABLE;
+                        goto cleanup;
+                }
+                /* Nothing to do: no need to join (and churn) the group. */
+                if (caught_up(c)) {
+                        HW_INFO("consumer", "already caught up with the end "
+                                            "offsets");
+                        relay_alerts(c, 1);
+                        rc = HW_EXIT_OK;
+                        goto cleanup;
+                }
+        }
+        if ((err = subscribe(c, errstr, sizeof(errstr)))) {
+                HW_ERROR("consumer", "%s", errstr);
                 rc = HW_EXIT_UNAVAILABLE;
                 goto cleanup;
         }

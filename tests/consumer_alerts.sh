@@ -45,24 +45,30 @@ hw_kcat_dump talent.alerts >"$HW_TMP/alerts.dump"
   hw_fail "hw:alerts:relayed is not the last stream entry"
 
 hw_note "kill -9 as soon as alerts are in Redis, then restart: all reach Kafka"
-hw_consumer_bg --group k9 --prefix k9:
+fast_group=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
+hw_consumer_bg --group k9 --prefix k9: "${fast_group[@]}"
 hw_wait_for "[[ \$(redis-cli -p $HW_REDIS_PORT XLEN k9:alerts) -gt 0 ]]" 60 || hw_fail "no alerts under k9:"
 kill -9 "$HW_CONSUMER_PID"
 wait "$HW_CONSUMER_PID" 2>/dev/null || true
 hw_note "killed with $(redis-cli -p "$HW_REDIS_PORT" XLEN k9:alerts) alerts in the stream, relayed up to $(redis-cli -p "$HW_REDIS_PORT" GET k9:alerts:relayed)"
-hw_consume_all --group k9 --prefix k9:
+hw_consume_all --group k9 --prefix k9: "${fast_group[@]}"
 [[ $(redis-cli -p "$HW_REDIS_PORT" GET k9:alerts:relayed) == \
    $(redis-cli -p "$HW_REDIS_PORT" --raw XREVRANGE k9:alerts + - COUNT 1 | head -1) ]] ||
   hw_fail "k9: not every alert was relayed after the restart"
+# Every alert of the k9 stream is in the topic (which also holds the first
+# runs' alerts). The raid and brain_drain ids of k9 may differ from the
+# first runs': batches split differently across partitions (see
+# docs/redis-keys.md).
+redis-cli -p "$HW_REDIS_PORT" --raw XRANGE k9:alerts - + | awk 'p == "alert_id" {print} {p = $0}' |
+  sort >"$HW_TMP/k9"
 hw_kcat_dump talent.alerts >"$HW_TMP/alerts2.dump"
-"$HW_PY" "$HW_SRC_DIR/tests/lib/check_alerts_topic.py" "$HW_TMP/alerts2.dump" "$HW_TMP/got" ||
+"$HW_PY" "$HW_SRC_DIR/tests/lib/check_alerts_topic.py" "$HW_TMP/alerts2.dump" "$HW_TMP/k9" "$HW_TMP/got" ||
   hw_fail "after kill -9 the alerts topic does not hold every alert"
 
-hw_note "process everything again (offsets and seen ids dropped): no new alert"
+hw_note "a second consumer group processes everything again (seen ids dropped): no new alert"
 redis-cli -p "$HW_REDIS_PORT" --raw EVAL \
-  "for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do redis.call('DEL',k) end
-   for _,k in ipairs(redis.call('KEYS','hw:seen:*')) do redis.call('DEL',k) end return 1" 0 >/dev/null
-hw_consume_all
+  "for _,k in ipairs(redis.call('KEYS','hw:seen:*')) do redis.call('DEL',k) end return 1" 0 >/dev/null
+hw_consume_all --group again
 stream_ids | sort >"$HW_TMP/again"
 diff "$HW_TMP/got" "$HW_TMP/again" >&2 || hw_fail "processing again changed the alerts"
 echo PASS
