@@ -11,6 +11,7 @@
 # commands per event (INFO commandstats, script-internal calls included).
 #
 # usage: bench/consumer_bench.sh [N] [SEED] [SPAN_DAYS]   (builds into build/ first)
+# HW_BENCH_CONSUMER_ARGS adds consumer flags (e.g. "-s batch.max.events=20000").
 # SPAN_DAYS (default 1004) is how many days of event time the events cover:
 # 1004 replays almost three years; a few days is a live stream.
 set -euo pipefail
@@ -55,6 +56,7 @@ redis-cli -p "$port" config resetstat >/dev/null
 t2=$(now)
 /usr/bin/time -f "%M" -o "$work/rss" "$bin/hirewire-consumer" --bootstrap-file "$work/bootstrap" \
   --redis "redis://127.0.0.1:$port" --group "bench-$$" --until-caught-up --metrics-addr off \
+  ${HW_BENCH_CONSUMER_ARGS:-} \
   -s "country.bases.file=$src/deploy/config/talent-bases.csv" \
   -s "country.groups.file=$src/deploy/config/country-groups.csv" 2>"$work/consumer.log"
 t3=$(now)
@@ -74,3 +76,7 @@ awk -v n="$n" -v a="$(echo "$t1 - $t0" | bc)" -v b="$(echo "$t3 - $t2" | bc)" \
     printf "hirewire peak RSS:                    %8.1f MiB (target <= 64)\n", rss / 1024
     printf "Redis commands per event:             %8.3f   (target <= 0.2; %d commands, %d atomic steps)\n", (calls + evals) / n, calls + evals, evals
   }'
+echo "Redis commands by type (calls per event):"
+redis-cli -p "$port" info commandstats | awk -F'[:=,]' -v n="$n" \
+  '/^cmdstat_/ && $1 !~ /cmdstat_(info|config)/ {sub("cmdstat_", "", $1); printf "  %-18s %8.3f\n", $1, $3 / n}' |
+  sort -k2 -n -r | head -12
