@@ -29,6 +29,7 @@
 #include "hw_log.h"
 #include "hw_metrics.h"
 #include "hw_store.h"
+#include "hw_time.h"
 #include "hw_validate.h"
 #include "hw_webhook.h"
 
@@ -143,7 +144,7 @@ static int set_key(consumer_t *c, const char *key, const char *value) {
 }
 
 /* Makes a relative data-file path relative to the config file's folder. */
-static int resolve_path(hw_config_t *conf, char **path, const char *cfg) {
+static int resolve_path(char **path, const char *cfg) {
         char dir[PATH_MAX], joined[PATH_MAX * 2], *copy;
         if (!*path || (*path)[0] == '/')
                 return 0;
@@ -152,7 +153,6 @@ static int resolve_path(hw_config_t *conf, char **path, const char *cfg) {
         copy = strdup(joined);
         if (!copy)
                 return -1;
-        (void)conf;
         free(*path);
         *path = copy;
         return 0;
@@ -227,8 +227,8 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                         fprintf(stderr, "hirewire-consumer: %s\n", errstr);
                         return HW_EXIT_USAGE;
                 }
-                if (resolve_path(&c->conf, &c->conf.bases_file, config_file) ||
-                    resolve_path(&c->conf, &c->conf.groups_file, config_file))
+                if (resolve_path(&c->conf.bases_file, config_file) ||
+                    resolve_path(&c->conf.groups_file, config_file))
                         return HW_EXIT_FAILURE;
         }
 
@@ -364,8 +364,7 @@ static hw_err_t read_offsets(consumer_t *c,
                 if (stop_requested)
                         return err;
                 sleep_ms(backoff);
-                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                       : backoff * 2;
+                backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
         }
 }
 
@@ -697,8 +696,7 @@ static void flush_batch(consumer_t *c, int final) {
                 HW_WARN("consumer", "%s; retrying the batch in %d ms", errstr,
                         backoff);
                 sleep_ms(backoff);
-                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                       : backoff * 2;
+                backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
         }
         /* Positions move past the batch only now. */
         hw_batch_clear(b);
@@ -1027,8 +1025,7 @@ int main(int argc, char **argv) {
                 }
                 HW_WARN("consumer", "%s; retrying in %d ms", errstr, backoff);
                 sleep_ms(backoff);
-                backoff = backoff * 2 > BACKOFF_MAX_MS ? BACKOFF_MAX_MS
-                                                       : backoff * 2;
+                backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
         }
 
         if ((err = setup_kafka(c, errstr, sizeof(errstr)))) {

@@ -270,11 +270,12 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
         return HW_OK;
 }
 
-/* Orders event indexes by day (then position) for hw_store_check_seen. */
-static const char *const *sort_days;
-static int by_day(const void *a, const void *b) {
+/* Orders event indexes by day (then position) for hw_store_check_seen;
+ * days is the array of yyyymmdd strings. */
+static int by_day(const void *a, const void *b, void *days) {
+        const char *const *ymd = days;
         size_t i = *(const size_t *)a, j = *(const size_t *)b;
-        int c = strcmp(sort_days[i], sort_days[j]);
+        int c = strcmp(ymd[i], ymd[j]);
         return c ? c : (i > j) - (i < j);
 }
 
@@ -300,8 +301,7 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
         }
         for (i = 0; i < n; i++)
                 order[i] = i;
-        sort_days = ymd;
-        qsort(order, n, sizeof(*order), by_day);
+        qsort_r(order, n, sizeof(*order), by_day, (void *)ymd);
         for (i = 0; i < n;) {
                 size_t j = i, argc = 2;
                 snprintf(key, sizeof(key), "%sseen:%s", s->conf->prefix,

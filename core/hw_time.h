@@ -24,4 +24,9 @@ int64_t hw_time_day(int64_t ms);
 /* Writes a day number as "yyyymmdd" (NUL-terminated, 9 bytes). */
 void hw_time_ymd(int64_t day, char out[9]);
 
+/* The next retry delay: twice ms, capped at cap. */
+static inline int hw_backoff_next(int ms, int cap) {
+        return ms > cap / 2 ? cap : ms * 2;
+}
+
 #endif

@@ -10,6 +10,7 @@
 
 #include "hw_log.h"
 #include "hw_store.h"
+#include "hw_time.h"
 
 #define WEBHOOK_BATCH 50
 #define IDLE_MS 300
@@ -124,9 +125,8 @@ static void *webhook_main(void *arg) {
                 }
                 if (done < n) {
                         nap(w, backoff);
-                        backoff = backoff * 2 > w->conf->alert_webhook_retry_max_ms
-                                          ? w->conf->alert_webhook_retry_max_ms
-                                          : backoff * 2;
+                        backoff = hw_backoff_next(
+                                backoff, w->conf->alert_webhook_retry_max_ms);
                 }
         }
         return NULL;
