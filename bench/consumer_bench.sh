@@ -11,6 +11,8 @@
 # commands per event (INFO commandstats, script-internal calls included).
 #
 # usage: bench/consumer_bench.sh [N] [SEED] [SPAN_DAYS]   (builds into build/ first)
+# It also prints the floor of commands per event that SPEC.md's key layout
+# sets for the same stream (bench/key_floor.py).
 # HW_BENCH_CONSUMER_ARGS adds consumer flags (e.g. "-s batch.max.events=20000").
 # SPAN_DAYS (default 1004) is how many days of event time the events cover:
 # 1004 replays almost three years; a few days is a live stream.
@@ -65,7 +67,6 @@ applied=$(redis-cli -p "$port" --raw eval \
 [[ $applied -eq $n ]] || { echo "hirewire stored offsets for $applied of $n events" >&2; exit 1; }
 calls=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|config|eval)/ {s += $3} END {print s}')
 evals=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_evalsha/ {print $3}')
-persons=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_(hmget|hset)/ {s += $3} END {print s}')
 
 awk -v n="$n" -v a="$(echo "$t1 - $t0" | bc)" -v b="$(echo "$t3 - $t2" | bc)" \
     -v rss="$(cat "$work/rss")" -v calls="$calls" -v evals="$evals" '
@@ -80,3 +81,8 @@ echo "Redis commands by type (calls per event):"
 redis-cli -p "$port" info commandstats | awk -F'[:=,]' -v n="$n" \
   '/^cmdstat_/ && $1 !~ /cmdstat_(info|config)/ {sub("cmdstat_", "", $1); printf "  %-18s %8.3f\n", $1, $3 / n}' |
   sort -k2 -n -r | head -12
+# The floor any implementation of SPEC.md's key layout pays on this stream:
+# one command per distinct key a batch writes (bench/key_floor.py).
+batch=$(sed -n 's/.*batch\.max\.events=\([0-9]*\).*/\1/p' <<<"${HW_BENCH_CONSUMER_ARGS:-}")
+"$bin/hirewire-produce" --generate "$n" --seed "$seed" --span-days "$span" --dry-run 2>/dev/null |
+  "$src/bench/key_floor.py" -b "${batch:-5000}" | sed 's/^/key-layout floor: /'
