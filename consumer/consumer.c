@@ -991,6 +991,8 @@ int main(int argc, char **argv) {
         c->proc.alert_mega_offer = c->conf.alert_mega_offer;
         c->proc.alert_mega_usd = c->conf.alert_mega_offer_usd;
         c->proc.alert_top_tier_move = c->conf.alert_top_tier_move;
+        c->proc.alert_raid = c->conf.alert_raid;
+        c->proc.alert_brain_drain = c->conf.alert_brain_drain;
 
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);

@@ -229,6 +229,7 @@ static const conf_key_t conf_keys[] = {
         {"redis.url", K_REDIS_URL, F(redis_url), 0, 0},
         {"redis.password", K_SECRET, F(redis_password), 0, 0},
         {"prefix", K_PREFIX, F(prefix), 0, 0},
+        {"alerts.prefix", K_PREFIX, F(alerts_prefix), 1, 0}, /* min 1: optional */
         {"windows", K_WINDOWS, 0, 1, CONF_WINDOW_MAX_DAYS},
         {"mega.threshold.usd", K_I64, F(mega_threshold_usd), 0, HW_MONEY_MAX},
         {"max.message.bytes", K_SIZE, F(max_message_bytes), 64,
@@ -1202,6 +1203,10 @@ const hw_country_conf_t *hw_config_country(const hw_config_t *c,
 /* Validation                                                          */
 /* ------------------------------------------------------------------ */
 
+const char *hw_config_alerts_prefix(const hw_config_t *c) {
+        return c->alerts_prefix ? c->alerts_prefix : c->prefix;
+}
+
 hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
         for (size_t i = 0; i < N_CONF_KEYS; i++) {
                 const conf_key_t *k = &conf_keys[i];
@@ -1213,6 +1218,8 @@ hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
                 case K_METRICS:
                 case K_REDIS_URL:
                         v = *cstr_field(c, k);
+                        if (!v && k->kind == K_PREFIX && k->min)
+                                break; /* optional */
                         if (!v)
                                 return hw_fail(HW_ERR_ARG, errstr, size,
                                                "%s: not set", k->key);

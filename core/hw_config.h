@@ -26,6 +26,11 @@
  *   country.bases.file             CSV: country,base
  *   country.groups.file            CSV: group,country
  *   log.level                      debug, info, warn, error
+ *   alerts.prefix                  prefix of the alert keys (alerts stream,
+ *                                  alert ids, reader positions); default:
+ *                                  the prefix. A consumer or replay writing
+ *                                  counters to another prefix shares the
+ *                                  alerts of this one, so raises none twice.
  *   alerts.stream.maxlen           entries kept in the hw:alerts stream (10000)
  *   alerts.relay.enabled           relay the stream to topic.alerts (1)
  *   alerts.webhook.url             POST each alert as JSON there (unset: off)
@@ -72,6 +77,7 @@ typedef struct hw_config_s {
         char *redis_url;
         char *redis_password;   /* secret: never logged */
         char *prefix;
+        char *alerts_prefix;    /* NULL: the prefix (hw_config_alerts_prefix) */
 
         int windows[HW_CONFIG_MAX_WINDOWS]; /* days, ascending, unique */
         size_t n_windows;
@@ -139,6 +145,9 @@ hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
  */
 hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
                                   size_t errstr_size);
+
+/* The prefix of the alert keys: alerts.prefix, else the prefix. */
+const char *hw_config_alerts_prefix(const hw_config_t *c);
 
 /* Checks cross-key rules (windows present, batch sizes > 0, a prefix, a
  * Redis URL that parses, ...). Errors name the key. */

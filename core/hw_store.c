@@ -412,12 +412,14 @@ static int push_counters(hw_store_t *s, const hw_deltas_t *d, char kind,
                 const hw_map_entry_t *e = &m->entries[i];
                 const char *parts[4];
                 int rc = 0;
+                int dated = kind == HW_DELTA_WINDOW ||
+                            kind == HW_DELTA_EVIDENCE;
                 if (e->key[0] != kind)
                         continue;
-                if (hw_deltas_parts(e, parts) < (kind == HW_DELTA_WINDOW ? 4 : 3))
+                if (hw_deltas_parts(e, parts) < (dated ? 4 : 3))
                         return -1;
                 rc |= push_str(s, parts[1]) || push_str(s, parts[2]);
-                if (kind == HW_DELTA_WINDOW)
+                if (dated)
                         rc |= push_str(s, parts[3]) || push_int(s, e->aux);
                 if (kind == HW_DELTA_SET)
                         rc |= push_str(s, e->v.p);
@@ -470,7 +472,8 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         s->argc = 0;
         hw_arena_reset(&s->scratch);
         rc |= push_str(s, "EVALSHA") || push_str(s, s->sha) ||
-              push_str(s, "0") || push_str(s, c->prefix);
+              push_str(s, "0") || push_str(s, c->prefix) ||
+              push_str(s, hw_config_alerts_prefix(c));
         rc |= push_int(s, (int64_t)n_offsets);
         for (size_t i = 0; i < n_offsets && !rc; i++) {
                 hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
@@ -488,6 +491,14 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= push_int(s, c->seen_days);
         rc |= push_int(s, hw_now_ms());
         rc |= push_int(s, c->alerts_maxlen);
+        /* The stream's readers: entries they have not delivered yet are
+         * never trimmed. */
+        rc |= push_int(s, (c->alerts_relay ? 1 : 0) +
+                                  (c->alert_webhook_url ? 1 : 0));
+        if (c->alerts_relay)
+                rc |= push_str(s, "relayed");
+        if (c->alert_webhook_url)
+                rc |= push_str(s, "webhook");
         rc |= push_int(s, c->alert_raid) || push_int(s, c->alert_raid_count) ||
               push_int(s, c->alert_raid_days);
         rc |= push_int(s, c->alert_brain_drain) ||
@@ -503,6 +514,7 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= push_counters(s, d, HW_DELTA_GAUGE, "G");
         rc |= push_counters(s, d, HW_DELTA_RANK, "Z");
         rc |= push_counters(s, d, HW_DELTA_SET, "S");
+        rc |= push_counters(s, d, HW_DELTA_EVIDENCE, "V");
         if (d->persons.count && !rc) {
                 rc |= push_str(s, "P") ||
                       push_int(s, (int64_t)d->persons.count);
@@ -593,7 +605,8 @@ hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        r = redisCommand(s->ctx, "GET %salerts:%s", s->conf->prefix, reader);
+        r = redisCommand(s->ctx, "GET %salerts:%s",
+                         hw_config_alerts_prefix(s->conf), reader);
         if ((err = check_reply(s, r, "GET alerts position", errstr, size)))
                 return err;
         snprintf(id, id_size, "%s",
@@ -610,8 +623,8 @@ hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        r = redisCommand(s->ctx, "SET %salerts:%s %s", s->conf->prefix,
-                         reader, id);
+        r = redisCommand(s->ctx, "SET %salerts:%s %s",
+                         hw_config_alerts_prefix(s->conf), reader, id);
         if ((err = check_reply(s, r, "SET alerts position", errstr, size)))
                 return err;
         freeReplyObject(r);
@@ -705,7 +718,7 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                 return err;
         snprintf(start, sizeof(start), "(%s", after);
         r = redisCommand(s->ctx, "XRANGE %salerts %s + COUNT %d",
-                         s->conf->prefix, start, (int)max);
+                         hw_config_alerts_prefix(s->conf), start, (int)max);
         if ((err = check_reply(s, r, "XRANGE alerts", errstr, size)))
                 return err;
         for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;

@@ -1,12 +1,14 @@
 -- hirewire: apply one batch atomically (see core/hw_store.c, docs/redis-keys.md).
 --
 -- ARGV, in order:
---   prefix
+--   prefix, alerts prefix (of alert:ids and the alerts stream)
 --   n_offsets, then n_offsets x (key, expected, next); expected "" = absent
 --   watermark candidate (ms, or "-1")
 --   n_windows, then n_windows x days
 --   seen_days
 --   raised_at (ms), alerts stream maxlen
+--   n_readers, then n_readers x reader name (alerts:<name> holds how far it
+--   delivered: entries after that are never trimmed)
 --   raid on (1/0), raid count, raid days
 --   brain_drain on (1/0), brain_drain index threshold, brain_drain window days
 --   n_countries, then n_countries x (code, base or "0", groups "a,b" or "")
@@ -15,6 +17,9 @@
 --     G key field delta                   hash gauge
 --     Z key member delta                  sorted-set gauge
 --     S key field value                   hash field value
+--     V family field event_id day 1       an event behind a windowed count
+--                                         (lab hires for raid, flow:out for
+--                                         brain_drain)
 --     P person_id lab origin nationality alma_mater tier at event_id
 --     E yyyymmdd day event_id             applied event id
 --     A alert_id rule severity subject summary event_time event_ids attributes
@@ -22,8 +27,8 @@
 -- Returns {1, watermark} when applied, {0, key, stored} when an offset is
 -- not the one the batch started from (nothing is written then).
 
-local P = ARGV[1]
-local pos = 2
+local P, AP = ARGV[1], ARGV[2]
+local pos = 3
 local function arg()
   local v = ARGV[pos]
   pos = pos + 1
@@ -70,6 +75,21 @@ local function get_chunked(cmd, key, list)
     i = j
   end
   return out
+end
+
+-- Whether stream id a ("ms-seq") is before b.
+local function stream_id_less(a, b)
+  local am, as = string.match(a, '^(%d+)-(%d+)$')
+  local bm, bs = string.match(b, '^(%d+)-(%d+)$')
+  if #am ~= #bm then return #am < #bm end
+  if am ~= bm then return am < bm end
+  return num(as) < num(bs)
+end
+
+-- A JSON array of strings (cjson encodes an empty table as an object).
+local function json_list(t)
+  if #t == 0 then return '[]' end
+  return cjson.encode(t)
 end
 
 -- The slug rule of docs/redis-keys.md (C locale: %w is ASCII).
@@ -121,7 +141,9 @@ for k, n in ipairs(windows) do wnames_d[k] = n .. 'd' end
 local max_window = 0
 for _, n in ipairs(windows) do if n > max_window then max_window = n end end
 local seen_days = num(arg())
-local raised_at, alerts_maxlen = arg(), arg()
+local raised_at, alerts_maxlen = arg(), num(arg())
+local readers = {}
+for k = 1, num(arg()) do readers[k] = arg() end
 local raid_on, raid_count, raid_days = arg() == '1', num(arg()), num(arg())
 local drain_on, drain_index, drain_window = arg() == '1', num(arg()), arg() .. 'd'
 local countries = {}
@@ -242,6 +264,9 @@ local seen = {}
 local seen_order = {}
 local alerts = {}
 local raid_c = {} -- lab hires family -> org -> day -> hires in this batch
+local raid_ev = {} -- lab slug -> {score, member, ...} for the raid index
+local raid_labs = {}
+local drain_ev = {} -- country -> {{day, event_id}, ...} of hires out of it
 while pos <= #ARGV do
   local tag, count = arg(), num(arg())
   for _ = 1, count do
@@ -324,6 +349,27 @@ while pos <= #ARGV do
         local ids = seen[ymd].ids
         ids[#ids + 1] = id
       end
+    elseif tag == 'V' then
+      local family, field, id, d = arg(), arg(), arg(), num(arg())
+      pos = pos + 1
+      if family == 'flow:out' then
+        local l = drain_ev[field]
+        if not l then
+          l = {}
+          drain_ev[field] = l
+        end
+        l[#l + 1] = {d, id}
+      elseif string.sub(family, 1, 4) == 'lab:' and d > d_new - max_window then
+        local lab_slug = string.sub(family, 5, -7)
+        local l = raid_ev[lab_slug]
+        if not l then
+          l = {}
+          raid_ev[lab_slug] = l
+          raid_labs[#raid_labs + 1] = lab_slug
+        end
+        l[#l + 1] = int(d)
+        l[#l + 1] = field .. '\0' .. id
+      end
     elseif tag == 'A' then
       alerts[#alerts + 1] = {ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3],
         ARGV[pos + 4], ARGV[pos + 5], ARGV[pos + 6], ARGV[pos + 7]}
@@ -383,11 +429,14 @@ for _, key in ipairs(agg_order) do
   end
 end
 
--- Raid: for each day on which this batch added hires from one org into one
--- lab, count that pair's hires over the raid window ending that day (from
--- the day buckets, this batch included); the day whose hires take the
--- count from below raid_count to raid_count or more raises the alert.
--- A lab's display name: as this batch sets it, else as Redis has it.
+-- Raid: hw:raid:<lab-slug> (ZSET, member "org\0event_id", score = day)
+-- indexes the hires into a lab over the largest window. For each pair
+-- (org, lab) that got hires in this batch and has raid_count in all, every
+-- day D that those hires can affect (up to raid_days after them) is checked:
+-- D crosses when the pair's hires over (D - raid_days, D] reach raid_count
+-- and those over (D - raid_days - 1, D - 1] did not. The crossings depend on
+-- the events, not on the order they arrived in, as long as a late hire is
+-- less than the largest window old; an id raised once is never raised again.
 local function lab_name(lab_slug)
   local set = sets[P .. 'lab:' .. lab_slug]
   if set then
@@ -398,71 +447,122 @@ local function lab_name(lab_slug)
   return redis.call('HGET', P .. 'lab:' .. lab_slug, 'name') or lab_slug
 end
 
+-- One raid alert per pair per raid window: a crossing within raid_days of
+-- a raid already raised for the pair (before, or in this step) is the same
+-- raid. Arriving out of event-time order, a pair's hires can show a
+-- crossing that later hires move earlier; this keeps it to one alert.
+local raids_here = {}
+local function raid_near(org_slug, lab_slug, D)
+  local ids = {}
+  for x = D - raid_days + 1, D + raid_days - 1 do
+    local id = 'raid:' .. org_slug .. ':' .. lab_slug .. ':' .. ymd_of(x)
+    if raids_here[id] then return true end
+    ids[#ids + 1] = id
+  end
+  for _, v in ipairs(redis.call('SMISMEMBER', AP .. 'alert:ids', unpack(ids))) do
+    if v == 1 then return true end
+  end
+  return false
+end
+
+local oldest = d_new and d_new - max_window or 0
+for _, lab_slug in ipairs(raid_labs) do
+  local key = P .. 'raid:' .. lab_slug
+  call_chunked('ZADD', key, raid_ev[lab_slug], 2)
+  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(oldest))
+end
 if raid_on then
-  local dm = nil -- day number -> yyyymmdd of the days that have buckets
   for family, orgs in pairs(raid_c) do
     local lab_slug = string.sub(family, 5, -7)
-    -- Only pairs with raid_count hires in all could reach it anywhere.
     local names = {}
     for org in pairs(orgs) do names[#names + 1] = org end
+    table.sort(names)
     local totals = get_chunked('HMGET', window_key(family, 'all'), names)
     local cand, lo, hi = {}, nil, nil
     for k, org in ipairs(names) do
       if (num(totals[k]) or 0) >= raid_count then
-        cand[#cand + 1] = org
+        cand[org] = true
         for d in pairs(orgs[org]) do
           if not lo or d < lo then lo = d end
           if not hi or d > hi then hi = d end
         end
       end
     end
-    if #cand > 0 then
-      if not dm then
-        dm = {}
-        local z = redis.call('ZRANGEBYSCORE', days_key, '-inf', '+inf', 'WITHSCORES')
-        for k = 1, #z, 2 do dm[num(z[k + 1])] = z[k] end
-        for _, bd in ipairs(bucket_days) do dm[bd[2]] = bd[1] end
-      end
-      -- The candidates' hires per day over every window that matters:
-      -- one HMGET per bucket day.
-      local got = {}
-      for dd = lo - raid_days + 1, hi do
-        local ymd = dm[dd]
-        if ymd then
-          local v = get_chunked('HMGET', P .. 'b:' .. ymd .. ':' .. family, cand)
-          for k, org in ipairs(cand) do
-            local n = num(v[k])
-            if n then
-              got[org] = got[org] or {}
-              got[org][dd] = n
-            end
-          end
+    if lo then
+      local z = redis.call('ZRANGEBYSCORE', P .. 'raid:' .. lab_slug,
+        int(lo - raid_days), int(hi + raid_days - 1), 'WITHSCORES')
+      local hires = {} -- org -> {{day, event_id}, ...}
+      for k = 1, #z, 2 do
+        local sep = string.find(z[k], '\0', 1, true)
+        local org = string.sub(z[k], 1, sep - 1)
+        if cand[org] then
+          hires[org] = hires[org] or {}
+          table.insert(hires[org], {num(z[k + 1]), string.sub(z[k], sep + 1)})
         end
       end
-      for _, org in ipairs(cand) do
-        local days, per_day = orgs[org], got[org] or {}
-        local ds = {}
-        for d in pairs(days) do ds[#ds + 1] = d end
-        table.sort(ds)
-        for _, d in ipairs(ds) do
-          if dm[d] then
-            local t = 0
-            for dd = d - raid_days + 1, d do t = t + (per_day[dd] or 0) end
-            if t - days[d] < raid_count and t >= raid_count then
-              local name = lab_name(lab_slug)
-              alerts[#alerts + 1] = {
-                'raid:' .. slug(org) .. ':' .. lab_slug .. ':' .. dm[d], 'raid', 'WARN',
-                name, string.format('%s hired %d people from %s within %d days',
-                  name, t, org, raid_days),
-                int(d * DAY), '[]',
-                cjson.encode({lab = name, org = org, hires = tostring(t),
-                  days = tostring(raid_days), day = dm[d]})}
+      for _, org in ipairs(names) do
+        local list = hires[org]
+        if list then
+          table.sort(list, function(a, b)
+            if a[1] ~= b[1] then return a[1] < b[1] end
+            return a[2] < b[2]
+          end)
+          local function upto(x) -- how many hires have day <= x
+            local a, b = 0, #list
+            while a < b do
+              local m = math.floor((a + b + 1) / 2)
+              if list[m][1] <= x then a = m else b = m - 1 end
+            end
+            return a
+          end
+          local function count(from, to) return upto(to) - upto(from) end
+          local last = nil
+          for _, h in ipairs(list) do
+            local D = h[1]
+            if D ~= last and D >= lo and D - raid_days > oldest then
+              last = D
+              local now_c = count(D - raid_days, D)
+              if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
+                  and not raid_near(slug(org), lab_slug, D) then
+                local ids = {}
+                for _, e in ipairs(list) do
+                  if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
+                    ids[#ids + 1] = e[2]
+                  end
+                end
+                local name = lab_name(lab_slug)
+                local day = ymd_of(D)
+                local id = 'raid:' .. slug(org) .. ':' .. lab_slug .. ':' .. day
+                raids_here[id] = true
+                alerts[#alerts + 1] = {
+                  id, 'raid', 'WARN',
+                  name, string.format('%s hired %d people from %s within %d days',
+                    name, now_c, org, raid_days),
+                  int(D * DAY), json_list(ids),
+                  cjson.encode({lab = name, org = org, hires = tostring(now_c),
+                    days = tostring(raid_days), day = day})}
+              end
             end
           end
         end
       end
     end
   end
+end
+
+-- The batch's hires out of a country within the brain_drain window, the
+-- latest first (at most 50).
+local drain_days = num(string.sub(drain_window, 1, -2))
+local function drain_ids(code)
+  local l, ids = drain_ev[code] or {}, {}
+  table.sort(l, function(a, b)
+    if a[1] ~= b[1] then return a[1] > b[1] end
+    return a[2] < b[2]
+  end)
+  for _, e in ipairs(l) do
+    if e[1] > d_new - drain_days and #ids < 50 then ids[#ids + 1] = e[2] end
+  end
+  return ids
 end
 
 -- 7. Net flow and index per window, for the countries whose in/out changed.
@@ -538,7 +638,7 @@ for _, w in ipairs(wnames) do
             'brain_drain:' .. code .. ':' .. day, 'brain_drain', 'WARN', code,
             string.format('%s net AI talent index fell to %.2f per 10,000 (%s), below %.2f',
               code, after, w, drain_index),
-            int(new_wm), '[]',
+            int(new_wm), json_list(drain_ids(code)),
             cjson.encode({country = code, index = string.format('%.4f', after),
               window = w, day = day})}
         end
@@ -600,13 +700,37 @@ if #seen_order > 0 then
   end
   call_chunked('ZADD', P .. 'seen:days', zl, 2)
 end
--- Alerts: each id once, ever (hw:alert:ids), then into the capped stream.
+-- Alerts: each id once, ever (hw:alert:ids), then into the stream.
+local added = 0
 for _, a in ipairs(alerts) do
-  if redis.call('SADD', P .. 'alert:ids', a[1]) == 1 then
-    redis.call('XADD', P .. 'alerts', 'MAXLEN', '~', alerts_maxlen, '*',
+  if redis.call('SADD', AP .. 'alert:ids', a[1]) == 1 then
+    added = added + 1
+    redis.call('XADD', AP .. 'alerts', '*',
       'alert_id', a[1], 'rule', a[2], 'severity', a[3], 'subject', a[4],
       'summary', a[5], 'event_time', a[6], 'raised_at', raised_at,
       'event_ids', a[7], 'attributes', a[8])
+  end
+end
+-- Trim the stream to about alerts_maxlen entries, but never past what a
+-- reader has not delivered yet (a relay behind a Kafka outage keeps its
+-- backlog): at most the oldest entries that are both beyond the newest
+-- alerts_maxlen and delivered by every reader, 1000 per step.
+if added > 0 then
+  local stream = AP .. 'alerts'
+  local excess = redis.call('XLEN', stream) - alerts_maxlen
+  if excess > 0 then
+    local upto = '+'
+    for _, name in ipairs(readers) do
+      local at = redis.call('GET', AP .. 'alerts:' .. name) or '0-0'
+      if upto == '+' or stream_id_less(at, upto) then upto = at end
+    end
+    if upto ~= '0-0' then
+      local cut = redis.call('XRANGE', stream, '-', upto, 'COUNT', math.min(excess, 1000))
+      if #cut > 0 then
+        local ms, seq = string.match(cut[#cut][1], '^(%d+)-(%d+)$')
+        redis.call('XTRIM', stream, 'MINID', ms .. '-' .. string.format('%d', num(seq) + 1))
+      end
+    end
   end
 end
 if new_wm ~= old_wm then redis.call('SET', wm_key, int(new_wm)) end

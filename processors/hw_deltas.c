@@ -71,6 +71,12 @@ hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family,
         return add(d, HW_DELTA_WINDOW, family, field, ymd, day, delta);
 }
 
+hw_err_t hw_deltas_evidence(hw_deltas_t *d, const char *family,
+                            const char *field, int64_t day,
+                            const char *event_id) {
+        return add(d, HW_DELTA_EVIDENCE, family, field, event_id, day, 1);
+}
+
 hw_err_t hw_deltas_gauge(hw_deltas_t *d, const char *key, const char *field,
                          int64_t delta) {
         return add(d, HW_DELTA_GAUGE, key, field, NULL, 0, delta);

@@ -24,6 +24,8 @@ typedef enum hw_delta_kind_e {
         HW_DELTA_GAUGE = 'G',   /* hash key, field: HINCRBY */
         HW_DELTA_RANK = 'Z',    /* sorted set key, member: ZINCRBY */
         HW_DELTA_SET = 'S',     /* hash key, field := string value */
+        HW_DELTA_EVIDENCE = 'V',/* family, field, event_id; aux = day number:
+                                   an event behind a windowed count */
 } hw_delta_kind_t;
 
 /* Where a person is, as the registry records it. All strings NULL (and
@@ -68,6 +70,12 @@ hw_err_t hw_deltas_rank(hw_deltas_t *d, const char *key, const char *member,
 hw_err_t hw_deltas_set(hw_deltas_t *d, const char *key, const char *field,
                        const char *value);
 
+/* Records that event_id (of day) counted in the windowed family's field,
+ * so an alert raised from that count can name the events behind it. */
+hw_err_t hw_deltas_evidence(hw_deltas_t *d, const char *family,
+                            const char *field, int64_t day,
+                            const char *event_id);
+
 /* Records a person's new place (strings copied). */
 hw_err_t hw_deltas_person(hw_deltas_t *d, const char *person_id,
                           const hw_person_t *p);
@@ -81,7 +89,8 @@ hw_err_t hw_deltas_seen(hw_deltas_t *d, int64_t occurred_at,
 hw_err_t hw_deltas_alert(hw_deltas_t *d, const hw_alert_t *a);
 
 /* Splits a counters entry into its parts: kind, key, field and, for
- * windows, yyyymmdd. Returns the number of parts. */
+ * windows, yyyymmdd (for evidence, the event_id). Returns the number of
+ * parts. */
 int hw_deltas_parts(const hw_map_entry_t *e, const char *parts[4]);
 
 #endif

@@ -93,7 +93,8 @@ static hw_err_t count_member(hw_deltas_t *d, const hw_person_t *p, int sign) {
 
 /* The windowed counters of a hire: hires into the lab, losses of the
  * origin, and cross-border flows. */
-static hw_err_t count_hire(hw_deltas_t *d, const hw_event_t *ev) {
+static hw_err_t count_hire(const hw_proc_conf_t *conf, hw_deltas_t *d,
+                           const hw_event_t *ev) {
         char lab[SLUG_MAX], org[SLUG_MAX], key[KEY_MAX], pair[8];
         int64_t day = hw_time_day(ev->occurred_at);
 
@@ -101,6 +102,9 @@ static hw_err_t count_hire(hw_deltas_t *d, const hw_event_t *ev) {
         hw_slug(ev->from_org, org, sizeof(org));
         snprintf(key, sizeof(key), "lab:%s:hires", lab);
         TRY(hw_deltas_window(d, key, ev->from_org, day, 1));
+        if (conf->alert_raid)
+                TRY(hw_deltas_evidence(d, key, ev->from_org, day,
+                                       ev->event_id));
         snprintf(key, sizeof(key), "org:%s:losses", org);
         TRY(hw_deltas_window(d, key, lab, day, 1));
         if (strcmp(ev->from_country, ev->to_country)) {
@@ -109,6 +113,9 @@ static hw_err_t count_hire(hw_deltas_t *d, const hw_event_t *ev) {
                 TRY(hw_deltas_window(d, "flow:in", ev->to_country, day, 1));
                 TRY(hw_deltas_window(d, "flow:out", ev->from_country, day, 1));
                 TRY(hw_deltas_window(d, "flow:pair", pair, day, 1));
+                if (conf->alert_brain_drain)
+                        TRY(hw_deltas_evidence(d, "flow:out", ev->from_country,
+                                               day, ev->event_id));
         }
         return HW_OK;
 }
@@ -117,7 +124,6 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                       const hw_person_t *cur, hw_person_t *next,
                       hw_hire_outcome_t *outcome, hw_deltas_t *d) {
         char a[SLUG_MAX], b[SLUG_MAX];
-        (void)conf;
 
         if (cur->lab) {
                 hw_slug(cur->lab, a, sizeof(a));
@@ -128,7 +134,7 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                 }
                 if (ev->occurred_at < cur->at) {
                         *outcome = HW_HIRE_LATE;
-                        return count_hire(d, ev);
+                        return count_hire(conf, d, ev);
                 }
                 TRY(count_member(d, cur, -1));
         }
@@ -153,7 +159,7 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                 TRY(raise(d, ev, "top_tier_move", HW_SEVERITY_WARN, who,
                           summary, kv, sizeof(kv) / sizeof(kv[0])));
         }
-        return count_hire(d, ev);
+        return count_hire(conf, d, ev);
 }
 
 hw_err_t hw_proc_offer(const hw_proc_conf_t *conf, const hw_event_t *ev,

@@ -18,6 +18,10 @@ typedef struct hw_proc_conf_s {
         int alert_mega_offer;       /* EXTENDED/ACCEPTED offer >= alert_mega_usd */
         int64_t alert_mega_usd;
         int alert_top_tier_move;    /* tier S hire that moves the person */
+        /* Rules the store decides from counters: record the hires behind
+         * them (hw_deltas_evidence) so their alerts can name the events. */
+        int alert_raid;             /* hires into a lab, by origin org */
+        int alert_brain_drain;      /* cross-border hires, by from_country */
 } hw_proc_conf_t;
 
 typedef enum hw_hire_outcome_e {

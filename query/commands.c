@@ -1161,7 +1161,7 @@ int hw_query_alerts(hw_query_t *q) {
         int rc = HW_EXIT_OK;
         hw_err_t err;
 
-        make_key(q, key, "alerts");
+        snprintf(key, sizeof(key), "%salerts", hw_config_alerts_prefix(&q->conf));
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
                                   "XREVRANGE %s + - COUNT %ld", key,
                                   q->count)))

@@ -2,7 +2,8 @@
 # The alert webhook: a listener that answers 200 receives each alert of the
 # scenario exactly once, as JSON; a listener that fails its first requests
 # receives every alert after it recovers (the failed ones again), and the
-# counting never waited for it.
+# counting never waited for it; the capped stream keeps what a reader has not
+# delivered yet and is trimmed once every reader has.
 source "$(dirname "$0")/lib/services.sh"
 
 hw_start_redis
@@ -60,4 +61,34 @@ diff "$HW_TMP/flaky.want" "$HW_TMP/flaky.got" >&2 || hw_fail "after recovering, 
 # The counters did not wait for the webhook.
 [[ $(redis-cli -p "$HW_REDIS_PORT" HGET flaky:lab:meta-superintelligence-labs members) == 44 ]] ||
   hw_fail "counting was held up"
+hw_note "alerts.stream.maxlen=3 and a listener that fails its first 8 requests: undelivered alerts are kept"
+port=$(hw_free_port)
+"$HW_PY" "$HW_SRC_DIR/tests/lib/webhook_listener.py" "$port" "$HW_TMP/capped.log" 8 &
+HW_PIDS+=("$!")
+hw_wait_for "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null" 10 || hw_fail "listener did not start"
+# brain_drain ids are dated by the step that crossed: take them from the stream.
+"$HW_PY" "$HW_SRC_DIR/tests/lib/expected_alerts.py" "$HW_BASES" "$HW_GROUPS" \
+  "$HW_SRC_DIR/examples/scenario.ndjson" | grep -v '^brain_drain:' >"$HW_TMP/capped.want"
+hw_consumer_bg --group capped --prefix capped: -s "alerts.webhook.url=http://127.0.0.1:$port/hook" \
+  -s alerts.webhook.retry.min.ms=100 -s alerts.webhook.retry.max.ms=400 -s alerts.stream.maxlen=3
+consumer=$HW_CONSUMER_PID
+hw_wait_for "[[ -z \$(acked '$HW_TMP/capped.log' | sort -u | comm -23 '$HW_TMP/capped.want' -) ]]" 60 ||
+  hw_fail "capped: the listener did not get every expected alert"
+hw_wait_for "[[ \$(acked '$HW_TMP/capped.log' | sort -u) == \$(redis_alerts capped:) ]]" 30 ||
+  hw_fail "capped: the listener did not get every alert of the stream"
+total=$(acked "$HW_TMP/capped.log" | sort -u | wc -l)
+[[ $total -gt $(wc -l <"$HW_TMP/capped.want") ]] || hw_fail "capped: no brain_drain alert delivered"
+# (A stream trimmed past undelivered entries would have lost some of them.)
+hw_wait_for "[[ \$(redis-cli -p $HW_REDIS_PORT GET capped:alerts:relayed) == \$(redis-cli -p $HW_REDIS_PORT GET capped:alerts:webhook) ]]" 30 ||
+  hw_fail "capped: the Kafka relay did not catch up"
+# Once every reader has delivered, the next alert trims the stream to 3.
+echo '{"type":"offer","event_id":"capped-mega-1","occurred_at":"2025-07-20T10:00:00Z","person_id":"p-capped","person_name":null,"offering_org":"Meta","offering_lab":null,"current_org":"OpenAI","from_country":"US","to_country":"US","status":"EXTENDED","total_value_usd":150000000,"sign_on_bonus_usd":null,"tier":"S","source_url":null}' \
+  >"$HW_TMP/extra.ndjson"
+hw_produce "$HW_TMP/extra.ndjson"
+hw_wait_for "acked '$HW_TMP/capped.log' | grep -qx mega_offer:capped-mega-1" 30 ||
+  hw_fail "capped: the new alert did not reach the listener"
+n=$(redis-cli -p "$HW_REDIS_PORT" XLEN capped:alerts)
+[[ $n -eq 3 ]] || hw_fail "capped: the stream holds $n entries after every reader delivered, want 3"
+kill -TERM "$consumer"
+wait "$consumer" || hw_fail "capped: consumer exited $? after SIGTERM"
 echo PASS

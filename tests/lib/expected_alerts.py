@@ -2,9 +2,11 @@
 the events with the independent model:
 - mega_offer: an offer EXTENDED or ACCEPTED with total_value_usd >= 100,000,000;
 - top_tier_move: a tier S hire that moves the person;
-- raid: the hire that brings the hires from one org into one lab within the
-  30 days of event time ending on its day from below 4 to 4 or more
-  (id day = that day);
+- raid: every day D with a hire from one org into one lab on which the
+  pair's hires over the 30 days of event time ending on D are 4 or more and
+  those over the 30 days ending the day before are not (id day = D), unless
+  a raid of the pair was raised less than 30 days before D (the same raid);
+  here all events are known at once, as in one batch;
 - brain_drain: a country whose 365d index ends below -0.30 (the events are
   applied in one batch here, so the crossing is judged at the end, on the
   watermark's day).
@@ -32,13 +34,17 @@ for path in sys.argv[3:]:
             ids.add("mega_offer:" + ev["event_id"])
         if what in ("move", "late"):
             lab = ev["to_lab"] if ev.get("to_lab") is not None else ev["to_org"]
-            pair = (model.slug(ev["from_org"]), model.slug(lab))
+            pair = (ev["from_org"], model.slug(lab))  # orgs compared as given
             day = model.day_of(model.hwcheck.to_ms(ev["occurred_at"]))
-            days = pair_days[pair]
-            before = sum(1 for d in days if day - 30 < d <= day)
-            days.append(day)
-            if before < 4 <= before + 1:
-                ids.add(f"raid:{pair[0]}:{pair[1]}:{model.ymd(day)}")
+            pair_days[pair].append(day)
+for (org, lab), days in pair_days.items():
+    last = None
+    for d in sorted(set(days)):
+        now = sum(1 for x in days if d - 30 < x <= d)
+        before = sum(1 for x in days if d - 31 < x <= d - 1)
+        if before < 4 <= now and (last is None or d - last >= 30):
+            ids.add(f"raid:{model.slug(org)}:{lab}:{model.ymd(d)}")
+            last = d
 state = m.expected_state()
 index = state.get("hw:flow:365d:index", {})
 for code, value in index.items():

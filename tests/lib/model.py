@@ -229,8 +229,10 @@ def validate(ev, now_ms=None):
 
 class Model:
     def __init__(self, prefix="hw:", windows=(7, 30, 90, 365), mega=100_000_000,
-                 bases=None, groups=None, seen_days=31, check_valid=True, now_ms=None):
+                 bases=None, groups=None, seen_days=31, check_valid=True, now_ms=None,
+                 raid=True):
         self.prefix = prefix
+        self.raid = raid               # alerts.raid.enabled: hw:raid:<lab> index kept
         self.windows = tuple(sorted(int(n) for n in windows))
         self.max_window = max(self.windows) if self.windows else 0
         self.mega = mega
@@ -249,6 +251,7 @@ class Model:
         self.all = collections.defaultdict(collections.Counter)     # X -> fields
         self.daily = collections.defaultdict(
             lambda: collections.defaultdict(collections.Counter))   # day -> X -> fields
+        self.raid_hires = collections.defaultdict(dict)  # lab slug -> {org\0event_id: day}
         self.stats = collections.Counter()
         self.invalid = []              # (event_id, reason)
 
@@ -337,6 +340,7 @@ class Model:
             self.lab_names[lab] = lab_name
             self._gauges(rec, +1)
         self._count(day, "lab:" + lab + ":hires", ev["from_org"])
+        self.raid_hires[lab][ev["from_org"] + "\0" + ev["event_id"]] = day
         self._count(day, "org:" + slug(ev["from_org"]) + ":losses", lab)
         fc, tc = ev["from_country"], ev["to_country"]
         if fc != tc:
@@ -405,6 +409,13 @@ class Model:
                     days_zset[ymd(day)] = float(day)
             if days_zset:
                 st[p + "b:days"] = days_zset
+            # the raid index: hires into each lab within the largest window
+            if self.raid:
+                for lab, hires in self.raid_hires.items():
+                    z = {m: float(day) for m, day in hires.items()
+                         if D - self.max_window < day <= D}
+                    if z:
+                        st[p + "raid:" + lab] = z
             # seen
             seen_zset = {}
             for day, ids in self.seen.items():
@@ -853,7 +864,7 @@ def _windows(text):
 def build_model(args):
     bases, groups = load_config(args.bases, args.groups)
     m = Model(prefix=args.prefix, windows=_windows(args.windows), mega=args.mega,
-              bases=bases, groups=groups, seen_days=args.seen_days,
+              bases=bases, groups=groups, seen_days=args.seen_days, raid=not args.no_raid,
               check_valid=not args.no_validate)
     for ev in read_events(args.events):
         m.apply(ev)
@@ -879,6 +890,8 @@ def main(argv=None):
         sp.add_argument("--prefix", default="hw:")
         sp.add_argument("--windows", default="7,30,90,365")
         sp.add_argument("--seen-days", type=int, default=31)
+        sp.add_argument("--no-raid", action="store_true",
+                        help="the consumer runs with alerts.raid.enabled=0 (no hw:raid:* index)")
         if redis_needed:
             sp.add_argument("--redis-port", type=int, default=6379)
             sp.add_argument("--redis-host", default="127.0.0.1")
