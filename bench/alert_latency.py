@@ -57,9 +57,11 @@ def report(out, dumps):
     lat = []
     for line in open(out):
         arrival, _aid, ids = line.split(" ", 2)
+        # An alert is raised by the last of its events (a raid by the hire
+        # that completed it).
         ts = [when[e] for e in json.loads(ids) if e in when]
-        if ts and min(ts) >= start + WARMUP_MS:
-            lat.append(float(arrival) - min(ts))
+        if ts and max(ts) >= start + WARMUP_MS:
+            lat.append(float(arrival) - max(ts))
     if not lat:
         sys.exit("no alert with a known event")
     lat.sort()

@@ -207,6 +207,11 @@ local function touch_flow(family, w, country)
   end
 end
 
+-- The raid index of the hires from one org (slug) into one lab.
+local function raid_key(lab_slug, org_slug)
+  return P .. 'raid:' .. lab_slug .. ':' .. org_slug
+end
+
 -- 4. Slide: subtract the buckets of the days that leave each window, and
 -- delete buckets and seen sets that leave the largest window.
 local days_key = P .. 'b:days'
@@ -227,6 +232,15 @@ if d_old and d_new > d_old then
           for f = 1, #fields, 2 do
             add(window_key(family, w), fields[f], -num(fields[f + 1]))
             touch_flow(family, w, fields[f])
+          end
+          -- Leaving the largest window: the raid index forgets the day.
+          if n == max_window and string.sub(family, 1, 4) == 'lab:'
+              and string.sub(family, -6) == ':hires' then
+            local lab_slug = string.sub(family, 5, -7)
+            for f = 1, #fields, 2 do
+              redis.call('ZREMRANGEBYSCORE', raid_key(lab_slug, slug(fields[f])),
+                '-inf', int(d_new - max_window))
+            end
           end
         end
       end
@@ -264,8 +278,8 @@ local seen = {}
 local seen_order = {}
 local alerts = {}
 local raid_c = {} -- lab hires family -> org -> day -> hires in this batch
-local raid_ev = {} -- lab slug -> {score, member, ...} for the raid index
-local raid_labs = {}
+local raid_ev = {} -- raid key -> {score, event_id, ...} for the raid index
+local raid_keys = {}
 local drain_ev = {} -- country -> {{day, event_id}, ...} of hires out of it
 while pos <= #ARGV do
   local tag, count = arg(), num(arg())
@@ -360,15 +374,15 @@ while pos <= #ARGV do
         end
         l[#l + 1] = {d, id}
       elseif string.sub(family, 1, 4) == 'lab:' and d > d_new - max_window then
-        local lab_slug = string.sub(family, 5, -7)
-        local l = raid_ev[lab_slug]
+        local key = raid_key(string.sub(family, 5, -7), slug(field))
+        local l = raid_ev[key]
         if not l then
           l = {}
-          raid_ev[lab_slug] = l
-          raid_labs[#raid_labs + 1] = lab_slug
+          raid_ev[key] = l
+          raid_keys[#raid_keys + 1] = key
         end
         l[#l + 1] = int(d)
-        l[#l + 1] = field .. '\0' .. id
+        l[#l + 1] = id
       end
     elseif tag == 'A' then
       alerts[#alerts + 1] = {ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3],
@@ -429,14 +443,13 @@ for _, key in ipairs(agg_order) do
   end
 end
 
--- Raid: hw:raid:<lab-slug> (ZSET, member "org\0event_id", score = day)
--- indexes the hires into a lab over the largest window. For each pair
--- (org, lab) that got hires in this batch and has raid_count in all, every
--- day D that those hires can affect (up to raid_days after them) is checked:
--- D crosses when the pair's hires over (D - raid_days, D] reach raid_count
--- and those over (D - raid_days - 1, D - 1] did not. The crossings depend on
--- the events, not on the order they arrived in, as long as a late hire is
--- less than the largest window old; an id raised once is never raised again.
+-- Raid: hw:raid:<lab-slug>:<org-slug> (ZSET, event_id -> day) indexes the
+-- hires from one org into one lab over the largest window. For each pair
+-- that got hires in this batch and has raid_count in all, every day D that
+-- those hires can affect (up to raid_days after them) is checked: D crosses
+-- when the pair's hires over (D - raid_days, D] reach raid_count and those
+-- over (D - raid_days - 1, D - 1] did not. Hires more than the largest
+-- window behind the watermark are not looked at.
 local function lab_name(lab_slug)
   local set = sets[P .. 'lab:' .. lab_slug]
   if set then
@@ -466,82 +479,72 @@ local function raid_near(org_slug, lab_slug, D)
 end
 
 local oldest = d_new and d_new - max_window or 0
-for _, lab_slug in ipairs(raid_labs) do
-  local key = P .. 'raid:' .. lab_slug
-  call_chunked('ZADD', key, raid_ev[lab_slug], 2)
-  redis.call('ZREMRANGEBYSCORE', key, '-inf', int(oldest))
-end
+for _, key in ipairs(raid_keys) do call_chunked('ZADD', key, raid_ev[key], 2) end
 if raid_on then
   for family, orgs in pairs(raid_c) do
     local lab_slug = string.sub(family, 5, -7)
     local names = {}
     for org in pairs(orgs) do names[#names + 1] = org end
     table.sort(names)
+    -- Orgs are one by slug (as in the alert id); only those with raid_count
+    -- hires in all could reach it anywhere.
     local totals = get_chunked('HMGET', window_key(family, 'all'), names)
-    local cand, lo, hi = {}, nil, nil
+    local by_slug, slugs = {}, {}
     for k, org in ipairs(names) do
-      if (num(totals[k]) or 0) >= raid_count then
-        cand[org] = true
-        for d in pairs(orgs[org]) do
-          if not lo or d < lo then lo = d end
-          if not hi or d > hi then hi = d end
-        end
+      local os = slug(org)
+      local p = by_slug[os]
+      if not p then
+        p = {name = org, total = 0}
+        by_slug[os] = p
+        slugs[#slugs + 1] = os
+      end
+      p.total = p.total + (num(totals[k]) or 0)
+      for d in pairs(orgs[org]) do
+        if not p.lo or d < p.lo then p.lo = d end
+        if not p.hi or d > p.hi then p.hi = d end
       end
     end
-    if lo then
-      local z = redis.call('ZRANGEBYSCORE', P .. 'raid:' .. lab_slug,
-        int(lo - raid_days), int(hi + raid_days - 1), 'WITHSCORES')
-      local hires = {} -- org -> {{day, event_id}, ...}
-      for k = 1, #z, 2 do
-        local sep = string.find(z[k], '\0', 1, true)
-        local org = string.sub(z[k], 1, sep - 1)
-        if cand[org] then
-          hires[org] = hires[org] or {}
-          table.insert(hires[org], {num(z[k + 1]), string.sub(z[k], sep + 1)})
-        end
-      end
-      for _, org in ipairs(names) do
-        local list = hires[org]
-        if list then
-          table.sort(list, function(a, b)
-            if a[1] ~= b[1] then return a[1] < b[1] end
-            return a[2] < b[2]
-          end)
-          local function upto(x) -- how many hires have day <= x
-            local a, b = 0, #list
-            while a < b do
-              local m = math.floor((a + b + 1) / 2)
-              if list[m][1] <= x then a = m else b = m - 1 end
-            end
-            return a
+    for _, os in ipairs(slugs) do
+      local p = by_slug[os]
+      if p.total >= raid_count then
+        local z = redis.call('ZRANGEBYSCORE', raid_key(lab_slug, os),
+          int(p.lo - raid_days), int(p.hi + raid_days - 1), 'WITHSCORES')
+        local list = {} -- {day, event_id}, by day then id
+        for k = 1, #z, 2 do list[#list + 1] = {num(z[k + 1]), z[k]} end
+        local function upto(x) -- how many hires have day <= x
+          local a, b = 0, #list
+          while a < b do
+            local m = math.floor((a + b + 1) / 2)
+            if list[m][1] <= x then a = m else b = m - 1 end
           end
-          local function count(from, to) return upto(to) - upto(from) end
-          local last = nil
-          for _, h in ipairs(list) do
-            local D = h[1]
-            if D ~= last and D >= lo and D - raid_days > oldest then
-              last = D
-              local now_c = count(D - raid_days, D)
-              if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
-                  and not raid_near(slug(org), lab_slug, D) then
-                local ids = {}
-                for _, e in ipairs(list) do
-                  if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
-                    ids[#ids + 1] = e[2]
-                  end
+          return a
+        end
+        local function count(from, to) return upto(to) - upto(from) end
+        local last = nil
+        for _, h in ipairs(#list >= raid_count and list or {}) do
+          local D = h[1]
+          if D ~= last and D >= p.lo and D - raid_days > oldest then
+            last = D
+            local now_c = count(D - raid_days, D)
+            if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
+                and not raid_near(os, lab_slug, D) then
+              local ids = {}
+              for _, e in ipairs(list) do
+                if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
+                  ids[#ids + 1] = e[2]
                 end
-                local name = lab_name(lab_slug)
-                local day = ymd_of(D)
-                local id = 'raid:' .. slug(org) .. ':' .. lab_slug .. ':' .. day
-                raids_here[id] = true
-                alerts[#alerts + 1] = {
-                  id, 'raid', 'WARN',
-                  name, string.format('%s hired %d people from %s within %d days',
-                    name, now_c, org, raid_days),
-                  int(D * DAY), json_list(ids),
-                  cjson.encode({lab = name, org = org, hires = tostring(now_c),
-                    days = tostring(raid_days), day = day})}
               end
+              local name = lab_name(lab_slug)
+              local day = ymd_of(D)
+              local id = 'raid:' .. os .. ':' .. lab_slug .. ':' .. day
+              raids_here[id] = true
+              alerts[#alerts + 1] = {
+                id, 'raid', 'WARN',
+                name, string.format('%s hired %d people from %s within %d days',
+                  name, now_c, p.name, raid_days),
+                int(D * DAY), json_list(ids),
+                cjson.encode({lab = name, org = p.name, hires = tostring(now_c),
+                  days = tostring(raid_days), day = day})}
             end
           end
         end

@@ -115,9 +115,9 @@ class JoinThenLeave(unittest.TestCase):
             "hw:seen:20250401": {"h1"},
             "hw:seen:20250403": {"h2"},
             "hw:seen:days": {"20250401": 20179.0, "20250403": 20181.0},
-            # the raid index: hires into each lab, org NUL event_id -> day
-            "hw:raid:" + MSL: {"OpenAI\0h1": 20179.0},
-            "hw:raid:google-deepmind": {"Meta\0h2": 20181.0},
+            # the raid index: hires from an org into a lab, event_id -> day
+            "hw:raid:" + MSL + ":openai": {"h1": 20179.0},
+            "hw:raid:google-deepmind:meta": {"h2": 20181.0},
         }
         for w in W:
             want[f"hw:lab:{MSL}:hires:{w}"] = {"OpenAI": "1"}

@@ -34,7 +34,7 @@ for path in sys.argv[3:]:
             ids.add("mega_offer:" + ev["event_id"])
         if what in ("move", "late"):
             lab = ev["to_lab"] if ev.get("to_lab") is not None else ev["to_org"]
-            pair = (ev["from_org"], model.slug(lab))  # orgs compared as given
+            pair = (model.slug(ev["from_org"]), model.slug(lab))
             day = model.day_of(model.hwcheck.to_ms(ev["occurred_at"]))
             pair_days[pair].append(day)
 for (org, lab), days in pair_days.items():
@@ -43,7 +43,7 @@ for (org, lab), days in pair_days.items():
         now = sum(1 for x in days if d - 30 < x <= d)
         before = sum(1 for x in days if d - 31 < x <= d - 1)
         if before < 4 <= now and (last is None or d - last >= 30):
-            ids.add(f"raid:{model.slug(org)}:{lab}:{model.ymd(d)}")
+            ids.add(f"raid:{org}:{lab}:{model.ymd(d)}")
             last = d
 state = m.expected_state()
 index = state.get("hw:flow:365d:index", {})

@@ -251,7 +251,7 @@ class Model:
         self.all = collections.defaultdict(collections.Counter)     # X -> fields
         self.daily = collections.defaultdict(
             lambda: collections.defaultdict(collections.Counter))   # day -> X -> fields
-        self.raid_hires = collections.defaultdict(dict)  # lab slug -> {org\0event_id: day}
+        self.raid_hires = collections.defaultdict(dict)  # (lab, org slug) -> {event_id: day}
         self.stats = collections.Counter()
         self.invalid = []              # (event_id, reason)
 
@@ -340,7 +340,7 @@ class Model:
             self.lab_names[lab] = lab_name
             self._gauges(rec, +1)
         self._count(day, "lab:" + lab + ":hires", ev["from_org"])
-        self.raid_hires[lab][ev["from_org"] + "\0" + ev["event_id"]] = day
+        self.raid_hires[(lab, slug(ev["from_org"]))][ev["event_id"]] = day
         self._count(day, "org:" + slug(ev["from_org"]) + ":losses", lab)
         fc, tc = ev["from_country"], ev["to_country"]
         if fc != tc:
@@ -409,13 +409,14 @@ class Model:
                     days_zset[ymd(day)] = float(day)
             if days_zset:
                 st[p + "b:days"] = days_zset
-            # the raid index: hires into each lab within the largest window
+            # the raid index: hires from each org into each lab within the
+            # largest window
             if self.raid:
-                for lab, hires in self.raid_hires.items():
+                for (lab, org), hires in self.raid_hires.items():
                     z = {m: float(day) for m, day in hires.items()
                          if D - self.max_window < day <= D}
                     if z:
-                        st[p + "raid:" + lab] = z
+                        st[p + "raid:" + lab + ":" + org] = z
             # seen
             seen_zset = {}
             for day, ids in self.seen.items():
