@@ -869,7 +869,7 @@ static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
                               size) ||
             /* Bound the prefetch queue (librdkafka's default is 64 MiB):
              * a batch is the unit of work, not the fetch. */
-            hw_kafka_conf_set(conf, "queued.max.messages.kbytes", "8192",
+            hw_kafka_conf_set(conf, "queued.max.messages.kbytes", "4096",
                               errstr, size)) {
                 rd_kafka_conf_destroy(conf);
                 return HW_ERR_ARG;

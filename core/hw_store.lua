@@ -215,6 +215,7 @@ end
 -- 4. Slide: subtract the buckets of the days that leave each window, and
 -- delete buckets and seen sets that leave the largest window.
 local days_key = P .. 'b:days'
+local raid_prune = {} -- raid keys with a day leaving the largest window
 if d_old and d_new > d_old then
   local leaving = redis.call('ZRANGEBYSCORE', days_key,
     '(' .. int(d_old - max_window), int(d_new - windows[1]), 'WITHSCORES')
@@ -238,13 +239,19 @@ if d_old and d_new > d_old then
               and string.sub(family, -6) == ':hires' then
             local lab_slug = string.sub(family, 5, -7)
             for f = 1, #fields, 2 do
-              redis.call('ZREMRANGEBYSCORE', raid_key(lab_slug, slug(fields[f])),
-                '-inf', int(d_new - max_window))
+              local key = raid_key(lab_slug, slug(fields[f]))
+              if not raid_prune[key] then
+                raid_prune[key] = true
+                raid_prune[#raid_prune + 1] = key
+              end
             end
           end
         end
       end
     end
+  end
+  for _, key in ipairs(raid_prune) do
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', int(d_new - max_window))
   end
   local expired = redis.call('ZRANGEBYSCORE', days_key, '-inf',
     int(d_new - max_window))
