@@ -201,6 +201,8 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
+        if ((err = hw_store_begin(store, errstr, size)))
+                goto cleanup;
         if (b->n_events &&
             ((err = find_duplicates(b, store, dup, errstr, size)) ||
              (err = read_persons(b, store, dup, &known, errstr, size))))

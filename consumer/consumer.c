@@ -12,6 +12,7 @@
  */
 #include <errno.h>
 #include <getopt.h>
+#include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <libgen.h>
 #include <limits.h>
@@ -23,6 +24,8 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "hw_rebuild.h"
+#include "replay.h"
 #include "hw_codec.h"
 #include "hw_config.h"
 #include "hw_kafka.h"
@@ -44,14 +47,8 @@ typedef struct assigned_s {
         int32_t partition;
         int64_t stored;         /* next offset stored in Redis, -1 = none */
         int64_t position;       /* next offset to read */
+        hw_target_t *target;    /* replay: where this partition stops */
 } assigned_t;
-
-/* A partition --until-caught-up waits for. */
-typedef struct target_s {
-        char topic[256];
-        int32_t partition;
-        int64_t end;
-} target_t;
 
 typedef struct consumer_s {
         hw_config_t conf;
@@ -67,7 +64,7 @@ typedef struct consumer_s {
         hw_event_t ev;
         assigned_t *assigned;
         size_t n_assigned;
-        target_t *targets;
+        hw_target_t *targets;   /* partitions and end offsets seen at start */
         size_t n_targets;
         int dlq_failed;         /* DLQ deliveries failed since last check */
         int relay_failed;       /* alert deliveries failed since last check */
@@ -75,6 +72,13 @@ typedef struct consumer_s {
         char relay_pending[48]; /* stream id in flight to Kafka, "" = none */
         hw_buf_t payload;
         int64_t last_lag_ms;
+        /* --replay */
+        int replay, replay_diff, replay_alerts;
+        const char *replay_from;
+        char *live_prefix;      /* the prefix the rebuild replaces */
+        char lock_key[320];
+        uint64_t replay_events;
+        int replay_failed;
 } consumer_t;
 
 static volatile sig_atomic_t stop_requested;
@@ -124,6 +128,20 @@ static void usage(FILE *out) {
                 "      --until-caught-up       exit once every partition "
                 "reached the end it had\n"
                 "                              at start\n"
+                "      --replay                rebuild every key from Kafka "
+                "into a staging prefix,\n"
+                "                              then swap it in (offsets "
+                "included)\n"
+                "      --from earliest|TIME    where the replay starts "
+                "(default earliest;\n"
+                "                              TIME is ISO 8601, e.g. "
+                "2025-06-01T00:00:00Z)\n"
+                "      --diff                  with --replay: print what "
+                "would change (key,\n"
+                "                              field, live, rebuilt) and "
+                "swap nothing\n"
+                "      --alerts                with --replay: raise alerts "
+                "never raised before\n"
                 "      --log-level LEVEL       debug, info, warn, error\n"
                 "  -h, --help                  this help\n"
                 "      --version               print the version\n"
@@ -193,6 +211,10 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 OPT_UNTIL,
                 OPT_LOG_LEVEL,
                 OPT_VERSION,
+                OPT_REPLAY,
+                OPT_FROM,
+                OPT_DIFF,
+                OPT_ALERTS,
         };
         static const struct option longopts[] = {
                 {"brokers", required_argument, NULL, 'b'},
@@ -205,6 +227,10 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 {"metrics-addr", required_argument, NULL, OPT_METRICS},
                 {"until-caught-up", no_argument, NULL, OPT_UNTIL},
                 {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
+                {"replay", no_argument, NULL, OPT_REPLAY},
+                {"from", required_argument, NULL, OPT_FROM},
+                {"diff", no_argument, NULL, OPT_DIFF},
+                {"alerts", no_argument, NULL, OPT_ALERTS},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
                 {NULL, 0, NULL, 0},
@@ -282,6 +308,18 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 case OPT_UNTIL:
                         c->until_caught_up = 1;
                         break;
+                case OPT_REPLAY:
+                        c->replay = 1;
+                        break;
+                case OPT_FROM:
+                        c->replay_from = optarg;
+                        break;
+                case OPT_DIFF:
+                        c->replay_diff = 1;
+                        break;
+                case OPT_ALERTS:
+                        c->replay_alerts = 1;
+                        break;
                 case OPT_LOG_LEVEL:
                         if (set_key(c, "log.level", optarg))
                                 return HW_EXIT_USAGE;
@@ -300,6 +338,17 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
         if (optind < argc) {
                 fprintf(stderr, "hirewire-consumer: unexpected argument %s\n",
                         argv[optind]);
+                return HW_EXIT_USAGE;
+        }
+        if (!c->replay && (c->replay_from || c->replay_diff ||
+                           c->replay_alerts)) {
+                fprintf(stderr, "hirewire-consumer: --from, --diff and "
+                                "--alerts go with --replay\n");
+                return HW_EXIT_USAGE;
+        }
+        if (c->replay && c->replay_diff && c->replay_alerts) {
+                fprintf(stderr, "hirewire-consumer: --diff changes nothing, "
+                                "so it raises no alerts: drop --alerts\n");
                 return HW_EXIT_USAGE;
         }
         if (!c->conf.bases_file && !c->conf.groups_file) {
@@ -449,7 +498,8 @@ static int deliver_rejects(consumer_t *c) {
         hw_batch_t *b = &c->batch;
         int64_t deadline;
 
-        if (!b->n_rejects)
+        /* A replay reads what the live consumer already dead-lettered. */
+        if (!b->n_rejects || c->replay)
                 return 0;
         c->dlq_failed = 0;
         for (size_t i = 0; i < b->n_rejects; i++) {
@@ -654,17 +704,33 @@ static void flush_batch(consumer_t *c, int final) {
                                         b->parts[i].partition);
                                 if (a)
                                         a->stored = b->parts[i].next;
+                                if (a && a->target)
+                                        a->target->done = b->parts[i].next;
                         }
+                        c->replay_events += st.applied + st.duplicates;
                         HW_DEBUG("consumer",
                                  "batch applied: messages=%zu applied=%" PRIu64
                                  " duplicates=%" PRIu64 " rejected=%zu",
                                  b->n_messages, st.applied, st.duplicates,
                                  b->n_rejects);
-                        commit_to_kafka(c);
-                        hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
-                                             "no partitions assigned");
-                        relay_alerts(c, 0);
+                        if (!c->replay) {
+                                commit_to_kafka(c);
+                                hw_metrics_set_ready(c->metrics,
+                                                     c->n_assigned > 0,
+                                                     "no partitions assigned");
+                                relay_alerts(c, 0);
+                        }
                         break;
+                }
+                if (!err && c->replay) {
+                        HW_ERROR("consumer", "replay: staging keys changed "
+                                             "under it (%s); is another "
+                                             "replay running?",
+                                 errstr);
+                        c->replay_failed = 1;
+                        stop_requested = 1;
+                        hw_batch_clear(b);
+                        return;
                 }
                 if (!err) { /* fenced */
                         hw_metrics_add(c->metrics, HW_M_FENCED, 1);
@@ -681,6 +747,7 @@ static void flush_batch(consumer_t *c, int final) {
                 hw_metrics_set_ready(c->metrics, 0, errstr);
                 if (err != HW_ERR_SERVICE) {
                         HW_ERROR("consumer", "batch failed: %s", errstr);
+                        c->replay_failed = 1;
                         stop_requested = 1;
                         return;
                 }
@@ -712,6 +779,13 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
         hw_metrics_add(c->metrics, HW_M_CONSUMED, 1);
         if (!a || m->offset < a->position) {
                 rd_kafka_message_destroy(m); /* stale: before a re-seek */
+                return;
+        }
+        if (a->target && (m->offset >= a->target->end ||
+                          hw_replay_skip(a->target, m))) {
+                /* After the replay's end, or before its --from time. */
+                a->position = m->offset + 1;
+                rd_kafka_message_destroy(m);
                 return;
         }
         a->position = m->offset + 1;
@@ -795,7 +869,7 @@ static hw_err_t find_targets(consumer_t *c) {
                 for (int p = 0; p < md->topics[0].partition_cnt &&
                                 c->n_targets < MAX_PARTITIONS;
                      p++) {
-                        target_t *tg = &c->targets[c->n_targets];
+                        hw_target_t *tg = &c->targets[c->n_targets];
                         int64_t lo, hi;
                         int32_t id = md->topics[0].partitions[p].id;
                         err = rd_kafka_query_watermark_offsets(
@@ -835,7 +909,8 @@ static int caught_up(consumer_t *c) {
         return 1;
 }
 
-static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
+static hw_err_t setup_kafka(consumer_t *c, const char *group_id, char *errstr,
+                            size_t size) {
         rd_kafka_conf_t *conf;
 
         /* The DLQ producer. */
@@ -860,7 +935,7 @@ static hw_err_t setup_kafka(consumer_t *c, char *errstr, size_t size) {
         conf = hw_kafka_conf_new(&c->conf.kafka, errstr, size);
         if (!conf)
                 return HW_ERR_ARG;
-        if (hw_kafka_conf_set(conf, "group.id", c->conf.group, errstr, size) ||
+        if (hw_kafka_conf_set(conf, "group.id", group_id, errstr, size) ||
             hw_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
                               size) ||
             hw_kafka_conf_set(conf, "enable.auto.offset.store", "false",
@@ -909,6 +984,23 @@ static hw_err_t subscribe(consumer_t *c, char *errstr, size_t size) {
         return HW_OK;
 }
 
+/* Seconds since the replay began (monotonic). */
+static int64_t replay_t0;
+
+/* Every half second of a replay: the progress line, and the lock kept. */
+static void replay_tick(consumer_t *c) {
+        const char *argv[4] = {"PEXPIRE", c->lock_key, "60000", NULL};
+        char errstr[256];
+        redisReply *r;
+
+        hw_replay_progress(stderr, isatty(STDERR_FILENO), c->targets,
+                           c->n_targets, c->replay_events,
+                           (double)(mono_ms() - replay_t0) / 1000.0, 0);
+        if (!hw_store_argv(c->store, 3, argv, NULL, &r, "PEXPIRE", errstr,
+                           sizeof(errstr)))
+                freeReplyObject(r);
+}
+
 /* The main loop: poll, batch, flush; until stopped or caught up. */
 static int run(consumer_t *c) {
         int64_t last_check = 0;
@@ -944,6 +1036,16 @@ static int run(consumer_t *c) {
                       (!m || now - c->batch.started_ms >=
                                      10 * (int64_t)c->conf.batch_max_ms))))
                         flush_batch(c, 0);
+                if (c->replay) {
+                        if (now - c->last_lag_ms >= 500) {
+                                replay_tick(c);
+                                c->last_lag_ms = now;
+                        }
+                        if (!c->batch.n_messages &&
+                            hw_replay_complete(c->targets, c->n_targets))
+                                break;
+                        continue;
+                }
                 if (now - c->last_lag_ms >= 1000) {
                         update_lag(c);
                         check_health(c);
@@ -961,8 +1063,204 @@ static int run(consumer_t *c) {
                 }
         }
         flush_batch(c, 1);
-        relay_alerts(c, 1); /* everything, before leaving */
+        if (!c->replay)
+                relay_alerts(c, 1); /* everything, before leaving */
         return HW_EXIT_OK;
+}
+
+/* Writes s with tabs, newlines, CRs and backslashes escaped (\t \n \r \\),
+ * so each difference stays one tab-separated line. */
+static void put_escaped(const char *s) {
+        for (; *s; s++) {
+                switch (*s) {
+                case '\t': fputs("\\t", stdout); break;
+                case '\n': fputs("\\n", stdout); break;
+                case '\r': fputs("\\r", stdout); break;
+                case '\\': fputs("\\\\", stdout); break;
+                default: putchar(*s);
+                }
+        }
+}
+
+static int print_difference(void *ctx, const char *key, const char *field,
+                            const char *live, const char *rebuilt) {
+        size_t *n = ctx;
+        if (!(*n)++)
+                puts("key\tfield\tlive\trebuilt");
+        put_escaped(key);
+        putchar('\t');
+        put_escaped(field);
+        putchar('\t');
+        put_escaped(live);
+        putchar('\t');
+        put_escaped(rebuilt);
+        putchar('\n');
+        return 0;
+}
+
+/* Runs one command on the store's connection, dropping the reply; the
+ * reply's type is returned (-1 on failure). */
+static int store_command(consumer_t *c, int argc, const char **argv) {
+        char errstr[512];
+        redisReply *r;
+        int type;
+        if (hw_store_argv(c->store, argc, argv, NULL, &r, argv[0], errstr,
+                          sizeof(errstr))) {
+                HW_ERROR("consumer", "%s", errstr);
+                return -1;
+        }
+        type = r->type;
+        freeReplyObject(r);
+        return type;
+}
+
+/*
+ * --replay: read every partition from its start to the end offsets seen
+ * now, outside the group, into the staging prefix (the conf's prefix);
+ * then swap the staging keys in, or print how they differ. The staging
+ * keys are removed whatever happens.
+ */
+static int run_replay(consumer_t *c) {
+        const char *staging = c->conf.prefix;
+        rd_kafka_topic_partition_list_t *list = NULL;
+        hw_rebuild_offset_t *offs = NULL;
+        char errstr[512], pid[32];
+        int rc = HW_EXIT_FAILURE, locked = 0;
+        int64_t total = 0;
+        size_t n = 0;
+        hw_err_t err;
+
+        /* One replay of a prefix at a time; the lock expires if we die. */
+        snprintf(c->lock_key, sizeof(c->lock_key), "replay:lock:%s",
+                 c->live_prefix);
+        snprintf(pid, sizeof(pid), "%ld", (long)getpid());
+        {
+                const char *argv[6] = {"SET", c->lock_key, pid, "NX", "PX",
+                                       "60000"};
+                int type = store_command(c, 6, argv);
+                if (type < 0)
+                        return HW_EXIT_UNAVAILABLE;
+                if (type == REDIS_REPLY_NIL) {
+                        HW_ERROR("consumer", "another replay of prefix %s is "
+                                             "running (Redis key %s)",
+                                 c->live_prefix, c->lock_key);
+                        return HW_EXIT_FAILURE;
+                }
+                locked = 1;
+        }
+        if ((err = hw_rebuild_clear(c->store, staging, &n, errstr,
+                                    sizeof(errstr)))) {
+                HW_ERROR("consumer", "%s", errstr);
+                rc = HW_EXIT_UNAVAILABLE;
+                goto out;
+        }
+        if (n)
+                HW_WARN("consumer", "removed %zu staging keys left by an "
+                                    "interrupted replay",
+                        n);
+        if (find_targets(c)) {
+                rc = HW_EXIT_UNAVAILABLE;
+                goto out;
+        }
+        if ((err = hw_replay_resolve_start(
+                     c->rk, c->targets, c->n_targets,
+                     c->replay_from ? c->replay_from : "earliest", errstr,
+                     sizeof(errstr)))) {
+                HW_ERROR("consumer", "%s", errstr);
+                rc = err == HW_ERR_ARG ? HW_EXIT_USAGE : HW_EXIT_UNAVAILABLE;
+                goto out;
+        }
+        list = rd_kafka_topic_partition_list_new((int)c->n_targets + 1);
+        c->n_assigned = 0;
+        for (size_t i = 0; i < c->n_targets; i++) {
+                hw_target_t *t = &c->targets[i];
+                assigned_t *a;
+                if (t->start >= t->end)
+                        continue;
+                a = &c->assigned[c->n_assigned++];
+                snprintf(a->topic, sizeof(a->topic), "%s", t->topic);
+                a->partition = t->partition;
+                a->stored = -1;
+                a->position = t->start;
+                a->target = t;
+                rd_kafka_topic_partition_list_add(list, t->topic,
+                                                  t->partition)
+                        ->offset = t->start;
+                total += t->end - t->start;
+        }
+        HW_INFO("consumer", "replay: rebuilding prefix %s from %s into %s: "
+                            "%" PRId64 " offsets on %zu partitions%s",
+                c->live_prefix, c->replay_from ? c->replay_from : "earliest",
+                staging, total, c->n_assigned,
+                c->replay_alerts ? ", raising new alerts" : "");
+        rd_kafka_assign(c->rk, list);
+        replay_t0 = mono_ms();
+        run(c);
+        rd_kafka_assign(c->rk, NULL);
+        hw_replay_progress(stderr, isatty(STDERR_FILENO), c->targets,
+                           c->n_targets, c->replay_events,
+                           (double)(mono_ms() - replay_t0) / 1000.0, 1);
+        if (c->replay_failed || !hw_replay_complete(c->targets, c->n_targets)) {
+                HW_ERROR("consumer", "replay %s: nothing swapped",
+                         c->replay_failed ? "failed" : "interrupted");
+                goto out;
+        }
+        if (c->replay_diff) {
+                size_t diffs, printed = 0;
+                if ((err = hw_rebuild_diff(c->store, c->live_prefix, staging,
+                                           hw_config_alerts_prefix(&c->conf),
+                                           print_difference, &printed, &diffs,
+                                           errstr, sizeof(errstr)))) {
+                        HW_ERROR("consumer", "%s", errstr);
+                        goto out;
+                }
+                fflush(stdout);
+                HW_INFO("consumer", "replay --diff: %zu difference%s between "
+                                    "prefix %s and the rebuild; nothing "
+                                    "swapped",
+                        diffs, diffs == 1 ? "" : "s", c->live_prefix);
+                rc = HW_EXIT_OK;
+                goto out;
+        }
+        offs = calloc(c->n_targets + 1, sizeof(*offs));
+        if (!offs)
+                goto out;
+        for (size_t i = 0; i < c->n_targets; i++) {
+                snprintf(offs[i].suffix, sizeof(offs[i].suffix),
+                         "offset:%s:%s:%" PRId32, c->conf.group,
+                         c->targets[i].topic, c->targets[i].partition);
+                offs[i].next = c->targets[i].end;
+        }
+        {
+                int64_t deleted, renamed, epoch;
+                if ((err = hw_rebuild_swap(c->store, c->live_prefix, staging,
+                                           hw_config_alerts_prefix(&c->conf),
+                                           offs, c->n_targets, &deleted,
+                                           &renamed, &epoch, errstr,
+                                           sizeof(errstr)))) {
+                        HW_ERROR("consumer", "swap failed: %s", errstr);
+                        goto out;
+                }
+                HW_INFO("consumer", "replay swapped in: %" PRId64 " keys "
+                                    "replaced by %" PRId64 " rebuilt ones "
+                                    "under %s, group %s offsets set, epoch "
+                                    "%" PRId64,
+                        deleted, renamed, c->live_prefix, c->conf.group, epoch);
+        }
+        rc = HW_EXIT_OK;
+out:
+        if (list)
+                rd_kafka_topic_partition_list_destroy(list);
+        free(offs);
+        if ((err = hw_rebuild_clear(c->store, staging, &n, errstr,
+                                    sizeof(errstr))))
+                HW_ERROR("consumer", "staging keys under %s not removed: %s",
+                         staging, errstr);
+        if (locked) {
+                const char *argv[2] = {"DEL", c->lock_key};
+                store_command(c, 2, argv);
+        }
+        return rc;
 }
 
 int main(int argc, char **argv) {
@@ -993,6 +1291,21 @@ int main(int argc, char **argv) {
         c->proc.alert_top_tier_move = c->conf.alert_top_tier_move;
         c->proc.alert_raid = c->conf.alert_raid;
         c->proc.alert_brain_drain = c->conf.alert_brain_drain;
+        if (c->replay) {
+                /* Counters go to the staging prefix; alerts (when raised)
+                 * to the live ones, so ids raised before stay raised. */
+                char staging[300];
+                c->live_prefix = strdup(c->conf.prefix);
+                hw_rebuild_staging_prefix(c->conf.prefix, staging,
+                                          sizeof(staging));
+                if (!c->live_prefix ||
+                    (!c->conf.alerts_prefix &&
+                     !(c->conf.alerts_prefix = strdup(c->conf.prefix))))
+                        goto cleanup;
+                free(c->conf.prefix);
+                if (!(c->conf.prefix = strdup(staging)))
+                        goto cleanup;
+        }
 
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
@@ -1007,7 +1320,8 @@ int main(int argc, char **argv) {
         }
         hw_codec_set_max_message(c->codec, c->conf.max_message_bytes);
         hw_metrics_set_ready(c->metrics, 0, "starting");
-        if (strcmp(c->conf.metrics_addr, "off")) {
+        hw_store_set_raise_alerts(c->store, !c->replay || c->replay_alerts);
+        if (!c->replay && strcmp(c->conf.metrics_addr, "off")) {
                 if (hw_metrics_serve(c->metrics, c->conf.metrics_addr, bound,
                                      sizeof(bound), errstr, sizeof(errstr))) {
                         HW_ERROR("consumer", "metrics: %s", errstr);
@@ -1030,9 +1344,22 @@ int main(int argc, char **argv) {
                 backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
         }
 
-        if ((err = setup_kafka(c, errstr, sizeof(errstr)))) {
+        if (c->replay) {
+                /* Outside the group: never joins it, never commits. */
+                char group_id[300];
+                snprintf(group_id, sizeof(group_id), "%s.replay",
+                         c->conf.group);
+                err = setup_kafka(c, group_id, errstr, sizeof(errstr));
+        } else {
+                err = setup_kafka(c, c->conf.group, errstr, sizeof(errstr));
+        }
+        if (err) {
                 HW_ERROR("consumer", "%s", errstr);
                 rc = err == HW_ERR_ARG ? HW_EXIT_USAGE : HW_EXIT_UNAVAILABLE;
+                goto cleanup;
+        }
+        if (c->replay) {
+                rc = run_replay(c);
                 goto cleanup;
         }
         if (c->until_caught_up) {
@@ -1088,6 +1415,7 @@ cleanup:
         for (size_t i = 0; c->relay && i < RELAY_BATCH; i++)
                 hw_alert_release(&c->relay[i].alert);
         free(c->relay);
+        free(c->live_prefix);
         hw_buf_release(&c->payload);
         free(c);
         return rc;

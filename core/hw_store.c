@@ -29,6 +29,8 @@ struct hw_store_s {
         size_t *argvlen;
         size_t argc, argcap;
         hw_arena_t scratch;     /* formatted numbers */
+        char epoch[32];         /* <prefix>epoch when the batch began */
+        int raise_alerts;       /* write alerts (1) or drop them (0) */
 };
 
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
@@ -41,6 +43,7 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
                 return NULL;
         }
         s->conf = conf;
+        s->raise_alerts = 1;
         hw_arena_init(&s->scratch);
         if (hw_redis_url_parse(conf->redis_url, &s->url, errstr, size)) {
                 hw_store_destroy(s);
@@ -162,6 +165,41 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
                 return err;
         }
         snprintf(s->sha, sizeof(s->sha), "%s",
+                 r->type == REDIS_REPLY_STRING ? r->str : "");
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+void hw_store_set_raise_alerts(hw_store_t *s, int on) {
+        s->raise_alerts = on;
+}
+
+hw_err_t hw_store_argv(hw_store_t *s, int argc, const char **argv,
+                       const size_t *argvlen, redisReply **reply,
+                       const char *what, char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        *reply = NULL;
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        r = redisCommandArgv(s->ctx, argc, argv, argvlen);
+        if ((err = check_reply(s, r, what, errstr, size)))
+                return err;
+        *reply = r;
+        return HW_OK;
+}
+
+hw_err_t hw_store_begin(hw_store_t *s, char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        r = redisCommand(s->ctx, "GET %sepoch", s->conf->prefix);
+        if ((err = check_reply(s, r, "GET epoch", errstr, size)))
+                return err;
+        snprintf(s->epoch, sizeof(s->epoch), "%s",
                  r->type == REDIS_REPLY_STRING ? r->str : "");
         freeReplyObject(r);
         return HW_OK;
@@ -473,7 +511,8 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         hw_arena_reset(&s->scratch);
         rc |= push_str(s, "EVALSHA") || push_str(s, s->sha) ||
               push_str(s, "0") || push_str(s, c->prefix) ||
-              push_str(s, hw_config_alerts_prefix(c));
+              push_str(s, hw_config_alerts_prefix(c)) ||
+              push_str(s, s->epoch) || push_int(s, s->raise_alerts);
         rc |= push_int(s, (int64_t)n_offsets);
         for (size_t i = 0; i < n_offsets && !rc; i++) {
                 hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,

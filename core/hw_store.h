@@ -51,6 +51,24 @@ void hw_store_destroy(hw_store_t *s);
  * script. */
 hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t errstr_size);
 
+/* Whether the atomic step writes the alerts a batch raised (default 1; a
+ * replay without --alerts drops them). */
+void hw_store_set_raise_alerts(hw_store_t *s, int on);
+
+/* Runs one command (connecting first) for the steps that are not the
+ * atomic step (core/hw_rebuild.h). *reply is the reply, never an error
+ * reply: errors come back as HW_ERR_SERVICE (retryable) or
+ * HW_ERR_INTERNAL, naming `what`. The caller frees it (freeReplyObject). */
+struct redisReply;
+hw_err_t hw_store_argv(hw_store_t *s, int argc, const char **argv,
+                       const size_t *argvlen, struct redisReply **reply,
+                       const char *what, char *errstr, size_t errstr_size);
+
+/* Starts a batch: reads <prefix>epoch, which a replay's swap increments.
+ * The atomic step applies only if the epoch is still the one read here,
+ * so a batch that read state before a swap is never applied after it. */
+hw_err_t hw_store_begin(hw_store_t *s, char *errstr, size_t errstr_size);
+
 /* PING. */
 hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t errstr_size);
 

@@ -2,6 +2,7 @@
 --
 -- ARGV, in order:
 --   prefix, alerts prefix (of alert:ids and the alerts stream)
+--   epoch the batch began with ("" = none), raise alerts (1/0)
 --   n_offsets, then n_offsets x (key, expected, next); expected "" = absent
 --   watermark candidate (ms, or "-1")
 --   n_windows, then n_windows x days
@@ -28,7 +29,7 @@
 -- not the one the batch started from (nothing is written then).
 
 local P, AP = ARGV[1], ARGV[2]
-local pos = 3
+local pos = 5
 local function arg()
   local v = ARGV[pos]
   pos = pos + 1
@@ -115,7 +116,11 @@ local function ymd_of(z)
   return string.format('%04d%02d%02d', y, m, d)
 end
 
--- 1. Fencing: every offset must be the one the batch started from.
+-- 1. Fencing: no swap since the batch began (the epoch), and every offset
+-- must be the one the batch started from.
+local epoch = redis.call('GET', P .. 'epoch') or ''
+if epoch ~= ARGV[3] then return {0, P .. 'epoch', epoch} end
+local raise = ARGV[4] == '1'
 local n_off = num(arg())
 local off_keys, off_expected, off_next = {}, {}, {}
 for k = 1, n_off do
@@ -712,7 +717,7 @@ if #seen_order > 0 then
 end
 -- Alerts: each id once, ever (hw:alert:ids), then into the stream.
 local added = 0
-for _, a in ipairs(alerts) do
+for _, a in ipairs(raise and alerts or {}) do
   if redis.call('SADD', AP .. 'alert:ids', a[1]) == 1 then
     added = added + 1
     redis.call('XADD', AP .. 'alerts', '*',

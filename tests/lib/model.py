@@ -515,7 +515,8 @@ def _glob_escape(text):
 
 
 def _ignored(key, prefix, ignore):
-    if key.startswith(prefix + "alert") or key.startswith(prefix + "offset:"):
+    if (key.startswith(prefix + "alert") or key.startswith(prefix + "offset:")
+            or key == prefix + "epoch"):
         return True
     return any(fnmatch.fnmatchcase(key, pat) for pat in ignore)
 

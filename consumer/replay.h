@@ -1,0 +1,58 @@
+/*
+ * hirewire-consumer --replay: the pieces around the ordinary consume loop.
+ * A replay reads every partition of the event topics from a start point
+ * (the earliest offsets, or the first at or after a time) up to the end
+ * offsets seen when it started, outside the consumer group, into a staging
+ * prefix; then swaps the rebuilt keys in, or reports how they differ
+ * (core/hw_rebuild.h, docs/operations.md).
+ */
+#ifndef HW_REPLAY_H
+#define HW_REPLAY_H
+
+#include <librdkafka/rdkafka.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "hw_err.h"
+
+/* A partition to read, from start to end (the end offset at start-up). */
+typedef struct hw_target_s {
+        char topic[256];
+        int32_t partition;
+        int64_t start;          /* first offset to read */
+        int64_t end;            /* offset to stop at (exclusive) */
+        int64_t done;           /* next offset applied */
+        int64_t from_ms;        /* --from TIME: skip messages before the
+                                   first one stamped at or after it; -1 */
+} hw_target_t;
+
+/*
+ * Resolves each target's start offset: `from` is "earliest" (the first
+ * offset the broker still holds) or an ISO 8601 time: the first message
+ * whose Kafka timestamp is at or after it, as the broker's time index
+ * answers (ListOffsets); where the broker has no answer, from the earliest
+ * offset with from_ms set, so that the consumer skips the messages before
+ * that first one itself (hw_replay_skip).
+ * HW_ERR_ARG for a `from` that is neither, HW_ERR_SERVICE when Kafka does
+ * not answer.
+ */
+hw_err_t hw_replay_resolve_start(rd_kafka_t *rk, hw_target_t *t, size_t n,
+                                 const char *from, char *errstr,
+                                 size_t errstr_size);
+
+/* Whether a --from TIME replay skips message m of target t (and then
+ * counts it done); once one message is taken, every later one is. */
+int hw_replay_skip(hw_target_t *t, const rd_kafka_message_t *m);
+
+/* Whether every target's done offset reached its end. */
+int hw_replay_complete(const hw_target_t *t, size_t n);
+
+/*
+ * Writes the progress: on a terminal, one line redrawn in place
+ * (partitions complete, offsets done/total, events/s, ETA); with `final`,
+ * the closing summary line (on any output).
+ */
+void hw_replay_progress(FILE *out, int terminal, const hw_target_t *t,
+                        size_t n, uint64_t events, double seconds, int final);
+
+#endif
