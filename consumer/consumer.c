@@ -24,6 +24,7 @@
 #include <unistd.h>
 
 #include "batch.h"
+#include "hw_archive.h"
 #include "hw_rebuild.h"
 #include "replay.h"
 #include "hw_codec.h"
@@ -59,6 +60,7 @@ typedef struct consumer_s {
         hw_store_t *store;
         hw_metrics_t *metrics;
         hw_webhook_t *webhook;
+        hw_archive_t *archive;  /* --archive-dir, or NULL */
         hw_proc_conf_t proc;
         hw_batch_t batch;
         hw_event_t ev;
@@ -128,6 +130,10 @@ static void usage(FILE *out) {
                 "      --until-caught-up       exit once every partition "
                 "reached the end it had\n"
                 "                              at start\n"
+                "      --archive-dir DIR       append every valid event to "
+                "Avro files in DIR\n"
+                "                              (one per topic per UTC day, "
+                "deflate)\n"
                 "      --replay                rebuild every key from Kafka "
                 "into a staging prefix,\n"
                 "                              then swap it in (offsets "
@@ -215,6 +221,7 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 OPT_FROM,
                 OPT_DIFF,
                 OPT_ALERTS,
+                OPT_ARCHIVE,
         };
         static const struct option longopts[] = {
                 {"brokers", required_argument, NULL, 'b'},
@@ -231,6 +238,7 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 {"from", required_argument, NULL, OPT_FROM},
                 {"diff", no_argument, NULL, OPT_DIFF},
                 {"alerts", no_argument, NULL, OPT_ALERTS},
+                {"archive-dir", required_argument, NULL, OPT_ARCHIVE},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
                 {NULL, 0, NULL, 0},
@@ -320,6 +328,10 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 case OPT_ALERTS:
                         c->replay_alerts = 1;
                         break;
+                case OPT_ARCHIVE:
+                        if (set_key(c, "archive.dir", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
                 case OPT_LOG_LEVEL:
                         if (set_key(c, "log.level", optarg))
                                 return HW_EXIT_USAGE;
@@ -344,6 +356,12 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                            c->replay_alerts)) {
                 fprintf(stderr, "hirewire-consumer: --from, --diff and "
                                 "--alerts go with --replay\n");
+                return HW_EXIT_USAGE;
+        }
+        if (c->replay && c->conf.archive_dir) {
+                fprintf(stderr, "hirewire-consumer: a replay reads what the "
+                                "live consumer archived already: drop "
+                                "--archive-dir\n");
                 return HW_EXIT_USAGE;
         }
         if (c->replay && c->replay_diff && c->replay_alerts) {
@@ -682,7 +700,12 @@ static void flush_batch(consumer_t *c, int final) {
                 int64_t t0 = mono_ms();
                 hw_err_t err = HW_OK;
 
-                if (deliver_rejects(c)) {
+                if (c->archive &&
+                    hw_archive_sync(c->archive, errstr, sizeof(errstr))) {
+                        /* Retried: offsets never move past an event that
+                         * is not on disk. */
+                        err = HW_ERR_SERVICE;
+                } else if (deliver_rejects(c)) {
                         err = hw_fail(HW_ERR_SERVICE, errstr, sizeof(errstr),
                                       "dead-letter topic %s unavailable",
                                       c->conf.topic_dlq);
@@ -769,6 +792,27 @@ static void flush_batch(consumer_t *c, int final) {
         hw_batch_clear(b);
 }
 
+/* Appends the valid event just decoded from m to the archive (once per
+ * message: a message re-read after a crash or a fenced batch is there
+ * already). Returns -1 on failure: the consumer stops, offsets unmoved. */
+static int archive_event(consumer_t *c, const rd_kafka_message_t *m) {
+        const char *topic = rd_kafka_topic_name(m->rkt);
+        char errstr[512];
+
+        if (hw_archive_has(c->archive, topic, m->partition, m->offset))
+                return 0;
+        if (hw_codec_encode(c->codec, &c->ev, 0, &c->payload, errstr,
+                            sizeof(errstr)) ||
+            hw_archive_append(c->archive, topic, m->partition, m->offset,
+                              rd_kafka_message_timestamp(m, NULL), c->ev.type,
+                              c->payload.data + 5, c->payload.len - 5, errstr,
+                              sizeof(errstr))) {
+                HW_ERROR("consumer", "archive: %s", errstr);
+                return -1;
+        }
+        return 0;
+}
+
 /* Takes one Kafka message into the batch. */
 static void take_message(consumer_t *c, rd_kafka_message_t *m) {
         const char *topic = rd_kafka_topic_name(m->rkt);
@@ -800,6 +844,11 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
         }
         err = hw_codec_decode(c->codec, m->payload, m->len, hw_now_ms(),
                               &c->ev, errstr, sizeof(errstr));
+        if (!err && c->archive && archive_event(c, m)) {
+                stop_requested = 1;
+                rd_kafka_message_destroy(m);
+                return;
+        }
         if (!err) {
                 if (hw_batch_add_event(&c->batch, &c->ev)) {
                         HW_ERROR("consumer", "out of memory");
@@ -1389,6 +1438,18 @@ int main(int argc, char **argv) {
                         goto cleanup;
                 }
         }
+        if (c->conf.archive_dir) {
+                c->archive = hw_archive_open(c->conf.archive_dir, errstr,
+                                             sizeof(errstr));
+                if (!c->archive) {
+                        HW_ERROR("consumer", "archive: %s", errstr);
+                        goto cleanup;
+                }
+                hw_archive_set_block_size(c->archive,
+                                          c->conf.max_message_bytes + 1024);
+                HW_INFO("consumer", "archiving valid events in %s",
+                        c->conf.archive_dir);
+        }
         HW_INFO("consumer", "consuming %s and %s as group %s into prefix %s",
                 c->conf.topic_hires, c->conf.topic_offers, c->conf.group,
                 c->conf.prefix);
@@ -1404,6 +1465,7 @@ cleanup:
                 rd_kafka_flush(c->dlq, 5000);
                 rd_kafka_destroy(c->dlq);
         }
+        hw_archive_close(c->archive);
         hw_batch_release(&c->batch);
         hw_event_release(&c->ev);
         hw_store_destroy(c->store);

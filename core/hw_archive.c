@@ -351,6 +351,94 @@ hw_err_t hw_archive_sync(hw_archive_t *a, char *errstr, size_t size) {
         return write_state(a, errstr, size);
 }
 
+/* The registry id of a file's writer schema, 0 if not a hirewire event. */
+static int registry_id_of(avro_schema_t s) {
+        const char *name = avro_schema_type_name(s);
+        if (!is_avro_record(s) || !name)
+                return 0;
+        if (!strcmp(name, "HireEvent"))
+                return avro_schema_record_field_get(s, "tier")
+                               ? HW_SCHEMA_HIRE_V2
+                               : HW_SCHEMA_HIRE_V1;
+        return !strcmp(name, "OfferEvent") ? HW_SCHEMA_OFFER_V1 : 0;
+}
+
+hw_err_t hw_archive_read(const char *path, hw_archive_record_fn fn, void *ctx,
+                         char *errstr, size_t size) {
+        avro_file_reader_t reader;
+        avro_value_iface_t *iface = NULL;
+        avro_value_t value;
+        avro_schema_t schema;
+        unsigned char *buf = NULL;
+        size_t cap = 0;
+        uint64_t record = 0;
+        int id, rc;
+        hw_err_t err = HW_OK;
+
+        if (avro_file_reader(path, &reader))
+                return hw_fail(HW_ERR_IO, errstr, size, "%s: %s", path,
+                               avro_strerror());
+        schema = avro_file_reader_get_writer_schema(reader);
+        if (!(id = registry_id_of(schema))) {
+                avro_file_reader_close(reader);
+                return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
+                               "%s: records of %s, not hirewire events", path,
+                               avro_schema_type_name(schema));
+        }
+        iface = avro_generic_class_from_schema(schema);
+        if (!iface || avro_generic_value_new(iface, &value)) {
+                avro_value_iface_decref(iface);
+                avro_file_reader_close(reader);
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        }
+        while ((rc = avro_file_reader_read_value(reader, &value)) == 0) {
+                size_t n;
+                avro_writer_t w;
+                record++;
+                if (avro_value_sizeof(&value, &n)) {
+                        err = hw_fail(HW_ERR_DECODE, errstr, size,
+                                      "%s: record %" PRIu64 ": %s", path,
+                                      record, avro_strerror());
+                        break;
+                }
+                if (n + 5 > cap) {
+                        unsigned char *b = realloc(buf, n + 5);
+                        if (!b) {
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                                break;
+                        }
+                        buf = b;
+                        cap = n + 5;
+                }
+                buf[0] = 0;
+                buf[1] = (unsigned char)(id >> 24);
+                buf[2] = (unsigned char)(id >> 16);
+                buf[3] = (unsigned char)(id >> 8);
+                buf[4] = (unsigned char)id;
+                w = avro_writer_memory((char *)buf + 5, (int64_t)n);
+                rc = avro_value_write(w, &value);
+                avro_writer_free(w);
+                if (rc) {
+                        err = hw_fail(HW_ERR_DECODE, errstr, size,
+                                      "%s: record %" PRIu64 ": %s", path,
+                                      record, avro_strerror());
+                        break;
+                }
+                if (fn(ctx, buf, n + 5, record))
+                        break;
+        }
+        if (!err && rc && rc != EOF)
+                err = hw_fail(HW_ERR_DECODE, errstr, size,
+                              "%s: after record %" PRIu64 ": %s", path,
+                              record, avro_strerror());
+        free(buf);
+        avro_value_decref(&value);
+        avro_value_iface_decref(iface);
+        avro_file_reader_close(reader);
+        return err;
+}
+
 void hw_archive_close(hw_archive_t *a) {
         char errstr[256];
 

@@ -50,4 +50,19 @@ hw_err_t hw_archive_sync(hw_archive_t *a, char *errstr, size_t errstr_size);
 /* Syncs and closes; accepts NULL. */
 void hw_archive_close(hw_archive_t *a);
 
+/* Called for each record of a file: the event in the wire format
+ * (Confluent framing with the registry id of the file's schema), and its
+ * 1-based record number. Return non-zero to stop. */
+typedef int (*hw_archive_record_fn)(void *ctx, const void *framed, size_t len,
+                                    uint64_t record);
+
+/*
+ * Reads an Avro object container file of hirewire events (an archive file,
+ * or any file written with HireEvent v1/v2 or OfferEvent v1), in order.
+ * HW_ERR_IO when the file cannot be read, HW_ERR_DECODE when a record does
+ * not decode, HW_ERR_UNKNOWN_SCHEMA when its schema is not a hirewire event.
+ */
+hw_err_t hw_archive_read(const char *path, hw_archive_record_fn fn, void *ctx,
+                         char *errstr, size_t errstr_size);
+
 #endif

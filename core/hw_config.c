@@ -240,6 +240,7 @@ static const conf_key_t conf_keys[] = {
         {"metrics.addr", K_METRICS, F(metrics_addr), 0, 0},
         {"country.bases.file", K_PATH, F(bases_file), 0, 0},
         {"country.groups.file", K_PATH, F(groups_file), 0, 0},
+        {"archive.dir", K_PATH, F(archive_dir), 0, 0},
         {"log.level", K_LEVEL, F(log_level), 0, 0},
         {"alerts.stream.maxlen", K_INT, F(alerts_maxlen), 1, 100000000},
         {"alerts.relay.enabled", K_INT, F(alerts_relay), 0, 1},

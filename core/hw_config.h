@@ -26,6 +26,8 @@
  *   country.bases.file             CSV: country,base
  *   country.groups.file            CSV: group,country
  *   log.level                      debug, info, warn, error
+ *   archive.dir                    archive every valid event there (Avro
+ *                                  container files; --archive-dir)
  *   alerts.prefix                  prefix of the alert keys (alerts stream,
  *                                  alert ids, reader positions); default:
  *                                  the prefix. A consumer or replay writing
@@ -105,6 +107,7 @@ typedef struct hw_config_s {
         double alert_drain_index;
         int alert_drain_days;
 
+        char *archive_dir;      /* NULL: no archive */
         char *bases_file;
         char *groups_file;
         char *group_names[HW_CONFIG_MAX_GROUPS];

@@ -14,8 +14,10 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+#include <unistd.h>
 
 #include "generate.h"
+#include "hw_archive.h"
 #include "hw_codec.h"
 #include "hw_json.h"
 #include "hw_kafka.h"
@@ -32,6 +34,7 @@ typedef struct produce_opts_s {
         int strict;
         int dry_run;
         int generate;
+        int from_archive;         /* FILEs are archive (Avro container) files */
         uint64_t gen_count;
         uint64_t seed;
         double rate;              /* events/s, 0 = as fast as possible */
@@ -81,6 +84,7 @@ static void usage(FILE *out) {
                 "Usage: hirewire-produce [OPTIONS] [FILE...]\n"
                 "       hirewire-produce [OPTIONS] --generate N [--seed S] "
                 "[--rate R]\n"
+                "       hirewire-produce [OPTIONS] --from-archive FILE...\n"
                 "\n"
                 "Publishes hire and offer events to Kafka (Avro, Confluent "
                 "framing, key person_id).\n"
@@ -103,6 +107,10 @@ static void usage(FILE *out) {
                 "      --dry-run             validate and print the events "
                 "as NDJSON; send nothing\n"
                 "      --generate N          publish N synthetic events\n"
+                "      --from-archive        FILEs are archive files "
+                "(hirewire-consumer\n"
+                "                            --archive-dir): republish "
+                "their events in order\n"
                 "      --seed S              generator seed (default 1)\n"
                 "      --rate R              at most R events per second\n"
                 "      --span-days D         generated events cover the D days "
@@ -140,6 +148,7 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 OPT_STRICT,
                 OPT_DRY_RUN,
                 OPT_GENERATE,
+                OPT_FROM_ARCHIVE,
                 OPT_SEED,
                 OPT_RATE,
                 OPT_SPAN,
@@ -156,6 +165,7 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 {"strict", no_argument, NULL, OPT_STRICT},
                 {"dry-run", no_argument, NULL, OPT_DRY_RUN},
                 {"generate", required_argument, NULL, OPT_GENERATE},
+                {"from-archive", no_argument, NULL, OPT_FROM_ARCHIVE},
                 {"seed", required_argument, NULL, OPT_SEED},
                 {"rate", required_argument, NULL, OPT_RATE},
                 {"span-days", required_argument, NULL, OPT_SPAN},
@@ -206,6 +216,9 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                                 goto bad_value;
                         o->generate = 1;
                         break;
+                case OPT_FROM_ARCHIVE:
+                        o->from_archive = 1;
+                        break;
                 case OPT_SEED:
                         if (parse_u64(optarg, &o->seed))
                                 goto bad_value;
@@ -245,6 +258,11 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
         bad_value:
                 fprintf(stderr, "hirewire-produce: invalid value for %s: %s\n",
                         argv[optind - 1], optarg);
+                return HW_EXIT_USAGE;
+        }
+        if (o->from_archive && (o->generate || optind >= argc)) {
+                fprintf(stderr, "hirewire-produce: --from-archive takes "
+                                "archive FILEs, and no --generate\n");
                 return HW_EXIT_USAGE;
         }
         if (o->generate && optind < argc) {
@@ -347,6 +365,54 @@ static int send_event(producer_t *p) {
         }
         p->stats.enqueued++;
         rd_kafka_poll(p->rk, 0);
+        return 0;
+}
+
+/* Sends or prints the valid event in p->ev. */
+static int emit_event(producer_t *p);
+
+/* An archive record: validated as the consumer does, then sent. */
+typedef struct archive_input_s {
+        producer_t *p;
+        const char *name;
+        int failed;
+} archive_input_t;
+
+static int on_archive_record(void *ctx, const void *framed, size_t len,
+                             uint64_t record) {
+        archive_input_t *in = ctx;
+        producer_t *p = in->p;
+        char errstr[512];
+
+        p->stats.lines++;
+        if (hw_codec_decode(p->codec, framed, len, hw_now_ms(), &p->ev, errstr,
+                            sizeof(errstr))) {
+                p->stats.invalid++;
+                HW_ERROR("producer", "%s: record %" PRIu64 ": invalid event: %s",
+                         in->name, record, errstr);
+                return 0;
+        }
+        p->stats.valid++;
+        if (emit_event(p)) {
+                in->failed = 1;
+                return -1;
+        }
+        return stop_requested;
+}
+
+/* Republishes the events of archive files, file by file, in order. */
+static int read_archives(producer_t *p, char **files, int n) {
+        for (int i = 0; i < n && !stop_requested; i++) {
+                archive_input_t in = {p, files[i], 0};
+                char errstr[512];
+                if (hw_archive_read(files[i], on_archive_record, &in, errstr,
+                                    sizeof(errstr))) {
+                        HW_ERROR("producer", "%s", errstr);
+                        return -1;
+                }
+                if (in.failed)
+                        return -1;
+        }
         return 0;
 }
 
@@ -548,7 +614,18 @@ int main(int argc, char **argv) {
         hw_buf_init(&held);
 
         /* Open every input first: a missing file sends nothing. */
-        n_inputs = opts.generate ? 0 : (optind < argc ? argc - optind : 1);
+        n_inputs = opts.generate || opts.from_archive
+                           ? 0
+                           : (optind < argc ? argc - optind : 1);
+        for (int i = optind; opts.from_archive && i < argc; i++) {
+                if (access(argv[i], R_OK)) {
+                        fprintf(stderr, "hirewire-produce: cannot open %s: "
+                                        "%s\n",
+                                argv[i], strerror(errno));
+                        rc = HW_EXIT_USAGE;
+                        goto cleanup;
+                }
+        }
         inputs = calloc((size_t)n_inputs + 1, sizeof(*inputs));
         for (int i = 0; i < n_inputs; i++) {
                 const char *name = optind < argc ? argv[optind + i] : "-";
@@ -583,6 +660,8 @@ int main(int argc, char **argv) {
 
         if (opts.generate) {
                 failed = run_generator(&p);
+        } else if (opts.from_archive) {
+                failed = read_archives(&p, argv + optind, argc - optind);
         } else {
                 for (int i = 0; i < n_inputs && !failed; i++)
                         failed = read_input(
