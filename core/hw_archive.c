@@ -122,10 +122,16 @@ static hw_err_t load_state(hw_archive_t *a, char *errstr, size_t size) {
                         struct stat st;
                         char fpath[4096];
                         path_of(a, rel, fpath, sizeof(fpath));
-                        if (stat(fpath, &st) || st.st_size < n)
+                        if (stat(fpath, &st) && errno == ENOENT)
+                                continue; /* removed (retention): forget it */
+                        if (stat(fpath, &st))
                                 err = hw_fail(HW_ERR_IO, errstr, size,
-                                              "archive file %s is missing or "
-                                              "shorter than the %" PRId64
+                                              "cannot read %s: %s", fpath,
+                                              strerror(errno));
+                        else if (st.st_size < n)
+                                err = hw_fail(HW_ERR_IO, errstr, size,
+                                              "archive file %s is shorter "
+                                              "than the %" PRId64
                                               " bytes recorded",
                                               fpath, n);
                         else if (st.st_size > n && truncate(fpath, n))
