@@ -31,6 +31,17 @@ hw_consumer --replay --diff >"$HW_TMP/diff0.tsv" || hw_fail "replay --diff exite
 [[ ! -s $HW_TMP/diff0.tsv ]] || hw_fail "differences on an unchanged database: $(head -5 "$HW_TMP/diff0.tsv")"
 [[ $(staging_keys) -eq 0 ]] || hw_fail "--diff left staging keys"
 
+hw_note "progress: redrawn on a terminal, one summary line otherwise"
+grep -q 'ETA' "$HW_CONSUMER_LOG" && hw_fail "progress lines on a non-terminal"
+[[ $(grep -c '^replay: [0-9]* of [0-9]* offsets on [0-9]* partitions' "$HW_CONSUMER_LOG") -eq 1 ]] ||
+  hw_fail "no single summary line on a non-terminal"
+script -qefc "$(printf '%q ' "$HW_BIN_DIR/hirewire-consumer" --bootstrap-file "$HW_BOOTSTRAP_FILE" \
+  --redis "$HW_REDIS_URL" -s "country.bases.file=$HW_BASES" -s "country.groups.file=$HW_GROUPS" \
+  -s batch.max.events=20 --replay --diff)" /dev/null >"$HW_TMP/tty.out" 2>&1 || hw_fail "replay on a terminal failed"
+# Redrawn in place: carriage return, erase line, the line.
+[[ $(grep -ao $'\r\e\\[Kreplay: partitions [0-9]*/[0-9]* done, offsets [0-9]*/[0-9]* ([0-9]*%), [0-9]* events/s, ETA [0-9]* s' \
+  "$HW_TMP/tty.out" | wc -l) -ge 2 ]] || hw_fail "no progress line redrawn on a terminal: $(cat -A "$HW_TMP/tty.out" | head -c 600)"
+
 hw_note "three changes by hand: --diff reports exactly them"
 members=$(redis-cli -p "$HW_REDIS_PORT" HGET hw:lab:meta-superintelligence-labs members)
 redis-cli -p "$HW_REDIS_PORT" HINCRBY hw:lab:meta-superintelligence-labs members 5 >/dev/null
