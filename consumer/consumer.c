@@ -526,7 +526,13 @@ static int deliver_rejects(consumer_t *c) {
                 rd_kafka_headers_t *h = rd_kafka_headers_new(5);
                 char part[16], off[24];
                 rd_kafka_resp_err_t err;
+                /* Too large for the DLQ topic: the headers say where the
+                 * message is and how big it was, without its bytes. */
+                int omit = m->len > c->conf.dlq_max_message_bytes;
+                char omitted[96];
 
+                snprintf(omitted, sizeof(omitted),
+                         "%zu bytes, over dlq.max.message.bytes", m->len);
                 snprintf(part, sizeof(part), "%" PRId32, m->partition);
                 snprintf(off, sizeof(off), "%" PRId64, m->offset);
                 rd_kafka_header_add(h, "hw.error", -1, hw_err_name(r->error),
@@ -536,11 +542,15 @@ static int deliver_rejects(consumer_t *c) {
                                     rd_kafka_topic_name(m->rkt), -1);
                 rd_kafka_header_add(h, "hw.src.partition", -1, part, -1);
                 rd_kafka_header_add(h, "hw.src.offset", -1, off, -1);
+                if (omit)
+                        rd_kafka_header_add(h, "hw.value.omitted", -1,
+                                            omitted, -1);
                 do {
                         err = rd_kafka_producev(
                                 c->dlq, RD_KAFKA_V_TOPIC(c->conf.topic_dlq),
                                 RD_KAFKA_V_KEY(m->key, m->key_len),
-                                RD_KAFKA_V_VALUE(m->payload, m->len),
+                                RD_KAFKA_V_VALUE(omit ? NULL : m->payload,
+                                                 omit ? 0 : m->len),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                                 RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
                         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
@@ -894,7 +904,8 @@ static void check_health(consumer_t *c) {
                              "no partitions assigned");
 }
 
-/* Records the end offset of every partition of the two event topics. */
+/* Records the first and end offsets of every partition of the two event
+ * topics. */
 static hw_err_t find_targets(consumer_t *c) {
         const char *topics[2] = {c->conf.topic_hires, c->conf.topic_offers};
         const struct rd_kafka_metadata *md = NULL;
@@ -934,6 +945,9 @@ static hw_err_t find_targets(consumer_t *c) {
                                  topics[t]);
                         tg->partition = id;
                         tg->end = hi;
+                        /* The first offset the broker still holds. */
+                        tg->start = tg->done = lo < hi ? lo : hi;
+                        tg->from_ms = -1;
                         c->n_targets++;
                 }
                 rd_kafka_metadata_destroy(md);
@@ -947,7 +961,8 @@ static int caught_up(consumer_t *c) {
         char errstr[512];
         for (size_t i = 0; i < c->n_targets; i++) {
                 int64_t stored;
-                if (c->targets[i].end <= 0)
+                /* Nothing left to read (retention may have deleted it). */
+                if (c->targets[i].start >= c->targets[i].end)
                         continue;
                 if (hw_store_get_offsets(c->store, c->targets[i].topic,
                                          &c->targets[i].partition, 1, &stored,
@@ -961,12 +976,20 @@ static int caught_up(consumer_t *c) {
 static hw_err_t setup_kafka(consumer_t *c, const char *group_id, char *errstr,
                             size_t size) {
         rd_kafka_conf_t *conf;
+        char max_bytes[32];
 
         /* The DLQ producer. */
         conf = hw_kafka_conf_new(&c->conf.kafka, errstr, size);
         if (!conf)
                 return HW_ERR_ARG;
+        /* Room for the largest dead letter and its headers. */
+        snprintf(max_bytes, sizeof(max_bytes), "%zu",
+                 c->conf.dlq_max_message_bytes + 65536 > 1000000
+                         ? c->conf.dlq_max_message_bytes + 65536
+                         : (size_t)1000000);
         if (hw_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
+                              size) ||
+            hw_kafka_conf_set(conf, "message.max.bytes", max_bytes, errstr,
                               size) ||
             hw_kafka_conf_apply_props(conf, &c->conf.kafka, errstr, size)) {
                 rd_kafka_conf_destroy(conf);
@@ -1383,7 +1406,11 @@ int main(int argc, char **argv) {
         /* Redis must answer before partitions are taken. */
         for (int backoff = BACKOFF_MIN_MS;
              (err = hw_store_connect(c->store, errstr, sizeof(errstr)));) {
-                if (err != HW_ERR_SERVICE || stop_requested) {
+                /* Wrong or missing credentials at start-up will not fix
+                 * themselves: say so and stop (later, an outage that
+                 * answers like this is retried). */
+                if (err != HW_ERR_SERVICE || stop_requested ||
+                    strstr(errstr, "WRONGPASS") || strstr(errstr, "NOAUTH")) {
                         HW_ERROR("consumer", "%s", errstr);
                         rc = HW_EXIT_UNAVAILABLE;
                         goto cleanup;

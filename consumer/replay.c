@@ -19,20 +19,8 @@ hw_err_t hw_replay_resolve_start(rd_kafka_t *rk, hw_target_t *t, size_t n,
                                "--from %s: expected earliest or an ISO 8601 "
                                "time (2025-06-01T00:00:00Z)",
                                from);
-        for (size_t i = 0; i < n; i++) {
-                int64_t lo, hi;
-                err = rd_kafka_query_watermark_offsets(
-                        rk, t[i].topic, t[i].partition, &lo, &hi,
-                        QUERY_TIMEOUT_MS);
-                if (err)
-                        return hw_fail(HW_ERR_SERVICE, errstr, size,
-                                       "cannot read the first offset of "
-                                       "%s/%" PRId32 ": %s",
-                                       t[i].topic, t[i].partition,
-                                       rd_kafka_err2str(err));
-                t[i].start = t[i].done = lo < t[i].end ? lo : t[i].end;
+        for (size_t i = 0; i < n; i++)
                 t[i].from_ms = ms;
-        }
         if (ms < 0)
                 return HW_OK;
         list = rd_kafka_topic_partition_list_new((int)n);

@@ -27,8 +27,9 @@ typedef struct hw_target_s {
 } hw_target_t;
 
 /*
- * Resolves each target's start offset: `from` is "earliest" (the first
- * offset the broker still holds) or an ISO 8601 time: the first message
+ * Resolves each target's start offset (on entry, the first offset the
+ * broker still holds): `from` is "earliest" (that one) or an ISO 8601
+ * time: the first message
  * whose Kafka timestamp is at or after it, as the broker's time index
  * answers (ListOffsets); where the broker has no answer, from the earliest
  * offset with from_ms set, so that the consumer skips the messages before

@@ -381,17 +381,37 @@ hw_err_t hw_archive_read(const char *path, hw_archive_record_fn fn, void *ctx,
         int id, rc;
         hw_err_t err = HW_OK;
 
+        /* Avro C leaks on a file without the container magic: check it
+         * first (and say so more clearly). */
+        {
+                unsigned char magic[4] = {0};
+                FILE *fp = fopen(path, "rb");
+                size_t got = fp ? fread(magic, 1, 4, fp) : 0;
+                if (!fp)
+                        return hw_fail(HW_ERR_IO, errstr, size,
+                                       "cannot open %s: %s", path,
+                                       strerror(errno));
+                fclose(fp);
+                if (got != 4 || memcmp(magic, "Obj\x01", 4))
+                        return hw_fail(HW_ERR_DECODE, errstr, size,
+                                       "%s: not an Avro object container "
+                                       "file",
+                                       path);
+        }
         if (avro_file_reader(path, &reader))
-                return hw_fail(HW_ERR_IO, errstr, size, "%s: %s", path,
+                return hw_fail(HW_ERR_DECODE, errstr, size, "%s: %s", path,
                                avro_strerror());
-        schema = avro_file_reader_get_writer_schema(reader);
+        schema = avro_file_reader_get_writer_schema(reader); /* a reference */
         if (!(id = registry_id_of(schema))) {
+                err = hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
+                              "%s: records of %s, not hirewire events", path,
+                              avro_schema_type_name(schema));
+                avro_schema_decref(schema);
                 avro_file_reader_close(reader);
-                return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
-                               "%s: records of %s, not hirewire events", path,
-                               avro_schema_type_name(schema));
+                return err;
         }
         iface = avro_generic_class_from_schema(schema);
+        avro_schema_decref(schema); /* the class holds its own */
         if (!iface || avro_generic_value_new(iface, &value)) {
                 avro_value_iface_decref(iface);
                 avro_file_reader_close(reader);

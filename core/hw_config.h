@@ -19,6 +19,9 @@
  *   windows                        day windows, e.g. "7d,30d,90d,365d"
  *   mega.threshold.usd             mega-offer threshold (100000000)
  *   max.message.bytes              larger messages are rejected (65536)
+ *   dlq.max.message.bytes          a rejected message larger than this goes
+ *                                  to the DLQ without its value (1000000,
+ *                                  Kafka's default topic limit)
  *   batch.max.events               events per atomic Redis step (5000)
  *   batch.max.ms                   longest a batch collects (10)
  *   seen.days                      days of event_ids kept for dedup (31)
@@ -85,6 +88,7 @@ typedef struct hw_config_s {
         size_t n_windows;
         int64_t mega_threshold_usd;
         size_t max_message_bytes;
+        size_t dlq_max_message_bytes;
         int batch_max_events;
         int batch_max_ms;
         int seen_days;

@@ -159,6 +159,14 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
                         return err;
                 freeReplyObject(r);
         }
+        /* A server that wants a password says NOAUTH here, before the
+         * script (which it would refuse less clearly). */
+        r = redisCommand(s->ctx, "PING");
+        if ((err = check_reply(s, r, "PING", errstr, size))) {
+                drop_connection(s);
+                return err;
+        }
+        freeReplyObject(r);
         r = redisCommand(s->ctx, "SCRIPT LOAD %s", hw_store_lua);
         if ((err = check_reply(s, r, "SCRIPT LOAD", errstr, size))) {
                 drop_connection(s);

@@ -30,6 +30,7 @@
 #include <librdkafka/rdkafka.h>
 #include <librdkafka/rdkafka_mock.h>
 
+#include "control.h"
 #include "hw_err.h"
 #include "hw_log.h"
 
@@ -53,6 +54,7 @@ typedef struct devbroker_conf_s {
         int brokers;
         int partitions;
         const char *bootstrap_file;
+        const char *control_file;         /* --control FIFO, or NULL */
         const char **topics;
         size_t topic_cnt;
 } devbroker_conf_t;
@@ -61,6 +63,7 @@ static const devbroker_conf_t devbroker_conf_defaults = {
         .brokers        = 1,
         .partitions     = 4,
         .bootstrap_file = NULL,
+        .control_file   = NULL,
         .topics         = NULL,
         .topic_cnt      = 0,
 };
@@ -97,6 +100,12 @@ static void devbroker_usage(FILE *fp) {
                 "  --bootstrap-file F    write the bootstrap list to F once "
                 "the topics exist\n"
                 "                        (atomically; removed on exit)\n"
+                "  --control FIFO        create FIFO and apply the fault "
+                "commands written to it:\n"
+                "                        down ID | up ID | rtt ID MS | leader "
+                "TOPIC PART ID |\n"
+                "                        errors APIKEY COUNT ERR "
+                "(devbroker/control.h)\n"
                 "  -h, --help            show this help and exit\n"
                 "      --version         show the version and exit\n"
                 "\n"
@@ -189,6 +198,7 @@ static int devbroker_parse_args(int argc, char **argv,
                 OPT_PARTITIONS,
                 OPT_TOPIC,
                 OPT_BOOTSTRAP_FILE,
+                OPT_CONTROL,
                 OPT_VERSION
         };
         static const struct option long_opts[] = {
@@ -197,6 +207,7 @@ static int devbroker_parse_args(int argc, char **argv,
                 {"topic", required_argument, NULL, OPT_TOPIC},
                 {"bootstrap-file", required_argument, NULL,
                  OPT_BOOTSTRAP_FILE},
+                {"control", required_argument, NULL, OPT_CONTROL},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
                 {NULL, 0, NULL, 0}};
@@ -238,6 +249,14 @@ static int devbroker_parse_args(int argc, char **argv,
                                 return HW_EXIT_USAGE;
                         }
                         conf->bootstrap_file = optarg;
+                        break;
+                case OPT_CONTROL:
+                        if (!*optarg) {
+                                devbroker_usage_error(
+                                    "--control: the file name is empty");
+                                return HW_EXIT_USAGE;
+                        }
+                        conf->control_file = optarg;
                         break;
                 case 'h':
                         devbroker_usage(stdout);
@@ -550,6 +569,7 @@ int main(int argc, char **argv) {
         devbroker_conf_t conf = devbroker_conf_defaults;
         devbroker_t db        = {.rk = NULL, .mcluster = NULL,
                                  .bootstrap_file = NULL};
+        devbroker_control_t ctl = {.fd = -1, .keep = -1};
         char errstr[512];
         char topics[512];
         sigset_t stop_set, old_set;
@@ -584,6 +604,12 @@ int main(int argc, char **argv) {
         }
 
         bootstraps = rd_kafka_mock_cluster_bootstraps(db.mcluster);
+        if (conf.control_file &&
+            devbroker_control_open(&ctl, conf.control_file, errstr,
+                                   sizeof(errstr))) {
+                HW_ERROR(DEVBROKER_COMPONENT, "%s", errstr);
+                goto done;
+        }
 
         /* The file is the "ready" signal for scripts: write it last. */
         if (conf.bootstrap_file) {
@@ -612,14 +638,22 @@ int main(int argc, char **argv) {
 
         /* Polling the hosting handle is the nap: it also serves its queue
          * (error events would otherwise pile up over a long run). */
-        while (!devbroker_stop_signal)
-                rd_kafka_poll(db.rk, DEVBROKER_POLL_MS);
+        while (!devbroker_stop_signal) {
+                if (ctl.fd >= 0) {
+                        devbroker_control_serve(&ctl, db.mcluster,
+                                                DEVBROKER_POLL_MS);
+                        rd_kafka_poll(db.rk, 0);
+                } else {
+                        rd_kafka_poll(db.rk, DEVBROKER_POLL_MS);
+                }
+        }
 
         HW_INFO(DEVBROKER_COMPONENT, "stopping on %s",
                 devbroker_stop_signal == SIGINT ? "SIGINT" : "SIGTERM");
         exit_code = HW_EXIT_OK;
 
 done:
+        devbroker_control_close(&ctl);
         devbroker_release(&db);
         if (exit_code == HW_EXIT_OK && devbroker_stop_signal)
                 HW_INFO(DEVBROKER_COMPONENT, "stopped");

@@ -400,15 +400,22 @@ static int on_archive_record(void *ctx, const void *framed, size_t len,
         return stop_requested;
 }
 
-/* Republishes the events of archive files, file by file, in order. */
+/* Republishes the events of archive files, file by file, in order. A file
+ * that is not a readable archive is reported and counted invalid (exit
+ * 65); the others are still sent. */
 static int read_archives(producer_t *p, char **files, int n) {
         for (int i = 0; i < n && !stop_requested; i++) {
                 archive_input_t in = {p, files[i], 0};
                 char errstr[512];
-                if (hw_archive_read(files[i], on_archive_record, &in, errstr,
-                                    sizeof(errstr))) {
+                hw_err_t err = hw_archive_read(files[i], on_archive_record,
+                                               &in, errstr, sizeof(errstr));
+                if (err == HW_ERR_IO || err == HW_ERR_NOMEM) {
                         HW_ERROR("producer", "%s", errstr);
                         return -1;
+                }
+                if (err) {
+                        HW_ERROR("producer", "invalid archive: %s", errstr);
+                        p->stats.invalid++;
                 }
                 if (in.failed)
                         return -1;

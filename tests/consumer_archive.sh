@@ -56,7 +56,9 @@ hw_start_broker --partitions 3
 hw_consume_all --group rebuilt --prefix r:
 "$HW_PY" "$HW_SRC_DIR/tests/lib/same_state.py" "$HW_REDIS_PORT" hw: r: ||
   hw_fail "counters rebuilt from the archive differ"
-"$HW_BIN_DIR/hirewire-produce" --dry-run --from-archive /etc/hostname >/dev/null 2>"$HW_TMP/bad.log" &&
-  hw_fail "--from-archive accepted a file that is not Avro"
-grep -q '/etc/hostname' "$HW_TMP/bad.log" || hw_fail "no clear error for a file that is not Avro"
+rc=0
+"$HW_BIN_DIR/hirewire-produce" --dry-run --from-archive /etc/hostname >/dev/null 2>"$HW_TMP/bad.log" || rc=$?
+[[ $rc -eq 65 ]] || hw_fail "--from-archive of a file that is not Avro exited $rc, want 65"
+grep -q '/etc/hostname: not an Avro object container file' "$HW_TMP/bad.log" ||
+  hw_fail "no clear error for a file that is not Avro: $(cat "$HW_TMP/bad.log")"
 echo PASS

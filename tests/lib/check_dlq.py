@@ -1,7 +1,9 @@
 """Reads the DLQ topic with python3-confluent-kafka and checks that it holds
 exactly the poison messages of DIR (poison.py), each once... or more (at
 least once), with hw.error = the class in its file name and the other
-hw.* headers. usage: check_dlq.py BOOTSTRAP TOPIC DIR"""
+hw.* headers; a message larger than the DLQ's limit arrives without its
+value and with hw.value.omitted naming its size. usage: check_dlq.py
+BOOTSTRAP TOPIC DIR"""
 import collections
 import os
 import sys
@@ -33,8 +35,17 @@ while not all(done.values()) and time.time() < deadline:
         done[m.partition()] = True
     h = {k: (v.decode() if v is not None else None) for k, v in (m.headers() or [])}
     value = m.value() or b""
-    classes = expected.get(value)
     where = f"{topic}/{m.partition()}@{m.offset()}"
+    omitted = h.get("hw.value.omitted")
+    if omitted is not None:
+        # Too large for the DLQ: no value, the header names the size.
+        size = int(omitted.split()[0])
+        same = [v for v in expected if len(v) == size]
+        if value or len(same) != 1:
+            problems.append(f"{where}: hw.value.omitted={omitted!r} with a {len(value)}-byte value")
+            continue
+        value = same[0]
+    classes = expected.get(value)
     if classes is None:
         problems.append(f"{where}: unexpected message of {len(value)} bytes, hw.error={h.get('hw.error')}")
         continue

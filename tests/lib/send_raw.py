@@ -9,7 +9,7 @@ from confluent_kafka import Producer
 
 bootstrap, folder = sys.argv[1], sys.argv[2]
 rng = random.Random(int(sys.argv[3]) if len(sys.argv) > 3 else 1)
-p = Producer({"bootstrap.servers": bootstrap, "message.max.bytes": 2000000})
+p = Producer({"bootstrap.servers": bootstrap, "message.max.bytes": 16000000})
 failed = []
 for name in sorted(os.listdir(folder)):
     with open(os.path.join(folder, name), "rb") as f:

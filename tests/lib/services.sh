@@ -145,3 +145,49 @@ hw_model_check() {
     --prefix "$prefix" --bases "$HW_BASES" --groups "$HW_GROUPS" "$@" ||
     hw_fail "Redis under $prefix differs from the model"
 }
+
+# The port of the consumer's metrics server (started with
+# --metrics-addr 127.0.0.1:0), from its log.
+hw_metrics_port() {
+  local port=""
+  for _ in $(seq 100); do
+    port=$(sed -n 's|.*metrics at http://127.0.0.1:\([0-9]*\)/metrics.*|\1|p' "$HW_CONSUMER_LOG" | tail -1)
+    [[ -n $port ]] && break
+    sleep 0.1
+  done
+  [[ -n $port ]] || hw_fail "the consumer logged no metrics address"
+  echo "$port"
+}
+
+# HTTP status of a consumer endpoint: hw_http_status PORT PATH
+hw_http_status() {
+  "$HW_PY" -c 'import sys, urllib.request, urllib.error
+try:
+    print(urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}{sys.argv[2]}", timeout=3).status)
+except urllib.error.HTTPError as e:
+    print(e.code)
+except Exception:
+    print(0)' "$1" "$2"
+}
+
+# A value of the consumer's /metrics: hw_metric PORT NAME (sum of its series).
+hw_metric() {
+  "$HW_PY" -c 'import sys, urllib.request
+text = urllib.request.urlopen(f"http://127.0.0.1:{sys.argv[1]}/metrics", timeout=3).read().decode()
+print(int(sum(float(l.split()[-1]) for l in text.splitlines()
+              if l.split("{")[0].split(" ")[0] == sys.argv[2])))' "$1" "$2"
+}
+
+# Records what a fault or input test lost and counted twice (tests/lib/
+# count_events.py) in $HW_RESULTS_DIR (for docs/reliability.md), and fails
+# the test if anything was: hw_count_check PREFIX "FAULTS" EVENTS...
+hw_count_check() {
+  local prefix=$1 faults=$2 results=-
+  shift 2
+  if [[ -n ${HW_RESULTS_DIR:-} ]]; then
+    mkdir -p "$HW_RESULTS_DIR"
+    results=$HW_RESULTS_DIR/$(basename "$0" .sh).tsv
+  fi
+  "$HW_PY" "$HW_SRC_DIR/tests/lib/count_events.py" "$HW_REDIS_PORT" "$prefix" \
+    "$(basename "$0" .sh)" "$faults" "$results" "$@" || hw_fail "events lost or counted twice"
+}
