@@ -45,18 +45,39 @@ struct hw_codec_s {
 /*
  * Avro C trusts the body it reads: it allocates a declared length before
  * checking that the bytes are there (and leaks the buffer when they are
- * not), and it truncates 64-bit enum indexes to 32 bits. So every body is
- * first walked against its writer schema, without allocating: each varint
- * well-formed, each length, union branch, enum index and block count in
- * range, and the walk ending exactly at the end of the body. Avro C then
- * only ever sees bodies it can decode.
+ * not), it truncates 64-bit enum indexes to 32 bits, and reading one
+ * message after another leaks (found by fuzzing). So every body is walked
+ * against its writer schema, without allocating: each varint well-formed,
+ * each length, union branch, enum index and block count in range, and the
+ * walk ending exactly at the end of the body. The walk also notes where
+ * each top-level field's value is, and events are filled from that: Avro C
+ * never reads an event. (Alerts, read back only by tests, are read by Avro
+ * C after the walk.)
  */
+
+/* A top-level field's value as the walk found it. */
+typedef struct walk_field_s {
+        int64_t branch;         /* union branch, -1 for a field not a union */
+        const unsigned char *str; /* string bytes (not NUL-terminated) */
+        int64_t num;            /* string length, long value or enum index */
+} walk_field_t;
+
 typedef struct avro_walk_s {
         const unsigned char *p, *end;
         const char *field;      /* top-level field being read, for errors */
         char *errstr;
         size_t errstr_size;
+        walk_field_t *fields;   /* where to note top-level values, or NULL */
+        size_t n_fields, cur;
 } avro_walk_t;
+
+/* The field a leaf value at this depth belongs to, or NULL: a top-level
+ * field (depth 1) or the branch of a top-level union (depth 2). */
+static walk_field_t *noted(avro_walk_t *w, int depth) {
+        if (!w->fields || w->cur >= w->n_fields || depth < 1 || depth > 2)
+                return NULL;
+        return &w->fields[w->cur];
+}
 
 static hw_err_t walk_fail(avro_walk_t *w, const char *what) {
         return hw_fail(HW_ERR_DECODE, w->errstr, w->errstr_size, "%s%s%s",
@@ -111,7 +132,11 @@ static hw_err_t walk_value(avro_walk_t *w, avro_schema_t s, int depth) {
                 return HW_OK;
         case AVRO_INT32:
         case AVRO_INT64:
-                return walk_long(w, &n);
+                if ((err = walk_long(w, &n)))
+                        return err;
+                if (noted(w, depth))
+                        noted(w, depth)->num = n;
+                return HW_OK;
         case AVRO_FLOAT:
                 return walk_skip(w, 4, "float");
         case AVRO_DOUBLE:
@@ -122,25 +147,38 @@ static hw_err_t walk_value(avro_walk_t *w, avro_schema_t s, int depth) {
         case AVRO_BYTES:
                 if ((err = walk_long(w, &n)))
                         return err;
+                if (noted(w, depth)) {
+                        noted(w, depth)->str = w->p;
+                        noted(w, depth)->num = n;
+                }
                 return walk_skip(w, n, "string");
         case AVRO_ENUM:
                 if ((err = walk_long(w, &n)))
                         return err;
                 if (n < 0 || n >= avro_schema_enum_number_of_symbols(s))
                         return walk_fail(w, "enum index out of range");
+                if (noted(w, depth))
+                        noted(w, depth)->num = n;
                 return HW_OK;
         case AVRO_UNION:
                 if ((err = walk_long(w, &n)))
                         return err;
                 if (n < 0 || (uint64_t)n >= avro_schema_union_size(s))
                         return walk_fail(w, "union branch out of range");
+                if (depth == 1 && noted(w, depth))
+                        noted(w, depth)->branch = n;
                 return walk_value(w, avro_schema_union_branch(s, (int)n),
                                   depth + 1);
         case AVRO_RECORD:
                 for (size_t i = 0; i < avro_schema_record_size(s); i++) {
-                        if (depth == 0)
+                        if (depth == 0) {
                                 w->field = avro_schema_record_field_name(
                                         s, (int)i);
+                                w->cur = i;
+                                if (w->fields && i < w->n_fields)
+                                        w->fields[i] = (walk_field_t){
+                                                -1, NULL, 0};
+                        }
                         if ((err = walk_value(
                                      w,
                                      avro_schema_record_field_get_by_index(
@@ -468,12 +506,15 @@ static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
         return HW_OK;
 }
 
-/* Checks the Avro body against the writer schema, then decodes it into
- * s->value. */
-static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
-                          const unsigned char *body, size_t len, char *errstr,
+#define WALK_FIELDS_MAX 64
+
+/* Walks the Avro body against the writer schema (noting the top-level
+ * values in fields, when given) and checks that nothing trails it. */
+static hw_err_t walk_body(hw_codec_schema_t *s, const unsigned char *body,
+                          size_t len, walk_field_t *fields, char *errstr,
                           size_t size) {
-        avro_walk_t w = {body, body + len, NULL, errstr, size};
+        avro_walk_t w = {body, body + len, NULL, errstr, size, fields,
+                         fields ? WALK_FIELDS_MAX : 0, 0};
         hw_err_t err;
 
         if ((err = walk_value(&w, s->schema, 0)))
@@ -482,6 +523,18 @@ static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
                 return hw_fail(HW_ERR_DECODE, errstr, size,
                                "%td trailing bytes after the %s v%d record",
                                w.end - w.p, s->def->subject, s->def->version);
+        return HW_OK;
+}
+
+/* Checks the Avro body, then decodes it into s->value with Avro C (for
+ * alerts). */
+static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
+                          const unsigned char *body, size_t len, char *errstr,
+                          size_t size) {
+        hw_err_t err;
+
+        if ((err = walk_body(s, body, len, NULL, errstr, size)))
+                return err;
         avro_reader_memory_set_source(c->reader, (const char *)body,
                                       (int64_t)len);
         if (avro_value_read(c->reader, &s->value))
@@ -492,29 +545,26 @@ static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
         return HW_OK;
 }
 
-/* Gets a string out of an Avro value into the event, refusing NUL bytes. */
+/* Copies a string field into the event, refusing NUL bytes. */
 static hw_err_t take_string(hw_event_t *ev, const hw_field_t *f,
-                            avro_value_t *v, char *errstr, size_t size) {
-        const char *p;
-        size_t n;
+                            const walk_field_t *v, char *errstr, size_t size) {
+        size_t n = (size_t)v->num;
 
-        if (avro_value_get_string(v, &p, &n))
-                return hw_fail(HW_ERR_DECODE, errstr, size, "%s: %s", f->name,
-                               avro_strerror());
-        n = n ? n - 1 : 0; /* Avro C counts the terminating NUL */
-        if (memchr(p, '\0', n))
+        if (memchr(v->str, '\0', n))
                 return hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
                                "%s: contains a NUL byte", f->name);
-        if (hw_event_set_str(ev, f, p, n))
-                return hw_fail(HW_ERR_NOMEM, errstr, size,
-                               "out of memory");
+        if (hw_event_set_str(ev, f, (const char *)v->str, n))
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         return HW_OK;
 }
 
-/* Fills ev from a decoded writer value, resolving fields the writer lacks
- * to the current schema's defaults. */
+/* Fills ev from the walked writer values, resolving fields the writer
+ * lacks to the current schema's defaults. map_fields checked that every
+ * mapped field has the type of the event field (a union is
+ * ["null", type]). */
 static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
-                           hw_event_t *ev, char *errstr, size_t size) {
+                           const walk_field_t *fields, hw_event_t *ev,
+                           char *errstr, size_t size) {
         size_t n;
         hw_event_type_t type = (hw_event_type_t)s->kind;
         const hw_field_t *mf = hw_event_fields(type, &n);
@@ -524,8 +574,7 @@ static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
         ev->schema_id = s->def->id;
         for (size_t i = 0; i < n; i++) {
                 const hw_field_t *f = &mf[i];
-                avro_value_t fv, branch;
-                int disc = 1, sym;
+                const walk_field_t *v;
 
                 if (s->field_index[i] < 0) {
                         const hw_field_default_t *d = &c->defaults[type][i];
@@ -535,35 +584,28 @@ static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
                         /* null defaults: the reset already left NULL/absent */
                         continue;
                 }
-                avro_value_get_by_index(&s->value, (size_t)s->field_index[i],
-                                        &fv, NULL);
-                if (f->kind == HW_FIELD_OPT_STRING ||
-                    f->kind == HW_FIELD_OPT_LONG) {
-                        avro_value_get_discriminant(&fv, &disc);
-                        if (disc == 0)
-                                continue;
-                        avro_value_get_current_branch(&fv, &branch);
-                        fv = branch;
-                }
+                v = &fields[s->field_index[i]];
+                if ((f->kind == HW_FIELD_OPT_STRING ||
+                     f->kind == HW_FIELD_OPT_LONG) &&
+                    v->branch == 0)
+                        continue; /* null */
                 switch (f->kind) {
                 case HW_FIELD_STRING:
                 case HW_FIELD_OPT_STRING:
-                        if ((err = take_string(ev, f, &fv, errstr, size)))
+                        if ((err = take_string(ev, f, v, errstr, size)))
                                 return err;
                         break;
                 case HW_FIELD_TIMESTAMP:
                 case HW_FIELD_LONG:
-                        avro_value_get_long(&fv, hw_event_long(ev, f));
+                        *hw_event_long(ev, f) = v->num;
                         break;
                 case HW_FIELD_OPT_LONG:
                         hw_event_opt_long(ev, f)->present = 1;
-                        avro_value_get_long(&fv,
-                                            &hw_event_opt_long(ev, f)->value);
+                        hw_event_opt_long(ev, f)->value = v->num;
                         break;
                 case HW_FIELD_TIER:
                 case HW_FIELD_STATUS:
-                        avro_value_get_enum(&fv, &sym);
-                        *hw_event_enum(ev, f) = sym;
+                        *hw_event_enum(ev, f) = (int)v->num;
                         break;
                 }
         }
@@ -574,6 +616,7 @@ hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
                          int64_t now_ms, hw_event_t *ev, char *errstr,
                          size_t size) {
         const unsigned char *p = data;
+        walk_field_t fields[WALK_FIELDS_MAX];
         hw_codec_schema_t *s;
         hw_err_t err;
 
@@ -585,8 +628,11 @@ hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
                                "schema id %d (%s) is not a hire or offer "
                                "schema",
                                s->def->id, s->def->subject);
-        if ((err = read_body(c, s, p + 5, len - 5, errstr, size)) ||
-            (err = fill_event(c, s, ev, errstr, size)) ||
+        if (avro_schema_record_size(s->schema) > WALK_FIELDS_MAX)
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "%s has too many fields", s->def->subject);
+        if ((err = walk_body(s, p + 5, len - 5, fields, errstr, size)) ||
+            (err = fill_event(c, s, fields, ev, errstr, size)) ||
             (err = hw_validate_event(ev, now_ms, errstr, size))) {
                 hw_event_reset(ev, HW_EVENT_NONE);
                 return err;
@@ -743,7 +789,7 @@ static hw_err_t decode_alert(hw_codec_t *c, const void *data, size_t len,
         hw_codec_schema_t *s;
         avro_value_t v, item;
         hw_err_t err;
-        size_t n;
+        size_t n = 0;
         int sev = 0, fail = 0;
 
         hw_alert_reset(a);

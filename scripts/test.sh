@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs hirewire's whole test suite: installs missing Debian packages, builds
 # twice (normal, and with AddressSanitizer + UndefinedBehaviorSanitizer) and
-# runs every ctest in both builds. Tests start their own redis-server and
+# runs every ctest in both builds, then the libFuzzer targets (clang), and
+# prints the reliability table (docs/reliability.md). Tests start their own redis-server and
 # hirewire-devbroker on free loopback ports.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
@@ -9,19 +10,25 @@ src=$(cd "$(dirname "$0")/.." && pwd)
 "$src/scripts/setup.sh"
 
 status=0
-run_suite() {
-  local name=$1 dir=$2
-  shift 2
+run_suite() { # run_suite NAME DIR "CTEST ARGS" CMAKE ARGS...
+  local name=$1 dir=$2 select=$3
+  shift 3
   echo "== $name build ($dir)"
   "$src/scripts/build.sh" "$dir" "$@"
   echo "== $name tests"
-  (cd "$dir" && ctest --output-on-failure -j2 --timeout 900) || status=1
+  # shellcheck disable=SC2086
+  (cd "$dir" && ctest --output-on-failure -j2 --timeout 900 $select) || status=1
 }
 
-run_suite default "$src/build"
+run_suite default "$src/build" ""
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-  run_suite sanitizers "$src/build-asan" -DHW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  run_suite sanitizers "$src/build-asan" "" -DHW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+# libFuzzer (clang): the decode and NDJSON targets, 60 s each.
+HW_TARGETS="fuzz_decode fuzz_ndjson" \
+  run_suite fuzz "$src/build-fuzz" "-L fuzz" -DHW_FUZZ=ON -DCMAKE_C_COMPILER=clang \
+  -DCMAKE_BUILD_TYPE=Debug -DHW_FUZZ_SECONDS="${HW_FUZZ_SECONDS:-60}"
 
-if [[ $status -eq 0 ]]; then echo "== all tests passed (default and sanitizer builds)"; else echo "== TESTS FAILED"; fi
+"$src/scripts/reliability-report.sh" "$src/build" "$src/build-fuzz" || true
+if [[ $status -eq 0 ]]; then echo "== all tests passed (default, sanitizer and fuzz builds)"; else echo "== TESTS FAILED"; fi
 exit $status

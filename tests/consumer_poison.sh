@@ -49,6 +49,6 @@ peak=$(( rss1 > rss2 ? rss1 : rss2 ))
 hw_note "$n malformed messages, the largest 10 MiB; consumer peak RSS $((rss1 / 1024)) MiB, $((rss2 / 1024)) MiB with 10 MiB"
 (( peak < 256 * 1024 )) || hw_fail "peak RSS $((peak / 1024)) MiB: not bounded"
 HW_BOOTSTRAP=$main_bootstrap
-hw_count_check hw: "$n malformed messages (every class; 10 MB the largest), peak RSS $((peak / 1024)) MiB" \
+HW_MALFORMED=$n hw_count_check hw: "$n malformed messages (every class; 10 MB the largest), peak RSS $((peak / 1024)) MiB" \
   "$HW_SRC_DIR/examples/scenario.ndjson"
 echo PASS

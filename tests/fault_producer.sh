@@ -45,7 +45,8 @@ hw_note "reported delivered $delivered, failed $failed; Kafka holds $held"
 (( delivered + failed == 3000 )) || hw_fail "delivered + failed = $((delivered + failed)), want 3000"
 if [[ -n ${HW_RESULTS_DIR:-} ]]; then
   mkdir -p "$HW_RESULTS_DIR"
-  printf 'fault_producer\t%s\t%d\t%d\t%d\n' "producer: no broker (50 events), broker down mid-run (3000 events)" \
+  printf 'fault_producer\t%s\t%d\t%d\t%d\t0\t0\n' \
+    "producer: no broker (50 events), broker down mid-run (3000 events; $delivered reported delivered, $held in Kafka)" \
     3050 0 0 >"$HW_RESULTS_DIR/fault_producer.tsv"
 fi
 echo PASS

@@ -67,6 +67,12 @@ write("decode", "truncated", good[:len(good) // 2])
 write("decode", "trailing", good + b"\x00\x02")
 write("decode", "huge-length", b"\x00\x00\x00\x00\x02" + b"\xfe\xff\xff\xff\x0f")
 write("decode", "negative-length", b"\x00\x00\x00\x00\x02" + b"\x03")
+# Regression: read one after the other, a union's string followed by a
+# longer one leaked in Avro C's reader (the first fuzzing run found it).
+short, long_ = record(hires[1], 2), record(hires[1], 2)
+short["person_name"], long_["person_name"] = "Seojun Park", "x" * 60
+write("decode", "regress-union-string-1", framed(2, short))
+write("decode", "regress-union-string-2", framed(2, long_))
 
 lines = [json.dumps(e) for e in scenario[:12]]
 bad = dict(hires[0])

@@ -2,8 +2,11 @@
 the hires counted into labs (sum of every hw:lab:*:hires:all) and the offers
 counted (sum of the status fields of every hw:org:*:offers:all), against what
 the independent model expects from the published events. Appends a line to
-RESULTS (tab-separated: test, faults, events, lost, duplicated) when given.
+RESULTS (tab-separated: test, faults, valid events, lost, duplicated,
+malformed messages, crashes) when given; HW_MALFORMED is how many malformed
+messages the run also carried.
 usage: count_events.py PORT PREFIX TEST FAULTS RESULTS|- EVENTS..."""
+import os
 import sys
 
 import redis
@@ -39,5 +42,6 @@ print(f"{test}: {n} valid events; hires counted {got_hires} of {want_hires}, "
       f"offers {got_offers} of {want_offers}: lost {lost}, duplicated {dup}")
 if results != "-":
     with open(results, "a") as f:
-        f.write(f"{test}\t{faults}\t{n}\t{lost}\t{dup}\n")
+        malformed = int(os.environ.get("HW_MALFORMED", "0"))
+        f.write(f"{test}\t{faults}\t{n}\t{lost}\t{dup}\t{malformed}\t0\n")
 sys.exit(1 if lost or dup else 0)
