@@ -41,13 +41,25 @@ hw_err_t hw_kafka_read_bootstrap_file(const char *path, char *out,
         return HW_OK;
 }
 
+int hw_kafka_secret_key(const char *key) {
+        size_t n = strlen(key);
+        return strstr(key, "password") || strstr(key, "secret") ||
+               (n >= 4 && !strcmp(key + n - 4, ".key")) ||
+               strstr(key, "jaas.config") || strstr(key, "token");
+}
+
 hw_err_t hw_kafka_conf_set(rd_kafka_conf_t *conf, const char *key,
                            const char *value, char *errstr, size_t size) {
         char rderr[256];
         if (rd_kafka_conf_set(conf, key, value, rderr, sizeof(rderr)) !=
             RD_KAFKA_CONF_OK)
+                /* librdkafka's message may quote the value. */
                 return hw_fail(HW_ERR_ARG, errstr, size,
-                               "Kafka property %s: %s", key, rderr);
+                               "Kafka property %s: %s", key,
+                               hw_kafka_secret_key(key)
+                                       ? "invalid value (not shown: a "
+                                         "secret)"
+                                       : rderr);
         return HW_OK;
 }
 

@@ -35,6 +35,10 @@ hw_err_t hw_kafka_opts_add_prop(hw_kafka_opts_t *opts, const char *kv,
 rd_kafka_conf_t *hw_kafka_conf_new(const hw_kafka_opts_t *opts,
                                    char *errstr, size_t errstr_size);
 
+/* Whether a librdkafka property holds a secret (passwords, secrets, keys,
+ * tokens, JAAS configs): its value is never shown in a message. */
+int hw_kafka_secret_key(const char *key);
+
 /* Sets one property on conf; errors name the key only. */
 hw_err_t hw_kafka_conf_set(rd_kafka_conf_t *conf, const char *key,
                            const char *value, char *errstr,
