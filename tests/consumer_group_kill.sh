@@ -36,4 +36,5 @@ wait "$survivor" || rc=$?
 [[ $rc -eq 0 ]] || hw_fail "the surviving consumer exited $rc: $(tail -5 "$survivor_log")"
 grep -q 'assigned 16 partitions' "$survivor_log" || hw_fail "the survivor never took over all 16 partitions"
 hw_model_check hw: "$HW_TMP/gen.ndjson"
+hw_count_check hw: "2 consumers, one killed with kill -9" "$HW_TMP/gen.ndjson"
 echo PASS

@@ -35,4 +35,5 @@ done
 
 hw_consume_all "${fast_group[@]}"
 hw_model_check hw: "$HW_TMP/gen.ndjson"
+hw_count_check hw: "kill -9 at 5 points of the stream, restarted each time" "$HW_TMP/gen.ndjson"
 echo PASS
