@@ -1381,6 +1381,9 @@ int main(int argc, char **argv) {
 
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        /* A write to a connection Redis (or a webhook) closed must fail
+         * with EPIPE, to be retried, not kill the process. */
+        signal(SIGPIPE, SIG_IGN);
 
         c->codec = hw_codec_new(errstr, sizeof(errstr));
         c->metrics = hw_metrics_new();

@@ -663,6 +663,7 @@ int main(int argc, char **argv) {
         }
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
+        signal(SIGPIPE, SIG_IGN); /* a closed connection is an error, not a death */
         clock_gettime(CLOCK_MONOTONIC, &p.started);
 
         if (opts.generate) {

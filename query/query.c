@@ -9,6 +9,7 @@
  * needs no quotes.
  */
 #include <getopt.h>
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -333,6 +334,9 @@ int main(int argc, char **argv) {
         hw_err_t err;
         int rc;
 
+        /* A closed Redis connection or a reader gone from stdout is an
+         * error to report (EPIPE), not a silent death. */
+        signal(SIGPIPE, SIG_IGN);
         if (hw_config_init(&q.conf)) {
                 fprintf(stderr, HW_QUERY_PROG ": out of memory\n");
                 return HW_EXIT_FAILURE;

@@ -23,6 +23,8 @@ hw_note "stopping Redis for 10 s"
 redis-cli -p "$port" shutdown >/dev/null 2>&1 || true
 hw_wait_for "! redis-cli -p $port ping >/dev/null 2>&1" 10 || hw_fail "Redis did not stop"
 down_at=$(date +%s)
+sleep 1
+kill -0 "$consumer" 2>/dev/null || hw_fail "the consumer died when Redis went away: $(tail -3 "$HW_CONSUMER_LOG")"
 hw_wait_for "[[ \$(hw_http_status $mport /healthz) == 503 ]]" 9 ||
   hw_fail "/healthz did not turn unready (answers $(hw_http_status "$mport" /healthz)): $(tail -3 "$HW_CONSUMER_LOG")"
 sleep 2
