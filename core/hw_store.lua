@@ -519,44 +519,65 @@ if raid_on then
     for _, os in ipairs(slugs) do
       local p = by_slug[os]
       if p.total >= raid_count then
-        local z = redis.call('ZRANGEBYSCORE', raid_key(lab_slug, os),
-          int(p.lo - raid_days), int(p.hi + raid_days - 1), 'WITHSCORES')
-        local list = {} -- {day, event_id}, by day then id
-        for k = 1, #z, 2 do list[#list + 1] = {num(z[k + 1]), z[k]} end
-        local function upto(x) -- how many hires have day <= x
-          local a, b = 0, #list
-          while a < b do
-            local m = math.floor((a + b + 1) / 2)
-            if list[m][1] <= x then a = m else b = m - 1 end
-          end
-          return a
+        local key = raid_key(lab_slug, os)
+        local function raise(D, now_c, ids)
+          local name = lab_name(lab_slug)
+          local day = ymd_of(D)
+          local id = 'raid:' .. os .. ':' .. lab_slug .. ':' .. day
+          raids_here[id] = true
+          alerts[#alerts + 1] = {
+            id, 'raid', 'WARN',
+            name, string.format('%s hired %d people from %s within %d days',
+              name, now_c, p.name, raid_days),
+            int(D * DAY), json_list(ids),
+            cjson.encode({lab = name, org = p.name, hires = tostring(now_c),
+              days = tostring(raid_days), day = day})}
         end
-        local function count(from, to) return upto(to) - upto(from) end
-        local last = nil
-        for _, h in ipairs(#list >= raid_count and list or {}) do
-          local D = h[1]
-          if D ~= last and D >= p.lo and D - raid_days > oldest then
-            last = D
-            local now_c = count(D - raid_days, D)
-            if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
-                and not raid_near(os, lab_slug, D) then
-              local ids = {}
-              for _, e in ipairs(list) do
-                if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
-                  ids[#ids + 1] = e[2]
-                end
+        if p.hi - p.lo <= 7 and redis.call('ZCOUNT', key, '(' .. int(p.hi),
+            int(p.hi + raid_days - 1)) == 0 then
+          -- A live stream: the batch's days are few and no hire lies
+          -- after them within reach, so only days in [lo, hi] can cross;
+          -- count them in Redis rather than read a busy pair's hires.
+          for D = p.lo, p.hi do
+            if D - raid_days > oldest and redis.call('ZCOUNT', key, D, D) > 0
+                and redis.call('ZCOUNT', key, D - raid_days, D - 1) < raid_count then
+              local now_c = redis.call('ZCOUNT', key, D - raid_days + 1, D)
+              if now_c >= raid_count and not raid_near(os, lab_slug, D) then
+                raise(D, now_c, redis.call('ZRANGEBYSCORE', key, D - raid_days + 1, D,
+                  'LIMIT', 0, 50))
               end
-              local name = lab_name(lab_slug)
-              local day = ymd_of(D)
-              local id = 'raid:' .. os .. ':' .. lab_slug .. ':' .. day
-              raids_here[id] = true
-              alerts[#alerts + 1] = {
-                id, 'raid', 'WARN',
-                name, string.format('%s hired %d people from %s within %d days',
-                  name, now_c, p.name, raid_days),
-                int(D * DAY), json_list(ids),
-                cjson.encode({lab = name, org = p.name, hires = tostring(now_c),
-                  days = tostring(raid_days), day = day})}
+            end
+          end
+        else
+          local z = redis.call('ZRANGEBYSCORE', key, int(p.lo - raid_days),
+            int(p.hi + raid_days - 1), 'WITHSCORES')
+          local list = {} -- {day, event_id}, by day then id
+          for k = 1, #z, 2 do list[#list + 1] = {num(z[k + 1]), z[k]} end
+          local function upto(x) -- how many hires have day <= x
+            local a, b = 0, #list
+            while a < b do
+              local m = math.floor((a + b + 1) / 2)
+              if list[m][1] <= x then a = m else b = m - 1 end
+            end
+            return a
+          end
+          local function count(from, to) return upto(to) - upto(from) end
+          local last = nil
+          for _, h in ipairs(#list >= raid_count and list or {}) do
+            local D = h[1]
+            if D ~= last and D >= p.lo and D - raid_days > oldest then
+              last = D
+              local now_c = count(D - raid_days, D)
+              if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
+                  and not raid_near(os, lab_slug, D) then
+                local ids = {}
+                for _, e in ipairs(list) do
+                  if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
+                    ids[#ids + 1] = e[2]
+                  end
+                end
+                raise(D, now_c, ids)
+              end
             end
           end
         end
