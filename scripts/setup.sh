@@ -9,7 +9,7 @@ packages=(
   libmicrohttpd-dev libcurl4-openssl-dev
   redis-server redis-tools kcat bc time valgrind
   clang libclang-rt-14-dev
-  python3 python3-avro python3-confluent-kafka python3-redis
+  python3 python3-avro python3-confluent-kafka python3-redis python3-yaml systemd
 )
 
 missing=()
