@@ -212,6 +212,14 @@ local function touch_flow(family, w, country)
   end
 end
 
+-- The lab slug of a lab hires family ("lab:<slug>:hires"), else nil.
+local function hires_lab(family)
+  if string.sub(family, 1, 4) == 'lab:' and string.sub(family, -6) == ':hires' then
+    return string.sub(family, 5, -7)
+  end
+  return nil
+end
+
 -- The raid index of the hires from one org (slug) into one lab.
 local function raid_key(lab_slug, org_slug)
   return P .. 'raid:' .. lab_slug .. ':' .. org_slug
@@ -240,9 +248,8 @@ if d_old and d_new > d_old then
             touch_flow(family, w, fields[f])
           end
           -- Leaving the largest window: the raid index forgets the day.
-          if n == max_window and string.sub(family, 1, 4) == 'lab:'
-              and string.sub(family, -6) == ':hires' then
-            local lab_slug = string.sub(family, 5, -7)
+          local lab_slug = n == max_window and hires_lab(family)
+          if lab_slug then
             for f = 1, #fields, 2 do
               local key = raid_key(lab_slug, slug(fields[f]))
               if not raid_prune[key] then
@@ -301,8 +308,7 @@ while pos <= #ARGV do
       local d, delta = tonumber(ARGV[pos + 3]), tonumber(ARGV[pos + 4])
       pos = pos + 5
       local is_flow = family == 'flow:in' or family == 'flow:out'
-      if raid_on and delta > 0 and string.sub(family, -6) == ':hires'
-          and string.sub(family, 1, 4) == 'lab:' then
+      if raid_on and delta > 0 and hires_lab(family) then
         local orgs = raid_c[family]
         if not orgs then
           orgs = {}
@@ -385,8 +391,8 @@ while pos <= #ARGV do
           drain_ev[field] = l
         end
         l[#l + 1] = {d, id}
-      elseif string.sub(family, 1, 4) == 'lab:' and d > d_new - max_window then
-        local key = raid_key(string.sub(family, 5, -7), slug(field))
+      elseif hires_lab(family) and d > d_new - max_window then
+        local key = raid_key(hires_lab(family), slug(field))
         local l = raid_ev[key]
         if not l then
           l = {}
@@ -494,7 +500,7 @@ local oldest = d_new and d_new - max_window or 0
 for _, key in ipairs(raid_keys) do call_chunked('ZADD', key, raid_ev[key], 2) end
 if raid_on then
   for family, orgs in pairs(raid_c) do
-    local lab_slug = string.sub(family, 5, -7)
+    local lab_slug = hires_lab(family)
     local names = {}
     for org in pairs(orgs) do names[#names + 1] = org end
     table.sort(names)

@@ -22,10 +22,6 @@ printf '\x00\x00\x00\x00\x02\x02' >"$HW_TMP/bad/3"
 "$HW_PY" "$HW_SRC_DIR/tests/lib/send_raw.py" "$HW_BOOTSTRAP" "$HW_TMP/bad" || hw_fail "cannot send the malformed messages"
 archive=$HW_TMP/archive
 
-progress() {
-  redis-cli -p "$HW_REDIS_PORT" --raw eval \
-    "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0
-}
 hw_note "kill -9 while archiving, then restart on the same folder"
 hw_consumer_bg "${fast_group[@]}" --archive-dir "$archive" -s batch.max.events=500
 pid=$HW_CONSUMER_PID

@@ -10,11 +10,6 @@ hw_start_broker --partitions 8
 "$HW_BIN_DIR/hirewire-produce" --dry-run --generate 100000 --seed 31 >"$HW_TMP/gen.ndjson" 2>/dev/null
 hw_produce "$HW_TMP/gen.ndjson"
 
-progress() { # events whose offsets are stored
-  redis-cli -p "$HW_REDIS_PORT" --raw eval \
-    "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0
-}
-
 RANDOM=4242
 mid=0
 for kill in 1 2 3 4 5; do

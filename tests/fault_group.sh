@@ -16,10 +16,6 @@ for i in 1 2 3; do
   hw_consumer_bg "${fast_group[@]}"
   pids+=("$HW_CONSUMER_PID")
 done
-progress() {
-  redis-cli -p "$HW_REDIS_PORT" --raw eval \
-    "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0
-}
 hw_wait_for "[[ \$(progress) -gt 15000 ]]" 60 || hw_fail "no progress"
 hw_note "kill -9 of consumer 2 at $(progress) events"
 kill -9 "${pids[1]}"

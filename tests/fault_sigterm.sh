@@ -11,10 +11,6 @@ hw_start_redis
 hw_start_broker --partitions 8
 "$HW_BIN_DIR/hirewire-produce" --dry-run --generate 80000 --seed 84 >"$HW_TMP/gen.ndjson" 2>/dev/null
 hw_produce "$HW_TMP/gen.ndjson"
-progress() {
-  redis-cli -p "$HW_REDIS_PORT" --raw eval \
-    "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0
-}
 worst=0
 for round in 1 2 3; do
   hw_consumer_bg "${fast_group[@]}"

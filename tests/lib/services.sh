@@ -191,3 +191,10 @@ hw_count_check() {
   "$HW_PY" "$HW_SRC_DIR/tests/lib/count_events.py" "$HW_REDIS_PORT" "$prefix" \
     "$(basename "$0" .sh)" "$faults" "$results" "$@" || hw_fail "events lost or counted twice"
 }
+
+# Events whose offsets are stored under hw: (the sum of every
+# hw:offset:* key): how far the consumers got.
+progress() {
+  redis-cli -p "$HW_REDIS_PORT" --raw eval \
+    "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0
+}
