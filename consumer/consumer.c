@@ -57,6 +57,10 @@ typedef struct consumer_s {
         rd_kafka_t *rk;         /* consumer */
         rd_kafka_t *dlq;        /* DLQ producer */
         hw_codec_t *codec;
+        hw_registry_t *registry;/* schema.registry.url, or NULL */
+        hw_registry_stats_t registry_seen; /* counted into the metrics */
+        char registry_wait[512];/* why the registry is waited for, or "" */
+        int registry_backoff;
         hw_store_t *store;
         hw_metrics_t *metrics;
         hw_webhook_t *webhook;
@@ -249,27 +253,17 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
 
         /* The config file first, whatever its place on the command line,
          * so that flags override it. */
-        for (int i = 1; i < argc - 1; i++)
-                if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config"))
-                        config_file = argv[i + 1];
-        for (int i = 1; i < argc; i++)
-                if (!strncmp(argv[i], "--config=", 9))
-                        config_file = argv[i] + 9;
-        if (config_file) {
-                if (hw_config_load_file(&c->conf, config_file, errstr,
-                                        sizeof(errstr))) {
-                        fprintf(stderr, "hirewire-consumer: %s\n", errstr);
-                        return HW_EXIT_USAGE;
-                }
-                if (resolve_path(&c->conf.bases_file, config_file) ||
-                    resolve_path(&c->conf.groups_file, config_file))
-                        return HW_EXIT_FAILURE;
+        if (hw_config_load_args(&c->conf, argc, argv, &config_file, errstr,
+                                sizeof(errstr))) {
+                fprintf(stderr, "hirewire-consumer: %s\n", errstr);
+                return HW_EXIT_USAGE;
         }
+        if (config_file && (resolve_path(&c->conf.bases_file, config_file) ||
+                            resolve_path(&c->conf.groups_file, config_file)))
+                return HW_EXIT_FAILURE;
 
         while ((opt = getopt_long(argc, argv, "b:X:c:s:h", longopts, NULL)) !=
                -1) {
-                const char *eq;
-                char key[256];
                 switch (opt) {
                 case 'b':
                         if (set_key(c, "brokers", optarg))
@@ -281,19 +275,15 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                         break;
                 case 'X':
                 case 's':
-                        eq = strchr(optarg, '=');
-                        if (!eq || eq == optarg) {
-                                fprintf(stderr,
-                                        "hirewire-consumer: %s %s: expected "
-                                        "key=value\n",
-                                        opt == 'X' ? "-X" : "--set", optarg);
+                        if (hw_config_set_pair(&c->conf,
+                                               opt == 'X' ? "-X" : "--set",
+                                               opt == 'X' ? "kafka." : "",
+                                               optarg, errstr,
+                                               sizeof(errstr))) {
+                                fprintf(stderr, "hirewire-consumer: %s\n",
+                                        errstr);
                                 return HW_EXIT_USAGE;
                         }
-                        snprintf(key, sizeof(key), "%s%.*s",
-                                 opt == 'X' ? "kafka." : "",
-                                 (int)(eq - optarg), optarg);
-                        if (set_key(c, key, eq + 1))
-                                return HW_EXIT_USAGE;
                         break;
                 case 'c':
                         break; /* loaded above */
@@ -581,9 +571,25 @@ static int deliver_rejects(consumer_t *c) {
  * flight is confirmed (used before exiting). Returns -1 when Kafka or Redis
  * failed (a later call retries).
  */
+/* The Schema Registry's id of the Alert schema under <topic.alerts>-value
+ * (asked once, then cached), or 0 without a registry. */
+static hw_err_t alert_schema_id(consumer_t *c, int32_t *id, char *errstr,
+                                size_t size) {
+        char subject[300];
+
+        *id = 0;
+        if (!c->registry)
+                return HW_OK;
+        snprintf(subject, sizeof(subject), "%s-value", c->conf.topic_alerts);
+        return hw_registry_subject_id(
+                c->registry, subject, hw_codec_schema_json(HW_SCHEMA_ALERT_V1),
+                c->conf.registry_auto_register, id, errstr, size);
+}
+
 static int relay_alerts(consumer_t *c, int wait) {
         char last[48], errstr[512];
         size_t n;
+        int32_t wire_id;
 
         if (!c->conf.alerts_relay)
                 return 0;
@@ -615,6 +621,8 @@ static int relay_alerts(consumer_t *c, int wait) {
                 goto fail;
         if (!n)
                 return 0;
+        if (alert_schema_id(c, &wire_id, errstr, sizeof(errstr)))
+                goto fail;
         c->relay_failed = 0;
         for (size_t i = 0; i < n; i++) {
                 const hw_alert_t *a = &c->relay[i].alert;
@@ -627,6 +635,8 @@ static int relay_alerts(consumer_t *c, int wait) {
                                 errstr);
                         continue;
                 }
+                if (wire_id)
+                        hw_codec_set_frame_id(&c->payload, wire_id);
                 do {
                         err = rd_kafka_producev(
                                 c->dlq, RD_KAFKA_V_TOPIC(c->conf.topic_alerts),
@@ -842,6 +852,17 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 rd_kafka_message_destroy(m);
                 return;
         }
+        err = hw_codec_decode(c->codec, m->payload, m->len, hw_now_ms(),
+                              &c->ev, errstr, sizeof(errstr));
+        if (err == HW_ERR_SERVICE && !c->conf.registry_outage_dlq) {
+                /* Not taken: read again once the registry answers. */
+                snprintf(c->registry_wait, sizeof(c->registry_wait), "%s",
+                         errstr);
+                rd_kafka_message_destroy(m);
+                return;
+        }
+        if (err == HW_ERR_SERVICE) /* schema.registry.unavailable = dlq */
+                err = HW_ERR_UNKNOWN_SCHEMA;
         a->position = m->offset + 1;
         if (!c->batch.n_messages)
                 c->batch.started_ms = mono_ms();
@@ -852,8 +873,6 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 rd_kafka_message_destroy(m);
                 return;
         }
-        err = hw_codec_decode(c->codec, m->payload, m->len, hw_now_ms(),
-                              &c->ev, errstr, sizeof(errstr));
         if (!err && c->archive && archive_event(c, m)) {
                 stop_requested = 1;
                 rd_kafka_message_destroy(m);
@@ -893,9 +912,24 @@ static void update_lag(consumer_t *c) {
 }
 
 /* Readiness between batches: Redis must answer (an idle consumer would
- * otherwise not notice an outage) and partitions must be assigned. */
+ * otherwise not notice an outage), the Schema Registry must have answered
+ * its last request, and partitions must be assigned. */
 static void check_health(consumer_t *c) {
         char errstr[512];
+
+        if (c->registry) {
+                hw_registry_stats_t now = hw_registry_stats(c->registry);
+                hw_metrics_add(c->metrics, HW_M_REGISTRY_REQUESTS,
+                               now.requests - c->registry_seen.requests);
+                hw_metrics_add(c->metrics, HW_M_REGISTRY_ERRORS,
+                               now.errors - c->registry_seen.errors);
+                c->registry_seen = now;
+                if (!hw_registry_reachable(c->registry)) {
+                        hw_metrics_set_ready(c->metrics, 0,
+                                             "schema registry unavailable");
+                        return;
+                }
+        }
         if (hw_store_ping(c->store, errstr, sizeof(errstr))) {
                 hw_metrics_set_ready(c->metrics, 0, errstr);
                 return;
@@ -1074,6 +1108,26 @@ static void replay_tick(consumer_t *c) {
 }
 
 /* The main loop: poll, batch, flush; until stopped or caught up. */
+/*
+ * The Schema Registry did not answer for a message's writer schema: apply
+ * what was read before it, go back to Redis's offsets (so that message is
+ * read again, and nothing after it is taken first), report not ready and
+ * wait with capped backoff before reading on.
+ */
+static void wait_for_registry(consumer_t *c) {
+        HW_WARN("consumer", "%s; reading again in %d ms", c->registry_wait,
+                c->registry_backoff);
+        flush_batch(c, 0);
+        reseek(c);
+        hw_metrics_set_ready(c->metrics, 0, c->registry_wait);
+        for (int slept = 0; slept < c->registry_backoff && !stop_requested;
+             slept += 50)
+                sleep_ms(50);
+        c->registry_backoff = hw_backoff_next(c->registry_backoff,
+                                              BACKOFF_MAX_MS);
+        c->registry_wait[0] = '\0';
+}
+
 static int run(consumer_t *c) {
         int64_t last_check = 0;
 
@@ -1098,6 +1152,10 @@ static int run(consumer_t *c) {
                                 take_message(c, m);
                         }
                 }
+                if (c->registry_wait[0])
+                        wait_for_registry(c);
+                else if (c->registry && hw_registry_reachable(c->registry))
+                        c->registry_backoff = BACKOFF_MIN_MS;
                 now = mono_ms();
                 /* A batch closes when full, or when it is batch.max.ms old
                  * and nothing more is waiting (a busy consumer keeps
@@ -1394,6 +1452,22 @@ int main(int argc, char **argv) {
                 goto cleanup;
         }
         hw_codec_set_max_message(c->codec, c->conf.max_message_bytes);
+        c->registry_backoff = BACKOFF_MIN_MS;
+        if (c->conf.registry_url) {
+                hw_registry_conf_t rc_conf = hw_config_registry(&c->conf);
+                c->registry = hw_registry_new(&rc_conf, errstr,
+                                              sizeof(errstr));
+                if (!c->registry) {
+                        HW_ERROR("consumer", "%s", errstr);
+                        rc = HW_EXIT_USAGE;
+                        goto cleanup;
+                }
+                if (hw_codec_use_registry(c->codec, c->registry,
+                                          (size_t)c->conf.registry_cache_max)) {
+                        HW_ERROR("consumer", "out of memory");
+                        goto cleanup;
+                }
+        }
         hw_metrics_set_ready(c->metrics, 0, "starting");
         hw_store_set_raise_alerts(c->store, !c->replay || c->replay_alerts);
         if (!c->replay && strcmp(c->conf.metrics_addr, "off")) {
@@ -1500,6 +1574,7 @@ cleanup:
         hw_event_release(&c->ev);
         hw_store_destroy(c->store);
         hw_codec_destroy(c->codec);
+        hw_registry_destroy(c->registry);
         hw_metrics_destroy(c->metrics);
         hw_config_release(&c->conf);
         free(c->assigned);

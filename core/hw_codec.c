@@ -8,14 +8,21 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_registry.h"
 #include "hw_schemas.h"
 #include "hw_validate.h"
 
 #define HW_MAX_FIELDS 32
+/* How long an id the Schema Registry does not know is answered from the
+ * cache (a message with a made-up id costs one request a minute). */
+#define MISSING_TTL_MS 60000
 
-/* One schema of the registry, parsed, with a reusable value. */
+/* One writer schema, parsed, with a reusable value: from the local
+ * registry, or fetched from the Schema Registry into the codec's cache. */
 typedef struct hw_codec_schema_s {
-        const hw_schema_def_t *def;
+        const hw_schema_def_t *def; /* local registry entry, else NULL */
+        int32_t id;             /* the id messages carry */
+        char label[96];         /* "hirewire.HireEvent v2" for messages */
         hw_schema_kind_t kind;
         avro_schema_t schema;
         avro_value_iface_t *iface;
@@ -24,6 +31,10 @@ typedef struct hw_codec_schema_s {
          * (hw_event_fields order), or -1 when this writer lacks it and the
          * current schema's default applies. */
         int field_index[HW_MAX_FIELDS];
+        /* Schema Registry cache entries only. */
+        uint64_t used;          /* tick of the last use, for eviction */
+        char *missing;          /* an id the registry lacks: why, else NULL */
+        int64_t missing_until;  /* ms: ask again after this */
 } hw_codec_schema_t;
 
 /* Default of a model field, from the current (reader) schema. */
@@ -40,6 +51,11 @@ struct hw_codec_s {
         avro_reader_t reader;
         avro_writer_t writer;
         size_t max_message;
+        /* With a Schema Registry: its schemas by id, at most cache_max. */
+        hw_registry_t *registry;
+        hw_codec_schema_t *cache;
+        size_t n_cache, cache_max;
+        uint64_t tick;
 };
 
 /*
@@ -240,6 +256,23 @@ static const hw_schema_def_t *find_def(int id) {
         return NULL;
 }
 
+static int kind_of_subject(const char *subject);
+
+void hw_codec_set_frame_id(hw_buf_t *framed, int32_t id) {
+        framed->data[1] = (char)(id >> 24);
+        framed->data[2] = (char)(id >> 16);
+        framed->data[3] = (char)(id >> 8);
+        framed->data[4] = (char)id;
+}
+
+int hw_codec_current_schema(hw_schema_kind_t kind) {
+        for (size_t i = 0; i < hw_schema_def_count; i++)
+                if (hw_schema_defs[i].current &&
+                    kind_of_subject(hw_schema_defs[i].subject) == (int)kind)
+                        return hw_schema_defs[i].id;
+        return 0;
+}
+
 const char *hw_codec_schema_json(int id) {
         const hw_schema_def_t *d = find_def(id);
         return d ? d->json : NULL;
@@ -257,7 +290,7 @@ int hw_codec_schema_version(int id) {
 
 static hw_codec_schema_t *find_schema(hw_codec_t *c, int id) {
         for (size_t i = 0; i < c->n_schemas; i++)
-                if (c->schemas[i].def->id == id)
+                if (c->schemas[i].id == id)
                         return &c->schemas[i];
         return NULL;
 }
@@ -367,21 +400,104 @@ static hw_err_t map_fields(hw_codec_t *c, hw_codec_schema_t *s, char *errstr,
                         if (c->defaults[type][i].is_null < 0)
                                 return hw_fail(
                                         HW_ERR_INTERNAL, errstr, size,
-                                        "schema id %d lacks field %s, which "
-                                        "has no default in the current "
-                                        "schema",
-                                        s->def->id, mf[i].name);
+                                        "%s lacks field %s, which has no "
+                                        "default in the current schema",
+                                        s->label, mf[i].name);
                         continue;
                 }
                 if (!field_type_ok(avro_schema_record_field_get_by_index(
                                            s->schema, idx),
                                    mf[i].kind))
                         return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                       "schema id %d: field %s has a type "
-                                       "the event model cannot hold",
-                                       s->def->id, mf[i].name);
+                                       "%s: field %s has a type the event "
+                                       "model cannot hold",
+                                       s->label, mf[i].name);
         }
         return HW_OK;
+}
+
+/* Frees what schema_load made of s, leaving it empty. */
+static void schema_release(hw_codec_schema_t *s) {
+        if (s->iface) {
+                avro_value_decref(&s->value);
+                avro_value_iface_decref(s->iface);
+        }
+        if (s->schema)
+                avro_schema_decref(s->schema);
+        free(s->missing);
+        s->iface = NULL;
+        s->schema = NULL;
+        s->missing = NULL;
+}
+
+/* The record's full name ("hirewire.HireEvent") into out. */
+static void full_name(avro_schema_t schema, char *out, size_t size) {
+        const char *ns = avro_schema_namespace(schema);
+        snprintf(out, size, "%s%s%s", ns ? ns : "", ns ? "." : "",
+                 avro_schema_type_name(schema));
+}
+
+/*
+ * Parses json as writer schema `id` into s (s->label set by the caller),
+ * finds what it holds from the record's name, creates its value and maps
+ * the event fields. On failure s holds nothing and errstr names the
+ * schema and the fault (HW_ERR_INTERNAL, HW_ERR_NOMEM).
+ */
+static hw_err_t schema_load(hw_codec_t *c, hw_codec_schema_t *s,
+                            const char *json, int32_t id, char *errstr,
+                            size_t size) {
+        char name[256];
+        int kind;
+        hw_err_t err;
+
+        s->id = id;
+        if (avro_schema_from_json_length(json, strlen(json), &s->schema)) {
+                s->schema = NULL;
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "%s does not parse: %s", s->label,
+                               avro_strerror());
+        }
+        if (!is_avro_record(s->schema)) {
+                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                              "%s is a %s, not a record", s->label,
+                              avro_schema_type_name(s->schema));
+                goto fail;
+        }
+        full_name(s->schema, name, sizeof(name));
+        if ((kind = kind_of_subject(name)) < 0) {
+                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                              "%s is record %s, not a hirewire event",
+                              s->label, name);
+                goto fail;
+        }
+        s->kind = (hw_schema_kind_t)kind;
+        if (!s->def && kind == HW_SCHEMA_KIND_ALERT &&
+            !avro_schema_equal(s->schema,
+                               find_schema(c, c->current[0])->schema)) {
+                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                              "%s is not the Alert schema this version "
+                              "reads",
+                              s->label);
+                goto fail;
+        }
+        s->iface = avro_generic_class_from_schema(s->schema);
+        if (!s->iface || avro_generic_value_new(s->iface, &s->value)) {
+                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                              "%s: cannot create value: %s", s->label,
+                              avro_strerror());
+                if (s->iface) {
+                        avro_value_iface_decref(s->iface);
+                        s->iface = NULL;
+                }
+                goto fail;
+        }
+        if (s->kind != HW_SCHEMA_KIND_ALERT &&
+            (err = map_fields(c, s, errstr, size)))
+                goto fail;
+        return HW_OK;
+fail:
+        schema_release(s);
+        return err;
 }
 
 hw_codec_t *hw_codec_new(char *errstr, size_t size) {
@@ -423,29 +539,11 @@ hw_codec_t *hw_codec_new(char *errstr, size_t size) {
                 hw_codec_schema_t *s = &c->schemas[c->n_schemas];
 
                 s->def = d;
-                s->kind = (hw_schema_kind_t)kind_of_subject(d->subject);
-                if (avro_schema_from_json_length(d->json, strlen(d->json),
-                                                 &s->schema)) {
-                        hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                "schema id %d does not parse: %s", d->id,
-                                avro_strerror());
+                snprintf(s->label, sizeof(s->label), "%s v%d", d->subject,
+                         d->version);
+                if (schema_load(c, s, d->json, d->id, errstr, size))
                         goto fail;
-                }
                 c->n_schemas++;
-                s->iface = avro_generic_class_from_schema(s->schema);
-                if (!s->iface || avro_generic_value_new(s->iface, &s->value)) {
-                        hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                "schema id %d: cannot create value: %s", d->id,
-                                avro_strerror());
-                        if (s->iface) {
-                                avro_value_iface_decref(s->iface);
-                                s->iface = NULL;
-                        }
-                        goto fail;
-                }
-                if (s->kind != HW_SCHEMA_KIND_ALERT &&
-                    map_fields(c, s, errstr, size))
-                        goto fail;
         }
         return c;
 
@@ -459,15 +557,12 @@ fail:
 void hw_codec_destroy(hw_codec_t *c) {
         if (!c)
                 return;
-        for (size_t i = 0; i < c->n_schemas; i++) {
-                hw_codec_schema_t *s = &c->schemas[i];
-                if (s->iface) {
-                        avro_value_decref(&s->value);
-                        avro_value_iface_decref(s->iface);
-                }
-                avro_schema_decref(s->schema);
-        }
+        for (size_t i = 0; i < c->n_schemas; i++)
+                schema_release(&c->schemas[i]);
+        for (size_t i = 0; i < c->n_cache; i++)
+                schema_release(&c->cache[i]);
         free(c->schemas);
+        free(c->cache);
         if (c->reader)
                 avro_reader_free(c->reader);
         if (c->writer)
@@ -479,10 +574,108 @@ void hw_codec_set_max_message(hw_codec_t *c, size_t max_bytes) {
         c->max_message = max_bytes;
 }
 
-/* Checks the 5-byte header and finds the writer schema. */
+hw_err_t hw_codec_use_registry(hw_codec_t *c, hw_registry_t *registry,
+                               size_t cache_max) {
+        hw_codec_schema_t *cache;
+
+        if (!cache_max)
+                cache_max = 1;
+        cache = calloc(cache_max, sizeof(*cache));
+        if (!cache)
+                return HW_ERR_NOMEM;
+        for (size_t i = 0; i < c->n_cache; i++)
+                schema_release(&c->cache[i]);
+        free(c->cache);
+        c->cache = cache;
+        c->cache_max = cache_max;
+        c->n_cache = 0;
+        c->registry = registry;
+        return HW_OK;
+}
+
+size_t hw_codec_cached_schemas(const hw_codec_t *c) {
+        return c->n_cache;
+}
+
+/* A free cache entry, evicting the least recently used one when full. */
+static hw_codec_schema_t *cache_slot(hw_codec_t *c) {
+        hw_codec_schema_t *s;
+        size_t lru = 0;
+
+        if (c->n_cache < c->cache_max)
+                return &c->cache[c->n_cache++];
+        for (size_t i = 1; i < c->n_cache; i++)
+                if (c->cache[i].used < c->cache[lru].used)
+                        lru = i;
+        s = &c->cache[lru];
+        schema_release(s);
+        memset(s, 0, sizeof(*s));
+        return s;
+}
+
+/*
+ * Finds writer schema id in the cache, else fetches it from the Schema
+ * Registry and caches it. An id the registry lacks, or a schema this
+ * version cannot read, is HW_ERR_UNKNOWN_SCHEMA and is remembered for
+ * MISSING_TTL_MS; a registry that does not answer is HW_ERR_SERVICE and is
+ * asked again next time.
+ */
+static hw_err_t registry_schema(hw_codec_t *c, int32_t id, int64_t now_ms,
+                                hw_codec_schema_t **out, char *errstr,
+                                size_t size) {
+        hw_codec_schema_t *s = NULL;
+        char *json = NULL;
+        hw_err_t err;
+
+        for (size_t i = 0; i < c->n_cache; i++)
+                if (c->cache[i].id == id) {
+                        s = &c->cache[i];
+                        break;
+                }
+        if (s && (!s->missing || now_ms < s->missing_until)) {
+                s->used = ++c->tick;
+                if (s->missing)
+                        return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
+                                       "%s", s->missing);
+                *out = s;
+                return HW_OK;
+        }
+        err = hw_registry_schema(c->registry, id, &json, errstr, size);
+        if (err == HW_ERR_SERVICE || err == HW_ERR_NOMEM)
+                return err; /* an expired entry stays, to be asked again */
+        if (s) {
+                schema_release(s);
+                memset(s, 0, sizeof(*s));
+        } else {
+                s = cache_slot(c);
+        }
+        s->id = id;
+        s->used = ++c->tick;
+        snprintf(s->label, sizeof(s->label), "schema id %" PRId32, id);
+        if (!err && schema_load(c, s, json, id, errstr, size))
+                err = HW_ERR_UNKNOWN_SCHEMA;
+        free(json);
+        if (!err) {
+                full_name(s->schema, s->label, sizeof(s->label));
+                snprintf(s->label + strlen(s->label),
+                         sizeof(s->label) - strlen(s->label),
+                         " (registry id %" PRId32 ")", id);
+                *out = s;
+                return HW_OK;
+        }
+        s->id = id;
+        s->missing = strdup(errstr);
+        s->missing_until = now_ms + MISSING_TTL_MS;
+        if (!s->missing) /* not remembered: asked again next time */
+                s->missing_until = now_ms;
+        return HW_ERR_UNKNOWN_SCHEMA;
+}
+
+/* Checks the 5-byte header and finds the writer schema (now_ms: the clock
+ * for the Schema Registry cache). */
 static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
-                            hw_codec_schema_t **out, char *errstr,
-                            size_t size) {
+                            int64_t now_ms, hw_codec_schema_t **out,
+                            char *errstr, size_t size) {
         uint32_t id;
 
         if (len > c->max_message)
@@ -499,7 +692,11 @@ static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
                                "magic byte is 0x%02x, expected 0x00", p[0]);
         id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
              (uint32_t)p[3] << 8 | p[4];
-        *out = id <= INT32_MAX ? find_schema(c, (int)id) : NULL;
+        if (c->registry && id > 0 && id <= INT32_MAX)
+                return registry_schema(c, (int32_t)id, now_ms, out, errstr,
+                                       size);
+        *out = id <= INT32_MAX && !c->registry ? find_schema(c, (int)id)
+                                               : NULL;
         if (!*out)
                 return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
                                "schema id %u is not in the registry", id);
@@ -521,8 +718,8 @@ static hw_err_t walk_body(hw_codec_schema_t *s, const unsigned char *body,
                 return err;
         if (w.p != w.end)
                 return hw_fail(HW_ERR_DECODE, errstr, size,
-                               "%td trailing bytes after the %s v%d record",
-                               w.end - w.p, s->def->subject, s->def->version);
+                               "%td trailing bytes after the %s record",
+                               w.end - w.p, s->label);
         return HW_OK;
 }
 
@@ -539,8 +736,7 @@ static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
                                       (int64_t)len);
         if (avro_value_read(c->reader, &s->value))
                 return hw_fail(HW_ERR_DECODE, errstr, size,
-                               "%s v%d body does not decode: %s",
-                               s->def->subject, s->def->version,
+                               "%s body does not decode: %s", s->label,
                                avro_strerror());
         return HW_OK;
 }
@@ -571,7 +767,7 @@ static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
         hw_err_t err;
 
         hw_event_reset(ev, type);
-        ev->schema_id = s->def->id;
+        ev->schema_id = s->id;
         for (size_t i = 0; i < n; i++) {
                 const hw_field_t *f = &mf[i];
                 const walk_field_t *v;
@@ -621,16 +817,16 @@ hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
         hw_err_t err;
 
         hw_event_reset(ev, HW_EVENT_NONE);
-        if ((err = read_header(c, p, len, &s, errstr, size)))
+        if ((err = read_header(c, p, len, now_ms, &s, errstr, size)))
                 return err;
         if (s->kind == HW_SCHEMA_KIND_ALERT)
                 return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
                                "schema id %d (%s) is not a hire or offer "
                                "schema",
-                               s->def->id, s->def->subject);
+                               s->id, s->label);
         if (avro_schema_record_size(s->schema) > WALK_FIELDS_MAX)
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "%s has too many fields", s->def->subject);
+                               "%s has too many fields", s->label);
         if ((err = walk_body(s, p + 5, len - 5, fields, errstr, size)) ||
             (err = fill_event(c, s, fields, ev, errstr, size)) ||
             (err = hw_validate_event(ev, now_ms, errstr, size))) {
@@ -644,14 +840,14 @@ hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
 static hw_err_t write_framed(hw_codec_t *c, hw_codec_schema_t *s,
                              hw_buf_t *out, char *errstr, size_t size) {
         size_t body;
-        unsigned char hdr[5] = {0, (unsigned char)(s->def->id >> 24),
-                                (unsigned char)(s->def->id >> 16),
-                                (unsigned char)(s->def->id >> 8),
-                                (unsigned char)s->def->id};
+        unsigned char hdr[5] = {0, (unsigned char)(s->id >> 24),
+                                (unsigned char)(s->id >> 16),
+                                (unsigned char)(s->id >> 8),
+                                (unsigned char)s->id};
 
         if (avro_value_sizeof(&s->value, &body))
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "cannot size %s: %s", s->def->subject,
+                               "cannot size %s: %s", s->label,
                                avro_strerror());
         out->len = 0;
         if (hw_buf_reserve(out, body + 5))
@@ -660,7 +856,7 @@ static hw_err_t write_framed(hw_codec_t *c, hw_codec_schema_t *s,
         avro_writer_memory_set_dest(c->writer, out->data + 5, (int64_t)body);
         if (avro_value_write(c->writer, &s->value))
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "cannot encode %s: %s", s->def->subject,
+                               "cannot encode %s: %s", s->label,
                                avro_strerror());
         out->len = body + 5;
         return HW_OK;
@@ -793,12 +989,12 @@ static hw_err_t decode_alert(hw_codec_t *c, const void *data, size_t len,
         int sev = 0, fail = 0;
 
         hw_alert_reset(a);
-        if ((err = read_header(c, data, len, &s, errstr, size)))
+        if ((err = read_header(c, data, len, INT64_MAX, &s, errstr, size)))
                 return err;
         if (s->kind != HW_SCHEMA_KIND_ALERT)
                 return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
                                "schema id %d (%s) is not an alert schema",
-                               s->def->id, s->def->subject);
+                               s->id, s->label);
         if ((err = read_body(c, s, (const unsigned char *)data + 5, len - 5,
                              errstr, size)))
                 return err;

@@ -3,9 +3,10 @@
  *
  * Wire format: byte 0 = 0x00, bytes 1-4 = schema id (big-endian), then the
  * Avro binary body. Schemas come from the local registry compiled in from
- * schemas/ (ids 1-4). A codec parses its schemas and creates its Avro values
- * once; decoding and encoding then reuse them, so a codec is not thread-safe:
- * use one per thread.
+ * schemas/ (ids 1-4), or, for decoding, from a Schema Registry
+ * (hw_codec_use_registry). A codec parses its schemas and creates its Avro
+ * values once; decoding and encoding then reuse them, so a codec is not
+ * thread-safe: use one per thread.
  */
 #ifndef HW_CODEC_H
 #define HW_CODEC_H
@@ -17,6 +18,7 @@
 #include "hw_buf.h"
 #include "hw_err.h"
 #include "hw_event.h"
+#include "hw_registry.h"
 
 #define HW_SCHEMA_HIRE_V1 1
 #define HW_SCHEMA_HIRE_V2 2
@@ -49,13 +51,29 @@ void hw_codec_destroy(hw_codec_t *codec);
 void hw_codec_set_max_message(hw_codec_t *codec, size_t max_bytes);
 
 /*
+ * Decodes with the writer schemas of a Schema Registry (registry is not
+ * owned and must outlive the codec's decoding) instead of the local
+ * registry: each id is fetched once and cached, at most cache_max schemas,
+ * the least recently used evicted first. An id the registry lacks is
+ * remembered for a minute. Encoding still frames the local ids (see
+ * hw_codec_set_frame_id). Returns HW_ERR_NOMEM, the codec unchanged.
+ */
+hw_err_t hw_codec_use_registry(hw_codec_t *codec, hw_registry_t *registry,
+                               size_t cache_max);
+
+/* Schema Registry entries in the cache (known and missing ids). */
+size_t hw_codec_cached_schemas(const hw_codec_t *codec);
+
+/*
  * Decodes a framed hire or offer into ev (which is reset first) and
  * validates it against the clock value now_ms. Older writer schemas are
  * resolved to the current one: a v1 hire reads with v2's defaults.
  * On failure returns the rejection class (HW_ERR_TOO_LARGE,
  * HW_ERR_BAD_FRAMING, HW_ERR_UNKNOWN_SCHEMA, HW_ERR_DECODE,
  * HW_ERR_INVALID_FIELD) with errstr naming the field or byte at fault;
- * ev then holds no valid event. No allocation is larger than the message.
+ * ev then holds no valid event. With a Schema Registry, HW_ERR_SERVICE
+ * means it could not be asked for the writer schema: the message is not
+ * bad, and may be decoded later. No allocation is larger than the message.
  */
 hw_err_t hw_codec_decode(hw_codec_t *codec, const void *data, size_t len,
                          int64_t now_ms, hw_event_t *ev, char *errstr,
@@ -80,6 +98,14 @@ hw_err_t hw_codec_encode_alert(hw_codec_t *codec, const hw_alert_t *alert,
 hw_err_t hw_codec_decode_alert(hw_codec_t *codec, const void *data,
                                size_t len, hw_alert_t *alert, char *errstr,
                                size_t errstr_size);
+
+/* Replaces the schema id in the header of a framed message (5 bytes or
+ * more), e.g. with the Schema Registry's id of the schema it was encoded
+ * with. */
+void hw_codec_set_frame_id(hw_buf_t *framed, int32_t id);
+
+/* The local id of the schema encoding writes for kind. */
+int hw_codec_current_schema(hw_schema_kind_t kind);
 
 /* Schema JSON, subject ("hirewire.HireEvent") and version of a registry id;
  * NULL / 0 when the id is unknown. */

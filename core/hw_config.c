@@ -206,7 +206,10 @@ typedef enum conf_kind_e {
         K_LEVEL,
         K_DOUBLE,    /* double field, range min..max */
         K_BROKERS,   /* c->kafka.brokers (const char *, owned) */
-        K_BOOTSTRAP  /* c->kafka.bootstrap_file */
+        K_BOOTSTRAP, /* c->kafka.bootstrap_file */
+        K_HTTP_URLS, /* http(s) URLs, comma-separated, may hold a password;
+                      * empty = unset */
+        K_OUTAGE     /* "retry" (0) or "dlq" (1) */
 } conf_kind_t;
 
 typedef struct conf_key_s {
@@ -265,6 +268,23 @@ static const conf_key_t conf_keys[] = {
          10000},
         {"alerts.brain_drain.days", K_INT, F(alert_drain_days), 1,
          CONF_WINDOW_MAX_DAYS},
+        {"schema.registry.url", K_HTTP_URLS, F(registry_url), 0, 0},
+        {"schema.registry.basic.auth.user.info", K_SECRET,
+         F(registry_user_info), 0, 0},
+        {"schema.registry.ssl.ca.location", K_PATH, F(registry_ca), 0, 0},
+        {"schema.registry.ssl.certificate.location", K_PATH,
+         F(registry_cert), 0, 0},
+        {"schema.registry.ssl.key.location", K_PATH, F(registry_key), 0, 0},
+        {"schema.registry.ssl.key.password", K_SECRET,
+         F(registry_key_password), 0, 0},
+        {"schema.registry.timeout.ms", K_INT, F(registry_timeout_ms), 100,
+         600000},
+        {"schema.registry.cache.max", K_INT, F(registry_cache_max), 1,
+         1000000},
+        {"schema.registry.unavailable", K_OUTAGE, F(registry_outage_dlq), 0,
+         0},
+        {"schema.registry.auto.register", K_INT, F(registry_auto_register), 0,
+         1},
 };
 
 #define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
@@ -358,6 +378,21 @@ static const char *string_problem(const conf_key_t *k, const char *v,
         case K_SECRET:
                 if (strlen(v) >= sizeof(((hw_redis_url_t *)0)->password))
                         why = "longer than 255 bytes";
+                break;
+        case K_HTTP_URLS:
+                /* Each URL may carry user:password@: never quoted. */
+                for (const char *u = v; *u;) {
+                        u += strspn(u, " ,");
+                        if (*u && strncmp(u, "http://", 7) &&
+                            strncmp(u, "https://", 8)) {
+                                why = "expected http:// or https:// URLs, "
+                                      "comma-separated";
+                                break;
+                        }
+                        u += strcspn(u, ",");
+                }
+                if (!why && has_bad_char(v, 0))
+                        why = "must not contain control characters";
                 break;
         case K_METRICS: {
                 const char *host;
@@ -503,6 +538,9 @@ hw_err_t hw_config_init(hw_config_t *c) {
                 .alert_brain_drain = 1,
                 .alert_drain_index = -0.30,
                 .alert_drain_days = 365,
+                .registry_timeout_ms = 5000,
+                .registry_cache_max = 1000,
+                .registry_auto_register = 1,
         };
         static const struct {
                 size_t off;
@@ -543,6 +581,7 @@ void hw_config_release(hw_config_t *c) {
                         break;
                 case K_REDIS_URL:
                 case K_SECRET:
+                case K_HTTP_URLS:
                         free_secret(*str_field(c, k));
                         break;
                 default:
@@ -726,14 +765,27 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
         case K_PATH:
         case K_METRICS:
         case K_REDIS_URL:
-        case K_SECRET: {
-                int secret = k->kind == K_REDIS_URL || k->kind == K_SECRET;
+        case K_SECRET:
+        case K_HTTP_URLS: {
+                int secret = k->kind != K_NAME && k->kind != K_TOPIC &&
+                             k->kind != K_PREFIX && k->kind != K_PATH &&
+                             k->kind != K_METRICS;
                 if (string_problem(k, value, errstr, size))
                         return HW_ERR_ARG;
-                /* An empty redis.password means "none". */
+                /* An empty secret or URL list means "none". */
                 return replace_string(str_field(c, k), value, secret,
-                                      k->kind == K_SECRET, key, errstr, size);
+                                      k->kind == K_SECRET ||
+                                              k->kind == K_HTTP_URLS,
+                                      key, errstr, size);
         }
+        case K_OUTAGE:
+                if (strcmp(value, "retry") && strcmp(value, "dlq"))
+                        return hw_fail(HW_ERR_ARG, errstr, size,
+                                       "%s: \"%.*s%s\" is not one of retry, "
+                                       "dlq",
+                                       key, SHOWN(value));
+                *(int *)((char *)c + k->off) = !strcmp(value, "dlq");
+                return HW_OK;
         case K_BROKERS:
         case K_BOOTSTRAP: {
                 const char **field = k->kind == K_BROKERS
@@ -1203,12 +1255,57 @@ const hw_country_conf_t *hw_config_country(const hw_config_t *c,
         return NULL;
 }
 
+hw_err_t hw_config_load_args(hw_config_t *c, int argc, char **argv,
+                             const char **path, char *errstr, size_t size) {
+        *path = NULL;
+        for (int i = 1; i < argc; i++) {
+                if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
+                    i + 1 < argc)
+                        *path = argv[++i];
+                else if (!strncmp(argv[i], "--config=", 9))
+                        *path = argv[i] + 9;
+                else if (!strcmp(argv[i], "--"))
+                        break;
+        }
+        return *path ? hw_config_load_file(c, *path, errstr, size) : HW_OK;
+}
+
+hw_err_t hw_config_set_pair(hw_config_t *c, const char *flag,
+                            const char *key_prefix, const char *pair,
+                            char *errstr, size_t size) {
+        const char *eq = strchr(pair, '=');
+        char key[256];
+
+        if (!eq || eq == pair)
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "%s %.*s%s: expected key=value", flag,
+                               SHOWN(eq ? "=..." : pair));
+        if (snprintf(key, sizeof(key), "%s%.*s", key_prefix, (int)(eq - pair),
+                     pair) >= (int)sizeof(key))
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "%s: key longer than %zu bytes", flag,
+                               sizeof(key) - 1);
+        return hw_config_set(c, key, eq + 1, errstr, size);
+}
+
 /* ------------------------------------------------------------------ */
 /* Validation                                                          */
 /* ------------------------------------------------------------------ */
 
 const char *hw_config_alerts_prefix(const hw_config_t *c) {
         return c->alerts_prefix ? c->alerts_prefix : c->prefix;
+}
+
+hw_registry_conf_t hw_config_registry(const hw_config_t *c) {
+        return (hw_registry_conf_t){
+                .url = c->registry_url,
+                .user_info = c->registry_user_info,
+                .ca_location = c->registry_ca,
+                .cert_location = c->registry_cert,
+                .key_location = c->registry_key,
+                .key_password = c->registry_key_password,
+                .timeout_ms = c->registry_timeout_ms,
+        };
 }
 
 hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
@@ -1232,9 +1329,12 @@ hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
                         break;
                 case K_PATH:
                 case K_SECRET:
+                case K_HTTP_URLS:
                         v = *cstr_field(c, k);
                         if (v && string_problem(k, v, errstr, size))
                                 return HW_ERR_ARG;
+                        break;
+                case K_OUTAGE:
                         break;
                 case K_BROKERS:
                 case K_BOOTSTRAP:

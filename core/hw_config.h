@@ -50,6 +50,21 @@
  *   alerts.brain_drain.enabled     0/1 (1)
  *   alerts.brain_drain.index       threshold of the index (-0.30)
  *   alerts.brain_drain.days        its window, one of `windows` (365)
+ *   schema.registry.url            Confluent Schema Registry base URL(s),
+ *                                  comma-separated; unset or empty: the
+ *                                  local registry in schemas/
+ *   schema.registry.basic.auth.user.info   user:password (secret)
+ *   schema.registry.ssl.ca.location        CA file for https
+ *   schema.registry.ssl.certificate.location, .ssl.key.location,
+ *   .ssl.key.password              client certificate, key, its passphrase
+ *   schema.registry.timeout.ms     per request (5000)
+ *   schema.registry.cache.max      writer schemas kept by id (1000)
+ *   schema.registry.unavailable    retry: wait for the registry, reading
+ *                                  nothing past the message (default);
+ *                                  dlq: dead-letter it as unknown_schema
+ *   schema.registry.auto.register  writers register their schema under
+ *                                  <topic>-value (1), or take the subject's
+ *                                  latest version, which must match (0)
  */
 #ifndef HW_CONFIG_H
 #define HW_CONFIG_H
@@ -59,6 +74,7 @@
 
 #include "hw_err.h"
 #include "hw_kafka.h"
+#include "hw_registry.h"
 
 #define HW_CONFIG_MAX_WINDOWS 8
 #define HW_CONFIG_MAX_GROUPS 16
@@ -111,6 +127,18 @@ typedef struct hw_config_s {
         double alert_drain_index;
         int alert_drain_days;
 
+        /* Schema Registry; registry_url NULL: the local registry. */
+        char *registry_url;     /* secret: may hold user:password@ */
+        char *registry_user_info; /* secret */
+        char *registry_ca;
+        char *registry_cert;
+        char *registry_key;
+        char *registry_key_password; /* secret */
+        int registry_timeout_ms;
+        int registry_cache_max;
+        int registry_outage_dlq; /* 0: retry, 1: DLQ as unknown_schema */
+        int registry_auto_register;
+
         char *archive_dir;      /* NULL: no archive */
         char *bases_file;
         char *groups_file;
@@ -146,12 +174,35 @@ hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
                              size_t errstr_size);
 
 /*
+ * Loads the config file named on a command line (-c FILE, --config FILE or
+ * --config=FILE, the last one wins) before the other flags are parsed, so
+ * that they override it. *path is the file's name, or NULL when none is
+ * named. Errors name the file, line and key.
+ */
+hw_err_t hw_config_load_args(hw_config_t *c, int argc, char **argv,
+                             const char **path, char *errstr,
+                             size_t errstr_size);
+
+/*
+ * Applies a "key=value" flag argument: `-s key=value` (key_prefix "") or
+ * `-X prop=value` (key_prefix "kafka."); flag names it in errors. Returns
+ * HW_ERR_ARG when there is no "key=" or hw_config_set() refuses it.
+ */
+hw_err_t hw_config_set_pair(hw_config_t *c, const char *flag,
+                            const char *key_prefix, const char *pair,
+                            char *errstr, size_t errstr_size);
+
+/*
  * Loads the country bases and groups files named by the config (if set),
  * replacing the country table. Errors name the file and line (unknown
  * country code, bad number, too many groups).
  */
 hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
                                   size_t errstr_size);
+
+/* The Schema Registry settings of c, for hw_registry_new (pointing into
+ * c). */
+hw_registry_conf_t hw_config_registry(const hw_config_t *c);
 
 /* The prefix of the alert keys: alerts.prefix, else the prefix. */
 const char *hw_config_alerts_prefix(const hw_config_t *c);

@@ -63,6 +63,12 @@ static const struct {
                          "the offsets."},
         [HW_M_REDIS_ERRORS] = {"hirewire_redis_errors_total",
                                "Failed Redis round trips (retried)."},
+        [HW_M_REGISTRY_REQUESTS] = {"hirewire_schema_registry_requests_total",
+                                    "Requests to the Schema Registry (writer "
+                                    "schemas not in the cache)."},
+        [HW_M_REGISTRY_ERRORS] = {"hirewire_schema_registry_errors_total",
+                                  "Schema Registry requests that got no "
+                                  "usable answer (retried)."},
 };
 
 /* The lag of one partition. */

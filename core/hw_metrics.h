@@ -23,6 +23,8 @@ typedef enum hw_counter_e {
         HW_M_BATCHES,           /* atomic steps applied */
         HW_M_FENCED,            /* batches dropped: offsets moved by another consumer */
         HW_M_REDIS_ERRORS,      /* failed Redis round trips (retried) */
+        HW_M_REGISTRY_REQUESTS, /* requests to the Schema Registry */
+        HW_M_REGISTRY_ERRORS,   /* of which unanswered (retried) */
         HW_M_COUNTER_COUNT
 } hw_counter_t;
 

@@ -3,8 +3,10 @@
  *
  * Events come from NDJSON files (or stdin) or from the synthetic generator.
  * Each is validated by the same rules as the consumer, encoded with the
- * current schema in the Confluent framing, and produced with key person_id
- * by an idempotent producer. The program waits for every delivery report.
+ * current schema in the Confluent framing (with the Schema Registry's id
+ * under <topic>-value when schema.registry.url is set), and produced with
+ * key person_id by an idempotent producer. The program waits for every
+ * delivery report.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -19,18 +21,21 @@
 #include "generate.h"
 #include "hw_archive.h"
 #include "hw_codec.h"
+#include "hw_config.h"
 #include "hw_json.h"
 #include "hw_kafka.h"
 #include "hw_log.h"
+#include "hw_time.h"
 #include "hw_validate.h"
 
 #define FAILED_NAMED_MAX 100 /* failed event_ids logged one by one */
 
 typedef struct produce_opts_s {
-        hw_kafka_opts_t kafka;
-        const char *topic;        /* overrides both topics when set */
+        hw_config_t conf;         /* -c FILE, -s, and the flags below */
+        hw_kafka_opts_t kafka;    /* these three point into conf */
         const char *hires_topic;
         const char *offers_topic;
+        const char *topic;        /* overrides both topics when set */
         int strict;
         int dry_run;
         int generate;
@@ -43,8 +48,6 @@ typedef struct produce_opts_s {
 } produce_opts_t;
 
 static const produce_opts_t produce_defaults = {
-        .hires_topic = "talent.hires",
-        .offers_topic = "talent.offers",
         .seed = 1,
         .timeout_s = 30,
         .span_days = HW_GEN_SPAN_DAYS_DEFAULT,
@@ -65,6 +68,8 @@ typedef struct producer_s {
         const produce_opts_t *opts;
         rd_kafka_t *rk;
         hw_codec_t *codec;
+        hw_registry_t *registry;  /* schema.registry.url, or NULL */
+        int registry_down;        /* stopped: the registry did not answer */
         hw_event_t ev;
         hw_buf_t payload;
         hw_buf_t json;
@@ -97,6 +102,11 @@ static void usage(FILE *out) {
                 "FILE\n"
                 "  -X key=value              any librdkafka property "
                 "(repeatable)\n"
+                "  -c, --config FILE         hirewire config file (brokers, "
+                "kafka.*, topics,\n"
+                "                            schema.registry.*)\n"
+                "  -s, --set key=value       a config key, e.g. "
+                "schema.registry.url=URL\n"
                 "      --topic T             publish every event to T\n"
                 "      --hires-topic T       topic for hires (default "
                 "talent.hires)\n"
@@ -159,6 +169,8 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
         static const struct option longopts[] = {
                 {"brokers", required_argument, NULL, 'b'},
                 {"bootstrap-file", required_argument, NULL, OPT_BOOTSTRAP_FILE},
+                {"config", required_argument, NULL, 'c'},
+                {"set", required_argument, NULL, 's'},
                 {"topic", required_argument, NULL, OPT_TOPIC},
                 {"hires-topic", required_argument, NULL, OPT_HIRES_TOPIC},
                 {"offers-topic", required_argument, NULL, OPT_OFFERS_TOPIC},
@@ -175,35 +187,50 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 {"version", no_argument, NULL, OPT_VERSION},
                 {NULL, 0, NULL, 0},
         };
-        char errstr[256];
+        char errstr[512];
+        const char *config_file;
         uint64_t u;
-        int c, level;
+        int c;
         char *end;
 
-        while ((c = getopt_long(argc, argv, "b:X:h", longopts, NULL)) != -1) {
+        if (hw_config_load_args(&o->conf, argc, argv, &config_file, errstr,
+                                sizeof(errstr)))
+                goto bad_config;
+        while ((c = getopt_long(argc, argv, "b:X:c:s:h", longopts, NULL)) !=
+               -1) {
                 switch (c) {
                 case 'b':
-                        o->kafka.brokers = optarg;
+                        if (hw_config_set(&o->conf, "brokers", optarg, errstr,
+                                          sizeof(errstr)))
+                                goto bad_config;
                         break;
                 case OPT_BOOTSTRAP_FILE:
-                        o->kafka.bootstrap_file = optarg;
+                        if (hw_config_set(&o->conf, "bootstrap.file", optarg,
+                                          errstr, sizeof(errstr)))
+                                goto bad_config;
                         break;
                 case 'X':
-                        if (hw_kafka_opts_add_prop(&o->kafka, optarg, errstr,
-                                                   sizeof(errstr))) {
-                                fprintf(stderr, "hirewire-produce: %s\n",
-                                        errstr);
-                                return HW_EXIT_USAGE;
-                        }
+                case 's':
+                        if (hw_config_set_pair(&o->conf,
+                                               c == 'X' ? "-X" : "--set",
+                                               c == 'X' ? "kafka." : "",
+                                               optarg, errstr, sizeof(errstr)))
+                                goto bad_config;
                         break;
+                case 'c':
+                        break; /* loaded above */
                 case OPT_TOPIC:
                         o->topic = optarg;
                         break;
                 case OPT_HIRES_TOPIC:
-                        o->hires_topic = optarg;
+                        if (hw_config_set(&o->conf, "topic.hires", optarg,
+                                          errstr, sizeof(errstr)))
+                                goto bad_config;
                         break;
                 case OPT_OFFERS_TOPIC:
-                        o->offers_topic = optarg;
+                        if (hw_config_set(&o->conf, "topic.offers", optarg,
+                                          errstr, sizeof(errstr)))
+                                goto bad_config;
                         break;
                 case OPT_STRICT:
                         o->strict = 1;
@@ -240,9 +267,11 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                         o->timeout_s = (int)u;
                         break;
                 case OPT_LOG_LEVEL:
-                        if ((level = hw_log_level_parse(optarg)) < 0)
+                        if (hw_log_level_parse(optarg) < 0)
                                 goto bad_value;
-                        hw_log_set_level((hw_log_level_t)level);
+                        if (hw_config_set(&o->conf, "log.level", optarg,
+                                          errstr, sizeof(errstr)))
+                                goto bad_config;
                         break;
                 case 'h':
                         usage(stdout);
@@ -260,6 +289,9 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                         argv[optind - 1], optarg);
                 return HW_EXIT_USAGE;
         }
+        o->kafka = o->conf.kafka;
+        o->hires_topic = o->conf.topic_hires;
+        o->offers_topic = o->conf.topic_offers;
         if (o->from_archive && (o->generate || optind >= argc)) {
                 fprintf(stderr, "hirewire-produce: --from-archive takes "
                                 "archive FILEs, and no --generate\n");
@@ -271,6 +303,9 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 return HW_EXIT_USAGE;
         }
         return HW_EXIT_OK;
+bad_config:
+        fprintf(stderr, "hirewire-produce: %s\n", errstr);
+        return HW_EXIT_USAGE;
 }
 
 /* Delivery report: counts the outcome and names a failed event_id. The
@@ -325,6 +360,53 @@ static void pace(producer_t *p) {
         }
 }
 
+static int64_t mono_ms(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/*
+ * Frames p->payload with the Schema Registry's id of the schema it was
+ * encoded with, under the subject <topic>-value (asked once per topic and
+ * schema). While the registry does not answer, retries with capped
+ * backoff up to the delivery timeout, serving delivery reports. Returns -1
+ * when the registry refuses the schema, or never answered
+ * (p->registry_down): the caller stops reading input.
+ */
+static int frame_for_registry(producer_t *p, const char *topic) {
+        const hw_event_t *ev = &p->ev;
+        int local = hw_codec_current_schema((hw_schema_kind_t)ev->type);
+        int64_t give_up = mono_ms() + (int64_t)p->opts->timeout_s * 1000;
+        int backoff = 100;
+        char subject[300], errstr[512];
+        int32_t id;
+
+        snprintf(subject, sizeof(subject), "%s-value", topic);
+        for (;;) {
+                hw_err_t err = hw_registry_subject_id(
+                        p->registry, subject, hw_codec_schema_json(local),
+                        p->opts->conf.registry_auto_register, &id, errstr,
+                        sizeof(errstr));
+                if (!err) {
+                        hw_codec_set_frame_id(&p->payload, id);
+                        return 0;
+                }
+                if (err != HW_ERR_SERVICE || stop_requested ||
+                    mono_ms() >= give_up) {
+                        HW_ERROR("producer", "%s; stopped before event_id %s",
+                                 errstr, ev->event_id);
+                        p->registry_down = err == HW_ERR_SERVICE;
+                        return -1;
+                }
+                HW_WARN("producer", "%s; retrying in %d ms", errstr, backoff);
+                for (int64_t until = mono_ms() + backoff;
+                     mono_ms() < until && !stop_requested;)
+                        rd_kafka_poll(p->rk, 50);
+                backoff = hw_backoff_next(backoff, 5000);
+        }
+}
+
 /* Encodes p->ev and hands it to librdkafka, waiting while its queue is
  * full. Returns -1 on a fatal produce error. */
 static int send_event(producer_t *p) {
@@ -342,6 +424,8 @@ static int send_event(producer_t *p) {
                          ev->event_id, errstr);
                 return -1;
         }
+        if (p->registry && frame_for_registry(p, topic))
+                return -1;
         pace(p);
         event_id = strdup(ev->event_id);
         if (!event_id)
@@ -610,8 +694,15 @@ int main(int argc, char **argv) {
         int n_inputs, rc, failed = 0;
         struct sigaction sa = {.sa_handler = on_signal};
 
-        if ((rc = parse_args(argc, argv, &opts)) != HW_EXIT_OK)
+        if (hw_config_init(&opts.conf)) {
+                fprintf(stderr, "hirewire-produce: out of memory\n");
+                return HW_EXIT_FAILURE;
+        }
+        if ((rc = parse_args(argc, argv, &opts)) != HW_EXIT_OK) {
+                hw_config_release(&opts.conf);
                 return rc;
+        }
+        hw_log_set_level((hw_log_level_t)opts.conf.log_level);
 
         memset(&p, 0, sizeof(p));
         p.opts = &opts;
@@ -651,6 +742,15 @@ int main(int argc, char **argv) {
                 HW_ERROR("producer", "%s", errstr);
                 rc = HW_EXIT_FAILURE;
                 goto cleanup;
+        }
+        if (!opts.dry_run && opts.conf.registry_url) {
+                hw_registry_conf_t rconf = hw_config_registry(&opts.conf);
+                p.registry = hw_registry_new(&rconf, errstr, sizeof(errstr));
+                if (!p.registry) {
+                        HW_ERROR("producer", "%s", errstr);
+                        rc = HW_EXIT_USAGE;
+                        goto cleanup;
+                }
         }
         if (!opts.dry_run) {
                 hw_err_t err = producer_connect(&p, errstr, sizeof(errstr));
@@ -711,6 +811,8 @@ int main(int argc, char **argv) {
                                              p.stats.failed
                              ? HW_EXIT_UNAVAILABLE
                              : HW_EXIT_FAILURE;
+        else if (p.registry_down)
+                rc = HW_EXIT_UNAVAILABLE;
         else if (failed || stop_requested)
                 rc = HW_EXIT_FAILURE;
         else if (p.stats.invalid)
@@ -726,6 +828,8 @@ cleanup:
         if (p.rk)
                 rd_kafka_destroy(p.rk);
         hw_codec_destroy(p.codec);
+        hw_registry_destroy(p.registry);
+        hw_config_release(&opts.conf);
         hw_event_release(&p.ev);
         hw_buf_release(&p.payload);
         hw_buf_release(&p.json);

@@ -7,9 +7,8 @@ BOOTSTRAP TOPIC DIR"""
 import collections
 import os
 import sys
-import time
 
-from confluent_kafka import Consumer, TopicPartition
+import hwcheck
 
 bootstrap, topic, folder = sys.argv[1:4]
 expected = {}
@@ -17,25 +16,11 @@ for name in os.listdir(folder):
     with open(os.path.join(folder, name), "rb") as f:
         expected.setdefault(f.read(), []).append(name.split(".")[0])
 
-c = Consumer({"bootstrap.servers": bootstrap, "group.id": "dlq-check",
-              "auto.offset.reset": "earliest", "enable.auto.commit": False})
-md = c.list_topics(topic, timeout=10)
-parts = [TopicPartition(topic, p, 0) for p in md.topics[topic].partitions]
-ends = {p.partition: c.get_watermark_offsets(p, timeout=10)[1] for p in parts}
-c.assign(parts)
-seen = collections.Counter()
 problems = []
-deadline = time.time() + 30
-done = {p: ends[p] == 0 for p in ends}
-while not all(done.values()) and time.time() < deadline:
-    m = c.poll(0.5)
-    if m is None or m.error():
-        continue
-    if m.offset() + 1 >= ends[m.partition()]:
-        done[m.partition()] = True
-    h = {k: (v.decode() if v is not None else None) for k, v in (m.headers() or [])}
-    value = m.value() or b""
-    where = f"{topic}/{m.partition()}@{m.offset()}"
+seen = collections.Counter()
+for partition, offset, _key, value, h in hwcheck.read_topic(bootstrap, topic):
+    value = value or b""
+    where = f"{topic}/{partition}@{offset}"
     omitted = h.get("hw.value.omitted")
     if omitted is not None:
         # Too large for the DLQ: no value, the header names the size.
@@ -55,7 +40,6 @@ while not all(done.values()) and time.time() < deadline:
         if not h.get(k):
             problems.append(f"{where}: header {k} missing")
     seen[value] += 1
-c.close()
 for value, classes in expected.items():
     if seen[value] < len(classes):
         problems.append(f"{classes[0]} message of {len(value)} bytes not in the DLQ")

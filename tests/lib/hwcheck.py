@@ -102,3 +102,34 @@ def normalize_record(schema_id, rec):
         rec.setdefault("alma_mater", None)
         rec.setdefault("tier", "UNRATED")
     return rec
+
+
+def read_topic(bootstrap, topic, timeout=30):
+    """Every message of topic from the start to the end offsets seen at the
+    call, with python3-confluent-kafka: a list of (partition, offset, key,
+    value, headers as a dict of str)."""
+    import time
+
+    from confluent_kafka import Consumer, TopicPartition
+
+    c = Consumer({"bootstrap.servers": bootstrap, "group.id": "hw-check",
+                  "auto.offset.reset": "earliest", "enable.auto.commit": False})
+    md = c.list_topics(topic, timeout=10)
+    parts = [TopicPartition(topic, p, 0) for p in md.topics[topic].partitions]
+    ends = {p.partition: c.get_watermark_offsets(p, timeout=10)[1] for p in parts}
+    c.assign(parts)
+    out = []
+    done = {p: ends[p] == 0 for p in ends}
+    deadline = time.time() + timeout
+    while not all(done.values()) and time.time() < deadline:
+        m = c.poll(0.5)
+        if m is None or m.error():
+            continue
+        if m.offset() + 1 >= ends[m.partition()]:
+            done[m.partition()] = True
+        h = {k: (v.decode() if v is not None else None) for k, v in (m.headers() or [])}
+        out.append((m.partition(), m.offset(), m.key(), m.value(), h))
+    c.close()
+    if not all(done.values()):
+        raise TimeoutError(f"{topic}: not read to its end in {timeout} s")
+    return out
