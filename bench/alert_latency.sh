@@ -21,23 +21,11 @@ rate=${2:-1000}
 bin=$src/build
 HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer" "$src/scripts/build.sh" "$bin"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/hirewire-latency.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-
-port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-  --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
-pids+=($!)
-"$bin/hirewire-devbroker" --partitions 8 --bootstrap-file "$work/bootstrap" >/dev/null 2>"$work/broker.log" &
-pids+=($!)
-for _ in $(seq 100); do [[ -s $work/bootstrap ]] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+. "$src/bench/lib.sh"
+bench_init hirewire-latency
+bench_start_redis "$work"
+bench_start_devbroker "$work" 8
+bench_wait_ready "$work/bootstrap"
 
 "$bin/hirewire-consumer" --bootstrap-file "$work/bootstrap" --redis "redis://127.0.0.1:$port" \
   --metrics-addr off -X fetch.wait.max.ms=10 ${HW_BENCH_CONSUMER_ARGS:-} 2>"$work/consumer.log" &

@@ -25,24 +25,11 @@ bin=$src/build
 HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer bench-baseline" \
   "$src/scripts/build.sh" "$bin"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/hirewire-bench.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
-now() { date +%s.%N; }
-
-port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-  --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
-pids+=($!)
-"$bin/hirewire-devbroker" --partitions 32 --bootstrap-file "$work/bootstrap" >/dev/null 2>"$work/broker.log" &
-pids+=($!)
-for _ in $(seq 100); do [[ -s $work/bootstrap ]] && redis-cli -p "$port" ping >/dev/null 2>&1 && break; sleep 0.1; done
+. "$src/bench/lib.sh"
+bench_init hirewire-bench
+bench_start_redis "$work"
+bench_start_devbroker "$work" 32
+bench_wait_ready "$work/bootstrap"
 bootstrap=$(cat "$work/bootstrap")
 
 echo "publishing $n generated events (seed $seed, over $span days) to 2 x 32 partitions..."
