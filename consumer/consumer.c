@@ -60,6 +60,8 @@ typedef struct consumer_s {
         hw_registry_t *registry;/* schema.registry.url, or NULL */
         hw_registry_stats_t registry_seen; /* counted into the metrics */
         char registry_wait[512];/* why the registry is waited for, or "" */
+        assigned_t *registry_part; /* the partition of that message */
+        int64_t registry_offset;/* and its offset */
         int registry_backoff;
         hw_store_t *store;
         hw_metrics_t *metrics;
@@ -858,6 +860,8 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 /* Not taken: read again once the registry answers. */
                 snprintf(c->registry_wait, sizeof(c->registry_wait), "%s",
                          errstr);
+                c->registry_part = a;
+                c->registry_offset = m->offset;
                 rd_kafka_message_destroy(m);
                 return;
         }
@@ -1109,16 +1113,33 @@ static void replay_tick(consumer_t *c) {
 
 /* The main loop: poll, batch, flush; until stopped or caught up. */
 /*
- * The Schema Registry did not answer for a message's writer schema: apply
- * what was read before it, go back to Redis's offsets (so that message is
- * read again, and nothing after it is taken first), report not ready and
- * wait with capped backoff before reading on.
+ * The Schema Registry did not answer for a message's writer schema: its
+ * partition goes back to that message (librdkafka drops what it fetched
+ * after it), so nothing after it is taken first; other partitions go on.
+ * Reports not ready and waits with capped backoff before reading on.
  */
 static void wait_for_registry(consumer_t *c) {
-        HW_WARN("consumer", "%s; reading again in %d ms", c->registry_wait,
+        assigned_t *a = c->registry_part;
+        rd_kafka_topic_partition_list_t *parts =
+                rd_kafka_topic_partition_list_new(1);
+        rd_kafka_error_t *e;
+
+        HW_WARN("consumer", "%s; reading %s/%" PRId32 " again from offset %" PRId64
+                " in %d ms",
+                c->registry_wait, a->topic, a->partition, c->registry_offset,
                 c->registry_backoff);
-        flush_batch(c, 0);
-        reseek(c);
+        rd_kafka_topic_partition_list_add(parts, a->topic, a->partition)
+                ->offset = c->registry_offset;
+        a->position = c->registry_offset;
+        if ((e = rd_kafka_seek_partitions(c->rk, parts, 5000))) {
+                /* Then read from Redis's offsets, as after fencing. */
+                HW_WARN("consumer", "seek failed: %s",
+                        rd_kafka_error_string(e));
+                rd_kafka_error_destroy(e);
+                flush_batch(c, 0);
+                reseek(c);
+        }
+        rd_kafka_topic_partition_list_destroy(parts);
         hw_metrics_set_ready(c->metrics, 0, c->registry_wait);
         for (int slept = 0; slept < c->registry_backoff && !stop_requested;
              slept += 50)
