@@ -563,16 +563,6 @@ static int deliver_rejects(consumer_t *c) {
 
 #define RELAY_BATCH 1000
 
-/*
- * The alert outbox: relays the hw:alerts stream entries after the relayed
- * position to the alerts topic (Avro Alert, key alert_id). It does not
- * wait: the entries produced are in flight until a later call sees every
- * delivery confirmed and only then moves the position (so counting never
- * waits for Kafka). A crash or a failed delivery sends some alerts again
- * (same alert_id); none is lost. With `wait`, it blocks until what is in
- * flight is confirmed (used before exiting). Returns -1 when Kafka or Redis
- * failed (a later call retries).
- */
 /* The Schema Registry's id of the Alert schema under <topic.alerts>-value
  * (asked once, then cached), or 0 without a registry. */
 static hw_err_t alert_schema_id(consumer_t *c, int32_t *id, char *errstr,
@@ -588,6 +578,16 @@ static hw_err_t alert_schema_id(consumer_t *c, int32_t *id, char *errstr,
                 c->conf.registry_auto_register, id, errstr, size);
 }
 
+/*
+ * The alert outbox: relays the hw:alerts stream entries after the relayed
+ * position to the alerts topic (Avro Alert, key alert_id). It does not
+ * wait: the entries produced are in flight until a later call sees every
+ * delivery confirmed and only then moves the position (so counting never
+ * waits for Kafka). A crash or a failed delivery sends some alerts again
+ * (same alert_id); none is lost. With `wait`, it blocks until what is in
+ * flight is confirmed (used before exiting). Returns -1 when Kafka or Redis
+ * failed (a later call retries).
+ */
 static int relay_alerts(consumer_t *c, int wait) {
         char last[48], errstr[512];
         size_t n;
@@ -1111,7 +1111,6 @@ static void replay_tick(consumer_t *c) {
                 freeReplyObject(r);
 }
 
-/* The main loop: poll, batch, flush; until stopped or caught up. */
 /*
  * The Schema Registry did not answer for a message's writer schema: its
  * partition goes back to that message (librdkafka drops what it fetched
@@ -1149,6 +1148,7 @@ static void wait_for_registry(consumer_t *c) {
         c->registry_wait[0] = '\0';
 }
 
+/* The main loop: poll, batch, flush; until stopped or caught up. */
 static int run(consumer_t *c) {
         int64_t last_check = 0;
 

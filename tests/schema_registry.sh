@@ -4,9 +4,10 @@
 # registry's ids; the consumer fetches each writer schema once (cached,
 # bounded), resolves a v1 hire registered there, relays alerts under
 # talent.alerts-value, and dead-letters unknown ids and foreign schemas as
-# unknown_schema. A registry that is down is waited for (nothing taken,
-# /healthz 503, all counted once it is back) or, with
-# schema.registry.unavailable = dlq, dead-letters as unknown_schema. Basic
+# unknown_schema. A registry that is down or answers 5xx is waited for
+# (nothing taken, /healthz 503, all counted once it is back; the next URL
+# of a list is tried) or, with schema.registry.unavailable = dlq,
+# dead-letters as unknown_schema. Basic
 # auth (user info and URL) and TLS with a client certificate work, and
 # refused credentials are said clearly; no secret appears in a log.
 source "$(dirname "$0")/lib/services.sh"
@@ -121,6 +122,16 @@ hw_consume_all -s "schema.registry.url=http://127.0.0.1:$closed" -s schema.regis
 dead_letters down.dlq >"$HW_TMP/down.dlq"
 [[ $(grep -c "^unknown_schema	schema registry http://127.0.0.1:$closed unreachable" "$HW_TMP/down.dlq") -eq 147 ]] ||
   hw_fail "want all 147 events dead-lettered as unknown_schema naming the registry: $(head -3 "$HW_TMP/down.dlq")"
+
+hw_note "5xx answers are retried, and several URLs are tried in turn"
+cp "$HW_TMP/main.json" "$HW_TMP/flaky.json"
+start_registry flaky 0 --fail-status 503 --fail-count 3
+hw_consume_all -s "schema.registry.url=http://127.0.0.1:$closed,$REG" --group flaky --prefix flaky:
+hw_model_check flaky: "$events"
+grep -q "schema registry $REG answered HTTP 503" "$HW_CONSUMER_LOG" || hw_fail "the 503 answers were not reported: $(tail -2 "$HW_CONSUMER_LOG")"
+[[ $(requests flaky 'GET /schemas/ids/.* 503') -eq 3 && $(requests flaky 'GET /schemas/ids/.* 200') -eq 2 ]] ||
+  hw_fail "want 3 refused and 2 answered schema requests: $(cat "$HW_TMP/flaky.log")"
+[[ -z $(dead_letters talent.dlq) ]] || hw_fail "5xx answers sent events to the DLQ"
 
 hw_note "producer: a registry that never answers is exit 69 with a clear error"
 rc=0
