@@ -1510,7 +1510,8 @@ int main(int argc, char **argv) {
                 if (err != HW_ERR_SERVICE || stop_requested ||
                     strstr(errstr, "WRONGPASS") || strstr(errstr, "NOAUTH")) {
                         HW_ERROR("consumer", "%s", errstr);
-                        rc = HW_EXIT_UNAVAILABLE;
+                        rc = err == HW_ERR_ARG ? HW_EXIT_USAGE
+                                               : HW_EXIT_UNAVAILABLE;
                         goto cleanup;
                 }
                 HW_WARN("consumer", "%s; retrying in %d ms", errstr, backoff);

@@ -118,6 +118,82 @@ static hw_err_t check_reply(hw_store_t *s, redisReply *r, const char *what,
         return HW_OK;
 }
 
+/* Whether key has a Redis Cluster hash tag: a non-empty {...}. */
+static int has_hash_tag(const char *key) {
+        const char *open = strchr(key, '{');
+        return open && open[1] && open[1] != '}' && strchr(open + 2, '}');
+}
+
+/* The cluster slot of key, or -1 (errstr set). */
+static long long key_slot(hw_store_t *s, const char *key, char *errstr,
+                          size_t size) {
+        redisReply *r = redisCommand(s->ctx, "CLUSTER KEYSLOT %s", key);
+        long long slot;
+
+        if (check_reply(s, r, "CLUSTER KEYSLOT", errstr, size))
+                return -1;
+        slot = r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+        freeReplyObject(r);
+        return slot;
+}
+
+/*
+ * On a Redis Cluster node, the atomic step's keys (those of the prefix and
+ * of the alerts prefix) must all live in one slot, on this node: hiredis
+ * follows no redirection. Returns HW_ERR_ARG naming what to change; HW_OK
+ * on a server that is not a cluster node.
+ */
+static hw_err_t cluster_check(hw_store_t *s, char *errstr, size_t size) {
+        const char *prefix = s->conf->prefix;
+        const char *alerts = hw_config_alerts_prefix(s->conf);
+        redisReply *r = redisCommand(s->ctx, "INFO cluster");
+        long long slot, alerts_slot;
+        hw_err_t err;
+        int cluster;
+
+        if ((err = check_reply(s, r, "INFO cluster", errstr, size)))
+                return err;
+        cluster = r->type == REDIS_REPLY_STRING &&
+                  strstr(r->str, "cluster_enabled:1") != NULL;
+        freeReplyObject(r);
+        if (!cluster)
+                return HW_OK;
+        if (!has_hash_tag(prefix) || !has_hash_tag(alerts))
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "Redis %s:%d is a cluster node, and the "
+                               "prefix \"%s\"%s has no hash tag: every key "
+                               "of one atomic step must be in one slot; use "
+                               "a prefix like \"{hw}:\" (docs/scaling.md)",
+                               s->url.host, s->url.port,
+                               has_hash_tag(prefix) ? alerts : prefix,
+                               has_hash_tag(prefix) ? " (alerts.prefix)" : "");
+        if ((slot = key_slot(s, prefix, errstr, size)) < 0 ||
+            (alerts_slot = key_slot(s, alerts, errstr, size)) < 0)
+                return HW_ERR_SERVICE;
+        if (slot != alerts_slot)
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "Redis Cluster: the prefix \"%s\" is in slot "
+                               "%lld and alerts.prefix \"%s\" in slot %lld; "
+                               "give them the same hash tag",
+                               prefix, slot, alerts, alerts_slot);
+        r = redisCommand(s->ctx, "EXISTS %sepoch", prefix);
+        if (r && r->type == REDIS_REPLY_ERROR &&
+            (!strncmp(r->str, "MOVED ", 6) || !strncmp(r->str, "ASK ", 4))) {
+                err = hw_fail(HW_ERR_ARG, errstr, size,
+                              "Redis Cluster: the prefix \"%s\" is in slot "
+                              "%lld, which %s serves, not %s:%d: point the "
+                              "Redis URL there",
+                              prefix, slot, strrchr(r->str, ' ') + 1,
+                              s->url.host, s->url.port);
+                freeReplyObject(r);
+                return err;
+        }
+        if ((err = check_reply(s, r, "EXISTS", errstr, size)))
+                return err;
+        freeReplyObject(r);
+        return HW_OK;
+}
+
 hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
         struct timeval ct = {CONNECT_TIMEOUT_MS / 1000,
                              (CONNECT_TIMEOUT_MS % 1000) * 1000};
@@ -167,6 +243,10 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
                 return err;
         }
         freeReplyObject(r);
+        if ((err = cluster_check(s, errstr, size))) {
+                drop_connection(s);
+                return err;
+        }
         r = redisCommand(s->ctx, "SCRIPT LOAD %s", hw_store_lua);
         if ((err = check_reply(s, r, "SCRIPT LOAD", errstr, size))) {
                 drop_connection(s);
