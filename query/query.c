@@ -196,14 +196,7 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
         int opt;
 
         /* The config file first, wherever it is, so flags override it. */
-        for (int i = 1; i < argc - 1; i++)
-                if (!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config"))
-                        config_file = argv[i + 1];
-        for (int i = 1; i < argc; i++)
-                if (!strncmp(argv[i], "--config=", 9))
-                        config_file = argv[i] + 9;
-        if (config_file &&
-            hw_config_load_file(&q->conf, config_file, errstr,
+        if (hw_config_load_args(&q->conf, argc, argv, &config_file, errstr,
                                 sizeof(errstr))) {
                 fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
                 return HW_EXIT_USAGE;
