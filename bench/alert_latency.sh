@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Produce -> alert-visible-in-Redis latency (issue: alerts).
+# Produce -> alert-visible-in-Redis latency.
 #
 # Runs hirewire-consumer (default config) against a local devbroker and
 # Redis, publishes N generated events (default 20000) at R events/s

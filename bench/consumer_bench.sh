@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Consumer throughput benchmark (issue: consumer service).
+# Consumer throughput benchmark.
 #
 # Publishes N generated events (default 300000) to a local devbroker, then
 # measures in the same run:

@@ -167,26 +167,28 @@ if candidate > new_wm then new_wm = candidate end
 local d_old = old_wm >= 0 and math.floor(old_wm / DAY) or nil
 local d_new = new_wm >= 0 and math.floor(new_wm / DAY) or nil
 
+-- t[k], created empty when missing (and k then appended to order, if given).
+local function sub(t, k, order)
+  local v = t[k]
+  if not v then
+    v = {}
+    t[k] = v
+    if order then order[#order + 1] = k end
+  end
+  return v
+end
+
 -- Pending hash changes: agg[key][field] = delta (numbers).
 local agg, agg_order = {}, {}
 local function add(key, field, delta)
-  local h = agg[key]
-  if not h then
-    h = {}
-    agg[key] = h
-    agg_order[#agg_order + 1] = key
-  end
+  local h = sub(agg, key, agg_order)
   h[field] = (h[field] or 0) + delta
 end
 
 -- Window keys of a family, computed once per family per step.
 local wkeys = {}
 local function window_key(family, w)
-  local k = wkeys[family]
-  if not k then
-    k = {}
-    wkeys[family] = k
-  end
+  local k = sub(wkeys, family)
   local key = k[w]
   if not key then
     if string.sub(family, 1, 5) == 'flow:' then
@@ -203,12 +205,7 @@ end
 local flow_touched = {}
 local function touch_flow(family, w, country)
   if family == 'flow:in' or family == 'flow:out' then
-    local t = flow_touched[w]
-    if not t then
-      t = {}
-      flow_touched[w] = t
-    end
-    t[country] = true
+    sub(flow_touched, w)[country] = true
   end
 end
 
@@ -309,16 +306,7 @@ while pos <= #ARGV do
       pos = pos + 5
       local is_flow = family == 'flow:in' or family == 'flow:out'
       if raid_on and delta > 0 and hires_lab(family) then
-        local orgs = raid_c[family]
-        if not orgs then
-          orgs = {}
-          raid_c[family] = orgs
-        end
-        local days = orgs[field]
-        if not days then
-          days = {}
-          orgs[field] = days
-        end
+        local days = sub(sub(raid_c, family), field)
         days[d] = (days[d] or 0) + delta
       end
       if d > d_new - max_window then
@@ -359,11 +347,7 @@ while pos <= #ARGV do
       z.delta[member] = (z.delta[member] or 0) + delta
     elseif tag == 'S' then
       local key, field, value = P .. arg(), arg(), arg()
-      if not sets[key] then
-        sets[key] = {}
-        sorder[#sorder + 1] = key
-      end
-      local s = sets[key]
+      local s = sub(sets, key, sorder)
       s[#s + 1] = field
       s[#s + 1] = value
     elseif tag == 'P' then
@@ -385,20 +369,11 @@ while pos <= #ARGV do
       local family, field, id, d = arg(), arg(), arg(), num(arg())
       pos = pos + 1
       if family == 'flow:out' then
-        local l = drain_ev[field]
-        if not l then
-          l = {}
-          drain_ev[field] = l
-        end
+        local l = sub(drain_ev, field)
         l[#l + 1] = {d, id}
       elseif hires_lab(family) and d > d_new - max_window then
         local key = raid_key(hires_lab(family), slug(field))
-        local l = raid_ev[key]
-        if not l then
-          l = {}
-          raid_ev[key] = l
-          raid_keys[#raid_keys + 1] = key
-        end
+        local l = sub(raid_ev, key, raid_keys)
         l[#l + 1] = int(d)
         l[#l + 1] = id
       end
