@@ -1519,6 +1519,26 @@ int main(int argc, char **argv) {
                 backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
         }
 
+        /* The registry's answer for the alert schema, asked now: settings
+         * it refuses (credentials, a subject without the schema) will not
+         * fix themselves, so say so and stop; an outage is waited for
+         * later, message by message. */
+        if (c->registry && c->conf.alerts_relay) {
+                int32_t id;
+                err = alert_schema_id(c, &id, errstr, sizeof(errstr));
+                if (err == HW_ERR_ARG ||
+                    (err && strstr(errstr, "refused the credentials"))) {
+                        HW_ERROR("consumer", "%s", errstr);
+                        rc = err == HW_ERR_ARG ? HW_EXIT_USAGE
+                                               : HW_EXIT_UNAVAILABLE;
+                        goto cleanup;
+                }
+                if (err)
+                        HW_WARN("consumer", "%s; going on (messages wait for "
+                                            "the registry)",
+                                errstr);
+        }
+
         if (c->replay) {
                 /* Outside the group: never joins it, never commits. */
                 char group_id[300];
