@@ -52,7 +52,9 @@ typedef struct hw_test_state_s {
         void (*child_teardown)(void);
 } hw_test_state_t;
 
-static hw_test_state_t hw_test_state HW_TEST_UNUSED;
+/* One state per test program, shared by its files (a weak definition in
+ * each, merged by the linker), so checks made in shared fixtures count. */
+hw_test_state_t hw_test_state __attribute__((weak));
 
 /* Sets (fmt non-empty) or clears (HW_CONTEXT("")) the text printed with
  * every failure until the next call or the end of the test. */
