@@ -1,0 +1,893 @@
+/*
+ * Unit tests for the processors, continued (test_processors.c has the
+ * single hires): offers and their threshold, what several events add up to
+ * in one batch (aggregation, counters back to zero, two moves), day
+ * boundaries, the seen ids, slugs in keys, limits, the single-event alert
+ * rules and entries whose last part is empty. Every expected delta is
+ * written out by hand (CHECK_EXACT: exactly those entries, no other).
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_deltas.h"
+#include "hw_err.h"
+#include "hw_event.h"
+#include "hw_map.h"
+#include "hw_proc.h"
+#include "hw_test.h"
+#include "hw_time.h"
+#include "proc_fixtures.h"
+
+/* ------------------------------------------------------------------ */
+/* 8. Offers: one counter per status in the offering org's offers family;
+ * EXTENDED also adds its value and, at or above the threshold, mega. */
+static void test_offers(void) {
+        static const exp_t want_at[] = {
+                EW("org:meta-platforms-inc:offers", "extended", "20250616",
+                   DAY16, 1),
+                EW("org:meta-platforms-inc:offers", "extended_usd",
+                   "20250616", DAY16, 100000000),
+                EW("org:meta-platforms-inc:offers", "mega", "20250616", DAY16,
+                   1),
+        };
+        static const exp_t want_below[] = {
+                EW("org:meta-platforms-inc:offers", "extended", "20250616",
+                   DAY16, 1),
+                EW("org:meta-platforms-inc:offers", "extended_usd",
+                   "20250616", DAY16, 99999999),
+        };
+        static const exp_t want_accepted[] = {
+                EW("org:meta-platforms-inc:offers", "accepted", "20250616",
+                   DAY16, 1),
+        };
+        static const exp_t want_declined[] = {
+                EW("org:meta-platforms-inc:offers", "declined", "20250616",
+                   DAY16, 1),
+        };
+        static const exp_t want_withdrawn[] = {
+                EW("org:meta-platforms-inc:offers", "withdrawn", "20250616",
+                   DAY16, 1),
+        };
+        static const exp_t want_zero[] = {
+                EW("org:meta-platforms-inc:offers", "extended", "20250616",
+                   DAY16, 1),
+        };
+        hw_event_t ev;
+        hw_deltas_t d;
+
+        hw_deltas_init(&d);
+
+        HW_CONTEXT("%s", "EXTENDED exactly at the threshold");
+        base_offer(&ev, HW_OFFER_EXTENDED, MEGA);
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want_at);
+        HW_CHECK_EQ_INT(count_persons(&d), 0);
+
+        HW_CONTEXT("%s", "EXTENDED one dollar below");
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_EXTENDED, MEGA - 1);
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want_below);
+
+        HW_CONTEXT("%s", "ACCEPTED, huge: no mega, no extended_usd");
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_ACCEPTED, INT64_C(1500000000));
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want_accepted);
+
+        HW_CONTEXT("%s", "DECLINED, huge");
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_DECLINED, INT64_C(1500000000));
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want_declined);
+
+        HW_CONTEXT("%s", "WITHDRAWN, huge");
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_WITHDRAWN, INT64_C(1500000000));
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want_withdrawn);
+
+        HW_CONTEXT("%s", "EXTENDED with value 0: no extended_usd entry");
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_EXTENDED, 0);
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want_zero);
+
+        HW_CONTEXT("%s", "");
+        hw_deltas_release(&d);
+        hw_event_release(&ev);
+}
+
+/* 8b. The threshold comes from hw_proc_conf_t. */
+static void test_offers_threshold_conf(void) {
+        static const exp_t want_mega[] = {
+                EW("org:anthropic:offers", "extended", "20250615", DAY15, 1),
+                EW("org:anthropic:offers", "extended_usd", "20250615", DAY15,
+                   60000000),
+                EW("org:anthropic:offers", "mega", "20250615", DAY15, 1),
+        };
+        static const exp_t want_plain[] = {
+                EW("org:anthropic:offers", "extended", "20250615", DAY15, 1),
+                EW("org:anthropic:offers", "extended_usd", "20250615", DAY15,
+                   60000000),
+        };
+        const hw_proc_conf_t low = {.mega_threshold_usd = 50000000};
+        const hw_proc_conf_t exact = {.mega_threshold_usd = 60000000};
+        const hw_proc_conf_t high = {.mega_threshold_usd = 60000001};
+        hw_event_t ev;
+        hw_deltas_t d;
+
+        base_offer(&ev, HW_OFFER_EXTENDED, 60000000);
+        ev.offering_org = "Anthropic";
+        ev.offering_lab = NULL;
+        ev.occurred_at = T15_START;
+        hw_deltas_init(&d);
+
+        HW_CONTEXT("%s", "threshold 50M");
+        RUN_OFFER(&low, &ev, &d);
+        CHECK_EXACT(&d, want_mega);
+        HW_CONTEXT("%s", "threshold 60M (equal)");
+        hw_deltas_clear(&d);
+        RUN_OFFER(&exact, &ev, &d);
+        CHECK_EXACT(&d, want_mega);
+        HW_CONTEXT("%s", "threshold 60M + 1");
+        hw_deltas_clear(&d);
+        RUN_OFFER(&high, &ev, &d);
+        CHECK_EXACT(&d, want_plain);
+        HW_CONTEXT("%s", "default 100M");
+        hw_deltas_clear(&d);
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want_plain);
+        HW_CONTEXT("%s", "");
+
+        hw_deltas_release(&d);
+        hw_event_release(&ev);
+}
+
+/* 8c. Offers aggregate per org, field and day. */
+static void test_offers_aggregate(void) {
+        static const exp_t want[] = {
+                EW("org:meta-platforms-inc:offers", "extended", "20250616",
+                   DAY16, 2),
+                EW("org:meta-platforms-inc:offers", "extended_usd",
+                   "20250616", DAY16, 250000000),
+                EW("org:meta-platforms-inc:offers", "mega", "20250616", DAY16,
+                   1),
+                EW("org:meta-platforms-inc:offers", "accepted", "20250616",
+                   DAY16, 1),
+                EW("org:meta-platforms-inc:offers", "declined", "20250616",
+                   DAY16, 1),
+                EW("org:meta-platforms-inc:offers", "withdrawn", "20250616",
+                   DAY16, 1),
+                EW("org:meta-platforms-inc:offers", "extended", "20250615",
+                   DAY15, 1),
+                EW("org:meta-platforms-inc:offers", "extended_usd",
+                   "20250615", DAY15, 1000),
+                EW("org:openai:offers", "accepted", "20250616", DAY16, 1),
+        };
+        hw_event_t ev;
+        hw_deltas_t d;
+
+        hw_deltas_init(&d);
+        base_offer(&ev, HW_OFFER_EXTENDED, INT64_C(200000000));
+        RUN_OFFER(&g_conf, &ev, &d);
+        base_offer(&ev, HW_OFFER_EXTENDED, INT64_C(50000000));
+        RUN_OFFER(&g_conf, &ev, &d);
+        base_offer(&ev, HW_OFFER_ACCEPTED, INT64_C(200000000));
+        RUN_OFFER(&g_conf, &ev, &d);
+        base_offer(&ev, HW_OFFER_DECLINED, INT64_C(7));
+        RUN_OFFER(&g_conf, &ev, &d);
+        base_offer(&ev, HW_OFFER_WITHDRAWN, INT64_C(7));
+        RUN_OFFER(&g_conf, &ev, &d);
+        base_offer(&ev, HW_OFFER_EXTENDED, 1000);
+        ev.occurred_at = T15_LAST;
+        RUN_OFFER(&g_conf, &ev, &d);
+        /* The key is the offering org, not the current org nor the lab. */
+        base_offer(&ev, HW_OFFER_ACCEPTED, 1);
+        ev.offering_org = "OpenAI";
+        ev.current_org = "Meta";
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want);
+
+        hw_deltas_release(&d);
+        hw_event_release(&ev);
+}
+
+/* 9. Aggregation of hires: same lab, org and day add up in one entry;
+ * different days make separate window entries. */
+static void test_aggregate_hires(void) {
+        static const exp_t want_same_day[] = {
+                EG("lab:meta-superintelligence-labs", "members", 2),
+                ES("lab:meta-superintelligence-labs", "name",
+                   "Meta Superintelligence Labs"),
+                EG("lab:meta-superintelligence-labs:origin", "OpenAI", 2),
+                EG("lab:meta-superintelligence-labs:nationality", "CN", 2),
+                EG("lab:meta-superintelligence-labs:alma_mater",
+                   "Tsinghua University", 2),
+                EG("lab:meta-superintelligence-labs:tier", "S", 2),
+                EZ("labs", "meta-superintelligence-labs", 2),
+                EW("lab:meta-superintelligence-labs:hires", "OpenAI",
+                   "20250616", DAY16, 2),
+                EW("org:openai:losses", "meta-superintelligence-labs",
+                   "20250616", DAY16, 2),
+        };
+        static const exp_t want_two_days[] = {
+                EG("lab:meta-superintelligence-labs", "members", 2),
+                ES("lab:meta-superintelligence-labs", "name",
+                   "Meta Superintelligence Labs"),
+                EG("lab:meta-superintelligence-labs:origin", "OpenAI", 2),
+                EG("lab:meta-superintelligence-labs:nationality", "CN", 2),
+                EG("lab:meta-superintelligence-labs:alma_mater",
+                   "Tsinghua University", 2),
+                EG("lab:meta-superintelligence-labs:tier", "S", 2),
+                EZ("labs", "meta-superintelligence-labs", 2),
+                EW("lab:meta-superintelligence-labs:hires", "OpenAI",
+                   "20250616", DAY16, 1),
+                EW("org:openai:losses", "meta-superintelligence-labs",
+                   "20250616", DAY16, 1),
+                EW("lab:meta-superintelligence-labs:hires", "OpenAI",
+                   "20250615", DAY15, 1),
+                EW("org:openai:losses", "meta-superintelligence-labs",
+                   "20250615", DAY15, 1),
+        };
+        hw_event_t a, b;
+        hw_deltas_t d;
+
+        base_hire(&a);
+        base_hire(&b);
+        b.event_id = "hire-0002";
+        b.person_id = "p-other";
+        b.occurred_at = T16_FIRST; /* same day as a (10:00) */
+        hw_deltas_init(&d);
+        HW_CONTEXT("%s", "same day");
+        HW_CHECK_EQ_INT(RUN_HIRE(&a, &nobody, NULL, &d), HW_HIRE_MOVE);
+        HW_CHECK_EQ_INT(RUN_HIRE(&b, &nobody, NULL, &d), HW_HIRE_MOVE);
+        CHECK_EXACT(&d, want_same_day);
+        HW_CHECK_EQ_INT(count_persons(&d), 2);
+        CHECK_PERSON(person_get(&d, "p-bowen"), "Meta Superintelligence Labs",
+                     "OpenAI", "CN", "Tsinghua University", "S", T16_10,
+                     "hire-0001");
+        CHECK_PERSON(person_get(&d, "p-other"), "Meta Superintelligence Labs",
+                     "OpenAI", "CN", "Tsinghua University", "S", T16_FIRST,
+                     "hire-0002");
+
+        HW_CONTEXT("%s", "different days");
+        hw_deltas_clear(&d);
+        b.occurred_at = T15_LAST;
+        RUN_HIRE(&a, &nobody, NULL, &d);
+        RUN_HIRE(&b, &nobody, NULL, &d);
+        CHECK_EXACT(&d, want_two_days);
+        HW_CONTEXT("%s", "");
+
+        hw_deltas_release(&d);
+        hw_event_release(&a);
+        hw_event_release(&b);
+}
+
+/* 9b. A +1 and a -1 on the same gauge leave the entry in place with value
+ * 0 (it is kept, not removed). The store must (and hw_store.lua does)
+ * skip zero deltas: a 0 must never create a field or a key. */
+static void test_aggregate_to_zero(void) {
+        /* Person A joins lab X; person B, recorded in X with the same
+         * attributes, leaves X for Y: X's gauges net to 0. */
+        static const exp_t want[] = {
+                EG("lab:x-lab", "members", 0),
+                ES("lab:x-lab", "name", "X Lab"),
+                EG("lab:x-lab:origin", "OpenAI", 0),
+                EG("lab:x-lab:nationality", "CN", 0),
+                EG("lab:x-lab:alma_mater", "Tsinghua University", 0),
+                EG("lab:x-lab:tier", "S", 0),
+                EZ("labs", "x-lab", 0),
+                EW("lab:x-lab:hires", "OpenAI", "20250616", DAY16, 1),
+                EW("org:openai:losses", "x-lab", "20250616", DAY16, 1),
+                EG("lab:y-lab", "members", 1),
+                ES("lab:y-lab", "name", "Y Lab"),
+                EG("lab:y-lab:origin", "Google", 1),
+                EG("lab:y-lab:nationality", "CN", 1),
+                EG("lab:y-lab:alma_mater", "Tsinghua University", 1),
+                EG("lab:y-lab:tier", "S", 1),
+                EZ("labs", "y-lab", 1),
+                EW("lab:y-lab:hires", "Google", "20250616", DAY16, 1),
+                EW("org:google:losses", "y-lab", "20250616", DAY16, 1),
+        };
+        const hw_person_t b_cur = {
+                .lab = "X Lab",
+                .origin = "OpenAI",
+                .nationality = "CN",
+                .alma_mater = "Tsinghua University",
+                .tier = "S",
+                .at = T_MAY1,
+                .event_id = "hire-b-old",
+        };
+        hw_event_t a, b;
+        hw_deltas_t d;
+
+        base_hire(&a);
+        a.to_org = "X Lab";
+        a.to_lab = NULL;
+        base_hire(&b);
+        b.event_id = "hire-b";
+        b.person_id = "p-b";
+        b.from_org = "Google";
+        b.to_org = "Y Lab";
+        b.to_lab = NULL;
+        hw_deltas_init(&d);
+        HW_CHECK_EQ_INT(RUN_HIRE(&a, &nobody, NULL, &d), HW_HIRE_MOVE);
+        HW_CHECK_EQ_INT(RUN_HIRE(&b, &b_cur, NULL, &d), HW_HIRE_MOVE);
+        CHECK_EXACT(&d, want);
+        HW_CHECK(delta_has(&d, HW_DELTA_GAUGE, "lab:x-lab", "members", NULL));
+        HW_CHECK(delta_has(&d, HW_DELTA_RANK, "labs", "x-lab", NULL));
+
+        /* The same through the adders directly; a 0 delta adds nothing. */
+        hw_deltas_clear(&d);
+        HW_CHECK_EQ_INT(hw_deltas_gauge(&d, "lab:z", "members", 1), HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_gauge(&d, "lab:z", "members", -1), HW_OK);
+        HW_CHECK(delta_has(&d, HW_DELTA_GAUGE, "lab:z", "members", NULL));
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:z", "members",
+                                  NULL),
+                        0);
+        HW_CHECK_EQ_INT(count_entries(&d), 1);
+        HW_CHECK_EQ_INT(hw_deltas_gauge(&d, "lab:q", "members", 0), HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_rank(&d, "labs", "q", 0), HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", DAY16, 0),
+                        HW_OK);
+        HW_CHECK_EQ_INT(count_entries(&d), 1);
+        /* Kinds are distinct entries even with the same key and field. */
+        HW_CHECK_EQ_INT(hw_deltas_rank(&d, "lab:z", "members", 5), HW_OK);
+        HW_CHECK_EQ_INT(count_entries(&d), 2);
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_RANK, "lab:z", "members",
+                                  NULL),
+                        5);
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:z", "members",
+                                  NULL),
+                        0);
+        /* A later SET of the same field replaces the value. */
+        HW_CHECK_EQ_INT(hw_deltas_set(&d, "lab:z", "name", "Z one"), HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_set(&d, "lab:z", "name", "Z two"), HW_OK);
+        HW_CHECK_STR(set_get(&d, "lab:z", "name"), "Z two");
+        HW_CHECK_EQ_INT(count_entries(&d), 3);
+
+        hw_deltas_release(&d);
+        hw_event_release(&a);
+        hw_event_release(&b);
+}
+
+/* 9c. One person moving twice in one batch, the second move starting from
+ * the place the batch recorded (as consumer/batch.c does): the first lab
+ * nets to 0, the person ends in the second. */
+static void test_two_moves_one_batch(void) {
+        static const exp_t want[] = {
+                EG("lab:anthropic", "members", 0),
+                ES("lab:anthropic", "name", "Anthropic"),
+                EG("lab:anthropic:origin", "OpenAI", 0),
+                EG("lab:anthropic:nationality", "CN", 0),
+                EG("lab:anthropic:alma_mater", "Tsinghua University", 0),
+                EG("lab:anthropic:tier", "S", 0),
+                EZ("labs", "anthropic", 0),
+                EW("lab:anthropic:hires", "OpenAI", "20250615", DAY15, 1),
+                EW("org:openai:losses", "anthropic", "20250615", DAY15, 1),
+                EG("lab:meta-superintelligence-labs", "members", 1),
+                ES("lab:meta-superintelligence-labs", "name",
+                   "Meta Superintelligence Labs"),
+                EG("lab:meta-superintelligence-labs:origin", "Anthropic", 1),
+                EG("lab:meta-superintelligence-labs:nationality", "CN", 1),
+                EG("lab:meta-superintelligence-labs:alma_mater",
+                   "Tsinghua University", 1),
+                EG("lab:meta-superintelligence-labs:tier", "S", 1),
+                EZ("labs", "meta-superintelligence-labs", 1),
+                EW("lab:meta-superintelligence-labs:hires", "Anthropic",
+                   "20250616", DAY16, 1),
+                EW("org:anthropic:losses", "meta-superintelligence-labs",
+                   "20250616", DAY16, 1),
+        };
+        hw_event_t a, b;
+        hw_deltas_t d;
+        const hw_person_t *cur;
+
+        base_hire(&a);
+        a.event_id = "hire-a";
+        a.to_org = "Anthropic";
+        a.to_lab = NULL;
+        a.occurred_at = T15_START;
+        base_hire(&b);
+        b.event_id = "hire-b";
+        b.from_org = "Anthropic";
+        hw_deltas_init(&d);
+        HW_CHECK_EQ_INT(RUN_HIRE(&a, &nobody, NULL, &d), HW_HIRE_MOVE);
+        cur = person_get(&d, "p-bowen");
+        CHECK_PERSON(cur, "Anthropic", "OpenAI", "CN", "Tsinghua University",
+                     "S", T15_START, "hire-a");
+        if (!cur)
+                goto out;
+        HW_CHECK_EQ_INT(RUN_HIRE(&b, cur, NULL, &d), HW_HIRE_MOVE);
+        CHECK_EXACT(&d, want);
+        HW_CHECK_EQ_INT(count_persons(&d), 1);
+        CHECK_PERSON(person_get(&d, "p-bowen"), "Meta Superintelligence Labs",
+                     "Anthropic", "CN", "Tsinghua University", "S", T16_10,
+                     "hire-b");
+out:
+        hw_deltas_release(&d);
+        hw_event_release(&a);
+        hw_event_release(&b);
+}
+
+/* 10. Day boundaries: the last ms of a day and the first ms of the next
+ * land in different buckets, with the day number in aux. */
+static void test_day_boundaries(void) {
+        static const exp_t want[] = {
+                EG("lab:meta-superintelligence-labs", "members", 2),
+                ES("lab:meta-superintelligence-labs", "name",
+                   "Meta Superintelligence Labs"),
+                EG("lab:meta-superintelligence-labs:origin", "OpenAI", 2),
+                EG("lab:meta-superintelligence-labs:nationality", "CN", 2),
+                EG("lab:meta-superintelligence-labs:alma_mater",
+                   "Tsinghua University", 2),
+                EG("lab:meta-superintelligence-labs:tier", "S", 2),
+                EZ("labs", "meta-superintelligence-labs", 2),
+                EW("lab:meta-superintelligence-labs:hires", "OpenAI",
+                   "20250615", 20254, 1),
+                EW("org:openai:losses", "meta-superintelligence-labs",
+                   "20250615", 20254, 1),
+                EW("lab:meta-superintelligence-labs:hires", "OpenAI",
+                   "20250616", 20255, 1),
+                EW("org:openai:losses", "meta-superintelligence-labs",
+                   "20250616", 20255, 1),
+                EW("org:openai:offers", "declined", "20250615", 20254, 1),
+                EW("org:openai:offers", "declined", "20250616", 20255, 1),
+        };
+        static const exp_t want_leap[] = {
+                EW("org:openai:offers", "withdrawn", "20240229", DAY_LEAP, 1),
+        };
+        hw_event_t ev;
+        hw_deltas_t d;
+
+        hw_deltas_init(&d);
+        base_hire(&ev);
+        ev.person_id = "p-late-night";
+        ev.occurred_at = T15_LAST; /* 2025-06-15T23:59:59.999Z */
+        RUN_HIRE(&ev, &nobody, NULL, &d);
+        ev.person_id = "p-midnight";
+        ev.occurred_at = T16_FIRST; /* 2025-06-16T00:00:00.000Z */
+        RUN_HIRE(&ev, &nobody, NULL, &d);
+        hw_event_release(&ev);
+        base_offer(&ev, HW_OFFER_DECLINED, 5);
+        ev.offering_org = "OpenAI";
+        ev.occurred_at = T15_LAST;
+        RUN_OFFER(&g_conf, &ev, &d);
+        ev.occurred_at = T16_FIRST;
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want);
+
+        HW_CONTEXT("%s", "leap day");
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_WITHDRAWN, 5);
+        ev.offering_org = "OpenAI";
+        ev.occurred_at = T_LEAP;
+        RUN_OFFER(&g_conf, &ev, &d);
+        CHECK_EXACT(&d, want_leap);
+        HW_CONTEXT("%s", "");
+
+        /* The window adder straight: day number in, yyyymmdd in the key. */
+        hw_deltas_clear(&d);
+        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", 20254, 3),
+                        HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", 20255, 4),
+                        HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", 0, 1), HW_OK);
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US",
+                                  "20250615"),
+                        3);
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US",
+                                  "20250616"),
+                        4);
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US",
+                                  "19700101"),
+                        1);
+        HW_CHECK_EQ_INT(count_entries(&d), 3);
+
+        hw_deltas_release(&d);
+        hw_event_release(&ev);
+}
+
+/* The seen entry "yyyymmdd\0event_id" or NULL. */
+static const hw_map_entry_t *seen_get(const hw_deltas_t *d, const char *ymd,
+                                      const char *id) {
+        char buf[200];
+        size_t n = strlen(id);
+        memcpy(buf, ymd, 8);
+        buf[8] = '\0';
+        memcpy(buf + 9, id, n + 1);
+        return hw_map_find(&d->seen, buf, 9 + n);
+}
+
+/* 11. hw_deltas_seen: ids keyed by event day, watermark = the largest
+ * occurred_at whatever the order; hw_deltas_clear resets everything. */
+static void test_seen_and_clear(void) {
+        hw_deltas_t d;
+        const hw_map_entry_t *e;
+        hw_event_t ev;
+
+        hw_deltas_init(&d);
+        HW_CHECK_EQ_INT(d.watermark, -1);
+        HW_CHECK_EQ_INT(hw_deltas_seen(&d, T16_FIRST, "ev-b"), HW_OK);
+        HW_CHECK_EQ_INT(d.watermark, T16_FIRST);
+        HW_CHECK_EQ_INT(hw_deltas_seen(&d, T15_LAST, "ev-a"), HW_OK);
+        HW_CHECK_EQ_INT(d.watermark, T16_FIRST); /* not the last one */
+        HW_CHECK_EQ_INT(hw_deltas_seen(&d, T15_START, "ev-c"), HW_OK);
+        HW_CHECK_EQ_INT(d.watermark, T16_FIRST);
+        HW_CHECK_EQ_INT(hw_deltas_seen(&d, T16_10, "ev-d"), HW_OK);
+        HW_CHECK_EQ_INT(d.watermark, T16_10);
+        HW_CHECK_EQ_INT(d.seen.count, 4);
+
+        e = seen_get(&d, "20250616", "ev-b");
+        if (HW_CHECK(e != NULL))
+                HW_CHECK_EQ_INT(e->aux, DAY16);
+        e = seen_get(&d, "20250615", "ev-a");
+        if (HW_CHECK(e != NULL))
+                HW_CHECK_EQ_INT(e->aux, DAY15);
+        e = seen_get(&d, "20250615", "ev-c");
+        if (HW_CHECK(e != NULL))
+                HW_CHECK_EQ_INT(e->aux, DAY15);
+        e = seen_get(&d, "20250616", "ev-d");
+        if (HW_CHECK(e != NULL))
+                HW_CHECK_EQ_INT(e->aux, DAY16);
+        HW_CHECK_NULL(seen_get(&d, "20250616", "ev-a"));
+        HW_CHECK_NULL(seen_get(&d, "20250615", "ev-b"));
+
+        /* The same id twice on its day is one entry. */
+        HW_CHECK_EQ_INT(hw_deltas_seen(&d, T15_LAST, "ev-a"), HW_OK);
+        HW_CHECK_EQ_INT(d.seen.count, 4);
+        HW_CHECK_EQ_INT(d.watermark, T16_10);
+        /* Seen ids are not counters nor persons. */
+        HW_CHECK_EQ_INT(count_entries(&d), 0);
+        HW_CHECK_EQ_INT(count_persons(&d), 0);
+
+        /* Fill counters and persons, then clear everything. */
+        base_hire(&ev);
+        RUN_HIRE(&ev, &nobody, NULL, &d);
+        HW_CHECK_EQ_INT(count_entries(&d), 9);
+        HW_CHECK_EQ_INT(count_persons(&d), 1);
+        hw_deltas_clear(&d);
+        HW_CHECK_EQ_INT(count_entries(&d), 0);
+        HW_CHECK_EQ_INT(count_persons(&d), 0);
+        HW_CHECK_EQ_INT(d.seen.count, 0);
+        HW_CHECK_EQ_INT(d.watermark, -1);
+        HW_CHECK_NULL(seen_get(&d, "20250616", "ev-b"));
+        HW_CHECK_NULL(person_get(&d, "p-bowen"));
+        HW_CHECK(!delta_has(&d, HW_DELTA_GAUGE,
+                            "lab:meta-superintelligence-labs", "members",
+                            NULL));
+
+        /* Reuse after clear starts from zero, not from the old values. */
+        RUN_HIRE(&ev, &nobody, NULL, &d);
+        HW_CHECK_EQ_INT(count_entries(&d), 9);
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE,
+                                  "lab:meta-superintelligence-labs",
+                                  "members", NULL),
+                        1);
+        HW_CHECK_EQ_INT(hw_deltas_seen(&d, T15_START, "ev-c"), HW_OK);
+        HW_CHECK_EQ_INT(d.watermark, T15_START);
+        HW_CHECK_EQ_INT(d.seen.count, 1);
+        CHECK_PERSON(person_get(&d, "p-bowen"), "Meta Superintelligence Labs",
+                     "OpenAI", "CN", "Tsinghua University", "S", T16_10,
+                     "hire-0001");
+
+        /* Many entries, to cross map growth, then clear and refill. */
+        for (int round = 0; round < 2; round++) {
+                char id[32];
+                hw_deltas_clear(&d);
+                int failed = 0;
+                for (int i = 0; i < 500; i++) {
+                        snprintf(id, sizeof(id), "ev-%03d", i);
+                        failed += hw_deltas_seen(
+                                          &d,
+                                          T15_START + (int64_t)i * HW_DAY_MS,
+                                          id) != HW_OK;
+                }
+                HW_CHECK_EQ_INT(failed, 0);
+                HW_CHECK_EQ_INT(d.seen.count, 500);
+                HW_CHECK_EQ_INT(d.watermark, T15_START + 499 * HW_DAY_MS);
+                /* ev-016 is 16 days after 2025-06-15: 2025-07-01. */
+                e = seen_get(&d, "20250701", "ev-016");
+                if (HW_CHECK(e != NULL))
+                        HW_CHECK_EQ_INT(e->aux, DAY15 + 16);
+        }
+
+        hw_deltas_release(&d);
+        /* Release twice (after init) and release of an unused set. */
+        hw_deltas_init(&d);
+        hw_deltas_release(&d);
+        hw_event_release(&ev);
+}
+
+/* 12. Slugs in keys: org slugs in org: keys, lab slugs in lab: keys and in
+ * the losses field, display names elsewhere. */
+static void test_slugs_in_keys(void) {
+        static const exp_t want_meta_ai[] = {
+                EG("lab:meta-ai", "members", 1),
+                ES("lab:meta-ai", "name", "Meta  AI!!"),
+                EG("lab:meta-ai:origin", "Google", 1),
+                EG("lab:meta-ai:nationality", "CN", 1),
+                EG("lab:meta-ai:alma_mater", "Tsinghua University", 1),
+                EG("lab:meta-ai:tier", "S", 1),
+                EZ("labs", "meta-ai", 1),
+                EW("lab:meta-ai:hires", "Google", "20250616", DAY16, 1),
+                EW("org:google:losses", "meta-ai", "20250616", DAY16, 1),
+        };
+        static const exp_t want_gdm[] = {
+                EG("lab:google-deepmind", "members", 1),
+                ES("lab:google-deepmind", "name", "Google DeepMind"),
+                EG("lab:google-deepmind:origin", "Mistral AI", 1),
+                EG("lab:google-deepmind:nationality", "FR", 1),
+                EG("lab:google-deepmind:alma_mater",
+                   "\xC3\x89" "cole Polytechnique", 1),
+                EG("lab:google-deepmind:tier", "B", 1),
+                EZ("labs", "google-deepmind", 1),
+                EW("lab:google-deepmind:hires", "Mistral AI", "20250616",
+                   DAY16, 1),
+                EW("org:mistral-ai:losses", "google-deepmind", "20250616",
+                   DAY16, 1),
+                EW("flow:in", "GB", "20250616", DAY16, 1),
+                EW("flow:out", "FR", "20250616", DAY16, 1),
+                EW("flow:pair", "FR>GB", "20250616", DAY16, 1),
+        };
+        static const exp_t want_utf8[] = {
+                EG("lab:z\xC3\xBCrich-ai-lab", "members", 1),
+                ES("lab:z\xC3\xBCrich-ai-lab", "name",
+                   "  --Z\xC3\xBCrich AI Lab--  "),
+                EG("lab:z\xC3\xBCrich-ai-lab:origin", "01.AI", 1),
+                EG("lab:z\xC3\xBCrich-ai-lab:nationality", "CN", 1),
+                EG("lab:z\xC3\xBCrich-ai-lab:alma_mater",
+                   "Tsinghua University", 1),
+                EG("lab:z\xC3\xBCrich-ai-lab:tier", "S", 1),
+                EZ("labs", "z\xC3\xBCrich-ai-lab", 1),
+                EW("lab:z\xC3\xBCrich-ai-lab:hires", "01.AI", "20250616",
+                   DAY16, 1),
+                EW("org:01-ai:losses", "z\xC3\xBCrich-ai-lab", "20250616",
+                   DAY16, 1),
+                EW("flow:in", "CH", "20250616", DAY16, 1),
+                EW("flow:out", "CN", "20250616", DAY16, 1),
+                EW("flow:pair", "CN>CH", "20250616", DAY16, 1),
+        };
+        hw_event_t ev;
+        hw_deltas_t d;
+
+        hw_deltas_init(&d);
+
+        /* From org Google (lab Google DeepMind) into "Meta  AI!!": the
+         * losses key is the org's slug, its field the lab's slug; hires
+         * and origin use from_org as written, not from_lab. */
+        HW_CONTEXT("%s", "Google -> Meta  AI!!");
+        base_hire(&ev);
+        ev.from_org = "Google";
+        ev.from_lab = "Google DeepMind";
+        ev.to_lab = "Meta  AI!!";
+        RUN_HIRE(&ev, &nobody, NULL, &d);
+        CHECK_EXACT(&d, want_meta_ai);
+        HW_CHECK(!delta_has(&d, HW_DELTA_WINDOW, "org:google-deepmind:losses",
+                            "meta-ai", "20250616"));
+        hw_event_release(&ev);
+
+        HW_CONTEXT("%s", "Mistral AI -> Google DeepMind");
+        hw_deltas_clear(&d);
+        base_hire(&ev);
+        ev.from_org = "Mistral AI";
+        ev.to_org = "Google";
+        ev.to_lab = "Google DeepMind";
+        ev.from_country = "FR";
+        ev.to_country = "GB";
+        ev.nationality = "FR";
+        ev.alma_mater = "\xC3\x89" "cole Polytechnique";
+        ev.tier = HW_TIER_B;
+        RUN_HIRE(&ev, &nobody, NULL, &d);
+        CHECK_EXACT(&d, want_gdm);
+        hw_event_release(&ev);
+
+        /* Leading/trailing punctuation trimmed, UTF-8 bytes kept, digits
+         * kept. */
+        HW_CONTEXT("%s", "01.AI -> Zurich AI Lab");
+        hw_deltas_clear(&d);
+        base_hire(&ev);
+        ev.from_org = "01.AI";
+        ev.to_org = "ETH";
+        ev.to_lab = "  --Z\xC3\xBCrich AI Lab--  ";
+        ev.from_country = "CN";
+        ev.to_country = "CH";
+        RUN_HIRE(&ev, &nobody, NULL, &d);
+        CHECK_EXACT(&d, want_utf8);
+        HW_CONTEXT("%s", "");
+
+        /* The departure side uses the slug of the recorded display name. */
+        {
+                const hw_person_t cur = {
+                        .lab = "Meta  AI!!",
+                        .origin = "Google",
+                        .nationality = "CN",
+                        .alma_mater = "Tsinghua University",
+                        .tier = "S",
+                        .at = T_MAY1,
+                        .event_id = "hire-old",
+                };
+                hw_event_release(&ev);
+                hw_deltas_clear(&d);
+                base_hire(&ev);
+                ev.to_org = "xAI";
+                ev.to_lab = NULL;
+                HW_CHECK_EQ_INT(RUN_HIRE(&ev, &cur, NULL, &d), HW_HIRE_MOVE);
+                HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:meta-ai",
+                                          "members", NULL),
+                                -1);
+                HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_RANK, "labs",
+                                          "meta-ai", NULL),
+                                -1);
+                HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:xai",
+                                          "members", NULL),
+                                1);
+                /* 6 down, 7 up (with name), 2 windows. */
+                HW_CHECK_EQ_INT(count_entries(&d), 15);
+        }
+
+        hw_deltas_release(&d);
+        hw_event_release(&ev);
+}
+
+/* The adders refuse names too long for an entry instead of truncating
+ * them into another key. */
+static void test_too_long(void) {
+        char big[1100];
+        hw_deltas_t d;
+
+        memset(big, 'a', sizeof(big) - 1);
+        big[sizeof(big) - 1] = '\0';
+        hw_deltas_init(&d);
+        HW_CHECK_NE_INT(hw_deltas_gauge(&d, big, "members", 1), HW_OK);
+        HW_CHECK_NE_INT(hw_deltas_window(&d, "flow:in", big, DAY16, 1),
+                        HW_OK);
+        HW_CHECK_NE_INT(hw_deltas_set(&d, big, "name", "x"), HW_OK);
+        HW_CHECK_NE_INT(hw_deltas_seen(&d, T16_10, big), HW_OK);
+        HW_CHECK_EQ_INT(count_entries(&d), 0);
+        HW_CHECK_EQ_INT(d.seen.count, 0);
+        HW_CHECK_EQ_INT(d.watermark, -1);
+        /* A 128-byte event_id (the schema's maximum) fits. */
+        big[128] = '\0';
+        HW_CHECK_EQ_INT(hw_deltas_seen(&d, T16_10, big), HW_OK);
+        HW_CHECK_EQ_INT(d.seen.count, 1);
+        hw_deltas_release(&d);
+}
+
+/* hw_deltas_parts counts a trailing empty part: "G\0lab:z\0" with an
+ * empty field is still kind, key and field (3 parts), and an empty key
+ * too. Today it returns 2 for an empty field, leaving parts[2] unset for
+ * the store's push_counters, which reads it unconditionally. No valid
+ * event produces an empty field (alma_mater has min_len 1, names must
+ * slug to something), so this is latent; the test pins the contract. */
+/* The single-event alert rules: ids, severities and when they fire. */
+static const hw_alert_t *alert_get(const hw_deltas_t *d, const char *id) {
+        const hw_map_entry_t *e = hw_map_find(&d->alerts, id, strlen(id));
+        return e ? e->v.p : NULL;
+}
+
+static void test_alert_rules(void) {
+        const hw_proc_conf_t on = {.mega_threshold_usd = MEGA,
+                                   .alert_mega_offer = 1,
+                                   .alert_mega_usd = MEGA,
+                                   .alert_top_tier_move = 1};
+        const hw_proc_conf_t off = {.mega_threshold_usd = MEGA};
+        const hw_person_t in_msl = {"Meta Superintelligence Labs", "OpenAI",
+                                    "CN", "x", "S", 1, "e0"};
+        const hw_alert_t *a;
+        hw_hire_outcome_t outcome;
+        hw_person_t next;
+        hw_deltas_t d;
+        hw_event_t ev;
+
+        hw_deltas_init(&d);
+
+        /* mega_offer: EXTENDED and ACCEPTED at the threshold fire. */
+        base_offer(&ev, HW_OFFER_EXTENDED, MEGA);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        a = alert_get(&d, "mega_offer:offer-0001");
+        if (HW_CHECK(a != NULL)) {
+                HW_CHECK_STR(a->rule, "mega_offer");
+                HW_CHECK_EQ_INT(a->severity, HW_SEVERITY_CRITICAL);
+                HW_CHECK_EQ_INT(a->event_time, T16_10);
+                HW_CHECK_EQ_INT(a->n_event_ids, 1);
+                HW_CHECK_STR(a->event_ids[0], "offer-0001");
+                HW_CHECK(strstr(a->summary, "$100M") != NULL);
+        }
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_ACCEPTED, MEGA * 2);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        HW_CHECK(alert_get(&d, "mega_offer:offer-0001") != NULL);
+        /* ... below it, DECLINED, WITHDRAWN, or the rule off: none. */
+        hw_deltas_clear(&d);
+        base_offer(&ev, HW_OFFER_EXTENDED, MEGA - 1);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        base_offer(&ev, HW_OFFER_DECLINED, MEGA * 3);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        base_offer(&ev, HW_OFFER_WITHDRAWN, MEGA * 3);
+        HW_CHECK_EQ_INT(hw_proc_offer(&on, &ev, &d), HW_OK);
+        base_offer(&ev, HW_OFFER_EXTENDED, MEGA * 3);
+        HW_CHECK_EQ_INT(hw_proc_offer(&off, &ev, &d), HW_OK);
+        HW_CHECK_EQ_INT(d.alerts.count, 0);
+
+        /* top_tier_move: a tier S move fires, with the person as subject. */
+        hw_deltas_clear(&d);
+        base_hire(&ev);
+        HW_CHECK_EQ_INT(hw_proc_hire(&on, &ev, &nobody, &next, &outcome, &d),
+                        HW_OK);
+        a = alert_get(&d, "top_tier_move:hire-0001");
+        if (HW_CHECK(a != NULL)) {
+                HW_CHECK_EQ_INT(a->severity, HW_SEVERITY_WARN);
+                HW_CHECK_STR(a->subject, "Bowen Zhang");
+                HW_CHECK(strstr(a->summary, "Meta Superintelligence Labs") !=
+                         NULL);
+        }
+        /* ... a repeated announcement, a tier A move, or the rule off:
+         * none. */
+        hw_deltas_clear(&d);
+        HW_CHECK_EQ_INT(hw_proc_hire(&on, &ev, &in_msl, &next, &outcome, &d),
+                        HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_HIRE_REPEATED);
+        ev.tier = HW_TIER_A;
+        HW_CHECK_EQ_INT(hw_proc_hire(&on, &ev, &nobody, &next, &outcome, &d),
+                        HW_OK);
+        ev.tier = HW_TIER_S;
+        HW_CHECK_EQ_INT(hw_proc_hire(&off, &ev, &nobody, &next, &outcome, &d),
+                        HW_OK);
+        HW_CHECK_EQ_INT(d.alerts.count, 0);
+        hw_deltas_release(&d);
+}
+
+static void test_parts_empty_last(void) {
+        hw_deltas_t d;
+        const char *parts[4] = {NULL, NULL, NULL, NULL};
+        const hw_map_entry_t *e;
+        static const char gkey[] = "G\0"
+                                   "lab:z\0";
+        static const char wkey[] = "W\0"
+                                   "\0"
+                                   "US\0"
+                                   "20250616";
+
+        hw_deltas_init(&d);
+        HW_CHECK_EQ_INT(hw_deltas_gauge(&d, "lab:z", "", 1), HW_OK);
+        e = hw_map_find(&d.counters, gkey, sizeof(gkey) - 1);
+        if (HW_CHECK(e != NULL)) {
+                HW_CHECK_EQ_INT(hw_deltas_parts(e, parts), 3);
+                HW_CHECK_STR(parts[0], "G");
+                HW_CHECK_STR(parts[1], "lab:z");
+                HW_CHECK_STR(parts[2], "");
+        }
+        hw_deltas_clear(&d);
+        memset(parts, 0, sizeof(parts));
+        HW_CHECK_EQ_INT(hw_deltas_window(&d, "", "US", DAY16, 1), HW_OK);
+        e = hw_map_find(&d.counters, wkey, sizeof(wkey) - 1);
+        if (HW_CHECK(e != NULL)) {
+                HW_CHECK_EQ_INT(hw_deltas_parts(e, parts), 4);
+                HW_CHECK_STR(parts[1], "");
+                HW_CHECK_STR(parts[2], "US");
+                HW_CHECK_STR(parts[3], "20250616");
+        }
+        hw_deltas_release(&d);
+}
+
+int main(void) {
+        HW_RUN_ISOLATED(test_offers);
+        HW_RUN_ISOLATED(test_offers_threshold_conf);
+        HW_RUN_ISOLATED(test_offers_aggregate);
+        HW_RUN_ISOLATED(test_aggregate_hires);
+        HW_RUN_ISOLATED(test_aggregate_to_zero);
+        HW_RUN_ISOLATED(test_two_moves_one_batch);
+        HW_RUN_ISOLATED(test_day_boundaries);
+        HW_RUN_ISOLATED(test_seen_and_clear);
+        HW_RUN_ISOLATED(test_slugs_in_keys);
+        HW_RUN_ISOLATED(test_too_long);
+        HW_RUN_ISOLATED(test_parts_empty_last);
+        HW_RUN_ISOLATED(test_alert_rules);
+        return hw_test_summary();
+}
