@@ -16,14 +16,9 @@ from avro.io import DatumReader
 import hwcheck
 
 root, inputs = sys.argv[1], sys.argv[2:]
-expected = {}
-for path in inputs:
-    for line in open(path, encoding="utf-8"):
-        if line.strip():
-            ev = hwcheck.normalize_line(json.loads(line))
-            expected[ev["event_id"]] = ev
+m = hwcheck.Matcher(hwcheck.load_expected(inputs), "archived")
 ids = {"talent.hires": 2, "talent.offers": 3}
-seen, errors, files = {}, [], 0
+errors, files = m.errors, 0
 for topic in sorted(os.listdir(root)):
     tdir = os.path.join(root, topic)
     if not os.path.isdir(tdir):
@@ -41,26 +36,14 @@ for topic in sorted(os.listdir(root)):
             schema = json.loads(reader.get_meta("avro.schema"))
             for rec in reader:
                 got = hwcheck.normalize_record(ids.get(topic, 0), rec)
-                eid = got["event_id"]
-                if eid in seen:
-                    errors.append(f"{path}: {eid} archived twice (also in {seen[eid]})")
-                seen[eid] = path
-                want = expected.get(eid)
-                if want is None:
-                    errors.append(f"{path}: unexpected event {eid}")
-                elif want != got:
-                    diff = {k: (want.get(k), got.get(k)) for k in set(want) | set(got)
-                            if want.get(k) != got.get(k)}
-                    errors.append(f"{path}: {eid} differs (expected, archived): {diff}")
+                m.see(path, got)
             reader.close()
         want_name = "hirewire.HireEvent" if topic == "talent.hires" else "hirewire.OfferEvent"
         if f"{schema.get('namespace')}.{schema.get('name')}" != want_name:
             errors.append(f"{path}: schema {schema.get('name')}, want {want_name}")
-missing = sorted(set(expected) - set(seen))
-if missing:
-    errors.append(f"{len(missing)} events not archived, e.g. {missing[:5]}")
+m.missing("not archived")
 for e in errors[:50]:
     print(e, file=sys.stderr)
 if errors:
     sys.exit(f"{len(errors)} problems")
-print(f"ok: {len(seen)} events in {files} archive files, each once, equal to the input")
+print(f"ok: {len(m.seen)} events in {files} archive files, each once, equal to the input")

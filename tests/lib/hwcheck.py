@@ -133,3 +133,47 @@ def read_topic(bootstrap, topic, timeout=30):
     if not all(done.values()):
         raise TimeoutError(f"{topic}: not read to its end in {timeout} s")
     return out
+
+
+def load_expected(paths):
+    """event_id -> the normalized event, from NDJSON files (a repeated
+    event_id is an error)."""
+    expected = {}
+    for path in paths:
+        with open(path, encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if not line.strip():
+                    continue
+                ev = normalize_line(json.loads(line))
+                if ev["event_id"] in expected:
+                    raise SystemExit(f"{path}:{n}: duplicate event_id {ev['event_id']}")
+                expected[ev["event_id"]] = ev
+    return expected
+
+
+class Matcher:
+    """Matches events found somewhere (Kafka, an archive) against the
+    expected ones: each must be found exactly once and equal its input."""
+
+    def __init__(self, expected, found="got"):
+        self.expected, self.found = expected, found
+        self.seen, self.errors = {}, []
+
+    def see(self, where, got):
+        eid = got["event_id"]
+        if eid in self.seen:
+            self.errors.append(f"{where}: {eid} found twice (also {self.seen[eid]})")
+        self.seen[eid] = where
+        want = self.expected.get(eid)
+        if want is None:
+            self.errors.append(f"{where}: unexpected event {eid}")
+        elif want != got:
+            diff = {k: (want.get(k), got.get(k)) for k in set(want) | set(got)
+                    if want.get(k) != got.get(k)}
+            self.errors.append(f"{where}: {eid} differs (expected, {self.found}): {diff}")
+
+    def missing(self, what):
+        """Adds an error for the expected events never seen."""
+        missing = sorted(set(self.expected) - set(self.seen))
+        if missing:
+            self.errors.append(f"{len(missing)} events {what}, e.g. {missing[:5]}")
