@@ -21,11 +21,11 @@ rate=${2:-1000}
 bin=$src/build
 HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer" "$src/scripts/build.sh" "$bin"
 
-. "$src/bench/lib.sh"
-bench_init hirewire-latency
-bench_start_redis "$work"
-bench_start_devbroker "$work" 8
-bench_wait_ready "$work/bootstrap"
+. "$src/scripts/local-services.sh"
+svc_init hirewire-latency
+svc_start_redis "$work"
+svc_start_devbroker "$work" 8
+svc_wait_ready "$work/bootstrap"
 
 "$bin/hirewire-consumer" --bootstrap-file "$work/bootstrap" --redis "redis://127.0.0.1:$port" \
   --metrics-addr off -X fetch.wait.max.ms=10 ${HW_BENCH_CONSUMER_ARGS:-} 2>"$work/consumer.log" &

@@ -25,11 +25,11 @@ bin=$src/build
 HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer bench-baseline" \
   "$src/scripts/build.sh" "$bin"
 
-. "$src/bench/lib.sh"
-bench_init hirewire-bench
-bench_start_redis "$work"
-bench_start_devbroker "$work" 32
-bench_wait_ready "$work/bootstrap"
+. "$src/scripts/local-services.sh"
+svc_init hirewire-bench
+svc_start_redis "$work"
+svc_start_devbroker "$work" 32
+svc_wait_ready "$work/bootstrap"
 bootstrap=$(cat "$work/bootstrap")
 
 echo "publishing $n generated events (seed $seed, over $span days) to 2 x 32 partitions..."

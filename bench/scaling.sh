@@ -59,9 +59,9 @@ for b in hirewire-devbroker hirewire-produce hirewire-consumer; do
   [[ -x $bin/$b ]] || fail "$bin/$b is missing (build it, or pass the bin dir as \$1 or HW_BIN_DIR)"
 done
 
-# shellcheck source=lib.sh source-path=SCRIPTDIR
-. "$src/bench/lib.sh"
-bench_init hirewire-scaling
+# shellcheck source=../scripts/local-services.sh
+. "$src/scripts/local-services.sh"
+svc_init hirewire-scaling
 # Running consumers are children of /usr/bin/time (then timeout): stop them
 # by their parent's pid, then the services.
 tpids=()
@@ -71,7 +71,7 @@ scaling_cleanup() {
     for c in $(pgrep -P "$tp" 2>/dev/null); do kill "$c" 2>/dev/null || true; done
   done
   for tp in "${tpids[@]}"; do wait "$tp" 2>/dev/null || true; done
-  bench_cleanup
+  svc_cleanup
 }
 trap scaling_cleanup EXIT
 trap 'exit 130' INT TERM
@@ -122,9 +122,9 @@ run_once() {
   local P=$1 N=$2 r=$3 dir=$work/p$1/n$2-r$3 group=scaling-$$-p$1-n$2-r$3
   local i rc bad="" cpu0 cpu1 t0 t1 applied ccpu join caught
   mkdir -p "$dir"
-  bench_start_redis "$dir"
+  svc_start_redis "$dir"
   local rpid=$redis_pid
-  bench_wait_ready "$bootfile"
+  svc_wait_ready "$bootfile"
   redis-cli -p "$port" ping >/dev/null 2>&1 || fail "redis-server did not start: $(cat "$dir/redis.log")"
   cpu0=$(redis_cpu)
   t0=$(now)
@@ -162,7 +162,7 @@ run_once() {
   caught=$(log_time "caught up" "$t0" last "$dir"/consumer-*.log)
   [[ $(echo "$join < 0 || $caught < 0" | bc) -eq 0 ]] || join=-1
   ccpu=$(for ((i = 1; i <= N; i++)); do tail -1 "$dir/cpu-$i"; done | awk '{s += $1 + $2} END {printf "%.2f\n", s}')
-  bench_stop "$rpid"
+  svc_stop "$rpid"
   echo "$P $N $(echo "$t1 - $t0" | bc) $join $caught $(echo "$cpu1 - $cpu0" | bc) $ccpu" >>"$work/results"
   awk -v n="$n" -v r="$r" '{
     printf "p=%d n=%d run %d: %d events in %.2f s (%.0f events/s); group formed at %.2f s, caught up at %.2f s; Redis CPU %.2f s, consumers CPU %.2f s\n",
@@ -174,7 +174,7 @@ echo "scaling: $n events (seed $seed, over $span days), partitions: $partitions;
 for P in $partitions; do
   pdir=$work/p$P
   mkdir -p "$pdir"
-  bench_start_devbroker "$pdir" "$P"
+  svc_start_devbroker "$pdir" "$P"
   bpid=$broker_pid
   bootfile=$pdir/bootstrap
   for _ in $(seq 150); do [[ -s $bootfile ]] && break; sleep 0.1; done
@@ -190,7 +190,7 @@ for P in $partitions; do
     ((N <= P)) || continue
     for ((r = 1; r <= repeat; r++)); do run_once "$P" "$N" "$r"; done
   done
-  bench_stop "$bpid"
+  svc_stop "$bpid"
 done
 
 # The median run of each P x N (by wall time), then the table.

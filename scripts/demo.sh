@@ -14,29 +14,14 @@ echo "== building"
 HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer hirewire-query" \
   "$src/scripts/build.sh" "$bin"
 
-work=$(mktemp -d "${TMPDIR:-/tmp}/hirewire-demo.XXXXXX")
-pids=()
-cleanup() {
-  for p in "${pids[@]}"; do kill "$p" 2>/dev/null || true; done
-  wait 2>/dev/null || true
-  rm -rf "$work"
-}
-trap cleanup EXIT
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+source "$src/scripts/local-services.sh"
+svc_init hirewire-demo
 
 echo "== starting redis-server and hirewire-devbroker"
-port=$(free_port)
-redis-server --port "$port" --bind 127.0.0.1 --save '' --appendonly no --dir "$work" \
-  --daemonize no --loglevel warning >"$work/redis.log" 2>&1 &
-pids+=($!)
-"$bin/hirewire-devbroker" --partitions 4 --bootstrap-file "$work/bootstrap" \
-  >/dev/null 2>"$work/devbroker.log" &
-pids+=($!)
-for _ in $(seq 100); do
-  [[ -s $work/bootstrap ]] && redis-cli -p "$port" ping >/dev/null 2>&1 && break
-  sleep 0.1
-done
-[[ -s $work/bootstrap ]] || { cat "$work/devbroker.log" >&2; exit 69; }
+svc_start_redis "$work"
+svc_start_devbroker "$work" 4
+svc_wait_ready "$work/bootstrap"
+[[ -s $work/bootstrap ]] || { cat "$work/broker.log" >&2; exit 69; }
 redis_url=redis://127.0.0.1:$port
 echo "   Kafka at $(cat "$work/bootstrap"), Redis at $redis_url"
 
