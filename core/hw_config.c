@@ -1299,7 +1299,10 @@ const char *hw_config_alerts_prefix(const hw_config_t *c) {
 hw_registry_conf_t hw_config_registry(const hw_config_t *c) {
         return (hw_registry_conf_t){
                 .url = c->registry_url,
-                .user_info = c->registry_user_info,
+                /* Like REDIS_PASSWORD: a secret kept out of config files. */
+                .user_info = c->registry_user_info
+                                     ? c->registry_user_info
+                                     : getenv("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"),
                 .ca_location = c->registry_ca,
                 .cert_location = c->registry_cert,
                 .key_location = c->registry_key,

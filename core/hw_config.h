@@ -53,7 +53,8 @@
  *   schema.registry.url            Confluent Schema Registry base URL(s),
  *                                  comma-separated; unset or empty: the
  *                                  local registry in schemas/
- *   schema.registry.basic.auth.user.info   user:password (secret)
+ *   schema.registry.basic.auth.user.info   user:password (secret; else
+ *                                  $SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO)
  *   schema.registry.ssl.ca.location        CA file for https
  *   schema.registry.ssl.certificate.location, .ssl.key.location,
  *   .ssl.key.password              client certificate, key, its passphrase
@@ -201,7 +202,7 @@ hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
                                   size_t errstr_size);
 
 /* The Schema Registry settings of c, for hw_registry_new (pointing into
- * c). */
+ * c, or for the user info into the environment). */
 hw_registry_conf_t hw_config_registry(const hw_config_t *c);
 
 /* The prefix of the alert keys: alerts.prefix, else the prefix. */

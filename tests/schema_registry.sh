@@ -175,6 +175,8 @@ hw_consume_all -s "schema.registry.url=$REG" -s "schema.registry.basic.auth.user
 hw_model_check auth1: "$events"
 hw_consume_all -s "schema.registry.url=http://hw:$pw@127.0.0.1:$REG_PORT" --group auth2 --prefix auth2:
 hw_model_check auth2: "$events"
+SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO=hw:$pw hw_consume_all -s "schema.registry.url=$REG" --group auth3 --prefix auth3:
+hw_model_check auth3: "$events"
 hw_produce -s "schema.registry.url=$REG" -s "schema.registry.basic.auth.user.info=hw:$pw" --topic auth.hires "$events"
 [[ $(requests auth 'POST /subjects/auth.hires-value/versions 200') -ge 1 ]] || hw_fail "the producer did not register with basic auth"
 if grep -rq -- "$pw" "$HW_TMP"/consumer-*.log "$HW_TMP"/produce*.log; then
