@@ -148,6 +148,17 @@ rc=0
 [[ $rc -ne 0 ]] || hw_fail "producer exit 0 with no registered version"
 grep -q "subject unregistered.hires-value has no version in the schema registry" "$HW_TMP/produce-noreg.log" ||
   hw_fail "no clear error: $(tail -2 "$HW_TMP/produce-noreg.log")"
+hw_note "producer: a schema the registry refuses (409 incompatible) is exit 1 with its answer"
+cp "$HW_TMP/main.json" "$HW_TMP/strict.json"
+start_registry strict 0 --fail-status 409 --fail-count -1
+rc=0
+"$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" --topic strict.hires \
+  -s "schema.registry.url=$REG" "$events" 2>"$HW_TMP/produce-409.log" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "producer exit $rc when the registry refuses the schema, want 1"
+grep -q "subject strict.hires-value: the schema registry refused the schema (HTTP 409: injected failure)" "$HW_TMP/produce-409.log" ||
+  hw_fail "no clear error: $(tail -2 "$HW_TMP/produce-409.log")"
+grep -q "delivered=0 " "$HW_TMP/produce-409.log" || hw_fail "events were sent without a registry id: $(tail -1 "$HW_TMP/produce-409.log")"
+
 hw_note "producer: auto.register=0 takes the latest version when it is the same schema"
 grep '"type":"hire"' "$events" >"$HW_TMP/hires.ndjson"
 "$HW_PY" "$check" register "$REG_MAIN" again.hires-value "$HW_SRC_DIR/schemas/HireEvent.v2.avsc" >/dev/null
