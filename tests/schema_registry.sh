@@ -114,6 +114,7 @@ rc=0
 wait "$pid" || rc=$?
 [[ $rc -eq 0 ]] || hw_fail "consumer exited $rc after the registry came back: $(tail -3 "$HW_CONSUMER_LOG")"
 hw_model_check outage: "$events"
+hw_count_check outage: "Schema Registry down at start for 3 s, then restarted" "$events"
 [[ -z $(dead_letters talent.dlq) ]] || hw_fail "the outage sent events to the DLQ"
 
 hw_note "registry unreachable with schema.registry.unavailable=dlq: dead letters, not silence"
