@@ -2,7 +2,8 @@
 # Schema Registry (schema.registry.url), against tests/lib/registry_server.py:
 # the producer registers its schemas under <topic>-value and frames with the
 # registry's ids; the consumer fetches each writer schema once (cached,
-# bounded), resolves a v1 hire registered there, relays alerts under
+# bounded), resolves a v1 hire registered there and a newer writer with an
+# extra field, refuses a field of another type, relays alerts under
 # talent.alerts-value, and dead-letters unknown ids and foreign schemas as
 # unknown_schema. A registry that is down or answers 5xx is waited for
 # (nothing taken, /healthz 503, all counted once it is back; the next URL
@@ -65,9 +66,31 @@ n=$("$HW_PY" "$check" wire "$HW_BOOTSTRAP" talent.alerts "$REG") || hw_fail "rel
 
 hw_note "a v1 hire registered in the registry reads with v2's defaults"
 v1_id=$("$HW_PY" "$check" register "$REG" v1.hires-value "$HW_SRC_DIR/schemas/HireEvent.v1.avsc")
-"$HW_PY" "$check" send-v1 "$HW_BOOTSTRAP" v1.hires "$v1_id" "$events" "$HW_TMP/v1.ndjson" >/dev/null
+"$HW_PY" "$check" send-as "$HW_BOOTSTRAP" v1.hires "$v1_id" "$HW_SRC_DIR/schemas/HireEvent.v1.avsc" "$events" "$HW_TMP/v1.ndjson" >/dev/null
 hw_consume_all -s "schema.registry.url=$REG" -s topic.hires=v1.hires -s topic.offers=v1.offers --group v1 --prefix v1:
 hw_model_check v1: "$HW_TMP/v1.ndjson"
+
+hw_note "a newer writer with an extra field reads as the current schema; a field of another type is unknown_schema"
+"$HW_PY" - "$HW_SRC_DIR/schemas/HireEvent.v2.avsc" "$HW_TMP" <<'PY'
+import json, sys
+v2 = json.load(open(sys.argv[1]))
+v3 = dict(v2, fields=v2["fields"] + [{"name": "profile_url", "type": ["null", "string"], "default": None}])
+json.dump(v3, open(sys.argv[2] + "/v3.avsc", "w"))
+odd = dict(v2, fields=[dict(f, type=["null", "string"]) if f["name"] == "compensation_usd" else f
+                       for f in v2["fields"]])
+json.dump(odd, open(sys.argv[2] + "/odd.avsc", "w"))
+PY
+v3_id=$("$HW_PY" "$check" register "$REG" v3.hires-value "$HW_TMP/v3.avsc")
+odd_id=$("$HW_PY" "$check" register "$REG" odd.hires-value "$HW_TMP/odd.avsc")
+"$HW_PY" "$check" send-as "$HW_BOOTSTRAP" v3.hires "$v3_id" "$HW_TMP/v3.avsc" "$events" "$HW_TMP/v3.ndjson" >/dev/null
+"$HW_PY" "$check" send-frame "$HW_BOOTSTRAP" v3.hires "$odd_id" 02
+hw_consume_all -s "schema.registry.url=$REG" -s topic.hires=v3.hires -s topic.offers=v3.offers \
+  -s topic.dlq=v3.dlq --group v3 --prefix v3:
+hw_model_check v3: "$HW_TMP/v3.ndjson"
+dead_letters v3.dlq >"$HW_TMP/v3.dlq"
+[[ $(wc -l <"$HW_TMP/v3.dlq") -eq 1 ]] &&
+  grep -q "^unknown_schema	.*schema id $odd_id: field compensation_usd has a type the event model cannot hold" "$HW_TMP/v3.dlq" ||
+  hw_fail "want one unknown_schema dead letter naming compensation_usd: $(cat "$HW_TMP/v3.dlq")"
 
 hw_note "unknown ids and foreign schemas are dead-lettered as unknown_schema"
 echo '{"type":"record","name":"Thing","namespace":"other","fields":[{"name":"x","type":"long"}]}' >"$HW_TMP/thing.avsc"

@@ -7,10 +7,11 @@ python3-confluent-kafka (implementations independent of hirewire's).
       registry gives for that id; with NDJSON, the decoded events are exactly
       those of the file's lines for that topic (hires or offers). Prints the
       number of messages.
-  registry_check.py send-v1 BOOTSTRAP TOPIC ID NDJSON OUT
-      publishes the hires of NDJSON encoded with HireEvent v1, framed with
-      registry id ID (key person_id), and writes them to OUT as the NDJSON
-      the consumer should count (v1 has no alma_mater and no tier).
+  registry_check.py send-as BOOTSTRAP TOPIC ID SCHEMA_FILE NDJSON OUT
+      publishes the hires of NDJSON encoded with the hire schema of
+      SCHEMA_FILE (an older or newer HireEvent), framed with registry id ID
+      (key person_id), and writes them to OUT as the NDJSON the consumer
+      should count (without the fields that schema lacks).
   registry_check.py send-frame BOOTSTRAP TOPIC ID [HEXBODY]
       publishes one message: the Confluent header with ID, then HEXBODY.
   registry_check.py register REGISTRY_URL SUBJECT SCHEMA_FILE
@@ -22,7 +23,6 @@ import base64
 import datetime
 import io
 import json
-import os
 import struct
 import sys
 import urllib.request
@@ -91,22 +91,25 @@ def wire(bootstrap, topic, registry, ndjson=None):
     print(len(got))
 
 
-def send_v1(bootstrap, topic, sid, ndjson, out):
-    src = hwcheck.SRC
-    with open(os.path.join(src, "schemas", "HireEvent.v1.avsc")) as f:
+def send_as(bootstrap, topic, sid, schema_file, ndjson, out):
+    """Publishes the hires of ndjson encoded with the hire schema in
+    schema_file (framed with sid): fields it lacks are left out, fields the
+    events lack take the schema's default; writes the events as the
+    consumer should read them to out."""
+    with open(schema_file) as f:
         schema = avro.schema.parse(f.read())
-    names = [field.name for field in schema.fields]
+    fields = {field.name: field for field in schema.fields}
     messages, lines = [], []
     with open(ndjson) as f:
         for line in f:
             ev = json.loads(line)
             if ev.get("type") != "hire":
                 continue
-            ev = {k: v for k, v in ev.items() if k in names or k == "type"}
-            rec = hwcheck.normalize_line(ev)
-            rec.pop("alma_mater", None)
-            rec.pop("tier", None)
-            rec = {k: v for k, v in rec.items() if k != "type"}
+            ev = {k: v for k, v in ev.items() if k in fields or k == "type"}
+            rec = {k: v for k, v in hwcheck.normalize_line(ev).items() if k in fields}
+            for name, field in fields.items():
+                if name not in rec:
+                    rec[name] = field.default if field.has_default else None
             rec["occurred_at"] = datetime.datetime.fromtimestamp(
                 rec["occurred_at"] / 1000, datetime.timezone.utc)
             buf = io.BytesIO()
@@ -123,8 +126,8 @@ def main():
     cmd, args = sys.argv[1], sys.argv[2:]
     if cmd == "wire":
         wire(*args)
-    elif cmd == "send-v1":
-        send_v1(args[0], args[1], int(args[2]), args[3], args[4])
+    elif cmd == "send-as":
+        send_as(args[0], args[1], int(args[2]), args[3], args[4], args[5])
     elif cmd == "send-frame":
         body = bytes.fromhex(args[3]) if len(args) > 3 else b""
         produce(args[0], args[1], [(b"frame", b"\0" + struct.pack(">I", int(args[2])) + body)])
