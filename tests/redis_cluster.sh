@@ -23,14 +23,28 @@ for i in 1 2 3; do
 done
 redis-cli --cluster create "${nodes[@]}" --cluster-replicas 0 --cluster-yes >"$HW_TMP/create.log" 2>&1 ||
   hw_fail "redis-cli --cluster create: $(tail -3 "$HW_TMP/create.log")"
-hw_wait_for "redis-cli -p ${nodes[0]##*:} cluster info | grep -q cluster_state:ok" 20 || hw_fail "the cluster is not ok"
-
-# The primary that serves {hw}'s slot answers for it; the others say MOVED.
-owner="" others=()
 for n in "${nodes[@]}"; do
-  if redis-cli -p "${n##*:}" exists '{hw}:epoch' | grep -q MOVED; then others+=("$n"); else owner=$n; fi
+  hw_wait_for "redis-cli -p ${n##*:} cluster info | grep -q cluster_state:ok" 30 || hw_fail "cluster node $n is not ok"
 done
-[[ -n $owner && ${#others[@]} -eq 2 ]] || hw_fail "no single primary serves {hw}'s slot"
+
+# The primary that serves {hw}'s slot answers for it; the others say MOVED
+# (once the slot map has reached every node: before, a node may answer
+# CLUSTERDOWN).
+find_owner() {
+  local n reply
+  owner="" others=()
+  for n in "${nodes[@]}"; do
+    reply=$(redis-cli -p "${n##*:}" exists '{hw}:epoch' 2>&1)
+    case $reply in
+      0) owner=$n ;;
+      MOVED*) others+=("$n") ;;
+      *) return 1 ;;
+    esac
+  done
+  [[ -n $owner && ${#others[@]} -eq 2 ]]
+}
+hw_wait_for find_owner 30 || hw_fail "no single primary serves {hw}'s slot"
+find_owner
 HW_REDIS_PORT=${owner##*:}
 HW_REDIS_URL=redis://$owner
 hw_start_broker --partitions 3
