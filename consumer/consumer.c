@@ -563,19 +563,16 @@ static int deliver_rejects(consumer_t *c) {
 
 #define RELAY_BATCH 1000
 
-/* The Schema Registry's id of the Alert schema under <topic.alerts>-value
- * (asked once, then cached), or 0 without a registry. */
+/* The Schema Registry's id of the Alert schema for topic.alerts (asked
+ * once, then cached), or 0 without a registry. */
 static hw_err_t alert_schema_id(consumer_t *c, int32_t *id, char *errstr,
                                 size_t size) {
-        char subject[300];
-
         *id = 0;
         if (!c->registry)
                 return HW_OK;
-        snprintf(subject, sizeof(subject), "%s-value", c->conf.topic_alerts);
-        return hw_registry_subject_id(
-                c->registry, subject, hw_codec_schema_json(HW_SCHEMA_ALERT_V1),
-                c->conf.registry_auto_register, id, errstr, size);
+        return hw_registry_topic_id(c->registry, c->conf.topic_alerts,
+                                    hw_codec_schema_json(HW_SCHEMA_ALERT_V1),
+                                    id, errstr, size);
 }
 
 /*

@@ -416,7 +416,7 @@ static hw_err_t map_fields(hw_codec_t *c, hw_codec_schema_t *s, char *errstr,
         return HW_OK;
 }
 
-/* Frees what schema_load made of s, leaving it empty. */
+/* Frees what schema_load made of s (and a missing entry's reason). */
 static void schema_release(hw_codec_schema_t *s) {
         if (s->iface) {
                 avro_value_decref(&s->value);
@@ -597,9 +597,15 @@ size_t hw_codec_cached_schemas(const hw_codec_t *c) {
         return c->n_cache;
 }
 
+/* Empties a cache entry for reuse. */
+static hw_codec_schema_t *cache_clear(hw_codec_schema_t *s) {
+        schema_release(s);
+        memset(s, 0, sizeof(*s));
+        return s;
+}
+
 /* A free cache entry, evicting the least recently used one when full. */
 static hw_codec_schema_t *cache_slot(hw_codec_t *c) {
-        hw_codec_schema_t *s;
         size_t lru = 0;
 
         if (c->n_cache < c->cache_max)
@@ -607,10 +613,7 @@ static hw_codec_schema_t *cache_slot(hw_codec_t *c) {
         for (size_t i = 1; i < c->n_cache; i++)
                 if (c->cache[i].used < c->cache[lru].used)
                         lru = i;
-        s = &c->cache[lru];
-        schema_release(s);
-        memset(s, 0, sizeof(*s));
-        return s;
+        return cache_clear(&c->cache[lru]);
 }
 
 /*
@@ -643,12 +646,7 @@ static hw_err_t registry_schema(hw_codec_t *c, int32_t id, int64_t now_ms,
         err = hw_registry_schema(c->registry, id, &json, errstr, size);
         if (err == HW_ERR_SERVICE || err == HW_ERR_NOMEM)
                 return err; /* an expired entry stays, to be asked again */
-        if (s) {
-                schema_release(s);
-                memset(s, 0, sizeof(*s));
-        } else {
-                s = cache_slot(c);
-        }
+        s = s ? cache_clear(s) : cache_slot(c);
         s->id = id;
         s->used = ++c->tick;
         snprintf(s->label, sizeof(s->label), "schema id %" PRId32, id);
@@ -663,7 +661,6 @@ static hw_err_t registry_schema(hw_codec_t *c, int32_t id, int64_t now_ms,
                 *out = s;
                 return HW_OK;
         }
-        s->id = id;
         s->missing = strdup(errstr);
         s->missing_until = now_ms + MISSING_TTL_MS;
         if (!s->missing) /* not remembered: asked again next time */
@@ -840,10 +837,6 @@ hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
 static hw_err_t write_framed(hw_codec_t *c, hw_codec_schema_t *s,
                              hw_buf_t *out, char *errstr, size_t size) {
         size_t body;
-        unsigned char hdr[5] = {0, (unsigned char)(s->id >> 24),
-                                (unsigned char)(s->id >> 16),
-                                (unsigned char)(s->id >> 8),
-                                (unsigned char)s->id};
 
         if (avro_value_sizeof(&s->value, &body))
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
@@ -852,7 +845,8 @@ static hw_err_t write_framed(hw_codec_t *c, hw_codec_schema_t *s,
         out->len = 0;
         if (hw_buf_reserve(out, body + 5))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        memcpy(out->data, hdr, 5);
+        out->data[0] = 0;
+        hw_codec_set_frame_id(out, s->id);
         avro_writer_memory_set_dest(c->writer, out->data + 5, (int64_t)body);
         if (avro_value_write(c->writer, &s->value))
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,

@@ -1308,6 +1308,7 @@ hw_registry_conf_t hw_config_registry(const hw_config_t *c) {
                 .key_location = c->registry_key,
                 .key_password = c->registry_key_password,
                 .timeout_ms = c->registry_timeout_ms,
+                .auto_register = c->registry_auto_register,
         };
 }
 

@@ -39,6 +39,7 @@ struct hw_registry_s {
         int answer_too_large;
         int reachable;
         hw_registry_stats_t stats;
+        int auto_register;
         subject_id_t subjects[REGISTRY_MAX_SUBJECTS];
         size_t n_subjects;
 };
@@ -96,6 +97,7 @@ hw_registry_t *hw_registry_new(const hw_registry_conf_t *conf, char *errstr,
                 goto nomem;
         hw_buf_init(&r->answer);
         r->reachable = 1;
+        r->auto_register = conf->auto_register;
         while (p && *p) {
                 size_t len;
                 p += strspn(p, " ,");
@@ -194,12 +196,19 @@ hw_registry_stats_t hw_registry_stats(const hw_registry_t *r) {
         return r->stats;
 }
 
+/* Whether an HTTP status means "not now" (overloaded, timed out, down)
+ * rather than an answer about the request. */
+static int transient_status(long status) {
+        return status >= 500 || status == 408 || status == 429;
+}
+
 /*
  * Sends one request (body NULL: GET, else POST) to each base URL in turn,
- * from the one that answered last, until one answers below 500. On
- * HW_OK, *status is the HTTP status and *answer the parsed JSON body (NULL
- * if the body is not JSON; the caller decrefs it). HW_ERR_SERVICE when no
- * URL answered, with errstr naming the last one and its failure.
+ * from the one that answered last, until one answers with a status that
+ * is not transient. On HW_OK, *status is the HTTP status and *answer the
+ * parsed JSON body (NULL if the body is not JSON; the caller decrefs it).
+ * HW_ERR_SERVICE when no URL answered, with errstr naming the last one and
+ * its failure, or when the credentials were refused (401, 403).
  */
 static hw_err_t request(hw_registry_t *r, const char *path, const char *body,
                         long *status, json_t **answer, char *errstr,
@@ -234,7 +243,7 @@ static hw_err_t request(hw_registry_t *r, const char *path, const char *body,
                                 r->answer_too_large
                                         ? "answer larger than 8 MiB"
                                         : curl_easy_strerror(rc));
-                } else if (*status >= 500) {
+                } else if (transient_status(*status)) {
                         hw_fail(HW_ERR_SERVICE, errstr, size,
                                 "schema registry %s answered HTTP %ld to "
                                 "%s %s",
@@ -263,6 +272,18 @@ static hw_err_t request(hw_registry_t *r, const char *path, const char *body,
                                r->urls[r->good].shown, *status);
         }
         return HW_OK;
+}
+
+/* An answer (2xx, 3xx) without what the request asks for: the registry
+ * is not usable, as if it had not answered. */
+static hw_err_t unusable_answer(hw_registry_t *r, long status,
+                                const char *what, const char *method,
+                                const char *path, char *errstr, size_t size) {
+        r->reachable = 0;
+        return hw_fail(HW_ERR_SERVICE, errstr, size,
+                       "schema registry %s answered HTTP %ld without %s to "
+                       "%s %s",
+                       r->urls[r->good].shown, status, what, method, path);
 }
 
 /* The registry's own explanation of an error answer, for messages. */
@@ -294,22 +315,14 @@ hw_err_t hw_registry_schema(hw_registry_t *r, int32_t id, char **json,
                 err = hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
                               "schema id %" PRId32 " is a %s schema, not Avro",
                               id, type);
-        } else if (status == 408 || status == 429) {
-                r->reachable = 0;
-                err = hw_fail(HW_ERR_SERVICE, errstr, size,
-                              "schema registry %s answered HTTP %ld",
-                              r->urls[r->good].shown, status);
         } else if (status >= 400) {
                 err = hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
                               "schema id %" PRId32 " is not in the schema "
                               "registry (HTTP %ld: %s)",
                               id, status, answer_message(answer));
         } else {
-                r->reachable = 0;
-                err = hw_fail(HW_ERR_SERVICE, errstr, size,
-                              "schema registry %s answered HTTP %ld without "
-                              "a schema to GET %s",
-                              r->urls[r->good].shown, status, path);
+                err = unusable_answer(r, status, "a schema", "GET", path,
+                                      errstr, size);
         }
         json_decref(answer);
         return err;
@@ -330,10 +343,11 @@ static int same_schema(const char *a, const char *b) {
         return same;
 }
 
-/* Asks the registry for the id (see hw_registry_subject_id). */
+/* Asks the registry for the id (see hw_registry_topic_id). */
 static hw_err_t ask_subject_id(hw_registry_t *r, const char *subject,
-                               const char *schema_json, int auto_register,
-                               int32_t *id, char *errstr, size_t size) {
+                               const char *schema_json, int32_t *id,
+                               char *errstr, size_t size) {
+        int auto_register = r->auto_register;
         char path[1024];
         char *escaped = curl_easy_escape(r->curl, subject, 0), *body = NULL;
         json_t *answer = NULL, *req;
@@ -378,29 +392,28 @@ static hw_err_t ask_subject_id(hw_registry_t *r, const char *subject,
                               "registry (%s); register the schema, or set "
                               "schema.registry.auto.register = 1",
                               subject, answer_message(answer));
-        } else if (status >= 400 && status != 408 && status != 429) {
+        } else if (status >= 400) {
                 err = hw_fail(HW_ERR_ARG, errstr, size,
                               "subject %s: the schema registry refused the "
                               "schema (HTTP %ld: %s)",
                               subject, status, answer_message(answer));
         } else {
-                r->reachable = 0;
-                err = hw_fail(HW_ERR_SERVICE, errstr, size,
-                              "schema registry %s answered HTTP %ld without "
-                              "an id to %s %s",
-                              r->urls[r->good].shown, status,
-                              auto_register ? "POST" : "GET", path);
+                err = unusable_answer(r, status, "an id",
+                                      auto_register ? "POST" : "GET", path,
+                                      errstr, size);
         }
         json_decref(answer);
         return err;
 }
 
-hw_err_t hw_registry_subject_id(hw_registry_t *r, const char *subject,
-                                const char *schema_json, int auto_register,
-                                int32_t *id, char *errstr, size_t size) {
+hw_err_t hw_registry_topic_id(hw_registry_t *r, const char *topic,
+                              const char *schema_json, int32_t *id,
+                              char *errstr, size_t size) {
+        char subject[300];
         subject_id_t *s;
         hw_err_t err;
 
+        snprintf(subject, sizeof(subject), "%s-value", topic);
         for (size_t i = 0; i < r->n_subjects; i++) {
                 s = &r->subjects[i];
                 if (!strcmp(s->subject, subject) &&
@@ -409,8 +422,8 @@ hw_err_t hw_registry_subject_id(hw_registry_t *r, const char *subject,
                         return HW_OK;
                 }
         }
-        if ((err = ask_subject_id(r, subject, schema_json, auto_register, id,
-                                  errstr, size)))
+        if ((err = ask_subject_id(r, subject, schema_json, id, errstr,
+                                  size)))
                 return err;
         if (r->n_subjects < REGISTRY_MAX_SUBJECTS) {
                 s = &r->subjects[r->n_subjects];

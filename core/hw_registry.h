@@ -31,6 +31,8 @@ typedef struct hw_registry_conf_s {
         const char *key_location;   /* its private key (PEM), or NULL */
         const char *key_password;   /* the key's passphrase, or NULL */
         int timeout_ms;             /* per request, connection included */
+        int auto_register;          /* writers register their schema (1),
+                                     * or take the latest version (0) */
 } hw_registry_conf_t;
 
 /* What the registry handle has done, for metrics. */
@@ -63,17 +65,17 @@ hw_err_t hw_registry_schema(hw_registry_t *r, int32_t id, char **json,
                             char *errstr, size_t errstr_size);
 
 /*
- * The id of schema_json under subject. With auto_register, registers it
- * (a schema the subject holds already keeps its id); without, takes the
- * subject's latest version, which must be the same schema (compared as
- * parsed Avro). Answers are cached per subject and schema text, so a
- * writer asks once. Returns HW_ERR_SERVICE as for hw_registry_schema, and
+ * The id of schema_json for the values of topic, under the TopicNameStrategy
+ * subject <topic>-value. With auto_register, registers it (a schema the
+ * subject holds already keeps its id); without, takes the subject's latest
+ * version, which must be the same schema (compared as parsed Avro).
+ * Answers are cached per subject and schema text, so a writer asks once. Returns HW_ERR_SERVICE as for hw_registry_schema, and
  * HW_ERR_ARG when the registry refuses the schema (incompatible, invalid),
  * the subject has no version, or its latest version is another schema.
  */
-hw_err_t hw_registry_subject_id(hw_registry_t *r, const char *subject,
-                                const char *schema_json, int auto_register,
-                                int32_t *id, char *errstr, size_t errstr_size);
+hw_err_t hw_registry_topic_id(hw_registry_t *r, const char *topic,
+                              const char *schema_json, int32_t *id,
+                              char *errstr, size_t errstr_size);
 
 /* Whether the last request reached a registry that answered (a 404 counts
  * as an answer). True before the first request. */

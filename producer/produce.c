@@ -379,15 +379,13 @@ static int frame_for_registry(producer_t *p, const char *topic) {
         int local = hw_codec_current_schema((hw_schema_kind_t)ev->type);
         int64_t give_up = mono_ms() + (int64_t)p->opts->timeout_s * 1000;
         int backoff = 100;
-        char subject[300], errstr[512];
+        char errstr[512];
         int32_t id;
 
-        snprintf(subject, sizeof(subject), "%s-value", topic);
         for (;;) {
-                hw_err_t err = hw_registry_subject_id(
-                        p->registry, subject, hw_codec_schema_json(local),
-                        p->opts->conf.registry_auto_register, &id, errstr,
-                        sizeof(errstr));
+                hw_err_t err = hw_registry_topic_id(
+                        p->registry, topic, hw_codec_schema_json(local), &id,
+                        errstr, sizeof(errstr));
                 if (!err) {
                         hw_codec_set_frame_id(&p->payload, id);
                         return 0;

@@ -77,9 +77,9 @@ static void test_unreachable_is_service_and_masked(void) {
         HW_CHECK_MSG(!strstr(errstr, "Sup3rSecret"), "password in \"%s\"",
                      errstr);
         HW_CHECK(!hw_registry_reachable(r));
-        HW_CHECK_EQ_INT(hw_registry_subject_id(r, "talent.hires-value",
-                                               hw_codec_schema_json(2), 1, &id,
-                                               errstr, sizeof(errstr)),
+        HW_CHECK_EQ_INT(hw_registry_topic_id(r, "talent.hires",
+                                             hw_codec_schema_json(2), &id,
+                                             errstr, sizeof(errstr)),
                         HW_ERR_SERVICE);
         HW_CHECK_EQ_INT(id, -1);
         st = hw_registry_stats(r);
