@@ -48,6 +48,7 @@ typedef struct assigned_s {
         int32_t partition;
         int64_t stored;         /* next offset stored in Redis, -1 = none */
         int64_t position;       /* next offset to read */
+        int at_eof;             /* read to the end Kafka reported */
         hw_target_t *target;    /* replay: where this partition stops */
 } assigned_t;
 
@@ -80,6 +81,8 @@ typedef struct consumer_s {
         char relay_pending[48]; /* stream id in flight to Kafka, "" = none */
         hw_buf_t payload;
         int64_t last_lag_ms;
+        int unjudged;           /* brain_drain not judged since the last step */
+        int caught_up;          /* --until-caught-up: the group reached the end */
         /* --replay */
         int replay, replay_diff, replay_alerts;
         const char *replay_from;
@@ -399,6 +402,32 @@ static assigned_t *find_assigned(consumer_t *c, const char *topic,
         return NULL;
 }
 
+/* Kafka reported the end of a partition: everything before it was taken
+ * (an end reported before a seek back is older than the position). */
+static void partition_eof(consumer_t *c, const rd_kafka_message_t *m) {
+        assigned_t *a = find_assigned(c, rd_kafka_topic_name(m->rkt),
+                                      m->partition);
+        if (a && m->offset >= a->position)
+                a->at_eof = 1;
+}
+
+/* Whether the batch being flushed takes this consumer to the end of every
+ * partition it reads: a replay to its end offsets, a live consumer to the
+ * end Kafka last reported on each (or, with --until-caught-up, the group
+ * to the end offsets seen at start). Only such a step judges brain_drain. */
+static int read_to_end(const consumer_t *c) {
+        if (c->caught_up)
+                return 1;
+        if (!c->n_assigned)
+                return 0;
+        for (size_t i = 0; i < c->n_assigned; i++) {
+                const assigned_t *a = &c->assigned[i];
+                if (a->target ? a->position < a->target->end : !a->at_eof)
+                        return 0;
+        }
+        return 1;
+}
+
 /* Reads the stored offsets of every partition in `parts` from Redis,
  * retrying while Redis is unavailable (until a stop is requested). */
 static hw_err_t read_offsets(consumer_t *c,
@@ -455,6 +484,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         a->partition = p->partition;
                         a->stored = stored[i];
                         a->position = stored[i] >= 0 ? stored[i] : 0;
+                        a->at_eof = 0;
                         p->offset = stored[i] >= 0 ? stored[i]
                                                    : RD_KAFKA_OFFSET_BEGINNING;
                 }
@@ -671,6 +701,7 @@ static void reseek(consumer_t *c) {
                         c->assigned[i].stored = stored[i];
                         c->assigned[i].position = stored[i] >= 0 ? stored[i]
                                                                  : 0;
+                        c->assigned[i].at_eof = 0;
                         parts->elems[i].offset = stored[i] >= 0
                                                          ? stored[i]
                                                          : RD_KAFKA_OFFSET_BEGINNING;
@@ -690,8 +721,11 @@ static void reseek(consumer_t *c) {
 /* Commits the batch's next offsets to Kafka (for lag tooling only). */
 static void commit_to_kafka(consumer_t *c) {
         hw_batch_t *b = &c->batch;
-        rd_kafka_topic_partition_list_t *list =
-                rd_kafka_topic_partition_list_new((int)b->n_parts);
+        rd_kafka_topic_partition_list_t *list;
+
+        if (!b->n_parts)
+                return;
+        list = rd_kafka_topic_partition_list_new((int)b->n_parts);
         for (size_t i = 0; i < b->n_parts; i++)
                 rd_kafka_topic_partition_list_add(list, b->parts[i].topic,
                                                   b->parts[i].partition)
@@ -711,8 +745,13 @@ static void flush_batch(consumer_t *c, int final) {
         int64_t give_up = 0;
         char errstr[512];
 
-        if (!b->n_messages)
+        int at_end = read_to_end(c);
+
+        /* No messages: a step only to judge brain_drain, once the end is
+         * reached after steps that did not reach it. */
+        if (!b->n_messages && !(at_end && c->unjudged))
                 return;
+        hw_store_set_at_end(c->store, at_end);
         for (;;) {
                 hw_store_outcome_t outcome;
                 hw_batch_stats_t st;
@@ -749,6 +788,7 @@ static void flush_batch(consumer_t *c, int final) {
                                 if (a && a->target)
                                         a->target->done = b->parts[i].next;
                         }
+                        c->unjudged = !at_end;
                         c->replay_events += st.applied + st.duplicates;
                         HW_DEBUG("consumer",
                                  "batch applied: messages=%zu applied=%" PRIu64
@@ -851,6 +891,7 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 rd_kafka_message_destroy(m);
                 return;
         }
+        a->at_eof = 0;
         err = hw_codec_decode(c->codec, m->payload, m->len, hw_now_ms(),
                               &c->ev, errstr, sizeof(errstr));
         if (err == HW_ERR_SERVICE && !c->conf.registry_outage_dlq) {
@@ -1056,8 +1097,11 @@ static hw_err_t setup_kafka(consumer_t *c, const char *group_id, char *errstr,
                 rd_kafka_conf_destroy(conf);
                 return HW_ERR_ARG;
         }
-        /* -X properties win over the settings above. */
-        if (hw_kafka_conf_apply_props(conf, &c->conf.kafka, errstr, size)) {
+        /* -X properties win over the settings above; not over the
+         * end-of-partition events, which say when brain_drain is judged. */
+        if (hw_kafka_conf_apply_props(conf, &c->conf.kafka, errstr, size) ||
+            hw_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
+                              size)) {
                 rd_kafka_conf_destroy(conf);
                 return HW_ERR_ARG;
         }
@@ -1127,6 +1171,7 @@ static void wait_for_registry(consumer_t *c) {
         rd_kafka_topic_partition_list_add(parts, a->topic, a->partition)
                 ->offset = c->registry_offset;
         a->position = c->registry_offset;
+        a->at_eof = 0;
         if ((e = rd_kafka_seek_partitions(c->rk, parts, 5000))) {
                 /* Then read from Redis's offsets, as after fencing. */
                 HW_WARN("consumer", "seek failed: %s",
@@ -1161,15 +1206,19 @@ static int run(consumer_t *c) {
                 }
                 m = rd_kafka_consumer_poll(c->rk, wait);
                 if (m) {
-                        if (m->err) {
-                                if (m->err != RD_KAFKA_RESP_ERR__PARTITION_EOF)
-                                        HW_WARN("consumer", "Kafka: %s",
-                                                rd_kafka_message_errstr(m));
+                        if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
+                                partition_eof(c, m);
+                                rd_kafka_message_destroy(m);
+                        } else if (m->err) {
+                                HW_WARN("consumer", "Kafka: %s",
+                                        rd_kafka_message_errstr(m));
                                 rd_kafka_message_destroy(m);
                         } else {
                                 take_message(c, m);
                         }
                 }
+                if (!c->batch.n_messages && c->unjudged)
+                        flush_batch(c, 0); /* if the end was reached */
                 if (c->registry_wait[0])
                         wait_for_registry(c);
                 else if (c->registry && hw_registry_reachable(c->registry))
@@ -1206,6 +1255,7 @@ static int run(consumer_t *c) {
                         if (caught_up(c)) {
                                 HW_INFO("consumer", "caught up with the end "
                                                     "offsets seen at start");
+                                c->caught_up = 1;
                                 break;
                         }
                 }
@@ -1330,6 +1380,7 @@ static int run_replay(consumer_t *c) {
                 a->partition = t->partition;
                 a->stored = -1;
                 a->position = t->start;
+                a->at_eof = 0;
                 a->target = t;
                 rd_kafka_topic_partition_list_add(list, t->topic,
                                                   t->partition)

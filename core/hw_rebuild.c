@@ -148,9 +148,10 @@ hw_err_t hw_rebuild_swap(hw_store_t *s, const char *live, const char *staging,
 static int bookkeeping(const char *name, int alerts_here) {
         if (!strncmp(name, "offset:", 7) || !strcmp(name, "epoch"))
                 return 1;
+        /* alerts, alerts:<reader>, alert:ids, alert:drain */
         return alerts_here &&
-               (!strcmp(name, "alerts") || !strcmp(name, "alert:ids") ||
-                !strncmp(name, "alerts:", 7));
+               (!strcmp(name, "alerts") || !strncmp(name, "alerts:", 7) ||
+                !strncmp(name, "alert:", 6));
 }
 
 typedef struct names_s {

@@ -31,6 +31,7 @@ struct hw_store_s {
         hw_arena_t scratch;     /* formatted numbers */
         char epoch[32];         /* <prefix>epoch when the batch began */
         int raise_alerts;       /* write alerts (1) or drop them (0) */
+        int at_end;             /* the batch reads to the end (brain_drain) */
 };
 
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
@@ -44,6 +45,7 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         }
         s->conf = conf;
         s->raise_alerts = 1;
+        s->at_end = 1;
         hw_arena_init(&s->scratch);
         if (hw_redis_url_parse(conf->redis_url, &s->url, errstr, size)) {
                 hw_store_destroy(s);
@@ -260,6 +262,10 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
 
 void hw_store_set_raise_alerts(hw_store_t *s, int on) {
         s->raise_alerts = on;
+}
+
+void hw_store_set_at_end(hw_store_t *s, int at_end) {
+        s->at_end = at_end;
 }
 
 hw_err_t hw_store_argv(hw_store_t *s, int argc, const char **argv,
@@ -630,7 +636,7 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
               push_int(s, c->alert_raid_days);
         rc |= push_int(s, c->alert_brain_drain) ||
               push_double(s, c->alert_drain_index) ||
-              push_int(s, c->alert_drain_days);
+              push_int(s, c->alert_drain_days) || push_int(s, s->at_end);
         rc |= push_int(s, (int64_t)c->n_countries);
         for (size_t i = 0; i < c->n_countries && !rc; i++) {
                 rc |= push_str(s, c->countries[i].code);

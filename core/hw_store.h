@@ -55,6 +55,12 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t errstr_size);
  * replay without --alerts drops them). */
 void hw_store_set_raise_alerts(hw_store_t *s, int on);
 
+/* Whether the next atomic steps take the consumer to the end of every
+ * partition it reads (default 1). Only such a step judges brain_drain, the
+ * rule on the whole flow index, so a backlog is judged at its end and not
+ * on the part of it read so far (docs/redis-keys.md). */
+void hw_store_set_at_end(hw_store_t *s, int at_end);
+
 /* Runs one command (connecting first) for the steps that are not the
  * atomic step (core/hw_rebuild.h). *reply is the reply, never an error
  * reply: errors come back as HW_ERR_SERVICE (retryable) or

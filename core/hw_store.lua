@@ -1,7 +1,7 @@
 -- hirewire: apply one batch atomically (see core/hw_store.c, docs/redis-keys.md).
 --
 -- ARGV, in order:
---   prefix, alerts prefix (of alert:ids and the alerts stream)
+--   prefix, alerts prefix (of alert:ids, alert:drain and the alerts stream)
 --   epoch the batch began with ("" = none), raise alerts (1/0)
 --   n_offsets, then n_offsets x (key, expected, next); expected "" = absent
 --   watermark candidate (ms, or "-1")
@@ -12,6 +12,8 @@
 --   delivered: entries after that are never trimmed)
 --   raid on (1/0), raid count, raid days
 --   brain_drain on (1/0), brain_drain index threshold, brain_drain window days
+--   judge brain_drain in this step (1/0): the batch takes the consumer to
+--   the end of every partition it reads
 --   n_countries, then n_countries x (code, base or "0", groups "a,b" or "")
 --   sections until the end: tag, count, then count entries of the tag's arity
 --     W family field yyyymmdd day delta   windowed counter
@@ -151,6 +153,7 @@ local readers = {}
 for k = 1, num(arg()) do readers[k] = arg() end
 local raid_on, raid_count, raid_days = arg() == '1', num(arg()), num(arg())
 local drain_on, drain_index, drain_window = arg() == '1', num(arg()), arg() .. 'd'
+local drain_judge = arg() == '1'
 local countries = {}
 for k = 1, num(arg()) do
   local code, base, groups = arg(), num(arg()), arg()
@@ -453,22 +456,24 @@ local function lab_name(lab_slug)
   return redis.call('HGET', P .. 'lab:' .. lab_slug, 'name') or lab_slug
 end
 
--- One raid alert per pair per raid window: a crossing within raid_days of
--- a raid already raised for the pair (before, or in this step) is the same
--- raid. Arriving out of event-time order, a pair's hires can show a
+-- One alert per episode: an alert of a rule and subject (id_prefix, the
+-- alert id without its day) raised for a day less than `days` from day D
+-- (before, or in this step) is the same raid or drain. Returns that day, or
+-- nil. Arriving out of event-time order, a pair's hires can show a raid
 -- crossing that later hires move earlier; this keeps it to one alert.
-local raids_here = {}
-local function raid_near(org_slug, lab_slug, D)
-  local ids = {}
-  for x = D - raid_days + 1, D + raid_days - 1 do
-    local id = 'raid:' .. org_slug .. ':' .. lab_slug .. ':' .. ymd_of(x)
-    if raids_here[id] then return true end
+local raised_here = {} -- alert id -> day, raised in this step
+local function raised_near(id_prefix, D, days)
+  local ids, found = {}, nil
+  for x = D - days + 1, D + days - 1 do
+    local id = id_prefix .. ymd_of(x)
+    if raised_here[id] then return x end
     ids[#ids + 1] = id
   end
-  for _, v in ipairs(redis.call('SMISMEMBER', AP .. 'alert:ids', unpack(ids))) do
-    if v == 1 then return true end
+  local member = get_chunked('SMISMEMBER', AP .. 'alert:ids', ids)
+  for k, v in ipairs(member) do
+    if v == 1 then found = D - days + k end
   end
-  return false
+  return found
 end
 
 local oldest = d_new and d_new - max_window or 0
@@ -501,11 +506,12 @@ if raid_on then
       local p = by_slug[os]
       if p.total >= raid_count then
         local key = raid_key(lab_slug, os)
+        local pair = 'raid:' .. os .. ':' .. lab_slug .. ':' -- the id, less its day
         local function raise(D, now_c, ids)
           local name = lab_name(lab_slug)
           local day = ymd_of(D)
-          local id = 'raid:' .. os .. ':' .. lab_slug .. ':' .. day
-          raids_here[id] = true
+          local id = pair .. day
+          raised_here[id] = D
           alerts[#alerts + 1] = {
             id, 'raid', 'WARN',
             name, string.format('%s hired %d people from %s within %d days',
@@ -523,7 +529,7 @@ if raid_on then
             if D - raid_days > oldest and redis.call('ZCOUNT', key, D, D) > 0
                 and redis.call('ZCOUNT', key, D - raid_days, D - 1) < raid_count then
               local now_c = redis.call('ZCOUNT', key, D - raid_days + 1, D)
-              if now_c >= raid_count and not raid_near(os, lab_slug, D) then
+              if now_c >= raid_count and not raised_near(pair, D, raid_days) then
                 raise(D, now_c, redis.call('ZRANGEBYSCORE', key, D - raid_days + 1, D,
                   'LIMIT', 0, 50))
               end
@@ -550,7 +556,7 @@ if raid_on then
               last = D
               local now_c = count(D - raid_days, D)
               if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
-                  and not raid_near(os, lab_slug, D) then
+                  and not raised_near(pair, D, raid_days) then
                 local ids = {}
                 for _, e in ipairs(list) do
                   if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
@@ -642,29 +648,39 @@ for _, w in ipairs(wnames) do
       end
     end
     local base = P .. 'flow:' .. w
-    -- brain_drain: the index crossing below the threshold, in its window.
-    if drain_on and w == drain_window and #idx_add > 0 then
-      local codes_b = {}
-      for k = 2, #idx_add, 2 do codes_b[#codes_b + 1] = idx_add[k] end
-      local old = get_chunked('ZMSCORE', base .. ':index', codes_b)
-      for k, code in ipairs(codes_b) do
-        local before, after = num(old[k]) or 0, num(idx_add[2 * k - 1])
-        if before >= drain_index and after < drain_index then
-          local day = ymd_of(d_new)
-          alerts[#alerts + 1] = {
-            'brain_drain:' .. code .. ':' .. day, 'brain_drain', 'WARN', code,
-            string.format('%s net AI talent index fell to %.2f per 10,000 (%s), below %.2f',
-              code, after, w, drain_index),
-            int(new_wm), json_list(drain_ids(code)),
-            cjson.encode({country = code, index = string.format('%.4f', after),
-              window = w, day = day})}
-        end
-      end
-    end
     if #net_add > 0 then call_chunked('ZADD', base .. ':net', net_add, 2) end
     if #net_rem > 0 then call_chunked('ZREM', base .. ':net', net_rem, 1) end
     if #idx_add > 0 then call_chunked('ZADD', base .. ':index', idx_add, 2) end
     for g, list in pairs(grp_add) do call_chunked('ZADD', base .. ':index:' .. g, list, 2) end
+  end
+end
+
+-- brain_drain, judged only in a step that takes the consumer to the end of
+-- every partition it reads (so a backlog is judged once, at its end, never
+-- on the part of it read so far): each country whose index over the rule's
+-- window is below the threshold, unless a brain_drain of the country was
+-- raised for a day less than that window from the watermark's (one drain,
+-- one alert). alert:drain keeps each country's latest such day; a country
+-- without one there is looked up in alert:ids.
+if drain_on and drain_judge and d_new then
+  local below = redis.call('ZRANGEBYSCORE', P .. 'flow:' .. drain_window .. ':index',
+    '-inf', '(' .. string.format('%.17g', drain_index), 'WITHSCORES')
+  local codes = {}
+  for k = 1, #below, 2 do codes[#codes + 1] = below[k] end
+  local last = #codes > 0 and redis.call('HMGET', AP .. 'alert:drain', unpack(codes)) or {}
+  for k, code in ipairs(codes) do
+    local d = num(last[k]) or raised_near('brain_drain:' .. code .. ':', d_new, drain_days)
+    if not d or math.abs(d_new - d) >= drain_days then
+      local day, index = ymd_of(d_new), num(below[2 * k])
+      alerts[#alerts + 1] = {
+        'brain_drain:' .. code .. ':' .. day, 'brain_drain', 'WARN', code,
+        string.format('%s net AI talent index fell to %.2f per 10,000 (%s), below %.2f',
+          code, index, drain_window, drain_index),
+        int(new_wm), json_list(drain_ids(code)),
+        cjson.encode({country = code, index = string.format('%.4f', index),
+          window = drain_window, day = day}),
+        int(d_new)}
+    end
   end
 end
 
@@ -720,6 +736,7 @@ end
 -- Alerts: each id once, ever (hw:alert:ids), then into the stream.
 local added = 0
 for _, a in ipairs(raise and alerts or {}) do
+  if a[2] == 'brain_drain' then redis.call('HSET', AP .. 'alert:drain', a[4], a[9]) end
   if redis.call('SADD', AP .. 'alert:ids', a[1]) == 1 then
     added = added + 1
     redis.call('XADD', AP .. 'alerts', '*',

@@ -18,7 +18,9 @@ local function kept(key)
   if key == live .. 'epoch' then return true end
   if ap ~= live then return false end
   local rest = string.sub(key, #live + 1)
-  return rest == 'alerts' or rest == 'alert:ids' or string.sub(rest, 1, 7) == 'alerts:'
+  -- alerts, alerts:<reader>, alert:ids, alert:drain
+  return rest == 'alerts' or string.sub(rest, 1, 7) == 'alerts:'
+    or string.sub(rest, 1, 6) == 'alert:'
 end
 
 local function each_key(prefix, fn)

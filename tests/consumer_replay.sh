@@ -64,15 +64,17 @@ hw_model_check hw: "${all1[@]}"
 [[ $(redis-cli -p "$HW_REDIS_PORT" XLEN hw:alerts) -eq $alerts_before ]] || hw_fail "the replay raised alerts"
 hw_consumer --replay --alerts || hw_fail "replay --alerts exited $?"
 # Only ids never raised before: none twice; single-event alerts were all
-# raised already. Raids are judged on the hires seen so far, so a replay
-# that reads the partitions in another order may date one differently
-# (docs/redis-keys.md); the alerts must still be true to the events.
+# raised already, and so were the brain_drains (judged at the end of what
+# is read, and not again within a year of one raised). Raids are judged on
+# the hires seen so far, so a replay that reads the partitions in another
+# order may date one differently (docs/redis-keys.md); the alerts must
+# still be true to the events.
 alert_ids >"$HW_TMP/alerts.after"
 [[ -z $(uniq -d "$HW_TMP/alerts.after") ]] || hw_fail "an alert id was raised twice"
 [[ -z $(comm -23 "$HW_TMP/alerts.before" "$HW_TMP/alerts.after") ]] || hw_fail "alerts disappeared"
-comm -13 "$HW_TMP/alerts.before" "$HW_TMP/alerts.after" | grep -v '^raid:\|^brain_drain:' &&
-  hw_fail "replay --alerts raised single-event alerts again"
-hw_note "replay --alerts raised $(comm -13 "$HW_TMP/alerts.before" "$HW_TMP/alerts.after" | wc -l) new raid/brain_drain ids"
+comm -13 "$HW_TMP/alerts.before" "$HW_TMP/alerts.after" >"$HW_TMP/alerts.new"
+grep -v '^raid:' "$HW_TMP/alerts.new" && hw_fail "replay --alerts raised these alerts again"
+hw_note "replay --alerts raised $(wc -l <"$HW_TMP/alerts.new") new raid ids: $(tr '\n' ' ' <"$HW_TMP/alerts.new")"
 "$HW_PY" "$HW_SRC_DIR/tests/lib/expected_alerts.py" "$HW_BASES" "$HW_GROUPS" "${all1[@]}" >"$HW_TMP/alerts.want"
 "$HW_PY" "$HW_SRC_DIR/tests/lib/check_alert_events.py" --expect "$HW_TMP/alerts.want" "$HW_REDIS_PORT" hw: "${all1[@]}" ||
   hw_fail "after replay --alerts the alerts are not true to the events"

@@ -4,12 +4,15 @@ section 4, docs/redis-keys.md), whatever order the events arrived in:
 - raid:<org>:<lab>:<day>: the pair's hires over the 30 days ending on <day>
   are 4 or more in the input, event_ids are 4 or more of them, and no two
   raids of a pair are less than 30 days apart (one raid, one alert);
-- brain_drain:<CC>:<day>: event_ids are hires out of CC to another country.
+- brain_drain:<CC>:<day>: event_ids are hires out of CC to another country,
+  and no two brain_drains of a country are less than 365 days apart.
 With --exact (all events applied in one batch), raid event_ids are all of
 the pair's hires in the window. With --expect FILE (expected_alerts.py
-output): every expected mega_offer and top_tier_move id is raised and no
-other, and every expected raid whose 30 days lie within the 365 days of the
-watermark has a raid of its pair within 30 days.
+output): every expected mega_offer, top_tier_move and brain_drain id is
+raised and no other (brain_drain is judged at the end of a backlog, so
+for a backlog read by one consumer, whatever its batches), and every
+expected raid whose 30 days lie within the 365 days of the watermark has a
+raid of its pair within 30 days.
 usage: check_alert_events.py [--exact] [--expect FILE] REDIS_PORT PREFIX EVENTS..."""
 import argparse
 import collections
@@ -54,6 +57,7 @@ if not entries:
 bad = []
 raised = set()
 raid_days = collections.defaultdict(list)  # pair -> [day]
+drain_days = collections.defaultdict(list)  # country -> [day]
 for _, f in entries:
     aid, ids, rule = f["alert_id"], json.loads(f["event_ids"]), f["rule"]
     raised.add(aid)
@@ -74,6 +78,7 @@ for _, f in entries:
             bad.append(f"{aid}: event_ids {sorted(ids)} are not 4+ of the window's {window}")
     elif rule == "brain_drain":
         cc = aid.split(":")[1]
+        drain_days[cc].append(day_of_ymd(aid.split(":")[2]))
         for i in ids:
             ev = hires.get(i)
             if not ev or ev["from_country"] != cc or ev["to_country"] == cc:
@@ -85,9 +90,15 @@ for pair, days in raid_days.items():
     for x, y in zip(days, days[1:]):
         if y - x < 30:
             bad.append(f"raids of {pair} {y - x} days apart")
+for cc, days in drain_days.items():
+    days.sort()
+    for x, y in zip(days, days[1:]):
+        if y - x < 365:
+            bad.append(f"brain_drains of {cc} {y - x} days apart")
 if a.expect:
     want = set(l.strip() for l in open(a.expect) if l.strip())
-    single = lambda ids: {i for i in ids if i.split(":")[0] in ("mega_offer", "top_tier_move")}
+    single = lambda ids: {i for i in ids
+                          if i.split(":")[0] in ("mega_offer", "top_tier_move", "brain_drain")}
     for i in sorted(single(want) ^ single(raised)):
         bad.append(f"{i}: {'expected, not raised' if i in want else 'raised, not expected'}")
     # Raids are judged on hires within the largest window (365 days) of the

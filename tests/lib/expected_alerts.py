@@ -7,9 +7,9 @@ the events with the independent model:
   those over the 30 days ending the day before are not (id day = D), unless
   a raid of the pair was raised less than 30 days before D (the same raid);
   here all events are known at once, as in one batch;
-- brain_drain: a country whose 365d index ends below -0.30 (the events are
-  applied in one batch here, so the crossing is judged at the end, on the
-  watermark's day).
+- brain_drain: a country whose 365d index ends below -0.30, on the
+  watermark's day (a backlog is judged once, at its end, whatever its
+  batches).
 usage: expected_alerts.py BASES_CSV GROUPS_CSV EVENTS..."""
 import collections
 import json

@@ -1,0 +1,78 @@
+#!/usr/bin/env bash
+# brain_drain, judged when the consumer has read to the end of what it reads
+# (docs/redis-keys.md): a live stream raises it on the day a country's 365d
+# index goes below -0.30, not again within 365 days of that (a recovery and
+# a second dip are the same drain), and again once a year has passed with
+# the index still below; the same events read as one backlog, one event per
+# atomic step, are judged once, at the end, whatever the batches; a replay
+# with --alerts judged on a later day within the year raises nothing; a
+# backlog whose last events lift the index back raises nothing.
+# EE (base 1,500 in deploy/config/talent-bases.csv): one net hire out of it
+# is -6.67 per 10,000.
+source "$(dirname "$0")/lib/services.sh"
+
+hire() { # hire N DAY FROM TO: one hire of person p-N, FROM -> TO countries
+  printf '{"type":"hire","event_id":"drain-%s","occurred_at":"%sT12:00:00Z","person_id":"p-%s","person_name":"Person %s","from_org":"Org %s","from_lab":null,"to_org":"Lab %s","to_lab":null,"from_country":"%s","to_country":"%s","nationality":"%s","alma_mater":null,"tier":"B","compensation_usd":null,"source_url":null}\n' \
+    "$1" "$2" "$1" "$1" "$1" "$1" "$3" "$4" "$3"
+}
+# Each piece is read by a live consumer before the next is published.
+hire 1 2025-01-10 EE US >"$HW_TMP/piece1"   # EE -6.67: a drain, on 2025-01-10
+hire 2 2025-02-01 US EE >"$HW_TMP/piece2"   # EE 0: recovered
+hire 3 2025-03-01 EE GB >"$HW_TMP/piece3"   # -6.67 again, within a year: same drain
+hire 4 2025-12-20 US FR >"$HW_TMP/piece4"   # still below, no EE move
+hire 5 2026-01-20 EE DE >"$HW_TMP/piece5"   # still below, 375 days on: a new alert
+cat "$HW_TMP"/piece{1,2,3,4,5} >"$HW_TMP/all.ndjson"
+hire 6 2026-02-10 US FR >"$HW_TMP/tail"     # EE still below, 21 days on: same drain
+hire 7 2026-02-11 US EE >"$HW_TMP/lift"
+hire 8 2026-02-11 US EE >>"$HW_TMP/lift"    # EE 0 at the end
+
+drains() { # drains ALERTS_PREFIX: the brain_drain ids of that stream, in order
+  redis-cli -p "$HW_REDIS_PORT" --raw XRANGE "${1}alerts" - + |
+    awk 'p == "alert_id" {print} {p = $0}' | grep '^brain_drain:' || true
+}
+
+hw_start_redis
+hw_start_broker --partitions 1
+hw_note "live: five pieces, each read to the end before the next"
+hw_consumer_bg
+n=0
+for k in 1 2 3 4 5; do
+  hw_produce "$HW_TMP/piece$k"
+  n=$((n + 1))
+  hw_wait_for "[[ \$(redis-cli -p $HW_REDIS_PORT GET hw:offset:hirewire:talent.hires:0) == $n ]]" 30 ||
+    hw_fail "piece $k was not applied: $(tail -3 "$HW_CONSUMER_LOG")"
+  sleep 1 # the end-of-partition event follows the piece's messages
+done
+kill "$HW_CONSUMER_PID"
+wait "$HW_CONSUMER_PID" || hw_fail "the consumer exited $? on SIGTERM"
+printf '%s\n' brain_drain:EE:20250110 brain_drain:EE:20260120 >"$HW_TMP/live.want"
+drains hw: >"$HW_TMP/live.got"
+diff "$HW_TMP/live.want" "$HW_TMP/live.got" >&2 || hw_fail "live brain_drains differ (< expected, > raised)"
+[[ $(redis-cli -p "$HW_REDIS_PORT" HGET hw:alert:drain EE) -eq 20473 ]] ||
+  hw_fail "hw:alert:drain EE is not 20473 (2026-01-20)"
+redis-cli -p "$HW_REDIS_PORT" --raw XRANGE hw:alerts - + | grep -q '"index":"-6.6667"' ||
+  hw_fail "the alert does not carry the index"
+"$HW_PY" "$HW_SRC_DIR/tests/lib/check_alert_events.py" "$HW_REDIS_PORT" hw: "$HW_TMP/all.ndjson" ||
+  hw_fail "the live alerts are not true to the events"
+
+hw_note "the same events as a backlog, one event per step: judged once, at the end"
+hw_consume_all --group backlog --prefix bl: -s alerts.prefix=bl: -s batch.max.events=1
+echo brain_drain:EE:20260120 >"$HW_TMP/backlog.want"
+drains bl: >"$HW_TMP/backlog.got"
+diff "$HW_TMP/backlog.want" "$HW_TMP/backlog.got" >&2 || hw_fail "backlog brain_drains differ (< expected, > raised)"
+hw_model_check bl: "$HW_TMP/all.ndjson"
+
+hw_note "a replay with --alerts, ending 21 days after the live alert: nothing raised again"
+hw_produce "$HW_TMP/tail"
+before=$(redis-cli -p "$HW_REDIS_PORT" XLEN hw:alerts)
+hw_consumer --replay --alerts || hw_fail "replay exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+[[ $(redis-cli -p "$HW_REDIS_PORT" XLEN hw:alerts) -eq $before ]] ||
+  hw_fail "the replay raised: $(drains hw: | tail -n +3)"
+hw_model_check hw: "$HW_TMP/all.ndjson" "$HW_TMP/tail"
+
+hw_note "a backlog whose last events lift EE back: no brain_drain"
+hw_produce "$HW_TMP/lift"
+hw_consume_all --group lifted --prefix lf: -s alerts.prefix=lf: -s batch.max.events=1
+[[ -z $(drains lf:) ]] || hw_fail "brain_drain raised on a backlog that ends above: $(drains lf:)"
+hw_model_check lf: "$HW_TMP/all.ndjson" "$HW_TMP/tail" "$HW_TMP/lift"
+echo PASS
