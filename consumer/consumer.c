@@ -48,7 +48,9 @@ typedef struct assigned_s {
         int32_t partition;
         int64_t stored;         /* next offset stored in Redis, -1 = none */
         int64_t position;       /* next offset to read */
-        int at_eof;             /* read to the end Kafka reported */
+        int at_eof;             /* read to the end Kafka reported: 1; not yet:
+                                 * 0; -1 after a seek back, until a message
+                                 * is taken (an end already queued is old) */
         hw_target_t *target;    /* replay: where this partition stops */
 } assigned_t;
 
@@ -81,7 +83,8 @@ typedef struct consumer_s {
         char relay_pending[48]; /* stream id in flight to Kafka, "" = none */
         hw_buf_t payload;
         int64_t last_lag_ms;
-        int unjudged;           /* brain_drain not judged since the last step */
+        int unjudged;           /* brain_drain not judged since the last step
+                                 * (or since the partitions were assigned) */
         int caught_up;          /* --until-caught-up: the group reached the end */
         /* --replay */
         int replay, replay_diff, replay_alerts;
@@ -403,11 +406,12 @@ static assigned_t *find_assigned(consumer_t *c, const char *topic,
 }
 
 /* Kafka reported the end of a partition: everything before it was taken
- * (an end reported before a seek back is older than the position). */
+ * (an end reported before a seek back to Redis's offsets is older than the
+ * position; one before the seek back to a message not taken is ignored). */
 static void partition_eof(consumer_t *c, const rd_kafka_message_t *m) {
         assigned_t *a = find_assigned(c, rd_kafka_topic_name(m->rkt),
                                       m->partition);
-        if (a && m->offset >= a->position)
+        if (a && a->at_eof >= 0 && m->offset >= a->position)
                 a->at_eof = 1;
 }
 
@@ -422,7 +426,7 @@ static int read_to_end(const consumer_t *c) {
                 return 0;
         for (size_t i = 0; i < c->n_assigned; i++) {
                 const assigned_t *a = &c->assigned[i];
-                if (a->target ? a->position < a->target->end : !a->at_eof)
+                if (a->target ? a->position < a->target->end : a->at_eof < 1)
                         return 0;
         }
         return 1;
@@ -457,6 +461,7 @@ static hw_err_t read_offsets(consumer_t *c,
 }
 
 static void flush_batch(consumer_t *c, int final);
+static void check_health(consumer_t *c);
 
 /* Partitions are read from the offsets stored in Redis, which move in the
  * same atomic step as the counters; a partition with none stored is read
@@ -489,10 +494,12 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                                                    : RD_KAFKA_OFFSET_BEGINNING;
                 }
                 free(stored);
+                /* What the partitions' last owner applied may not have been
+                 * judged yet. */
+                c->unjudged = 1;
                 HW_INFO("consumer", "assigned %d partitions", parts->cnt);
                 rd_kafka_assign(rk, parts);
-                hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
-                                     "no partitions assigned");
+                check_health(c); /* ready, unless Redis or the registry is not */
         } else {
                 /* Finish what was read from these partitions first; if
                  * that fails the new owner reads it again. */
@@ -744,7 +751,6 @@ static void flush_batch(consumer_t *c, int final) {
         int backoff = BACKOFF_MIN_MS;
         int64_t give_up = 0;
         char errstr[512];
-
         int at_end = read_to_end(c);
 
         /* No messages: a step only to judge brain_drain, once the end is
@@ -1171,7 +1177,7 @@ static void wait_for_registry(consumer_t *c) {
         rd_kafka_topic_partition_list_add(parts, a->topic, a->partition)
                 ->offset = c->registry_offset;
         a->position = c->registry_offset;
-        a->at_eof = 0;
+        a->at_eof = -1;
         if ((e = rd_kafka_seek_partitions(c->rk, parts, 5000))) {
                 /* Then read from Redis's offsets, as after fencing. */
                 HW_WARN("consumer", "seek failed: %s",
@@ -1473,6 +1479,7 @@ int main(int argc, char **argv) {
                 return HW_EXIT_FAILURE;
         hw_event_init(&c->ev);
         hw_batch_init(&c->batch);
+        c->unjudged = 1; /* what was applied before this start, maybe */
         c->assigned = calloc(MAX_PARTITIONS, sizeof(*c->assigned));
         c->targets = calloc(MAX_PARTITIONS, sizeof(*c->targets));
         c->relay = calloc(RELAY_BATCH, sizeof(*c->relay));
@@ -1614,6 +1621,8 @@ int main(int argc, char **argv) {
                 if (caught_up(c)) {
                         HW_INFO("consumer", "already caught up with the end "
                                             "offsets");
+                        c->caught_up = 1;
+                        flush_batch(c, 1); /* judges what is applied */
                         relay_alerts(c, 1);
                         rc = HW_EXIT_OK;
                         goto cleanup;
