@@ -77,6 +77,7 @@ typedef struct consumer_s {
         size_t n_assigned;
         hw_target_t *targets;   /* partitions and end offsets seen at start */
         size_t n_targets;
+        hw_store_end_t *ends;   /* where each partition is, for the step */
         int dlq_failed;         /* DLQ deliveries failed since last check */
         int relay_failed;       /* alert deliveries failed since last check */
         hw_store_alert_t *relay;/* alerts being relayed */
@@ -85,7 +86,7 @@ typedef struct consumer_s {
         int64_t last_lag_ms;
         int unjudged;           /* brain_drain not judged since the last step
                                  * (or since the partitions were assigned) */
-        int caught_up;          /* --until-caught-up: the group reached the end */
+        int caught_up;          /* --until-caught-up: the group is at the end */
         /* --replay */
         int replay, replay_diff, replay_alerts;
         const char *replay_from;
@@ -413,6 +414,9 @@ static void partition_eof(consumer_t *c, const rd_kafka_message_t *m) {
                                       m->partition);
         if (a && a->at_eof >= 0 && m->offset >= a->position)
                 a->at_eof = 1;
+        HW_DEBUG("consumer", "end of %s/%" PRId32 " at offset %" PRId64 "%s",
+                 rd_kafka_topic_name(m->rkt), m->partition, m->offset,
+                 a && a->at_eof == 1 ? "" : " (before the position: ignored)");
 }
 
 /* Whether the batch being flushed takes this consumer to the end of every
@@ -430,6 +434,28 @@ static int read_to_end(const consumer_t *c) {
                         return 0;
         }
         return 1;
+}
+
+/* Tells the store where the next step leaves this consumer: at the end or
+ * not, and, for a live consumer, each of its partitions (all of them once
+ * the group caught up), so that the step judges brain_drain only when no
+ * member of the group is behind. */
+static void set_ends(consumer_t *c, int at_end) {
+        size_t n = 0;
+
+        if (c->caught_up) {
+                for (size_t i = 0; i < c->n_targets; i++)
+                        c->ends[n++] = (hw_store_end_t){
+                                c->targets[i].topic, c->targets[i].partition,
+                                1};
+        } else if (!c->replay) {
+                for (size_t i = 0; i < c->n_assigned; i++)
+                        c->ends[n++] = (hw_store_end_t){
+                                c->assigned[i].topic,
+                                c->assigned[i].partition,
+                                c->assigned[i].at_eof == 1};
+        }
+        hw_store_set_ends(c->store, at_end, c->ends, n);
 }
 
 /* Reads the stored offsets of every partition in `parts` from Redis,
@@ -499,7 +525,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 c->unjudged = 1;
                 HW_INFO("consumer", "assigned %d partitions", parts->cnt);
                 rd_kafka_assign(rk, parts);
-                check_health(c); /* ready, unless Redis or the registry is not */
+                check_health(c); /* ready unless Redis or the registry is not */
         } else {
                 /* Finish what was read from these partitions first; if
                  * that fails the new owner reads it again. */
@@ -757,7 +783,7 @@ static void flush_batch(consumer_t *c, int final) {
          * reached after steps that did not reach it. */
         if (!b->n_messages && !(at_end && c->unjudged))
                 return;
-        hw_store_set_at_end(c->store, at_end);
+        set_ends(c, at_end);
         for (;;) {
                 hw_store_outcome_t outcome;
                 hw_batch_stats_t st;
@@ -798,9 +824,10 @@ static void flush_batch(consumer_t *c, int final) {
                         c->replay_events += st.applied + st.duplicates;
                         HW_DEBUG("consumer",
                                  "batch applied: messages=%zu applied=%" PRIu64
-                                 " duplicates=%" PRIu64 " rejected=%zu",
+                                 " duplicates=%" PRIu64 " rejected=%zu "
+                                 "at_end=%d",
                                  b->n_messages, st.applied, st.duplicates,
-                                 b->n_rejects);
+                                 b->n_rejects, at_end);
                         if (!c->replay) {
                                 commit_to_kafka(c);
                                 hw_metrics_set_ready(c->metrics,
@@ -1482,8 +1509,9 @@ int main(int argc, char **argv) {
         c->unjudged = 1; /* what was applied before this start, maybe */
         c->assigned = calloc(MAX_PARTITIONS, sizeof(*c->assigned));
         c->targets = calloc(MAX_PARTITIONS, sizeof(*c->targets));
+        c->ends = calloc(MAX_PARTITIONS, sizeof(*c->ends));
         c->relay = calloc(RELAY_BATCH, sizeof(*c->relay));
-        if (!c->assigned || !c->targets || !c->relay)
+        if (!c->assigned || !c->targets || !c->ends || !c->relay)
                 goto cleanup;
         for (size_t i = 0; i < RELAY_BATCH; i++)
                 hw_alert_init(&c->relay[i].alert);
@@ -1678,6 +1706,7 @@ cleanup:
         hw_config_release(&c->conf);
         free(c->assigned);
         free(c->targets);
+        free(c->ends);
         for (size_t i = 0; c->relay && i < RELAY_BATCH; i++)
                 hw_alert_release(&c->relay[i].alert);
         free(c->relay);

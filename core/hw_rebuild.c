@@ -146,7 +146,8 @@ hw_err_t hw_rebuild_swap(hw_store_t *s, const char *live, const char *staging,
 
 /* Whether a key (without prefix) is bookkeeping that a diff leaves out. */
 static int bookkeeping(const char *name, int alerts_here) {
-        if (!strncmp(name, "offset:", 7) || !strcmp(name, "epoch"))
+        if (!strncmp(name, "offset:", 7) || !strncmp(name, "ends:", 5) ||
+            !strcmp(name, "epoch"))
                 return 1;
         /* alerts, alerts:<reader>, alert:ids, alert:drain */
         return alerts_here &&

@@ -32,6 +32,8 @@ struct hw_store_s {
         char epoch[32];         /* <prefix>epoch when the batch began */
         int raise_alerts;       /* write alerts (1) or drop them (0) */
         int at_end;             /* the batch reads to the end (brain_drain) */
+        const hw_store_end_t *ends; /* and where each partition is */
+        size_t n_ends;
 };
 
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
@@ -264,8 +266,11 @@ void hw_store_set_raise_alerts(hw_store_t *s, int on) {
         s->raise_alerts = on;
 }
 
-void hw_store_set_at_end(hw_store_t *s, int at_end) {
+void hw_store_set_ends(hw_store_t *s, int at_end, const hw_store_end_t *ends,
+                       size_t n) {
         s->at_end = at_end;
+        s->ends = ends;
+        s->n_ends = n;
 }
 
 hw_err_t hw_store_argv(hw_store_t *s, int argc, const char **argv,
@@ -528,6 +533,29 @@ static int push_groups(hw_store_t *s, const hw_country_conf_t *c) {
         return copy ? push_str(s, copy) : -1;
 }
 
+/* The brain_drain judgment's arguments: at end, then the group's ends key
+ * ("" = none) and its fields, "<topic>:<partition>" -> 1/0. */
+static int push_ends(hw_store_t *s) {
+        char buf[512];
+        const char *key;
+        int rc = push_int(s, s->at_end);
+
+        if (!s->n_ends)
+                return rc || push_str(s, "") || push_int(s, 0);
+        snprintf(buf, sizeof(buf), "%sends:%s", s->conf->prefix, s->group);
+        key = hw_arena_strndup(&s->scratch, buf, strlen(buf));
+        rc |= !key || push_str(s, key) || push_int(s, (int64_t)s->n_ends);
+        for (size_t i = 0; i < s->n_ends && !rc; i++) {
+                const char *copy;
+                snprintf(buf, sizeof(buf), "%s:%" PRId32, s->ends[i].topic,
+                         s->ends[i].partition);
+                copy = hw_arena_strndup(&s->scratch, buf, strlen(buf));
+                rc |= !copy || push_str(s, copy) ||
+                      push_int(s, s->ends[i].at_end ? 1 : 0);
+        }
+        return rc;
+}
+
 /* Pushes one section: tag, count, then the entries of `kind`. */
 static int push_counters(hw_store_t *s, const hw_deltas_t *d, char kind,
                          const char *tag) {
@@ -636,7 +664,7 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
               push_int(s, c->alert_raid_days);
         rc |= push_int(s, c->alert_brain_drain) ||
               push_double(s, c->alert_drain_index) ||
-              push_int(s, c->alert_drain_days) || push_int(s, s->at_end);
+              push_int(s, c->alert_drain_days) || push_ends(s);
         rc |= push_int(s, (int64_t)c->n_countries);
         for (size_t i = 0; i < c->n_countries && !rc; i++) {
                 rc |= push_str(s, c->countries[i].code);

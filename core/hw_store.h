@@ -55,11 +55,26 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t errstr_size);
  * replay without --alerts drops them). */
 void hw_store_set_raise_alerts(hw_store_t *s, int on);
 
-/* Whether the next atomic steps take the consumer to the end of every
- * partition it reads (default 1). Only such a step judges brain_drain, the
- * rule on the whole flow index, so a backlog is judged at its end and not
- * on the part of it read so far (docs/redis-keys.md). */
-void hw_store_set_at_end(hw_store_t *s, int at_end);
+/* Whether this consumer has read a partition to its end. */
+typedef struct hw_store_end_s {
+        const char *topic;
+        int32_t partition;
+        int at_end;
+} hw_store_end_t;
+
+/*
+ * Where the next atomic steps leave this consumer, for brain_drain, the
+ * rule on the whole flow index, which is judged only at the end of what is
+ * read, never on the part of a backlog read so far (docs/redis-keys.md).
+ * at_end: whether this consumer has read to the end of every partition it
+ * reads (default 1). ends (n of them, kept by pointer until the step; none
+ * by default): its partitions, which the step records in
+ * <prefix>ends:<group>; then the step judges only if every partition
+ * recorded there is at its end, so a member of the group that is behind
+ * holds the judgment back.
+ */
+void hw_store_set_ends(hw_store_t *s, int at_end, const hw_store_end_t *ends,
+                       size_t n);
 
 /* Runs one command (connecting first) for the steps that are not the
  * atomic step (core/hw_rebuild.h). *reply is the reply, never an error

@@ -12,8 +12,11 @@
 --   delivered: entries after that are never trimmed)
 --   raid on (1/0), raid count, raid days
 --   brain_drain on (1/0), brain_drain index threshold, brain_drain window days
---   judge brain_drain in this step (1/0): the batch takes the consumer to
---   the end of every partition it reads
+--   at end (1/0): the batch takes the consumer to the end of every
+--   partition it reads; the group's ends key ('' = none), n_ends, then
+--   n_ends x (field "<topic>:<partition>", 1/0): where this consumer's
+--   partitions are, recorded there; brain_drain is judged at the end, and
+--   with an ends key only if no partition recorded there is behind
 --   n_countries, then n_countries x (code, base or "0", groups "a,b" or "")
 --   sections until the end: tag, count, then count entries of the tag's arity
 --     W family field yyyymmdd day delta   windowed counter
@@ -154,6 +157,26 @@ for k = 1, num(arg()) do readers[k] = arg() end
 local raid_on, raid_count, raid_days = arg() == '1', num(arg()), num(arg())
 local drain_on, drain_index, drain_window = arg() == '1', num(arg()), arg() .. 'd'
 local drain_judge = arg() == '1'
+-- The group's ends: "1" for a partition read to its end, else the time of
+-- the step that left it behind; one behind holds the judgment back unless
+-- that is over ENDS_STALE_MS old (its consumer is gone, and its partitions
+-- are about to be someone else's).
+local ENDS_STALE_MS = 60000
+local ends_key, ends = arg(), {}
+for k = 1, num(arg()) do
+  ends[2 * k - 1] = arg()
+  ends[2 * k] = arg() == '1' and '1' or raised_at
+end
+if ends_key ~= '' and #ends > 0 then
+  redis.call('HSET', ends_key, unpack(ends))
+  if drain_judge then
+    for _, v in ipairs(redis.call('HVALS', ends_key)) do
+      if v ~= '1' and num(raised_at) - (num(v) or 0) < ENDS_STALE_MS then
+        drain_judge = false
+      end
+    end
+  end
+end
 local countries = {}
 for k = 1, num(arg()) do
   local code, base, groups = arg(), num(arg()), arg()
@@ -656,8 +679,9 @@ for _, w in ipairs(wnames) do
 end
 
 -- brain_drain, judged only in a step that takes the consumer to the end of
--- every partition it reads (so a backlog is judged once, at its end, never
--- on the part of it read so far): each country whose index over the rule's
+-- every partition it reads, when no member of its group is behind on
+-- another (so a backlog is judged once, at its end, never on the part of it
+-- read so far): each country whose index over the rule's
 -- window is below the threshold, unless a brain_drain of the country was
 -- raised for a day less than that window from the watermark's (one drain,
 -- one alert). alert:drain keeps each country's latest such day; a country

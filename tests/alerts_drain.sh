@@ -6,7 +6,9 @@
 # the index still below; the same events read as one backlog, one event per
 # atomic step, are judged once, at the end, whatever the batches; a replay
 # with --alerts judged on a later day within the year raises nothing; a
-# backlog whose last events lift the index back raises nothing.
+# backlog whose last events lift the index back raises nothing; and in a
+# group of two, the consumer done first does not judge while the other is
+# behind.
 # EE (base 1,500 in deploy/config/talent-bases.csv): one net hire out of it
 # is -6.67 per 10,000.
 source "$(dirname "$0")/lib/services.sh"
@@ -75,4 +77,57 @@ hw_produce "$HW_TMP/lift"
 hw_consume_all --group lifted --prefix lf: -s alerts.prefix=lf: -s batch.max.events=1
 [[ -z $(drains lf:) ]] || hw_fail "brain_drain raised on a backlog that ends above: $(drains lf:)"
 hw_model_check lf: "$HW_TMP/all.ndjson" "$HW_TMP/tail" "$HW_TMP/lift"
+
+hw_note "two consumers of one group on a backlog: the one done first waits for the other"
+# On 2 partitions (key = person_id, CRC32 % 2): a hire out of EE early in
+# partition 0 and its return last in partition 1, and the same for IS the
+# other way round, behind 4,000 US moves in each. Whichever partition the
+# fast consumer gets, the part it has read when done shows EE or IS below;
+# the stream as a whole shows neither.
+"$HW_PY" - "$HW_TMP/pair.ndjson" <<'PY'
+import json, sys, zlib
+out, rows = open(sys.argv[1], "w"), {0: [], 1: []}
+def person(parity, tag):
+    k = 0
+    while zlib.crc32(f"p-{tag}-{k}".encode()) % 2 != parity:
+        k += 1
+    return f"p-{tag}-{k}"
+def hire(pid, day, src, dst):
+    return {"type": "hire", "event_id": "pair-" + pid, "occurred_at": day + "T12:00:00Z",
+            "person_id": pid, "person_name": "Person " + pid, "from_org": "Org " + pid,
+            "from_lab": None, "to_org": "Lab " + pid, "to_lab": None, "from_country": src,
+            "to_country": dst, "nationality": src, "alma_mater": None, "tier": "B",
+            "compensation_usd": None, "source_url": None}
+for part, out_cc, back_cc in ((0, "EE", "IS"), (1, "IS", "EE")):
+    rows[part].append(hire(person(part, "out" + out_cc), "2025-03-01", out_cc, "US"))
+    for i in range(4000):
+        rows[part].append(hire(person(part, f"f{part}x{i}"), "2025-03-01", "US", "US"))
+    rows[part].append(hire(person(part, "back" + back_cc), "2025-03-02", "US", back_cc))
+for part in (0, 1):
+    for r in rows[part]:
+        out.write(json.dumps(r) + "\n")
+PY
+hw_start_broker --partitions 2
+hw_produce "$HW_TMP/pair.ndjson"
+pair=(--group pair --prefix pr: -s alerts.prefix=pr: -X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
+offsets() {
+  redis-cli -p "$HW_REDIS_PORT" --raw EVAL \
+    "local s=0 for _,k in ipairs(redis.call('KEYS','pr:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0
+}
+hw_consumer_bg "${pair[@]}" -s batch.max.events=1   # slow: one event per step
+slow=$HW_CONSUMER_PID
+hw_wait_for "[[ \$(offsets) -gt 0 ]]" 30 || hw_fail "the slow consumer took nothing"
+hw_consumer_bg "${pair[@]}"
+fast=$HW_CONSUMER_PID
+total=$(wc -l <"$HW_TMP/pair.ndjson")
+hw_wait_for "[[ \$(offsets) -eq $total ]]" 120 || hw_fail "the group applied $(offsets) of $total"
+sleep 1
+kill "$slow" "$fast"
+wait "$slow" || hw_fail "the slow consumer exited $? on SIGTERM"
+wait "$fast" || hw_fail "the fast consumer exited $? on SIGTERM"
+grep -q 'assigned 2 partitions' "$HW_CONSUMER_LOG" || hw_fail "the fast consumer did not get a share"
+[[ -z $(drains pr:) ]] || hw_fail "brain_drain raised on part of the backlog: $(drains pr:)"
+hw_model_check pr: "$HW_TMP/pair.ndjson"
+[[ -z $(redis-cli -p "$HW_REDIS_PORT" HVALS pr:ends:pair | grep -vx 1) ]] ||
+  hw_fail "pr:ends:pair holds a partition behind: $(redis-cli -p "$HW_REDIS_PORT" HGETALL pr:ends:pair)"
 echo PASS

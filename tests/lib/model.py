@@ -516,7 +516,7 @@ def _glob_escape(text):
 
 def _ignored(key, prefix, ignore):
     if (key.startswith(prefix + "alert") or key.startswith(prefix + "offset:")
-            or key == prefix + "epoch"):
+            or key.startswith(prefix + "ends:") or key == prefix + "epoch"):
         return True
     return any(fnmatch.fnmatchcase(key, pat) for pat in ignore)
 
@@ -534,7 +534,7 @@ def kind_of(value):
 
 
 def read_state(r, prefix, ignore=(), match_suffix="*"):
-    """Every key under the prefix (except alerts and offsets) in the model's
+    """Every key under the prefix (except alerts, offsets and ends) in the model's
     representation; other types as ("<type>", None)."""
     keys = [_s(k) for k in r.scan_iter(match=_glob_escape(prefix) + match_suffix, count=1000)]
     keys = sorted(set(k for k in keys if not _ignored(k, prefix, ignore)))
