@@ -84,6 +84,9 @@ typedef struct consumer_s {
         char relay_pending[48]; /* stream id in flight to Kafka, "" = none */
         hw_buf_t payload;
         int64_t last_lag_ms;
+        int commit_failed;      /* Kafka commits failed since last report */
+        rd_kafka_resp_err_t commit_err; /* and the last reason */
+        int64_t commit_warned_ms;
         int unjudged;           /* brain_drain not judged since the last step
                                  * (or since the partitions were assigned) */
         int caught_up;          /* --until-caught-up: the group is at the end */
@@ -751,6 +754,38 @@ static void reseek(consumer_t *c) {
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
+/* The outcome of a commit to Kafka. During a rebalance commits fail as a
+ * matter of course; other failures are reported at most once a minute
+ * (report_commits): lag tools then show stale lag, counting is unaffected. */
+static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                      rd_kafka_topic_partition_list_t *offsets, void *opaque) {
+        consumer_t *c = opaque;
+        (void)rk;
+        (void)offsets;
+        if (!err || err == RD_KAFKA_RESP_ERR__NO_OFFSET)
+                return;
+        if (err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
+            err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
+            err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID) {
+                HW_DEBUG("consumer", "offset commit to Kafka: %s",
+                         rd_kafka_err2str(err));
+                return;
+        }
+        c->commit_failed++;
+        c->commit_err = err;
+}
+
+static void report_commits(consumer_t *c, int64_t now) {
+        if (!c->commit_failed || now - c->commit_warned_ms < 60000)
+                return;
+        HW_WARN("consumer",
+                "%d offset commits to Kafka failed (%s); lag tools show older "
+                "offsets, counting is unaffected (offsets live in Redis)",
+                c->commit_failed, rd_kafka_err2str(c->commit_err));
+        c->commit_failed = 0;
+        c->commit_warned_ms = now;
+}
+
 /* Commits the batch's next offsets to Kafka (for lag tooling only). */
 static void commit_to_kafka(consumer_t *c) {
         hw_batch_t *b = &c->batch;
@@ -1139,6 +1174,7 @@ static hw_err_t setup_kafka(consumer_t *c, const char *group_id, char *errstr,
                 return HW_ERR_ARG;
         }
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
+        rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
         rd_kafka_conf_set_opaque(conf, c);
         c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, size);
         if (!c->rk) {
@@ -1279,6 +1315,7 @@ static int run(consumer_t *c) {
                 if (now - c->last_lag_ms >= 1000) {
                         update_lag(c);
                         check_health(c);
+                        report_commits(c, now);
                         relay_alerts(c, 0); /* confirmations, leftovers */
                         c->last_lag_ms = now;
                 }
