@@ -96,13 +96,21 @@ typedef struct consumer_s {
         char *live_prefix;      /* the prefix the rebuild replaces */
         char lock_key[320];
         uint64_t replay_events;
-        int replay_failed;
+        int failed;             /* stopped by an error: exit 1 */
 } consumer_t;
 
 static volatile sig_atomic_t stop_requested;
 
 static void on_signal(int sig) {
         (void)sig;
+        stop_requested = 1;
+}
+
+/* Stops after an error the consumer cannot get past by retrying: the batch
+ * in hand is not applied (it is read again by whoever runs next) and the
+ * exit code is 1, so a supervisor restarts it and an operator sees it. */
+static void fail_stop(consumer_t *c) {
+        c->failed = 1;
         stop_requested = 1;
 }
 
@@ -877,8 +885,7 @@ static void flush_batch(consumer_t *c, int final) {
                                              "under it (%s); is another "
                                              "replay running?",
                                  errstr);
-                        c->replay_failed = 1;
-                        stop_requested = 1;
+                        fail_stop(c);
                         hw_batch_clear(b);
                         return;
                 }
@@ -897,8 +904,8 @@ static void flush_batch(consumer_t *c, int final) {
                 hw_metrics_set_ready(c->metrics, 0, errstr);
                 if (err != HW_ERR_SERVICE) {
                         HW_ERROR("consumer", "batch failed: %s", errstr);
-                        c->replay_failed = 1;
-                        stop_requested = 1;
+                        fail_stop(c);
+                        hw_batch_clear(b); /* read again after a restart */
                         return;
                 }
                 if (stop_requested && !give_up)
@@ -979,19 +986,19 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
         if (hw_batch_track(&c->batch, topic, m->partition, m->offset,
                            a->stored)) {
                 HW_ERROR("consumer", "out of memory");
-                stop_requested = 1;
+                fail_stop(c);
                 rd_kafka_message_destroy(m);
                 return;
         }
         if (!err && c->archive && archive_event(c, m)) {
-                stop_requested = 1;
+                fail_stop(c);
                 rd_kafka_message_destroy(m);
                 return;
         }
         if (!err) {
                 if (hw_batch_add_event(&c->batch, &c->ev)) {
                         HW_ERROR("consumer", "out of memory");
-                        stop_requested = 1;
+                        fail_stop(c);
                 }
                 rd_kafka_message_destroy(m);
                 return;
@@ -1001,7 +1008,7 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                  topic, m->partition, m->offset, hw_err_name(err), errstr);
         if (hw_batch_add_reject(&c->batch, m, err, errstr)) {
                 HW_ERROR("consumer", "out of memory");
-                stop_requested = 1;
+                fail_stop(c);
                 rd_kafka_message_destroy(m);
         }
 }
@@ -1333,7 +1340,7 @@ static int run(consumer_t *c) {
         flush_batch(c, 1);
         if (!c->replay)
                 relay_alerts(c, 1); /* everything, before leaving */
-        return HW_EXIT_OK;
+        return c->failed ? HW_EXIT_FAILURE : HW_EXIT_OK;
 }
 
 /* Writes s with tabs, newlines, CRs and backslashes escaped (\t \n \r \\),
@@ -1469,9 +1476,9 @@ static int run_replay(consumer_t *c) {
         hw_replay_progress(stderr, isatty(STDERR_FILENO), c->targets,
                            c->n_targets, c->replay_events,
                            (double)(mono_ms() - replay_t0) / 1000.0, 1);
-        if (c->replay_failed || !hw_replay_complete(c->targets, c->n_targets)) {
+        if (c->failed || !hw_replay_complete(c->targets, c->n_targets)) {
                 HW_ERROR("consumer", "replay %s: nothing swapped",
-                         c->replay_failed ? "failed" : "interrupted");
+                         c->failed ? "failed" : "interrupted");
                 goto out;
         }
         if (c->replay_diff) {

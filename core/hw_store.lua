@@ -45,14 +45,20 @@ local function int(v) return string.format('%d', v) end
 local DAY = 86400000
 local EXACT = 9007199254740992 -- 2^53: above it, leave arithmetic to HINCRBY
 
--- Calls cmd with the fixed arguments and then list, in chunks that stay
--- below Lua's unpack limit.
+-- Lua's unpack gives at most about 8,000 values (LUAI_MAXCSTACK); a call
+-- past it fails in the middle of the script, after earlier writes, so
+-- every long argument list goes in chunks of at most UNPACK_MAX values.
+local UNPACK_MAX = 4000
+
+-- Calls cmd with the fixed arguments and then list, in chunks of whole
+-- step-sized entries that stay below Lua's unpack limit (key nil: none).
 local function call_chunked(cmd, key, list, step)
+  local max = UNPACK_MAX - UNPACK_MAX % step
   local i = 1
   while i <= #list do
     local args = {}
     local j = i
-    while j <= #list and j < i + 4000 * step do
+    while j <= #list and j < i + max do
       args[#args + 1] = list[j]
       j = j + 1
     end
@@ -65,18 +71,20 @@ local function call_chunked(cmd, key, list, step)
   end
 end
 
--- HMGET/ZMSCORE of many fields, chunked like call_chunked; returns one list.
+-- MGET/HMGET/ZMSCORE of many fields, chunked like call_chunked (key nil:
+-- none); returns one list.
 local function get_chunked(cmd, key, list)
   local out = {}
   local i = 1
   while i <= #list do
     local args = {}
     local j = i
-    while j <= #list and j < i + 4000 do
+    while j <= #list and j < i + UNPACK_MAX do
       args[#args + 1] = list[j]
       j = j + 1
     end
-    local part = redis.call(cmd, key, unpack(args))
+    local part = key and redis.call(cmd, key, unpack(args))
+      or redis.call(cmd, unpack(args))
     for _, v in ipairs(part) do out[#out + 1] = v end
     i = j
   end
@@ -132,7 +140,7 @@ for k = 1, n_off do
   off_keys[k], off_expected[k], off_next[k] = arg(), arg(), arg()
 end
 if n_off > 0 then
-  local stored = redis.call('MGET', unpack(off_keys))
+  local stored = get_chunked('MGET', nil, off_keys)
   for k = 1, n_off do
     local s = stored[k] or ''
     if s == false then s = '' end
@@ -168,7 +176,7 @@ for k = 1, num(arg()) do
   ends[2 * k] = arg() == '1' and '1' or raised_at
 end
 if ends_key ~= '' and #ends > 0 then
-  redis.call('HSET', ends_key, unpack(ends))
+  call_chunked('HSET', ends_key, ends, 2)
   if drain_judge then
     for _, v in ipairs(redis.call('HVALS', ends_key)) do
       if v ~= '1' and num(raised_at) - (num(v) or 0) < ENDS_STALE_MS then
@@ -429,7 +437,7 @@ for _, key in ipairs(agg_order) do
     local v = redis.call('HINCRBY', key, f, int(h[f]))
     if v == 0 then redis.call('HDEL', key, f) end
   elseif n > 1 then
-    local cur = n < 4000 and redis.call('HMGET', key, unpack(fields))
+    local cur = n <= UNPACK_MAX and redis.call('HMGET', key, unpack(fields))
       or get_chunked('HMGET', key, fields)
     local set, del = {}, {}
     local ns, nd = 0, 0
@@ -449,7 +457,8 @@ for _, key in ipairs(agg_order) do
     end
     if exact then
       if ns > 0 then
-        if ns < 8000 then redis.call('HSET', key, unpack(set)) else call_chunked('HSET', key, set, 2) end
+        if ns <= UNPACK_MAX then redis.call('HSET', key, unpack(set))
+        else call_chunked('HSET', key, set, 2) end
       end
       if nd > 0 then call_chunked('HDEL', key, del, 1) end
     else
@@ -798,6 +807,6 @@ if n_off > 0 then
     kv[#kv + 1] = off_keys[k]
     kv[#kv + 1] = off_next[k]
   end
-  redis.call('MSET', unpack(kv))
+  call_chunked('MSET', nil, kv, 2)
 end
 return {1, int(new_wm)}
