@@ -690,11 +690,11 @@ end
 -- brain_drain, judged only in a step that takes the consumer to the end of
 -- every partition it reads, when no member of its group is behind on
 -- another (so a backlog is judged once, at its end, never on the part of it
--- read so far): each country whose index over the rule's
--- window is below the threshold, unless a brain_drain of the country was
--- raised for a day less than that window from the watermark's (one drain,
--- one alert). alert:drain keeps each country's latest such day; a country
--- without one there is looked up in alert:ids.
+-- read so far): each country whose index over the rule's window is below
+-- the threshold, unless a brain_drain of the country was raised for a day
+-- less than that window from the watermark's (one drain, one alert).
+-- alert:drain keeps each country's latest such day; a country without one
+-- there is looked up in alert:ids once, and what is found is kept there.
 if drain_on and drain_judge and d_new then
   local below = redis.call('ZRANGEBYSCORE', P .. 'flow:' .. drain_window .. ':index',
     '-inf', '(' .. string.format('%.17g', drain_index), 'WITHSCORES')
@@ -702,7 +702,11 @@ if drain_on and drain_judge and d_new then
   for k = 1, #below, 2 do codes[#codes + 1] = below[k] end
   local last = #codes > 0 and redis.call('HMGET', AP .. 'alert:drain', unpack(codes)) or {}
   for k, code in ipairs(codes) do
-    local d = num(last[k]) or raised_near('brain_drain:' .. code .. ':', d_new, drain_days)
+    local d = num(last[k])
+    if not d then
+      d = raised_near('brain_drain:' .. code .. ':', d_new, drain_days)
+      if d and raise then redis.call('HSET', AP .. 'alert:drain', code, int(d)) end
+    end
     if not d or math.abs(d_new - d) >= drain_days then
       local day, index = ymd_of(d_new), num(below[2 * k])
       alerts[#alerts + 1] = {

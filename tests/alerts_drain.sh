@@ -75,9 +75,14 @@ hw_model_check bl: "$HW_TMP/all.ndjson"
 hw_note "a replay with --alerts, ending 21 days after the live alert: nothing raised again"
 hw_produce "$HW_TMP/tail"
 before=$(redis-cli -p "$HW_REDIS_PORT" XLEN hw:alerts)
+# Without hw:alert:drain (as written before it existed) the alert ids say
+# the same, and the day found there is kept.
+redis-cli -p "$HW_REDIS_PORT" DEL hw:alert:drain >/dev/null
 hw_consumer --replay --alerts || hw_fail "replay exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
 [[ $(redis-cli -p "$HW_REDIS_PORT" XLEN hw:alerts) -eq $before ]] ||
   hw_fail "the replay raised: $(drains hw: | tail -n +3)"
+[[ $(redis-cli -p "$HW_REDIS_PORT" HGET hw:alert:drain EE) -eq 20473 ]] ||
+  hw_fail "the day found in hw:alert:ids was not kept in hw:alert:drain"
 hw_model_check hw: "$HW_TMP/all.ndjson" "$HW_TMP/tail"
 
 hw_note "a backlog whose last events lift EE back: no brain_drain"
