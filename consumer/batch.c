@@ -10,6 +10,7 @@ void hw_batch_init(hw_batch_t *b) {
         hw_arena_init(&b->arena);
         hw_arena_init(&b->scratch);
         hw_deltas_init(&b->deltas);
+        hw_plan_init(&b->plan);
 }
 
 void hw_batch_clear(hw_batch_t *b) {
@@ -34,6 +35,7 @@ void hw_batch_release(hw_batch_t *b) {
         hw_arena_release(&b->arena);
         hw_arena_release(&b->scratch);
         hw_deltas_release(&b->deltas);
+        hw_plan_release(&b->plan);
 }
 
 /* Grows an array of `size`-byte elements to hold one more. */
@@ -185,6 +187,7 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                         const hw_proc_conf_t *proc, hw_store_outcome_t *outcome,
                         hw_batch_stats_t *stats, char *errstr, size_t size) {
         hw_store_offset_t *offsets = NULL;
+        hw_plan_conf_t plan_conf;
         unsigned char *dup;
         hw_map_t known;
         hw_err_t err = HW_OK;
@@ -252,8 +255,22 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                 offsets[i].expected = b->parts[i].expected;
                 offsets[i].next = b->parts[i].next;
         }
-        err = hw_store_apply(store, offsets, b->n_parts, &b->deltas, outcome,
-                             errstr, size);
+        /* The plan holds for the watermark's day after the step; when
+         * another consumer moved it to another day meanwhile, the step
+         * says so and the plan is made again for that day. */
+        hw_store_plan_conf(store, &plan_conf);
+        do {
+                int64_t day = hw_plan_day_after(hw_store_watermark(store),
+                                                b->deltas.watermark);
+                if ((err = hw_plan_build(&b->plan, &plan_conf, &b->deltas,
+                                         day))) {
+                        hw_fail(err, errstr, size,
+                                "out of memory planning the batch");
+                        break;
+                }
+                err = hw_store_apply(store, offsets, b->n_parts, &b->deltas,
+                                     &b->plan, outcome, errstr, size);
+        } while (!err && *outcome == HW_STORE_STALE);
 cleanup:
         hw_map_release(&known);
         return err;

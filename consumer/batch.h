@@ -14,6 +14,7 @@
 
 #include "hw_deltas.h"
 #include "hw_event.h"
+#include "hw_plan.h"
 #include "hw_proc.h"
 #include "hw_store.h"
 
@@ -51,6 +52,7 @@ typedef struct hw_batch_s {
         hw_arena_t arena;       /* event strings */
         hw_arena_t scratch;     /* per-flush working memory */
         hw_deltas_t deltas;
+        hw_plan_t plan;         /* the deltas as the atomic step applies them */
 } hw_batch_t;
 
 void hw_batch_init(hw_batch_t *b);

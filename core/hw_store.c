@@ -30,6 +30,7 @@ struct hw_store_s {
         size_t argc, argcap;
         hw_arena_t scratch;     /* formatted numbers */
         char epoch[32];         /* <prefix>epoch when the batch began */
+        int64_t watermark;      /* <prefix>watermark then (-1 = none) */
         int raise_alerts;       /* write alerts (1) or drop them (0) */
         int at_end;             /* the batch reads to the end (brain_drain) */
         const hw_store_end_t *ends; /* and where each partition is */
@@ -295,13 +296,34 @@ hw_err_t hw_store_begin(hw_store_t *s, char *errstr, size_t size) {
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        r = redisCommand(s->ctx, "GET %sepoch", s->conf->prefix);
-        if ((err = check_reply(s, r, "GET epoch", errstr, size)))
+        r = redisCommand(s->ctx, "MGET %sepoch %swatermark", s->conf->prefix,
+                         s->conf->prefix);
+        if ((err = check_reply(s, r, "MGET epoch watermark", errstr, size)))
                 return err;
-        snprintf(s->epoch, sizeof(s->epoch), "%s",
-                 r->type == REDIS_REPLY_STRING ? r->str : "");
+        s->epoch[0] = '\0';
+        s->watermark = -1;
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                if (r->element[0]->type == REDIS_REPLY_STRING)
+                        snprintf(s->epoch, sizeof(s->epoch), "%s",
+                                 r->element[0]->str);
+                if (r->element[1]->type == REDIS_REPLY_STRING)
+                        s->watermark = strtoll(r->element[1]->str, NULL, 10);
+        }
         freeReplyObject(r);
         return HW_OK;
+}
+
+int64_t hw_store_watermark(const hw_store_t *s) {
+        return s->watermark;
+}
+
+void hw_store_plan_conf(const hw_store_t *s, hw_plan_conf_t *out) {
+        const hw_config_t *c = s->conf;
+        out->windows = c->windows;
+        out->n_windows = c->n_windows;
+        out->raid = c->alert_raid;
+        out->drain_days = c->alert_drain_days;
+        out->seen_days = c->seen_days;
 }
 
 hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t size) {
@@ -556,41 +578,6 @@ static int push_ends(hw_store_t *s) {
         return rc;
 }
 
-/* Pushes one section: tag, count, then the entries of `kind`. */
-static int push_counters(hw_store_t *s, const hw_deltas_t *d, char kind,
-                         const char *tag) {
-        size_t count = 0;
-        const hw_map_t *m = &d->counters;
-
-        for (size_t i = 0; i < m->count; i++)
-                count += m->entries[i].key[0] == kind;
-        if (!count)
-                return 0;
-        if (push_str(s, tag) || push_int(s, (int64_t)count))
-                return -1;
-        for (size_t i = 0; i < m->count; i++) {
-                const hw_map_entry_t *e = &m->entries[i];
-                const char *parts[4];
-                int rc = 0;
-                int dated = kind == HW_DELTA_WINDOW ||
-                            kind == HW_DELTA_EVIDENCE;
-                if (e->key[0] != kind)
-                        continue;
-                if (hw_deltas_parts(e, parts) < (dated ? 4 : 3))
-                        return -1;
-                rc |= push_str(s, parts[1]) || push_str(s, parts[2]);
-                if (dated)
-                        rc |= push_str(s, parts[3]) || push_int(s, e->aux);
-                if (kind == HW_DELTA_SET)
-                        rc |= push_str(s, e->v.p);
-                else
-                        rc |= push_int(s, e->v.i);
-                if (rc)
-                        return -1;
-        }
-        return 0;
-}
-
 /* Pushes JSON text (copied into the scratch arena). */
 static int push_json(hw_store_t *s, json_t *j) {
         char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -622,10 +609,113 @@ static int push_alert(hw_store_t *s, const hw_alert_t *a) {
         return rc ? -1 : 0;
 }
 
+/* Pushes a key with the prefix (copied into the scratch arena). */
+static int push_prefixed(hw_store_t *s, const char *key, size_t len) {
+        size_t lp = strlen(s->conf->prefix);
+        char *k = hw_arena_alloc(&s->scratch, lp + len + 1);
+        if (!k)
+                return -1;
+        memcpy(k, s->conf->prefix, lp);
+        memcpy(k + lp, key, len);
+        k[lp + len] = '\0';
+        return push(s, k, lp + len);
+}
+
+/* Pushes plan->evs[first .. first+n) as a JSON array of event ids. */
+static int push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
+                         size_t n) {
+        json_t *ids = json_array();
+        int rc = !ids;
+        for (size_t i = 0; !rc && i < n; i++)
+                rc |= json_array_append_new(
+                        ids, json_string(plan->evs[first + i].event_id));
+        if (rc) {
+                json_decref(ids);
+                return -1;
+        }
+        return push_json(s, ids);
+}
+
+/* The sections of the plan (see the header of hw_store.lua). */
+static int push_plan(hw_store_t *s, const hw_deltas_t *d,
+                     const hw_plan_t *plan) {
+        const hw_map_t *m = &d->counters;
+        size_t n_sets = 0;
+        int rc = push_int(s, (int64_t)plan->n_keys);
+
+        for (size_t i = 0; i < plan->n_keys && !rc; i++) {
+                const hw_plan_key_t *k = &plan->keys[i];
+                rc |= push_prefixed(s, k->key, k->len) ||
+                      push(s, k->zset ? "1" : "0", 1) ||
+                      push_int(s, (int64_t)k->n);
+                for (size_t j = 0; j < k->n && !rc; j++)
+                        rc |= push(s, plan->changes[k->first + j].field,
+                                   plan->changes[k->first + j].len);
+                for (size_t j = 0; j < k->n && !rc; j++)
+                        rc |= push_int(s, plan->changes[k->first + j].delta);
+        }
+        for (size_t i = 0; i < m->count; i++)
+                n_sets += m->entries[i].key[0] == HW_DELTA_SET;
+        rc |= push_int(s, (int64_t)n_sets);
+        for (size_t i = 0; i < m->count && !rc; i++) {
+                const hw_map_entry_t *e = &m->entries[i];
+                const char *parts[4];
+                if (e->key[0] != HW_DELTA_SET)
+                        continue;
+                if (hw_deltas_parts(e, parts) < 3)
+                        return -1;
+                rc |= push_prefixed(s, parts[1], strlen(parts[1])) ||
+                      push_str(s, parts[2]) || push_str(s, e->v.p);
+        }
+        rc |= push_int(s, (int64_t)d->persons.count);
+        for (size_t i = 0; i < d->persons.count && !rc; i++) {
+                const hw_map_entry_t *e = &d->persons.entries[i];
+                const hw_person_t *p = e->v.p;
+                rc |= push(s, e->key, e->len) || push_str(s, p->lab) ||
+                      push_str(s, p->origin) || push_str(s, p->nationality) ||
+                      push_str(s, p->alma_mater) || push_str(s, p->tier) ||
+                      push_int(s, p->at) || push_str(s, p->event_id);
+        }
+        for (int pass = 0; pass < 2 && !rc; pass++) {
+                const hw_plan_day_t *days = pass ? plan->days : plan->seen;
+                size_t n = pass ? plan->n_days : plan->n_seen;
+                rc |= push_int(s, (int64_t)n);
+                for (size_t i = 0; i < n && !rc; i++) {
+                        rc |= push(s, days[i].ymd, 8) ||
+                              push_int(s, days[i].day) ||
+                              push_int(s, (int64_t)days[i].n);
+                        for (size_t j = 0; j < days[i].n && !rc; j++)
+                                rc |= push_str(s, plan->names[days[i].first + j]);
+                }
+        }
+        rc |= push_int(s, (int64_t)plan->n_raids);
+        for (size_t i = 0; i < plan->n_raids && !rc; i++) {
+                const hw_plan_raid_t *r = &plan->raids[i];
+                rc |= push_str(s, r->lab_slug) || push_str(s, r->org_slug) ||
+                      push_int(s, (int64_t)r->n_names);
+                for (size_t j = 0; j < r->n_names && !rc; j++)
+                        rc |= push_str(s, plan->names[r->first_name + j]);
+                rc |= push_int(s, r->lo) || push_int(s, r->hi) ||
+                      push_int(s, (int64_t)r->n_ev);
+                for (size_t j = 0; j < r->n_ev && !rc; j++)
+                        rc |= push_int(s, plan->evs[r->first_ev + j].day) ||
+                              push_str(s, plan->evs[r->first_ev + j].event_id);
+        }
+        rc |= push_int(s, (int64_t)plan->n_drains);
+        for (size_t i = 0; i < plan->n_drains && !rc; i++)
+                rc |= push_str(s, plan->drains[i].country) ||
+                      push_ids_json(s, plan, plan->drains[i].first_ev,
+                                    plan->drains[i].n_ev);
+        rc |= push_int(s, (int64_t)d->alerts.count);
+        for (size_t i = 0; i < d->alerts.count && !rc; i++)
+                rc |= push_alert(s, d->alerts.entries[i].v.p);
+        return rc;
+}
+
 /* Builds the script's arguments (see the header of hw_store.lua). */
 static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
                       size_t n_offsets, const hw_deltas_t *d,
-                      char (*keys)[512]) {
+                      const hw_plan_t *plan, char (*keys)[512]) {
         const hw_config_t *c = s->conf;
         int rc = 0;
 
@@ -645,7 +735,7 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
                               : push_int(s, offsets[i].expected);
                 rc |= push_int(s, offsets[i].next);
         }
-        rc |= push_int(s, d->watermark);
+        rc |= push_int(s, d->watermark) || push_int(s, plan->day);
         rc |= push_int(s, (int64_t)c->n_windows);
         for (size_t i = 0; i < c->n_windows; i++)
                 rc |= push_int(s, c->windows[i]);
@@ -671,46 +761,13 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
                 rc |= push_double(s, c->countries[i].base);
                 rc |= push_groups(s, &c->countries[i]);
         }
-        rc |= push_counters(s, d, HW_DELTA_WINDOW, "W");
-        rc |= push_counters(s, d, HW_DELTA_GAUGE, "G");
-        rc |= push_counters(s, d, HW_DELTA_RANK, "Z");
-        rc |= push_counters(s, d, HW_DELTA_SET, "S");
-        rc |= push_counters(s, d, HW_DELTA_EVIDENCE, "V");
-        if (d->persons.count && !rc) {
-                rc |= push_str(s, "P") ||
-                      push_int(s, (int64_t)d->persons.count);
-                for (size_t i = 0; i < d->persons.count && !rc; i++) {
-                        const hw_map_entry_t *e = &d->persons.entries[i];
-                        const hw_person_t *p = e->v.p;
-                        rc |= push(s, e->key, e->len) || push_str(s, p->lab) ||
-                              push_str(s, p->origin) ||
-                              push_str(s, p->nationality) ||
-                              push_str(s, p->alma_mater) ||
-                              push_str(s, p->tier) || push_int(s, p->at) ||
-                              push_str(s, p->event_id);
-                }
-        }
-        if (d->alerts.count && !rc) {
-                rc |= push_str(s, "A") ||
-                      push_int(s, (int64_t)d->alerts.count);
-                for (size_t i = 0; i < d->alerts.count && !rc; i++)
-                        rc |= push_alert(s, d->alerts.entries[i].v.p);
-        }
-        if (d->seen.count && !rc) {
-                rc |= push_str(s, "E") || push_int(s, (int64_t)d->seen.count);
-                for (size_t i = 0; i < d->seen.count && !rc; i++) {
-                        const hw_map_entry_t *e = &d->seen.entries[i];
-                        rc |= push(s, e->key, 8) || push_int(s, e->aux) ||
-                              push(s, e->key + 9, e->len - 9);
-                }
-        }
-        return rc;
+        return rc || push_plan(s, d, plan);
 }
 
 hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         size_t n_offsets, const hw_deltas_t *d,
-                        hw_store_outcome_t *outcome, char *errstr,
-                        size_t size) {
+                        const hw_plan_t *plan, hw_store_outcome_t *outcome,
+                        char *errstr, size_t size) {
         char(*keys)[512] = NULL;
         redisReply *r = NULL;
         hw_err_t err;
@@ -718,7 +775,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
         keys = malloc((n_offsets ? n_offsets : 1) * sizeof(*keys));
-        if (!keys || build_args(s, offsets, n_offsets, d, keys)) {
+        if (!keys || build_args(s, offsets, n_offsets, d, plan, keys)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
@@ -746,7 +803,13 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         if (r->element[0]->integer == 1) {
                 *outcome = HW_STORE_APPLIED;
         } else {
-                *outcome = HW_STORE_FENCED;
+                *outcome = r->element[0]->integer == 2 ? HW_STORE_STALE
+                                                       : HW_STORE_FENCED;
+                if (*outcome == HW_STORE_STALE)
+                        s->watermark =
+                                r->elements > 2 && r->element[2]->len
+                                        ? strtoll(r->element[2]->str, NULL, 10)
+                                        : -1;
                 hw_fail(HW_OK, errstr, size, "%s holds \"%s\"",
                         r->elements > 1 ? r->element[1]->str : "?",
                         r->elements > 2 ? r->element[2]->str : "?");

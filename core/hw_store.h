@@ -20,6 +20,7 @@
 #include "hw_alert.h"
 #include "hw_config.h"
 #include "hw_deltas.h"
+#include "hw_plan.h"
 #include "hw_err.h"
 
 typedef struct hw_store_s hw_store_t;
@@ -36,6 +37,8 @@ typedef struct hw_store_offset_s {
 typedef enum hw_store_outcome_e {
         HW_STORE_APPLIED = 0,
         HW_STORE_FENCED,        /* an offset moved: nothing was written */
+        HW_STORE_STALE,         /* the watermark's day is not the plan's:
+                                   nothing was written; begin and plan again */
 } hw_store_outcome_t;
 
 /* Creates a store for the config's Redis URL, prefix, windows and country
@@ -85,10 +88,18 @@ hw_err_t hw_store_argv(hw_store_t *s, int argc, const char **argv,
                        const size_t *argvlen, struct redisReply **reply,
                        const char *what, char *errstr, size_t errstr_size);
 
-/* Starts a batch: reads <prefix>epoch, which a replay's swap increments.
- * The atomic step applies only if the epoch is still the one read here,
- * so a batch that read state before a swap is never applied after it. */
+/* Starts a batch: reads <prefix>epoch, which a replay's swap increments,
+ * and the watermark. The atomic step applies only if the epoch is still
+ * the one read here, so a batch that read state before a swap is never
+ * applied after it. */
 hw_err_t hw_store_begin(hw_store_t *s, char *errstr, size_t errstr_size);
+
+/* The watermark (ms) the last hw_store_begin read, or a stale step found;
+ * -1 for none. */
+int64_t hw_store_watermark(const hw_store_t *s);
+
+/* What a plan for this store's steps needs from its config. */
+void hw_store_plan_conf(const hw_store_t *s, hw_plan_conf_t *out);
 
 /* PING. */
 hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t errstr_size);
@@ -113,13 +124,17 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
                              size_t errstr_size);
 
 /*
- * The atomic step. On HW_OK, *outcome says whether it was applied or
- * fenced (then errstr names the offset key and what is stored there).
+ * The atomic step: d's persons, seen ids, values and alerts and plan's
+ * counter changes (built from d for the watermark's day after the step).
+ * On HW_OK, *outcome says whether it was applied, fenced (errstr names the
+ * offset key and what is stored there) or stale (another consumer moved
+ * the watermark to another day: begin, plan and apply again). A step
+ * Redis refuses writes nothing and returns HW_ERR_INTERNAL.
  */
 hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         size_t n_offsets, const hw_deltas_t *d,
-                        hw_store_outcome_t *outcome, char *errstr,
-                        size_t errstr_size);
+                        const hw_plan_t *plan, hw_store_outcome_t *outcome,
+                        char *errstr, size_t errstr_size);
 
 /* An alert read back from the hw:alerts stream, with its stream id. */
 typedef struct hw_store_alert_s {

@@ -1,10 +1,18 @@
 -- hirewire: apply one batch atomically (see core/hw_store.c, docs/redis-keys.md).
 --
+-- The consumer computes, this step applies: the window fan-out, the
+-- buckets and the per-field sums come pre-aggregated (processors/hw_plan.c)
+-- for the day D the watermark reaches, which is a fence like the offsets.
+-- What needs the group's shared state stays here and costs per key or per
+-- day: the window slide when D moves, the flow index, raid and brain_drain.
+-- Everything that can fail is read or checked before the first write, so
+-- a step Redis refuses leaves nothing written.
+--
 -- ARGV, in order:
 --   prefix, alerts prefix (of alert:ids, alert:drain and the alerts stream)
 --   epoch the batch began with ("" = none), raise alerts (1/0)
 --   n_offsets, then n_offsets x (key, expected, next); expected "" = absent
---   watermark candidate (ms, or "-1")
+--   watermark candidate (ms, or "-1"), D assumed (day number, or "-1")
 --   n_windows, then n_windows x days
 --   seen_days
 --   raised_at (ms), alerts stream maxlen
@@ -12,26 +20,21 @@
 --   delivered: entries after that are never trimmed)
 --   raid on (1/0), raid count, raid days
 --   brain_drain on (1/0), brain_drain index threshold, brain_drain window days
---   at end (1/0): the batch takes the consumer to the end of every
---   partition it reads; the group's ends key ('' = none), n_ends, then
---   n_ends x (field "<topic>:<partition>", 1/0): where this consumer's
---   partitions are, recorded there; brain_drain is judged at the end, and
---   with an ends key only if no partition recorded there is behind
+--   at end (1/0), the group's ends key ('' = none), n_ends, then
+--   n_ends x (field "<topic>:<partition>", 1/0)
 --   n_countries, then n_countries x (code, base or "0", groups "a,b" or "")
---   sections until the end: tag, count, then count entries of the tag's arity
---     W family field yyyymmdd day delta   windowed counter
---     G key field delta                   hash gauge
---     Z key member delta                  sorted-set gauge
---     S key field value                   hash field value
---     V family field event_id day 1       an event behind a windowed count
---                                         (lab hires for raid, flow:out for
---                                         brain_drain)
---     P person_id lab origin nationality alma_mater tier at event_id
---     E yyyymmdd day event_id             applied event id
---     A alert_id rule severity subject summary event_time event_ids attributes
---                                         an alert (event_ids, attributes: JSON)
--- Returns {1, watermark} when applied, {0, key, stored} when an offset is
--- not the one the batch started from (nothing is written then).
+--   then the sections, each led by its count:
+--     n keys x (key, zset 1/0, n, n fields, n deltas)   counter changes
+--     n x (key, field, value)                            hash field values
+--     n x (person_id, lab, origin, nationality, alma_mater, tier, at, event_id)
+--     n days x (yyyymmdd, day, n, n event ids)           applied event ids
+--     n days x (yyyymmdd, day, n, n families)            buckets written
+--     n pairs x (lab slug, org slug, n, n org names, lo, hi, n, n x (day, event_id))
+--     n x (country, event ids as a JSON array)           brain_drain evidence
+--     n x (alert_id, rule, severity, subject, summary, event_time, event_ids, attributes)
+-- Returns {1, watermark} when applied; {0, key, stored} when the epoch or
+-- an offset is not the one the batch started from, {2, key, stored} when
+-- the watermark's day is not D (nothing is written then).
 
 local P, AP = ARGV[1], ARGV[2]
 local pos = 5
@@ -40,58 +43,38 @@ local function arg()
   pos = pos + 1
   return v
 end
-local function num(s) return tonumber(s) end
+local num = tonumber
 local function int(v) return string.format('%d', v) end
 local DAY = 86400000
 local EXACT = 9007199254740992 -- 2^53: above it, leave arithmetic to HINCRBY
 
--- Lua's unpack gives at most about 8,000 values (LUAI_MAXCSTACK); a call
--- past it fails in the middle of the script, after earlier writes, so
--- every long argument list goes in chunks of at most UNPACK_MAX values.
+-- Lua's unpack gives at most about 8,000 values (LUAI_MAXCSTACK): every
+-- long argument list goes in chunks of at most UNPACK_MAX values.
 local UNPACK_MAX = 4000
 
--- Calls cmd with the fixed arguments and then list, in chunks of whole
--- step-sized entries that stay below Lua's unpack limit (key nil: none).
-local function call_chunked(cmd, key, list, step)
+-- cmd key? t[i..j] in chunks of whole `step`-sized entries (t = ARGV or a
+-- table). Returns the concatenated array replies (for reads).
+local function chunked(cmd, key, t, i, j, step)
   local max = UNPACK_MAX - UNPACK_MAX % step
-  local i = 1
-  while i <= #list do
-    local args = {}
-    local j = i
-    while j <= #list and j < i + max do
-      args[#args + 1] = list[j]
-      j = j + 1
+  local out = nil
+  while i <= j do
+    local e = math.min(j, i + max - 1)
+    local r = key and redis.call(cmd, key, unpack(t, i, e))
+      or redis.call(cmd, unpack(t, i, e))
+    if type(r) == 'table' then
+      if not out and e == j then return r end
+      out = out or {}
+      for _, v in ipairs(r) do out[#out + 1] = v end
     end
-    if key then
-      redis.call(cmd, key, unpack(args))
-    else
-      redis.call(cmd, unpack(args))
-    end
-    i = j
+    i = e + 1
   end
+  return out or {}
+end
+local function call_list(cmd, key, t, step)
+  if #t > 0 then return chunked(cmd, key, t, 1, #t, step) end
+  return {}
 end
 
--- MGET/HMGET/ZMSCORE of many fields, chunked like call_chunked (key nil:
--- none); returns one list.
-local function get_chunked(cmd, key, list)
-  local out = {}
-  local i = 1
-  while i <= #list do
-    local args = {}
-    local j = i
-    while j <= #list and j < i + UNPACK_MAX do
-      args[#args + 1] = list[j]
-      j = j + 1
-    end
-    local part = key and redis.call(cmd, key, unpack(args))
-      or redis.call(cmd, unpack(args))
-    for _, v in ipairs(part) do out[#out + 1] = v end
-    i = j
-  end
-  return out
-end
-
--- Whether stream id a ("ms-seq") is before b.
 local function stream_id_less(a, b)
   local am, as = string.match(a, '^(%d+)-(%d+)$')
   local bm, bs = string.match(b, '^(%d+)-(%d+)$')
@@ -100,7 +83,6 @@ local function stream_id_less(a, b)
   return num(as) < num(bs)
 end
 
--- A JSON array of strings (cjson encodes an empty table as an object).
 local function json_list(t)
   if #t == 0 then return '[]' end
   return cjson.encode(t)
@@ -129,61 +111,58 @@ local function ymd_of(z)
   return string.format('%04d%02d%02d', y, m, d)
 end
 
--- 1. Fencing: no swap since the batch began (the epoch), and every offset
--- must be the one the batch started from.
+-- Keys written without being read first: their type is checked up front.
+local expect = {}
+local function check_type(key, want)
+  expect[key] = want
+end
+
+-- 1. Fences: no swap since the batch began (the epoch), every offset the
+-- one the batch started from, and the watermark's day the one the plan
+-- was computed for.
 local epoch = redis.call('GET', P .. 'epoch') or ''
 if epoch ~= ARGV[3] then return {0, P .. 'epoch', epoch} end
 local raise = ARGV[4] == '1'
 local n_off = num(arg())
-local off_keys, off_expected, off_next = {}, {}, {}
-for k = 1, n_off do
-  off_keys[k], off_expected[k], off_next[k] = arg(), arg(), arg()
-end
+local off_first = pos
+pos = pos + 3 * n_off
 if n_off > 0 then
-  local stored = get_chunked('MGET', nil, off_keys)
+  local keys = {}
+  for k = 1, n_off do keys[k] = ARGV[off_first + 3 * (k - 1)] end
+  local stored = call_list('MGET', nil, keys, 1)
   for k = 1, n_off do
     local s = stored[k] or ''
     if s == false then s = '' end
-    if s ~= off_expected[k] then
-      return {0, off_keys[k], s}
-    end
+    if s ~= ARGV[off_first + 3 * (k - 1) + 1] then return {0, keys[k], s} end
   end
 end
+local candidate, assumed = num(arg()), num(arg())
+local wm_key = P .. 'watermark'
+local stored_wm = redis.call('GET', wm_key)
+local old_wm = num(stored_wm or '-1')
+if not old_wm then return redis.error_reply('hirewire store: ' .. wm_key .. ' is not a number') end
+local new_wm = math.max(old_wm, candidate)
+local d_old = old_wm >= 0 and math.floor(old_wm / DAY) or nil
+local d_new = new_wm >= 0 and math.floor(new_wm / DAY) or nil
+if (d_new or -1) ~= assumed then return {2, wm_key, stored_wm or ''} end
 
 -- 2. Configuration of this step.
-local candidate = num(arg())
 local windows = {}
 for k = 1, num(arg()) do windows[k] = num(arg()) end
-local wnames_d = {}
-for k, n in ipairs(windows) do wnames_d[k] = n .. 'd' end
-local max_window = 0
-for _, n in ipairs(windows) do if n > max_window then max_window = n end end
+local max_window = windows[#windows]
 local seen_days = num(arg())
 local raised_at, alerts_maxlen = arg(), num(arg())
 local readers = {}
 for k = 1, num(arg()) do readers[k] = arg() end
 local raid_on, raid_count, raid_days = arg() == '1', num(arg()), num(arg())
-local drain_on, drain_index, drain_window = arg() == '1', num(arg()), arg() .. 'd'
+local drain_on, drain_index, drain_days = arg() == '1', num(arg()), num(arg())
+local drain_window = drain_days .. 'd'
 local drain_judge = arg() == '1'
--- The group's ends: "1" for a partition read to its end, else the time of
--- the step that left it behind; one behind holds the judgment back unless
--- that is over ENDS_STALE_MS old (its consumer is gone, and its partitions
--- are about to be someone else's).
 local ENDS_STALE_MS = 60000
 local ends_key, ends = arg(), {}
 for k = 1, num(arg()) do
   ends[2 * k - 1] = arg()
   ends[2 * k] = arg() == '1' and '1' or raised_at
-end
-if ends_key ~= '' and #ends > 0 then
-  call_chunked('HSET', ends_key, ends, 2)
-  if drain_judge then
-    for _, v in ipairs(redis.call('HVALS', ends_key)) do
-      if v ~= '1' and num(raised_at) - (num(v) or 0) < ENDS_STALE_MS then
-        drain_judge = false
-      end
-    end
-  end
 end
 local countries = {}
 for k = 1, num(arg()) do
@@ -192,75 +171,49 @@ for k = 1, num(arg()) do
   for name in string.gmatch(groups, '[^,]+') do g[#g + 1] = name end
   countries[code] = {base = base, groups = g}
 end
+local wnames = {'all'}
+for _, n in ipairs(windows) do wnames[#wnames + 1] = n .. 'd' end
 
--- 3. Watermark: the days D_old -> D_new the windows move by.
-local wm_key = P .. 'watermark'
-local old_wm = num(redis.call('GET', wm_key) or '-1')
-local new_wm = old_wm
-if candidate > new_wm then new_wm = candidate end
-local d_old = old_wm >= 0 and math.floor(old_wm / DAY) or nil
-local d_new = new_wm >= 0 and math.floor(new_wm / DAY) or nil
-
--- t[k], created empty when missing (and k then appended to order, if given).
-local function sub(t, k, order)
-  local v = t[k]
-  if not v then
-    v = {}
-    t[k] = v
-    if order then order[#order + 1] = k end
-  end
-  return v
+-- 3. Reads, checks and sums; nothing is written before section 4.
+local writes = {} -- {cmd, key, list, step}
+local function write(cmd, key, list, step)
+  if #list > 0 then writes[#writes + 1] = {cmd, key, list, step} end
 end
 
--- Pending hash changes: agg[key][field] = delta (numbers).
-local agg, agg_order = {}, {}
-local function add(key, field, delta)
-  local h = sub(agg, key, agg_order)
+-- The slide: the buckets of the days that leave each window are
+-- subtracted from it (slide[key][field] = delta); buckets and seen sets
+-- that leave the largest window are deleted.
+local slide, slide_order = {}, {}
+local function slide_add(key, field, delta)
+  local h = slide[key]
+  if not h then
+    h = {}
+    slide[key] = h
+    slide_order[#slide_order + 1] = key
+  end
   h[field] = (h[field] or 0) + delta
 end
-
--- Window keys of a family, computed once per family per step.
-local wkeys = {}
 local function window_key(family, w)
-  local k = sub(wkeys, family)
-  local key = k[w]
-  if not key then
-    if string.sub(family, 1, 5) == 'flow:' then
-      key = P .. 'flow:' .. w .. ':' .. string.sub(family, 6)
-    else
-      key = P .. family .. ':' .. w
-    end
-    k[w] = key
+  if string.sub(family, 1, 5) == 'flow:' then
+    return P .. 'flow:' .. w .. ':' .. string.sub(family, 6)
   end
-  return key
+  return P .. family .. ':' .. w
 end
-
--- Countries whose in/out changed, per window name.
-local flow_touched = {}
-local function touch_flow(family, w, country)
-  if family == 'flow:in' or family == 'flow:out' then
-    sub(flow_touched, w)[country] = true
-  end
-end
-
--- The lab slug of a lab hires family ("lab:<slug>:hires"), else nil.
 local function hires_lab(family)
   if string.sub(family, 1, 4) == 'lab:' and string.sub(family, -6) == ':hires' then
     return string.sub(family, 5, -7)
   end
   return nil
 end
-
--- The raid index of the hires from one org (slug) into one lab.
 local function raid_key(lab_slug, org_slug)
   return P .. 'raid:' .. lab_slug .. ':' .. org_slug
 end
-
--- 4. Slide: subtract the buckets of the days that leave each window, and
--- delete buckets and seen sets that leave the largest window.
-local days_key = P .. 'b:days'
-local raid_prune = {} -- raid keys with a day leaving the largest window
-if d_old and d_new > d_old then
+local days_key, seen_days_key = P .. 'b:days', P .. 'seen:days'
+check_type(days_key, 'zset')
+check_type(seen_days_key, 'zset')
+local raid_prune, dels = {}, {}
+local slid = d_old and d_new > d_old
+if slid then
   local leaving = redis.call('ZRANGEBYSCORE', days_key,
     '(' .. int(d_old - max_window), int(d_new - windows[1]), 'WITHSCORES')
   for k = 1, #leaving, 2 do
@@ -270,22 +223,17 @@ if d_old and d_new > d_old then
       local fields = nil
       for _, n in ipairs(windows) do
         if d > d_old - n and d <= d_new - n then
-          if not fields then
-            fields = redis.call('HGETALL', P .. 'b:' .. ymd .. ':' .. family)
-          end
-          local w = n .. 'd'
-          for f = 1, #fields, 2 do
-            add(window_key(family, w), fields[f], -num(fields[f + 1]))
-            touch_flow(family, w, fields[f])
-          end
-          -- Leaving the largest window: the raid index forgets the day.
+          fields = fields or redis.call('HGETALL', P .. 'b:' .. ymd .. ':' .. family)
+          local key = window_key(family, n .. 'd')
+          for f = 1, #fields, 2 do slide_add(key, fields[f], -num(fields[f + 1])) end
           local lab_slug = n == max_window and hires_lab(family)
           if lab_slug then
             for f = 1, #fields, 2 do
-              local key = raid_key(lab_slug, slug(fields[f]))
-              if not raid_prune[key] then
-                raid_prune[key] = true
-                raid_prune[#raid_prune + 1] = key
+              local rk = raid_key(lab_slug, slug(fields[f]))
+              if not raid_prune[rk] then
+                raid_prune[rk] = true
+                raid_prune[#raid_prune + 1] = rk
+                check_type(rk, 'zset')
               end
             end
           end
@@ -293,360 +241,167 @@ if d_old and d_new > d_old then
       end
     end
   end
-  for _, key in ipairs(raid_prune) do
-    redis.call('ZREMRANGEBYSCORE', key, '-inf', int(d_new - max_window))
-  end
-  local expired = redis.call('ZRANGEBYSCORE', days_key, '-inf',
-    int(d_new - max_window))
-  if #expired > 0 then
-    local dels = {}
-    for _, ymd in ipairs(expired) do
-      dels[#dels + 1] = P .. 'b:' .. ymd
-      for _, family in ipairs(redis.call('SMEMBERS', P .. 'b:' .. ymd)) do
-        dels[#dels + 1] = P .. 'b:' .. ymd .. ':' .. family
-      end
+  for _, ymd in ipairs(redis.call('ZRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))) do
+    dels[#dels + 1] = P .. 'b:' .. ymd
+    for _, family in ipairs(redis.call('SMEMBERS', P .. 'b:' .. ymd)) do
+      dels[#dels + 1] = P .. 'b:' .. ymd .. ':' .. family
     end
-    call_chunked('DEL', nil, dels, 1)
-    redis.call('ZREMRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))
   end
-  local seen_days_key = P .. 'seen:days'
-  local old_seen = redis.call('ZRANGEBYSCORE', seen_days_key, '-inf',
-    int(d_new - seen_days))
-  if #old_seen > 0 then
-    local dels = {}
-    for _, ymd in ipairs(old_seen) do dels[#dels + 1] = P .. 'seen:' .. ymd end
-    call_chunked('DEL', nil, dels, 1)
-    redis.call('ZREMRANGEBYSCORE', seen_days_key, '-inf', int(d_new - seen_days))
+  for _, ymd in ipairs(redis.call('ZRANGEBYSCORE', seen_days_key, '-inf', int(d_new - seen_days))) do
+    dels[#dels + 1] = P .. 'seen:' .. ymd
   end
 end
 
--- 5. The batch's own changes.
-local bucket_days, bucket_families = {}, {}
-local zadd, sets, persons = {}, {}, {}
-local zorder, sorder = {}, {}
-local seen = {}
-local seen_order = {}
-local alerts = {}
-local raid_c = {} -- lab hires family -> org -> day -> hires in this batch
-local raid_ev = {} -- raid key -> {score, event_id, ...} for the raid index
-local raid_keys = {}
-local drain_ev = {} -- country -> {{day, event_id}, ...} of hires out of it
-while pos <= #ARGV do
-  local tag, count = arg(), num(arg())
-  for _ = 1, count do
-    if tag == 'W' then
-      local family, field, ymd = ARGV[pos], ARGV[pos + 1], ARGV[pos + 2]
-      local d, delta = tonumber(ARGV[pos + 3]), tonumber(ARGV[pos + 4])
-      pos = pos + 5
-      local is_flow = family == 'flow:in' or family == 'flow:out'
-      if raid_on and delta > 0 and hires_lab(family) then
-        local days = sub(sub(raid_c, family), field)
-        days[d] = (days[d] or 0) + delta
+-- New values of the flow in/out fields this step changes, and the
+-- countries touched per window.
+local flow_new, flow_touched = {}, {}
+local function flow_of(key)
+  if string.sub(key, 1, #P + 5) ~= P .. 'flow:' then return nil end
+  local w, what = string.match(string.sub(key, #P + 6), '^([^:]+):(%a+)$')
+  if what == 'in' or what == 'out' then return w end
+  return nil
+end
+
+-- The writes of one key, from its current values and deltas.
+local function settle(key, zset, fields, n, get_delta, cur)
+  local set, del, incr, exact = {}, {}, {}, true
+  local w = flow_of(key)
+  local fnew = nil
+  if w then
+    fnew = flow_new[key] or {}
+    flow_new[key] = fnew
+    flow_touched[w] = flow_touched[w] or {}
+  end
+  for k = 1, n do
+    local f, delta = fields(k), get_delta(k)
+    local c = cur[k]
+    local cv = 0
+    if c then
+      cv = num(c)
+      if not cv then
+        return redis.error_reply('hirewire store: ' .. key .. ' ' .. f .. ' holds "' .. c .. '", not a number')
       end
-      if d > d_new - max_window then
-        local fams = bucket_families[ymd]
-        if not fams then
-          fams = {}
-          bucket_families[ymd] = fams
-          bucket_days[#bucket_days + 1] = {ymd, d}
-        end
-        local bkey = fams[family]
-        if not bkey then
-          bkey = P .. 'b:' .. ymd .. ':' .. family
-          fams[family] = bkey
-        end
-        add(bkey, field, delta)
-      end
-      add(window_key(family, 'all'), field, delta)
-      if is_flow then touch_flow(family, 'all', field) end
-      for k = 1, #windows do
-        if d > d_new - windows[k] then
-          local w = wnames_d[k]
-          add(window_key(family, w), field, delta)
-          if is_flow then touch_flow(family, w, field) end
-        end
-      end
-    elseif tag == 'G' then
-      local key, field, delta = arg(), arg(), num(arg())
-      add(P .. key, field, delta)
-    elseif tag == 'Z' then
-      local key, member, delta = P .. arg(), arg(), num(arg())
-      local z = zadd[key]
-      if not z then
-        z = {order = {}, delta = {}}
-        zadd[key] = z
-        zorder[#zorder + 1] = key
-      end
-      if not z.delta[member] then z.order[#z.order + 1] = member end
-      z.delta[member] = (z.delta[member] or 0) + delta
-    elseif tag == 'S' then
-      local key, field, value = P .. arg(), arg(), arg()
-      local s = sub(sets, key, sorder)
-      s[#s + 1] = field
-      s[#s + 1] = value
-    elseif tag == 'P' then
-      local id = arg()
-      persons[#persons + 1] = {P .. 'person:' .. id, 'lab', arg(), 'origin', arg(),
-        'nationality', arg(), 'alma_mater', arg(), 'tier', arg(), 'at', arg(),
-        'event_id', arg()}
-    elseif tag == 'E' then
-      local ymd, d, id = arg(), num(arg()), arg()
-      if d > d_new - seen_days then
-        if not seen[ymd] then
-          seen[ymd] = {d = d, ids = {}}
-          seen_order[#seen_order + 1] = ymd
-        end
-        local ids = seen[ymd].ids
-        ids[#ids + 1] = id
-      end
-    elseif tag == 'V' then
-      local family, field, id, d = arg(), arg(), arg(), num(arg())
-      pos = pos + 1
-      if family == 'flow:out' then
-        local l = sub(drain_ev, field)
-        l[#l + 1] = {d, id}
-      elseif hires_lab(family) and d > d_new - max_window then
-        local key = raid_key(hires_lab(family), slug(field))
-        local l = sub(raid_ev, key, raid_keys)
-        l[#l + 1] = int(d)
-        l[#l + 1] = id
-      end
-    elseif tag == 'A' then
-      alerts[#alerts + 1] = {ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3],
-        ARGV[pos + 4], ARGV[pos + 5], ARGV[pos + 6], ARGV[pos + 7]}
-      pos = pos + 8
+    end
+    local v = cv + delta
+    if w then
+      fnew[f] = v
+      flow_touched[w][f] = true
+    end
+    if v >= EXACT or v <= -EXACT then exact = false end
+    incr[#incr + 1] = f
+    incr[#incr + 1] = int(delta)
+    if v == 0 then
+      del[#del + 1] = f
+    elseif zset then
+      set[#set + 1] = int(v)
+      set[#set + 1] = f
     else
-      return redis.error_reply('hirewire store: unknown section ' .. tostring(tag))
+      set[#set + 1] = f
+      set[#set + 1] = int(v)
+    end
+  end
+  if not exact and not zset then
+    writes[#writes + 1] = {'INCR', key, incr, 2}
+    return nil
+  end
+  if zset then
+    write('ZADD', key, set, 2)
+    write('ZREM', key, del, 1)
+  else
+    write('HSET', key, set, 2)
+    write('HDEL', key, del, 1)
+  end
+  return nil
+end
+
+-- Counter changes of the plan, each merged with the slide's for its key.
+local n_keys = num(arg())
+for _ = 1, n_keys do
+  local key, zset, n = ARGV[pos], ARGV[pos + 1] == '1', num(ARGV[pos + 2])
+  local f0 = pos + 3
+  local d0 = f0 + n
+  pos = d0 + n
+  local sl = slide[key]
+  local extra = {}
+  if sl then
+    slide[key] = nil
+    for k = f0, f0 + n - 1 do
+      local f = ARGV[k]
+      if sl[f] then
+        extra[f] = sl[f]
+        sl[f] = nil
+      end
+    end
+  end
+  local cur = chunked(zset and 'ZMSCORE' or 'HMGET', key, ARGV, f0, f0 + n - 1, 1)
+  local err = settle(key, zset, function(k) return ARGV[f0 + k - 1] end, n,
+    function(k)
+      local f = ARGV[f0 + k - 1]
+      return num(ARGV[d0 + k - 1]) + (extra[f] or 0)
+    end, cur)
+  if err then return err end
+  if sl then
+    local fl = {}
+    for f, delta in pairs(sl) do if delta ~= 0 then fl[#fl + 1] = f end end
+    if #fl > 0 then
+      table.sort(fl)
+      local c2 = call_list('HMGET', key, fl, 1)
+      err = settle(key, false, function(k) return fl[k] end, #fl,
+        function(k) return sl[fl[k]] end, c2)
+      if err then return err end
+    end
+  end
+end
+-- Keys only the slide changes.
+for _, key in ipairs(slide_order) do
+  local sl = slide[key]
+  if sl then
+    local fl = {}
+    for f, delta in pairs(sl) do if delta ~= 0 then fl[#fl + 1] = f end end
+    if #fl > 0 then
+      table.sort(fl)
+      local cur = call_list('HMGET', key, fl, 1)
+      local err = settle(key, false, function(k) return fl[k] end, #fl,
+        function(k) return sl[fl[k]] end, cur)
+      if err then return err end
     end
   end
 end
 
--- 6. Write the hashes: one HMGET and one HSET per key, whatever the number
--- of fields (HINCRBY for one); fields that reach 0 are deleted.
-for _, key in ipairs(agg_order) do
-  local h = agg[key]
-  local fields, n = {}, 0
-  for f, delta in pairs(h) do
-    if delta ~= 0 then
-      n = n + 1
-      fields[n] = f
-    end
-  end
-  if n == 1 then
-    local f = fields[1]
-    local v = redis.call('HINCRBY', key, f, int(h[f]))
-    if v == 0 then redis.call('HDEL', key, f) end
-  elseif n > 1 then
-    local cur = n <= UNPACK_MAX and redis.call('HMGET', key, unpack(fields))
-      or get_chunked('HMGET', key, fields)
-    local set, del = {}, {}
-    local ns, nd = 0, 0
-    local exact = true
-    for k = 1, n do
-      local f = fields[k]
-      local v = (tonumber(cur[k]) or 0) + h[f]
-      if v >= EXACT or v <= -EXACT then exact = false end
-      if v == 0 then
-        nd = nd + 1
-        del[nd] = f
-      else
-        set[ns + 1] = f
-        set[ns + 2] = int(v)
-        ns = ns + 2
-      end
-    end
-    if exact then
-      if ns > 0 then
-        if ns <= UNPACK_MAX then redis.call('HSET', key, unpack(set))
-        else call_chunked('HSET', key, set, 2) end
-      end
-      if nd > 0 then call_chunked('HDEL', key, del, 1) end
-    else
-      for k = 1, n do
-        local f = fields[k]
-        local v = redis.call('HINCRBY', key, f, int(h[f]))
-        if v == 0 then redis.call('HDEL', key, f) end
-      end
-    end
-  end
-end
-
--- Raid: hw:raid:<lab-slug>:<org-slug> (ZSET, event_id -> day) indexes the
--- hires from one org into one lab over the largest window. For each pair
--- that got hires in this batch and has raid_count in all, every day D that
--- those hires can affect (up to raid_days after them) is checked: D crosses
--- when the pair's hires over (D - raid_days, D] reach raid_count and those
--- over (D - raid_days - 1, D - 1] did not. Hires more than the largest
--- window behind the watermark are not looked at.
-local function lab_name(lab_slug)
-  local set = sets[P .. 'lab:' .. lab_slug]
-  if set then
-    for k = 1, #set, 2 do
-      if set[k] == 'name' then return set[k + 1] end
-    end
-  end
-  return redis.call('HGET', P .. 'lab:' .. lab_slug, 'name') or lab_slug
-end
-
--- One alert per episode: an alert of a rule and subject (id_prefix, the
--- alert id without its day) raised for a day less than `days` from day D
--- (before, or in this step) is the same raid or drain. Returns that day, or
--- nil. Arriving out of event-time order, a pair's hires can show a raid
--- crossing that later hires move earlier; this keeps it to one alert.
-local raised_here = {} -- alert id -> day, raised in this step
-local function raised_near(id_prefix, D, days)
-  local ids, found = {}, nil
-  for x = D - days + 1, D + days - 1 do
-    local id = id_prefix .. ymd_of(x)
-    if raised_here[id] then return x end
-    ids[#ids + 1] = id
-  end
-  local member = get_chunked('SMISMEMBER', AP .. 'alert:ids', ids)
-  for k, v in ipairs(member) do
-    if v == 1 then found = D - days + k end
-  end
-  return found
-end
-
-local oldest = d_new and d_new - max_window or 0
-for _, key in ipairs(raid_keys) do call_chunked('ZADD', key, raid_ev[key], 2) end
-if raid_on then
-  for family, orgs in pairs(raid_c) do
-    local lab_slug = hires_lab(family)
-    local names = {}
-    for org in pairs(orgs) do names[#names + 1] = org end
-    table.sort(names)
-    -- Orgs are one by slug (as in the alert id); only those with raid_count
-    -- hires in all could reach it anywhere.
-    local totals = get_chunked('HMGET', window_key(family, 'all'), names)
-    local by_slug, slugs = {}, {}
-    for k, org in ipairs(names) do
-      local os = slug(org)
-      local p = by_slug[os]
-      if not p then
-        p = {name = org, total = 0}
-        by_slug[os] = p
-        slugs[#slugs + 1] = os
-      end
-      p.total = p.total + (num(totals[k]) or 0)
-      for d in pairs(orgs[org]) do
-        if not p.lo or d < p.lo then p.lo = d end
-        if not p.hi or d > p.hi then p.hi = d end
-      end
-    end
-    for _, os in ipairs(slugs) do
-      local p = by_slug[os]
-      if p.total >= raid_count then
-        local key = raid_key(lab_slug, os)
-        local pair = 'raid:' .. os .. ':' .. lab_slug .. ':' -- the id, less its day
-        local function raise(D, now_c, ids)
-          local name = lab_name(lab_slug)
-          local day = ymd_of(D)
-          local id = pair .. day
-          raised_here[id] = D
-          alerts[#alerts + 1] = {
-            id, 'raid', 'WARN',
-            name, string.format('%s hired %d people from %s within %d days',
-              name, now_c, p.name, raid_days),
-            int(D * DAY), json_list(ids),
-            cjson.encode({lab = name, org = p.name, hires = tostring(now_c),
-              days = tostring(raid_days), day = day})}
-        end
-        if p.hi - p.lo <= 7 and redis.call('ZCOUNT', key, '(' .. int(p.hi),
-            int(p.hi + raid_days - 1)) == 0 then
-          -- A live stream: the batch's days are few and no hire lies
-          -- after them within reach, so only days in [lo, hi] can cross;
-          -- count them in Redis rather than read a busy pair's hires.
-          for D = p.lo, p.hi do
-            if D - raid_days > oldest and redis.call('ZCOUNT', key, D, D) > 0
-                and redis.call('ZCOUNT', key, D - raid_days, D - 1) < raid_count then
-              local now_c = redis.call('ZCOUNT', key, D - raid_days + 1, D)
-              if now_c >= raid_count and not raised_near(pair, D, raid_days) then
-                raise(D, now_c, redis.call('ZRANGEBYSCORE', key, D - raid_days + 1, D,
-                  'LIMIT', 0, 50))
-              end
-            end
-          end
-        else
-          local z = redis.call('ZRANGEBYSCORE', key, int(p.lo - raid_days),
-            int(p.hi + raid_days - 1), 'WITHSCORES')
-          local list = {} -- {day, event_id}, by day then id
-          for k = 1, #z, 2 do list[#list + 1] = {num(z[k + 1]), z[k]} end
-          local function upto(x) -- how many hires have day <= x
-            local a, b = 0, #list
-            while a < b do
-              local m = math.floor((a + b + 1) / 2)
-              if list[m][1] <= x then a = m else b = m - 1 end
-            end
-            return a
-          end
-          local function count(from, to) return upto(to) - upto(from) end
-          local last = nil
-          for _, h in ipairs(#list >= raid_count and list or {}) do
-            local D = h[1]
-            if D ~= last and D >= p.lo and D - raid_days > oldest then
-              last = D
-              local now_c = count(D - raid_days, D)
-              if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
-                  and not raised_near(pair, D, raid_days) then
-                local ids = {}
-                for _, e in ipairs(list) do
-                  if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
-                    ids[#ids + 1] = e[2]
-                  end
-                end
-                raise(D, now_c, ids)
-              end
-            end
-          end
-        end
-      end
-    end
-  end
-end
-
--- The batch's hires out of a country within the brain_drain window, the
--- latest first (at most 50).
-local drain_days = num(string.sub(drain_window, 1, -2))
-local function drain_ids(code)
-  local l, ids = drain_ev[code] or {}, {}
-  table.sort(l, function(a, b)
-    if a[1] ~= b[1] then return a[1] > b[1] end
-    return a[2] < b[2]
-  end)
-  for _, e in ipairs(l) do
-    if e[1] > d_new - drain_days and #ids < 50 then ids[#ids + 1] = e[2] end
-  end
-  return ids
-end
-
--- 7. Net flow and index per window, for the countries whose in/out changed.
+-- Net flow and index per window, for the countries whose in/out changed.
 -- Every country with a base is in the index sets (0 without flows), so a
 -- rank is among all members of a group.
-local wnames = {'all'}
-for _, n in ipairs(windows) do wnames[#wnames + 1] = n .. 'd' end
+local index_init = {}
 if new_wm >= 0 then
   local codes = {}
   for code, c in pairs(countries) do
     if c.base > 0 then codes[#codes + 1] = code end
   end
   table.sort(codes)
-  local all, by_group = {}, {}
+  local all, by_group, group_order = {}, {}, {}
   for _, code in ipairs(codes) do
     all[#all + 1] = '0'
     all[#all + 1] = code
     for _, g in ipairs(countries[code].groups) do
-      by_group[g] = by_group[g] or {}
+      if not by_group[g] then
+        by_group[g] = {}
+        group_order[#group_order + 1] = g
+      end
       table.insert(by_group[g], '0')
       table.insert(by_group[g], code)
     end
   end
   for _, w in ipairs(wnames) do
     local base = P .. 'flow:' .. w .. ':index'
-    if #all > 0 then redis.call('ZADD', base, 'NX', unpack(all)) end
-    for g, list in pairs(by_group) do redis.call('ZADD', base .. ':' .. g, 'NX', unpack(list)) end
+    check_type(base, 'zset')
+    if #all > 0 then index_init[#index_init + 1] = {base, all} end
+    for _, g in ipairs(group_order) do
+      check_type(base .. ':' .. g, 'zset')
+      index_init[#index_init + 1] = {base .. ':' .. g, by_group[g]}
+    end
   end
 end
+local flow_writes = {}
 for _, w in ipairs(wnames) do
   local t = flow_touched[w]
   if t then
@@ -654,13 +409,13 @@ for _, w in ipairs(wnames) do
     for code in pairs(t) do codes[#codes + 1] = code end
     table.sort(codes)
     local in_key, out_key = P .. 'flow:' .. w .. ':in', P .. 'flow:' .. w .. ':out'
-    local ins = get_chunked('HMGET', in_key, codes)
-    local outs = get_chunked('HMGET', out_key, codes)
-    local net_add, net_rem = {}, {}
-    local idx_add = {}
-    local grp_add = {}
+    local ins = call_list('HMGET', in_key, codes, 1)
+    local outs = call_list('HMGET', out_key, codes, 1)
+    local new_in, new_out = flow_new[in_key] or {}, flow_new[out_key] or {}
+    local net_add, net_rem, idx_add, grp_add, grp_order = {}, {}, {}, {}, {}
     for k, code in ipairs(codes) do
-      local i, o = num(ins[k]) or 0, num(outs[k]) or 0
+      local i = new_in[code] or num(ins[k]) or 0
+      local o = new_out[code] or num(outs[k]) or 0
       local c = countries[code]
       if i == 0 and o == 0 then
         net_rem[#net_rem + 1] = code
@@ -673,34 +428,287 @@ for _, w in ipairs(wnames) do
         idx_add[#idx_add + 1] = score
         idx_add[#idx_add + 1] = code
         for _, g in ipairs(c.groups) do
-          grp_add[g] = grp_add[g] or {}
+          if not grp_add[g] then
+            grp_add[g] = {}
+            grp_order[#grp_order + 1] = g
+          end
           table.insert(grp_add[g], score)
           table.insert(grp_add[g], code)
         end
       end
     end
     local base = P .. 'flow:' .. w
-    if #net_add > 0 then call_chunked('ZADD', base .. ':net', net_add, 2) end
-    if #net_rem > 0 then call_chunked('ZREM', base .. ':net', net_rem, 1) end
-    if #idx_add > 0 then call_chunked('ZADD', base .. ':index', idx_add, 2) end
-    for g, list in pairs(grp_add) do call_chunked('ZADD', base .. ':index:' .. g, list, 2) end
+    check_type(base .. ':net', 'zset')
+    check_type(base .. ':index', 'zset')
+    flow_writes[#flow_writes + 1] = {'ZADD', base .. ':net', net_add, 2}
+    flow_writes[#flow_writes + 1] = {'ZREM', base .. ':net', net_rem, 1}
+    flow_writes[#flow_writes + 1] = {'ZADD', base .. ':index', idx_add, 2}
+    for _, g in ipairs(grp_order) do
+      check_type(base .. ':index:' .. g, 'zset')
+      flow_writes[#flow_writes + 1] = {'ZADD', base .. ':index:' .. g, grp_add[g], 2}
+    end
+  end
+end
+
+-- Hash field values (lab names), persons, seen ids, buckets, raid pairs,
+-- brain_drain evidence and alerts: positions in ARGV.
+local sets = {}
+local n_sets = num(arg())
+for _ = 1, n_sets do
+  local key = ARGV[pos]
+  sets[key] = sets[key] or {}
+  sets[key][ARGV[pos + 1]] = ARGV[pos + 2]
+  check_type(key, 'hash')
+  pos = pos + 3
+end
+local sets_first = pos - 3 * n_sets
+local n_persons = num(arg())
+local persons_first = pos
+pos = pos + 8 * n_persons
+local seen = {}
+for _ = 1, num(arg()) do
+  local ymd, d, n = ARGV[pos], ARGV[pos + 1], num(ARGV[pos + 2])
+  seen[#seen + 1] = {ymd, d, pos + 3, pos + 2 + n}
+  check_type(P .. 'seen:' .. ymd, 'set')
+  pos = pos + 3 + n
+end
+local buckets = {}
+for _ = 1, num(arg()) do
+  local ymd, d, n = ARGV[pos], ARGV[pos + 1], num(ARGV[pos + 2])
+  buckets[#buckets + 1] = {ymd, d, pos + 3, pos + 2 + n}
+  check_type(P .. 'b:' .. ymd, 'set')
+  pos = pos + 3 + n
+end
+local raids = {}
+for _ = 1, num(arg()) do
+  local r = {lab = ARGV[pos], org = ARGV[pos + 1]}
+  local n = num(ARGV[pos + 2])
+  r.names = {}
+  for k = 1, n do r.names[k] = ARGV[pos + 2 + k] end
+  pos = pos + 3 + n
+  r.lo, r.hi = num(ARGV[pos]), num(ARGV[pos + 1])
+  local ne = num(ARGV[pos + 2])
+  r.ev_first, r.ev_last = pos + 3, pos + 2 + 2 * ne
+  pos = pos + 3 + 2 * ne
+  r.key = raid_key(r.lab, r.org)
+  check_type(r.key, 'zset')
+  check_type(P .. 'lab:' .. r.lab, 'hash')
+  raids[#raids + 1] = r
+end
+local drain_ids = {}
+for _ = 1, num(arg()) do
+  drain_ids[ARGV[pos]] = ARGV[pos + 1]
+  pos = pos + 2
+end
+local alerts = {}
+for _ = 1, num(arg()) do
+  alerts[#alerts + 1] = {ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3],
+    ARGV[pos + 4], ARGV[pos + 5], ARGV[pos + 6], ARGV[pos + 7]}
+  pos = pos + 8
+end
+if pos ~= #ARGV + 1 then
+  return redis.error_reply('hirewire store: ' .. (#ARGV + 1 - pos) .. ' arguments left over')
+end
+if ends_key ~= '' and #ends > 0 then check_type(ends_key, 'hash') end
+check_type(AP .. 'alert:ids', 'set')
+check_type(AP .. 'alert:drain', 'hash')
+check_type(AP .. 'alerts', 'stream')
+for _, name in ipairs(readers) do check_type(AP .. 'alerts:' .. name, 'string') end
+for key, want in pairs(expect) do
+  local t = redis.call('TYPE', key)
+  t = t.ok or t
+  if t ~= 'none' and t ~= want then
+    return redis.error_reply('WRONGTYPE hirewire store: ' .. key .. ' is a ' .. t .. ', not a ' .. want)
+  end
+end
+
+-- 4. Writes.
+if ends_key ~= '' and #ends > 0 then
+  call_list('HSET', ends_key, ends, 2)
+  if drain_judge then
+    for _, v in ipairs(redis.call('HVALS', ends_key)) do
+      if v ~= '1' and num(raised_at) - (num(v) or 0) < ENDS_STALE_MS then
+        drain_judge = false
+      end
+    end
+  end
+end
+if slid then
+  for _, key in ipairs(raid_prune) do
+    redis.call('ZREMRANGEBYSCORE', key, '-inf', int(d_new - max_window))
+  end
+  call_list('DEL', nil, dels, 1)
+  redis.call('ZREMRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))
+  redis.call('ZREMRANGEBYSCORE', seen_days_key, '-inf', int(d_new - seen_days))
+end
+for _, wr in ipairs(writes) do
+  if wr[1] == 'INCR' then
+    local l = wr[3]
+    for k = 1, #l, 2 do
+      if redis.call('HINCRBY', wr[2], l[k], l[k + 1]) == 0 then
+        redis.call('HDEL', wr[2], l[k])
+      end
+    end
+  else
+    call_list(wr[1], wr[2], wr[3], wr[4])
+  end
+end
+for _, ini in ipairs(index_init) do redis.call('ZADD', ini[1], 'NX', unpack(ini[2])) end
+for _, wr in ipairs(flow_writes) do call_list(wr[1], wr[2], wr[3], wr[4]) end
+for k = sets_first, sets_first + 3 * n_sets - 1, 3 do
+  redis.call('HSET', ARGV[k], ARGV[k + 1], ARGV[k + 2])
+end
+for k = persons_first, persons_first + 8 * (n_persons - 1), 8 do
+  redis.call('HSET', P .. 'person:' .. ARGV[k], 'lab', ARGV[k + 1],
+    'origin', ARGV[k + 2], 'nationality', ARGV[k + 3], 'alma_mater', ARGV[k + 4],
+    'tier', ARGV[k + 5], 'at', ARGV[k + 6], 'event_id', ARGV[k + 7])
+end
+if #buckets > 0 then
+  local zl = {}
+  for _, b in ipairs(buckets) do
+    chunked('SADD', P .. 'b:' .. b[1], ARGV, b[3], b[4], 1)
+    zl[#zl + 1] = b[2]
+    zl[#zl + 1] = b[1]
+  end
+  call_list('ZADD', days_key, zl, 2)
+end
+if #seen > 0 then
+  local zl = {}
+  for _, s in ipairs(seen) do
+    chunked('SADD', P .. 'seen:' .. s[1], ARGV, s[3], s[4], 1)
+    zl[#zl + 1] = s[2]
+    zl[#zl + 1] = s[1]
+  end
+  call_list('ZADD', seen_days_key, zl, 2)
+end
+for _, r in ipairs(raids) do
+  if r.ev_last >= r.ev_first then chunked('ZADD', r.key, ARGV, r.ev_first, r.ev_last, 2) end
+end
+if new_wm ~= old_wm then redis.call('SET', wm_key, int(new_wm)) end
+if n_off > 0 then
+  local kv = {}
+  for k = 1, n_off do
+    kv[#kv + 1] = ARGV[off_first + 3 * (k - 1)]
+    kv[#kv + 1] = ARGV[off_first + 3 * (k - 1) + 2]
+  end
+  call_list('MSET', nil, kv, 2)
+end
+
+-- 5. Judgments on the state just written (reads of keys checked above).
+local function lab_name(lab_slug)
+  local set = sets[P .. 'lab:' .. lab_slug]
+  if set and set.name then return set.name end
+  return redis.call('HGET', P .. 'lab:' .. lab_slug, 'name') or lab_slug
+end
+
+-- One alert per episode: an alert of a rule and subject (id_prefix, the
+-- alert id without its day) raised for a day less than `days` from day D
+-- (before, or in this step) is the same raid or drain. Returns that day,
+-- or nil.
+local raised_here = {}
+local function raised_near(id_prefix, D, days)
+  local ids, found = {}, nil
+  for x = D - days + 1, D + days - 1 do
+    local id = id_prefix .. ymd_of(x)
+    if raised_here[id] then return x end
+    ids[#ids + 1] = id
+  end
+  local member = call_list('SMISMEMBER', AP .. 'alert:ids', ids, 1)
+  for k, v in ipairs(member) do
+    if v == 1 then found = D - days + k end
+  end
+  return found
+end
+
+-- Raid: for each pair that got hires in this batch and has raid_count in
+-- all, every day D those hires can affect (up to raid_days after them) is
+-- checked: D crosses when the pair's hires over (D - raid_days, D] reach
+-- raid_count and those over (D - raid_days - 1, D - 1] did not. Hires
+-- more than the largest window behind the watermark are not looked at.
+local oldest = d_new and d_new - max_window or 0
+if raid_on then
+  for _, r in ipairs(raids) do
+    local totals = call_list('HMGET', P .. 'lab:' .. r.lab .. ':hires:all', r.names, 1)
+    local total = 0
+    for k = 1, #r.names do total = total + (num(totals[k]) or 0) end
+    if total >= raid_count then
+      local key = r.key
+      local pair = 'raid:' .. r.org .. ':' .. r.lab .. ':'
+      local function raise_raid(D, now_c, ids)
+        local name = lab_name(r.lab)
+        local day = ymd_of(D)
+        local id = pair .. day
+        raised_here[id] = D
+        alerts[#alerts + 1] = {
+          id, 'raid', 'WARN',
+          name, string.format('%s hired %d people from %s within %d days',
+            name, now_c, r.names[1], raid_days),
+          int(D * DAY), json_list(ids),
+          cjson.encode({lab = name, org = r.names[1], hires = tostring(now_c),
+            days = tostring(raid_days), day = day})}
+      end
+      if r.hi - r.lo <= 7 and redis.call('ZCOUNT', key, '(' .. int(r.hi),
+          int(r.hi + raid_days - 1)) == 0 then
+        -- A live stream: only days in [lo, hi] can cross; count them in
+        -- Redis rather than read a busy pair's hires.
+        for D = r.lo, r.hi do
+          if D - raid_days > oldest and redis.call('ZCOUNT', key, D, D) > 0
+              and redis.call('ZCOUNT', key, D - raid_days, D - 1) < raid_count then
+            local now_c = redis.call('ZCOUNT', key, D - raid_days + 1, D)
+            if now_c >= raid_count and not raised_near(pair, D, raid_days) then
+              raise_raid(D, now_c, redis.call('ZRANGEBYSCORE', key, D - raid_days + 1, D,
+                'LIMIT', 0, 50))
+            end
+          end
+        end
+      else
+        local z = redis.call('ZRANGEBYSCORE', key, int(r.lo - raid_days),
+          int(r.hi + raid_days - 1), 'WITHSCORES')
+        local list = {}
+        for k = 1, #z, 2 do list[#list + 1] = {num(z[k + 1]), z[k]} end
+        local function upto(x)
+          local a, b = 0, #list
+          while a < b do
+            local m = math.floor((a + b + 1) / 2)
+            if list[m][1] <= x then a = m else b = m - 1 end
+          end
+          return a
+        end
+        local function count(from, to) return upto(to) - upto(from) end
+        local last = nil
+        for _, h in ipairs(#list >= raid_count and list or {}) do
+          local D = h[1]
+          if D ~= last and D >= r.lo and D - raid_days > oldest then
+            last = D
+            local now_c = count(D - raid_days, D)
+            if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
+                and not raised_near(pair, D, raid_days) then
+              local ids = {}
+              for _, e in ipairs(list) do
+                if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
+                  ids[#ids + 1] = e[2]
+                end
+              end
+              raise_raid(D, now_c, ids)
+            end
+          end
+        end
+      end
+    end
   end
 end
 
 -- brain_drain, judged only in a step that takes the consumer to the end of
--- every partition it reads, when no member of its group is behind on
--- another (so a backlog is judged once, at its end, never on the part of it
--- read so far): each country whose index over the rule's window is below
--- the threshold, unless a brain_drain of the country was raised for a day
--- less than that window from the watermark's (one drain, one alert).
--- alert:drain keeps each country's latest such day; a country without one
--- there is looked up in alert:ids once, and what is found is kept there.
+-- every partition it reads, when no member of its group is behind: each
+-- country whose index over the rule's window is below the threshold,
+-- unless a brain_drain of the country was raised for a day less than that
+-- window from the watermark's (one drain, one alert).
 if drain_on and drain_judge and d_new then
   local below = redis.call('ZRANGEBYSCORE', P .. 'flow:' .. drain_window .. ':index',
     '-inf', '(' .. string.format('%.17g', drain_index), 'WITHSCORES')
   local codes = {}
   for k = 1, #below, 2 do codes[#codes + 1] = below[k] end
-  local last = #codes > 0 and redis.call('HMGET', AP .. 'alert:drain', unpack(codes)) or {}
+  local last = call_list('HMGET', AP .. 'alert:drain', codes, 1)
   for k, code in ipairs(codes) do
     local d = num(last[k])
     if not d then
@@ -713,7 +721,7 @@ if drain_on and drain_judge and d_new then
         'brain_drain:' .. code .. ':' .. day, 'brain_drain', 'WARN', code,
         string.format('%s net AI talent index fell to %.2f per 10,000 (%s), below %.2f',
           code, index, drain_window, drain_index),
-        int(new_wm), json_list(drain_ids(code)),
+        int(new_wm), drain_ids[code] or '[]',
         cjson.encode({country = code, index = string.format('%.4f', index),
           window = drain_window, day = day}),
         int(d_new)}
@@ -721,56 +729,7 @@ if drain_on and drain_judge and d_new then
   end
 end
 
--- 8. Sorted-set gauges (the labs ranking).
-for _, key in ipairs(zorder) do
-  local z = zadd[key]
-  local members = {}
-  for _, m in ipairs(z.order) do
-    if z.delta[m] ~= 0 then members[#members + 1] = m end
-  end
-  if #members > 0 then
-    local cur = get_chunked('ZMSCORE', key, members)
-    local add_list, rem = {}, {}
-    for k, m in ipairs(members) do
-      local v = (num(cur[k]) or 0) + z.delta[m]
-      if v == 0 then
-        rem[#rem + 1] = m
-      else
-        add_list[#add_list + 1] = int(v)
-        add_list[#add_list + 1] = m
-      end
-    end
-    if #add_list > 0 then call_chunked('ZADD', key, add_list, 2) end
-    if #rem > 0 then call_chunked('ZREM', key, rem, 1) end
-  end
-end
-
--- 9. Values, persons, bucket bookkeeping, seen ids, watermark, offsets.
-for _, key in ipairs(sorder) do call_chunked('HSET', key, sets[key], 2) end
-for _, p in ipairs(persons) do redis.call('HSET', unpack(p)) end
-if #bucket_days > 0 then
-  local zl = {}
-  for _, bd in ipairs(bucket_days) do
-    local ymd = bd[1]
-    local fams = {}
-    for family in pairs(bucket_families[ymd]) do fams[#fams + 1] = family end
-    table.sort(fams)
-    call_chunked('SADD', P .. 'b:' .. ymd, fams, 1)
-    zl[#zl + 1] = int(bd[2])
-    zl[#zl + 1] = ymd
-  end
-  call_chunked('ZADD', days_key, zl, 2)
-end
-if #seen_order > 0 then
-  local zl = {}
-  for _, ymd in ipairs(seen_order) do
-    call_chunked('SADD', P .. 'seen:' .. ymd, seen[ymd].ids, 1)
-    zl[#zl + 1] = int(seen[ymd].d)
-    zl[#zl + 1] = ymd
-  end
-  call_chunked('ZADD', P .. 'seen:days', zl, 2)
-end
--- Alerts: each id once, ever (hw:alert:ids), then into the stream.
+-- Alerts: each id once, ever (alert:ids), then into the stream.
 local added = 0
 for _, a in ipairs(raise and alerts or {}) do
   if a[2] == 'brain_drain' then redis.call('HSET', AP .. 'alert:drain', a[4], a[9]) end
@@ -783,9 +742,9 @@ for _, a in ipairs(raise and alerts or {}) do
   end
 end
 -- Trim the stream to about alerts_maxlen entries, but never past what a
--- reader has not delivered yet (a relay behind a Kafka outage keeps its
--- backlog): at most the oldest entries that are both beyond the newest
--- alerts_maxlen and delivered by every reader, 1000 per step.
+-- reader has not delivered yet: at most the oldest entries that are both
+-- beyond the newest alerts_maxlen and delivered by every reader, 1000 per
+-- step.
 if added > 0 then
   local stream = AP .. 'alerts'
   local excess = redis.call('XLEN', stream) - alerts_maxlen
@@ -803,14 +762,5 @@ if added > 0 then
       end
     end
   end
-end
-if new_wm ~= old_wm then redis.call('SET', wm_key, int(new_wm)) end
-if n_off > 0 then
-  local kv = {}
-  for k = 1, n_off do
-    kv[#kv + 1] = off_keys[k]
-    kv[#kv + 1] = off_next[k]
-  end
-  call_chunked('MSET', nil, kv, 2)
 end
 return {1, int(new_wm)}

@@ -1,0 +1,470 @@
+#include "hw_plan.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_event.h"
+#include "hw_time.h"
+
+#define KEY_MAX 700
+#define DRAIN_IDS_MAX 50
+
+/* Working lists, reused: raw items before they are grouped. */
+typedef struct item_s {
+        uint32_t group;         /* key, day, pair or country index */
+        const char *s;          /* field, family, org name or event_id */
+        size_t len;
+        int64_t v;              /* delta or day */
+} item_t;
+
+typedef struct items_s {
+        item_t *a;
+        size_t n, cap;
+} items_t;
+
+/* What one build collects before grouping it. */
+typedef struct work_s {
+        items_t families, names, raid_evs, drain_evs, ids;
+} work_t;
+
+void hw_plan_init(hw_plan_t *p) {
+        memset(p, 0, sizeof(*p));
+        hw_map_init(&p->key_map);
+        hw_map_init(&p->field_map);
+        hw_map_init(&p->day_map);
+        hw_map_init(&p->raid_map);
+        hw_map_init(&p->drain_map);
+        hw_arena_init(&p->arena);
+        p->day = -1;
+}
+
+void hw_plan_release(hw_plan_t *p) {
+        hw_map_release(&p->key_map);
+        hw_map_release(&p->field_map);
+        hw_map_release(&p->day_map);
+        hw_map_release(&p->raid_map);
+        hw_map_release(&p->drain_map);
+        hw_arena_release(&p->arena);
+        memset(p, 0, sizeof(*p));
+        p->day = -1;
+}
+
+int64_t hw_plan_day_after(int64_t stored, int64_t batch) {
+        int64_t wm = stored > batch ? stored : batch;
+        return wm >= 0 ? hw_time_day(wm) : -1;
+}
+
+static int push_item(items_t *l, uint32_t group, const char *s, size_t len,
+                     int64_t v) {
+        if (l->n == l->cap) {
+                size_t cap = l->cap ? l->cap * 2 : 256;
+                item_t *a = realloc(l->a, cap * sizeof(*a));
+                if (!a)
+                        return -1;
+                l->a = a;
+                l->cap = cap;
+        }
+        l->a[l->n++] = (item_t){group, s, len, v};
+        return 0;
+}
+
+/* The index of name in map (created with the next index when new). */
+static int64_t index_of(hw_map_t *m, const char *name, size_t len,
+                        int *created) {
+        hw_map_entry_t *e = hw_map_upsert(m, name, len, created);
+        if (!e)
+                return -1;
+        if (*created)
+                e->aux = (int64_t)(m->count - 1);
+        return e->aux;
+}
+
+/* Adds delta to (key, field); zset marks a sorted-set key. */
+static int add(hw_plan_t *p, const char *key, size_t klen, int zset,
+               const char *field, size_t flen, int64_t delta) {
+        char buf[KEY_MAX + 8];
+        int created;
+        int64_t k = index_of(&p->key_map, key, klen, &created);
+        hw_map_entry_t *e;
+        uint32_t k32;
+
+        if (k < 0 || flen > KEY_MAX)
+                return -1;
+        if (created)
+                p->key_map.entries[k].v.i = zset;
+        k32 = (uint32_t)k;
+        memcpy(buf, &k32, 4);
+        memcpy(buf + 4, field, flen);
+        e = hw_map_upsert(&p->field_map, buf, 4 + flen, &created);
+        if (!e)
+                return -1;
+        if (created)
+                e->aux = k;
+        e->v.i += delta;
+        return 0;
+}
+
+/* The key of a family's window: flow families are "flow:<W>:<what>",
+ * the others "<family>:<W>". Returns its length, 0 when too long. */
+static size_t window_key(char *buf, const char *family, const char *w) {
+        int n;
+        if (!strncmp(family, "flow:", 5))
+                n = snprintf(buf, KEY_MAX, "flow:%s:%s", w, family + 5);
+        else
+                n = snprintf(buf, KEY_MAX, "%s:%s", family, w);
+        return n > 0 && n < KEY_MAX ? (size_t)n : 0;
+}
+
+/* The lab slug of a lab hires family ("lab:<slug>:hires"), length in *len;
+ * NULL for another family. */
+static const char *hires_lab(const char *family, size_t *len) {
+        size_t n = strlen(family);
+        if (n > 10 && !strncmp(family, "lab:", 4) &&
+            !strcmp(family + n - 6, ":hires")) {
+                *len = n - 10;
+                return family + 4;
+        }
+        return NULL;
+}
+
+/* A windowed counter: all, each day window holding its day, its bucket. */
+static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *fam,
+                      const char *family, const char *field, const char *ymd,
+                      int64_t day, int64_t delta) {
+        char key[KEY_MAX], w[16];
+        size_t flen = strlen(field), klen;
+        int64_t largest = conf->windows[conf->n_windows - 1];
+
+        if (!(klen = window_key(key, family, "all")) ||
+            add(p, key, klen, 0, field, flen, delta))
+                return -1;
+        if (p->day < 0)
+                return 0;
+        for (size_t i = 0; i < conf->n_windows; i++) {
+                if (day <= p->day - conf->windows[i])
+                        continue;
+                snprintf(w, sizeof(w), "%dd", conf->windows[i]);
+                if (!(klen = window_key(key, family, w)) ||
+                    add(p, key, klen, 0, field, flen, delta))
+                        return -1;
+        }
+        if (day > p->day - largest) {
+                int n = snprintf(key, sizeof(key), "b:%s:%s", ymd, family);
+                char id[KEY_MAX + 16];
+                int created;
+                int m = snprintf(id, sizeof(id), "%s%c%s", ymd, 0, family);
+                hw_map_entry_t *e;
+                if (n <= 0 || n >= KEY_MAX ||
+                    add(p, key, (size_t)n, 0, field, flen, delta))
+                        return -1;
+                e = hw_map_upsert(&p->day_map, id, (size_t)m, &created);
+                if (!e)
+                        return -1;
+                if (created) {
+                        e->aux = day;
+                        if (push_item(fam, 0, e->key, (size_t)m, day))
+                                return -1;
+                }
+        }
+        return 0;
+}
+
+static int by_day_desc(const void *a, const void *b) {
+        const item_t *x = a, *y = b;
+        if (x->v != y->v)
+                return x->v < y->v ? 1 : -1;
+        return strcmp(x->s, y->s);
+}
+
+static int by_group_name(const void *a, const void *b) {
+        const item_t *x = a, *y = b;
+        if (x->group != y->group)
+                return x->group < y->group ? -1 : 1;
+        return strcmp(x->s, y->s);
+}
+
+static int by_group_day(const void *a, const void *b) {
+        const item_t *x = a, *y = b;
+        if (x->group != y->group)
+                return x->group < y->group ? -1 : 1;
+        if (x->v != y->v)
+                return x->v < y->v ? -1 : 1;
+        return strcmp(x->s, y->s);
+}
+
+static int by_group_latest(const void *a, const void *b) {
+        const item_t *x = a, *y = b;
+        if (x->group != y->group)
+                return x->group < y->group ? -1 : 1;
+        return by_day_desc(a, b);
+}
+
+static void free_work(work_t *w) {
+        free(w->families.a);
+        free(w->names.a);
+        free(w->raid_evs.a);
+        free(w->drain_evs.a);
+        free(w->ids.a);
+}
+
+/* Evidence: a hire behind a lab's hires from an org (raid) or behind a
+ * country's losses (brain_drain). */
+static int add_evidence(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
+                        const char *family, const char *field,
+                        const char *event_id, int64_t day) {
+        size_t lab_len;
+        const char *lab = hires_lab(family, &lab_len);
+        int created;
+
+        if (lab && conf->raid) {
+                char org[KEY_MAX], id[2 * KEY_MAX];
+                int64_t largest = conf->windows[conf->n_windows - 1];
+                int n;
+                int64_t k;
+                hw_slug(field, org, sizeof(org));
+                n = snprintf(id, sizeof(id), "%.*s%c%s", (int)lab_len, lab, 0,
+                             org);
+                if (n <= 0 || (size_t)n >= sizeof(id) ||
+                    (k = index_of(&p->raid_map, id, (size_t)n, &created)) < 0)
+                        return -1;
+                if (push_item(&w->names, (uint32_t)k, field, strlen(field),
+                              day))
+                        return -1;
+                if (p->day >= 0 && day > p->day - largest &&
+                    push_item(&w->raid_evs, (uint32_t)k, event_id,
+                              strlen(event_id), day))
+                        return -1;
+        } else if (!strcmp(family, "flow:out") && p->day >= 0 &&
+                   day > p->day - conf->drain_days) {
+                int64_t k = index_of(&p->drain_map, field, strlen(field),
+                                     &created);
+                if (k < 0 || push_item(&w->drain_evs, (uint32_t)k, event_id,
+                                       strlen(event_id), day))
+                        return -1;
+        }
+        return 0;
+}
+
+/* Groups the raid pairs: names (unique, sorted), lo/hi, events by day. */
+static int group_raids(hw_plan_t *p, work_t *w, size_t *n_names,
+                       size_t *n_evs) {
+        size_t n = p->raid_map.count;
+
+        p->raids = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*p->raids));
+        if (!p->raids)
+                return -1;
+        for (size_t i = 0; i < n; i++) {
+                const hw_map_entry_t *e = &p->raid_map.entries[i];
+                hw_plan_raid_t *r = &p->raids[i];
+                memset(r, 0, sizeof(*r));
+                r->lab_slug = e->key;
+                r->org_slug = e->key + strlen(e->key) + 1;
+        }
+        qsort(w->names.a, w->names.n, sizeof(item_t), by_group_name);
+        for (size_t i = 0; i < w->names.n; i++) {
+                const item_t *it = &w->names.a[i];
+                hw_plan_raid_t *r = &p->raids[it->group];
+                if (!r->n_names) {
+                        r->first_name = *n_names;
+                        r->lo = r->hi = it->v;
+                }
+                r->lo = it->v < r->lo ? it->v : r->lo;
+                r->hi = it->v > r->hi ? it->v : r->hi;
+                if (r->n_names &&
+                    !strcmp(p->names[*n_names - 1], it->s))
+                        continue;
+                p->names[(*n_names)++] = it->s;
+                r->n_names++;
+        }
+        qsort(w->raid_evs.a, w->raid_evs.n, sizeof(item_t), by_group_day);
+        for (size_t i = 0; i < w->raid_evs.n; i++) {
+                const item_t *it = &w->raid_evs.a[i];
+                hw_plan_raid_t *r = &p->raids[it->group];
+                if (!r->n_ev)
+                        r->first_ev = *n_evs;
+                p->evs[(*n_evs)++] = (hw_plan_ev_t){it->v, it->s};
+                r->n_ev++;
+        }
+        p->n_raids = n;
+        return 0;
+}
+
+/* Groups the countries' losses: the latest first, at most 50 each. */
+static int group_drains(hw_plan_t *p, work_t *w, size_t *n_evs) {
+        size_t n = p->drain_map.count;
+
+        p->drains = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*p->drains));
+        if (!p->drains)
+                return -1;
+        for (size_t i = 0; i < n; i++)
+                p->drains[i] = (hw_plan_drain_t){p->drain_map.entries[i].key,
+                                                 0, 0};
+        qsort(w->drain_evs.a, w->drain_evs.n, sizeof(item_t),
+              by_group_latest);
+        for (size_t i = 0; i < w->drain_evs.n; i++) {
+                const item_t *it = &w->drain_evs.a[i];
+                hw_plan_drain_t *dr = &p->drains[it->group];
+                if (dr->n_ev >= DRAIN_IDS_MAX)
+                        continue;
+                if (!dr->n_ev)
+                        dr->first_ev = *n_evs;
+                p->evs[(*n_evs)++] = (hw_plan_ev_t){it->v, it->s};
+                dr->n_ev++;
+        }
+        p->n_drains = n;
+        return 0;
+}
+
+/* Groups the (key, field) sums by key, leaving out those that are 0. */
+static int group_changes(hw_plan_t *p) {
+        size_t nk = p->key_map.count, nf = p->field_map.count, at = 0;
+        size_t *fill;
+
+        p->keys = hw_arena_alloc(&p->arena, (nk + 1) * sizeof(*p->keys));
+        p->changes = hw_arena_alloc(&p->arena, (nf + 1) * sizeof(*p->changes));
+        fill = hw_arena_alloc(&p->arena, (nk + 1) * sizeof(*fill));
+        if (!p->keys || !p->changes || !fill)
+                return -1;
+        for (size_t i = 0; i < nk; i++) {
+                const hw_map_entry_t *e = &p->key_map.entries[i];
+                p->keys[i] = (hw_plan_key_t){e->key, e->len, (int)e->v.i, 0,
+                                             0};
+        }
+        for (size_t i = 0; i < nf; i++)
+                if (p->field_map.entries[i].v.i)
+                        p->keys[p->field_map.entries[i].aux].n++;
+        for (size_t i = 0; i < nk; i++) {
+                p->keys[i].first = fill[i] = at;
+                at += p->keys[i].n;
+        }
+        for (size_t i = 0; i < nf; i++) {
+                const hw_map_entry_t *e = &p->field_map.entries[i];
+                if (!e->v.i)
+                        continue;
+                p->changes[fill[e->aux]++] =
+                        (hw_plan_change_t){e->key + 4, e->len - 4, e->v.i};
+        }
+        p->n_changes = at;
+        /* Keys left with no change are dropped, keeping the order. */
+        p->n_keys = 0;
+        for (size_t i = 0; i < nk; i++)
+                if (p->keys[i].n)
+                        p->keys[p->n_keys++] = p->keys[i];
+        return 0;
+}
+
+/* Groups bucket families by day. */
+static int group_days(hw_plan_t *p, work_t *w, size_t *n_names) {
+        p->days = hw_arena_alloc(&p->arena,
+                                 (w->families.n + 1) * sizeof(*p->days));
+        if (!p->days)
+                return -1;
+        /* Items hold "ymd\0family", day: sort by day then family. */
+        for (size_t i = 0; i < w->families.n; i++)
+                w->families.a[i].group = 0;
+        qsort(w->families.a, w->families.n, sizeof(item_t), by_group_day);
+        p->n_days = 0;
+        for (size_t i = 0; i < w->families.n; i++) {
+                const item_t *it = &w->families.a[i];
+                hw_plan_day_t *dd = p->n_days ? &p->days[p->n_days - 1] : NULL;
+                if (!dd || dd->day != it->v) {
+                        dd = &p->days[p->n_days++];
+                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0};
+                }
+                p->names[(*n_names)++] = it->s + 9;
+                dd->n++;
+        }
+        return 0;
+}
+
+/* Groups the applied event ids kept (day > D - seen_days) by day. */
+static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
+                      const hw_deltas_t *d, items_t *ids, size_t *n_names) {
+        const hw_map_t *m = &d->seen;
+
+        ids->n = 0;
+        for (size_t i = 0; i < m->count; i++) {
+                const hw_map_entry_t *e = &m->entries[i];
+                if (p->day >= 0 && e->aux <= p->day - conf->seen_days)
+                        continue;
+                if (push_item(ids, 0, e->key, e->len, e->aux))
+                        return -1;
+        }
+        qsort(ids->a, ids->n, sizeof(item_t), by_group_day);
+        p->seen = hw_arena_alloc(&p->arena, (ids->n + 1) * sizeof(*p->seen));
+        if (!p->seen)
+                return -1;
+        p->n_seen = 0;
+        for (size_t i = 0; i < ids->n; i++) {
+                const item_t *it = &ids->a[i];
+                hw_plan_day_t *dd = p->n_seen ? &p->seen[p->n_seen - 1] : NULL;
+                if (!dd || dd->day != it->v) {
+                        dd = &p->seen[p->n_seen++];
+                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0};
+                }
+                p->names[(*n_names)++] = it->s + 9;
+                dd->n++;
+        }
+        return 0;
+}
+
+hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
+                       const hw_deltas_t *d, int64_t day) {
+        const hw_map_t *m = &d->counters;
+        work_t w;
+        size_t n_names = 0, n_evs = 0;
+        int rc = 0;
+
+        memset(&w, 0, sizeof(w));
+        hw_map_clear(&p->key_map);
+        hw_map_clear(&p->field_map);
+        hw_map_clear(&p->day_map);
+        hw_map_clear(&p->raid_map);
+        hw_map_clear(&p->drain_map);
+        hw_arena_reset(&p->arena);
+        p->day = day;
+        p->n_keys = p->n_changes = p->n_days = p->n_seen = p->n_raids =
+                p->n_drains = 0;
+
+        for (size_t i = 0; i < m->count && !rc; i++) {
+                const hw_map_entry_t *e = &m->entries[i];
+                const char *parts[4];
+                int n = hw_deltas_parts(e, parts);
+                switch (e->key[0]) {
+                case HW_DELTA_WINDOW:
+                        rc = n < 4 || (e->v.i &&
+                                       add_window(p, conf, &w.families,
+                                                  parts[1], parts[2], parts[3],
+                                                  e->aux, e->v.i));
+                        break;
+                case HW_DELTA_GAUGE:
+                case HW_DELTA_RANK:
+                        rc = n < 3 ||
+                             add(p, parts[1], strlen(parts[1]),
+                                 e->key[0] == HW_DELTA_RANK, parts[2],
+                                 strlen(parts[2]), e->v.i);
+                        break;
+                case HW_DELTA_EVIDENCE:
+                        rc = n < 4 || add_evidence(p, conf, &w, parts[1],
+                                                   parts[2], parts[3], e->aux);
+                        break;
+                default: /* HW_DELTA_SET: passed as they are */
+                        break;
+                }
+        }
+        if (!rc) {
+                size_t n = w.families.n + w.names.n + d->seen.count;
+                p->names = hw_arena_alloc(&p->arena, (n + 1) * sizeof(char *));
+                p->evs = hw_arena_alloc(&p->arena,
+                                        (w.raid_evs.n + w.drain_evs.n + 1) *
+                                                sizeof(*p->evs));
+                rc = !p->names || !p->evs || group_changes(p) ||
+                     group_days(p, &w, &n_names) ||
+                     group_seen(p, conf, d, &w.ids, &n_names) ||
+                     group_raids(p, &w, &n_names, &n_evs) ||
+                     group_drains(p, &w, &n_evs);
+        }
+        free_work(&w);
+        return rc ? HW_ERR_NOMEM : HW_OK;
+}
