@@ -1,26 +1,34 @@
 #!/usr/bin/env bash
-# Consumer throughput benchmark.
+# Consumer throughput and CPU benchmark, on three streams in one run.
 #
-# Publishes N generated events (default 300000) to a local devbroker, then
-# measures in the same run:
+# For each stream, N generated events (default 300000) are published to a
+# fresh local devbroker (2 topics x 32 partitions), then measured in the
+# same run:
 #   (a) the baseline: a plain librdkafka consumer (bench/baseline_consumer.c)
 #       reading the same topics to their end, in a fresh group;
 #   (b) hirewire-consumer --until-caught-up, from start to counters flushed,
 #       in a fresh group and an empty Redis;
-# and prints events/s of each, the ratio b/a, hirewire's peak RSS, and Redis
-# commands per event (INFO commandstats, script-internal calls included).
+# and it prints events/s of each and their ratio, hirewire's CPU per event
+# (consumer: user + system time; Redis: INFO's used_cpu_user + used_cpu_sys
+# over the run), atomic steps, Redis calls per event (script-internal calls
+# included), peak RSS and Redis used_memory per event.
 #
-# usage: bench/consumer_bench.sh [N] [SEED] [SPAN_DAYS]   (builds into build/ first)
-# It also prints the floor of commands per event that SPEC.md's key layout
-# sets for the same stream (bench/key_floor.py).
+# The streams:
+#   history  events over 1004 days (almost three years replayed)
+#   live     events over 3 days (a live stream)
+#   large    events over 1004 days published in large message sets
+#            (producer linger.ms=50, batch.num.messages=10000), which a
+#            plain consumer reads fastest
+#
+# usage: bench/consumer_bench.sh [N] [SEED] [STREAM...]   (builds into build/ first)
 # HW_BENCH_CONSUMER_ARGS adds consumer flags (e.g. "-s batch.max.events=20000").
-# SPAN_DAYS (default 1004) is how many days of event time the events cover:
-# 1004 replays almost three years; a few days is a live stream.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-300000}
 seed=${2:-1}
-span=${3:-1004}
+shift 2 2>/dev/null || shift $#
+streams=("$@")
+[[ ${#streams[@]} -gt 0 ]] || streams=(history live large)
 bin=$src/build
 HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer bench-baseline" \
   "$src/scripts/build.sh" "$bin"
@@ -28,48 +36,80 @@ HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer bench-baseline
 . "$src/scripts/local-services.sh"
 svc_init hirewire-bench
 svc_start_redis "$work"
-svc_start_devbroker "$work" 32
-svc_wait_ready "$work/bootstrap"
-bootstrap=$(cat "$work/bootstrap")
 
-echo "publishing $n generated events (seed $seed, over $span days) to 2 x 32 partitions..."
-"$bin/hirewire-produce" --bootstrap-file "$work/bootstrap" --generate "$n" --seed "$seed" \
-  --span-days "$span" 2>"$work/produce.log"
+redis_cpu() { # seconds of CPU Redis used so far (user + system)
+  redis-cli -p "$port" info cpu | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.6f", s}'
+}
 
-t0=$(now)
-got=$("$bin/bench-baseline" "$bootstrap" "baseline-$$" talent.hires talent.offers)
-t1=$(now)
-[[ $got -eq $n ]] || { echo "baseline read $got of $n messages" >&2; exit 1; }
+run_stream() { # run_stream NAME SPAN_DAYS [PRODUCER ARGS...]
+  local name=$1 span=$2
+  shift 2
+  svc_start_devbroker "$work" 32
+  svc_wait_ready "$work/bootstrap"
+  local bootstrap
+  bootstrap=$(cat "$work/bootstrap")
+  redis-cli -p "$port" flushall >/dev/null
 
-redis-cli -p "$port" config resetstat >/dev/null
-t2=$(now)
-/usr/bin/time -f "%M" -o "$work/rss" "$bin/hirewire-consumer" --bootstrap-file "$work/bootstrap" \
-  --redis "redis://127.0.0.1:$port" --group "bench-$$" --until-caught-up --metrics-addr off \
-  ${HW_BENCH_CONSUMER_ARGS:-} \
-  -s "country.bases.file=$src/deploy/config/talent-bases.csv" \
-  -s "country.groups.file=$src/deploy/config/country-groups.csv" 2>"$work/consumer.log"
-t3=$(now)
-applied=$(redis-cli -p "$port" --raw eval \
-  "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0)
-[[ $applied -eq $n ]] || { echo "hirewire stored offsets for $applied of $n events" >&2; exit 1; }
-calls=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|config|eval)/ {s += $3} END {print s}')
-evals=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_evalsha/ {print $3}')
+  echo "== stream $name: $n generated events (seed $seed, over $span days${*:+, producer $*})"
+  "$bin/hirewire-produce" --bootstrap-file "$work/bootstrap" --generate "$n" --seed "$seed" \
+    --span-days "$span" "$@" 2>"$work/produce.log"
 
-awk -v n="$n" -v a="$(echo "$t1 - $t0" | bc)" -v b="$(echo "$t3 - $t2" | bc)" \
-    -v rss="$(cat "$work/rss")" -v calls="$calls" -v evals="$evals" '
-  BEGIN {
-    printf "baseline (plain librdkafka consumer): %8.0f events/s  (%.2f s)\n", n / a, a
-    printf "hirewire-consumer --until-caught-up:  %8.0f events/s  (%.2f s)\n", n / b, b
-    printf "ratio hirewire/baseline:              %8.2f   (target >= 0.6)\n", a / b
-    printf "hirewire peak RSS:                    %8.1f MiB (target <= 64)\n", rss / 1024
-    printf "Redis commands per event:             %8.3f   (target <= 0.2; %d commands, %d atomic steps)\n", (calls + evals) / n, calls + evals, evals
-  }'
-echo "Redis commands by type (calls per event):"
-redis-cli -p "$port" info commandstats | awk -F'[:=,]' -v n="$n" \
-  '/^cmdstat_/ && $1 !~ /cmdstat_(info|config)/ {sub("cmdstat_", "", $1); printf "  %-18s %8.3f\n", $1, $3 / n}' |
-  sort -k2 -n -r | head -12
-# The floor any implementation of SPEC.md's key layout pays on this stream:
-# one command per distinct key a batch writes (bench/key_floor.py).
-batch=$(sed -n 's/.*batch\.max\.events=\([0-9]*\).*/\1/p' <<<"${HW_BENCH_CONSUMER_ARGS:-}")
-"$bin/hirewire-produce" --generate "$n" --seed "$seed" --span-days "$span" --dry-run 2>/dev/null |
-  "$src/bench/key_floor.py" -b "${batch:-5000}" | sed 's/^/key-layout floor: /'
+  local t0 t1 t2 t3 got c0 c1
+  t0=$(now)
+  /usr/bin/time -f "%U %S" -o "$work/base.time" \
+    "$bin/bench-baseline" "$bootstrap" "baseline-$name-$$" talent.hires talent.offers >"$work/base.out"
+  t1=$(now)
+  got=$(cat "$work/base.out")
+  [[ $got -eq $n ]] || { echo "baseline read $got of $n messages" >&2; exit 1; }
+
+  redis-cli -p "$port" config resetstat >/dev/null
+  c0=$(redis_cpu)
+  t2=$(now)
+  /usr/bin/time -f "%M %U %S" -o "$work/hw.time" "$bin/hirewire-consumer" \
+    --bootstrap-file "$work/bootstrap" --redis "redis://127.0.0.1:$port" --group "bench-$name-$$" \
+    --until-caught-up --metrics-addr off ${HW_BENCH_CONSUMER_ARGS:-} \
+    -s "country.bases.file=$src/deploy/config/talent-bases.csv" \
+    -s "country.groups.file=$src/deploy/config/country-groups.csv" 2>"$work/consumer.log"
+  t3=$(now)
+  c1=$(redis_cpu)
+  local applied calls evals mem
+  applied=$(redis-cli -p "$port" --raw eval \
+    "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0)
+  [[ $applied -eq $n ]] || { echo "hirewire stored offsets for $applied of $n events" >&2; exit 1; }
+  calls=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_/ && $1 !~ /cmdstat_(info|config|eval)$/ {s += $3} END {print s + 0}')
+  evals=$(redis-cli -p "$port" info commandstats | awk -F'[:=,]' '/^cmdstat_evalsha/ {print $3}')
+  mem=$(redis-cli -p "$port" info memory | awk -F: '/^used_memory:/ {print $2 + 0}')
+
+  awk -v n="$n" -v a="$(echo "$t1 - $t0" | bc)" -v b="$(echo "$t3 - $t2" | bc)" \
+      -v base="$(cat "$work/base.time")" -v hw="$(cat "$work/hw.time")" \
+      -v rcpu="$(echo "$c1 - $c0" | bc)" -v calls="$calls" -v evals="${evals:-0}" -v mem="$mem" '
+    BEGIN {
+      split(base, bt, " "); split(hw, ht, " ")
+      ccpu = ht[2] + ht[3]
+      printf "  baseline (plain librdkafka consumer): %8.0f events/s  (%.2f s, %.2f CPU us/event)\n", n / a, a, (bt[1] + bt[2]) * 1e6 / n
+      printf "  hirewire-consumer --until-caught-up:  %8.0f events/s  (%.2f s)\n", n / b, b
+      printf "  ratio hirewire/baseline:              %8.2f\n", a / b
+      printf "  CPU us/event, consumer:               %8.2f\n", ccpu * 1e6 / n
+      printf "  CPU us/event, Redis:                  %8.2f\n", rcpu * 1e6 / n
+      printf "  CPU us/event, consumer + Redis:       %8.2f\n", (ccpu + rcpu) * 1e6 / n
+      printf "  atomic steps:                         %8d\n", evals
+      printf "  Redis calls per event:                %8.3f\n", (calls + evals) / n
+      printf "  hirewire peak RSS:                    %8.1f MiB\n", ht[1] / 1024
+      printf "  Redis used_memory per event:          %8.0f bytes\n", mem / n
+    }'
+  echo "  Redis time by command (us per event, calls per event):"
+  redis-cli -p "$port" info commandstats | awk -F'[:=,]' -v n="$n" \
+    '/^cmdstat_/ && $1 !~ /cmdstat_(info|config|flushall)$/ {sub("cmdstat_", "", $1); printf "    %-18s %8.3f %8.3f\n", $1, $5 / n, $3 / n}' |
+    sort -k2 -n -r | head -8
+  svc_stop "$broker_pid"
+  rm -f "$work/bootstrap"
+}
+
+for s in "${streams[@]}"; do
+  case $s in
+    history) run_stream history 1004 ;;
+    live) run_stream live 3 ;;
+    large) run_stream large 1004 -X linger.ms=50 -X batch.num.messages=10000 ;;
+    *) echo "unknown stream $s (history, live, large)" >&2; exit 2 ;;
+  esac
+done

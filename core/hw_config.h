@@ -24,7 +24,8 @@
  *                                  Kafka's default topic limit)
  *   batch.max.events               events per atomic Redis step (5000)
  *   batch.max.ms                   longest a batch collects (10)
- *   seen.days                      days of event_ids kept for dedup (31)
+ *   dedup.days                     days of event_ids kept for dedup (365;
+ *                                  also read as seen.days, its old name)
  *   metrics.addr                   host:port, port 0 = any, or "off"
  *   country.bases.file             CSV: country,base
  *   country.groups.file            CSV: group,country

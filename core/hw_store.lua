@@ -252,7 +252,8 @@ if slid then
   end
 end
 
--- New values of the flow in/out fields this step changes, and the
+-- New values of the flow in/out fields and of the lab hires all-time
+-- fields this step changes (what the flow index and raid read), and the
 -- countries touched per window.
 local flow_new, flow_touched = {}, {}
 local function flow_of(key)
@@ -267,11 +268,11 @@ local function settle(key, zset, fields, n, get_delta, cur)
   local set, del, incr, exact = {}, {}, {}, true
   local w = flow_of(key)
   local fnew = nil
-  if w then
+  if w or string.sub(key, -10) == ':hires:all' then
     fnew = flow_new[key] or {}
     flow_new[key] = fnew
-    flow_touched[w] = flow_touched[w] or {}
   end
+  if w then flow_touched[w] = flow_touched[w] or {} end
   for k = 1, n do
     local f, delta = fields(k), get_delta(k)
     local c = cur[k]
@@ -283,10 +284,8 @@ local function settle(key, zset, fields, n, get_delta, cur)
       end
     end
     local v = cv + delta
-    if w then
-      fnew[f] = v
-      flow_touched[w][f] = true
-    end
+    if fnew then fnew[f] = v end
+    if w then flow_touched[w][f] = true end
     if v >= EXACT or v <= -EXACT then exact = false end
     incr[#incr + 1] = f
     incr[#incr + 1] = int(delta)
@@ -628,9 +627,11 @@ end
 local oldest = d_new and d_new - max_window or 0
 if raid_on then
   for _, r in ipairs(raids) do
-    local totals = call_list('HMGET', P .. 'lab:' .. r.lab .. ':hires:all', r.names, 1)
+    -- The batch's hires of the pair changed these fields: their new
+    -- values were computed above.
+    local all_new = flow_new[P .. 'lab:' .. r.lab .. ':hires:all'] or {}
     local total = 0
-    for k = 1, #r.names do total = total + (num(totals[k]) or 0) end
+    for k = 1, #r.names do total = total + (all_new[r.names[k]] or 0) end
     if total >= raid_count then
       local key = r.key
       local pair = 'raid:' .. r.org .. ':' .. r.lab .. ':'

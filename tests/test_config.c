@@ -126,7 +126,7 @@ static void check_defaults(const hw_config_t *c) {
         HW_CHECK_EQ_INT(c->max_message_bytes, 65536);
         HW_CHECK_EQ_INT(c->batch_max_events, 5000);
         HW_CHECK_EQ_INT(c->batch_max_ms, 10);
-        HW_CHECK_EQ_INT(c->seen_days, 31);
+        HW_CHECK_EQ_INT(c->seen_days, 365);
         HW_CHECK_STR(c->metrics_addr, "127.0.0.1:9464");
         HW_CHECK_EQ_INT(c->log_level, HW_LOG_INFO);
         HW_CHECK_NULL(c->bases_file);
@@ -701,7 +701,7 @@ static void test_sample_conf(void) {
                 "topic.offers", "topic.dlq", "topic.alerts", "redis.url",
                 "redis.password", "prefix", "windows", "mega.threshold.usd",
                 "max.message.bytes", "batch.max.events", "batch.max.ms",
-                "seen.days", "metrics.addr", "country.bases.file",
+                "dedup.days", "metrics.addr", "country.bases.file",
                 "country.groups.file", "log.level",
         };
         char path[1024], text[16384];
@@ -1031,7 +1031,7 @@ static void test_validate(void) {
                        "batch.max.events: ");
         EXPECT_INVALID(c.batch_max_ms = -1, c.batch_max_ms = 200,
                        "batch.max.ms: ");
-        EXPECT_INVALID(c.seen_days = 0, c.seen_days = 31, "seen.days: ");
+        EXPECT_INVALID(c.seen_days = 0, c.seen_days = 365, "dedup.days: ");
         EXPECT_INVALID(c.max_message_bytes = 0, c.max_message_bytes = 65536,
                        "max.message.bytes: ");
         EXPECT_INVALID(c.max_message_bytes = SIZE_MAX,

@@ -159,11 +159,11 @@ class RepeatedAnnouncement(unittest.TestCase):
         m, res, after = run([h1, again])
         self.assertEqual(res, ["move", "repeat"])
         # only the watermark and the seen sets move (2025-07-16 = day 20285;
-        # 2025-04-01 is 106 days behind, so its seen set is gone)
+        # 2025-04-01 is 106 days behind, within the 365 days ids are kept)
         self.assertEqual(after["hw:watermark"], "1752660000000")
         self.assertEqual(after["hw:seen:20250716"], {"h1-again"})
-        self.assertEqual(after["hw:seen:days"], {"20250716": 20285.0})
-        self.assertNotIn("hw:seen:20250401", after)
+        self.assertEqual(after["hw:seen:20250401"], {"h1"})
+        self.assertEqual(after["hw:seen:days"], {"20250401": 20179.0, "20250716": 20285.0})
         for k in ("hw:person:p1", "hw:lab:" + MSL, "hw:lab:" + MSL + ":origin",
                   "hw:lab:" + MSL + ":nationality", "hw:lab:" + MSL + ":tier", "hw:labs",
                   "hw:lab:" + MSL + ":hires:all", "hw:org:anthropic:losses:all"):
@@ -233,7 +233,7 @@ class Duplicates(unittest.TestCase):
     def test_forgotten_after_31_days(self):
         a = offer("o1", "2025-01-01T05:00:00Z", "Meta", "EXTENDED", 10)
         b = offer("o2", "2025-02-01T05:00:00Z", "Meta", "EXTENDED", 10)   # day + 31
-        m, res, st = run([a, b, dict(a)])
+        m, res, st = run([a, b, dict(a)], seen_days=31)
         # 2025-01-01 (day 20089) <= 20120 - 31: its seen set is deleted, so o1 is applied again
         self.assertEqual(res, ["offer", "offer", "offer"])
         self.assertEqual(st["hw:org:meta:offers:all"], {"extended": "3", "extended_usd": "30"})
@@ -243,14 +243,29 @@ class Duplicates(unittest.TestCase):
     def test_kept_for_30_days(self):
         a = offer("o1", "2025-01-02T05:00:00Z", "Meta", "EXTENDED", 10)
         b = offer("o2", "2025-02-01T05:00:00Z", "Meta", "EXTENDED", 10)   # day + 30
-        _, res, st = run([a, b, dict(a)])
+        _, res, st = run([a, b, dict(a)], seen_days=31)
         self.assertEqual(res, ["offer", "offer", "duplicate"])
         self.assertEqual(st["hw:seen:days"], {"20250102": 20090.0, "20250201": 20120.0})
+
+    def test_default_horizon_is_the_largest_window(self):
+        # Re-sent 40, 120 and 300 days after the watermark moved on: still
+        # duplicates with the default (365 days); one re-sent 400 days on is not.
+        a = offer("o1", "2025-01-01T05:00:00Z", "Meta", "EXTENDED", 10)
+        evs, want = [a], ["offer"]
+        for k, late in enumerate((40, 120, 300, 400)):
+            day = datetime.date(2025, 1, 1) + datetime.timedelta(days=late)
+            evs += [offer(f"n{k}", iso(day), "Meta", "DECLINED", 0), dict(a)]
+            want += ["offer", "duplicate" if late < 365 else "offer"]
+        m, res, st = run(evs)
+        self.assertEqual(res, want)
+        self.assertEqual(m.stats["duplicate"], 3)
+        self.assertEqual(st["hw:org:meta:offers:all"],
+                         {"extended": "2", "extended_usd": "20", "declined": "4"})
 
     def test_too_old_when_applied_is_not_remembered(self):
         b = offer("o2", "2025-02-01T05:00:00Z", "Meta", "EXTENDED", 10)
         old = offer("o1", "2025-01-01T05:00:00Z", "Meta", "EXTENDED", 10)
-        _, res, st = run([b, old, dict(old)])
+        _, res, st = run([b, old, dict(old)], seen_days=31)
         self.assertEqual(res, ["offer", "offer", "offer"])
         self.assertEqual(st["hw:org:meta:offers:all"], {"extended": "3", "extended_usd": "30"})
         self.assertNotIn("hw:seen:20250101", st)

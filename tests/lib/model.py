@@ -229,7 +229,7 @@ def validate(ev, now_ms=None):
 
 class Model:
     def __init__(self, prefix="hw:", windows=(7, 30, 90, 365), mega=100_000_000,
-                 bases=None, groups=None, seen_days=31, check_valid=True, now_ms=None,
+                 bases=None, groups=None, seen_days=365, check_valid=True, now_ms=None,
                  raid=True):
         self.prefix = prefix
         self.raid = raid               # alerts.raid.enabled: hw:raid:<lab> index kept
@@ -644,7 +644,7 @@ def _int_fields(h):
     return out
 
 
-def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=31, limit=50):
+def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365, limit=50):
     """Checks, reading Redis only: every windowed hash X:<Nd> equals the sum of
     its buckets hw:b:<day>:X for D - N < day <= D (D = day of hw:watermark);
     no bucket exists outside the largest window; the bookkeeping keys
@@ -891,7 +891,7 @@ def main(argv=None):
     def common(sp, events=True, redis_needed=True):
         sp.add_argument("--prefix", default="hw:")
         sp.add_argument("--windows", default="7,30,90,365")
-        sp.add_argument("--seen-days", type=int, default=31)
+        sp.add_argument("--seen-days", type=int, default=365)
         sp.add_argument("--no-raid", action="store_true",
                         help="the consumer runs with alerts.raid.enabled=0 (no hw:raid:* index)")
         if redis_needed:
