@@ -52,12 +52,24 @@ grep -q 'batch applied: messages=9000 ' "$HW_CONSUMER_LOG" ||
 [[ $(rc ZCARD wide:labs) -eq 9000 ]] || hw_fail "wide:labs has $(rc ZCARD wide:labs) labs"
 hw_model_check wide: "$HW_TMP/wide.ndjson"
 
-hw_note "a step Redis refuses for good (a key of the wrong type): exit 1, offsets unmoved"
-rc SET bad:labs not-a-sorted-set >/dev/null
-code=0
-HW_CONSUMER_TIMEOUT=60 hw_consumer --until-caught-up --group bad --prefix bad: || code=$?
-[[ $code -eq 1 ]] || hw_fail "exit $code after a refused step, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
-grep -q 'batch failed: .*WRONGTYPE' "$HW_CONSUMER_LOG" || hw_fail "no clear error: $(tail -2 "$HW_CONSUMER_LOG")"
-[[ $(grep -c 'batch failed' "$HW_CONSUMER_LOG") -eq 1 ]] || hw_fail "the failed batch was tried again"
-[[ -z $(redis-cli -p "$HW_REDIS_PORT" --scan --pattern 'bad:offset:*') ]] || hw_fail "offsets moved past a refused step"
+hw_note "a step Redis refuses for good: exit 1, and nothing written, offsets included"
+# Each case plants one bad key; the step checks every key before its first
+# write, so after the refusal that key is the only one under the prefix.
+refused() { # refused PREFIX WHAT-THE-LOG-SAYS REDIS-COMMAND...
+  local prefix=$1 says=$2 code=0 before after
+  shift 2
+  rc "$@" >/dev/null
+  before=$(redis-cli -p "$HW_REDIS_PORT" --scan --pattern "${prefix}*" | sort)
+  HW_CONSUMER_TIMEOUT=60 hw_consumer --until-caught-up --group "${prefix%:}" --prefix "$prefix" || code=$?
+  [[ $code -eq 1 ]] || hw_fail "$prefix: exit $code after a refused step, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+  grep -q "batch failed: .*$says" "$HW_CONSUMER_LOG" || hw_fail "$prefix: no clear error: $(tail -2 "$HW_CONSUMER_LOG")"
+  [[ $(grep -c 'batch failed' "$HW_CONSUMER_LOG") -eq 1 ]] || hw_fail "$prefix: the failed batch was tried again"
+  after=$(redis-cli -p "$HW_REDIS_PORT" --scan --pattern "${prefix}*" | sort)
+  [[ $after == "$before" ]] || hw_fail "$prefix: a refused step wrote keys: $(comm -13 <(echo "$before") <(echo "$after") | head -5 | tr '\n' ' ')"
+}
+refused bad: WRONGTYPE SET bad:labs not-a-sorted-set            # written after the windows
+[[ $(rc GET bad:labs) == not-a-sorted-set ]] || hw_fail "bad:labs changed"
+refused bad2: WRONGTYPE SET bad2:b:days not-a-sorted-set        # only ever written
+refused bad3: 'not a number' HSET bad3:org:org-wide:losses:all lab-wide-0 many
+[[ $(rc HGET bad3:org:org-wide:losses:all lab-wide-0) == many ]] || hw_fail "the bad field changed"
 echo PASS

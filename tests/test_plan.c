@@ -1,0 +1,1027 @@
+/*
+ * Unit tests for the plan of an atomic step (processors/hw_plan.c): deltas
+ * built by hand with the hw_deltas_* adders, turned into the flat list of
+ * Redis changes for a fixed watermark day D, and every change looked up by
+ * (key, field). Covers the window fan-out and its boundaries, the daily
+ * buckets, no watermark (D = -1), per-(key, field) sums and the changes
+ * that cancel out, flow key names, sorted sets, the bucket days, raid
+ * pairs, brain_drain evidence, the seen ids, hw_plan_day_after, and reusing
+ * one plan for several builds.
+ */
+#include <inttypes.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_deltas.h"
+#include "hw_err.h"
+#include "hw_plan.h"
+#include "hw_test.h"
+#include "hw_time.h"
+
+/* The windows of every test (days, ascending); the largest is 365. */
+static const int g_windows[] = {7, 30, 90, 365};
+#define N_WINDOWS (sizeof(g_windows) / sizeof(g_windows[0]))
+#define LARGEST 365
+#define DRAIN_DAYS 30
+#define SEEN_DAYS 10
+
+static hw_plan_conf_t conf_std(void) {
+        hw_plan_conf_t c = {g_windows, N_WINDOWS, 1, DRAIN_DAYS, SEEN_DAYS};
+        return c;
+}
+
+/* The day number of an ISO date ("2025-06-30"), -1 (and a failed check)
+ * when it does not parse. */
+static int64_t day_of(const char *iso) {
+        int64_t ms = 0;
+        if (!HW_CHECK_EQ_INT(hw_time_parse_iso(iso, &ms), 0))
+                return -1;
+        return hw_time_day(ms);
+}
+
+/* D of most tests: 2025-06-30. */
+static int64_t dday(void) {
+        return day_of("2025-06-30");
+}
+
+/* "yyyymmdd" of a day, in a rotating set of static buffers (so a few can
+ * be used in one expression). */
+static const char *ymd(int64_t day) {
+        static char bufs[8][9];
+        static unsigned next;
+        char *b = bufs[next++ % 8];
+        hw_time_ymd(day, b);
+        return b;
+}
+
+/* Formats into a rotating set of static buffers. */
+__attribute__((format(printf, 1, 2))) static const char *fmt(const char *f,
+                                                             ...) {
+        static char bufs[8][256];
+        static unsigned next;
+        char *b = bufs[next++ % 8];
+        va_list ap;
+        va_start(ap, f);
+        vsnprintf(b, sizeof(bufs[0]), f, ap);
+        va_end(ap);
+        return b;
+}
+
+/* ------------------------------------------------------------------ */
+/* Looking the plan up. */
+
+static int same(const char *s, size_t len, const char *want) {
+        return len == strlen(want) && memcmp(s, want, len) == 0;
+}
+
+/* The plan's key named key, or NULL. */
+static const hw_plan_key_t *plan_key(const hw_plan_t *p, const char *key) {
+        for (size_t i = 0; i < p->n_keys; i++)
+                if (same(p->keys[i].key, p->keys[i].len, key))
+                        return &p->keys[i];
+        return NULL;
+}
+
+/* Finds (key, field) in the plan: 1 with its delta in *delta when the
+ * plan changes it, 0 when it does not (no such key, or the key without
+ * that field). */
+static int plan_get(const hw_plan_t *p, const char *key, const char *field,
+                    int64_t *delta) {
+        const hw_plan_key_t *k = plan_key(p, key);
+        if (!k)
+                return 0;
+        for (size_t j = 0; j < k->n; j++) {
+                const hw_plan_change_t *c = &p->changes[k->first + j];
+                if (same(c->field, c->len, field)) {
+                        *delta = c->delta;
+                        return 1;
+                }
+        }
+        return 0;
+}
+
+/* Checks that (key, field) is in the plan with delta want. */
+static int check_change(const hw_plan_t *p, const char *key,
+                        const char *field, int64_t want, const char *file,
+                        int line) {
+        int64_t got = 0;
+        int found = plan_get(p, key, field, &got);
+        return hw_test_report(found && got == want, file, line,
+                              "change (\"%s\", \"%s\"): %s %" PRId64
+                              ", expected %" PRId64,
+                              key, field, found ? "delta" : "absent, not",
+                              got, want);
+}
+#define CHECK_CHANGE(p, key, field, want)                                      \
+        check_change((p), (key), (field), (want), __FILE__, __LINE__)
+
+/* Checks that the plan does not change (key, field). */
+static int check_absent(const hw_plan_t *p, const char *key,
+                        const char *field, const char *file, int line) {
+        int64_t got = 0;
+        int found = plan_get(p, key, field, &got);
+        return hw_test_report(!found, file, line,
+                              "change (\"%s\", \"%s\") should be absent, "
+                              "has delta %" PRId64,
+                              key, field, got);
+}
+#define CHECK_ABSENT(p, key, field)                                            \
+        check_absent((p), (key), (field), __FILE__, __LINE__)
+
+/* Checks that the plan has no key named key at all. */
+#define CHECK_NO_KEY(p, key)                                                   \
+        HW_CHECK_MSG(plan_key((p), (key)) == NULL,                             \
+                     "key \"%s\" should not be in the plan", (key))
+
+/* What holds for any plan: each key once, with at least one change, its
+ * changes in range and not shared with another key, all of them counted,
+ * no field twice in a key, no change of 0; names and events in range. */
+static void check_shape(const hw_plan_t *p) {
+        unsigned char *used = calloc(p->n_changes + 1, 1);
+        size_t total = 0;
+
+        if (!HW_CHECK(used != NULL))
+                return;
+        for (size_t i = 0; i < p->n_keys; i++) {
+                const hw_plan_key_t *k = &p->keys[i];
+                HW_CHECK_MSG(k->n > 0, "key \"%.*s\" has no change",
+                             (int)k->len, k->key);
+                if (!HW_CHECK_MSG(k->first + k->n <= p->n_changes,
+                                  "key \"%.*s\": changes [%zu, %zu) out of "
+                                  "%zu",
+                                  (int)k->len, k->key, k->first,
+                                  k->first + k->n, p->n_changes))
+                        continue;
+                total += k->n;
+                for (size_t j = i + 1; j < p->n_keys; j++)
+                        HW_CHECK_MSG(!(k->len == p->keys[j].len &&
+                                       !memcmp(k->key, p->keys[j].key,
+                                               k->len)),
+                                     "key \"%.*s\" twice", (int)k->len,
+                                     k->key);
+                for (size_t a = k->first; a < k->first + k->n; a++) {
+                        const hw_plan_change_t *c = &p->changes[a];
+                        HW_CHECK_MSG(!used[a], "change %zu in two keys", a);
+                        used[a] = 1;
+                        HW_CHECK_MSG(c->delta != 0,
+                                     "key \"%.*s\" field \"%.*s\": delta 0",
+                                     (int)k->len, k->key, (int)c->len,
+                                     c->field);
+                        for (size_t b = a + 1; b < k->first + k->n; b++)
+                                HW_CHECK_MSG(
+                                        !(c->len == p->changes[b].len &&
+                                          !memcmp(c->field,
+                                                  p->changes[b].field,
+                                                  c->len)),
+                                        "key \"%.*s\": field \"%.*s\" twice",
+                                        (int)k->len, k->key, (int)c->len,
+                                        c->field);
+                }
+        }
+        HW_CHECK_EQ_INT(total, p->n_changes);
+        free(used);
+}
+
+/* The bucket day entry of day, or NULL; checks it is there at most once. */
+static const hw_plan_day_t *find_day(const hw_plan_day_t *days, size_t n,
+                                     int64_t day) {
+        const hw_plan_day_t *found = NULL;
+        for (size_t i = 0; i < n; i++) {
+                if (days[i].day != day)
+                        continue;
+                HW_CHECK_MSG(found == NULL, "day %" PRId64 " listed twice",
+                             day);
+                if (!found)
+                        found = &days[i];
+        }
+        return found;
+}
+
+/* Checks that entry dd (of day) lists exactly the names want[0 .. n), in
+ * any order, each once, and carries day's yyyymmdd. */
+static void check_day_names(const hw_plan_t *p, const hw_plan_day_t *dd,
+                            int64_t day, const char *const *want, size_t n) {
+        if (!HW_CHECK_MSG(dd != NULL, "day %s missing", ymd(day)))
+                return;
+        HW_CHECK_MSG(!memcmp(dd->ymd, ymd(day), 8),
+                     "day %" PRId64 ": ymd %.8s, expected %s", day, dd->ymd,
+                     ymd(day));
+        if (!HW_CHECK_EQ_INT(dd->n, n))
+                return;
+        for (size_t i = 0; i < n; i++) {
+                size_t hits = 0;
+                for (size_t j = 0; j < dd->n; j++)
+                        hits += !strcmp(p->names[dd->first + j], want[i]);
+                HW_CHECK_MSG(hits == 1, "day %s: \"%s\" listed %zu times",
+                             ymd(day), want[i], hits);
+        }
+}
+
+/* The raid pair (lab slug, org slug), or NULL. */
+static const hw_plan_raid_t *find_raid(const hw_plan_t *p, const char *lab,
+                                       const char *org) {
+        for (size_t i = 0; i < p->n_raids; i++)
+                if (!strcmp(p->raids[i].lab_slug, lab) &&
+                    !strcmp(p->raids[i].org_slug, org))
+                        return &p->raids[i];
+        return NULL;
+}
+
+/* The drain of country, or NULL. */
+static const hw_plan_drain_t *find_drain(const hw_plan_t *p,
+                                         const char *country) {
+        for (size_t i = 0; i < p->n_drains; i++)
+                if (!strcmp(p->drains[i].country, country))
+                        return &p->drains[i];
+        return NULL;
+}
+
+#define OK(call) HW_CHECK_EQ_INT((call), HW_OK)
+
+/* ------------------------------------------------------------------ */
+/* 1. Fan-out: an event of day d counts in window N iff d > D - N, always
+ * in all, and in its daily bucket iff d > D - 365 (the largest window). */
+static const int g_offsets[] = {0, 6, 7, 29, 30, 364, 365, 400};
+#define N_OFFSETS (sizeof(g_offsets) / sizeof(g_offsets[0]))
+#define FAM "lab:openai:hires"
+
+/* One field per event ("e<offset>"), delta offset + 1 (all distinct). */
+static void add_fanout(hw_deltas_t *d, int64_t D) {
+        for (size_t i = 0; i < N_OFFSETS; i++)
+                OK(hw_deltas_window(d, FAM, fmt("e%d", g_offsets[i]),
+                                    D - g_offsets[i], g_offsets[i] + 1));
+}
+
+static void test_fanout(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        size_t want_keys = 0, want_changes = 0, want_days = 0;
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        HW_CHECK_EQ_INT(D, 20269); /* 2025-06-30 */
+        HW_CHECK_STR(ymd(D), "20250630");
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        add_fanout(&d, D);
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        HW_CHECK_EQ_INT(p.day, D);
+        check_shape(&p);
+
+        for (size_t i = 0; i < N_OFFSETS; i++) {
+                int o = g_offsets[i];
+                const char *field = fmt("e%d", o);
+                const char *bucket = fmt("b:%s:%s", ymd(D - o), FAM);
+                HW_CONTEXT("event at D-%d (%s)", o, ymd(D - o));
+                CHECK_CHANGE(&p, FAM ":all", field, o + 1);
+                for (size_t w = 0; w < N_WINDOWS; w++) {
+                        const char *key = fmt(FAM ":%dd", g_windows[w]);
+                        if (o < g_windows[w]) {
+                                CHECK_CHANGE(&p, key, field, o + 1);
+                                want_changes++;
+                        } else {
+                                CHECK_ABSENT(&p, key, field);
+                        }
+                }
+                if (o < LARGEST) {
+                        CHECK_CHANGE(&p, bucket, field, o + 1);
+                        want_keys++; /* one bucket key per event */
+                        want_changes++;
+                        want_days++;
+                } else {
+                        CHECK_NO_KEY(&p, bucket);
+                }
+                want_changes++; /* all */
+        }
+        HW_CONTEXT("%s", "");
+        /* The boundaries, spelled out. */
+        CHECK_CHANGE(&p, FAM ":7d", "e6", 7);
+        CHECK_ABSENT(&p, FAM ":7d", "e7");
+        CHECK_CHANGE(&p, FAM ":30d", "e29", 30);
+        CHECK_ABSENT(&p, FAM ":30d", "e30");
+        CHECK_CHANGE(&p, FAM ":90d", "e30", 31);
+        CHECK_CHANGE(&p, FAM ":365d", "e364", 365);
+        CHECK_ABSENT(&p, FAM ":365d", "e365");
+        CHECK_ABSENT(&p, FAM ":365d", "e400");
+        CHECK_CHANGE(&p, FAM ":all", "e400", 401);
+        CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D - 365), FAM));
+        CHECK_NO_KEY(&p, FAM); /* no key without a window */
+
+        want_keys += N_WINDOWS + 1; /* the windows and all */
+        HW_CHECK_EQ_INT(want_keys, 11);
+        HW_CHECK_EQ_INT(want_changes, 31);
+        HW_CHECK_EQ_INT(p.n_keys, want_keys);
+        HW_CHECK_EQ_INT(p.n_changes, want_changes);
+        HW_CHECK_EQ_INT(p.n_days, want_days);
+        for (size_t k = 0; k < p.n_keys; k++)
+                HW_CHECK_MSG(!p.keys[k].zset, "window key %.*s is a zset",
+                             (int)p.keys[k].len, p.keys[k].key);
+        /* Nothing else was asked for. */
+        HW_CHECK_EQ_INT(p.n_seen, 0);
+        HW_CHECK_EQ_INT(p.n_raids, 0);
+        HW_CHECK_EQ_INT(p.n_drains, 0);
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 2. No watermark (D = -1): no day window holds anything, so only the all
+ * keys, no buckets, no raid events, no drains. */
+static void test_no_watermark(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        add_fanout(&d, D);
+        OK(hw_deltas_window(&d, "flow:in", "FR", D, 2));
+        OK(hw_deltas_gauge(&d, "lab:openai:origin", "google", 1));
+        OK(hw_deltas_evidence(&d, "lab:openai:hires", "Google", D - 1,
+                              "e-g"));
+        OK(hw_deltas_evidence(&d, "flow:out", "CN", D, "e-cn"));
+        if (!OK(hw_plan_build(&p, &conf, &d, -1)))
+                goto out;
+        HW_CHECK_EQ_INT(p.day, -1);
+        check_shape(&p);
+
+        for (size_t i = 0; i < N_OFFSETS; i++)
+                CHECK_CHANGE(&p, FAM ":all", fmt("e%d", g_offsets[i]),
+                             g_offsets[i] + 1);
+        CHECK_CHANGE(&p, "flow:all:in", "FR", 2);
+        CHECK_CHANGE(&p, "lab:openai:origin", "google", 1);
+        for (size_t w = 0; w < N_WINDOWS; w++) {
+                CHECK_NO_KEY(&p, fmt(FAM ":%dd", g_windows[w]));
+                CHECK_NO_KEY(&p, fmt("flow:%dd:in", g_windows[w]));
+        }
+        CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D), FAM));
+        CHECK_NO_KEY(&p, fmt("b:%s:flow:in", ymd(D)));
+        HW_CHECK_EQ_INT(p.n_keys, 3);
+        HW_CHECK_EQ_INT(p.n_changes, N_OFFSETS + 2);
+        HW_CHECK_EQ_INT(p.n_days, 0);
+        HW_CHECK_EQ_INT(p.n_drains, 0);
+        /* The pair got a hire (lo/hi), but no window holds it. */
+        if (HW_CHECK_EQ_INT(p.n_raids, 1)) {
+                const hw_plan_raid_t *r = find_raid(&p, "openai", "google");
+                if (HW_CHECK(r != NULL)) {
+                        HW_CHECK_EQ_INT(r->n_ev, 0);
+                        HW_CHECK_EQ_INT(r->lo, D - 1);
+                        HW_CHECK_EQ_INT(r->hi, D - 1);
+                        if (HW_CHECK_EQ_INT(r->n_names, 1))
+                                HW_CHECK_STR(p.names[r->first_name],
+                                             "Google");
+                }
+        }
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 3. Aggregation: one delta per (key, field), summed over the events of
+ * every day the window holds; sums of 0 left out, keys left empty too. */
+static void test_aggregation(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        const char *off = "org:meta:offers";
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        /* Same (family, field, day) twice, then other days. */
+        OK(hw_deltas_window(&d, off, "extended", D, 1));
+        OK(hw_deltas_window(&d, off, "extended", D, 2));
+        OK(hw_deltas_window(&d, off, "extended", D - 3, 4));
+        OK(hw_deltas_window(&d, off, "extended", D - 10, 8));
+        OK(hw_deltas_window(&d, off, "extended", D - 100, 16));
+        OK(hw_deltas_window(&d, off, "extended", D - 1000, 32));
+        /* +1 and -1 on different days: 0 where both count. */
+        OK(hw_deltas_window(&d, off, "declined", D - 1, 1));
+        OK(hw_deltas_window(&d, off, "declined", D - 20, -1));
+        /* A family whose every window sums to 0: only its buckets stay. */
+        OK(hw_deltas_window(&d, "flow:out", "US", D - 1, 1));
+        OK(hw_deltas_window(&d, "flow:out", "US", D - 2, -1));
+        /* Gauges: one field cancels (its key keeps the other field); a key
+         * whose only field cancels is left out. */
+        OK(hw_deltas_gauge(&d, "org:meta:stats", "kept", 5));
+        OK(hw_deltas_gauge(&d, "org:meta:stats", "gone", 1));
+        OK(hw_deltas_gauge(&d, "org:meta:stats", "gone", -1));
+        OK(hw_deltas_gauge(&d, "lab:openai:origin", "google", 1));
+        OK(hw_deltas_gauge(&d, "lab:openai:origin", "google", -1));
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        check_shape(&p);
+
+        CHECK_CHANGE(&p, "org:meta:offers:7d", "extended", 1 + 2 + 4);
+        CHECK_CHANGE(&p, "org:meta:offers:30d", "extended", 1 + 2 + 4 + 8);
+        CHECK_CHANGE(&p, "org:meta:offers:90d", "extended", 1 + 2 + 4 + 8);
+        CHECK_CHANGE(&p, "org:meta:offers:365d", "extended",
+                     1 + 2 + 4 + 8 + 16);
+        CHECK_CHANGE(&p, "org:meta:offers:all", "extended",
+                     1 + 2 + 4 + 8 + 16 + 32);
+        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D), off), "extended", 3);
+        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 3), off), "extended", 4);
+        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 10), off), "extended", 8);
+        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 100), off), "extended", 16);
+        CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D - 1000), off));
+
+        CHECK_CHANGE(&p, "org:meta:offers:7d", "declined", 1);
+        CHECK_ABSENT(&p, "org:meta:offers:30d", "declined");
+        CHECK_ABSENT(&p, "org:meta:offers:90d", "declined");
+        CHECK_ABSENT(&p, "org:meta:offers:365d", "declined");
+        CHECK_ABSENT(&p, "org:meta:offers:all", "declined");
+        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 1), off), "declined", 1);
+        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 20), off), "declined", -1);
+        /* The 30d key is still there, with extended only. */
+        {
+                const hw_plan_key_t *k = plan_key(&p, "org:meta:offers:30d");
+                if (HW_CHECK(k != NULL))
+                        HW_CHECK_EQ_INT(k->n, 1);
+                k = plan_key(&p, "org:meta:offers:7d");
+                if (HW_CHECK(k != NULL))
+                        HW_CHECK_EQ_INT(k->n, 2);
+        }
+
+        for (size_t w = 0; w < N_WINDOWS; w++)
+                CHECK_NO_KEY(&p, fmt("flow:%dd:out", g_windows[w]));
+        CHECK_NO_KEY(&p, "flow:all:out");
+        CHECK_CHANGE(&p, fmt("b:%s:flow:out", ymd(D - 1)), "US", 1);
+        CHECK_CHANGE(&p, fmt("b:%s:flow:out", ymd(D - 2)), "US", -1);
+
+        CHECK_CHANGE(&p, "org:meta:stats", "kept", 5);
+        CHECK_ABSENT(&p, "org:meta:stats", "gone");
+        {
+                const hw_plan_key_t *k = plan_key(&p, "org:meta:stats");
+                if (HW_CHECK(k != NULL))
+                        HW_CHECK_EQ_INT(k->n, 1);
+        }
+        CHECK_ABSENT(&p, "lab:openai:origin", "google");
+        CHECK_NO_KEY(&p, "lab:openai:origin");
+
+        /* offers: 5 windows + 7 buckets (D, D-1, D-3, D-10, D-20, D-100);
+         * flow:out: 2 buckets; stats. */
+        HW_CHECK_EQ_INT(p.n_keys, 5 + 6 + 2 + 1);
+        /* offers windows: 2+1+1+1+1, buckets 6 + D-1 shared? no: each
+         * bucket key holds one field; flow 2; stats 1. */
+        HW_CHECK_EQ_INT(p.n_changes, 6 + 6 + 2 + 1);
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 4. Key names: flow:<what> -> flow:<W>:<what>; others <family>:<W>. */
+static void test_key_names(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        OK(hw_deltas_window(&d, "flow:in", "FR", D, 1));
+        OK(hw_deltas_window(&d, "flow:out", "CN", D - 40, 2));
+        OK(hw_deltas_window(&d, "school:mit:hires", "openai", D - 1, 3));
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        check_shape(&p);
+
+        CHECK_CHANGE(&p, "flow:7d:in", "FR", 1);
+        CHECK_CHANGE(&p, "flow:30d:in", "FR", 1);
+        CHECK_CHANGE(&p, "flow:90d:in", "FR", 1);
+        CHECK_CHANGE(&p, "flow:365d:in", "FR", 1);
+        CHECK_CHANGE(&p, "flow:all:in", "FR", 1);
+        CHECK_CHANGE(&p, fmt("b:%s:flow:in", ymd(D)), "FR", 1);
+        CHECK_NO_KEY(&p, "flow:in:7d");
+        CHECK_NO_KEY(&p, "flow:in:all");
+        CHECK_NO_KEY(&p, "flow:in");
+
+        CHECK_NO_KEY(&p, "flow:7d:out");
+        CHECK_NO_KEY(&p, "flow:30d:out");
+        CHECK_CHANGE(&p, "flow:90d:out", "CN", 2);
+        CHECK_CHANGE(&p, "flow:365d:out", "CN", 2);
+        CHECK_CHANGE(&p, "flow:all:out", "CN", 2);
+        CHECK_CHANGE(&p, fmt("b:%s:flow:out", ymd(D - 40)), "CN", 2);
+
+        CHECK_CHANGE(&p, "school:mit:hires:7d", "openai", 3);
+        CHECK_CHANGE(&p, "school:mit:hires:all", "openai", 3);
+        CHECK_CHANGE(&p, fmt("b:%s:school:mit:hires", ymd(D - 1)), "openai",
+                     3);
+        CHECK_NO_KEY(&p, "school:7d:mit:hires");
+
+        HW_CHECK_EQ_INT(p.n_keys, 6 + 4 + 6);
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 5. Ranks are sorted sets; gauges and windows are hashes. */
+static void test_ranks_zset(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        const hw_plan_key_t *k;
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        OK(hw_deltas_rank(&d, "rank:labs:hires", "openai", 3));
+        OK(hw_deltas_rank(&d, "rank:labs:hires", "openai", 2));
+        OK(hw_deltas_rank(&d, "rank:labs:hires", "meta", -1));
+        OK(hw_deltas_rank(&d, "rank:labs:gone", "x", 1));
+        OK(hw_deltas_rank(&d, "rank:labs:gone", "x", -1));
+        OK(hw_deltas_gauge(&d, "lab:openai:origin", "google", 1));
+        OK(hw_deltas_window(&d, "flow:in", "FR", D, 1));
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        check_shape(&p);
+
+        CHECK_CHANGE(&p, "rank:labs:hires", "openai", 5);
+        CHECK_CHANGE(&p, "rank:labs:hires", "meta", -1);
+        CHECK_NO_KEY(&p, "rank:labs:gone");
+        k = plan_key(&p, "rank:labs:hires");
+        if (HW_CHECK(k != NULL)) {
+                HW_CHECK_EQ_INT(k->zset, 1);
+                HW_CHECK_EQ_INT(k->n, 2);
+        }
+        k = plan_key(&p, "lab:openai:origin");
+        if (HW_CHECK(k != NULL))
+                HW_CHECK_EQ_INT(k->zset, 0);
+        k = plan_key(&p, "flow:all:in");
+        if (HW_CHECK(k != NULL))
+                HW_CHECK_EQ_INT(k->zset, 0);
+        k = plan_key(&p, fmt("b:%s:flow:in", ymd(D)));
+        if (HW_CHECK(k != NULL))
+                HW_CHECK_EQ_INT(k->zset, 0);
+        {
+                size_t zsets = 0;
+                for (size_t i = 0; i < p.n_keys; i++)
+                        zsets += p.keys[i].zset != 0;
+                HW_CHECK_EQ_INT(zsets, 1);
+        }
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 6. The bucket days: each day once, with the families written for it. */
+static void test_days(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        static const char *const on_d[] = {"lab:z:hires", "flow:in",
+                                           "org:a:offers"};
+        static const char *const on_d1[] = {"flow:in"};
+        static const char *const on_d364[] = {"lab:z:hires"};
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        /* Families on D in non-sorted order, one family with two fields
+         * and a field on two days; a day beyond the largest window; a day
+         * whose only delta is 0 (ignored); gauges and ranks (no bucket). */
+        OK(hw_deltas_window(&d, "lab:z:hires", "a", D, 1));
+        OK(hw_deltas_window(&d, "flow:in", "FR", D, 1));
+        OK(hw_deltas_window(&d, "lab:z:hires", "b", D, 1));
+        OK(hw_deltas_window(&d, "org:a:offers", "extended", D, 1));
+        OK(hw_deltas_window(&d, "flow:in", "FR", D - 1, 1));
+        OK(hw_deltas_window(&d, "lab:z:hires", "a", D - 364, 1));
+        OK(hw_deltas_window(&d, "lab:z:hires", "a", D - 365, 1));
+        OK(hw_deltas_window(&d, "lab:z:hires", "a", D - 2, 1));
+        OK(hw_deltas_window(&d, "lab:z:hires", "a", D - 2, -1));
+        OK(hw_deltas_gauge(&d, "lab:z:origin", "x", 1));
+        OK(hw_deltas_rank(&d, "rank:labs:hires", "z", 1));
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        check_shape(&p);
+
+        HW_CHECK_EQ_INT(p.n_days, 3);
+        check_day_names(&p, find_day(p.days, p.n_days, D), D, on_d, 3);
+        check_day_names(&p, find_day(p.days, p.n_days, D - 1), D - 1, on_d1,
+                        1);
+        check_day_names(&p, find_day(p.days, p.n_days, D - 364), D - 364,
+                        on_d364, 1);
+        HW_CHECK(find_day(p.days, p.n_days, D - 365) == NULL);
+        HW_CHECK(find_day(p.days, p.n_days, D - 2) == NULL);
+        CHECK_NO_KEY(&p, fmt("b:%s:lab:z:hires", ymd(D - 2)));
+        /* Every bucket key has its family under its day, and back. */
+        {
+                size_t buckets = 0, listed = 0;
+                for (size_t i = 0; i < p.n_keys; i++)
+                        buckets += p.keys[i].len > 2 &&
+                                   !memcmp(p.keys[i].key, "b:", 2);
+                for (size_t i = 0; i < p.n_days; i++)
+                        listed += p.days[i].n;
+                HW_CHECK_EQ_INT(buckets, 5);
+                HW_CHECK_EQ_INT(listed, buckets);
+        }
+        /* Days do not mix with seen ids. */
+        HW_CHECK_EQ_INT(p.n_seen, 0);
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 7. Raid pairs: per (lab slug, org slug) of lab:<slug>:hires evidence. */
+static void add_raid_evidence(hw_deltas_t *d, int64_t D) {
+        const char *a = "lab:anthropic:hires";
+        OK(hw_deltas_evidence(d, a, "Open AI", D - 2, "e-z"));
+        OK(hw_deltas_evidence(d, a, "Open-AI", D - 10, "e-a"));
+        OK(hw_deltas_evidence(d, a, "Open AI", D - 400, "e-old"));
+        OK(hw_deltas_evidence(d, a, "Open AI", D - 2, "e-b"));
+        OK(hw_deltas_evidence(d, a, "Google", D - 1, "e-g"));
+        OK(hw_deltas_evidence(d, a, "Open AI", D - 364, "e-edge"));
+        OK(hw_deltas_evidence(d, a, "Open AI", D - 365, "e-out"));
+        OK(hw_deltas_evidence(d, "lab:meta:hires", "Open AI", D, "e-m"));
+        /* Not lab hires: no pair. */
+        OK(hw_deltas_evidence(d, "lab:anthropic:offers", "Open AI", D,
+                              "e-x"));
+        OK(hw_deltas_evidence(d, "flow:in", "US", D, "e-in"));
+}
+
+static void check_ev(const hw_plan_t *p, size_t at, int64_t day,
+                     const char *id) {
+        HW_CHECK_EQ_INT(p->evs[at].day, day);
+        HW_CHECK_STR(p->evs[at].event_id, id);
+}
+
+static void test_raids(void) {
+        hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        const hw_plan_raid_t *r;
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        add_raid_evidence(&d, D);
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        check_shape(&p);
+        HW_CHECK_EQ_INT(p.n_keys, 0); /* evidence counts nothing */
+        HW_CHECK_EQ_INT(p.n_drains, 0);
+        HW_CHECK_EQ_INT(p.n_raids, 3);
+
+        HW_CONTEXT("%s", "anthropic <- open-ai");
+        r = find_raid(&p, "anthropic", "open-ai");
+        if (HW_CHECK(r != NULL)) {
+                if (HW_CHECK_EQ_INT(r->n_names, 2)) {
+                        HW_CHECK_STR(p.names[r->first_name], "Open AI");
+                        HW_CHECK_STR(p.names[r->first_name + 1], "Open-AI");
+                }
+                HW_CHECK_EQ_INT(r->lo, D - 400); /* older, still counts */
+                HW_CHECK_EQ_INT(r->hi, D - 2);
+                /* By day, then event id; D-365 and D-400 are out. */
+                if (HW_CHECK_EQ_INT(r->n_ev, 4)) {
+                        check_ev(&p, r->first_ev, D - 364, "e-edge");
+                        check_ev(&p, r->first_ev + 1, D - 10, "e-a");
+                        check_ev(&p, r->first_ev + 2, D - 2, "e-b");
+                        check_ev(&p, r->first_ev + 3, D - 2, "e-z");
+                }
+        }
+        HW_CONTEXT("%s", "anthropic <- google");
+        r = find_raid(&p, "anthropic", "google");
+        if (HW_CHECK(r != NULL)) {
+                if (HW_CHECK_EQ_INT(r->n_names, 1))
+                        HW_CHECK_STR(p.names[r->first_name], "Google");
+                HW_CHECK_EQ_INT(r->lo, D - 1);
+                HW_CHECK_EQ_INT(r->hi, D - 1);
+                if (HW_CHECK_EQ_INT(r->n_ev, 1))
+                        check_ev(&p, r->first_ev, D - 1, "e-g");
+        }
+        HW_CONTEXT("%s", "meta <- open-ai");
+        r = find_raid(&p, "meta", "open-ai");
+        if (HW_CHECK(r != NULL)) {
+                if (HW_CHECK_EQ_INT(r->n_names, 1))
+                        HW_CHECK_STR(p.names[r->first_name], "Open AI");
+                HW_CHECK_EQ_INT(r->lo, D);
+                HW_CHECK_EQ_INT(r->hi, D);
+                if (HW_CHECK_EQ_INT(r->n_ev, 1))
+                        check_ev(&p, r->first_ev, D, "e-m");
+        }
+        HW_CONTEXT("%s", "");
+        HW_CHECK(find_raid(&p, "anthropic", "Open AI") == NULL);
+
+        /* Raid off: no pairs (and the evidence is not taken for drains). */
+        conf.raid = 0;
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        HW_CHECK_EQ_INT(p.n_raids, 0);
+        HW_CHECK_EQ_INT(p.n_drains, 0);
+        HW_CHECK_EQ_INT(p.n_keys, 0);
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 8. brain_drain: flow:out evidence within drain_days of D, the latest
+ * first then by event id, at most 50 per country. */
+#define CN_HIRES 60
+
+/* The id of CN hire i (day D - i/3): ids run backwards from cn-59. */
+static const char *cn_id(int i) {
+        return fmt("cn-%02d", CN_HIRES - 1 - i);
+}
+
+static void test_drains(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        const hw_plan_drain_t *dr;
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        /* Inserted in a scrambled order (7 is prime to 60). */
+        for (int k = 0; k < CN_HIRES; k++) {
+                int i = (k * 7) % CN_HIRES;
+                OK(hw_deltas_evidence(&d, "flow:out", "CN", D - i / 3,
+                                      cn_id(i)));
+        }
+        OK(hw_deltas_evidence(&d, "flow:out", "DE", D - 100, "de-3"));
+        OK(hw_deltas_evidence(&d, "flow:out", "DE", D - 30, "de-2"));
+        OK(hw_deltas_evidence(&d, "flow:out", "DE", D - 29, "de-1"));
+        OK(hw_deltas_evidence(&d, "flow:out", "FR", D - 31, "fr-1"));
+        OK(hw_deltas_evidence(&d, "flow:in", "US", D, "us-1"));
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        check_shape(&p);
+        HW_CHECK_EQ_INT(p.n_raids, 0);
+        HW_CHECK_EQ_INT(p.n_drains, 2);
+
+        dr = find_drain(&p, "CN");
+        if (HW_CHECK(dr != NULL) && HW_CHECK_EQ_INT(dr->n_ev, 50)) {
+                /* Day D - g holds cn-(57-3g) .. cn-(59-3g), by id. */
+                for (int j = 0; j < 50; j++) {
+                        int g = j / 3;
+                        HW_CONTEXT("CN evidence %d", j);
+                        check_ev(&p, dr->first_ev + (size_t)j, D - g,
+                                 fmt("cn-%02d", 57 - 3 * g + j % 3));
+                }
+                HW_CONTEXT("%s", "");
+                /* The first ones, spelled out. */
+                check_ev(&p, dr->first_ev, D, "cn-57");
+                check_ev(&p, dr->first_ev + 2, D, "cn-59");
+                check_ev(&p, dr->first_ev + 3, D - 1, "cn-54");
+                check_ev(&p, dr->first_ev + 49, D - 16, "cn-09");
+        }
+        dr = find_drain(&p, "DE");
+        if (HW_CHECK(dr != NULL) && HW_CHECK_EQ_INT(dr->n_ev, 1))
+                check_ev(&p, dr->first_ev, D - 29, "de-1");
+        HW_CHECK(find_drain(&p, "FR") == NULL);
+        HW_CHECK(find_drain(&p, "US") == NULL);
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 9. Seen ids: grouped by their day, kept while day > D - seen_days. */
+static void test_seen(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        static const char *const on_d[] = {"s-b", "s-a"};
+        static const char *const on_d9[] = {"s-c"};
+        hw_deltas_t d;
+        hw_plan_t p;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        OK(hw_deltas_seen(&d, D * HW_DAY_MS + 5000, "s-b"));
+        OK(hw_deltas_seen(&d, (D - 50) * HW_DAY_MS, "s-e"));
+        OK(hw_deltas_seen(&d, (D - 9) * HW_DAY_MS + HW_DAY_MS - 1, "s-c"));
+        OK(hw_deltas_seen(&d, (D - 10) * HW_DAY_MS + HW_DAY_MS - 1, "s-d"));
+        OK(hw_deltas_seen(&d, D * HW_DAY_MS, "s-a"));
+        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+                goto out;
+        HW_CHECK_EQ_INT(p.n_keys, 0);
+        HW_CHECK_EQ_INT(p.n_days, 0);
+        HW_CHECK_EQ_INT(p.n_seen, 2);
+        check_day_names(&p, find_day(p.seen, p.n_seen, D), D, on_d, 2);
+        check_day_names(&p, find_day(p.seen, p.n_seen, D - 9), D - 9, on_d9,
+                        1);
+        HW_CHECK(find_day(p.seen, p.n_seen, D - 10) == NULL);
+        HW_CHECK(find_day(p.seen, p.n_seen, D - 50) == NULL);
+
+        /* A later D drops D - 9 too. */
+        if (!OK(hw_plan_build(&p, &conf, &d, D + 1)))
+                goto out;
+        HW_CHECK_EQ_INT(p.n_seen, 1);
+        check_day_names(&p, find_day(p.seen, p.n_seen, D), D, on_d, 2);
+out:
+        hw_plan_release(&p);
+        hw_deltas_release(&d);
+}
+
+/* 10. hw_plan_day_after: the later watermark's day, -1 for none. */
+static void test_day_after(void) {
+        int64_t ms = 0, late = 0;
+        const int64_t D = dday();
+
+        HW_CHECK_EQ_INT(hw_time_parse_iso("2025-06-30T23:59:59.999Z", &ms),
+                        0);
+        HW_CHECK_EQ_INT(hw_time_parse_iso("2025-07-01T00:00:00Z", &late), 0);
+        HW_CHECK_EQ_INT(hw_plan_day_after(-1, -1), -1);
+        HW_CHECK_EQ_INT(hw_plan_day_after(-1, ms), D);
+        HW_CHECK_EQ_INT(hw_plan_day_after(ms, -1), D);
+        HW_CHECK_EQ_INT(hw_plan_day_after(ms, late), D + 1);
+        HW_CHECK_EQ_INT(hw_plan_day_after(late, ms), D + 1);
+        HW_CHECK_EQ_INT(hw_plan_day_after(ms, ms - 1000), D);
+        HW_CHECK_EQ_INT(hw_plan_day_after(0, -1), 0);
+        HW_CHECK_EQ_INT(hw_plan_day_after(-1, HW_DAY_MS), 1);
+}
+
+/* 11. One plan built again and again (as the consumer does, batch after
+ * batch and when the fence moves D): each build is whole and the same as
+ * a fresh plan's; nothing leaks (valgrind run). */
+
+/* Everything a plan says, as text: keys and changes in plan order, days,
+ * seen ids, raids and drains. Caller frees. */
+static char *dump(const hw_plan_t *p) {
+        char *buf = NULL;
+        size_t size = 0;
+        FILE *f = open_memstream(&buf, &size);
+
+        if (!f)
+                return NULL;
+        fprintf(f, "day %" PRId64 "\n", p->day);
+        for (size_t i = 0; i < p->n_keys; i++) {
+                const hw_plan_key_t *k = &p->keys[i];
+                fprintf(f, "key %.*s zset=%d\n", (int)k->len, k->key, k->zset);
+                for (size_t j = 0; j < k->n; j++) {
+                        const hw_plan_change_t *c = &p->changes[k->first + j];
+                        fprintf(f, "  %.*s %" PRId64 "\n", (int)c->len,
+                                c->field, c->delta);
+                }
+        }
+        for (int pass = 0; pass < 2; pass++) {
+                const hw_plan_day_t *days = pass ? p->seen : p->days;
+                size_t n = pass ? p->n_seen : p->n_days;
+                for (size_t i = 0; i < n; i++) {
+                        fprintf(f, "%s %.8s %" PRId64 ":", pass ? "seen" : "bucket",
+                                days[i].ymd, days[i].day);
+                        for (size_t j = 0; j < days[i].n; j++)
+                                fprintf(f, " %s", p->names[days[i].first + j]);
+                        fputc('\n', f);
+                }
+        }
+        for (size_t i = 0; i < p->n_raids; i++) {
+                const hw_plan_raid_t *r = &p->raids[i];
+                fprintf(f, "raid %s %s %" PRId64 "..%" PRId64 ":", r->lab_slug,
+                        r->org_slug, r->lo, r->hi);
+                for (size_t j = 0; j < r->n_names; j++)
+                        fprintf(f, " [%s]", p->names[r->first_name + j]);
+                for (size_t j = 0; j < r->n_ev; j++)
+                        fprintf(f, " %" PRId64 "/%s",
+                                p->evs[r->first_ev + j].day,
+                                p->evs[r->first_ev + j].event_id);
+                fputc('\n', f);
+        }
+        for (size_t i = 0; i < p->n_drains; i++) {
+                const hw_plan_drain_t *dr = &p->drains[i];
+                fprintf(f, "drain %s:", dr->country);
+                for (size_t j = 0; j < dr->n_ev; j++)
+                        fprintf(f, " %s", p->evs[dr->first_ev + j].event_id);
+                fputc('\n', f);
+        }
+        if (fclose(f)) {
+                free(buf);
+                return NULL;
+        }
+        return buf;
+}
+
+/* A batch with some of everything. */
+static void add_everything(hw_deltas_t *d, int64_t D) {
+        add_fanout(d, D);
+        add_raid_evidence(d, D);
+        OK(hw_deltas_window(d, "flow:in", "FR", D - 3, 2));
+        OK(hw_deltas_window(d, "flow:out", "CN", D - 3, 2));
+        OK(hw_deltas_rank(d, "rank:labs:hires", "openai", 4));
+        OK(hw_deltas_gauge(d, "lab:openai:origin", "google", 1));
+        for (int i = 0; i < 70; i++)
+                OK(hw_deltas_evidence(d, "flow:out", "CN", D - i % 40,
+                                      fmt("cn-%02d", i)));
+        for (int i = 0; i < 20; i++)
+                OK(hw_deltas_seen(d, (D - i) * HW_DAY_MS + i,
+                                  fmt("seen-%02d", i)));
+}
+
+static void test_reuse(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        char *first = NULL, *again = NULL, *fresh = NULL, *later = NULL;
+        char *small = NULL;
+        hw_deltas_t d, d2;
+        hw_plan_t p, q;
+
+        hw_deltas_init(&d);
+        hw_deltas_init(&d2);
+        hw_plan_init(&p);
+        hw_plan_init(&q);
+        add_everything(&d, D);
+        OK(hw_deltas_gauge(&d2, "org:x:stats", "n", 1));
+
+        OK(hw_plan_build(&p, &conf, &d, D));
+        check_shape(&p);
+        first = dump(&p);
+        OK(hw_plan_build(&p, &conf, &d, D));
+        check_shape(&p);
+        again = dump(&p);
+        if (HW_CHECK(first != NULL) && HW_CHECK(again != NULL)) {
+                HW_CHECK_STR(again, first);
+                /* The dump shows what it should. */
+                HW_CHECK_CONTAINS(first, "key lab:openai:hires:7d zset=0\n"
+                                         "  e0 1\n  e6 7\n");
+                HW_CHECK_CONTAINS(first, "key rank:labs:hires zset=1\n");
+                HW_CHECK_CONTAINS(first, "raid anthropic open-ai");
+                HW_CHECK_CONTAINS(first, "drain CN:");
+                HW_CHECK_CONTAINS(first, "seen ");
+                HW_CHECK_CONTAINS(first, "bucket ");
+        }
+        HW_CHECK_EQ_INT(p.n_drains, 1);
+        if (HW_CHECK_EQ_INT(p.n_drains, 1))
+                HW_CHECK_EQ_INT(p.drains[0].n_ev, 50);
+        HW_CHECK_EQ_INT(p.n_raids, 3);
+        HW_CHECK_EQ_INT(p.n_seen, SEEN_DAYS);
+
+        /* A fresh plan says the same. */
+        OK(hw_plan_build(&q, &conf, &d, D));
+        fresh = dump(&q);
+        if (HW_CHECK(fresh != NULL) && first)
+                HW_CHECK_STR(fresh, first);
+
+        /* Another batch in between: nothing of the first is left. */
+        OK(hw_plan_build(&p, &conf, &d2, D));
+        check_shape(&p);
+        small = dump(&p);
+        HW_CHECK_EQ_INT(p.n_keys, 1);
+        HW_CHECK_EQ_INT(p.n_changes, 1);
+        HW_CHECK_EQ_INT(p.n_days, 0);
+        HW_CHECK_EQ_INT(p.n_seen, 0);
+        HW_CHECK_EQ_INT(p.n_raids, 0);
+        HW_CHECK_EQ_INT(p.n_drains, 0);
+        CHECK_CHANGE(&p, "org:x:stats", "n", 1);
+        if (HW_CHECK(small != NULL))
+                HW_CHECK_STR(small, "day 20269\nkey org:x:stats zset=0\n"
+                                    "  n 1\n");
+
+        /* The fence moved D: the same deltas, one day later. */
+        OK(hw_plan_build(&p, &conf, &d, D + 1));
+        check_shape(&p);
+        later = dump(&p);
+        HW_CHECK_EQ_INT(p.day, D + 1);
+        CHECK_ABSENT(&p, FAM ":7d", "e6");
+        CHECK_CHANGE(&p, FAM ":7d", "e0", 1);
+        CHECK_ABSENT(&p, FAM ":365d", "e364");
+        CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D - 364), FAM));
+        if (later && first)
+                HW_CHECK(strcmp(later, first) != 0);
+
+        /* And back: the same as the first build. */
+        free(again);
+        OK(hw_plan_build(&p, &conf, &d, D));
+        again = dump(&p);
+        if (again && first)
+                HW_CHECK_STR(again, first);
+
+        free(first);
+        free(again);
+        free(fresh);
+        free(later);
+        free(small);
+        hw_plan_release(&p);
+        hw_plan_release(&q);
+        hw_deltas_release(&d);
+        hw_deltas_release(&d2);
+}
+
+/* A plan never built releases cleanly; releasing twice is fine too. */
+static void test_release_unbuilt(void) {
+        hw_plan_t p;
+        hw_plan_init(&p);
+        HW_CHECK_EQ_INT(p.day, -1);
+        HW_CHECK_EQ_INT(p.n_keys, 0);
+        hw_plan_release(&p);
+        hw_plan_release(&p);
+        HW_CHECK_EQ_INT(p.day, -1);
+}
+
+int main(void) {
+        HW_RUN_ISOLATED(test_fanout);
+        HW_RUN_ISOLATED(test_no_watermark);
+        HW_RUN_ISOLATED(test_aggregation);
+        HW_RUN_ISOLATED(test_key_names);
+        HW_RUN_ISOLATED(test_ranks_zset);
+        HW_RUN_ISOLATED(test_days);
+        HW_RUN_ISOLATED(test_raids);
+        HW_RUN_ISOLATED(test_drains);
+        HW_RUN_ISOLATED(test_seen);
+        HW_RUN_ISOLATED(test_day_after);
+        HW_RUN_ISOLATED(test_reuse);
+        HW_RUN_ISOLATED(test_release_unbuilt);
+        return hw_test_summary();
+}
