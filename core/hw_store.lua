@@ -562,24 +562,20 @@ for k = persons_first, persons_first + 8 * (n_persons - 1), 8 do
     'origin', ARGV[k + 2], 'nationality', ARGV[k + 3], 'alma_mater', ARGV[k + 4],
     'tier', ARGV[k + 5], 'at', ARGV[k + 6], 'event_id', ARGV[k + 7])
 end
-if #buckets > 0 then
+-- Members of a set per day (bucket families, applied ids), and the days
+-- in the days index.
+local function add_days(list, key_of, days_index)
+  if #list == 0 then return end
   local zl = {}
-  for _, b in ipairs(buckets) do
-    chunked('SADD', P .. 'b:' .. b[1], ARGV, b[3], b[4], 1)
-    zl[#zl + 1] = b[2]
-    zl[#zl + 1] = b[1]
+  for _, e in ipairs(list) do
+    chunked('SADD', key_of .. e[1], ARGV, e[3], e[4], 1)
+    zl[#zl + 1] = e[2]
+    zl[#zl + 1] = e[1]
   end
-  call_list('ZADD', days_key, zl, 2)
+  call_list('ZADD', days_index, zl, 2)
 end
-if #seen > 0 then
-  local zl = {}
-  for _, s in ipairs(seen) do
-    chunked('SADD', P .. 'seen:' .. s[1], ARGV, s[3], s[4], 1)
-    zl[#zl + 1] = s[2]
-    zl[#zl + 1] = s[1]
-  end
-  call_list('ZADD', seen_days_key, zl, 2)
-end
+add_days(buckets, P .. 'b:', days_key)
+add_days(seen, P .. 'seen:', seen_days_key)
 for _, r in ipairs(raids) do
   if r.ev_last >= r.ev_first then chunked('ZADD', r.key, ARGV, r.ev_first, r.ev_last, 2) end
 end
