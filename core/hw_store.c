@@ -199,6 +199,43 @@ static hw_err_t cluster_check(hw_store_t *s, char *errstr, size_t size) {
         return HW_OK;
 }
 
+/*
+ * The keys under the prefix must be in this version's layout: an older
+ * one kept a day's buckets as a set of families beside a hash per family
+ * (hw:b:<yyyymmdd> a SET), which the atomic step cannot apply to. Returns
+ * HW_ERR_ARG naming the command that rebuilds them (a full replay), HW_OK
+ * for an empty prefix or this layout.
+ */
+static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
+        const char *prefix = s->conf->prefix;
+        redisReply *r = redisCommand(s->ctx, "ZRANGE %sb:days 0 0", prefix);
+        char day[16] = "";
+        hw_err_t err;
+
+        if ((err = check_reply(s, r, "ZRANGE b:days", errstr, size)))
+                return err == HW_ERR_INTERNAL ? HW_OK : err; /* not a zset */
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
+            r->element[0]->type == REDIS_REPLY_STRING)
+                snprintf(day, sizeof(day), "%s", r->element[0]->str);
+        freeReplyObject(r);
+        if (!day[0])
+                return HW_OK;
+        r = redisCommand(s->ctx, "TYPE %sb:%s", prefix, day);
+        if ((err = check_reply(s, r, "TYPE", errstr, size)))
+                return err;
+        if (r->type == REDIS_REPLY_STATUS && !strcmp(r->str, "set"))
+                err = hw_fail(HW_ERR_ARG, errstr, size,
+                              "Redis holds the counters under prefix \"%s\" "
+                              "in an older layout (%sb:%s is a set of "
+                              "families, not a hash); rebuild them in this "
+                              "version's layout with: hirewire-consumer "
+                              "--replay --from earliest, with the same "
+                              "prefix and config (docs/operations.md)",
+                              prefix, prefix, day);
+        freeReplyObject(r);
+        return err;
+}
+
 hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
         struct timeval ct = {CONNECT_TIMEOUT_MS / 1000,
                              (CONNECT_TIMEOUT_MS % 1000) * 1000};
@@ -248,7 +285,8 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
                 return err;
         }
         freeReplyObject(r);
-        if ((err = cluster_check(s, errstr, size))) {
+        if ((err = cluster_check(s, errstr, size)) ||
+            (err = layout_check(s, errstr, size))) {
                 drop_connection(s);
                 return err;
         }

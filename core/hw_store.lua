@@ -28,7 +28,7 @@
 --     n x (key, field, value)                            hash field values
 --     n x (person_id, lab, origin, nationality, alma_mater, tier, at, event_id)
 --     n days x (yyyymmdd, day, n, n event ids)           applied event ids
---     n days x (yyyymmdd, day, n, n families)            buckets written
+--     n days x (yyyymmdd, day, 0)                        days whose bucket is written
 --     n pairs x (lab slug, org slug, n, n org names, lo, hi, n, n x (day, event_id))
 --     n x (country, event ids as a JSON array)           brain_drain evidence
 --     n x (alert_id, rule, severity, subject, summary, event_time, event_ids, attributes)
@@ -214,28 +214,42 @@ check_type(seen_days_key, 'zset')
 local raid_prune, dels = {}, {}
 local slid = d_old and d_new > d_old
 if slid then
+  -- A day's bucket is one hash, b:<yyyymmdd>, fields "<family> <field>".
   local leaving = redis.call('ZRANGEBYSCORE', days_key,
     '(' .. int(d_old - max_window), int(d_new - windows[1]), 'WITHSCORES')
+  local wkeys = {} -- family -> window -> key
   for k = 1, #leaving, 2 do
     local ymd, d = leaving[k], num(leaving[k + 1])
-    local families = redis.call('SMEMBERS', P .. 'b:' .. ymd)
-    for _, family in ipairs(families) do
-      local fields = nil
-      for _, n in ipairs(windows) do
-        if d > d_old - n and d <= d_new - n then
-          fields = fields or redis.call('HGETALL', P .. 'b:' .. ymd .. ':' .. family)
-          local key = window_key(family, n .. 'd')
-          for f = 1, #fields, 2 do slide_add(key, fields[f], -num(fields[f + 1])) end
-          local lab_slug = n == max_window and hires_lab(family)
-          if lab_slug then
-            for f = 1, #fields, 2 do
-              local rk = raid_key(lab_slug, slug(fields[f]))
-              if not raid_prune[rk] then
-                raid_prune[rk] = true
-                raid_prune[#raid_prune + 1] = rk
-                check_type(rk, 'zset')
-              end
-            end
+    local ws = {}
+    for _, n in ipairs(windows) do
+      if d > d_old - n and d <= d_new - n then ws[#ws + 1] = n end
+    end
+    local fields = redis.call('HGETALL', P .. 'b:' .. ymd)
+    for f = 1, #fields, 2 do
+      local bf = fields[f]
+      local sp = string.find(bf, ' ', 1, true)
+      local family, field = string.sub(bf, 1, sp - 1), string.sub(bf, sp + 1)
+      local v = -num(fields[f + 1])
+      local keys = wkeys[family]
+      if not keys then
+        keys = {}
+        wkeys[family] = keys
+      end
+      for _, n in ipairs(ws) do
+        local key = keys[n]
+        if not key then
+          key = window_key(family, n .. 'd')
+          keys[n] = key
+        end
+        slide_add(key, field, v)
+        -- Leaving the largest window: the raid index forgets the day.
+        local lab_slug = n == max_window and hires_lab(family)
+        if lab_slug then
+          local rk = raid_key(lab_slug, slug(field))
+          if not raid_prune[rk] then
+            raid_prune[rk] = true
+            raid_prune[#raid_prune + 1] = rk
+            check_type(rk, 'zset')
           end
         end
       end
@@ -243,9 +257,6 @@ if slid then
   end
   for _, ymd in ipairs(redis.call('ZRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))) do
     dels[#dels + 1] = P .. 'b:' .. ymd
-    for _, family in ipairs(redis.call('SMEMBERS', P .. 'b:' .. ymd)) do
-      dels[#dels + 1] = P .. 'b:' .. ymd .. ':' .. family
-    end
   end
   for _, ymd in ipairs(redis.call('ZRANGEBYSCORE', seen_days_key, '-inf', int(d_new - seen_days))) do
     dels[#dels + 1] = P .. 'seen:' .. ymd
@@ -474,8 +485,8 @@ end
 local buckets = {}
 for _ = 1, num(arg()) do
   local ymd, d, n = ARGV[pos], ARGV[pos + 1], num(ARGV[pos + 2])
-  buckets[#buckets + 1] = {ymd, d, pos + 3, pos + 2 + n}
-  check_type(P .. 'b:' .. ymd, 'set')
+  buckets[#buckets + 1] = d
+  buckets[#buckets + 1] = ymd
   pos = pos + 3 + n
 end
 local raids = {}
@@ -562,8 +573,7 @@ for k = persons_first, persons_first + 8 * (n_persons - 1), 8 do
     'origin', ARGV[k + 2], 'nationality', ARGV[k + 3], 'alma_mater', ARGV[k + 4],
     'tier', ARGV[k + 5], 'at', ARGV[k + 6], 'event_id', ARGV[k + 7])
 end
--- Members of a set per day (bucket families, applied ids), and the days
--- in the days index.
+-- Applied ids, a set per day, and the days in their index.
 local function add_days(list, key_of, days_index)
   if #list == 0 then return end
   local zl = {}
@@ -574,7 +584,7 @@ local function add_days(list, key_of, days_index)
   end
   call_list('ZADD', days_index, zl, 2)
 end
-add_days(buckets, P .. 'b:', days_key)
+call_list('ZADD', days_key, buckets, 2)
 add_days(seen, P .. 'seen:', seen_days_key)
 for _, r in ipairs(raids) do
   if r.ev_last >= r.ev_first then chunked('ZADD', r.key, ARGV, r.ev_first, r.ev_last, 2) end

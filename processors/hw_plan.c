@@ -25,7 +25,7 @@ typedef struct items_s {
 
 /* What one build collects before grouping it. */
 typedef struct work_s {
-        items_t families, names, raid_evs, drain_evs, ids;
+        items_t families, names, raid_evs, drain_evs, ids; /* families: bucket days */
 } work_t;
 
 void hw_plan_init(hw_plan_t *p) {
@@ -129,7 +129,7 @@ static const char *hires_lab(const char *family, size_t *len) {
 }
 
 /* A windowed counter: all, each day window holding its day, its bucket. */
-static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *fam,
+static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
                       const char *family, const char *field, const char *ymd,
                       int64_t day, int64_t delta) {
         char key[KEY_MAX], w[16];
@@ -150,22 +150,25 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *fam,
                         return -1;
         }
         if (day > p->day - largest) {
-                int n = snprintf(key, sizeof(key), "b:%s:%s", ymd, family);
-                char id[KEY_MAX + 16];
+                /* The day's bucket: one hash, fields "<family> <field>"
+                 * (a family has no space: its names are slugs). */
+                char bf[2 * KEY_MAX + 2];
+                size_t lf = strlen(family);
                 int created;
-                int m = snprintf(id, sizeof(id), "%s%c%s", ymd, 0, family);
+                int n = snprintf(key, sizeof(key), "b:%s", ymd);
                 hw_map_entry_t *e;
-                if (n <= 0 || n >= KEY_MAX ||
-                    add(p, key, (size_t)n, 0, field, flen, delta))
+                if (lf + 1 + flen >= sizeof(bf))
                         return -1;
-                e = hw_map_upsert(&p->day_map, id, (size_t)m, &created);
+                memcpy(bf, family, lf);
+                bf[lf] = ' ';
+                memcpy(bf + lf + 1, field, flen);
+                if (add(p, key, (size_t)n, 0, bf, lf + 1 + flen, delta))
+                        return -1;
+                e = hw_map_upsert(&p->day_map, ymd, 8, &created);
                 if (!e)
                         return -1;
-                if (created) {
-                        e->aux = day;
-                        if (push_item(fam, 0, e->key, (size_t)m, day))
-                                return -1;
-                }
+                if (created && push_item(days, 0, e->key, 8, day))
+                        return -1;
         }
         return 0;
 }
@@ -354,27 +357,17 @@ static int group_changes(hw_plan_t *p) {
         return 0;
 }
 
-/* Groups bucket families by day. */
-static int group_days(hw_plan_t *p, work_t *w, size_t *n_names) {
+/* Lists the bucket days, by day. */
+static int group_days(hw_plan_t *p, work_t *w) {
         p->days = hw_arena_alloc(&p->arena,
                                  (w->families.n + 1) * sizeof(*p->days));
         if (!p->days)
                 return -1;
-        /* Items hold "ymd\0family", day: sort by day then family. */
-        for (size_t i = 0; i < w->families.n; i++)
-                w->families.a[i].group = 0;
         qsort(w->families.a, w->families.n, sizeof(item_t), by_group_day);
-        p->n_days = 0;
-        for (size_t i = 0; i < w->families.n; i++) {
-                const item_t *it = &w->families.a[i];
-                hw_plan_day_t *dd = p->n_days ? &p->days[p->n_days - 1] : NULL;
-                if (!dd || dd->day != it->v) {
-                        dd = &p->days[p->n_days++];
-                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0};
-                }
-                p->names[(*n_names)++] = it->s + 9;
-                dd->n++;
-        }
+        for (size_t i = 0; i < w->families.n; i++)
+                p->days[i] = (hw_plan_day_t){w->families.a[i].s,
+                                             w->families.a[i].v, 0, 0};
+        p->n_days = w->families.n;
         return 0;
 }
 
@@ -454,13 +447,13 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                 }
         }
         if (!rc) {
-                size_t n = w.families.n + w.names.n + d->seen.count;
+                size_t n = w.names.n + d->seen.count;
                 p->names = hw_arena_alloc(&p->arena, (n + 1) * sizeof(char *));
                 p->evs = hw_arena_alloc(&p->arena,
                                         (w.raid_evs.n + w.drain_evs.n + 1) *
                                                 sizeof(*p->evs));
                 rc = !p->names || !p->evs || group_changes(p) ||
-                     group_days(p, &w, &n_names) ||
+                     group_days(p, &w) ||
                      group_seen(p, conf, d, &w.ids, &n_names) ||
                      group_raids(p, &w, &n_names, &n_evs) ||
                      group_drains(p, &w, &n_evs);

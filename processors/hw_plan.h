@@ -3,7 +3,8 @@
  * changes Redis applies, with everything the events determine computed
  * here rather than in the step: the window fan-out (an event of day d
  * counts in window N when d > D - N, D the day the watermark will have
- * after the step), the daily buckets, per-key aggregation down to one
+ * after the step), the daily buckets (one hash per day, b:<yyyymmdd>,
+ * fields "<family> <field>"), per-key aggregation down to one
  * delta per (key, field), the raid pairs and the brain_drain evidence.
  * Pure: no Redis, no clock. The step only checks that D is still the day
  * it will reach (a fence) and applies the list.
@@ -32,7 +33,8 @@ typedef struct hw_plan_key_s {
         size_t first, n;
 } hw_plan_key_t;
 
-/* A day's buckets: the families written for that day. */
+/* A day with buckets written (then n = 0), or with applied event ids
+ * (names[first .. first+n)). */
 typedef struct hw_plan_day_s {
         const char *ymd;
         int64_t day;
@@ -75,7 +77,7 @@ typedef struct hw_plan_s {
         size_t n_keys;
         hw_plan_change_t *changes;
         size_t n_changes;
-        hw_plan_day_t *days;    /* buckets: names are families */
+        hw_plan_day_t *days;    /* days whose bucket b:<yyyymmdd> is written */
         size_t n_days;
         hw_plan_day_t *seen;    /* applied event ids kept: names are ids */
         size_t n_seen;
@@ -83,7 +85,7 @@ typedef struct hw_plan_s {
         size_t n_raids;
         hw_plan_drain_t *drains;
         size_t n_drains;
-        const char **names;     /* bucket families, event ids, org names */
+        const char **names;     /* event ids, org names */
         hw_plan_ev_t *evs;
         /* Working state, kept from batch to batch. */
         hw_map_t key_map, field_map, day_map, raid_map, drain_map;

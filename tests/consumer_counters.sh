@@ -67,6 +67,21 @@ refused() { # refused PREFIX WHAT-THE-LOG-SAYS REDIS-COMMAND...
   after=$(redis-cli -p "$HW_REDIS_PORT" --scan --pattern "${prefix}*" | sort)
   [[ $after == "$before" ]] || hw_fail "$prefix: a refused step wrote keys: $(comm -13 <(echo "$before") <(echo "$after") | head -5 | tr '\n' ' ')"
 }
+hw_note "a Redis in the older bucket layout: the consumer names the upgrade (exit 2), a replay rebuilds it"
+rc ZADD old:b:days 20179 20250401 >/dev/null
+rc SADD old:b:20250401 lab:x:hires >/dev/null
+rc HSET old:b:20250401:lab:x:hires OpenAI 1 >/dev/null
+code=0
+hw_consumer --until-caught-up --group old --prefix old: || code=$?
+[[ $code -eq 2 ]] || hw_fail "exit $code on the older layout, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q 'older layout (old:b:20250401 is a set.*hirewire-consumer --replay --from earliest' "$HW_CONSUMER_LOG" ||
+  hw_fail "the upgrade is not named: $(tail -1 "$HW_CONSUMER_LOG")"
+hw_consumer --group old --prefix old: --replay --from earliest || hw_fail "the upgrade replay exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+[[ $(rc TYPE old:b:20250401) == none && $(rc EXISTS old:b:20250401:lab:x:hires) == 0 ]] ||
+  hw_fail "the older layout's keys survived the replay"
+hw_consume_all --group old --prefix old:
+hw_model_check old: "$HW_TMP/wide.ndjson"
+
 refused bad: WRONGTYPE SET bad:labs not-a-sorted-set            # written after the windows
 [[ $(rc GET bad:labs) == not-a-sorted-set ]] || hw_fail "bad:labs changed"
 refused bad2: WRONGTYPE SET bad2:b:days not-a-sorted-set        # only ever written

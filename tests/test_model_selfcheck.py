@@ -101,16 +101,12 @@ class JoinThenLeave(unittest.TestCase):
             "hw:lab:google-deepmind:alma_mater": {"Tsinghua University": "1"},
             "hw:lab:google-deepmind:tier": {"A": "1"},
             "hw:labs": {"google-deepmind": 1.0},
-            "hw:b:20250401:lab:" + MSL + ":hires": {"OpenAI": "1"},
-            "hw:b:20250401:org:openai:losses": {MSL: "1"},
-            "hw:b:20250403:lab:google-deepmind:hires": {"Meta": "1"},
-            "hw:b:20250403:org:meta:losses": {"google-deepmind": "1"},
-            "hw:b:20250403:flow:in": {"GB": "1"},
-            "hw:b:20250403:flow:out": {"US": "1"},
-            "hw:b:20250403:flow:pair": {"US>GB": "1"},
-            "hw:b:20250401": {"lab:" + MSL + ":hires", "org:openai:losses"},
-            "hw:b:20250403": {"lab:google-deepmind:hires", "org:meta:losses",
-                              "flow:in", "flow:out", "flow:pair"},
+            # a day's buckets: one hash, fields "<family> <field>"
+            "hw:b:20250401": {"lab:" + MSL + ":hires OpenAI": "1",
+                              "org:openai:losses " + MSL: "1"},
+            "hw:b:20250403": {"lab:google-deepmind:hires Meta": "1",
+                              "org:meta:losses google-deepmind": "1",
+                              "flow:in GB": "1", "flow:out US": "1", "flow:pair US>GB": "1"},
             "hw:b:days": {"20250401": 20179.0, "20250403": 20181.0},
             "hw:seen:20250401": {"h1"},
             "hw:seen:20250403": {"h2"},
@@ -194,7 +190,7 @@ class LateAnnouncement(unittest.TestCase):
         self.assertEqual(st["hw:lab:xai:hires:30d"], {"Google": "1"})
         self.assertNotIn("hw:lab:xai:hires:7d", st)   # 03-01 is 9 days before 03-10
         self.assertEqual(st["hw:org:google:losses:all"], {"xai": "1"})
-        self.assertEqual(st["hw:b:20250301:flow:pair"], {"GB>US": "1"})
+        self.assertEqual(st["hw:b:20250301"]["flow:pair GB>US"], "1")
         self.assertEqual(st["hw:flow:all:net"], {"GB": -1.0, "US": 1.0})
         self.assertEqual(st["hw:watermark"], str(model.hwcheck.to_ms("2025-03-10T09:00:00Z")))
         # a later move is an ordinary move again
@@ -296,9 +292,9 @@ class Windows(unittest.TestCase):
                                            "20250623": 20262.0, "20250601": 20240.0,
                                            "20250531": 20239.0})
         for k2 in (0, 6, 7, 29, 30):
-            self.assertEqual(st[f"hw:b:{days[k2]}:org:acme-labs:offers"],
-                             {"extended": "1", "extended_usd": "1000"})
-            self.assertEqual(st[f"hw:b:{days[k2]}"], {"org:acme-labs:offers"})
+            self.assertEqual(st[f"hw:b:{days[k2]}"],
+                             {"org:acme-labs:offers extended": "1",
+                              "org:acme-labs:offers extended_usd": "1000"})
         self.assertFalse(any(key.startswith("hw:b:20240526") for key in st))
         # seen sets: days > D - 31
         self.assertEqual(set(st["hw:seen:days"]), {days[k2] for k2 in (0, 6, 7, 29, 30)})
@@ -376,7 +372,8 @@ class Offers(unittest.TestCase):
         for w in W:
             self.assertEqual(st[f"hw:org:meta:offers:{w}"], want)
             self.assertEqual(st[f"hw:org:openai:offers:{w}"], {"extended": "1"})  # 0 USD: no field
-        self.assertEqual(st["hw:b:20250601:org:meta:offers"], want)
+        self.assertEqual({f[len("org:meta:offers "):]: v for f, v in st["hw:b:20250601"].items()
+                          if f.startswith("org:meta:offers ")}, want)
         _, _, st = run(evs, mega=50_000_000)
         self.assertEqual(st["hw:org:meta:offers:all"]["mega"], "3")
         self.assertFalse(any(k.startswith("hw:lab") or k.startswith("hw:person") for k in st))

@@ -3,8 +3,9 @@
  * built by hand with the hw_deltas_* adders, turned into the flat list of
  * Redis changes for a fixed watermark day D, and every change looked up by
  * (key, field). Covers the window fan-out and its boundaries, the daily
- * buckets, no watermark (D = -1), per-(key, field) sums and the changes
- * that cancel out, flow key names, sorted sets, the bucket days, raid
+ * buckets (one hash per day, b:<yyyymmdd>, fields "<family> <field>"), no
+ * watermark (D = -1), per-(key, field) sums and the changes that cancel
+ * out, flow key names, sorted sets, the bucket days, raid
  * pairs, brain_drain evidence, the seen ids, hw_plan_day_after, and reusing
  * one plan for several builds.
  */
@@ -69,6 +70,17 @@ __attribute__((format(printf, 1, 2))) static const char *fmt(const char *f,
         vsnprintf(b, sizeof(bufs[0]), f, ap);
         va_end(ap);
         return b;
+}
+
+/* The bucket key of a day, "b:<yyyymmdd>" (in a fmt buffer). */
+static const char *bkey(int64_t day) {
+        return fmt("b:%s", ymd(day));
+}
+
+/* The field of (family, field) in a day's bucket, "<family> <field>" (in a
+ * fmt buffer). */
+static const char *bfield(const char *family, const char *field) {
+        return fmt("%s %s", family, field);
 }
 
 /* ------------------------------------------------------------------ */
@@ -139,7 +151,11 @@ static int check_absent(const hw_plan_t *p, const char *key,
 
 /* What holds for any plan: each key once, with at least one change, its
  * changes in range and not shared with another key, all of them counted,
- * no field twice in a key, no change of 0; names and events in range. */
+ * no field twice in a key, no change of 0; names and events in range.
+ * And the buckets: the days listed ascending, each once, with n = 0, its
+ * yyyymmdd, within the largest window of D, and its hash b:<yyyymmdd> in
+ * the plan; every b: key is b:<yyyymmdd> of a listed day, a hash, with
+ * fields "<family> <field>". */
 static void check_shape(const hw_plan_t *p) {
         unsigned char *used = calloc(p->n_changes + 1, 1);
         size_t total = 0;
@@ -184,7 +200,87 @@ static void check_shape(const hw_plan_t *p) {
         }
         HW_CHECK_EQ_INT(total, p->n_changes);
         free(used);
+
+        for (size_t i = 0; i < p->n_days; i++) {
+                const hw_plan_day_t *dd = &p->days[i];
+                const hw_plan_key_t *k;
+                const char *key = bkey(dd->day);
+                HW_CHECK_MSG(dd->n == 0, "bucket day %s lists %zu names",
+                             ymd(dd->day), dd->n);
+                HW_CHECK_MSG(dd->ymd != NULL &&
+                                     !memcmp(dd->ymd, ymd(dd->day), 8),
+                             "bucket day %" PRId64 ": ymd %.8s, expected %s",
+                             dd->day, dd->ymd ? dd->ymd : "(null)",
+                             ymd(dd->day));
+                if (i)
+                        HW_CHECK_MSG(p->days[i - 1].day < dd->day,
+                                     "bucket days not ascending and unique: "
+                                     "%s then %s",
+                                     ymd(p->days[i - 1].day), ymd(dd->day));
+                HW_CHECK_MSG(p->day >= 0 && dd->day > p->day - LARGEST,
+                             "bucket day %s outside the largest window of "
+                             "D %" PRId64,
+                             ymd(dd->day), p->day);
+                k = plan_key(p, key);
+                if (HW_CHECK_MSG(k != NULL, "bucket day %s has no key %s",
+                                 ymd(dd->day), key))
+                        HW_CHECK_MSG(!k->zset, "bucket %s is a zset", key);
+        }
+        for (size_t i = 0; i < p->n_keys; i++) {
+                const hw_plan_key_t *k = &p->keys[i];
+                size_t listed = 0;
+                if (k->len < 2 || memcmp(k->key, "b:", 2))
+                        continue;
+                HW_CHECK_MSG(k->len == 10,
+                             "bucket key \"%.*s\" is not b:<yyyymmdd>",
+                             (int)k->len, k->key);
+                for (size_t j = 0; j < p->n_days; j++)
+                        listed += k->len == 10 &&
+                                  !memcmp(k->key + 2, ymd(p->days[j].day), 8);
+                HW_CHECK_MSG(listed == 1,
+                             "bucket key \"%.*s\" listed %zu times in days",
+                             (int)k->len, k->key, listed);
+                if (k->first + k->n > p->n_changes)
+                        continue;
+                for (size_t a = k->first; a < k->first + k->n; a++) {
+                        const hw_plan_change_t *c = &p->changes[a];
+                        const char *sp = memchr(c->field, ' ', c->len);
+                        HW_CHECK_MSG(sp != NULL && sp > c->field &&
+                                             sp < c->field + c->len - 1,
+                                     "bucket \"%.*s\": field \"%.*s\" is "
+                                     "not \"<family> <field>\"",
+                                     (int)k->len, k->key, (int)c->len,
+                                     c->field);
+                }
+        }
 }
+
+/* Checks that the bucket days are exactly want[0 .. n), in that order
+ * (ascending), each with n = 0 (check_shape checks the rest). */
+static void check_days(const hw_plan_t *p, const int64_t *want, size_t n) {
+        if (!HW_CHECK_EQ_INT(p->n_days, n))
+                return;
+        for (size_t i = 0; i < n; i++) {
+                HW_CHECK_MSG(p->days[i].day == want[i],
+                             "bucket day %zu: %s, expected %s", i,
+                             ymd(p->days[i].day), ymd(want[i]));
+                HW_CHECK_MSG(!memcmp(p->days[i].ymd, ymd(want[i]), 8),
+                             "bucket day %zu: ymd %.8s, expected %s", i,
+                             p->days[i].ymd, ymd(want[i]));
+                HW_CHECK_EQ_INT(p->days[i].n, 0);
+        }
+}
+
+/* Checks that the hash of key has exactly n fields. */
+#define CHECK_KEY_N(p, key, want)                                              \
+        do {                                                                   \
+                const char *key_ = (key);                                      \
+                const hw_plan_key_t *k_ = plan_key((p), key_);                 \
+                if (HW_CHECK_MSG(k_ != NULL, "key \"%s\" missing", key_))     \
+                        HW_CHECK_MSG(k_->n == (size_t)(want),                  \
+                                     "key \"%s\": %zu fields, expected %zu",  \
+                                     key_, k_->n, (size_t)(want));             \
+        } while (0)
 
 /* The bucket day entry of day, or NULL; checks it is there at most once. */
 static const hw_plan_day_t *find_day(const hw_plan_day_t *days, size_t n,
@@ -260,6 +356,7 @@ static void test_fanout(void) {
         const hw_plan_conf_t conf = conf_std();
         const int64_t D = dday();
         size_t want_keys = 0, want_changes = 0, want_days = 0;
+        int64_t bucket_days[N_OFFSETS];
         hw_deltas_t d;
         hw_plan_t p;
 
@@ -276,7 +373,9 @@ static void test_fanout(void) {
         for (size_t i = 0; i < N_OFFSETS; i++) {
                 int o = g_offsets[i];
                 const char *field = fmt("e%d", o);
-                const char *bucket = fmt("b:%s:%s", ymd(D - o), FAM);
+                char bucket[16], bf[64];
+                snprintf(bucket, sizeof(bucket), "b:%s", ymd(D - o));
+                snprintf(bf, sizeof(bf), "%s %s", FAM, field);
                 HW_CONTEXT("event at D-%d (%s)", o, ymd(D - o));
                 CHECK_CHANGE(&p, FAM ":all", field, o + 1);
                 for (size_t w = 0; w < N_WINDOWS; w++) {
@@ -289,13 +388,19 @@ static void test_fanout(void) {
                         }
                 }
                 if (o < LARGEST) {
-                        CHECK_CHANGE(&p, bucket, field, o + 1);
+                        /* Its day's hash, field "<family> <field>", and
+                         * nothing else (one event per day). */
+                        CHECK_CHANGE(&p, bucket, bf, o + 1);
+                        CHECK_ABSENT(&p, bucket, field);
+                        CHECK_KEY_N(&p, bucket, 1);
                         want_keys++; /* one bucket key per event */
                         want_changes++;
-                        want_days++;
+                        /* Listed ascending: the oldest first. */
+                        bucket_days[N_OFFSETS - 1 - want_days++] = D - o;
                 } else {
                         CHECK_NO_KEY(&p, bucket);
                 }
+                CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D - o), FAM)); /* old layout */
                 want_changes++; /* all */
         }
         HW_CONTEXT("%s", "");
@@ -309,7 +414,9 @@ static void test_fanout(void) {
         CHECK_ABSENT(&p, FAM ":365d", "e365");
         CHECK_ABSENT(&p, FAM ":365d", "e400");
         CHECK_CHANGE(&p, FAM ":all", "e400", 401);
-        CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D - 365), FAM));
+        CHECK_CHANGE(&p, bkey(D - 364), bfield(FAM, "e364"), 365);
+        CHECK_NO_KEY(&p, bkey(D - 365));
+        CHECK_NO_KEY(&p, bkey(D - 400));
         CHECK_NO_KEY(&p, FAM); /* no key without a window */
 
         want_keys += N_WINDOWS + 1; /* the windows and all */
@@ -317,7 +424,8 @@ static void test_fanout(void) {
         HW_CHECK_EQ_INT(want_changes, 31);
         HW_CHECK_EQ_INT(p.n_keys, want_keys);
         HW_CHECK_EQ_INT(p.n_changes, want_changes);
-        HW_CHECK_EQ_INT(p.n_days, want_days);
+        HW_CHECK_EQ_INT(want_days, 6);
+        check_days(&p, bucket_days + N_OFFSETS - want_days, want_days);
         for (size_t k = 0; k < p.n_keys; k++)
                 HW_CHECK_MSG(!p.keys[k].zset, "window key %.*s is a zset",
                              (int)p.keys[k].len, p.keys[k].key);
@@ -360,8 +468,14 @@ static void test_no_watermark(void) {
                 CHECK_NO_KEY(&p, fmt(FAM ":%dd", g_windows[w]));
                 CHECK_NO_KEY(&p, fmt("flow:%dd:in", g_windows[w]));
         }
-        CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D), FAM));
-        CHECK_NO_KEY(&p, fmt("b:%s:flow:in", ymd(D)));
+        for (size_t i = 0; i < N_OFFSETS; i++)
+                CHECK_NO_KEY(&p, bkey(D - g_offsets[i]));
+        CHECK_NO_KEY(&p, bkey(D)); /* flow:in's day */
+        for (size_t i = 0; i < p.n_keys; i++)
+                HW_CHECK_MSG(p.keys[i].len < 2 ||
+                                     memcmp(p.keys[i].key, "b:", 2),
+                             "bucket key \"%.*s\" with no watermark",
+                             (int)p.keys[i].len, p.keys[i].key);
         HW_CHECK_EQ_INT(p.n_keys, 3);
         HW_CHECK_EQ_INT(p.n_changes, N_OFFSETS + 2);
         HW_CHECK_EQ_INT(p.n_days, 0);
@@ -407,6 +521,17 @@ static void test_aggregation(void) {
         /* A family whose every window sums to 0: only its buckets stay. */
         OK(hw_deltas_window(&d, "flow:out", "US", D - 1, 1));
         OK(hw_deltas_window(&d, "flow:out", "US", D - 2, -1));
+        /* (family, field)s that net to 0 on a day whose bucket keeps
+         * other fields (D - 3: offers' extended; D: offers' extended). */
+        OK(hw_deltas_window(&d, off, "declined", D - 3, 2));
+        OK(hw_deltas_window(&d, "flow:out", "US", D, 1));
+        OK(hw_deltas_window(&d, off, "declined", D - 3, -2));
+        OK(hw_deltas_window(&d, "flow:out", "US", D, -1));
+        /* A day whose every field nets to 0: no bucket, not listed. */
+        OK(hw_deltas_window(&d, off, "extended", D - 5, 1));
+        OK(hw_deltas_window(&d, "flow:out", "FR", D - 5, 2));
+        OK(hw_deltas_window(&d, off, "extended", D - 5, -1));
+        OK(hw_deltas_window(&d, "flow:out", "FR", D - 5, -2));
         /* Gauges: one field cancels (its key keeps the other field); a key
          * whose only field cancels is left out. */
         OK(hw_deltas_gauge(&d, "org:meta:stats", "kept", 5));
@@ -425,19 +550,20 @@ static void test_aggregation(void) {
                      1 + 2 + 4 + 8 + 16);
         CHECK_CHANGE(&p, "org:meta:offers:all", "extended",
                      1 + 2 + 4 + 8 + 16 + 32);
-        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D), off), "extended", 3);
-        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 3), off), "extended", 4);
-        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 10), off), "extended", 8);
-        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 100), off), "extended", 16);
-        CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D - 1000), off));
+        CHECK_CHANGE(&p, bkey(D), bfield(off, "extended"), 3);
+        CHECK_CHANGE(&p, bkey(D - 3), bfield(off, "extended"), 4);
+        CHECK_CHANGE(&p, bkey(D - 10), bfield(off, "extended"), 8);
+        CHECK_CHANGE(&p, bkey(D - 100), bfield(off, "extended"), 16);
+        CHECK_NO_KEY(&p, bkey(D - 1000));
 
         CHECK_CHANGE(&p, "org:meta:offers:7d", "declined", 1);
         CHECK_ABSENT(&p, "org:meta:offers:30d", "declined");
         CHECK_ABSENT(&p, "org:meta:offers:90d", "declined");
         CHECK_ABSENT(&p, "org:meta:offers:365d", "declined");
         CHECK_ABSENT(&p, "org:meta:offers:all", "declined");
-        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 1), off), "declined", 1);
-        CHECK_CHANGE(&p, fmt("b:%s:%s", ymd(D - 20), off), "declined", -1);
+        CHECK_CHANGE(&p, bkey(D - 1), bfield(off, "declined"), 1);
+        CHECK_CHANGE(&p, bkey(D - 20), bfield(off, "declined"), -1);
+        CHECK_ABSENT(&p, bkey(D - 3), bfield(off, "declined"));
         /* The 30d key is still there, with extended only. */
         {
                 const hw_plan_key_t *k = plan_key(&p, "org:meta:offers:30d");
@@ -451,8 +577,23 @@ static void test_aggregation(void) {
         for (size_t w = 0; w < N_WINDOWS; w++)
                 CHECK_NO_KEY(&p, fmt("flow:%dd:out", g_windows[w]));
         CHECK_NO_KEY(&p, "flow:all:out");
-        CHECK_CHANGE(&p, fmt("b:%s:flow:out", ymd(D - 1)), "US", 1);
-        CHECK_CHANGE(&p, fmt("b:%s:flow:out", ymd(D - 2)), "US", -1);
+        CHECK_CHANGE(&p, bkey(D - 1), bfield("flow:out", "US"), 1);
+        CHECK_CHANGE(&p, bkey(D - 2), bfield("flow:out", "US"), -1);
+        CHECK_ABSENT(&p, bkey(D), bfield("flow:out", "US"));
+        CHECK_NO_KEY(&p, bkey(D - 5));
+        /* Each day's hash holds exactly these fields. */
+        CHECK_KEY_N(&p, bkey(D), 1);
+        CHECK_KEY_N(&p, bkey(D - 1), 2);
+        CHECK_KEY_N(&p, bkey(D - 2), 1);
+        CHECK_KEY_N(&p, bkey(D - 3), 1);
+        CHECK_KEY_N(&p, bkey(D - 10), 1);
+        CHECK_KEY_N(&p, bkey(D - 20), 1);
+        CHECK_KEY_N(&p, bkey(D - 100), 1);
+        {
+                const int64_t days[] = {D - 100, D - 20, D - 10, D - 3,
+                                        D - 2,   D - 1,  D};
+                check_days(&p, days, sizeof(days) / sizeof(days[0]));
+        }
 
         CHECK_CHANGE(&p, "org:meta:stats", "kept", 5);
         CHECK_ABSENT(&p, "org:meta:stats", "gone");
@@ -464,10 +605,11 @@ static void test_aggregation(void) {
         CHECK_ABSENT(&p, "lab:openai:origin", "google");
         CHECK_NO_KEY(&p, "lab:openai:origin");
 
-        /* Keys: offers' 5 windows and 6 buckets (D, D-1, D-3, D-10, D-20,
-         * D-100), flow:out's 2 buckets, stats. Changes: offers' windows
-         * 2 + 1 + 1 + 1 + 1, one per bucket, stats' kept. */
-        HW_CHECK_EQ_INT(p.n_keys, 5 + 6 + 2 + 1);
+        /* Keys: offers' 5 windows, the buckets of 7 days (D, D-1, D-2,
+         * D-3, D-10, D-20, D-100), stats. Changes: offers' windows
+         * 2 + 1 + 1 + 1 + 1, offers' 6 bucket fields and flow:out's 2,
+         * stats' kept. */
+        HW_CHECK_EQ_INT(p.n_keys, 5 + 7 + 1);
         HW_CHECK_EQ_INT(p.n_changes, 6 + 6 + 2 + 1);
 out:
         hw_plan_release(&p);
@@ -495,7 +637,12 @@ static void test_key_names(void) {
         CHECK_CHANGE(&p, "flow:90d:in", "FR", 1);
         CHECK_CHANGE(&p, "flow:365d:in", "FR", 1);
         CHECK_CHANGE(&p, "flow:all:in", "FR", 1);
-        CHECK_CHANGE(&p, fmt("b:%s:flow:in", ymd(D)), "FR", 1);
+        /* The bucket field names the family as it is ("flow:in"). */
+        CHECK_CHANGE(&p, bkey(D), "flow:in FR", 1);
+        CHECK_ABSENT(&p, bkey(D), "FR");
+        CHECK_ABSENT(&p, bkey(D), "flow:all:in FR");
+        CHECK_KEY_N(&p, bkey(D), 1);
+        CHECK_NO_KEY(&p, fmt("b:%s:flow:in", ymd(D)));
         CHECK_NO_KEY(&p, "flow:in:7d");
         CHECK_NO_KEY(&p, "flow:in:all");
         CHECK_NO_KEY(&p, "flow:in");
@@ -505,14 +652,23 @@ static void test_key_names(void) {
         CHECK_CHANGE(&p, "flow:90d:out", "CN", 2);
         CHECK_CHANGE(&p, "flow:365d:out", "CN", 2);
         CHECK_CHANGE(&p, "flow:all:out", "CN", 2);
-        CHECK_CHANGE(&p, fmt("b:%s:flow:out", ymd(D - 40)), "CN", 2);
+        CHECK_CHANGE(&p, bkey(D - 40), "flow:out CN", 2);
+        CHECK_KEY_N(&p, bkey(D - 40), 1);
+        CHECK_NO_KEY(&p, fmt("b:%s:flow:out", ymd(D - 40)));
 
         CHECK_CHANGE(&p, "school:mit:hires:7d", "openai", 3);
         CHECK_CHANGE(&p, "school:mit:hires:all", "openai", 3);
-        CHECK_CHANGE(&p, fmt("b:%s:school:mit:hires", ymd(D - 1)), "openai",
-                     3);
+        CHECK_CHANGE(&p, bkey(D - 1), "school:mit:hires openai", 3);
+        CHECK_KEY_N(&p, bkey(D - 1), 1);
+        CHECK_NO_KEY(&p, fmt("b:%s:school:mit:hires", ymd(D - 1)));
         CHECK_NO_KEY(&p, "school:7d:mit:hires");
+        {
+                const int64_t days[] = {D - 40, D - 1, D};
+                check_days(&p, days, 3);
+        }
 
+        /* flow:in 5 windows + bucket, flow:out 3 + bucket, school 5 +
+         * bucket: a bucket key per day, each day with one family here. */
         HW_CHECK_EQ_INT(p.n_keys, 6 + 4 + 6);
 out:
         hw_plan_release(&p);
@@ -554,7 +710,7 @@ static void test_ranks_zset(void) {
         k = plan_key(&p, "flow:all:in");
         if (HW_CHECK(k != NULL))
                 HW_CHECK_EQ_INT(k->zset, 0);
-        k = plan_key(&p, fmt("b:%s:flow:in", ymd(D)));
+        k = plan_key(&p, bkey(D));
         if (HW_CHECK(k != NULL))
                 HW_CHECK_EQ_INT(k->zset, 0);
         {
@@ -568,59 +724,83 @@ out:
         hw_deltas_release(&d);
 }
 
-/* 6. The bucket days: each day once, with the families written for it. */
+/* 6. The bucket days: each day whose hash b:<yyyymmdd> is written, once,
+ * ascending, with no names; the day's one hash holds every family's
+ * fields as "<family> <field>". */
 static void test_days(void) {
         const hw_plan_conf_t conf = conf_std();
         const int64_t D = dday();
-        static const char *const on_d[] = {"lab:z:hires", "flow:in",
-                                           "org:a:offers"};
-        static const char *const on_d1[] = {"flow:in"};
-        static const char *const on_d364[] = {"lab:z:hires"};
+        const int64_t want_days[] = {D - 364, D - 1, D};
+        static const char *const seen_d[] = {"s-1"};
         hw_deltas_t d;
         hw_plan_t p;
 
         hw_deltas_init(&d);
         hw_plan_init(&p);
         /* Families on D in non-sorted order, one family with two fields
-         * and a field on two days; a day beyond the largest window; a day
-         * whose only delta is 0 (ignored); gauges and ranks (no bucket). */
+         * and a field on two days; days added latest first; a day beyond
+         * the largest window; a day whose only delta nets to 0 (no
+         * bucket); a field netting to 0 on a day with a bucket; gauges and
+         * ranks (no bucket); a seen id (not a bucket day). */
         OK(hw_deltas_window(&d, "lab:z:hires", "a", D, 1));
         OK(hw_deltas_window(&d, "flow:in", "FR", D, 1));
         OK(hw_deltas_window(&d, "lab:z:hires", "b", D, 1));
         OK(hw_deltas_window(&d, "org:a:offers", "extended", D, 1));
+        OK(hw_deltas_window(&d, "org:a:offers", "declined", D, 1));
         OK(hw_deltas_window(&d, "flow:in", "FR", D - 1, 1));
         OK(hw_deltas_window(&d, "lab:z:hires", "a", D - 364, 1));
         OK(hw_deltas_window(&d, "lab:z:hires", "a", D - 365, 1));
         OK(hw_deltas_window(&d, "lab:z:hires", "a", D - 2, 1));
         OK(hw_deltas_window(&d, "lab:z:hires", "a", D - 2, -1));
+        OK(hw_deltas_window(&d, "org:a:offers", "declined", D, -1));
         OK(hw_deltas_gauge(&d, "lab:z:origin", "x", 1));
         OK(hw_deltas_rank(&d, "rank:labs:hires", "z", 1));
+        OK(hw_deltas_seen(&d, D * HW_DAY_MS, "s-1"));
         if (!OK(hw_plan_build(&p, &conf, &d, D)))
                 goto out;
         check_shape(&p);
 
-        HW_CHECK_EQ_INT(p.n_days, 3);
-        check_day_names(&p, find_day(p.days, p.n_days, D), D, on_d, 3);
-        check_day_names(&p, find_day(p.days, p.n_days, D - 1), D - 1, on_d1,
-                        1);
-        check_day_names(&p, find_day(p.days, p.n_days, D - 364), D - 364,
-                        on_d364, 1);
+        check_days(&p, want_days, 3);
+        for (size_t i = 0; i < 3; i++) {
+                const hw_plan_day_t *dd =
+                        find_day(p.days, p.n_days, want_days[i]);
+                if (HW_CHECK_MSG(dd != NULL, "day %s missing",
+                                 ymd(want_days[i])))
+                        HW_CHECK_EQ_INT(dd->n, 0);
+        }
         HW_CHECK(find_day(p.days, p.n_days, D - 365) == NULL);
         HW_CHECK(find_day(p.days, p.n_days, D - 2) == NULL);
-        CHECK_NO_KEY(&p, fmt("b:%s:lab:z:hires", ymd(D - 2)));
-        /* Every bucket key has its family under its day, and back. */
+        CHECK_NO_KEY(&p, bkey(D - 365));
+        CHECK_NO_KEY(&p, bkey(D - 2));
+
+        /* D: one hash for its three families. */
+        CHECK_CHANGE(&p, bkey(D), "lab:z:hires a", 1);
+        CHECK_CHANGE(&p, bkey(D), "lab:z:hires b", 1);
+        CHECK_CHANGE(&p, bkey(D), "flow:in FR", 1);
+        CHECK_CHANGE(&p, bkey(D), "org:a:offers extended", 1);
+        CHECK_ABSENT(&p, bkey(D), "org:a:offers declined");
+        CHECK_ABSENT(&p, bkey(D), "lab:z:origin x");
+        CHECK_ABSENT(&p, bkey(D), "rank:labs:hires z");
+        CHECK_KEY_N(&p, bkey(D), 4);
+        CHECK_NO_KEY(&p, fmt("b:%s:lab:z:hires", ymd(D)));
+        CHECK_NO_KEY(&p, fmt("b:%s:flow:in", ymd(D)));
+        CHECK_NO_KEY(&p, fmt("b:%s:org:a:offers", ymd(D)));
+        CHECK_CHANGE(&p, bkey(D - 1), "flow:in FR", 1);
+        CHECK_KEY_N(&p, bkey(D - 1), 1);
+        CHECK_CHANGE(&p, bkey(D - 364), "lab:z:hires a", 1);
+        CHECK_KEY_N(&p, bkey(D - 364), 1);
+        /* One bucket key per listed day, and back. */
         {
-                size_t buckets = 0, listed = 0;
+                size_t buckets = 0;
                 for (size_t i = 0; i < p.n_keys; i++)
                         buckets += p.keys[i].len > 2 &&
                                    !memcmp(p.keys[i].key, "b:", 2);
-                for (size_t i = 0; i < p.n_days; i++)
-                        listed += p.days[i].n;
-                HW_CHECK_EQ_INT(buckets, 5);
-                HW_CHECK_EQ_INT(listed, buckets);
+                HW_CHECK_EQ_INT(buckets, 3);
+                HW_CHECK_EQ_INT(buckets, p.n_days);
         }
         /* Days do not mix with seen ids. */
-        HW_CHECK_EQ_INT(p.n_seen, 0);
+        HW_CHECK_EQ_INT(p.n_seen, 1);
+        check_day_names(&p, find_day(p.seen, p.n_seen, D), D, seen_d, 1);
 out:
         hw_plan_release(&p);
         hw_deltas_release(&d);
@@ -962,8 +1142,22 @@ static void test_reuse(void) {
                 HW_CHECK_CONTAINS(first, "raid anthropic open-ai");
                 HW_CHECK_CONTAINS(first, "drain CN:");
                 HW_CHECK_CONTAINS(first, "seen ");
-                HW_CHECK_CONTAINS(first, "bucket ");
+                /* Bucket days list no names; D - 3's one hash holds both
+                 * flow families. */
+                HW_CHECK_CONTAINS(first, fmt("bucket %s %" PRId64 ":\n",
+                                             ymd(D - 3), D - 3));
+                HW_CHECK_CONTAINS(first, fmt("key b:%s zset=0\n"
+                                             "  flow:in FR 2\n"
+                                             "  flow:out CN 2\n",
+                                             ymd(D - 3)));
         }
+        {
+                /* The fan-out's 6 days and D - 3, ascending. */
+                const int64_t days[] = {D - 364, D - 30, D - 29, D - 7,
+                                        D - 6,   D - 3,  D};
+                check_days(&p, days, sizeof(days) / sizeof(days[0]));
+        }
+        CHECK_CHANGE(&p, bkey(D - 364), bfield(FAM, "e364"), 365);
         if (HW_CHECK_EQ_INT(p.n_drains, 1))
                 HW_CHECK_EQ_INT(p.drains[0].n_ev, 50);
         HW_CHECK_EQ_INT(p.n_raids, 3);
@@ -999,7 +1193,13 @@ static void test_reuse(void) {
         CHECK_ABSENT(&p, FAM ":7d", "e6");
         CHECK_CHANGE(&p, FAM ":7d", "e0", 1);
         CHECK_ABSENT(&p, FAM ":365d", "e364");
-        CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D - 364), FAM));
+        CHECK_NO_KEY(&p, bkey(D - 364));
+        HW_CHECK(find_day(p.days, p.n_days, D - 364) == NULL);
+        {
+                const int64_t days[] = {D - 30, D - 29, D - 7, D - 6, D - 3,
+                                        D};
+                check_days(&p, days, sizeof(days) / sizeof(days[0]));
+        }
         if (later && first)
                 HW_CHECK(strcmp(later, first) != 0);
         free(fresh);

@@ -396,16 +396,16 @@ class Model:
             for day, xs in self.daily.items():
                 if not (D - self.max_window < day <= D):
                     continue
-                members = set()
+                # a day's buckets: one hash, fields "<family> <field>"
+                bucket = collections.Counter()
                 for x, c in xs.items():
-                    if any(c.values()):
-                        put_hash("b:" + ymd(day) + ":" + x, c)
-                        members.add(x)
+                    for f, val in c.items():
+                        bucket[x + " " + f] += val
                     for n in self.windows:
                         if D - n < day:
                             sums.setdefault(f"{n}d", {}).setdefault(x, collections.Counter()).update(c)
-                if members:
-                    st[p + "b:" + ymd(day)] = members
+                if any(bucket.values()):
+                    put_hash("b:" + ymd(day), bucket)
                     days_zset[ymd(day)] = float(day)
             if days_zset:
                 st[p + "b:days"] = days_zset
@@ -646,9 +646,9 @@ def _int_fields(h):
 
 def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365, limit=50):
     """Checks, reading Redis only: every windowed hash X:<Nd> equals the sum of
-    its buckets hw:b:<day>:X for D - N < day <= D (D = day of hw:watermark);
-    no bucket exists outside the largest window; the bookkeeping keys
-    hw:b:<day> and hw:b:days list exactly the buckets that exist; bucket and
+    its buckets (the fields "X <field>" of hw:b:<day>) for D - N < day <= D
+    (D = day of hw:watermark); no bucket exists outside the largest window;
+    hw:b:days lists exactly the days with buckets; bucket and
     window fields are positive integers; X:all >= X:<largest window>;
     hw:flow:<W>:net = in - out; hw:flow:<W>:index:<g> agrees with :index;
     hw:seen:days lists exactly the retained hw:seen:<day> sets."""
@@ -660,7 +660,6 @@ def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365,
     v = []
     wm = state.get(p + "watermark")
     buckets = {}    # day -> X -> hash
-    bset = {}       # day -> set
     bdays = None
     windowed = {}   # (X, W) -> hash
     nets, indexes = {}, {}
@@ -670,16 +669,21 @@ def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365,
         parts = rest.split(":")
         if rest == "b:days":
             bdays = val
-        elif parts[0] == "b" and len(parts) >= 2 and len(parts[1]) == 8 and parts[1].isdigit():
+        elif parts[0] == "b" and len(parts) == 2 and len(parts[1]) == 8 and parts[1].isdigit():
             try:
                 day = day_from_ymd(parts[1])
             except ValueError:
                 v.append(f"{key}: bad day in bucket key")
                 continue
-            if len(parts) == 2:
-                bset[day] = val
-            else:
-                buckets.setdefault(day, {})[":".join(parts[2:])] = val
+            if not isinstance(val, dict):
+                v.append(f"{key}: expected a hash, found {kind_of(val)}")
+                continue
+            for bf, x in val.items():
+                family, sep, f = bf.partition(" ")
+                if not sep:
+                    v.append(f"{key}: field {bf!r} is not \"<family> <field>\"")
+                    continue
+                buckets.setdefault(day, {}).setdefault(family, {})[f] = x
         elif parts[0] == "b":
             v.append(f"{key}: unexpected key under b:")
         elif rest == "seen:days":
@@ -729,12 +733,11 @@ def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365,
             positive(p + windowed_key(x, w), h)
     for day, xs in buckets.items():
         for x, h in xs.items():
-            if typed(f"{p}b:{ymd(day)}:{x}", h, "hash"):
-                positive(f"{p}b:{ymd(day)}:{x}", h)
+            positive(f"{p}b:{ymd(day)} ({x})", h)
 
     if wm is None:
-        for day in sorted(set(buckets) | set(bset)):
-            v.append(f"{p}b:{ymd(day)}...: buckets exist but there is no {p}watermark")
+        for day in sorted(buckets):
+            v.append(f"{p}b:{ymd(day)}: buckets exist but there is no {p}watermark")
         if bdays:
             v.append(f"{p}b:days exists but there is no {p}watermark")
         for (x, w) in windowed:
@@ -749,7 +752,7 @@ def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365,
         if D is not None:
             for day in sorted(buckets):
                 if not (D - maxn < day <= D):
-                    v.append(f"{p}b:{ymd(day)}:*: bucket outside the {maxn}d window "
+                    v.append(f"{p}b:{ymd(day)}: bucket outside the {maxn}d window "
                              f"(watermark day {ymd(D)}): {sorted(buckets[day])[:5]}")
             families = {x for xs in buckets.values() for x in xs} | \
                        {x for (x, w) in windowed if w != "all"}
@@ -794,14 +797,6 @@ def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365,
                     wrong = sorted(d for d in set(bd) & set(want_days) if bd[d] != want_days[d])
                     v.append(f"{p}b:days does not list exactly the days with buckets: "
                              f"missing {miss[:5]}, extra {extra[:5]}, wrong score {wrong[:5]}")
-            for day in sorted(set(bset) | set(buckets)):
-                want_x = set(buckets.get(day, {}))
-                have_x = bset.get(day, set())
-                if not isinstance(have_x, set):
-                    v.append(f"{p}b:{ymd(day)} is not a set")
-                elif have_x != want_x:
-                    v.append(f"{p}b:{ymd(day)} does not list exactly the buckets of the day: "
-                             f"missing {sorted(want_x - have_x)[:5]}, extra {sorted(have_x - want_x)[:5]}")
             # seen sets
             for day in sorted(seen_sets):
                 if day <= D - seen_days:
