@@ -224,7 +224,7 @@ if slid then
     for _, n in ipairs(windows) do
       if d > d_old - n and d <= d_new - n then ws[#ws + 1] = n end
     end
-    local fields = redis.call('HGETALL', P .. 'b:' .. ymd)
+    local fields = #ws > 0 and redis.call('HGETALL', P .. 'b:' .. ymd) or {}
     for f = 1, #fields, 2 do
       local bf = fields[f]
       local sp = string.find(bf, ' ', 1, true)
@@ -274,43 +274,62 @@ local function flow_of(key)
   return nil
 end
 
--- The writes of one key, from its current values and deltas.
-local function settle(key, zset, fields, n, get_delta, cur)
-  local set, del, incr, exact = {}, {}, {}, true
+-- The writes of one key, from its current values (cur) and deltas: field
+-- k is ft[fo + k], its delta dt[do_ + k] (a number or a decimal string)
+-- plus extra[field] when extra is given.
+local function settle(key, zset, ft, fo, dt, do_, n, extra, cur)
+  local set, del, ns, nd, exact = {}, {}, 0, 0, true
   local w = flow_of(key)
   local fnew = nil
   if w or string.sub(key, -10) == ':hires:all' then
     fnew = flow_new[key] or {}
     flow_new[key] = fnew
   end
-  if w then flow_touched[w] = flow_touched[w] or {} end
+  local touched = nil
+  if w then
+    touched = flow_touched[w] or {}
+    flow_touched[w] = touched
+  end
   for k = 1, n do
-    local f, delta = fields(k), get_delta(k)
+    local f = ft[fo + k]
+    local delta = num(dt[do_ + k])
+    if extra then delta = delta + (extra[f] or 0) end
     local c = cur[k]
-    local cv = 0
+    local v = delta
     if c then
-      cv = num(c)
+      local cv = num(c)
       if not cv then
         return redis.error_reply('hirewire store: ' .. key .. ' ' .. f .. ' holds "' .. c .. '", not a number')
       end
+      v = cv + delta
     end
-    local v = cv + delta
     if fnew then fnew[f] = v end
-    if w then flow_touched[w][f] = true end
-    if v >= EXACT or v <= -EXACT then exact = false end
-    incr[#incr + 1] = f
-    incr[#incr + 1] = int(delta)
+    if touched then touched[f] = true end
     if v == 0 then
-      del[#del + 1] = f
-    elseif zset then
-      set[#set + 1] = int(v)
-      set[#set + 1] = f
+      nd = nd + 1
+      del[nd] = f
     else
-      set[#set + 1] = f
-      set[#set + 1] = int(v)
+      if v >= EXACT or v <= -EXACT then exact = false end
+      if zset then
+        set[ns + 1] = int(v)
+        set[ns + 2] = f
+      else
+        set[ns + 1] = f
+        set[ns + 2] = int(v)
+      end
+      ns = ns + 2
     end
   end
   if not exact and not zset then
+    -- Past 2^53 Lua's numbers are not exact: leave the sums to HINCRBY.
+    local incr = {}
+    for k = 1, n do
+      local f = ft[fo + k]
+      local delta = num(dt[do_ + k])
+      if extra then delta = delta + (extra[f] or 0) end
+      incr[2 * k - 1] = f
+      incr[2 * k] = int(delta)
+    end
     writes[#writes + 1] = {'INCR', key, incr, 2}
     return nil
   end
@@ -324,6 +343,20 @@ local function settle(key, zset, fields, n, get_delta, cur)
   return nil
 end
 
+-- The slide's changes of one key (sl: field -> delta).
+local function settle_slide(key, sl)
+  local fl, dl = {}, {}
+  for f, delta in pairs(sl) do
+    if delta ~= 0 then
+      fl[#fl + 1] = f
+    end
+  end
+  if #fl == 0 then return nil end
+  table.sort(fl)
+  for k, f in ipairs(fl) do dl[k] = sl[f] end
+  return settle(key, false, fl, 0, dl, 0, #fl, nil, call_list('HMGET', key, fl, 1))
+end
+
 -- Counter changes of the plan, each merged with the slide's for its key.
 local n_keys = num(arg())
 for _ = 1, n_keys do
@@ -332,9 +365,10 @@ for _ = 1, n_keys do
   local d0 = f0 + n
   pos = d0 + n
   local sl = slide[key]
-  local extra = {}
+  local extra = nil
   if sl then
     slide[key] = nil
+    extra = {}
     for k = f0, f0 + n - 1 do
       local f = ARGV[k]
       if sl[f] then
@@ -344,37 +378,19 @@ for _ = 1, n_keys do
     end
   end
   local cur = chunked(zset and 'ZMSCORE' or 'HMGET', key, ARGV, f0, f0 + n - 1, 1)
-  local err = settle(key, zset, function(k) return ARGV[f0 + k - 1] end, n,
-    function(k)
-      local f = ARGV[f0 + k - 1]
-      return num(ARGV[d0 + k - 1]) + (extra[f] or 0)
-    end, cur)
+  local err = settle(key, zset, ARGV, f0 - 1, ARGV, d0 - 1, n, extra, cur)
   if err then return err end
   if sl then
-    local fl = {}
-    for f, delta in pairs(sl) do if delta ~= 0 then fl[#fl + 1] = f end end
-    if #fl > 0 then
-      table.sort(fl)
-      local c2 = call_list('HMGET', key, fl, 1)
-      err = settle(key, false, function(k) return fl[k] end, #fl,
-        function(k) return sl[fl[k]] end, c2)
-      if err then return err end
-    end
+    err = settle_slide(key, sl)
+    if err then return err end
   end
 end
 -- Keys only the slide changes.
 for _, key in ipairs(slide_order) do
   local sl = slide[key]
   if sl then
-    local fl = {}
-    for f, delta in pairs(sl) do if delta ~= 0 then fl[#fl + 1] = f end end
-    if #fl > 0 then
-      table.sort(fl)
-      local cur = call_list('HMGET', key, fl, 1)
-      local err = settle(key, false, function(k) return fl[k] end, #fl,
-        function(k) return sl[fl[k]] end, cur)
-      if err then return err end
-    end
+    local err = settle_slide(key, sl)
+    if err then return err end
   end
 end
 

@@ -173,6 +173,12 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
         return 0;
 }
 
+/* Sorts a list (qsort wants a non-NULL array even when it is empty). */
+static void sort_items(items_t *l, int (*cmp)(const void *, const void *)) {
+        if (l->n > 1)
+                qsort(l->a, l->n, sizeof(item_t), cmp);
+}
+
 static int by_day_desc(const void *a, const void *b) {
         const item_t *x = a, *y = b;
         if (x->v != y->v)
@@ -264,7 +270,7 @@ static int group_raids(hw_plan_t *p, work_t *w, size_t *n_names,
                 r->lab_slug = e->key;
                 r->org_slug = e->key + strlen(e->key) + 1;
         }
-        qsort(w->names.a, w->names.n, sizeof(item_t), by_group_name);
+        sort_items(&w->names, by_group_name);
         for (size_t i = 0; i < w->names.n; i++) {
                 const item_t *it = &w->names.a[i];
                 hw_plan_raid_t *r = &p->raids[it->group];
@@ -280,7 +286,7 @@ static int group_raids(hw_plan_t *p, work_t *w, size_t *n_names,
                 p->names[(*n_names)++] = it->s;
                 r->n_names++;
         }
-        qsort(w->raid_evs.a, w->raid_evs.n, sizeof(item_t), by_group_day);
+        sort_items(&w->raid_evs, by_group_day);
         for (size_t i = 0; i < w->raid_evs.n; i++) {
                 const item_t *it = &w->raid_evs.a[i];
                 hw_plan_raid_t *r = &p->raids[it->group];
@@ -303,8 +309,7 @@ static int group_drains(hw_plan_t *p, work_t *w, size_t *n_evs) {
         for (size_t i = 0; i < n; i++)
                 p->drains[i] = (hw_plan_drain_t){p->drain_map.entries[i].key,
                                                  0, 0};
-        qsort(w->drain_evs.a, w->drain_evs.n, sizeof(item_t),
-              by_group_latest);
+        sort_items(&w->drain_evs, by_group_latest);
         for (size_t i = 0; i < w->drain_evs.n; i++) {
                 const item_t *it = &w->drain_evs.a[i];
                 hw_plan_drain_t *dr = &p->drains[it->group];
@@ -363,7 +368,7 @@ static int group_days(hw_plan_t *p, work_t *w) {
                                  (w->families.n + 1) * sizeof(*p->days));
         if (!p->days)
                 return -1;
-        qsort(w->families.a, w->families.n, sizeof(item_t), by_group_day);
+        sort_items(&w->families, by_group_day);
         for (size_t i = 0; i < w->families.n; i++)
                 p->days[i] = (hw_plan_day_t){w->families.a[i].s,
                                              w->families.a[i].v, 0, 0};
@@ -384,7 +389,7 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                 if (push_item(ids, 0, e->key, e->len, e->aux))
                         return -1;
         }
-        qsort(ids->a, ids->n, sizeof(item_t), by_group_day);
+        sort_items(ids, by_group_day);
         p->seen = hw_arena_alloc(&p->arena, (ids->n + 1) * sizeof(*p->seen));
         if (!p->seen)
                 return -1;
