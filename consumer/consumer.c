@@ -868,9 +868,10 @@ static void flush_batch(consumer_t *c, int final) {
                         HW_DEBUG("consumer",
                                  "batch applied: messages=%zu applied=%" PRIu64
                                  " duplicates=%" PRIu64 " rejected=%zu "
-                                 "at_end=%d",
+                                 "at_end=%d keys=%zu changes=%zu",
                                  b->n_messages, st.applied, st.duplicates,
-                                 b->n_rejects, at_end);
+                                 b->n_rejects, at_end, b->plan.n_keys,
+                                 b->plan.n_changes);
                         if (!c->replay) {
                                 commit_to_kafka(c);
                                 hw_metrics_set_ready(c->metrics,
