@@ -565,11 +565,25 @@ static int push_str(hw_store_t *s, const char *str) {
         return push(s, str, strlen(str));
 }
 
+/* Pushes v in decimal (written straight into the scratch arena: this runs
+ * for every delta of every step). */
 static int push_int(hw_store_t *s, int64_t v) {
-        char buf[32];
-        int n = snprintf(buf, sizeof(buf), "%" PRId64, v);
-        const char *copy = hw_arena_strndup(&s->scratch, buf, (size_t)n);
-        return copy ? push(s, copy, (size_t)n) : -1;
+        char buf[24], *out;
+        size_t n = 0;
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+        do {
+                buf[sizeof(buf) - 1 - n++] = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                buf[sizeof(buf) - 1 - n++] = '-';
+        out = hw_arena_alloc(&s->scratch, n + 1);
+        if (!out)
+                return -1;
+        memcpy(out, buf + sizeof(buf) - n, n);
+        out[n] = '\0';
+        return push(s, out, n);
 }
 
 static int push_double(hw_store_t *s, double v) {

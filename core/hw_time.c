@@ -128,7 +128,20 @@ void hw_time_ymd(int64_t day, char out[9]) {
         char tmp[48];
         int y, m, d;
         civil_from_days(day, &y, &m, &d);
-        snprintf(tmp, sizeof(tmp), "%04d%02d%02d", y, m, d);
-        memcpy(out, tmp, 8);
+        if (y < 0 || y > 9999) { /* outside what validation lets in */
+                snprintf(tmp, sizeof(tmp), "%04d%02d%02d", y, m, d);
+                memcpy(out, tmp, 8);
+                out[8] = '\0';
+                return;
+        }
+        /* On every event's path: digits by hand, not printf. */
+        out[0] = (char)('0' + y / 1000);
+        out[1] = (char)('0' + y / 100 % 10);
+        out[2] = (char)('0' + y / 10 % 10);
+        out[3] = (char)('0' + y % 10);
+        out[4] = (char)('0' + m / 10);
+        out[5] = (char)('0' + m % 10);
+        out[6] = (char)('0' + d / 10);
+        out[7] = (char)('0' + d % 10);
         out[8] = '\0';
 }

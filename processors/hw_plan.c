@@ -105,15 +105,29 @@ static int add(hw_plan_t *p, const char *key, size_t klen, int zset,
         return 0;
 }
 
+/* Appends len bytes of s at buf[*at] (KEY_MAX bounds); -1 when too long. */
+static int put(char *buf, size_t *at, const char *s, size_t len) {
+        if (*at + len >= KEY_MAX)
+                return -1;
+        memcpy(buf + *at, s, len);
+        *at += len;
+        buf[*at] = '\0';
+        return 0;
+}
+
 /* The key of a family's window: flow families are "flow:<W>:<what>",
- * the others "<family>:<W>". Returns its length, 0 when too long. */
+ * the others "<family>:<W>". Returns its length, 0 when too long. On
+ * every event's path, so built without printf. */
 static size_t window_key(char *buf, const char *family, const char *w) {
-        int n;
-        if (!strncmp(family, "flow:", 5))
-                n = snprintf(buf, KEY_MAX, "flow:%s:%s", w, family + 5);
+        size_t at = 0, lf = strlen(family), lw = strlen(w);
+        int rc;
+        if (lf > 5 && !strncmp(family, "flow:", 5))
+                rc = put(buf, &at, "flow:", 5) || put(buf, &at, w, lw) ||
+                     put(buf, &at, family + 4, lf - 4);
         else
-                n = snprintf(buf, KEY_MAX, "%s:%s", family, w);
-        return n > 0 && n < KEY_MAX ? (size_t)n : 0;
+                rc = put(buf, &at, family, lf) || put(buf, &at, ":", 1) ||
+                     put(buf, &at, w, lw);
+        return rc ? 0 : at;
 }
 
 /* The lab slug of a lab hires family ("lab:<slug>:hires"), length in *len;
@@ -132,7 +146,7 @@ static const char *hires_lab(const char *family, size_t *len) {
 static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
                       const char *family, const char *field, const char *ymd,
                       int64_t day, int64_t delta) {
-        char key[KEY_MAX], w[16];
+        char key[KEY_MAX];
         size_t flen = strlen(field), klen;
         int64_t largest = conf->windows[conf->n_windows - 1];
 
@@ -144,8 +158,7 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
         for (size_t i = 0; i < conf->n_windows; i++) {
                 if (day <= p->day - conf->windows[i])
                         continue;
-                snprintf(w, sizeof(w), "%dd", conf->windows[i]);
-                if (!(klen = window_key(key, family, w)) ||
+                if (!(klen = window_key(key, family, p->wnames[i])) ||
                     add(p, key, klen, 0, field, flen, delta))
                         return -1;
         }
@@ -155,13 +168,16 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
                 char bf[2 * KEY_MAX + 2];
                 size_t lf = strlen(family);
                 int created;
-                int n = snprintf(key, sizeof(key), "b:%s", ymd);
+                int n = 10;
                 hw_map_entry_t *e;
                 if (lf + 1 + flen >= sizeof(bf))
                         return -1;
                 memcpy(bf, family, lf);
                 bf[lf] = ' ';
                 memcpy(bf + lf + 1, field, flen);
+                memcpy(key, "b:", 2);
+                memcpy(key + 2, ymd, 8);
+                key[10] = '\0';
                 if (add(p, key, (size_t)n, 0, bf, lf + 1 + flen, delta))
                         return -1;
                 e = hw_map_upsert(&p->day_map, ymd, 8, &created);
@@ -422,6 +438,9 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
         hw_map_clear(&p->drain_map);
         hw_arena_reset(&p->arena);
         p->day = day;
+        for (size_t i = 0; i < conf->n_windows && i < HW_PLAN_MAX_WINDOWS; i++)
+                snprintf(p->wnames[i], sizeof(p->wnames[i]), "%dd",
+                         conf->windows[i]);
         p->n_keys = p->n_changes = p->n_days = p->n_seen = p->n_raids =
                 p->n_drains = 0;
 

@@ -62,8 +62,10 @@ typedef struct hw_plan_drain_s {
         size_t first_ev, n_ev;          /* into evs */
 } hw_plan_drain_t;
 
+#define HW_PLAN_MAX_WINDOWS 16
+
 typedef struct hw_plan_conf_s {
-        const int *windows;     /* days, ascending */
+        const int *windows;     /* days, ascending, at most HW_PLAN_MAX_WINDOWS */
         size_t n_windows;
         int raid;               /* alerts.raid.enabled */
         int drain_days;         /* the brain_drain rule's window */
@@ -88,6 +90,7 @@ typedef struct hw_plan_s {
         const char **names;     /* event ids, org names */
         hw_plan_ev_t *evs;
         /* Working state, kept from batch to batch. */
+        char wnames[HW_PLAN_MAX_WINDOWS][16]; /* "7d", ... */
         hw_map_t key_map, field_map, day_map, raid_map, drain_map;
         hw_arena_t arena;
 } hw_plan_t;
