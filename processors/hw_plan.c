@@ -35,6 +35,8 @@ void hw_plan_init(hw_plan_t *p) {
         hw_map_init(&p->day_map);
         hw_map_init(&p->raid_map);
         hw_map_init(&p->drain_map);
+        hw_map_init(&p->fam_map);
+        hw_map_init(&p->wf_map);
         hw_arena_init(&p->arena);
         p->day = -1;
 }
@@ -45,6 +47,10 @@ void hw_plan_release(hw_plan_t *p) {
         hw_map_release(&p->day_map);
         hw_map_release(&p->raid_map);
         hw_map_release(&p->drain_map);
+        hw_map_release(&p->fam_map);
+        hw_map_release(&p->wf_map);
+        free(p->sums);
+        free(p->fam_keys);
         hw_arena_release(&p->arena);
         memset(p, 0, sizeof(*p));
         p->day = -1;
@@ -81,28 +87,18 @@ static int64_t index_of(hw_map_t *m, const char *name, size_t len,
 }
 
 /* Adds delta to (key, field); zset marks a sorted-set key. */
+static int add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
+                   int64_t delta);
 static int add(hw_plan_t *p, const char *key, size_t klen, int zset,
                const char *field, size_t flen, int64_t delta) {
-        char buf[KEY_MAX + 8];
         int created;
         int64_t k = index_of(&p->key_map, key, klen, &created);
-        hw_map_entry_t *e;
-        uint32_t k32;
 
-        if (k < 0 || flen > KEY_MAX)
+        if (k < 0)
                 return -1;
         if (created)
                 p->key_map.entries[k].v.i = zset;
-        k32 = (uint32_t)k;
-        memcpy(buf, &k32, 4);
-        memcpy(buf + 4, field, flen);
-        e = hw_map_upsert(&p->field_map, buf, 4 + flen, &created);
-        if (!e)
-                return -1;
-        if (created)
-                e->aux = k;
-        e->v.i += delta;
-        return 0;
+        return add_idx(p, k, field, flen, delta);
 }
 
 /* Appends len bytes of s at buf[*at] (KEY_MAX bounds); -1 when too long. */
@@ -142,49 +138,150 @@ static const char *hires_lab(const char *family, size_t *len) {
         return NULL;
 }
 
-/* A windowed counter: all, each day window holding its day, its bucket. */
+/* Adds delta to (key k, field). */
+static int add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
+                   int64_t delta) {
+        char buf[2 * KEY_MAX + 8];
+        int created;
+        hw_map_entry_t *e;
+        uint32_t k32 = (uint32_t)k;
+
+        if (flen > 2 * KEY_MAX)
+                return -1;
+        memcpy(buf, &k32, 4);
+        memcpy(buf + 4, field, flen);
+        e = hw_map_upsert(&p->field_map, buf, 4 + flen, &created);
+        if (!e)
+                return -1;
+        if (created)
+                e->aux = k;
+        e->v.i += delta;
+        return 0;
+}
+
+/* Grows *arr (of int64_t) to hold n, filling what is new with fill. */
+static int reserve_i64(int64_t **arr, size_t *cap, size_t n, int64_t fill) {
+        size_t c = *cap;
+        int64_t *a;
+        if (n <= c)
+                return 0;
+        while (c < n)
+                c = c ? c * 2 : 1024;
+        a = realloc(*arr, c * sizeof(*a));
+        if (!a)
+                return -1;
+        for (size_t i = *cap; i < c; i++)
+                a[i] = fill;
+        *arr = a;
+        *cap = c;
+        return 0;
+}
+
+/*
+ * A windowed counter. Its windows are summed per (family, field) first
+ * (emit_windows turns the sums into changes), so an event costs two
+ * lookups whatever the number of windows; its day's bucket is a change
+ * of its own ((family, field, day) is one deltas entry).
+ */
 static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
                       const char *family, const char *field, const char *ymd,
                       int64_t day, int64_t delta) {
-        char key[KEY_MAX];
-        size_t flen = strlen(field), klen;
+        char buf[KEY_MAX + 8];
+        size_t lf = strlen(family), flen = strlen(field);
+        size_t slots = conf->n_windows + 1;
         int64_t largest = conf->windows[conf->n_windows - 1];
+        int created;
+        int64_t fam, off;
+        hw_map_entry_t *e;
+        uint32_t f32;
 
-        if (!(klen = window_key(key, family, "all")) ||
-            add(p, key, klen, 0, field, flen, delta))
+        if (flen > KEY_MAX)
                 return -1;
+        if ((fam = index_of(&p->fam_map, family, lf, &created)) < 0)
+                return -1;
+        if (created) {
+                /* Its window keys are looked up when first emitted. */
+                if (reserve_i64(&p->fam_keys, &p->fam_keys_cap,
+                                (size_t)(fam + 1) * slots, -1))
+                        return -1;
+                for (size_t i = 0; i < slots; i++)
+                        p->fam_keys[(size_t)fam * slots + i] = -1;
+        }
+        f32 = (uint32_t)fam;
+        memcpy(buf, &f32, 4);
+        memcpy(buf + 4, field, flen);
+        e = hw_map_upsert(&p->wf_map, buf, 4 + flen, &created);
+        if (!e)
+                return -1;
+        if (created) {
+                e->aux = (int64_t)((p->wf_map.count - 1) * slots);
+                if (reserve_i64(&p->sums, &p->sums_cap,
+                                (size_t)e->aux + slots, 0))
+                        return -1;
+                memset(&p->sums[e->aux], 0, slots * sizeof(*p->sums));
+        }
+        off = e->aux;
+        p->sums[off] += delta;
         if (p->day < 0)
                 return 0;
-        for (size_t i = 0; i < conf->n_windows; i++) {
-                if (day <= p->day - conf->windows[i])
-                        continue;
-                if (!(klen = window_key(key, family, p->wnames[i])) ||
-                    add(p, key, klen, 0, field, flen, delta))
-                        return -1;
-        }
+        for (size_t i = 0; i < conf->n_windows; i++)
+                if (day > p->day - conf->windows[i])
+                        p->sums[off + 1 + (int64_t)i] += delta;
         if (day > p->day - largest) {
                 /* The day's bucket: one hash, fields "<family> <field>"
                  * (a family has no space: its names are slugs). */
                 char bf[2 * KEY_MAX + 2];
-                size_t lf = strlen(family);
-                int created;
-                int n = 10;
-                hw_map_entry_t *e;
-                if (lf + 1 + flen >= sizeof(bf))
+                hw_map_entry_t *d = hw_map_upsert(&p->day_map, ymd, 8,
+                                                  &created);
+                if (!d)
                         return -1;
+                if (created) {
+                        char key[16] = "b:";
+                        int k_created;
+                        memcpy(key + 2, ymd, 8);
+                        key[10] = '\0';
+                        if ((d->v.i = index_of(&p->key_map, key, 10,
+                                               &k_created)) < 0 ||
+                            push_item(days, 0, d->key, 8, day))
+                                return -1;
+                }
                 memcpy(bf, family, lf);
                 bf[lf] = ' ';
                 memcpy(bf + lf + 1, field, flen);
-                memcpy(key, "b:", 2);
-                memcpy(key + 2, ymd, 8);
-                key[10] = '\0';
-                if (add(p, key, (size_t)n, 0, bf, lf + 1 + flen, delta))
+                if (add_idx(p, d->v.i, bf, lf + 1 + flen, delta))
                         return -1;
-                e = hw_map_upsert(&p->day_map, ymd, 8, &created);
-                if (!e)
-                        return -1;
-                if (created && push_item(days, 0, e->key, 8, day))
-                        return -1;
+        }
+        return 0;
+}
+
+/* Turns the per (family, field) window sums into changes of the window
+ * keys, leaving out sums of 0. */
+static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
+        size_t slots = conf->n_windows + 1;
+
+        for (size_t i = 0; i < p->wf_map.count; i++) {
+                const hw_map_entry_t *e = &p->wf_map.entries[i];
+                uint32_t fam;
+                memcpy(&fam, e->key, 4);
+                for (size_t s = 0; s < slots; s++) {
+                        int64_t v = p->sums[e->aux + (int64_t)s];
+                        int64_t *k = &p->fam_keys[fam * slots + s];
+                        if (!v)
+                                continue;
+                        if (*k < 0) {
+                                char key[KEY_MAX];
+                                size_t klen = window_key(
+                                        key, p->fam_map.entries[fam].key,
+                                        s ? p->wnames[s - 1] : "all");
+                                int created;
+                                if (!klen ||
+                                    (*k = index_of(&p->key_map, key, klen,
+                                                   &created)) < 0)
+                                        return -1;
+                        }
+                        if (add_idx(p, *k, e->key + 4, e->len - 4, v))
+                                return -1;
+                }
         }
         return 0;
 }
@@ -436,6 +533,8 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
         hw_map_clear(&p->day_map);
         hw_map_clear(&p->raid_map);
         hw_map_clear(&p->drain_map);
+        hw_map_clear(&p->fam_map);
+        hw_map_clear(&p->wf_map);
         hw_arena_reset(&p->arena);
         p->day = day;
         for (size_t i = 0; i < conf->n_windows && i < HW_PLAN_MAX_WINDOWS; i++)
@@ -476,7 +575,8 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                 p->evs = hw_arena_alloc(&p->arena,
                                         (w.raid_evs.n + w.drain_evs.n + 1) *
                                                 sizeof(*p->evs));
-                rc = !p->names || !p->evs || group_changes(p) ||
+                rc = !p->names || !p->evs || emit_windows(p, conf) ||
+                     group_changes(p) ||
                      group_days(p, &w) ||
                      group_seen(p, conf, d, &w.ids, &n_names) ||
                      group_raids(p, &w, &n_names, &n_evs) ||

@@ -92,6 +92,12 @@ typedef struct hw_plan_s {
         /* Working state, kept from batch to batch. */
         char wnames[HW_PLAN_MAX_WINDOWS][16]; /* "7d", ... */
         hw_map_t key_map, field_map, day_map, raid_map, drain_map;
+        hw_map_t fam_map;       /* windowed family -> index */
+        hw_map_t wf_map;        /* family index + field -> offset in sums */
+        int64_t *sums;          /* per (family, field): all, then each window */
+        size_t sums_cap;
+        int64_t *fam_keys;      /* per family: key index of all, each window */
+        size_t fam_keys_cap;
         hw_arena_t arena;
 } hw_plan_t;
 
