@@ -29,6 +29,8 @@ struct hw_store_s {
         size_t *argvlen;
         size_t argc, argcap;
         hw_arena_t scratch;     /* formatted numbers */
+        char *cmd;              /* the step's command in RESP, reused */
+        size_t cmd_cap;
         char epoch[32];         /* <prefix>epoch when the batch began */
         int64_t watermark;      /* <prefix>watermark then (-1 = none) */
         int raise_alerts;       /* write alerts (1) or drop them (0) */
@@ -85,6 +87,7 @@ void hw_store_destroy(hw_store_t *s) {
         free(s->group);
         free(s->argv);
         free(s->argvlen);
+        free(s->cmd);
         hw_arena_release(&s->scratch);
         memset(s->password, 0, sizeof(s->password));
         free(s);
@@ -816,6 +819,58 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         return rc || push_plan(s, d, plan);
 }
 
+/* Appends "<c><n>\r\n" at p; returns the end. */
+static char *put_len(char *p, char c, size_t n) {
+        char tmp[24];
+        size_t k = 0;
+        *p++ = c;
+        do {
+                tmp[k++] = (char)('0' + n % 10);
+                n /= 10;
+        } while (n);
+        while (k)
+                *p++ = tmp[--k];
+        *p++ = '\r';
+        *p++ = '\n';
+        return p;
+}
+
+/*
+ * Sends the step's arguments as one RESP command, written into a buffer
+ * kept from step to step (sized once for the largest step so far, not
+ * grown argument by argument), and reads the reply into *reply (NULL on a
+ * broken connection). Returns -1 only when out of memory.
+ */
+static int send_step(hw_store_t *s, redisReply **reply) {
+        size_t need = 32;
+        char *p;
+        void *r = NULL;
+
+        *reply = NULL;
+        for (size_t i = 0; i < s->argc; i++)
+                need += s->argvlen[i] + 32;
+        if (need > s->cmd_cap) {
+                char *c = realloc(s->cmd, need);
+                if (!c)
+                        return -1;
+                s->cmd = c;
+                s->cmd_cap = need;
+        }
+        p = put_len(s->cmd, '*', s->argc);
+        for (size_t i = 0; i < s->argc; i++) {
+                p = put_len(p, '$', s->argvlen[i]);
+                memcpy(p, s->argv[i], s->argvlen[i]);
+                p += s->argvlen[i];
+                *p++ = '\r';
+                *p++ = '\n';
+        }
+        if (redisAppendFormattedCommand(s->ctx, s->cmd, (size_t)(p - s->cmd)) ==
+                    REDIS_OK &&
+            redisGetReply(s->ctx, &r) == REDIS_OK)
+                *reply = r;
+        return 0;
+}
+
 hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         size_t n_offsets, const hw_deltas_t *d,
                         const hw_plan_t *plan, hw_store_outcome_t *outcome,
@@ -831,7 +886,10 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
-        r = redisCommandArgv(s->ctx, (int)s->argc, s->argv, s->argvlen);
+        if (send_step(s, &r)) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
         if (r && r->type == REDIS_REPLY_ERROR &&
             !strncmp(r->str, "NOSCRIPT", 8)) {
                 /* The server restarted or was flushed: load it again. */
@@ -840,8 +898,11 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                 if ((err = hw_store_connect(s, errstr, size)))
                         goto cleanup;
                 s->argv[1] = s->sha;
-                r = redisCommandArgv(s->ctx, (int)s->argc, s->argv,
-                                     s->argvlen);
+                if (send_step(s, &r)) {
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                        goto cleanup;
+                }
         }
         if ((err = check_reply(s, r, "atomic step", errstr, size))) {
                 r = NULL;
