@@ -434,17 +434,30 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        for (i = 0; i < n; i++)
-                redisAppendCommand(s->ctx,
-                                   "HMGET %sperson:%s lab origin nationality "
-                                   "alma_mater tier at event_id",
+        for (i = 0; i < n; i++) {
+                static const char *const fields[] = {
+                        "HMGET", NULL,   "lab", "origin", "nationality",
+                        "alma_mater", "tier", "at",  "event_id"};
+                const char *argv[9];
+                size_t argvlen[9];
+                char key[600];
+                int len = snprintf(key, sizeof(key), "%sperson:%s",
                                    s->conf->prefix, ids[i]);
+                for (int a = 0; a < 9; a++) {
+                        argv[a] = a == 1 ? key : fields[a];
+                        argvlen[a] = a == 1 ? (size_t)len : strlen(fields[a]);
+                }
+                redisAppendCommandArgv(s->ctx, 9, argv, argvlen);
+        }
         for (i = 0; i < n; i++) {
                 hw_person_t *p = &out[i];
                 if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
                         r = NULL;
-                if ((err = check_reply(s, r, "HMGET person", errstr, size)))
+                if ((err = check_reply(s, r, "HMGET person", errstr, size))) {
+                        if (i + 1 < n)
+                                drop_connection(s); /* unread replies */
                         return err;
+                }
                 memset(p, 0, sizeof(*p));
                 if (r->type == REDIS_REPLY_ARRAY && r->elements == 7 &&
                     r->element[0]->type == REDIS_REPLY_STRING) {

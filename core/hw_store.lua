@@ -59,8 +59,12 @@ local function chunked(cmd, key, t, i, j, step)
   local out = nil
   while i <= j do
     local e = math.min(j, i + max - 1)
-    local r = key and redis.call(cmd, key, unpack(t, i, e))
-      or redis.call(cmd, unpack(t, i, e))
+    local r
+    if key then r = redis.pcall(cmd, key, unpack(t, i, e)) else r = redis.pcall(cmd, unpack(t, i, e)) end
+    if type(r) == 'table' and r.err then
+      -- Name the key: Redis's own error does not.
+      error({err = r.err .. ' (' .. cmd .. ' ' .. (key or '') .. ')'})
+    end
     if type(r) == 'table' then
       if not out and e == j then return r end
       out = out or {}

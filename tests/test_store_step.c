@@ -1,0 +1,546 @@
+/*
+ * Integration test of the Redis store's atomic step (core/hw_store.h,
+ * core/hw_store.lua) through its C API, against a real redis-server
+ * (tests/store_step.sh starts it and passes its port): the step applies a
+ * batch, its fences (stored offsets, epoch, the watermark's day) refuse a
+ * step and write nothing, and a step Redis refuses (a key of another type,
+ * a counter that is not a number) writes nothing either.
+ *
+ * The cases run in order on one store and share Redis's state: each starts
+ * from what the previous ones left. Every "nothing changed" compares a
+ * snapshot of every key (SCAN + DUMP) before and after the step.
+ *
+ *   test_store_step PORT
+ */
+#include <hiredis/hiredis.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_config.h"
+#include "hw_deltas.h"
+#include "hw_plan.h"
+#include "hw_store.h"
+#include "hw_test.h"
+#include "hw_time.h"
+
+#define DAY HW_DAY_MS
+
+/* 2025-06-15T10:00:00Z: the watermark of the first step. */
+#define W1 INT64_C(1749981600000)
+/* Two days later: the watermark another consumer stores (case 4). */
+#define W2 (W1 + 2 * DAY)
+
+static hw_config_t conf;
+static hw_store_t *store;
+static redisContext *side;      /* a second connection: "another consumer" */
+static hw_deltas_t deltas;
+static hw_plan_t plan;
+static hw_plan_conf_t plan_conf;
+static char errstr[1024];
+static int64_t stored_offset = -1; /* what st:offset:g:t:0 should hold */
+
+/* ---- Redis helpers (the side connection) ---- */
+
+/* Runs a command on the side connection; NULL (and a failed check) on an
+ * error reply or a broken connection. */
+static redisReply *cmd(const char *fmt, ...) {
+        va_list ap;
+        redisReply *r;
+
+        va_start(ap, fmt);
+        r = redisvCommand(side, fmt, ap);
+        va_end(ap);
+        if (!HW_CHECK_MSG(r != NULL, "redis: %s", side->errstr))
+                return NULL;
+        if (!HW_CHECK_MSG(r->type != REDIS_REPLY_ERROR, "redis %s: %s", fmt,
+                          r->str)) {
+                freeReplyObject(r);
+                return NULL;
+        }
+        return r;
+}
+
+/* A command whose reply is not needed. */
+static void run(const char *fmt, ...) {
+        va_list ap;
+        redisReply *r;
+
+        va_start(ap, fmt);
+        r = redisvCommand(side, fmt, ap);
+        va_end(ap);
+        HW_CHECK_MSG(r != NULL && r->type != REDIS_REPLY_ERROR, "redis %s: %s",
+                     fmt, r ? r->str : side->errstr);
+        if (r)
+                freeReplyObject(r);
+}
+
+/* GET key into out ("(nil)" when absent). */
+static const char *get(const char *key, char *out, size_t size) {
+        redisReply *r = cmd("GET %s", key);
+        snprintf(out, size, "%s",
+                 !r ? "(error)"
+                 : r->type == REDIS_REPLY_STRING ? r->str
+                                                 : "(nil)");
+        if (r)
+                freeReplyObject(r);
+        return out;
+}
+
+/* HGET key field into out ("(nil)" when absent). */
+static const char *hget(const char *key, const char *field, char *out,
+                        size_t size) {
+        redisReply *r = cmd("HGET %s %s", key, field);
+        snprintf(out, size, "%s",
+                 !r ? "(error)"
+                 : r->type == REDIS_REPLY_STRING ? r->str
+                                                 : "(nil)");
+        if (r)
+                freeReplyObject(r);
+        return out;
+}
+
+#define CHECK_GET(key, want)                                                   \
+        do {                                                                   \
+                char buf_[256];                                                \
+                HW_CONTEXT("GET %s", key);                                     \
+                HW_CHECK_STR(get(key, buf_, sizeof(buf_)), want);              \
+                HW_CONTEXT("%s", "");                                          \
+        } while (0)
+#define CHECK_HGET(key, field, want)                                           \
+        do {                                                                   \
+                char buf_[256];                                                \
+                HW_CONTEXT("HGET %s %s", key, field);                          \
+                HW_CHECK_STR(hget(key, field, buf_, sizeof(buf_)), want);      \
+                HW_CONTEXT("%s", "");                                          \
+        } while (0)
+
+/* ---- Snapshots: every key in the database and its DUMP ---- */
+
+typedef struct snapshot_s {
+        size_t n;
+        char **keys;
+        char **dumps;
+        size_t *dump_lens;
+} snapshot_t;
+
+static int cmp_str(const void *a, const void *b) {
+        return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+static void snapshot_free(snapshot_t *s) {
+        for (size_t i = 0; i < s->n; i++) {
+                free(s->keys[i]);
+                free(s->dumps[i]);
+        }
+        free(s->keys);
+        free(s->dumps);
+        free(s->dump_lens);
+        memset(s, 0, sizeof(*s));
+}
+
+static int snapshot_take(snapshot_t *s) {
+        char cursor[32] = "0";
+        size_t cap = 0;
+
+        memset(s, 0, sizeof(*s));
+        do {
+                redisReply *r = cmd("SCAN %s COUNT 1000", cursor);
+                if (!r)
+                        return 0;
+                if (!HW_CHECK(r->type == REDIS_REPLY_ARRAY &&
+                              r->elements == 2)) {
+                        freeReplyObject(r);
+                        return 0;
+                }
+                snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+                for (size_t i = 0; i < r->element[1]->elements; i++) {
+                        if (s->n == cap) {
+                                cap = cap ? 2 * cap : 64;
+                                s->keys = realloc(s->keys,
+                                                  cap * sizeof(*s->keys));
+                                if (!s->keys)
+                                        abort();
+                        }
+                        s->keys[s->n++] = strdup(r->element[1]->element[i]->str);
+                }
+                freeReplyObject(r);
+        } while (strcmp(cursor, "0") != 0);
+        if (s->n)
+                qsort(s->keys, s->n, sizeof(*s->keys), cmp_str);
+        s->dumps = calloc(s->n + 1, sizeof(*s->dumps));
+        s->dump_lens = calloc(s->n + 1, sizeof(*s->dump_lens));
+        if (!s->dumps || !s->dump_lens)
+                abort();
+        for (size_t i = 0; i < s->n; i++) {
+                redisReply *r = cmd("DUMP %s", s->keys[i]);
+                if (!r)
+                        return 0;
+                if (r->type == REDIS_REPLY_STRING) {
+                        s->dumps[i] = malloc(r->len + 1);
+                        if (!s->dumps[i])
+                                abort();
+                        memcpy(s->dumps[i], r->str, r->len);
+                        s->dump_lens[i] = r->len;
+                }
+                freeReplyObject(r);
+        }
+        return 1;
+}
+
+/* Checks that Redis holds exactly what `before` recorded. */
+static void check_unchanged(const snapshot_t *before, const char *what) {
+        snapshot_t after;
+        size_t i = 0, j = 0;
+        int same = 1;
+
+        if (!snapshot_take(&after))
+                return;
+        while (i < before->n || j < after.n) {
+                int c = i == before->n  ? 1
+                        : j == after.n ? -1
+                                       : strcmp(before->keys[i], after.keys[j]);
+                if (c < 0) {
+                        HW_CHECK_MSG(0, "%s: %s was deleted", what,
+                                     before->keys[i]);
+                        same = 0;
+                        i++;
+                } else if (c > 0) {
+                        HW_CHECK_MSG(0, "%s: %s was created", what,
+                                     after.keys[j]);
+                        same = 0;
+                        j++;
+                } else {
+                        int eq = before->dump_lens[i] == after.dump_lens[j] &&
+                                 (before->dump_lens[i] == 0 ||
+                                  memcmp(before->dumps[i], after.dumps[j],
+                                         before->dump_lens[i]) == 0);
+                        if (!eq) {
+                                HW_CHECK_MSG(0, "%s: %s was changed", what,
+                                             before->keys[i]);
+                                same = 0;
+                        }
+                        i++;
+                        j++;
+                }
+        }
+        HW_CHECK_MSG(same, "%s: every key as before (%zu keys)", what,
+                     before->n);
+        snapshot_free(&after);
+}
+
+/* ---- Steps ---- */
+
+static void begin(void) {
+        HW_CHECK_EQ_INT(hw_store_begin(store, errstr, sizeof(errstr)), HW_OK);
+}
+
+/* Builds the plan of the deltas for the day after a step from watermark
+ * `stored` (what the store read, or another value). */
+static void plan_for(int64_t stored) {
+        int64_t day = hw_plan_day_after(stored, deltas.watermark);
+        HW_CHECK_EQ_INT(hw_plan_build(&plan, &plan_conf, &deltas, day), HW_OK);
+}
+
+/* Applies the deltas and plan with partition t/0 expecting `expected` and
+ * storing `next`. Returns the error; *outcome is set on HW_OK. */
+static hw_err_t apply(int64_t expected, int64_t next,
+                      hw_store_outcome_t *outcome) {
+        hw_store_offset_t off = {"t", 0, expected, next};
+        errstr[0] = '\0';
+        *outcome = (hw_store_outcome_t)-1;
+        return hw_store_apply(store, &off, 1, &deltas, &plan, outcome, errstr,
+                              sizeof(errstr));
+}
+
+/* One event of the flow into country `field` at time ms, as a batch would
+ * record it: a windowed counter of its day and its id. */
+static void event(const char *id, int64_t ms, const char *field) {
+        HW_CHECK_EQ_INT(hw_deltas_seen(&deltas, ms, id), HW_OK);
+        HW_CHECK_EQ_INT(
+                hw_deltas_window(&deltas, "flow:in", field, hw_time_day(ms), 1),
+                HW_OK);
+}
+
+static void offset_now(char *out, size_t size) {
+        if (stored_offset < 0)
+                snprintf(out, size, "(nil)");
+        else
+                snprintf(out, size, "%" PRId64, stored_offset);
+}
+
+/* 1. A step on an empty store is applied: the offset, the watermark, the
+ * all-time and window counters and the day's bucket are written. */
+static void test_applied(void) {
+        hw_store_outcome_t outcome;
+        hw_err_t err;
+
+        begin();
+        HW_CHECK_EQ_INT(hw_store_watermark(store), -1);
+        hw_deltas_clear(&deltas);
+        event("e1", W1, "FR");
+        HW_CHECK_EQ_INT(deltas.watermark, W1);
+        plan_for(hw_store_watermark(store));
+        HW_CHECK_EQ_INT(plan.day, W1 / DAY);
+        err = apply(-1, 5, &outcome);
+        if (!HW_CHECK_EQ_INT(err, HW_OK))
+                fprintf(stderr, "    errstr: %s\n", errstr);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
+        stored_offset = 5;
+
+        CHECK_GET("st:offset:g:t:0", "5");
+        CHECK_GET("st:watermark", "1749981600000");
+        CHECK_HGET("st:flow:all:in", "FR", "1");
+        CHECK_HGET("st:flow:7d:in", "FR", "1");
+        CHECK_HGET("st:flow:30d:in", "FR", "1");
+        CHECK_HGET("st:flow:90d:in", "FR", "1");
+        CHECK_HGET("st:flow:365d:in", "FR", "1");
+        CHECK_HGET("st:b:20250615", "flow:in FR", "1");
+        {
+                redisReply *r = cmd("SISMEMBER st:seen:20250615 e1");
+                HW_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+                if (r)
+                        freeReplyObject(r);
+        }
+}
+
+/* 2. A step that expects another stored offset than Redis holds is fenced
+ * and writes nothing. */
+static void test_fenced_offsets(void) {
+        hw_store_outcome_t outcome;
+        snapshot_t before;
+        hw_err_t err;
+
+        begin();
+        hw_deltas_clear(&deltas);
+        event("e2", W1, "FR");
+        plan_for(hw_store_watermark(store));
+        if (!snapshot_take(&before))
+                return;
+        err = apply(3, 8, &outcome);
+        HW_CHECK_EQ_INT(err, HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_FENCED);
+        HW_CHECK_CONTAINS(errstr, "st:offset:g:t:0");
+        HW_CHECK_CONTAINS(errstr, "\"5\"");
+        check_unchanged(&before, "fenced by offsets");
+        snapshot_free(&before);
+        CHECK_GET("st:offset:g:t:0", "5");
+        CHECK_HGET("st:flow:all:in", "FR", "1");
+}
+
+/* 3. A step whose batch began before the epoch moved (a replay's swap) is
+ * fenced and writes nothing; begun again, the same batch is applied. */
+static void test_fenced_epoch(void) {
+        hw_store_outcome_t outcome;
+        snapshot_t before;
+        hw_err_t err;
+
+        begin();
+        hw_deltas_clear(&deltas);
+        event("e3", W1, "FR");
+        plan_for(hw_store_watermark(store));
+        run("INCR st:epoch");
+        if (!snapshot_take(&before))
+                return;
+        err = apply(5, 8, &outcome);
+        HW_CHECK_EQ_INT(err, HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_FENCED);
+        HW_CHECK_CONTAINS(errstr, "st:epoch");
+        check_unchanged(&before, "fenced by the epoch");
+        snapshot_free(&before);
+
+        /* Begun again (the new epoch read), the batch applies. */
+        begin();
+        plan_for(hw_store_watermark(store));
+        err = apply(5, 8, &outcome);
+        if (!HW_CHECK_EQ_INT(err, HW_OK))
+                fprintf(stderr, "    errstr: %s\n", errstr);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
+        stored_offset = 8;
+        CHECK_GET("st:offset:g:t:0", "8");
+        CHECK_GET("st:epoch", "1");
+        CHECK_HGET("st:flow:all:in", "FR", "2");
+        CHECK_HGET("st:flow:7d:in", "FR", "2");
+        CHECK_HGET("st:b:20250615", "flow:in FR", "2");
+}
+
+/* 4. Another consumer moves the watermark two days on after this batch
+ * began: the plan made for the day read is stale and writes nothing; made
+ * again for the new day, it counts an event 3 days behind the new
+ * watermark in the 7-day window and one 8 days behind only in longer ones. */
+static void test_stale(void) {
+        const int64_t a = W2 - 3 * DAY, b = W2 - 8 * DAY;
+        hw_store_outcome_t outcome;
+        snapshot_t before;
+        int64_t read;
+        hw_err_t err;
+        char buf[64];
+
+        begin();
+        read = hw_store_watermark(store);
+        HW_CHECK_EQ_INT(read, W1);
+        run("SET st:watermark %" PRId64, W2);
+        hw_deltas_clear(&deltas);
+        event("e4a", a, "PL");
+        event("e4b", b, "PL");
+        HW_CHECK_EQ_INT(deltas.watermark, a);
+        plan_for(read);
+        HW_CHECK_EQ_INT(plan.day, W1 / DAY);
+        if (!snapshot_take(&before))
+                return;
+        err = apply(8, 12, &outcome);
+        HW_CHECK_EQ_INT(err, HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_STALE);
+        HW_CHECK_CONTAINS(errstr, "st:watermark");
+        check_unchanged(&before, "stale watermark day");
+        snapshot_free(&before);
+        HW_CHECK_EQ_INT(hw_store_watermark(store), W2);
+
+        plan_for(hw_store_watermark(store));
+        HW_CHECK_EQ_INT(plan.day, W2 / DAY);
+        err = apply(8, 12, &outcome);
+        if (!HW_CHECK_EQ_INT(err, HW_OK))
+                fprintf(stderr, "    errstr: %s\n", errstr);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
+        stored_offset = 12;
+
+        snprintf(buf, sizeof(buf), "%" PRId64, W2);
+        CHECK_GET("st:watermark", buf); /* the events are older: it stays */
+        CHECK_GET("st:offset:g:t:0", "12");
+        CHECK_HGET("st:flow:all:in", "PL", "2");
+        CHECK_HGET("st:flow:7d:in", "PL", "1");  /* only e4a (D - 3) */
+        CHECK_HGET("st:flow:30d:in", "PL", "2"); /* both */
+        CHECK_HGET("st:flow:90d:in", "PL", "2");
+        CHECK_HGET("st:flow:365d:in", "PL", "2");
+        CHECK_HGET("st:b:20250614", "flow:in PL", "1");
+        CHECK_HGET("st:b:20250609", "flow:in PL", "1");
+        /* The earlier steps' counts are untouched. */
+        CHECK_HGET("st:flow:all:in", "FR", "2");
+        CHECK_HGET("st:flow:7d:in", "FR", "2");
+}
+
+/* A step Redis refuses: an error naming `want`, and nothing written. */
+static void check_refused(const char *want, const char *what) {
+        hw_store_outcome_t outcome;
+        snapshot_t before;
+        hw_err_t err;
+        char off[32];
+
+        if (!snapshot_take(&before))
+                return;
+        err = apply(stored_offset, stored_offset + 1, &outcome);
+        HW_CHECK_EQ_INT(err, HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, want);
+        check_unchanged(&before, what);
+        snapshot_free(&before);
+        offset_now(off, sizeof(off));
+        CHECK_GET("st:offset:g:t:0", off);
+}
+
+/* 5. A sorted set the step ranks in holds a string: WRONGTYPE, and none of
+ * the step's other writes (offsets, counters, ids) happen. The same for a
+ * key the step only writes. */
+static void test_refused_wrongtype(void) {
+        run("SET st:labs x");
+        begin();
+        hw_deltas_clear(&deltas);
+        event("e5", W2, "FR");
+        HW_CHECK_EQ_INT(hw_deltas_rank(&deltas, "labs", "some-lab", 1), HW_OK);
+        plan_for(hw_store_watermark(store));
+        check_refused("WRONGTYPE", "WRONGTYPE refused");
+        CHECK_GET("st:labs", "x");
+        run("DEL st:labs");
+
+        /* A key the step writes without reading it (the day's set of
+         * applied ids) is of another type: caught by the step's type
+         * checks, before any write. */
+        run("SET st:seen:20250617 x");
+        begin();
+        hw_deltas_clear(&deltas);
+        event("e5", W2, "FR");
+        plan_for(hw_store_watermark(store));
+        check_refused("WRONGTYPE", "WRONGTYPE (unread key) refused");
+        HW_CHECK_CONTAINS(errstr, "st:seen:20250617");
+        CHECK_GET("st:seen:20250617", "x");
+        run("DEL st:seen:20250617");
+}
+
+/* 6. A counter the step adds to holds a non-number: refused, nothing
+ * written; with the counter repaired, the same batch applies. */
+static void test_refused_not_a_number(void) {
+        hw_store_outcome_t outcome;
+        hw_err_t err;
+
+        run("HSET st:flow:all:in FR many");
+        begin();
+        hw_deltas_clear(&deltas);
+        event("e6", W2, "FR");
+        plan_for(hw_store_watermark(store));
+        check_refused("not a number", "non-number refused");
+        CHECK_HGET("st:flow:all:in", "FR", "many");
+
+        run("HSET st:flow:all:in FR 2");
+        begin();
+        plan_for(hw_store_watermark(store));
+        err = apply(stored_offset, stored_offset + 1, &outcome);
+        if (!HW_CHECK_EQ_INT(err, HW_OK))
+                fprintf(stderr, "    errstr: %s\n", errstr);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
+        stored_offset++;
+        CHECK_GET("st:offset:g:t:0", "13");
+        CHECK_HGET("st:flow:all:in", "FR", "3");
+        CHECK_HGET("st:flow:7d:in", "FR", "3");
+        CHECK_HGET("st:b:20250617", "flow:in FR", "1");
+}
+
+int main(int argc, char **argv) {
+        char url[128];
+        int port;
+
+        if (argc != 2 || (port = atoi(argv[1])) <= 0) {
+                fprintf(stderr, "usage: %s REDIS_PORT\n", argv[0]);
+                return 2;
+        }
+        snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
+        if (hw_config_init(&conf) ||
+            hw_config_set(&conf, "prefix", "st:", errstr, sizeof(errstr)) ||
+            hw_config_set(&conf, "redis.url", url, errstr, sizeof(errstr)) ||
+            hw_config_validate(&conf, errstr, sizeof(errstr))) {
+                fprintf(stderr, "config: %s\n", errstr);
+                return 1;
+        }
+        store = hw_store_new(&conf, "g", errstr, sizeof(errstr));
+        if (!store) {
+                fprintf(stderr, "hw_store_new: %s\n", errstr);
+                return 1;
+        }
+        if (hw_store_connect(store, errstr, sizeof(errstr))) {
+                fprintf(stderr, "hw_store_connect: %s\n", errstr);
+                return 1;
+        }
+        side = redisConnect("127.0.0.1", port);
+        if (!side || side->err) {
+                fprintf(stderr, "redisConnect: %s\n",
+                        side ? side->errstr : "out of memory");
+                return 1;
+        }
+        hw_deltas_init(&deltas);
+        hw_plan_init(&plan);
+        hw_store_plan_conf(store, &plan_conf);
+
+        /* In order: each case starts from the state the previous left. */
+        HW_RUN(test_applied);
+        HW_RUN(test_fenced_offsets);
+        HW_RUN(test_fenced_epoch);
+        HW_RUN(test_stale);
+        HW_RUN(test_refused_wrongtype);
+        HW_RUN(test_refused_not_a_number);
+
+        hw_plan_release(&plan);
+        hw_deltas_release(&deltas);
+        redisFree(side);
+        hw_store_destroy(store);
+        hw_config_release(&conf);
+        return hw_test_summary();
+}
