@@ -11,6 +11,15 @@ void hw_batch_init(hw_batch_t *b) {
         hw_arena_init(&b->scratch);
         hw_deltas_init(&b->deltas);
         hw_plan_init(&b->plan);
+        hw_map_init(&b->person_cache);
+}
+
+/* Past this many writes the cache starts over (its arena only grows). */
+#define PERSON_CACHE_WRITES 100000
+
+void hw_batch_forget_persons(hw_batch_t *b) {
+        hw_map_clear(&b->person_cache);
+        b->person_cache_writes = 0;
 }
 
 void hw_batch_clear(hw_batch_t *b) {
@@ -36,6 +45,7 @@ void hw_batch_release(hw_batch_t *b) {
         hw_arena_release(&b->scratch);
         hw_deltas_release(&b->deltas);
         hw_plan_release(&b->plan);
+        hw_map_release(&b->person_cache);
 }
 
 /* Grows an array of `size`-byte elements to hold one more. */
@@ -144,7 +154,61 @@ static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
         return err;
 }
 
-/* Reads the registry entries of the persons the batch's hires move. */
+/* Copies p into the cache as person_id's place. -1 when out of memory. */
+static int cache_person(hw_batch_t *b, const char *id, size_t len,
+                        const hw_person_t *p) {
+        hw_map_t *m = &b->person_cache;
+        int created;
+        hw_map_entry_t *e;
+        hw_person_t *c;
+
+        b->person_cache_writes++;
+        if (!(e = hw_map_upsert(m, id, len, &created)) ||
+            !(c = hw_arena_alloc(&m->arena, sizeof(*c))))
+                return -1;
+        memset(c, 0, sizeof(*c));
+        if (p->lab) {
+                c->lab = hw_map_strdup(m, p->lab, strlen(p->lab));
+                c->origin = hw_map_strdup(m, p->origin, strlen(p->origin));
+                c->nationality = hw_map_strdup(m, p->nationality,
+                                               strlen(p->nationality));
+                c->alma_mater = hw_map_strdup(m, p->alma_mater,
+                                              strlen(p->alma_mater));
+                c->tier = hw_map_strdup(m, p->tier, strlen(p->tier));
+                c->event_id = hw_map_strdup(m, p->event_id,
+                                            strlen(p->event_id));
+                c->at = p->at;
+                if (!c->lab || !c->origin || !c->nationality ||
+                    !c->alma_mater || !c->tier || !c->event_id)
+                        return -1;
+        }
+        e->v.p = c;
+        return 0;
+}
+
+/* After an applied step: the batch's persons as it left them. On running
+ * out of memory the cache is forgotten (it is only a cache). */
+static void remember_persons(hw_batch_t *b, const hw_map_t *known) {
+        /* Full: start over next batch (known may point into the cache, so
+         * it is not emptied while being copied from). */
+        if (b->person_cache_writes + known->count > PERSON_CACHE_WRITES) {
+                hw_batch_forget_persons(b);
+                return;
+        }
+        for (size_t i = 0; i < known->count; i++) {
+                const hw_map_entry_t *k = &known->entries[i];
+                const hw_map_entry_t *moved =
+                        hw_map_find(&b->deltas.persons, k->key, k->len);
+                if (cache_person(b, k->key, k->len,
+                                 moved ? moved->v.p : k->v.p)) {
+                        hw_batch_forget_persons(b);
+                        return;
+                }
+        }
+}
+
+/* Reads the registry entries of the persons the batch's hires move: from
+ * the cache, else from Redis. */
 static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                              const unsigned char *dup, hw_map_t *known,
                              char *errstr, size_t size) {
@@ -156,6 +220,13 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
 
         if (!ids)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        /* The cache holds what this consumer's own steps wrote, and only
+         * while nothing else wrote: a replay's swap changes the epoch. */
+        if (strcmp(b->person_cache_epoch, hw_store_epoch(store))) {
+                hw_batch_forget_persons(b);
+                snprintf(b->person_cache_epoch, sizeof(b->person_cache_epoch),
+                         "%s", hw_store_epoch(store));
+        }
         for (size_t i = 0; i < b->n_events; i++) {
                 const hw_event_t *ev = &b->events[i];
                 hw_map_entry_t *e;
@@ -168,10 +239,17 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
                                        "out of memory");
                 if (created) {
-                        e->aux = (int64_t)n;
-                        ids[n++] = ev->person_id;
+                        const hw_map_entry_t *c = hw_map_find(
+                                &b->person_cache, ev->person_id,
+                                strlen(ev->person_id));
+                        e->v.p = c ? c->v.p : NULL;
+                        e->aux = c ? -1 : (int64_t)n;
+                        if (!c)
+                                ids[n++] = ev->person_id;
+                        b->person_hits += c != NULL;
                 }
         }
+        b->person_reads += n;
         states = hw_arena_alloc(&b->scratch, n * sizeof(*states) + 1);
         if (!states)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
@@ -179,7 +257,8 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                                         errstr, size)))
                 return err;
         for (size_t i = 0; i < known->count; i++)
-                known->entries[i].v.p = &states[known->entries[i].aux];
+                if (known->entries[i].aux >= 0)
+                        known->entries[i].v.p = &states[known->entries[i].aux];
         return HW_OK;
 }
 
@@ -271,6 +350,8 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                 err = hw_store_apply(store, offsets, b->n_parts, &b->deltas,
                                      &b->plan, outcome, errstr, size);
         } while (!err && *outcome == HW_STORE_STALE);
+        if (!err && *outcome == HW_STORE_APPLIED)
+                remember_persons(b, &known);
 cleanup:
         hw_map_release(&known);
         return err;

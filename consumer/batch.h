@@ -53,6 +53,14 @@ typedef struct hw_batch_s {
         hw_arena_t scratch;     /* per-flush working memory */
         hw_deltas_t deltas;
         hw_plan_t plan;         /* the deltas as the atomic step applies them */
+        /* Where the persons of this consumer's partitions are, as its own
+         * applied steps left them (a person's events share a partition):
+         * person_id -> hw_person_t *, lab NULL for one not known. Forgotten
+         * on any sign that someone else may have written them. */
+        hw_map_t person_cache;
+        size_t person_cache_writes;
+        char person_cache_epoch[32];
+        uint64_t person_hits, person_reads; /* for the debug line */
 } hw_batch_t;
 
 void hw_batch_init(hw_batch_t *b);
@@ -60,6 +68,10 @@ void hw_batch_release(hw_batch_t *b);
 
 /* Forgets every message (destroying kept rejected messages). */
 void hw_batch_clear(hw_batch_t *b);
+
+/* Forgets the cached persons: call it when partitions are assigned or
+ * revoked and when a step was fenced (another consumer wrote). */
+void hw_batch_forget_persons(hw_batch_t *b);
 
 /* Records that the message at offset of topic/partition is in the batch;
  * `stored` is the offset Redis holds for it now (-1 = none), used when the

@@ -519,6 +519,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         return;
                 }
                 c->n_assigned = 0;
+                /* Persons cached are those of the partitions held before. */
+                hw_batch_forget_persons(&c->batch);
                 for (int i = 0; i < parts->cnt && i < MAX_PARTITIONS; i++) {
                         rd_kafka_topic_partition_t *p = &parts->elems[i];
                         assigned_t *a = &c->assigned[c->n_assigned++];
@@ -545,6 +547,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         hw_metrics_set_lag(c->metrics, c->assigned[i].topic,
                                            c->assigned[i].partition, -1);
                 c->n_assigned = 0;
+                hw_batch_forget_persons(&c->batch);
                 HW_INFO("consumer", "partitions revoked: %s",
                         rd_kafka_err2str(err));
                 rd_kafka_assign(rk, NULL);
@@ -868,10 +871,13 @@ static void flush_batch(consumer_t *c, int final) {
                         HW_DEBUG("consumer",
                                  "batch applied: messages=%zu applied=%" PRIu64
                                  " duplicates=%" PRIu64 " rejected=%zu "
-                                 "at_end=%d keys=%zu changes=%zu",
+                                 "at_end=%d keys=%zu changes=%zu "
+                                 "persons_cached=%" PRIu64
+                                 " persons_read=%" PRIu64,
                                  b->n_messages, st.applied, st.duplicates,
                                  b->n_rejects, at_end, b->plan.n_keys,
-                                 b->plan.n_changes);
+                                 b->plan.n_changes, b->person_hits,
+                                 b->person_reads);
                         if (!c->replay) {
                                 commit_to_kafka(c);
                                 hw_metrics_set_ready(c->metrics,
@@ -892,6 +898,8 @@ static void flush_batch(consumer_t *c, int final) {
                 }
                 if (!err) { /* fenced */
                         hw_metrics_add(c->metrics, HW_M_FENCED, 1);
+                        /* Someone else wrote: its persons too, maybe. */
+                        hw_batch_forget_persons(b);
                         HW_WARN("consumer",
                                 "batch dropped: offsets moved by another "
                                 "consumer (%s); reading from Redis's offsets",

@@ -354,6 +354,10 @@ hw_err_t hw_store_begin(hw_store_t *s, char *errstr, size_t size) {
         return HW_OK;
 }
 
+const char *hw_store_epoch(const hw_store_t *s) {
+        return s->epoch;
+}
+
 int64_t hw_store_watermark(const hw_store_t *s) {
         return s->watermark;
 }

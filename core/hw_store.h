@@ -94,6 +94,9 @@ hw_err_t hw_store_argv(hw_store_t *s, int argc, const char **argv,
  * applied after it. */
 hw_err_t hw_store_begin(hw_store_t *s, char *errstr, size_t errstr_size);
 
+/* The epoch the last hw_store_begin read ("" for none). */
+const char *hw_store_epoch(const hw_store_t *s);
+
 /* The watermark (ms) the last hw_store_begin read, or a stale step found;
  * -1 for none. */
 int64_t hw_store_watermark(const hw_store_t *s);
