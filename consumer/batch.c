@@ -15,7 +15,7 @@ void hw_batch_init(hw_batch_t *b) {
 }
 
 /* Past this many writes the cache starts over (its arena only grows). */
-#define PERSON_CACHE_WRITES 100000
+#define PERSON_CACHE_WRITES 25000
 
 void hw_batch_forget_persons(hw_batch_t *b) {
         hw_map_clear(&b->person_cache);
