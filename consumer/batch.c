@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_time.h"
 
 void hw_batch_init(hw_batch_t *b) {
@@ -48,19 +49,6 @@ void hw_batch_release(hw_batch_t *b) {
         hw_map_release(&b->person_cache);
 }
 
-/* Grows an array of `size`-byte elements to hold one more. */
-static int reserve(void **arr, size_t *cap, size_t n, size_t size) {
-        if (n < *cap)
-                return 0;
-        size_t nc = *cap ? *cap * 2 : 256;
-        void *p = realloc(*arr, nc * size);
-        if (!p)
-                return -1;
-        *arr = p;
-        *cap = nc;
-        return 0;
-}
-
 hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
                         int64_t offset, int64_t stored) {
         hw_batch_part_t *p = NULL;
@@ -70,7 +58,7 @@ hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
                     !strcmp(b->parts[i].topic, topic))
                         p = &b->parts[i];
         if (!p) {
-                if (reserve((void **)&b->parts, &b->cap_parts, b->n_parts,
+                if (hw_grow((void **)&b->parts, &b->cap_parts, b->n_parts + 1,
                             sizeof(*b->parts)))
                         return HW_ERR_NOMEM;
                 p = &b->parts[b->n_parts];
@@ -87,7 +75,7 @@ hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
 }
 
 hw_err_t hw_batch_add_event(hw_batch_t *b, const hw_event_t *ev) {
-        if (reserve((void **)&b->events, &b->cap_events, b->n_events,
+        if (hw_grow((void **)&b->events, &b->cap_events, b->n_events + 1,
                     sizeof(*b->events)) ||
             hw_event_copy(&b->events[b->n_events], ev, &b->arena))
                 return HW_ERR_NOMEM;
@@ -98,7 +86,8 @@ hw_err_t hw_batch_add_event(hw_batch_t *b, const hw_event_t *ev) {
 hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
                              hw_err_t error, const char *reason) {
         hw_batch_reject_t *r;
-        if (reserve((void **)&b->rejects, &b->cap_rejects, b->n_rejects,
+        if (hw_grow((void **)&b->rejects, &b->cap_rejects,
+                    b->n_rejects + 1,
                     sizeof(*b->rejects)))
                 return HW_ERR_NOMEM;
         r = &b->rejects[b->n_rejects];

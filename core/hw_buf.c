@@ -37,6 +37,27 @@ int hw_buf_reserve(hw_buf_t *buf, size_t extra) {
         return 0;
 }
 
+int hw_grow(void **arr, size_t *cap, size_t n, size_t size) {
+        size_t c = *cap ? *cap : 256;
+        void *p;
+
+        if (n <= *cap)
+                return 0;
+        while (c < n) {
+                if (c * 2 < c)
+                        return -1;
+                c *= 2;
+        }
+        if (size && c > (size_t)-1 / size)
+                return -1;
+        p = realloc(*arr, c * size);
+        if (!p)
+                return -1;
+        *arr = p;
+        *cap = c;
+        return 0;
+}
+
 int hw_buf_append(hw_buf_t *buf, const void *data, size_t len) {
         if (hw_buf_reserve(buf, len) == -1)
                 return -1;

@@ -23,6 +23,11 @@ int hw_buf_reserve(hw_buf_t *buf, size_t extra);
 /* Appends bytes; -1 when out of memory (the buffer is unchanged). */
 int hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
 
+/* Grows an array of `size`-byte elements (*arr, *cap of them) to hold at
+ * least n, doubling from 256. Returns 0, or -1 when out of memory or on
+ * overflow (the array is unchanged). */
+int hw_grow(void **arr, size_t *cap, size_t n, size_t size);
+
 /* Appends formatted text (kept NUL-terminated past len); -1 on failure. */
 int hw_buf_printf(hw_buf_t *buf, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_log.h"
 #include "hw_time.h"
 #include "hw_validate.h"
@@ -29,8 +30,7 @@ struct hw_store_s {
         size_t *argvlen;
         size_t argc, argcap;
         hw_arena_t scratch;     /* formatted numbers */
-        char *cmd;              /* the step's command in RESP, reused */
-        size_t cmd_cap;
+        hw_buf_t cmd;           /* the step's command in RESP, reused */
         char epoch[32];         /* <prefix>epoch when the batch began */
         int64_t watermark;      /* <prefix>watermark then (-1 = none) */
         int raise_alerts;       /* write alerts (1) or drop them (0) */
@@ -52,6 +52,7 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         s->raise_alerts = 1;
         s->at_end = 1;
         hw_arena_init(&s->scratch);
+        hw_buf_init(&s->cmd);
         if (hw_redis_url_parse(conf->redis_url, &s->url, errstr, size)) {
                 hw_store_destroy(s);
                 return NULL;
@@ -87,7 +88,7 @@ void hw_store_destroy(hw_store_t *s) {
         free(s->group);
         free(s->argv);
         free(s->argvlen);
-        free(s->cmd);
+        hw_buf_release(&s->cmd);
         hw_arena_release(&s->scratch);
         memset(s->password, 0, sizeof(s->password));
         free(s);
@@ -585,23 +586,32 @@ static int push_str(hw_store_t *s, const char *str) {
         return push(s, str, strlen(str));
 }
 
-/* Pushes v in decimal (written straight into the scratch arena: this runs
- * for every delta of every step). */
-static int push_int(hw_store_t *s, int64_t v) {
-        char buf[24], *out;
-        size_t n = 0;
+/* Writes v in decimal at out (room for 21 bytes), no NUL; returns the
+ * length. By hand, not printf: it runs for every number of every step. */
+static size_t decimal(char *out, int64_t v) {
+        char tmp[24];
+        size_t n = 0, len;
         uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
 
         do {
-                buf[sizeof(buf) - 1 - n++] = (char)('0' + u % 10);
+                tmp[n++] = (char)('0' + u % 10);
                 u /= 10;
         } while (u);
         if (v < 0)
-                buf[sizeof(buf) - 1 - n++] = '-';
-        out = hw_arena_alloc(&s->scratch, n + 1);
+                tmp[n++] = '-';
+        for (len = n; n; n--)
+                *out++ = tmp[n - 1];
+        return len;
+}
+
+/* Pushes v in decimal (written straight into the scratch arena). */
+static int push_int(hw_store_t *s, int64_t v) {
+        char *out = hw_arena_alloc(&s->scratch, 24);
+        size_t n;
+
         if (!out)
                 return -1;
-        memcpy(out, buf + sizeof(buf) - n, n);
+        n = decimal(out, v);
         out[n] = '\0';
         return push(s, out, n);
 }
@@ -838,15 +848,8 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
 
 /* Appends "<c><n>\r\n" at p; returns the end. */
 static char *put_len(char *p, char c, size_t n) {
-        char tmp[24];
-        size_t k = 0;
         *p++ = c;
-        do {
-                tmp[k++] = (char)('0' + n % 10);
-                n /= 10;
-        } while (n);
-        while (k)
-                *p++ = tmp[--k];
+        p += decimal(p, (int64_t)n);
         *p++ = '\r';
         *p++ = '\n';
         return p;
@@ -866,14 +869,10 @@ static int send_step(hw_store_t *s, redisReply **reply) {
         *reply = NULL;
         for (size_t i = 0; i < s->argc; i++)
                 need += s->argvlen[i] + 32;
-        if (need > s->cmd_cap) {
-                char *c = realloc(s->cmd, need);
-                if (!c)
-                        return -1;
-                s->cmd = c;
-                s->cmd_cap = need;
-        }
-        p = put_len(s->cmd, '*', s->argc);
+        s->cmd.len = 0;
+        if (hw_buf_reserve(&s->cmd, need))
+                return -1;
+        p = put_len(s->cmd.data, '*', s->argc);
         for (size_t i = 0; i < s->argc; i++) {
                 p = put_len(p, '$', s->argvlen[i]);
                 memcpy(p, s->argv[i], s->argvlen[i]);
@@ -881,7 +880,8 @@ static int send_step(hw_store_t *s, redisReply **reply) {
                 *p++ = '\r';
                 *p++ = '\n';
         }
-        if (redisAppendFormattedCommand(s->ctx, s->cmd, (size_t)(p - s->cmd)) ==
+        if (redisAppendFormattedCommand(s->ctx, s->cmd.data,
+                                        (size_t)(p - s->cmd.data)) ==
                     REDIS_OK &&
             redisGetReply(s->ctx, &r) == REDIS_OK)
                 *reply = r;

@@ -270,7 +270,7 @@ end
 -- New values of the flow in/out fields and of the lab hires all-time
 -- fields this step changes (what the flow index and raid read), and the
 -- countries touched per window.
-local flow_new, flow_touched = {}, {}
+local new_values, flow_touched = {}, {}
 local function flow_of(key)
   if string.sub(key, 1, #P + 5) ~= P .. 'flow:' then return nil end
   local w, what = string.match(string.sub(key, #P + 6), '^([^:]+):(%a+)$')
@@ -286,8 +286,8 @@ local function settle(key, zset, ft, fo, dt, do_, n, extra, cur)
   local w = flow_of(key)
   local fnew = nil
   if w or string.sub(key, -10) == ':hires:all' then
-    fnew = flow_new[key] or {}
-    flow_new[key] = fnew
+    fnew = new_values[key] or {}
+    new_values[key] = fnew
   end
   local touched = nil
   if w then
@@ -441,7 +441,7 @@ for _, w in ipairs(wnames) do
     local in_key, out_key = P .. 'flow:' .. w .. ':in', P .. 'flow:' .. w .. ':out'
     local ins = call_list('HMGET', in_key, codes, 1)
     local outs = call_list('HMGET', out_key, codes, 1)
-    local new_in, new_out = flow_new[in_key] or {}, flow_new[out_key] or {}
+    local new_in, new_out = new_values[in_key] or {}, new_values[out_key] or {}
     local net_add, net_rem, idx_add, grp_add, grp_order = {}, {}, {}, {}, {}
     for k, code in ipairs(codes) do
       local i = new_in[code] or num(ins[k]) or 0
@@ -655,7 +655,7 @@ if raid_on then
   for _, r in ipairs(raids) do
     -- The batch's hires of the pair changed these fields: their new
     -- values were computed above.
-    local all_new = flow_new[P .. 'lab:' .. r.lab .. ':hires:all'] or {}
+    local all_new = new_values[P .. 'lab:' .. r.lab .. ':hires:all'] or {}
     local total = 0
     for k = 1, #r.names do total = total + (all_new[r.names[k]] or 0) end
     if total >= raid_count then

@@ -4,6 +4,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_event.h"
 #include "hw_time.h"
 
@@ -25,7 +26,7 @@ typedef struct items_s {
 
 /* What one build collects before grouping it. */
 typedef struct work_s {
-        items_t families, names, raid_evs, drain_evs, ids; /* families: bucket days */
+        items_t names, raid_evs, drain_evs, ids;
 } work_t;
 
 void hw_plan_init(hw_plan_t *p) {
@@ -63,14 +64,8 @@ int64_t hw_plan_day_after(int64_t stored, int64_t batch) {
 
 static int push_item(items_t *l, uint32_t group, const char *s, size_t len,
                      int64_t v) {
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 256;
-                item_t *a = realloc(l->a, cap * sizeof(*a));
-                if (!a)
-                        return -1;
-                l->a = a;
-                l->cap = cap;
-        }
+        if (hw_grow((void **)&l->a, &l->cap, l->n + 1, sizeof(*l->a)))
+                return -1;
         l->a[l->n++] = (item_t){group, s, len, v};
         return 0;
 }
@@ -86,9 +81,28 @@ static int64_t index_of(hw_map_t *m, const char *name, size_t len,
         return e->aux;
 }
 
-/* Adds delta to (key, field); zset marks a sorted-set key. */
+/* Adds delta to (key k, field). */
 static int add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
-                   int64_t delta);
+                   int64_t delta) {
+        char buf[2 * KEY_MAX + 8];
+        int created;
+        hw_map_entry_t *e;
+        uint32_t k32 = (uint32_t)k;
+
+        if (flen > 2 * KEY_MAX)
+                return -1;
+        memcpy(buf, &k32, 4);
+        memcpy(buf + 4, field, flen);
+        e = hw_map_upsert(&p->field_map, buf, 4 + flen, &created);
+        if (!e)
+                return -1;
+        if (created)
+                e->aux = k;
+        e->v.i += delta;
+        return 0;
+}
+
+/* Adds delta to (key, field); zset marks a sorted-set key. */
 static int add(hw_plan_t *p, const char *key, size_t klen, int zset,
                const char *field, size_t flen, int64_t delta) {
         int created;
@@ -138,52 +152,13 @@ static const char *hires_lab(const char *family, size_t *len) {
         return NULL;
 }
 
-/* Adds delta to (key k, field). */
-static int add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
-                   int64_t delta) {
-        char buf[2 * KEY_MAX + 8];
-        int created;
-        hw_map_entry_t *e;
-        uint32_t k32 = (uint32_t)k;
-
-        if (flen > 2 * KEY_MAX)
-                return -1;
-        memcpy(buf, &k32, 4);
-        memcpy(buf + 4, field, flen);
-        e = hw_map_upsert(&p->field_map, buf, 4 + flen, &created);
-        if (!e)
-                return -1;
-        if (created)
-                e->aux = k;
-        e->v.i += delta;
-        return 0;
-}
-
-/* Grows *arr (of int64_t) to hold n, filling what is new with fill. */
-static int reserve_i64(int64_t **arr, size_t *cap, size_t n, int64_t fill) {
-        size_t c = *cap;
-        int64_t *a;
-        if (n <= c)
-                return 0;
-        while (c < n)
-                c = c ? c * 2 : 1024;
-        a = realloc(*arr, c * sizeof(*a));
-        if (!a)
-                return -1;
-        for (size_t i = *cap; i < c; i++)
-                a[i] = fill;
-        *arr = a;
-        *cap = c;
-        return 0;
-}
-
 /*
  * A windowed counter. Its windows are summed per (family, field) first
  * (emit_windows turns the sums into changes), so an event costs two
  * lookups whatever the number of windows; its day's bucket is a change
  * of its own ((family, field, day) is one deltas entry).
  */
-static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
+static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf,
                       const char *family, const char *field, const char *ymd,
                       int64_t day, int64_t delta) {
         char buf[KEY_MAX + 8];
@@ -201,8 +176,8 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
                 return -1;
         if (created) {
                 /* Its window keys are looked up when first emitted. */
-                if (reserve_i64(&p->fam_keys, &p->fam_keys_cap,
-                                (size_t)(fam + 1) * slots, -1))
+                if (hw_grow((void **)&p->fam_keys, &p->fam_keys_cap,
+                            (size_t)(fam + 1) * slots, sizeof(*p->fam_keys)))
                         return -1;
                 for (size_t i = 0; i < slots; i++)
                         p->fam_keys[(size_t)fam * slots + i] = -1;
@@ -215,8 +190,8 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
                 return -1;
         if (created) {
                 e->aux = (int64_t)((p->wf_map.count - 1) * slots);
-                if (reserve_i64(&p->sums, &p->sums_cap,
-                                (size_t)e->aux + slots, 0))
+                if (hw_grow((void **)&p->sums, &p->sums_cap,
+                            (size_t)e->aux + slots, sizeof(*p->sums)))
                         return -1;
                 memset(&p->sums[e->aux], 0, slots * sizeof(*p->sums));
         }
@@ -236,13 +211,14 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, items_t *days,
                 if (!d)
                         return -1;
                 if (created) {
+                        /* day_map: yyyymmdd -> day (aux), bucket key (v.i) */
                         char key[16] = "b:";
                         int k_created;
                         memcpy(key + 2, ymd, 8);
                         key[10] = '\0';
+                        d->aux = day;
                         if ((d->v.i = index_of(&p->key_map, key, 10,
-                                               &k_created)) < 0 ||
-                            push_item(days, 0, d->key, 8, day))
+                                               &k_created)) < 0)
                                 return -1;
                 }
                 memcpy(bf, family, lf);
@@ -323,7 +299,6 @@ static int by_group_latest(const void *a, const void *b) {
 }
 
 static void free_work(work_t *w) {
-        free(w->families.a);
         free(w->names.a);
         free(w->raid_evs.a);
         free(w->drain_evs.a);
@@ -475,17 +450,24 @@ static int group_changes(hw_plan_t *p) {
         return 0;
 }
 
-/* Lists the bucket days, by day. */
-static int group_days(hw_plan_t *p, work_t *w) {
-        p->days = hw_arena_alloc(&p->arena,
-                                 (w->families.n + 1) * sizeof(*p->days));
+static int by_day(const void *a, const void *b) {
+        const hw_plan_day_t *x = a, *y = b;
+        return (x->day > y->day) - (x->day < y->day);
+}
+
+/* Lists the days whose bucket is written (day_map), by day. */
+static int group_days(hw_plan_t *p) {
+        size_t n = p->day_map.count;
+
+        p->days = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*p->days));
         if (!p->days)
                 return -1;
-        sort_items(&w->families, by_group_day);
-        for (size_t i = 0; i < w->families.n; i++)
-                p->days[i] = (hw_plan_day_t){w->families.a[i].s,
-                                             w->families.a[i].v, 0, 0};
-        p->n_days = w->families.n;
+        for (size_t i = 0; i < n; i++)
+                p->days[i] = (hw_plan_day_t){p->day_map.entries[i].key,
+                                             p->day_map.entries[i].aux, 0, 0};
+        if (n > 1)
+                qsort(p->days, n, sizeof(*p->days), by_day);
+        p->n_days = n;
         return 0;
 }
 
@@ -550,9 +532,8 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                 switch (e->key[0]) {
                 case HW_DELTA_WINDOW:
                         rc = n < 4 || (e->v.i &&
-                                       add_window(p, conf, &w.families,
-                                                  parts[1], parts[2], parts[3],
-                                                  e->aux, e->v.i));
+                                       add_window(p, conf, parts[1], parts[2],
+                                                  parts[3], e->aux, e->v.i));
                         break;
                 case HW_DELTA_GAUGE:
                 case HW_DELTA_RANK:
@@ -577,7 +558,7 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                                                 sizeof(*p->evs));
                 rc = !p->names || !p->evs || emit_windows(p, conf) ||
                      group_changes(p) ||
-                     group_days(p, &w) ||
+                     group_days(p) ||
                      group_seen(p, conf, d, &w.ids, &n_names) ||
                      group_raids(p, &w, &n_names, &n_evs) ||
                      group_drains(p, &w, &n_evs);

@@ -254,6 +254,17 @@ static hw_err_t apply(int64_t expected, int64_t next,
                               sizeof(errstr));
 }
 
+/* Applies the step from offset expected to next and checks it was
+ * applied; Redis then holds next. */
+static void apply_ok(int64_t expected, int64_t next) {
+        hw_store_outcome_t outcome;
+        hw_err_t err = apply(expected, next, &outcome);
+        if (!HW_CHECK_EQ_INT(err, HW_OK))
+                fprintf(stderr, "    errstr: %s\n", errstr);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
+        stored_offset = next;
+}
+
 /* One event of the flow into country `field` at time ms, as a batch would
  * record it: a windowed counter of its day and its id. */
 static void event(const char *id, int64_t ms, const char *field) {
@@ -273,9 +284,6 @@ static void offset_now(char *out, size_t size) {
 /* 1. A step on an empty store is applied: the offset, the watermark, the
  * all-time and window counters and the day's bucket are written. */
 static void test_applied(void) {
-        hw_store_outcome_t outcome;
-        hw_err_t err;
-
         begin();
         HW_CHECK_EQ_INT(hw_store_watermark(store), -1);
         hw_deltas_clear(&deltas);
@@ -283,11 +291,7 @@ static void test_applied(void) {
         HW_CHECK_EQ_INT(deltas.watermark, W1);
         plan_for(hw_store_watermark(store));
         HW_CHECK_EQ_INT(plan.day, W1 / DAY);
-        err = apply(-1, 5, &outcome);
-        if (!HW_CHECK_EQ_INT(err, HW_OK))
-                fprintf(stderr, "    errstr: %s\n", errstr);
-        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
-        stored_offset = 5;
+        apply_ok(-1, 5);
 
         CHECK_GET("st:offset:g:t:0", "5");
         CHECK_GET("st:watermark", "1749981600000");
@@ -353,11 +357,7 @@ static void test_fenced_epoch(void) {
         /* Begun again (the new epoch read), the batch applies. */
         begin();
         plan_for(hw_store_watermark(store));
-        err = apply(5, 8, &outcome);
-        if (!HW_CHECK_EQ_INT(err, HW_OK))
-                fprintf(stderr, "    errstr: %s\n", errstr);
-        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
-        stored_offset = 8;
+        apply_ok(5, 8);
         CHECK_GET("st:offset:g:t:0", "8");
         CHECK_GET("st:epoch", "1");
         CHECK_HGET("st:flow:all:in", "FR", "2");
@@ -399,11 +399,7 @@ static void test_stale(void) {
 
         plan_for(hw_store_watermark(store));
         HW_CHECK_EQ_INT(plan.day, W2 / DAY);
-        err = apply(8, 12, &outcome);
-        if (!HW_CHECK_EQ_INT(err, HW_OK))
-                fprintf(stderr, "    errstr: %s\n", errstr);
-        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
-        stored_offset = 12;
+        apply_ok(8, 12);
 
         snprintf(buf, sizeof(buf), "%" PRId64, W2);
         CHECK_GET("st:watermark", buf); /* the events are older: it stays */
@@ -469,9 +465,6 @@ static void test_refused_wrongtype(void) {
 /* 6. A counter the step adds to holds a non-number: refused, nothing
  * written; with the counter repaired, the same batch applies. */
 static void test_refused_not_a_number(void) {
-        hw_store_outcome_t outcome;
-        hw_err_t err;
-
         run("HSET st:flow:all:in FR many");
         begin();
         hw_deltas_clear(&deltas);
@@ -483,11 +476,7 @@ static void test_refused_not_a_number(void) {
         run("HSET st:flow:all:in FR 2");
         begin();
         plan_for(hw_store_watermark(store));
-        err = apply(stored_offset, stored_offset + 1, &outcome);
-        if (!HW_CHECK_EQ_INT(err, HW_OK))
-                fprintf(stderr, "    errstr: %s\n", errstr);
-        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
-        stored_offset++;
+        apply_ok(stored_offset, stored_offset + 1);
         CHECK_GET("st:offset:g:t:0", "13");
         CHECK_HGET("st:flow:all:in", "FR", "3");
         CHECK_HGET("st:flow:7d:in", "FR", "3");
