@@ -91,11 +91,12 @@ typedef struct consumer_s {
                                  * (or since the partitions were assigned) */
         int caught_up;          /* --until-caught-up: the group is at the end */
         /* --replay */
-        int replay, replay_diff, replay_alerts;
+        int replay, replay_diff, replay_alerts, replay_yes;
         const char *replay_from;
         char *live_prefix;      /* the prefix the rebuild replaces */
         char lock_key[320];
         uint64_t replay_events;
+        uint64_t replay_applied;
         int failed;             /* stopped by an error: exit 1 */
 } consumer_t;
 
@@ -163,22 +164,37 @@ static void usage(FILE *out) {
                 "                              then swap it in (offsets "
                 "included)\n"
                 "      --from earliest|TIME    where the replay starts "
-                "(default earliest;\n"
-                "                              TIME is ISO 8601, e.g. "
-                "2025-06-01T00:00:00Z)\n"
+                "(default earliest: the\n"
+                "                              whole retained stream). TIME "
+                "(ISO 8601, e.g.\n"
+                "                              2025-06-01T00:00:00Z) is a "
+                "Kafka message time,\n"
+                "                              not occurred_at: the rebuild "
+                "leaves out every\n"
+                "                              message published before it\n"
+                "      --yes                   with --replay: swap even if "
+                "the rebuild leaves\n"
+                "                              out events the live state "
+                "counted (--from TIME)\n"
                 "      --diff                  with --replay: print what "
                 "would change (key,\n"
                 "                              field, live, rebuilt) and "
-                "swap nothing\n"
+                "swap nothing; exit 1\n"
+                "                              when anything differs, 0 "
+                "when nothing does\n"
                 "      --alerts                with --replay: raise alerts "
                 "never raised before\n"
                 "      --log-level LEVEL       debug, info, warn, error\n"
                 "  -h, --help                  this help\n"
                 "      --version               print the version\n"
                 "\n"
+                "A replay never swaps in a rebuild that holds no event.\n"
+                "\n"
                 "Exit status: 0 on success (SIGTERM included), 2 usage or "
                 "configuration error,\n"
-                "69 Kafka or Redis unavailable, 1 other failures.\n");
+                "69 Kafka or Redis unavailable, 1 other failures (a replay "
+                "that swapped\n"
+                "nothing, --diff with differences).\n");
 }
 
 /* Applies a config key, exiting the parse with a usage error. */
@@ -245,6 +261,7 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 OPT_FROM,
                 OPT_DIFF,
                 OPT_ALERTS,
+                OPT_YES,
                 OPT_ARCHIVE,
         };
         static const struct option longopts[] = {
@@ -262,6 +279,7 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 {"from", required_argument, NULL, OPT_FROM},
                 {"diff", no_argument, NULL, OPT_DIFF},
                 {"alerts", no_argument, NULL, OPT_ALERTS},
+                {"yes", no_argument, NULL, OPT_YES},
                 {"archive-dir", required_argument, NULL, OPT_ARCHIVE},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -338,6 +356,9 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 case OPT_ALERTS:
                         c->replay_alerts = 1;
                         break;
+                case OPT_YES:
+                        c->replay_yes = 1;
+                        break;
                 case OPT_ARCHIVE:
                         if (set_key(c, "archive.dir", optarg))
                                 return HW_EXIT_USAGE;
@@ -363,9 +384,9 @@ static int parse_args(consumer_t *c, int argc, char **argv) {
                 return HW_EXIT_USAGE;
         }
         if (!c->replay && (c->replay_from || c->replay_diff ||
-                           c->replay_alerts)) {
-                fprintf(stderr, "hirewire-consumer: --from, --diff and "
-                                "--alerts go with --replay\n");
+                           c->replay_alerts || c->replay_yes)) {
+                fprintf(stderr, "hirewire-consumer: --from, --diff, "
+                                "--alerts and --yes go with --replay\n");
                 return HW_EXIT_USAGE;
         }
         if (c->replay && c->conf.archive_dir) {
@@ -868,6 +889,7 @@ static void flush_batch(consumer_t *c, int final) {
                         }
                         c->unjudged = !at_end;
                         c->replay_events += st.applied + st.duplicates;
+                        c->replay_applied += st.applied;
                         HW_DEBUG("consumer",
                                  "batch applied: messages=%zu applied=%" PRIu64
                                  " duplicates=%" PRIu64 " rejected=%zu "
@@ -1106,7 +1128,8 @@ static hw_err_t find_targets(consumer_t *c) {
                         tg->partition = id;
                         tg->end = hi;
                         /* The first offset the broker still holds. */
-                        tg->start = tg->done = lo < hi ? lo : hi;
+                        tg->first = tg->start = tg->done = tg->kept_from =
+                                lo < hi ? lo : hi;
                         tg->from_ms = -1;
                         c->n_targets++;
                 }
@@ -1398,6 +1421,119 @@ static int store_command(consumer_t *c, int argc, const char **argv) {
         return type;
 }
 
+/* GETs key into *value (-1 when missing). 0, or -1 when Redis failed. */
+static int get_int(consumer_t *c, const char *key, int64_t *value) {
+        const char *argv[2] = {"GET", key};
+        char errstr[512];
+        redisReply *r;
+        if (hw_store_argv(c->store, 2, argv, NULL, &r, "GET", errstr,
+                          sizeof(errstr))) {
+                HW_ERROR("consumer", "%s", errstr);
+                return -1;
+        }
+        *value = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10)
+                                               : -1;
+        freeReplyObject(r);
+        return 0;
+}
+
+typedef struct diff_count_s {
+        size_t keys, fields;
+        char last[512];
+} diff_count_t;
+
+static int count_difference(void *ctx, const char *key, const char *field,
+                            const char *live, const char *rebuilt) {
+        diff_count_t *d = ctx;
+        (void)field, (void)live, (void)rebuilt;
+        d->fields++;
+        if (strcmp(d->last, key)) { /* differences come in key order */
+                d->keys++;
+                snprintf(d->last, sizeof(d->last), "%s", key);
+        }
+        return 0;
+}
+
+/*
+ * Before a swap: a rebuild that holds no event is never swapped in; one
+ * that leaves out events the live state counted (--from TIME after what
+ * the live group read; --from earliest leaves out nothing Kafka still
+ * holds) is swapped only with --yes. The live state's reach is its group's
+ * stored offsets, or, with none but a watermark (written by another
+ * group), every offset up to the end. Returns 0 to swap, else the exit
+ * status, having said why.
+ */
+static int check_rebuild(consumer_t *c, const char *staging) {
+        char key[400], errstr[512];
+        int64_t dropped = 0, wm = -1, *next;
+        size_t parts = 0, found = 0, n_diffs;
+        diff_count_t d = {0};
+        int rc = HW_EXIT_UNAVAILABLE;
+
+        if (!c->replay_applied) {
+                HW_ERROR("consumer",
+                         "replay: the rebuild holds no event (%s); nothing "
+                         "swapped, every key under %s left as it was",
+                         c->replay_from && strcmp(c->replay_from, "earliest")
+                                 ? "none published at or after --from"
+                                 : "the topics hold none",
+                         c->live_prefix);
+                return HW_EXIT_FAILURE;
+        }
+        if (!(next = calloc(c->n_targets + 1, sizeof(*next))))
+                return HW_EXIT_FAILURE;
+        for (size_t i = 0; i < c->n_targets; i++) {
+                snprintf(key, sizeof(key), "%soffset:%s:%s:%" PRId32,
+                         c->live_prefix, c->conf.group, c->targets[i].topic,
+                         c->targets[i].partition);
+                if (get_int(c, key, &next[i]))
+                        goto out;
+                found += next[i] >= 0;
+        }
+        snprintf(key, sizeof(key), "%swatermark", c->live_prefix);
+        if (!found && get_int(c, key, &wm))
+                goto out;
+        for (size_t i = 0; i < c->n_targets; i++) {
+                int64_t n = hw_replay_dropped(
+                        &c->targets[i], wm >= 0 ? c->targets[i].end : next[i]);
+                dropped += n;
+                parts += n > 0;
+        }
+        rc = HW_OK;
+        if (!dropped)
+                goto out;
+        if (hw_rebuild_diff(c->store, c->live_prefix, staging,
+                            hw_config_alerts_prefix(&c->conf),
+                            count_difference, &d, &n_diffs, errstr,
+                            sizeof(errstr))) {
+                HW_ERROR("consumer", "%s", errstr);
+                rc = HW_EXIT_UNAVAILABLE;
+                goto out;
+        }
+        if (c->replay_yes) {
+                HW_WARN("consumer",
+                        "replay --from %s --yes: swapping in a rebuild that "
+                        "leaves out %" PRId64 " offsets on %zu partitions "
+                        "the live state under %s counted (%zu keys change)",
+                        c->replay_from, dropped, parts, c->live_prefix,
+                        d.keys);
+                goto out;
+        }
+        HW_ERROR("consumer",
+                 "replay --from %s: the rebuild leaves out %" PRId64
+                 " offsets on %zu partitions that the live state under %s "
+                 "counted (published before that time); swapping would "
+                 "change %zu keys (%zu fields) and lose their counts. "
+                 "Nothing swapped: run again with --yes to swap anyway, or "
+                 "with --diff to list every difference",
+                 c->replay_from, dropped, parts, c->live_prefix, d.keys,
+                 d.fields);
+        rc = HW_EXIT_FAILURE;
+out:
+        free(next);
+        return rc;
+}
+
 /*
  * --replay: read every partition from its start to the end offsets seen
  * now, outside the group, into the staging prefix (the conf's prefix);
@@ -1504,9 +1640,13 @@ static int run_replay(consumer_t *c) {
                                     "prefix %s and the rebuild; nothing "
                                     "swapped",
                         diffs, diffs == 1 ? "" : "s", c->live_prefix);
-                rc = HW_EXIT_OK;
+                /* As diff(1): 1 when anything differs. */
+                rc = diffs ? HW_EXIT_FAILURE : HW_EXIT_OK;
                 goto out;
         }
+        if ((rc = check_rebuild(c, staging)))
+                goto out;
+        rc = HW_EXIT_FAILURE;
         offs = calloc(c->n_targets + 1, sizeof(*offs));
         if (!offs)
                 goto out;

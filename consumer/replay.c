@@ -32,7 +32,7 @@ hw_err_t hw_replay_resolve_start(rd_kafka_t *rk, hw_target_t *t, size_t n,
         for (size_t i = 0; !err && i < n; i++) {
                 const rd_kafka_topic_partition_t *p = &list->elems[i];
                 if (!p->err && p->offset >= t[i].start && p->offset <= t[i].end)
-                        t[i].start = t[i].done = p->offset;
+                        t[i].start = t[i].done = t[i].kept_from = p->offset;
         }
         rd_kafka_topic_partition_list_destroy(list);
         if (err)
@@ -50,11 +50,16 @@ int hw_replay_skip(hw_target_t *t, const rd_kafka_message_t *m) {
                 return 0;
         ts = rd_kafka_message_timestamp(m, &type);
         if (type != RD_KAFKA_TIMESTAMP_NOT_AVAILABLE && ts < t->from_ms) {
-                t->done = m->offset + 1;
+                t->done = t->kept_from = m->offset + 1;
                 return 1;
         }
         t->from_ms = -1; /* the first message at or after the time */
         return 0;
+}
+
+int64_t hw_replay_dropped(const hw_target_t *t, int64_t live_next) {
+        int64_t upto = live_next < t->kept_from ? live_next : t->kept_from;
+        return upto > t->first ? upto - t->first : 0;
 }
 
 int hw_replay_complete(const hw_target_t *t, size_t n) {

@@ -19,7 +19,10 @@
 typedef struct hw_target_s {
         char topic[256];
         int32_t partition;
+        int64_t first;          /* first offset the broker held at start */
         int64_t start;          /* first offset to read */
+        int64_t kept_from;      /* first offset the rebuild counts: start,
+                                   or past the messages --from skipped */
         int64_t end;            /* offset to stop at (exclusive) */
         int64_t done;           /* next offset applied */
         int64_t from_ms;        /* --from TIME: skip messages before the
@@ -44,6 +47,11 @@ hw_err_t hw_replay_resolve_start(rd_kafka_t *rk, hw_target_t *t, size_t n,
 /* Whether a --from TIME replay skips message m of target t (and then
  * counts it done); once one message is taken, every later one is. */
 int hw_replay_skip(hw_target_t *t, const rd_kafka_message_t *m);
+
+/* How many offsets of target t that a live state which read the partition
+ * up to live_next (-1: not at all) counted and the rebuild leaves out:
+ * those before the rebuild's --from point that the broker still holds. */
+int64_t hw_replay_dropped(const hw_target_t *t, int64_t live_next);
 
 /* Whether every target's done offset reached its end. */
 int hw_replay_complete(const hw_target_t *t, size_t n);

@@ -4,7 +4,10 @@
 # (every key equals the model of a clean run) and raises no alert again; a
 # replay while a live consumer keeps consuming new events ends equal to a
 # clean run over all events; an interrupted replay swaps nothing and leaves
-# no staging key; --from TIME rebuilds from the events published since.
+# no staging key; --from TIME rebuilds from the events published since,
+# and is swapped in only with --yes when it leaves out events the live
+# state counted; a rebuild that holds no event is never swapped in; --diff
+# exits 1 when anything differs, 0 when nothing does.
 source "$(dirname "$0")/lib/services.sh"
 
 fast_group=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
@@ -47,7 +50,9 @@ members=$(redis-cli -p "$HW_REDIS_PORT" HGET hw:lab:meta-superintelligence-labs 
 redis-cli -p "$HW_REDIS_PORT" HINCRBY hw:lab:meta-superintelligence-labs members 5 >/dev/null
 redis-cli -p "$HW_REDIS_PORT" HSET hw:lab:meta-superintelligence-labs:origin Bogus 3 >/dev/null
 redis-cli -p "$HW_REDIS_PORT" ZADD hw:labs 7 bogus-lab >/dev/null
-hw_consumer --replay --diff >"$HW_TMP/diff1.tsv" || hw_fail "replay --diff exited $?"
+rc=0
+hw_consumer --replay --diff >"$HW_TMP/diff1.tsv" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "replay --diff with differences exited $rc, want 1"
 printf 'key\tfield\tlive\trebuilt\n%s\n%s\n%s\n' \
   "labs	bogus-lab	7	" \
   "lab:meta-superintelligence-labs	members	$((members + 5))	$members" \
@@ -98,13 +103,49 @@ wait "$replay" || rc=$?
 [[ $(redis-cli -p "$HW_REDIS_PORT" HGET hw:lab:meta-superintelligence-labs members) -eq $((members + 1)) ]] ||
   hw_fail "an interrupted replay changed the live keys"
 
-hw_note "--from TIME: the rebuild holds the events published since"
-hw_consumer --replay --from "$from" || hw_fail "replay --from exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+# Every key under hw: (offsets, epoch and alerts included) with a digest of
+# its value.
+snapshot() {
+  "$HW_PY" -c '
+import hashlib, sys, redis
+r = redis.Redis(port=int(sys.argv[1]))
+for k in sorted(r.scan_iter(match="hw:*", count=1000)):
+    print(k.decode(), hashlib.sha1(r.dump(k) or b"").hexdigest())' "$HW_REDIS_PORT"
+}
+hw_note "--from after the last event: an empty rebuild, never swapped in, even with --yes"
+snapshot >"$HW_TMP/snap0"
+[[ $(wc -l <"$HW_TMP/snap0") -gt 100 ]] || hw_fail "too few live keys to check: $(wc -l <"$HW_TMP/snap0")"
+for yes in "" --yes; do
+  rc=0
+  hw_consumer --replay --from 2099-01-01T00:00:00Z $yes || rc=$?
+  [[ $rc -eq 1 ]] || hw_fail "replay --from 2099 $yes exited $rc, want 1"
+  grep -q 'the rebuild holds no event (none published at or after --from); nothing swapped' "$HW_CONSUMER_LOG" ||
+    hw_fail "no clear error for an empty rebuild: $(tail -3 "$HW_CONSUMER_LOG")"
+  snapshot | diff "$HW_TMP/snap0" - >&2 || hw_fail "replay --from 2099 $yes changed live keys"
+done
+[[ $(staging_keys) -eq 0 ]] || hw_fail "an empty rebuild left staging keys"
+
+hw_note "--from TIME after events the live state counted: nothing swapped without --yes"
+rc=0
+hw_consumer --replay --from "$from" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "replay --from a later time without --yes exited $rc, want 1"
+# The scenario's 147 events were published before $from.
+grep -Eq 'the rebuild leaves out 147 offsets on [0-9]+ partitions that the live state under hw: counted .*swapping would change [1-9][0-9]* keys \([1-9][0-9]* fields\).*--yes' \
+  "$HW_CONSUMER_LOG" || hw_fail "no clear report of what would be lost: $(tail -3 "$HW_CONSUMER_LOG")"
+snapshot | diff "$HW_TMP/snap0" - >&2 || hw_fail "replay --from without --yes changed live keys"
+[[ $(staging_keys) -eq 0 ]] || hw_fail "a refused swap left staging keys"
+rc=0
+hw_consumer --replay --from "$from" --diff >"$HW_TMP/diff2.tsv" || rc=$?
+[[ $rc -eq 1 && -s $HW_TMP/diff2.tsv ]] || hw_fail "replay --from --diff exited $rc, want 1 and differences"
+
+hw_note "--from TIME --yes: the rebuild holds the events published since"
+hw_consumer --replay --from "$from" --yes || hw_fail "replay --from --yes exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+grep -q 'swapping in a rebuild that leaves out 147 offsets' "$HW_CONSUMER_LOG" || hw_fail "--yes did not say what it dropped"
 hw_model_check hw: "$HW_TMP/gen1.ndjson"
 hw_consumer --replay --from yesterday && hw_fail "--from yesterday was accepted"
 grep -q 'expected earliest or an ISO 8601 time' "$HW_CONSUMER_LOG" || hw_fail "no clear error for a bad --from"
 
-hw_note "a replay while a live consumer consumes new events"
+hw_note "a replay (from earliest, no --yes) while a live consumer consumes new events"
 hw_consumer_bg "${fast_group[@]}"
 live=$HW_CONSUMER_PID
 "$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" --rate 5000 "$HW_TMP/gen2.ndjson" \
