@@ -40,6 +40,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define STOP_GRACE_MS 10000     /* how long SIGTERM waits for a Redis outage */
+#define OUTAGE_WARN_MS 60000    /* a warning a minute while one lasts */
 #define MAX_PARTITIONS 4096
 
 /* A partition this consumer is assigned. */
@@ -53,6 +54,13 @@ typedef struct assigned_s {
                                  * is taken (an end already queued is old) */
         hw_target_t *target;    /* replay: where this partition stops */
 } assigned_t;
+
+/* A Kafka or Redis outage as the consumer lives through it (outage_wait). */
+typedef struct outage_s {
+        int64_t since;          /* monotonic ms of its first failure; 0 none */
+        int64_t warned;         /* of its last warning */
+        uint64_t failures;
+} outage_t;
 
 typedef struct consumer_s {
         hw_config_t conf;
@@ -97,7 +105,10 @@ typedef struct consumer_s {
         char lock_key[320];
         uint64_t replay_events;
         uint64_t replay_applied;
-        int failed;             /* stopped by an error: exit 1 */
+        int failed;             /* stopped by an error: its exit status */
+        outage_t outage;        /* what a batch's step waits for (Redis,
+                                   the DLQ, the archive) */
+        outage_t kafka_outage;  /* Kafka's errors while consuming */
 } consumer_t;
 
 static volatile sig_atomic_t stop_requested;
@@ -111,7 +122,7 @@ static void on_signal(int sig) {
  * in hand is not applied (it is read again by whoever runs next) and the
  * exit code is 1, so a supervisor restarts it and an operator sees it. */
 static void fail_stop(consumer_t *c) {
-        c->failed = 1;
+        c->failed = HW_EXIT_FAILURE;
         stop_requested = 1;
 }
 
@@ -119,6 +130,77 @@ static int64_t mono_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether this run ends by itself (--until-caught-up, --replay): such a
+ * run gives up on an outage after outage.wait.ms, the service waits. */
+static int batch_mode(const consumer_t *c) {
+        return c->replay || c->until_caught_up;
+}
+
+static int refused_credentials(const char *errstr) {
+        return strstr(errstr, "WRONGPASS") || strstr(errstr, "NOAUTH");
+}
+
+/*
+ * Notes a failure of `service` (errstr says what failed). The service waits
+ * for it to answer, warning at once and then once a minute (credentials
+ * refused too: a rotated secret may reach Redis before the consumer). A
+ * batch mode gives up once the outage has lasted outage.wait.ms, or at
+ * once on refused credentials: returns 1 having said so, and the run exits
+ * 69. Nothing is lost either way: offsets move only with applied steps.
+ */
+static int outage_wait(consumer_t *c, outage_t *o, const char *service,
+                       const char *errstr) {
+        int64_t now = mono_ms();
+
+        if (!o->since) {
+                o->since = now;
+                o->warned = 0;
+                o->failures = 0;
+        }
+        o->failures++;
+        if (batch_mode(c) && refused_credentials(errstr)) {
+                HW_ERROR("consumer",
+                         "%s refused the credentials: %s; check the "
+                         "user:password of --redis (or redis.url), "
+                         "REDIS_PASSWORD or redis.password",
+                         service, errstr);
+        } else if (batch_mode(c) &&
+                   now - o->since >= c->conf.outage_wait_ms) {
+                HW_ERROR("consumer",
+                         "%s unavailable for %" PRId64 " s (outage.wait.ms="
+                         "%d): %s; giving up (what was not applied is read "
+                         "again by the next run)",
+                         service, (now - o->since) / 1000,
+                         c->conf.outage_wait_ms, errstr);
+        } else {
+                if (!o->warned || now - o->warned >= OUTAGE_WARN_MS) {
+                        HW_WARN("consumer",
+                                "%s unavailable: %s; retrying %s "
+                                "(failures=%" PRIu64 ")",
+                                service, errstr,
+                                batch_mode(c) ? "for up to outage.wait.ms"
+                                              : "until it answers, with a "
+                                                "warning a minute",
+                                o->failures);
+                        o->warned = now;
+                }
+                return 0;
+        }
+        c->failed = HW_EXIT_UNAVAILABLE;
+        stop_requested = 1;
+        return 1;
+}
+
+/* The service answered: ends an outage (saying how long it lasted). */
+static void outage_over(outage_t *o, const char *service) {
+        if (o->since)
+                HW_INFO("consumer",
+                        "%s answers again after %" PRId64 " ms (failures=%"
+                        PRIu64 ")",
+                        service, mono_ms() - o->since, o->failures);
+        o->since = 0;
 }
 
 static void sleep_ms(int ms) {
@@ -505,13 +587,14 @@ static hw_err_t read_offsets(consumer_t *c,
                                 c->store, parts->elems[i].topic,
                                 &parts->elems[i].partition, 1, &out[i],
                                 errstr, sizeof(errstr));
-                if (!err)
+                if (!err) {
+                        outage_over(&c->outage, "Redis");
                         return HW_OK;
+                }
                 hw_metrics_add(c->metrics, HW_M_REDIS_ERRORS, 1);
                 hw_metrics_set_ready(c->metrics, 0, errstr);
-                HW_WARN("consumer", "reading offsets: %s; retrying in %d ms",
-                        errstr, backoff);
-                if (stop_requested)
+                if (stop_requested ||
+                    outage_wait(c, &c->outage, "Redis", errstr))
                         return err;
                 sleep_ms(backoff);
                 backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
@@ -847,22 +930,28 @@ static void flush_batch(consumer_t *c, int final) {
         int at_end = read_to_end(c);
 
         /* No messages: a step only to judge brain_drain, once the end is
-         * reached after steps that did not reach it. */
-        if (!b->n_messages && !(at_end && c->unjudged))
+         * reached after steps that did not reach it. After a failure,
+         * nothing more: what was not applied is read again. */
+        if (c->failed || (!b->n_messages && !(at_end && c->unjudged))) {
+                hw_batch_clear(b);
                 return;
+        }
         set_ends(c, at_end);
         for (;;) {
                 hw_store_outcome_t outcome;
                 hw_batch_stats_t st;
                 int64_t t0 = mono_ms();
                 hw_err_t err = HW_OK;
+                const char *service = "Redis";
 
                 if (c->archive &&
                     hw_archive_sync(c->archive, errstr, sizeof(errstr))) {
                         /* Retried: offsets never move past an event that
                          * is not on disk. */
                         err = HW_ERR_SERVICE;
+                        service = "the archive";
                 } else if (deliver_rejects(c)) {
+                        service = "Kafka";
                         err = hw_fail(HW_ERR_SERVICE, errstr, sizeof(errstr),
                                       "dead-letter topic %s unavailable",
                                       c->conf.topic_dlq);
@@ -870,6 +959,8 @@ static void flush_batch(consumer_t *c, int final) {
                         err = hw_batch_flush(b, c->store, &c->proc, &outcome,
                                              &st, errstr, sizeof(errstr));
                 }
+                if (!err)
+                        outage_over(&c->outage, service);
                 if (!err && outcome == HW_STORE_APPLIED) {
                         hw_metrics_observe_flush(
                                 c->metrics, (double)(mono_ms() - t0) / 1000.0);
@@ -933,7 +1024,7 @@ static void flush_batch(consumer_t *c, int final) {
                 }
                 hw_metrics_add(c->metrics, HW_M_REDIS_ERRORS, 1);
                 hw_metrics_set_ready(c->metrics, 0, errstr);
-                if (err != HW_ERR_SERVICE) {
+                if (err != HW_ERR_SERVICE && !refused_credentials(errstr)) {
                         HW_ERROR("consumer", "batch failed: %s", errstr);
                         fail_stop(c);
                         hw_batch_clear(b); /* read again after a restart */
@@ -948,8 +1039,10 @@ static void flush_batch(consumer_t *c, int final) {
                         hw_batch_clear(b);
                         return;
                 }
-                HW_WARN("consumer", "%s; retrying the batch in %d ms", errstr,
-                        backoff);
+                if (outage_wait(c, &c->outage, service, errstr)) {
+                        hw_batch_clear(b); /* read again by the next run */
+                        return;
+                }
                 sleep_ms(backoff);
                 backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
         }
@@ -1149,8 +1242,12 @@ static int caught_up(consumer_t *c) {
                         continue;
                 if (hw_store_get_offsets(c->store, c->targets[i].topic,
                                          &c->targets[i].partition, 1, &stored,
-                                         errstr, sizeof(errstr)) ||
-                    stored < c->targets[i].end)
+                                         errstr, sizeof(errstr))) {
+                        outage_wait(c, &c->outage, "Redis", errstr);
+                        return 0;
+                }
+                outage_over(&c->outage, "Redis");
+                if (stored < c->targets[i].end)
                         return 0;
         }
         return 1;
@@ -1318,10 +1415,11 @@ static int run(consumer_t *c) {
                                 partition_eof(c, m);
                                 rd_kafka_message_destroy(m);
                         } else if (m->err) {
-                                HW_WARN("consumer", "Kafka: %s",
-                                        rd_kafka_message_errstr(m));
+                                outage_wait(c, &c->kafka_outage, "Kafka",
+                                            rd_kafka_message_errstr(m));
                                 rd_kafka_message_destroy(m);
                         } else {
+                                outage_over(&c->kafka_outage, "Kafka");
                                 take_message(c, m);
                         }
                 }
@@ -1372,7 +1470,7 @@ static int run(consumer_t *c) {
         flush_batch(c, 1);
         if (!c->replay)
                 relay_alerts(c, 1); /* everything, before leaving */
-        return c->failed ? HW_EXIT_FAILURE : HW_EXIT_OK;
+        return c->failed ? c->failed : HW_EXIT_OK;
 }
 
 /* Writes s with tabs, newlines, CRs and backslashes escaped (\t \n \r \\),
@@ -1624,6 +1722,8 @@ static int run_replay(consumer_t *c) {
         if (c->failed || !hw_replay_complete(c->targets, c->n_targets)) {
                 HW_ERROR("consumer", "replay %s: nothing swapped",
                          c->failed ? "failed" : "interrupted");
+                if (c->failed)
+                        rc = c->failed;
                 goto out;
         }
         if (c->replay_diff) {
@@ -1780,20 +1880,21 @@ int main(int argc, char **argv) {
         /* Redis must answer before partitions are taken. */
         for (int backoff = BACKOFF_MIN_MS;
              (err = hw_store_connect(c->store, errstr, sizeof(errstr)));) {
-                /* Wrong or missing credentials at start-up will not fix
-                 * themselves: say so and stop (later, an outage that
-                 * answers like this is retried). */
-                if (err != HW_ERR_SERVICE || stop_requested ||
-                    strstr(errstr, "WRONGPASS") || strstr(errstr, "NOAUTH")) {
+                if ((err != HW_ERR_SERVICE && !refused_credentials(errstr)) ||
+                    stop_requested) {
                         HW_ERROR("consumer", "%s", errstr);
                         rc = err == HW_ERR_ARG ? HW_EXIT_USAGE
                                                : HW_EXIT_UNAVAILABLE;
                         goto cleanup;
                 }
-                HW_WARN("consumer", "%s; retrying in %d ms", errstr, backoff);
+                if (outage_wait(c, &c->outage, "Redis", errstr)) {
+                        rc = c->failed;
+                        goto cleanup;
+                }
                 sleep_ms(backoff);
                 backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
         }
+        outage_over(&c->outage, "Redis");
 
         /* The registry's answer for the alert schema, asked now: settings
          * it refuses (credentials, a subject without the schema) will not

@@ -241,6 +241,7 @@ static const conf_key_t conf_keys[] = {
          900 * CONF_MIB},
         {"batch.max.events", K_INT, F(batch_max_events), 1, 1000000},
         {"batch.max.ms", K_INT, F(batch_max_ms), 1, 60000},
+        {"outage.wait.ms", K_INT, F(outage_wait_ms), 0, 86400000},
         {"dedup.days", K_INT, F(seen_days), 1, 3650},
         {"seen.days", K_INT, F(seen_days), 1, 3650}, /* dedup.days's old name */
         {"metrics.addr", K_METRICS, F(metrics_addr), 0, 0},
@@ -523,6 +524,7 @@ hw_err_t hw_config_init(hw_config_t *c) {
                 .dlq_max_message_bytes = 1000000,
                 .batch_max_events = 5000,
                 .batch_max_ms = 10,
+                .outage_wait_ms = 60000,
                 .seen_days = 365,
                 .log_level = HW_LOG_INFO,
                 .alerts_maxlen = 10000,

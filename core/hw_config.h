@@ -109,6 +109,8 @@ typedef struct hw_config_s {
         size_t dlq_max_message_bytes;
         int batch_max_events;
         int batch_max_ms;
+        int outage_wait_ms;     /* how long a batch mode waits for Kafka or
+                                   Redis before exiting 69 */
         int seen_days;
         char *metrics_addr;
         int log_level;          /* hw_log_level_t */

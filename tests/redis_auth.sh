@@ -2,8 +2,9 @@
 # Redis AUTH: against a redis-server with requirepass and an ACL user, the
 # consumer counts with the password in the URL, from REDIS_PASSWORD, from
 # redis.password in a config file, and as an ACL user (username and
-# password in the URL); wrong or missing credentials stop it at start with
-# a clear error (exit 69); no secret ever appears in its logs or --help.
+# password in the URL); wrong or missing credentials stop a run that ends
+# by itself at start with a clear error naming where the credentials come
+# from (exit 69); no secret ever appears in its logs or --help.
 source "$(dirname "$0")/lib/services.sh"
 
 pw=s3cr3t-Pw-4242
@@ -40,7 +41,8 @@ for url in "redis://:wrong-Pw-777@127.0.0.1:$port" "redis://127.0.0.1:$port" "re
   rc=0
   HW_CONSUMER_TIMEOUT=20 HW_REDIS_URL=$url hw_consumer --until-caught-up --group e --prefix e: || rc=$?
   [[ $rc -eq 69 ]] || hw_fail "exit $rc with bad credentials ($url without the secret), want 69"
-  grep -q 'WRONGPASS\|NOAUTH' "$HW_CONSUMER_LOG" || hw_fail "no clear error: $(tail -2 "$HW_CONSUMER_LOG")"
+  grep -q 'Redis refused the credentials: .*\(WRONGPASS\|NOAUTH\).*REDIS_PASSWORD' "$HW_CONSUMER_LOG" ||
+    hw_fail "no clear error: $(tail -2 "$HW_CONSUMER_LOG")"
 done
 "$HW_BIN_DIR/hirewire-consumer" --help >"$HW_TMP/help.txt"
 for secret in "$pw" "$upw" wrong-Pw-777; do

@@ -126,6 +126,7 @@ static void check_defaults(const hw_config_t *c) {
         HW_CHECK_EQ_INT(c->max_message_bytes, 65536);
         HW_CHECK_EQ_INT(c->batch_max_events, 5000);
         HW_CHECK_EQ_INT(c->batch_max_ms, 10);
+        HW_CHECK_EQ_INT(c->outage_wait_ms, 60000);
         HW_CHECK_EQ_INT(c->seen_days, 365);
         HW_CHECK_STR(c->metrics_addr, "127.0.0.1:9464");
         HW_CHECK_EQ_INT(c->log_level, HW_LOG_INFO);
@@ -183,6 +184,7 @@ static const key_case_t key_cases[] = {
          {"", "63", "104857601", "64k", "0x100", NULL}},
         {"batch.max.events", "100", {"", "0", "1000001", "-5", "+5", NULL}},
         {"batch.max.ms", "1000", {"", "0", "60001", "1.0", NULL}},
+        {"outage.wait.ms", "5000", {"", "-1", "86400001", "5s", NULL}},
         {"seen.days", "60", {"", "0", "3651", "abc", NULL}},
         {"metrics.addr", "0.0.0.0:0",
          {"", "localhost", "localhost:", "localhost:65536", ":9464",
@@ -198,8 +200,8 @@ static const key_case_t key_cases[] = {
  * value changed nothing. */
 static void snapshot(const hw_config_t *c, char *out, size_t size) {
         snprintf(out, size,
-                 "%s|%s|%s|%s|%s|%s|%s|%s|%s|%zu:%d,%d|%lld|%zu|%d|%d|%d|%s|"
-                 "%d|%s|%s|%s|%s|%zu",
+                 "%s|%s|%s|%s|%s|%s|%s|%s|%s|%zu:%d,%d|%lld|%zu|%d|%d|%d|%d|"
+                 "%s|%d|%s|%s|%s|%s|%zu",
                  c->kafka.brokers ? c->kafka.brokers : "-",
                  c->kafka.bootstrap_file ? c->kafka.bootstrap_file : "-",
                  c->group, c->topic_hires, c->topic_offers, c->topic_dlq,
@@ -207,8 +209,8 @@ static void snapshot(const hw_config_t *c, char *out, size_t size) {
                  c->redis_password ? c->redis_password : "-", c->n_windows,
                  c->windows[0], c->windows[1],
                  (long long)c->mega_threshold_usd, c->max_message_bytes,
-                 c->batch_max_events, c->batch_max_ms, c->seen_days,
-                 c->metrics_addr, c->log_level, c->prefix,
+                 c->batch_max_events, c->batch_max_ms, c->outage_wait_ms,
+                 c->seen_days, c->metrics_addr, c->log_level, c->prefix,
                  c->bases_file ? c->bases_file : "-",
                  c->groups_file ? c->groups_file : "-",
                  c->kafka.n_props ? c->kafka.props[0] : "-",
@@ -304,6 +306,7 @@ static void test_set_ranges(void) {
                 {"max.message.bytes", "64", "104857600", "63", "104857601"},
                 {"batch.max.events", "1", "1000000", "0", "1000001"},
                 {"batch.max.ms", "1", "60000", "0", "60001"},
+                {"outage.wait.ms", "0", "86400000", NULL, "86400001"},
                 {"seen.days", "1", "3650", "0", "3651"},
         };
         hw_config_t c;
@@ -701,7 +704,7 @@ static void test_sample_conf(void) {
                 "topic.offers", "topic.dlq", "topic.alerts", "redis.url",
                 "redis.password", "prefix", "windows", "mega.threshold.usd",
                 "max.message.bytes", "batch.max.events", "batch.max.ms",
-                "dedup.days", "metrics.addr", "country.bases.file",
+                "outage.wait.ms", "dedup.days", "metrics.addr", "country.bases.file",
                 "country.groups.file", "log.level",
         };
         char path[1024], text[16384];
