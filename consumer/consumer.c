@@ -113,9 +113,27 @@ typedef struct consumer_s {
 
 static volatile sig_atomic_t stop_requested;
 
+static volatile sig_atomic_t stop_signal; /* the signal that stopped us */
+
 static void on_signal(int sig) {
-        (void)sig;
+        stop_signal = sig;
         stop_requested = 1;
+}
+
+/* The consumer's last line: its exit status, and why. */
+static void say_exit(int rc) {
+        const char *why = rc == HW_EXIT_USAGE ? "usage or configuration"
+                          : rc == HW_EXIT_UNAVAILABLE ? "unavailable"
+                                                      : "failed";
+        if (rc == HW_EXIT_OK)
+                HW_INFO("consumer", "exiting with status 0: %s",
+                        stop_signal == SIGTERM ? "stopped by SIGTERM"
+                        : stop_signal          ? "stopped by a signal"
+                                               : "done");
+        else
+                HW_ERROR("consumer", "exiting with status %d (%s)%s%s", rc,
+                         why, *hw_log_last_error() ? ": " : "",
+                         hw_log_last_error());
 }
 
 /* Stops after an error the consumer cannot get past by retrying: the batch
@@ -1871,7 +1889,7 @@ int main(int argc, char **argv) {
                 if (hw_metrics_serve(c->metrics, c->conf.metrics_addr, bound,
                                      sizeof(bound), errstr, sizeof(errstr))) {
                         HW_ERROR("consumer", "metrics: %s", errstr);
-                        rc = HW_EXIT_USAGE;
+                        rc = HW_EXIT_UNAVAILABLE; /* the address is valid */
                         goto cleanup;
                 }
                 HW_INFO("consumer", "metrics at http://%s/metrics", bound);
@@ -2007,5 +2025,6 @@ cleanup:
         free(c->live_prefix);
         hw_buf_release(&c->payload);
         free(c);
+        say_exit(rc);
         return rc;
 }

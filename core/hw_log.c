@@ -20,6 +20,12 @@ int hw_log_level_parse(const char *name) {
         return -1;
 }
 
+static char last_error[1024];
+
+const char *hw_log_last_error(void) {
+        return last_error;
+}
+
 void hw_log_write(hw_log_level_t level, const char *component,
                   const char *fmt, ...) {
         char msg[1024], line[2300], ts[32];
@@ -31,6 +37,8 @@ void hw_log_write(hw_log_level_t level, const char *component,
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
+        if (level >= HW_LOG_ERROR)
+                memcpy(last_error, msg, sizeof(last_error));
 
         clock_gettime(CLOCK_REALTIME, &now);
         gmtime_r(&now.tv_sec, &tm);

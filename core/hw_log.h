@@ -26,6 +26,10 @@ int hw_log_level_parse(const char *name);
 void hw_log_write(hw_log_level_t level, const char *component,
                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* The message of the last error record written ("" for none), for a
+ * program's closing line. */
+const char *hw_log_last_error(void);
+
 #define HW_LOG(level, component, ...)                                          \
         do {                                                                   \
                 if ((level) >= hw_log_threshold)                               \

@@ -112,7 +112,9 @@ static void devbroker_usage(FILE *fp) {
                 "The bootstrap list is also printed on stdout. Replication "
                 "factor is min(3, brokers).\n"
                 "Exit status: 0 after a signal, 2 on a usage error, 69 if "
-                "the cluster cannot start.\n",
+                "the cluster cannot start,\n"
+                "1 if the bootstrap file or the control FIFO cannot be "
+                "created.\n",
                 DEVBROKER_MAX_BROKERS, devbroker_conf_defaults.brokers,
                 DEVBROKER_MAX_PARTITIONS, devbroker_conf_defaults.partitions);
 }

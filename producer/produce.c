@@ -134,8 +134,10 @@ static void usage(FILE *out) {
                 "\n"
                 "Exit status: 0 all delivered, 65 invalid input lines (the "
                 "valid ones are sent\n"
-                "unless --strict), 69 brokers unreachable, 2 usage error, 1 "
-                "other failures.\n");
+                "unless --strict) or an input file that cannot be read "
+                "(nothing is sent),\n"
+                "69 brokers unreachable, 2 usage error, 1 other "
+                "failures.\n");
 }
 
 /* Parses a non-negative integer option value. */
@@ -718,7 +720,7 @@ int main(int argc, char **argv) {
                         fprintf(stderr, "hirewire-produce: cannot open %s: "
                                         "%s\n",
                                 argv[i], strerror(errno));
-                        rc = HW_EXIT_USAGE;
+                        rc = HW_EXIT_DATAERR;
                         goto cleanup;
                 }
         }
@@ -730,7 +732,7 @@ int main(int argc, char **argv) {
                         fprintf(stderr, "hirewire-produce: cannot open %s: "
                                         "%s\n",
                                 name, strerror(errno));
-                        rc = HW_EXIT_USAGE;
+                        rc = HW_EXIT_DATAERR;
                         goto cleanup;
                 }
         }

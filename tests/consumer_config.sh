@@ -21,4 +21,13 @@ expect_usage "bad file line" "bad.conf:2" -c "$HW_TMP/bad.conf"
 printf 'country,base\nXX,100\n' >"$HW_TMP/bases.csv"
 expect_usage "bad country file" "bases.csv:2" -b 127.0.0.1:1 -s "country.bases.file=$HW_TMP/bases.csv"
 expect_usage "unknown flag" "usage\|Usage" --no-such-flag
+
+# A valid metrics address that cannot be bound: the service is unavailable
+# (69), said in the closing line too.
+rc=0
+"$HW_BIN_DIR/hirewire-consumer" -b 127.0.0.1:1 --metrics-addr 192.0.2.1:9464 2>"$HW_TMP/err" || rc=$?
+[[ $rc -eq 69 ]] || hw_fail "an address that cannot be bound: exit $rc, want 69 ($(cat "$HW_TMP/err"))"
+grep -q 'metrics: .*192.0.2.1:9464' "$HW_TMP/err" || hw_fail "the error does not name the address: $(cat "$HW_TMP/err")"
+tail -1 "$HW_TMP/err" | grep -q 'exiting with status 69 (unavailable): metrics: ' ||
+  hw_fail "the last line does not say the status and why: $(tail -1 "$HW_TMP/err")"
 echo PASS

@@ -2,6 +2,9 @@
 # hirewire-produce with a file of valid and invalid lines: only the valid
 # events arrive; each invalid line is reported with its line number; exit 65.
 # --strict sends nothing. An unreachable broker: exit 69 naming the events.
+# An input file that cannot be read: exit 65 as --help says, naming it,
+# and nothing sent; the devbroker's bootstrap file that cannot be written:
+# exit 1 as its --help says.
 source "$(dirname "$0")/lib/services.sh"
 
 input=$HW_SRC_DIR/tests/data/mixed.ndjson
@@ -67,4 +70,26 @@ for id in $valid_ids; do
   grep -q "delivery failed for event_id $id " "$HW_TMP/down.log" || hw_fail "failed event $id not named"
 done
 grep -q 'delivered=0 failed=4' "$HW_TMP/down.log" || hw_fail "summary does not say 0 delivered, 4 failed"
+
+hw_note "an input file that cannot be read: exit 65, as --help says, and nothing sent"
+"$HW_BIN_DIR/hirewire-produce" --help | tr '\n' ' ' | grep -q '65 invalid input lines .* or an input file that cannot be read' ||
+  hw_fail "--help does not give the status of an unreadable input"
+before=$(hw_kcat_dump talent.hires | grep -ac '^talent' || true)
+set +e
+"$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" "$HW_TMP/valid.ndjson" "$HW_TMP/no-such.ndjson" \
+  2>"$HW_TMP/nofile.log"
+rc=$?
+set -e
+[[ $rc -eq 65 ]] || hw_fail "an input file that does not exist: exit $rc, want 65"
+grep -q "cannot open $HW_TMP/no-such.ndjson: No such file" "$HW_TMP/nofile.log" || hw_fail "the file is not named: $(cat "$HW_TMP/nofile.log")"
+[[ $(hw_kcat_dump talent.hires | grep -ac '^talent' || true) -eq $before ]] || hw_fail "events were sent"
+
+hw_note "the devbroker's bootstrap file cannot be written: exit 1, as --help says"
+"$HW_BIN_DIR/hirewire-devbroker" --help | grep -q '^1 if the bootstrap file' || hw_fail "--help does not give that status"
+set +e
+timeout 30 "$HW_BIN_DIR/hirewire-devbroker" --bootstrap-file "$HW_TMP/no-such-dir/bootstrap" 2>"$HW_TMP/db.log" >/dev/null
+rc=$?
+set -e
+[[ $rc -eq 1 ]] || hw_fail "devbroker with an unwritable bootstrap file: exit $rc, want 1"
+grep -q 'cannot write the bootstrap file' "$HW_TMP/db.log" || hw_fail "no clear error: $(cat "$HW_TMP/db.log")"
 echo PASS
