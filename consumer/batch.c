@@ -339,8 +339,10 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                 err = hw_store_apply(store, offsets, b->n_parts, &b->deltas,
                                      &b->plan, outcome, errstr, size);
         } while (!err && *outcome == HW_STORE_STALE);
-        if (!err && *outcome == HW_STORE_APPLIED)
+        if (!err && *outcome == HW_STORE_APPLIED) {
                 remember_persons(b, &known);
+                stats->alerts = hw_store_alerts_added(store);
+        }
 cleanup:
         hw_map_release(&known);
         return err;

@@ -38,6 +38,7 @@ typedef struct hw_batch_stats_s {
         uint64_t duplicates;    /* skipped: event_id applied before */
         uint64_t repeated;      /* hires of a person already in the lab */
         uint64_t late;          /* hires older than the person's move */
+        uint64_t alerts;        /* alerts the step added to the stream */
 } hw_batch_stats_t;
 
 typedef struct hw_batch_s {

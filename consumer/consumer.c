@@ -55,6 +55,18 @@ typedef struct assigned_s {
         hw_target_t *target;    /* replay: where this partition stops */
 } assigned_t;
 
+/* Rejected messages of one class: reported when the first comes, then at
+ * most once a minute with how many came meanwhile and one example. */
+typedef struct rejects_seen_s {
+        uint64_t total;         /* since start (the closing summary) */
+        uint64_t pending;       /* since the last warning */
+        int64_t warned_ms;      /* of the last warning; 0 none */
+        char example[600];      /* topic/partition@offset: reason */
+} rejects_seen_t;
+
+#define REJECT_CLASSES (HW_ERR_TOO_LARGE + 1)
+#define REJECT_WARN_MS 60000
+
 /* A Kafka or Redis outage as the consumer lives through it (outage_wait). */
 typedef struct outage_s {
         int64_t since;          /* monotonic ms of its first failure; 0 none */
@@ -109,6 +121,9 @@ typedef struct consumer_s {
         outage_t outage;        /* what a batch's step waits for (Redis,
                                    the DLQ, the archive) */
         outage_t kafka_outage;  /* Kafka's errors while consuming */
+        rejects_seen_t rejects[REJECT_CLASSES];
+        uint64_t total_applied, total_duplicates, total_alerts;
+        int64_t started_ms;
 } consumer_t;
 
 static volatile sig_atomic_t stop_requested;
@@ -999,6 +1014,9 @@ static void flush_batch(consumer_t *c, int final) {
                         c->unjudged = !at_end;
                         c->replay_events += st.applied + st.duplicates;
                         c->replay_applied += st.applied;
+                        c->total_applied += st.applied;
+                        c->total_duplicates += st.duplicates;
+                        c->total_alerts += st.alerts;
                         HW_DEBUG("consumer",
                                  "batch applied: messages=%zu applied=%" PRIu64
                                  " duplicates=%" PRIu64 " rejected=%zu "
@@ -1090,6 +1108,55 @@ static int archive_event(consumer_t *c, const rd_kafka_message_t *m) {
 }
 
 /* Takes one Kafka message into the batch. */
+/* One warning per rejection class with messages not reported yet, at most
+ * once a minute per class (all of them when `all`, at exit): how many,
+ * and the first one's place and reason. */
+static void report_rejects(consumer_t *c, int all) {
+        int64_t now = mono_ms();
+        for (int k = 1; k < REJECT_CLASSES; k++) {
+                rejects_seen_t *r = &c->rejects[k];
+                if (!r->pending ||
+                    (!all && r->warned_ms &&
+                     now - r->warned_ms < REJECT_WARN_MS))
+                        continue;
+                HW_LOG_KV(HW_LOG_WARN, "consumer",
+                          "rejected messages sent to the dead-letter topic",
+                          "class=%s count=%" PRIu64 " total=%" PRIu64
+                          " topic=%s example=\"%s\"",
+                          hw_err_name((hw_err_t)k), r->pending, r->total,
+                          c->conf.topic_dlq, r->example);
+                r->pending = 0;
+                r->warned_ms = now;
+        }
+}
+
+/* The closing line of a run that ends by itself: what it did, in how long. */
+static void say_summary(consumer_t *c, const char *what) {
+        char by_class[400] = "";
+        size_t n = 0;
+        uint64_t rejected = 0;
+        double secs = (double)(mono_ms() - c->started_ms) / 1000.0;
+
+        for (int k = 1; k < REJECT_CLASSES; k++) {
+                if (!c->rejects[k].total || n >= sizeof(by_class))
+                        continue;
+                rejected += c->rejects[k].total;
+                n += (size_t)snprintf(by_class + n, sizeof(by_class) - n,
+                                      " rejected_%s=%" PRIu64,
+                                      hw_err_name((hw_err_t)k),
+                                      c->rejects[k].total);
+        }
+        HW_LOG_KV(HW_LOG_INFO, "consumer", what,
+                  "applied=%" PRIu64 " duplicates=%" PRIu64
+                  " rejected=%" PRIu64 "%s alerts=%" PRIu64
+                  " seconds=%.2f events_per_s=%.0f",
+                  c->total_applied, c->total_duplicates, rejected, by_class,
+                  c->total_alerts, secs,
+                  secs > 0 ? (double)(c->total_applied +
+                                      c->total_duplicates) / secs
+                           : 0.0);
+}
+
 static void take_message(consumer_t *c, rd_kafka_message_t *m) {
         const char *topic = rd_kafka_topic_name(m->rkt);
         assigned_t *a = find_assigned(c, topic, m->partition);
@@ -1148,6 +1215,21 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
         hw_metrics_rejected(c->metrics, hw_err_name(err));
         HW_DEBUG("consumer", "rejected %s/%" PRId32 "@%" PRId64 ": %s: %s",
                  topic, m->partition, m->offset, hw_err_name(err), errstr);
+        if (err < REJECT_CLASSES) {
+                rejects_seen_t *r = &c->rejects[err];
+                r->total++;
+                if (!r->pending++) {
+                        snprintf(r->example, sizeof(r->example),
+                                 "%s/%" PRId32 "@%" PRId64 ": %s", topic,
+                                 m->partition, m->offset, errstr);
+                        /* A logfmt value in quotes: none inside it. */
+                        for (char *p = r->example; *p; p++)
+                                if (*p == '"' || *p == '\\' ||
+                                    (unsigned char)*p < 0x20)
+                                        *p = '\'';
+                }
+                report_rejects(c, 0);
+        }
         if (hw_batch_add_reject(&c->batch, m, err, errstr)) {
                 HW_ERROR("consumer", "out of memory");
                 fail_stop(c);
@@ -1459,6 +1541,7 @@ static int run(consumer_t *c) {
                         flush_batch(c, 0);
                 if (c->replay) {
                         if (now - c->last_lag_ms >= 500) {
+                                report_rejects(c, 0);
                                 replay_tick(c);
                                 c->last_lag_ms = now;
                         }
@@ -1471,6 +1554,7 @@ static int run(consumer_t *c) {
                         update_lag(c);
                         check_health(c);
                         report_commits(c, now);
+                        report_rejects(c, 0);
                         relay_alerts(c, 0); /* confirmations, leftovers */
                         c->last_lag_ms = now;
                 }
@@ -1488,6 +1572,15 @@ static int run(consumer_t *c) {
         flush_batch(c, 1);
         if (!c->replay)
                 relay_alerts(c, 1); /* everything, before leaving */
+        report_rejects(c, 1);
+        if (c->until_caught_up || c->replay)
+                say_summary(c, c->failed        ? "stopped by a failure"
+                               : c->caught_up  ? "caught up"
+                               : c->replay && hw_replay_complete(
+                                                      c->targets,
+                                                      c->n_targets)
+                                       ? "replay read to its end"
+                                       : "stopped before the end");
         return c->failed ? c->failed : HW_EXIT_OK;
 }
 
@@ -1830,6 +1923,7 @@ int main(int argc, char **argv) {
         if ((rc = parse_args(c, argc, argv)) != HW_EXIT_OK)
                 goto cleanup;
         rc = HW_EXIT_FAILURE;
+        c->started_ms = mono_ms();
         c->proc.mega_threshold_usd = c->conf.mega_threshold_usd;
         c->proc.alert_mega_offer = c->conf.alert_mega_offer;
         c->proc.alert_mega_usd = c->conf.alert_mega_offer_usd;
@@ -1964,6 +2058,7 @@ int main(int argc, char **argv) {
                         c->caught_up = 1;
                         flush_batch(c, 1); /* judges what is applied */
                         relay_alerts(c, 1);
+                        say_summary(c, "caught up");
                         rc = HW_EXIT_OK;
                         goto cleanup;
                 }

@@ -26,19 +26,16 @@ const char *hw_log_last_error(void) {
         return last_error;
 }
 
-void hw_log_write(hw_log_level_t level, const char *component,
-                  const char *fmt, ...) {
-        char msg[1024], line[2300], ts[32];
+/* Writes one record: the message quoted, then kv (logfmt keys, as given). */
+static void emit(hw_log_level_t level, const char *component, const char *msg,
+                 const char *kv) {
+        char line[2600], ts[32];
         struct timespec now;
         struct tm tm;
-        va_list ap;
         size_t n = 0;
 
-        va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
-        va_end(ap);
         if (level >= HW_LOG_ERROR)
-                memcpy(last_error, msg, sizeof(last_error));
+                snprintf(last_error, sizeof(last_error), "%s", msg);
 
         clock_gettime(CLOCK_REALTIME, &now);
         gmtime_r(&now.tv_sec, &tm);
@@ -67,6 +64,33 @@ void hw_log_write(hw_log_level_t level, const char *component,
                 }
         }
         line[n++] = '"';
+        if (kv && *kv)
+                n += (size_t)snprintf(line + n, sizeof(line) - n - 1, " %s",
+                                      kv);
+        if (n > sizeof(line) - 1)
+                n = sizeof(line) - 1;
         line[n++] = '\n';
         fwrite(line, 1, n, stderr);
+}
+
+void hw_log_write(hw_log_level_t level, const char *component,
+                  const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        emit(level, component, msg, NULL);
+}
+
+void hw_log_write_kv(hw_log_level_t level, const char *component,
+                     const char *msg, const char *fmt, ...) {
+        char kv[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(kv, sizeof(kv), fmt, ap);
+        va_end(ap);
+        emit(level, component, msg, kv);
 }

@@ -26,6 +26,19 @@ int hw_log_level_parse(const char *name);
 void hw_log_write(hw_log_level_t level, const char *component,
                   const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
+/* Writes one record whose figures are logfmt keys after the message:
+ * fmt gives them as "key=value ..." (values without spaces or quoted). */
+void hw_log_write_kv(hw_log_level_t level, const char *component,
+                     const char *msg, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
+
+#define HW_LOG_KV(level, component, msg, ...)                                  \
+        do {                                                                   \
+                if ((level) >= hw_log_threshold)                               \
+                        hw_log_write_kv((level), (component), (msg),           \
+                                        __VA_ARGS__);                          \
+        } while (0)
+
 /* The message of the last error record written ("" for none), for a
  * program's closing line. */
 const char *hw_log_last_error(void);

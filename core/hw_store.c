@@ -35,6 +35,7 @@ struct hw_store_s {
         int64_t watermark;      /* <prefix>watermark then (-1 = none) */
         int raise_alerts;       /* write alerts (1) or drop them (0) */
         int at_end;             /* the batch reads to the end (brain_drain) */
+        uint64_t alerts_added;  /* by the last applied step */
         const hw_store_end_t *ends; /* and where each partition is */
         size_t n_ends;
 };
@@ -846,6 +847,10 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         return rc || push_plan(s, d, plan);
 }
 
+uint64_t hw_store_alerts_added(const hw_store_t *s) {
+        return s->alerts_added;
+}
+
 /* Appends "<c><n>\r\n" at p; returns the end. */
 static char *put_len(char *p, char c, size_t n) {
         *p++ = c;
@@ -932,6 +937,11 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         if (r->element[0]->integer == 1) {
                 *outcome = HW_STORE_APPLIED;
+                s->alerts_added = r->elements > 2 &&
+                                                  r->element[2]->type ==
+                                                          REDIS_REPLY_INTEGER
+                                          ? (uint64_t)r->element[2]->integer
+                                          : 0;
         } else {
                 *outcome = r->element[0]->integer == 2 ? HW_STORE_STALE
                                                        : HW_STORE_FENCED;

@@ -139,6 +139,9 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         const hw_plan_t *plan, hw_store_outcome_t *outcome,
                         char *errstr, size_t errstr_size);
 
+/* How many alerts the last applied step added to the stream. */
+uint64_t hw_store_alerts_added(const hw_store_t *s);
+
 /* An alert read back from the hw:alerts stream, with its stream id. */
 typedef struct hw_store_alert_s {
         char id[48];            /* stream entry id */

@@ -32,7 +32,7 @@
 --     n pairs x (lab slug, org slug, n, n org names, lo, hi, n, n x (day, event_id))
 --     n x (country, event ids as a JSON array)           brain_drain evidence
 --     n x (alert_id, rule, severity, subject, summary, event_time, event_ids, attributes)
--- Returns {1, watermark} when applied; {0, key, stored} when the epoch or
+-- Returns {1, watermark, alerts added} when applied; {0, key, stored} when the epoch or
 -- an offset is not the one the batch started from, {2, key, stored} when
 -- the watermark's day is not D (nothing is written then).
 
@@ -790,4 +790,4 @@ if added > 0 then
     end
   end
 end
-return {1, int(new_wm)}
+return {1, int(new_wm), added}

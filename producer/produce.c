@@ -792,14 +792,14 @@ int main(int argc, char **argv) {
         if (stop_requested)
                 HW_WARN("producer", "interrupted: stopped reading input");
 
-        HW_INFO("producer",
-                "%s: lines=%" PRIu64 " valid=%" PRIu64 " invalid=%" PRIu64
-                " %s=%" PRIu64 " failed=%" PRIu64,
-                opts.dry_run ? "dry run done" : "done", p.stats.lines,
-                p.stats.valid, p.stats.invalid,
-                opts.dry_run ? "printed" : "delivered",
-                opts.dry_run ? p.stats.enqueued : p.stats.delivered,
-                p.stats.failed);
+        HW_LOG_KV(HW_LOG_INFO, "producer",
+                  opts.dry_run ? "dry run done" : "done",
+                  "lines=%" PRIu64 " valid=%" PRIu64 " invalid=%" PRIu64
+                  " %s=%" PRIu64 " failed=%" PRIu64,
+                  p.stats.lines, p.stats.valid, p.stats.invalid,
+                  opts.dry_run ? "printed" : "delivered",
+                  opts.dry_run ? p.stats.enqueued : p.stats.delivered,
+                  p.stats.failed);
         if (p.stats.failed > FAILED_NAMED_MAX)
                 HW_ERROR("producer",
                          "%" PRIu64 " more failed deliveries not named above",

@@ -33,7 +33,8 @@ echo "== hirewire-consumer --until-caught-up"
 "$bin/hirewire-consumer" --bootstrap-file "$work/bootstrap" --redis "$redis_url" \
   --until-caught-up --metrics-addr off -c "$src/deploy/config/hirewire.conf" 2>"$work/consumer.log" ||
   { cat "$work/consumer.log" >&2; exit 1; }
-echo "   done: $(grep -c . "$src/examples/scenario.ndjson") events applied"
+# The consumer's closing summary: applied, duplicates, rejected, alerts, time.
+echo "   done: $(sed -n 's/.* msg="caught up" //p' "$work/consumer.log" | tail -1)"
 
 query() { "$bin/hirewire-query" --redis "$redis_url" "$@"; }
 echo

@@ -32,6 +32,24 @@ consume_measured() { # consume_measured NAME ARGS...
   tail -1 "$HW_TMP/$name.rss"
 }
 rss1=$(consume_measured main)
+# Visible at the default log level: per class, a warning at the first
+# (count=1) and then at most one a minute, here the one at exit with the
+# rest; each with an example; the closing summary counts them by class.
+for cls in $(ls "$HW_TMP/poison" | cut -d. -f1 | sort -u); do
+  want=$(ls "$HW_TMP/poison" | grep -c "^$cls\.")
+  grep "level=warn .*msg=\"rejected messages sent to the dead-letter topic\" class=$cls " "$HW_TMP/main.log" \
+    >"$HW_TMP/warn.$cls" || true
+  lines=$(wc -l <"$HW_TMP/warn.$cls")
+  (( lines >= 1 && lines <= 2 )) || hw_fail "$lines warnings for class $cls, want the first and the rest"
+  head -1 "$HW_TMP/warn.$cls" | grep -q "class=$cls count=1 total=1 " || hw_fail "the first $cls was not reported at once"
+  sum=$(grep -o ' count=[0-9]*' "$HW_TMP/warn.$cls" | awk -F= '{s += $2} END {print s}')
+  [[ $sum -eq $want ]] || hw_fail "the $cls warnings count $sum, want $want"
+  tail -1 "$HW_TMP/warn.$cls" | grep -q "total=$want topic=talent.dlq example=\"talent\.[a-z]*/[0-9]*@[0-9]*: ." ||
+    hw_fail "the $cls warning has no total or example: $(tail -1 "$HW_TMP/warn.$cls")"
+  grep -q "msg=\"caught up\" .* rejected_$cls=$want " "$HW_TMP/main.log" || hw_fail "the summary does not count $want $cls"
+done
+grep -q "msg=\"caught up\" applied=147 duplicates=0 rejected=$(ls "$HW_TMP/poison" | wc -l) .* alerts=[0-9]* seconds=[0-9.]* events_per_s=[0-9]*$" \
+  "$HW_TMP/main.log" || hw_fail "no summary line: $(grep 'caught up' "$HW_TMP/main.log")"
 "$HW_PY" "$HW_SRC_DIR/tests/lib/check_dlq.py" "$HW_BOOTSTRAP" talent.dlq "$HW_TMP/poison" ||
   hw_fail "the DLQ does not hold the poison messages with their classes"
 hw_model_check hw: "$HW_SRC_DIR/examples/scenario.ndjson"
