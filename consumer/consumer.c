@@ -41,6 +41,7 @@
 #define BACKOFF_MAX_MS 5000
 #define STOP_GRACE_MS 10000     /* how long SIGTERM waits for a Redis outage */
 #define OUTAGE_WARN_MS 60000    /* a warning a minute while one lasts */
+#define ASSIGN_WAIT_MS 5000     /* partitionless this long: say why */
 #define MAX_PARTITIONS 4096
 
 /* A partition this consumer is assigned. */
@@ -124,6 +125,7 @@ typedef struct consumer_s {
         rejects_seen_t rejects[REJECT_CLASSES];
         uint64_t total_applied, total_duplicates, total_alerts;
         int64_t started_ms;
+        int64_t unassigned_since, unassigned_warned; /* say_unassigned */
 } consumer_t;
 
 static volatile sig_atomic_t stop_requested;
@@ -1130,6 +1132,36 @@ static void report_rejects(consumer_t *c, int all) {
         }
 }
 
+/* A member of the group with no partitions says so after ASSIGN_WAIT_MS,
+ * then once a minute, with the likely cause; and when they come. */
+static void say_unassigned(consumer_t *c, int64_t now) {
+        if (c->n_assigned) {
+                if (c->unassigned_warned)
+                        HW_INFO("consumer",
+                                "partitions assigned after %" PRId64 " s",
+                                (now - c->unassigned_since) / 1000);
+                c->unassigned_since = c->unassigned_warned = 0;
+                return;
+        }
+        if (!c->unassigned_since)
+                c->unassigned_since = now;
+        if (now - c->unassigned_since < ASSIGN_WAIT_MS ||
+            (c->unassigned_warned &&
+             now - c->unassigned_warned < OUTAGE_WARN_MS))
+                return;
+        HW_WARN("consumer",
+                "no partitions assigned after %" PRId64 " s in group %s: "
+                "the group is rebalancing, or other members hold every "
+                "partition. A member that died without leaving holds its "
+                "partitions until its session.timeout.ms (45 s by default) "
+                "has passed; a consumer restarted with the same "
+                "group.instance.id (static membership: -X "
+                "group.instance.id=NAME, e.g. the pod name) takes them back "
+                "without that wait",
+                (now - c->unassigned_since) / 1000, c->conf.group);
+        c->unassigned_warned = now;
+}
+
 /* The closing line of a run that ends by itself: what it did, in how long. */
 static void say_summary(consumer_t *c, const char *what) {
         char by_class[400] = "";
@@ -1555,6 +1587,7 @@ static int run(consumer_t *c) {
                         check_health(c);
                         report_commits(c, now);
                         report_rejects(c, 0);
+                        say_unassigned(c, now);
                         relay_alerts(c, 0); /* confirmations, leftovers */
                         c->last_lag_ms = now;
                 }

@@ -5,7 +5,8 @@
 # exactly where a clean run does (nothing lost, nothing twice). The
 # service instead waits: credentials Redis refuses (a secret rotated on the
 # consumer's side first) give one warning, and once Redis takes them it
-# counts every event.
+# counts every event. A consumer kept waiting for partitions by a member
+# that died without leaving says so, with the cause, and when they come.
 source "$(dirname "$0")/lib/services.sh"
 
 hw_start_broker --partitions 4
@@ -81,4 +82,21 @@ grep -q 'Redis answers again after' "$HW_CONSUMER_LOG" || hw_fail "the end of th
 kill -TERM "$consumer"
 wait "$consumer" || hw_fail "the service exited $? after SIGTERM"
 hw_model_check rot: "$HW_SRC_DIR/examples/scenario.ndjson" "$HW_TMP/gen.ndjson"
+
+hw_note "waiting for partitions held by a member killed with kill -9: said, with the cause"
+slow_group=(--group held --prefix held: -X session.timeout.ms=15000 -X heartbeat.interval.ms=1000)
+hw_consumer_bg "${slow_group[@]}"
+first=$HW_CONSUMER_PID
+hw_wait_for "grep -q 'assigned [1-9][0-9]* partitions' '$HW_CONSUMER_LOG'" 30 || hw_fail "the first member got no partitions"
+kill -9 "$first"
+wait "$first" 2>/dev/null || true
+hw_consumer_bg "${slow_group[@]}"
+second=$HW_CONSUMER_PID
+hw_wait_for "grep -q 'no partitions assigned after [5-9] s in group held: .*session.timeout.ms.*group.instance.id' '$HW_CONSUMER_LOG'" 30 ||
+  hw_fail "no word on the wait: $(tail -3 "$HW_CONSUMER_LOG")"
+hw_wait_for "grep -q 'partitions assigned after [0-9]* s' '$HW_CONSUMER_LOG'" 90 ||
+  hw_fail "the end of the wait was not logged: $(tail -3 "$HW_CONSUMER_LOG")"
+[[ $(grep -c 'no partitions assigned after' "$HW_CONSUMER_LOG") -eq 1 ]] || hw_fail "more than one word on a wait under a minute"
+kill -TERM "$second"
+wait "$second" || hw_fail "the second member exited $? after SIGTERM"
 echo PASS
