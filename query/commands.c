@@ -4,6 +4,7 @@
  * --json (raw counts; percentages and short dollar amounts are for people).
  */
 #include <errno.h>
+#include <limits.h>
 #include <stdarg.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -609,6 +610,81 @@ static flow_row_t *flow_row(flow_row_t **rows, size_t *n, size_t *cap,
         return &(*rows)[(*n)++];
 }
 
+/* Windows by their days (all last), other names alphabetically. */
+static int cmp_item_name(const void *a, const void *b) {
+        const char *x = ((const hw_qitem_t *)a)->name;
+        const char *y = ((const hw_qitem_t *)b)->name;
+        long dx = strcmp(x, "all") ? strtol(x, NULL, 10) : LONG_MAX;
+        long dy = strcmp(y, "all") ? strtol(y, NULL, 10) : LONG_MAX;
+        return dx != dy ? (dx < dy ? -1 : 1) : strcmp(x, y);
+}
+
+/* Adds to names what fills the `*` of prefix + pattern (one `*`, one
+ * key level) in the keys Redis holds. */
+static hw_err_t scan_names(hw_query_t *q, const char *pattern,
+                           hw_qitems_t *names, char *errstr, size_t errsize) {
+        char match[KEY_MAX], cursor[32] = "0";
+        const char *star = strchr(pattern, '*');
+        size_t head = strlen(q->conf.prefix) + (size_t)(star - pattern);
+        size_t tail = strlen(star + 1);
+        hw_err_t err = HW_OK;
+
+        make_key(q, match, "%s", pattern);
+        do {
+                redisReply *r = NULL;
+                if ((err = hw_qdb_command(q->db, &r, errstr, errsize,
+                                          "SCAN %s MATCH %s COUNT 1000",
+                                          cursor, match)))
+                        break;
+                if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                        snprintf(cursor, sizeof(cursor), "%s",
+                                 r->element[0]->str);
+                        for (size_t i = 0; i < r->element[1]->elements; i++) {
+                                const redisReply *k = r->element[1]->element[i];
+                                char name[KEY_MAX];
+                                if (k->len <= head + tail ||
+                                    strcmp(k->str + k->len - tail, star + 1))
+                                        continue;
+                                snprintf(name, sizeof(name), "%.*s",
+                                         (int)(k->len - head - tail),
+                                         k->str + head);
+                                /* One level only: 365d, not 365d:index. */
+                                if (!strchr(name, ':') &&
+                                    !hw_qitems_find(names, name))
+                                        hw_qitems_add(names, name, 0, 0);
+                        }
+                } else {
+                        snprintf(cursor, sizeof(cursor), "0");
+                }
+                freeReplyObject(r);
+        } while (strcmp(cursor, "0"));
+        return err;
+}
+
+/*
+ * The names that fill the `*` of prefix + each pattern (NULL-terminated)
+ * in the keys Redis holds, sorted and comma-separated into out ("none"
+ * for none): what a usage error offers instead of a window or group that
+ * is not there. HW_OK or the Redis error.
+ */
+static hw_err_t known_names(hw_query_t *q, const char *const *patterns,
+                            char *out, size_t size, char *errstr,
+                            size_t errsize) {
+        hw_qitems_t names;
+        hw_err_t err = HW_OK;
+
+        hw_qitems_init(&names);
+        for (; *patterns && !err; patterns++)
+                err = scan_names(q, *patterns, &names, errstr, errsize);
+        qsort(names.items, names.n, sizeof(*names.items), cmp_item_name);
+        snprintf(out, size, "%s", names.n ? "" : "none");
+        for (size_t i = 0, n = 0; i < names.n && n < size; i++)
+                n += (size_t)snprintf(out + n, size - n, "%s%s", i ? ", " : "",
+                                      names.items[i].name);
+        hw_qitems_release(&names);
+        return err;
+}
+
 int hw_query_flows(hw_query_t *q) {
         const char *window = q->window ? q->window : FLOWS_WINDOW_DEFAULT;
         const char *group = q->group;
@@ -631,6 +707,34 @@ int hw_query_flows(hw_query_t *q) {
         }
         if (empty)
                 goto cleanup;
+
+        /* A window the consumer does not keep: say which it does. */
+        make_key(q, key, "flow:%s:index", window);
+        err = hw_qdb_exists(q->db, key, &exists, errstr, sizeof(errstr));
+        make_key(q, key, "flow:%s:net", window);
+        if (!err && !exists)
+                err = hw_qdb_exists(q->db, key, &exists, errstr,
+                                    sizeof(errstr));
+        if (err) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (!exists) {
+                static const char *const windows[] = {
+                        "flow:*:index", "flow:*:net", NULL};
+                char known[512];
+                if ((err = known_names(q, windows, known, sizeof(known),
+                                       errstr, sizeof(errstr)))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+                fprintf(stderr,
+                        HW_QUERY_PROG ": flows --window %s: no such window "
+                                      "under prefix %s (windows: %s)\n",
+                        window, q->conf.prefix, known);
+                rc = HW_EXIT_USAGE;
+                goto cleanup;
+        }
 
         make_key(q, key, "flow:%s:in", window);
         err = hw_qdb_hash_counts(q->db, key, &in, errstr, sizeof(errstr));
@@ -657,13 +761,24 @@ int hw_query_flows(hw_query_t *q) {
                 rc = fail(err, errstr);
                 goto cleanup;
         }
-        if (!group && exists)
+        if (!group && exists) {
                 group = DEFAULT_GROUP;
-        else if (group && !exists)
+        } else if (group && !exists) {
+                char pattern[KEY_MAX], known[512];
+                const char *patterns[] = {pattern, NULL};
+                snprintf(pattern, sizeof(pattern), "flow:%s:index:*", window);
+                if ((err = known_names(q, patterns, known, sizeof(known),
+                                       errstr, sizeof(errstr)))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
                 fprintf(stderr,
-                        HW_QUERY_PROG ": no index for group %s in window %s "
-                                      "(%s does not exist)\n",
-                        group, window, gkey);
+                        HW_QUERY_PROG ": flows --group %s: no such group in "
+                                      "window %s (groups: %s)\n",
+                        group, window, known);
+                rc = HW_EXIT_USAGE;
+                goto cleanup;
+        }
 
         /* Every country with a flow in the window (countries with a base
          * but no flow are in the index at 0: they count in ranks only). */

@@ -111,9 +111,16 @@ grep -qE '^KR +1 +3 +-2 +-0\.36 +4/4$' "$HW_TMP/flows.txt" || hw_fail "flows tab
 q --json flows --window 30d >"$HW_TMP/flows30.json" || hw_fail "flows --window 30d"
 # No hw:flow:30d:index:oecd: no group, no ranks.
 check flows --window 30d "$HW_TMP/flows30.json"
-q --json flows --group g20 >"$HW_TMP/flowsg.json" 2>"$HW_TMP/err" || hw_fail "flows --group g20"
-check flows --group g20 "$HW_TMP/flowsg.json"
-grep -q "no index for group g20" "$HW_TMP/err" || hw_fail "flows --group g20 did not warn"
+# A group or window that is not there: a usage error naming those that are.
+expect_rc 2 --redis "$URL" --json flows --group g20
+grep -qx 'hirewire-query: flows --group g20: no such group in window 365d (groups: oecd)' "$HW_TMP/err" ||
+  hw_fail "flows --group g20: $(cat "$HW_TMP/err")"
+[[ ! -s $HW_TMP/out ]] || hw_fail "flows --group g20 printed a result"
+expect_rc 2 --redis "$URL" flows --window 30d --group oecd
+grep -q 'no such group in window 30d (groups: none)' "$HW_TMP/err" || hw_fail "flows --window 30d --group oecd: $(cat "$HW_TMP/err")"
+expect_rc 2 --redis "$URL" flows --window 14d
+grep -qx 'hirewire-query: flows --window 14d: no such window under prefix hw: (windows: 30d, 365d)' "$HW_TMP/err" ||
+  hw_fail "flows --window 14d: $(cat "$HW_TMP/err")"
 
 hw_note "offers"
 q --json offers >"$HW_TMP/offers.json" || hw_fail "offers --json"
