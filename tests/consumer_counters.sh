@@ -63,7 +63,11 @@ refused() { # refused PREFIX WHAT-THE-LOG-SAYS REDIS-COMMAND...
   HW_CONSUMER_TIMEOUT=60 hw_consumer --until-caught-up --group "${prefix%:}" --prefix "$prefix" || code=$?
   [[ $code -eq 1 ]] || hw_fail "$prefix: exit $code after a refused step, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
   grep -q "batch failed: .*$says" "$HW_CONSUMER_LOG" || hw_fail "$prefix: no clear error: $(tail -2 "$HW_CONSUMER_LOG")"
-  [[ $(grep -c 'batch failed' "$HW_CONSUMER_LOG") -eq 1 ]] || hw_fail "$prefix: the failed batch was tried again"
+  # (The closing line repeats the error: it is not an attempt.)
+  [[ $(grep -v 'exiting with status' "$HW_CONSUMER_LOG" | grep -c 'batch failed') -eq 1 ]] ||
+    hw_fail "$prefix: the failed batch was tried again"
+  tail -1 "$HW_CONSUMER_LOG" | grep -q 'exiting with status 1 (failed): batch failed: ' ||
+    hw_fail "$prefix: the last line does not give the status and why: $(tail -1 "$HW_CONSUMER_LOG")"
   after=$(redis-cli -p "$HW_REDIS_PORT" --scan --pattern "${prefix}*" | sort)
   [[ $after == "$before" ]] || hw_fail "$prefix: a refused step wrote keys: $(comm -13 <(echo "$before") <(echo "$after") | head -5 | tr '\n' ' ')"
 }
