@@ -1160,7 +1160,8 @@ static const char *entry_field(const redisReply *fields, const char *name) {
 }
 
 /* One alert as a JSON object: the stream id, its fields (times as
- * integers, event_ids as the array it holds), any other field as text. */
+ * integers, event_ids and attributes as the JSON they hold), any other
+ * field as text. */
 static json_t *alert_json(const char *id, const redisReply *fields) {
         json_t *o = json_object();
         int bad = jset(o, "id", jstr(id));
@@ -1176,7 +1177,8 @@ static json_t *alert_json(const char *id, const redisReply *fields) {
                 if ((!strcmp(k, "event_time") || !strcmp(k, "raised_at")) &&
                     !hw_qdb_parse_int(v, &ms))
                         jv = json_integer(ms);
-                else if (!strcmp(k, "event_ids"))
+                else if (!strcmp(k, "event_ids") ||
+                         !strcmp(k, "attributes"))
                         jv = json_loads(v, JSON_DECODE_ANY, NULL);
                 if (!jv)
                         jv = jstr(v);

@@ -62,10 +62,12 @@ rc SET hw:watermark 1751328000000
 
 rc XADD hw:alerts 1751328001000-0 alert_id mega_offer:e-fang rule mega_offer severity CRITICAL \
   subject p-luming-fang summary 'Meta extended a $200M offer to Luming Fang' \
-  event_time 1751328000000 raised_at 1751328001000 event_ids '["e-fang"]'
+  event_time 1751328000000 raised_at 1751328001000 event_ids '["e-fang"]' \
+  attributes '{"offering_org":"Meta","total_value_usd":"200000000"}'
 rc XADD hw:alerts 1751328002000-0 alert_id raid:apple:meta-superintelligence-labs:20250701 \
   rule raid severity WARN subject apple summary 'Apple lost 4 people to Meta Superintelligence Labs in 30d' \
-  event_time 1751327999250 raised_at 1751328002000 event_ids '["e-1","e-2","e-3","e-4"]'
+  event_time 1751327999250 raised_at 1751328002000 event_ids '["e-1","e-2","e-3","e-4"]' \
+  attributes '{"org":"apple","lab":"meta-superintelligence-labs","hires":"4"}'
 
 hw_note "lab"
 expect_rc 0 --redis "$URL" --json lab "Meta Superintelligence Labs"
@@ -134,6 +136,11 @@ hw_note "alerts"
 q --json alerts >"$HW_TMP/alerts.json" || hw_fail "alerts --json"
 q alerts >"$HW_TMP/alerts.txt" || hw_fail "alerts"
 check alerts "$HW_TMP/alerts.json" "$HW_TMP/alerts.txt"
+"$HW_PY" -c '
+import json, sys
+doc = json.load(open(sys.argv[1]))
+assert doc[0]["attributes"] == {"offering_org": "Meta", "total_value_usd": "200000000"}, doc[0]
+assert doc[1]["attributes"]["hires"] == "4", doc[1]' "$HW_TMP/alerts.json" || hw_fail "alert attributes are not JSON objects"
 q --json alerts --count 1 >"$HW_TMP/alerts1.json" || hw_fail "alerts --count 1"
 check alerts --count 1 "$HW_TMP/alerts1.json"
 head -1 "$HW_TMP/alerts.txt" | grep -qE "^2025-07-01T00:00:00Z +CRITICAL +mega_offer " ||

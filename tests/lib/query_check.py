@@ -199,8 +199,10 @@ def check_alerts(r, args, doc, table):
             k, v = k.decode(), v.decode()
             if k in ("event_time", "raised_at"):
                 v = int(v)
-            elif k == "event_ids":
+            elif k in ("event_ids", "attributes"):
                 v = json.loads(v)
+                if k == "attributes" and not isinstance(v, dict):
+                    check(False, f"attributes of {eid} is not a JSON object: {v!r}")
             o[k] = v
         want.append(o)
     if args.lines:
