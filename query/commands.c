@@ -155,10 +155,17 @@ static int jpush(json_t *arr, json_t *value) {
         return json_array_append_new(arr, value);
 }
 
-/* {name: count, ...} in the order of the list. */
-static json_t *jcounts(const hw_qitems_t *l) {
+/* How many of n rows --top lets through: top 0 all, < 0 the default
+ * (0: all). */
+static size_t top_rows(long top, long dflt, size_t n) {
+        long t = top < 0 ? dflt : top;
+        return t == 0 || (size_t)t > n ? n : (size_t)t;
+}
+
+/* {name: count, ...} for the first `shown` of the list, in its order. */
+static json_t *jcounts(const hw_qitems_t *l, size_t shown) {
         json_t *obj = json_object();
-        for (size_t i = 0; obj && i < l->n; i++)
+        for (size_t i = 0; obj && i < shown && i < l->n; i++)
                 if (jset(obj, l->items[i].name,
                          json_integer(l->items[i].count))) {
                         json_decref(obj);
@@ -223,16 +230,17 @@ static int by_hires(const void *a, const void *b) {
         return strcmp(x->origin, y->origin);
 }
 
-/* Prints one composition table: value, members, share. */
+/* Prints one composition table: value, members, share; the first
+ * `shown` rows. */
 static int print_part(const char *label, const hw_qitems_t *l,
-                      int64_t members) {
+                      int64_t members, size_t shown) {
         static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
                                             HW_ALIGN_RIGHT};
         const char *headers[] = {label, "members", "share"};
         hw_table_t *t = hw_table_new(3, headers, aligns);
         int ok = t != NULL;
 
-        for (size_t i = 0; ok && i < l->n; i++) {
+        for (size_t i = 0; ok && i < shown && i < l->n; i++) {
                 char pct[32];
                 hw_table_percent(l->items[i].count, members, pct, sizeof(pct));
                 ok = !hw_table_add_row(t) &&
@@ -246,7 +254,11 @@ static int print_part(const char *label, const hw_qitems_t *l,
                 printf("%s: none\n", label);
                 return HW_EXIT_OK;
         }
-        return print_table(t, ok, "");
+        if (print_table(t, ok, "") != HW_EXIT_OK)
+                return HW_EXIT_FAILURE;
+        if (shown < l->n)
+                printf("(%zu more; --top 0 shows all)\n", l->n - shown);
+        return HW_EXIT_OK;
 }
 
 /* Prints the hires-by-origin table of the window and all time. */
@@ -256,7 +268,6 @@ static int print_hires(const hw_query_t *q, const char *window,
                                             HW_ALIGN_RIGHT};
         const char *headers[] = {"hired from", window, "all"};
         size_t n = 0, shown;
-        long top = q->top < 0 ? LAB_TOP_DEFAULT : q->top;
         hires_row_t *rows = calloc(win->n + all->n + 1, sizeof(*rows));
         hw_table_t *t = NULL;
         int ok, rc;
@@ -276,7 +287,7 @@ static int print_hires(const hw_query_t *q, const char *window,
                 rows[j].window = win->items[i].count;
         }
         qsort(rows, n, sizeof(*rows), by_hires);
-        shown = top == 0 || (size_t)top > n ? n : (size_t)top;
+        shown = top_rows(q->top, LAB_TOP_DEFAULT, n);
 
         putchar('\n');
         if (n == 0) {
@@ -397,10 +408,16 @@ int hw_query_lab(hw_query_t *q) {
                           jset(doc, "members", json_integer(members));
                 for (size_t i = 0; !bad && i < N_LAB_PARTS; i++)
                         bad = jset(doc, lab_parts[i].suffix,
-                                   jcounts(&parts[i]));
-                bad = bad || jset(hires, window, jcounts(&hires_win)) ||
+                                   jcounts(&parts[i],
+                                           top_rows(q->top, 0, parts[i].n)));
+                bad = bad ||
+                      jset(hires, window,
+                           jcounts(&hires_win,
+                                   top_rows(q->top, 0, hires_win.n))) ||
                       (strcmp(window, "all") &&
-                       jset(hires, "all", jcounts(&hires_all)));
+                       jset(hires, "all",
+                            jcounts(&hires_all,
+                                    top_rows(q->top, 0, hires_all.n))));
                 if (bad)
                         json_decref(hires);
                 if (bad || jset(doc, "hires", hires)) {
@@ -420,7 +437,8 @@ int hw_query_lab(hw_query_t *q) {
         }
         rc = HW_EXIT_OK;
         for (size_t i = 0; rc == HW_EXIT_OK && i < N_LAB_PARTS; i++)
-                rc = print_part(lab_parts[i].label, &parts[i], members);
+                rc = print_part(lab_parts[i].label, &parts[i], members,
+                                top_rows(q->top, 0, parts[i].n));
         if (rc == HW_EXIT_OK)
                 rc = print_hires(q, window, &hires_win, &hires_all);
 

@@ -79,6 +79,18 @@ grep -q "Meta Superintelligence Labs" "$HW_TMP/lab.txt" || hw_fail "lab table la
 for p in "40.9%" "22.7%" "45.5%" "9.1%" "27.3%"; do
   grep -qF "$p" "$HW_TMP/lab.txt" || hw_fail "lab table lacks $p: $(cat "$HW_TMP/lab.txt")"
 done
+# --top N applies to every section: composition tables and hires alike.
+q lab --top 1 "Meta Superintelligence Labs" >"$HW_TMP/lab1.txt" || hw_fail "lab --top 1"
+[[ $(grep -c '^(.* more; --top 0 shows all)$' "$HW_TMP/lab1.txt") -ge 3 ]] ||
+  hw_fail "lab --top 1 does not cut the sections: $(cat "$HW_TMP/lab1.txt")"
+q --json lab --top 1 "Meta Superintelligence Labs" | "$HW_PY" -c '
+import json, sys
+d = json.load(sys.stdin)
+for k in ("origin", "nationality", "alma_mater", "tier"):
+    assert len(d[k]) <= 1, (k, d[k])
+for w, v in d["hires"].items():
+    assert len(v) <= 1, (w, v)
+assert len(d["origin"]) == 1' || hw_fail "lab --json --top 1 does not cut every section"
 # The slug works as well as the name, and unquoted words are joined.
 q --json lab meta-superintelligence-labs | cmp -s - "$HW_TMP/lab.json" || hw_fail "lab by slug differs"
 q --json lab Meta Superintelligence Labs | cmp -s - "$HW_TMP/lab.json" || hw_fail "lab by words differs"
