@@ -642,12 +642,20 @@ static int cmp_item_name(const void *a, const void *b) {
 static hw_err_t scan_names(hw_query_t *q, const char *pattern,
                            hw_qitems_t *names, char *errstr, size_t errsize) {
         char match[KEY_MAX], cursor[32] = "0";
+        size_t n = 0;
         const char *star = strchr(pattern, '*');
         size_t head = strlen(q->conf.prefix) + (size_t)(star - pattern);
         size_t tail = strlen(star + 1);
         hw_err_t err = HW_OK;
 
-        make_key(q, match, "%s", pattern);
+        /* The prefix matched as it is: its glob characters escaped. */
+        for (const char *c = q->conf.prefix; *c && n + 2 < sizeof(match);
+             c++) {
+                if (strchr("*?[]\\", *c))
+                        match[n++] = '\\';
+                match[n++] = *c;
+        }
+        snprintf(match + n, sizeof(match) - n, "%s", pattern);
         do {
                 redisReply *r = NULL;
                 if ((err = hw_qdb_command(q->db, &r, errstr, errsize,
