@@ -702,7 +702,9 @@ static hw_err_t known_names(hw_query_t *q, const char *const *patterns,
         hw_qitems_init(&names);
         for (; *patterns && !err; patterns++)
                 err = scan_names(q, *patterns, &names, errstr, errsize);
-        qsort(names.items, names.n, sizeof(*names.items), cmp_item_name);
+        if (names.n) /* qsort takes no NULL array, even of none */
+                qsort(names.items, names.n, sizeof(*names.items),
+                      cmp_item_name);
         snprintf(out, size, "%s", names.n ? "" : "none");
         for (size_t i = 0, n = 0; i < names.n && n < size; i++)
                 n += (size_t)snprintf(out + n, size - n, "%s%s", i ? ", " : "",
