@@ -57,6 +57,8 @@ hw_wait_for "redis-cli -p $port ping | grep -q PONG" 10 || hw_fail "Redis did no
 [[ $(applied) -gt 0 ]] || hw_fail "the steps applied before the outage were not kept (AOF)"
 hw_consume_all
 hw_model_check hw: "$HW_SRC_DIR/examples/scenario.ndjson" "$HW_TMP/gen.ndjson"
+hw_count_check hw: "--until-caught-up: Redis shut down mid-run (exit 69 after outage.wait.ms), run again" \
+  "$HW_SRC_DIR/examples/scenario.ndjson" "$HW_TMP/gen.ndjson"
 
 hw_note "the service with credentials Redis refuses: one warning, then it counts once they are valid"
 redis-cli -p "$port" ACL SETUSER rot on '>old-Pw-1' '~*' '&*' '+@all' >/dev/null || hw_fail "cannot create the ACL user"
