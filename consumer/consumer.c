@@ -40,7 +40,7 @@
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
 #define STOP_GRACE_MS 10000     /* how long SIGTERM waits for a Redis outage */
-#define OUTAGE_WARN_MS 60000    /* a warning a minute while one lasts */
+#define WARN_EVERY_MS 60000     /* a repeated warning: once a minute */
 #define ASSIGN_WAIT_MS 5000     /* partitionless this long: say why */
 #define MAX_PARTITIONS 4096
 
@@ -66,7 +66,6 @@ typedef struct rejects_seen_s {
 } rejects_seen_t;
 
 #define REJECT_CLASSES (HW_ERR_TOO_LARGE + 1)
-#define REJECT_WARN_MS 60000
 
 /* A Kafka or Redis outage as the consumer lives through it (outage_wait). */
 typedef struct outage_s {
@@ -116,13 +115,13 @@ typedef struct consumer_s {
         const char *replay_from;
         char *live_prefix;      /* the prefix the rebuild replaces */
         char lock_key[320];
-        uint64_t replay_events;
-        uint64_t replay_applied;
         int failed;             /* stopped by an error: its exit status */
         outage_t outage;        /* what a batch's step waits for (Redis,
                                    the DLQ, the archive) */
         outage_t kafka_outage;  /* Kafka's errors while consuming */
         rejects_seen_t rejects[REJECT_CLASSES];
+        /* This run's applied events, skipped duplicates and raised alerts
+         * (the closing summary, a replay's progress and its check). */
         uint64_t total_applied, total_duplicates, total_alerts;
         int64_t started_ms;
         int64_t unassigned_since, unassigned_warned; /* say_unassigned */
@@ -165,6 +164,12 @@ static int64_t mono_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_MONOTONIC, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Whether a warning last given at `warned` (0: never) may be given again
+ * now: a repeated warning comes once a minute at most. */
+static int warn_due(int64_t warned, int64_t now) {
+        return !warned || now - warned >= WARN_EVERY_MS;
 }
 
 /* Whether this run ends by itself (--until-caught-up, --replay): such a
@@ -210,7 +215,7 @@ static int outage_wait(consumer_t *c, outage_t *o, const char *service,
                          service, (now - o->since) / 1000,
                          c->conf.outage_wait_ms, errstr);
         } else {
-                if (!o->warned || now - o->warned >= OUTAGE_WARN_MS) {
+                if (warn_due(o->warned, now)) {
                         HW_WARN("consumer",
                                 "%s unavailable: %s; retrying %s "
                                 "(failures=%" PRIu64 ")",
@@ -926,7 +931,7 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 }
 
 static void report_commits(consumer_t *c, int64_t now) {
-        if (!c->commit_failed || now - c->commit_warned_ms < 60000)
+        if (!c->commit_failed || !warn_due(c->commit_warned_ms, now))
                 return;
         HW_WARN("consumer",
                 "%d offset commits to Kafka failed (%s); lag tools show older "
@@ -1014,8 +1019,6 @@ static void flush_batch(consumer_t *c, int final) {
                                         a->target->done = b->parts[i].next;
                         }
                         c->unjudged = !at_end;
-                        c->replay_events += st.applied + st.duplicates;
-                        c->replay_applied += st.applied;
                         c->total_applied += st.applied;
                         c->total_duplicates += st.duplicates;
                         c->total_alerts += st.alerts;
@@ -1117,9 +1120,7 @@ static void report_rejects(consumer_t *c, int all) {
         int64_t now = mono_ms();
         for (int k = 1; k < REJECT_CLASSES; k++) {
                 rejects_seen_t *r = &c->rejects[k];
-                if (!r->pending ||
-                    (!all && r->warned_ms &&
-                     now - r->warned_ms < REJECT_WARN_MS))
+                if (!r->pending || (!all && !warn_due(r->warned_ms, now)))
                         continue;
                 HW_LOG_KV(HW_LOG_WARN, "consumer",
                           "rejected messages sent to the dead-letter topic",
@@ -1146,8 +1147,7 @@ static void say_unassigned(consumer_t *c, int64_t now) {
         if (!c->unassigned_since)
                 c->unassigned_since = now;
         if (now - c->unassigned_since < ASSIGN_WAIT_MS ||
-            (c->unassigned_warned &&
-             now - c->unassigned_warned < OUTAGE_WARN_MS))
+            !warn_due(c->unassigned_warned, now))
                 return;
         HW_WARN("consumer",
                 "no partitions assigned after %" PRId64 " s in group %s: "
@@ -1482,7 +1482,8 @@ static void replay_tick(consumer_t *c) {
         redisReply *r;
 
         hw_replay_progress(stderr, isatty(STDERR_FILENO), c->targets,
-                           c->n_targets, c->replay_events,
+                           c->n_targets,
+                           c->total_applied + c->total_duplicates,
                            (double)(mono_ms() - replay_t0) / 1000.0, 0);
         if (!hw_store_argv(c->store, 3, argv, NULL, &r, "PEXPIRE", errstr,
                            sizeof(errstr)))
@@ -1712,7 +1713,7 @@ static int check_rebuild(consumer_t *c, const char *staging) {
         diff_count_t d = {0};
         int rc = HW_EXIT_UNAVAILABLE;
 
-        if (!c->replay_applied) {
+        if (!c->total_applied) {
                 HW_ERROR("consumer",
                          "replay: the rebuild holds no event (%s); nothing "
                          "swapped, every key under %s left as it was",
@@ -1861,7 +1862,8 @@ static int run_replay(consumer_t *c) {
         run(c);
         rd_kafka_assign(c->rk, NULL);
         hw_replay_progress(stderr, isatty(STDERR_FILENO), c->targets,
-                           c->n_targets, c->replay_events,
+                           c->n_targets,
+                           c->total_applied + c->total_duplicates,
                            (double)(mono_ms() - replay_t0) / 1000.0, 1);
         if (c->failed || !hw_replay_complete(c->targets, c->n_targets)) {
                 HW_ERROR("consumer", "replay %s: nothing swapped",

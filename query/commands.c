@@ -713,6 +713,20 @@ static hw_err_t known_names(hw_query_t *q, const char *const *patterns,
         return err;
 }
 
+/* The usage error for a name Redis holds nothing for: `what`, then the
+ * names it does hold (known_names of patterns) as "(<kind>: a, b)".
+ * Returns the exit code: 2, or the Redis error's. */
+static int no_such(hw_query_t *q, const char *what, const char *kind,
+                   const char *const *patterns) {
+        char known[512], errstr[512];
+        hw_err_t err = known_names(q, patterns, known, sizeof(known), errstr,
+                                   sizeof(errstr));
+        if (err)
+                return fail(err, errstr);
+        fprintf(stderr, HW_QUERY_PROG ": %s (%s: %s)\n", what, kind, known);
+        return HW_EXIT_USAGE;
+}
+
 int hw_query_flows(hw_query_t *q) {
         const char *window = q->window ? q->window : FLOWS_WINDOW_DEFAULT;
         const char *group = q->group;
@@ -736,34 +750,6 @@ int hw_query_flows(hw_query_t *q) {
         if (empty)
                 goto cleanup;
 
-        /* A window the consumer does not keep: say which it does. */
-        make_key(q, key, "flow:%s:index", window);
-        err = hw_qdb_exists(q->db, key, &exists, errstr, sizeof(errstr));
-        make_key(q, key, "flow:%s:net", window);
-        if (!err && !exists)
-                err = hw_qdb_exists(q->db, key, &exists, errstr,
-                                    sizeof(errstr));
-        if (err) {
-                rc = fail(err, errstr);
-                goto cleanup;
-        }
-        if (!exists) {
-                static const char *const windows[] = {
-                        "flow:*:index", "flow:*:net", NULL};
-                char known[512];
-                if ((err = known_names(q, windows, known, sizeof(known),
-                                       errstr, sizeof(errstr)))) {
-                        rc = fail(err, errstr);
-                        goto cleanup;
-                }
-                fprintf(stderr,
-                        HW_QUERY_PROG ": flows --window %s: no such window "
-                                      "under prefix %s (windows: %s)\n",
-                        window, q->conf.prefix, known);
-                rc = HW_EXIT_USAGE;
-                goto cleanup;
-        }
-
         make_key(q, key, "flow:%s:in", window);
         err = hw_qdb_hash_counts(q->db, key, &in, errstr, sizeof(errstr));
         make_key(q, key, "flow:%s:out", window);
@@ -780,6 +766,17 @@ int hw_query_flows(hw_query_t *q) {
                 rc = fail(err, errstr);
                 goto cleanup;
         }
+        /* A window the consumer does not keep (Redis holds no empty key):
+         * say which it does. */
+        if (!index.n && !net.n) {
+                static const char *const windows[] = {
+                        "flow:*:index", "flow:*:net", NULL};
+                snprintf(key, sizeof(key),
+                         "flows --window %s: no such window under prefix %s",
+                         window, q->conf.prefix);
+                rc = no_such(q, key, "windows", windows);
+                goto cleanup;
+        }
 
         /* The group: as asked, else oecd when the window has it. */
         make_key(q, gkey, "flow:%s:index:%s", window,
@@ -792,19 +789,13 @@ int hw_query_flows(hw_query_t *q) {
         if (!group && exists) {
                 group = DEFAULT_GROUP;
         } else if (group && !exists) {
-                char pattern[KEY_MAX], known[512];
+                char pattern[KEY_MAX];
                 const char *patterns[] = {pattern, NULL};
                 snprintf(pattern, sizeof(pattern), "flow:%s:index:*", window);
-                if ((err = known_names(q, patterns, known, sizeof(known),
-                                       errstr, sizeof(errstr)))) {
-                        rc = fail(err, errstr);
-                        goto cleanup;
-                }
-                fprintf(stderr,
-                        HW_QUERY_PROG ": flows --group %s: no such group in "
-                                      "window %s (groups: %s)\n",
-                        group, window, known);
-                rc = HW_EXIT_USAGE;
+                snprintf(key, sizeof(key),
+                         "flows --group %s: no such group in window %s", group,
+                         window);
+                rc = no_such(q, key, "groups", patterns);
                 goto cleanup;
         }
 

@@ -40,8 +40,7 @@ HW_CONSUMER_LOG=$HW_TMP/consumer-$HW_CONSUMER_N.log
   -s batch.max.events=200 -s outage.wait.ms=3000 --until-caught-up 2>>"$HW_CONSUMER_LOG" &
 batch=$!
 HW_PIDS+=("$batch")
-applied() { redis-cli -p "$port" --scan --pattern 'hw:offset:*' | wc -l; }
-hw_wait_for "[[ \$(applied) -gt 0 ]]" 60 || hw_fail "no step applied: $(tail -3 "$HW_CONSUMER_LOG")"
+hw_wait_for "[[ \$(progress) -gt 0 ]]" 60 || hw_fail "no step applied: $(tail -3 "$HW_CONSUMER_LOG")"
 redis-cli -p "$port" shutdown >/dev/null 2>&1 || true
 hw_wait_for "! redis-cli -p $port ping >/dev/null 2>&1" 10 || hw_fail "Redis did not stop"
 rc=0
@@ -54,7 +53,7 @@ redis-server --port "$port" --bind 127.0.0.1 --dir "$HW_TMP/redis-$port" --save 
   >>"$HW_TMP/redis-$port.log" 2>&1 &
 HW_PIDS+=("$!")
 hw_wait_for "redis-cli -p $port ping | grep -q PONG" 10 || hw_fail "Redis did not restart"
-[[ $(applied) -gt 0 ]] || hw_fail "the steps applied before the outage were not kept (AOF)"
+[[ $(progress) -gt 0 ]] || hw_fail "the steps applied before the outage were not kept (AOF)"
 hw_consume_all
 hw_model_check hw: "$HW_SRC_DIR/examples/scenario.ndjson" "$HW_TMP/gen.ndjson"
 hw_count_check hw: "--until-caught-up: Redis shut down mid-run (exit 69 after outage.wait.ms), run again" \
@@ -71,14 +70,7 @@ kill -0 "$consumer" 2>/dev/null || hw_fail "the service stopped on refused crede
   hw_fail "not one warning for refused credentials: $(grep -c WRONGPASS "$HW_CONSUMER_LOG")"
 grep -q 'new-Pw-2' "$HW_CONSUMER_LOG" && hw_fail "the secret is in the log"
 redis-cli -p "$port" ACL SETUSER rot resetpass '>new-Pw-2' >/dev/null
-offsets() { # the sum of the offsets stored under prefix $1
-  local k sum=0
-  for k in $(redis-cli -p "$port" --scan --pattern "${1}offset:*"); do
-    sum=$((sum + $(redis-cli -p "$port" GET "$k")))
-  done
-  echo "$sum"
-}
-hw_wait_for "[[ \$(offsets rot:) -eq \$(offsets hw:) ]]" 90 ||
+hw_wait_for "[[ \$(progress rot:) -eq \$(progress hw:) ]]" 90 ||
   hw_fail "the service did not count once the credentials were valid: $(tail -3 "$HW_CONSUMER_LOG")"
 grep -q 'Redis answers again after' "$HW_CONSUMER_LOG" || hw_fail "the end of the refusal was not logged"
 kill -TERM "$consumer"

@@ -192,9 +192,10 @@ hw_count_check() {
     "$(basename "$0" .sh)" "$faults" "$results" "$@" || hw_fail "events lost or counted twice"
 }
 
-# Events whose offsets are stored under hw: (the sum of every
-# hw:offset:* key): how far the consumers got.
+# Events whose offsets are stored under prefix $1 (default hw:; the sum of
+# every <prefix>offset:* key): how far the consumers got.
 progress() {
   redis-cli -p "$HW_REDIS_PORT" --raw eval \
-    "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0
+    "local s=0 for _,k in ipairs(redis.call('KEYS',ARGV[1]..'offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" \
+    0 "${1:-hw:}"
 }
