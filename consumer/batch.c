@@ -255,7 +255,6 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                         const hw_proc_conf_t *proc, hw_store_outcome_t *outcome,
                         hw_batch_stats_t *stats, char *errstr, size_t size) {
         hw_store_offset_t *offsets = NULL;
-        hw_plan_conf_t plan_conf;
         unsigned char *dup;
         hw_map_t known;
         hw_err_t err = HW_OK;
@@ -323,22 +322,11 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                 offsets[i].expected = b->parts[i].expected;
                 offsets[i].next = b->parts[i].next;
         }
-        /* The plan holds for the watermark's day after the step; when
-         * another consumer moved it to another day meanwhile, the step
-         * says so and the plan is made again for that day. */
-        hw_store_plan_conf(store, &plan_conf);
-        do {
-                int64_t day = hw_plan_day_after(hw_store_watermark(store),
-                                                b->deltas.watermark);
-                if ((err = hw_plan_build(&b->plan, &plan_conf, &b->deltas,
-                                         day))) {
-                        hw_fail(err, errstr, size,
-                                "out of memory planning the batch");
-                        break;
-                }
-                err = hw_store_apply(store, offsets, b->n_parts, &b->deltas,
-                                     &b->plan, outcome, errstr, size);
-        } while (!err && *outcome == HW_STORE_STALE);
+        /* The plan holds for the watermark's day before and after the step
+         * and for the bucket logs it read; when another consumer changed
+         * them meanwhile, the step says so and the plan is made again. */
+        err = hw_store_step(store, offsets, b->n_parts, &b->deltas, &b->plan,
+                            outcome, errstr, size);
         if (!err && *outcome == HW_STORE_APPLIED) {
                 remember_persons(b, &known);
                 stats->alerts = hw_store_alerts_added(store);

@@ -5,7 +5,10 @@
 -- Returns a flat list of rows (key, field, live value, rebuilt value), one
 -- per difference; a missing value is "". Fields: a hash's fields, a sorted
 -- set's members (values are scores), a set's members (value "1"), "" for a
--- string; a key whose type differs gives one row with field "(type)".
+-- string, and for a day's bucket log (b:<yyyymmdd>) the sums of its
+-- records by name, as the hash it stands for (two logs that count the
+-- same are the same, however the steps cut them); a key whose type
+-- differs gives one row with field "(type)".
 
 local live, staging = ARGV[1], ARGV[2]
 local out = {}
@@ -16,7 +19,29 @@ local function row(key, field, a, b)
   out[#out + 1] = b or ''
 end
 
-local function read(key, t)
+-- The sums of a bucket log's records "<n>:<family> <field>=<delta>\n";
+-- a log not in that format is compared as it is.
+local function log_sums(text)
+  local m, at = {}, 1
+  while at <= #text do
+    local colon = string.find(text, ':', at, true)
+    local n = colon and tonumber(string.sub(text, at, colon - 1))
+    if not n then return {[''] = text} end
+    local name = string.sub(text, colon + 1, colon + n)
+    local nl = string.find(text, '\n', colon + n + 1, true)
+    local delta = nl and string.sub(text, colon + n + 1, colon + n + 1) == '='
+      and tonumber(string.sub(text, colon + n + 2, nl - 1))
+    if not delta then return {[''] = text} end
+    m[name] = (m[name] or 0) + delta
+    at = nl + 1
+  end
+  for f, v in pairs(m) do
+    if v == 0 then m[f] = nil else m[f] = string.format('%d', v) end
+  end
+  return m
+end
+
+local function read(key, t, name)
   local m = {}
   if t == 'hash' then
     local r = redis.call('HGETALL', key)
@@ -26,6 +51,8 @@ local function read(key, t)
     for i = 1, #r, 2 do m[r[i]] = r[i + 1] end
   elseif t == 'set' then
     for _, v in ipairs(redis.call('SMEMBERS', key)) do m[v] = '1' end
+  elseif t == 'string' and string.match(name, '^b:%d%d%d%d%d%d%d%d$') then
+    m = log_sums(redis.call('GET', key))
   elseif t == 'string' then
     m[''] = redis.call('GET', key)
   end
@@ -39,7 +66,7 @@ for k = 3, #ARGV do
   if ta ~= tb and ta ~= 'none' and tb ~= 'none' then
     row(name, '(type)', ta, tb)
   else
-    local a, b = read(live .. name, ta), read(staging .. name, tb)
+    local a, b = read(live .. name, ta, name), read(staging .. name, tb, name)
     local fields = {}
     for f in pairs(a) do fields[#fields + 1] = f end
     for f in pairs(b) do if a[f] == nil then fields[#fields + 1] = f end end

@@ -17,6 +17,11 @@ extern const char hw_store_lua[];
 
 #define CONNECT_TIMEOUT_MS 2000
 #define COMMAND_TIMEOUT_MS 30000
+/* A day's bucket log this consumer appended this many bytes to since it
+ * last compacted it is compacted (read, summed, replaced) in the next
+ * step; a log the slide reads is compacted when that makes it shorter. */
+#define COMPACT_BYTES 65536
+#define APPENDED_MAX 4096       /* days tracked before starting over */
 
 struct hw_store_s {
         const hw_config_t *conf;
@@ -38,6 +43,13 @@ struct hw_store_s {
         uint64_t alerts_added;  /* by the last applied step */
         const hw_store_end_t *ends; /* and where each partition is */
         size_t n_ends;
+        /* What the last hw_store_read_slide read (texts in replies). */
+        hw_plan_slide_t slide;
+        hw_plan_log_t *logs;
+        size_t logs_cap;
+        redisReply **replies;
+        size_t n_replies, replies_cap;
+        hw_map_t appended;      /* yyyymmdd -> bytes appended (aux), day (v.i) */
 };
 
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
@@ -54,6 +66,8 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         s->at_end = 1;
         hw_arena_init(&s->scratch);
         hw_buf_init(&s->cmd);
+        hw_map_init(&s->appended);
+        s->slide.day = -1;
         if (hw_redis_url_parse(conf->redis_url, &s->url, errstr, size)) {
                 hw_store_destroy(s);
                 return NULL;
@@ -75,6 +89,14 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         return s;
 }
 
+/* Frees what the last read of the slide kept. */
+static void free_slide(hw_store_t *s) {
+        for (size_t i = 0; i < s->n_replies; i++)
+                freeReplyObject(s->replies[i]);
+        s->n_replies = 0;
+        s->slide = (hw_plan_slide_t){-1, NULL, 0, NULL, 0};
+}
+
 static void drop_connection(hw_store_t *s) {
         if (s->ctx) {
                 redisFree(s->ctx);
@@ -91,6 +113,10 @@ void hw_store_destroy(hw_store_t *s) {
         free(s->argvlen);
         hw_buf_release(&s->cmd);
         hw_arena_release(&s->scratch);
+        free_slide(s);
+        free(s->logs);
+        free(s->replies);
+        hw_map_release(&s->appended);
         memset(s->password, 0, sizeof(s->password));
         free(s);
 }
@@ -228,15 +254,18 @@ static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
         r = redisCommand(s->ctx, "TYPE %sb:%s", prefix, day);
         if ((err = check_reply(s, r, "TYPE", errstr, size)))
                 return err;
-        if (r->type == REDIS_REPLY_STATUS && !strcmp(r->str, "set"))
+        if (r->type == REDIS_REPLY_STATUS &&
+            (!strcmp(r->str, "set") || !strcmp(r->str, "hash")))
                 err = hw_fail(HW_ERR_ARG, errstr, size,
                               "Redis holds the counters under prefix \"%s\" "
-                              "in an older layout (%sb:%s is a set of "
-                              "families, not a hash); rebuild them in this "
+                              "in an older layout (%sb:%s is a %s, not a "
+                              "bucket log); rebuild them in this "
                               "version's layout with: hirewire-consumer "
                               "--replay --from earliest, with the same "
                               "prefix and config (docs/operations.md)",
-                              prefix, prefix, day);
+                              prefix, prefix, day,
+                              !strcmp(r->str, "set") ? "set of families"
+                                                     : "hash");
         freeReplyObject(r);
         return err;
 }
@@ -371,6 +400,104 @@ void hw_store_plan_conf(const hw_store_t *s, hw_plan_conf_t *out) {
         out->raid = c->alert_raid;
         out->drain_days = c->alert_drain_days;
         out->seen_days = c->seen_days;
+}
+
+/* Adds a log to read: the ymd of day. Returns -1 when out of memory. */
+static int want_log(hw_store_t *s, size_t n, const char *ymd, int64_t day) {
+        if (hw_grow((void **)&s->logs, &s->logs_cap, n + 1, sizeof(*s->logs)))
+                return -1;
+        memset(&s->logs[n], 0, sizeof(s->logs[n]));
+        memcpy(s->logs[n].ymd, ymd, 8);
+        s->logs[n].day = day;
+        return 0;
+}
+
+hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
+                             const hw_plan_slide_t **out, char *errstr,
+                             size_t size) {
+        const hw_config_t *c = s->conf;
+        int64_t before = s->watermark >= 0 ? hw_time_day(s->watermark) : -1;
+        int64_t largest = c->windows[c->n_windows - 1];
+        size_t n_leaving = 0, n = 0;
+        redisReply *r;
+        hw_err_t err;
+
+        free_slide(s);
+        *out = &s->slide;
+        s->slide.day = before;
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        if (before >= 0 && day > before) {
+                r = redisCommand(s->ctx,
+                                 "ZRANGEBYSCORE %sb:days (%lld %lld WITHSCORES",
+                                 c->prefix, (long long)(before - largest),
+                                 (long long)(day - c->windows[0]));
+                if ((err = check_reply(s, r, "ZRANGEBYSCORE b:days", errstr,
+                                       size)))
+                        return err;
+                for (size_t i = 0; r->type == REDIS_REPLY_ARRAY &&
+                                   i + 1 < r->elements;
+                     i += 2) {
+                        if (r->element[i]->len != 8 ||
+                            want_log(s, n++, r->element[i]->str,
+                                     strtoll(r->element[i + 1]->str, NULL,
+                                             10))) {
+                                freeReplyObject(r);
+                                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                               "%sb:days holds %s, not a "
+                                               "yyyymmdd day",
+                                               c->prefix,
+                                               r->element[i]->str);
+                        }
+                }
+                freeReplyObject(r);
+        }
+        n_leaving = n;
+        /* Logs this consumer appended much to, kept after the step. */
+        for (size_t i = 0; i < s->appended.count; i++) {
+                const hw_map_entry_t *e = &s->appended.entries[i];
+                int leaving = 0;
+                if (e->aux < COMPACT_BYTES || e->v.i <= day - largest)
+                        continue;
+                for (size_t j = 0; j < n_leaving && !leaving; j++)
+                        leaving = !memcmp(s->logs[j].ymd, e->key, 8);
+                if (!leaving && want_log(s, n++, e->key, e->v.i))
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+        }
+        if (hw_grow((void **)&s->replies, &s->replies_cap, n + 1,
+                    sizeof(*s->replies)))
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        for (size_t i = 0; i < n; i++)
+                redisAppendCommand(s->ctx, "GET %sb:%s", c->prefix,
+                                   s->logs[i].ymd);
+        for (size_t i = 0; i < n; i++) {
+                void *v = NULL;
+                char what[64];
+                snprintf(what, sizeof(what), "GET %sb:%s", c->prefix,
+                         s->logs[i].ymd);
+                if (redisGetReply(s->ctx, &v) != REDIS_OK)
+                        v = NULL;
+                if ((err = check_reply(s, v, what, errstr, size))) {
+                        /* The replies still on their way go with the
+                         * connection. */
+                        drop_connection(s);
+                        return err;
+                }
+                s->replies[s->n_replies++] = v;
+                r = v;
+                if (r->type == REDIS_REPLY_STRING) {
+                        s->logs[i].text = r->str;
+                        s->logs[i].len = r->len;
+                } else {
+                        s->logs[i].text = "";
+                }
+        }
+        s->slide.leaving = s->logs;
+        s->slide.n_leaving = n_leaving;
+        s->slide.compact = s->logs;
+        s->slide.n_compact = n;
+        return HW_OK;
 }
 
 hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t size) {
@@ -759,18 +886,28 @@ static int push_plan(hw_store_t *s, const hw_deltas_t *d,
                       push_str(s, p->alma_mater) || push_str(s, p->tier) ||
                       push_int(s, p->at) || push_str(s, p->event_id);
         }
-        for (int pass = 0; pass < 2 && !rc; pass++) {
-                const hw_plan_day_t *days = pass ? plan->days : plan->seen;
-                size_t n = pass ? plan->n_days : plan->n_seen;
-                rc |= push_int(s, (int64_t)n);
-                for (size_t i = 0; i < n && !rc; i++) {
-                        rc |= push(s, days[i].ymd, 8) ||
-                              push_int(s, days[i].day) ||
-                              push_int(s, (int64_t)days[i].n);
-                        for (size_t j = 0; j < days[i].n && !rc; j++)
-                                rc |= push_str(s, plan->names[days[i].first + j]);
-                }
+        rc |= push_int(s, (int64_t)plan->n_seen);
+        for (size_t i = 0; i < plan->n_seen && !rc; i++) {
+                const hw_plan_day_t *dd = &plan->seen[i];
+                rc |= push(s, dd->ymd, 8) || push_int(s, dd->day) ||
+                      push_int(s, (int64_t)dd->n);
+                for (size_t j = 0; j < dd->n && !rc; j++)
+                        rc |= push_str(s, plan->names[dd->first + j]);
         }
+        rc |= push_int(s, (int64_t)plan->n_days);
+        for (size_t i = 0; i < plan->n_days && !rc; i++)
+                rc |= push(s, plan->days[i].ymd, 8) ||
+                      push_int(s, plan->days[i].day) ||
+                      push(s, plan->days[i].text, plan->days[i].len);
+        rc |= push_int(s, (int64_t)plan->n_compacted);
+        for (size_t i = 0; i < plan->n_compacted && !rc; i++)
+                rc |= push(s, plan->compacted[i].ymd, 8) ||
+                      push_int(s, (int64_t)plan->compacted[i].was) ||
+                      push(s, plan->compacted[i].text,
+                           plan->compacted[i].len);
+        rc |= push_int(s, (int64_t)plan->n_prunes);
+        for (size_t i = 0; i < plan->n_prunes && !rc; i++)
+                rc |= push_str(s, plan->prunes[i]);
         rc |= push_int(s, (int64_t)plan->n_raids);
         for (size_t i = 0; i < plan->n_raids && !rc; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
@@ -818,7 +955,13 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
                               : push_int(s, offsets[i].expected);
                 rc |= push_int(s, offsets[i].next);
         }
-        rc |= push_int(s, d->watermark) || push_int(s, plan->day);
+        rc |= push_int(s, d->watermark) || push_int(s, plan->day) ||
+              push_int(s, s->slide.day);
+        /* The logs the slide read (for a step that moves the day). */
+        rc |= push_int(s, (int64_t)s->slide.n_leaving);
+        for (size_t i = 0; i < s->slide.n_leaving && !rc; i++)
+                rc |= push(s, s->slide.leaving[i].ymd, 8) ||
+                      push_int(s, (int64_t)s->slide.leaving[i].len);
         rc |= push_int(s, (int64_t)c->n_windows);
         for (size_t i = 0; i < c->n_windows; i++)
                 rc |= push_int(s, c->windows[i]);
@@ -893,6 +1036,29 @@ static int send_step(hw_store_t *s, redisReply **reply) {
         return 0;
 }
 
+/* Counts what an applied step appended to each day's log (for
+ * compaction); the logs it read for compaction start again from 0. Out of
+ * memory only delays a compaction. */
+static void note_appended(hw_store_t *s, const hw_plan_t *plan) {
+        if (s->appended.count > APPENDED_MAX)
+                hw_map_clear(&s->appended);
+        for (size_t i = 0; i < s->slide.n_compact; i++) {
+                hw_map_entry_t *e = hw_map_find(&s->appended,
+                                                s->slide.compact[i].ymd, 8);
+                if (e)
+                        e->aux = 0;
+        }
+        for (size_t i = 0; i < plan->n_days; i++) {
+                int created;
+                hw_map_entry_t *e = hw_map_upsert(
+                        &s->appended, plan->days[i].ymd, 8, &created);
+                if (!e)
+                        return;
+                e->v.i = plan->days[i].day;
+                e->aux += (int64_t)plan->days[i].len;
+        }
+}
+
 hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         size_t n_offsets, const hw_deltas_t *d,
                         const hw_plan_t *plan, hw_store_outcome_t *outcome,
@@ -937,6 +1103,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         if (r->element[0]->integer == 1) {
                 *outcome = HW_STORE_APPLIED;
+                note_appended(s, plan);
                 s->alerts_added = r->elements > 2 &&
                                                   r->element[2]->type ==
                                                           REDIS_REPLY_INTEGER
@@ -1103,4 +1270,37 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
         }
         freeReplyObject(r);
         return HW_OK;
+}
+
+/* A step found stale this many times in a row is an error, not a race. */
+#define STALE_MAX 100
+
+hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
+                       size_t n_offsets, const hw_deltas_t *d, hw_plan_t *plan,
+                       hw_store_outcome_t *outcome, char *errstr,
+                       size_t size) {
+        hw_plan_conf_t conf;
+
+        hw_store_plan_conf(s, &conf);
+        for (int tries = 0; tries < STALE_MAX; tries++) {
+                int64_t day = hw_plan_day_after(s->watermark, d->watermark);
+                const hw_plan_slide_t *slide;
+                hw_err_t err;
+                if ((err = hw_store_read_slide(s, day, &slide, errstr, size)) ||
+                    (err = hw_plan_build_slide(plan, &conf, d, day, slide,
+                                               errstr, size)) ||
+                    (err = hw_store_apply(s, offsets, n_offsets, d, plan,
+                                          outcome, errstr, size)) ||
+                    *outcome != HW_STORE_STALE)
+                        return err;
+        }
+        {
+                char last[256];
+                snprintf(last, sizeof(last), "%s", errstr);
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "the atomic step found the watermark or a "
+                               "bucket log changed %d times in a row "
+                               "(last: %s)",
+                               STALE_MAX, last);
+        }
 }

@@ -127,11 +127,36 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
                              size_t errstr_size);
 
 /*
+ * Reads what the plan of a step to watermark day `day` needs besides the
+ * batch (*out, valid until the next call): the watermark's day read by
+ * hw_store_begin (or the last stale step), the bucket logs of the days
+ * that leave a window on the way to `day`, and logs this consumer
+ * appended much to, to compact.
+ */
+hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
+                             const hw_plan_slide_t **out, char *errstr,
+                             size_t errstr_size);
+
+/*
+ * Plans and applies a batch's deltas: reads the slide, builds the plan
+ * into *plan for the watermark's day after the step and applies it, again
+ * while the step finds it stale (another consumer moved the watermark's
+ * day or wrote to a log the slide read). *outcome as for hw_store_apply,
+ * never HW_STORE_STALE.
+ */
+hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
+                       size_t n_offsets, const hw_deltas_t *d, hw_plan_t *plan,
+                       hw_store_outcome_t *outcome, char *errstr,
+                       size_t errstr_size);
+
+/*
  * The atomic step: d's persons, seen ids, values and alerts and plan's
- * counter changes (built from d for the watermark's day after the step).
+ * counter changes (built from d for the watermark's day after the step,
+ * with the slide hw_store_read_slide read last).
  * On HW_OK, *outcome says whether it was applied, fenced (errstr names the
  * offset key and what is stored there) or stale (another consumer moved
- * the watermark to another day: begin, plan and apply again). A step
+ * the watermark to another day, or wrote to a bucket log the slide read:
+ * read the slide, plan and apply again). A step
  * Redis refuses writes nothing and returns HW_ERR_INTERNAL.
  */
 hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,

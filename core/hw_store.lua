@@ -1,10 +1,12 @@
 -- hirewire: apply one batch atomically (see core/hw_store.c, docs/redis-keys.md).
 --
 -- The consumer computes, this step applies: the window fan-out, the
--- buckets and the per-field sums come pre-aggregated (processors/hw_plan.c)
--- for the day D the watermark reaches, which is a fence like the offsets.
--- What needs the group's shared state stays here and costs per key or per
--- day: the window slide when D moves, the flow index, raid and brain_drain.
+-- bucket records, the slide (what the days leaving a window take out of
+-- it) and the per-field sums come pre-aggregated (processors/hw_plan.c)
+-- for the watermark's day before the step and the day D it reaches, and
+-- for the bucket logs the slide read: all three are fences, like the
+-- offsets. What needs the group's shared state stays here and costs per
+-- key or per day: the flow index, raid and brain_drain.
 -- Everything that can fail is read or checked before the first write, so
 -- a step Redis refuses leaves nothing written.
 --
@@ -12,7 +14,10 @@
 --   prefix, alerts prefix (of alert:ids, alert:drain and the alerts stream)
 --   epoch the batch began with ("" = none), raise alerts (1/0)
 --   n_offsets, then n_offsets x (key, expected, next); expected "" = absent
---   watermark candidate (ms, or "-1"), D assumed (day number, or "-1")
+--   watermark candidate (ms, or "-1"), D assumed (day number, or "-1"),
+--   the day before assumed (day number, or "-1")
+--   n_leaving, then n_leaving x (yyyymmdd, length): every bucket log the
+--   slide read (the days in (before - largest window, D - smallest]), by day
 --   n_windows, then n_windows x days
 --   seen_days
 --   raised_at (ms), alerts stream maxlen
@@ -28,13 +33,17 @@
 --     n x (key, field, value)                            hash field values
 --     n x (person_id, lab, origin, nationality, alma_mater, tier, at, event_id)
 --     n days x (yyyymmdd, day, n, n event ids)           applied event ids
---     n days x (yyyymmdd, day, 0)                        days whose bucket is written
+--     n days x (yyyymmdd, day, records)                  records appended to b:<yyyymmdd>
+--     n x (yyyymmdd, length, records)                    logs compacted, if still of that length
+--     n x raid key (no prefix)                           pruned of days leaving the largest window
 --     n pairs x (lab slug, org slug, n, n org names, lo, hi, n, n x (day, event_id))
 --     n x (country, event ids as a JSON array)           brain_drain evidence
 --     n x (alert_id, rule, severity, subject, summary, event_time, event_ids, attributes)
 -- Returns {1, watermark, alerts added} when applied; {0, key, stored} when the epoch or
--- an offset is not the one the batch started from, {2, key, stored} when
--- the watermark's day is not D (nothing is written then).
+-- an offset is not the one the batch started from, {2, watermark key,
+-- stored watermark} when the watermark's day before or after the step or
+-- a bucket log the slide read is not the one the plan assumed (nothing is
+-- written then).
 
 local P, AP = ARGV[1], ARGV[2]
 local pos = 5
@@ -99,8 +108,9 @@ local function slug(s)
   return (string.gsub(s, '%-+$', ''))
 end
 
--- yyyymmdd of a day number (days since 1970-01-01).
-local function ymd_of(z)
+-- yyyymmdd of a day number (days since 1970-01-01), worked out once a day.
+local ymd_memo = {}
+local function ymd_calc(z)
   z = z + 719468
   local era = math.floor(z / 146097)
   local doe = z - era * 146097
@@ -113,6 +123,14 @@ local function ymd_of(z)
   local y = yoe + era * 400
   if m <= 2 then y = y + 1 end
   return string.format('%04d%02d%02d', y, m, d)
+end
+local function ymd_of(z)
+  local v = ymd_memo[z]
+  if not v then
+    v = ymd_calc(z)
+    ymd_memo[z] = v
+  end
+  return v
 end
 
 -- Keys written without being read first: their type is checked up front.
@@ -140,7 +158,7 @@ if n_off > 0 then
     if s ~= ARGV[off_first + 3 * (k - 1) + 1] then return {0, keys[k], s} end
   end
 end
-local candidate, assumed = num(arg()), num(arg())
+local candidate, assumed, before = num(arg()), num(arg()), num(arg())
 local wm_key = P .. 'watermark'
 local stored_wm = redis.call('GET', wm_key)
 local old_wm = num(stored_wm or '-1')
@@ -148,7 +166,11 @@ if not old_wm then return redis.error_reply('hirewire store: ' .. wm_key .. ' is
 local new_wm = math.max(old_wm, candidate)
 local d_old = old_wm >= 0 and math.floor(old_wm / DAY) or nil
 local d_new = new_wm >= 0 and math.floor(new_wm / DAY) or nil
-if (d_new or -1) ~= assumed then return {2, wm_key, stored_wm or ''} end
+local stale = {2, wm_key, stored_wm or ''}
+if (d_new or -1) ~= assumed or (d_old or -1) ~= before then return stale end
+local n_leaving = num(arg())
+local leaving_first = pos
+pos = pos + 2 * n_leaving
 
 -- 2. Configuration of this step.
 local windows = {}
@@ -184,80 +206,28 @@ local function write(cmd, key, list, step)
   if #list > 0 then writes[#writes + 1] = {cmd, key, list, step} end
 end
 
--- The slide: the buckets of the days that leave each window are
--- subtracted from it (slide[key][field] = delta); buckets and seen sets
--- that leave the largest window are deleted.
-local slide, slide_order = {}, {}
-local function slide_add(key, field, delta)
-  local h = slide[key]
-  if not h then
-    h = {}
-    slide[key] = h
-    slide_order[#slide_order + 1] = key
-  end
-  h[field] = (h[field] or 0) + delta
-end
-local function window_key(family, w)
-  if string.sub(family, 1, 5) == 'flow:' then
-    return P .. 'flow:' .. w .. ':' .. string.sub(family, 6)
-  end
-  return P .. family .. ':' .. w
-end
-local function hires_lab(family)
-  if string.sub(family, 1, 4) == 'lab:' and string.sub(family, -6) == ':hires' then
-    return string.sub(family, 5, -7)
-  end
-  return nil
-end
 local function raid_key(lab_slug, org_slug)
   return P .. 'raid:' .. lab_slug .. ':' .. org_slug
 end
 local days_key, seen_days_key = P .. 'b:days', P .. 'seen:days'
 check_type(days_key, 'zset')
 check_type(seen_days_key, 'zset')
-local raid_prune, dels = {}, {}
+local dels = {}
 local slid = d_old and d_new > d_old
 if slid then
-  -- A day's bucket is one hash, b:<yyyymmdd>, fields "<family> <field>".
-  local leaving = redis.call('ZRANGEBYSCORE', days_key,
-    '(' .. int(d_old - max_window), int(d_new - windows[1]), 'WITHSCORES')
-  local wkeys = {} -- family -> window -> key
-  for k = 1, #leaving, 2 do
-    local ymd, d = leaving[k], num(leaving[k + 1])
-    local ws = {}
-    for _, n in ipairs(windows) do
-      if d > d_old - n and d <= d_new - n then ws[#ws + 1] = n end
+  -- The bucket logs the slide read must be those there now, unchanged
+  -- (a log is only appended to: its length tells).
+  local got = redis.call('ZRANGEBYSCORE', days_key,
+    '(' .. int(d_old - max_window), int(d_new - windows[1]))
+  if #got ~= n_leaving then return stale end
+  for k = 1, n_leaving do
+    local ymd = ARGV[leaving_first + 2 * (k - 1)]
+    if got[k] ~= ymd then return stale end
+    local len = redis.pcall('STRLEN', P .. 'b:' .. ymd)
+    if type(len) == 'table' then
+      return redis.error_reply('WRONGTYPE hirewire store: ' .. P .. 'b:' .. ymd .. ' is not a bucket log')
     end
-    local fields = #ws > 0 and redis.call('HGETALL', P .. 'b:' .. ymd) or {}
-    for f = 1, #fields, 2 do
-      local bf = fields[f]
-      local sp = string.find(bf, ' ', 1, true)
-      local family, field = string.sub(bf, 1, sp - 1), string.sub(bf, sp + 1)
-      local v = -num(fields[f + 1])
-      local keys = wkeys[family]
-      if not keys then
-        keys = {}
-        wkeys[family] = keys
-      end
-      for _, n in ipairs(ws) do
-        local key = keys[n]
-        if not key then
-          key = window_key(family, n .. 'd')
-          keys[n] = key
-        end
-        slide_add(key, field, v)
-        -- Leaving the largest window: the raid index forgets the day.
-        local lab_slug = n == max_window and hires_lab(family)
-        if lab_slug then
-          local rk = raid_key(lab_slug, slug(field))
-          if not raid_prune[rk] then
-            raid_prune[rk] = true
-            raid_prune[#raid_prune + 1] = rk
-            check_type(rk, 'zset')
-          end
-        end
-      end
-    end
+    if len ~= num(ARGV[leaving_first + 2 * k - 1]) then return stale end
   end
   for _, ymd in ipairs(redis.call('ZRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))) do
     dels[#dels + 1] = P .. 'b:' .. ymd
@@ -279,9 +249,8 @@ local function flow_of(key)
 end
 
 -- The writes of one key, from its current values (cur) and deltas: field
--- k is ft[fo + k], its delta dt[do_ + k] (a number or a decimal string)
--- plus extra[field] when extra is given.
-local function settle(key, zset, ft, fo, dt, do_, n, extra, cur)
+-- k is ft[fo + k], its delta dt[do_ + k] (a decimal string).
+local function settle(key, zset, ft, fo, dt, do_, n, cur)
   local set, del, ns, nd, exact = {}, {}, 0, 0, true
   local w = flow_of(key)
   local fnew = nil
@@ -297,7 +266,6 @@ local function settle(key, zset, ft, fo, dt, do_, n, extra, cur)
   for k = 1, n do
     local f = ft[fo + k]
     local delta = num(dt[do_ + k])
-    if extra then delta = delta + (extra[f] or 0) end
     local c = cur[k]
     local v = delta
     if c then
@@ -329,10 +297,8 @@ local function settle(key, zset, ft, fo, dt, do_, n, extra, cur)
     local incr = {}
     for k = 1, n do
       local f = ft[fo + k]
-      local delta = num(dt[do_ + k])
-      if extra then delta = delta + (extra[f] or 0) end
       incr[2 * k - 1] = f
-      incr[2 * k] = int(delta)
+      incr[2 * k] = dt[do_ + k]
     end
     writes[#writes + 1] = {'INCR', key, incr, 2}
     return nil
@@ -347,55 +313,16 @@ local function settle(key, zset, ft, fo, dt, do_, n, extra, cur)
   return nil
 end
 
--- The slide's changes of one key (sl: field -> delta).
-local function settle_slide(key, sl)
-  local fl, dl = {}, {}
-  for f, delta in pairs(sl) do
-    if delta ~= 0 then
-      fl[#fl + 1] = f
-    end
-  end
-  if #fl == 0 then return nil end
-  table.sort(fl)
-  for k, f in ipairs(fl) do dl[k] = sl[f] end
-  return settle(key, false, fl, 0, dl, 0, #fl, nil, call_list('HMGET', key, fl, 1))
-end
-
--- Counter changes of the plan, each merged with the slide's for its key.
+-- Counter changes of the plan (the slide's included).
 local n_keys = num(arg())
 for _ = 1, n_keys do
   local key, zset, n = ARGV[pos], ARGV[pos + 1] == '1', num(ARGV[pos + 2])
   local f0 = pos + 3
   local d0 = f0 + n
   pos = d0 + n
-  local sl = slide[key]
-  local extra = nil
-  if sl then
-    slide[key] = nil
-    extra = {}
-    for k = f0, f0 + n - 1 do
-      local f = ARGV[k]
-      if sl[f] then
-        extra[f] = sl[f]
-        sl[f] = nil
-      end
-    end
-  end
   local cur = chunked(zset and 'ZMSCORE' or 'HMGET', key, ARGV, f0, f0 + n - 1, 1)
-  local err = settle(key, zset, ARGV, f0 - 1, ARGV, d0 - 1, n, extra, cur)
+  local err = settle(key, zset, ARGV, f0 - 1, ARGV, d0 - 1, n, cur)
   if err then return err end
-  if sl then
-    err = settle_slide(key, sl)
-    if err then return err end
-  end
-end
--- Keys only the slide changes.
-for _, key in ipairs(slide_order) do
-  local sl = slide[key]
-  if sl then
-    local err = settle_slide(key, sl)
-    if err then return err end
-  end
 end
 
 -- Net flow and index per window, for the countries whose in/out changed.
@@ -502,12 +429,25 @@ for _ = 1, num(arg()) do
   check_type(P .. 'seen:' .. ymd, 'set')
   pos = pos + 3 + n
 end
-local buckets = {}
+local buckets, bucket_days = {}, {}
 for _ = 1, num(arg()) do
-  local ymd, d, n = ARGV[pos], ARGV[pos + 1], num(ARGV[pos + 2])
-  buckets[#buckets + 1] = d
-  buckets[#buckets + 1] = ymd
-  pos = pos + 3 + n
+  local ymd = ARGV[pos]
+  bucket_days[#bucket_days + 1] = ARGV[pos + 1]
+  bucket_days[#bucket_days + 1] = ymd
+  buckets[#buckets + 1] = pos
+  check_type(P .. 'b:' .. ymd, 'string')
+  pos = pos + 3
+end
+local compactions = {}
+for _ = 1, num(arg()) do
+  compactions[#compactions + 1] = pos
+  check_type(P .. 'b:' .. ARGV[pos], 'string')
+  pos = pos + 3
+end
+local prunes = {}
+for _ = 1, num(arg()) do
+  prunes[#prunes + 1] = P .. arg()
+  check_type(prunes[#prunes], 'zset')
 end
 local raids = {}
 for _ = 1, num(arg()) do
@@ -564,7 +504,7 @@ if ends_key ~= '' and #ends > 0 then
   end
 end
 if slid then
-  for _, key in ipairs(raid_prune) do
+  for _, key in ipairs(prunes) do
     redis.call('ZREMRANGEBYSCORE', key, '-inf', int(d_new - max_window))
   end
   call_list('DEL', nil, dels, 1)
@@ -604,7 +544,16 @@ local function add_days(list, key_of, days_index)
   end
   call_list('ZADD', days_index, zl, 2)
 end
-call_list('ZADD', days_key, buckets, 2)
+-- Bucket logs: compacted (when no other step appended meanwhile), then
+-- appended to.
+for _, at in ipairs(compactions) do
+  local key = P .. 'b:' .. ARGV[at]
+  if redis.call('STRLEN', key) == num(ARGV[at + 1]) then
+    redis.call('SET', key, ARGV[at + 2])
+  end
+end
+for _, at in ipairs(buckets) do redis.call('APPEND', P .. 'b:' .. ARGV[at], ARGV[at + 2]) end
+call_list('ZADD', days_key, bucket_days, 2)
 add_days(seen, P .. 'seen:', seen_days_key)
 for _, r in ipairs(raids) do
   if r.ev_last >= r.ev_first then chunked('ZADD', r.key, ARGV, r.ev_first, r.ev_last, 2) end

@@ -27,6 +27,7 @@ typedef struct items_s {
 /* What one build collects before grouping it. */
 typedef struct work_s {
         items_t names, raid_evs, drain_evs, ids;
+        items_t recs;           /* bucket records: group = day, s = name */
 } work_t;
 
 void hw_plan_init(hw_plan_t *p) {
@@ -36,6 +37,8 @@ void hw_plan_init(hw_plan_t *p) {
         hw_map_init(&p->day_map);
         hw_map_init(&p->raid_map);
         hw_map_init(&p->drain_map);
+        hw_map_init(&p->prune_map);
+        hw_map_init(&p->sum_map);
         hw_map_init(&p->fam_map);
         hw_map_init(&p->wf_map);
         hw_arena_init(&p->arena);
@@ -48,6 +51,8 @@ void hw_plan_release(hw_plan_t *p) {
         hw_map_release(&p->day_map);
         hw_map_release(&p->raid_map);
         hw_map_release(&p->drain_map);
+        hw_map_release(&p->prune_map);
+        hw_map_release(&p->sum_map);
         hw_map_release(&p->fam_map);
         hw_map_release(&p->wf_map);
         free(p->sums);
@@ -152,21 +157,15 @@ static const char *hires_lab(const char *family, size_t *len) {
         return NULL;
 }
 
-/*
- * A windowed counter. Its windows are summed per (family, field) first
- * (emit_windows turns the sums into changes), so an event costs two
- * lookups whatever the number of windows; its day's bucket is a change
- * of its own ((family, field, day) is one deltas entry).
- */
-static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf,
-                      const char *family, const char *field, const char *ymd,
-                      int64_t day, int64_t delta) {
+/* The offset in sums of a (family, field): its all-time sum, then one
+ * per window; created zeroed. -1 when out of memory or too long. */
+static int64_t sum_slot(hw_plan_t *p, const hw_plan_conf_t *conf,
+                        const char *family, size_t lf, const char *field,
+                        size_t flen) {
         char buf[KEY_MAX + 8];
-        size_t lf = strlen(family), flen = strlen(field);
         size_t slots = conf->n_windows + 1;
-        int64_t largest = conf->windows[conf->n_windows - 1];
         int created;
-        int64_t fam, off;
+        int64_t fam;
         hw_map_entry_t *e;
         uint32_t f32;
 
@@ -195,7 +194,25 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf,
                         return -1;
                 memset(&p->sums[e->aux], 0, slots * sizeof(*p->sums));
         }
-        off = e->aux;
+        return e->aux;
+}
+
+/*
+ * A windowed counter. Its windows are summed per (family, field) first
+ * (emit_windows turns the sums into changes), so an event costs two
+ * lookups whatever the number of windows; its day's bucket is a record
+ * of its own ((family, field, day) is one deltas entry).
+ */
+static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
+                      const char *family, const char *field, const char *ymd,
+                      int64_t day, int64_t delta) {
+        size_t lf = strlen(family), flen = strlen(field);
+        int64_t largest = conf->windows[conf->n_windows - 1];
+        int64_t off = sum_slot(p, conf, family, lf, field, flen);
+        int created;
+
+        if (off < 0)
+                return -1;
         p->sums[off] += delta;
         if (p->day < 0)
                 return 0;
@@ -203,28 +220,19 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf,
                 if (day > p->day - conf->windows[i])
                         p->sums[off + 1 + (int64_t)i] += delta;
         if (day > p->day - largest) {
-                /* The day's bucket: one hash, fields "<family> <field>"
-                 * (a family has no space: its names are slugs). */
-                char bf[2 * KEY_MAX + 2];
+                /* The day's log gets a record "<family> <field>" (a
+                 * family has no space: its names are slugs). */
                 hw_map_entry_t *d = hw_map_upsert(&p->day_map, ymd, 8,
                                                   &created);
-                if (!d)
+                char *name = hw_arena_alloc(&p->arena, lf + flen + 2);
+                if (!d || !name)
                         return -1;
-                if (created) {
-                        /* day_map: yyyymmdd -> day (aux), bucket key (v.i) */
-                        char key[16] = "b:";
-                        int k_created;
-                        memcpy(key + 2, ymd, 8);
-                        key[10] = '\0';
-                        d->aux = day;
-                        if ((d->v.i = index_of(&p->key_map, key, 10,
-                                               &k_created)) < 0)
-                                return -1;
-                }
-                memcpy(bf, family, lf);
-                bf[lf] = ' ';
-                memcpy(bf + lf + 1, field, flen);
-                if (add_idx(p, d->v.i, bf, lf + 1 + flen, delta))
+                d->aux = day;
+                memcpy(name, family, lf);
+                name[lf] = ' ';
+                memcpy(name + lf + 1, field, flen + 1);
+                if (push_item(&w->recs, (uint32_t)(d - p->day_map.entries),
+                              name, lf + 1 + flen, delta))
                         return -1;
         }
         return 0;
@@ -303,6 +311,7 @@ static void free_work(work_t *w) {
         free(w->raid_evs.a);
         free(w->drain_evs.a);
         free(w->ids.a);
+        free(w->recs.a);
 }
 
 /* Evidence: a hire behind a lab's hires from an org (raid) or behind a
@@ -455,19 +464,189 @@ static int by_day(const void *a, const void *b) {
         return (x->day > y->day) - (x->day < y->day);
 }
 
-/* Lists the days whose bucket is written (day_map), by day. */
-static int group_days(hw_plan_t *p) {
+/* Appends "<n>:<name>=<delta>\n" at out; returns the end. */
+static char *put_record(char *out, const char *name, size_t nlen,
+                        int64_t delta) {
+        out += sprintf(out, "%zu:", nlen);
+        memcpy(out, name, nlen);
+        out += nlen;
+        return out + sprintf(out, "=%lld\n", (long long)delta);
+}
+
+/* The room a record of a name of nlen bytes takes at most. */
+#define RECORD_ROOM(nlen) ((nlen) + 48)
+
+/* Lists the days whose log is appended to (day_map), by day, each with
+ * its records, by name. */
+static int group_days(hw_plan_t *p, work_t *w) {
         size_t n = p->day_map.count;
+        size_t *room = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*room));
+        hw_plan_day_t *by_index;
 
         p->days = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*p->days));
-        if (!p->days)
+        by_index = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*by_index));
+        if (!p->days || !room || !by_index)
                 return -1;
-        for (size_t i = 0; i < n; i++)
-                p->days[i] = (hw_plan_day_t){p->day_map.entries[i].key,
-                                             p->day_map.entries[i].aux, 0, 0};
+        memset(room, 0, (n + 1) * sizeof(*room));
+        for (size_t i = 0; i < w->recs.n; i++)
+                room[w->recs.a[i].group] += RECORD_ROOM(w->recs.a[i].len);
+        for (size_t i = 0; i < n; i++) {
+                char *text = hw_arena_alloc(&p->arena, room[i] + 1);
+                if (!text)
+                        return -1;
+                by_index[i] = (hw_plan_day_t){p->day_map.entries[i].key,
+                                              p->day_map.entries[i].aux, 0,
+                                              0, text, 0, 0};
+        }
+        sort_items(&w->recs, by_group_name);
+        for (size_t i = 0; i < w->recs.n; i++) {
+                const item_t *it = &w->recs.a[i];
+                hw_plan_day_t *dd = &by_index[it->group];
+                char *end = put_record((char *)dd->text + dd->len, it->s,
+                                       it->len, it->v);
+                dd->len = (size_t)(end - dd->text);
+        }
+        n = 0;
+        for (size_t i = 0; i < p->day_map.count; i++)
+                if (by_index[i].len) /* a day whose records summed to 0 */
+                        p->days[n++] = by_index[i];
         if (n > 1)
                 qsort(p->days, n, sizeof(*p->days), by_day);
         p->n_days = n;
+        return 0;
+}
+
+int hw_plan_log_each(const char *text, size_t len,
+                     int (*fn)(void *ctx, const char *name, size_t nlen,
+                               int64_t delta),
+                     void *ctx) {
+        const char *at = text, *end = text + len;
+
+        while (at < end) {
+                size_t nlen = 0;
+                int64_t v = 0;
+                int neg = 0, digits = 0;
+                const char *name;
+                while (at < end && *at >= '0' && *at <= '9' && nlen < KEY_MAX * 4)
+                        nlen = nlen * 10 + (size_t)(*at++ - '0'), digits++;
+                if (!digits || at >= end || *at++ != ':' ||
+                    (size_t)(end - at) < nlen + 3)
+                        return -1;
+                name = at;
+                at += nlen;
+                if (*at++ != '=')
+                        return -1;
+                if (*at == '-') {
+                        neg = 1;
+                        at++;
+                }
+                digits = 0;
+                while (at < end && *at >= '0' && *at <= '9' && digits < 18)
+                        v = v * 10 + (*at++ - '0'), digits++;
+                if (!digits || at >= end || *at++ != '\n' ||
+                    fn(ctx, name, nlen, neg ? -v : v))
+                        return -1;
+        }
+        return 0;
+}
+
+/* The slide of one leaving log's record (see slide_log). */
+typedef struct slide_ctx_s {
+        hw_plan_t *p;
+        const hw_plan_conf_t *conf;
+        int64_t before, day;    /* the watermark's day before; the log's */
+} slide_ctx_t;
+
+static int slide_record(void *ctx, const char *name, size_t nlen,
+                        int64_t delta) {
+        slide_ctx_t *c = ctx;
+        hw_plan_t *p = c->p;
+        const hw_plan_conf_t *conf = c->conf;
+        const char *sp = memchr(name, ' ', nlen);
+        char family[KEY_MAX];
+        size_t lf, lab_len;
+        const char *lab;
+        int64_t off;
+
+        if (!sp || (lf = (size_t)(sp - name)) == 0 || lf >= sizeof(family))
+                return -1;
+        memcpy(family, name, lf);
+        family[lf] = '\0';
+        if ((off = sum_slot(p, conf, family, lf, sp + 1, nlen - lf - 1)) < 0)
+                return -1;
+        for (size_t i = 0; i < conf->n_windows; i++) {
+                int64_t n = conf->windows[i];
+                if (c->day > c->before - n && c->day <= p->day - n)
+                        p->sums[off + 1 + (int64_t)i] -= delta;
+        }
+        /* Leaving the largest window: the raid index forgets the day. */
+        lab = hires_lab(family, &lab_len);
+        if (lab && c->day <= p->day - conf->windows[conf->n_windows - 1]) {
+                char key[2 * KEY_MAX + 16], org[KEY_MAX], field[KEY_MAX];
+                size_t flen = nlen - lf - 1;
+                int created, k;
+                if (flen >= sizeof(field))
+                        return -1;
+                memcpy(field, sp + 1, flen);
+                field[flen] = '\0';
+                hw_slug(field, org, sizeof(org));
+                k = snprintf(key, sizeof(key), "raid:%.*s:%s", (int)lab_len,
+                             lab, org);
+                if (k <= 0 || (size_t)k >= sizeof(key) ||
+                    !hw_map_upsert(&p->prune_map, key, (size_t)k, &created))
+                        return -1;
+        }
+        return 0;
+}
+
+static int sum_record(void *ctx, const char *name, size_t nlen,
+                      int64_t delta) {
+        hw_map_t *m = ctx;
+        int created;
+        hw_map_entry_t *e = hw_map_upsert(m, name, nlen, &created);
+        if (!e)
+                return -1;
+        e->v.i += delta;
+        return 0;
+}
+
+/* Replaces each log to compact by its sums, in the order names first
+ * appear. Returns 1 for a malformed log (its index in *bad). */
+static int compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
+                        const hw_plan_slide_t *sl, size_t *bad) {
+        p->compacted = hw_arena_alloc(&p->arena, (sl->n_compact + 1) *
+                                                         sizeof(*p->compacted));
+        if (!p->compacted)
+                return -1;
+        for (size_t i = 0; i < sl->n_compact; i++) {
+                const hw_plan_log_t *lg = &sl->compact[i];
+                size_t room = 1, len = 0;
+                char *text;
+                /* A log the step deletes is left as it is. */
+                if (p->day >= 0 &&
+                    lg->day <= p->day - conf->windows[conf->n_windows - 1])
+                        continue;
+                hw_map_clear(&p->sum_map);
+                if (hw_plan_log_each(lg->text, lg->len, sum_record,
+                                     &p->sum_map)) {
+                        *bad = i;
+                        return 1;
+                }
+                for (size_t j = 0; j < p->sum_map.count; j++)
+                        room += RECORD_ROOM(p->sum_map.entries[j].len);
+                if (!(text = hw_arena_alloc(&p->arena, room)))
+                        return -1;
+                for (size_t j = 0; j < p->sum_map.count; j++) {
+                        const hw_map_entry_t *e = &p->sum_map.entries[j];
+                        if (e->v.i)
+                                len = (size_t)(put_record(text + len, e->key,
+                                                          e->len, e->v.i) -
+                                               text);
+                }
+                if (len && len < lg->len - lg->len / 4)
+                        p->compacted[p->n_compacted++] = (hw_plan_day_t){
+                                lg->ymd, lg->day, 0, 0, text, len, lg->len};
+        }
         return 0;
 }
 
@@ -494,7 +673,7 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                 hw_plan_day_t *dd = p->n_seen ? &p->seen[p->n_seen - 1] : NULL;
                 if (!dd || dd->day != it->v) {
                         dd = &p->seen[p->n_seen++];
-                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0};
+                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0, NULL, 0, 0};
                 }
                 p->names[(*n_names)++] = it->s + 9;
                 dd->n++;
@@ -502,11 +681,32 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
         return 0;
 }
 
+/* The raid keys to prune, from prune_map. */
+static int list_prunes(hw_plan_t *p) {
+        size_t n = p->prune_map.count;
+        p->prunes = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*p->prunes));
+        if (!p->prunes)
+                return -1;
+        for (size_t i = 0; i < n; i++)
+                p->prunes[i] = p->prune_map.entries[i].key;
+        p->n_prunes = n;
+        return 0;
+}
+
 hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                        const hw_deltas_t *d, int64_t day) {
+        char errstr[256];
+        return hw_plan_build_slide(p, conf, d, day, NULL, errstr,
+                                   sizeof(errstr));
+}
+
+hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
+                             const hw_deltas_t *d, int64_t day,
+                             const hw_plan_slide_t *slide, char *errstr,
+                             size_t size) {
         const hw_map_t *m = &d->counters;
         work_t w;
-        size_t n_names = 0, n_evs = 0;
+        size_t n_names = 0, n_evs = 0, bad = 0;
         int rc = 0;
 
         memset(&w, 0, sizeof(w));
@@ -515,6 +715,7 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
         hw_map_clear(&p->day_map);
         hw_map_clear(&p->raid_map);
         hw_map_clear(&p->drain_map);
+        hw_map_clear(&p->prune_map);
         hw_map_clear(&p->fam_map);
         hw_map_clear(&p->wf_map);
         hw_arena_reset(&p->arena);
@@ -523,7 +724,7 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                 snprintf(p->wnames[i], sizeof(p->wnames[i]), "%dd",
                          conf->windows[i]);
         p->n_keys = p->n_changes = p->n_days = p->n_seen = p->n_raids =
-                p->n_drains = 0;
+                p->n_drains = p->n_compacted = p->n_prunes = 0;
 
         for (size_t i = 0; i < m->count && !rc; i++) {
                 const hw_map_entry_t *e = &m->entries[i];
@@ -532,8 +733,9 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                 switch (e->key[0]) {
                 case HW_DELTA_WINDOW:
                         rc = n < 4 || (e->v.i &&
-                                       add_window(p, conf, parts[1], parts[2],
-                                                  parts[3], e->aux, e->v.i));
+                                       add_window(p, conf, &w, parts[1],
+                                                  parts[2], parts[3], e->aux,
+                                                  e->v.i));
                         break;
                 case HW_DELTA_GAUGE:
                 case HW_DELTA_RANK:
@@ -550,6 +752,30 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                         break;
                 }
         }
+        /* The slide: what the days leaving a window counted in it. */
+        for (size_t i = 0; !rc && slide && day >= 0 && slide->day >= 0 &&
+                           i < slide->n_leaving;
+             i++) {
+                const hw_plan_log_t *lg = &slide->leaving[i];
+                slide_ctx_t c = {p, conf, slide->day, lg->day};
+                if (hw_plan_log_each(lg->text, lg->len, slide_record, &c)) {
+                        bad = i;
+                        rc = 2;
+                }
+        }
+        if (!rc && slide && slide->n_compact) {
+                rc = compact_logs(p, conf, slide, &bad);
+                rc = rc == 1 ? 3 : rc;
+        }
+        if (rc == 2 || rc == 3) {
+                const hw_plan_log_t *lg =
+                        rc == 2 ? &slide->leaving[bad] : &slide->compact[bad];
+                free_work(&w);
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "b:%s holds no bucket log: not \"<n>:<family> "
+                               "<field>=<delta>\\n\" records",
+                               lg->ymd);
+        }
         if (!rc) {
                 size_t n = w.names.n + d->seen.count;
                 p->names = hw_arena_alloc(&p->arena, (n + 1) * sizeof(char *));
@@ -557,12 +783,12 @@ hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                                         (w.raid_evs.n + w.drain_evs.n + 1) *
                                                 sizeof(*p->evs));
                 rc = !p->names || !p->evs || emit_windows(p, conf) ||
-                     group_changes(p) ||
-                     group_days(p) ||
+                     group_changes(p) || group_days(p, &w) || list_prunes(p) ||
                      group_seen(p, conf, d, &w.ids, &n_names) ||
                      group_raids(p, &w, &n_names, &n_evs) ||
                      group_drains(p, &w, &n_evs);
         }
         free_work(&w);
-        return rc ? HW_ERR_NOMEM : HW_OK;
+        return rc ? hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory")
+                  : HW_OK;
 }

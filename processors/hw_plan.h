@@ -3,11 +3,13 @@
  * changes Redis applies, with everything the events determine computed
  * here rather than in the step: the window fan-out (an event of day d
  * counts in window N when d > D - N, D the day the watermark will have
- * after the step), the daily buckets (one hash per day, b:<yyyymmdd>,
- * fields "<family> <field>"), per-key aggregation down to one
- * delta per (key, field), the raid pairs and the brain_drain evidence.
- * Pure: no Redis, no clock. The step only checks that D is still the day
- * it will reach (a fence) and applies the list.
+ * after the step), the daily buckets (a log per day, b:<yyyymmdd>, see
+ * hw_plan_log_t), the slide (what the days that leave a window take out of
+ * it, read from their logs), per-key aggregation down to one delta per
+ * (key, field), the raid pairs and the brain_drain evidence.
+ * Pure: no Redis, no clock. The step only checks that the watermark's day
+ * before and after it and the logs the slide read are still those the plan
+ * was made from (fences) and applies the list.
  */
 #ifndef HW_PLAN_H
 #define HW_PLAN_H
@@ -33,13 +35,44 @@ typedef struct hw_plan_key_s {
         size_t first, n;
 } hw_plan_key_t;
 
-/* A day with buckets written (then n = 0), or with applied event ids
- * (names[first .. first+n)). */
+/* A day with buckets written (text: the records appended to its log), a
+ * log compacted (text: what replaces it, was: the length it must still
+ * have), or a day with applied event ids (names[first .. first+n)). */
 typedef struct hw_plan_day_s {
         const char *ymd;
         int64_t day;
         size_t first, n;        /* into names */
+        const char *text;
+        size_t len, was;
 } hw_plan_day_t;
+
+/*
+ * A day's buckets as Redis keeps them: b:<yyyymmdd>, a STRING to which
+ * each step appends one record per (family, field) it counts on that day,
+ * "<n>:<family> <field>=<delta>\n" (n: the byte length of
+ * "<family> <field>", so any bytes may appear in a field). What the day
+ * counts in X:<W>'s field is the sum of that name's deltas. Only ever
+ * appended to (or replaced by its sums), so its length tells whether a
+ * step wrote to it.
+ */
+typedef struct hw_plan_log_s {
+        char ymd[9];
+        int64_t day;
+        const char *text;
+        size_t len;
+} hw_plan_log_t;
+
+/* What a plan reads besides the batch: the watermark's day before the
+ * step, the logs of the days that leave a window on the way to the plan's
+ * day (every day with buckets in (before - largest, D - smallest]), and
+ * logs to compact. */
+typedef struct hw_plan_slide_s {
+        int64_t day;            /* -1: no watermark before the step */
+        const hw_plan_log_t *leaving;
+        size_t n_leaving;
+        const hw_plan_log_t *compact;
+        size_t n_compact;
+} hw_plan_slide_t;
 
 /* An event behind a raid pair (the raid index) or a country's losses. */
 typedef struct hw_plan_ev_s {
@@ -79,8 +112,13 @@ typedef struct hw_plan_s {
         size_t n_keys;
         hw_plan_change_t *changes;
         size_t n_changes;
-        hw_plan_day_t *days;    /* days whose bucket b:<yyyymmdd> is written */
+        hw_plan_day_t *days;    /* days whose log b:<yyyymmdd> is appended to */
         size_t n_days;
+        hw_plan_day_t *compacted; /* logs replaced by their sums */
+        size_t n_compacted;
+        const char **prunes;    /* raid:<lab>:<org> keys that lose the hires
+                                   of days leaving the largest window */
+        size_t n_prunes;
         hw_plan_day_t *seen;    /* applied event ids kept: names are ids */
         size_t n_seen;
         hw_plan_raid_t *raids;
@@ -92,6 +130,7 @@ typedef struct hw_plan_s {
         /* Working state, kept from batch to batch. */
         char wnames[HW_PLAN_MAX_WINDOWS][16]; /* "7d", ... */
         hw_map_t key_map, field_map, day_map, raid_map, drain_map;
+        hw_map_t prune_map, sum_map; /* raid keys pruned; a log's sums */
         hw_map_t fam_map;       /* windowed family -> index */
         hw_map_t wf_map;        /* family index + field -> offset in sums */
         int64_t *sums;          /* per (family, field): all, then each window */
@@ -116,6 +155,27 @@ void hw_plan_release(hw_plan_t *p);
  */
 hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                        const hw_deltas_t *d, int64_t day);
+
+/*
+ * The same, for a step that moves the watermark's day from slide->day to
+ * `day`: the window keys also lose what the leaving logs count on the
+ * days that leave them (day d leaves window N when
+ * slide->day - N < d <= day - N), and the logs to compact are summed
+ * (records of one name made one, those summing to 0 left out).
+ * slide NULL: no slide. Returns HW_ERR_ARG, naming the log in errstr,
+ * when a log is not in the record format.
+ */
+hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
+                             const hw_deltas_t *d, int64_t day,
+                             const hw_plan_slide_t *slide, char *errstr,
+                             size_t size);
+
+/* Calls fn for each record of a log; returns -1 at the first record not
+ * in the format (or when fn returns non-zero), else 0. */
+int hw_plan_log_each(const char *text, size_t len,
+                     int (*fn)(void *ctx, const char *name, size_t nlen,
+                               int64_t delta),
+                     void *ctx);
 
 /* The day after a step: the later of the stored watermark's and the
  * batch's (-1 for none). */

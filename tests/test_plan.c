@@ -30,6 +30,97 @@ static const int g_windows[] = {7, 30, 90, 365};
 #define DRAIN_DAYS 30
 #define SEEN_DAYS 10
 
+/*
+ * The plan as the tests read it: each day's bucket log turned back into a
+ * key b:<yyyymmdd> of the plan with one change per record (field
+ * "<family> <field>"), so the checks of keys and changes cover the
+ * buckets too. build() and release() wrap the library's calls.
+ */
+typedef struct view_s {
+        const hw_plan_t *p;
+        hw_plan_key_t *keys;
+        hw_plan_change_t *changes;
+        char *names;
+} view_t;
+
+static view_t g_views[4];
+
+static void view_drop(const hw_plan_t *p) {
+        for (size_t i = 0; i < sizeof(g_views) / sizeof(*g_views); i++)
+                if (g_views[i].p == p) {
+                        free(g_views[i].keys);
+                        free(g_views[i].changes);
+                        free(g_views[i].names);
+                        memset(&g_views[i], 0, sizeof(g_views[i]));
+                }
+}
+
+static int view_count(void *ctx, const char *name, size_t nlen,
+                      int64_t delta) {
+        (void)name;
+        (void)nlen;
+        (void)delta;
+        (*(size_t *)ctx)++;
+        return 0;
+}
+
+static int view_record(void *ctx, const char *name, size_t nlen,
+                       int64_t delta) {
+        hw_plan_t *p = ctx;
+        p->changes[p->n_changes++] = (hw_plan_change_t){name, nlen, delta};
+        return 0;
+}
+
+static hw_err_t build(hw_plan_t *p, const hw_plan_conf_t *conf,
+                      const hw_deltas_t *d, int64_t D) {
+        hw_err_t err = hw_plan_build(p, conf, d, D);
+        size_t total = p->n_changes;
+        view_t *v = NULL;
+
+        view_drop(p);
+        if (err)
+                return err;
+        for (size_t i = 0; i < sizeof(g_views) / sizeof(*g_views) && !v; i++)
+                if (!g_views[i].p)
+                        v = &g_views[i];
+        if (!HW_CHECK(v != NULL))
+                return HW_ERR_NOMEM;
+        for (size_t i = 0; i < p->n_days; i++)
+                HW_CHECK_MSG(!hw_plan_log_each(p->days[i].text, p->days[i].len,
+                                               view_count, &total),
+                             "bucket log of %.8s is not in the record format",
+                             p->days[i].ymd);
+        v->p = p;
+        v->keys = calloc(p->n_keys + p->n_days + 1, sizeof(*v->keys));
+        v->changes = calloc(total + 1, sizeof(*v->changes));
+        v->names = calloc(p->n_days + 1, 11);
+        if (!HW_CHECK(v->keys && v->changes && v->names)) {
+                view_drop(p);
+                return HW_ERR_NOMEM;
+        }
+        memcpy(v->keys, p->keys, p->n_keys * sizeof(*v->keys));
+        memcpy(v->changes, p->changes, p->n_changes * sizeof(*v->changes));
+        p->keys = v->keys;
+        p->changes = v->changes;
+        for (size_t i = 0; i < p->n_days; i++) {
+                char *key = v->names + 11 * i;
+                size_t first = p->n_changes;
+                memcpy(key, "b:", 2);
+                memcpy(key + 2, p->days[i].ymd, 8);
+                key[10] = '\0';
+                hw_plan_log_each(p->days[i].text, p->days[i].len, view_record,
+                                 p);
+                p->keys[p->n_keys++] =
+                        (hw_plan_key_t){key, 10, 0, first, p->n_changes - first};
+        }
+        return HW_OK;
+}
+
+static void release(hw_plan_t *p) {
+        view_drop(p);
+        hw_plan_release(p);
+}
+
 static hw_plan_conf_t conf_std(void) {
         hw_plan_conf_t c = {g_windows, N_WINDOWS, 1, DRAIN_DAYS, SEEN_DAYS};
         return c;
@@ -365,7 +456,7 @@ static void test_fanout(void) {
         hw_deltas_init(&d);
         hw_plan_init(&p);
         add_fanout(&d, D);
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         HW_CHECK_EQ_INT(p.day, D);
         check_shape(&p);
@@ -434,7 +525,7 @@ static void test_fanout(void) {
         HW_CHECK_EQ_INT(p.n_raids, 0);
         HW_CHECK_EQ_INT(p.n_drains, 0);
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -454,7 +545,7 @@ static void test_no_watermark(void) {
         OK(hw_deltas_evidence(&d, "lab:openai:hires", "Google", D - 1,
                               "e-g"));
         OK(hw_deltas_evidence(&d, "flow:out", "CN", D, "e-cn"));
-        if (!OK(hw_plan_build(&p, &conf, &d, -1)))
+        if (!OK(build(&p, &conf, &d, -1)))
                 goto out;
         HW_CHECK_EQ_INT(p.day, -1);
         check_shape(&p);
@@ -493,7 +584,7 @@ static void test_no_watermark(void) {
                 }
         }
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -539,7 +630,7 @@ static void test_aggregation(void) {
         OK(hw_deltas_gauge(&d, "org:meta:stats", "gone", -1));
         OK(hw_deltas_gauge(&d, "lab:openai:origin", "google", 1));
         OK(hw_deltas_gauge(&d, "lab:openai:origin", "google", -1));
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         check_shape(&p);
 
@@ -612,7 +703,7 @@ static void test_aggregation(void) {
         HW_CHECK_EQ_INT(p.n_keys, 5 + 7 + 1);
         HW_CHECK_EQ_INT(p.n_changes, 6 + 6 + 2 + 1);
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -628,7 +719,7 @@ static void test_key_names(void) {
         OK(hw_deltas_window(&d, "flow:in", "FR", D, 1));
         OK(hw_deltas_window(&d, "flow:out", "CN", D - 40, 2));
         OK(hw_deltas_window(&d, "school:mit:hires", "openai", D - 1, 3));
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         check_shape(&p);
 
@@ -671,7 +762,7 @@ static void test_key_names(void) {
          * bucket: a bucket key per day, each day with one family here. */
         HW_CHECK_EQ_INT(p.n_keys, 6 + 4 + 6);
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -692,7 +783,7 @@ static void test_ranks_zset(void) {
         OK(hw_deltas_rank(&d, "rank:labs:gone", "x", -1));
         OK(hw_deltas_gauge(&d, "lab:openai:origin", "google", 1));
         OK(hw_deltas_window(&d, "flow:in", "FR", D, 1));
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         check_shape(&p);
 
@@ -720,7 +811,7 @@ static void test_ranks_zset(void) {
                 HW_CHECK_EQ_INT(zsets, 1);
         }
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -756,7 +847,7 @@ static void test_days(void) {
         OK(hw_deltas_gauge(&d, "lab:z:origin", "x", 1));
         OK(hw_deltas_rank(&d, "rank:labs:hires", "z", 1));
         OK(hw_deltas_seen(&d, D * HW_DAY_MS, "s-1"));
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         check_shape(&p);
 
@@ -802,7 +893,7 @@ static void test_days(void) {
         HW_CHECK_EQ_INT(p.n_seen, 1);
         check_day_names(&p, find_day(p.seen, p.n_seen, D), D, seen_d, 1);
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -842,7 +933,7 @@ static void test_raids(void) {
         hw_deltas_init(&d);
         hw_plan_init(&p);
         add_raid_evidence(&d, D);
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         check_shape(&p);
         HW_CHECK_EQ_INT(p.n_keys, 0); /* evidence counts nothing */
@@ -892,13 +983,13 @@ static void test_raids(void) {
 
         /* Raid off: no pairs (and the evidence is not taken for drains). */
         conf.raid = 0;
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         HW_CHECK_EQ_INT(p.n_raids, 0);
         HW_CHECK_EQ_INT(p.n_drains, 0);
         HW_CHECK_EQ_INT(p.n_keys, 0);
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -931,7 +1022,7 @@ static void test_drains(void) {
         OK(hw_deltas_evidence(&d, "flow:out", "DE", D - 29, "de-1"));
         OK(hw_deltas_evidence(&d, "flow:out", "FR", D - 31, "fr-1"));
         OK(hw_deltas_evidence(&d, "flow:in", "US", D, "us-1"));
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         check_shape(&p);
         HW_CHECK_EQ_INT(p.n_raids, 0);
@@ -960,7 +1051,7 @@ static void test_drains(void) {
         HW_CHECK(find_drain(&p, "FR") == NULL);
         HW_CHECK(find_drain(&p, "US") == NULL);
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -980,7 +1071,7 @@ static void test_seen(void) {
         OK(hw_deltas_seen(&d, (D - 9) * HW_DAY_MS + HW_DAY_MS - 1, "s-c"));
         OK(hw_deltas_seen(&d, (D - 10) * HW_DAY_MS + HW_DAY_MS - 1, "s-d"));
         OK(hw_deltas_seen(&d, D * HW_DAY_MS, "s-a"));
-        if (!OK(hw_plan_build(&p, &conf, &d, D)))
+        if (!OK(build(&p, &conf, &d, D)))
                 goto out;
         HW_CHECK_EQ_INT(p.n_keys, 0);
         HW_CHECK_EQ_INT(p.n_days, 0);
@@ -992,12 +1083,12 @@ static void test_seen(void) {
         HW_CHECK(find_day(p.seen, p.n_seen, D - 50) == NULL);
 
         /* A later D drops D - 9 too. */
-        if (!OK(hw_plan_build(&p, &conf, &d, D + 1)))
+        if (!OK(build(&p, &conf, &d, D + 1)))
                 goto out;
         HW_CHECK_EQ_INT(p.n_seen, 1);
         check_day_names(&p, find_day(p.seen, p.n_seen, D), D, on_d, 2);
 out:
-        hw_plan_release(&p);
+        release(&p);
         hw_deltas_release(&d);
 }
 
@@ -1101,7 +1192,7 @@ static hw_err_t build_shared(hw_plan_t *p,
                                       const hw_deltas_t *d, int64_t D,
                                       int zset) {
         const hw_plan_key_t *k;
-        hw_err_t err = hw_plan_build(p, conf, d, D);
+        hw_err_t err = build(p, conf, d, D);
         if (err)
                 return err;
         HW_CHECK_EQ_INT(p->n_keys, 1);
@@ -1127,10 +1218,10 @@ static void test_reuse(void) {
         add_everything(&d, D);
         OK(hw_deltas_gauge(&d2, "org:x:stats", "n", 1));
 
-        OK(hw_plan_build(&p, &conf, &d, D));
+        OK(build(&p, &conf, &d, D));
         check_shape(&p);
         first = dump(&p);
-        OK(hw_plan_build(&p, &conf, &d, D));
+        OK(build(&p, &conf, &d, D));
         check_shape(&p);
         again = dump(&p);
         if (HW_CHECK(first != NULL) && HW_CHECK(again != NULL)) {
@@ -1164,13 +1255,13 @@ static void test_reuse(void) {
         HW_CHECK_EQ_INT(p.n_seen, SEEN_DAYS);
 
         /* A fresh plan says the same. */
-        OK(hw_plan_build(&q, &conf, &d, D));
+        OK(build(&q, &conf, &d, D));
         fresh = dump(&q);
         if (HW_CHECK(fresh != NULL) && first)
                 HW_CHECK_STR(fresh, first);
 
         /* Another batch in between: nothing of the first is left. */
-        OK(hw_plan_build(&p, &conf, &d2, D));
+        OK(build(&p, &conf, &d2, D));
         check_shape(&p);
         small = dump(&p);
         HW_CHECK_EQ_INT(p.n_keys, 1);
@@ -1186,7 +1277,7 @@ static void test_reuse(void) {
                                         D));
 
         /* The fence moved D: the same deltas, one day later. */
-        OK(hw_plan_build(&p, &conf, &d, D + 1));
+        OK(build(&p, &conf, &d, D + 1));
         check_shape(&p);
         later = dump(&p);
         HW_CHECK_EQ_INT(p.day, D + 1);
@@ -1203,16 +1294,16 @@ static void test_reuse(void) {
         if (later && first)
                 HW_CHECK(strcmp(later, first) != 0);
         free(fresh);
-        hw_plan_release(&q);
+        release(&q);
         hw_plan_init(&q);
-        OK(hw_plan_build(&q, &conf, &d, D + 1));
+        OK(build(&q, &conf, &d, D + 1));
         fresh = dump(&q);
         if (HW_CHECK(fresh != NULL) && later)
                 HW_CHECK_STR(later, fresh);
 
         /* And back: the same as the first build. */
         free(again);
-        OK(hw_plan_build(&p, &conf, &d, D));
+        OK(build(&p, &conf, &d, D));
         again = dump(&p);
         if (again && first)
                 HW_CHECK_STR(again, first);
@@ -1231,8 +1322,8 @@ static void test_reuse(void) {
         free(fresh);
         free(later);
         free(small);
-        hw_plan_release(&p);
-        hw_plan_release(&q);
+        release(&p);
+        release(&q);
         hw_deltas_release(&d);
         hw_deltas_release(&d2);
 }
@@ -1243,8 +1334,8 @@ static void test_release_unbuilt(void) {
         hw_plan_init(&p);
         HW_CHECK_EQ_INT(p.day, -1);
         HW_CHECK_EQ_INT(p.n_keys, 0);
-        hw_plan_release(&p);
-        hw_plan_release(&p);
+        release(&p);
+        release(&p);
         HW_CHECK_EQ_INT(p.day, -1);
 }
 

@@ -533,9 +533,38 @@ def kind_of(value):
     return type(value).__name__
 
 
+def decode_bucket_log(text):
+    """A day's bucket log (docs/redis-keys.md: records "<n>:<family> <field>=<delta>\\n")
+    as the hash of its sums, {"<family> <field>": "<sum>"}, sums of 0 left out.
+    Raises ValueError naming the first record not in the format."""
+    raw = text.encode("utf-8", "surrogateescape") if isinstance(text, str) else text
+    sums, at = {}, 0
+    while at < len(raw):
+        colon = raw.find(b":", at)
+        if colon < 0 or not raw[at:colon].isdigit():
+            raise ValueError(f"no record length at byte {at}")
+        n = int(raw[at:colon])
+        name = raw[colon + 1:colon + 1 + n]
+        eq = colon + 1 + n
+        nl = raw.find(b"\n", eq)
+        if len(name) != n or raw[eq:eq + 1] != b"=" or nl < 0:
+            raise ValueError(f"bad record at byte {at}")
+        delta = int(raw[eq + 1:nl])
+        key = _s(name)
+        sums[key] = sums.get(key, 0) + delta
+        at = nl + 1
+    return {k: str(v) for k, v in sums.items() if v != 0}
+
+
+def _bucket_key(key, prefix):
+    rest = key[len(prefix):] if key.startswith(prefix) else ""
+    return rest.startswith("b:") and len(rest) == 10 and rest[2:].isdigit()
+
+
 def read_state(r, prefix, ignore=(), match_suffix="*"):
     """Every key under the prefix (except alerts, offsets and ends) in the model's
-    representation; other types as ("<type>", None)."""
+    representation; other types as ("<type>", None). A day's bucket log is read
+    as the hash of its sums (("badlog", reason) when it is not one)."""
     keys = [_s(k) for k in r.scan_iter(match=_glob_escape(prefix) + match_suffix, count=1000)]
     keys = sorted(set(k for k in keys if not _ignored(k, prefix, ignore)))
     out = {}
@@ -568,6 +597,11 @@ def read_state(r, prefix, ignore=(), match_suffix="*"):
                 out[k] = {_s(m): float(sc) for m, sc in v}
             elif t == "set":
                 out[k] = {_s(m) for m in v}
+            elif t == "string" and _bucket_key(k, prefix):
+                try:
+                    out[k] = decode_bucket_log(v)
+                except ValueError as e:
+                    out[k] = ("badlog", str(e))
             elif t == "string":
                 out[k] = _s(v)
             else:
