@@ -607,7 +607,11 @@ if raid_on then
     local all_new = new_values[P .. 'lab:' .. r.lab .. ':hires:all'] or {}
     local total = 0
     for k = 1, #r.names do total = total + (all_new[r.names[k]] or 0) end
-    if total >= raid_count then
+    -- A day D that can cross has its 30 days within
+    -- [lo - raid_days + 1, hi + raid_days - 1]: with fewer hires there, none
+    -- does (one count, before reading any hire).
+    if total >= raid_count and redis.call('ZCOUNT', r.key, int(r.lo - raid_days + 1),
+        int(r.hi + raid_days - 1)) >= raid_count then
       local key = r.key
       local pair = 'raid:' .. r.org .. ':' .. r.lab .. ':'
       local function raise_raid(D, now_c, ids)
