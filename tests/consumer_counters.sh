@@ -85,6 +85,15 @@ hw_consumer --group old --prefix old: --replay --from earliest || hw_fail "the u
   hw_fail "the older layout's keys survived the replay"
 hw_consume_all --group old --prefix old:
 hw_model_check old: "$HW_TMP/wide.ndjson"
+hw_note "the layout before bucket logs (a day's buckets in one hash): named the same way"
+rc ZADD old2:b:days 20179 20250401 >/dev/null
+rc HSET old2:b:20250401 'lab:x:hires OpenAI' 1 >/dev/null
+code=0
+hw_consumer --until-caught-up --group old2 --prefix old2: || code=$?
+[[ $code -eq 2 ]] || hw_fail "exit $code on the hash layout, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q 'older layout (old2:b:20250401 is a hash, not a bucket log.*hirewire-consumer --replay --from earliest' "$HW_CONSUMER_LOG" ||
+  hw_fail "the upgrade from the hash layout is not named: $(tail -1 "$HW_CONSUMER_LOG")"
+[[ $(rc HGET old2:b:20250401 'lab:x:hires OpenAI') == 1 ]] || hw_fail "the refused start changed old2:b:20250401"
 
 refused bad: WRONGTYPE SET bad:labs not-a-sorted-set            # written after the windows
 [[ $(rc GET bad:labs) == not-a-sorted-set ]] || hw_fail "bad:labs changed"
