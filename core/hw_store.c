@@ -412,6 +412,44 @@ static int want_log(hw_store_t *s, size_t n, const char *ymd, int64_t day) {
         return 0;
 }
 
+/* Reads the generation (b:gen) of the n logs read. */
+static hw_err_t read_gens(hw_store_t *s, size_t n, char *errstr, size_t size) {
+        const char **argv = malloc((n + 2) * sizeof(*argv));
+        size_t *lens = malloc((n + 2) * sizeof(*lens));
+        char key[300];
+        redisReply *r;
+        hw_err_t err;
+
+        if (!argv || !lens) {
+                free(argv);
+                free(lens);
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        }
+        snprintf(key, sizeof(key), "%sb:gen", s->conf->prefix);
+        argv[0] = "HMGET";
+        lens[0] = 5;
+        argv[1] = key;
+        lens[1] = strlen(key);
+        for (size_t i = 0; i < n; i++) {
+                argv[i + 2] = s->logs[i].ymd;
+                lens[i + 2] = 8;
+        }
+        r = redisCommandArgv(s->ctx, (int)(n + 2), argv, lens);
+        free(argv);
+        free(lens);
+        if ((err = check_reply(s, r, "HMGET b:gen", errstr, size)))
+                return err;
+        for (size_t i = 0; i < n; i++)
+                s->logs[i].gen =
+                        r->type == REDIS_REPLY_ARRAY && i < r->elements &&
+                                        r->element[i]->type ==
+                                                REDIS_REPLY_STRING
+                                ? strtoll(r->element[i]->str, NULL, 10)
+                                : 0;
+        freeReplyObject(r);
+        return HW_OK;
+}
+
 hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
                              const hw_plan_slide_t **out, char *errstr,
                              size_t size) {
@@ -493,6 +531,8 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
                         s->logs[i].text = "";
                 }
         }
+        if (n && (err = read_gens(s, n, errstr, size)))
+                return err;
         s->slide.leaving = s->logs;
         s->slide.n_leaving = n_leaving;
         s->slide.compact = s->logs;
@@ -903,6 +943,7 @@ static int push_plan(hw_store_t *s, const hw_deltas_t *d,
         for (size_t i = 0; i < plan->n_compacted && !rc; i++)
                 rc |= push(s, plan->compacted[i].ymd, 8) ||
                       push_int(s, (int64_t)plan->compacted[i].was) ||
+                      push_int(s, plan->compacted[i].gen) ||
                       push(s, plan->compacted[i].text,
                            plan->compacted[i].len);
         rc |= push_int(s, (int64_t)plan->n_prunes);
@@ -961,7 +1002,8 @@ static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= push_int(s, (int64_t)s->slide.n_leaving);
         for (size_t i = 0; i < s->slide.n_leaving && !rc; i++)
                 rc |= push(s, s->slide.leaving[i].ymd, 8) ||
-                      push_int(s, (int64_t)s->slide.leaving[i].len);
+                      push_int(s, (int64_t)s->slide.leaving[i].len) ||
+                      push_int(s, s->slide.leaving[i].gen);
         rc |= push_int(s, (int64_t)c->n_windows);
         for (size_t i = 0; i < c->n_windows; i++)
                 rc |= push_int(s, c->windows[i]);

@@ -16,8 +16,9 @@
 --   n_offsets, then n_offsets x (key, expected, next); expected "" = absent
 --   watermark candidate (ms, or "-1"), D assumed (day number, or "-1"),
 --   the day before assumed (day number, or "-1")
---   n_leaving, then n_leaving x (yyyymmdd, length): every bucket log the
---   slide read (the days in (before - largest window, D - smallest]), by day
+--   n_leaving, then n_leaving x (yyyymmdd, length, generation): every
+--   bucket log the slide read (the days in (before - largest window,
+--   D - smallest]), by day
 --   n_windows, then n_windows x days
 --   seen_days
 --   raised_at (ms), alerts stream maxlen
@@ -34,7 +35,7 @@
 --     n x (person_id, lab, origin, nationality, alma_mater, tier, at, event_id)
 --     n days x (yyyymmdd, day, n, n event ids)           applied event ids
 --     n days x (yyyymmdd, day, records)                  records appended to b:<yyyymmdd>
---     n x (yyyymmdd, length, records)                    logs compacted, if still of that length
+--     n x (yyyymmdd, length, generation, records)        logs compacted, if still of that length and generation
 --     n x raid key (no prefix)                           pruned of days leaving the largest window
 --     n pairs x (lab slug, org slug, n, n org names, lo, hi, n, n x (day, event_id))
 --     n x (country, event ids as a JSON array)           brain_drain evidence
@@ -170,7 +171,7 @@ local stale = {2, wm_key, stored_wm or ''}
 if (d_new or -1) ~= assumed or (d_old or -1) ~= before then return stale end
 local n_leaving = num(arg())
 local leaving_first = pos
-pos = pos + 2 * n_leaving
+pos = pos + 3 * n_leaving
 
 -- 2. Configuration of this step.
 local windows = {}
@@ -209,27 +210,34 @@ end
 local function raid_key(lab_slug, org_slug)
   return P .. 'raid:' .. lab_slug .. ':' .. org_slug
 end
-local days_key, seen_days_key = P .. 'b:days', P .. 'seen:days'
+local days_key, seen_days_key, gen_key = P .. 'b:days', P .. 'seen:days', P .. 'b:gen'
 check_type(days_key, 'zset')
+check_type(gen_key, 'hash')
 check_type(seen_days_key, 'zset')
-local dels = {}
+local dels, gone_days = {}, {}
 local slid = d_old and d_new > d_old
 if slid then
-  -- The bucket logs the slide read must be those there now, unchanged
-  -- (a log is only appended to: its length tells).
+  -- The bucket logs the slide read must be those there now, unchanged:
+  -- a log is only appended to, or compacted, which counts a generation.
   local got = redis.call('ZRANGEBYSCORE', days_key,
     '(' .. int(d_old - max_window), int(d_new - windows[1]))
   if #got ~= n_leaving then return stale end
+  local gens = #got > 0 and redis.pcall('HMGET', gen_key, unpack(got)) or {}
+  if gens.err then
+    return redis.error_reply('WRONGTYPE hirewire store: ' .. gen_key .. ' is not a hash')
+  end
   for k = 1, n_leaving do
-    local ymd = ARGV[leaving_first + 2 * (k - 1)]
-    if got[k] ~= ymd then return stale end
+    local at = leaving_first + 3 * (k - 1)
+    local ymd = ARGV[at]
+    if got[k] ~= ymd or (gens[k] or '0') ~= ARGV[at + 2] then return stale end
     local len = redis.pcall('STRLEN', P .. 'b:' .. ymd)
     if type(len) == 'table' then
       return redis.error_reply('WRONGTYPE hirewire store: ' .. P .. 'b:' .. ymd .. ' is not a bucket log')
     end
-    if len ~= num(ARGV[leaving_first + 2 * k - 1]) then return stale end
+    if len ~= num(ARGV[at + 1]) then return stale end
   end
-  for _, ymd in ipairs(redis.call('ZRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))) do
+  gone_days = redis.call('ZRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))
+  for _, ymd in ipairs(gone_days) do
     dels[#dels + 1] = P .. 'b:' .. ymd
   end
   for _, ymd in ipairs(redis.call('ZRANGEBYSCORE', seen_days_key, '-inf', int(d_new - seen_days))) do
@@ -442,7 +450,7 @@ local compactions = {}
 for _ = 1, num(arg()) do
   compactions[#compactions + 1] = pos
   check_type(P .. 'b:' .. ARGV[pos], 'string')
-  pos = pos + 3
+  pos = pos + 4
 end
 local prunes = {}
 for _ = 1, num(arg()) do
@@ -508,6 +516,7 @@ if slid then
     redis.call('ZREMRANGEBYSCORE', key, '-inf', int(d_new - max_window))
   end
   call_list('DEL', nil, dels, 1)
+  call_list('HDEL', gen_key, gone_days, 1)
   redis.call('ZREMRANGEBYSCORE', days_key, '-inf', int(d_new - max_window))
   redis.call('ZREMRANGEBYSCORE', seen_days_key, '-inf', int(d_new - seen_days))
 end
@@ -548,8 +557,10 @@ end
 -- appended to.
 for _, at in ipairs(compactions) do
   local key = P .. 'b:' .. ARGV[at]
-  if redis.call('STRLEN', key) == num(ARGV[at + 1]) then
-    redis.call('SET', key, ARGV[at + 2])
+  if redis.call('STRLEN', key) == num(ARGV[at + 1])
+      and (redis.call('HGET', gen_key, ARGV[at]) or '0') == ARGV[at + 2] then
+    redis.call('SET', key, ARGV[at + 3])
+    redis.call('HINCRBY', gen_key, ARGV[at], 1)
   end
 end
 for _, at in ipairs(buckets) do redis.call('APPEND', P .. 'b:' .. ARGV[at], ARGV[at + 2]) end

@@ -496,7 +496,7 @@ static int group_days(hw_plan_t *p, work_t *w) {
                         return -1;
                 by_index[i] = (hw_plan_day_t){p->day_map.entries[i].key,
                                               p->day_map.entries[i].aux, 0,
-                                              0, text, 0, 0};
+                                              0, text, 0, 0, 0};
         }
         sort_items(&w->recs, by_group_name);
         for (size_t i = 0; i < w->recs.n; i++) {
@@ -541,7 +541,8 @@ int hw_plan_log_each(const char *text, size_t len,
                         at++;
                 }
                 digits = 0;
-                while (at < end && *at >= '0' && *at <= '9' && digits < 18)
+                while (at < end && *at >= '0' && *at <= '9' && digits < 19 &&
+                       v <= (INT64_MAX - (*at - '0')) / 10)
                         v = v * 10 + (*at++ - '0'), digits++;
                 if (!digits || at >= end || *at++ != '\n' ||
                     fn(ctx, name, nlen, neg ? -v : v))
@@ -645,7 +646,8 @@ static int compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
                 }
                 if (len && len < lg->len - lg->len / 4)
                         p->compacted[p->n_compacted++] = (hw_plan_day_t){
-                                lg->ymd, lg->day, 0, 0, text, len, lg->len};
+                                lg->ymd, lg->day, 0, 0, text, len, lg->len,
+                                lg->gen};
         }
         return 0;
 }
@@ -673,7 +675,8 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                 hw_plan_day_t *dd = p->n_seen ? &p->seen[p->n_seen - 1] : NULL;
                 if (!dd || dd->day != it->v) {
                         dd = &p->seen[p->n_seen++];
-                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0, NULL, 0, 0};
+                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0, NULL, 0, 0,
+                                                 0};
                 }
                 p->names[(*n_names)++] = it->s + 9;
                 dd->n++;

@@ -44,6 +44,7 @@ typedef struct hw_plan_day_s {
         size_t first, n;        /* into names */
         const char *text;
         size_t len, was;
+        int64_t gen;            /* the generation it must still have */
 } hw_plan_day_t;
 
 /*
@@ -51,15 +52,17 @@ typedef struct hw_plan_day_s {
  * each step appends one record per (family, field) it counts on that day,
  * "<n>:<family> <field>=<delta>\n" (n: the byte length of
  * "<family> <field>", so any bytes may appear in a field). What the day
- * counts in X:<W>'s field is the sum of that name's deltas. Only ever
- * appended to (or replaced by its sums), so its length tells whether a
- * step wrote to it.
+ * counts in X:<W>'s field is the sum of that name's deltas. Only
+ * appended to, or replaced by its sums, which counts one more generation
+ * of it (b:gen), so its length and generation tell whether a step wrote
+ * to it.
  */
 typedef struct hw_plan_log_s {
         char ymd[9];
         int64_t day;
         const char *text;
         size_t len;
+        int64_t gen;            /* times it was compacted (b:gen) */
 } hw_plan_log_t;
 
 /* What a plan reads besides the batch: the watermark's day before the

@@ -1424,25 +1424,27 @@ static void check_log_refused(const char *text, size_t good) {
 
 static void test_log_each(void) {
         /* Names with a space, colons, '=' and a newline (the length says
-         * where they end); negative, zero and 18-digit deltas; a length
+         * where they end); negative, zero, 18-digit and the largest deltas; a length
          * with a leading zero. */
         static const char text[] = "10:flow:in FR=3\n"
                                    "21:org:a:offers A=B: c d=-42\n"
                                    "5:x y\nz=7\n"
                                    "3:a b=-999999999999999999\n"
                                    "3:a b=0\n"
-                                   "03:a b=999999999999999999\n";
+                                   "03:a b=999999999999999999\n"
+                                   "3:a b=9223372036854775807\n";
         recs_t r;
 
         memset(&r, 0, sizeof(r));
         HW_CHECK_EQ_INT(log_each_exact(text, sizeof(text) - 1, &r), 0);
-        if (HW_CHECK_EQ_INT(r.n, 6)) {
+        if (HW_CHECK_EQ_INT(r.n, 7)) {
                 check_rec(&r, 0, "flow:in FR", 10, 3);
                 check_rec(&r, 1, "org:a:offers A=B: c d", 21, -42);
                 check_rec(&r, 2, "x y\nz", 5, 7);
                 check_rec(&r, 3, "a b", 3, INT64_C(-999999999999999999));
                 check_rec(&r, 4, "a b", 3, 0);
                 check_rec(&r, 5, "a b", 3, INT64_C(999999999999999999));
+                check_rec(&r, 6, "a b", 3, INT64_MAX);
         }
         /* A NUL in a name is just a byte. */
         memset(&r, 0, sizeof(r));
@@ -1494,7 +1496,9 @@ static void test_log_each(void) {
         check_log_refused("3:a b=1x\n", 0);
         check_log_refused("3:a b= 1\n", 0);
         check_log_refused("3:a b=--1\n", 0);
-        check_log_refused("3:a b=1234567890123456789\n", 0);
+        /* Past the int64 range (what a compaction could write is not). */
+        check_log_refused("3:a b=9223372036854775808\n", 0);
+        check_log_refused("3:a b=12345678901234567890\n", 0);
         /* An empty delta. */
         check_log_refused("3:a b=\n", 0);
         check_log_refused("3:a b=-\n", 0);

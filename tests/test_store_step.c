@@ -753,6 +753,49 @@ static void test_compacted_log(void) {
         CHECK_GET("st:b:20250620", "10:flow:in SE=1\n");
 }
 
+/* 11. A log compacted and appended back to the length the slide read
+ * (another consumer's compaction, then a step of its own) between the
+ * read and the step: its generation (b:gen) tells, so the step is stale
+ * and writes nothing; read and planned again, the log's whole count
+ * leaves 7d, and its compaction keeps the record appended after the
+ * other's. */
+static void test_stale_compacted_log(void) {
+        static const char *const ids[] = {"g1", "g2"};
+
+        /* FI on 07-01 in two steps: a log of two records (32 bytes). */
+        for (int i = 0; i < 2; i++) {
+                begin();
+                hw_deltas_clear(&deltas);
+                event(ids[i], june_noon(31, i), "FI");
+                plan_for(hw_store_watermark(store));
+                apply_ok(stored_offset, stored_offset + 1);
+        }
+        CHECK_GET("st:b:20250701", "10:flow:in FI=1\n10:flow:in FI=1\n");
+        CHECK_HGET("st:flow:7d:in", "FI", "2");
+
+        /* 07-09: 07-01 leaves 7d. */
+        begin();
+        hw_deltas_clear(&deltas);
+        event("g3", june_noon(39, 0), "FI");
+        plan_for(hw_store_watermark(store));
+        HW_CHECK_EQ_INT(plan.day, june(39));
+        /* The other consumer: compaction (16 bytes, generation 1), then a
+         * record of its own (32 bytes again). */
+        run("SET st:b:20250701 %s", "10:flow:in FI=2\n");
+        run("HINCRBY st:b:gen 20250701 1");
+        run("APPEND st:b:20250701 %s", "10:flow:in FI=1\n");
+        other_counts("FI", 1);
+        check_stale("stale: a leaving log compacted and appended back");
+        CHECK_GET("st:b:20250701", "10:flow:in FI=2\n10:flow:in FI=1\n");
+
+        plan_for(hw_store_watermark(store));
+        apply_ok(stored_offset, stored_offset + 1);
+        CHECK_HGET("st:flow:7d:in", "FI", "1");  /* 07-09 only */
+        CHECK_HGET("st:flow:30d:in", "FI", "4"); /* 3 on 07-01, 1 on 07-09 */
+        CHECK_GET("st:b:20250701", "10:flow:in FI=3\n");
+        CHECK_HGET("st:b:gen", "20250701", "2");
+}
+
 int main(int argc, char **argv) {
         char url[128];
         int port;
@@ -799,6 +842,7 @@ int main(int argc, char **argv) {
         HW_RUN(test_stale_new_day);
         HW_RUN(test_refused_log_type);
         HW_RUN(test_compacted_log);
+        HW_RUN(test_stale_compacted_log);
 
         hw_plan_release(&plan);
         hw_deltas_release(&deltas);
