@@ -535,8 +535,18 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
                 return err;
         s->slide.leaving = s->logs;
         s->slide.n_leaving = n_leaving;
-        s->slide.compact = s->logs;
-        s->slide.n_compact = n;
+        /* Compacted: the leaving logs that leave the smallest window now
+         * (those that left it before were compacted then; they are the
+         * last of the leaving ones, by day), and the logs this consumer
+         * appended much to (after them). */
+        {
+                size_t first = n_leaving;
+                while (first > 0 &&
+                       s->logs[first - 1].day > before - c->windows[0])
+                        first--;
+                s->slide.compact = s->logs ? s->logs + first : NULL;
+                s->slide.n_compact = n - first;
+        }
         return HW_OK;
 }
 

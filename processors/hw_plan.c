@@ -464,13 +464,34 @@ static int by_day(const void *a, const void *b) {
         return (x->day > y->day) - (x->day < y->day);
 }
 
+/* Writes v in decimal at out; returns the end. On every record's path,
+ * so without printf. */
+static char *put_decimal(char *out, int64_t v) {
+        char tmp[24];
+        size_t n = 0;
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        if (v < 0)
+                *out++ = '-';
+        do {
+                tmp[n++] = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        while (n)
+                *out++ = tmp[--n];
+        return out;
+}
+
 /* Appends "<n>:<name>=<delta>\n" at out; returns the end. */
 static char *put_record(char *out, const char *name, size_t nlen,
                         int64_t delta) {
-        out += sprintf(out, "%zu:", nlen);
+        out = put_decimal(out, (int64_t)nlen);
+        *out++ = ':';
         memcpy(out, name, nlen);
         out += nlen;
-        return out + sprintf(out, "=%lld\n", (long long)delta);
+        *out++ = '=';
+        out = put_decimal(out, delta);
+        *out++ = '\n';
+        return out;
 }
 
 /* The room a record of a name of nlen bytes takes at most. */
@@ -498,7 +519,7 @@ static int group_days(hw_plan_t *p, work_t *w) {
                                               p->day_map.entries[i].aux, 0,
                                               0, text, 0, 0, 0};
         }
-        sort_items(&w->recs, by_group_name);
+        /* In the order the batch's deltas hold them (deterministic). */
         for (size_t i = 0; i < w->recs.n; i++) {
                 const item_t *it = &w->recs.a[i];
                 hw_plan_day_t *dd = &by_index[it->group];
