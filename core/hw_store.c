@@ -154,6 +154,26 @@ static hw_err_t check_reply(hw_store_t *s, redisReply *r, const char *what,
         return HW_OK;
 }
 
+/* Reads the next reply of a pipeline into *r. On an error (nothing in
+ * *r), a connection with `pending` replies still unread is dropped, so
+ * the next command starts clean. */
+static hw_err_t pipelined_reply(hw_store_t *s, size_t pending,
+                                const char *what, redisReply **r,
+                                char *errstr, size_t size) {
+        void *v = NULL;
+        hw_err_t err;
+
+        if (redisGetReply(s->ctx, &v) != REDIS_OK)
+                v = NULL;
+        if ((err = check_reply(s, v, what, errstr, size))) {
+                if (pending && s->ctx)
+                        drop_connection(s);
+                return err;
+        }
+        *r = v;
+        return HW_OK;
+}
+
 /* Whether key has a Redis Cluster hash tag: a non-empty {...}. */
 static int has_hash_tag(const char *key) {
         const char *open = strchr(key, '{');
@@ -412,42 +432,31 @@ static int want_log(hw_store_t *s, size_t n, const char *ymd, int64_t day) {
         return 0;
 }
 
-/* Reads the generation (b:gen) of the n logs read. */
-static hw_err_t read_gens(hw_store_t *s, size_t n, char *errstr, size_t size) {
+/* Queues HMGET b:gen of the n logs to read: their generations. */
+static int append_gens(hw_store_t *s, size_t n) {
         const char **argv = malloc((n + 2) * sizeof(*argv));
         size_t *lens = malloc((n + 2) * sizeof(*lens));
         char key[300];
-        redisReply *r;
-        hw_err_t err;
+        int rc = -1;
 
-        if (!argv || !lens) {
-                free(argv);
-                free(lens);
-                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        if (argv && lens) {
+                snprintf(key, sizeof(key), "%sb:gen", s->conf->prefix);
+                argv[0] = "HMGET";
+                lens[0] = 5;
+                argv[1] = key;
+                lens[1] = strlen(key);
+                for (size_t i = 0; i < n; i++) {
+                        argv[i + 2] = s->logs[i].ymd;
+                        lens[i + 2] = 8;
+                }
+                rc = redisAppendCommandArgv(s->ctx, (int)(n + 2), argv,
+                                            lens) == REDIS_OK
+                             ? 0
+                             : -1;
         }
-        snprintf(key, sizeof(key), "%sb:gen", s->conf->prefix);
-        argv[0] = "HMGET";
-        lens[0] = 5;
-        argv[1] = key;
-        lens[1] = strlen(key);
-        for (size_t i = 0; i < n; i++) {
-                argv[i + 2] = s->logs[i].ymd;
-                lens[i + 2] = 8;
-        }
-        r = redisCommandArgv(s->ctx, (int)(n + 2), argv, lens);
         free(argv);
         free(lens);
-        if ((err = check_reply(s, r, "HMGET b:gen", errstr, size)))
-                return err;
-        for (size_t i = 0; i < n; i++)
-                s->logs[i].gen =
-                        r->type == REDIS_REPLY_ARRAY && i < r->elements &&
-                                        r->element[i]->type ==
-                                                REDIS_REPLY_STRING
-                                ? strtoll(r->element[i]->str, NULL, 10)
-                                : 0;
-        freeReplyObject(r);
-        return HW_OK;
+        return rc;
 }
 
 hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
@@ -480,12 +489,13 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
                             want_log(s, n++, r->element[i]->str,
                                      strtoll(r->element[i + 1]->str, NULL,
                                              10))) {
+                                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                              "%sb:days holds %s, not a "
+                                              "yyyymmdd day (or out of "
+                                              "memory)",
+                                              c->prefix, r->element[i]->str);
                                 freeReplyObject(r);
-                                return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                               "%sb:days holds %s, not a "
-                                               "yyyymmdd day",
-                                               c->prefix,
-                                               r->element[i]->str);
+                                return err;
                         }
                 }
                 freeReplyObject(r);
@@ -506,33 +516,39 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
         if (hw_grow((void **)&s->replies, &s->replies_cap, n + 1,
                     sizeof(*s->replies)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        /* One round trip: each log, then their generations. */
         for (size_t i = 0; i < n; i++)
                 redisAppendCommand(s->ctx, "GET %sb:%s", c->prefix,
                                    s->logs[i].ymd);
+        if (n && append_gens(s, n)) {
+                drop_connection(s); /* the GETs queued are not read */
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        }
         for (size_t i = 0; i < n; i++) {
-                void *v = NULL;
                 char what[64];
                 snprintf(what, sizeof(what), "GET %sb:%s", c->prefix,
                          s->logs[i].ymd);
-                if (redisGetReply(s->ctx, &v) != REDIS_OK)
-                        v = NULL;
-                if ((err = check_reply(s, v, what, errstr, size))) {
-                        /* The replies still on their way go with the
-                         * connection. */
-                        drop_connection(s);
+                if ((err = pipelined_reply(s, n - i, what, &r, errstr, size)))
                         return err;
-                }
-                s->replies[s->n_replies++] = v;
-                r = v;
-                if (r->type == REDIS_REPLY_STRING) {
-                        s->logs[i].text = r->str;
-                        s->logs[i].len = r->len;
-                } else {
-                        s->logs[i].text = "";
-                }
+                s->replies[s->n_replies++] = r;
+                s->logs[i].text = r->type == REDIS_REPLY_STRING ? r->str : "";
+                s->logs[i].len = r->type == REDIS_REPLY_STRING ? r->len : 0;
         }
-        if (n && (err = read_gens(s, n, errstr, size)))
-                return err;
+        if (n) {
+                if ((err = pipelined_reply(s, 0, "HMGET b:gen", &r, errstr,
+                                           size)))
+                        return err;
+                for (size_t i = 0; i < n; i++)
+                        s->logs[i].gen =
+                                r->type == REDIS_REPLY_ARRAY &&
+                                                i < r->elements &&
+                                                r->element[i]->type ==
+                                                        REDIS_REPLY_STRING
+                                        ? strtoll(r->element[i]->str, NULL,
+                                                  10)
+                                        : 0;
+                freeReplyObject(r);
+        }
         s->slide.leaving = s->logs;
         s->slide.n_leaving = n_leaving;
         /* Compacted: the leaving logs that leave the smallest window now
@@ -634,13 +650,9 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
         }
         for (i = 0; i < n; i++) {
                 hw_person_t *p = &out[i];
-                if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
-                        r = NULL;
-                if ((err = check_reply(s, r, "HMGET person", errstr, size))) {
-                        if (i + 1 < n)
-                                drop_connection(s); /* unread replies */
+                if ((err = pipelined_reply(s, n - i - 1, "HMGET person", &r,
+                                           errstr, size)))
                         return err;
-                }
                 memset(p, 0, sizeof(*p));
                 if (r->type == REDIS_REPLY_ARRAY && r->elements == 7 &&
                     r->element[0]->type == REDIS_REPLY_STRING) {
@@ -719,10 +731,9 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
                 size_t j = i;
                 while (j < n && !strcmp(ymd[order[j]], ymd[order[i]]))
                         j++;
-                if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
-                        r = NULL;
                 sent--;
-                if ((err = check_reply(s, r, "SMISMEMBER", errstr, size)))
+                if ((err = pipelined_reply(s, sent, "SMISMEMBER", &r, errstr,
+                                           size)))
                         goto cleanup;
                 for (size_t k = i; k < j; k++)
                         out[order[k]] = r->type == REDIS_REPLY_ARRAY &&
