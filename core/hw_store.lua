@@ -102,13 +102,6 @@ local function json_list(t)
   return cjson.encode(t)
 end
 
--- The slug rule of docs/redis-keys.md (C locale: %w is ASCII).
-local function slug(s)
-  s = string.gsub(string.lower(s), '[^%w\128-\255]+', '-')
-  s = string.gsub(s, '^%-+', '')
-  return (string.gsub(s, '%-+$', ''))
-end
-
 -- yyyymmdd of a day number (days since 1970-01-01), worked out once a day.
 local ymd_memo = {}
 local function ymd_calc(z)
@@ -553,8 +546,8 @@ local function add_days(list, key_of, days_index)
   end
   call_list('ZADD', days_index, zl, 2)
 end
--- Bucket logs: compacted (when no other step appended meanwhile), then
--- appended to.
+-- Bucket logs: compacted (when no other step wrote to them meanwhile:
+-- same length and generation), then appended to.
 for _, at in ipairs(compactions) do
   local key = P .. 'b:' .. ARGV[at]
   if redis.call('STRLEN', key) == num(ARGV[at + 1])

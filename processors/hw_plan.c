@@ -498,7 +498,7 @@ static char *put_record(char *out, const char *name, size_t nlen,
 #define RECORD_ROOM(nlen) ((nlen) + 48)
 
 /* Lists the days whose log is appended to (day_map), by day, each with
- * its records, by name. */
+ * its records. */
 static int group_days(hw_plan_t *p, work_t *w) {
         size_t n = p->day_map.count;
         size_t *room = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*room));
@@ -572,7 +572,7 @@ int hw_plan_log_each(const char *text, size_t len,
         return 0;
 }
 
-/* The slide of one leaving log's record (see slide_log). */
+/* What slide_record needs besides a leaving log's record. */
 typedef struct slide_ctx_s {
         hw_plan_t *p;
         const hw_plan_conf_t *conf;
@@ -633,9 +633,10 @@ static int sum_record(void *ctx, const char *name, size_t nlen,
 }
 
 /* Replaces each log to compact by its sums, in the order names first
- * appear. Returns 1 for a malformed log (its index in *bad). */
+ * appear. Returns -1 for a malformed log (then *bad points to it) or out
+ * of memory. */
 static int compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
-                        const hw_plan_slide_t *sl, size_t *bad) {
+                        const hw_plan_slide_t *sl, const hw_plan_log_t **bad) {
         p->compacted = hw_arena_alloc(&p->arena, (sl->n_compact + 1) *
                                                          sizeof(*p->compacted));
         if (!p->compacted)
@@ -651,8 +652,8 @@ static int compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
                 hw_map_clear(&p->sum_map);
                 if (hw_plan_log_each(lg->text, lg->len, sum_record,
                                      &p->sum_map)) {
-                        *bad = i;
-                        return 1;
+                        *bad = lg;
+                        return -1;
                 }
                 for (size_t j = 0; j < p->sum_map.count; j++)
                         room += RECORD_ROOM(p->sum_map.entries[j].len);
@@ -730,7 +731,8 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                              size_t size) {
         const hw_map_t *m = &d->counters;
         work_t w;
-        size_t n_names = 0, n_evs = 0, bad = 0;
+        size_t n_names = 0, n_evs = 0;
+        const hw_plan_log_t *bad = NULL; /* a log not in the format */
         int rc = 0;
 
         memset(&w, 0, sizeof(w));
@@ -783,22 +785,18 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                 const hw_plan_log_t *lg = &slide->leaving[i];
                 slide_ctx_t c = {p, conf, slide->day, lg->day};
                 if (hw_plan_log_each(lg->text, lg->len, slide_record, &c)) {
-                        bad = i;
-                        rc = 2;
+                        bad = lg;
+                        rc = -1;
                 }
         }
-        if (!rc && slide && slide->n_compact) {
+        if (!rc && slide && slide->n_compact)
                 rc = compact_logs(p, conf, slide, &bad);
-                rc = rc == 1 ? 3 : rc;
-        }
-        if (rc == 2 || rc == 3) {
-                const hw_plan_log_t *lg =
-                        rc == 2 ? &slide->leaving[bad] : &slide->compact[bad];
+        if (bad) {
                 free_work(&w);
                 return hw_fail(HW_ERR_ARG, errstr, size,
                                "b:%s holds no bucket log: not \"<n>:<family> "
                                "<field>=<delta>\\n\" records",
-                               lg->ymd);
+                               bad->ymd);
         }
         if (!rc) {
                 size_t n = w.names.n + d->seen.count;
