@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# kill -9 of the consumer at 5 random points of a 100k-event stream,
+# kill -9 of the consumer at 5 random points of a 100k-event stream (one
+# in each of the first five 17,000-event stretches),
 # restarted each time: the final counters equal the model of a clean run
 # (nothing lost, nothing counted twice).
 source "$(dirname "$0")/lib/services.sh"
@@ -15,22 +16,25 @@ mid=0
 for kill in 1 2 3 4 5; do
   hw_consumer_bg "${fast_group[@]}"
   pid=$HW_CONSUMER_PID
-  # Wait for the first stored progress after this start (if anything is
-  # left to store: an earlier kill may have come after the last event),
-  # then a random bit more.
+  # Kill k lands at a random point of the k-th 17,000 events (so every kill
+  # falls mid-stream however fast the consumer is), and only after this
+  # start has stored something (if an earlier kill overshot the target),
+  # then a random few milliseconds later, inside whatever batch is running.
   before=$(progress)
+  target=$(((kill - 1) * 17000 + 1 + RANDOM % 17000))
+  [[ $target -gt $before ]] || target=$((before + 1))
   if [[ $before -lt 100000 ]]; then
-    hw_wait_for "[[ \$(progress) -gt $before ]]" 60 || hw_fail "no progress after restart $kill ($before of 100000 stored)"
+    hw_wait_for "[[ \$(progress) -ge $target ]]" 60 || hw_fail "no progress to $target after restart $kill ($before of 100000 stored)"
   fi
-  sleep "0.$((RANDOM % 10))"
+  sleep "0.0$((RANDOM % 10))"
   kill -9 "$pid"
   wait "$pid" 2>/dev/null || true
   kill -0 "$pid" 2>/dev/null && hw_fail "the consumer survived kill -9"
   at=$(progress)
-  hw_note "kill $kill: killed with $at of 100000 events stored"
+  hw_note "kill $kill: killed with $at of 100000 events stored (target $target)"
   [[ $at -lt 100000 ]] && mid=$((mid + 1))
 done
-[[ $mid -ge 3 ]] || hw_fail "only $mid kills happened mid-stream"
+[[ $mid -ge 4 ]] || hw_fail "only $mid kills happened mid-stream"
 
 hw_consume_all "${fast_group[@]}"
 hw_model_check hw: "$HW_TMP/gen.ndjson"
