@@ -50,6 +50,18 @@ struct hw_store_s {
         redisReply **replies;
         size_t n_replies, replies_cap;
         hw_map_t appended;      /* yyyymmdd -> bytes appended (aux), day (v.i) */
+        /* The atomic step's round trips, reused step to step. */
+        struct hw_step_read_s *reads;   /* what each reply of the first is */
+        size_t n_reads, reads_cap;
+        hw_map_t typed;         /* keys whose type the step checks */
+        hw_map_t codes;         /* countries whose flow changes: a byte
+                                   (window + 1), then the code; v.i = the
+                                   delta of in, aux = that of out */
+        size_t win_first[HW_PLAN_MAX_WINDOWS + 2]; /* window w's codes:
+                                   entries [win_first[w], win_first[w+1]) */
+        char wname[HW_PLAN_MAX_WINDOWS + 1][16];   /* "all", "7d", ... */
+        redisReply **step_replies;
+        size_t step_replies_cap;
 };
 
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
@@ -67,6 +79,8 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         hw_arena_init(&s->scratch);
         hw_buf_init(&s->cmd);
         hw_map_init(&s->appended);
+        hw_map_init(&s->typed);
+        hw_map_init(&s->codes);
         s->slide.day = -1;
         if (hw_redis_url_parse(conf->redis_url, &s->url, errstr, size)) {
                 hw_store_destroy(s);
@@ -97,6 +111,15 @@ static void free_slide(hw_store_t *s) {
         s->slide = (hw_plan_slide_t){-1, NULL, 0, NULL, 0};
 }
 
+/* Frees the first n replies of the step's last round trip. */
+static void free_step_replies(hw_store_t *s, size_t n) {
+        for (size_t i = 0; i < n; i++)
+                if (s->step_replies[i]) {
+                        freeReplyObject(s->step_replies[i]);
+                        s->step_replies[i] = NULL;
+                }
+}
+
 static void drop_connection(hw_store_t *s) {
         if (s->ctx) {
                 redisFree(s->ctx);
@@ -117,8 +140,24 @@ void hw_store_destroy(hw_store_t *s) {
         free(s->logs);
         free(s->replies);
         hw_map_release(&s->appended);
+        hw_map_release(&s->typed);
+        hw_map_release(&s->codes);
+        free(s->reads);
+        free(s->step_replies);
         memset(s->password, 0, sizeof(s->password));
         free(s);
+}
+
+/* Whether an error reply is a state Redis leaves (loading, busy, out of
+ * memory, a failover): retried, never a refusal. */
+static int transient_error(const char *str) {
+        static const char *const transient[] = {
+                "LOADING", "BUSY",     "OOM",        "READONLY",
+                "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"};
+        for (size_t i = 0; i < sizeof(transient) / sizeof(*transient); i++)
+                if (!strncmp(str, transient[i], strlen(transient[i])))
+                        return 1;
+        return 0;
 }
 
 /* Turns a missing reply or a broken connection into HW_ERR_SERVICE (and
@@ -138,15 +177,8 @@ static hw_err_t check_reply(hw_store_t *s, redisReply *r, const char *what,
                 return err;
         }
         if (r->type == REDIS_REPLY_ERROR) {
-                static const char *const transient[] = {
-                        "LOADING", "BUSY", "OOM", "READONLY", "MASTERDOWN",
-                        "TRYAGAIN", "CLUSTERDOWN"};
-                hw_err_t err = HW_ERR_INTERNAL;
-                for (size_t i = 0; i < sizeof(transient) / sizeof(*transient);
-                     i++)
-                        if (!strncmp(r->str, transient[i],
-                                     strlen(transient[i])))
-                                err = HW_ERR_SERVICE;
+                hw_err_t err = transient_error(r->str) ? HW_ERR_SERVICE
+                                                       : HW_ERR_INTERNAL;
                 hw_fail(err, errstr, size, "Redis %s: %s", what, r->str);
                 freeReplyObject(r);
                 return err;
@@ -812,43 +844,6 @@ static int push_double(hw_store_t *s, double v) {
         return copy ? push(s, copy, (size_t)n) : -1;
 }
 
-/* Joins the names of the groups a country belongs to. */
-static int push_groups(hw_store_t *s, const hw_country_conf_t *c) {
-        char buf[512];
-        size_t n = 0;
-        buf[0] = '\0';
-        for (size_t g = 0; g < s->conf->n_groups; g++)
-                if (c->groups & (1u << g))
-                        n += (size_t)snprintf(buf + n, sizeof(buf) - n, "%s%s",
-                                              n ? "," : "",
-                                              s->conf->group_names[g]);
-        const char *copy = hw_arena_strndup(&s->scratch, buf, strlen(buf));
-        return copy ? push_str(s, copy) : -1;
-}
-
-/* The brain_drain judgment's arguments: at end, then the group's ends key
- * ("" = none) and its fields, "<topic>:<partition>" -> 1/0. */
-static int push_ends(hw_store_t *s) {
-        char buf[512];
-        const char *key;
-        int rc = push_int(s, s->at_end);
-
-        if (!s->n_ends)
-                return rc || push_str(s, "") || push_int(s, 0);
-        snprintf(buf, sizeof(buf), "%sends:%s", s->conf->prefix, s->group);
-        key = hw_arena_strndup(&s->scratch, buf, strlen(buf));
-        rc |= !key || push_str(s, key) || push_int(s, (int64_t)s->n_ends);
-        for (size_t i = 0; i < s->n_ends && !rc; i++) {
-                const char *copy;
-                snprintf(buf, sizeof(buf), "%s:%" PRId32, s->ends[i].topic,
-                         s->ends[i].partition);
-                copy = hw_arena_strndup(&s->scratch, buf, strlen(buf));
-                rc |= !copy || push_str(s, copy) ||
-                      push_int(s, s->ends[i].at_end ? 1 : 0);
-        }
-        return rc;
-}
-
 /* Pushes JSON text (copied into the scratch arena). */
 static int push_json(hw_store_t *s, json_t *j) {
         char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
@@ -880,18 +875,6 @@ static int push_alert(hw_store_t *s, const hw_alert_t *a) {
         return rc ? -1 : 0;
 }
 
-/* Pushes a key with the prefix (copied into the scratch arena). */
-static int push_prefixed(hw_store_t *s, const char *key, size_t len) {
-        size_t lp = strlen(s->conf->prefix);
-        char *k = hw_arena_alloc(&s->scratch, lp + len + 1);
-        if (!k)
-                return -1;
-        memcpy(k, s->conf->prefix, lp);
-        memcpy(k + lp, key, len);
-        k[lp + len] = '\0';
-        return push(s, k, lp + len);
-}
-
 /* Pushes plan->evs[first .. first+n) as a JSON array of event ids. */
 static int push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
                          size_t n) {
@@ -907,81 +890,702 @@ static int push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
         return push_json(s, ids);
 }
 
-/* The sections of the plan (see the header of hw_store.lua). */
-static int push_plan(hw_store_t *s, const hw_deltas_t *d,
-                     const hw_plan_t *plan) {
-        const hw_map_t *m = &d->counters;
-        size_t n_sets = 0;
-        int rc = push_int(s, (int64_t)plan->n_keys);
+/*
+ * ---- The atomic step ----
+ *
+ * Round trip 1 WATCHes the fences (the epoch, the step's offsets, the
+ * watermark, and when the day moves b:days, seen:days and every bucket
+ * log the slide read) and reads them, with the type of every key the step
+ * writes and the current value of every counter field it adds to. The
+ * consumer checks them: another consumer's step (the epoch, an offset:
+ * fenced; the watermark's day or a log the slide read: stale) or a key
+ * Redis would refuse (refused: nothing is written). Round trip 2 is one
+ * MULTI/EXEC: the writes as native commands, then the judgments
+ * (core/hw_store.lua). A watched key written in between makes EXEC apply
+ * nothing: stale, read and planned again.
+ */
 
-        for (size_t i = 0; i < plan->n_keys && !rc; i++) {
-                const hw_plan_key_t *k = &plan->keys[i];
-                rc |= push_prefixed(s, k->key, k->len) ||
-                      push(s, k->zset ? "1" : "0", 1) ||
-                      push_int(s, (int64_t)k->n);
-                for (size_t j = 0; j < k->n && !rc; j++)
-                        rc |= push(s, plan->changes[k->first + j].field,
-                                   plan->changes[k->first + j].len);
-                for (size_t j = 0; j < k->n && !rc; j++)
-                        rc |= push_int(s, plan->changes[k->first + j].delta);
+/* Appends "<c><n>\r\n" at p; returns the end. */
+static char *put_len(char *p, char c, size_t n) {
+        *p++ = c;
+        p += decimal(p, (int64_t)n);
+        *p++ = '\r';
+        *p++ = '\n';
+        return p;
+}
+
+/* RESP, written straight into a buffer kept from step to step. Each
+ * returns -1 when out of memory. A command's header: */
+static int resp_cmd(hw_buf_t *b, size_t argc) {
+        if (hw_buf_reserve(b, 24))
+                return -1;
+        b->len = (size_t)(put_len(b->data + b->len, '*', argc) - b->data);
+        return 0;
+}
+
+/* One argument, the bytes of a then those of p. */
+static int resp_arg2(hw_buf_t *b, const char *a, size_t la, const char *p,
+                     size_t len) {
+        char *o;
+        if (hw_buf_reserve(b, la + len + 26))
+                return -1;
+        o = put_len(b->data + b->len, '$', la + len);
+        if (la)
+                memcpy(o, a, la);
+        if (len)
+                memcpy(o + la, p, len);
+        o += la + len;
+        *o++ = '\r';
+        *o++ = '\n';
+        b->len = (size_t)(o - b->data);
+        return 0;
+}
+
+static int resp_arg(hw_buf_t *b, const char *p, size_t len) {
+        return resp_arg2(b, NULL, 0, p, len);
+}
+
+static int resp_str(hw_buf_t *b, const char *p) {
+        return resp_arg(b, p, strlen(p));
+}
+
+static int resp_int(hw_buf_t *b, int64_t v) {
+        char t[24];
+        return resp_arg(b, t, decimal(t, v));
+}
+
+/* A key: the prefix, then key. */
+static int resp_key(hw_store_t *s, hw_buf_t *b, const char *key, size_t len) {
+        return resp_arg2(b, s->conf->prefix, strlen(s->conf->prefix), key,
+                         len);
+}
+
+/* What each reply of round trip 1 is for. */
+typedef enum step_read_e {
+        READ_WATCH,
+        READ_FENCES,    /* MGET epoch watermark offsets... */
+        READ_LEAVING,   /* the days whose logs the slide read */
+        READ_GONE,      /* the days that leave the largest window */
+        READ_GONE_SEEN, /* the days whose ids are forgotten */
+        READ_LOG,       /* STRLEN of log i */
+        READ_GENS,      /* HMGET b:gen of the logs */
+        READ_TYPE,      /* TYPE key: want */
+        READ_COUNTER,   /* HMGET / ZMSCORE of plan key i's fields */
+        READ_FLOW,      /* HMGET flow:<W>:in (i = 2w) or out (2w + 1) */
+        READ_RAID,      /* ZCOUNT of raid pair i near the batch's hires */
+} step_read_t;
+
+typedef struct hw_step_read_s {
+        step_read_t what;
+        size_t i;
+        const char *key, *want;
+} hw_step_read_t;
+
+/* Queues a read of round trip 1. */
+static int want_read(hw_store_t *s, step_read_t what, size_t i,
+                     const char *key, const char *want) {
+        if (hw_grow((void **)&s->reads, &s->reads_cap, s->n_reads + 1,
+                    sizeof(*s->reads)))
+                return -1;
+        s->reads[s->n_reads++] = (hw_step_read_t){what, i, key, want};
+        return 0;
+}
+
+/* Queues TYPE of the key prefix+a+p (once per step): a key the step
+ * writes must be absent or of type want. */
+static int want_type_in(hw_store_t *s, const char *prefix, const char *a,
+                        const char *p, size_t len, const char *want) {
+        size_t lp = strlen(prefix), la = strlen(a);
+        char *key = hw_arena_alloc(&s->scratch, lp + la + len + 1);
+        hw_map_entry_t *e;
+        int created;
+
+        if (!key)
+                return -1;
+        memcpy(key, prefix, lp);
+        memcpy(key + lp, a, la);
+        memcpy(key + lp + la, p, len);
+        key[lp + la + len] = '\0';
+        e = hw_map_upsert(&s->typed, key, lp + la + len, &created);
+        if (!e)
+                return -1;
+        if (!created)
+                return 0;
+        return resp_cmd(&s->cmd, 2) || resp_str(&s->cmd, "TYPE") ||
+               resp_arg(&s->cmd, key, lp + la + len) ||
+               want_read(s, READ_TYPE, 0, key, want);
+}
+
+static int want_type(hw_store_t *s, const char *a, const char *p,
+                     size_t len, const char *want) {
+        return want_type_in(s, s->conf->prefix, a, p, len, want);
+}
+
+/* The logs the slide read: the leaving ones, then those read only to be
+ * compacted. */
+static size_t slide_logs(const hw_store_t *s) {
+        size_t n = s->slide.n_leaving;
+        if (s->slide.compact &&
+            (size_t)(s->slide.compact - s->logs) + s->slide.n_compact > n)
+                n = (size_t)(s->slide.compact - s->logs) + s->slide.n_compact;
+        return n;
+}
+
+/* Whether the plan moves the watermark's day (so the slide applies). */
+static int slides(const hw_store_t *s, const hw_plan_t *plan) {
+        return s->slide.day >= 0 && plan->day > s->slide.day;
+}
+
+/* The countries whose flow in or out the plan changes, per window, into
+ * s->codes (see hw_store_s). Returns the windows with any, -1 when out of
+ * memory. */
+static int touched_flows(hw_store_t *s, const hw_plan_t *plan) {
+        const hw_config_t *c = s->conf;
+        int n = 0;
+
+        hw_map_clear(&s->codes);
+        for (size_t w = 0; w <= c->n_windows; w++) {
+                if (w == 0)
+                        snprintf(s->wname[w], sizeof(s->wname[w]), "all");
+                else
+                        snprintf(s->wname[w], sizeof(s->wname[w]), "%dd",
+                                 c->windows[w - 1]);
         }
-        for (size_t i = 0; i < m->count; i++)
-                n_sets += m->entries[i].key[0] == HW_DELTA_SET;
-        rc |= push_int(s, (int64_t)n_sets);
-        for (size_t i = 0; i < m->count && !rc; i++) {
-                const hw_map_entry_t *e = &m->entries[i];
+        for (size_t w = 0; w <= c->n_windows; w++) {
+                size_t lw = strlen(s->wname[w]);
+                s->win_first[w] = s->codes.count;
+                for (size_t i = 0; i < plan->n_keys; i++) {
+                        const hw_plan_key_t *k = &plan->keys[i];
+                        int out;
+                        if (k->len < 5 + lw + 3 || memcmp(k->key, "flow:", 5) ||
+                            memcmp(k->key + 5, s->wname[w], lw))
+                                continue;
+                        if (k->len == 5 + lw + 3 &&
+                            !memcmp(k->key + 5 + lw, ":in", 3))
+                                out = 0;
+                        else if (k->len == 5 + lw + 4 &&
+                                 !memcmp(k->key + 5 + lw, ":out", 4))
+                                out = 1;
+                        else
+                                continue;
+                        for (size_t j = 0; j < k->n; j++) {
+                                const hw_plan_change_t *ch =
+                                        &plan->changes[k->first + j];
+                                char key[64];
+                                hw_map_entry_t *e;
+                                int created;
+                                if (ch->len + 1 > sizeof(key))
+                                        continue; /* not a country code */
+                                key[0] = (char)(w + 1);
+                                memcpy(key + 1, ch->field, ch->len);
+                                e = hw_map_upsert(&s->codes, key, ch->len + 1,
+                                                  &created);
+                                if (!e)
+                                        return -1;
+                                if (created) {
+                                        e->v.i = 0;
+                                        e->aux = 0;
+                                }
+                                if (out)
+                                        e->aux += ch->delta;
+                                else
+                                        e->v.i += ch->delta;
+                        }
+                }
+                n += s->codes.count > s->win_first[w];
+        }
+        s->win_first[c->n_windows + 1] = s->codes.count;
+        return n;
+}
+
+/* Builds round trip 1 into s->cmd. */
+static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
+                       size_t n_offsets, char (*keys)[512],
+                       const hw_deltas_t *d, const hw_plan_t *plan) {
+        const hw_config_t *c = s->conf;
+        const char *AP = hw_config_alerts_prefix(c);
+        hw_buf_t *b = &s->cmd;
+        size_t n_logs = slide_logs(s);
+        int slid = slides(s, plan), rc = 0;
+        int64_t largest = c->windows[c->n_windows - 1];
+        char ymdkey[16];
+
+        for (size_t i = 0; i < n_offsets; i++)
+                hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
+                                    keys[i], sizeof(keys[i]));
+        /* WATCH, then read what is watched. */
+        rc |= resp_cmd(b, 4 + n_offsets + (slid ? 2 : 0) + n_logs) ||
+              resp_str(b, "WATCH") || resp_key(s, b, "epoch", 5) ||
+              resp_key(s, b, "steps", 5) || resp_key(s, b, "watermark", 9);
+        for (size_t i = 0; i < n_offsets && !rc; i++)
+                rc |= resp_str(b, keys[i]);
+        if (slid)
+                rc |= resp_key(s, b, "b:days", 6) ||
+                      resp_key(s, b, "seen:days", 9);
+        for (size_t i = 0; i < n_logs && !rc; i++) {
+                snprintf(ymdkey, sizeof(ymdkey), "b:%s", s->logs[i].ymd);
+                rc |= resp_key(s, b, ymdkey, strlen(ymdkey));
+        }
+        rc |= want_read(s, READ_WATCH, 0, NULL, NULL);
+        rc |= resp_cmd(b, 3 + n_offsets) || resp_str(b, "MGET") ||
+              resp_key(s, b, "epoch", 5) || resp_key(s, b, "watermark", 9);
+        for (size_t i = 0; i < n_offsets && !rc; i++)
+                rc |= resp_str(b, keys[i]);
+        rc |= want_read(s, READ_FENCES, 0, NULL, NULL);
+        if (slid) {
+                char lo[32];
+                snprintf(lo, sizeof(lo), "(%lld",
+                         (long long)(s->slide.day - largest));
+                rc |= resp_cmd(b, 4) || resp_str(b, "ZRANGEBYSCORE") ||
+                      resp_key(s, b, "b:days", 6) || resp_str(b, lo) ||
+                      resp_int(b, plan->day - c->windows[0]) ||
+                      want_read(s, READ_LEAVING, 0, NULL, NULL);
+                rc |= resp_cmd(b, 4) || resp_str(b, "ZRANGEBYSCORE") ||
+                      resp_key(s, b, "b:days", 6) || resp_str(b, "-inf") ||
+                      resp_int(b, plan->day - largest) ||
+                      want_read(s, READ_GONE, 0, NULL, NULL);
+                rc |= resp_cmd(b, 4) || resp_str(b, "ZRANGEBYSCORE") ||
+                      resp_key(s, b, "seen:days", 9) || resp_str(b, "-inf") ||
+                      resp_int(b, plan->day - c->seen_days) ||
+                      want_read(s, READ_GONE_SEEN, 0, NULL, NULL);
+        }
+        for (size_t i = 0; i < n_logs && !rc; i++) {
+                snprintf(ymdkey, sizeof(ymdkey), "b:%s", s->logs[i].ymd);
+                rc |= resp_cmd(b, 2) || resp_str(b, "STRLEN") ||
+                      resp_key(s, b, ymdkey, strlen(ymdkey)) ||
+                      want_read(s, READ_LOG, i, NULL, NULL);
+        }
+        if (n_logs && !rc) {
+                rc |= resp_cmd(b, 2 + n_logs) || resp_str(b, "HMGET") ||
+                      resp_key(s, b, "b:gen", 5);
+                for (size_t i = 0; i < n_logs && !rc; i++)
+                        rc |= resp_arg(b, s->logs[i].ymd, 8);
+                rc |= want_read(s, READ_GENS, 0, NULL, NULL);
+        }
+        /* The type of every key the step writes without reading it. */
+        rc |= want_type(s, "watermark", "", 0, "string") ||
+              want_type(s, "b:days", "", 0, "zset") ||
+              want_type(s, "b:gen", "", 0, "hash") ||
+              want_type(s, "seen:days", "", 0, "zset");
+        if (s->n_ends) {
+                char ends[300];
+                snprintf(ends, sizeof(ends), "ends:%s", s->group);
+                rc |= want_type(s, ends, "", 0, "hash");
+        }
+        for (size_t i = 0; i < plan->n_days && !rc; i++)
+                rc |= want_type(s, "b:", plan->days[i].ymd, 8, "string");
+        for (size_t i = 0; i < plan->n_seen && !rc; i++)
+                rc |= want_type(s, "seen:", plan->seen[i].ymd, 8, "set");
+        for (size_t i = 0; i < plan->n_prunes && !rc; i++)
+                rc |= want_type(s, "", plan->prunes[i],
+                                strlen(plan->prunes[i]), "zset");
+        for (size_t i = 0; i < plan->n_raids && !rc; i++) {
+                const hw_plan_raid_t *r = &plan->raids[i];
+                char pair[600];
+                int n = snprintf(pair, sizeof(pair), "raid:%s:%s",
+                                 r->lab_slug, r->org_slug);
+                rc |= want_type(s, "", pair, (size_t)n, "zset") ||
+                      want_type(s, "lab:", r->lab_slug, strlen(r->lab_slug),
+                                "hash");
+        }
+        for (size_t i = 0; i < d->counters.count && !rc; i++) {
+                const hw_map_entry_t *e = &d->counters.entries[i];
                 const char *parts[4];
                 if (e->key[0] != HW_DELTA_SET)
                         continue;
                 if (hw_deltas_parts(e, parts) < 3)
                         return -1;
-                rc |= push_prefixed(s, parts[1], strlen(parts[1])) ||
-                      push_str(s, parts[2]) || push_str(s, e->v.p);
+                rc |= want_type(s, "", parts[1], strlen(parts[1]), "hash");
         }
-        rc |= push_int(s, (int64_t)d->persons.count);
-        for (size_t i = 0; i < d->persons.count && !rc; i++) {
-                const hw_map_entry_t *e = &d->persons.entries[i];
-                const hw_person_t *p = e->v.p;
-                rc |= push(s, e->key, e->len) || push_str(s, p->lab) ||
-                      push_str(s, p->origin) || push_str(s, p->nationality) ||
-                      push_str(s, p->alma_mater) || push_str(s, p->tier) ||
-                      push_int(s, p->at) || push_str(s, p->event_id);
+        for (size_t i = 0; i < d->persons.count && !rc; i++)
+                rc |= want_type(s, "person:", d->persons.entries[i].key,
+                                d->persons.entries[i].len, "hash");
+        for (size_t w = 0; w <= c->n_windows && !rc; w++) {
+                char base[64];
+                if (w == 0)
+                        snprintf(base, sizeof(base), "flow:all:");
+                else
+                        snprintf(base, sizeof(base), "flow:%dd:",
+                                 c->windows[w - 1]);
+                rc |= want_type(s, base, "net", 3, "zset") ||
+                      want_type(s, base, "index", 5, "zset");
+                for (size_t g = 0; g < c->n_groups && !rc; g++) {
+                        char idx[128];
+                        int m = snprintf(idx, sizeof(idx), "index:%s",
+                                         c->group_names[g]);
+                        rc |= want_type(s, base, idx, (size_t)m, "zset");
+                }
         }
-        rc |= push_int(s, (int64_t)plan->n_seen);
-        for (size_t i = 0; i < plan->n_seen && !rc; i++) {
-                const hw_plan_day_t *dd = &plan->seen[i];
-                rc |= push(s, dd->ymd, 8) || push_int(s, dd->day) ||
-                      push_int(s, (int64_t)dd->n);
-                for (size_t j = 0; j < dd->n && !rc; j++)
-                        rc |= push_str(s, plan->names[dd->first + j]);
+        /* The alert keys live under the alerts prefix. */
+        {
+                const char *alert_keys[][2] = {{"alert:ids", "set"},
+                                               {"alert:drain", "hash"},
+                                               {"alerts", "stream"},
+                                               {"alerts:relayed", "string"},
+                                               {"alerts:webhook", "string"}};
+                size_t n_alert_keys = 3 + (c->alerts_relay ? 1 : 0);
+                for (size_t i = 0; i < n_alert_keys && !rc; i++)
+                        rc |= want_type_in(s, AP, alert_keys[i][0], "",
+                                           0, alert_keys[i][1]);
+                if (c->alert_webhook_url && !rc)
+                        rc |= want_type_in(s, AP, alert_keys[4][0], "", 0,
+                                           alert_keys[4][1]);
         }
-        rc |= push_int(s, (int64_t)plan->n_days);
-        for (size_t i = 0; i < plan->n_days && !rc; i++)
-                rc |= push(s, plan->days[i].ymd, 8) ||
-                      push_int(s, plan->days[i].day) ||
-                      push(s, plan->days[i].text, plan->days[i].len);
-        rc |= push_int(s, (int64_t)plan->n_compacted);
-        for (size_t i = 0; i < plan->n_compacted && !rc; i++)
-                rc |= push(s, plan->compacted[i].ymd, 8) ||
-                      push_int(s, (int64_t)plan->compacted[i].was) ||
-                      push_int(s, plan->compacted[i].gen) ||
-                      push(s, plan->compacted[i].text,
-                           plan->compacted[i].len);
-        rc |= push_int(s, (int64_t)plan->n_prunes);
-        for (size_t i = 0; i < plan->n_prunes && !rc; i++)
-                rc |= push_str(s, plan->prunes[i]);
-        rc |= push_int(s, (int64_t)plan->n_raids);
-        for (size_t i = 0; i < plan->n_raids && !rc; i++) {
+        /* What the step computes its writes from: the counters it
+         * changes, the flow in and out of the countries whose flow changes
+         * (their index), the raid index of the batch's pairs. Only steps
+         * write them, and every step increments <prefix>steps, watched:
+         * another step in between makes this one apply nothing. */
+        if (touched_flows(s, plan) < 0)
+                return -1;
+        /* Counters: every field's value now (checked to be a number). */
+        for (size_t i = 0; i < plan->n_keys && !rc; i++) {
+                const hw_plan_key_t *k = &plan->keys[i];
+                rc |= resp_cmd(b, 2 + k->n) ||
+                      resp_str(b, k->zset ? "ZMSCORE" : "HMGET") ||
+                      resp_key(s, b, k->key, k->len);
+                for (size_t j = 0; j < k->n && !rc; j++)
+                        rc |= resp_arg(b, plan->changes[k->first + j].field,
+                                       plan->changes[k->first + j].len);
+                rc |= want_read(s, READ_COUNTER, i, NULL, NULL);
+        }
+        for (size_t w = 0; w <= c->n_windows && !rc; w++) {
+                size_t first = s->win_first[w], end = s->win_first[w + 1];
+                if (first == end)
+                        continue;
+                for (int io = 0; io < 2 && !rc; io++) {
+                        char fk[64];
+                        int len = snprintf(fk, sizeof(fk), "flow:%s:%s",
+                                           s->wname[w], io ? "out" : "in");
+                        rc |= resp_cmd(b, 2 + end - first) ||
+                              resp_str(b, "HMGET") ||
+                              resp_key(s, b, fk, (size_t)len);
+                        for (size_t k = first; k < end && !rc; k++)
+                                rc |= resp_arg(b, s->codes.entries[k].key + 1,
+                                               s->codes.entries[k].len - 1);
+                        rc |= want_read(s, READ_FLOW, 2 * w + (size_t)io, NULL,
+                                        NULL);
+                }
+        }
+        for (size_t i = 0; c->alert_raid && i < plan->n_raids && !rc; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
+                char pair[600];
+                int len = snprintf(pair, sizeof(pair), "raid:%s:%s",
+                                   r->lab_slug, r->org_slug);
+                rc |= resp_cmd(b, 4) || resp_str(b, "ZCOUNT") ||
+                      resp_key(s, b, pair, (size_t)len) ||
+                      resp_int(b, r->lo - c->alert_raid_days + 1) ||
+                      resp_int(b, r->hi + c->alert_raid_days - 1) ||
+                      want_read(s, READ_RAID, i, NULL, NULL);
+        }
+        return rc;
+}
+
+/* Parses a counter's value as Redis's HINCRBY does: an optional '-', then
+ * digits without a leading zero, within int64. -1 if it is not one. */
+static int parse_counter(const char *p, size_t len, int64_t *out) {
+        char buf[24], *end;
+        long long v;
+
+        if (!len || len > 20 || (p[0] == '0' && len > 1) ||
+            (p[0] == '-' && (len == 1 || p[1] == '0')) ||
+            !((p[0] >= '0' && p[0] <= '9') || p[0] == '-'))
+                return -1;
+        memcpy(buf, p, len);
+        buf[len] = '\0';
+        errno = 0;
+        v = strtoll(buf, &end, 10);
+        if (errno || *end)
+                return -1;
+        *out = v;
+        return 0;
+}
+
+/* What round trip 1 found that the writes need. */
+typedef struct step_found_s {
+        int64_t watermark;      /* stored, -1 = none */
+        const redisReply *gone, *gone_seen;
+        int64_t *len, *gen;     /* of each log the slide read, now */
+        int64_t *after;         /* each counter change's new value */
+        double *zafter;         /* the same, for a sorted set's */
+        int64_t *in, *out;      /* new flow in/out of each entry of codes */
+        int64_t *raid_near;     /* hires of raid pair i near the batch's */
+} step_found_t;
+
+/* A refusal: the error a step Redis would refuse gets (nothing written). */
+#define REFUSED(...) hw_fail(HW_ERR_INTERNAL, errstr, size, __VA_ARGS__)
+
+/*
+ * Checks round trip 1's replies in order: HW_OK with *outcome APPLIED when
+ * the step can go on, FENCED or STALE (errstr saying what moved) when it
+ * must not; HW_ERR_INTERNAL naming the key for a step Redis would refuse.
+ */
+static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
+                            const hw_store_offset_t *offsets,
+                            size_t n_offsets, char (*keys)[512],
+                            const hw_deltas_t *d, const hw_plan_t *plan,
+                            step_found_t *f, hw_store_outcome_t *outcome,
+                            char *errstr, size_t size) {
+        const char *P = s->conf->prefix;
+        size_t n_logs = slide_logs(s);
+
+        *outcome = HW_STORE_APPLIED;
+        for (size_t k = 0; k < s->n_reads; k++) {
+                const hw_step_read_t *rd = &s->reads[k];
+                const redisReply *r = rep[k];
+                if (r->type == REDIS_REPLY_ERROR &&
+                    (transient_error(r->str) ||
+                     (rd->what != READ_LOG && rd->what != READ_COUNTER)))
+                        return hw_fail(transient_error(r->str)
+                                               ? HW_ERR_SERVICE
+                                               : HW_ERR_INTERNAL,
+                                       errstr, size, "Redis atomic step: %s",
+                                       r->str);
+                switch (rd->what) {
+                case READ_WATCH:
+                        break;
+                case READ_FENCES: {
+                        const redisReply *e;
+                        const char *epoch;
+                        int64_t new_wm, d_old, d_new;
+                        if (r->type != REDIS_REPLY_ARRAY ||
+                            r->elements != 2 + n_offsets)
+                                return REFUSED("Redis atomic step: "
+                                               "unexpected reply to MGET");
+                        e = r->element[0];
+                        epoch = e->type == REDIS_REPLY_STRING ? e->str : "";
+                        if (strcmp(epoch, s->epoch)) {
+                                *outcome = HW_STORE_FENCED;
+                                hw_fail(HW_OK, errstr, size,
+                                        "%sepoch holds \"%s\"", P, epoch);
+                                return HW_OK;
+                        }
+                        for (size_t i = 0; i < n_offsets; i++) {
+                                e = r->element[2 + i];
+                                if ((e->type == REDIS_REPLY_STRING
+                                             ? strtoll(e->str, NULL, 10)
+                                             : -1) != offsets[i].expected) {
+                                        *outcome = HW_STORE_FENCED;
+                                        hw_fail(HW_OK, errstr, size,
+                                                "%s holds \"%s\"", keys[i],
+                                                e->type == REDIS_REPLY_STRING
+                                                        ? e->str
+                                                        : "");
+                                        return HW_OK;
+                                }
+                        }
+                        e = r->element[1];
+                        f->watermark = -1;
+                        if (e->type == REDIS_REPLY_STRING &&
+                            parse_counter(e->str, e->len, &f->watermark))
+                                return REFUSED("Redis atomic step: hirewire "
+                                               "store: %swatermark is not a "
+                                               "number",
+                                               P);
+                        new_wm = f->watermark > d->watermark ? f->watermark
+                                                             : d->watermark;
+                        d_old = f->watermark >= 0 ? hw_time_day(f->watermark)
+                                                  : -1;
+                        d_new = new_wm >= 0 ? hw_time_day(new_wm) : -1;
+                        if (d_old != s->slide.day || d_new != plan->day) {
+                                *outcome = HW_STORE_STALE;
+                                s->watermark = f->watermark;
+                                hw_fail(HW_OK, errstr, size,
+                                        "%swatermark holds \"%s\"", P,
+                                        e->type == REDIS_REPLY_STRING ? e->str
+                                                                      : "");
+                                return HW_OK;
+                        }
+                        break;
+                }
+                case READ_LEAVING:
+                        if (r->elements != s->slide.n_leaving)
+                                goto stale_days;
+                        for (size_t i = 0; i < r->elements; i++)
+                                if (r->element[i]->len != 8 ||
+                                    memcmp(r->element[i]->str,
+                                           s->logs[i].ymd, 8))
+                                        goto stale_days;
+                        break;
+                case READ_GONE:
+                        f->gone = r;
+                        break;
+                case READ_GONE_SEEN:
+                        f->gone_seen = r;
+                        break;
+                case READ_LOG:
+                        if (r->type != REDIS_REPLY_INTEGER)
+                                return REFUSED("Redis atomic step: WRONGTYPE "
+                                               "hirewire store: %sb:%s is "
+                                               "not a bucket log",
+                                               P, s->logs[rd->i].ymd);
+                        f->len[rd->i] = r->integer;
+                        if (rd->i < s->slide.n_leaving &&
+                            (size_t)r->integer != s->logs[rd->i].len) {
+                                *outcome = HW_STORE_STALE;
+                                hw_fail(HW_OK, errstr, size,
+                                        "%sb:%s was written to", P,
+                                        s->logs[rd->i].ymd);
+                                return HW_OK;
+                        }
+                        break;
+                case READ_GENS:
+                        for (size_t i = 0; i < n_logs; i++) {
+                                const redisReply *e =
+                                        i < r->elements ? r->element[i] : NULL;
+                                f->gen[i] = e && e->type == REDIS_REPLY_STRING
+                                                    ? strtoll(e->str, NULL, 10)
+                                                    : 0;
+                                if (i < s->slide.n_leaving &&
+                                    f->gen[i] != s->logs[i].gen) {
+                                        hw_fail(HW_OK, errstr, size,
+                                                "%sb:%s was compacted", P,
+                                                s->logs[i].ymd);
+                                        *outcome = HW_STORE_STALE;
+                                        return HW_OK;
+                                }
+                        }
+                        break;
+                case READ_TYPE:
+                        if (r->type == REDIS_REPLY_STATUS &&
+                            strcmp(r->str, "none") &&
+                            strcmp(r->str, rd->want))
+                                return REFUSED("Redis atomic step: WRONGTYPE "
+                                               "hirewire store: %s is a %s, "
+                                               "not a %s",
+                                               rd->key, r->str, rd->want);
+                        break;
+                case READ_COUNTER: {
+                        const hw_plan_key_t *pk = &plan->keys[rd->i];
+                        if (r->type == REDIS_REPLY_ERROR)
+                                return REFUSED("Redis atomic step: %s (%s%.*s)",
+                                               r->str, P, (int)pk->len,
+                                               pk->key);
+                        if (r->type != REDIS_REPLY_ARRAY || r->elements != pk->n)
+                                return REFUSED("Redis atomic step: unexpected "
+                                               "reply reading %s%.*s",
+                                               P, (int)pk->len, pk->key);
+                        for (size_t j = 0; pk->zset && j < pk->n; j++) {
+                                const redisReply *e = r->element[j];
+                                f->zafter[pk->first + j] =
+                                        (e->type == REDIS_REPLY_STRING
+                                                 ? strtod(e->str, NULL)
+                                                 : 0) +
+                                        (double)plan->changes[pk->first + j]
+                                                .delta;
+                        }
+                        for (size_t j = 0; !pk->zset && j < pk->n; j++) {
+                                const redisReply *e = r->element[j];
+                                const hw_plan_change_t *ch =
+                                        &plan->changes[pk->first + j];
+                                int64_t v = 0, sum;
+                                if (e->type == REDIS_REPLY_STRING &&
+                                    parse_counter(e->str, e->len, &v))
+                                        return REFUSED(
+                                                "Redis atomic step: hirewire "
+                                                "store: %s%.*s %.*s holds "
+                                                "\"%.*s\", not a number",
+                                                P, (int)pk->len, pk->key,
+                                                (int)ch->len, ch->field,
+                                                (int)e->len, e->str);
+                                if (__builtin_add_overflow(v, ch->delta, &sum))
+                                        return REFUSED(
+                                                "Redis atomic step: hirewire "
+                                                "store: %s%.*s %.*s would "
+                                                "overflow",
+                                                P, (int)pk->len, pk->key,
+                                                (int)ch->len, ch->field);
+                                f->after[pk->first + j] = sum;
+                        }
+                        break;
+                }
+                case READ_FLOW: {
+                        size_t w = rd->i / 2, first = s->win_first[w];
+                        int io = (int)(rd->i % 2);
+                        for (size_t k = first; k < s->win_first[w + 1]; k++) {
+                                const hw_map_entry_t *e = &s->codes.entries[k];
+                                const redisReply *v =
+                                        k - first < r->elements
+                                                ? r->element[k - first]
+                                                : NULL;
+                                int64_t now = 0;
+                                if (v && v->type == REDIS_REPLY_STRING &&
+                                    parse_counter(v->str, v->len, &now))
+                                        now = 0;
+                                if (io)
+                                        f->out[k] = now + e->aux;
+                                else
+                                        f->in[k] = now + e->v.i;
+                        }
+                        break;
+                }
+                case READ_RAID:
+                        f->raid_near[rd->i] = r->type == REDIS_REPLY_INTEGER
+                                                      ? r->integer
+                                                      : 0;
+                        break;
+                }
+        }
+        return HW_OK;
+stale_days:
+        *outcome = HW_STORE_STALE;
+        hw_fail(HW_OK, errstr, size,
+                "%sb:days has other days in the slide's range", P);
+        return HW_OK;
+}
+
+/* The judgments' arguments (see the header of hw_store.lua) into s->argv:
+ * the raid pairs whose hires near the batch's reach the raid count. */
+static int build_judge(hw_store_t *s, const hw_deltas_t *d,
+                       const hw_plan_t *plan, const step_found_t *f,
+                       int64_t new_wm) {
+        const hw_config_t *c = s->conf;
+        size_t n_raids = 0;
+        int rc = 0;
+
+        s->argc = 0;
+        rc |= push_str(s, "EVAL") || push_str(s, hw_store_lua) ||
+              push_str(s, "0") || push_str(s, c->prefix) ||
+              push_str(s, hw_config_alerts_prefix(c)) ||
+              push_int(s, s->raise_alerts) || push_int(s, new_wm) ||
+              push_int(s, plan->day) ||
+              push_int(s, c->windows[c->n_windows - 1]);
+        rc |= push_int(s, hw_now_ms()) || push_int(s, c->alerts_maxlen);
+        /* The stream's readers: entries they have not delivered yet are
+         * never trimmed. */
+        rc |= push_int(s, (c->alerts_relay ? 1 : 0) +
+                                  (c->alert_webhook_url ? 1 : 0));
+        if (c->alerts_relay)
+                rc |= push_str(s, "relayed");
+        if (c->alert_webhook_url)
+                rc |= push_str(s, "webhook");
+        rc |= push_int(s, c->alert_raid_count) ||
+              push_int(s, c->alert_raid_days);
+        rc |= push_int(s, c->alert_brain_drain) ||
+              push_double(s, c->alert_drain_index) ||
+              push_int(s, c->alert_drain_days) || push_int(s, s->at_end);
+        if (s->n_ends) {
+                char buf[512];
+                const char *key;
+                snprintf(buf, sizeof(buf), "%sends:%s", c->prefix, s->group);
+                key = hw_arena_strndup(&s->scratch, buf, strlen(buf));
+                rc |= !key || push_str(s, key);
+        } else {
+                rc |= push_str(s, "");
+        }
+        for (size_t i = 0; c->alert_raid && i < plan->n_raids; i++)
+                n_raids += f->raid_near[i] + (int64_t)plan->raids[i].n_ev >=
+                           c->alert_raid_count;
+        rc |= push_int(s, (int64_t)n_raids);
+        for (size_t i = 0; n_raids && i < plan->n_raids && !rc; i++) {
+                const hw_plan_raid_t *r = &plan->raids[i];
+                if (f->raid_near[i] + (int64_t)r->n_ev < c->alert_raid_count)
+                        continue;
                 rc |= push_str(s, r->lab_slug) || push_str(s, r->org_slug) ||
                       push_int(s, (int64_t)r->n_names);
                 for (size_t j = 0; j < r->n_names && !rc; j++)
                         rc |= push_str(s, plan->names[r->first_name + j]);
-                rc |= push_int(s, r->lo) || push_int(s, r->hi) ||
-                      push_int(s, (int64_t)r->n_ev);
-                for (size_t j = 0; j < r->n_ev && !rc; j++)
-                        rc |= push_int(s, plan->evs[r->first_ev + j].day) ||
-                              push_str(s, plan->evs[r->first_ev + j].event_id);
+                rc |= push_int(s, r->lo) || push_int(s, r->hi);
         }
         rc |= push_int(s, (int64_t)plan->n_drains);
         for (size_t i = 0; i < plan->n_drains && !rc; i++)
@@ -994,109 +1598,382 @@ static int push_plan(hw_store_t *s, const hw_deltas_t *d,
         return rc;
 }
 
-/* Builds the script's arguments (see the header of hw_store.lua). */
-static int build_args(hw_store_t *s, const hw_store_offset_t *offsets,
-                      size_t n_offsets, const hw_deltas_t *d,
-                      const hw_plan_t *plan, char (*keys)[512]) {
-        const hw_config_t *c = s->conf;
+/* A sorted set's score in decimal: an integer as one ("%.17g" would
+ * too, but this is the common case and cheap). */
+static int resp_score(hw_buf_t *b, double v) {
+        char t[40];
+        if (v > -9007199254740992.0 && v < 9007199254740992.0 &&
+            v == (double)(int64_t)v)
+                return resp_int(b, (int64_t)v);
+        return resp_arg(b, t, (size_t)snprintf(t, sizeof(t), "%.17g", v));
+}
+
+/* The writes of the counters: each key's new values in one HSET (ZADD),
+ * the fields that reach 0 deleted (a key left empty disappears). */
+static int write_counters(hw_store_t *s, const hw_plan_t *plan,
+                          const step_found_t *f, size_t *n_cmds) {
+        hw_buf_t *b = &s->cmd;
         int rc = 0;
 
-        s->argc = 0;
-        hw_arena_reset(&s->scratch);
-        rc |= push_str(s, "EVALSHA") || push_str(s, s->sha) ||
-              push_str(s, "0") || push_str(s, c->prefix) ||
-              push_str(s, hw_config_alerts_prefix(c)) ||
-              push_str(s, s->epoch) || push_int(s, s->raise_alerts);
-        rc |= push_int(s, (int64_t)n_offsets);
-        for (size_t i = 0; i < n_offsets && !rc; i++) {
-                hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
-                                    keys[i], sizeof(keys[i]));
-                rc |= push_str(s, keys[i]);
-                rc |= offsets[i].expected < 0
-                              ? push(s, "", 0)
-                              : push_int(s, offsets[i].expected);
-                rc |= push_int(s, offsets[i].next);
+        for (size_t i = 0; i < plan->n_keys && !rc; i++) {
+                const hw_plan_key_t *k = &plan->keys[i];
+                size_t zero = 0;
+                for (size_t j = 0; j < k->n; j++)
+                        zero += k->zset ? f->zafter[k->first + j] == 0
+                                        : f->after[k->first + j] == 0;
+                if (zero < k->n) {
+                        rc |= resp_cmd(b, 2 + 2 * (k->n - zero)) ||
+                              resp_str(b, k->zset ? "ZADD" : "HSET") ||
+                              resp_key(s, b, k->key, k->len);
+                        for (size_t j = 0; j < k->n && !rc; j++) {
+                                const hw_plan_change_t *ch =
+                                        &plan->changes[k->first + j];
+                                size_t at = k->first + j;
+                                if (k->zset && f->zafter[at] != 0)
+                                        rc |= resp_score(b, f->zafter[at]) ||
+                                              resp_arg(b, ch->field, ch->len);
+                                else if (!k->zset && f->after[at] != 0)
+                                        rc |= resp_arg(b, ch->field, ch->len) ||
+                                              resp_int(b, f->after[at]);
+                        }
+                        (*n_cmds)++;
+                }
+                if (zero) {
+                        rc |= resp_cmd(b, 2 + zero) ||
+                              resp_str(b, k->zset ? "ZREM" : "HDEL") ||
+                              resp_key(s, b, k->key, k->len);
+                        for (size_t j = 0; j < k->n && !rc; j++) {
+                                const hw_plan_change_t *ch =
+                                        &plan->changes[k->first + j];
+                                if (k->zset ? f->zafter[k->first + j] == 0
+                                            : f->after[k->first + j] == 0)
+                                        rc |= resp_arg(b, ch->field, ch->len);
+                        }
+                        (*n_cmds)++;
+                }
         }
-        rc |= push_int(s, d->watermark) || push_int(s, plan->day) ||
-              push_int(s, s->slide.day);
-        /* The logs the slide read (for a step that moves the day). */
-        rc |= push_int(s, (int64_t)s->slide.n_leaving);
-        for (size_t i = 0; i < s->slide.n_leaving && !rc; i++)
-                rc |= push(s, s->slide.leaving[i].ymd, 8) ||
-                      push_int(s, (int64_t)s->slide.leaving[i].len) ||
-                      push_int(s, s->slide.leaving[i].gen);
-        rc |= push_int(s, (int64_t)c->n_windows);
-        for (size_t i = 0; i < c->n_windows; i++)
-                rc |= push_int(s, c->windows[i]);
-        rc |= push_int(s, c->seen_days);
-        rc |= push_int(s, hw_now_ms());
-        rc |= push_int(s, c->alerts_maxlen);
-        /* The stream's readers: entries they have not delivered yet are
-         * never trimmed. */
-        rc |= push_int(s, (c->alerts_relay ? 1 : 0) +
-                                  (c->alert_webhook_url ? 1 : 0));
-        if (c->alerts_relay)
-                rc |= push_str(s, "relayed");
-        if (c->alert_webhook_url)
-                rc |= push_str(s, "webhook");
-        rc |= push_int(s, c->alert_raid) || push_int(s, c->alert_raid_count) ||
-              push_int(s, c->alert_raid_days);
-        rc |= push_int(s, c->alert_brain_drain) ||
-              push_double(s, c->alert_drain_index) ||
-              push_int(s, c->alert_drain_days) || push_ends(s);
-        rc |= push_int(s, (int64_t)c->n_countries);
-        for (size_t i = 0; i < c->n_countries && !rc; i++) {
-                rc |= push_str(s, c->countries[i].code);
-                rc |= push_double(s, c->countries[i].base);
-                rc |= push_groups(s, &c->countries[i]);
-        }
-        return rc || push_plan(s, d, plan);
+        return rc;
 }
 
-uint64_t hw_store_alerts_added(const hw_store_t *s) {
-        return s->alerts_added;
+/* Looks a country up in the config; NULL if it has no base there. */
+static const hw_country_conf_t *country_of(const hw_config_t *c,
+                                           const char *code, size_t len) {
+        for (size_t i = 0; i < c->n_countries; i++)
+                if (strlen(c->countries[i].code) == len &&
+                    !memcmp(c->countries[i].code, code, len))
+                        return c->countries[i].base > 0 ? &c->countries[i]
+                                                        : NULL;
+        return NULL;
 }
 
-/* Appends "<c><n>\r\n" at p; returns the end. */
-static char *put_len(char *p, char c, size_t n) {
-        *p++ = c;
-        p += decimal(p, (int64_t)n);
-        *p++ = '\r';
-        *p++ = '\n';
-        return p;
-}
+/* The flow index: every country with a base is in each window's index
+ * sets (0 until it has flow there), so a rank is among all members of a
+ * group; the countries whose in/out changed get their new net and index
+ * ((in - out) x 10000 / base). */
+static int write_flow_index(hw_store_t *s, size_t *n_cmds,
+                            const step_found_t *f) {
+        const hw_config_t *c = s->conf;
+        hw_buf_t *b = &s->cmd;
+        size_t n_based = 0;
+        int rc = 0;
 
-/*
- * Sends the step's arguments as one RESP command, written into a buffer
- * kept from step to step (sized once for the largest step so far, not
- * grown argument by argument), and reads the reply into *reply (NULL on a
- * broken connection). Returns -1 only when out of memory.
- */
-static int send_step(hw_store_t *s, redisReply **reply) {
-        size_t need = 32;
-        char *p;
-        void *r = NULL;
-
-        *reply = NULL;
-        for (size_t i = 0; i < s->argc; i++)
-                need += s->argvlen[i] + 32;
-        s->cmd.len = 0;
-        if (hw_buf_reserve(&s->cmd, need))
-                return -1;
-        p = put_len(s->cmd.data, '*', s->argc);
-        for (size_t i = 0; i < s->argc; i++) {
-                p = put_len(p, '$', s->argvlen[i]);
-                memcpy(p, s->argv[i], s->argvlen[i]);
-                p += s->argvlen[i];
-                *p++ = '\r';
-                *p++ = '\n';
+        for (size_t i = 0; i < c->n_countries; i++)
+                n_based += c->countries[i].base > 0;
+        for (size_t w = 0; w <= c->n_windows && !rc; w++) {
+                size_t first = s->win_first[w], end = s->win_first[w + 1];
+                char key[160];
+                for (size_t g = 0; g <= c->n_groups && n_based && !rc; g++) {
+                        size_t n = 0;
+                        for (size_t i = 0; i < c->n_countries; i++)
+                                n += c->countries[i].base > 0 &&
+                                     (g == 0 || (c->countries[i].groups &
+                                                 (1u << (g - 1))));
+                        if (!n)
+                                continue;
+                        snprintf(key, sizeof(key), "flow:%s:index%s%s",
+                                 s->wname[w], g ? ":" : "",
+                                 g ? c->group_names[g - 1] : "");
+                        rc |= resp_cmd(b, 3 + 2 * n) || resp_str(b, "ZADD") ||
+                              resp_key(s, b, key, strlen(key)) ||
+                              resp_str(b, "NX");
+                        for (size_t i = 0; i < c->n_countries && !rc; i++)
+                                if (c->countries[i].base > 0 &&
+                                    (g == 0 || (c->countries[i].groups &
+                                                (1u << (g - 1)))))
+                                        rc |= resp_str(b, "0") ||
+                                              resp_str(b, c->countries[i].code);
+                        (*n_cmds)++;
+                }
+                if (first == end)
+                        continue;
+                /* Net: ZADD the countries with flow, ZREM those without. */
+                for (int rem = 0; rem < 2 && !rc; rem++) {
+                        size_t n = 0;
+                        for (size_t k = first; k < end; k++)
+                                n += (f->in[k] == 0 && f->out[k] == 0) == rem;
+                        if (!n)
+                                continue;
+                        snprintf(key, sizeof(key), "flow:%s:net", s->wname[w]);
+                        rc |= resp_cmd(b, 2 + (rem ? 1 : 2) * n) ||
+                              resp_str(b, rem ? "ZREM" : "ZADD") ||
+                              resp_key(s, b, key, strlen(key));
+                        for (size_t k = first; k < end && !rc; k++) {
+                                const hw_map_entry_t *e = &s->codes.entries[k];
+                                if ((f->in[k] == 0 && f->out[k] == 0) != rem)
+                                        continue;
+                                if (!rem)
+                                        rc |= resp_int(b, f->in[k] - f->out[k]);
+                                rc |= resp_arg(b, e->key + 1, e->len - 1);
+                        }
+                        (*n_cmds)++;
+                }
+                /* The index, and each group's. */
+                for (size_t g = 0; g <= c->n_groups && !rc; g++) {
+                        size_t n = 0;
+                        for (size_t k = first; k < end; k++) {
+                                const hw_country_conf_t *cc = country_of(
+                                        c, s->codes.entries[k].key + 1,
+                                        s->codes.entries[k].len - 1);
+                                n += cc && (g == 0 ||
+                                            (cc->groups & (1u << (g - 1))));
+                        }
+                        if (!n)
+                                continue;
+                        snprintf(key, sizeof(key), "flow:%s:index%s%s",
+                                 s->wname[w], g ? ":" : "",
+                                 g ? c->group_names[g - 1] : "");
+                        rc |= resp_cmd(b, 2 + 2 * n) || resp_str(b, "ZADD") ||
+                              resp_key(s, b, key, strlen(key));
+                        for (size_t k = first; k < end && !rc; k++) {
+                                const hw_map_entry_t *e = &s->codes.entries[k];
+                                const hw_country_conf_t *cc =
+                                        country_of(c, e->key + 1, e->len - 1);
+                                char score[40];
+                                if (!cc ||
+                                    !(g == 0 || (cc->groups & (1u << (g - 1)))))
+                                        continue;
+                                rc |= resp_arg(
+                                              b, score,
+                                              (size_t)snprintf(
+                                                      score, sizeof(score),
+                                                      "%.17g",
+                                                      (double)(f->in[k] -
+                                                               f->out[k]) *
+                                                              10000 /
+                                                              cc->base)) ||
+                                      resp_arg(b, e->key + 1, e->len - 1);
+                        }
+                        (*n_cmds)++;
+                }
         }
-        if (redisAppendFormattedCommand(s->ctx, s->cmd.data,
-                                        (size_t)(p - s->cmd.data)) ==
-                    REDIS_OK &&
-            redisGetReply(s->ctx, &r) == REDIS_OK)
-                *reply = r;
-        return 0;
+        return rc;
+}
+
+/* Builds round trip 2 into s->cmd: MULTI, the writes, the judgments, EXEC.
+ * *n_cmds: the commands between MULTI and EXEC. */
+static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
+                        size_t n_offsets, char (*keys)[512],
+                        const hw_deltas_t *d, const hw_plan_t *plan,
+                        const step_found_t *f, size_t *n_cmds) {
+        const hw_config_t *c = s->conf;
+        hw_buf_t *b = &s->cmd;
+        int64_t largest = c->windows[c->n_windows - 1];
+        int64_t new_wm = f->watermark > d->watermark ? f->watermark
+                                                     : d->watermark;
+        size_t n_logs = slide_logs(s), n = 0;
+        char key[64];
+        int rc = 0;
+
+        b->len = 0;
+        rc |= resp_cmd(b, 1) || resp_str(b, "MULTI");
+        rc |= resp_cmd(b, 2) || resp_str(b, "INCR") ||
+              resp_key(s, b, "steps", 5);
+        n++;
+        if (s->n_ends && !rc) {
+                char ends[512];
+                snprintf(ends, sizeof(ends), "ends:%s", s->group);
+                rc |= resp_cmd(b, 2 + 2 * s->n_ends) || resp_str(b, "HSET") ||
+                      resp_key(s, b, ends, strlen(ends));
+                for (size_t i = 0; i < s->n_ends && !rc; i++) {
+                        char field[300];
+                        int len = snprintf(field, sizeof(field), "%s:%" PRId32,
+                                           s->ends[i].topic,
+                                           s->ends[i].partition);
+                        rc |= resp_arg(b, field, (size_t)len) ||
+                              (s->ends[i].at_end ? resp_str(b, "1")
+                                                 : resp_int(b, hw_now_ms()));
+                }
+                n++;
+        }
+        if (slides(s, plan) && !rc) {
+                /* What leaves the largest window (and the ids kept). */
+                for (size_t i = 0; i < plan->n_prunes && !rc; i++, n++)
+                        rc |= resp_cmd(b, 4) ||
+                              resp_str(b, "ZREMRANGEBYSCORE") ||
+                              resp_key(s, b, plan->prunes[i],
+                                       strlen(plan->prunes[i])) ||
+                              resp_str(b, "-inf") ||
+                              resp_int(b, plan->day - largest);
+                if (f->gone && f->gone->elements && !rc) {
+                        rc |= resp_cmd(b, 1 + f->gone->elements) ||
+                              resp_str(b, "DEL");
+                        for (size_t i = 0; i < f->gone->elements && !rc; i++)
+                                rc |= resp_arg2(b, key,
+                                                (size_t)snprintf(key,
+                                                                 sizeof(key),
+                                                                 "%sb:",
+                                                                 c->prefix),
+                                                f->gone->element[i]->str,
+                                                f->gone->element[i]->len);
+                        rc |= resp_cmd(b, 2 + f->gone->elements) ||
+                              resp_str(b, "HDEL") || resp_key(s, b, "b:gen", 5);
+                        for (size_t i = 0; i < f->gone->elements && !rc; i++)
+                                rc |= resp_arg(b, f->gone->element[i]->str,
+                                               f->gone->element[i]->len);
+                        n += 2;
+                }
+                rc |= resp_cmd(b, 4) || resp_str(b, "ZREMRANGEBYSCORE") ||
+                      resp_key(s, b, "b:days", 6) || resp_str(b, "-inf") ||
+                      resp_int(b, plan->day - largest);
+                n++;
+                if (f->gone_seen && f->gone_seen->elements && !rc) {
+                        rc |= resp_cmd(b, 1 + f->gone_seen->elements) ||
+                              resp_str(b, "DEL");
+                        for (size_t i = 0; i < f->gone_seen->elements && !rc;
+                             i++)
+                                rc |= resp_arg2(
+                                        b, key,
+                                        (size_t)snprintf(key, sizeof(key),
+                                                         "%sseen:", c->prefix),
+                                        f->gone_seen->element[i]->str,
+                                        f->gone_seen->element[i]->len);
+                        n++;
+                }
+                rc |= resp_cmd(b, 4) || resp_str(b, "ZREMRANGEBYSCORE") ||
+                      resp_key(s, b, "seen:days", 9) || resp_str(b, "-inf") ||
+                      resp_int(b, plan->day - c->seen_days);
+                n++;
+        }
+        /* Counters, and the flow index when the watermark is set. */
+        rc |= write_counters(s, plan, f, &n);
+        if (new_wm >= 0 && !rc)
+                rc |= write_flow_index(s, &n, f);
+        /* Hash field values (lab names) and persons. */
+        for (size_t i = 0; i < d->counters.count && !rc; i++) {
+                const hw_map_entry_t *e = &d->counters.entries[i];
+                const char *parts[4];
+                if (e->key[0] != HW_DELTA_SET)
+                        continue;
+                if (hw_deltas_parts(e, parts) < 3)
+                        return -1;
+                rc |= resp_cmd(b, 4) || resp_str(b, "HSET") ||
+                      resp_key(s, b, parts[1], strlen(parts[1])) ||
+                      resp_str(b, parts[2]) || resp_str(b, e->v.p);
+                n++;
+        }
+        for (size_t i = 0; i < d->persons.count && !rc; i++, n++) {
+                const hw_map_entry_t *e = &d->persons.entries[i];
+                const hw_person_t *p = e->v.p;
+                rc |= resp_cmd(b, 16) || resp_str(b, "HSET") ||
+                      resp_arg2(b, key,
+                                (size_t)snprintf(key, sizeof(key),
+                                                 "%sperson:", c->prefix),
+                                e->key, e->len) ||
+                      resp_str(b, "lab") || resp_str(b, p->lab) ||
+                      resp_str(b, "origin") || resp_str(b, p->origin) ||
+                      resp_str(b, "nationality") ||
+                      resp_str(b, p->nationality) ||
+                      resp_str(b, "alma_mater") ||
+                      resp_str(b, p->alma_mater) || resp_str(b, "tier") ||
+                      resp_str(b, p->tier) || resp_str(b, "at") ||
+                      resp_int(b, p->at) || resp_str(b, "event_id") ||
+                      resp_str(b, p->event_id);
+        }
+        /* Bucket logs: compacted (when no other step wrote to them since
+         * the slide read them: same length and generation), appended to. */
+        for (size_t i = 0; i < plan->n_compacted && !rc; i++) {
+                const hw_plan_day_t *cd = &plan->compacted[i];
+                size_t at = 0;
+                while (at < n_logs && memcmp(s->logs[at].ymd, cd->ymd, 8))
+                        at++;
+                if (at == n_logs || f->len[at] != (int64_t)cd->was ||
+                    f->gen[at] != cd->gen)
+                        continue;
+                snprintf(key, sizeof(key), "b:%.8s", cd->ymd);
+                rc |= resp_cmd(b, 3) || resp_str(b, "SET") ||
+                      resp_key(s, b, key, strlen(key)) ||
+                      resp_arg(b, cd->text, cd->len);
+                rc |= resp_cmd(b, 4) || resp_str(b, "HINCRBY") ||
+                      resp_key(s, b, "b:gen", 5) || resp_arg(b, cd->ymd, 8) ||
+                      resp_str(b, "1");
+                n += 2;
+        }
+        for (size_t i = 0; i < plan->n_days && !rc; i++, n++) {
+                snprintf(key, sizeof(key), "b:%.8s", plan->days[i].ymd);
+                rc |= resp_cmd(b, 3) || resp_str(b, "APPEND") ||
+                      resp_key(s, b, key, strlen(key)) ||
+                      resp_arg(b, plan->days[i].text, plan->days[i].len);
+        }
+        if (plan->n_days && !rc) {
+                rc |= resp_cmd(b, 2 + 2 * plan->n_days) ||
+                      resp_str(b, "ZADD") || resp_key(s, b, "b:days", 6);
+                for (size_t i = 0; i < plan->n_days && !rc; i++)
+                        rc |= resp_int(b, plan->days[i].day) ||
+                              resp_arg(b, plan->days[i].ymd, 8);
+                n++;
+        }
+        /* Applied ids, a set per day, and the days in their index. */
+        for (size_t i = 0; i < plan->n_seen && !rc; i++, n++) {
+                const hw_plan_day_t *sd = &plan->seen[i];
+                snprintf(key, sizeof(key), "seen:%.8s", sd->ymd);
+                rc |= resp_cmd(b, 2 + sd->n) || resp_str(b, "SADD") ||
+                      resp_key(s, b, key, strlen(key));
+                for (size_t j = 0; j < sd->n && !rc; j++)
+                        rc |= resp_str(b, plan->names[sd->first + j]);
+        }
+        if (plan->n_seen && !rc) {
+                rc |= resp_cmd(b, 2 + 2 * plan->n_seen) ||
+                      resp_str(b, "ZADD") || resp_key(s, b, "seen:days", 9);
+                for (size_t i = 0; i < plan->n_seen && !rc; i++)
+                        rc |= resp_int(b, plan->seen[i].day) ||
+                              resp_arg(b, plan->seen[i].ymd, 8);
+                n++;
+        }
+        /* The raid index. */
+        for (size_t i = 0; i < plan->n_raids && !rc; i++) {
+                const hw_plan_raid_t *r = &plan->raids[i];
+                char pair[600];
+                int len;
+                if (!r->n_ev)
+                        continue;
+                len = snprintf(pair, sizeof(pair), "raid:%s:%s", r->lab_slug,
+                               r->org_slug);
+                rc |= resp_cmd(b, 2 + 2 * r->n_ev) || resp_str(b, "ZADD") ||
+                      resp_key(s, b, pair, (size_t)len);
+                for (size_t j = 0; j < r->n_ev && !rc; j++)
+                        rc |= resp_int(b, plan->evs[r->first_ev + j].day) ||
+                              resp_str(b, plan->evs[r->first_ev + j].event_id);
+                n++;
+        }
+        if (new_wm != f->watermark && !rc) {
+                rc |= resp_cmd(b, 3) || resp_str(b, "SET") ||
+                      resp_key(s, b, "watermark", 9) || resp_int(b, new_wm);
+                n++;
+        }
+        if (n_offsets && !rc) {
+                rc |= resp_cmd(b, 1 + 2 * n_offsets) || resp_str(b, "MSET");
+                for (size_t i = 0; i < n_offsets && !rc; i++)
+                        rc |= resp_str(b, keys[i]) ||
+                              resp_int(b, offsets[i].next);
+                n++;
+        }
+        rc |= build_judge(s, d, plan, f, new_wm) || resp_cmd(b, s->argc);
+        for (size_t i = 0; i < s->argc && !rc; i++)
+                rc |= resp_arg(b, s->argv[i], s->argvlen[i]);
+        n++;
+        rc |= resp_cmd(b, 1) || resp_str(b, "EXEC");
+        *n_cmds = n;
+        return rc;
 }
 
 /* Counts what an applied step appended to each day's log (for
@@ -1122,73 +1999,147 @@ static void note_appended(hw_store_t *s, const hw_plan_t *plan) {
         }
 }
 
+/* Sends s->cmd and reads n replies into s->step_replies, error replies
+ * included. A broken connection is HW_ERR_SERVICE (and dropped). */
+static hw_err_t round_trip(hw_store_t *s, size_t n, const char *what,
+                           char *errstr, size_t size) {
+        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap, n,
+                    sizeof(*s->step_replies)))
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        if (redisAppendFormattedCommand(s->ctx, s->cmd.data, s->cmd.len) !=
+            REDIS_OK)
+                return check_reply(s, NULL, what, errstr, size);
+        for (size_t i = 0; i < n; i++) {
+                void *v = NULL;
+                if (redisGetReply(s->ctx, &v) != REDIS_OK || !v) {
+                        free_step_replies(s, i);
+                        return check_reply(s, NULL, what, errstr, size);
+                }
+                s->step_replies[i] = v;
+        }
+        return HW_OK;
+}
+
 hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         size_t n_offsets, const hw_deltas_t *d,
                         const hw_plan_t *plan, hw_store_outcome_t *outcome,
                         char *errstr, size_t size) {
         char(*keys)[512] = NULL;
-        redisReply *r = NULL;
+        step_found_t found = {-1, NULL, NULL, NULL, NULL, NULL,
+                              NULL, NULL, NULL, NULL};
+        size_t n_logs = slide_logs(s), n_cmds = 0, n_read = 0;
         hw_err_t err;
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
+        hw_arena_reset(&s->scratch);
+        hw_map_clear(&s->typed);
+        s->n_reads = 0;
+        s->cmd.len = 0;
         keys = malloc((n_offsets ? n_offsets : 1) * sizeof(*keys));
-        if (!keys || build_args(s, offsets, n_offsets, d, plan, keys)) {
+        found.len = hw_arena_alloc(&s->scratch,
+                                   (n_logs + 1) * sizeof(*found.len));
+        found.gen = hw_arena_alloc(&s->scratch,
+                                   (n_logs + 1) * sizeof(*found.gen));
+        found.after = hw_arena_alloc(&s->scratch, (plan->n_changes + 1) *
+                                                          sizeof(*found.after));
+        found.zafter = hw_arena_alloc(
+                &s->scratch, (plan->n_changes + 1) * sizeof(*found.zafter));
+        found.raid_near = hw_arena_alloc(
+                &s->scratch, (plan->n_raids + 1) * sizeof(*found.raid_near));
+        if (!keys || !found.len || !found.gen || !found.after ||
+            !found.zafter || !found.raid_near ||
+            build_reads(s, offsets, n_offsets, keys, d, plan)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
-        if (send_step(s, &r)) {
+        found.in = hw_arena_alloc(&s->scratch,
+                                  (s->codes.count + 1) * sizeof(*found.in));
+        found.out = hw_arena_alloc(&s->scratch,
+                                   (s->codes.count + 1) * sizeof(*found.out));
+        if (!found.in || !found.out) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
-        if (r && r->type == REDIS_REPLY_ERROR &&
-            !strncmp(r->str, "NOSCRIPT", 8)) {
-                /* The server restarted or was flushed: load it again. */
-                freeReplyObject(r);
-                drop_connection(s);
-                if ((err = hw_store_connect(s, errstr, size)))
-                        goto cleanup;
-                s->argv[1] = s->sha;
-                if (send_step(s, &r)) {
-                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                      "out of memory");
+        /* 1. WATCH and read the fences and the keys written. */
+        if ((err = round_trip(s, s->n_reads, "atomic step (reads)", errstr,
+                              size)))
+                goto cleanup;
+        n_read = s->n_reads;
+        if ((err = check_reads(s, s->step_replies, offsets, n_offsets, keys,
+                               d, plan, &found, outcome, errstr, size)) ||
+            *outcome != HW_STORE_APPLIED) {
+                redisReply *r = redisCommand(s->ctx, "UNWATCH");
+                if (r)
+                        freeReplyObject(r);
+                else
+                        drop_connection(s);
+                goto cleanup;
+        }
+        /* 2. MULTI, the writes and the judgments, EXEC. The replies of
+         * round trip 1 (the days the slide deletes) are used to build it. */
+        if (build_writes(s, offsets, n_offsets, keys, d, plan, &found,
+                         &n_cmds)) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                drop_connection(s); /* WATCH is left behind: start clean */
+                goto cleanup;
+        }
+        free_step_replies(s, n_read);
+        n_read = 0;
+        if ((err = round_trip(s, n_cmds + 2, "atomic step", errstr, size)))
+                goto cleanup;
+        n_read = n_cmds + 2;
+        for (size_t i = 0; i < n_read; i++) {
+                redisReply *r = s->step_replies[i];
+                if (r->type == REDIS_REPLY_ERROR) {
+                        /* Queued commands Redis refused (out of memory, a
+                         * transient state): EXEC applied nothing. */
+                        s->step_replies[i] = NULL;
+                        err = check_reply(s, r, "atomic step", errstr, size);
                         goto cleanup;
                 }
         }
-        if ((err = check_reply(s, r, "atomic step", errstr, size))) {
-                r = NULL;
-                goto cleanup;
+        {
+                redisReply *r = s->step_replies[n_read - 1];
+                if (r->type == REDIS_REPLY_NIL) {
+                        /* A watched key changed since it was read. */
+                        *outcome = HW_STORE_STALE;
+                        s->watermark = found.watermark;
+                        hw_fail(HW_OK, errstr, size,
+                                "a key the step read was written before it "
+                                "applied");
+                        goto cleanup;
+                }
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != n_cmds) {
+                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                      "unexpected reply from the atomic step");
+                        goto cleanup;
+                }
+                for (size_t i = 0; i < r->elements; i++)
+                        if (r->element[i]->type == REDIS_REPLY_ERROR) {
+                                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                              "Redis atomic step: %s",
+                                              r->element[i]->str);
+                                goto cleanup;
+                        }
+                s->alerts_added =
+                        r->elements &&
+                                        r->element[r->elements - 1]->type ==
+                                                REDIS_REPLY_INTEGER
+                                ? (uint64_t)r->element[r->elements - 1]
+                                          ->integer
+                                : 0;
         }
-        if (r->type != REDIS_REPLY_ARRAY || r->elements < 2) {
-                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                              "unexpected reply from the atomic step");
-                goto cleanup;
-        }
-        if (r->element[0]->integer == 1) {
-                *outcome = HW_STORE_APPLIED;
-                note_appended(s, plan);
-                s->alerts_added = r->elements > 2 &&
-                                                  r->element[2]->type ==
-                                                          REDIS_REPLY_INTEGER
-                                          ? (uint64_t)r->element[2]->integer
-                                          : 0;
-        } else {
-                *outcome = r->element[0]->integer == 2 ? HW_STORE_STALE
-                                                       : HW_STORE_FENCED;
-                if (*outcome == HW_STORE_STALE)
-                        s->watermark =
-                                r->elements > 2 && r->element[2]->len
-                                        ? strtoll(r->element[2]->str, NULL, 10)
-                                        : -1;
-                hw_fail(HW_OK, errstr, size, "%s holds \"%s\"",
-                        r->elements > 1 ? r->element[1]->str : "?",
-                        r->elements > 2 ? r->element[2]->str : "?");
-        }
+        *outcome = HW_STORE_APPLIED;
+        note_appended(s, plan);
 cleanup:
-        if (r)
-                freeReplyObject(r);
+        free_step_replies(s, n_read);
         free(keys);
         return err;
+}
+
+uint64_t hw_store_alerts_added(const hw_store_t *s) {
+        return s->alerts_added;
 }
 
 hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,

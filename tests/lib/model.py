@@ -515,11 +515,12 @@ def _glob_escape(text):
 
 
 def _ignored(key, prefix, ignore):
-    # b:gen counts compactions of the bucket logs: bookkeeping that depends
-    # on how the steps were cut (check_windows checks it on its own).
+    # b:gen counts compactions of the bucket logs and steps the atomic
+    # steps: bookkeeping that depends on how the steps were cut
+    # (check_windows checks b:gen on its own).
     if (key.startswith(prefix + "alert") or key.startswith(prefix + "offset:")
             or key.startswith(prefix + "ends:") or key == prefix + "epoch"
-            or key == prefix + "b:gen"):
+            or key == prefix + "b:gen" or key == prefix + "steps"):
         return True
     return any(fnmatch.fnmatchcase(key, pat) for pat in ignore)
 
