@@ -151,7 +151,7 @@ static int bookkeeping(const char *name, int alerts_here) {
          * are compared by their sums). */
         if (!strncmp(name, "offset:", 7) || !strncmp(name, "ends:", 5) ||
             !strcmp(name, "epoch") || !strcmp(name, "b:gen") ||
-            !strcmp(name, "steps"))
+            !strcmp(name, "steps") || !strcmp(name, "layout"))
                 return 1;
         /* alerts, alerts:<reader>, alert:ids, alert:drain */
         return alerts_here &&

@@ -62,6 +62,8 @@ struct hw_store_s {
         char wname[HW_PLAN_MAX_WINDOWS + 1][16];   /* "all", "7d", ... */
         redisReply **step_replies;
         size_t step_replies_cap;
+        struct hw_raid_found_s *raids;  /* the raids the step found */
+        size_t n_raids, raids_cap;
 };
 
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
@@ -144,6 +146,7 @@ void hw_store_destroy(hw_store_t *s) {
         hw_map_release(&s->codes);
         free(s->reads);
         free(s->step_replies);
+        free(s->raids);
         memset(s->password, 0, sizeof(s->password));
         free(s);
 }
@@ -282,18 +285,50 @@ static hw_err_t cluster_check(hw_store_t *s, char *errstr, size_t size) {
         return HW_OK;
 }
 
+/* The version of the layout of the internal keys (buckets, persons, ids)
+ * this consumer writes, in <prefix>layout; every step writes it. */
+#define LAYOUT "4"
+
 /*
- * The keys under the prefix must be in this version's layout: an older
- * one kept a day's buckets as a set of families beside a hash per family
- * (hw:b:<yyyymmdd> a SET), which the atomic step cannot apply to. Returns
- * HW_ERR_ARG naming the command that rebuilds them (a full replay), HW_OK
- * for an empty prefix or this layout.
+ * The keys under the prefix must be in this version's layout: older ones
+ * kept a day's buckets as a set of families beside a hash per family
+ * (hw:b:<yyyymmdd> a SET) or as one hash, and each person in a hash of
+ * their own, before <prefix>layout told the version. The atomic step
+ * cannot apply to them. Returns HW_ERR_ARG naming the command that
+ * rebuilds them (a full replay), HW_OK for an empty prefix or this layout.
  */
 static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
         const char *prefix = s->conf->prefix;
-        redisReply *r = redisCommand(s->ctx, "ZRANGE %sb:days 0 0", prefix);
-        char day[16] = "";
+        redisReply *r = redisCommand(s->ctx, "MGET %slayout %swatermark",
+                                     prefix, prefix);
+        char day[16] = "", layout[32] = "";
         hw_err_t err;
+
+        if ((err = check_reply(s, r, "MGET layout watermark", errstr, size)))
+                return err;
+        if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
+            (r->element[0]->type == REDIS_REPLY_STRING ||
+             r->element[1]->type == REDIS_REPLY_STRING)) {
+                snprintf(layout, sizeof(layout), "%s",
+                         r->element[0]->type == REDIS_REPLY_STRING
+                                 ? r->element[0]->str
+                                 : "none");
+                if (strcmp(layout, LAYOUT))
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "Redis holds the counters under prefix "
+                                      "\"%s\" in an older layout (%slayout is "
+                                      "%s, this version writes %s: persons "
+                                      "in one registry); rebuild them in "
+                                      "this version's layout with: "
+                                      "hirewire-consumer --replay --from "
+                                      "earliest, with the same prefix and "
+                                      "config (docs/operations.md)",
+                                      prefix, prefix, layout, LAYOUT);
+        }
+        freeReplyObject(r);
+        if (err)
+                return err;
+        r = redisCommand(s->ctx, "ZRANGE %sb:days 0 0", prefix);
 
         if ((err = check_reply(s, r, "ZRANGE b:days", errstr, size)))
                 return err == HW_ERR_INTERNAL ? HW_OK : err; /* not a zset */
@@ -650,64 +685,192 @@ hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
         return HW_OK;
 }
 
-static const char *copy_str(hw_arena_t *a, const redisReply *r) {
-        if (r->type != REDIS_REPLY_STRING)
+/* Writes v in decimal at out (room for 21 bytes), no NUL; returns the
+ * length. By hand, not printf: it runs for every number of every step. */
+static size_t decimal(char *out, int64_t v) {
+        char tmp[24];
+        size_t n = 0, len;
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+        do {
+                tmp[n++] = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                tmp[n++] = '-';
+        for (len = n; n; n--)
+                *out++ = tmp[n - 1];
+        return len;
+}
+
+/*
+ * The person registry: a person's record is field <person_id> of the hash
+ * persons:<n>, n = FNV-1a of the id modulo PERSON_BUCKETS, its value the
+ * seven parts (lab, origin, nationality, alma_mater, tier, at, event_id)
+ * each written "<length>:<bytes>" (so any bytes may appear in them). A
+ * step writes all the persons of a bucket in one HSET.
+ */
+#define PERSON_BUCKETS 256
+
+static unsigned person_bucket(const char *id, size_t len) {
+        uint32_t h = 2166136261u;
+        for (size_t i = 0; i < len; i++)
+                h = (h ^ (unsigned char)id[i]) * 16777619u;
+        return h % PERSON_BUCKETS;
+}
+
+/* Writes a person's record into the arena; NULL when out of memory. */
+static const char *person_pack(hw_arena_t *a, const hw_person_t *p,
+                               size_t *len) {
+        const char *parts[7];
+        char at[24];
+        size_t n = 0;
+        char *out, *o;
+
+        at[decimal(at, p->at)] = '\0';
+        parts[0] = p->lab;
+        parts[1] = p->origin;
+        parts[2] = p->nationality;
+        parts[3] = p->alma_mater;
+        parts[4] = p->tier;
+        parts[5] = at;
+        parts[6] = p->event_id;
+        for (int i = 0; i < 7; i++)
+                n += strlen(parts[i]) + 22;
+        if (!(out = hw_arena_alloc(a, n)))
                 return NULL;
-        return hw_arena_strndup(a, r->str, r->len);
+        o = out;
+        for (int i = 0; i < 7; i++) {
+                size_t l = strlen(parts[i]);
+                o += decimal(o, (int64_t)l);
+                *o++ = ':';
+                memcpy(o, parts[i], l);
+                o += l;
+        }
+        *len = (size_t)(o - out);
+        return out;
+}
+
+/* Reads a record written by person_pack into *p (strings copied into the
+ * arena). -1 when it is not one (or out of memory). */
+static int person_unpack(hw_arena_t *a, const char *text, size_t len,
+                         hw_person_t *p) {
+        const char *parts[7];
+        size_t lens[7], at = 0;
+
+        for (int i = 0; i < 7; i++) {
+                size_t l = 0, digits = 0;
+                while (at < len && text[at] >= '0' && text[at] <= '9' &&
+                       digits < 10) {
+                        l = l * 10 + (size_t)(text[at++] - '0');
+                        digits++;
+                }
+                if (!digits || at >= len || text[at++] != ':' ||
+                    l > len - at)
+                        return -1;
+                parts[i] = text + at;
+                lens[i] = l;
+                at += l;
+        }
+        if (at != len || !lens[0] || !lens[5] || lens[5] > 19)
+                return -1;
+        p->lab = hw_arena_strndup(a, parts[0], lens[0]);
+        p->origin = hw_arena_strndup(a, parts[1], lens[1]);
+        p->nationality = hw_arena_strndup(a, parts[2], lens[2]);
+        p->alma_mater = hw_arena_strndup(a, parts[3], lens[3]);
+        p->tier = hw_arena_strndup(a, parts[4], lens[4]);
+        p->event_id = hw_arena_strndup(a, parts[6], lens[6]);
+        p->at = 0;
+        for (size_t i = 0; i < lens[5]; i++) {
+                if (parts[5][i] < '0' || parts[5][i] > '9')
+                        return -1;
+                p->at = p->at * 10 + (parts[5][i] - '0');
+        }
+        return p->lab && p->origin && p->nationality && p->alma_mater &&
+                               p->tier && p->event_id
+                       ? 0
+                       : -1;
+}
+
+/* Orders person indexes by bucket (then position). */
+static int by_bucket(const void *a, const void *b, void *buckets) {
+        const unsigned *bk = buckets;
+        size_t i = *(const size_t *)a, j = *(const size_t *)b;
+        if (bk[i] != bk[j])
+                return bk[i] < bk[j] ? -1 : 1;
+        return (i > j) - (i < j);
 }
 
 hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                               hw_person_t *out, hw_arena_t *arena,
                               char *errstr, size_t size) {
+        size_t *order = malloc((n ? n : 1) * sizeof(*order));
+        unsigned *bucket = malloc((n ? n : 1) * sizeof(*bucket));
+        const char **argv = malloc((n + 2) * sizeof(*argv));
+        size_t *argvlen = malloc((n + 2) * sizeof(*argvlen));
+        size_t cmds = 0, i, j;
         hw_err_t err = HW_OK;
         redisReply *r;
-        size_t i;
+        char key[300];
 
-        if ((err = hw_store_connect(s, errstr, size)))
-                return err;
-        for (i = 0; i < n; i++) {
-                static const char *const fields[] = {
-                        "HMGET", NULL,   "lab", "origin", "nationality",
-                        "alma_mater", "tier", "at",  "event_id"};
-                const char *argv[9];
-                size_t argvlen[9];
-                char key[600];
-                int len = snprintf(key, sizeof(key), "%sperson:%s",
-                                   s->conf->prefix, ids[i]);
-                for (int a = 0; a < 9; a++) {
-                        argv[a] = a == 1 ? key : fields[a];
-                        argvlen[a] = a == 1 ? (size_t)len : strlen(fields[a]);
-                }
-                redisAppendCommandArgv(s->ctx, 9, argv, argvlen);
+        if (!order || !bucket || !argv || !argvlen) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
         }
+        if ((err = hw_store_connect(s, errstr, size)))
+                goto cleanup;
         for (i = 0; i < n; i++) {
-                hw_person_t *p = &out[i];
-                if ((err = pipelined_reply(s, n - i - 1, "HMGET person", &r,
+                order[i] = i;
+                bucket[i] = person_bucket(ids[i], strlen(ids[i]));
+                memset(&out[i], 0, sizeof(out[i]));
+        }
+        qsort_r(order, n, sizeof(*order), by_bucket, bucket);
+        /* One HMGET per bucket, pipelined. */
+        for (i = 0; i < n; i = j) {
+                int len = snprintf(key, sizeof(key), "%spersons:%u",
+                                   s->conf->prefix, bucket[order[i]]);
+                argv[0] = "HMGET";
+                argvlen[0] = 5;
+                argv[1] = key;
+                argvlen[1] = (size_t)len;
+                for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++) {
+                        argv[2 + j - i] = ids[order[j]];
+                        argvlen[2 + j - i] = strlen(ids[order[j]]);
+                }
+                redisAppendCommandArgv(s->ctx, (int)(2 + j - i), argv,
+                                       argvlen);
+                cmds++;
+        }
+        for (i = 0; i < n; i = j) {
+                if ((err = pipelined_reply(s, --cmds, "HMGET persons", &r,
                                            errstr, size)))
-                        return err;
-                memset(p, 0, sizeof(*p));
-                if (r->type == REDIS_REPLY_ARRAY && r->elements == 7 &&
-                    r->element[0]->type == REDIS_REPLY_STRING) {
-                        p->lab = copy_str(arena, r->element[0]);
-                        p->origin = copy_str(arena, r->element[1]);
-                        p->nationality = copy_str(arena, r->element[2]);
-                        p->alma_mater = copy_str(arena, r->element[3]);
-                        p->tier = copy_str(arena, r->element[4]);
-                        p->at = reply_int(r->element[5]);
-                        p->event_id = copy_str(arena, r->element[6]);
-                        if (!p->origin || !p->nationality || !p->alma_mater ||
-                            !p->tier || !p->event_id) {
+                        goto cleanup;
+                for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++) {
+                        const redisReply *e =
+                                r->type == REDIS_REPLY_ARRAY &&
+                                                j - i < r->elements
+                                        ? r->element[j - i]
+                                        : NULL;
+                        hw_person_t *p = &out[order[j]];
+                        if (!e || e->type != REDIS_REPLY_STRING)
+                                continue;
+                        if (person_unpack(arena, e->str, e->len, p)) {
                                 /* A damaged record: treat the person as
                                  * unknown rather than count half of it. */
-                                HW_WARN("store", "person %s has an incomplete "
+                                HW_WARN("store", "person %s has a damaged "
                                                  "record; treated as new",
-                                        ids[i]);
+                                        ids[order[j]]);
                                 memset(p, 0, sizeof(*p));
                         }
                 }
                 freeReplyObject(r);
         }
-        return HW_OK;
+cleanup:
+        free(order);
+        free(bucket);
+        free(argv);
+        free(argvlen);
+        return err;
 }
 
 /* Orders event indexes by day (then position) for hw_store_check_seen;
@@ -807,23 +970,6 @@ static int push_str(hw_store_t *s, const char *str) {
         return push(s, str, strlen(str));
 }
 
-/* Writes v in decimal at out (room for 21 bytes), no NUL; returns the
- * length. By hand, not printf: it runs for every number of every step. */
-static size_t decimal(char *out, int64_t v) {
-        char tmp[24];
-        size_t n = 0, len;
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-        do {
-                tmp[n++] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                tmp[n++] = '-';
-        for (len = n; n; n--)
-                *out++ = tmp[n - 1];
-        return len;
-}
 
 /* Pushes v in decimal (written straight into the scratch arena). */
 static int push_int(hw_store_t *s, int64_t v) {
@@ -1184,7 +1330,9 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 char pair[600];
                 int n = snprintf(pair, sizeof(pair), "raid:%s:%s",
                                  r->lab_slug, r->org_slug);
-                rc |= want_type(s, "", pair, (size_t)n, "zset") ||
+                /* With the rule on, its ZCOUNT below checks the type. */
+                rc |= (!c->alert_raid &&
+                       want_type(s, "", pair, (size_t)n, "zset")) ||
                       want_type(s, "lab:", r->lab_slug, strlen(r->lab_slug),
                                 "hash");
         }
@@ -1197,9 +1345,13 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                         return -1;
                 rc |= want_type(s, "", parts[1], strlen(parts[1]), "hash");
         }
-        for (size_t i = 0; i < d->persons.count && !rc; i++)
-                rc |= want_type(s, "person:", d->persons.entries[i].key,
-                                d->persons.entries[i].len, "hash");
+        for (size_t i = 0; i < d->persons.count && !rc; i++) {
+                char bucket[16];
+                int len = snprintf(bucket, sizeof(bucket), "%u",
+                                   person_bucket(d->persons.entries[i].key,
+                                                 d->persons.entries[i].len));
+                rc |= want_type(s, "persons:", bucket, (size_t)len, "hash");
+        }
         for (size_t w = 0; w <= c->n_windows && !rc; w++) {
                 char base[64];
                 if (w == 0)
@@ -1335,7 +1487,8 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                 const redisReply *r = rep[k];
                 if (r->type == REDIS_REPLY_ERROR &&
                     (transient_error(r->str) ||
-                     (rd->what != READ_LOG && rd->what != READ_COUNTER)))
+                     (rd->what != READ_LOG && rd->what != READ_COUNTER &&
+                      rd->what != READ_RAID)))
                         return hw_fail(transient_error(r->str)
                                                ? HW_ERR_SERVICE
                                                : HW_ERR_INTERNAL,
@@ -1520,6 +1673,12 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                         break;
                 }
                 case READ_RAID:
+                        if (r->type == REDIS_REPLY_ERROR)
+                                return REFUSED("Redis atomic step: %s "
+                                               "(%sraid:%s:%s)",
+                                               r->str, P,
+                                               plan->raids[rd->i].lab_slug,
+                                               plan->raids[rd->i].org_slug);
                         f->raid_near[rd->i] = r->type == REDIS_REPLY_INTEGER
                                                       ? r->integer
                                                       : 0;
@@ -1534,13 +1693,217 @@ stale_days:
         return HW_OK;
 }
 
+/* Sends s->cmd and reads n replies into s->step_replies[first ..), error
+ * replies included. A broken connection is HW_ERR_SERVICE (and dropped;
+ * the replies read are freed). */
+static hw_err_t round_trip(hw_store_t *s, size_t first, size_t n,
+                           const char *what, char *errstr, size_t size) {
+        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap,
+                    first + n, sizeof(*s->step_replies)))
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        if (redisAppendFormattedCommand(s->ctx, s->cmd.data, s->cmd.len) !=
+            REDIS_OK)
+                return check_reply(s, NULL, what, errstr, size);
+        for (size_t i = 0; i < n; i++) {
+                void *v = NULL;
+                if (redisGetReply(s->ctx, &v) != REDIS_OK || !v) {
+                        free_step_replies(s, first + i);
+                        return check_reply(s, NULL, what, errstr, size);
+                }
+                s->step_replies[first + i] = v;
+        }
+        return HW_OK;
+}
+
+/* A raid the step found: pair (of the plan) crosses on day with `hires`
+ * over the raid window, the first (at most 50) of them named. */
+typedef struct hw_raid_found_s {
+        size_t pair;
+        int64_t day, hires;
+        const char *ids_json;
+} hw_raid_found_t;
+
+/* An entry of a pair's raid index: a hire's day and event id. */
+typedef struct raid_hire_s {
+        int64_t day;
+        const char *id;
+        size_t len;
+} raid_hire_t;
+
+/* Redis's order of a sorted set: by score, then by member's bytes. */
+static int by_day_id(const void *a, const void *b) {
+        const raid_hire_t *x = a, *y = b;
+        size_t n = x->len < y->len ? x->len : y->len;
+        int c;
+        if (x->day != y->day)
+                return x->day < y->day ? -1 : 1;
+        if ((c = memcmp(x->id, y->id, n)))
+                return c;
+        return (x->len > y->len) - (x->len < y->len);
+}
+
+/* Hires in list[0..n) with day <= x. */
+static size_t hires_upto(const raid_hire_t *list, size_t n, int64_t x) {
+        size_t lo = 0, hi = n;
+        while (lo < hi) {
+                size_t m = lo + (hi - lo) / 2;
+                if (list[m].day <= x)
+                        lo = m + 1;
+                else
+                        hi = m;
+        }
+        return lo;
+}
+
+/* Judges one pair on its index (list, sorted, the batch's hires in it):
+ * every day D with a hire, from the batch's first, not more than the
+ * largest window behind the watermark, crosses when the hires over
+ * (D - days, D] reach the count and those over (D - days - 1, D - 1] did
+ * not. Appends each crossing to s->raids. -1 when out of memory. */
+static int judge_pair(hw_store_t *s, size_t pair, const hw_plan_raid_t *r,
+                      const raid_hire_t *list, size_t n, int64_t oldest) {
+        const hw_config_t *c = s->conf;
+        int64_t days = c->alert_raid_days, count = c->alert_raid_count;
+        int64_t last = INT64_MIN;
+
+        if ((int64_t)n < count)
+                return 0;
+        for (size_t k = 0; k < n; k++) {
+                int64_t D = list[k].day, now_c, before;
+                json_t *ids;
+                char *text;
+                size_t from;
+                if (D == last || D < r->lo || D - days <= oldest)
+                        continue;
+                last = D;
+                now_c = (int64_t)(hires_upto(list, n, D) -
+                                  hires_upto(list, n, D - days));
+                before = (int64_t)(hires_upto(list, n, D - 1) -
+                                   hires_upto(list, n, D - days - 1));
+                if (now_c < count || before >= count)
+                        continue;
+                ids = json_array();
+                from = hires_upto(list, n, D - days);
+                for (size_t j = from; ids && j < n && list[j].day <= D &&
+                                      j - from < 50;
+                     j++)
+                        json_array_append_new(
+                                ids, json_stringn(list[j].id, list[j].len));
+                text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
+                json_decref(ids);
+                if (!text || hw_grow((void **)&s->raids, &s->raids_cap,
+                                     s->n_raids + 1, sizeof(*s->raids))) {
+                        free(text);
+                        return -1;
+                }
+                s->raids[s->n_raids] = (hw_raid_found_t){
+                        pair, D, now_c,
+                        hw_arena_strndup(&s->scratch, text, strlen(text))};
+                free(text);
+                if (!s->raids[s->n_raids++].ids_json)
+                        return -1;
+        }
+        return 0;
+}
+
+/*
+ * The raid judgment, on the raid index as this step leaves it (no other
+ * step applies before it: <prefix>steps is watched): the pairs whose hires
+ * over [lo - days + 1, hi + days - 1] reach the count (round trip 1
+ * counted them) are read over [lo - days, hi + days - 1] in one more round
+ * trip, the batch's hires added, and judged. Whether a raid found was
+ * raised already is the script's (alert:ids).
+ */
+static hw_err_t judge_raids(hw_store_t *s, const hw_plan_t *plan,
+                            const step_found_t *f, size_t first,
+                            size_t *n_read, char *errstr, size_t size) {
+        const hw_config_t *c = s->conf;
+        int64_t oldest = plan->day >= 0
+                                 ? plan->day - c->windows[c->n_windows - 1]
+                                 : 0;
+        size_t n = 0, at = first;
+        hw_err_t err;
+
+        s->n_raids = 0;
+        if (!c->alert_raid)
+                return HW_OK;
+        s->cmd.len = 0;
+        for (size_t i = 0; i < plan->n_raids; i++) {
+                const hw_plan_raid_t *r = &plan->raids[i];
+                char pair[600];
+                int len;
+                if (f->raid_near[i] + (int64_t)r->n_ev < c->alert_raid_count)
+                        continue;
+                len = snprintf(pair, sizeof(pair), "raid:%s:%s", r->lab_slug,
+                               r->org_slug);
+                if (resp_cmd(&s->cmd, 5) ||
+                    resp_str(&s->cmd, "ZRANGEBYSCORE") ||
+                    resp_key(s, &s->cmd, pair, (size_t)len) ||
+                    resp_int(&s->cmd, r->lo - c->alert_raid_days) ||
+                    resp_int(&s->cmd, r->hi + c->alert_raid_days - 1) ||
+                    resp_str(&s->cmd, "WITHSCORES"))
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+                n++;
+        }
+        if (!n)
+                return HW_OK;
+        if ((err = round_trip(s, first, n, "atomic step (raid index)", errstr,
+                              size)))
+                return err;
+        *n_read = first + n;
+        for (size_t i = 0; i < plan->n_raids; i++) {
+                const hw_plan_raid_t *r = &plan->raids[i];
+                const redisReply *z;
+                raid_hire_t *list;
+                size_t m = 0, k;
+                if (f->raid_near[i] + (int64_t)r->n_ev < c->alert_raid_count)
+                        continue;
+                z = s->step_replies[at++];
+                if (z->type != REDIS_REPLY_ARRAY)
+                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                       "Redis atomic step: %s",
+                                       z->type == REDIS_REPLY_ERROR
+                                               ? z->str
+                                               : "unexpected reply reading "
+                                                 "the raid index");
+                list = hw_arena_alloc(&s->scratch,
+                                      (z->elements / 2 + r->n_ev + 1) *
+                                              sizeof(*list));
+                if (!list)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+                for (k = 0; k + 1 < z->elements; k += 2)
+                        list[m++] = (raid_hire_t){
+                                (int64_t)strtod(z->element[k + 1]->str, NULL),
+                                z->element[k]->str, z->element[k]->len};
+                for (k = 0; k < r->n_ev; k++) {
+                        const hw_plan_ev_t *ev = &plan->evs[r->first_ev + k];
+                        size_t len = strlen(ev->event_id);
+                        size_t j;
+                        for (j = 0; j < m; j++)
+                                if (list[j].len == len &&
+                                    !memcmp(list[j].id, ev->event_id, len))
+                                        break;
+                        if (j < m)
+                                list[j].day = ev->day; /* ZADD moves it */
+                        else
+                                list[m++] = (raid_hire_t){ev->day,
+                                                          ev->event_id, len};
+                }
+                qsort(list, m, sizeof(*list), by_day_id);
+                if (judge_pair(s, i, r, list, m, oldest))
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+        }
+        return HW_OK;
+}
+
 /* The judgments' arguments (see the header of hw_store.lua) into s->argv:
  * the raid pairs whose hires near the batch's reach the raid count. */
 static int build_judge(hw_store_t *s, const hw_deltas_t *d,
-                       const hw_plan_t *plan, const step_found_t *f,
-                       int64_t new_wm) {
+                       const hw_plan_t *plan, int64_t new_wm) {
         const hw_config_t *c = s->conf;
-        size_t n_raids = 0;
         int rc = 0;
 
         s->argc = 0;
@@ -1548,8 +1911,7 @@ static int build_judge(hw_store_t *s, const hw_deltas_t *d,
               push_str(s, "0") || push_str(s, c->prefix) ||
               push_str(s, hw_config_alerts_prefix(c)) ||
               push_int(s, s->raise_alerts) || push_int(s, new_wm) ||
-              push_int(s, plan->day) ||
-              push_int(s, c->windows[c->n_windows - 1]);
+              push_int(s, plan->day);
         rc |= push_int(s, hw_now_ms()) || push_int(s, c->alerts_maxlen);
         /* The stream's readers: entries they have not delivered yet are
          * never trimmed. */
@@ -1559,8 +1921,7 @@ static int build_judge(hw_store_t *s, const hw_deltas_t *d,
                 rc |= push_str(s, "relayed");
         if (c->alert_webhook_url)
                 rc |= push_str(s, "webhook");
-        rc |= push_int(s, c->alert_raid_count) ||
-              push_int(s, c->alert_raid_days);
+        rc |= push_int(s, c->alert_raid_days);
         rc |= push_int(s, c->alert_brain_drain) ||
               push_double(s, c->alert_drain_index) ||
               push_int(s, c->alert_drain_days) || push_int(s, s->at_end);
@@ -1573,19 +1934,14 @@ static int build_judge(hw_store_t *s, const hw_deltas_t *d,
         } else {
                 rc |= push_str(s, "");
         }
-        for (size_t i = 0; c->alert_raid && i < plan->n_raids; i++)
-                n_raids += f->raid_near[i] + (int64_t)plan->raids[i].n_ev >=
-                           c->alert_raid_count;
-        rc |= push_int(s, (int64_t)n_raids);
-        for (size_t i = 0; n_raids && i < plan->n_raids && !rc; i++) {
-                const hw_plan_raid_t *r = &plan->raids[i];
-                if (f->raid_near[i] + (int64_t)r->n_ev < c->alert_raid_count)
-                        continue;
+        rc |= push_int(s, (int64_t)s->n_raids);
+        for (size_t i = 0; i < s->n_raids && !rc; i++) {
+                const hw_raid_found_t *f = &s->raids[i];
+                const hw_plan_raid_t *r = &plan->raids[f->pair];
                 rc |= push_str(s, r->lab_slug) || push_str(s, r->org_slug) ||
-                      push_int(s, (int64_t)r->n_names);
-                for (size_t j = 0; j < r->n_names && !rc; j++)
-                        rc |= push_str(s, plan->names[r->first_name + j]);
-                rc |= push_int(s, r->lo) || push_int(s, r->hi);
+                      push_str(s, plan->names[r->first_name]) ||
+                      push_int(s, f->day) || push_int(s, f->hires) ||
+                      push_str(s, f->ids_json);
         }
         rc |= push_int(s, (int64_t)plan->n_drains);
         for (size_t i = 0; i < plan->n_drains && !rc; i++)
@@ -1769,6 +2125,43 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
         return rc;
 }
 
+/* The persons the batch moved: one HSET per bucket of the registry. */
+static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
+        size_t n = d->persons.count, i, j;
+        size_t *order = hw_arena_alloc(&s->scratch, (n + 1) * sizeof(*order));
+        unsigned *bucket =
+                hw_arena_alloc(&s->scratch, (n + 1) * sizeof(*bucket));
+        hw_buf_t *b = &s->cmd;
+        int rc = !order || !bucket;
+
+        for (i = 0; i < n && !rc; i++) {
+                order[i] = i;
+                bucket[i] = person_bucket(d->persons.entries[i].key,
+                                          d->persons.entries[i].len);
+        }
+        if (!rc)
+                qsort_r(order, n, sizeof(*order), by_bucket, bucket);
+        for (i = 0; i < n && !rc; i = j) {
+                char key[32];
+                int len = snprintf(key, sizeof(key), "persons:%u",
+                                   bucket[order[i]]);
+                for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++)
+                        ;
+                rc |= resp_cmd(b, 2 + 2 * (j - i)) || resp_str(b, "HSET") ||
+                      resp_key(s, b, key, (size_t)len);
+                for (size_t k = i; k < j && !rc; k++) {
+                        const hw_map_entry_t *e = &d->persons.entries[order[k]];
+                        size_t plen;
+                        const char *packed =
+                                person_pack(&s->scratch, e->v.p, &plen);
+                        rc |= !packed || resp_arg(b, e->key, e->len) ||
+                              resp_arg(b, packed, plen);
+                }
+                (*n_cmds)++;
+        }
+        return rc;
+}
+
 /* Builds round trip 2 into s->cmd: MULTI, the writes, the judgments, EXEC.
  * *n_cmds: the commands between MULTI and EXEC. */
 static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
@@ -1788,7 +2181,9 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= resp_cmd(b, 1) || resp_str(b, "MULTI");
         rc |= resp_cmd(b, 2) || resp_str(b, "INCR") ||
               resp_key(s, b, "steps", 5);
-        n++;
+        rc |= resp_cmd(b, 3) || resp_str(b, "SET") ||
+              resp_key(s, b, "layout", 6) || resp_str(b, LAYOUT);
+        n += 2;
         if (s->n_ends && !rc) {
                 char ends[512];
                 snprintf(ends, sizeof(ends), "ends:%s", s->group);
@@ -1871,24 +2266,7 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                       resp_str(b, parts[2]) || resp_str(b, e->v.p);
                 n++;
         }
-        for (size_t i = 0; i < d->persons.count && !rc; i++, n++) {
-                const hw_map_entry_t *e = &d->persons.entries[i];
-                const hw_person_t *p = e->v.p;
-                rc |= resp_cmd(b, 16) || resp_str(b, "HSET") ||
-                      resp_arg2(b, key,
-                                (size_t)snprintf(key, sizeof(key),
-                                                 "%sperson:", c->prefix),
-                                e->key, e->len) ||
-                      resp_str(b, "lab") || resp_str(b, p->lab) ||
-                      resp_str(b, "origin") || resp_str(b, p->origin) ||
-                      resp_str(b, "nationality") ||
-                      resp_str(b, p->nationality) ||
-                      resp_str(b, "alma_mater") ||
-                      resp_str(b, p->alma_mater) || resp_str(b, "tier") ||
-                      resp_str(b, p->tier) || resp_str(b, "at") ||
-                      resp_int(b, p->at) || resp_str(b, "event_id") ||
-                      resp_str(b, p->event_id);
-        }
+        rc |= write_persons(s, d, &n);
         /* Bucket logs: compacted (when no other step wrote to them since
          * the slide read them: same length and generation), appended to. */
         for (size_t i = 0; i < plan->n_compacted && !rc; i++) {
@@ -1967,7 +2345,7 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                               resp_int(b, offsets[i].next);
                 n++;
         }
-        rc |= build_judge(s, d, plan, f, new_wm) || resp_cmd(b, s->argc);
+        rc |= build_judge(s, d, plan, new_wm) || resp_cmd(b, s->argc);
         for (size_t i = 0; i < s->argc && !rc; i++)
                 rc |= resp_arg(b, s->argv[i], s->argvlen[i]);
         n++;
@@ -1999,26 +2377,6 @@ static void note_appended(hw_store_t *s, const hw_plan_t *plan) {
         }
 }
 
-/* Sends s->cmd and reads n replies into s->step_replies, error replies
- * included. A broken connection is HW_ERR_SERVICE (and dropped). */
-static hw_err_t round_trip(hw_store_t *s, size_t n, const char *what,
-                           char *errstr, size_t size) {
-        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap, n,
-                    sizeof(*s->step_replies)))
-                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        if (redisAppendFormattedCommand(s->ctx, s->cmd.data, s->cmd.len) !=
-            REDIS_OK)
-                return check_reply(s, NULL, what, errstr, size);
-        for (size_t i = 0; i < n; i++) {
-                void *v = NULL;
-                if (redisGetReply(s->ctx, &v) != REDIS_OK || !v) {
-                        free_step_replies(s, i);
-                        return check_reply(s, NULL, what, errstr, size);
-                }
-                s->step_replies[i] = v;
-        }
-        return HW_OK;
-}
 
 hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         size_t n_offsets, const hw_deltas_t *d,
@@ -2062,7 +2420,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                 goto cleanup;
         }
         /* 1. WATCH and read the fences and the keys written. */
-        if ((err = round_trip(s, s->n_reads, "atomic step (reads)", errstr,
+        if ((err = round_trip(s, 0, s->n_reads, "atomic step (reads)", errstr,
                               size)))
                 goto cleanup;
         n_read = s->n_reads;
@@ -2076,6 +2434,12 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         drop_connection(s);
                 goto cleanup;
         }
+        /* The raid judgment (a round trip more when a pair can cross). */
+        if ((err = judge_raids(s, plan, &found, n_read, &n_read, errstr,
+                               size))) {
+                drop_connection(s); /* WATCH is left behind: start clean */
+                goto cleanup;
+        }
         /* 2. MULTI, the writes and the judgments, EXEC. The replies of
          * round trip 1 (the days the slide deletes) are used to build it. */
         if (build_writes(s, offsets, n_offsets, keys, d, plan, &found,
@@ -2086,7 +2450,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         free_step_replies(s, n_read);
         n_read = 0;
-        if ((err = round_trip(s, n_cmds + 2, "atomic step", errstr, size)))
+        if ((err = round_trip(s, 0, n_cmds + 2, "atomic step", errstr, size)))
                 goto cleanup;
         n_read = n_cmds + 2;
         for (size_t i = 0; i < n_read; i++) {

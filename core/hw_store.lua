@@ -9,24 +9,23 @@
 -- every key it writes. The consumer computes every new value: counters,
 -- the flow index, buckets, persons, ids and the raid index are written by
 -- native commands. This script runs last in the transaction for what
--- needs the group's state as those commands left it, and costs per raid
--- pair or per country, never per event: the raid judgment of the pairs
--- whose hires near the batch's reach the raid count, the brain_drain
--- judgment and the alerts. Every key it touches was type-checked before
+-- needs the alert ids and the group's state as those commands left it,
+-- and costs per alert or per country, never per event: whether a raid the
+-- consumer found was raised already, the brain_drain judgment and the
+-- alerts. Every key it touches was type-checked before
 -- the transaction, so it does not fail.
 --
 -- ARGV, in order:
 --   prefix, alerts prefix (of alert:ids, alert:drain and the alerts stream)
 --   raise alerts (1/0), watermark after the step (ms, or -1), its day (or -1)
---   largest window (days)
 --   raised_at (ms), alerts stream maxlen
 --   n_readers, then n_readers x reader name (alerts:<name> holds how far it
 --   delivered: entries after that are never trimmed)
---   raid count, raid days
+--   raid days
 --   brain_drain on (1/0), brain_drain index threshold, brain_drain window days
 --   at end (1/0), the group's ends key ('' = none: judge on `at end` alone)
 --   then the sections, each led by its count:
---     n pairs x (lab slug, org slug, n, n org names, lo, hi)  raid pairs to judge
+--     n x (lab slug, org slug, org name, day, hires, event ids as a JSON array)  raids found
 --     n x (country, event ids as a JSON array)    brain_drain evidence
 --     n x (alert_id, rule, severity, subject, summary, event_time, event_ids, attributes)
 -- Returns the number of alerts added to the stream.
@@ -79,11 +78,6 @@ local function stream_id_less(a, b)
   return num(as) < num(bs)
 end
 
-local function json_list(t)
-  if #t == 0 then return '[]' end
-  return cjson.encode(t)
-end
-
 -- yyyymmdd of a day number (days since 1970-01-01), worked out once a day.
 local ymd_memo = {}
 local function ymd_calc(z)
@@ -110,28 +104,22 @@ local function ymd_of(z)
 end
 
 -- Configuration of this step.
-local max_window = num(arg())
 local raised_at, alerts_maxlen = arg(), num(arg())
 local readers = {}
 for k = 1, num(arg()) do readers[k] = arg() end
-local raid_count, raid_days = num(arg()), num(arg())
+local raid_days = num(arg())
 local drain_on, drain_index, drain_days = arg() == '1', num(arg()), num(arg())
 local drain_window = drain_days .. 'd'
 local drain_judge = arg() == '1'
 local ENDS_STALE_MS = 60000
 local ends_key = arg()
 
--- Raid pairs, brain_drain evidence and alerts raised by the consumer.
+-- Raids the consumer found, brain_drain evidence and alerts it raised.
 local raids = {}
 for _ = 1, num(arg()) do
-  local r = {lab = ARGV[pos], org = ARGV[pos + 1]}
-  local n = num(ARGV[pos + 2])
-  r.names = {}
-  for k = 1, n do r.names[k] = ARGV[pos + 2 + k] end
-  pos = pos + 3 + n
-  r.lo, r.hi = num(ARGV[pos]), num(ARGV[pos + 1])
-  pos = pos + 2
-  raids[#raids + 1] = r
+  raids[#raids + 1] = {lab = ARGV[pos], org = ARGV[pos + 1], name = ARGV[pos + 2],
+    day = num(ARGV[pos + 3]), hires = ARGV[pos + 4], ids = ARGV[pos + 5]}
+  pos = pos + 6
 end
 local drain_ids = {}
 for _ = 1, num(arg()) do
@@ -172,75 +160,25 @@ local function raised_near(id_prefix, D, days)
   return found
 end
 
--- Raid: for each pair whose hires over [lo - raid_days + 1, hi +
--- raid_days - 1] reach raid_count (the consumer counted them), every day D
--- the batch's hires can affect (up to raid_days after them) is checked: D
--- crosses when the pair's hires over (D - raid_days, D] reach raid_count
--- and those over (D - raid_days - 1, D - 1] did not. Hires more than the
--- largest window behind the watermark are not looked at.
-local oldest = d_new and d_new - max_window or 0
+-- Raid: the consumer judged the pairs of the batch on the raid index
+-- (which no other step changes before this one applies): each day D
+-- where a pair's hires over (D - raid_days, D] reach the raid count and
+-- those over (D - raid_days - 1, D - 1] did not, in order. It is raised
+-- unless a raid of the pair was raised for a day less than raid_days from
+-- D (one raid, one alert).
 for _, r in ipairs(raids) do
-  local key = P .. 'raid:' .. r.lab .. ':' .. r.org
   local pair = 'raid:' .. r.org .. ':' .. r.lab .. ':'
-  local function raise_raid(D, now_c, ids)
+  if not raised_near(pair, r.day, raid_days) then
     local name = lab_name(r.lab)
-    local day = ymd_of(D)
-    local id = pair .. day
-    raised_here[id] = D
+    local day = ymd_of(r.day)
+    raised_here[pair .. day] = r.day
     alerts[#alerts + 1] = {
-      id, 'raid', 'WARN',
-      name, string.format('%s hired %d people from %s within %d days',
-        name, now_c, r.names[1], raid_days),
-      int(D * DAY), json_list(ids),
-      cjson.encode({lab = name, org = r.names[1], hires = tostring(now_c),
+      pair .. day, 'raid', 'WARN',
+      name, string.format('%s hired %s people from %s within %d days',
+        name, r.hires, r.name, raid_days),
+      int(r.day * DAY), r.ids,
+      cjson.encode({lab = name, org = r.name, hires = r.hires,
         days = tostring(raid_days), day = day})}
-  end
-  if r.hi - r.lo <= 7 and redis.call('ZCOUNT', key, '(' .. int(r.hi),
-      int(r.hi + raid_days - 1)) == 0 then
-    -- A live stream: only days in [lo, hi] can cross; count them in
-    -- Redis rather than read a busy pair's hires.
-    for D = r.lo, r.hi do
-      if D - raid_days > oldest and redis.call('ZCOUNT', key, D, D) > 0
-          and redis.call('ZCOUNT', key, D - raid_days, D - 1) < raid_count then
-        local now_c = redis.call('ZCOUNT', key, D - raid_days + 1, D)
-        if now_c >= raid_count and not raised_near(pair, D, raid_days) then
-          raise_raid(D, now_c, redis.call('ZRANGEBYSCORE', key, D - raid_days + 1, D,
-            'LIMIT', 0, 50))
-        end
-      end
-    end
-  else
-    local z = redis.call('ZRANGEBYSCORE', key, int(r.lo - raid_days),
-      int(r.hi + raid_days - 1), 'WITHSCORES')
-    local list = {}
-    for k = 1, #z, 2 do list[#list + 1] = {num(z[k + 1]), z[k]} end
-    local function upto(x)
-      local a, b = 0, #list
-      while a < b do
-        local m = math.floor((a + b + 1) / 2)
-        if list[m][1] <= x then a = m else b = m - 1 end
-      end
-      return a
-    end
-    local function count(from, to) return upto(to) - upto(from) end
-    local last = nil
-    for _, h in ipairs(#list >= raid_count and list or {}) do
-      local D = h[1]
-      if D ~= last and D >= r.lo and D - raid_days > oldest then
-        last = D
-        local now_c = count(D - raid_days, D)
-        if now_c >= raid_count and count(D - raid_days - 1, D - 1) < raid_count
-            and not raised_near(pair, D, raid_days) then
-          local ids = {}
-          for _, e in ipairs(list) do
-            if e[1] > D - raid_days and e[1] <= D and #ids < 50 then
-              ids[#ids + 1] = e[2]
-            end
-          end
-          raise_raid(D, now_c, ids)
-        end
-      end
-    end
   end
 end
 

@@ -24,7 +24,17 @@ msl=scn:lab:meta-superintelligence-labs
 [[ $(rc HGET $msl:origin OpenAI) == 18 ]] || hw_fail "MSL origin OpenAI is $(rc HGET $msl:origin OpenAI)"
 [[ $(rc HGET $msl:nationality CN) == 21 ]] || hw_fail "MSL has $(rc HGET $msl:nationality CN) CN nationals"
 # The departure: Ryan Holt joined MSL from OpenAI and went back.
-[[ $(rc HGET scn:person:p-ryan-holt lab) == OpenAI ]] || hw_fail "p-ryan-holt is not back at OpenAI"
+person_lab() { # person_lab PREFIX PERSON_ID: the lab the registry holds for them
+  "$HW_PY" - "$HW_SRC_DIR/tests/lib" "$HW_REDIS_PORT" "$1" "$2" <<'PY'
+import sys
+sys.path.insert(0, sys.argv[1])
+import model
+import redis
+st = model.read_state(redis.Redis(port=int(sys.argv[2])), sys.argv[3], match_suffix="persons:*")
+print(st.get(sys.argv[3] + "person:" + sys.argv[4], {}).get("lab", "(none)"))
+PY
+}
+[[ $(person_lab scn: p-ryan-holt) == OpenAI ]] || hw_fail "p-ryan-holt is not back at OpenAI: $(person_lab scn: p-ryan-holt)"
 [[ $(rc HGET $msl:hires:all OpenAI) == 19 ]] || hw_fail "MSL hires from OpenAI (all) is not 19"
 
 hw_note "the scenario and 50k generated events, group hirewire, prefix hw:"
@@ -94,6 +104,19 @@ hw_consumer --until-caught-up --group old2 --prefix old2: || code=$?
 grep -q 'older layout (old2:b:20250401 is a hash, not a bucket log.*hirewire-consumer --replay --from earliest' "$HW_CONSUMER_LOG" ||
   hw_fail "the upgrade from the hash layout is not named: $(tail -1 "$HW_CONSUMER_LOG")"
 [[ $(rc HGET old2:b:20250401 'lab:x:hires OpenAI') == 1 ]] || hw_fail "the refused start changed old2:b:20250401"
+hw_note "the layout before the person registry (a hash per person, no layout key): named, and a replay rebuilds it"
+rc SET old3:watermark 1743465600000 >/dev/null
+rc HSET old3:person:p-x lab OpenAI origin Google >/dev/null
+code=0
+hw_consumer --until-caught-up --group old3 --prefix old3: || code=$?
+[[ $code -eq 2 ]] || hw_fail "exit $code on the layout before the person registry, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q 'older layout (old3:layout is none, this version writes 4.*hirewire-consumer --replay --from earliest' "$HW_CONSUMER_LOG" ||
+  hw_fail "the upgrade from per-person hashes is not named: $(tail -1 "$HW_CONSUMER_LOG")"
+hw_consumer --group old3 --prefix old3: --replay --from earliest || hw_fail "the upgrade replay exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+[[ $(rc EXISTS old3:person:p-x) == 0 && $(rc GET old3:layout) == 4 ]] ||
+  hw_fail "after the replay: old3:person:p-x still there or old3:layout is $(rc GET old3:layout)"
+hw_consume_all --group old3 --prefix old3:
+hw_model_check old3: "$HW_TMP/wide.ndjson"
 
 refused bad: WRONGTYPE SET bad:labs not-a-sorted-set            # written after the windows
 [[ $(rc GET bad:labs) == not-a-sorted-set ]] || hw_fail "bad:labs changed"

@@ -520,7 +520,8 @@ def _ignored(key, prefix, ignore):
     # (check_windows checks b:gen on its own).
     if (key.startswith(prefix + "alert") or key.startswith(prefix + "offset:")
             or key.startswith(prefix + "ends:") or key == prefix + "epoch"
-            or key == prefix + "b:gen" or key == prefix + "steps"):
+            or key == prefix + "b:gen" or key == prefix + "steps"
+            or key == prefix + "layout"):
         return True
     return any(fnmatch.fnmatchcase(key, pat) for pat in ignore)
 
@@ -560,6 +561,33 @@ def decode_bucket_log(text):
     return {k: str(v) for k, v in sums.items() if v != 0}
 
 
+PERSON_PARTS = ("lab", "origin", "nationality", "alma_mater", "tier", "at", "event_id")
+
+
+def decode_person(value):
+    """A person's record in the registry (hw:persons:<n>, field person_id):
+    its seven parts, each written "<length>:<bytes>", as the person's hash."""
+    data = value if isinstance(value, bytes) else value.encode("utf-8", "surrogateescape")
+    out, at = {}, 0
+    for part in PERSON_PARTS:
+        colon = data.find(b":", at)
+        if colon <= at or not data[at:colon].isdigit():
+            raise ValueError(f"no length before {part} at byte {at}")
+        n = int(data[at:colon])
+        if colon + 1 + n > len(data):
+            raise ValueError(f"{part} runs past the end")
+        out[part] = _s(data[colon + 1:colon + 1 + n])
+        at = colon + 1 + n
+    if at != len(data):
+        raise ValueError(f"{len(data) - at} bytes after event_id")
+    return out
+
+
+def _persons_key(key, prefix):
+    rest = key[len(prefix):] if key.startswith(prefix) else ""
+    return rest.startswith("persons:") and rest[8:].isdigit()
+
+
 def _bucket_key(key, prefix):
     rest = key[len(prefix):] if key.startswith(prefix) else ""
     return rest.startswith("b:") and len(rest) == 10 and rest[2:].isdigit()
@@ -595,7 +623,15 @@ def read_state(r, prefix, ignore=(), match_suffix="*"):
         for k, t, v in zip(chunk, types, vals):
             if t == "none":
                 continue  # deleted between SCAN and read
-            if t == "hash":
+            if t == "hash" and _persons_key(k, prefix):
+                # The registry: each field is a person, read as the hash
+                # <prefix>person:<id> the model keeps.
+                for f, x in v.items():
+                    try:
+                        out[prefix + "person:" + _s(f)] = decode_person(x)
+                    except ValueError as e:
+                        out[prefix + "person:" + _s(f)] = ("badperson", str(e))
+            elif t == "hash":
                 out[k] = {_s(f): _s(x) for f, x in v.items()}
             elif t == "zset":
                 out[k] = {_s(m): float(sc) for m, sc in v}
