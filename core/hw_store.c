@@ -29,7 +29,6 @@ struct hw_store_s {
         hw_redis_url_t url;
         char password[256];
         redisContext *ctx;
-        char sha[41];
         /* Argument vectors of the atomic step, reused batch to batch. */
         const char **argv;
         size_t *argvlen;
@@ -411,13 +410,15 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
                 drop_connection(s);
                 return err;
         }
+        /* The step sends the script with EVAL inside its MULTI (EVALSHA
+         * there could meet NOSCRIPT after the other writes applied); loading
+         * it here finds a Redis without scripting, or a script it cannot
+         * compile, before any step, and caches it compiled. */
         r = redisCommand(s->ctx, "SCRIPT LOAD %s", hw_store_lua);
         if ((err = check_reply(s, r, "SCRIPT LOAD", errstr, size))) {
                 drop_connection(s);
                 return err;
         }
-        snprintf(s->sha, sizeof(s->sha), "%s",
-                 r->type == REDIS_REPLY_STRING ? r->str : "");
         freeReplyObject(r);
         return HW_OK;
 }
@@ -1182,6 +1183,12 @@ static int slides(const hw_store_t *s, const hw_plan_t *plan) {
         return s->slide.day >= 0 && plan->day > s->slide.day;
 }
 
+/* A raid pair's index key, without the prefix, into out; its length. */
+static size_t raid_key(char out[600], const hw_plan_raid_t *r) {
+        int n = snprintf(out, 600, "raid:%s:%s", r->lab_slug, r->org_slug);
+        return n < 600 ? (size_t)n : 599;
+}
+
 /* The countries whose flow in or out the plan changes, per window, into
  * s->codes (see hw_store_s). Returns the windows with any, -1 when out of
  * memory. */
@@ -1328,11 +1335,9 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; i < plan->n_raids && !rc; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
                 char pair[600];
-                int n = snprintf(pair, sizeof(pair), "raid:%s:%s",
-                                 r->lab_slug, r->org_slug);
+                size_t n = raid_key(pair, r);
                 /* With the rule on, its ZCOUNT below checks the type. */
-                rc |= (!c->alert_raid &&
-                       want_type(s, "", pair, (size_t)n, "zset")) ||
+                rc |= (!c->alert_raid && want_type(s, "", pair, n, "zset")) ||
                       want_type(s, "lab:", r->lab_slug, strlen(r->lab_slug),
                                 "hash");
         }
@@ -1422,10 +1427,9 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; c->alert_raid && i < plan->n_raids && !rc; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
                 char pair[600];
-                int len = snprintf(pair, sizeof(pair), "raid:%s:%s",
-                                   r->lab_slug, r->org_slug);
+                size_t len = raid_key(pair, r);
                 rc |= resp_cmd(b, 4) || resp_str(b, "ZCOUNT") ||
-                      resp_key(s, b, pair, (size_t)len) ||
+                      resp_key(s, b, pair, len) ||
                       resp_int(b, r->lo - c->alert_raid_days + 1) ||
                       resp_int(b, r->hi + c->alert_raid_days - 1) ||
                       want_read(s, READ_RAID, i, NULL, NULL);
@@ -1831,14 +1835,11 @@ static hw_err_t judge_raids(hw_store_t *s, const hw_plan_t *plan,
         for (size_t i = 0; i < plan->n_raids; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
                 char pair[600];
-                int len;
                 if (f->raid_near[i] + (int64_t)r->n_ev < c->alert_raid_count)
                         continue;
-                len = snprintf(pair, sizeof(pair), "raid:%s:%s", r->lab_slug,
-                               r->org_slug);
                 if (resp_cmd(&s->cmd, 5) ||
                     resp_str(&s->cmd, "ZRANGEBYSCORE") ||
-                    resp_key(s, &s->cmd, pair, (size_t)len) ||
+                    resp_key(s, &s->cmd, pair, raid_key(pair, r)) ||
                     resp_int(&s->cmd, r->lo - c->alert_raid_days) ||
                     resp_int(&s->cmd, r->hi + c->alert_raid_days - 1) ||
                     resp_str(&s->cmd, "WITHSCORES"))
@@ -1964,6 +1965,29 @@ static int resp_score(hw_buf_t *b, double v) {
         return resp_arg(b, t, (size_t)snprintf(t, sizeof(t), "%.17g", v));
 }
 
+/* DEL of <prefix><sub><day> for each day of the reply (an array of
+ * yyyymmdd); nothing for none. */
+static int write_del_days(hw_store_t *s, const char *sub,
+                          const redisReply *days, size_t *n_cmds) {
+        hw_buf_t *b = &s->cmd;
+        size_t lp = strlen(s->conf->prefix), ls = strlen(sub);
+        char *key;
+        int rc = 0;
+
+        if (!days || !days->elements)
+                return 0;
+        if (!(key = hw_arena_alloc(&s->scratch, lp + ls + 1)))
+                return -1;
+        memcpy(key, s->conf->prefix, lp);
+        memcpy(key + lp, sub, ls);
+        rc |= resp_cmd(b, 1 + days->elements) || resp_str(b, "DEL");
+        for (size_t i = 0; i < days->elements && !rc; i++)
+                rc |= resp_arg2(b, key, lp + ls, days->element[i]->str,
+                                days->element[i]->len);
+        (*n_cmds)++;
+        return rc;
+}
+
 /* The writes of the counters: each key's new values in one HSET (ZADD),
  * the fields that reach 0 deleted (a key left empty disappears). */
 static int write_counters(hw_store_t *s, const hw_plan_t *plan,
@@ -2011,15 +2035,20 @@ static int write_counters(hw_store_t *s, const hw_plan_t *plan,
         return rc;
 }
 
-/* Looks a country up in the config; NULL if it has no base there. */
+/* Looks a country up in the config; NULL if it is not there. */
 static const hw_country_conf_t *country_of(const hw_config_t *c,
                                            const char *code, size_t len) {
         for (size_t i = 0; i < c->n_countries; i++)
                 if (strlen(c->countries[i].code) == len &&
                     !memcmp(c->countries[i].code, code, len))
-                        return c->countries[i].base > 0 ? &c->countries[i]
-                                                        : NULL;
+                        return &c->countries[i];
         return NULL;
+}
+
+/* Whether a country is in index g: 0 is the index of all countries with a
+ * base, g > 0 the configured group g - 1's. */
+static int in_index(const hw_country_conf_t *cc, size_t g) {
+        return cc && cc->base > 0 && (g == 0 || (cc->groups & (1u << (g - 1))));
 }
 
 /* The flow index: every country with a base is in each window's index
@@ -2031,19 +2060,23 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
         const hw_config_t *c = s->conf;
         hw_buf_t *b = &s->cmd;
         size_t n_based = 0;
-        int rc = 0;
+        /* Each changed country's config (NULL: no base), looked up once. */
+        const hw_country_conf_t **cc = hw_arena_alloc(
+                &s->scratch, (s->codes.count + 1) * sizeof(*cc));
+        int rc = !cc;
 
         for (size_t i = 0; i < c->n_countries; i++)
                 n_based += c->countries[i].base > 0;
+        for (size_t k = 0; k < s->codes.count && !rc; k++)
+                cc[k] = country_of(c, s->codes.entries[k].key + 1,
+                                   s->codes.entries[k].len - 1);
         for (size_t w = 0; w <= c->n_windows && !rc; w++) {
                 size_t first = s->win_first[w], end = s->win_first[w + 1];
                 char key[160];
                 for (size_t g = 0; g <= c->n_groups && n_based && !rc; g++) {
                         size_t n = 0;
                         for (size_t i = 0; i < c->n_countries; i++)
-                                n += c->countries[i].base > 0 &&
-                                     (g == 0 || (c->countries[i].groups &
-                                                 (1u << (g - 1))));
+                                n += (size_t)in_index(&c->countries[i], g);
                         if (!n)
                                 continue;
                         snprintf(key, sizeof(key), "flow:%s:index%s%s",
@@ -2053,9 +2086,7 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                               resp_key(s, b, key, strlen(key)) ||
                               resp_str(b, "NX");
                         for (size_t i = 0; i < c->n_countries && !rc; i++)
-                                if (c->countries[i].base > 0 &&
-                                    (g == 0 || (c->countries[i].groups &
-                                                (1u << (g - 1)))))
+                                if (in_index(&c->countries[i], g))
                                         rc |= resp_str(b, "0") ||
                                               resp_str(b, c->countries[i].code);
                         (*n_cmds)++;
@@ -2086,13 +2117,8 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                 /* The index, and each group's. */
                 for (size_t g = 0; g <= c->n_groups && !rc; g++) {
                         size_t n = 0;
-                        for (size_t k = first; k < end; k++) {
-                                const hw_country_conf_t *cc = country_of(
-                                        c, s->codes.entries[k].key + 1,
-                                        s->codes.entries[k].len - 1);
-                                n += cc && (g == 0 ||
-                                            (cc->groups & (1u << (g - 1))));
-                        }
+                        for (size_t k = first; k < end; k++)
+                                n += (size_t)in_index(cc[k], g);
                         if (!n)
                                 continue;
                         snprintf(key, sizeof(key), "flow:%s:index%s%s",
@@ -2102,11 +2128,8 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                               resp_key(s, b, key, strlen(key));
                         for (size_t k = first; k < end && !rc; k++) {
                                 const hw_map_entry_t *e = &s->codes.entries[k];
-                                const hw_country_conf_t *cc =
-                                        country_of(c, e->key + 1, e->len - 1);
                                 char score[40];
-                                if (!cc ||
-                                    !(g == 0 || (cc->groups & (1u << (g - 1)))))
+                                if (!in_index(cc[k], g))
                                         continue;
                                 rc |= resp_arg(
                                               b, score,
@@ -2116,7 +2139,7 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                                                       (double)(f->in[k] -
                                                                f->out[k]) *
                                                               10000 /
-                                                              cc->base)) ||
+                                                              cc[k]->base)) ||
                                       resp_arg(b, e->key + 1, e->len - 1);
                         }
                         (*n_cmds)++;
@@ -2209,41 +2232,20 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                                        strlen(plan->prunes[i])) ||
                               resp_str(b, "-inf") ||
                               resp_int(b, plan->day - largest);
+                rc |= write_del_days(s, "b:", f->gone, &n);
                 if (f->gone && f->gone->elements && !rc) {
-                        rc |= resp_cmd(b, 1 + f->gone->elements) ||
-                              resp_str(b, "DEL");
-                        for (size_t i = 0; i < f->gone->elements && !rc; i++)
-                                rc |= resp_arg2(b, key,
-                                                (size_t)snprintf(key,
-                                                                 sizeof(key),
-                                                                 "%sb:",
-                                                                 c->prefix),
-                                                f->gone->element[i]->str,
-                                                f->gone->element[i]->len);
                         rc |= resp_cmd(b, 2 + f->gone->elements) ||
                               resp_str(b, "HDEL") || resp_key(s, b, "b:gen", 5);
                         for (size_t i = 0; i < f->gone->elements && !rc; i++)
                                 rc |= resp_arg(b, f->gone->element[i]->str,
                                                f->gone->element[i]->len);
-                        n += 2;
+                        n++;
                 }
                 rc |= resp_cmd(b, 4) || resp_str(b, "ZREMRANGEBYSCORE") ||
                       resp_key(s, b, "b:days", 6) || resp_str(b, "-inf") ||
                       resp_int(b, plan->day - largest);
                 n++;
-                if (f->gone_seen && f->gone_seen->elements && !rc) {
-                        rc |= resp_cmd(b, 1 + f->gone_seen->elements) ||
-                              resp_str(b, "DEL");
-                        for (size_t i = 0; i < f->gone_seen->elements && !rc;
-                             i++)
-                                rc |= resp_arg2(
-                                        b, key,
-                                        (size_t)snprintf(key, sizeof(key),
-                                                         "%sseen:", c->prefix),
-                                        f->gone_seen->element[i]->str,
-                                        f->gone_seen->element[i]->len);
-                        n++;
-                }
+                rc |= write_del_days(s, "seen:", f->gone_seen, &n);
                 rc |= resp_cmd(b, 4) || resp_str(b, "ZREMRANGEBYSCORE") ||
                       resp_key(s, b, "seen:days", 9) || resp_str(b, "-inf") ||
                       resp_int(b, plan->day - c->seen_days);
@@ -2321,13 +2323,10 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; i < plan->n_raids && !rc; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
                 char pair[600];
-                int len;
                 if (!r->n_ev)
                         continue;
-                len = snprintf(pair, sizeof(pair), "raid:%s:%s", r->lab_slug,
-                               r->org_slug);
                 rc |= resp_cmd(b, 2 + 2 * r->n_ev) || resp_str(b, "ZADD") ||
-                      resp_key(s, b, pair, (size_t)len);
+                      resp_key(s, b, pair, raid_key(pair, r));
                 for (size_t j = 0; j < r->n_ev && !rc; j++)
                         rc |= resp_int(b, plan->evs[r->first_ev + j].day) ||
                               resp_str(b, plan->evs[r->first_ev + j].event_id);

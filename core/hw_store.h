@@ -1,10 +1,11 @@
 /*
  * The Redis store: reads the state a batch needs (stored offsets, persons,
  * seen event_ids) and applies a batch's deltas, the persons it moved, the
- * ids it applied and its next offsets in one atomic step: a Lua script,
- * loaded once, that first checks the stored offsets are the ones the batch
- * started from (fencing) and applies the rolling windows (core/hw_store.lua,
- * docs/redis-keys.md).
+ * ids it applied and its next offsets in one atomic step: a round trip
+ * that WATCHes and reads the fences (the epoch, the stored offsets the
+ * batch started from, the watermark, <prefix>steps) and every key the step
+ * writes, then one MULTI/EXEC of native commands ending with a short
+ * script for the alerts (core/hw_store.lua, docs/redis-keys.md).
  *
  * A store holds one hiredis connection; it is not thread-safe. Every call
  * returns HW_ERR_SERVICE when Redis cannot be reached or the connection
@@ -155,8 +156,9 @@ hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
  * with the slide hw_store_read_slide read last).
  * On HW_OK, *outcome says whether it was applied, fenced (errstr names the
  * offset key and what is stored there) or stale (another consumer moved
- * the watermark to another day, or wrote to a bucket log the slide read:
- * read the slide, plan and apply again). A step
+ * the watermark to another day, wrote to a bucket log the slide read, or
+ * applied a step between this one's reads and its writes: read the slide,
+ * plan and apply again). A step
  * Redis refuses writes nothing and returns HW_ERR_INTERNAL.
  */
 hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,

@@ -2,11 +2,11 @@
 -- docs/redis-keys.md).
 --
 -- The step is a MULTI/EXEC transaction the consumer sends after WATCHing
--- and reading what it computes from (the epoch, its offsets, the
--- watermark, the counters it changes, the flow of the countries whose
--- flow changes, the raid index of the batch's pairs and, when the day
--- moves, the days and bucket logs the slide read) and checking the type of
--- every key it writes. The consumer computes every new value: counters,
+-- its fences (the epoch, <prefix>steps, which every step increments, the
+-- watermark, its offsets and, when the day moves, the days and bucket logs
+-- the slide read), reading what it computes from (those, the counters it
+-- changes, the flow of the countries whose flow changes, the raid index of
+-- the batch's pairs) and checking the type of every key it writes. The consumer computes every new value: counters,
 -- the flow index, buckets, persons, ids and the raid index are written by
 -- native commands. This script runs last in the transaction for what
 -- needs the alert ids and the group's state as those commands left it,
