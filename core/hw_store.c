@@ -63,6 +63,8 @@ struct hw_store_s {
         size_t step_replies_cap;
         struct hw_raid_found_s *raids;  /* the raids the step found */
         size_t n_raids, raids_cap;
+        unsigned char *alert_new;       /* the batch's alert i is not in
+                                           alert:ids yet (round trip 1) */
 };
 
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
@@ -1002,26 +1004,6 @@ static int push_json(hw_store_t *s, json_t *j) {
         return copy ? push_str(s, copy) : -1;
 }
 
-/* Pushes one alert: id, rule, severity, subject, summary, event_time and
- * its event ids and attributes as JSON. */
-static int push_alert(hw_store_t *s, const hw_alert_t *a) {
-        json_t *ids = json_array(), *attrs = json_object();
-        int rc = 0;
-
-        for (size_t i = 0; ids && i < a->n_event_ids; i++)
-                rc |= json_array_append_new(ids, json_string(a->event_ids[i]));
-        for (size_t i = 0; attrs && i < a->n_attributes; i++)
-                rc |= json_object_set_new(attrs, a->attributes[i].key,
-                                          json_string(a->attributes[i].value));
-        rc |= push_str(s, a->alert_id) || push_str(s, a->rule) ||
-              push_str(s, hw_severity_name(a->severity)) ||
-              push_str(s, a->subject) || push_str(s, a->summary) ||
-              push_int(s, a->event_time);
-        rc |= push_json(s, ids);
-        rc |= push_json(s, attrs);
-        return rc ? -1 : 0;
-}
-
 /* Pushes plan->evs[first .. first+n) as a JSON array of event ids. */
 static int push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
                          size_t n) {
@@ -1120,6 +1102,7 @@ typedef enum step_read_e {
         READ_COUNTER,   /* HMGET / ZMSCORE of plan key i's fields */
         READ_FLOW,      /* HMGET flow:<W>:in (i = 2w) or out (2w + 1) */
         READ_RAID,      /* ZCOUNT of raid pair i near the batch's hires */
+        READ_ALERT_IDS, /* SMISMEMBER alert:ids of the batch's alerts */
 } step_read_t;
 
 typedef struct hw_step_read_s {
@@ -1179,6 +1162,22 @@ static size_t slide_logs(const hw_store_t *s) {
 }
 
 /* Whether the plan moves the watermark's day (so the slide applies). */
+/* Whether the step writes the batch's alerts (those the processors
+ * raised) with native commands: then round trip 1 watches and reads
+ * alert:ids for them. */
+static int native_alerts(const hw_store_t *s, const hw_deltas_t *d) {
+        return s->raise_alerts && d->alerts.count > 0;
+}
+
+/* RESP of the alerts prefix's key AP<name>. */
+static int resp_alert_key(hw_store_t *s, hw_buf_t *b, const char *name) {
+        char key[600];
+        int n = snprintf(key, sizeof(key), "%s%s",
+                         hw_config_alerts_prefix(s->conf), name);
+        return n <= 0 || (size_t)n >= sizeof(key) ||
+               resp_arg(b, key, (size_t)n);
+}
+
 static int slides(const hw_store_t *s, const hw_plan_t *plan) {
         return s->slide.day >= 0 && plan->day > s->slide.day;
 }
@@ -1259,7 +1258,7 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         const char *AP = hw_config_alerts_prefix(c);
         hw_buf_t *b = &s->cmd;
         size_t n_logs = slide_logs(s);
-        int slid = slides(s, plan), rc = 0;
+        int slid = slides(s, plan), rc = 0, na = native_alerts(s, d);
         int64_t largest = c->windows[c->n_windows - 1];
         char ymdkey[16];
 
@@ -1267,7 +1266,7 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
                                     keys[i], sizeof(keys[i]));
         /* WATCH, then read what is watched. */
-        rc |= resp_cmd(b, 4 + n_offsets + (slid ? 2 : 0) + n_logs) ||
+        rc |= resp_cmd(b, 4 + n_offsets + (slid ? 2 : 0) + n_logs + na) ||
               resp_str(b, "WATCH") || resp_key(s, b, "epoch", 5) ||
               resp_key(s, b, "steps", 5) || resp_key(s, b, "watermark", 9);
         for (size_t i = 0; i < n_offsets && !rc; i++)
@@ -1279,6 +1278,8 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 snprintf(ymdkey, sizeof(ymdkey), "b:%s", s->logs[i].ymd);
                 rc |= resp_key(s, b, ymdkey, strlen(ymdkey));
         }
+        if (na)
+                rc |= resp_alert_key(s, b, "alert:ids");
         rc |= want_read(s, READ_WATCH, 0, NULL, NULL);
         rc |= resp_cmd(b, 3 + n_offsets) || resp_str(b, "MGET") ||
               resp_key(s, b, "epoch", 5) || resp_key(s, b, "watermark", 9);
@@ -1433,6 +1434,16 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                       resp_int(b, r->lo - c->alert_raid_days + 1) ||
                       resp_int(b, r->hi + c->alert_raid_days - 1) ||
                       want_read(s, READ_RAID, i, NULL, NULL);
+        }
+        /* Which of the batch's alerts were raised before (watched). */
+        if (na && !rc) {
+                rc |= resp_cmd(b, 2 + d->alerts.count) ||
+                      resp_str(b, "SMISMEMBER") ||
+                      resp_alert_key(s, b, "alert:ids");
+                for (size_t i = 0; i < d->alerts.count && !rc; i++)
+                        rc |= resp_arg(b, d->alerts.entries[i].key,
+                                       d->alerts.entries[i].len);
+                rc |= want_read(s, READ_ALERT_IDS, 0, NULL, NULL);
         }
         return rc;
 }
@@ -1687,6 +1698,19 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                                                       ? r->integer
                                                       : 0;
                         break;
+                case READ_ALERT_IDS:
+                        if (r->type != REDIS_REPLY_ARRAY ||
+                            r->elements != d->alerts.count)
+                                return REFUSED("Redis atomic step: unexpected "
+                                               "reply reading %salert:ids",
+                                               hw_config_alerts_prefix(
+                                                       s->conf));
+                        for (size_t i = 0; i < r->elements; i++)
+                                s->alert_new[i] =
+                                        r->element[i]->type ==
+                                                REDIS_REPLY_INTEGER &&
+                                        r->element[i]->integer == 0;
+                        break;
                 }
         }
         return HW_OK;
@@ -1725,6 +1749,8 @@ typedef struct hw_raid_found_s {
         size_t pair;
         int64_t day, hires;
         const char *ids_json;
+        int raise;              /* no raid of the pair raised near day */
+        const char *name;       /* the lab's display name */
 } hw_raid_found_t;
 
 /* An entry of a pair's raid index: a hire's day and event id. */
@@ -1802,7 +1828,8 @@ static int judge_pair(hw_store_t *s, size_t pair, const hw_plan_raid_t *r,
                 }
                 s->raids[s->n_raids] = (hw_raid_found_t){
                         pair, D, now_c,
-                        hw_arena_strndup(&s->scratch, text, strlen(text))};
+                        hw_arena_strndup(&s->scratch, text, strlen(text)), 0,
+                        NULL};
                 free(text);
                 if (!s->raids[s->n_raids++].ids_json)
                         return -1;
@@ -1900,10 +1927,122 @@ static hw_err_t judge_raids(hw_store_t *s, const hw_plan_t *plan,
         return HW_OK;
 }
 
+/* The id of a raid of the plan's pair i on day (yyyymmdd), without the
+ * day when day < 0. */
+static int raid_id(char out[640], const hw_plan_t *plan, size_t i,
+                   int64_t day) {
+        const hw_plan_raid_t *r = &plan->raids[i];
+        char ymd[9] = "";
+        int n;
+        if (day >= 0)
+                hw_time_ymd(day, ymd);
+        n = snprintf(out, 640, "raid:%s:%s:%s", r->org_slug, r->lab_slug,
+                     ymd);
+        return n > 0 && n < 640 ? n : -1;
+}
+
+/* Which raids the step found are raised: one raid, one alert, so not a
+ * pair's raid on day D when one of it was raised for a day less than the
+ * raid window from D, before (alert:ids, read here under WATCH) or in this
+ * step. Also reads each raid's lab name (the batch's, else the one
+ * stored). One round trip, only when raids were found. */
+static hw_err_t judge_raised(hw_store_t *s, const hw_deltas_t *d,
+                             const hw_plan_t *plan, size_t first,
+                             size_t *n_read, char *errstr, size_t size) {
+        const hw_config_t *c = s->conf;
+        int64_t days = c->alert_raid_days;
+        hw_buf_t *b = &s->cmd;
+        hw_map_t here;
+        char id[640], key[640];
+        size_t at = first + 1;
+        hw_err_t err = HW_OK;
+        int rc = 0;
+
+        if (!s->n_raids || !s->raise_alerts)
+                return HW_OK;
+        b->len = 0;
+        rc |= resp_cmd(b, 2) || resp_str(b, "WATCH") ||
+              resp_alert_key(s, b, "alert:ids");
+        for (size_t i = 0; i < s->n_raids && !rc; i++) {
+                const hw_raid_found_t *f = &s->raids[i];
+                const hw_plan_raid_t *r = &plan->raids[f->pair];
+                int n = snprintf(key, sizeof(key), "lab:%s", r->lab_slug);
+                rc |= resp_cmd(b, 2 + (size_t)(2 * days - 1)) ||
+                      resp_str(b, "SMISMEMBER") ||
+                      resp_alert_key(s, b, "alert:ids");
+                for (int64_t x = f->day - days + 1; x < f->day + days && !rc;
+                     x++) {
+                        int len = raid_id(id, plan, f->pair, x);
+                        rc |= len < 0 || resp_arg(b, id, (size_t)len);
+                }
+                rc |= n <= 0 || (size_t)n >= sizeof(key) ||
+                      resp_cmd(b, 3) || resp_str(b, "HGET") ||
+                      resp_key(s, b, key, (size_t)n) || resp_str(b, "name");
+        }
+        if (rc)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        if ((err = round_trip(s, first, 1 + 2 * s->n_raids,
+                              "atomic step (raids raised)", errstr, size)))
+                return err;
+        *n_read = first + 1 + 2 * s->n_raids;
+        hw_map_init(&here);
+        for (size_t i = 0; i < s->n_raids && !err; i++) {
+                hw_raid_found_t *f = &s->raids[i];
+                const hw_plan_raid_t *r = &plan->raids[f->pair];
+                const redisReply *m = s->step_replies[at++];
+                const redisReply *name = s->step_replies[at++];
+                const hw_map_entry_t *set;
+                int near = 0, created;
+                size_t n;
+                if (m->type != REDIS_REPLY_ARRAY ||
+                    m->elements != (size_t)(2 * days - 1)) {
+                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                      "Redis atomic step: %s",
+                                      m->type == REDIS_REPLY_ERROR
+                                              ? m->str
+                                              : "unexpected reply reading "
+                                                "alert:ids");
+                        break;
+                }
+                for (int64_t x = f->day - days + 1; x < f->day + days && !near;
+                     x++) {
+                        int len = raid_id(id, plan, f->pair, x);
+                        near = len < 0 ||
+                               hw_map_find(&here, id, (size_t)len) ||
+                               (m->element[x - f->day + days - 1]->type ==
+                                        REDIS_REPLY_INTEGER &&
+                                m->element[x - f->day + days - 1]->integer);
+                }
+                if (near)
+                        continue;
+                f->raise = 1;
+                n = (size_t)raid_id(id, plan, f->pair, f->day);
+                if (!hw_map_upsert(&here, id, n, &created)) {
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                        break;
+                }
+                n = (size_t)snprintf(key, sizeof(key), "%c%clab:%s%cname",
+                                     HW_DELTA_SET, 0, r->lab_slug, 0);
+                set = n < sizeof(key) ? hw_map_find(&d->counters, key, n)
+                                      : NULL;
+                f->name = set ? set->v.p
+                          : name->type == REDIS_REPLY_STRING
+                                  ? hw_arena_strndup(&s->scratch, name->str,
+                                                     name->len)
+                                  : r->lab_slug;
+                if (!f->name)
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+        }
+        hw_map_release(&here);
+        return err;
+}
+
 /* The judgments' arguments (see the header of hw_store.lua) into s->argv:
  * the raid pairs whose hires near the batch's reach the raid count. */
-static int build_judge(hw_store_t *s, const hw_deltas_t *d,
-                       const hw_plan_t *plan, int64_t new_wm) {
+static int build_judge(hw_store_t *s, const hw_plan_t *plan, int64_t new_wm,
+                       int64_t raised_at, size_t n_added) {
         const hw_config_t *c = s->conf;
         int rc = 0;
 
@@ -1913,7 +2052,7 @@ static int build_judge(hw_store_t *s, const hw_deltas_t *d,
               push_str(s, hw_config_alerts_prefix(c)) ||
               push_int(s, s->raise_alerts) || push_int(s, new_wm) ||
               push_int(s, plan->day);
-        rc |= push_int(s, hw_now_ms()) || push_int(s, c->alerts_maxlen);
+        rc |= push_int(s, raised_at) || push_int(s, c->alerts_maxlen);
         /* The stream's readers: entries they have not delivered yet are
          * never trimmed. */
         rc |= push_int(s, (c->alerts_relay ? 1 : 0) +
@@ -1922,7 +2061,6 @@ static int build_judge(hw_store_t *s, const hw_deltas_t *d,
                 rc |= push_str(s, "relayed");
         if (c->alert_webhook_url)
                 rc |= push_str(s, "webhook");
-        rc |= push_int(s, c->alert_raid_days);
         rc |= push_int(s, c->alert_brain_drain) ||
               push_double(s, c->alert_drain_index) ||
               push_int(s, c->alert_drain_days) || push_int(s, s->at_end);
@@ -1935,23 +2073,137 @@ static int build_judge(hw_store_t *s, const hw_deltas_t *d,
         } else {
                 rc |= push_str(s, "");
         }
-        rc |= push_int(s, (int64_t)s->n_raids);
-        for (size_t i = 0; i < s->n_raids && !rc; i++) {
-                const hw_raid_found_t *f = &s->raids[i];
-                const hw_plan_raid_t *r = &plan->raids[f->pair];
-                rc |= push_str(s, r->lab_slug) || push_str(s, r->org_slug) ||
-                      push_str(s, plan->names[r->first_name]) ||
-                      push_int(s, f->day) || push_int(s, f->hires) ||
-                      push_str(s, f->ids_json);
-        }
         rc |= push_int(s, (int64_t)plan->n_drains);
         for (size_t i = 0; i < plan->n_drains && !rc; i++)
                 rc |= push_str(s, plan->drains[i].country) ||
                       push_ids_json(s, plan, plan->drains[i].first_ev,
                                     plan->drains[i].n_ev);
-        rc |= push_int(s, (int64_t)d->alerts.count);
-        for (size_t i = 0; i < d->alerts.count && !rc; i++)
-                rc |= push_alert(s, d->alerts.entries[i].v.p);
+        rc |= push_int(s, (int64_t)n_added);
+        return rc;
+}
+
+/* RESP of j as compact JSON. */
+static int resp_json(hw_buf_t *b, const json_t *j) {
+        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
+        int rc = !text || resp_str(b, text);
+        free(text);
+        return rc;
+}
+
+/* XADD of one alert to the stream, with the fields hw_store.lua gives
+ * the ones it raises (ids and attrs are released). */
+static int xadd_alert(hw_store_t *s, const char *alert_id, const char *rule,
+                      const char *severity, const char *subject,
+                      const char *summary, int64_t event_time,
+                      int64_t raised_at, json_t *ids, json_t *attrs) {
+        hw_buf_t *b = &s->cmd;
+        int rc = resp_cmd(b, 21) || resp_str(b, "XADD") ||
+               resp_alert_key(s, b, "alerts") || resp_str(b, "*") ||
+               resp_str(b, "alert_id") || resp_str(b, alert_id) ||
+               resp_str(b, "rule") || resp_str(b, rule) ||
+               resp_str(b, "severity") || resp_str(b, severity) ||
+               resp_str(b, "subject") || resp_str(b, subject) ||
+               resp_str(b, "summary") || resp_str(b, summary) ||
+               resp_str(b, "event_time") || resp_int(b, event_time) ||
+               resp_str(b, "raised_at") || resp_int(b, raised_at) ||
+               resp_str(b, "event_ids") || resp_json(b, ids) ||
+               resp_str(b, "attributes") || resp_json(b, attrs);
+        json_decref(ids);
+        json_decref(attrs);
+        return rc;
+}
+
+/* The alert of a raid judge_raised raises. */
+static int xadd_raid(hw_store_t *s, const hw_plan_t *plan,
+                     const hw_raid_found_t *f, int64_t raised_at) {
+        const hw_plan_raid_t *r = &plan->raids[f->pair];
+        const char *org = plan->names[r->first_name];
+        int64_t days = s->conf->alert_raid_days;
+        char id[640], summary[1200], hires[24], ndays[24], ymd[9];
+        json_t *attrs = json_object();
+
+        hw_time_ymd(f->day, ymd);
+        snprintf(hires, sizeof(hires), "%" PRId64, f->hires);
+        snprintf(ndays, sizeof(ndays), "%" PRId64, days);
+        snprintf(summary, sizeof(summary),
+                 "%s hired %s people from %s within %s days", f->name, hires,
+                 org, ndays);
+        if (raid_id(id, plan, f->pair, f->day) < 0 || !attrs ||
+            json_object_set_new(attrs, "lab", json_string(f->name)) ||
+            json_object_set_new(attrs, "org", json_string(org)) ||
+            json_object_set_new(attrs, "hires", json_string(hires)) ||
+            json_object_set_new(attrs, "days", json_string(ndays)) ||
+            json_object_set_new(attrs, "day", json_string(ymd))) {
+                json_decref(attrs);
+                return -1;
+        }
+        return xadd_alert(s, id, "raid", "WARN", f->name, summary,
+                          f->day * 86400000, raised_at,
+                          json_loads(f->ids_json, 0, NULL), attrs);
+}
+
+/* The alerts that are not in alert:ids yet: the batch's (the processors
+ * raised them) and the raids judge_raised raises, each XADDed to the
+ * stream, then their ids added to alert:ids in one SADD. *n_added: how
+ * many. */
+static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
+                        const hw_plan_t *plan, int64_t raised_at,
+                        size_t *n_cmds, size_t *n_added) {
+        hw_buf_t *b = &s->cmd;
+        int rc = 0;
+
+        *n_added = 0;
+        if (!s->raise_alerts)
+                return 0;
+        for (size_t i = 0; native_alerts(s, d) && i < d->alerts.count && !rc;
+             i++) {
+                const hw_alert_t *a = d->alerts.entries[i].v.p;
+                json_t *ids, *attrs;
+                if (!s->alert_new[i])
+                        continue;
+                ids = json_array();
+                attrs = json_object();
+                for (size_t k = 0; ids && k < a->n_event_ids; k++)
+                        rc |= json_array_append_new(
+                                ids, json_string(a->event_ids[k]));
+                for (size_t k = 0; attrs && k < a->n_attributes; k++)
+                        rc |= json_object_set_new(
+                                attrs, a->attributes[k].key,
+                                json_string(a->attributes[k].value));
+                rc |= xadd_alert(s, a->alert_id, a->rule,
+                                 hw_severity_name(a->severity), a->subject,
+                                 a->summary, a->event_time, raised_at, ids,
+                                 attrs);
+                (*n_added)++;
+                (*n_cmds)++;
+        }
+        for (size_t i = 0; i < s->n_raids && !rc; i++) {
+                if (!s->raids[i].raise)
+                        continue;
+                rc |= xadd_raid(s, plan, &s->raids[i], raised_at);
+                (*n_added)++;
+                (*n_cmds)++;
+        }
+        if (*n_added && !rc) {
+                char id[640];
+                rc |= resp_cmd(b, 2 + *n_added) || resp_str(b, "SADD") ||
+                      resp_alert_key(s, b, "alert:ids");
+                for (size_t i = 0; native_alerts(s, d) &&
+                                   i < d->alerts.count && !rc;
+                     i++)
+                        if (s->alert_new[i])
+                                rc |= resp_arg(b, d->alerts.entries[i].key,
+                                               d->alerts.entries[i].len);
+                for (size_t i = 0; i < s->n_raids && !rc; i++) {
+                        int len;
+                        if (!s->raids[i].raise)
+                                continue;
+                        len = raid_id(id, plan, s->raids[i].pair,
+                                      s->raids[i].day);
+                        rc |= len < 0 || resp_arg(b, id, (size_t)len);
+                }
+                (*n_cmds)++;
+        }
         return rc;
 }
 
@@ -2196,7 +2448,8 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         int64_t largest = c->windows[c->n_windows - 1];
         int64_t new_wm = f->watermark > d->watermark ? f->watermark
                                                      : d->watermark;
-        size_t n_logs = slide_logs(s), n = 0;
+        size_t n_logs = slide_logs(s), n = 0, n_added = 0;
+        int64_t raised_at = hw_now_ms();
         char key[64];
         int rc = 0;
 
@@ -2344,7 +2597,9 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                               resp_int(b, offsets[i].next);
                 n++;
         }
-        rc |= build_judge(s, d, plan, new_wm) || resp_cmd(b, s->argc);
+        rc |= write_alerts(s, d, plan, raised_at, &n, &n_added) ||
+              build_judge(s, plan, new_wm, raised_at, n_added) ||
+              resp_cmd(b, s->argc);
         for (size_t i = 0; i < s->argc && !rc; i++)
                 rc |= resp_arg(b, s->argv[i], s->argvlen[i]);
         n++;
@@ -2404,8 +2659,11 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                 &s->scratch, (plan->n_changes + 1) * sizeof(*found.zafter));
         found.raid_near = hw_arena_alloc(
                 &s->scratch, (plan->n_raids + 1) * sizeof(*found.raid_near));
+        s->alert_new = hw_arena_alloc(&s->scratch, d->alerts.count + 1);
+        if (s->alert_new)
+                memset(s->alert_new, 0, d->alerts.count + 1);
         if (!keys || !found.len || !found.gen || !found.after ||
-            !found.zafter || !found.raid_near ||
+            !found.zafter || !found.raid_near || !s->alert_new ||
             build_reads(s, offsets, n_offsets, keys, d, plan)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
@@ -2435,7 +2693,9 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         /* The raid judgment (a round trip more when a pair can cross). */
         if ((err = judge_raids(s, plan, &found, n_read, &n_read, errstr,
-                               size))) {
+                               size)) ||
+            (err = judge_raised(s, d, plan, n_read, &n_read, errstr,
+                                size))) {
                 drop_connection(s); /* WATCH is left behind: start clean */
                 goto cleanup;
         }

@@ -6,14 +6,15 @@
 -- watermark, its offsets and, when the day moves, the days and bucket logs
 -- the slide read), reading what it computes from (those, the counters it
 -- changes, the flow of the countries whose flow changes, the raid index of
--- the batch's pairs) and checking the type of every key it writes. The consumer computes every new value: counters,
--- the flow index, buckets, persons, ids and the raid index are written by
--- native commands. This script runs last in the transaction for what
--- needs the alert ids and the group's state as those commands left it,
--- and costs per alert or per country, never per event: whether a raid the
--- consumer found was raised already, the brain_drain judgment and the
--- alerts. Every key it touches was type-checked before
--- the transaction, so it does not fail.
+-- the batch's pairs, alert:ids of the batch's alerts and of the raids it
+-- found) and checking the type of every key it writes. The consumer
+-- computes every new value and judges the raids: counters, the flow index,
+-- buckets, persons, ids, the raid index and the alerts of the processors
+-- and of the raids are written by native commands. This script runs last
+-- in the transaction for what needs the group's state as those commands
+-- left it, and costs per country, never per event: the brain_drain
+-- judgment, its alerts and the stream's trim. Every key it touches was
+-- type-checked before the transaction, so it does not fail.
 --
 -- ARGV, in order:
 --   prefix, alerts prefix (of alert:ids, alert:drain and the alerts stream)
@@ -21,14 +22,14 @@
 --   raised_at (ms), alerts stream maxlen
 --   n_readers, then n_readers x reader name (alerts:<name> holds how far it
 --   delivered: entries after that are never trimmed)
---   raid days
 --   brain_drain on (1/0), brain_drain index threshold, brain_drain window days
 --   at end (1/0), the group's ends key ('' = none: judge on `at end` alone)
 --   then the sections, each led by its count:
---     n x (lab slug, org slug, org name, day, hires, event ids as a JSON array)  raids found
 --     n x (country, event ids as a JSON array)    brain_drain evidence
---     n x (alert_id, rule, severity, subject, summary, event_time, event_ids, attributes)
--- Returns the number of alerts added to the stream.
+--   then the number of alerts the step's commands added to the stream
+--   before this script (the processors' and the raids': the consumer read
+--   alert:ids for them under WATCH).
+-- Returns the number of alerts added to the stream, those included.
 
 local P, AP = ARGV[1], ARGV[2]
 local raise = ARGV[3] == '1'
@@ -107,79 +108,39 @@ end
 local raised_at, alerts_maxlen = arg(), num(arg())
 local readers = {}
 for k = 1, num(arg()) do readers[k] = arg() end
-local raid_days = num(arg())
 local drain_on, drain_index, drain_days = arg() == '1', num(arg()), num(arg())
 local drain_window = drain_days .. 'd'
 local drain_judge = arg() == '1'
 local ENDS_STALE_MS = 60000
 local ends_key = arg()
 
--- Raids the consumer found, brain_drain evidence and alerts it raised.
-local raids = {}
-for _ = 1, num(arg()) do
-  raids[#raids + 1] = {lab = ARGV[pos], org = ARGV[pos + 1], name = ARGV[pos + 2],
-    day = num(ARGV[pos + 3]), hires = ARGV[pos + 4], ids = ARGV[pos + 5]}
-  pos = pos + 6
-end
+-- brain_drain evidence, alerts already added.
 local drain_ids = {}
 for _ = 1, num(arg()) do
   drain_ids[ARGV[pos]] = ARGV[pos + 1]
   pos = pos + 2
 end
 local alerts = {}
-for _ = 1, num(arg()) do
-  alerts[#alerts + 1] = {ARGV[pos], ARGV[pos + 1], ARGV[pos + 2], ARGV[pos + 3],
-    ARGV[pos + 4], ARGV[pos + 5], ARGV[pos + 6], ARGV[pos + 7]}
-  pos = pos + 8
-end
+local added = num(arg())
 if pos ~= #ARGV + 1 then
   return redis.error_reply('hirewire step: ' .. (#ARGV + 1 - pos) .. ' arguments left over')
 end
 
--- 1. Judgments on the state the step's commands left.
-local function lab_name(lab_slug)
-  return redis.call('HGET', P .. 'lab:' .. lab_slug, 'name') or lab_slug
-end
+-- 1. The brain_drain judgment on the state the step's commands left.
 
--- One alert per episode: an alert of a rule and subject (id_prefix, the
+-- One alert per episode: a brain_drain of a country (id_prefix, the
 -- alert id without its day) raised for a day less than `days` from day D
--- (before, or in this step) is the same raid or drain. Returns that day,
--- or nil.
-local raised_here = {}
+-- is the same drain. Returns that day, or nil.
 local function raised_near(id_prefix, D, days)
   local ids, found = {}, nil
   for x = D - days + 1, D + days - 1 do
-    local id = id_prefix .. ymd_of(x)
-    if raised_here[id] then return x end
-    ids[#ids + 1] = id
+    ids[#ids + 1] = id_prefix .. ymd_of(x)
   end
   local member = call_list('SMISMEMBER', AP .. 'alert:ids', ids, 1)
   for k, v in ipairs(member) do
     if v == 1 then found = D - days + k end
   end
   return found
-end
-
--- Raid: the consumer judged the pairs of the batch on the raid index
--- (which no other step changes before this one applies): each day D
--- where a pair's hires over (D - raid_days, D] reach the raid count and
--- those over (D - raid_days - 1, D - 1] did not, in order. It is raised
--- unless a raid of the pair was raised for a day less than raid_days from
--- D (one raid, one alert).
-for _, r in ipairs(raids) do
-  local pair = 'raid:' .. r.org .. ':' .. r.lab .. ':'
-  if not raised_near(pair, r.day, raid_days) then
-    local name = lab_name(r.lab)
-    local day = ymd_of(r.day)
-    raised_here[pair .. day] = r.day
-    alerts[#alerts + 1] = {
-      pair .. day, 'raid', 'WARN',
-      name, string.format('%s hired %s people from %s within %d days',
-        name, r.hires, r.name, raid_days),
-      int(r.day * DAY), r.ids,
-      cjson.encode({lab = name, org = r.name, hires = r.hires,
-        days = tostring(raid_days), day = day})}
-  end
 end
 
 -- brain_drain, judged only in a step that takes the consumer to the end of
@@ -221,7 +182,6 @@ if drain_on and drain_judge and d_new then
 end
 
 -- 2. Alerts: each id once, ever (alert:ids), then into the stream.
-local added = 0
 for _, a in ipairs(raise and alerts or {}) do
   if a[2] == 'brain_drain' then redis.call('HSET', AP .. 'alert:drain', a[4], a[9]) end
   if redis.call('SADD', AP .. 'alert:ids', a[1]) == 1 then
