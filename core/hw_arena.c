@@ -4,6 +4,7 @@
 #include <string.h>
 
 #define HW_ARENA_BLOCK_MIN 4096
+#define HW_ARENA_BLOCK_MAX (256 * 1024)
 
 struct hw_arena_block_s {
         hw_arena_block_t *next;
@@ -58,6 +59,11 @@ void *hw_arena_alloc(hw_arena_t *arena, size_t n) {
                                                         : HW_ARENA_BLOCK_MIN;
                 if (b && b->size * 2 > size && b->size * 2 > b->size)
                         size = b->size * 2;
+                /* Doubling stops at HW_ARENA_BLOCK_MAX: a block larger
+                 * than that is only as large as what it holds. */
+                if (size > HW_ARENA_BLOCK_MAX)
+                        size = need > HW_ARENA_BLOCK_MAX ? need
+                                                         : HW_ARENA_BLOCK_MAX;
                 b = malloc(sizeof(*b) + size);
                 if (!b)
                         return NULL;

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw_buf.h"
 #include "hw_log.h"
@@ -1729,9 +1730,24 @@ static hw_err_t round_trip(hw_store_t *s, size_t first, size_t n,
         if (hw_grow((void **)&s->step_replies, &s->step_replies_cap,
                     first + n, sizeof(*s->step_replies)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        if (redisAppendFormattedCommand(s->ctx, s->cmd.data, s->cmd.len) !=
-            REDIS_OK)
-                return check_reply(s, NULL, what, errstr, size);
+        /* Written as it is (hiredis would copy it to its own buffer
+         * first: the step's commands can take megabytes). */
+        for (size_t at = 0; at < s->cmd.len;) {
+                ssize_t w = write(s->ctx->fd, s->cmd.data + at,
+                                  s->cmd.len - at);
+                if (w < 0 && errno == EINTR)
+                        continue;
+                if (w <= 0) {
+                        snprintf(s->ctx->errstr, sizeof(s->ctx->errstr), "%s",
+                                 w < 0 && (errno == EAGAIN ||
+                                           errno == EWOULDBLOCK)
+                                         ? "timed out"
+                                         : w < 0 ? strerror(errno)
+                                                 : "connection lost");
+                        return check_reply(s, NULL, what, errstr, size);
+                }
+                at += (size_t)w;
+        }
         for (size_t i = 0; i < n; i++) {
                 void *v = NULL;
                 if (redisGetReply(s->ctx, &v) != REDIS_OK || !v) {

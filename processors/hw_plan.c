@@ -678,6 +678,7 @@ static int compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
 static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                       const hw_deltas_t *d, items_t *ids, size_t *n_names) {
         const hw_map_t *m = &d->seen;
+        size_t n_days = 0;
 
         ids->n = 0;
         for (size_t i = 0; i < m->count; i++) {
@@ -688,7 +689,9 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                         return -1;
         }
         sort_items(ids, by_group_day);
-        p->seen = hw_arena_alloc(&p->arena, (ids->n + 1) * sizeof(*p->seen));
+        for (size_t i = 0; i < ids->n; i++)
+                n_days += !i || ids->a[i].v != ids->a[i - 1].v;
+        p->seen = hw_arena_alloc(&p->arena, (n_days + 1) * sizeof(*p->seen));
         if (!p->seen)
                 return -1;
         p->n_seen = 0;
