@@ -1103,6 +1103,8 @@ typedef enum step_read_e {
         READ_COUNTER,   /* HMGET / ZMSCORE of plan key i's fields */
         READ_FLOW,      /* HMGET flow:<W>:in (i = 2w) or out (2w + 1) */
         READ_RAID,      /* ZCOUNT of raid pair i near the batch's hires */
+        READ_RAID_FLOOR,/* ZCOUNT of raid pair i in every window before
+                           a day the batch can make cross (raid_floor) */
         READ_ALERT_IDS, /* SMISMEMBER alert:ids of the batch's alerts */
 } step_read_t;
 
@@ -1252,6 +1254,34 @@ static int touched_flows(hw_store_t *s, const hw_plan_t *plan) {
 }
 
 /* Builds round trip 1 into s->cmd. */
+/*
+ * The days every window before a day raid pair r can cross on holds: a
+ * crossing is on a day D with a hire, lo <= D <= last, last the earlier of
+ * hi + days - 1 and the step's day (no stored hire is later than the
+ * watermark), and needs the hires over [D - days, D - 1] below the count.
+ * Each of those ranges holds [last - days, lo - 1]: when that range
+ * already has the count (less what the batch's hires may move out of it),
+ * the pair cannot cross and its index is not read. Returns 0 when the
+ * range is empty.
+ */
+static int raid_floor(const hw_config_t *c, const hw_plan_t *plan,
+                      const hw_plan_raid_t *r, int64_t *from, int64_t *to) {
+        int64_t days = c->alert_raid_days, last = r->hi + days - 1;
+        if (plan->day >= 0 && plan->day < last)
+                last = plan->day;
+        *from = last - days;
+        *to = r->lo - 1;
+        return *from <= *to;
+}
+
+/* Whether raid pair i can cross: its hires near the batch's reach the
+ * count, and not every window before a day it can cross on does. */
+static int raid_can_cross(const hw_config_t *c, const hw_plan_raid_t *r,
+                          int64_t near, int64_t floor) {
+        return near + (int64_t)r->n_ev >= c->alert_raid_count &&
+               floor - (int64_t)r->n_ev < c->alert_raid_count;
+}
+
 static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                        size_t n_offsets, char (*keys)[512],
                        const hw_deltas_t *d, const hw_plan_t *plan) {
@@ -1430,11 +1460,17 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 const hw_plan_raid_t *r = &plan->raids[i];
                 char pair[600];
                 size_t len = raid_key(pair, r);
+                int64_t from, to;
                 rc |= resp_cmd(b, 4) || resp_str(b, "ZCOUNT") ||
                       resp_key(s, b, pair, len) ||
                       resp_int(b, r->lo - c->alert_raid_days + 1) ||
                       resp_int(b, r->hi + c->alert_raid_days - 1) ||
                       want_read(s, READ_RAID, i, NULL, NULL);
+                if (raid_floor(c, plan, r, &from, &to) && !rc)
+                        rc |= resp_cmd(b, 4) || resp_str(b, "ZCOUNT") ||
+                              resp_key(s, b, pair, len) ||
+                              resp_int(b, from) || resp_int(b, to) ||
+                              want_read(s, READ_RAID_FLOOR, i, NULL, NULL);
         }
         /* Which of the batch's alerts were raised before (watched). */
         if (na && !rc) {
@@ -1478,6 +1514,7 @@ typedef struct step_found_s {
         double *zafter;         /* the same, for a sorted set's */
         int64_t *in, *out;      /* new flow in/out of each entry of codes */
         int64_t *raid_near;     /* hires of raid pair i near the batch's */
+        int64_t *raid_floor;    /* its hires in raid_floor()'s days */
 } step_found_t;
 
 /* A refusal: the error a step Redis would refuse gets (nothing written). */
@@ -1699,6 +1736,11 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                                                       ? r->integer
                                                       : 0;
                         break;
+                case READ_RAID_FLOOR: /* its type checked by READ_RAID's */
+                        f->raid_floor[rd->i] =
+                                r->type == REDIS_REPLY_INTEGER ? r->integer
+                                                               : 0;
+                        break;
                 case READ_ALERT_IDS:
                         if (r->type != REDIS_REPLY_ARRAY ||
                             r->elements != d->alerts.count)
@@ -1878,7 +1920,7 @@ static hw_err_t judge_raids(hw_store_t *s, const hw_plan_t *plan,
         for (size_t i = 0; i < plan->n_raids; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
                 char pair[600];
-                if (f->raid_near[i] + (int64_t)r->n_ev < c->alert_raid_count)
+                if (!raid_can_cross(c, r, f->raid_near[i], f->raid_floor[i]))
                         continue;
                 if (resp_cmd(&s->cmd, 5) ||
                     resp_str(&s->cmd, "ZRANGEBYSCORE") ||
@@ -1901,7 +1943,7 @@ static hw_err_t judge_raids(hw_store_t *s, const hw_plan_t *plan,
                 const redisReply *z;
                 raid_hire_t *list;
                 size_t m = 0, k;
-                if (f->raid_near[i] + (int64_t)r->n_ev < c->alert_raid_count)
+                if (!raid_can_cross(c, r, f->raid_near[i], f->raid_floor[i]))
                         continue;
                 z = s->step_replies[at++];
                 if (z->type != REDIS_REPLY_ARRAY)
@@ -2654,7 +2696,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         char *errstr, size_t size) {
         char(*keys)[512] = NULL;
         step_found_t found = {-1, NULL, NULL, NULL, NULL, NULL,
-                              NULL, NULL, NULL, NULL};
+                              NULL, NULL, NULL, NULL, NULL};
         size_t n_logs = slide_logs(s), n_cmds = 0, n_read = 0;
         hw_err_t err;
 
@@ -2675,11 +2717,17 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                 &s->scratch, (plan->n_changes + 1) * sizeof(*found.zafter));
         found.raid_near = hw_arena_alloc(
                 &s->scratch, (plan->n_raids + 1) * sizeof(*found.raid_near));
+        found.raid_floor = hw_arena_alloc(
+                &s->scratch, (plan->n_raids + 1) * sizeof(*found.raid_floor));
+        if (found.raid_floor)
+                memset(found.raid_floor, 0,
+                       (plan->n_raids + 1) * sizeof(*found.raid_floor));
         s->alert_new = hw_arena_alloc(&s->scratch, d->alerts.count + 1);
         if (s->alert_new)
                 memset(s->alert_new, 0, d->alerts.count + 1);
         if (!keys || !found.len || !found.gen || !found.after ||
-            !found.zafter || !found.raid_near || !s->alert_new ||
+            !found.zafter || !found.raid_near || !found.raid_floor ||
+            !s->alert_new ||
             build_reads(s, offsets, n_offsets, keys, d, plan)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
