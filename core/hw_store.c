@@ -1990,13 +1990,25 @@ static hw_err_t judge_raids(hw_store_t *s, const hw_plan_t *plan,
 static int raid_id(char out[640], const hw_plan_t *plan, size_t i,
                    int64_t day) {
         const hw_plan_raid_t *r = &plan->raids[i];
-        char ymd[9] = "";
-        int n;
-        if (day >= 0)
-                hw_time_ymd(day, ymd);
-        n = snprintf(out, 640, "raid:%s:%s:%s", r->org_slug, r->lab_slug,
-                     ymd);
-        return n > 0 && n < 640 ? n : -1;
+        size_t lo = strlen(r->org_slug), ll = strlen(r->lab_slug);
+        char *p = out;
+
+        if (5 + lo + 1 + ll + 1 + 8 >= 640)
+                return -1;
+        memcpy(p, "raid:", 5);
+        p += 5;
+        memcpy(p, r->org_slug, lo);
+        p += lo;
+        *p++ = ':';
+        memcpy(p, r->lab_slug, ll);
+        p += ll;
+        *p++ = ':';
+        if (day >= 0) {
+                hw_time_ymd(day, p); /* on every raid found: no printf */
+                p += 8;
+        }
+        *p = '\0';
+        return (int)(p - out);
 }
 
 /* Which raids the step found are raised: one raid, one alert, so not a

@@ -71,23 +71,37 @@ void hw_proc_person_of(const hw_event_t *ev, hw_person_t *p) {
         p->event_id = ev->event_id;
 }
 
+/* key := head + name + tail (a slug is under SLUG_MAX, heads and tails
+ * are short: it fits KEY_MAX). Returns key. On every event's path: no
+ * printf. */
+static const char *key_of(char key[KEY_MAX], const char *head,
+                          const char *name, const char *tail) {
+        size_t lh = strlen(head), ln = strlen(name), lt = strlen(tail);
+        if (lh + ln + lt >= KEY_MAX)
+                ln = KEY_MAX - 1 - lh - lt;
+        memcpy(key, head, lh);
+        memcpy(key + lh, name, ln);
+        memcpy(key + lh + ln, tail, lt + 1);
+        return key;
+}
+
 /* Adds sign (+1 or -1) of a person to the gauges of their lab. */
 static hw_err_t count_member(hw_deltas_t *d, const hw_person_t *p, int sign) {
         char slug[SLUG_MAX], key[KEY_MAX];
 
         hw_slug(p->lab, slug, sizeof(slug));
-        snprintf(key, sizeof(key), "lab:%s", slug);
-        TRY(hw_deltas_gauge(d, key, "members", sign));
+        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ""), "members",
+                            sign));
         if (sign > 0)
                 TRY(hw_deltas_set(d, key, "name", p->lab));
-        snprintf(key, sizeof(key), "lab:%s:origin", slug);
-        TRY(hw_deltas_gauge(d, key, p->origin, sign));
-        snprintf(key, sizeof(key), "lab:%s:nationality", slug);
-        TRY(hw_deltas_gauge(d, key, p->nationality, sign));
-        snprintf(key, sizeof(key), "lab:%s:alma_mater", slug);
-        TRY(hw_deltas_gauge(d, key, p->alma_mater, sign));
-        snprintf(key, sizeof(key), "lab:%s:tier", slug);
-        TRY(hw_deltas_gauge(d, key, p->tier, sign));
+        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":origin"),
+                            p->origin, sign));
+        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":nationality"),
+                            p->nationality, sign));
+        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":alma_mater"),
+                            p->alma_mater, sign));
+        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":tier"), p->tier,
+                            sign));
         return hw_deltas_rank(d, "labs", slug, sign);
 }
 
@@ -100,13 +114,13 @@ static hw_err_t count_hire(const hw_proc_conf_t *conf, hw_deltas_t *d,
 
         hw_slug(hw_event_lab(ev), lab, sizeof(lab));
         hw_slug(ev->from_org, org, sizeof(org));
-        snprintf(key, sizeof(key), "lab:%s:hires", lab);
+        key_of(key, "lab:", lab, ":hires");
         TRY(hw_deltas_window(d, key, ev->from_org, day, 1));
         if (conf->alert_raid)
                 TRY(hw_deltas_evidence(d, key, ev->from_org, day,
                                        ev->event_id));
-        snprintf(key, sizeof(key), "org:%s:losses", org);
-        TRY(hw_deltas_window(d, key, lab, day, 1));
+        TRY(hw_deltas_window(d, key_of(key, "org:", org, ":losses"), lab,
+                             day, 1));
         if (strcmp(ev->from_country, ev->to_country)) {
                 snprintf(pair, sizeof(pair), "%s>%s", ev->from_country,
                          ev->to_country);
