@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hw_buf.h"
@@ -60,13 +61,40 @@ struct hw_store_s {
         size_t win_first[HW_PLAN_MAX_WINDOWS + 2]; /* window w's codes:
                                    entries [win_first[w], win_first[w+1]) */
         char wname[HW_PLAN_MAX_WINDOWS + 1][16];   /* "all", "7d", ... */
-        redisReply **step_replies;
+        redisReply **step_replies;      /* in reply_arena */
         size_t step_replies_cap;
+        hw_arena_t reply_arena; /* the step's replies: no allocation per
+                                   reply or element */
         struct hw_raid_found_s *raids;  /* the raids the step found */
         size_t n_raids, raids_cap;
         unsigned char *alert_new;       /* the batch's alert i is not in
                                            alert:ids yet (round trip 1) */
+        /* The counters as this consumer's last applied step left them,
+         * by the plan's slot (of plan generation vals_gen): every step
+         * increments <prefix>steps, so while it holds steps_after no
+         * other step wrote since, and a step reads only the fields it
+         * does not know. */
+        int64_t *vals;
+        unsigned char *known;
+        int64_t steps_seen;     /* <prefix>steps round trip 1 read */
+        size_t vals_cap;
+        uint64_t vals_gen;
+        int64_t steps_after;    /* <prefix>steps after that step, -1 */
+        int vals_trusted;       /* the last step's reads found steps so */
+        int vals_used;          /* this step skipped reads for known ones */
+        size_t *n_unread;       /* plan key i's fields its HMGET reads */
+        /* Turns: a consumer whose step keeps finding another's applied in
+         * between takes <prefix>turn (see take_turn). */
+        char id[40];            /* this store's, in <prefix>turn */
+        int holds_turn;         /* it took the turn; its step gives it back */
+        int others_turn;        /* round trip 1 found another's turn */
 };
+
+/* A consumer's step found stale this many times in a row takes the
+ * turn; the turn lasts at most TURN_MS (a consumer that died holding it
+ * holds nobody up longer). */
+#define TURN_AFTER 3
+#define TURN_MS 2000
 
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
                          char *errstr, size_t size) {
@@ -85,7 +113,15 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         hw_map_init(&s->appended);
         hw_map_init(&s->typed);
         hw_map_init(&s->codes);
+        hw_arena_init(&s->reply_arena);
+        s->steps_after = -1;
         s->slide.day = -1;
+        {
+                struct timespec ts;
+                clock_gettime(CLOCK_REALTIME, &ts);
+                snprintf(s->id, sizeof(s->id), "%ld-%ld-%p", (long)getpid(),
+                         (long)ts.tv_nsec, (void *)s);
+        }
         if (hw_redis_url_parse(conf->redis_url, &s->url, errstr, size)) {
                 hw_store_destroy(s);
                 return NULL;
@@ -115,16 +151,23 @@ static void free_slide(hw_store_t *s) {
         s->slide = (hw_plan_slide_t){-1, NULL, 0, NULL, 0};
 }
 
-/* Frees the first n replies of the step's last round trip. */
+/* Forgets the first n replies of the step's last round trip (their
+ * memory is reply_arena's, reset when the next step begins). */
 static void free_step_replies(hw_store_t *s, size_t n) {
         for (size_t i = 0; i < n; i++)
-                if (s->step_replies[i]) {
-                        freeReplyObject(s->step_replies[i]);
-                        s->step_replies[i] = NULL;
-                }
+                s->step_replies[i] = NULL;
+}
+
+/* Forgets the counters' values: another step may have written. */
+static void forget_values(hw_store_t *s) {
+        if (s->known)
+                memset(s->known, 0, s->vals_cap);
+        s->steps_after = -1;
+        s->vals_trusted = 0;
 }
 
 static void drop_connection(hw_store_t *s) {
+        forget_values(s);
         if (s->ctx) {
                 redisFree(s->ctx);
                 s->ctx = NULL;
@@ -148,6 +191,9 @@ void hw_store_destroy(hw_store_t *s) {
         hw_map_release(&s->codes);
         free(s->reads);
         free(s->step_replies);
+        hw_arena_release(&s->reply_arena);
+        free(s->vals);
+        free(s->known);
         free(s->raids);
         memset(s->password, 0, sizeof(s->password));
         free(s);
@@ -169,6 +215,15 @@ static int transient_error(const char *str) {
  * drops the connection), an error reply into HW_ERR_SERVICE for transient
  * states (LOADING, BUSY, OOM, READONLY, MASTERDOWN) and HW_ERR_INTERNAL
  * otherwise. Frees the reply on error. */
+/* The error of an error reply (not freed): a transient state is
+ * HW_ERR_SERVICE, retried; anything else HW_ERR_INTERNAL. */
+static hw_err_t error_reply(const redisReply *r, const char *what,
+                            char *errstr, size_t size) {
+        hw_err_t err = transient_error(r->str) ? HW_ERR_SERVICE
+                                               : HW_ERR_INTERNAL;
+        return hw_fail(err, errstr, size, "Redis %s: %s", what, r->str);
+}
+
 static hw_err_t check_reply(hw_store_t *s, redisReply *r, const char *what,
                             char *errstr, size_t size) {
         if (!r) {
@@ -182,9 +237,7 @@ static hw_err_t check_reply(hw_store_t *s, redisReply *r, const char *what,
                 return err;
         }
         if (r->type == REDIS_REPLY_ERROR) {
-                hw_err_t err = transient_error(r->str) ? HW_ERR_SERVICE
-                                                       : HW_ERR_INTERNAL;
-                hw_fail(err, errstr, size, "Redis %s: %s", what, r->str);
+                hw_err_t err = error_reply(r, what, errstr, size);
                 freeReplyObject(r);
                 return err;
         }
@@ -1094,6 +1147,8 @@ static int resp_key(hw_store_t *s, hw_buf_t *b, const char *key, size_t len) {
 typedef enum step_read_e {
         READ_WATCH,
         READ_FENCES,    /* MGET epoch watermark offsets... */
+        READ_STEPS,     /* GET steps */
+        READ_TURN,      /* GET turn */
         READ_LEAVING,   /* the days whose logs the slide read */
         READ_GONE,      /* the days that leave the largest window */
         READ_GONE_SEEN, /* the days whose ids are forgotten */
@@ -1282,6 +1337,47 @@ static int raid_can_cross(const hw_config_t *c, const hw_plan_raid_t *r,
                floor - (int64_t)r->n_ev < c->alert_raid_count;
 }
 
+/* Whether plan change at (of key k) has a value this step need not read. */
+static int known(const hw_store_t *s, const hw_plan_t *plan,
+                 const hw_plan_key_t *k, size_t at) {
+        size_t slot = plan->changes[at].slot;
+        return s->vals_used && !k->zset && slot < s->vals_cap &&
+               s->known[slot];
+}
+
+/* Keeps the counters' values an applied step left (after[i]: change i's);
+ * steps_after is <prefix>steps after it. */
+static void keep_values(hw_store_t *s, const hw_plan_t *plan,
+                        const int64_t *after, int64_t steps_after) {
+        if (s->vals_cap < plan->n_slots) {
+                size_t cap = plan->n_slots + plan->n_slots / 2 + 1024;
+                int64_t *v = realloc(s->vals, cap * sizeof(*v));
+                unsigned char *k = v ? realloc(s->known, cap) : NULL;
+                if (v)
+                        s->vals = v;
+                if (!k) {
+                        forget_values(s);
+                        return;
+                }
+                memset(k + s->vals_cap, 0, cap - s->vals_cap);
+                s->known = k;
+                s->vals_cap = cap;
+        }
+        if (s->vals_gen != plan->generation) {
+                memset(s->known, 0, s->vals_cap);
+                s->vals_gen = plan->generation;
+        }
+        for (size_t i = 0; i < plan->n_keys; i++) {
+                const hw_plan_key_t *k = &plan->keys[i];
+                for (size_t j = 0; !k->zset && j < k->n; j++) {
+                        size_t slot = plan->changes[k->first + j].slot;
+                        s->vals[slot] = after[k->first + j];
+                        s->known[slot] = 1;
+                }
+        }
+        s->steps_after = steps_after;
+}
+
 static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                        size_t n_offsets, char (*keys)[512],
                        const hw_deltas_t *d, const hw_plan_t *plan) {
@@ -1297,9 +1393,10 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
                                     keys[i], sizeof(keys[i]));
         /* WATCH, then read what is watched. */
-        rc |= resp_cmd(b, 4 + n_offsets + (slid ? 2 : 0) + n_logs + na) ||
+        rc |= resp_cmd(b, 5 + n_offsets + (slid ? 2 : 0) + n_logs + na) ||
               resp_str(b, "WATCH") || resp_key(s, b, "epoch", 5) ||
-              resp_key(s, b, "steps", 5) || resp_key(s, b, "watermark", 9);
+              resp_key(s, b, "steps", 5) || resp_key(s, b, "turn", 4) ||
+              resp_key(s, b, "watermark", 9);
         for (size_t i = 0; i < n_offsets && !rc; i++)
                 rc |= resp_str(b, keys[i]);
         if (slid)
@@ -1317,6 +1414,12 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; i < n_offsets && !rc; i++)
                 rc |= resp_str(b, keys[i]);
         rc |= want_read(s, READ_FENCES, 0, NULL, NULL);
+        rc |= resp_cmd(b, 2) || resp_str(b, "GET") ||
+              resp_key(s, b, "steps", 5) ||
+              want_read(s, READ_STEPS, 0, NULL, NULL);
+        rc |= resp_cmd(b, 2) || resp_str(b, "GET") ||
+              resp_key(s, b, "turn", 4) ||
+              want_read(s, READ_TURN, 0, NULL, NULL);
         if (slid) {
                 char lo[32];
                 snprintf(lo, sizeof(lo), "(%lld",
@@ -1427,15 +1530,29 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
          * another step in between makes this one apply nothing. */
         if (touched_flows(s, plan) < 0)
                 return -1;
-        /* Counters: every field's value now (checked to be a number). */
+        /* Counters: every field's value now (checked to be a number),
+         * but those this consumer's last step left when no other step
+         * applied since (known; round trip 1 checks <prefix>steps). */
+        s->vals_used = s->vals_trusted && s->steps_after >= 0 &&
+                       s->vals_gen == plan->generation;
         for (size_t i = 0; i < plan->n_keys && !rc; i++) {
                 const hw_plan_key_t *k = &plan->keys[i];
-                rc |= resp_cmd(b, 2 + k->n) ||
+                size_t n = 0;
+                for (size_t j = 0; j < k->n; j++)
+                        n += !known(s, plan, k, k->first + j);
+                s->n_unread[i] = n;
+                if (!n) {
+                        rc |= want_type(s, "", k->key, k->len, "hash");
+                        continue;
+                }
+                rc |= resp_cmd(b, 2 + n) ||
                       resp_str(b, k->zset ? "ZMSCORE" : "HMGET") ||
                       resp_key(s, b, k->key, k->len);
                 for (size_t j = 0; j < k->n && !rc; j++)
-                        rc |= resp_arg(b, plan->changes[k->first + j].field,
-                                       plan->changes[k->first + j].len);
+                        if (!known(s, plan, k, k->first + j))
+                                rc |= resp_arg(
+                                        b, plan->changes[k->first + j].field,
+                                        plan->changes[k->first + j].len);
                 rc |= want_read(s, READ_COUNTER, i, NULL, NULL);
         }
         for (size_t w = 0; w <= c->n_windows && !rc; w++) {
@@ -1661,13 +1778,50 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                                                "not a %s",
                                                rd->key, r->str, rd->want);
                         break;
+                case READ_TURN:
+                        if (r->type == REDIS_REPLY_STRING &&
+                            strcmp(r->str, s->id)) {
+                                /* Another consumer's turn: let its step
+                                 * apply first. */
+                                s->others_turn = 1;
+                                *outcome = HW_STORE_STALE;
+                                hw_fail(HW_OK, errstr, size,
+                                        "another consumer's turn");
+                                return HW_OK;
+                        }
+                        break;
+                case READ_STEPS:
+                        s->steps_seen = -2;
+                        if (r->type == REDIS_REPLY_NIL)
+                                s->steps_seen = 0;
+                        else if (r->type == REDIS_REPLY_STRING &&
+                                 parse_counter(r->str, r->len,
+                                               &s->steps_seen))
+                                s->steps_seen = -2;
+                        if (s->steps_seen == s->steps_after) {
+                                s->vals_trusted = 1;
+                                break;
+                        }
+                        forget_values(s);
+                        if (s->vals_used) {
+                                /* Planned on values another step changed:
+                                 * read them all. */
+                                *outcome = HW_STORE_STALE;
+                                hw_fail(HW_OK, errstr, size,
+                                        "another step applied since this "
+                                        "consumer's last");
+                                return HW_OK;
+                        }
+                        break;
                 case READ_COUNTER: {
                         const hw_plan_key_t *pk = &plan->keys[rd->i];
+                        size_t at = 0;
                         if (r->type == REDIS_REPLY_ERROR)
                                 return REFUSED("Redis atomic step: %s (%s%.*s)",
                                                r->str, P, (int)pk->len,
                                                pk->key);
-                        if (r->type != REDIS_REPLY_ARRAY || r->elements != pk->n)
+                        if (r->type != REDIS_REPLY_ARRAY ||
+                            r->elements != s->n_unread[rd->i])
                                 return REFUSED("Redis atomic step: unexpected "
                                                "reply reading %s%.*s",
                                                P, (int)pk->len, pk->key);
@@ -1681,10 +1835,13 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                                                 .delta;
                         }
                         for (size_t j = 0; !pk->zset && j < pk->n; j++) {
-                                const redisReply *e = r->element[j];
+                                const redisReply *e;
                                 const hw_plan_change_t *ch =
                                         &plan->changes[pk->first + j];
                                 int64_t v = 0, sum;
+                                if (known(s, plan, pk, pk->first + j))
+                                        continue; /* below */
+                                e = r->element[at++];
                                 if (e->type == REDIS_REPLY_STRING &&
                                     parse_counter(e->str, e->len, &v))
                                         return REFUSED(
@@ -1756,6 +1913,22 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                         break;
                 }
         }
+        /* The counters whose value this consumer's last step left. */
+        for (size_t i = 0; s->vals_used && i < plan->n_keys; i++) {
+                const hw_plan_key_t *pk = &plan->keys[i];
+                for (size_t j = 0; j < pk->n; j++) {
+                        size_t at = pk->first + j;
+                        const hw_plan_change_t *ch = &plan->changes[at];
+                        if (known(s, plan, pk, at) &&
+                            __builtin_add_overflow(s->vals[ch->slot],
+                                                   ch->delta, &f->after[at]))
+                                return REFUSED(
+                                        "Redis atomic step: hirewire store: "
+                                        "%s%.*s %.*s would overflow",
+                                        P, (int)pk->len, pk->key,
+                                        (int)ch->len, ch->field);
+                }
+        }
         return HW_OK;
 stale_days:
         *outcome = HW_STORE_STALE;
@@ -1763,6 +1936,76 @@ stale_days:
                 "%sb:days has other days in the slide's range", P);
         return HW_OK;
 }
+
+/*
+ * The step's replies are built in reply_arena by these, in hiredis's
+ * redisReply layout (so they are read as any reply), instead of one
+ * allocation per reply and per element: a round trip can bring tens of
+ * thousands of values.
+ */
+static void *arena_reply(const redisReadTask *task, int type) {
+        redisReply *r = hw_arena_alloc(task->privdata, sizeof(*r));
+        if (!r)
+                return NULL;
+        memset(r, 0, sizeof(*r));
+        r->type = type;
+        if (task->parent) {
+                redisReply *parent = task->parent->obj;
+                parent->element[task->idx] = r;
+        }
+        return r;
+}
+
+static void *arena_string(const redisReadTask *task, char *str, size_t len) {
+        char *copy = hw_arena_strndup(task->privdata, str, len);
+        redisReply *r = copy ? arena_reply(task, task->type) : NULL;
+        if (r) {
+                r->str = copy;
+                r->len = len;
+        }
+        return r;
+}
+
+#if HIREDIS_MAJOR >= 1
+static void *arena_array(const redisReadTask *task, size_t elements) {
+#else
+static void *arena_array(const redisReadTask *task, int elements) {
+#endif
+        size_t n = (size_t)elements;
+        redisReply **e = n ? hw_arena_alloc(task->privdata, n * sizeof(*e))
+                           : NULL;
+        redisReply *r = !n || e ? arena_reply(task, REDIS_REPLY_ARRAY) : NULL;
+        if (r) {
+                if (n)
+                        memset(e, 0, n * sizeof(*e));
+                r->elements = n;
+                r->element = e;
+        }
+        return r;
+}
+
+static void *arena_integer(const redisReadTask *task, long long value) {
+        redisReply *r = arena_reply(task, REDIS_REPLY_INTEGER);
+        if (r)
+                r->integer = value;
+        return r;
+}
+
+static void *arena_nil(const redisReadTask *task) {
+        return arena_reply(task, REDIS_REPLY_NIL);
+}
+
+static void arena_free(void *reply) {
+        (void)reply; /* the arena's, reset with it */
+}
+
+static redisReplyObjectFunctions arena_replies = {
+        .createString = arena_string,
+        .createArray = arena_array,
+        .createInteger = arena_integer,
+        .createNil = arena_nil,
+        .freeObject = arena_free,
+};
 
 /* Sends s->cmd and reads n replies into s->step_replies[first ..), error
  * replies included. A broken connection is HW_ERR_SERVICE (and dropped;
@@ -1790,13 +2033,25 @@ static hw_err_t round_trip(hw_store_t *s, size_t first, size_t n,
                 }
                 at += (size_t)w;
         }
-        for (size_t i = 0; i < n; i++) {
-                void *v = NULL;
-                if (redisGetReply(s->ctx, &v) != REDIS_OK || !v) {
-                        free_step_replies(s, first + i);
+        {
+                redisReader *rd = s->ctx->reader;
+                redisReplyObjectFunctions *fn = rd->fn;
+                void *priv = rd->privdata;
+                size_t got = 0;
+                rd->fn = &arena_replies;
+                rd->privdata = &s->reply_arena;
+                for (; got < n; got++) {
+                        void *v = NULL;
+                        if (redisGetReply(s->ctx, &v) != REDIS_OK || !v)
+                                break;
+                        s->step_replies[first + got] = v;
+                }
+                rd->fn = fn;
+                rd->privdata = priv;
+                if (got < n) {
+                        free_step_replies(s, first + got);
                         return check_reply(s, NULL, what, errstr, size);
                 }
-                s->step_replies[first + i] = v;
         }
         return HW_OK;
 }
@@ -2530,6 +2785,11 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= resp_cmd(b, 3) || resp_str(b, "SET") ||
               resp_key(s, b, "layout", 6) || resp_str(b, LAYOUT);
         n += 2;
+        if (s->holds_turn) {
+                rc |= resp_cmd(b, 2) || resp_str(b, "DEL") ||
+                      resp_key(s, b, "turn", 4);
+                n++;
+        }
         if (s->n_ends && !rc) {
                 char ends[512];
                 snprintf(ends, sizeof(ends), "ends:%s", s->group);
@@ -2715,6 +2975,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
         hw_arena_reset(&s->scratch);
+        hw_arena_reset(&s->reply_arena);
         hw_map_clear(&s->typed);
         s->n_reads = 0;
         s->cmd.len = 0;
@@ -2737,9 +2998,11 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         s->alert_new = hw_arena_alloc(&s->scratch, d->alerts.count + 1);
         if (s->alert_new)
                 memset(s->alert_new, 0, d->alerts.count + 1);
+        s->n_unread = hw_arena_alloc(&s->scratch,
+                                     (plan->n_keys + 1) * sizeof(*s->n_unread));
         if (!keys || !found.len || !found.gen || !found.after ||
             !found.zafter || !found.raid_near || !found.raid_floor ||
-            !s->alert_new ||
+            !s->alert_new || !s->n_unread ||
             build_reads(s, offsets, n_offsets, keys, d, plan)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
@@ -2793,8 +3056,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                 if (r->type == REDIS_REPLY_ERROR) {
                         /* Queued commands Redis refused (out of memory, a
                          * transient state): EXEC applied nothing. */
-                        s->step_replies[i] = NULL;
-                        err = check_reply(s, r, "atomic step", errstr, size);
+                        err = error_reply(r, "atomic step", errstr, size);
                         goto cleanup;
                 }
         }
@@ -2828,11 +3090,20 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                                 ? (uint64_t)r->element[r->elements - 1]
                                           ->integer
                                 : 0;
+                /* The first command, INCR <prefix>steps. */
+                if (r->element[0]->type == REDIS_REPLY_INTEGER)
+                        keep_values(s, plan, found.after,
+                                    r->element[0]->integer);
+                else
+                        forget_values(s);
         }
         *outcome = HW_STORE_APPLIED;
         note_appended(s, plan);
 cleanup:
+        if (err || *outcome != HW_STORE_APPLIED)
+                forget_values(s);
         free_step_replies(s, n_read);
+        hw_arena_reset(&s->reply_arena);
         free(keys);
         return err;
 }
@@ -2988,17 +3259,55 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
 /* A step found stale this many times in a row is an error, not a race. */
 #define STALE_MAX 100
 
+/*
+ * Takes <prefix>turn for this store (SET NX, for TURN_MS) when no one
+ * holds it. A step whose reads find another consumer's turn applies
+ * nothing and waits for that one's step (which gives the turn back, or it
+ * expires): steps are optimistic, and without turns a consumer with long
+ * steps could find the short steps of another applied in between every
+ * time.
+ */
+static hw_err_t take_turn(hw_store_t *s, char *errstr, size_t size) {
+        redisReply *r;
+        hw_err_t err;
+        char key[600];
+
+        snprintf(key, sizeof(key), "%sturn", s->conf->prefix);
+        r = redisCommand(s->ctx, "SET %s %s NX PX %d", key, s->id, TURN_MS);
+        if ((err = check_reply(s, r, "SET turn", errstr, size)))
+                return err;
+        s->holds_turn = r->type == REDIS_REPLY_STATUS;
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+static void sleep_ms(int ms) {
+        struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+        while (nanosleep(&ts, &ts) && errno == EINTR)
+                ;
+}
+
+/* Waits for another consumer's turn at most this long in one step. */
+#define TURN_WAIT_MAX_MS 60000
+
 hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
                        size_t n_offsets, const hw_deltas_t *d, hw_plan_t *plan,
                        hw_store_outcome_t *outcome, char *errstr,
                        size_t size) {
         hw_plan_conf_t conf;
+        int waited_ms = 0;
 
         hw_store_plan_conf(s, &conf);
-        for (int tries = 0; tries < STALE_MAX; tries++) {
+        s->holds_turn = 0;
+        for (int tries = 0; tries < STALE_MAX;) {
                 int64_t day = hw_plan_day_after(s->watermark, d->watermark);
                 const hw_plan_slide_t *slide;
                 hw_err_t err;
+                s->others_turn = 0;
+                if (tries >= TURN_AFTER && !s->holds_turn &&
+                    ((err = hw_store_connect(s, errstr, size)) ||
+                     (err = take_turn(s, errstr, size))))
+                        return err;
                 if ((err = hw_store_read_slide(s, day, &slide, errstr, size)) ||
                     (err = hw_plan_build_slide(plan, &conf, d, day, slide,
                                                errstr, size)) ||
@@ -3006,6 +3315,18 @@ hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
                                           outcome, errstr, size)) ||
                     *outcome != HW_STORE_STALE)
                         return err;
+                if (!s->others_turn) {
+                        tries++;
+                        continue;
+                }
+                if (waited_ms >= TURN_WAIT_MAX_MS)
+                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                       "another consumer held %sturn for "
+                                       "%d s",
+                                       s->conf->prefix,
+                                       TURN_WAIT_MAX_MS / 1000);
+                sleep_ms(2);
+                waited_ms += 2;
         }
         {
                 char last[256];

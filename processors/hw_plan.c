@@ -115,7 +115,7 @@ static int add(hw_plan_t *p, const char *key, size_t klen, int zset,
 
         if (k < 0)
                 return -1;
-        if (created)
+        if (created || p->key_map.entries[k].v.i < 0)
                 p->key_map.entries[k].v.i = zset;
         return add_idx(p, k, field, flen, delta);
 }
@@ -426,14 +426,14 @@ static int group_changes(hw_plan_t *p) {
         size_t nk = p->key_map.count, nf = p->field_map.count, at = 0;
         size_t *fill;
 
+        p->n_slots = nf;
         p->keys = hw_arena_alloc(&p->arena, (nk + 1) * sizeof(*p->keys));
-        p->changes = hw_arena_alloc(&p->arena, (nf + 1) * sizeof(*p->changes));
         fill = hw_arena_alloc(&p->arena, (nk + 1) * sizeof(*fill));
-        if (!p->keys || !p->changes || !fill)
+        if (!p->keys || !fill)
                 return -1;
         for (size_t i = 0; i < nk; i++) {
                 const hw_map_entry_t *e = &p->key_map.entries[i];
-                p->keys[i] = (hw_plan_key_t){e->key, e->len, (int)e->v.i, 0,
+                p->keys[i] = (hw_plan_key_t){e->key, e->len, e->v.i == 1, 0,
                                              0};
         }
         for (size_t i = 0; i < nf; i++)
@@ -443,12 +443,15 @@ static int group_changes(hw_plan_t *p) {
                 p->keys[i].first = fill[i] = at;
                 at += p->keys[i].n;
         }
+        p->changes = hw_arena_alloc(&p->arena, (at + 1) * sizeof(*p->changes));
+        if (!p->changes)
+                return -1;
         for (size_t i = 0; i < nf; i++) {
                 const hw_map_entry_t *e = &p->field_map.entries[i];
                 if (!e->v.i)
                         continue;
                 p->changes[fill[e->aux]++] =
-                        (hw_plan_change_t){e->key + 4, e->len - 4, e->v.i};
+                        (hw_plan_change_t){e->key + 4, e->len - 4, e->v.i, i};
         }
         p->n_changes = at;
         /* Keys left with no change are dropped, keeping the order. */
@@ -739,8 +742,17 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         int rc = 0;
 
         memset(&w, 0, sizeof(w));
-        hw_map_clear(&p->key_map);
-        hw_map_clear(&p->field_map);
+        if (p->field_map.count >= HW_PLAN_SLOTS_MAX || !p->generation) {
+                hw_map_clear(&p->key_map);
+                hw_map_clear(&p->field_map);
+                p->generation++;
+        }
+        /* The kept pairs start with nothing, the kept keys with no
+         * kind (a key's kind comes from its batch: -1 until then). */
+        for (size_t i = 0; i < p->field_map.count; i++)
+                p->field_map.entries[i].v.i = 0;
+        for (size_t i = 0; i < p->key_map.count; i++)
+                p->key_map.entries[i].v.i = -1;
         hw_map_clear(&p->day_map);
         hw_map_clear(&p->raid_map);
         hw_map_clear(&p->drain_map);

@@ -25,6 +25,8 @@ typedef struct hw_plan_change_s {
         const char *field;
         size_t len;
         int64_t delta;
+        size_t slot;            /* the (key, field)'s number, the same in
+                                   every plan of one generation */
 } hw_plan_change_t;
 
 /* The changes of one key (without the prefix), in changes[first .. first+n). */
@@ -141,7 +143,15 @@ typedef struct hw_plan_s {
         int64_t *fam_keys;      /* per family: key index of all, each window */
         size_t fam_keys_cap;
         hw_arena_t arena;
+        /* The (key, field) pairs the plans built so far changed keep their
+         * slot from plan to plan (a reader can keep what it knows of each
+         * by slot) until there are HW_PLAN_SLOTS_MAX of them: then they are
+         * numbered again and the generation changes. */
+        size_t n_slots;
+        uint64_t generation;
 } hw_plan_t;
+
+#define HW_PLAN_SLOTS_MAX 400000
 
 /* Prepares an empty plan (caller storage); allocates nothing. */
 void hw_plan_init(hw_plan_t *p);

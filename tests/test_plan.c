@@ -73,7 +73,7 @@ static int view_count(void *ctx, const char *name, size_t nlen,
 static int view_record(void *ctx, const char *name, size_t nlen,
                        int64_t delta) {
         hw_plan_t *p = ctx;
-        p->changes[p->n_changes++] = (hw_plan_change_t){name, nlen, delta};
+        p->changes[p->n_changes++] = (hw_plan_change_t){name, nlen, delta, 0};
         return 0;
 }
 

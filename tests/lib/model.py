@@ -521,7 +521,7 @@ def _ignored(key, prefix, ignore):
     if (key.startswith(prefix + "alert") or key.startswith(prefix + "offset:")
             or key.startswith(prefix + "ends:") or key == prefix + "epoch"
             or key == prefix + "b:gen" or key == prefix + "steps"
-            or key == prefix + "layout"):
+            or key == prefix + "layout" or key == prefix + "turn"):
         return True
     return any(fnmatch.fnmatchcase(key, pat) for pat in ignore)
 
