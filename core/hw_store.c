@@ -1364,7 +1364,8 @@ static void keep_values(hw_store_t *s, const hw_plan_t *plan,
                 s->vals_cap = cap;
         }
         if (s->vals_gen != plan->generation) {
-                memset(s->known, 0, s->vals_cap);
+                if (s->known)
+                        memset(s->known, 0, s->vals_cap);
                 s->vals_gen = plan->generation;
         }
         for (size_t i = 0; i < plan->n_keys; i++) {
