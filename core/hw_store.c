@@ -2278,7 +2278,6 @@ static hw_err_t judge_raised(hw_store_t *s, const hw_deltas_t *d,
         const hw_config_t *c = s->conf;
         int64_t days = c->alert_raid_days;
         hw_buf_t *b = &s->cmd;
-        hw_map_t here;
         char id[640], key[640];
         size_t at = first + 1;
         hw_err_t err = HW_OK;
@@ -2311,14 +2310,13 @@ static hw_err_t judge_raised(hw_store_t *s, const hw_deltas_t *d,
                               "atomic step (raids raised)", errstr, size)))
                 return err;
         *n_read = first + 1 + 2 * s->n_raids;
-        hw_map_init(&here);
         for (size_t i = 0; i < s->n_raids && !err; i++) {
                 hw_raid_found_t *f = &s->raids[i];
                 const hw_plan_raid_t *r = &plan->raids[f->pair];
                 const redisReply *m = s->step_replies[at++];
                 const redisReply *name = s->step_replies[at++];
                 const hw_map_entry_t *set;
-                int near = 0, created;
+                int near = 0;
                 size_t n;
                 if (m->type != REDIS_REPLY_ARRAY ||
                     m->elements != (size_t)(2 * days - 1)) {
@@ -2330,24 +2328,19 @@ static hw_err_t judge_raised(hw_store_t *s, const hw_deltas_t *d,
                                                 "alert:ids");
                         break;
                 }
-                for (int64_t x = f->day - days + 1; x < f->day + days && !near;
-                     x++) {
-                        int len = raid_id(id, plan, f->pair, x);
-                        near = len < 0 ||
-                               hw_map_find(&here, id, (size_t)len) ||
-                               (m->element[x - f->day + days - 1]->type ==
-                                        REDIS_REPLY_INTEGER &&
-                                m->element[x - f->day + days - 1]->integer);
-                }
+                /* Raised before (alert:ids), or in this step: a raid this
+                 * loop raised for the same pair less than days away. */
+                for (size_t k = 0; k < m->elements && !near; k++)
+                        near = m->element[k]->type == REDIS_REPLY_INTEGER &&
+                               m->element[k]->integer;
+                for (size_t k = 0; k < i && !near; k++)
+                        near = s->raids[k].raise &&
+                               s->raids[k].pair == f->pair &&
+                               s->raids[k].day > f->day - days &&
+                               s->raids[k].day < f->day + days;
                 if (near)
                         continue;
                 f->raise = 1;
-                n = (size_t)raid_id(id, plan, f->pair, f->day);
-                if (!hw_map_upsert(&here, id, n, &created)) {
-                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                      "out of memory");
-                        break;
-                }
                 n = (size_t)snprintf(key, sizeof(key), "%c%clab:%s%cname",
                                      HW_DELTA_SET, 0, r->lab_slug, 0);
                 set = n < sizeof(key) ? hw_map_find(&d->counters, key, n)
@@ -2361,7 +2354,6 @@ static hw_err_t judge_raised(hw_store_t *s, const hw_deltas_t *d,
                         err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                       "out of memory");
         }
-        hw_map_release(&here);
         return err;
 }
 
