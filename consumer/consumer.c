@@ -43,6 +43,7 @@
 #define WARN_EVERY_MS 60000     /* a repeated warning: once a minute */
 #define ASSIGN_WAIT_MS 5000     /* partitionless this long: say why */
 #define MAX_PARTITIONS 4096
+#define TARGETS_TIMEOUT_MS 5000 /* one query of the partitions' offsets */
 
 /* A partition this consumer is assigned. */
 typedef struct assigned_s {
@@ -1311,55 +1312,120 @@ static void check_health(consumer_t *c) {
                              "no partitions assigned");
 }
 
-/* Records the first and end offsets of every partition of the two event
- * topics. */
-static hw_err_t find_targets(consumer_t *c) {
+/* Asks the partitions' leaders for one bound of every target (offset
+ * RD_KAFKA_OFFSET_BEGINNING: the first offset held; RD_KAFKA_OFFSET_END:
+ * the end), all in one query bounded by TARGETS_TIMEOUT_MS: a query per
+ * partition can wait on a dead leader longer than its own timeout. */
+static hw_err_t query_bound(consumer_t *c, int64_t which, int64_t *out,
+                            char *errstr, size_t size) {
+        rd_kafka_topic_partition_list_t *list =
+                rd_kafka_topic_partition_list_new((int)c->n_targets);
+        rd_kafka_resp_err_t err;
+        hw_err_t rc = HW_OK;
+
+        for (size_t i = 0; i < c->n_targets; i++)
+                rd_kafka_topic_partition_list_add(list, c->targets[i].topic,
+                                                  c->targets[i].partition)
+                        ->offset = which;
+        err = rd_kafka_offsets_for_times(c->rk, list, TARGETS_TIMEOUT_MS);
+        if (err)
+                rc = hw_fail(HW_ERR_SERVICE, errstr, size,
+                             "cannot read the %s offsets: %s",
+                             which == RD_KAFKA_OFFSET_END ? "end" : "first",
+                             rd_kafka_err2str(err));
+        for (int i = 0; !rc && i < list->cnt; i++) {
+                const rd_kafka_topic_partition_t *p = &list->elems[i];
+                if (p->err || p->offset < 0)
+                        rc = hw_fail(HW_ERR_SERVICE, errstr, size,
+                                     "cannot read the %s offset of %s/%d: %s",
+                                     which == RD_KAFKA_OFFSET_END ? "end"
+                                                                  : "first",
+                                     p->topic, (int)p->partition,
+                                     rd_kafka_err2str(
+                                             p->err ? p->err
+                                                    : RD_KAFKA_RESP_ERR__NO_OFFSET));
+                else
+                        out[i] = p->offset;
+        }
+        rd_kafka_topic_partition_list_destroy(list);
+        return rc;
+}
+
+/* One try at the partitions of the two event topics and their first and
+ * end offsets. */
+static hw_err_t read_targets(consumer_t *c, char *errstr, size_t size) {
         const char *topics[2] = {c->conf.topic_hires, c->conf.topic_offers};
-        const struct rd_kafka_metadata *md = NULL;
+        int64_t *lo, *hi;
+        hw_err_t err = HW_OK;
 
         c->n_targets = 0;
         for (int t = 0; t < 2; t++) {
+                const struct rd_kafka_metadata *md = NULL;
                 rd_kafka_topic_t *rkt = rd_kafka_topic_new(c->rk, topics[t],
                                                            NULL);
-                rd_kafka_resp_err_t err = rd_kafka_metadata(c->rk, 0, rkt, &md,
-                                                            10000);
+                rd_kafka_resp_err_t e = rd_kafka_metadata(
+                        c->rk, 0, rkt, &md, TARGETS_TIMEOUT_MS);
                 rd_kafka_topic_destroy(rkt);
-                if (err || md->topic_cnt != 1 || md->topics[0].err) {
-                        HW_ERROR("consumer", "no metadata for topic %s: %s",
-                                 topics[t],
-                                 rd_kafka_err2str(err ? err
-                                                      : md->topics[0].err));
+                if (e || md->topic_cnt != 1 || md->topics[0].err) {
+                        err = hw_fail(HW_ERR_SERVICE, errstr, size,
+                                      "no metadata for topic %s: %s",
+                                      topics[t],
+                                      rd_kafka_err2str(e ? e
+                                                         : md->topics[0].err));
                         if (md)
                                 rd_kafka_metadata_destroy(md);
-                        return HW_ERR_SERVICE;
+                        return err;
                 }
                 for (int p = 0; p < md->topics[0].partition_cnt &&
                                 c->n_targets < MAX_PARTITIONS;
                      p++) {
-                        hw_target_t *tg = &c->targets[c->n_targets];
-                        int64_t lo, hi;
-                        int32_t id = md->topics[0].partitions[p].id;
-                        err = rd_kafka_query_watermark_offsets(
-                                c->rk, topics[t], id, &lo, &hi, 10000);
-                        if (err) {
-                                rd_kafka_metadata_destroy(md);
-                                HW_ERROR("consumer",
-                                         "cannot read end offset of %s/%d: %s",
-                                         topics[t], id, rd_kafka_err2str(err));
-                                return HW_ERR_SERVICE;
-                        }
+                        hw_target_t *tg = &c->targets[c->n_targets++];
                         snprintf(tg->topic, sizeof(tg->topic), "%s",
                                  topics[t]);
-                        tg->partition = id;
-                        tg->end = hi;
-                        /* The first offset the broker still holds. */
-                        tg->first = tg->start = tg->done = tg->kept_from =
-                                lo < hi ? lo : hi;
-                        tg->from_ms = -1;
-                        c->n_targets++;
+                        tg->partition = md->topics[0].partitions[p].id;
                 }
                 rd_kafka_metadata_destroy(md);
         }
+        if (!c->n_targets)
+                return HW_OK;
+        lo = calloc(2 * c->n_targets, sizeof(*lo));
+        if (!lo)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        hi = lo + c->n_targets;
+        if (!(err = query_bound(c, RD_KAFKA_OFFSET_BEGINNING, lo, errstr,
+                                size)) &&
+            !(err = query_bound(c, RD_KAFKA_OFFSET_END, hi, errstr, size)))
+                for (size_t i = 0; i < c->n_targets; i++) {
+                        hw_target_t *tg = &c->targets[i];
+                        tg->end = hi[i];
+                        /* The first offset the broker still holds. */
+                        tg->first = tg->start = tg->done = tg->kept_from =
+                                lo[i] < hi[i] ? lo[i] : hi[i];
+                        tg->from_ms = -1;
+                }
+        free(lo);
+        return err;
+}
+
+/* Records the first and end offsets of every partition of the two event
+ * topics, waiting out a Kafka outage (a leader that is down, no broker
+ * answering) as long as outage.wait.ms allows. */
+static hw_err_t find_targets(consumer_t *c) {
+        char errstr[512];
+        hw_err_t err;
+
+        for (int backoff = BACKOFF_MIN_MS;
+             (err = read_targets(c, errstr, sizeof(errstr)));) {
+                if (err != HW_ERR_SERVICE || stop_requested) {
+                        HW_ERROR("consumer", "%s", errstr);
+                        return err;
+                }
+                if (outage_wait(c, &c->kafka_outage, "Kafka", errstr))
+                        return err;
+                sleep_ms(backoff);
+                backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
+        }
+        outage_over(&c->kafka_outage, "Kafka");
         return HW_OK;
 }
 
