@@ -23,6 +23,10 @@
 #
 # usage: bench/consumer_bench.sh [N] [SEED] [STREAM...]   (builds into build/ first)
 # HW_BENCH_CONSUMER_ARGS adds consumer flags (e.g. "-s batch.max.events=20000").
+# HW_BENCH_BROKERS lists the brokers each stream runs on, in turn, in the
+# same run: devbroker (the default) and kafka (Apache Kafka itself, one
+# local KRaft node started by scripts/kafka-local.sh; needs Java, the jars
+# are fetched with Maven once), e.g. HW_BENCH_BROKERS="devbroker kafka".
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-300000}
@@ -36,22 +40,30 @@ HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer bench-baseline
 
 . "$src/scripts/local-services.sh"
 svc_init hirewire-bench
+# A Kafka node left by a stream that failed is stopped too.
+trap '"$src/scripts/kafka-local.sh" stop "$work/kafka" >/dev/null 2>&1 || true; svc_cleanup' EXIT
 svc_start_redis "$work"
 
 redis_cpu() { # seconds of CPU Redis used so far (user + system)
   redis-cli -p "$port" info cpu | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.6f", s}'
 }
 
-run_stream() { # run_stream NAME SPAN_DAYS [PRODUCER ARGS...]
-  local name=$1 span=$2
-  shift 2
-  svc_start_devbroker "$work" 32
-  svc_wait_ready "$work/bootstrap"
+run_stream() { # run_stream NAME SPAN_DAYS BROKER [PRODUCER ARGS...]
+  local name=$1 span=$2 broker=$3
+  shift 3
+  if [[ $broker == kafka ]]; then
+    "$src/scripts/kafka-local.sh" start "$work/kafka" 1 32 >"$work/kafka.log" 2>&1 ||
+      { cat "$work/kafka.log" >&2; exit 1; }
+    cp "$work/kafka/bootstrap" "$work/bootstrap"
+  else
+    svc_start_devbroker "$work" 32
+    svc_wait_ready "$work/bootstrap"
+  fi
   local bootstrap
   bootstrap=$(cat "$work/bootstrap")
   redis-cli -p "$port" flushall >/dev/null
 
-  echo "== stream $name: $n generated events (seed $seed, over $span days${*:+, producer $*})"
+  echo "== stream $name on $broker: $n generated events (seed $seed, over $span days${*:+, producer $*})"
   "$bin/hirewire-produce" --bootstrap-file "$work/bootstrap" --generate "$n" --seed "$seed" \
     --span-days "$span" "$@" 2>"$work/produce.log"
 
@@ -102,15 +114,22 @@ run_stream() { # run_stream NAME SPAN_DAYS [PRODUCER ARGS...]
   redis-cli -p "$port" info commandstats | awk -F'[:=,]' -v n="$n" \
     '/^cmdstat_/ && $1 !~ /cmdstat_(info|config|flushall)$/ {sub("cmdstat_", "", $1); printf "    %-18s %8.3f %8.3f\n", $1, $5 / n, $3 / n}' |
     sort -k2 -n -r | head -8
-  svc_stop "$broker_pid"
+  if [[ $broker == kafka ]]; then
+    "$src/scripts/kafka-local.sh" stop "$work/kafka"
+  else
+    svc_stop "$broker_pid"
+  fi
   rm -f "$work/bootstrap"
 }
 
 for s in "${streams[@]}"; do
-  case $s in
-    history) run_stream history 1004 ;;
-    live) run_stream live 3 ;;
-    large) run_stream large 1004 -X linger.ms=50 -X batch.num.messages=10000 ;;
-    *) echo "unknown stream $s (history, live, large)" >&2; exit 2 ;;
-  esac
+  for b in ${HW_BENCH_BROKERS:-devbroker}; do
+    [[ $b == devbroker || $b == kafka ]] || { echo "unknown broker $b (devbroker, kafka)" >&2; exit 2; }
+    case $s in
+      history) run_stream history 1004 "$b" ;;
+      live) run_stream live 3 "$b" ;;
+      large) run_stream large 1004 "$b" -X linger.ms=50 -X batch.num.messages=10000 ;;
+      *) echo "unknown stream $s (history, live, large)" >&2; exit 2 ;;
+    esac
+  done
 done

@@ -120,6 +120,8 @@ typedef struct consumer_s {
         outage_t outage;        /* what a batch's step waits for (Redis,
                                    the DLQ, the archive) */
         outage_t kafka_outage;  /* Kafka's errors while consuming */
+        int brokers_down;       /* librdkafka said all brokers are down */
+        int64_t brokers_probed; /* when the last probe of them was (ms) */
         rejects_seen_t rejects[REJECT_CLASSES];
         /* This run's applied events, skipped duplicates and raised alerts
          * (the closing summary, a replay's progress and its check). */
@@ -913,6 +915,42 @@ static void reseek(consumer_t *c) {
 /* The outcome of a commit to Kafka. During a rebalance commits fail as a
  * matter of course; other failures are reported at most once a minute
  * (report_commits): lag tools then show stale lag, counting is unaffected. */
+/* librdkafka's errors (called from the polling thread): logged, and "all
+ * brokers are down" starts a Kafka outage (kafka_down_check). */
+static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
+                           void *opaque) {
+        consumer_t *c = opaque;
+        (void)rk;
+        HW_LOG(err == RD_KAFKA_RESP_ERR__FATAL ? HW_LOG_ERROR : HW_LOG_WARN,
+               "kafka", "%s: %s", rd_kafka_err2name(err), reason);
+        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
+                c->brokers_down = 1;
+}
+
+/* While librdkafka says every broker is down: a Kafka outage, warned
+ * once a minute (and given up after outage.wait.ms in batch modes); a
+ * metadata request (at most one a second, 500 ms each) says when a
+ * broker answers again. */
+static void kafka_down_check(consumer_t *c, int64_t now) {
+        const struct rd_kafka_metadata *md = NULL;
+        rd_kafka_resp_err_t err;
+
+        if (!c->brokers_down || now - c->brokers_probed < 1000)
+                return;
+        c->brokers_probed = now;
+        err = rd_kafka_metadata(c->rk, 0, NULL, &md, 500);
+        if (md)
+                rd_kafka_metadata_destroy(md);
+        if (!err) {
+                c->brokers_down = 0;
+                outage_over(&c->kafka_outage, "Kafka");
+                return;
+        }
+        outage_wait(c, &c->kafka_outage, "Kafka",
+                    "all brokers are down (no broker answers a metadata "
+                    "request)");
+}
+
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *offsets, void *opaque) {
         consumer_t *c = opaque;
@@ -1509,6 +1547,7 @@ static hw_err_t setup_kafka(consumer_t *c, const char *group_id, char *errstr,
         }
         rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
+        rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
         rd_kafka_conf_set_opaque(conf, c);
         c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, size);
         if (!c->rk) {
@@ -1618,10 +1657,12 @@ static int run(consumer_t *c) {
                                             rd_kafka_message_errstr(m));
                                 rd_kafka_message_destroy(m);
                         } else {
+                                c->brokers_down = 0;
                                 outage_over(&c->kafka_outage, "Kafka");
                                 take_message(c, m);
                         }
                 }
+                kafka_down_check(c, mono_ms());
                 if (!c->batch.n_messages && c->unjudged)
                         flush_batch(c, 0); /* if the end was reached */
                 if (c->registry_wait[0])

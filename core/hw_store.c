@@ -12,6 +12,7 @@
 
 #include "hw_buf.h"
 #include "hw_log.h"
+#include "hw_person_record.h"
 #include "hw_time.h"
 #include "hw_validate.h"
 
@@ -742,113 +743,6 @@ hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
         return HW_OK;
 }
 
-/* Writes v in decimal at out (room for 21 bytes), no NUL; returns the
- * length. By hand, not printf: it runs for every number of every step. */
-static size_t decimal(char *out, int64_t v) {
-        char tmp[24];
-        size_t n = 0, len;
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-        do {
-                tmp[n++] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                tmp[n++] = '-';
-        for (len = n; n; n--)
-                *out++ = tmp[n - 1];
-        return len;
-}
-
-/*
- * The person registry: a person's record is field <person_id> of the hash
- * persons:<n>, n = FNV-1a of the id modulo PERSON_BUCKETS, its value the
- * seven parts (lab, origin, nationality, alma_mater, tier, at, event_id)
- * each written "<length>:<bytes>" (so any bytes may appear in them). A
- * step writes all the persons of a bucket in one HSET.
- */
-#define PERSON_BUCKETS 256
-
-static unsigned person_bucket(const char *id, size_t len) {
-        uint32_t h = 2166136261u;
-        for (size_t i = 0; i < len; i++)
-                h = (h ^ (unsigned char)id[i]) * 16777619u;
-        return h % PERSON_BUCKETS;
-}
-
-/* Writes a person's record into the arena; NULL when out of memory. */
-static const char *person_pack(hw_arena_t *a, const hw_person_t *p,
-                               size_t *len) {
-        const char *parts[7];
-        char at[24];
-        size_t n = 0;
-        char *out, *o;
-
-        at[decimal(at, p->at)] = '\0';
-        parts[0] = p->lab;
-        parts[1] = p->origin;
-        parts[2] = p->nationality;
-        parts[3] = p->alma_mater;
-        parts[4] = p->tier;
-        parts[5] = at;
-        parts[6] = p->event_id;
-        for (int i = 0; i < 7; i++)
-                n += strlen(parts[i]) + 22;
-        if (!(out = hw_arena_alloc(a, n)))
-                return NULL;
-        o = out;
-        for (int i = 0; i < 7; i++) {
-                size_t l = strlen(parts[i]);
-                o += decimal(o, (int64_t)l);
-                *o++ = ':';
-                memcpy(o, parts[i], l);
-                o += l;
-        }
-        *len = (size_t)(o - out);
-        return out;
-}
-
-/* Reads a record written by person_pack into *p (strings copied into the
- * arena). -1 when it is not one (or out of memory). */
-static int person_unpack(hw_arena_t *a, const char *text, size_t len,
-                         hw_person_t *p) {
-        const char *parts[7];
-        size_t lens[7], at = 0;
-
-        for (int i = 0; i < 7; i++) {
-                size_t l = 0, digits = 0;
-                while (at < len && text[at] >= '0' && text[at] <= '9' &&
-                       digits < 10) {
-                        l = l * 10 + (size_t)(text[at++] - '0');
-                        digits++;
-                }
-                if (!digits || at >= len || text[at++] != ':' ||
-                    l > len - at)
-                        return -1;
-                parts[i] = text + at;
-                lens[i] = l;
-                at += l;
-        }
-        if (at != len || !lens[0] || !lens[5] || lens[5] > 19)
-                return -1;
-        p->lab = hw_arena_strndup(a, parts[0], lens[0]);
-        p->origin = hw_arena_strndup(a, parts[1], lens[1]);
-        p->nationality = hw_arena_strndup(a, parts[2], lens[2]);
-        p->alma_mater = hw_arena_strndup(a, parts[3], lens[3]);
-        p->tier = hw_arena_strndup(a, parts[4], lens[4]);
-        p->event_id = hw_arena_strndup(a, parts[6], lens[6]);
-        p->at = 0;
-        for (size_t i = 0; i < lens[5]; i++) {
-                if (parts[5][i] < '0' || parts[5][i] > '9')
-                        return -1;
-                p->at = p->at * 10 + (parts[5][i] - '0');
-        }
-        return p->lab && p->origin && p->nationality && p->alma_mater &&
-                               p->tier && p->event_id
-                       ? 0
-                       : -1;
-}
-
 /* Orders person indexes by bucket (then position). */
 static int by_bucket(const void *a, const void *b, void *buckets) {
         const unsigned *bk = buckets;
@@ -878,7 +772,7 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                 goto cleanup;
         for (i = 0; i < n; i++) {
                 order[i] = i;
-                bucket[i] = person_bucket(ids[i], strlen(ids[i]));
+                bucket[i] = hw_person_bucket(ids[i], strlen(ids[i]));
                 memset(&out[i], 0, sizeof(out[i]));
         }
         qsort_r(order, n, sizeof(*order), by_bucket, bucket);
@@ -911,7 +805,7 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                         hw_person_t *p = &out[order[j]];
                         if (!e || e->type != REDIS_REPLY_STRING)
                                 continue;
-                        if (person_unpack(arena, e->str, e->len, p)) {
+                        if (hw_person_unpack(arena, e->str, e->len, p)) {
                                 /* A damaged record: treat the person as
                                  * unknown rather than count half of it. */
                                 HW_WARN("store", "person %s has a damaged "
@@ -1035,7 +929,7 @@ static int push_int(hw_store_t *s, int64_t v) {
 
         if (!out)
                 return -1;
-        n = decimal(out, v);
+        n = hw_decimal(out, v);
         out[n] = '\0';
         return push(s, out, n);
 }
@@ -1091,7 +985,7 @@ static int push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
 /* Appends "<c><n>\r\n" at p; returns the end. */
 static char *put_len(char *p, char c, size_t n) {
         *p++ = c;
-        p += decimal(p, (int64_t)n);
+        p += hw_decimal(p, (int64_t)n);
         *p++ = '\r';
         *p++ = '\n';
         return p;
@@ -1134,7 +1028,7 @@ static int resp_str(hw_buf_t *b, const char *p) {
 
 static int resp_int(hw_buf_t *b, int64_t v) {
         char t[24];
-        return resp_arg(b, t, decimal(t, v));
+        return resp_arg(b, t, hw_decimal(t, v));
 }
 
 /* A key: the prefix, then key. */
@@ -1489,7 +1383,7 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; i < d->persons.count && !rc; i++) {
                 char bucket[16];
                 int len = snprintf(bucket, sizeof(bucket), "%u",
-                                   person_bucket(d->persons.entries[i].key,
+                                   hw_person_bucket(d->persons.entries[i].key,
                                                  d->persons.entries[i].len));
                 rc |= want_type(s, "persons:", bucket, (size_t)len, "hash");
         }
@@ -2729,7 +2623,7 @@ static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
 
         for (i = 0; i < n && !rc; i++) {
                 order[i] = i;
-                bucket[i] = person_bucket(d->persons.entries[i].key,
+                bucket[i] = hw_person_bucket(d->persons.entries[i].key,
                                           d->persons.entries[i].len);
         }
         if (!rc)
@@ -2746,7 +2640,7 @@ static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
                         const hw_map_entry_t *e = &d->persons.entries[order[k]];
                         size_t plen;
                         const char *packed =
-                                person_pack(&s->scratch, e->v.p, &plen);
+                                hw_person_pack(&s->scratch, e->v.p, &plen);
                         rc |= !packed || resp_arg(b, e->key, e->len) ||
                               resp_arg(b, packed, plen);
                 }

@@ -16,6 +16,7 @@
 
 #include "hw_err.h"
 #include "hw_event.h"
+#include "hw_person_record.h"
 #include "hw_time.h"
 #include "query.h"
 #include "table.h"
@@ -1340,4 +1341,86 @@ int hw_query_alerts(hw_query_t *q) {
         /* An empty stream (or none yet): every entry that comes is new, so
          * reading after 0-0 misses none. */
         return follow(q, key, last_id, sizeof(last_id));
+}
+
+/* ------------------------------------------------------------------ */
+/* person                                                              */
+/* ------------------------------------------------------------------ */
+
+int hw_query_person(hw_query_t *q) {
+        static const char *const headers[] = {"field", "value"};
+        char key[KEY_MAX], errstr[512], since[40], slug[512];
+        size_t len = strlen(q->arg);
+        redisReply *r = NULL;
+        hw_arena_t arena;
+        hw_person_t p;
+        int rc = HW_EXIT_FAILURE, empty = 0;
+        hw_err_t err;
+
+        hw_arena_init(&arena);
+        make_key(q, key, "persons:%u", hw_person_bucket(q->arg, len));
+        if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
+                                  "HGET %s %b", key, q->arg, len))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (r->type != REDIS_REPLY_STRING) {
+                if ((err = check_empty(q, &empty, errstr, sizeof(errstr))))
+                        rc = fail(err, errstr);
+                else if (!empty)
+                        fprintf(stderr,
+                                HW_QUERY_PROG ": no person \"%s\" under prefix "
+                                              "%s (the registry holds the "
+                                              "persons whose hires moved "
+                                              "them)\n",
+                                q->arg, q->conf.prefix);
+                goto cleanup;
+        }
+        if (hw_person_unpack(&arena, r->str, r->len, &p)) {
+                fprintf(stderr,
+                        HW_QUERY_PROG ": %s field \"%s\" is not a person "
+                                      "record hirewire writes\n",
+                        key, q->arg);
+                goto cleanup;
+        }
+        hw_time_format_iso(p.at, since, sizeof(since));
+        hw_slug(p.lab, slug, sizeof(slug));
+        if (q->json) {
+                json_t *o = json_object();
+                int bad = jset(o, "person_id", jstr(q->arg)) ||
+                          jset(o, "lab", jstr(p.lab)) ||
+                          jset(o, "lab_slug", jstr(slug)) ||
+                          jset(o, "since", jstr(since)) ||
+                          jset(o, "since_ms", json_integer(p.at)) ||
+                          jset(o, "origin", jstr(p.origin)) ||
+                          jset(o, "nationality", jstr(p.nationality)) ||
+                          jset(o, "alma_mater", jstr(p.alma_mater)) ||
+                          jset(o, "tier", jstr(p.tier)) ||
+                          jset(o, "event_id", jstr(p.event_id));
+                if (bad) {
+                        json_decref(o);
+                        o = NULL;
+                }
+                rc = print_json(o, JSON_INDENT(2));
+        } else {
+                hw_table_t *t = hw_table_new(2, headers, NULL);
+                const char *rows[][2] = {
+                        {"person", q->arg},   {"lab", p.lab},
+                        {"lab slug", slug},   {"since", since},
+                        {"from", p.origin},   {"nationality", p.nationality},
+                        {"alma_mater", p.alma_mater}, {"tier", p.tier},
+                        {"event", p.event_id}};
+                int ok = t != NULL;
+                for (size_t i = 0; ok && i < sizeof(rows) / sizeof(*rows);
+                     i++)
+                        ok = !hw_table_add_row(t) &&
+                             !hw_table_set(t, 0, "%s", rows[i][0]) &&
+                             !hw_table_set(t, 1, "%s", rows[i][1]);
+                rc = print_table(t, ok, "");
+        }
+
+cleanup:
+        freeReplyObject(r);
+        hw_arena_release(&arena);
+        return rc;
 }

@@ -55,6 +55,10 @@ static void usage(FILE *out) {
                 "oldest first; --follow\n"
                 "                       then prints new ones as they come "
                 "(until Ctrl-C)\n"
+                "  person ID            where a person is (lab, since when, "
+                "from which org and\n"
+                "                       event), as the person registry "
+                "holds them\n"
                 "\n"
                 "Options:\n"
                 "      --redis URL      redis://[:password@]host:port[/db] "
@@ -77,10 +81,11 @@ static void usage(FILE *out) {
                 "--top 0 shows every row.\n"
                 "\n"
                 "Exit status: 0 on success (also when there are no alerts), "
-                "1 when the lab is\n"
-                "not found, Redis holds no hirewire data under the prefix or "
-                "Redis answers with\n"
-                "an error, 2 usage error, 69 Redis unavailable.\n");
+                "1 when the lab or\n"
+                "person is not found, Redis holds no hirewire data under the "
+                "prefix or Redis\n"
+                "answers with an error, 2 usage error, 69 Redis "
+                "unavailable.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -156,7 +161,7 @@ enum {
 typedef struct command_s {
         const char *name;
         int (*run)(hw_query_t *q);
-        int takes_arg;          /* lab NAME */
+        int takes_arg;          /* lab NAME, person ID */
         int window, group, top, follow, count;
 } command_t;
 
@@ -166,6 +171,7 @@ static const command_t commands[] = {
         {"flows", hw_query_flows, 0, 1, 1, 1, 0, 0},
         {"offers", hw_query_offers, 0, 1, 0, 1, 0, 0},
         {"alerts", hw_query_alerts, 0, 0, 0, 0, 1, 1},
+        {"person", hw_query_person, 1, 0, 0, 0, 0, 0},
 };
 
 /*
@@ -283,8 +289,11 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
 
         if ((*cmd)->takes_arg) {
                 if (optind >= argc)
-                        return usage_error("%s needs a lab name or slug",
-                                           (*cmd)->name);
+                        return usage_error(
+                                strcmp((*cmd)->name, "person")
+                                        ? "%s needs a lab name or slug"
+                                        : "%s needs a person_id",
+                                (*cmd)->name);
                 for (int i = optind; i < argc; i++)
                         len += strlen(argv[i]) + 1;
                 if (!(q->arg = malloc(len)))

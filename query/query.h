@@ -24,7 +24,7 @@ typedef struct hw_query_s {
         long top;               /* --top, -1 = the command's default, 0 = all */
         long count;             /* --count (alerts) */
         int follow;             /* --follow (alerts) */
-        char *arg;              /* lab NAME (the words joined), or NULL */
+        char *arg;              /* lab NAME, person ID (the words joined), or NULL */
 } hw_query_t;
 
 /* `lab NAME|SLUG`: members and composition of one lab, hires by origin. */
@@ -38,6 +38,10 @@ int hw_query_flows(hw_query_t *q);
 
 /* `offers`: per organisation offer counters of a window. */
 int hw_query_offers(hw_query_t *q);
+
+/* `person ID`: where a person is, since when, from which event (the
+ * person registry). */
+int hw_query_person(hw_query_t *q);
 
 /* `alerts`: the last alerts of the stream; --follow waits for more until
  * SIGINT/SIGTERM (exit 0). */

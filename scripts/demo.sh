@@ -5,11 +5,22 @@
 # prints what Redis now holds: Meta Superintelligence Labs' composition,
 # the labs ranking, the country flow table with Korea's OECD rank, offers
 # and the alerts raised.
+#
+# usage: scripts/demo.sh [--kafka]
+#   --kafka  the same demo on Apache Kafka itself: one local KRaft node
+#            (scripts/kafka-local.sh; installs Java and Maven, fetches the
+#            jars once) instead of the devbroker. Without it no Java is used.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 bin=$src/build
+broker=devbroker
+case ${1:-} in
+  "") ;;
+  --kafka) broker=kafka ;;
+  *) echo "usage: scripts/demo.sh [--kafka]" >&2; exit 2 ;;
+esac
 
-"$src/scripts/setup.sh"
+if [[ $broker == kafka ]]; then "$src/scripts/setup.sh" --kafka; else "$src/scripts/setup.sh"; fi
 echo "== building"
 HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer hirewire-query" \
   "$src/scripts/build.sh" "$bin"
@@ -17,11 +28,20 @@ HW_TARGETS="hirewire-devbroker hirewire-produce hirewire-consumer hirewire-query
 source "$src/scripts/local-services.sh"
 svc_init hirewire-demo
 
-echo "== starting redis-server and hirewire-devbroker"
-svc_start_redis "$work"
-svc_start_devbroker "$work" 4
-svc_wait_ready "$work/bootstrap"
-[[ -s $work/bootstrap ]] || { cat "$work/broker.log" >&2; exit 69; }
+if [[ $broker == kafka ]]; then
+  echo "== starting redis-server and Apache Kafka (one local KRaft node)"
+  trap '"$src/scripts/kafka-local.sh" stop "$work/kafka" >/dev/null 2>&1 || true; svc_cleanup' EXIT
+  svc_start_redis "$work"
+  "$src/scripts/kafka-local.sh" start "$work/kafka" 1 4 | sed 's/^/   /'
+  cp "$work/kafka/bootstrap" "$work/bootstrap"
+  svc_wait_ready "$work/bootstrap"
+else
+  echo "== starting redis-server and hirewire-devbroker"
+  svc_start_redis "$work"
+  svc_start_devbroker "$work" 4
+  svc_wait_ready "$work/bootstrap"
+  [[ -s $work/bootstrap ]] || { cat "$work/broker.log" >&2; exit 69; }
+fi
 redis_url=redis://127.0.0.1:$port
 echo "   Kafka at $(cat "$work/bootstrap"), Redis at $redis_url"
 

@@ -15,9 +15,13 @@
 #       data stay in DIR.
 #   scripts/kafka-local.sh stop DIR               stop every node, remove DIR
 #   scripts/kafka-local.sh kill DIR NODE          kill -9 node NODE (1..3)
-#   scripts/kafka-local.sh restart DIR NODE       start node NODE again and
-#                                                 wait until it serves
+#   scripts/kafka-local.sh halt DIR NODE          stop node NODE (SIGTERM: a
+#                                                 controlled shutdown)
+#   scripts/kafka-local.sh restart DIR NODE...    start the nodes again and
+#                                                 wait until they serve
 #   scripts/kafka-local.sh leader DIR TOPIC PART  the node leading a partition
+#   scripts/kafka-local.sh coordinator DIR GROUP  the node coordinating a
+#                                                 consumer group
 #
 # Environment: HW_KAFKA_CACHE (default ~/.cache/hirewire/kafka-<version>),
 # HW_KAFKA_HEAP (default "-Xms128m -Xmx384m" per node, so three fit on a
@@ -32,7 +36,27 @@ wait_s=${HW_KAFKA_WAIT_S:-90}
 topics=(talent.hires talent.offers talent.dlq talent.alerts)
 
 die() { echo "kafka-local: $*" >&2; exit 1; }
-free_port() { /usr/bin/python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
+# free_ports N: N distinct ports free now, below the kernel's ephemeral
+# range, so that no outgoing connection of another process takes one
+# between here and the node's bind.
+free_ports() {
+  /usr/bin/python3 - "$1" <<'PY'
+import random, socket, sys
+lo, hi = map(int, open("/proc/sys/net/ipv4/ip_local_port_range").read().split())
+span = range(10000, lo) if lo > 12000 else range(hi + 1, 65536)
+held = []
+while len(held) < int(sys.argv[1]):
+    s = socket.socket()
+    try:
+        s.bind(("127.0.0.1", random.choice(span)))
+        held.append(s)
+    except OSError:
+        s.close()
+for s in held:
+    print(s.getsockname()[1])
+    s.close()
+PY
+}
 port_in_use() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
 
 fetch() {
@@ -155,12 +179,9 @@ start() {
   [[ ! -e $dir/nodes ]] || die "$dir holds a cluster already (stop it first)"
   echo "$nodes" >"$dir/nodes"
   echo "$partitions" >"$dir/partitions"
-  : >"$dir/ports"
-  : >"$dir/cports"
-  for ((n = 1; n <= nodes; n++)); do
-    free_port >>"$dir/ports"
-    free_port >>"$dir/cports"
-  done
+  free_ports $((2 * nodes)) >"$dir/all-ports"
+  head -n "$nodes" "$dir/all-ports" >"$dir/ports"
+  tail -n "$nodes" "$dir/all-ports" >"$dir/cports"
   log4j_conf "$dir"
   id=$(java_cp kafka.tools.StorageTool random-uuid 2>/dev/null | tail -n 1)
   [[ -n $id ]] || die "kafka.tools.StorageTool random-uuid gave no cluster id"
@@ -205,6 +226,18 @@ stop() {
   rm -rf "$dir"
 }
 
+# halt_node DIR N: SIGTERM (a controlled shutdown), up to 30 s, then -9.
+halt_node() {
+  local p i
+  p=$(cat "$1/node$2.pid")
+  kill "$p" 2>/dev/null || return 0
+  for ((i = 0; i < 150; i++)); do
+    kill -0 "$p" 2>/dev/null || return 0
+    sleep 0.2
+  done
+  kill -9 "$p" 2>/dev/null || true
+}
+
 node_arg() {
   [[ -f $1/nodes ]] || die "no cluster in $1"
   [[ $2 =~ ^[0-9]+$ ]] && (($2 >= 1 && $2 <= $(cat "$1/nodes"))) || die "no node $2 in $1"
@@ -219,12 +252,30 @@ case ${1:-} in
     node_arg "$2" "$3"
     kill -9 "$(cat "$2/node$3.pid")" 2>/dev/null || true
     ;;
-  restart)
-    [[ $# -eq 3 ]] || die "usage: restart DIR NODE"
+  halt)
+    [[ $# -eq 3 ]] || die "usage: halt DIR NODE"
     node_arg "$2" "$3"
-    if kill -0 "$(cat "$2/node$3.pid")" 2>/dev/null; then die "node $3 is running"; fi
-    start_node "$2" "$3"
-    wait_node "$2" "$3"
+    halt_node "$2" "$3"
+    ;;
+  restart)
+    # Every node first, then the waits: a node alone of three has no
+    # controller quorum and would not come up before the others.
+    [[ $# -ge 3 ]] || die "usage: restart DIR NODE..."
+    for n in "${@:3}"; do
+      node_arg "$2" "$n"
+      if kill -0 "$(cat "$2/node$n.pid")" 2>/dev/null; then die "node $n is running"; fi
+    done
+    for n in "${@:3}"; do start_node "$2" "$n"; done
+    for n in "${@:3}"; do wait_node "$2" "$n"; done
+    ;;
+  coordinator)
+    [[ $# -eq 3 ]] || die "usage: coordinator DIR GROUP"
+    [[ -f $2/bootstrap ]] || die "no cluster in $2"
+    java_cp -Dlog4j2.configurationFile="$2/log4j2.properties" \
+      org.apache.kafka.tools.consumer.group.ConsumerGroupCommand \
+      --bootstrap-server "$(cat "$2/bootstrap")" --describe --state --group "$3" 2>/dev/null |
+      awk '$1 == G {for (i = 2; i <= NF; i++) if ($i ~ /^\([0-9]+\)$/) {gsub(/[()]/, "", $i); print $i; exit}}' G="$3" | grep . ||
+      die "no coordinator found for group $3"
     ;;
   leader)
     [[ $# -eq 4 ]] || die "usage: leader DIR TOPIC PARTITION"

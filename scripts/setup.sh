@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
 # Installs what hirewire needs from Debian's packages (only what is missing).
 # Runs apt-get as root, or through sudo when not root.
+# --kafka adds Java and Maven, which only the tests against Apache Kafka
+# itself (ctest -L kafka, scripts/kafka-local.sh) use: hirewire and its
+# demo need no Java.
 set -euo pipefail
 
 packages=(
@@ -11,6 +14,7 @@ packages=(
   clang libclang-rt-14-dev
   python3 python3-avro python3-confluent-kafka python3-redis python3-yaml systemd
 )
+if [[ ${1:-} == --kafka ]]; then packages+=(openjdk-17-jre-headless maven); fi
 
 missing=()
 for p in "${packages[@]}"; do

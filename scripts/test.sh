@@ -1,13 +1,16 @@
 #!/usr/bin/env bash
 # Runs hirewire's whole test suite: installs missing Debian packages, builds
 # twice (normal, and with AddressSanitizer + UndefinedBehaviorSanitizer) and
-# runs every ctest in both builds, then the libFuzzer targets (clang), and
-# prints the reliability table (docs/reliability.md). Tests start their own redis-server and
-# hirewire-devbroker on free loopback ports.
+# runs every ctest in both builds, then the libFuzzer targets (clang), then
+# the integration and fault tests that run against Apache Kafka itself
+# (label kafka, on the normal build: a local 3-node KRaft cluster per test,
+# its jars fetched with Maven once), and prints the reliability table
+# (docs/reliability.md). Tests start their own redis-server and
+# hirewire-devbroker (or Kafka cluster) on free loopback ports.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 
-"$src/scripts/setup.sh"
+"$src/scripts/setup.sh" --kafka
 
 status=0
 run_suite() { # run_suite NAME DIR "CTEST ARGS" CMAKE ARGS...
@@ -20,14 +23,22 @@ run_suite() { # run_suite NAME DIR "CTEST ARGS" CMAKE ARGS...
   (cd "$dir" && ctest --output-on-failure -j2 --timeout 900 $select) || status=1
 }
 
-run_suite default "$src/build" ""
+run_suite default "$src/build" "-LE kafka"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
-  run_suite sanitizers "$src/build-asan" "" -DHW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
+  run_suite sanitizers "$src/build-asan" "-LE kafka" -DHW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
 # libFuzzer (clang): the decode and NDJSON targets, 60 s each.
 HW_TARGETS="fuzz_decode fuzz_ndjson" \
   run_suite fuzz "$src/build-fuzz" "-L fuzz" -DHW_FUZZ=ON -DCMAKE_C_COMPILER=clang \
   -DCMAKE_BUILD_TYPE=Debug -DHW_FUZZ_SECONDS="${HW_FUZZ_SECONDS:-60}"
+
+# Apache Kafka itself: the jars first (a failed fetch names the artifact).
+echo "== kafka tests (Apache Kafka, local KRaft clusters)"
+if "$src/scripts/kafka-local.sh" fetch; then
+  (cd "$src/build" && ctest --output-on-failure --timeout 900 -L kafka) || status=1
+else
+  status=1
+fi
 
 "$src/scripts/reliability-report.sh" "$src/build" "$src/build-fuzz" || true
 if [[ $status -eq 0 ]]; then echo "== all tests passed (default, sanitizer and fuzz builds)"; else echo "== TESTS FAILED"; fi

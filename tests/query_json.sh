@@ -174,12 +174,49 @@ wait "$FOLLOW" || frc=$?
 [[ $frc -eq 0 ]] || hw_fail "alerts --follow exited $frc on SIGTERM: $(cat "$HW_TMP/follow.err")"
 check alerts --lines --count 2 "$HW_TMP/follow.jsonl"
 
+hw_note "person"
+# A registry record as docs/redis-keys.md gives it: field <person_id> of
+# hw:persons:<FNV-1a 32 of the id mod 256>, seven <length>:<bytes> parts.
+bucket_of() {
+  "$HW_PY" -c 'import sys
+h = 2166136261
+for b in sys.argv[1].encode():
+    h = ((h ^ b) * 16777619) & 0xffffffff
+print(h % 256)' "$1"
+}
+bucket=$(bucket_of p-bowen-zhang)
+rc HSET "hw:persons:$bucket" p-bowen-zhang \
+  "27:Meta Superintelligence Labs6:OpenAI2:CN19:Tsinghua University1:S13:17513280000007:e-bowen"
+expect_rc 0 --redis "$URL" --json person p-bowen-zhang
+"$HW_PY" - "$HW_TMP/out" <<'PY' || hw_fail "person --json: $(cat "$HW_TMP/out")"
+import json, sys
+got = json.load(open(sys.argv[1]))
+want = {"person_id": "p-bowen-zhang", "lab": "Meta Superintelligence Labs",
+        "lab_slug": "meta-superintelligence-labs", "since": "2025-07-01T00:00:00Z",
+        "since_ms": 1751328000000, "origin": "OpenAI", "nationality": "CN",
+        "alma_mater": "Tsinghua University", "tier": "S", "event_id": "e-bowen"}
+if got != want:
+    sys.exit(f"got {got}, want {want}")
+PY
+expect_rc 0 --redis "$URL" person p-bowen-zhang
+for v in "Meta Superintelligence Labs" "2025-07-01T00:00:00Z" OpenAI "Tsinghua University" e-bowen; do
+  grep -qF "$v" "$HW_TMP/out" || hw_fail "person table lacks $v: $(cat "$HW_TMP/out")"
+done
+expect_rc 1 --redis "$URL" person p-nobody
+grep -qF 'no person "p-nobody" under prefix hw:' "$HW_TMP/err" || hw_fail "unknown person message: $(cat "$HW_TMP/err")"
+[[ ! -s $HW_TMP/out ]] || hw_fail "unknown person printed on stdout"
+rc HSET "hw:persons:$(bucket_of p-broken)" p-broken "not a record"
+expect_rc 1 --redis "$URL" person p-broken
+grep -qF 'is not a person record hirewire writes' "$HW_TMP/err" || hw_fail "bad record message: $(cat "$HW_TMP/err")"
+expect_rc 2 --redis "$URL" person
+grep -qF 'person needs a person_id' "$HW_TMP/err" || hw_fail "person without an id: $(cat "$HW_TMP/err")"
+
 hw_note "unknown lab, empty prefix"
 expect_rc 1 --redis "$URL" lab "Nope Labs"
 grep -qF 'no lab "Nope Labs" (slug nope-labs) in Redis under prefix hw:; try `hirewire-query labs`' "$HW_TMP/err" ||
   hw_fail "unknown lab message: $(cat "$HW_TMP/err")"
 [[ ! -s $HW_TMP/out ]] || hw_fail "unknown lab printed on stdout"
-for cmd in labs flows offers "lab Meta"; do
+for cmd in labs flows offers "lab Meta" "person p-bowen-zhang"; do
   # shellcheck disable=SC2086
   expect_rc 1 --redis "$URL" --prefix empty: $cmd
   grep -qF 'Redis holds no hirewire data under prefix empty: (has the consumer run?)' "$HW_TMP/err" ||

@@ -3,6 +3,12 @@
 # Each test starts its own redis-server and hirewire-devbroker on free
 # loopback ports and stops them on exit, so tests can run in parallel.
 # Binaries come from HW_BIN_DIR (set by ctest), or ../build.
+#
+# HW_KAFKA=kafka (ctest label kafka) runs the same test against Apache
+# Kafka itself: hw_start_broker then starts a local KRaft cluster of
+# HW_KAFKA_NODES nodes (default 3) with scripts/kafka-local.sh instead of
+# the devbroker, and HW_KAFKA_DIR names it for the faults only a real
+# cluster has (kill, restart, leader: tests/lib/kafka.sh).
 
 set -euo pipefail
 
@@ -12,8 +18,14 @@ HW_PY=/usr/bin/python3   # Debian's python3 with python3-avro and friends
 HW_TMP=$(mktemp -d "${TMPDIR:-/tmp}/hirewire-test.XXXXXX")
 HW_PIDS=()
 
+HW_KAFKA_DIRS=()
+
 hw_cleanup() {
-  local pid
+  local pid dir
+  for dir in "${HW_KAFKA_DIRS[@]}"; do
+    if [[ -n "${HW_KEEP_TMP:-}" ]]; then cp "$dir"/node*.log "$HW_TMP/" 2>/dev/null || true; fi
+    "$HW_SRC_DIR/scripts/kafka-local.sh" stop "$dir" >/dev/null 2>&1 || true
+  done
   for pid in "${HW_PIDS[@]}"; do
     kill "$pid" 2>/dev/null || true
   done
@@ -73,6 +85,11 @@ hw_start_redis() {
 # Starts hirewire-devbroker; sets HW_BOOTSTRAP (the broker list) and
 # HW_BOOTSTRAP_FILE. Arguments go to the devbroker (e.g. --partitions 8).
 hw_start_broker() {
+  if [[ ${HW_KAFKA:-devbroker} == kafka ]]; then
+    hw_start_kafka "$@"
+    return
+  fi
+  [[ ${HW_KAFKA:-devbroker} == devbroker ]] || hw_fail "HW_KAFKA is devbroker or kafka, not $HW_KAFKA"
   local name=broker${#HW_PIDS[@]}
   local file="$HW_TMP/$name.bootstrap"
   "$HW_BIN_DIR/hirewire-devbroker" --bootstrap-file "$file" "$@" \
@@ -83,6 +100,104 @@ hw_start_broker() {
   HW_BROKER_PID=$pid
   HW_BOOTSTRAP_FILE=$file
   HW_BOOTSTRAP=$(cat "$file")
+}
+
+# hw_start_broker under HW_KAFKA=kafka: a local Apache Kafka cluster with
+# the four topics, --partitions P each (the devbroker's other options have
+# no meaning there: --brokers is HW_KAFKA_NODES, --control fails the test,
+# which belongs to the devbroker's own fault tests). Sets HW_KAFKA_DIR,
+# HW_BOOTSTRAP_FILE and HW_BOOTSTRAP; HW_BROKER_PID is empty.
+hw_start_kafka() {
+  local partitions=4 dir
+  while [[ $# -gt 0 ]]; do
+    case $1 in
+      --partitions) partitions=$2; shift 2 ;;
+      --brokers) shift 2 ;;
+      *) hw_fail "hw_start_broker $1: a devbroker option, not for HW_KAFKA=kafka" ;;
+    esac
+  done
+  dir=$HW_TMP/kafka${#HW_KAFKA_DIRS[@]}
+  HW_KAFKA_DIRS+=("$dir")
+  "$HW_SRC_DIR/scripts/kafka-local.sh" start "$dir" "${HW_KAFKA_NODES:-3}" "$partitions" \
+    >>"$HW_TMP/kafka.log" 2>&1 || hw_fail "Kafka did not start: $(tail -5 "$HW_TMP/kafka.log")"
+  HW_KAFKA_DIR=$dir
+  HW_BROKER_PID=
+  HW_BOOTSTRAP_FILE=$dir/bootstrap
+  HW_BOOTSTRAP=$(cat "$HW_BOOTSTRAP_FILE")
+}
+
+# The faults of a real cluster (HW_KAFKA=kafka, on HW_KAFKA_DIR):
+# hw_kafka_kill NODE (kill -9), hw_kafka_halt NODE (SIGTERM: a controlled
+# shutdown), hw_kafka_restart NODE... (back and serving), hw_kafka_leader
+# TOPIC PARTITION (the node leading it), hw_kafka_coordinator GROUP (the
+# node coordinating the consumer group).
+hw_kafka_need() {
+  [[ ${HW_KAFKA:-} == kafka ]] || hw_fail "this test needs Apache Kafka: run it with HW_KAFKA=kafka (ctest -L kafka)"
+}
+hw_kafka_kill() { "$HW_SRC_DIR/scripts/kafka-local.sh" kill "$HW_KAFKA_DIR" "$1"; }
+hw_kafka_restart() {
+  "$HW_SRC_DIR/scripts/kafka-local.sh" restart "$HW_KAFKA_DIR" "$@" >>"$HW_TMP/kafka.log" 2>&1 ||
+    hw_fail "node(s) $* did not come back: $(tail -5 "$HW_TMP/kafka.log")"
+}
+hw_kafka_leader() { "$HW_SRC_DIR/scripts/kafka-local.sh" leader "$HW_KAFKA_DIR" "$1" "$2"; }
+hw_kafka_halt() { "$HW_SRC_DIR/scripts/kafka-local.sh" halt "$HW_KAFKA_DIR" "$1"; }
+hw_kafka_coordinator() { "$HW_SRC_DIR/scripts/kafka-local.sh" coordinator "$HW_KAFKA_DIR" "$1"; }
+
+# A stream under faults: Redis, a broker with P partitions, TOTAL generated
+# events (seed SEED, $HW_TMP/gen.ndjson) published at RATE a second in the
+# background (HW_PRODUCER_PID) and N consumers of group hirewire reading it
+# (HW_STREAM_CONSUMERS): hw_stream_start TOTAL SEED RATE P [N].
+hw_stream_start() {
+  local total=$1 seed=$2 rate=$3 partitions=$4 n=${5:-1} i
+  hw_start_redis
+  hw_start_broker --partitions "$partitions"
+  "$HW_BIN_DIR/hirewire-produce" --dry-run --generate "$total" --seed "$seed" >"$HW_TMP/gen.ndjson" 2>/dev/null
+  "$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" --rate "$rate" "$HW_TMP/gen.ndjson" \
+    2>>"$HW_TMP/produce.log" &
+  HW_PRODUCER_PID=$!
+  HW_PIDS+=("$HW_PRODUCER_PID")
+  HW_STREAM_CONSUMERS=()
+  for ((i = 0; i < n; i++)); do
+    hw_consumer_bg -X session.timeout.ms=6000 -X heartbeat.interval.ms=500
+    HW_STREAM_CONSUMERS+=("$HW_CONSUMER_PID")
+  done
+}
+
+# Its end: the producer exits 0, the consumers store the offsets of all
+# TOTAL events, exit 0 on SIGTERM, and Redis equals the model of a clean
+# run with nothing lost or counted twice: hw_stream_finish TOTAL "FAULTS".
+hw_stream_finish() {
+  local total=$1 faults=$2 i
+  wait "$HW_PRODUCER_PID" || hw_fail "producing failed: $(tail -3 "$HW_TMP/produce.log")"
+  hw_wait_for "[[ \$(progress) -ge $total ]]" 180 || hw_fail "the consumers did not finish: $(progress) of $total"
+  for i in "${!HW_STREAM_CONSUMERS[@]}"; do
+    kill -TERM "${HW_STREAM_CONSUMERS[$i]}"
+    wait "${HW_STREAM_CONSUMERS[$i]}" || hw_fail "consumer $((i + 1)) exited $? after SIGTERM"
+  done
+  [[ $(progress) -eq $total ]] || hw_fail "stored offsets sum to $(progress), want $total"
+  hw_model_check hw: "$HW_TMP/gen.ndjson"
+  hw_count_check hw: "$faults" "$HW_TMP/gen.ndjson"
+}
+
+# The end offset of every partition of topic $1 now ("PARTITION OFFSET"
+# lines), as the partitions' leaders answer it (kcat -C -e would read
+# until the producer stops).
+hw_end_offsets() {
+  local n p args=()
+  n=$(kcat -L -b "$HW_BOOTSTRAP" -t "$1" -m 5 2>/dev/null | grep -c '^ *partition ')
+  for ((p = 0; p < n; p++)); do args+=(-t "$1:$p:-1"); done
+  kcat -Q -b "$HW_BOOTSTRAP" "${args[@]}" -m 5 2>/dev/null |
+    sed -n 's/.*\[\([0-9]*\)\] offset \([0-9]*\).*/\1 \2/p'
+}
+
+# The partition of topic $1 holding the most messages now.
+hw_busiest_partition() {
+  hw_end_offsets "$1" | sort -k2,2nr | awk 'NR == 1 {print $1}'
+}
+
+# Messages in the two event topics now (the sum of their end offsets).
+hw_events_held() {
+  { hw_end_offsets talent.hires; hw_end_offsets talent.offers; } | awk '{s += $2} END {print s + 0}'
 }
 
 # Reads every message of topic $1 from the start up to its end with kcat,
@@ -182,14 +297,17 @@ print(int(sum(float(l.split()[-1]) for l in text.splitlines()
 # count_events.py) in $HW_RESULTS_DIR (for docs/reliability.md), and fails
 # the test if anything was: hw_count_check PREFIX "FAULTS" EVENTS...
 hw_count_check() {
-  local prefix=$1 faults=$2 results=-
+  local prefix=$1 faults=$2 results=- name
   shift 2
+  name=$(basename "$0" .sh)
+  # Against Apache Kafka: kafka.<test> (kafka_leader_kill: kafka.leader_kill).
+  [[ ${HW_KAFKA:-} == kafka ]] && name=kafka.${name#kafka_}
   if [[ -n ${HW_RESULTS_DIR:-} ]]; then
     mkdir -p "$HW_RESULTS_DIR"
-    results=$HW_RESULTS_DIR/$(basename "$0" .sh).tsv
+    results=$HW_RESULTS_DIR/$name.tsv
   fi
   "$HW_PY" "$HW_SRC_DIR/tests/lib/count_events.py" "$HW_REDIS_PORT" "$prefix" \
-    "$(basename "$0" .sh)" "$faults" "$results" "$@" || hw_fail "events lost or counted twice"
+    "$name" "$faults" "$results" "$@" || hw_fail "events lost or counted twice"
 }
 
 # Events whose offsets are stored under prefix $1 (default hw:; the sum of
