@@ -189,15 +189,38 @@ static int print_json(json_t *doc, size_t flags) {
         return HW_EXIT_OK;
 }
 
-/* Prints a table (takes it); NULL means memory ran out building it. */
-static int print_table(hw_table_t *t, int ok, const char *indent) {
+/* Prints a table (takes it), or with --csv its CSV, tables after the
+ * first set apart by an empty line; NULL means memory ran out building
+ * it. */
+static int print_table(hw_query_t *q, hw_table_t *t, int ok,
+                       const char *indent) {
         if (!t || !ok) {
                 hw_table_destroy(t);
                 return fail(HW_ERR_NOMEM, "");
         }
-        hw_table_print(t, stdout, indent);
+        if (q->csv) {
+                if (q->csv_tables++)
+                        putchar('\n');
+                hw_table_print_csv(t, stdout);
+        } else {
+                hw_table_print(t, stdout, indent);
+        }
         hw_table_destroy(t);
         return HW_EXIT_OK;
+}
+
+/* Prints what a person reads around the tables (headings, "none", how
+ * many more rows --top 0 shows); nothing with --csv, which holds the
+ * tables alone. */
+static void say(const hw_query_t *q, const char *fmt, ...)
+        __attribute__((format(printf, 2, 3)));
+static void say(const hw_query_t *q, const char *fmt, ...) {
+        va_list ap;
+        if (q->csv)
+                return;
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
 }
 
 /* ------------------------------------------------------------------ */
@@ -233,8 +256,8 @@ static int by_hires(const void *a, const void *b) {
 
 /* Prints one composition table: value, members, share; the first
  * `shown` rows. */
-static int print_part(const char *label, const hw_qitems_t *l,
-                      int64_t members, size_t shown) {
+static int print_part(hw_query_t *q, const char *label,
+                      const hw_qitems_t *l, int64_t members, size_t shown) {
         static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
                                             HW_ALIGN_RIGHT};
         const char *headers[] = {label, "members", "share"};
@@ -249,21 +272,21 @@ static int print_part(const char *label, const hw_qitems_t *l,
                      !hw_table_set(t, 1, "%" PRId64, l->items[i].count) &&
                      !hw_table_set(t, 2, "%s", pct);
         }
-        putchar('\n');
-        if (ok && l->n == 0) {
+        say(q, "\n");
+        if (ok && l->n == 0 && !q->csv) {
                 hw_table_destroy(t);
                 printf("%s: none\n", label);
                 return HW_EXIT_OK;
         }
-        if (print_table(t, ok, "") != HW_EXIT_OK)
+        if (print_table(q, t, ok, "") != HW_EXIT_OK)
                 return HW_EXIT_FAILURE;
         if (shown < l->n)
-                printf("(%zu more; --top 0 shows all)\n", l->n - shown);
+                say(q, "(%zu more; --top 0 shows all)\n", l->n - shown);
         return HW_EXIT_OK;
 }
 
 /* Prints the hires-by-origin table of the window and all time. */
-static int print_hires(const hw_query_t *q, const char *window,
+static int print_hires(hw_query_t *q, const char *window,
                        const hw_qitems_t *win, const hw_qitems_t *all) {
         static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
                                             HW_ALIGN_RIGHT};
@@ -290,8 +313,8 @@ static int print_hires(const hw_query_t *q, const char *window,
         qsort(rows, n, sizeof(*rows), by_hires);
         shown = top_rows(q->top, LAB_TOP_DEFAULT, n);
 
-        putchar('\n');
-        if (n == 0) {
+        say(q, "\n");
+        if (n == 0 && !q->csv) {
                 printf("hires: none\n");
                 free(rows);
                 return HW_EXIT_OK;
@@ -303,9 +326,9 @@ static int print_hires(const hw_query_t *q, const char *window,
                      !hw_table_set(t, 0, "%s", rows[i].origin) &&
                      !hw_table_set(t, 1, "%" PRId64, rows[i].window) &&
                      !hw_table_set(t, 2, "%" PRId64, rows[i].all);
-        rc = print_table(t, ok, "");
+        rc = print_table(q, t, ok, "");
         if (rc == HW_EXIT_OK && shown < n)
-                printf("(%zu more; --top 0 shows all)\n", n - shown);
+                say(q, "(%zu more; --top 0 shows all)\n", n - shown);
         free(rows);
         return rc;
 }
@@ -432,13 +455,13 @@ int hw_query_lab(hw_query_t *q) {
 
         {
                 char *shown = utf8_repair(name);
-                printf("%s (slug %s)\nmembers: %" PRId64 "\n",
-                       shown ? shown : name, slug, members);
+                say(q, "%s (slug %s)\nmembers: %" PRId64 "\n",
+                    shown ? shown : name, slug, members);
                 free(shown);
         }
         rc = HW_EXIT_OK;
         for (size_t i = 0; rc == HW_EXIT_OK && i < N_LAB_PARTS; i++)
-                rc = print_part(lab_parts[i].label, &parts[i], members,
+                rc = print_part(q, lab_parts[i].label, &parts[i], members,
                                 top_rows(q->top, 0, parts[i].n));
         if (rc == HW_EXIT_OK)
                 rc = print_hires(q, window, &hires_win, &hires_all);
@@ -557,7 +580,7 @@ int hw_query_labs(hw_query_t *q) {
                 rc = print_json(doc, JSON_INDENT(2));
                 goto cleanup;
         }
-        if (labs.n == 0) {
+        if (labs.n == 0 && !q->csv) {
                 printf("no labs\n");
                 rc = HW_EXIT_OK;
                 goto cleanup;
@@ -577,11 +600,11 @@ int hw_query_labs(hw_query_t *q) {
                                            rows[i].members) &&
                              !hw_table_set(t, 4, "%s", pct);
                 }
-                rc = print_table(t, ok, "");
+                rc = print_table(q, t, ok, "");
                 if (rc == HW_EXIT_OK)
-                        printf("%zu labs, %" PRId64 " members%s\n", labs.n,
-                               total, shown < labs.n ? " (--top 0 shows all)"
-                                                     : "");
+                        say(q, "%zu labs, %" PRId64 " members%s\n", labs.n,
+                            total, shown < labs.n ? " (--top 0 shows all)"
+                                                  : "");
         }
 
 cleanup:
@@ -896,7 +919,7 @@ int hw_query_flows(hw_query_t *q) {
                 goto cleanup;
         }
 
-        if (n == 0) {
+        if (n == 0 && !q->csv) {
                 printf("no flows in window %s\n", window);
                 rc = HW_EXIT_OK;
                 goto cleanup;
@@ -925,20 +948,29 @@ int hw_query_flows(hw_query_t *q) {
                              (row->has_index
                                       ? !hw_table_set(t, 4, "%+.2f",
                                                       row->index)
-                                      : !hw_table_set(t, 4, "-"));
+                                      : !hw_table_set(t, 4, "%s",
+                                                      q->csv ? "" : "-"));
                         if (ok && group)
-                                ok = row->rank
-                                             ? !hw_table_set(
+                                /* CSV: the rank alone ("3/38" reads
+                                 * as a date in spreadsheets). */
+                                ok = !row->rank
+                                             ? !hw_table_set(t, 5, "%s",
+                                                             q->csv ? ""
+                                                                    : "-")
+                                     : q->csv
+                                             ? !hw_table_set(t, 5,
+                                                             "%" PRId64,
+                                                             row->rank)
+                                             : !hw_table_set(
                                                        t, 5,
                                                        "%" PRId64
                                                        "/%" PRId64,
-                                                       row->rank, group_size)
-                                             : !hw_table_set(t, 5, "-");
+                                                       row->rank, group_size);
                 }
-                printf("flows in window %s (index: net moves per 10,000 AI "
+                say(q, "flows in window %s (index: net moves per 10,000 AI "
                        "talent)\n",
-                       window);
-                rc = print_table(t, ok, "");
+                    window);
+                rc = print_table(q, t, ok, "");
         }
 
 cleanup:
@@ -1120,7 +1152,7 @@ int hw_query_offers(hw_query_t *q) {
                 rc = print_json(doc, JSON_INDENT(2));
                 goto cleanup;
         }
-        if (orgs.n == 0) {
+        if (orgs.n == 0 && !q->csv) {
                 printf("no offers in window %s\n", window);
                 rc = HW_EXIT_OK;
                 goto cleanup;
@@ -1137,7 +1169,12 @@ int hw_query_offers(hw_query_t *q) {
                 int ok = t != NULL;
                 for (size_t i = 0; ok && i < shown; i++) {
                         char usd[32];
-                        hw_table_money(rows[i].v[OFFER_USD], usd, sizeof(usd));
+                        if (q->csv) /* the number, for spreadsheets */
+                                snprintf(usd, sizeof(usd), "%" PRId64,
+                                         rows[i].v[OFFER_USD]);
+                        else
+                                hw_table_money(rows[i].v[OFFER_USD], usd,
+                                               sizeof(usd));
                         ok = !hw_table_add_row(t) &&
                              !hw_table_set(t, 0, "%s", rows[i].org);
                         for (size_t f = 0; ok && f < N_OFFER_FIELDS; f++)
@@ -1148,8 +1185,8 @@ int hw_query_offers(hw_query_t *q) {
                                                              "%" PRId64,
                                                              rows[i].v[f]);
                 }
-                printf("offers in window %s\n", window);
-                rc = print_table(t, ok, "");
+                say(q, "offers in window %s\n", window);
+                rc = print_table(q, t, ok, "");
         }
 
 cleanup:
@@ -1211,19 +1248,43 @@ static json_t *alert_json(const char *id, const redisReply *fields) {
         return o;
 }
 
-/* Prints one alert: a line, or a compact JSON object when `json`. */
-static int print_alert(const char *id, const redisReply *fields, int json) {
+/* The columns of `alerts --csv`. */
+static const char *const alert_csv_columns[] = {
+        "event_time", "severity", "rule", "subject", "summary", "alert_id"};
+#define N_ALERT_CSV (sizeof(alert_csv_columns) / sizeof(*alert_csv_columns))
+
+/* Prints one alert: a line, a compact JSON object with --json, a CSV row
+ * with --csv. */
+static int print_alert(const hw_query_t *q, const char *id,
+                       const redisReply *fields) {
         const char *v;
         char when[40] = "-", *summary;
         int64_t ms;
 
-        if (json) {
+        if (q->json) {
                 json_t *o = alert_json(id, fields);
                 return print_json(o, JSON_COMPACT);
         }
         if ((v = entry_field(fields, "event_time")) &&
             !hw_qdb_parse_int(v, &ms))
                 hw_time_format_iso(ms, when, sizeof(when));
+        if (q->csv) {
+                for (size_t c = 0; c < N_ALERT_CSV; c++) {
+                        const char *f = c == 0 ? when
+                                               : entry_field(
+                                                         fields,
+                                                         alert_csv_columns[c]);
+                        char *text = utf8_repair(f ? f : "");
+                        if (!text)
+                                return fail(HW_ERR_NOMEM, "");
+                        if (c)
+                                putchar(',');
+                        hw_csv_field(stdout, text);
+                        free(text);
+                }
+                putchar('\n');
+                return HW_EXIT_OK;
+        }
         v = entry_field(fields, "summary");
         summary = utf8_repair(v ? v : "");
         if (!summary)
@@ -1278,8 +1339,7 @@ static int follow(hw_query_t *q, const char *key, char *last_id,
                         const redisReply *e = entries->element[i];
                         if (!entry_ok(e))
                                 continue;
-                        print_alert(e->element[0]->str, e->element[1],
-                                    q->json);
+                        print_alert(q, e->element[0]->str, e->element[1]);
                         snprintf(last_id, last_size, "%s",
                                  e->element[0]->str);
                 }
@@ -1310,6 +1370,9 @@ int hw_query_alerts(hw_query_t *q) {
         n = r->elements;
         if (q->json && !q->follow)
                 doc = json_array();
+        for (size_t c = 0; q->csv && c < N_ALERT_CSV; c++)
+                printf("%s%s", alert_csv_columns[c],
+                       c + 1 < N_ALERT_CSV ? "," : "\n");
         /* Oldest first. */
         for (size_t i = n; i-- > 0 && rc == HW_EXIT_OK;) {
                 const redisReply *e = r->element[i];
@@ -1323,8 +1386,8 @@ int hw_query_alerts(hw_query_t *q) {
                                 rc = fail(HW_ERR_NOMEM, "");
                         }
                 } else {
-                        rc = print_alert(e->element[0]->str, e->element[1],
-                                         q->json);
+                        rc = print_alert(q, e->element[0]->str,
+                                         e->element[1]);
                 }
                 snprintf(last_id, sizeof(last_id), "%s", e->element[0]->str);
         }
@@ -1333,7 +1396,7 @@ int hw_query_alerts(hw_query_t *q) {
                 return rc;
         if (doc)
                 return print_json(doc, JSON_INDENT(2));
-        if (n == 0 && !q->json)
+        if (n == 0 && !q->json && !q->csv)
                 printf(q->follow ? "no alerts yet; waiting for new ones\n"
                                  : "no alerts\n");
         if (!q->follow)
@@ -1416,7 +1479,7 @@ int hw_query_person(hw_query_t *q) {
                         ok = !hw_table_add_row(t) &&
                              !hw_table_set(t, 0, "%s", rows[i][0]) &&
                              !hw_table_set(t, 1, "%s", rows[i][1]);
-                rc = print_table(t, ok, "");
+                rc = print_table(q, t, ok, "");
         }
 
 cleanup:

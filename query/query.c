@@ -73,6 +73,13 @@ static void usage(FILE *out) {
                 "      --json           one JSON document on stdout (alerts "
                 "--follow: one JSON\n"
                 "                       object per line)\n"
+                "      --csv            the tables as CSV (a header row, "
+                "fields quoted as RFC\n"
+                "                       4180 says, dollars and ranks as "
+                "plain numbers; lab:\n"
+                "                       one table per section, set apart by "
+                "an empty line);\n"
+                "                       alerts: one row per alert\n"
                 "  -h, --help           this help\n"
                 "      --version        print the version\n"
                 "\n"
@@ -149,6 +156,7 @@ enum {
         OPT_REDIS = 256,
         OPT_PREFIX,
         OPT_JSON,
+        OPT_CSV,
         OPT_WINDOW,
         OPT_GROUP,
         OPT_TOP,
@@ -185,6 +193,7 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                 {"prefix", required_argument, NULL, OPT_PREFIX},
                 {"config", required_argument, NULL, 'c'},
                 {"json", no_argument, NULL, OPT_JSON},
+                {"csv", no_argument, NULL, OPT_CSV},
                 {"window", required_argument, NULL, OPT_WINDOW},
                 {"group", required_argument, NULL, OPT_GROUP},
                 {"top", required_argument, NULL, OPT_TOP},
@@ -223,6 +232,9 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                         break;
                 case OPT_JSON:
                         q->json = 1;
+                        break;
+                case OPT_CSV:
+                        q->csv = 1;
                         break;
                 case OPT_WINDOW:
                         if (!valid_window(optarg))
@@ -311,6 +323,12 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                 return HW_EXIT_USAGE;
         }
 
+        if (q->json && q->csv) {
+                fprintf(stderr, HW_QUERY_PROG ": --json and --csv: give "
+                                              "one\n");
+                usage(stderr);
+                return HW_EXIT_USAGE;
+        }
         if ((seen_window && !(*cmd)->window) ||
             (seen_group && !(*cmd)->group) || (seen_top && !(*cmd)->top) ||
             (seen_follow && !(*cmd)->follow) ||

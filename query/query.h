@@ -19,6 +19,8 @@ typedef struct hw_query_s {
         hw_config_t conf;       /* redis.url, redis.password, prefix */
         hw_qdb_t *db;
         int json;               /* --json */
+        int csv;                /* --csv */
+        int csv_tables;         /* tables printed so far as CSV */
         const char *window;     /* --window, NULL = the command's default */
         const char *group;      /* --group, NULL = oecd when it exists */
         long top;               /* --top, -1 = the command's default, 0 = all */

@@ -149,6 +149,35 @@ void hw_table_print(const hw_table_t *t, FILE *out, const char *indent) {
         free(widths);
 }
 
+void hw_csv_field(FILE *out, const char *s) {
+        if (!s[strcspn(s, ",\"\r\n")]) {
+                fputs(s, out);
+                return;
+        }
+        fputc('"', out);
+        for (; *s; s++) {
+                if (*s == '"')
+                        fputc('"', out);
+                fputc(*s, out);
+        }
+        fputc('"', out);
+}
+
+static void csv_line(const hw_table_t *t, char *const *cells, FILE *out) {
+        for (size_t c = 0; c < t->ncols; c++) {
+                if (c > 0)
+                        fputc(',', out);
+                hw_csv_field(out, cells[c] ? cells[c] : "");
+        }
+        fputc('\n', out);
+}
+
+void hw_table_print_csv(const hw_table_t *t, FILE *out) {
+        csv_line(t, t->headers, out);
+        for (size_t r = 0; r < t->rows; r++)
+                csv_line(t, &t->cells[r * t->ncols], out);
+}
+
 void hw_table_percent(int64_t part, int64_t whole, char *out, size_t size) {
         if (whole == 0)
                 snprintf(out, size, "-");

@@ -40,6 +40,13 @@ int hw_table_add_row(hw_table_t *t);
 int hw_table_set(hw_table_t *t, size_t col, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* Writes s as one CSV field (RFC 4180): quoted when it holds a comma, a
+ * quote or a line break, its quotes doubled. */
+void hw_csv_field(FILE *out, const char *s);
+
+/* Writes the table as CSV: the headers, then every row. */
+void hw_table_print_csv(const hw_table_t *t, FILE *out);
+
 /* Number of rows added so far. */
 size_t hw_table_rows(const hw_table_t *t);
 

@@ -211,6 +211,69 @@ grep -qF 'is not a person record hirewire writes' "$HW_TMP/err" || hw_fail "bad 
 expect_rc 2 --redis "$URL" person
 grep -qF 'person needs a person_id' "$HW_TMP/err" || hw_fail "person without an id: $(cat "$HW_TMP/err")"
 
+hw_note "--csv: the tables' rows equal the JSON's values; quoting as RFC 4180 says"
+rc XADD hw:alerts '*' alert_id mega_offer:e-q rule mega_offer severity CRITICAL \
+  subject p-q summary 'Meta offer of $1.5B, "the largest"' event_time 1751328003000 \
+  raised_at 1751328003000 event_ids '["e-q"]' attributes '{}'
+for cmd in labs offers flows "alerts --count 50"; do
+  name=${cmd%% *}
+  # shellcheck disable=SC2086
+  expect_rc 0 --redis "$URL" --json $cmd
+  cp "$HW_TMP/out" "$HW_TMP/$name.json"
+  # shellcheck disable=SC2086
+  expect_rc 0 --redis "$URL" --csv $cmd
+  cp "$HW_TMP/out" "$HW_TMP/$name.csv"
+done
+expect_rc 0 --redis "$URL" --csv lab "Meta Superintelligence Labs"
+cp "$HW_TMP/out" "$HW_TMP/lab.csv"
+"$HW_PY" - "$HW_TMP" <<'PY' || hw_fail "--csv differs from --json"
+import csv, io, json, os, sys
+d = sys.argv[1]
+def rows(name):
+    return list(csv.reader(open(os.path.join(d, name + ".csv"), newline="")))
+def js(name):
+    return json.load(open(os.path.join(d, name + ".json")))
+def same(what, got, want):
+    if got != want:
+        sys.exit(f"{what}: csv {got!r} != json {want!r}")
+
+r = rows("labs")
+same("labs header", r[0], ["#", "lab", "slug", "members", "share"])
+same("labs rows", [(x[1], x[2], int(x[3])) for x in r[1:]],
+     [(o["name"], o["slug"], o["members"]) for o in js("labs")])
+
+r = rows("offers")
+fields = ["extended", "accepted", "declined", "withdrawn", "extended_usd", "mega"]
+same("offers header", r[0], ["org"] + fields)
+same("offers rows", [[x[0]] + [int(v) for v in x[1:]] for x in r[1:]],
+     [[o["org"]] + [o[f] for f in fields] for o in js("offers")["orgs"]])
+
+r = rows("flows")
+same("flows header", r[0], ["country", "in", "out", "net", "index", "rank oecd"])
+same("flows rows",
+     [(x[0], int(x[1]), int(x[2]), int(x[3]), int(x[5]) if x[5] else None) for x in r[1:]],
+     [(o["country"], o["in"], o["out"], o["net"], o.get("rank")) for o in js("flows")["countries"]])
+
+r = rows("alerts")
+cols = ["severity", "rule", "subject", "summary", "alert_id"]
+same("alerts header", r[0], ["event_time"] + cols)
+same("alerts rows", [x[1:] for x in r[1:]], [[o[c] for c in cols] for o in js("alerts")])
+if ['Meta offer of $1.5B, "the largest"'] != [x[4] for x in r[1:] if x[5] == "mega_offer:e-q"]:
+    sys.exit("the summary with a comma and quotes did not come back as it was")
+raw = open(os.path.join(d, "alerts.csv")).read()
+if '"Meta offer of $1.5B, ""the largest"""' not in raw:
+    sys.exit("the summary with a comma and quotes is not quoted as RFC 4180 says")
+
+blocks = [b for b in open(os.path.join(d, "lab.csv")).read().split("\n\n")]
+heads = [b.splitlines()[0] for b in blocks]
+same("lab sections", heads, ["origin,members,share", "nationality,members,share",
+                             "school,members,share", "tier,members,share", "hired from,30d,all"])
+origin = {x[0]: int(x[1]) for x in list(csv.reader(io.StringIO(blocks[0])))[1:]}
+same("lab origin", origin, {"OpenAI": 9, "Google DeepMind": 5, "Anthropic": 4, "Apple": 4})
+PY
+expect_rc 2 --redis "$URL" --json --csv labs
+grep -qF -- '--json and --csv: give one' "$HW_TMP/err" || hw_fail "--json --csv: $(cat "$HW_TMP/err")"
+
 hw_note "unknown lab, empty prefix"
 expect_rc 1 --redis "$URL" lab "Nope Labs"
 grep -qF 'no lab "Nope Labs" (slug nope-labs) in Redis under prefix hw:; try `hirewire-query labs`' "$HW_TMP/err" ||
