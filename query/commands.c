@@ -1350,11 +1350,28 @@ static int follow(hw_query_t *q, const char *key, char *last_id,
         return HW_EXIT_OK;
 }
 
+/* An alert of the listing: its entry, event time and stream id. */
+typedef struct alert_pos_s {
+        size_t i;
+        int64_t event_time;
+        uint64_t ms, seq;
+} alert_pos_t;
+
+static int by_event_time(const void *a, const void *b) {
+        const alert_pos_t *x = a, *y = b;
+        if (x->event_time != y->event_time)
+                return x->event_time < y->event_time ? -1 : 1;
+        if (x->ms != y->ms)
+                return x->ms < y->ms ? -1 : 1;
+        return (x->seq > y->seq) - (x->seq < y->seq);
+}
+
 int hw_query_alerts(hw_query_t *q) {
         char key[KEY_MAX], errstr[512], last_id[64] = "0-0";
         redisReply *r = NULL;
         json_t *doc = NULL;
-        size_t n;
+        alert_pos_t *order;
+        size_t n, n_order = 0;
         int rc = HW_EXIT_OK;
         hw_err_t err;
 
@@ -1373,11 +1390,32 @@ int hw_query_alerts(hw_query_t *q) {
         for (size_t c = 0; q->csv && c < N_ALERT_CSV; c++)
                 printf("%s%s", alert_csv_columns[c],
                        c + 1 < N_ALERT_CSV ? "," : "\n");
-        /* Oldest first. */
-        for (size_t i = n; i-- > 0 && rc == HW_EXIT_OK;) {
+        if (!(order = calloc(n + 1, sizeof(*order)))) {
+                freeReplyObject(r);
+                json_decref(doc);
+                return fail(HW_ERR_NOMEM, "");
+        }
+        for (size_t i = 0; i < n; i++) {
                 const redisReply *e = r->element[i];
+                const char *v;
                 if (!entry_ok(e))
                         continue;
+                order[n_order].i = i;
+                order[n_order].event_time = INT64_MAX; /* none: last */
+                if ((v = entry_field(e->element[1], "event_time")))
+                        hw_qdb_parse_int(v, &order[n_order].event_time);
+                sscanf(e->element[0]->str, "%" SCNu64 "-%" SCNu64,
+                       &order[n_order].ms, &order[n_order].seq);
+                if (!n_order)   /* XREVRANGE: the newest first */
+                        snprintf(last_id, sizeof(last_id), "%s",
+                                 e->element[0]->str);
+                n_order++;
+        }
+        /* By event time, then as raised. */
+        if (n_order > 1)
+                qsort(order, n_order, sizeof(*order), by_event_time);
+        for (size_t k = 0; k < n_order && rc == HW_EXIT_OK; k++) {
+                const redisReply *e = r->element[order[k].i];
                 if (doc) {
                         if (jpush(doc, alert_json(e->element[0]->str,
                                                   e->element[1]))) {
@@ -1389,8 +1427,8 @@ int hw_query_alerts(hw_query_t *q) {
                         rc = print_alert(q, e->element[0]->str,
                                          e->element[1]);
                 }
-                snprintf(last_id, sizeof(last_id), "%s", e->element[0]->str);
         }
+        free(order);
         freeReplyObject(r);
         if (rc != HW_EXIT_OK)
                 return rc;

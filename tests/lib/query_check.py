@@ -205,9 +205,20 @@ def check_alerts(r, args, doc, table):
                     check(False, f"attributes of {eid} is not a JSON object: {v!r}")
             o[k] = v
         want.append(o)
+    # The listing is by event time, then stream id; --follow then prints
+    # the new ones as they are raised.
+    def by_time(a):
+        ms, seq = a["id"].split("-")
+        return (a.get("event_time", 2**63), int(ms), int(seq))
     if args.lines:
         doc = [json.loads(line) for line in doc.splitlines() if line.strip()]
         want = want[-len(doc):] if doc else []
+        # The first --count of them were the listing (the stream held at
+        # least that many when --follow started).
+        k = min(args.count, len(want))
+        want = sorted(want[:k], key=by_time) + want[k:]
+    else:
+        want.sort(key=by_time)
     same("alerts", doc, want)
     if table is not None:
         lines = [l for l in table.splitlines() if l.strip()]
