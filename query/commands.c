@@ -17,6 +17,7 @@
 #include "hw_err.h"
 #include "hw_event.h"
 #include "hw_person_record.h"
+#include "hw_plan.h"
 #include "hw_time.h"
 #include "query.h"
 #include "table.h"
@@ -154,6 +155,28 @@ static int jpush(json_t *arr, json_t *value) {
                 return -1;
         }
         return json_array_append_new(arr, value);
+}
+
+/* Appends o to arr, unless bad (an earlier failure): then, or when the
+ * append fails, o is freed and 1 returned. */
+static int jpush_unless(json_t *arr, json_t *o, int bad) {
+        if (bad) {
+                json_decref(o);
+                return 1;
+        }
+        return jpush(arr, o) ? 1 : 0;
+}
+
+/* Sets doc[key] = part and returns doc; when bad (an earlier failure) or
+ * setting fails, frees both and returns NULL. */
+static json_t *jattach(json_t *doc, const char *key, json_t *part, int bad) {
+        if (bad)
+                json_decref(part);
+        if (bad || jset(doc, key, part)) {
+                json_decref(doc);
+                return NULL;
+        }
+        return doc;
 }
 
 /* How many of n rows --top lets through: top 0 all, < 0 the default
@@ -442,10 +465,7 @@ int hw_query_lab(hw_query_t *q) {
                        jset(hires, "all",
                             jcounts(&hires_all,
                                     top_rows(q->top, 0, hires_all.n))));
-                if (bad)
-                        json_decref(hires);
-                if (bad || jset(doc, "hires", hires)) {
-                        json_decref(doc);
+                if (!(doc = jattach(doc, "hires", hires, bad))) {
                         rc = fail(HW_ERR_NOMEM, "");
                         goto cleanup;
                 }
@@ -904,17 +924,9 @@ int hw_query_flows(hw_query_t *q) {
                               jset(o, "rank",
                                    rows[i].rank ? json_integer(rows[i].rank)
                                                 : json_null());
-                        if (bad)
-                                json_decref(o);
-                        else
-                                bad = jpush(countries, o);
+                        bad = jpush_unless(countries, o, bad);
                 }
-                if (bad)
-                        json_decref(countries);
-                if (bad || jset(doc, "countries", countries)) {
-                        json_decref(doc);
-                        doc = NULL;
-                }
+                doc = jattach(doc, "countries", countries, bad);
                 rc = print_json(doc, JSON_INDENT(2));
                 goto cleanup;
         }
@@ -1138,17 +1150,9 @@ int hw_query_offers(hw_query_t *q) {
                         for (size_t f = 0; !bad && f < N_OFFER_FIELDS; f++)
                                 bad = jset(o, offer_fields[f],
                                            json_integer(rows[i].v[f]));
-                        if (bad)
-                                json_decref(o);
-                        else
-                                bad = jpush(list, o);
+                        bad = jpush_unless(list, o, bad);
                 }
-                if (bad)
-                        json_decref(list);
-                if (bad || jset(doc, "orgs", list)) {
-                        json_decref(doc);
-                        doc = NULL;
-                }
+                doc = jattach(doc, "orgs", list, bad);
                 rc = print_json(doc, JSON_INDENT(2));
                 goto cleanup;
         }
@@ -1523,5 +1527,200 @@ int hw_query_person(hw_query_t *q) {
 cleanup:
         freeReplyObject(r);
         hw_arena_release(&arena);
+        return rc;
+}
+
+/* ------------------------------------------------------------------ */
+/* timeline                                                            */
+/* ------------------------------------------------------------------ */
+
+/* A day of the timeline: hires into the lab, hires out of the org. */
+typedef struct tl_day_s {
+        char day[16];           /* yyyy-mm-dd */
+        int64_t in, out;
+} tl_day_t;
+
+/* What a bucket log's records add up to for the lab and the org. */
+typedef struct tl_sum_s {
+        const char *lab_x, *org_x;      /* "lab:<slug>:hires ", ... */
+        size_t lab_len, org_len;
+        int64_t in, out;
+} tl_sum_t;
+
+static int tl_record(void *ctx, const char *name, size_t nlen,
+                     int64_t delta) {
+        tl_sum_t *s = ctx;
+        if (nlen > s->lab_len && !memcmp(name, s->lab_x, s->lab_len))
+                s->in += delta;
+        else if (nlen > s->org_len && !memcmp(name, s->org_x, s->org_len))
+                s->out += delta;
+        return 0;
+}
+
+/* The window's number of days ("30d": 30); 0 for "all" or another form. */
+static int64_t window_days(const char *w) {
+        char *end;
+        long n = strtol(w, &end, 10);
+        return n > 0 && !strcmp(end, "d") ? n : 0;
+}
+
+int hw_query_timeline(hw_query_t *q) {
+        static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
+                                            HW_ALIGN_RIGHT};
+        static const char *const headers[] = {"day", "hires in",
+                                              "losses out"};
+        const char *window = q->window ? q->window : LAB_WINDOW_DEFAULT;
+        int64_t n_days = window_days(window), last, wm = 0;
+        char key[KEY_MAX], errstr[512], slug[512], lab_x[600], org_x[600];
+        char lo[24], hi[24];
+        redisReply *r = NULL, *days = NULL;
+        tl_day_t *rows = NULL;
+        tl_sum_t sum;
+        size_t n_rows = 0;
+        int64_t total_in = 0, total_out = 0;
+        int rc = HW_EXIT_FAILURE, empty = 0, is_lab = 0, is_org = 0;
+        hw_err_t err;
+
+        if (!n_days) {
+                fprintf(stderr,
+                        HW_QUERY_PROG ": timeline --window %s: a timeline "
+                                      "is read from the daily buckets, kept "
+                                      "for the largest window only; give a "
+                                      "number of days (30d)\n",
+                        window);
+                return HW_EXIT_USAGE;
+        }
+        hw_slug(q->arg, slug, sizeof(slug));
+        if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (empty)
+                goto cleanup;
+        /* The lab (its hash) or the org (its losses ever). */
+        make_key(q, key, "lab:%s", slug);
+        if (!(err = hw_qdb_exists(q->db, key, &is_lab, errstr,
+                                  sizeof(errstr)))) {
+                make_key(q, key, "org:%s:losses:all", slug);
+                err = hw_qdb_exists(q->db, key, &is_org, errstr,
+                                    sizeof(errstr));
+        }
+        if (err) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (!is_lab && !is_org) {
+                fprintf(stderr,
+                        HW_QUERY_PROG ": no lab or organisation \"%s\" (slug "
+                                      "%s) in Redis under prefix %s; try "
+                                      "`hirewire-query labs`\n",
+                        q->arg, slug, q->conf.prefix);
+                goto cleanup;
+        }
+        /* The window's days by the watermark: D - N < d <= D. */
+        make_key(q, key, "watermark");
+        if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr), "GET %s",
+                                  key))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (r->type == REDIS_REPLY_STRING)
+                hw_qdb_parse_int(r->str, &wm);
+        freeReplyObject(r);
+        r = NULL;
+        last = hw_time_day(wm);
+        snprintf(lo, sizeof(lo), "%" PRId64, last - n_days + 1);
+        snprintf(hi, sizeof(hi), "%" PRId64, last);
+        make_key(q, key, "b:days");
+        if ((err = hw_qdb_command(q->db, &days, errstr, sizeof(errstr),
+                                  "ZRANGEBYSCORE %s %s %s", key, lo, hi))) {
+                rc = fail(err, errstr);
+                goto cleanup;
+        }
+        if (days->type != REDIS_REPLY_ARRAY) {
+                rc = fail(HW_ERR_INTERNAL, "ZRANGEBYSCORE: unexpected reply");
+                goto cleanup;
+        }
+        for (size_t i = 0; i < days->elements; i++) {
+                make_key(q, key, "b:%s", days->element[i]->str);
+                if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
+                                         "GET %s", key))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+        }
+        if (!(rows = calloc(days->elements + 1, sizeof(*rows)))) {
+                rc = fail(HW_ERR_NOMEM, "");
+                goto cleanup;
+        }
+        snprintf(lab_x, sizeof(lab_x), "lab:%s:hires ", slug);
+        snprintf(org_x, sizeof(org_x), "org:%s:losses ", slug);
+        for (size_t i = 0; i < days->elements; i++) {
+                const char *ymd = days->element[i]->str;
+                if ((err = hw_qdb_reply(q->db, &r, errstr, sizeof(errstr)))) {
+                        rc = fail(err, errstr);
+                        goto cleanup;
+                }
+                sum = (tl_sum_t){lab_x, org_x, strlen(lab_x), strlen(org_x),
+                                 0, 0};
+                if (r->type == REDIS_REPLY_STRING &&
+                    hw_plan_log_each(r->str, r->len, tl_record, &sum)) {
+                        fprintf(stderr,
+                                HW_QUERY_PROG ": %sb:%s is not a bucket log "
+                                              "hirewire writes\n",
+                                q->conf.prefix, ymd);
+                        goto cleanup;
+                }
+                freeReplyObject(r);
+                r = NULL;
+                if (!sum.in && !sum.out)
+                        continue;
+                /* yyyymmdd -> yyyy-mm-dd */
+                snprintf(rows[n_rows].day, sizeof(rows[n_rows].day),
+                         "%.4s-%.2s-%.2s", ymd, ymd + 4, ymd + 6);
+                rows[n_rows].in = sum.in;
+                rows[n_rows++].out = sum.out;
+                total_in += sum.in;
+                total_out += sum.out;
+        }
+
+        if (q->json) {
+                json_t *doc = json_object(), *list = json_array();
+                int bad = jset(doc, "slug", jstr(slug)) ||
+                          jset(doc, "window", jstr(window)) ||
+                          jset(doc, "hires_in", json_integer(total_in)) ||
+                          jset(doc, "losses_out", json_integer(total_out));
+                for (size_t i = 0; !bad && i < n_rows; i++) {
+                        json_t *o = json_object();
+                        bad = jset(o, "day", jstr(rows[i].day)) ||
+                              jset(o, "hires_in", json_integer(rows[i].in)) ||
+                              jset(o, "losses_out",
+                                   json_integer(rows[i].out));
+                        bad = jpush_unless(list, o, bad);
+                }
+                doc = jattach(doc, "days", list, bad);
+                rc = print_json(doc, JSON_INDENT(2));
+        } else {
+                hw_table_t *t = hw_table_new(3, headers, aligns);
+                int ok = t != NULL;
+                for (size_t i = 0; ok && i < n_rows; i++)
+                        ok = !hw_table_add_row(t) &&
+                             !hw_table_set(t, 0, "%s", rows[i].day) &&
+                             !hw_table_set(t, 1, "%" PRId64, rows[i].in) &&
+                             !hw_table_set(t, 2, "%" PRId64, rows[i].out);
+                say(q, "%s: hires into the lab and out of the organisation "
+                       "per day of event time, window %s (days with none "
+                       "left out)\n",
+                    slug, window);
+                rc = print_table(q, t, ok, "");
+                if (rc == HW_EXIT_OK)
+                        say(q, "total: %" PRId64 " in, %" PRId64 " out\n",
+                            total_in, total_out);
+        }
+
+cleanup:
+        freeReplyObject(r);
+        freeReplyObject(days);
+        free(rows);
         return rc;
 }

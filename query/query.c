@@ -56,6 +56,12 @@ static void usage(FILE *out) {
                 "                       --follow then prints new ones as "
                 "they are raised (until\n"
                 "                       Ctrl-C)\n"
+                "  timeline NAME|SLUG [--window W]\n"
+                "                       hires into the lab and out of the "
+                "organisation NAME per\n"
+                "                       day of event time in W (default 30d, "
+                "at most the largest\n"
+                "                       window: the daily buckets' reach)\n"
                 "  person ID            where a person is (lab, since when, "
                 "from which org and\n"
                 "                       event), as the person registry "
@@ -89,7 +95,7 @@ static void usage(FILE *out) {
                 "--top 0 shows every row.\n"
                 "\n"
                 "Exit status: 0 on success (also when there are no alerts), "
-                "1 when the lab or\n"
+                "1 when the lab, org or\n"
                 "person is not found, Redis holds no hirewire data under the "
                 "prefix or Redis\n"
                 "answers with an error, 2 usage error, 69 Redis "
@@ -181,6 +187,7 @@ static const command_t commands[] = {
         {"offers", hw_query_offers, 0, 1, 0, 1, 0, 0},
         {"alerts", hw_query_alerts, 0, 0, 0, 0, 1, 1},
         {"person", hw_query_person, 1, 0, 0, 0, 0, 0},
+        {"timeline", hw_query_timeline, 1, 1, 0, 0, 0, 0},
 };
 
 /*
@@ -303,9 +310,12 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
         if ((*cmd)->takes_arg) {
                 if (optind >= argc)
                         return usage_error(
-                                strcmp((*cmd)->name, "person")
-                                        ? "%s needs a lab name or slug"
-                                        : "%s needs a person_id",
+                                !strcmp((*cmd)->name, "person")
+                                        ? "%s needs a person_id"
+                                : !strcmp((*cmd)->name, "timeline")
+                                        ? "%s needs a lab or organisation "
+                                          "name or slug"
+                                        : "%s needs a lab name or slug",
                                 (*cmd)->name);
                 for (int i = optind; i < argc; i++)
                         len += strlen(argv[i]) + 1;

@@ -26,7 +26,8 @@ typedef struct hw_query_s {
         long top;               /* --top, -1 = the command's default, 0 = all */
         long count;             /* --count (alerts) */
         int follow;             /* --follow (alerts) */
-        char *arg;              /* lab NAME, person ID (the words joined), or NULL */
+        char *arg;              /* lab or timeline NAME, person ID (the words
+                                   joined), or NULL */
 } hw_query_t;
 
 /* `lab NAME|SLUG`: members and composition of one lab, hires by origin. */
@@ -40,6 +41,10 @@ int hw_query_flows(hw_query_t *q);
 
 /* `offers`: per organisation offer counters of a window. */
 int hw_query_offers(hw_query_t *q);
+
+/* `timeline NAME|SLUG`: hires into the lab and out of the organisation
+ * per day of a window, from the daily buckets. */
+int hw_query_timeline(hw_query_t *q);
 
 /* `person ID`: where a person is, since when, from which event (the
  * person registry). */
