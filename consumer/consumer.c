@@ -714,6 +714,8 @@ static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
                         c->relay_failed++;
                         HW_WARN("consumer", "alert delivery failed: %s",
                                 rd_kafka_err2str(m->err));
+                } else {
+                        hw_metrics_add(c->metrics, HW_M_ALERTS_RELAYED, 1);
                 }
                 return;
         }
@@ -1061,6 +1063,8 @@ static void flush_batch(consumer_t *c, int final) {
                         c->total_applied += st.applied;
                         c->total_duplicates += st.duplicates;
                         c->total_alerts += st.alerts;
+                        hw_metrics_add(c->metrics, HW_M_ALERTS_RAISED,
+                                       st.alerts);
                         HW_DEBUG("consumer",
                                  "batch applied: messages=%zu applied=%" PRIu64
                                  " duplicates=%" PRIu64 " rejected=%zu "
@@ -2121,14 +2125,26 @@ int main(int argc, char **argv) {
         }
         hw_metrics_set_ready(c->metrics, 0, "starting");
         hw_store_set_raise_alerts(c->store, !c->replay || c->replay_alerts);
-        if (!c->replay && strcmp(c->conf.metrics_addr, "off")) {
-                if (hw_metrics_serve(c->metrics, c->conf.metrics_addr, bound,
-                                     sizeof(bound), errstr, sizeof(errstr))) {
+        hw_metrics_set_version(c->metrics, HW_VERSION);
+        if (strcmp(c->conf.metrics_addr, "off")) {
+                if (!hw_metrics_serve(c->metrics, c->conf.metrics_addr, bound,
+                                      sizeof(bound), errstr,
+                                      sizeof(errstr))) {
+                        HW_INFO("consumer", "metrics at http://%s/metrics",
+                                bound);
+                } else if (c->replay) {
+                        /* A replay beside a live consumer on this host
+                         * finds the address taken: it rebuilds anyway. */
+                        HW_WARN("consumer",
+                                "metrics: %s; the replay goes on without "
+                                "them (--metrics-addr picks another "
+                                "address)",
+                                errstr);
+                } else {
                         HW_ERROR("consumer", "metrics: %s", errstr);
                         rc = HW_EXIT_UNAVAILABLE; /* the address is valid */
                         goto cleanup;
                 }
-                HW_INFO("consumer", "metrics at http://%s/metrics", bound);
         }
 
         /* Redis must answer before partitions are taken. */
@@ -2211,7 +2227,8 @@ int main(int argc, char **argv) {
                 goto cleanup;
         }
         if (c->conf.alert_webhook_url) {
-                c->webhook = hw_webhook_start(&c->conf, c->conf.group, errstr,
+                c->webhook = hw_webhook_start(&c->conf, c->conf.group,
+                                              c->metrics, errstr,
                                               sizeof(errstr));
                 if (!c->webhook) {
                         HW_ERROR("consumer", "webhook: %s", errstr);

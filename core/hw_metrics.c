@@ -12,7 +12,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
 
 #include "hw_log.h"
 
@@ -69,6 +72,17 @@ static const struct {
         [HW_M_REGISTRY_ERRORS] = {"hirewire_schema_registry_errors_total",
                                   "Schema Registry requests that got no "
                                   "usable answer (retried)."},
+        [HW_M_ALERTS_RAISED] = {"hirewire_alerts_raised_total",
+                                "Alerts written to the alert stream."},
+        [HW_M_ALERTS_RELAYED] = {"hirewire_alerts_relayed_total",
+                                 "Alerts Kafka confirmed on the alerts "
+                                 "topic."},
+        [HW_M_WEBHOOK_DELIVERED] = {"hirewire_webhook_deliveries_total",
+                                    "Alerts POSTed to the webhook with a 2xx "
+                                    "answer."},
+        [HW_M_WEBHOOK_FAILED] = {"hirewire_webhook_failures_total",
+                                 "Webhook POSTs without a 2xx answer "
+                                 "(retried)."},
 };
 
 /* The lag of one partition. */
@@ -93,6 +107,8 @@ struct hw_metrics_s {
         int lag_full_warned;
         int ready;
         char why[256];
+        char version[64];
+        time_t started;        /* when the registry was made: start-up */
         int starting;          /* MHD_start_daemon is running */
         char start_err[256];   /* its last log message */
 
@@ -116,6 +132,8 @@ hw_metrics_t *hw_metrics_new(void) {
                 return NULL;
         }
         snprintf(m->why, sizeof(m->why), "starting");
+        snprintf(m->version, sizeof(m->version), "unknown");
+        m->started = time(NULL);
         return m;
 }
 
@@ -261,6 +279,14 @@ unlock:
                         HW_LAG_MAX);
 }
 
+void hw_metrics_set_version(hw_metrics_t *m, const char *version) {
+        if (!m || !version)
+                return;
+        pthread_mutex_lock(&m->lock);
+        snprintf(m->version, sizeof(m->version), "%s", version);
+        pthread_mutex_unlock(&m->lock);
+}
+
 void hw_metrics_set_ready(hw_metrics_t *m, int ready, const char *why) {
         if (!m)
                 return;
@@ -323,11 +349,48 @@ static int append_counter(hw_buf_t *out, const hw_metrics_t *m,
                hw_buf_printf(out, "%s %" PRIu64 "\n", counter_defs[c].name, v);
 }
 
+/* The process metrics every Prometheus client exports: CPU (getrusage),
+ * resident memory (/proc/self/statm), open descriptors (/proc/self/fd)
+ * and the start time. */
+static int append_process(hw_buf_t *out, time_t started) {
+        struct rusage ru;
+        double cpu = 0;
+        long pages = 0, page = sysconf(_SC_PAGESIZE);
+        FILE *f;
+        char num[40];
+        int bad = 0;
+
+        if (!getrusage(RUSAGE_SELF, &ru))
+                cpu = (double)ru.ru_utime.tv_sec + ru.ru_utime.tv_usec / 1e6 +
+                      (double)ru.ru_stime.tv_sec + ru.ru_stime.tv_usec / 1e6;
+        if ((f = fopen("/proc/self/statm", "r"))) {
+                long size;
+                if (fscanf(f, "%ld %ld", &size, &pages) != 2)
+                        pages = 0;
+                fclose(f);
+        }
+        format_double(cpu, num, sizeof(num));
+        bad |= append_family(out, "process_cpu_seconds_total", "counter",
+                             "Total user and system CPU time spent in "
+                             "seconds.");
+        bad |= hw_buf_printf(out, "process_cpu_seconds_total %s\n", num);
+        bad |= append_family(out, "process_resident_memory_bytes", "gauge",
+                             "Resident memory size in bytes.");
+        bad |= hw_buf_printf(out, "process_resident_memory_bytes %ld\n",
+                             pages * (page > 0 ? page : 4096));
+        bad |= append_family(out, "process_start_time_seconds", "gauge",
+                             "Start time of the process since unix epoch in "
+                             "seconds.");
+        bad |= hw_buf_printf(out, "process_start_time_seconds %lld\n",
+                             (long long)started);
+        return bad;
+}
+
 hw_err_t hw_metrics_render(hw_metrics_t *m, hw_buf_t *out) {
         uint64_t buckets[HW_FLUSH_BOUNDS + 1], count, cumulative = 0;
         double sum;
-        int64_t lag_total = 0;
         int ready, bad = 0;
+        char version[64];
         char num[40];
         size_t i;
 
@@ -394,21 +457,22 @@ hw_err_t hw_metrics_render(hw_metrics_t *m, hw_buf_t *out) {
                 bad |= append_label_value(out, e->topic);
                 bad |= hw_buf_printf(out, "\",partition=\"%d\"} %" PRId64 "\n",
                                      e->partition, e->lag);
-                lag_total += e->lag;
         }
         ready = m->ready;
+        snprintf(version, sizeof(version), "%s", m->version);
         pthread_mutex_unlock(&m->lock);
-
-        bad |= append_family(out, "hirewire_consumer_lag_sum", "gauge",
-                             "Sum of hirewire_consumer_lag over all "
-                             "partitions.");
-        bad |= hw_buf_printf(out, "hirewire_consumer_lag_sum %" PRId64 "\n",
-                             lag_total);
 
         bad |= append_family(out, "hirewire_ready", "gauge",
                              "1 while assigned partitions are served and "
                              "Redis answers, else 0.");
         bad |= hw_buf_printf(out, "hirewire_ready %d\n", ready);
+
+        bad |= append_family(out, "hirewire_build_info", "gauge",
+                             "Always 1; the version is its label.");
+        bad |= hw_buf_printf(out, "hirewire_build_info{version=\"");
+        bad |= append_label_value(out, version);
+        bad |= hw_buf_printf(out, "\"} 1\n");
+        bad |= append_process(out, m->started);
 
         if (bad) {
                 out->len = 0;

@@ -25,6 +25,10 @@ typedef enum hw_counter_e {
         HW_M_REDIS_ERRORS,      /* failed Redis round trips (retried) */
         HW_M_REGISTRY_REQUESTS, /* requests to the Schema Registry */
         HW_M_REGISTRY_ERRORS,   /* of which unanswered (retried) */
+        HW_M_ALERTS_RAISED,     /* alerts written to the stream */
+        HW_M_ALERTS_RELAYED,    /* alerts Kafka confirmed on the alerts topic */
+        HW_M_WEBHOOK_DELIVERED, /* alerts the webhook answered 2xx */
+        HW_M_WEBHOOK_FAILED,    /* webhook POSTs that failed (retried) */
         HW_M_COUNTER_COUNT
 } hw_counter_t;
 
@@ -51,6 +55,10 @@ void hw_metrics_observe_flush(hw_metrics_t *m, double seconds);
  * removes the partition (e.g. after revocation). Thread-safe. */
 void hw_metrics_set_lag(hw_metrics_t *m, const char *topic, int partition,
                         int64_t lag);
+
+/* Sets the version hirewire_build_info reports (copied; default
+ * "unknown"). */
+void hw_metrics_set_version(hw_metrics_t *m, const char *version);
 
 /* Sets readiness for /healthz; `why` (copied) explains a not-ready state. */
 void hw_metrics_set_ready(hw_metrics_t *m, int ready, const char *why);

@@ -17,6 +17,7 @@
 
 struct hw_webhook_s {
         const hw_config_t *conf;
+        hw_metrics_t *metrics;  /* deliveries and failures, or NULL */
         hw_store_t *store;      /* own connection */
         CURL *curl;
         struct curl_slist *headers;
@@ -81,8 +82,11 @@ static int post(hw_webhook_t *w, const hw_alert_t *a) {
         free(body);
         if (rc == CURLE_OK)
                 curl_easy_getinfo(w->curl, CURLINFO_RESPONSE_CODE, &status);
-        if (rc == CURLE_OK && status >= 200 && status < 300)
+        if (rc == CURLE_OK && status >= 200 && status < 300) {
+                hw_metrics_add(w->metrics, HW_M_WEBHOOK_DELIVERED, 1);
                 return 0;
+        }
+        hw_metrics_add(w->metrics, HW_M_WEBHOOK_FAILED, 1);
         HW_WARN("webhook", "alert %s not delivered: %s", a->alert_id,
                 rc != CURLE_OK ? curl_easy_strerror(rc) : "non-2xx answer");
         if (rc == CURLE_OK)
@@ -133,7 +137,8 @@ static void *webhook_main(void *arg) {
 }
 
 hw_webhook_t *hw_webhook_start(const hw_config_t *conf, const char *group,
-                               char *errstr, size_t size) {
+                               hw_metrics_t *metrics, char *errstr,
+                               size_t size) {
         hw_webhook_t *w = calloc(1, sizeof(*w));
 
         if (!w) {
@@ -142,6 +147,7 @@ hw_webhook_t *hw_webhook_start(const hw_config_t *conf, const char *group,
         }
         pthread_once(&curl_once, curl_init_once);
         w->conf = conf;
+        w->metrics = metrics;
         atomic_init(&w->stop, 0);
         for (size_t i = 0; i < WEBHOOK_BATCH; i++)
                 hw_alert_init(&w->alerts[i].alert);

@@ -13,14 +13,17 @@
 
 #include "hw_config.h"
 #include "hw_err.h"
+#include "hw_metrics.h"
 
 typedef struct hw_webhook_s hw_webhook_t;
 
 /* Starts delivering to conf->alert_webhook_url (conf must outlive the
- * webhook). Returns NULL with errstr set when the thread or the HTTP client
- * cannot be created. */
+ * webhook), counting deliveries and failures in metrics (NULL: none).
+ * Returns NULL with errstr set when the thread or the HTTP client cannot be
+ * created. */
 hw_webhook_t *hw_webhook_start(const hw_config_t *conf, const char *group,
-                               char *errstr, size_t errstr_size);
+                               hw_metrics_t *metrics, char *errstr,
+                               size_t errstr_size);
 
 /* Stops the thread: a delivery in progress finishes or times out first.
  * Accepts NULL. */

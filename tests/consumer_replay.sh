@@ -146,18 +146,28 @@ hw_consumer --replay --from yesterday && hw_fail "--from yesterday was accepted"
 grep -q 'expected earliest or an ISO 8601 time' "$HW_CONSUMER_LOG" || hw_fail "no clear error for a bad --from"
 
 hw_note "a replay (from earliest, no --yes) while a live consumer consumes new events"
-hw_consumer_bg "${fast_group[@]}"
+# On the live consumer's metrics address: the replay says so and goes on.
+mport=$(hw_free_port)
+hw_consumer_bg "${fast_group[@]}" --metrics-addr "127.0.0.1:$mport"
 live=$HW_CONSUMER_PID
+hw_wait_for "grep -q 'metrics at http://127.0.0.1:$mport/' '$HW_CONSUMER_LOG'" 10 || hw_fail "the live consumer serves no metrics"
 "$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" --rate 5000 "$HW_TMP/gen2.ndjson" \
   2>>"$HW_TMP/produce.log" &
 producer=$!
 HW_PIDS+=("$producer")
 sleep 2
-hw_consumer --replay || hw_fail "replay beside a live consumer exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+hw_consumer --replay --metrics-addr "127.0.0.1:$mport" ||
+  hw_fail "replay beside a live consumer exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+grep -q 'the replay goes on without them' "$HW_CONSUMER_LOG" ||
+  hw_fail "the replay did not say that the metrics address was taken: $(grep metrics "$HW_CONSUMER_LOG" | head -2)"
 wait "$producer" || hw_fail "producing gen2 failed"
 kill -TERM "$live"
 wait "$live" || hw_fail "the live consumer exited $? after SIGTERM"
 grep -q 'batch dropped' "$HW_TMP"/consumer-*.log && hw_note "the live consumer re-read after the swap"
 hw_consume_all "${fast_group[@]}"
 hw_model_check hw: "${all1[@]}" "$HW_TMP/gen2.ndjson"
+hw_note "a replay serves metrics; --diff of a state that matches exits 0"
+hw_consumer --replay --diff --metrics-addr 127.0.0.1:0 >"$HW_TMP/diff-last.tsv" ||
+  hw_fail "replay --diff of a matching state exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+grep -q 'metrics at http://127.0.0.1:' "$HW_CONSUMER_LOG" || hw_fail "the replay served no metrics"
 echo PASS

@@ -18,11 +18,18 @@ run_with_listener() { # run_with_listener NAME FAIL_FIRST
   HW_PIDS+=("$pid")
   hw_wait_for "(exec 3<>/dev/tcp/127.0.0.1/$port) 2>/dev/null" 10 || hw_fail "listener did not start"
   hw_consumer_bg --group "$name" --prefix "$name:" -s "alerts.webhook.url=http://127.0.0.1:$port/hook" \
-    -s alerts.webhook.retry.min.ms=100 -s alerts.webhook.retry.max.ms=400
+    -s alerts.webhook.retry.min.ms=100 -s alerts.webhook.retry.max.ms=400 --metrics-addr 127.0.0.1:0
   consumer=$HW_CONSUMER_PID
+  local mport
+  mport=$(hw_metrics_port)
   hw_wait_for "[[ \$(redis_alerts '$name:' | wc -l) -ge 20 ]]" 60 || hw_fail "$name: no alerts in Redis"
   hw_wait_for "[[ \$(acked '$HW_TMP/$name.log' | wc -l) -ge \$(redis_alerts '$name:' | wc -l) ]]" 60 ||
     hw_fail "$name: the listener did not get every alert: $(acked "$HW_TMP/$name.log" | wc -l)"
+  # The webhook's counters: every 2xx answer, every failed POST.
+  hw_wait_for "[[ \$(hw_metric $mport hirewire_webhook_deliveries_total) -eq \$(acked '$HW_TMP/$name.log' | wc -l) ]]" 10 ||
+    hw_fail "$name: hirewire_webhook_deliveries_total $(hw_metric "$mport" hirewire_webhook_deliveries_total), the listener acked $(acked "$HW_TMP/$name.log" | wc -l)"
+  [[ $(hw_metric "$mport" hirewire_webhook_failures_total) -eq $fail ]] ||
+    hw_fail "$name: hirewire_webhook_failures_total $(hw_metric "$mport" hirewire_webhook_failures_total), want $fail"
   kill -TERM "$consumer"
   local rc=0
   wait "$consumer" || rc=$?
