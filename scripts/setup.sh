@@ -10,7 +10,7 @@ packages=(
   build-essential cmake pkg-config
   librdkafka-dev libavro-dev avro-bin libhiredis-dev libjansson-dev
   libmicrohttpd-dev libcurl4-openssl-dev
-  redis-server redis-tools kcat bc time valgrind openssl
+  redis-server redis-tools kcat bc time valgrind openssl help2man
   clang libclang-rt-14-dev
   python3 python3-avro python3-confluent-kafka python3-redis python3-yaml systemd
 )
