@@ -1,6 +1,7 @@
 #include "hw_json.h"
 
 #include "hw_time.h"
+#include "hw_validate.h"
 
 #include <ctype.h>
 #include <inttypes.h>
@@ -47,6 +48,7 @@ static hw_err_t parse_field(hw_event_t *ev, const hw_field_t *f, json_t *v,
                         return HW_OK;
                 }
                 if (json_is_string(v)) {
+                        char shown[160];
                         if (hw_time_parse_iso(json_string_value(v),
                                               hw_event_long(ev, f)))
                                 return hw_fail(
@@ -54,7 +56,10 @@ static hw_err_t parse_field(hw_event_t *ev, const hw_field_t *f, json_t *v,
                                         "%s: \"%s\" is not an ISO 8601 time "
                                         "with a zone (e.g. "
                                         "2025-06-15T10:00:00Z)",
-                                        f->name, json_string_value(v));
+                                        f->name,
+                                        hw_show_text(json_string_value(v),
+                                                     json_string_length(v),
+                                                     shown, sizeof(shown)));
                         return HW_OK;
                 }
                 return hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
@@ -81,14 +86,18 @@ static hw_err_t parse_field(hw_event_t *ev, const hw_field_t *f, json_t *v,
                 sym = f->kind == HW_FIELD_TIER
                               ? hw_tier_parse(json_string_value(v))
                               : hw_offer_status_parse(json_string_value(v));
-                if (sym < 0)
+                if (sym < 0) {
+                        char shown[160];
                         return hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
                                        "%s: \"%s\" is not one of %s", f->name,
-                                       json_string_value(v),
+                                       hw_show_text(json_string_value(v),
+                                                    json_string_length(v),
+                                                    shown, sizeof(shown)),
                                        f->kind == HW_FIELD_TIER
                                                ? "S, A, B, UNRATED"
                                                : "EXTENDED, ACCEPTED, "
                                                  "DECLINED, WITHDRAWN");
+                }
                 *hw_event_enum(ev, f) = sym;
                 return HW_OK;
         }
@@ -101,8 +110,9 @@ static hw_err_t parse_field(hw_event_t *ev, const hw_field_t *f, json_t *v,
                                                       : "an enum symbol");
 }
 
-hw_err_t hw_json_parse_event(const char *text, size_t len, hw_event_t *ev,
-                             char *errstr, size_t size) {
+/* hw_json_parse_event, leaving what parsed in ev when a field is bad. */
+static hw_err_t parse_event(const char *text, size_t len, hw_event_t *ev,
+                            char *errstr, size_t size) {
         json_error_t jerr;
         json_t *root, *v;
         const char *key;
@@ -111,11 +121,16 @@ hw_err_t hw_json_parse_event(const char *text, size_t len, hw_event_t *ev,
         size_t n;
         hw_err_t err = HW_OK;
 
+        char shown[200], why[512];
+        size_t n_bad = 0;
+
         hw_event_reset(ev, HW_EVENT_NONE);
         root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
                 return hw_fail(HW_ERR_DECODE, errstr, size,
-                               "not valid JSON: %s (column %d)", jerr.text,
+                               "not valid JSON: %s (column %d)",
+                               hw_show_text(jerr.text, strlen(jerr.text),
+                                            shown, sizeof(shown)),
                                jerr.column);
         if (!json_is_object(root)) {
                 err = hw_fail(HW_ERR_DECODE, errstr, size,
@@ -134,24 +149,36 @@ hw_err_t hw_json_parse_event(const char *text, size_t len, hw_event_t *ev,
         if (type == HW_EVENT_NONE) {
                 err = hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
                               "type: \"%s\" is not \"hire\" or \"offer\"",
-                              json_string_value(v));
+                              hw_show_text(json_string_value(v),
+                                           json_string_length(v), shown,
+                                           sizeof(shown)));
                 goto cleanup;
         }
         hw_event_reset(ev, type);
 
+        /* Every field's problem, not only the first. */
+        errstr[0] = '\0';
         json_object_foreach(root, key, v) {
                 const hw_field_t *f;
                 if (!strcmp(key, "type"))
                         continue;
                 f = hw_event_field(type, key);
                 if (!f) {
-                        err = hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
-                                      "%s: not a field of a %s event", key,
-                                      hw_event_type_name(type));
-                        goto cleanup;
+                        hw_problem_add(errstr, size, &n_bad,
+                                       "%s: not a field of %s %s event",
+                                       hw_show_text(key, strlen(key), shown,
+                                                    sizeof(shown)),
+                                       type == HW_EVENT_OFFER ? "an" : "a",
+                                       hw_event_type_name(type));
+                        continue;
                 }
-                if ((err = parse_field(ev, f, v, errstr, size)))
-                        goto cleanup;
+                if ((err = parse_field(ev, f, v, why, sizeof(why)))) {
+                        if (err != HW_ERR_INVALID_FIELD) {
+                                hw_fail(err, errstr, size, "%s", why);
+                                goto cleanup;
+                        }
+                        hw_problem_add(errstr, size, &n_bad, "%s", why);
+                }
         }
 
         /* Fields without a default must be present. */
@@ -160,15 +187,65 @@ hw_err_t hw_json_parse_event(const char *text, size_t len, hw_event_t *ev,
                 hw_field_kind_t k = fields[i].kind;
                 if ((k == HW_FIELD_STRING || k == HW_FIELD_TIMESTAMP ||
                      k == HW_FIELD_LONG || k == HW_FIELD_STATUS) &&
-                    !json_object_get(root, fields[i].name)) {
-                        err = hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
-                                      "%s: missing", fields[i].name);
-                        goto cleanup;
-                }
+                    !json_object_get(root, fields[i].name))
+                        hw_problem_add(errstr, size, &n_bad, "%s: missing",
+                                       fields[i].name);
         }
+        err = n_bad ? HW_ERR_INVALID_FIELD : HW_OK;
 
 cleanup:
         json_decref(root);
+        return err;
+}
+
+hw_err_t hw_json_parse_event(const char *text, size_t len, hw_event_t *ev,
+                             char *errstr, size_t size) {
+        hw_err_t err = parse_event(text, len, ev, errstr, size);
+        if (err)
+                hw_event_reset(ev, HW_EVENT_NONE);
+        return err;
+}
+
+/* Whether errstr's problems ("a: ...; b: ...") name field. */
+static int names_field(const char *errstr, const char *field) {
+        size_t n = strlen(field);
+        for (const char *p = errstr; p; p = strstr(p, "; ")) {
+                if (p != errstr)
+                        p += 2;
+                if (!strncmp(p, field, n) && p[n] == ':')
+                        return 1;
+        }
+        return 0;
+}
+
+hw_err_t hw_json_check_event(const char *text, size_t len, hw_event_t *ev,
+                             int64_t now_ms, char *errstr, size_t size) {
+        char more[512];
+        size_t n = 0;
+        hw_err_t err = parse_event(text, len, ev, errstr, size);
+
+        if (err == HW_ERR_INVALID_FIELD && ev->type != HW_EVENT_NONE) {
+                /* What parsed is checked too; a field already named (a bad
+                 * type, so left unset) is not named again as missing. */
+                for (const char *p = errstr; *p; p++)
+                        n += !strncmp(p, "; ", 2);
+                n++;
+                if (hw_validate_event(ev, now_ms, more, sizeof(more))) {
+                        for (char *p = more, *q; p && *p; p = q) {
+                                char field[64];
+                                size_t fl = strcspn(p, ":");
+                                if ((q = strstr(p, "; ")))
+                                        *q = '\0', q += 2;
+                                snprintf(field, sizeof(field), "%.*s",
+                                         (int)(fl < 63 ? fl : 63), p);
+                                if (!names_field(errstr, field))
+                                        hw_problem_add(errstr, size, &n, "%s",
+                                                       p);
+                        }
+                }
+        } else if (!err) {
+                err = hw_validate_event(ev, now_ms, errstr, size);
+        }
         if (err)
                 hw_event_reset(ev, HW_EVENT_NONE);
         return err;

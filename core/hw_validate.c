@@ -88,51 +88,143 @@ int hw_utf8_valid(const char *str, size_t len) {
         return 1;
 }
 
+/* Whether a code point shows as nothing (or as a blank that is not a
+ * plain space) where it stands. */
+static int invisible(uint32_t cp) {
+        return cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD ||
+               cp == 0x34F || cp == 0x61C || cp == 0x115F || cp == 0x1160 ||
+               cp == 0x17B4 || cp == 0x17B5 ||
+               (cp >= 0x180B && cp <= 0x180F) ||
+               (cp >= 0x2000 && cp <= 0x200F) ||
+               (cp >= 0x2028 && cp <= 0x202F) ||
+               (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 ||
+               cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) ||
+               cp == 0xFEFF || cp == 0xFFA0 ||
+               (cp >= 0xFFF0 && cp <= 0xFFFB) ||
+               (cp >= 0xE0000 && cp <= 0xE0FFF);
+}
+
+const char *hw_show_text(const char *s, size_t len, char *out, size_t size) {
+        size_t o = 0;
+
+        if (!size)
+                return out;
+        for (size_t i = 0; i < len && o + 1 < size;) {
+                const unsigned char *u = (const unsigned char *)s + i;
+                size_t n = u[0] < 0x80   ? 1
+                           : u[0] < 0xC2 ? 0
+                           : u[0] < 0xE0 ? 2
+                           : u[0] < 0xF0 ? 3
+                           : u[0] < 0xF5 ? 4
+                                         : 0;
+                uint32_t cp = 0;
+                char tmp[16];
+                int w;
+
+                if (n && i + n <= len && hw_utf8_valid(s + i, n)) {
+                        cp = n == 1 ? u[0]
+                                    : (uint32_t)(u[0] & (0xFF >> (n + 1)));
+                        for (size_t k = 1; k < n; k++)
+                                cp = (cp << 6) | (u[k] & 0x3F);
+                } else {
+                        n = 0;
+                }
+                if (!n)
+                        w = snprintf(tmp, sizeof(tmp), "<0x%02X>", u[0]);
+                else if (invisible(cp))
+                        w = snprintf(tmp, sizeof(tmp), "<U+%04X>", cp);
+                else
+                        w = 0;
+                if (w) {
+                        if (o + (size_t)w >= size)
+                                break;
+                        memcpy(out + o, tmp, (size_t)w);
+                        o += (size_t)w;
+                        i += n ? n : 1;
+                        continue;
+                }
+                if (o + n >= size)
+                        break;
+                memcpy(out + o, s + i, n);
+                o += n;
+                i += n;
+        }
+        out[o] = '\0';
+        return out;
+}
+
+void hw_problem_add(char *errstr, size_t size, size_t *n, const char *fmt,
+                    ...) {
+        size_t at = *n ? strnlen(errstr, size) : 0;
+        va_list ap;
+
+        if (!size)
+                return;
+        if (*n && at + 2 < size) {
+                memcpy(errstr + at, "; ", 3);
+                at += 2;
+        }
+        if (at + 1 < size) {
+                va_start(ap, fmt);
+                vsnprintf(errstr + at, size - at, fmt, ap);
+                va_end(ap);
+        }
+        (*n)++;
+}
+
 int64_t hw_now_ms(void) {
         struct timespec ts;
         clock_gettime(CLOCK_REALTIME, &ts);
         return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Fails with "<field>: <why>". */
-__attribute__((format(printf, 4, 5))) static hw_err_t
-invalid(char *errstr, size_t size, const hw_field_t *f, const char *fmt, ...) {
+/* Adds "<field>: <why>" to the event's problems. */
+typedef struct problems_s {
+        char *errstr;
+        size_t size, n;
+} problems_t;
+
+__attribute__((format(printf, 3, 4))) static void
+invalid(problems_t *p, const hw_field_t *f, const char *fmt, ...) {
         char why[200];
         va_list ap;
         va_start(ap, fmt);
         vsnprintf(why, sizeof(why), fmt, ap);
         va_end(ap);
-        return hw_fail(HW_ERR_INVALID_FIELD, errstr, size, "%s: %s", f->name,
-                       why);
+        hw_problem_add(p->errstr, p->size, &p->n, "%s: %s", f->name, why);
 }
 
-static hw_err_t validate_string(const hw_field_t *f, const char *s,
-                                char *errstr, size_t size) {
+static void validate_string(problems_t *p, const hw_field_t *f,
+                            const char *s) {
         size_t len = strlen(s);
+        char shown[160];
 
-        if (!hw_utf8_valid(s, len))
-                return invalid(errstr, size, f, "is not valid UTF-8");
-        if (len < f->min_len)
-                return invalid(errstr, size, f,
-                               "is %zu bytes, must be at least %zu", len,
-                               f->min_len);
-        if (len > f->max_len)
-                return invalid(errstr, size, f,
-                               "is %zu bytes, must be at most %zu", len,
-                               f->max_len);
-        if ((f->rules & HW_RULE_COUNTRY) && !hw_country_valid(s))
-                return invalid(errstr, size, f,
-                               "\"%s\" is not an assigned ISO 3166-1 alpha-2 "
-                               "code in upper case",
-                               s);
-        if (f->rules & HW_RULE_NAME) {
+        if (!hw_utf8_valid(s, len)) {
+                invalid(p, f, "is not valid UTF-8 (\"%s\")",
+                        hw_show_text(s, len, shown, sizeof(shown)));
+        } else if (len < f->min_len) {
+                invalid(p, f, "is %zu bytes, must be at least %zu", len,
+                        f->min_len);
+        } else if (len > f->max_len && len <= 80) {
+                invalid(p, f, "\"%s\" is %zu bytes, must be at most %zu",
+                        hw_show_text(s, len, shown, sizeof(shown)), len,
+                        f->max_len);
+        } else if (len > f->max_len) {
+                invalid(p, f, "is %zu bytes, must be at most %zu", len,
+                        f->max_len);
+        } else if ((f->rules & HW_RULE_COUNTRY) && !hw_country_valid(s)) {
+                invalid(p, f,
+                        "\"%s\" is not an assigned ISO 3166-1 alpha-2 code "
+                        "in upper case",
+                        hw_show_text(s, len, shown, sizeof(shown)));
+        } else if (f->rules & HW_RULE_NAME) {
                 char slug[2];
                 if (hw_slug(s, slug, sizeof(slug)) == 0)
-                        return invalid(errstr, size, f,
-                                       "has no letter or digit to name it "
-                                       "by");
+                        invalid(p, f,
+                                "has no letter or digit to name it by "
+                                "(\"%s\")",
+                                hw_show_text(s, len, shown, sizeof(shown)));
         }
-        return HW_OK;
 }
 
 hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
@@ -140,6 +232,7 @@ hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
         size_t n;
         const hw_field_t *fields = hw_event_fields(ev->type, &n);
         hw_event_t *mev = (hw_event_t *)ev; /* accessors only read here */
+        problems_t p = {errstr, errstr_size, 0};
 
         if (!fields)
                 return hw_fail(HW_ERR_INVALID_FIELD, errstr, errstr_size,
@@ -147,7 +240,6 @@ hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
 
         for (size_t i = 0; i < n; i++) {
                 const hw_field_t *f = &fields[i];
-                hw_err_t err = HW_OK;
                 int64_t v;
                 switch (f->kind) {
                 case HW_FIELD_STRING:
@@ -155,24 +247,23 @@ hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
                         const char *s = hw_event_str_get(ev, f);
                         if (!s) {
                                 if (f->kind == HW_FIELD_STRING)
-                                        return invalid(errstr, errstr_size, f,
-                                                       "is missing");
+                                        invalid(&p, f, "is missing");
                                 break;
                         }
-                        err = validate_string(f, s, errstr, errstr_size);
+                        validate_string(&p, f, s);
                         break;
                 }
                 case HW_FIELD_TIMESTAMP:
                         v = *hw_event_long(mev, f);
                         if (v < HW_TIME_MIN_MS)
-                                return invalid(errstr, errstr_size, f,
-                                               "%" PRId64 " ms is before 2000-01-01",
-                                               v);
-                        if (v > now_ms + HW_TIME_FUTURE_MS)
-                                return invalid(errstr, errstr_size, f,
-                                               "%" PRId64 " ms is more than 24 h "
-                                               "in the future",
-                                               v);
+                                invalid(&p, f,
+                                        "%" PRId64 " ms is before 2000-01-01",
+                                        v);
+                        else if (v > now_ms + HW_TIME_FUTURE_MS)
+                                invalid(&p, f,
+                                        "%" PRId64 " ms is more than 24 h in "
+                                        "the future",
+                                        v);
                         break;
                 case HW_FIELD_LONG:
                 case HW_FIELD_OPT_LONG:
@@ -187,33 +278,29 @@ hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
                         }
                         if ((f->rules & HW_RULE_MONEY) &&
                             (v < 0 || v > HW_MONEY_MAX))
-                                return invalid(errstr, errstr_size, f,
-                                               "%" PRId64 " is outside 0 .. "
-                                               "10^12 USD",
-                                               v);
+                                invalid(&p, f,
+                                        "%" PRId64 " is outside 0 .. 10^12 USD",
+                                        v);
                         break;
                 case HW_FIELD_TIER:
                         if ((unsigned)*hw_event_enum(mev, f) >= HW_TIER_COUNT)
-                                return invalid(errstr, errstr_size, f,
-                                               "enum index out of range");
+                                invalid(&p, f, "enum index out of range");
                         break;
                 case HW_FIELD_STATUS:
                         if ((unsigned)*hw_event_enum(mev, f) >=
                             HW_OFFER_STATUS_COUNT)
-                                return invalid(errstr, errstr_size, f,
-                                               "enum index out of range");
+                                invalid(&p, f, "enum index out of range");
                         break;
                 }
-                if (err)
-                        return err;
         }
 
-        if (ev->type == HW_EVENT_HIRE && !strcmp(ev->from_org, ev->to_org) &&
+        if (ev->type == HW_EVENT_HIRE && ev->from_org && ev->to_org &&
+            !strcmp(ev->from_org, ev->to_org) &&
             ((!ev->from_lab && !ev->to_lab) ||
              (ev->from_lab && ev->to_lab && !strcmp(ev->from_lab, ev->to_lab))))
-                return hw_fail(HW_ERR_INVALID_FIELD, errstr, errstr_size,
+                hw_problem_add(errstr, errstr_size, &p.n,
                                "to_org: a hire must move the person: from "
                                "(org, lab) equals to (org, lab) (\"%s\")",
                                ev->to_lab ? ev->to_lab : ev->to_org);
-        return HW_OK;
+        return p.n ? HW_ERR_INVALID_FIELD : HW_OK;
 }

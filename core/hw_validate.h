@@ -20,11 +20,24 @@
 
 /*
  * Checks every rule for ev against the clock value now_ms. Returns HW_OK or
- * HW_ERR_INVALID_FIELD with errstr naming the first bad field and why
- * ("to_country: \"XX\" is not an assigned ISO 3166-1 alpha-2 code").
+ * HW_ERR_INVALID_FIELD with errstr naming every bad field and why, "; "
+ * between them ("to_country: \"XX\" is not an assigned ISO 3166-1 alpha-2
+ * code").
  */
 hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
                            size_t errstr_size);
+
+/* Writes s[0..len) for an error message into out (size bytes, always
+ * terminated): every invisible or control character (C0 and C1 controls,
+ * no-break, zero-width and other format spaces, joiners, directional marks,
+ * the byte order mark, variation selectors) as <U+XXXX>, and a byte that
+ * is not UTF-8 as <0xNN>, so a reader sees what is there. Returns out. */
+const char *hw_show_text(const char *s, size_t len, char *out, size_t size);
+
+/* Adds a problem to errstr: the first as is, the next ones after "; "
+ * (*n counts them; what does not fit is cut). */
+void hw_problem_add(char *errstr, size_t size, size_t *n, const char *fmt,
+                    ...) __attribute__((format(printf, 4, 5)));
 
 /* True if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF). */

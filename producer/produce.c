@@ -527,8 +527,8 @@ static int check_line(producer_t *p, const char *name, uint64_t lineno,
                       const char *line, size_t len, int64_t now) {
         char errstr[512];
 
-        if (hw_json_parse_event(line, len, &p->ev, errstr, sizeof(errstr)) ||
-            hw_validate_event(&p->ev, now, errstr, sizeof(errstr))) {
+        if (hw_json_check_event(line, len, &p->ev, now, errstr,
+                                sizeof(errstr))) {
                 p->stats.invalid++;
                 HW_ERROR("producer", "%s:%" PRIu64 ": invalid event: %s", name,
                          lineno, errstr);
@@ -560,16 +560,23 @@ static int read_input(producer_t *p, FILE *fp, const char *name,
         int rc = 0;
 
         while (!stop_requested && (len = getline(&line, &cap, fp)) != -1) {
+                char *text = line;
                 lineno++;
-                if (blank(line, (size_t)len))
+                /* A UTF-8 byte order mark opening the input (editors on
+                 * some systems write one): not part of the first line. */
+                if (lineno == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) {
+                        text += 3;
+                        len -= 3;
+                }
+                if (blank(text, (size_t)len))
                         continue;
                 p->stats.lines++;
-                if (!check_line(p, name, lineno, line, (size_t)len,
+                if (!check_line(p, name, lineno, text, (size_t)len,
                                 hw_now_ms()))
                         continue;
                 if (held) {
-                        if (hw_buf_append(held, line, (size_t)len) ||
-                            (line[len - 1] != '\n' &&
+                        if (hw_buf_append(held, text, (size_t)len) ||
+                            (text[len - 1] != '\n' &&
                              hw_buf_append(held, "\n", 1))) {
                                 rc = -1;
                                 break;

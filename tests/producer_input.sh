@@ -4,7 +4,9 @@
 # --strict sends nothing. An unreachable broker: exit 69 naming the events.
 # An input file that cannot be read: exit 65 as --help says, naming it,
 # and nothing sent; the devbroker's bootstrap file that cannot be written:
-# exit 1 as its --help says.
+# exit 1 as its --help says. A UTF-8 byte order mark opening a file is
+# accepted; an invisible character is named by its code point (<U+200B>);
+# every bad field of a line is reported, each once.
 source "$(dirname "$0")/lib/services.sh"
 
 input=$HW_SRC_DIR/tests/data/mixed.ndjson
@@ -37,6 +39,37 @@ hw_kcat_dump talent.hires >"$HW_TMP/hires.dump"
 hw_kcat_dump talent.offers >"$HW_TMP/offers.dump"
 "$HW_PY" "$HW_SRC_DIR/tests/lib/compare_published.py" "$HW_TMP/valid.ndjson" \
   "$HW_TMP/hires.dump" "$HW_TMP/offers.dump" || hw_fail "arrived events differ from the valid lines"
+
+hw_note "a byte order mark opening the file; invisible characters named; every bad field of a line"
+"$HW_PY" - "$HW_SRC_DIR/examples/scenario.ndjson" "$HW_TMP/marks.ndjson" <<'PY'
+import json, sys
+hire = next(json.loads(l) for l in open(sys.argv[1]) if '"type":"hire"' in l.replace(" ", ""))
+out = open(sys.argv[2], "w", encoding="utf-8")
+out.write("\ufeff" + json.dumps(dict(hire, event_id="bom-1"), ensure_ascii=False) + "\n")  # line 1: BOM, valid
+out.write(json.dumps(dict(hire, event_id="zw-2", nationality="U\u200bS", tier="S\u200b"), ensure_ascii=False) + "\n")
+out.write("\ufeff" + json.dumps(dict(hire, event_id="bom-3"), ensure_ascii=False) + "\n")  # a BOM inside
+bad = dict(hire, event_id="many-4", tier="Z", to_country="XX", shoe_size=44)
+del bad["person_id"]
+out.write(json.dumps(bad) + "\n")
+PY
+rc=0
+"$HW_BIN_DIR/hirewire-produce" --dry-run "$HW_TMP/marks.ndjson" >"$HW_TMP/marks.out" 2>"$HW_TMP/marks.log" || rc=$?
+[[ $rc -eq 65 ]] || hw_fail "marks.ndjson: exit $rc, want 65"
+grep -q '"event_id":"bom-1"' "$HW_TMP/marks.out" || hw_fail "line 1 with a byte order mark was refused: $(head -2 "$HW_TMP/marks.log")"
+grep -q 'marks.ndjson:1: invalid' "$HW_TMP/marks.log" && hw_fail "line 1 with a byte order mark was reported"
+for what in 'tier: \"S<U+200B>\" is not one of S, A, B, UNRATED' 'nationality: \"U<U+200B>S\" is 5 bytes, must be at most 2'; do
+  grep -F 'marks.ndjson:2: invalid event: ' "$HW_TMP/marks.log" | grep -qF "$what" ||
+    hw_fail "the zero-width space is not named ('$what'): $(grep ':2:' "$HW_TMP/marks.log")"
+done
+grep -qF "marks.ndjson:3: invalid event: not valid JSON: '[' or '{' expected near '<U+FEFF>'" "$HW_TMP/marks.log" ||
+  hw_fail "a byte order mark after line 1 is not named: $(grep ':3:' "$HW_TMP/marks.log")"
+for what in 'tier: \"Z\" is not one of' 'shoe_size: not a field of a hire event' 'person_id: missing' \
+  'to_country: \"XX\" is not an assigned'; do
+  grep -F 'marks.ndjson:4: invalid event: ' "$HW_TMP/marks.log" | grep -qF "$what" ||
+    hw_fail "line 4 does not report '$what': $(grep ':4:' "$HW_TMP/marks.log")"
+done
+[[ $(grep -F 'marks.ndjson:4:' "$HW_TMP/marks.log" | grep -o 'person_id' | wc -l) -eq 1 ]] ||
+  hw_fail "line 4 names person_id more than once: $(grep ':4:' "$HW_TMP/marks.log")"
 
 hw_note "--strict sends nothing when a line is invalid"
 hw_start_broker --partitions 2

@@ -492,6 +492,63 @@ static void test_err_names(void) {
         HW_CHECK(!hw_err_is_rejection(HW_ERR_INTERNAL));
 }
 
+/* Invisible characters and bytes that are not UTF-8 are shown by code;
+ * every other character as it is; the output is always terminated. */
+static void test_show_text(void) {
+        static const struct {
+                const char *in, *want;
+        } cases[] = {
+                {"US", "US"},
+                {"Universit\xC3\xA9 de Montr\xC3\xA9" "al",
+                 "Universit\xC3\xA9 de Montr\xC3\xA9" "al"},
+                {"U\xE2\x80\x8BS", "U<U+200B>S"},        /* zero width space */
+                {"\xEF\xBB\xBF{", "<U+FEFF>{"},          /* byte order mark */
+                {"a\xC2\xA0" "b", "a<U+00A0>b"},          /* no-break space */
+                {"a\tb\x7F", "a<U+0009>b<U+007F>"},       /* controls */
+                {"\xE2\x80\x8F" "x", "<U+200F>x"},       /* right-to-left mark */
+                {"x\xEF\xB8\x8F", "x<U+FE0F>"},          /* variation selector */
+                {"\xFF" "a\xC3", "<0xFF>a<0xC3>"},        /* not UTF-8 */
+                {"\xE4\xB8\xAD\xE6\x96\x87", "\xE4\xB8\xAD\xE6\x96\x87"},
+        };
+        char out[64], small[6];
+
+        for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
+                HW_CHECK_STR(hw_show_text(cases[i].in, strlen(cases[i].in),
+                                          out, sizeof(out)),
+                             cases[i].want);
+        /* Cut at a whole character or code, never mid-way. */
+        HW_CHECK_STR(hw_show_text("ab\xE2\x80\x8B", 5, small, sizeof(small)),
+                     "ab");
+        HW_CHECK_STR(hw_show_text("abcdefgh", 8, small, sizeof(small)),
+                     "abcde");
+}
+
+/* Every bad field of a line, each once; the fields that parsed are
+ * checked by the rules too. */
+static void test_json_all_problems(void) {
+        static const char line[] =
+                "{\"type\":\"hire\",\"event_id\":\"e1\","
+                "\"occurred_at\":\"2025-06-01T00:00:00Z\","
+                "\"person_id\":\"p1\",\"from_org\":\"A\",\"to_org\":\"B\","
+                "\"from_country\":\"XX\",\"to_country\":\"US\","
+                "\"tier\":\"Q\",\"shoe_size\":44}";
+        char errstr[512];
+        hw_event_t ev;
+
+        hw_event_init(&ev);
+        HW_CHECK_EQ_INT(hw_json_check_event(line, sizeof(line) - 1, &ev,
+                                            INT64_C(1751328000000), errstr,
+                                            sizeof(errstr)),
+                        HW_ERR_INVALID_FIELD);
+        HW_CHECK_CONTAINS(errstr, "tier: \"Q\" is not one of");
+        HW_CHECK_CONTAINS(errstr, "shoe_size: not a field of a hire event");
+        HW_CHECK_CONTAINS(errstr,
+                          "from_country: \"XX\" is not an assigned ISO");
+        HW_CHECK(strstr(errstr, "tier: is missing") == NULL);
+        HW_CHECK_EQ_INT(ev.type, HW_EVENT_NONE); /* nothing half-parsed */
+        hw_event_release(&ev);
+}
+
 /* The tests, with g_codec set up by fixtures_main(). */
 static void run_all(void) {
         HW_RUN(test_err_names);
@@ -500,6 +557,8 @@ static void run_all(void) {
         HW_RUN(test_json_errors);
         HW_RUN(test_json_write);
         HW_RUN(test_countries);
+        HW_RUN(test_show_text);
+        HW_RUN(test_json_all_problems);
 }
 
 int main(void) {

@@ -1,6 +1,7 @@
 /*
  * libFuzzer target: one NDJSON line through the producer's parser and the
- * validation rules (hw_json_parse_event, hw_validate_event), then, for a
+ * validation rules (hw_json_parse_event, hw_validate_event; and
+ * hw_json_check_event, which must agree with them), then, for a
  * valid event, a round trip through the codec that must give it back.
  *
  * The codec is made for each valid event and destroyed after it: Avro C's
@@ -38,10 +39,25 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 hw_buf_init(&buf);
                 ready = 1;
         }
+        /* The producer's check (every problem of the line) must agree
+         * with parsing then validating. */
+        int checked = hw_json_check_event((const char *)data, size, &ev,
+                                          NOW_MS, errstr, sizeof(errstr)) != 0;
         if (hw_json_parse_event((const char *)data, size, &ev, errstr,
                                 sizeof(errstr)) ||
-            hw_validate_event(&ev, NOW_MS, errstr, sizeof(errstr)))
+            hw_validate_event(&ev, NOW_MS, errstr, sizeof(errstr))) {
+                if (!checked) {
+                        fprintf(stderr, "fuzz_ndjson: check accepted what "
+                                        "parse and validate refuse: %s\n",
+                                errstr);
+                        abort();
+                }
                 return 0;
+        }
+        if (checked) {
+                fprintf(stderr, "fuzz_ndjson: check refused a valid event\n");
+                abort();
+        }
         /* A valid event encodes, decodes and validates again, unchanged. */
         codec = hw_codec_new(errstr, sizeof(errstr));
         if (!codec)
