@@ -41,5 +41,5 @@ else
 fi
 
 "$src/scripts/reliability-report.sh" "$src/build" "$src/build-fuzz" || true
-if [[ $status -eq 0 ]]; then echo "== all tests passed (default, sanitizer and fuzz builds)"; else echo "== TESTS FAILED"; fi
+if [[ $status -eq 0 ]]; then echo "== all tests passed (default, sanitizer, fuzz and kafka)"; else echo "== TESTS FAILED"; fi
 exit $status

@@ -3,7 +3,8 @@
 # key under the prefix equals what the independent model (tests/lib/model.py,
 # written from SPEC.md and docs/redis-keys.md) computes from the input, the
 # window invariant holds, and the scenario's facts show: MSL has 44
-# members, the person who left it is gone from it; one atomic step of
+# members, the person who left it is gone from it, Korea's 365d index is
+# -0.36 and 35th of the 38 OECD members; one atomic step of
 # 9,000 events, each touching a new member of one sorted set, applies; a
 # step Redis refuses for good stops the consumer with exit 1.
 source "$(dirname "$0")/lib/services.sh"
@@ -23,6 +24,11 @@ msl=scn:lab:meta-superintelligence-labs
 [[ $(rc HGET $msl members) == 44 ]] || hw_fail "MSL has $(rc HGET $msl members) members, expected 44"
 [[ $(rc HGET $msl:origin OpenAI) == 18 ]] || hw_fail "MSL origin OpenAI is $(rc HGET $msl:origin OpenAI)"
 [[ $(rc HGET $msl:nationality CN) == 21 ]] || hw_fail "MSL has $(rc HGET $msl:nationality CN) CN nationals"
+# Korea as reported for 2024: -0.36 per 10,000, 35th of the 38 OECD members.
+kr=$(rc ZSCORE scn:flow:365d:index:oecd KR)
+[[ $(printf '%.2f' "$kr") == -0.36 ]] || hw_fail "Korea's 365d index is $kr, the scenario's figure is -0.36"
+[[ $(rc ZREVRANK scn:flow:365d:index:oecd KR) == 34 && $(rc ZCARD scn:flow:365d:index:oecd) == 38 ]] ||
+  hw_fail "Korea ranks $(( $(rc ZREVRANK scn:flow:365d:index:oecd KR) + 1 )) of $(rc ZCARD scn:flow:365d:index:oecd), not 35 of 38"
 # The departure: Ryan Holt joined MSL from OpenAI and went back.
 person_lab() { # person_lab PREFIX PERSON_ID: the lab the registry holds for them
   "$HW_PY" - "$HW_SRC_DIR/tests/lib" "$HW_REDIS_PORT" "$1" "$2" <<'PY'
