@@ -914,9 +914,6 @@ static void reseek(consumer_t *c) {
         rd_kafka_topic_partition_list_destroy(parts);
 }
 
-/* The outcome of a commit to Kafka. During a rebalance commits fail as a
- * matter of course; other failures are reported at most once a minute
- * (report_commits): lag tools then show stale lag, counting is unaffected. */
 /* librdkafka's errors (called from the polling thread): logged, and "all
  * brokers are down" starts a Kafka outage (kafka_down_check). */
 static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
@@ -953,6 +950,9 @@ static void kafka_down_check(consumer_t *c, int64_t now) {
                     "request)");
 }
 
+/* The outcome of a commit to Kafka. During a rebalance commits fail as a
+ * matter of course; other failures are reported at most once a minute
+ * (report_commits): lag tools then show stale lag, counting is unaffected. */
 static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                       rd_kafka_topic_partition_list_t *offsets, void *opaque) {
         consumer_t *c = opaque;
