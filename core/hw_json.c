@@ -110,9 +110,12 @@ static hw_err_t parse_field(hw_event_t *ev, const hw_field_t *f, json_t *v,
                                                       : "an enum symbol");
 }
 
-/* hw_json_parse_event, leaving what parsed in ev when a field is bad. */
+/* hw_json_parse_event, leaving what parsed in ev when a field is bad;
+ * *n_bad counts the problems, bit i of *bad marks field i of the type's
+ * table as one of them. */
 static hw_err_t parse_event(const char *text, size_t len, hw_event_t *ev,
-                            char *errstr, size_t size) {
+                            char *errstr, size_t size, size_t *n_bad,
+                            uint64_t *bad) {
         json_error_t jerr;
         json_t *root, *v;
         const char *key;
@@ -122,8 +125,9 @@ static hw_err_t parse_event(const char *text, size_t len, hw_event_t *ev,
         hw_err_t err = HW_OK;
 
         char shown[200], why[512];
-        size_t n_bad = 0;
 
+        *n_bad = 0;
+        *bad = 0;
         hw_event_reset(ev, HW_EVENT_NONE);
         root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
         if (!root)
@@ -155,6 +159,7 @@ static hw_err_t parse_event(const char *text, size_t len, hw_event_t *ev,
                 goto cleanup;
         }
         hw_event_reset(ev, type);
+        fields = hw_event_fields(type, &n);
 
         /* Every field's problem, not only the first. */
         errstr[0] = '\0';
@@ -164,7 +169,7 @@ static hw_err_t parse_event(const char *text, size_t len, hw_event_t *ev,
                         continue;
                 f = hw_event_field(type, key);
                 if (!f) {
-                        hw_problem_add(errstr, size, &n_bad,
+                        hw_problem_add(errstr, size, n_bad,
                                        "%s: not a field of %s %s event",
                                        hw_show_text(key, strlen(key), shown,
                                                     sizeof(shown)),
@@ -177,21 +182,25 @@ static hw_err_t parse_event(const char *text, size_t len, hw_event_t *ev,
                                 hw_fail(err, errstr, size, "%s", why);
                                 goto cleanup;
                         }
-                        hw_problem_add(errstr, size, &n_bad, "%s", why);
+                        hw_problem_add(errstr, size, n_bad, "%s", why);
+                        if (f >= fields && f < fields + n && f - fields < 64)
+                                *bad |= UINT64_C(1) << (f - fields);
                 }
         }
 
         /* Fields without a default must be present. */
-        fields = hw_event_fields(type, &n);
         for (size_t i = 0; i < n; i++) {
                 hw_field_kind_t k = fields[i].kind;
                 if ((k == HW_FIELD_STRING || k == HW_FIELD_TIMESTAMP ||
                      k == HW_FIELD_LONG || k == HW_FIELD_STATUS) &&
-                    !json_object_get(root, fields[i].name))
-                        hw_problem_add(errstr, size, &n_bad, "%s: missing",
+                    !json_object_get(root, fields[i].name)) {
+                        hw_problem_add(errstr, size, n_bad, "%s: missing",
                                        fields[i].name);
+                        if (i < 64)
+                                *bad |= UINT64_C(1) << i;
+                }
         }
-        err = n_bad ? HW_ERR_INVALID_FIELD : HW_OK;
+        err = *n_bad ? HW_ERR_INVALID_FIELD : HW_OK;
 
 cleanup:
         json_decref(root);
@@ -200,49 +209,27 @@ cleanup:
 
 hw_err_t hw_json_parse_event(const char *text, size_t len, hw_event_t *ev,
                              char *errstr, size_t size) {
-        hw_err_t err = parse_event(text, len, ev, errstr, size);
+        size_t n_bad;
+        uint64_t bad;
+        hw_err_t err = parse_event(text, len, ev, errstr, size, &n_bad, &bad);
         if (err)
                 hw_event_reset(ev, HW_EVENT_NONE);
         return err;
 }
 
-/* Whether errstr's problems ("a: ...; b: ...") name field. */
-static int names_field(const char *errstr, const char *field) {
-        size_t n = strlen(field);
-        for (const char *p = errstr; p; p = strstr(p, "; ")) {
-                if (p != errstr)
-                        p += 2;
-                if (!strncmp(p, field, n) && p[n] == ':')
-                        return 1;
-        }
-        return 0;
-}
-
 hw_err_t hw_json_check_event(const char *text, size_t len, hw_event_t *ev,
                              int64_t now_ms, char *errstr, size_t size) {
         char more[512];
-        size_t n = 0;
-        hw_err_t err = parse_event(text, len, ev, errstr, size);
+        size_t n_bad;
+        uint64_t bad;
+        hw_err_t err = parse_event(text, len, ev, errstr, size, &n_bad, &bad);
 
+        /* What parsed is checked by the rules too, but for the fields
+         * already named (a bad type leaves one unset: not "missing"). */
         if (err == HW_ERR_INVALID_FIELD && ev->type != HW_EVENT_NONE) {
-                /* What parsed is checked too; a field already named (a bad
-                 * type, so left unset) is not named again as missing. */
-                for (const char *p = errstr; *p; p++)
-                        n += !strncmp(p, "; ", 2);
-                n++;
-                if (hw_validate_event(ev, now_ms, more, sizeof(more))) {
-                        for (char *p = more, *q; p && *p; p = q) {
-                                char field[64];
-                                size_t fl = strcspn(p, ":");
-                                if ((q = strstr(p, "; ")))
-                                        *q = '\0', q += 2;
-                                snprintf(field, sizeof(field), "%.*s",
-                                         (int)(fl < 63 ? fl : 63), p);
-                                if (!names_field(errstr, field))
-                                        hw_problem_add(errstr, size, &n, "%s",
-                                                       p);
-                        }
-                }
+                if (hw_validate_event_skip(ev, now_ms, bad, more,
+                                           sizeof(more)))
+                        hw_problem_add(errstr, size, &n_bad, "%s", more);
         } else if (!err) {
                 err = hw_validate_event(ev, now_ms, errstr, size);
         }

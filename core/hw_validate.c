@@ -229,6 +229,12 @@ static void validate_string(problems_t *p, const hw_field_t *f,
 
 hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
                            size_t errstr_size) {
+        return hw_validate_event_skip(ev, now_ms, 0, errstr, errstr_size);
+}
+
+hw_err_t hw_validate_event_skip(const hw_event_t *ev, int64_t now_ms,
+                                uint64_t skip, char *errstr,
+                                size_t errstr_size) {
         size_t n;
         const hw_field_t *fields = hw_event_fields(ev->type, &n);
         hw_event_t *mev = (hw_event_t *)ev; /* accessors only read here */
@@ -241,6 +247,8 @@ hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
         for (size_t i = 0; i < n; i++) {
                 const hw_field_t *f = &fields[i];
                 int64_t v;
+                if (i < 64 && (skip >> i & 1))
+                        continue;
                 switch (f->kind) {
                 case HW_FIELD_STRING:
                 case HW_FIELD_OPT_STRING: {

@@ -27,6 +27,13 @@
 hw_err_t hw_validate_event(const hw_event_t *ev, int64_t now_ms, char *errstr,
                            size_t errstr_size);
 
+/* hw_validate_event, leaving out field i of the type's table (and the
+ * rules that read it) for every bit i set in skip: fields whose problem
+ * is already reported. */
+hw_err_t hw_validate_event_skip(const hw_event_t *ev, int64_t now_ms,
+                                uint64_t skip, char *errstr,
+                                size_t errstr_size);
+
 /* Writes s[0..len) for an error message into out (size bytes, always
  * terminated): every invisible or control character (C0 and C1 controls,
  * no-break, zero-width and other format spaces, joiners, directional marks,
