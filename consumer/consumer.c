@@ -1360,16 +1360,12 @@ static void check_health(consumer_t *c) {
  * partition can wait on a dead leader longer than its own timeout. */
 static hw_err_t query_bound(consumer_t *c, int64_t which, int64_t *out,
                             char *errstr, size_t size) {
-        rd_kafka_topic_partition_list_t *list =
-                rd_kafka_topic_partition_list_new((int)c->n_targets);
         rd_kafka_resp_err_t err;
+        rd_kafka_topic_partition_list_t *list = hw_replay_offsets_at(
+                c->rk, c->targets, c->n_targets, which, TARGETS_TIMEOUT_MS,
+                &err);
         hw_err_t rc = HW_OK;
 
-        for (size_t i = 0; i < c->n_targets; i++)
-                rd_kafka_topic_partition_list_add(list, c->targets[i].topic,
-                                                  c->targets[i].partition)
-                        ->offset = which;
-        err = rd_kafka_offsets_for_times(c->rk, list, TARGETS_TIMEOUT_MS);
         if (err)
                 rc = hw_fail(HW_ERR_SERVICE, errstr, size,
                              "cannot read the %s offsets: %s",

@@ -7,6 +7,21 @@
 
 #define QUERY_TIMEOUT_MS 10000
 
+rd_kafka_topic_partition_list_t *hw_replay_offsets_at(rd_kafka_t *rk,
+                                                      const hw_target_t *t,
+                                                      size_t n, int64_t at,
+                                                      int timeout_ms,
+                                                      rd_kafka_resp_err_t *err) {
+        rd_kafka_topic_partition_list_t *list =
+                rd_kafka_topic_partition_list_new((int)n);
+        for (size_t i = 0; i < n; i++)
+                rd_kafka_topic_partition_list_add(list, t[i].topic,
+                                                  t[i].partition)
+                        ->offset = at;
+        *err = rd_kafka_offsets_for_times(rk, list, timeout_ms);
+        return list;
+}
+
 hw_err_t hw_replay_resolve_start(rd_kafka_t *rk, hw_target_t *t, size_t n,
                                  const char *from, char *errstr,
                                  size_t size) {
@@ -23,12 +38,7 @@ hw_err_t hw_replay_resolve_start(rd_kafka_t *rk, hw_target_t *t, size_t n,
                 t[i].from_ms = ms;
         if (ms < 0)
                 return HW_OK;
-        list = rd_kafka_topic_partition_list_new((int)n);
-        for (size_t i = 0; i < n; i++)
-                rd_kafka_topic_partition_list_add(list, t[i].topic,
-                                                  t[i].partition)
-                        ->offset = ms;
-        err = rd_kafka_offsets_for_times(rk, list, QUERY_TIMEOUT_MS);
+        list = hw_replay_offsets_at(rk, t, n, ms, QUERY_TIMEOUT_MS, &err);
         for (size_t i = 0; !err && i < n; i++) {
                 const rd_kafka_topic_partition_t *p = &list->elems[i];
                 if (!p->err && p->offset >= t[i].start && p->offset <= t[i].end)

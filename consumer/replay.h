@@ -30,6 +30,20 @@ typedef struct hw_target_s {
 } hw_target_t;
 
 /*
+ * The n targets in a list, each asked for its offset at `at` (a Kafka
+ * timestamp in ms, or RD_KAFKA_OFFSET_BEGINNING / RD_KAFKA_OFFSET_END: the
+ * first offset held, the end) in one offsets-for-times query to the
+ * partitions' leaders, bounded by timeout_ms; elems[i] answers target i
+ * (its err, its offset). *err: the query's own error. The caller destroys
+ * the list.
+ */
+rd_kafka_topic_partition_list_t *hw_replay_offsets_at(rd_kafka_t *rk,
+                                                      const hw_target_t *t,
+                                                      size_t n, int64_t at,
+                                                      int timeout_ms,
+                                                      rd_kafka_resp_err_t *err);
+
+/*
  * Resolves each target's start offset (on entry, the first offset the
  * broker still holds): `from` is "earliest" (that one) or an ISO 8601
  * time: the first message
