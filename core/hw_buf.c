@@ -81,3 +81,19 @@ int hw_buf_printf(hw_buf_t *buf, const char *fmt, ...) {
         buf->len += (size_t)n;
         return 0;
 }
+
+size_t hw_decimal(char *out, int64_t v) {
+        char tmp[24];
+        size_t n = 0, len;
+        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+
+        do {
+                tmp[n++] = (char)('0' + u % 10);
+                u /= 10;
+        } while (u);
+        if (v < 0)
+                tmp[n++] = '-';
+        for (len = n; n; n--)
+                *out++ = tmp[n - 1];
+        return len;
+}

@@ -3,6 +3,7 @@
 #define HW_BUF_H
 
 #include <stddef.h>
+#include <stdint.h>
 
 typedef struct hw_buf_s {
         char *data;
@@ -27,6 +28,10 @@ int hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
  * least n, doubling from 256. Returns 0, or -1 when out of memory or on
  * overflow (the array is unchanged). */
 int hw_grow(void **arr, size_t *cap, size_t n, size_t size);
+
+/* Writes v in decimal at out (room for 21 bytes), no NUL; returns the
+ * length. By hand, not printf: it runs for every number of every step. */
+size_t hw_decimal(char *out, int64_t v);
 
 /* Appends formatted text (kept NUL-terminated past len); -1 on failure. */
 int hw_buf_printf(hw_buf_t *buf, const char *fmt, ...)

@@ -2,21 +2,7 @@
 
 #include <string.h>
 
-size_t hw_decimal(char *out, int64_t v) {
-        char tmp[24];
-        size_t n = 0, len;
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-
-        do {
-                tmp[n++] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        if (v < 0)
-                tmp[n++] = '-';
-        for (len = n; n; n--)
-                *out++ = tmp[n - 1];
-        return len;
-}
+#include "hw_buf.h"
 
 unsigned hw_person_bucket(const char *id, size_t len) {
         uint32_t h = 2166136261u;
@@ -25,7 +11,6 @@ unsigned hw_person_bucket(const char *id, size_t len) {
         return h % HW_PERSON_BUCKETS;
 }
 
-/* Writes a person's record into the arena; NULL when out of memory. */
 const char *hw_person_pack(hw_arena_t *a, const hw_person_t *p, size_t *len) {
         const char *parts[7];
         char at[24];
@@ -56,8 +41,6 @@ const char *hw_person_pack(hw_arena_t *a, const hw_person_t *p, size_t *len) {
         return out;
 }
 
-/* Reads a record written by person_pack into *p (strings copied into the
- * arena). -1 when it is not one (or out of memory). */
 int hw_person_unpack(hw_arena_t *a, const char *text, size_t len,
                      hw_person_t *p) {
         const char *parts[7];

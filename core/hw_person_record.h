@@ -20,10 +20,6 @@
 /* The bucket n of persons:<n> holding the person. */
 unsigned hw_person_bucket(const char *id, size_t len);
 
-/* Writes v in decimal at out (room for 21 bytes), no NUL; returns the
- * length. By hand, not printf: it runs for every number of every step. */
-size_t hw_decimal(char *out, int64_t v);
-
 /* The person's record, in the arena (*len: its length); NULL when out of
  * memory. */
 const char *hw_person_pack(hw_arena_t *a, const hw_person_t *p, size_t *len);

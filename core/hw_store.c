@@ -1383,8 +1383,9 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; i < d->persons.count && !rc; i++) {
                 char bucket[16];
                 int len = snprintf(bucket, sizeof(bucket), "%u",
-                                   hw_person_bucket(d->persons.entries[i].key,
-                                                 d->persons.entries[i].len));
+                                   hw_person_bucket(
+                                           d->persons.entries[i].key,
+                                           d->persons.entries[i].len));
                 rc |= want_type(s, "persons:", bucket, (size_t)len, "hash");
         }
         for (size_t w = 0; w <= c->n_windows && !rc; w++) {
@@ -2624,7 +2625,7 @@ static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
         for (i = 0; i < n && !rc; i++) {
                 order[i] = i;
                 bucket[i] = hw_person_bucket(d->persons.entries[i].key,
-                                          d->persons.entries[i].len);
+                                             d->persons.entries[i].len);
         }
         if (!rc)
                 qsort_r(order, n, sizeof(*order), by_bucket, bucket);
