@@ -1557,20 +1557,13 @@ static int tl_record(void *ctx, const char *name, size_t nlen,
         return 0;
 }
 
-/* The window's number of days ("30d": 30); 0 for "all" or another form. */
-static int64_t window_days(const char *w) {
-        char *end;
-        long n = strtol(w, &end, 10);
-        return n > 0 && !strcmp(end, "d") ? n : 0;
-}
-
 int hw_query_timeline(hw_query_t *q) {
         static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
                                             HW_ALIGN_RIGHT};
         static const char *const headers[] = {"day", "hires in",
                                               "losses out"};
         const char *window = q->window ? q->window : LAB_WINDOW_DEFAULT;
-        int64_t n_days = window_days(window), last, wm = 0;
+        int64_t n_days = hw_query_window_days(window), last, wm = 0;
         char key[KEY_MAX], errstr[512], slug[512], lab_x[600], org_x[600];
         char lo[24], hi[24];
         redisReply *r = NULL, *days = NULL;
@@ -1581,7 +1574,7 @@ int hw_query_timeline(hw_query_t *q) {
         int rc = HW_EXIT_FAILURE, empty = 0, is_lab = 0, is_org = 0;
         hw_err_t err;
 
-        if (!n_days) {
+        if (n_days <= 0) {
                 fprintf(stderr,
                         HW_QUERY_PROG ": timeline --window %s: a timeline "
                                       "is read from the daily buckets, kept "

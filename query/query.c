@@ -134,17 +134,21 @@ static int parse_long(const char *s, long min, long max, long *out) {
 }
 
 /* A window name: "all" or 1-3650 followed by 'd'. */
-static int valid_window(const char *w) {
+long hw_query_window_days(const char *w) {
         long days;
         size_t n = strlen(w);
         char num[8];
         if (!strcmp(w, "all"))
-                return 1;
-        if (n < 2 || n > 5 || w[n - 1] != 'd')
                 return 0;
+        if (n < 2 || n > 5 || w[n - 1] != 'd')
+                return -1;
         memcpy(num, w, n - 1);
         num[n - 1] = '\0';
-        return parse_long(num, 1, 3650, &days) == 0;
+        return parse_long(num, 1, 3650, &days) == 0 ? days : -1;
+}
+
+static int valid_window(const char *w) {
+        return hw_query_window_days(w) >= 0;
 }
 
 /* A group name as the consumer accepts it: 1-32 of a-z 0-9 _ -. */

@@ -30,6 +30,10 @@ typedef struct hw_query_s {
                                    joined), or NULL */
 } hw_query_t;
 
+/* The days of window w ("30d": 30), 0 for "all", -1 when it is neither
+ * (1 to 3650 days). */
+long hw_query_window_days(const char *w);
+
 /* `lab NAME|SLUG`: members and composition of one lab, hires by origin. */
 int hw_query_lab(hw_query_t *q);
 
