@@ -157,10 +157,14 @@ hw_stream_start() {
   HW_PRODUCER_PID=$!
   HW_PIDS+=("$HW_PRODUCER_PID")
   HW_STREAM_CONSUMERS=()
-  for ((i = 0; i < n; i++)); do
-    hw_consumer_bg -X session.timeout.ms=6000 -X heartbeat.interval.ms=500
-    HW_STREAM_CONSUMERS+=("$HW_CONSUMER_PID")
-  done
+  for ((i = 0; i < n; i++)); do hw_stream_add_consumer; done
+}
+
+# One more consumer of the stream's group (fast session timeout), in
+# HW_STREAM_CONSUMERS; a consumer killed meanwhile is unset from it.
+hw_stream_add_consumer() {
+  hw_consumer_bg -X session.timeout.ms=6000 -X heartbeat.interval.ms=500
+  HW_STREAM_CONSUMERS+=("$HW_CONSUMER_PID")
 }
 
 # Its end: the producer exits 0, the consumers store the offsets of all
