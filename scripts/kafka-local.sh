@@ -207,14 +207,18 @@ start() {
 }
 
 stop() {
-  local dir=$1 f p i
+  local dir=$1
   [[ -d $dir ]] || return 0
-  for f in "$dir"/node*.pid; do
-    [[ -e $f ]] || continue
-    p=$(cat "$f")
-    kill "$p" 2>/dev/null || true
-  done
-  for f in "$dir"/node*.pid; do
+  halt_pids "$dir"/node*.pid
+  rm -rf "$dir"
+}
+
+# halt_pids PIDFILE...: SIGTERM to each node (a controlled shutdown, all
+# at once), then up to 20 s for each to exit, then kill -9.
+halt_pids() {
+  local f p i
+  for f in "$@"; do [[ -e $f ]] && { kill "$(cat "$f")" 2>/dev/null || true; }; done
+  for f in "$@"; do
     [[ -e $f ]] || continue
     p=$(cat "$f")
     for ((i = 0; i < 100; i++)); do
@@ -223,19 +227,6 @@ stop() {
     done
     kill -9 "$p" 2>/dev/null || true
   done
-  rm -rf "$dir"
-}
-
-# halt_node DIR N: SIGTERM (a controlled shutdown), up to 30 s, then -9.
-halt_node() {
-  local p i
-  p=$(cat "$1/node$2.pid")
-  kill "$p" 2>/dev/null || return 0
-  for ((i = 0; i < 150; i++)); do
-    kill -0 "$p" 2>/dev/null || return 0
-    sleep 0.2
-  done
-  kill -9 "$p" 2>/dev/null || true
 }
 
 node_arg() {
@@ -255,7 +246,7 @@ case ${1:-} in
   halt)
     [[ $# -eq 3 ]] || die "usage: halt DIR NODE"
     node_arg "$2" "$3"
-    halt_node "$2" "$3"
+    halt_pids "$2/node$3.pid"
     ;;
   restart)
     # Every node first, then the waits: a node alone of three has no
