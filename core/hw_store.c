@@ -52,6 +52,11 @@ struct hw_store_s {
         redisReply **replies;
         size_t n_replies, replies_cap;
         hw_map_t appended;      /* yyyymmdd -> bytes appended (aux), day (v.i) */
+        size_t *compacts;       /* the plan's compactions the step writes */
+        size_t n_compacts, compacts_cap;
+        int64_t *log_gens;      /* per log read: the generation cached */
+        unsigned char *log_stale; /* per log read: read again, whole */
+        size_t log_gens_cap, log_stale_cap;
         /* The atomic step's round trips, reused step to step. */
         struct hw_step_read_s *reads;   /* what each reply of the first is */
         size_t n_reads, reads_cap;
@@ -149,7 +154,7 @@ static void free_slide(hw_store_t *s) {
         for (size_t i = 0; i < s->n_replies; i++)
                 freeReplyObject(s->replies[i]);
         s->n_replies = 0;
-        s->slide = (hw_plan_slide_t){-1, NULL, 0, NULL, 0};
+        s->slide = (hw_plan_slide_t){-1, NULL, 0, NULL, 0, NULL};
 }
 
 /* Forgets the first n replies of the step's last round trip (their
@@ -186,6 +191,9 @@ void hw_store_destroy(hw_store_t *s) {
         hw_arena_release(&s->scratch);
         free_slide(s);
         free(s->logs);
+        free(s->log_gens);
+        free(s->log_stale);
+        free(s->compacts);
         free(s->replies);
         hw_map_release(&s->appended);
         hw_map_release(&s->typed);
@@ -584,7 +592,35 @@ static int append_gens(hw_store_t *s, size_t n) {
         return rc;
 }
 
-hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
+/* Reads again, whole, the logs of the slide whose cached part is not
+ * what Redis holds (want[i]: read log i). */
+static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
+                                size_t n, char *errstr, size_t size) {
+        size_t pending = 0;
+        hw_err_t err;
+
+        for (size_t i = 0; i < n; i++)
+                if (want[i]) {
+                        redisAppendCommand(s->ctx, "GET %sb:%s",
+                                           s->conf->prefix, s->logs[i].ymd);
+                        pending++;
+                }
+        for (size_t i = 0; i < n; i++) {
+                redisReply *r;
+                if (!want[i])
+                        continue;
+                if ((err = pipelined_reply(s, --pending, "GET b:<day>", &r,
+                                           errstr, size)))
+                        return err;
+                s->replies[s->n_replies++] = r;
+                s->logs[i].text = r->type == REDIS_REPLY_STRING ? r->str : "";
+                s->logs[i].len = r->type == REDIS_REPLY_STRING ? r->len : 0;
+                s->logs[i].from = 0;
+        }
+        return HW_OK;
+}
+
+hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                              const hw_plan_slide_t **out, char *errstr,
                              size_t size) {
         const hw_config_t *c = s->conf;
@@ -638,42 +674,81 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
                                        "out of memory");
         }
-        if (hw_grow((void **)&s->replies, &s->replies_cap, n + 1,
-                    sizeof(*s->replies)))
+        if (hw_grow((void **)&s->replies, &s->replies_cap, 2 * n + 1,
+                    sizeof(*s->replies)) ||
+            hw_grow((void **)&s->log_gens, &s->log_gens_cap, n + 1,
+                    sizeof(*s->log_gens)) ||
+            hw_grow((void **)&s->log_stale, &s->log_stale_cap, n + 1,
+                    sizeof(*s->log_stale)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        /* One round trip: each log, then their generations. */
-        for (size_t i = 0; i < n; i++)
-                redisAppendCommand(s->ctx, "GET %sb:%s", c->prefix,
-                                   s->logs[i].ymd);
+        /* One round trip: each log (what follows the part the plan holds
+         * and its length, or all of it), then their generations. */
+        for (size_t i = 0; i < n; i++) {
+                hw_plan_log_t *lg = &s->logs[i];
+                if (plan && hw_plan_log_known(plan, s->epoch, lg->day,
+                                              &s->log_gens[i], &lg->from)) {
+                        redisAppendCommand(s->ctx, "GETRANGE %sb:%s %lld -1",
+                                           c->prefix, lg->ymd,
+                                           (long long)lg->from);
+                        redisAppendCommand(s->ctx, "STRLEN %sb:%s", c->prefix,
+                                           lg->ymd);
+                } else {
+                        redisAppendCommand(s->ctx, "GET %sb:%s", c->prefix,
+                                           lg->ymd);
+                }
+        }
         if (n && append_gens(s, n)) {
                 drop_connection(s); /* the GETs queued are not read */
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         }
         for (size_t i = 0; i < n; i++) {
+                hw_plan_log_t *lg = &s->logs[i];
                 char what[64];
-                snprintf(what, sizeof(what), "GET %sb:%s", c->prefix,
-                         s->logs[i].ymd);
-                if ((err = pipelined_reply(s, n - i, what, &r, errstr, size)))
+                snprintf(what, sizeof(what), "GET %sb:%s", c->prefix, lg->ymd);
+                if ((err = pipelined_reply(s, 1, what, &r, errstr, size)))
                         return err;
                 s->replies[s->n_replies++] = r;
-                s->logs[i].text = r->type == REDIS_REPLY_STRING ? r->str : "";
-                s->logs[i].len = r->type == REDIS_REPLY_STRING ? r->len : 0;
+                lg->text = r->type == REDIS_REPLY_STRING ? r->str : "";
+                lg->len = r->type == REDIS_REPLY_STRING ? r->len : 0;
+                s->log_stale[i] = 0;
+                if (lg->from) {
+                        if ((err = pipelined_reply(s, 1, "STRLEN b:<day>", &r,
+                                                   errstr, size)))
+                                return err;
+                        /* Appended to since, or replaced: read whole. */
+                        s->log_stale[i] = r->type != REDIS_REPLY_INTEGER ||
+                                          (size_t)r->integer !=
+                                                  lg->from + lg->len;
+                        freeReplyObject(r);
+                        lg->len += lg->from;
+                }
         }
         if (n) {
                 if ((err = pipelined_reply(s, 0, "HMGET b:gen", &r, errstr,
                                            size)))
                         return err;
-                for (size_t i = 0; i < n; i++)
-                        s->logs[i].gen =
-                                r->type == REDIS_REPLY_ARRAY &&
-                                                i < r->elements &&
-                                                r->element[i]->type ==
-                                                        REDIS_REPLY_STRING
-                                        ? strtoll(r->element[i]->str, NULL,
-                                                  10)
-                                        : 0;
+                for (size_t i = 0; i < n; i++) {
+                        hw_plan_log_t *lg = &s->logs[i];
+                        lg->gen = r->type == REDIS_REPLY_ARRAY &&
+                                                  i < r->elements &&
+                                                  r->element[i]->type ==
+                                                          REDIS_REPLY_STRING
+                                          ? strtoll(r->element[i]->str, NULL,
+                                                    10)
+                                          : 0;
+                        s->log_stale[i] |= lg->from && lg->gen != s->log_gens[i];
+                }
                 freeReplyObject(r);
+                for (size_t i = 0; i < n; i++)
+                        if (s->log_stale[i]) {
+                                err = read_whole_logs(s, s->log_stale, n,
+                                                      errstr, size);
+                                if (err)
+                                        return err;
+                                break;
+                        }
         }
+        s->slide.epoch = s->epoch;
         s->slide.leaving = s->logs;
         s->slide.n_leaving = n_leaving;
         /* Compacted: the leaving logs that leave the smallest window now
@@ -2742,6 +2817,10 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= write_persons(s, d, &n);
         /* Bucket logs: compacted (when no other step wrote to them since
          * the slide read them: same length and generation), appended to. */
+        if (hw_grow((void **)&s->compacts, &s->compacts_cap,
+                    plan->n_compacted + 1, sizeof(*s->compacts)))
+                return -1;
+        s->n_compacts = 0;
         for (size_t i = 0; i < plan->n_compacted && !rc; i++) {
                 const hw_plan_day_t *cd = &plan->compacted[i];
                 size_t at = 0;
@@ -2750,6 +2829,7 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                 if (at == n_logs || f->len[at] != (int64_t)cd->was ||
                     f->gen[at] != cd->gen)
                         continue;
+                s->compacts[s->n_compacts++] = i;
                 snprintf(key, sizeof(key), "b:%.8s", cd->ymd);
                 rc |= resp_cmd(b, 3) || resp_str(b, "SET") ||
                       resp_key(s, b, key, strlen(key)) ||
@@ -2866,6 +2946,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         hw_arena_reset(&s->reply_arena);
         hw_map_clear(&s->typed);
         s->n_reads = 0;
+        s->n_compacts = 0;
         s->cmd.len = 0;
         keys = malloc((n_offsets ? n_offsets : 1) * sizeof(*keys));
         found.len = hw_arena_alloc(&s->scratch,
@@ -3196,13 +3277,19 @@ hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
                     ((err = hw_store_connect(s, errstr, size)) ||
                      (err = take_turn(s, errstr, size))))
                         return err;
-                if ((err = hw_store_read_slide(s, day, &slide, errstr, size)) ||
+                if ((err = hw_store_read_slide(s, day, plan, &slide, errstr,
+                                               size)) ||
                     (err = hw_plan_build_slide(plan, &conf, d, day, slide,
                                                errstr, size)) ||
                     (err = hw_store_apply(s, offsets, n_offsets, d, plan,
-                                          outcome, errstr, size)) ||
-                    *outcome != HW_STORE_STALE)
+                                          outcome, errstr, size)))
                         return err;
+                if (*outcome == HW_STORE_APPLIED)
+                        for (size_t i = 0; i < s->n_compacts; i++)
+                                hw_plan_log_compacted(
+                                        plan, &plan->compacted[s->compacts[i]]);
+                if (*outcome != HW_STORE_STALE)
+                        return HW_OK;
                 if (!s->others_turn) {
                         tries++;
                         continue;

@@ -132,9 +132,11 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
  * batch (*out, valid until the next call): the watermark's day read by
  * hw_store_begin (or the last stale step), the bucket logs of the days
  * that leave a window on the way to `day`, and logs this consumer
- * appended much to, to compact.
+ * appended much to, to compact. Of a log whose first bytes the plan
+ * holds (hw_plan_log_known; plan may be NULL), only the bytes after them
+ * are read.
  */
-hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day,
+hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                              const hw_plan_slide_t **out, char *errstr,
                              size_t errstr_size);
 

@@ -24,6 +24,25 @@ typedef struct items_s {
         size_t n, cap;
 } items_t;
 
+/* A bucket log as the slides read it so far: the (family, field) of each
+ * record parsed (its index in wf_map) and its delta. Summed by a
+ * compaction, whose sums count the same. */
+typedef struct cached_rec_s {
+        uint32_t wf;
+        int64_t delta;
+} cached_rec_t;
+
+typedef struct hw_plan_cached_s {
+        int64_t day, gen;
+        size_t len;             /* bytes of the log parsed */
+        uint32_t build;         /* the build that last brought it up to date */
+        cached_rec_t *recs;
+        size_t n, cap;
+} cached_t;
+
+/* Records the logs may hold in all before the cache is emptied. */
+#define CACHED_RECS_MAX 1000000
+
 /* What one build collects before grouping it. */
 typedef struct work_s {
         items_t names, raid_evs, drain_evs, ids;
@@ -45,7 +64,19 @@ void hw_plan_init(hw_plan_t *p) {
         p->day = -1;
 }
 
+/* Forgets every log cached. */
+static void drop_cached(hw_plan_t *p) {
+        for (size_t i = 0; i < HW_PLAN_CACHED_DAYS; i++) {
+                if (p->cached[i])
+                        free(p->cached[i]->recs);
+                free(p->cached[i]);
+                p->cached[i] = NULL;
+        }
+        p->cached_recs = 0;
+}
+
 void hw_plan_release(hw_plan_t *p) {
+        drop_cached(p);
         hw_map_release(&p->key_map);
         hw_map_release(&p->field_map);
         hw_map_release(&p->day_map);
@@ -57,6 +88,10 @@ void hw_plan_release(hw_plan_t *p) {
         hw_map_release(&p->wf_map);
         free(p->sums);
         free(p->fam_keys);
+        free(p->wf_fields);
+        free(p->touched);
+        free(p->stamps);
+        free(p->cpos);
         hw_arena_release(&p->arena);
         memset(p, 0, sizeof(*p));
         p->day = -1;
@@ -86,9 +121,10 @@ static int64_t index_of(hw_map_t *m, const char *name, size_t len,
         return e->aux;
 }
 
-/* Adds delta to (key k, field). */
-static int add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
-                   int64_t delta) {
+/* Adds delta to (key k, field); returns its index in field_map, -1 when
+ * out of memory or too long. */
+static int64_t add_idx(hw_plan_t *p, int64_t k, const char *field,
+                       size_t flen, int64_t delta) {
         char buf[2 * KEY_MAX + 8];
         int created;
         hw_map_entry_t *e;
@@ -104,7 +140,7 @@ static int add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
         if (created)
                 e->aux = k;
         e->v.i += delta;
-        return 0;
+        return (int64_t)(e - p->field_map.entries);
 }
 
 /* Adds delta to (key, field); zset marks a sorted-set key. */
@@ -117,7 +153,7 @@ static int add(hw_plan_t *p, const char *key, size_t klen, int zset,
                 return -1;
         if (created || p->key_map.entries[k].v.i < 0)
                 p->key_map.entries[k].v.i = zset;
-        return add_idx(p, k, field, flen, delta);
+        return add_idx(p, k, field, flen, delta) < 0 ? -1 : 0;
 }
 
 /* Appends len bytes of s at buf[*at] (KEY_MAX bounds); -1 when too long. */
@@ -157,11 +193,11 @@ static const char *hires_lab(const char *family, size_t *len) {
         return NULL;
 }
 
-/* The offset in sums of a (family, field): its all-time sum, then one
- * per window; created zeroed. -1 when out of memory or too long. */
-static int64_t sum_slot(hw_plan_t *p, const hw_plan_conf_t *conf,
-                        const char *family, size_t lf, const char *field,
-                        size_t flen) {
+/* The index in wf_map of a (family, field), its sums created zeroed; -1
+ * when out of memory or too long. */
+static int64_t wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
+                     const char *family, size_t lf, const char *field,
+                     size_t flen) {
         char buf[KEY_MAX + 8];
         size_t slots = conf->n_windows + 1;
         int created;
@@ -188,13 +224,43 @@ static int64_t sum_slot(hw_plan_t *p, const hw_plan_conf_t *conf,
         if (!e)
                 return -1;
         if (created) {
-                e->aux = (int64_t)((p->wf_map.count - 1) * slots);
+                size_t wf = p->wf_map.count - 1;
+                e->aux = (int64_t)(wf * slots);
                 if (hw_grow((void **)&p->sums, &p->sums_cap,
-                            (size_t)e->aux + slots, sizeof(*p->sums)))
+                            (size_t)e->aux + slots, sizeof(*p->sums)) ||
+                    hw_grow((void **)&p->stamps, &p->stamps_cap, wf + 1,
+                            sizeof(*p->stamps)) ||
+                    hw_grow((void **)&p->wf_fields, &p->wf_fields_cap,
+                            (size_t)e->aux + slots, sizeof(*p->wf_fields)))
                         return -1;
                 memset(&p->sums[e->aux], 0, slots * sizeof(*p->sums));
+                for (size_t i = 0; i < slots; i++)
+                        p->wf_fields[(size_t)e->aux + i] = -1;
+                p->stamps[wf] = 0;
         }
-        return e->aux;
+        return (int64_t)(e - p->wf_map.entries);
+}
+
+/* Lists (family, field) wf among those whose sums this build changes;
+ * returns the offset of its sums, -1 when out of memory. */
+static int64_t touch(hw_plan_t *p, const hw_plan_conf_t *conf, uint32_t wf) {
+        if (p->stamps[wf] != p->build) {
+                if (hw_grow((void **)&p->touched, &p->touched_cap,
+                            p->n_touched + 1, sizeof(*p->touched)))
+                        return -1;
+                p->touched[p->n_touched++] = wf;
+                p->stamps[wf] = p->build;
+        }
+        return (int64_t)wf * (int64_t)(conf->n_windows + 1);
+}
+
+/* The offset in sums of a (family, field): its all-time sum, then one
+ * per window. -1 when out of memory or too long. */
+static int64_t sum_slot(hw_plan_t *p, const hw_plan_conf_t *conf,
+                        const char *family, size_t lf, const char *field,
+                        size_t flen) {
+        int64_t wf = wf_of(p, conf, family, lf, field, flen);
+        return wf < 0 ? -1 : touch(p, conf, (uint32_t)wf);
 }
 
 /*
@@ -243,15 +309,20 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
 static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
         size_t slots = conf->n_windows + 1;
 
-        for (size_t i = 0; i < p->wf_map.count; i++) {
-                const hw_map_entry_t *e = &p->wf_map.entries[i];
+        for (size_t t = 0; t < p->n_touched; t++) {
+                const hw_map_entry_t *e = &p->wf_map.entries[p->touched[t]];
                 uint32_t fam;
                 memcpy(&fam, e->key, 4);
                 for (size_t s = 0; s < slots; s++) {
                         int64_t v = p->sums[e->aux + (int64_t)s];
                         int64_t *k = &p->fam_keys[fam * slots + s];
+                        int64_t *f = &p->wf_fields[e->aux + (int64_t)s];
                         if (!v)
                                 continue;
+                        if (*f >= 0) {
+                                p->field_map.entries[*f].v.i += v;
+                                continue;
+                        }
                         if (*k < 0) {
                                 char key[KEY_MAX];
                                 size_t klen = window_key(
@@ -263,7 +334,8 @@ static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
                                                    &created)) < 0)
                                         return -1;
                         }
-                        if (add_idx(p, *k, e->key + 4, e->len - 4, v))
+                        if ((*f = add_idx(p, *k, e->key + 4, e->len - 4,
+                                          v)) < 0)
                                 return -1;
                 }
         }
@@ -575,106 +647,304 @@ int hw_plan_log_each(const char *text, size_t len,
         return 0;
 }
 
-/* What slide_record needs besides a leaving log's record. */
-typedef struct slide_ctx_s {
+/* The raid key of a lab hires family's field, for the prunes of a day
+ * leaving the largest window ("raid:<lab>:<org-slug>"); other families
+ * have none. */
+static int prune_raid(hw_plan_t *p, const char *family, const char *field,
+                      size_t flen) {
+        char key[2 * KEY_MAX + 16], org[KEY_MAX], copy[KEY_MAX];
+        size_t lab_len;
+        const char *lab = hires_lab(family, &lab_len);
+        int created, k;
+
+        if (!lab)
+                return 0;
+        if (flen >= sizeof(copy))
+                return -1;
+        memcpy(copy, field, flen);
+        copy[flen] = '\0';
+        hw_slug(copy, org, sizeof(org));
+        k = snprintf(key, sizeof(key), "raid:%.*s:%s", (int)lab_len, lab, org);
+        if (k <= 0 || (size_t)k >= sizeof(key) ||
+            !hw_map_upsert(&p->prune_map, key, (size_t)k, &created))
+                return -1;
+        return 0;
+}
+
+/* What cache_record needs besides a record. */
+typedef struct cache_ctx_s {
         hw_plan_t *p;
         const hw_plan_conf_t *conf;
-        int64_t before, day;    /* the watermark's day before; the log's */
-} slide_ctx_t;
+        cached_t *c;
+} cache_ctx_t;
 
-static int slide_record(void *ctx, const char *name, size_t nlen,
+static int cache_record(void *ctx, const char *name, size_t nlen,
                         int64_t delta) {
-        slide_ctx_t *c = ctx;
-        hw_plan_t *p = c->p;
-        const hw_plan_conf_t *conf = c->conf;
+        cache_ctx_t *x = ctx;
         const char *sp = memchr(name, ' ', nlen);
-        char family[KEY_MAX];
-        size_t lf, lab_len;
-        const char *lab;
-        int64_t off;
+        size_t lf;
+        int64_t wf;
 
-        if (!sp || (lf = (size_t)(sp - name)) == 0 || lf >= sizeof(family))
+        if (!sp || (lf = (size_t)(sp - name)) == 0 || lf >= KEY_MAX ||
+            (wf = wf_of(x->p, x->conf, name, lf, sp + 1, nlen - lf - 1)) < 0 ||
+            hw_grow((void **)&x->c->recs, &x->c->cap, x->c->n + 1,
+                    sizeof(*x->c->recs)))
                 return -1;
-        memcpy(family, name, lf);
-        family[lf] = '\0';
-        if ((off = sum_slot(p, conf, family, lf, sp + 1, nlen - lf - 1)) < 0)
-                return -1;
+        x->c->recs[x->c->n++] = (cached_rec_t){(uint32_t)wf, delta};
+        x->p->cached_recs++;
+        return 0;
+}
+
+static cached_t **cached_slot(hw_plan_t *p, int64_t day) {
+        int64_t n = HW_PLAN_CACHED_DAYS;
+        return &p->cached[((day % n) + n) % n];
+}
+
+/*
+ * Brings the cache of a log the slide read up to date: parses its text
+ * (the whole log, or what follows the part cached). NULL when the log is
+ * not in the record format (*why = 1), when the cache does not hold the
+ * part the text follows (*why = 2), or out of memory (*why = 0).
+ */
+static cached_t *cache_log(hw_plan_t *p, const hw_plan_conf_t *conf,
+                           const hw_plan_log_t *lg, int *why) {
+        cached_t **slot = cached_slot(p, lg->day), *c = *slot;
+        cache_ctx_t x = {p, conf, NULL};
+        int rc;
+
+        *why = 0;
+        if (c && c->day == lg->day && c->build == p->build)
+                return c; /* a log both leaving and compacted */
+        if (lg->from) {
+                if (!c || c->day != lg->day || c->gen != lg->gen ||
+                    c->len != lg->from || lg->len < lg->from) {
+                        *why = 2;
+                        return NULL;
+                }
+        } else {
+                if (!c && !(c = *slot = calloc(1, sizeof(*c))))
+                        return NULL;
+                p->cached_recs -= c->n;
+                c->n = 0;
+                c->day = lg->day;
+                c->gen = lg->gen;
+        }
+        x.c = c;
+        rc = hw_plan_log_each(lg->text, lg->len - lg->from, cache_record, &x);
+        if (rc) {
+                *why = 1;
+                p->cached_recs -= c->n;
+                free(c->recs);
+                free(c);
+                *slot = NULL;
+                return NULL;
+        }
+        c->len = lg->len;
+        c->build = p->build;
+        return c;
+}
+
+/* Takes out of each window a leaving log's day leaves on the way from
+ * `before` what it counts there; a day leaving the largest window takes
+ * its hires' pairs out of the raid index too. */
+static int slide_log(hw_plan_t *p, const hw_plan_conf_t *conf,
+                     const cached_t *c, int64_t before) {
+        int64_t largest = conf->windows[conf->n_windows - 1];
+        size_t leaves[HW_PLAN_MAX_WINDOWS], n_leaves = 0;
+        int gone = c->day <= p->day - largest;
+
         for (size_t i = 0; i < conf->n_windows; i++) {
                 int64_t n = conf->windows[i];
-                if (c->day > c->before - n && c->day <= p->day - n)
-                        p->sums[off + 1 + (int64_t)i] -= delta;
+                if (c->day > before - n && c->day <= p->day - n)
+                        leaves[n_leaves++] = i + 1;
         }
-        /* Leaving the largest window: the raid index forgets the day. */
-        lab = hires_lab(family, &lab_len);
-        if (lab && c->day <= p->day - conf->windows[conf->n_windows - 1]) {
-                char key[2 * KEY_MAX + 16], org[KEY_MAX], field[KEY_MAX];
-                size_t flen = nlen - lf - 1;
-                int created, k;
-                if (flen >= sizeof(field))
-                        return -1;
-                memcpy(field, sp + 1, flen);
-                field[flen] = '\0';
-                hw_slug(field, org, sizeof(org));
-                k = snprintf(key, sizeof(key), "raid:%.*s:%s", (int)lab_len,
-                             lab, org);
-                if (k <= 0 || (size_t)k >= sizeof(key) ||
-                    !hw_map_upsert(&p->prune_map, key, (size_t)k, &created))
-                        return -1;
+        for (size_t r = 0; r < c->n; r++) {
+                const cached_rec_t *rec = &c->recs[r];
+                if (n_leaves) {
+                        int64_t off = touch(p, conf, rec->wf);
+                        if (off < 0)
+                                return -1;
+                        for (size_t i = 0; i < n_leaves; i++)
+                                p->sums[off + (int64_t)leaves[i]] -=
+                                        rec->delta;
+                }
+                if (gone) {
+                        const hw_map_entry_t *e =
+                                &p->wf_map.entries[rec->wf];
+                        uint32_t fam;
+                        memcpy(&fam, e->key, 4);
+                        if (prune_raid(p, p->fam_map.entries[fam].key,
+                                       e->key + 4, e->len - 4))
+                                return -1;
+                }
         }
         return 0;
 }
 
-static int sum_record(void *ctx, const char *name, size_t nlen,
-                      int64_t delta) {
-        hw_map_t *m = ctx;
-        int created;
-        hw_map_entry_t *e = hw_map_upsert(m, name, nlen, &created);
-        if (!e)
-                return -1;
-        e->v.i += delta;
-        return 0;
+/* Appends "<n>:<family> <field>=<delta>\n" at out; returns the end. */
+static char *put_named_record(char *out, const char *family, size_t lf,
+                              const char *field, size_t flen, int64_t delta) {
+        out = put_decimal(out, (int64_t)(lf + 1 + flen));
+        *out++ = ':';
+        memcpy(out, family, lf);
+        out += lf;
+        *out++ = ' ';
+        memcpy(out, field, flen);
+        out += flen;
+        *out++ = '=';
+        out = put_decimal(out, delta);
+        *out++ = '\n';
+        return out;
+}
+
+/* Sums a cached log by (family, field), in the order they first appear
+ * (the cache keeps the sums, those of 0 left out), and writes them as the
+ * log's compacted text, in the arena; *len 0 when nothing is left. NULL
+ * when out of memory. */
+static char *compact_cached(hw_plan_t *p, cached_t *c, size_t *len) {
+        size_t n = 0, room = 1, kept = 0;
+        char *text;
+
+        if (hw_grow((void **)&p->cpos, &p->cpos_cap, p->wf_map.count + 1,
+                    sizeof(*p->cpos)))
+                return NULL;
+        for (size_t r = 0; r < c->n; r++) {
+                const cached_rec_t *rec = &c->recs[r];
+                uint32_t at = p->cpos[rec->wf];
+                if (!at || at > n || c->recs[at - 1].wf != rec->wf) {
+                        /* First seen: summed in place, at n. */
+                        c->recs[n] = *rec;
+                        p->cpos[rec->wf] = (uint32_t)++n;
+                } else {
+                        c->recs[at - 1].delta += rec->delta;
+                }
+        }
+        for (size_t r = 0; r < n; r++) {
+                const hw_map_entry_t *e = &p->wf_map.entries[c->recs[r].wf];
+                uint32_t fam;
+                p->cpos[c->recs[r].wf] = 0;
+                if (!c->recs[r].delta)
+                        continue;
+                memcpy(&fam, e->key, 4);
+                room += RECORD_ROOM(p->fam_map.entries[fam].len + e->len - 3);
+                c->recs[kept++] = c->recs[r];
+        }
+        p->cached_recs -= c->n - kept;
+        c->n = kept;
+        if (!(text = hw_arena_alloc(&p->arena, room)))
+                return NULL;
+        *len = 0;
+        for (size_t r = 0; r < kept; r++) {
+                const hw_map_entry_t *e = &p->wf_map.entries[c->recs[r].wf];
+                const hw_map_entry_t *f;
+                uint32_t fam;
+                memcpy(&fam, e->key, 4);
+                f = &p->fam_map.entries[fam];
+                *len = (size_t)(put_named_record(text + *len, f->key, f->len,
+                                                 e->key + 4, e->len - 4,
+                                                 c->recs[r].delta) -
+                                text);
+        }
+        return text;
 }
 
 /* Replaces each log to compact by its sums, in the order names first
- * appear. Returns -1 for a malformed log (then *bad points to it) or out
- * of memory. */
+ * appear, when that makes it shorter by a quarter. */
 static int compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
-                        const hw_plan_slide_t *sl, const hw_plan_log_t **bad) {
+                        const hw_plan_slide_t *sl) {
         p->compacted = hw_arena_alloc(&p->arena, (sl->n_compact + 1) *
                                                          sizeof(*p->compacted));
         if (!p->compacted)
                 return -1;
         for (size_t i = 0; i < sl->n_compact; i++) {
                 const hw_plan_log_t *lg = &sl->compact[i];
-                size_t room = 1, len = 0;
+                cached_t *c = *cached_slot(p, lg->day);
+                size_t len = 0;
                 char *text;
                 /* A log the step deletes is left as it is. */
                 if (p->day >= 0 &&
                     lg->day <= p->day - conf->windows[conf->n_windows - 1])
                         continue;
-                hw_map_clear(&p->sum_map);
-                if (hw_plan_log_each(lg->text, lg->len, sum_record,
-                                     &p->sum_map)) {
-                        *bad = lg;
+                if (!c || c->day != lg->day ||
+                    !(text = compact_cached(p, c, &len)))
                         return -1;
-                }
-                for (size_t j = 0; j < p->sum_map.count; j++)
-                        room += RECORD_ROOM(p->sum_map.entries[j].len);
-                if (!(text = hw_arena_alloc(&p->arena, room)))
-                        return -1;
-                for (size_t j = 0; j < p->sum_map.count; j++) {
-                        const hw_map_entry_t *e = &p->sum_map.entries[j];
-                        if (e->v.i)
-                                len = (size_t)(put_record(text + len, e->key,
-                                                          e->len, e->v.i) -
-                                               text);
-                }
                 if (len && len < lg->len - lg->len / 4)
                         p->compacted[p->n_compacted++] = (hw_plan_day_t){
                                 lg->ymd, lg->day, 0, 0, text, len, lg->len,
                                 lg->gen};
         }
         return 0;
+}
+
+/* Brings the cache of every log the slide read up to date (the leaving
+ * ones when the step slides); on a log not
+ * in the format (or not following what the cache holds) *bad is it and
+ * *why says which. */
+static int cache_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
+                      const hw_plan_slide_t *sl, int sliding,
+                      const hw_plan_log_t **bad, int *why) {
+        int64_t largest = conf->windows[conf->n_windows - 1];
+        for (size_t i = 0; sliding && i < sl->n_leaving; i++)
+                if (!cache_log(p, conf, &sl->leaving[i], why)) {
+                        *bad = *why ? &sl->leaving[i] : NULL;
+                        return -1;
+                }
+        for (size_t i = 0; i < sl->n_compact; i++) {
+                const hw_plan_log_t *lg = &sl->compact[i];
+                if (p->day >= 0 && lg->day <= p->day - largest)
+                        continue; /* deleted by the step: not read */
+                if (!cache_log(p, conf, lg, why)) {
+                        *bad = *why ? lg : NULL;
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* After a build: the logs of days that left every window are not read
+ * again; over CACHED_RECS_MAX records, none is kept. */
+static void evict_cached(hw_plan_t *p, const hw_plan_conf_t *conf) {
+        int64_t largest = conf->windows[conf->n_windows - 1];
+        if (p->cached_recs > CACHED_RECS_MAX) {
+                drop_cached(p);
+                return;
+        }
+        for (size_t i = 0; p->day >= 0 && i < HW_PLAN_CACHED_DAYS; i++) {
+                cached_t *c = p->cached[i];
+                if (c && c->day <= p->day - largest) {
+                        p->cached_recs -= c->n;
+                        free(c->recs);
+                        free(c);
+                        p->cached[i] = NULL;
+                }
+        }
+}
+
+/* Whether the next build starts a new generation of slots (and forgets
+ * every (family, field) and log it kept). */
+static int new_generation(const hw_plan_t *p) {
+        return !p->generation || p->field_map.count >= HW_PLAN_SLOTS_MAX ||
+               p->wf_map.count >= HW_PLAN_SLOTS_MAX;
+}
+
+int hw_plan_log_known(const hw_plan_t *p, const char *epoch, int64_t day,
+                      int64_t *gen, size_t *len) {
+        int64_t n = HW_PLAN_CACHED_DAYS;
+        const cached_t *c = p->cached[((day % n) + n) % n];
+        if (new_generation(p) || strcmp(epoch ? epoch : "", p->cached_epoch) ||
+            !c || c->day != day || !c->len)
+                return 0;
+        *gen = c->gen;
+        *len = c->len;
+        return 1;
+}
+
+void hw_plan_log_compacted(hw_plan_t *p, const hw_plan_day_t *cd) {
+        cached_t *c = *cached_slot(p, cd->day);
+        if (c && c->day == cd->day && c->gen == cd->gen && c->len == cd->was) {
+                c->gen++;
+                c->len = cd->len;
+        }
 }
 
 /* Groups the applied event ids kept (day > D - seen_days) by day. */
@@ -739,13 +1009,37 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         work_t w;
         size_t n_names = 0, n_evs = 0;
         const hw_plan_log_t *bad = NULL; /* a log not in the format */
-        int rc = 0;
+        int rc = 0, why = 0;
+        int sliding = slide && day >= 0 && slide->day >= 0;
+        size_t slots = conf->n_windows + 1;
 
         memset(&w, 0, sizeof(w));
-        if (p->field_map.count >= HW_PLAN_SLOTS_MAX || !p->generation) {
+        if (new_generation(p) || p->sum_slots != slots) {
                 hw_map_clear(&p->key_map);
                 hw_map_clear(&p->field_map);
+                hw_map_clear(&p->fam_map);
+                hw_map_clear(&p->wf_map);
+                drop_cached(p);
+                p->n_touched = 0;
+                p->sum_slots = slots;
                 p->generation++;
+        }
+        /* The sums the last build left are zeroed. */
+        for (size_t t = 0; t < p->n_touched; t++)
+                memset(&p->sums[(size_t)p->touched[t] * slots], 0,
+                       slots * sizeof(*p->sums));
+        p->n_touched = 0;
+        if (++p->build == 0) {
+                p->build = 1;
+                if (p->stamps)
+                        memset(p->stamps, 0,
+                               p->stamps_cap * sizeof(*p->stamps));
+        }
+        if (slide && strcmp(slide->epoch ? slide->epoch : "",
+                            p->cached_epoch)) {
+                drop_cached(p);
+                snprintf(p->cached_epoch, sizeof(p->cached_epoch), "%s",
+                         slide->epoch ? slide->epoch : "");
         }
         /* The kept pairs start with nothing, the kept keys with no
          * kind (a key's kind comes from its batch: -1 until then). */
@@ -757,8 +1051,6 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         hw_map_clear(&p->raid_map);
         hw_map_clear(&p->drain_map);
         hw_map_clear(&p->prune_map);
-        hw_map_clear(&p->fam_map);
-        hw_map_clear(&p->wf_map);
         hw_arena_reset(&p->arena);
         p->day = day;
         for (size_t i = 0; i < conf->n_windows && i < HW_PLAN_MAX_WINDOWS; i++)
@@ -794,20 +1086,22 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                 }
         }
         /* The slide: what the days leaving a window counted in it. */
-        for (size_t i = 0; !rc && slide && day >= 0 && slide->day >= 0 &&
-                           i < slide->n_leaving;
-             i++) {
-                const hw_plan_log_t *lg = &slide->leaving[i];
-                slide_ctx_t c = {p, conf, slide->day, lg->day};
-                if (hw_plan_log_each(lg->text, lg->len, slide_record, &c)) {
-                        bad = lg;
-                        rc = -1;
-                }
-        }
+        if (!rc && slide)
+                rc = cache_logs(p, conf, slide, sliding, &bad, &why);
+        for (size_t i = 0; !rc && sliding && i < slide->n_leaving; i++)
+                rc = slide_log(p, conf,
+                               *cached_slot(p, slide->leaving[i].day),
+                               slide->day);
         if (!rc && slide && slide->n_compact)
-                rc = compact_logs(p, conf, slide, &bad);
+                rc = compact_logs(p, conf, slide);
         if (bad) {
                 free_work(&w);
+                if (why == 2)
+                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                       "b:%s was read from byte %zu, but "
+                                       "the plan does not hold what comes "
+                                       "before",
+                                       bad->ymd, bad->from);
                 return hw_fail(HW_ERR_ARG, errstr, size,
                                "b:%s holds no bucket log: not \"<n>:<family> "
                                "<field>=<delta>\\n\" records",
@@ -826,6 +1120,8 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                      group_drains(p, &w, &n_evs);
         }
         free_work(&w);
-        return rc ? hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory")
-                  : HW_OK;
+        if (rc)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        evict_cached(p, conf);
+        return HW_OK;
 }

@@ -62,8 +62,11 @@ typedef struct hw_plan_day_s {
 typedef struct hw_plan_log_s {
         char ymd[9];
         int64_t day;
-        const char *text;
-        size_t len;
+        const char *text;       /* bytes [from, len) of the log */
+        size_t from;            /* 0: text is the whole log; else the
+                                   plan's cache holds [0, from), as
+                                   hw_plan_log_known said */
+        size_t len;             /* the log's length */
         int64_t gen;            /* times it was compacted (b:gen) */
 } hw_plan_log_t;
 
@@ -77,6 +80,9 @@ typedef struct hw_plan_slide_s {
         size_t n_leaving;
         const hw_plan_log_t *compact;
         size_t n_compact;
+        const char *epoch;      /* of the keys the logs were read from
+                                   (NULL: ""): what the plan's cache of
+                                   the logs holds is kept for one epoch */
 } hw_plan_slide_t;
 
 /* An event behind a raid pair (the raid index) or a country's losses. */
@@ -101,6 +107,7 @@ typedef struct hw_plan_drain_s {
 } hw_plan_drain_t;
 
 #define HW_PLAN_MAX_WINDOWS 16
+#define HW_PLAN_CACHED_DAYS 1024    /* logs cached, by day number modulo */
 
 typedef struct hw_plan_conf_s {
         const int *windows;     /* days, ascending, at most HW_PLAN_MAX_WINDOWS */
@@ -142,6 +149,25 @@ typedef struct hw_plan_s {
         size_t sums_cap;
         int64_t *fam_keys;      /* per family: key index of all, each window */
         size_t fam_keys_cap;
+        int64_t *wf_fields;     /* per (family, field): its index in
+                                   field_map in all, each window (-1: none
+                                   yet); indexed as sums */
+        size_t wf_fields_cap;
+        /* fam_map and wf_map are kept from plan to plan with key_map: the
+         * (family, field) pairs a plan's sums hold are listed here. */
+        uint32_t *touched, *stamps;  /* wf indexes; the build that last
+                                        touched each */
+        size_t n_touched, touched_cap, stamps_cap;
+        uint32_t build;
+        size_t sum_slots;       /* sums per (family, field): windows + 1 */
+        /* What the bucket logs read by earlier slides count, by
+         * (family, field), so a log is parsed once and then read from
+         * where the last plan left it (hw_plan_log_known). */
+        struct hw_plan_cached_s *cached[HW_PLAN_CACHED_DAYS];
+        size_t cached_recs;
+        char cached_epoch[32];
+        uint32_t *cpos;         /* compaction scratch, per wf index */
+        size_t cpos_cap;
         hw_arena_t arena;
         /* The (key, field) pairs the plans built so far changed keep their
          * slot from plan to plan (a reader can keep what it knows of each
@@ -182,6 +208,20 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                              const hw_deltas_t *d, int64_t day,
                              const hw_plan_slide_t *slide, char *errstr,
                              size_t size);
+
+/*
+ * Whether the plan holds what the first *len bytes of day's bucket log
+ * (generation *gen) count, from the slides of the plans built before under
+ * epoch: then reading the log's bytes after *len is enough (a log is only
+ * appended to until its generation changes). The caller checks the log
+ * still has that generation and at least that length.
+ */
+int hw_plan_log_known(const hw_plan_t *p, const char *epoch, int64_t day,
+                      int64_t *gen, size_t *len);
+
+/* Tells the plan that a step applied its compaction c (the log is now
+ * c->text, one generation on). */
+void hw_plan_log_compacted(hw_plan_t *p, const hw_plan_day_t *c);
 
 /* Calls fn for each record of a log; returns -1 at the first record not
  * in the format (or when fn returns non-zero), else 0. */

@@ -1592,7 +1592,7 @@ static void test_slide_one_day(void) {
         logs[2] = log_of(D - 30, t30);
         logs[3] = log_of(D - 10, t10);
         logs[4] = log_of(D - 7, t7);
-        slide = (hw_plan_slide_t){D - 1, logs, 5, NULL, 0};
+        slide = (hw_plan_slide_t){D - 1, logs, 5, NULL, 0, NULL};
 
         /* A batch with nothing of its own: the slide alone. */
         if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
@@ -1698,7 +1698,7 @@ static void test_slide_jump(void) {
                                 "lab:openai:hires", "Old Co", 1);
                 logs[i] = log_of(D - o, texts[i]);
         }
-        slide = (hw_plan_slide_t){D - JUMP, logs, N_JUMP, NULL, 0};
+        slide = (hw_plan_slide_t){D - JUMP, logs, N_JUMP, NULL, 0, NULL};
         if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
                             sizeof(errstr))))
                 goto out;
@@ -1755,7 +1755,7 @@ static void test_slide_jump(void) {
 
         /* A log of a day that leaves no window on the way makes no
          * change, whatever it holds. */
-        slide = (hw_plan_slide_t){D - JUMP, &logs[3], 1, NULL, 0}; /* D-17 */
+        slide = (hw_plan_slide_t){D - JUMP, &logs[3], 1, NULL, 0, NULL}; /* D-17 */
         HW_CHECK_EQ_INT(logs[3].day, D - 17);
         if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
                             sizeof(errstr))))
@@ -1838,7 +1838,7 @@ static void test_slide_compact(void) {
         for (int moves = 1; moves >= 0; moves--) {
                 HW_CONTEXT("slide from D%s", moves ? " - 1" : "");
                 slide = (hw_plan_slide_t){moves ? D - 1 : D, NULL, 0, logs,
-                                          8};
+                                          8, NULL};
                 if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
                                     sizeof(errstr))))
                         break;
@@ -1856,7 +1856,7 @@ static void test_slide_compact(void) {
 
         /* A log both leaving and compacted (as the store passes them):
          * its sums leave 7d and it is compacted. */
-        slide = (hw_plan_slide_t){D - 1, &logs[0], 1, &logs[0], 1};
+        slide = (hw_plan_slide_t){D - 1, &logs[0], 1, &logs[0], 1, NULL};
         logs[0] = log_of(D - 7, many);
         if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
                            sizeof(errstr)))) {
@@ -1929,7 +1929,7 @@ static void test_slide_bad_log(void) {
         logs[0] = log_of(D - 30, "10:flow:in FR=1\n");
         logs[1] = log_of(D - 7, "10:flow:in FR=1\n10:flow:in DE=\n");
         logs[2] = log_of(D - 8, "10:flow:in FR=\n");
-        slide = (hw_plan_slide_t){D - 1, logs, 3, NULL, 0};
+        slide = (hw_plan_slide_t){D - 1, logs, 3, NULL, 0, NULL};
         check_bad_log(&p, &conf, &d, D, &slide, D - 7, "empty delta");
         /* Records, but not of a "<family> <field>". */
         logs[1] = log_of(D - 7, "3:abc=1\n");
@@ -1943,7 +1943,7 @@ static void test_slide_bad_log(void) {
 
         /* The same for a log to compact. */
         logs[2] = log_of(D - 8, "10:flow:in FR=1\n");
-        slide = (hw_plan_slide_t){D - 1, logs, 2, &logs[2], 1};
+        slide = (hw_plan_slide_t){D - 1, logs, 2, &logs[2], 1, NULL};
         if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
                            sizeof(errstr)))) {
                 check_bad_log_batch(&p);
@@ -1960,7 +1960,7 @@ static void test_slide_bad_log(void) {
         /* After a refusal the plan builds again, whole. */
         logs[2] = log_of(D - 3, "x");
         check_bad_log(&p, &conf, &d, D, &slide, D - 3, "compacted, again");
-        slide = (hw_plan_slide_t){D - 1, logs, 2, NULL, 0};
+        slide = (hw_plan_slide_t){D - 1, logs, 2, NULL, 0, NULL};
         if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
                            sizeof(errstr))))
                 check_bad_log_batch(&p);
@@ -2018,19 +2018,19 @@ static void test_slide_none(void) {
                 want = dump(&p);
         HW_CHECK(want != NULL);
         check_no_slide(&p, &d, D, NULL, want, "slide NULL");
-        slide = (hw_plan_slide_t){-1, logs, 3, NULL, 0};
+        slide = (hw_plan_slide_t){-1, logs, 3, NULL, 0, NULL};
         check_no_slide(&p, &d, D, &slide, want, "no day before");
         /* (From D, the logs leaving are those of (D - 365, D - 7].) */
-        slide = (hw_plan_slide_t){D, logs + 1, 2, NULL, 0};
+        slide = (hw_plan_slide_t){D, logs + 1, 2, NULL, 0, NULL};
         check_no_slide(&p, &d, D, &slide, want, "the same day");
         /* A slide whose logs are not read is not refused either. */
         logs[0] = log_of(D - 365, "not a log");
-        slide = (hw_plan_slide_t){-1, logs, 3, NULL, 0};
+        slide = (hw_plan_slide_t){-1, logs, 3, NULL, 0, NULL};
         check_no_slide(&p, &d, D, &slide, want, "bad log, no day before");
         logs[0] = log_of(D - 365, t);
 
         /* The same logs from D - 1 do take their counts out. */
-        slide = (hw_plan_slide_t){D - 1, logs, 3, NULL, 0};
+        slide = (hw_plan_slide_t){D - 1, logs, 3, NULL, 0, NULL};
         if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
                            sizeof(errstr)))) {
                 moved = dump(&p);
@@ -2057,12 +2057,163 @@ static void test_slide_none(void) {
         if (OK(build(&p, &conf, &d, -1)))
                 want = dump(&p);
         HW_CHECK(want != NULL);
-        slide = (hw_plan_slide_t){D - 1, logs, 3, NULL, 0};
+        slide = (hw_plan_slide_t){D - 1, logs, 3, NULL, 0, NULL};
         check_no_slide(&p, &d, -1, &slide, want, "no day after");
         check_no_slide(&p, &d, -1, NULL, want, "no day after, NULL");
         free(want);
         free(moved);
         release(&p);
+        hw_deltas_release(&d);
+}
+
+/* A log read from byte `from` on (its length: from + strlen(text)). */
+static hw_plan_log_t log_from(int64_t day, const char *text, size_t from,
+                              int64_t gen) {
+        hw_plan_log_t lg = log_of(day, text);
+        lg.from = from;
+        lg.len += from;
+        lg.gen = gen;
+        return lg;
+}
+
+/* Checks what hw_plan_log_known says of day under epoch. */
+static void check_known(const hw_plan_t *p, const char *epoch, int64_t day,
+                        int known, int64_t gen, size_t len) {
+        int64_t g = -1;
+        size_t l = 0;
+        HW_CONTEXT("known %s under epoch %s", ymd(day), epoch);
+        if (HW_CHECK_EQ_INT(hw_plan_log_known(p, epoch, day, &g, &l), known) &&
+            known) {
+                HW_CHECK_EQ_INT(g, gen);
+                HW_CHECK_EQ_INT(l, len);
+        }
+        HW_CONTEXT("%s", "");
+}
+
+/* 18. The logs the slides read are kept: a later slide that reads only
+ * what was appended after the part the plan holds (from > 0) plans what
+ * the whole log would, and its compaction sums the whole log; the cache
+ * holds for one epoch and one generation, follows a compaction the step
+ * applied, and forgets a day that left every window. */
+static void test_slide_cached(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        char t7[256] = "", more[256] = "", whole[512] = "", more2[64] = "";
+        char errstr[256];
+        hw_plan_log_t lg;
+        hw_plan_slide_t slide;
+        hw_plan_day_t cd;
+        hw_deltas_t d;
+        hw_plan_t p, q;
+
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        hw_plan_init(&q);
+        put_rec(t7, sizeof(t7), "flow:in", "FR", 3);
+        put_rec(t7, sizeof(t7), "lab:openai:hires", "Meta", 2);
+        put_rec(more, sizeof(more), "flow:in", "FR", 4);
+        put_rec(more, sizeof(more), "flow:in", "DE", 1);
+        put_rec(more, sizeof(more), "flow:in", "FR", -1);
+        put_rec(more, sizeof(more), "flow:in", "DE", -1);
+        snprintf(whole, sizeof(whole), "%s%s", t7, more);
+        put_rec(more2, sizeof(more2), "flow:in", "SE", 1);
+
+        /* D - 7 leaves 7d: read whole, then known. */
+        lg = log_from(D - 7, t7, 0, 2);
+        slide = (hw_plan_slide_t){D - 1, &lg, 1, NULL, 0, "3"};
+        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
+                            sizeof(errstr))))
+                goto out;
+        CHECK_CHANGE(&p, "flow:7d:in", "FR", -3);
+        CHECK_CHANGE(&p, "lab:openai:hires:7d", "Meta", -2);
+        check_known(&p, "3", D - 7, 1, 2, strlen(t7));
+        check_known(&p, "4", D - 7, 0, 0, 0);   /* another epoch */
+        check_known(&p, "3", D - 8, 0, 0, 0);   /* never read */
+        check_known(&q, "3", D - 7, 0, 0, 0);   /* another plan */
+
+        /* Appended to since; on to D + 23, where it leaves 30d and is
+         * compacted: only what follows is read. */
+        lg = log_from(D - 7, more, strlen(t7), 2);
+        slide = (hw_plan_slide_t){D, &lg, 1, &lg, 1, "3"};
+        for (int pass = 0; pass < 2; pass++) {
+                /* The same from the whole log, in a plan of its own. */
+                hw_plan_t *pl = pass ? &q : &p;
+                hw_plan_log_t w = log_from(D - 7, whole, 0, 2);
+                hw_plan_slide_t ws = {D, &w, 1, &w, 1, "3"};
+                HW_CONTEXT("%s", pass ? "whole log" : "cached part");
+                if (!OK(build_slide(pl, &conf, &d, D + 23,
+                                    pass ? &ws : &slide, errstr,
+                                    sizeof(errstr))))
+                        goto out;
+                CHECK_CHANGE(pl, "flow:30d:in", "FR", -6);
+                CHECK_CHANGE(pl, "lab:openai:hires:30d", "Meta", -2);
+                CHECK_NO_KEY(pl, "flow:7d:in");
+                HW_CHECK_EQ_INT(pl->n_keys, 2);
+                HW_CHECK_EQ_INT(pl->n_changes, 2);
+                check_compacted(pl, 0, D - 7,
+                                "10:flow:in FR=6\n21:lab:openai:hires Meta=2\n",
+                                strlen(whole));
+                check_known(pl, "3", D - 7, 1, 2, strlen(whole));
+        }
+        HW_CONTEXT("%s", "");
+        if (!HW_CHECK_EQ_INT(p.n_compacted, 1))
+                goto out;
+
+        /* The step applied the compaction: one generation on, its length.
+         * One it did not apply (another length) changes nothing. */
+        cd = p.compacted[0];
+        cd.was = strlen(whole) + 1;
+        hw_plan_log_compacted(&p, &cd);
+        check_known(&p, "3", D - 7, 1, 2, strlen(whole));
+        cd = p.compacted[0];
+        hw_plan_log_compacted(&p, &cd);
+        check_known(&p, "3", D - 7, 1, 3, 43);
+
+        /* What was appended after the compaction, on to D + 90 (D - 7
+         * leaves 90d). */
+        lg = log_from(D - 7, more2, 43, 3);
+        slide = (hw_plan_slide_t){D + 23, &lg, 1, NULL, 0, "3"};
+        if (!OK(build_slide(&p, &conf, &d, D + 90, &slide, errstr,
+                            sizeof(errstr))))
+                goto out;
+        CHECK_CHANGE(&p, "flow:90d:in", "FR", -6);
+        CHECK_CHANGE(&p, "flow:90d:in", "SE", -1);
+        CHECK_CHANGE(&p, "lab:openai:hires:90d", "Meta", -2);
+        HW_CHECK_EQ_INT(p.n_changes, 3);
+        check_known(&p, "3", D - 7, 1, 3, 59);
+
+        /* Text after a part the plan does not hold is refused: another
+         * length, another generation, another epoch. */
+        lg = log_from(D - 7, more2, 42, 3);
+        slide = (hw_plan_slide_t){D + 90, &lg, 1, NULL, 0, "3"};
+        HW_CHECK_EQ_INT(build_slide(&p, &conf, &d, D + 300, &slide, errstr,
+                                    sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, fmt("b:%s was read from byte 42", ymd(D - 7)));
+        lg = log_from(D - 7, more2, 59, 4);
+        HW_CHECK_EQ_INT(build_slide(&p, &conf, &d, D + 300, &slide, errstr,
+                                    sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        lg = log_from(D - 7, more2, 59, 3);
+        slide.epoch = "4";
+        HW_CHECK_EQ_INT(build_slide(&p, &conf, &d, D + 300, &slide, errstr,
+                                    sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        check_known(&p, "3", D - 7, 0, 0, 0);   /* the epoch moved on */
+
+        /* Read whole again; then a day it leaves every window: forgotten. */
+        lg = log_from(D - 7, whole, 0, 5);
+        slide = (hw_plan_slide_t){D + 90, &lg, 1, NULL, 0, "4"};
+        if (OK(build_slide(&p, &conf, &d, D + 300, &slide, errstr,
+                           sizeof(errstr)))) {
+                CHECK_ABSENT(&p, "flow:365d:in", "FR"); /* leaves none */
+                check_known(&p, "4", D - 7, 1, 5, strlen(whole));
+        }
+        if (OK(build(&p, &conf, &d, D + 358)))
+                check_known(&p, "4", D - 7, 0, 0, 0);
+out:
+        release(&p);
+        release(&q);
         hw_deltas_release(&d);
 }
 
@@ -2085,5 +2236,6 @@ int main(void) {
         HW_RUN_ISOLATED(test_slide_compact);
         HW_RUN_ISOLATED(test_slide_bad_log);
         HW_RUN_ISOLATED(test_slide_none);
+        HW_RUN_ISOLATED(test_slide_cached);
         return hw_test_summary();
 }

@@ -287,8 +287,8 @@ static void begin(void) {
 static void plan_for(int64_t stored) {
         int64_t day = hw_plan_day_after(stored, deltas.watermark);
         const hw_plan_slide_t *slide;
-        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, &slide, errstr,
-                                            sizeof(errstr)),
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, &plan, &slide,
+                                            errstr, sizeof(errstr)),
                         HW_OK);
         HW_CHECK_EQ_INT(hw_plan_build_slide(&plan, &plan_conf, &deltas, day,
                                             slide, errstr, sizeof(errstr)),
@@ -681,8 +681,8 @@ static void test_refused_log_type(void) {
         event("s7", june_noon(27, 0), "SE");
         if (!snapshot_take(&before))
                 return;
-        HW_CHECK_EQ_INT(hw_store_read_slide(store, june(27), &slide, errstr,
-                                            sizeof(errstr)),
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, june(27), &plan, &slide,
+                                            errstr, sizeof(errstr)),
                         HW_ERR_INTERNAL);
         HW_CHECK_CONTAINS(errstr, "GET st:b:20250619");
         HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
