@@ -219,14 +219,15 @@ static int outage_wait(consumer_t *c, outage_t *o, const char *service,
                          c->conf.outage_wait_ms, errstr);
         } else {
                 if (warn_due(o->warned, now)) {
-                        HW_WARN("consumer",
-                                "%s unavailable: %s; retrying %s "
-                                "(failures=%" PRIu64 ")",
-                                service, errstr,
-                                batch_mode(c) ? "for up to outage.wait.ms"
-                                              : "until it answers, with a "
-                                                "warning a minute",
-                                o->failures);
+                        char msg[768];
+                        snprintf(msg, sizeof(msg),
+                                 "%s unavailable: %s; retrying %s", service,
+                                 errstr,
+                                 batch_mode(c) ? "for up to outage.wait.ms"
+                                               : "until it answers, with a "
+                                                 "warning a minute");
+                        HW_LOG_KV(HW_LOG_WARN, "consumer", msg,
+                                  "failures=%" PRIu64, o->failures);
                         o->warned = now;
                 }
                 return 0;
@@ -238,11 +239,13 @@ static int outage_wait(consumer_t *c, outage_t *o, const char *service,
 
 /* The service answered: ends an outage (saying how long it lasted). */
 static void outage_over(outage_t *o, const char *service) {
-        if (o->since)
-                HW_INFO("consumer",
-                        "%s answers again after %" PRId64 " ms (failures=%"
-                        PRIu64 ")",
-                        service, mono_ms() - o->since, o->failures);
+        if (o->since) {
+                char msg[128];
+                snprintf(msg, sizeof(msg), "%s answers again", service);
+                HW_LOG_KV(HW_LOG_INFO, "consumer", msg,
+                          "after_ms=%" PRId64 " failures=%" PRIu64,
+                          mono_ms() - o->since, o->failures);
+        }
         o->since = 0;
 }
 
@@ -683,7 +686,8 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 /* What the partitions' last owner applied may not have been
                  * judged yet. */
                 c->unjudged = 1;
-                HW_INFO("consumer", "assigned %d partitions", parts->cnt);
+                HW_LOG_KV(HW_LOG_INFO, "consumer", "partitions assigned",
+                          "partitions=%d", parts->cnt);
                 rd_kafka_assign(rk, parts);
                 check_health(c); /* ready unless Redis or the registry is not */
         } else {
@@ -1936,9 +1940,9 @@ static int run_replay(consumer_t *c) {
                 goto out;
         }
         if (n)
-                HW_WARN("consumer", "removed %zu staging keys left by an "
-                                    "interrupted replay",
-                        n);
+                HW_LOG_KV(HW_LOG_WARN, "consumer",
+                          "removed the staging keys of an interrupted replay",
+                          "keys=%zu", n);
         if (find_targets(c)) {
                 rc = HW_EXIT_UNAVAILABLE;
                 goto out;
@@ -1970,11 +1974,12 @@ static int run_replay(consumer_t *c) {
                         ->offset = t->start;
                 total += t->end - t->start;
         }
-        HW_INFO("consumer", "replay: rebuilding prefix %s from %s into %s: "
-                            "%" PRId64 " offsets on %zu partitions%s",
-                c->live_prefix, c->replay_from ? c->replay_from : "earliest",
-                staging, total, c->n_assigned,
-                c->replay_alerts ? ", raising new alerts" : "");
+        HW_LOG_KV(HW_LOG_INFO, "consumer", "replay: rebuilding",
+                  "prefix=\"%s\" from=%s staging=\"%s\" offsets=%" PRId64
+                  " partitions=%zu new_alerts=%s",
+                  c->live_prefix, c->replay_from ? c->replay_from : "earliest",
+                  staging, total, c->n_assigned,
+                  c->replay_alerts ? "raised" : "none");
         rd_kafka_assign(c->rk, list);
         replay_t0 = mono_ms();
         run(c);
@@ -2000,10 +2005,11 @@ static int run_replay(consumer_t *c) {
                         goto out;
                 }
                 fflush(stdout);
-                HW_INFO("consumer", "replay --diff: %zu difference%s between "
-                                    "prefix %s and the rebuild; nothing "
-                                    "swapped",
-                        diffs, diffs == 1 ? "" : "s", c->live_prefix);
+                HW_LOG_KV(HW_LOG_INFO, "consumer",
+                          "replay --diff: the prefix against the rebuild; "
+                          "nothing swapped",
+                          "differences=%zu prefix=\"%s\"", diffs,
+                          c->live_prefix);
                 /* As diff(1): 1 when anything differs. */
                 rc = diffs ? HW_EXIT_FAILURE : HW_EXIT_OK;
                 goto out;
@@ -2030,11 +2036,11 @@ static int run_replay(consumer_t *c) {
                         HW_ERROR("consumer", "swap failed: %s", errstr);
                         goto out;
                 }
-                HW_INFO("consumer", "replay swapped in: %" PRId64 " keys "
-                                    "replaced by %" PRId64 " rebuilt ones "
-                                    "under %s, group %s offsets set, epoch "
-                                    "%" PRId64,
-                        deleted, renamed, c->live_prefix, c->conf.group, epoch);
+                HW_LOG_KV(HW_LOG_INFO, "consumer", "replay swapped in",
+                          "replaced=%" PRId64 " rebuilt=%" PRId64
+                          " prefix=\"%s\" group=\"%s\" epoch=%" PRId64,
+                          deleted, renamed, c->live_prefix, c->conf.group,
+                          epoch);
         }
         rc = HW_EXIT_OK;
 out:

@@ -148,11 +148,12 @@ hw_err_t hw_rebuild_swap(hw_store_t *s, const char *live, const char *staging,
 static int bookkeeping(const char *name, int alerts_here) {
         /* b:gen counts compactions of the bucket logs and steps the
          * atomic steps, which depend on how the steps were cut (the logs
-         * are compared by their sums); turn is a step's, for a moment. */
+         * are compared by their sums), steps:at when the last applied;
+         * turn is a step's, for a moment. */
         if (!strncmp(name, "offset:", 7) || !strncmp(name, "ends:", 5) ||
             !strcmp(name, "epoch") || !strcmp(name, "b:gen") ||
-            !strcmp(name, "steps") || !strcmp(name, "layout") ||
-            !strcmp(name, "turn"))
+            !strcmp(name, "steps") || !strcmp(name, "steps:at") ||
+            !strcmp(name, "layout") || !strcmp(name, "turn"))
                 return 1;
         /* alerts, alerts:<reader>, alert:ids, alert:drain */
         return alerts_here &&

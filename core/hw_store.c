@@ -2747,7 +2747,9 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
               resp_key(s, b, "steps", 5);
         rc |= resp_cmd(b, 3) || resp_str(b, "SET") ||
               resp_key(s, b, "layout", 6) || resp_str(b, LAYOUT);
-        n += 2;
+        rc |= resp_cmd(b, 3) || resp_str(b, "SET") ||
+              resp_key(s, b, "steps:at", 8) || resp_int(b, raised_at);
+        n += 3;
         if (s->holds_turn) {
                 rc |= resp_cmd(b, 2) || resp_str(b, "DEL") ||
                       resp_key(s, b, "turn", 4);

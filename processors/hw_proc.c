@@ -209,6 +209,9 @@ hw_err_t hw_proc_offer(const hw_proc_conf_t *conf, const hw_event_t *ev,
                           summary, kv, sizeof(kv) / sizeof(kv[0])));
         }
         hw_slug(ev->offering_org, org, sizeof(org));
+        /* The organisation's display name, for readers of its counters. */
+        TRY(hw_deltas_set(d, key_of(key, "org:", org, ""), "name",
+                          ev->offering_org));
         snprintf(key, sizeof(key), "org:%s:offers", org);
         TRY(hw_deltas_window(d, key, status_field[ev->status], day, 1));
         if (ev->status == HW_OFFER_EXTENDED) {

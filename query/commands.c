@@ -19,10 +19,11 @@
 #include "hw_person_record.h"
 #include "hw_plan.h"
 #include "hw_time.h"
+#include "output.h"
 #include "query.h"
 #include "table.h"
 
-#define KEY_MAX 2048
+#define KEY_MAX HW_QOUT_KEY_MAX
 #define LAB_TOP_DEFAULT 10      /* hires-by-origin rows of `lab` */
 #define FLOWS_WINDOW_DEFAULT "365d"
 #define OFFERS_WINDOW_DEFAULT "365d"
@@ -30,221 +31,6 @@
 #define DEFAULT_GROUP "oecd"
 #define FOLLOW_BLOCK_MS 1000    /* how often --follow looks at signals */
 #define SCAN_COUNT 1000
-
-/* ------------------------------------------------------------------ */
-/* Shared helpers                                                      */
-/* ------------------------------------------------------------------ */
-
-/* Prints a Redis or memory error and returns its exit code. */
-static int fail(hw_err_t err, const char *errstr) {
-        fprintf(stderr, HW_QUERY_PROG ": %s\n",
-                err == HW_ERR_NOMEM ? "out of memory" : errstr);
-        return err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE : HW_EXIT_FAILURE;
-}
-
-/* Writes prefix + the formatted rest into key (KEY_MAX bytes). */
-static void make_key(const hw_query_t *q, char *key, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
-static void make_key(const hw_query_t *q, char *key, const char *fmt, ...) {
-        va_list ap;
-        int n = snprintf(key, KEY_MAX, "%s", q->conf.prefix);
-        va_start(ap, fmt);
-        vsnprintf(key + n, KEY_MAX - (size_t)n, fmt, ap);
-        va_end(ap);
-}
-
-/*
- * Whether Redis holds any hirewire data under the prefix: hw:labs or the
- * watermark. When it holds none, says so on stderr and sets *empty.
- */
-static hw_err_t check_empty(hw_query_t *q, int *empty, char *errstr,
-                            size_t size) {
-        char key[KEY_MAX];
-        int labs = 0, watermark = 0;
-        hw_err_t err;
-
-        make_key(q, key, "labs");
-        if ((err = hw_qdb_exists(q->db, key, &labs, errstr, size)))
-                return err;
-        make_key(q, key, "watermark");
-        if ((err = hw_qdb_exists(q->db, key, &watermark, errstr, size)))
-                return err;
-        *empty = !labs && !watermark;
-        if (*empty)
-                fprintf(stderr,
-                        HW_QUERY_PROG ": Redis holds no hirewire data under "
-                                      "prefix %s (has the consumer run?)\n",
-                        q->conf.prefix);
-        return HW_OK;
-}
-
-/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. NULL when
- * out of memory. */
-static char *utf8_repair(const char *s) {
-        size_t n = strlen(s);
-        char *out = malloc(n * 3 + 1), *o = out;
-        const unsigned char *p = (const unsigned char *)s;
-
-        if (!out)
-                return NULL;
-        while (*p) {
-                size_t len = 0;
-                unsigned cp = 0;
-                if (*p < 0x80)
-                        len = 1, cp = *p;
-                else if ((*p & 0xe0) == 0xc0)
-                        len = 2, cp = *p & 0x1f;
-                else if ((*p & 0xf0) == 0xe0)
-                        len = 3, cp = *p & 0x0f;
-                else if ((*p & 0xf8) == 0xf0)
-                        len = 4, cp = *p & 0x07;
-                for (size_t i = 1; i < len; i++) {
-                        if ((p[i] & 0xc0) != 0x80) {
-                                len = 0;
-                                break;
-                        }
-                        cp = cp << 6 | (p[i] & 0x3f);
-                }
-                if (len == 0 || (len == 2 && cp < 0x80) ||
-                    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-                        memcpy(o, "\xef\xbf\xbd", 3);
-                        o += 3;
-                        p++;
-                        continue;
-                }
-                memcpy(o, p, len);
-                o += len;
-                p += len;
-        }
-        *o = '\0';
-        return out;
-}
-
-/* A JSON string for any bytes (invalid UTF-8 repaired). */
-static json_t *jstr(const char *s) {
-        json_t *j = json_string(s);
-        char *fixed;
-        if (j)
-                return j;
-        if (!(fixed = utf8_repair(s)))
-                return NULL;
-        j = json_string(fixed);
-        free(fixed);
-        return j;
-}
-
-/* Sets obj[key] = value, taking value (freed on failure too); -1 when
- * anything is NULL. A key that is not valid UTF-8 is repaired. */
-static int jset(json_t *obj, const char *key, json_t *value) {
-        char *fixed;
-        int rc;
-        if (!obj || !value || !(fixed = utf8_repair(key))) {
-                json_decref(value);
-                return -1;
-        }
-        rc = json_object_set_new(obj, fixed, value);
-        free(fixed);
-        return rc;
-}
-
-/* Appends value to arr, taking it (freed on failure too). */
-static int jpush(json_t *arr, json_t *value) {
-        if (!arr || !value) {
-                json_decref(value);
-                return -1;
-        }
-        return json_array_append_new(arr, value);
-}
-
-/* Appends o to arr, unless bad (an earlier failure): then, or when the
- * append fails, o is freed and 1 returned. */
-static int jpush_unless(json_t *arr, json_t *o, int bad) {
-        if (bad) {
-                json_decref(o);
-                return 1;
-        }
-        return jpush(arr, o) ? 1 : 0;
-}
-
-/* Sets doc[key] = part and returns doc; when bad (an earlier failure) or
- * setting fails, frees both and returns NULL. */
-static json_t *jattach(json_t *doc, const char *key, json_t *part, int bad) {
-        if (bad)
-                json_decref(part);
-        if (bad || jset(doc, key, part)) {
-                json_decref(doc);
-                return NULL;
-        }
-        return doc;
-}
-
-/* How many of n rows --top lets through: top 0 all, < 0 the default
- * (0: all). */
-static size_t top_rows(long top, long dflt, size_t n) {
-        long t = top < 0 ? dflt : top;
-        return t == 0 || (size_t)t > n ? n : (size_t)t;
-}
-
-/* {name: count, ...} for the first `shown` of the list, in its order. */
-static json_t *jcounts(const hw_qitems_t *l, size_t shown) {
-        json_t *obj = json_object();
-        for (size_t i = 0; obj && i < shown && i < l->n; i++)
-                if (jset(obj, l->items[i].name,
-                         json_integer(l->items[i].count))) {
-                        json_decref(obj);
-                        return NULL;
-                }
-        return obj;
-}
-
-/* Prints a JSON document on stdout (takes doc). */
-static int print_json(json_t *doc, size_t flags) {
-        char *text;
-        if (!doc)
-                return fail(HW_ERR_NOMEM, "");
-        text = json_dumps(doc, flags);
-        json_decref(doc);
-        if (!text)
-                return fail(HW_ERR_NOMEM, "");
-        puts(text);
-        free(text);
-        return HW_EXIT_OK;
-}
-
-/* Prints a table (takes it), or with --csv its CSV, tables after the
- * first set apart by an empty line; NULL means memory ran out building
- * it. */
-static int print_table(hw_query_t *q, hw_table_t *t, int ok,
-                       const char *indent) {
-        if (!t || !ok) {
-                hw_table_destroy(t);
-                return fail(HW_ERR_NOMEM, "");
-        }
-        if (q->csv) {
-                if (q->csv_tables++)
-                        putchar('\n');
-                hw_table_print_csv(t, stdout);
-        } else {
-                hw_table_print(t, stdout, indent);
-        }
-        hw_table_destroy(t);
-        return HW_EXIT_OK;
-}
-
-/* Prints what a person reads around the tables (headings, "none", how
- * many more rows --top 0 shows); nothing with --csv, which holds the
- * tables alone. */
-static void say(const hw_query_t *q, const char *fmt, ...)
-        __attribute__((format(printf, 2, 3)));
-static void say(const hw_query_t *q, const char *fmt, ...) {
-        va_list ap;
-        if (q->csv)
-                return;
-        va_start(ap, fmt);
-        vprintf(fmt, ap);
-        va_end(ap);
-}
 
 /* ------------------------------------------------------------------ */
 /* lab                                                                 */
@@ -295,16 +81,16 @@ static int print_part(hw_query_t *q, const char *label,
                      !hw_table_set(t, 1, "%" PRId64, l->items[i].count) &&
                      !hw_table_set(t, 2, "%s", pct);
         }
-        say(q, "\n");
+        hw_qout_say(q, "\n");
         if (ok && l->n == 0 && !q->csv) {
                 hw_table_destroy(t);
                 printf("%s: none\n", label);
                 return HW_EXIT_OK;
         }
-        if (print_table(q, t, ok, "") != HW_EXIT_OK)
+        if (hw_qout_print_table(q, t, ok, "") != HW_EXIT_OK)
                 return HW_EXIT_FAILURE;
         if (shown < l->n)
-                say(q, "(%zu more; --top 0 shows all)\n", l->n - shown);
+                hw_qout_say(q, "(%zu more; --top 0 shows all)\n", l->n - shown);
         return HW_EXIT_OK;
 }
 
@@ -320,7 +106,7 @@ static int print_hires(hw_query_t *q, const char *window,
         int ok, rc;
 
         if (!rows)
-                return fail(HW_ERR_NOMEM, "");
+                return hw_qout_fail(HW_ERR_NOMEM, "");
         for (size_t i = 0; i < all->n; i++)
                 rows[n++] = (hires_row_t){all->items[i].name, 0,
                                           all->items[i].count};
@@ -334,9 +120,9 @@ static int print_hires(hw_query_t *q, const char *window,
                 rows[j].window = win->items[i].count;
         }
         qsort(rows, n, sizeof(*rows), by_hires);
-        shown = top_rows(q->top, LAB_TOP_DEFAULT, n);
+        shown = hw_qout_top_rows(q->top, LAB_TOP_DEFAULT, n);
 
-        say(q, "\n");
+        hw_qout_say(q, "\n");
         if (n == 0 && !q->csv) {
                 printf("hires: none\n");
                 free(rows);
@@ -349,9 +135,9 @@ static int print_hires(hw_query_t *q, const char *window,
                      !hw_table_set(t, 0, "%s", rows[i].origin) &&
                      !hw_table_set(t, 1, "%" PRId64, rows[i].window) &&
                      !hw_table_set(t, 2, "%" PRId64, rows[i].all);
-        rc = print_table(q, t, ok, "");
+        rc = hw_qout_print_table(q, t, ok, "");
         if (rc == HW_EXIT_OK && shown < n)
-                say(q, "(%zu more; --top 0 shows all)\n", n - shown);
+                hw_qout_say(q, "(%zu more; --top 0 shows all)\n", n - shown);
         free(rows);
         return rc;
 }
@@ -373,8 +159,8 @@ int hw_query_lab(hw_query_t *q) {
 
         if (hw_slug(q->arg, slug, sizeof(slug)) >= sizeof(slug) ||
             !slug[0]) {
-                if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                        rc = fail(err, errstr);
+                if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
                 if (!empty)
@@ -387,17 +173,17 @@ int hw_query_lab(hw_query_t *q) {
                 goto cleanup;
         }
 
-        make_key(q, key, "lab:%s", slug);
+        hw_qout_make_key(q, key, "lab:%s", slug);
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
                                   "HMGET %s name members", key))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
             (r->element[0]->type != REDIS_REPLY_STRING &&
              r->element[1]->type != REDIS_REPLY_STRING)) {
-                if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                        rc = fail(err, errstr);
+                if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
                 if (!empty)
@@ -412,7 +198,7 @@ int hw_query_lab(hw_query_t *q) {
                               ? r->element[0]->str
                               : slug);
         if (!name) {
-                rc = fail(HW_ERR_NOMEM, "");
+                rc = hw_qout_fail(HW_ERR_NOMEM, "");
                 goto cleanup;
         }
         if (r->element[1]->type == REDIS_REPLY_STRING &&
@@ -425,24 +211,24 @@ int hw_query_lab(hw_query_t *q) {
         }
 
         for (size_t i = 0; i < N_LAB_PARTS; i++) {
-                make_key(q, key, "lab:%s:%s", slug, lab_parts[i].suffix);
+                hw_qout_make_key(q, key, "lab:%s:%s", slug, lab_parts[i].suffix);
                 if ((err = hw_qdb_hash_counts(q->db, key, &parts[i], errstr,
                                               sizeof(errstr)))) {
-                        rc = fail(err, errstr);
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
                 hw_qitems_sort_count(&parts[i]);
         }
-        make_key(q, key, "lab:%s:hires:%s", slug, window);
+        hw_qout_make_key(q, key, "lab:%s:hires:%s", slug, window);
         if ((err = hw_qdb_hash_counts(q->db, key, &hires_win, errstr,
                                       sizeof(errstr)))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
-        make_key(q, key, "lab:%s:hires:all", slug);
+        hw_qout_make_key(q, key, "lab:%s:hires:all", slug);
         if ((err = hw_qdb_hash_counts(q->db, key, &hires_all, errstr,
                                       sizeof(errstr)))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         hw_qitems_sort_count(&hires_win);
@@ -450,39 +236,39 @@ int hw_query_lab(hw_query_t *q) {
 
         if (q->json) {
                 json_t *doc = json_object(), *hires = json_object();
-                int bad = jset(doc, "slug", jstr(slug)) ||
-                          jset(doc, "name", jstr(name)) ||
-                          jset(doc, "members", json_integer(members));
+                int bad = hw_qout_jset(doc, "slug", hw_qout_jstr(slug)) ||
+                          hw_qout_jset(doc, "name", hw_qout_jstr(name)) ||
+                          hw_qout_jset(doc, "members", json_integer(members));
                 for (size_t i = 0; !bad && i < N_LAB_PARTS; i++)
-                        bad = jset(doc, lab_parts[i].suffix,
-                                   jcounts(&parts[i],
-                                           top_rows(q->top, 0, parts[i].n)));
+                        bad = hw_qout_jset(doc, lab_parts[i].suffix,
+                                   hw_qout_jcounts(&parts[i],
+                                           hw_qout_top_rows(q->top, 0, parts[i].n)));
                 bad = bad ||
-                      jset(hires, window,
-                           jcounts(&hires_win,
-                                   top_rows(q->top, 0, hires_win.n))) ||
+                      hw_qout_jset(hires, window,
+                           hw_qout_jcounts(&hires_win,
+                                   hw_qout_top_rows(q->top, 0, hires_win.n))) ||
                       (strcmp(window, "all") &&
-                       jset(hires, "all",
-                            jcounts(&hires_all,
-                                    top_rows(q->top, 0, hires_all.n))));
-                if (!(doc = jattach(doc, "hires", hires, bad))) {
-                        rc = fail(HW_ERR_NOMEM, "");
+                       hw_qout_jset(hires, "all",
+                            hw_qout_jcounts(&hires_all,
+                                    hw_qout_top_rows(q->top, 0, hires_all.n))));
+                if (!(doc = hw_qout_jattach(doc, "hires", hires, bad))) {
+                        rc = hw_qout_fail(HW_ERR_NOMEM, "");
                         goto cleanup;
                 }
-                rc = print_json(doc, JSON_INDENT(2));
+                rc = hw_qout_print_json(doc, JSON_INDENT(2));
                 goto cleanup;
         }
 
         {
-                char *shown = utf8_repair(name);
-                say(q, "%s (slug %s)\nmembers: %" PRId64 "\n",
+                char *shown = hw_qout_utf8_repair(name);
+                hw_qout_say(q, "%s (slug %s)\nmembers: %" PRId64 "\n",
                     shown ? shown : name, slug, members);
                 free(shown);
         }
         rc = HW_EXIT_OK;
         for (size_t i = 0; rc == HW_EXIT_OK && i < N_LAB_PARTS; i++)
                 rc = print_part(q, lab_parts[i].label, &parts[i], members,
-                                top_rows(q->top, 0, parts[i].n));
+                                hw_qout_top_rows(q->top, 0, parts[i].n));
         if (rc == HW_EXIT_OK)
                 rc = print_hires(q, window, &hires_win, &hires_all);
 
@@ -529,29 +315,29 @@ int hw_query_labs(hw_query_t *q) {
         hw_err_t err;
 
         hw_qitems_init(&labs);
-        make_key(q, key, "labs");
+        hw_qout_make_key(q, key, "labs");
         if ((err = hw_qdb_zset(q->db, key, &labs, errstr, sizeof(errstr)))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (labs.n == 0) {
-                if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                        rc = fail(err, errstr);
+                if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
                 if (empty)
                         goto cleanup;
         }
         if (!(rows = calloc(labs.n + 1, sizeof(*rows)))) {
-                rc = fail(HW_ERR_NOMEM, "");
+                rc = hw_qout_fail(HW_ERR_NOMEM, "");
                 goto cleanup;
         }
         /* Names and members of every lab, pipelined. */
         for (size_t i = 0; i < labs.n; i++) {
-                make_key(q, key, "lab:%s", labs.items[i].name);
+                hw_qout_make_key(q, key, "lab:%s", labs.items[i].name);
                 if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
                                          "HMGET %s name members", key))) {
-                        rc = fail(err, errstr);
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
         }
@@ -561,7 +347,7 @@ int hw_query_labs(hw_query_t *q) {
                 row->slug = labs.items[i].name;
                 row->members = labs.items[i].count;
                 if ((err = hw_qdb_reply(q->db, &r, errstr, sizeof(errstr)))) {
-                        rc = fail(err, errstr);
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
                 if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
@@ -573,7 +359,7 @@ int hw_query_labs(hw_query_t *q) {
                 }
                 freeReplyObject(r);
                 if (!row->name && !(row->name = strdup(row->slug))) {
-                        rc = fail(HW_ERR_NOMEM, "");
+                        rc = hw_qout_fail(HW_ERR_NOMEM, "");
                         goto cleanup;
                 }
                 total += row->members;
@@ -586,18 +372,18 @@ int hw_query_labs(hw_query_t *q) {
                 json_t *doc = json_array();
                 for (size_t i = 0; doc && i < shown; i++) {
                         json_t *o = json_object();
-                        int bad = jset(o, "slug", jstr(rows[i].slug)) ||
-                                  jset(o, "name", jstr(rows[i].name)) ||
-                                  jset(o, "members",
+                        int bad = hw_qout_jset(o, "slug", hw_qout_jstr(rows[i].slug)) ||
+                                  hw_qout_jset(o, "name", hw_qout_jstr(rows[i].name)) ||
+                                  hw_qout_jset(o, "members",
                                        json_integer(rows[i].members));
                         if (bad)
                                 json_decref(o);
-                        if (bad || jpush(doc, o)) {
+                        if (bad || hw_qout_jpush(doc, o)) {
                                 json_decref(doc);
                                 doc = NULL;
                         }
                 }
-                rc = print_json(doc, JSON_INDENT(2));
+                rc = hw_qout_print_json(doc, JSON_INDENT(2));
                 goto cleanup;
         }
         if (labs.n == 0 && !q->csv) {
@@ -620,9 +406,9 @@ int hw_query_labs(hw_query_t *q) {
                                            rows[i].members) &&
                              !hw_table_set(t, 4, "%s", pct);
                 }
-                rc = print_table(q, t, ok, "");
+                rc = hw_qout_print_table(q, t, ok, "");
                 if (rc == HW_EXIT_OK)
-                        say(q, "%zu labs, %" PRId64 " members%s\n", labs.n,
+                        hw_qout_say(q, "%zu labs, %" PRId64 " members%s\n", labs.n,
                             total, shown < labs.n ? " (--top 0 shows all)"
                                                   : "");
         }
@@ -686,20 +472,12 @@ static int cmp_item_name(const void *a, const void *b) {
 static hw_err_t scan_names(hw_query_t *q, const char *pattern,
                            hw_qitems_t *names, char *errstr, size_t errsize) {
         char match[KEY_MAX], cursor[32] = "0";
-        size_t n = 0;
         const char *star = strchr(pattern, '*');
         size_t head = strlen(q->conf.prefix) + (size_t)(star - pattern);
         size_t tail = strlen(star + 1);
         hw_err_t err = HW_OK;
 
-        /* The prefix matched as it is: its glob characters escaped. */
-        for (const char *c = q->conf.prefix; *c && n + 2 < sizeof(match);
-             c++) {
-                if (strchr("*?[]\\", *c))
-                        match[n++] = '\\';
-                match[n++] = *c;
-        }
-        snprintf(match + n, sizeof(match) - n, "%s", pattern);
+        hw_qout_match(q, pattern, match);
         do {
                 redisReply *r = NULL;
                 if ((err = hw_qdb_command(q->db, &r, errstr, errsize,
@@ -766,7 +544,7 @@ static int no_such(hw_query_t *q, const char *what, const char *kind,
         hw_err_t err = known_names(q, patterns, known, sizeof(known), errstr,
                                    sizeof(errstr));
         if (err)
-                return fail(err, errstr);
+                return hw_qout_fail(err, errstr);
         fprintf(stderr, HW_QUERY_PROG ": %s (%s: %s)\n", what, kind, known);
         return HW_EXIT_USAGE;
 }
@@ -787,27 +565,27 @@ int hw_query_flows(hw_query_t *q) {
         hw_qitems_init(&out);
         hw_qitems_init(&net);
         hw_qitems_init(&index);
-        if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                rc = fail(err, errstr);
+        if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (empty)
                 goto cleanup;
 
-        make_key(q, key, "flow:%s:in", window);
+        hw_qout_make_key(q, key, "flow:%s:in", window);
         err = hw_qdb_hash_counts(q->db, key, &in, errstr, sizeof(errstr));
-        make_key(q, key, "flow:%s:out", window);
+        hw_qout_make_key(q, key, "flow:%s:out", window);
         if (!err)
                 err = hw_qdb_hash_counts(q->db, key, &out, errstr,
                                          sizeof(errstr));
-        make_key(q, key, "flow:%s:net", window);
+        hw_qout_make_key(q, key, "flow:%s:net", window);
         if (!err)
                 err = hw_qdb_zset(q->db, key, &net, errstr, sizeof(errstr));
-        make_key(q, key, "flow:%s:index", window);
+        hw_qout_make_key(q, key, "flow:%s:index", window);
         if (!err)
                 err = hw_qdb_zset(q->db, key, &index, errstr, sizeof(errstr));
         if (err) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         /* A window the consumer does not keep (Redis holds no empty key):
@@ -823,11 +601,11 @@ int hw_query_flows(hw_query_t *q) {
         }
 
         /* The group: as asked, else oecd when the window has it. */
-        make_key(q, gkey, "flow:%s:index:%s", window,
+        hw_qout_make_key(q, gkey, "flow:%s:index:%s", window,
                  group ? group : DEFAULT_GROUP);
         if ((err = hw_qdb_exists(q->db, gkey, &exists, errstr,
                                  sizeof(errstr)))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (!group && exists) {
@@ -851,7 +629,7 @@ int hw_query_flows(hw_query_t *q) {
                         for (size_t i = 0; i < lists[l]->n; i++)
                                 if (!flow_row(&rows, &n, &cap,
                                               lists[l]->items[i].name)) {
-                                        rc = fail(HW_ERR_NOMEM, "");
+                                        rc = hw_qout_fail(HW_ERR_NOMEM, "");
                                         goto cleanup;
                                 }
         }
@@ -878,13 +656,13 @@ int hw_query_flows(hw_query_t *q) {
                                                  sizeof(errstr),
                                                  "ZREVRANK %s %s", gkey,
                                                  rows[i].country))) {
-                                rc = fail(err, errstr);
+                                rc = hw_qout_fail(err, errstr);
                                 goto cleanup;
                         }
                 for (size_t i = 0; i < n; i++) {
                         if ((err = hw_qdb_reply(q->db, &r, errstr,
                                                 sizeof(errstr)))) {
-                                rc = fail(err, errstr);
+                                rc = hw_qout_fail(err, errstr);
                                 goto cleanup;
                         }
                         if (r->type == REDIS_REPLY_INTEGER)
@@ -894,7 +672,7 @@ int hw_query_flows(hw_query_t *q) {
                 }
                 if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
                                           "ZCARD %s", gkey))) {
-                        rc = fail(err, errstr);
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
                 group_size = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
@@ -905,29 +683,29 @@ int hw_query_flows(hw_query_t *q) {
 
         if (q->json) {
                 json_t *doc = json_object(), *countries = json_array();
-                int bad = jset(doc, "window", jstr(window)) ||
-                          jset(doc, "group", group ? jstr(group)
+                int bad = hw_qout_jset(doc, "window", hw_qout_jstr(window)) ||
+                          hw_qout_jset(doc, "group", group ? hw_qout_jstr(group)
                                                    : json_null()) ||
-                          jset(doc, "group_size",
+                          hw_qout_jset(doc, "group_size",
                                group ? json_integer(group_size)
                                      : json_null());
                 for (size_t i = 0; !bad && i < shown; i++) {
                         json_t *o = json_object();
-                        bad = jset(o, "country", jstr(rows[i].country)) ||
-                              jset(o, "in", json_integer(rows[i].in)) ||
-                              jset(o, "out", json_integer(rows[i].out)) ||
-                              jset(o, "net", json_integer(rows[i].net)) ||
-                              jset(o, "index",
+                        bad = hw_qout_jset(o, "country", hw_qout_jstr(rows[i].country)) ||
+                              hw_qout_jset(o, "in", json_integer(rows[i].in)) ||
+                              hw_qout_jset(o, "out", json_integer(rows[i].out)) ||
+                              hw_qout_jset(o, "net", json_integer(rows[i].net)) ||
+                              hw_qout_jset(o, "index",
                                    rows[i].has_index
                                            ? json_real(rows[i].index)
                                            : json_null()) ||
-                              jset(o, "rank",
+                              hw_qout_jset(o, "rank",
                                    rows[i].rank ? json_integer(rows[i].rank)
                                                 : json_null());
-                        bad = jpush_unless(countries, o, bad);
+                        bad = hw_qout_jpush_unless(countries, o, bad);
                 }
-                doc = jattach(doc, "countries", countries, bad);
-                rc = print_json(doc, JSON_INDENT(2));
+                doc = hw_qout_jattach(doc, "countries", countries, bad);
+                rc = hw_qout_print_json(doc, JSON_INDENT(2));
                 goto cleanup;
         }
 
@@ -979,10 +757,10 @@ int hw_query_flows(hw_query_t *q) {
                                                        "/%" PRId64,
                                                        row->rank, group_size);
                 }
-                say(q, "flows in window %s (index: net moves per 10,000 AI "
+                hw_qout_say(q, "flows in window %s (index: net moves per 10,000 AI "
                        "talent)\n",
                     window);
-                rc = print_table(q, t, ok, "");
+                rc = hw_qout_print_table(q, t, ok, "");
         }
 
 cleanup:
@@ -1008,9 +786,30 @@ static const char *const offer_fields[] = {
 #define OFFER_USD 4             /* index of extended_usd */
 
 typedef struct offer_row_s {
-        char *org;
+        char *org;              /* slug */
+        char *name;             /* display name (org:<slug> name), or NULL */
         int64_t v[N_OFFER_FIELDS];
 } offer_row_t;
+
+/* The display name of organisation slug (<prefix>org:<slug> name, kept
+ * by the consumer from its offers) into *out, to free; NULL when none. */
+static hw_err_t org_name(hw_query_t *q, const char *slug, char **out,
+                         char *errstr, size_t size) {
+        char key[KEY_MAX];
+        redisReply *r = NULL;
+        hw_err_t err;
+
+        *out = NULL;
+        hw_qout_make_key(q, key, "org:%s", slug);
+        if ((err = hw_qdb_command(q->db, &r, errstr, size, "HGET %s name",
+                                  key)))
+                return err;
+        if (r->type == REDIS_REPLY_STRING && r->len &&
+            !(*out = strdup(r->str)))
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        freeReplyObject(r);
+        return err;
+}
 
 static int by_usd(const void *a, const void *b) {
         const offer_row_t *x = a, *y = b;
@@ -1042,7 +841,7 @@ static hw_err_t scan_orgs(hw_query_t *q, const char *window,
         redisReply *r = NULL;
         hw_err_t err;
 
-        make_key(q, head, "org:");
+        hw_qout_make_key(q, head, "org:");
         glob_escape(head, pattern, sizeof(pattern) - 64);
         snprintf(tail, sizeof(tail), ":offers:%s", window);
         strcat(pattern, "*");
@@ -1103,25 +902,25 @@ int hw_query_offers(hw_query_t *q) {
         hw_err_t err;
 
         hw_qitems_init(&orgs);
-        if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                rc = fail(err, errstr);
+        if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (empty)
                 goto cleanup;
         if ((err = scan_orgs(q, window, &orgs, errstr, sizeof(errstr)))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (!(rows = calloc(orgs.n + 1, sizeof(*rows)))) {
-                rc = fail(HW_ERR_NOMEM, "");
+                rc = hw_qout_fail(HW_ERR_NOMEM, "");
                 goto cleanup;
         }
         for (size_t i = 0; i < orgs.n; i++) {
                 hw_qitems_t fields;
                 rows[i].org = orgs.items[i].name;
                 hw_qitems_init(&fields);
-                make_key(q, key, "org:%s:offers:%s", orgs.items[i].name,
+                hw_qout_make_key(q, key, "org:%s:offers:%s", orgs.items[i].name,
                          window);
                 err = hw_qdb_hash_counts(q->db, key, &fields, errstr,
                                          sizeof(errstr));
@@ -1131,8 +930,11 @@ int hw_query_offers(hw_query_t *q) {
                         rows[i].v[f] = it ? it->count : 0;
                 }
                 hw_qitems_release(&fields);
+                if (!err)
+                        err = org_name(q, orgs.items[i].name, &rows[i].name,
+                                       errstr, sizeof(errstr));
                 if (err) {
-                        rc = fail(err, errstr);
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
         }
@@ -1143,17 +945,21 @@ int hw_query_offers(hw_query_t *q) {
 
         if (q->json) {
                 json_t *doc = json_object(), *list = json_array();
-                int bad = jset(doc, "window", jstr(window));
+                int bad = hw_qout_jset(doc, "window", hw_qout_jstr(window));
                 for (size_t i = 0; !bad && i < shown; i++) {
                         json_t *o = json_object();
-                        bad = jset(o, "org", jstr(rows[i].org));
+                        bad = hw_qout_jset(o, "org", hw_qout_jstr(rows[i].org)) ||
+                              hw_qout_jset(o, "name",
+                                           rows[i].name
+                                                   ? hw_qout_jstr(rows[i].name)
+                                                   : json_null());
                         for (size_t f = 0; !bad && f < N_OFFER_FIELDS; f++)
-                                bad = jset(o, offer_fields[f],
+                                bad = hw_qout_jset(o, offer_fields[f],
                                            json_integer(rows[i].v[f]));
-                        bad = jpush_unless(list, o, bad);
+                        bad = hw_qout_jpush_unless(list, o, bad);
                 }
-                doc = jattach(doc, "orgs", list, bad);
-                rc = print_json(doc, JSON_INDENT(2));
+                doc = hw_qout_jattach(doc, "orgs", list, bad);
+                rc = hw_qout_print_json(doc, JSON_INDENT(2));
                 goto cleanup;
         }
         if (orgs.n == 0 && !q->csv) {
@@ -1180,7 +986,9 @@ int hw_query_offers(hw_query_t *q) {
                                 hw_table_money(rows[i].v[OFFER_USD], usd,
                                                sizeof(usd));
                         ok = !hw_table_add_row(t) &&
-                             !hw_table_set(t, 0, "%s", rows[i].org);
+                             !hw_table_set(t, 0, "%s",
+                                           rows[i].name ? rows[i].name
+                                                        : rows[i].org);
                         for (size_t f = 0; ok && f < N_OFFER_FIELDS; f++)
                                 ok = f == OFFER_USD
                                              ? !hw_table_set(t, f + 1, "%s",
@@ -1189,11 +997,13 @@ int hw_query_offers(hw_query_t *q) {
                                                              "%" PRId64,
                                                              rows[i].v[f]);
                 }
-                say(q, "offers in window %s\n", window);
-                rc = print_table(q, t, ok, "");
+                hw_qout_say(q, "offers in window %s\n", window);
+                rc = hw_qout_print_table(q, t, ok, "");
         }
 
 cleanup:
+        for (size_t i = 0; rows && i < orgs.n; i++)
+                free(rows[i].name);
         free(rows);
         hw_qitems_release(&orgs);
         return rc;
@@ -1225,7 +1035,7 @@ static const char *entry_field(const redisReply *fields, const char *name) {
  * field as text. */
 static json_t *alert_json(const char *id, const redisReply *fields) {
         json_t *o = json_object();
-        int bad = jset(o, "id", jstr(id));
+        int bad = hw_qout_jset(o, "id", hw_qout_jstr(id));
 
         for (size_t i = 0; !bad && i + 1 < fields->elements; i += 2) {
                 const char *k = fields->element[i]->str;
@@ -1242,8 +1052,8 @@ static json_t *alert_json(const char *id, const redisReply *fields) {
                          !strcmp(k, "attributes"))
                         jv = json_loads(v, JSON_DECODE_ANY, NULL);
                 if (!jv)
-                        jv = jstr(v);
-                bad = jset(o, k, jv);
+                        jv = hw_qout_jstr(v);
+                bad = hw_qout_jset(o, k, jv);
         }
         if (bad) {
                 json_decref(o);
@@ -1267,7 +1077,7 @@ static int print_alert(const hw_query_t *q, const char *id,
 
         if (q->json) {
                 json_t *o = alert_json(id, fields);
-                return print_json(o, JSON_COMPACT);
+                return hw_qout_print_json(o, JSON_COMPACT);
         }
         if ((v = entry_field(fields, "event_time")) &&
             !hw_qdb_parse_int(v, &ms))
@@ -1278,9 +1088,9 @@ static int print_alert(const hw_query_t *q, const char *id,
                                                : entry_field(
                                                          fields,
                                                          alert_csv_columns[c]);
-                        char *text = utf8_repair(f ? f : "");
+                        char *text = hw_qout_utf8_repair(f ? f : "");
                         if (!text)
-                                return fail(HW_ERR_NOMEM, "");
+                                return hw_qout_fail(HW_ERR_NOMEM, "");
                         if (c)
                                 putchar(',');
                         hw_csv_field(stdout, text);
@@ -1290,9 +1100,9 @@ static int print_alert(const hw_query_t *q, const char *id,
                 return HW_EXIT_OK;
         }
         v = entry_field(fields, "summary");
-        summary = utf8_repair(v ? v : "");
+        summary = hw_qout_utf8_repair(v ? v : "");
         if (!summary)
-                return fail(HW_ERR_NOMEM, "");
+                return hw_qout_fail(HW_ERR_NOMEM, "");
         for (char *p = summary; *p; p++)
                 if ((unsigned char)*p < 0x20 || *p == 0x7f)
                         *p = ' ';
@@ -1329,7 +1139,7 @@ static int follow(hw_query_t *q, const char *key, char *last_id,
                                           "XREAD COUNT 100 BLOCK %d STREAMS "
                                           "%s %s",
                                           FOLLOW_BLOCK_MS, key, last_id)))
-                        return fail(err, errstr);
+                        return hw_qout_fail(err, errstr);
                 if (r->type != REDIS_REPLY_ARRAY || r->elements < 1 ||
                     r->element[0]->type != REDIS_REPLY_ARRAY ||
                     r->element[0]->elements != 2) {
@@ -1383,10 +1193,10 @@ int hw_query_alerts(hw_query_t *q) {
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
                                   "XREVRANGE %s + - COUNT %ld", key,
                                   q->count)))
-                return fail(err, errstr);
+                return hw_qout_fail(err, errstr);
         if (r->type != REDIS_REPLY_ARRAY) {
                 freeReplyObject(r);
-                return fail(HW_ERR_INTERNAL, "XREVRANGE: unexpected reply");
+                return hw_qout_fail(HW_ERR_INTERNAL, "XREVRANGE: unexpected reply");
         }
         n = r->elements;
         if (q->json && !q->follow)
@@ -1397,7 +1207,7 @@ int hw_query_alerts(hw_query_t *q) {
         if (!(order = calloc(n + 1, sizeof(*order)))) {
                 freeReplyObject(r);
                 json_decref(doc);
-                return fail(HW_ERR_NOMEM, "");
+                return hw_qout_fail(HW_ERR_NOMEM, "");
         }
         for (size_t i = 0; i < n; i++) {
                 const redisReply *e = r->element[i];
@@ -1421,11 +1231,11 @@ int hw_query_alerts(hw_query_t *q) {
         for (size_t k = 0; k < n_order && rc == HW_EXIT_OK; k++) {
                 const redisReply *e = r->element[order[k].i];
                 if (doc) {
-                        if (jpush(doc, alert_json(e->element[0]->str,
+                        if (hw_qout_jpush(doc, alert_json(e->element[0]->str,
                                                   e->element[1]))) {
                                 json_decref(doc);
                                 doc = NULL;
-                                rc = fail(HW_ERR_NOMEM, "");
+                                rc = hw_qout_fail(HW_ERR_NOMEM, "");
                         }
                 } else {
                         rc = print_alert(q, e->element[0]->str,
@@ -1437,7 +1247,7 @@ int hw_query_alerts(hw_query_t *q) {
         if (rc != HW_EXIT_OK)
                 return rc;
         if (doc)
-                return print_json(doc, JSON_INDENT(2));
+                return hw_qout_print_json(doc, JSON_INDENT(2));
         if (n == 0 && !q->json && !q->csv)
                 printf(q->follow ? "no alerts yet; waiting for new ones\n"
                                  : "no alerts\n");
@@ -1463,15 +1273,15 @@ int hw_query_person(hw_query_t *q) {
         hw_err_t err;
 
         hw_arena_init(&arena);
-        make_key(q, key, "persons:%u", hw_person_bucket(q->arg, len));
+        hw_qout_make_key(q, key, "persons:%u", hw_person_bucket(q->arg, len));
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
                                   "HGET %s %b", key, q->arg, len))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (r->type != REDIS_REPLY_STRING) {
-                if ((err = check_empty(q, &empty, errstr, sizeof(errstr))))
-                        rc = fail(err, errstr);
+                if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr))))
+                        rc = hw_qout_fail(err, errstr);
                 else if (!empty)
                         fprintf(stderr,
                                 HW_QUERY_PROG ": no person \"%s\" under prefix "
@@ -1492,21 +1302,21 @@ int hw_query_person(hw_query_t *q) {
         hw_slug(p.lab, slug, sizeof(slug));
         if (q->json) {
                 json_t *o = json_object();
-                int bad = jset(o, "person_id", jstr(q->arg)) ||
-                          jset(o, "lab", jstr(p.lab)) ||
-                          jset(o, "lab_slug", jstr(slug)) ||
-                          jset(o, "since", jstr(since)) ||
-                          jset(o, "since_ms", json_integer(p.at)) ||
-                          jset(o, "origin", jstr(p.origin)) ||
-                          jset(o, "nationality", jstr(p.nationality)) ||
-                          jset(o, "alma_mater", jstr(p.alma_mater)) ||
-                          jset(o, "tier", jstr(p.tier)) ||
-                          jset(o, "event_id", jstr(p.event_id));
+                int bad = hw_qout_jset(o, "person_id", hw_qout_jstr(q->arg)) ||
+                          hw_qout_jset(o, "lab", hw_qout_jstr(p.lab)) ||
+                          hw_qout_jset(o, "lab_slug", hw_qout_jstr(slug)) ||
+                          hw_qout_jset(o, "since", hw_qout_jstr(since)) ||
+                          hw_qout_jset(o, "since_ms", json_integer(p.at)) ||
+                          hw_qout_jset(o, "origin", hw_qout_jstr(p.origin)) ||
+                          hw_qout_jset(o, "nationality", hw_qout_jstr(p.nationality)) ||
+                          hw_qout_jset(o, "alma_mater", hw_qout_jstr(p.alma_mater)) ||
+                          hw_qout_jset(o, "tier", hw_qout_jstr(p.tier)) ||
+                          hw_qout_jset(o, "event_id", hw_qout_jstr(p.event_id));
                 if (bad) {
                         json_decref(o);
                         o = NULL;
                 }
-                rc = print_json(o, JSON_INDENT(2));
+                rc = hw_qout_print_json(o, JSON_INDENT(2));
         } else {
                 hw_table_t *t = hw_table_new(2, headers, NULL);
                 const char *rows[][2] = {
@@ -1521,7 +1331,7 @@ int hw_query_person(hw_query_t *q) {
                         ok = !hw_table_add_row(t) &&
                              !hw_table_set(t, 0, "%s", rows[i][0]) &&
                              !hw_table_set(t, 1, "%s", rows[i][1]);
-                rc = print_table(q, t, ok, "");
+                rc = hw_qout_print_table(q, t, ok, "");
         }
 
 cleanup:
@@ -1584,22 +1394,22 @@ int hw_query_timeline(hw_query_t *q) {
                 return HW_EXIT_USAGE;
         }
         hw_slug(q->arg, slug, sizeof(slug));
-        if ((err = check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                rc = fail(err, errstr);
+        if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (empty)
                 goto cleanup;
         /* The lab (its hash) or the org (its losses ever). */
-        make_key(q, key, "lab:%s", slug);
+        hw_qout_make_key(q, key, "lab:%s", slug);
         if (!(err = hw_qdb_exists(q->db, key, &is_lab, errstr,
                                   sizeof(errstr)))) {
-                make_key(q, key, "org:%s:losses:all", slug);
+                hw_qout_make_key(q, key, "org:%s:losses:all", slug);
                 err = hw_qdb_exists(q->db, key, &is_org, errstr,
                                     sizeof(errstr));
         }
         if (err) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (!is_lab && !is_org) {
@@ -1611,10 +1421,10 @@ int hw_query_timeline(hw_query_t *q) {
                 goto cleanup;
         }
         /* The window's days by the watermark: D - N < d <= D. */
-        make_key(q, key, "watermark");
+        hw_qout_make_key(q, key, "watermark");
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr), "GET %s",
                                   key))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (r->type == REDIS_REPLY_STRING)
@@ -1624,26 +1434,26 @@ int hw_query_timeline(hw_query_t *q) {
         last = hw_time_day(wm);
         snprintf(lo, sizeof(lo), "%" PRId64, last - n_days + 1);
         snprintf(hi, sizeof(hi), "%" PRId64, last);
-        make_key(q, key, "b:days");
+        hw_qout_make_key(q, key, "b:days");
         if ((err = hw_qdb_command(q->db, &days, errstr, sizeof(errstr),
                                   "ZRANGEBYSCORE %s %s %s", key, lo, hi))) {
-                rc = fail(err, errstr);
+                rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
         if (days->type != REDIS_REPLY_ARRAY) {
-                rc = fail(HW_ERR_INTERNAL, "ZRANGEBYSCORE: unexpected reply");
+                rc = hw_qout_fail(HW_ERR_INTERNAL, "ZRANGEBYSCORE: unexpected reply");
                 goto cleanup;
         }
         for (size_t i = 0; i < days->elements; i++) {
-                make_key(q, key, "b:%s", days->element[i]->str);
+                hw_qout_make_key(q, key, "b:%s", days->element[i]->str);
                 if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
                                          "GET %s", key))) {
-                        rc = fail(err, errstr);
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
         }
         if (!(rows = calloc(days->elements + 1, sizeof(*rows)))) {
-                rc = fail(HW_ERR_NOMEM, "");
+                rc = hw_qout_fail(HW_ERR_NOMEM, "");
                 goto cleanup;
         }
         snprintf(lab_x, sizeof(lab_x), "lab:%s:hires ", slug);
@@ -1651,7 +1461,7 @@ int hw_query_timeline(hw_query_t *q) {
         for (size_t i = 0; i < days->elements; i++) {
                 const char *ymd = days->element[i]->str;
                 if ((err = hw_qdb_reply(q->db, &r, errstr, sizeof(errstr)))) {
-                        rc = fail(err, errstr);
+                        rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
                 sum = (tl_sum_t){lab_x, org_x, strlen(lab_x), strlen(org_x),
@@ -1679,20 +1489,20 @@ int hw_query_timeline(hw_query_t *q) {
 
         if (q->json) {
                 json_t *doc = json_object(), *list = json_array();
-                int bad = jset(doc, "slug", jstr(slug)) ||
-                          jset(doc, "window", jstr(window)) ||
-                          jset(doc, "hires_in", json_integer(total_in)) ||
-                          jset(doc, "losses_out", json_integer(total_out));
+                int bad = hw_qout_jset(doc, "slug", hw_qout_jstr(slug)) ||
+                          hw_qout_jset(doc, "window", hw_qout_jstr(window)) ||
+                          hw_qout_jset(doc, "hires_in", json_integer(total_in)) ||
+                          hw_qout_jset(doc, "losses_out", json_integer(total_out));
                 for (size_t i = 0; !bad && i < n_rows; i++) {
                         json_t *o = json_object();
-                        bad = jset(o, "day", jstr(rows[i].day)) ||
-                              jset(o, "hires_in", json_integer(rows[i].in)) ||
-                              jset(o, "losses_out",
+                        bad = hw_qout_jset(o, "day", hw_qout_jstr(rows[i].day)) ||
+                              hw_qout_jset(o, "hires_in", json_integer(rows[i].in)) ||
+                              hw_qout_jset(o, "losses_out",
                                    json_integer(rows[i].out));
-                        bad = jpush_unless(list, o, bad);
+                        bad = hw_qout_jpush_unless(list, o, bad);
                 }
-                doc = jattach(doc, "days", list, bad);
-                rc = print_json(doc, JSON_INDENT(2));
+                doc = hw_qout_jattach(doc, "days", list, bad);
+                rc = hw_qout_print_json(doc, JSON_INDENT(2));
         } else {
                 hw_table_t *t = hw_table_new(3, headers, aligns);
                 int ok = t != NULL;
@@ -1701,13 +1511,13 @@ int hw_query_timeline(hw_query_t *q) {
                              !hw_table_set(t, 0, "%s", rows[i].day) &&
                              !hw_table_set(t, 1, "%" PRId64, rows[i].in) &&
                              !hw_table_set(t, 2, "%" PRId64, rows[i].out);
-                say(q, "%s: hires into the lab and out of the organisation "
+                hw_qout_say(q, "%s: hires into the lab and out of the organisation "
                        "per day of event time, window %s (days with none "
                        "left out)\n",
                     slug, window);
-                rc = print_table(q, t, ok, "");
+                rc = hw_qout_print_table(q, t, ok, "");
                 if (rc == HW_EXIT_OK)
-                        say(q, "total: %" PRId64 " in, %" PRId64 " out\n",
+                        hw_qout_say(q, "total: %" PRId64 " in, %" PRId64 " out\n",
                             total_in, total_out);
         }
 

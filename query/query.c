@@ -66,6 +66,21 @@ static void usage(FILE *out) {
                 "from which org and\n"
                 "                       event), as the person registry "
                 "holds them\n"
+                "  status               the watermark, the last atomic step "
+                "and, per consumer\n"
+                "                       group and partition, the offset "
+                "stored in Redis and\n"
+                "                       whether its last step was at the "
+                "end; with Kafka\n"
+                "                       (--brokers, --bootstrap-file) also "
+                "the end offset and\n"
+                "                       the lag\n"
+                "  dlq [--count N]      the last N rejected messages of the "
+                "DLQ topic (default\n"
+                "                       20), oldest first: time, class "
+                "(hw.error), reason, source\n"
+                "                       topic/partition@offset, DLQ "
+                "partition@offset (needs Kafka)\n"
                 "\n"
                 "Options:\n"
                 "      --redis URL      redis://[:password@]host:port[/db] "
@@ -73,10 +88,15 @@ static void usage(FILE *out) {
                 "                       redis://127.0.0.1:6379; password also "
                 "from REDIS_PASSWORD)\n"
                 "      --prefix P       Redis key prefix (default hw:)\n"
+                "  -b, --brokers LIST   Kafka bootstrap servers (status, "
+                "dlq)\n"
+                "      --bootstrap-file FILE\n"
+                "                       read the bootstrap list from FILE\n"
                 "  -c, --config FILE    read redis.url, redis.password and "
-                "prefix from a\n"
-                "                       hirewire config file (flags override "
-                "it)\n"
+                "prefix (and\n"
+                "                       brokers, bootstrap.file, topic.dlq) "
+                "from a hirewire\n"
+                "                       config file (flags override it)\n"
                 "      --json           one JSON document on stdout (alerts "
                 "--follow: one JSON\n"
                 "                       object per line)\n"
@@ -98,8 +118,8 @@ static void usage(FILE *out) {
                 "1 when the lab, org or\n"
                 "person is not found, Redis holds no hirewire data under the "
                 "prefix or Redis\n"
-                "answers with an error, 2 usage error, 69 Redis "
-                "unavailable.\n");
+                "answers with an error, 2 usage error, 69 Redis or "
+                "Kafka unavailable.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -174,6 +194,7 @@ enum {
         OPT_FOLLOW,
         OPT_COUNT,
         OPT_VERSION,
+        OPT_BOOTSTRAP_FILE,
 };
 
 /* Which command options a command takes. */
@@ -182,16 +203,19 @@ typedef struct command_s {
         int (*run)(hw_query_t *q);
         int takes_arg;          /* lab NAME, person ID */
         int window, group, top, follow, count;
+        int kafka_only;         /* reads Kafka, not Redis */
 } command_t;
 
 static const command_t commands[] = {
-        {"lab", hw_query_lab, 1, 1, 0, 1, 0, 0},
-        {"labs", hw_query_labs, 0, 0, 0, 1, 0, 0},
-        {"flows", hw_query_flows, 0, 1, 1, 1, 0, 0},
-        {"offers", hw_query_offers, 0, 1, 0, 1, 0, 0},
-        {"alerts", hw_query_alerts, 0, 0, 0, 0, 1, 1},
-        {"person", hw_query_person, 1, 0, 0, 0, 0, 0},
-        {"timeline", hw_query_timeline, 1, 1, 0, 0, 0, 0},
+        {"lab", hw_query_lab, 1, 1, 0, 1, 0, 0, 0},
+        {"labs", hw_query_labs, 0, 0, 0, 1, 0, 0, 0},
+        {"flows", hw_query_flows, 0, 1, 1, 1, 0, 0, 0},
+        {"offers", hw_query_offers, 0, 1, 0, 1, 0, 0, 0},
+        {"alerts", hw_query_alerts, 0, 0, 0, 0, 1, 1, 0},
+        {"person", hw_query_person, 1, 0, 0, 0, 0, 0, 0},
+        {"timeline", hw_query_timeline, 1, 1, 0, 0, 0, 0, 0},
+        {"status", hw_query_status, 0, 0, 0, 0, 0, 0, 0},
+        {"dlq", hw_query_dlq, 0, 0, 0, 0, 0, 1, 1},
 };
 
 /*
@@ -211,6 +235,8 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                 {"top", required_argument, NULL, OPT_TOP},
                 {"follow", no_argument, NULL, OPT_FOLLOW},
                 {"count", required_argument, NULL, OPT_COUNT},
+                {"brokers", required_argument, NULL, 'b'},
+                {"bootstrap-file", required_argument, NULL, OPT_BOOTSTRAP_FILE},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
                 {NULL, 0, NULL, 0},
@@ -230,10 +256,19 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
         }
 
         opterr = 0; /* we say what is wrong ourselves */
-        while ((opt = getopt_long(argc, argv, ":c:h", longopts, NULL)) != -1) {
+        while ((opt = getopt_long(argc, argv, ":b:c:h", longopts, NULL)) !=
+               -1) {
                 switch (opt) {
                 case 'c':
                         break; /* loaded above */
+                case 'b':
+                        if (set_key(q, "brokers", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
+                case OPT_BOOTSTRAP_FILE:
+                        if (set_key(q, "bootstrap.file", optarg))
+                                return HW_EXIT_USAGE;
+                        break;
                 case OPT_REDIS:
                         if (set_key(q, "redis.url", optarg))
                                 return HW_EXIT_USAGE;
@@ -387,7 +422,8 @@ int main(int argc, char **argv) {
                 rc = HW_EXIT_USAGE;
                 goto cleanup;
         }
-        if ((err = hw_qdb_connect(q.db, errstr, sizeof(errstr)))) {
+        if (!cmd->kafka_only &&
+            (err = hw_qdb_connect(q.db, errstr, sizeof(errstr)))) {
                 fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
                 rc = err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE
                                            : HW_EXIT_FAILURE;

@@ -54,6 +54,14 @@ int hw_query_timeline(hw_query_t *q);
  * person registry). */
 int hw_query_person(hw_query_t *q);
 
+/* `status`: each group's stored offsets against Kafka's end offsets
+ * (with --brokers or --bootstrap-file), the watermark, the last step. */
+int hw_query_status(hw_query_t *q);
+
+/* `dlq`: the latest --count rejected messages of the DLQ topic, with
+ * their class, reason and source (needs Kafka). */
+int hw_query_dlq(hw_query_t *q);
+
 /* `alerts`: the last alerts of the stream; --follow waits for more until
  * SIGINT/SIGTERM (exit 0). */
 int hw_query_alerts(hw_query_t *q);

@@ -138,7 +138,7 @@ hw_wait_for "judged pr:ends:pair" 30 || hw_fail "the group never judged: $(redis
 kill "$slow" "$fast"
 wait "$slow" || hw_fail "the slow consumer exited $? on SIGTERM"
 wait "$fast" || hw_fail "the fast consumer exited $? on SIGTERM"
-grep -q 'assigned 2 partitions' "$HW_CONSUMER_LOG" || hw_fail "the fast consumer did not get a share"
+grep -q 'msg="partitions assigned" partitions=2$' "$HW_CONSUMER_LOG" || hw_fail "the fast consumer did not get a share"
 # Thousands of steps, a rebalance among them (whose commits to Kafka fail
 # as a matter of course): a few log lines, not one per step.
 n=$(grep -vc "level=debug" "$slow_log" || true)

@@ -72,7 +72,7 @@ grep -q 'new-Pw-2' "$HW_CONSUMER_LOG" && hw_fail "the secret is in the log"
 redis-cli -p "$port" ACL SETUSER rot resetpass '>new-Pw-2' >/dev/null
 hw_wait_for "[[ \$(progress rot:) -eq \$(progress hw:) ]]" 90 ||
   hw_fail "the service did not count once the credentials were valid: $(tail -3 "$HW_CONSUMER_LOG")"
-grep -q 'Redis answers again after' "$HW_CONSUMER_LOG" || hw_fail "the end of the refusal was not logged"
+grep -q 'msg="Redis answers again" after_ms=[0-9]* failures=[0-9]*$' "$HW_CONSUMER_LOG" || hw_fail "the end of the refusal was not logged"
 kill -TERM "$consumer"
 wait "$consumer" || hw_fail "the service exited $? after SIGTERM"
 hw_model_check rot: "$HW_SRC_DIR/examples/scenario.ndjson" "$HW_TMP/gen.ndjson"
@@ -81,7 +81,7 @@ hw_note "waiting for partitions held by a member killed with kill -9: said, with
 slow_group=(--group held --prefix held: -X session.timeout.ms=15000 -X heartbeat.interval.ms=1000)
 hw_consumer_bg "${slow_group[@]}"
 first=$HW_CONSUMER_PID
-hw_wait_for "grep -q 'assigned [1-9][0-9]* partitions' '$HW_CONSUMER_LOG'" 30 || hw_fail "the first member got no partitions"
+hw_wait_for "grep -q 'partitions assigned\" partitions=[1-9]' '$HW_CONSUMER_LOG'" 30 || hw_fail "the first member got no partitions"
 kill -9 "$first"
 wait "$first" 2>/dev/null || true
 hw_consumer_bg "${slow_group[@]}"

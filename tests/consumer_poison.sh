@@ -54,6 +54,50 @@ grep -q "msg=\"caught up\" applied=147 duplicates=0 rejected=$(ls "$HW_TMP/poiso
   hw_fail "the DLQ does not hold the poison messages with their classes"
 hw_model_check hw: "$HW_SRC_DIR/examples/scenario.ndjson"
 
+# hirewire-query dlq: the newest rejected messages as Kafka holds them
+# (checked against python3-confluent-kafka), all of them and the last 5;
+# Kafka it must be told of, Redis it does not need.
+query() { "$HW_BIN_DIR/hirewire-query" --redis "$HW_REDIS_URL" "$@"; }
+query dlq --json --count 1000 --bootstrap-file "$HW_BOOTSTRAP_FILE" >"$HW_TMP/dlq.json" ||
+  hw_fail "hirewire-query dlq failed"
+"$HW_PY" "$HW_SRC_DIR/tests/lib/check_query_dlq.py" "$HW_BOOTSTRAP" talent.dlq "$HW_TMP/dlq.json" 1000 ||
+  hw_fail "hirewire-query dlq does not list the DLQ as it is"
+query dlq --json --count 5 -b "$HW_BOOTSTRAP" >"$HW_TMP/dlq5.json" || hw_fail "hirewire-query dlq --count 5 failed"
+"$HW_PY" "$HW_SRC_DIR/tests/lib/check_query_dlq.py" "$HW_BOOTSTRAP" talent.dlq "$HW_TMP/dlq5.json" 5 ||
+  hw_fail "hirewire-query dlq --count 5 is not the newest 5"
+"$HW_BIN_DIR/hirewire-query" --redis redis://127.0.0.1:1 dlq --count 3 -b "$HW_BOOTSTRAP" >"$HW_TMP/dlq3.txt" ||
+  hw_fail "hirewire-query dlq needed Redis"
+[[ $(grep -c ' talent\.[a-z]*/[0-9]*@[0-9]* ' "$HW_TMP/dlq3.txt") -eq 3 ]] &&
+  head -1 "$HW_TMP/dlq3.txt" | grep -q '^time  *class  *reason  *source  *dlq  *bytes$' ||
+  hw_fail "the dlq table is not 3 rows of time, class, reason, source: $(cat "$HW_TMP/dlq3.txt")"
+rc=0
+query dlq >/dev/null 2>"$HW_TMP/dlq.err" || rc=$?
+[[ $rc -eq 2 ]] && grep -q -- '--brokers' "$HW_TMP/dlq.err" ||
+  hw_fail "dlq without Kafka exited $rc: $(cat "$HW_TMP/dlq.err")"
+
+# hirewire-query status: every partition read to Kafka's end (lag 0, at
+# its end at the last step), the stored offsets the end offsets, the
+# last step's time; without Kafka the end and lag are unknown.
+query status --json --bootstrap-file "$HW_BOOTSTRAP_FILE" >"$HW_TMP/status.json" || hw_fail "hirewire-query status failed"
+"$HW_PY" - "$HW_TMP/status.json" "$HW_BOOTSTRAP" <<'PY' || hw_fail "hirewire-query status is wrong"
+import json, sys
+from confluent_kafka import Consumer, TopicPartition
+s = json.load(open(sys.argv[1]))
+c = Consumer({"bootstrap.servers": sys.argv[2], "group.id": "hw-status-check"})
+parts = [p for p in s["partitions"] if p["group"] == "hirewire"]
+assert parts, s
+assert {p["topic"] for p in parts} == {"talent.hires", "talent.offers"}, parts
+for p in parts:
+    end = c.get_watermark_offsets(TopicPartition(p["topic"], p["partition"]), timeout=10)[1]
+    assert p["end"] == end and p["offset"] == end and p["lag"] == 0 and p["at_end"] is True, (p, end)
+assert s["steps"] >= 1 and s["last_step"] and s["watermark"] and s["layout"], s
+print("ok: status of", len(parts), "partitions")
+PY
+query status >"$HW_TMP/status.txt" || hw_fail "hirewire-query status without Kafka failed"
+grep -q '^hirewire  *talent\.hires  *0  *[0-9][0-9]*  *-  *-  *at end$' "$HW_TMP/status.txt" &&
+  grep -q '^last step  *20[0-9-]*T' "$HW_TMP/status.txt" ||
+  hw_fail "status without Kafka: $(cat "$HW_TMP/status.txt")"
+
 # 10 MB: the devbroker keeps about 5 MiB per partition and would drop older
 # messages for it, so it goes alone to a broker of its own.
 main_bootstrap=$HW_BOOTSTRAP

@@ -47,9 +47,9 @@ HW_PIDS+=("$!")
 hw_wait_for "[[ \$(hw_http_status $mport /healthz) == 200 ]]" 30 || hw_fail "/healthz did not turn ready again"
 # Retried with capped backoff (100 ms doubling up to 5 s): several times,
 # and back within about 5 s of Redis answering again (10 s down).
-line=$(grep -o 'Redis answers again after [0-9]* ms (failures=[0-9]*)' "$HW_CONSUMER_LOG" | head -1)
+line=$(grep -o 'msg="Redis answers again" after_ms=[0-9]* failures=[0-9]*' "$HW_CONSUMER_LOG" | head -1)
 [[ -n $line ]] || hw_fail "the end of the outage was not logged"
-ms=$(sed 's/.*after \([0-9]*\) ms.*/\1/' <<<"$line")
+ms=$(sed 's/.*after_ms=\([0-9]*\).*/\1/' <<<"$line")
 failures=$(sed 's/.*failures=\([0-9]*\).*/\1/' <<<"$line")
 hw_note "$line"
 (( failures >= 5 )) || hw_fail "retried only $failures times in a 10 s outage"

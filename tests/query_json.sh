@@ -55,6 +55,7 @@ rc ZADD hw:flow:30d:net 2 US -2 KR
 rc HSET hw:org:meta:offers:365d extended 5 accepted 2 declined 1 extended_usd 1200000000 mega 3
 rc HSET hw:org:apple:offers:365d extended 1 extended_usd 900000
 rc HSET hw:org:google-deepmind:offers:365d extended 2 accepted 1 withdrawn 1 extended_usd 350000000 mega 1
+rc HSET hw:org:google-deepmind name "Google DeepMind"                # the display name offers show
 rc HSET hw:org:openai:offers:30d extended 1 extended_usd 500000
 rc HSET hw:b:20250701:org:meta:offers extended 1            # a bucket, not a window
 rc HSET other:org:xai:offers:365d extended 9 extended_usd 1  # another prefix
@@ -247,7 +248,7 @@ r = rows("offers")
 fields = ["extended", "accepted", "declined", "withdrawn", "extended_usd", "mega"]
 same("offers header", r[0], ["org"] + fields)
 same("offers rows", [[x[0]] + [int(v) for v in x[1:]] for x in r[1:]],
-     [[o["org"]] + [o[f] for f in fields] for o in js("offers")["orgs"]])
+     [[o["name"] or o["org"]] + [o[f] for f in fields] for o in js("offers")["orgs"]])
 
 r = rows("flows")
 same("flows header", r[0], ["country", "in", "out", "net", "index", "rank oecd"])

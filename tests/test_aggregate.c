@@ -27,6 +27,7 @@
  * EXTENDED also adds its value and, at or above the threshold, mega. */
 static void test_offers(void) {
         static const exp_t want_at[] = {
+                ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
                 EW("org:meta-platforms-inc:offers", "extended", "20250616",
                    DAY16, 1),
                 EW("org:meta-platforms-inc:offers", "extended_usd",
@@ -35,24 +36,29 @@ static void test_offers(void) {
                    1),
         };
         static const exp_t want_below[] = {
+                ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
                 EW("org:meta-platforms-inc:offers", "extended", "20250616",
                    DAY16, 1),
                 EW("org:meta-platforms-inc:offers", "extended_usd",
                    "20250616", DAY16, 99999999),
         };
         static const exp_t want_accepted[] = {
+                ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
                 EW("org:meta-platforms-inc:offers", "accepted", "20250616",
                    DAY16, 1),
         };
         static const exp_t want_declined[] = {
+                ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
                 EW("org:meta-platforms-inc:offers", "declined", "20250616",
                    DAY16, 1),
         };
         static const exp_t want_withdrawn[] = {
+                ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
                 EW("org:meta-platforms-inc:offers", "withdrawn", "20250616",
                    DAY16, 1),
         };
         static const exp_t want_zero[] = {
+                ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
                 EW("org:meta-platforms-inc:offers", "extended", "20250616",
                    DAY16, 1),
         };
@@ -105,12 +111,14 @@ static void test_offers(void) {
 /* 8b. The threshold comes from hw_proc_conf_t. */
 static void test_offers_threshold_conf(void) {
         static const exp_t want_mega[] = {
+                ES("org:anthropic", "name", "Anthropic"),
                 EW("org:anthropic:offers", "extended", "20250615", DAY15, 1),
                 EW("org:anthropic:offers", "extended_usd", "20250615", DAY15,
                    60000000),
                 EW("org:anthropic:offers", "mega", "20250615", DAY15, 1),
         };
         static const exp_t want_plain[] = {
+                ES("org:anthropic", "name", "Anthropic"),
                 EW("org:anthropic:offers", "extended", "20250615", DAY15, 1),
                 EW("org:anthropic:offers", "extended_usd", "20250615", DAY15,
                    60000000),
@@ -151,6 +159,8 @@ static void test_offers_threshold_conf(void) {
 /* 8c. Offers aggregate per org, field and day. */
 static void test_offers_aggregate(void) {
         static const exp_t want[] = {
+                ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
+                ES("org:openai", "name", "OpenAI"),
                 EW("org:meta-platforms-inc:offers", "extended", "20250616",
                    DAY16, 2),
                 EW("org:meta-platforms-inc:offers", "extended_usd",
@@ -419,6 +429,7 @@ out:
  * land in different buckets, with the day number in aux. */
 static void test_day_boundaries(void) {
         static const exp_t want[] = {
+                ES("org:openai", "name", "OpenAI"),
                 EG("lab:meta-superintelligence-labs", "members", 2),
                 ES("lab:meta-superintelligence-labs", "name",
                    "Meta Superintelligence Labs"),
@@ -440,6 +451,7 @@ static void test_day_boundaries(void) {
                 EW("org:openai:offers", "declined", "20250616", 20255, 1),
         };
         static const exp_t want_leap[] = {
+                ES("org:openai", "name", "OpenAI"),
                 EW("org:openai:offers", "withdrawn", "20240229", DAY_LEAP, 1),
         };
         hw_event_t ev;

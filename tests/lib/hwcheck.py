@@ -104,10 +104,11 @@ def normalize_record(schema_id, rec):
     return rec
 
 
-def read_topic(bootstrap, topic, timeout=30):
+def read_topic(bootstrap, topic, timeout=30, timestamps=False):
     """Every message of topic from the start to the end offsets seen at the
     call, with python3-confluent-kafka: a list of (partition, offset, key,
-    value, headers as a dict of str)."""
+    value, headers as a dict of str), with timestamps=True also the
+    message's timestamp (ms) last."""
     import time
 
     from confluent_kafka import Consumer, TopicPartition
@@ -128,7 +129,8 @@ def read_topic(bootstrap, topic, timeout=30):
         if m.offset() + 1 >= ends[m.partition()]:
             done[m.partition()] = True
         h = {k: (v.decode() if v is not None else None) for k, v in (m.headers() or [])}
-        out.append((m.partition(), m.offset(), m.key(), m.value(), h))
+        row = (m.partition(), m.offset(), m.key(), m.value(), h)
+        out.append(row + (m.timestamp()[1],) if timestamps else row)
     c.close()
     if not all(done.values()):
         raise TimeoutError(f"{topic}: not read to its end in {timeout} s")

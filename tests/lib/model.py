@@ -246,6 +246,7 @@ class Model:
         self.seen_at = {}              # event_id -> day of its seen set
         self.persons = {}              # person_id -> dict (the person hash)
         self.lab_names = {}            # lab slug -> display name
+        self.org_names = {}            # offering org slug -> display name
         self.members = collections.Counter()            # lab slug -> members
         self.gauges = collections.defaultdict(collections.Counter)  # (slug, kind)
         self.all = collections.defaultdict(collections.Counter)     # X -> fields
@@ -310,6 +311,7 @@ class Model:
         self.daily[day][x][field] += n
 
     def _offer(self, ev, day):
+        self.org_names[slug(ev["offering_org"])] = ev["offering_org"]
         x = "org:" + slug(ev["offering_org"]) + ":offers"
         status = ev["status"]
         self._count(day, x, status.lower())
@@ -380,6 +382,8 @@ class Model:
                 h["members"] = str(self.members[lab])
             if h:
                 st[p + "lab:" + lab] = h
+        for org, name in self.org_names.items():
+            st[p + "org:" + org] = {"name": name}
         for (lab, kind), c in self.gauges.items():
             put_hash("lab:" + lab + ":" + kind, c)
         labs = {lab: float(n) for lab, n in self.members.items() if n}
@@ -517,10 +521,12 @@ def _glob_escape(text):
 def _ignored(key, prefix, ignore):
     # b:gen counts compactions of the bucket logs and steps the atomic
     # steps: bookkeeping that depends on how the steps were cut
-    # (check_windows checks b:gen on its own).
+    # (check_windows checks b:gen on its own); steps:at is when the last
+    # applied.
     if (key.startswith(prefix + "alert") or key.startswith(prefix + "offset:")
             or key.startswith(prefix + "ends:") or key == prefix + "epoch"
             or key == prefix + "b:gen" or key == prefix + "steps"
+            or key == prefix + "steps:at"
             or key == prefix + "layout" or key == prefix + "turn"):
         return True
     return any(fnmatch.fnmatchcase(key, pat) for pat in ignore)

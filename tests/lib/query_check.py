@@ -174,19 +174,24 @@ def check_offers(r, args, doc, table):
         if not m:
             continue
         h = counts(r, key)
-        want.append(dict({"org": m.group(1)}, **{f: h.get(f, 0) for f in OFFER_FIELDS}))
+        name = r.hget(f"{p}org:{m.group(1)}", "name")
+        want.append(dict({"org": m.group(1), "name": name.decode() if name else None},
+                         **{f: h.get(f, 0) for f in OFFER_FIELDS}))
     want.sort(key=lambda x: (-x["extended_usd"], x["org"]))
     same("window", doc.get("window"), w)
     same("orgs", doc.get("orgs"), want)
     if table is not None:
+        # The table names an organisation by its display name, when the
+        # consumer kept one.
         rows = table_rows(table, "org")
-        same("table offers orgs", [c[0] for c in rows], [x["org"] for x in want])
+        same("table offers orgs", [c[0] for c in rows], [x["name"] or x["org"] for x in want])
         for cells, x in zip(rows, want):
             same(f"table offers {x['org']} counts",
                  cells[1:5] + cells[6:], [str(x[f]) for f in OFFER_FIELDS if f != "extended_usd"])
             check(cells[5].startswith("$"), f"table offers {x['org']}: {cells[5]!r} is not $")
         for org, usd in args.money or []:
-            got = [c[5] for c in rows if c[0] == org]
+            shown = {x["org"]: x["name"] or x["org"] for x in want}.get(org, org)
+            got = [c[5] for c in rows if c[0] == shown]
             same(f"table offers {org} extended_usd", got, [usd])
 
 

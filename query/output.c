@@ -1,0 +1,232 @@
+/*
+ * What every hirewire-query command shares to print its result: errors,
+ * keys under the prefix, JSON built from any bytes, tables (or CSV) and
+ * the lines around them.
+ */
+#include "output.h"
+
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* Prints a Redis or memory error and returns its exit code. */
+int hw_qout_fail(hw_err_t err, const char *errstr) {
+        fprintf(stderr, HW_QUERY_PROG ": %s\n",
+                err == HW_ERR_NOMEM ? "out of memory" : errstr);
+        return err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE : HW_EXIT_FAILURE;
+}
+
+/* Writes prefix + the formatted rest into key (HW_QOUT_KEY_MAX bytes). */
+void hw_qout_make_key(const hw_query_t *q, char *key, const char *fmt, ...) {
+        va_list ap;
+        int n = snprintf(key, HW_QOUT_KEY_MAX, "%s", q->conf.prefix);
+        va_start(ap, fmt);
+        vsnprintf(key + n, HW_QOUT_KEY_MAX - (size_t)n, fmt, ap);
+        va_end(ap);
+}
+
+/*
+ * Whether Redis holds any hirewire data under the prefix: hw:labs or the
+ * watermark. When it holds none, says so on stderr and sets *empty.
+ */
+hw_err_t hw_qout_check_empty(hw_query_t *q, int *empty, char *errstr,
+                            size_t size) {
+        char key[HW_QOUT_KEY_MAX];
+        int labs = 0, watermark = 0;
+        hw_err_t err;
+
+        hw_qout_make_key(q, key, "labs");
+        if ((err = hw_qdb_exists(q->db, key, &labs, errstr, size)))
+                return err;
+        hw_qout_make_key(q, key, "watermark");
+        if ((err = hw_qdb_exists(q->db, key, &watermark, errstr, size)))
+                return err;
+        *empty = !labs && !watermark;
+        if (*empty)
+                fprintf(stderr,
+                        HW_QUERY_PROG ": Redis holds no hirewire data under "
+                                      "prefix %s (has the consumer run?)\n",
+                        q->conf.prefix);
+        return HW_OK;
+}
+
+/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. NULL when
+ * out of memory. */
+char *hw_qout_utf8_repair(const char *s) {
+        size_t n = strlen(s);
+        char *out = malloc(n * 3 + 1), *o = out;
+        const unsigned char *p = (const unsigned char *)s;
+
+        if (!out)
+                return NULL;
+        while (*p) {
+                size_t len = 0;
+                unsigned cp = 0;
+                if (*p < 0x80)
+                        len = 1, cp = *p;
+                else if ((*p & 0xe0) == 0xc0)
+                        len = 2, cp = *p & 0x1f;
+                else if ((*p & 0xf0) == 0xe0)
+                        len = 3, cp = *p & 0x0f;
+                else if ((*p & 0xf8) == 0xf0)
+                        len = 4, cp = *p & 0x07;
+                for (size_t i = 1; i < len; i++) {
+                        if ((p[i] & 0xc0) != 0x80) {
+                                len = 0;
+                                break;
+                        }
+                        cp = cp << 6 | (p[i] & 0x3f);
+                }
+                if (len == 0 || (len == 2 && cp < 0x80) ||
+                    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        p++;
+                        continue;
+                }
+                memcpy(o, p, len);
+                o += len;
+                p += len;
+        }
+        *o = '\0';
+        return out;
+}
+
+/* A JSON string for any bytes (invalid UTF-8 repaired). */
+json_t *hw_qout_jstr(const char *s) {
+        json_t *j = json_string(s);
+        char *fixed;
+        if (j)
+                return j;
+        if (!(fixed = hw_qout_utf8_repair(s)))
+                return NULL;
+        j = json_string(fixed);
+        free(fixed);
+        return j;
+}
+
+/* Sets obj[key] = value, taking value (freed on failure too); -1 when
+ * anything is NULL. A key that is not valid UTF-8 is repaired. */
+int hw_qout_jset(json_t *obj, const char *key, json_t *value) {
+        char *fixed;
+        int rc;
+        if (!obj || !value || !(fixed = hw_qout_utf8_repair(key))) {
+                json_decref(value);
+                return -1;
+        }
+        rc = json_object_set_new(obj, fixed, value);
+        free(fixed);
+        return rc;
+}
+
+/* Appends value to arr, taking it (freed on failure too). */
+int hw_qout_jpush(json_t *arr, json_t *value) {
+        if (!arr || !value) {
+                json_decref(value);
+                return -1;
+        }
+        return json_array_append_new(arr, value);
+}
+
+/* Appends o to arr, unless bad (an earlier failure): then, or when the
+ * append fails, o is freed and 1 returned. */
+int hw_qout_jpush_unless(json_t *arr, json_t *o, int bad) {
+        if (bad) {
+                json_decref(o);
+                return 1;
+        }
+        return hw_qout_jpush(arr, o) ? 1 : 0;
+}
+
+/* Sets doc[key] = part and returns doc; when bad (an earlier failure) or
+ * setting fails, frees both and returns NULL. */
+json_t *hw_qout_jattach(json_t *doc, const char *key, json_t *part,
+                        int bad) {
+        if (bad)
+                json_decref(part);
+        if (bad || hw_qout_jset(doc, key, part)) {
+                json_decref(doc);
+                return NULL;
+        }
+        return doc;
+}
+
+/* How many of n rows --top lets through: top 0 all, < 0 the default
+ * (0: all). */
+size_t hw_qout_top_rows(long top, long dflt, size_t n) {
+        long t = top < 0 ? dflt : top;
+        return t == 0 || (size_t)t > n ? n : (size_t)t;
+}
+
+/* {name: count, ...} for the first `shown` of the list, in its order. */
+json_t *hw_qout_jcounts(const hw_qitems_t *l, size_t shown) {
+        json_t *obj = json_object();
+        for (size_t i = 0; obj && i < shown && i < l->n; i++)
+                if (hw_qout_jset(obj, l->items[i].name,
+                         json_integer(l->items[i].count))) {
+                        json_decref(obj);
+                        return NULL;
+                }
+        return obj;
+}
+
+/* Prints a JSON document on stdout (takes doc). */
+int hw_qout_print_json(json_t *doc, size_t flags) {
+        char *text;
+        if (!doc)
+                return hw_qout_fail(HW_ERR_NOMEM, "");
+        text = json_dumps(doc, flags);
+        json_decref(doc);
+        if (!text)
+                return hw_qout_fail(HW_ERR_NOMEM, "");
+        puts(text);
+        free(text);
+        return HW_EXIT_OK;
+}
+
+/* Prints a table (takes it), or with --csv its CSV, tables after the
+ * first set apart by an empty line; NULL means memory ran out building
+ * it. */
+int hw_qout_print_table(hw_query_t *q, hw_table_t *t, int ok,
+                       const char *indent) {
+        if (!t || !ok) {
+                hw_table_destroy(t);
+                return hw_qout_fail(HW_ERR_NOMEM, "");
+        }
+        if (q->csv) {
+                if (q->csv_tables++)
+                        putchar('\n');
+                hw_table_print_csv(t, stdout);
+        } else {
+                hw_table_print(t, stdout, indent);
+        }
+        hw_table_destroy(t);
+        return HW_EXIT_OK;
+}
+
+/* Prints what a person reads around the tables (headings, "none", how
+ * many more rows --top 0 shows); nothing with --csv, which holds the
+ * tables alone. */
+void hw_qout_say(const hw_query_t *q, const char *fmt, ...) {
+        va_list ap;
+        if (q->csv)
+                return;
+        va_start(ap, fmt);
+        vprintf(fmt, ap);
+        va_end(ap);
+}
+
+
+void hw_qout_match(const hw_query_t *q, const char *pattern, char *out) {
+        size_t n = 0;
+        /* The prefix matched as it is: its glob characters escaped. */
+        for (const char *c = q->conf.prefix; *c && n + 2 < HW_QOUT_KEY_MAX;
+             c++) {
+                if (strchr("*?[]\\", *c))
+                        out[n++] = '\\';
+                out[n++] = *c;
+        }
+        snprintf(out + n, HW_QOUT_KEY_MAX - n, "%s", pattern);
+}
