@@ -978,10 +978,16 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 static void report_commits(consumer_t *c, int64_t now) {
         if (!c->commit_failed || !warn_due(c->commit_warned_ms, now))
                 return;
-        HW_WARN("consumer",
-                "%d offset commits to Kafka failed (%s); lag tools show older "
-                "offsets, counting is unaffected (offsets live in Redis)",
-                c->commit_failed, rd_kafka_err2str(c->commit_err));
+        {
+                char msg[512];
+                snprintf(msg, sizeof(msg),
+                         "offset commits to Kafka failed (%s); lag tools "
+                         "show older offsets, counting is unaffected "
+                         "(offsets live in Redis)",
+                         rd_kafka_err2str(c->commit_err));
+                HW_LOG_KV(HW_LOG_WARN, "consumer", msg, "failures=%d",
+                          c->commit_failed);
+        }
         c->commit_failed = 0;
         c->commit_warned_ms = now;
 }
@@ -1185,9 +1191,10 @@ static void report_rejects(consumer_t *c, int all) {
 static void say_unassigned(consumer_t *c, int64_t now) {
         if (c->n_assigned) {
                 if (c->unassigned_warned)
-                        HW_INFO("consumer",
-                                "partitions assigned after %" PRId64 " s",
-                                (now - c->unassigned_since) / 1000);
+                        HW_LOG_KV(HW_LOG_INFO, "consumer",
+                                  "partitions assigned after a wait",
+                                  "waited_s=%" PRId64,
+                                  (now - c->unassigned_since) / 1000);
                 c->unassigned_since = c->unassigned_warned = 0;
                 return;
         }
@@ -1196,16 +1203,16 @@ static void say_unassigned(consumer_t *c, int64_t now) {
         if (now - c->unassigned_since < ASSIGN_WAIT_MS ||
             !warn_due(c->unassigned_warned, now))
                 return;
-        HW_WARN("consumer",
-                "no partitions assigned after %" PRId64 " s in group %s: "
-                "the group is rebalancing, or other members hold every "
-                "partition. A member that died without leaving holds its "
-                "partitions until its session.timeout.ms (45 s by default) "
-                "has passed; a consumer restarted with the same "
-                "group.instance.id (static membership: -X "
-                "group.instance.id=NAME, e.g. the pod name) takes them back "
-                "without that wait",
-                (now - c->unassigned_since) / 1000, c->conf.group);
+        HW_LOG_KV(HW_LOG_WARN, "consumer",
+                  "no partitions assigned yet: the group is rebalancing, or "
+                  "other members hold every partition. A member that died "
+                  "without leaving holds its partitions until its "
+                  "session.timeout.ms (45 s by default) has passed; a "
+                  "consumer restarted with the same group.instance.id "
+                  "(static membership: -X group.instance.id=NAME, e.g. the "
+                  "pod name) takes them back without that wait",
+                  "waited_s=%" PRId64 " group=\"%s\"",
+                  (now - c->unassigned_since) / 1000, c->conf.group);
         c->unassigned_warned = now;
 }
 
@@ -1622,10 +1629,16 @@ static void wait_for_registry(consumer_t *c) {
                 rd_kafka_topic_partition_list_new(1);
         rd_kafka_error_t *e;
 
-        HW_WARN("consumer", "%s; reading %s/%" PRId32 " again from offset %" PRId64
-                " in %d ms",
-                c->registry_wait, a->topic, a->partition, c->registry_offset,
-                c->registry_backoff);
+        {
+                char msg[768];
+                snprintf(msg, sizeof(msg), "%s; reading the partition again",
+                         c->registry_wait);
+                HW_LOG_KV(HW_LOG_WARN, "consumer", msg,
+                          "topic=%s partition=%" PRId32 " offset=%" PRId64
+                          " in_ms=%d",
+                          a->topic, a->partition, c->registry_offset,
+                          c->registry_backoff);
+        }
         rd_kafka_topic_partition_list_add(parts, a->topic, a->partition)
                 ->offset = c->registry_offset;
         a->position = c->registry_offset;

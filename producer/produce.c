@@ -399,7 +399,8 @@ static int frame_for_registry(producer_t *p, const char *topic) {
                         p->registry_down = err == HW_ERR_SERVICE;
                         return -1;
                 }
-                HW_WARN("producer", "%s; retrying in %d ms", errstr, backoff);
+                HW_LOG_KV(HW_LOG_WARN, "producer", errstr, "retry_in_ms=%d",
+                          backoff);
                 for (int64_t until = mono_ms() + backoff;
                      mono_ms() < until && !stop_requested;)
                         rd_kafka_poll(p->rk, 50);
