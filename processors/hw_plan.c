@@ -802,16 +802,19 @@ static char *put_named_record(char *out, const char *family, size_t lf,
  * log's compacted text, in the arena; *len 0 when nothing is left. NULL
  * when out of memory. */
 static char *compact_cached(hw_plan_t *p, cached_t *c, size_t *len) {
-        size_t n = 0, room = 1, kept = 0;
+        size_t n = 0, room = 1, kept = 0, had = p->cpos_cap;
         char *text;
 
+        /* cpos[wf]: 1 + where wf's sum is in recs, 0 none yet (every
+         * entry is 0 again when a compaction ends). */
         if (hw_grow((void **)&p->cpos, &p->cpos_cap, p->wf_map.count + 1,
                     sizeof(*p->cpos)))
                 return NULL;
+        memset(p->cpos + had, 0, (p->cpos_cap - had) * sizeof(*p->cpos));
         for (size_t r = 0; r < c->n; r++) {
                 const cached_rec_t *rec = &c->recs[r];
                 uint32_t at = p->cpos[rec->wf];
-                if (!at || at > n || c->recs[at - 1].wf != rec->wf) {
+                if (!at) {
                         /* First seen: summed in place, at n. */
                         c->recs[n] = *rec;
                         p->cpos[rec->wf] = (uint32_t)++n;
