@@ -54,9 +54,8 @@ struct hw_store_s {
         hw_map_t appended;      /* yyyymmdd -> bytes appended (aux), day (v.i) */
         size_t *compacts;       /* the plan's compactions the step writes */
         size_t n_compacts, compacts_cap;
-        int64_t *log_gens;      /* per log read: the generation cached */
         unsigned char *log_stale; /* per log read: read again, whole */
-        size_t log_gens_cap, log_stale_cap;
+        size_t log_stale_cap;
         /* The atomic step's round trips, reused step to step. */
         struct hw_step_read_s *reads;   /* what each reply of the first is */
         size_t n_reads, reads_cap;
@@ -191,7 +190,6 @@ void hw_store_destroy(hw_store_t *s) {
         hw_arena_release(&s->scratch);
         free_slide(s);
         free(s->logs);
-        free(s->log_gens);
         free(s->log_stale);
         free(s->compacts);
         free(s->replies);
@@ -592,6 +590,14 @@ static int append_gens(hw_store_t *s, size_t n) {
         return rc;
 }
 
+/* A log's text as a GET or GETRANGE reply r gives it (the reply is kept
+ * in s->replies, which the text points into). */
+static void take_log_text(hw_store_t *s, hw_plan_log_t *lg, redisReply *r) {
+        s->replies[s->n_replies++] = r;
+        lg->text = r->type == REDIS_REPLY_STRING ? r->str : "";
+        lg->len = r->type == REDIS_REPLY_STRING ? r->len : 0;
+}
+
 /* Reads again, whole, the logs of the slide whose cached part is not
  * what Redis holds (want[i]: read log i). */
 static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
@@ -612,9 +618,7 @@ static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
                 if ((err = pipelined_reply(s, --pending, "GET b:<day>", &r,
                                            errstr, size)))
                         return err;
-                s->replies[s->n_replies++] = r;
-                s->logs[i].text = r->type == REDIS_REPLY_STRING ? r->str : "";
-                s->logs[i].len = r->type == REDIS_REPLY_STRING ? r->len : 0;
+                take_log_text(s, &s->logs[i], r);
                 s->logs[i].from = 0;
         }
         return HW_OK;
@@ -626,7 +630,7 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
         const hw_config_t *c = s->conf;
         int64_t before = s->watermark >= 0 ? hw_time_day(s->watermark) : -1;
         int64_t largest = c->windows[c->n_windows - 1];
-        size_t n_leaving = 0, n = 0;
+        size_t n_leaving = 0, n = 0, n_stale = 0;
         redisReply *r;
         hw_err_t err;
 
@@ -676,17 +680,16 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
         }
         if (hw_grow((void **)&s->replies, &s->replies_cap, 2 * n + 1,
                     sizeof(*s->replies)) ||
-            hw_grow((void **)&s->log_gens, &s->log_gens_cap, n + 1,
-                    sizeof(*s->log_gens)) ||
             hw_grow((void **)&s->log_stale, &s->log_stale_cap, n + 1,
                     sizeof(*s->log_stale)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         /* One round trip: each log (what follows the part the plan holds
-         * and its length, or all of it), then their generations. */
+         * and its length, or all of it), then their generations (a log
+         * read in part keeps, until they come, the one the plan holds). */
         for (size_t i = 0; i < n; i++) {
                 hw_plan_log_t *lg = &s->logs[i];
                 if (plan && hw_plan_log_known(plan, s->epoch, lg->day,
-                                              &s->log_gens[i], &lg->from)) {
+                                              &lg->gen, &lg->from)) {
                         redisAppendCommand(s->ctx, "GETRANGE %sb:%s %lld -1",
                                            c->prefix, lg->ymd,
                                            (long long)lg->from);
@@ -707,9 +710,7 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                 snprintf(what, sizeof(what), "GET %sb:%s", c->prefix, lg->ymd);
                 if ((err = pipelined_reply(s, 1, what, &r, errstr, size)))
                         return err;
-                s->replies[s->n_replies++] = r;
-                lg->text = r->type == REDIS_REPLY_STRING ? r->str : "";
-                lg->len = r->type == REDIS_REPLY_STRING ? r->len : 0;
+                take_log_text(s, lg, r);
                 s->log_stale[i] = 0;
                 if (lg->from) {
                         if ((err = pipelined_reply(s, 1, "STRLEN b:<day>", &r,
@@ -729,24 +730,22 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                         return err;
                 for (size_t i = 0; i < n; i++) {
                         hw_plan_log_t *lg = &s->logs[i];
-                        lg->gen = r->type == REDIS_REPLY_ARRAY &&
-                                                  i < r->elements &&
-                                                  r->element[i]->type ==
-                                                          REDIS_REPLY_STRING
-                                          ? strtoll(r->element[i]->str, NULL,
-                                                    10)
-                                          : 0;
-                        s->log_stale[i] |= lg->from && lg->gen != s->log_gens[i];
+                        int64_t gen = r->type == REDIS_REPLY_ARRAY &&
+                                                      i < r->elements &&
+                                                      r->element[i]->type ==
+                                                              REDIS_REPLY_STRING
+                                              ? strtoll(r->element[i]->str,
+                                                        NULL, 10)
+                                              : 0;
+                        /* Compacted since the plan read it: read whole. */
+                        s->log_stale[i] |= lg->from && gen != lg->gen;
+                        n_stale += s->log_stale[i];
+                        lg->gen = gen;
                 }
                 freeReplyObject(r);
-                for (size_t i = 0; i < n; i++)
-                        if (s->log_stale[i]) {
-                                err = read_whole_logs(s, s->log_stale, n,
-                                                      errstr, size);
-                                if (err)
-                                        return err;
-                                break;
-                        }
+                if (n_stale &&
+                    (err = read_whole_logs(s, s->log_stale, n, errstr, size)))
+                        return err;
         }
         s->slide.epoch = s->epoch;
         s->slide.leaving = s->logs;

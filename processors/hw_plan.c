@@ -57,22 +57,26 @@ void hw_plan_init(hw_plan_t *p) {
         hw_map_init(&p->raid_map);
         hw_map_init(&p->drain_map);
         hw_map_init(&p->prune_map);
-        hw_map_init(&p->sum_map);
         hw_map_init(&p->fam_map);
         hw_map_init(&p->wf_map);
         hw_arena_init(&p->arena);
         p->day = -1;
 }
 
+/* Forgets the log cached in slot (if any). */
+static void forget_cached(hw_plan_t *p, cached_t **slot) {
+        if (!*slot)
+                return;
+        p->cached_recs -= (*slot)->n;
+        free((*slot)->recs);
+        free(*slot);
+        *slot = NULL;
+}
+
 /* Forgets every log cached. */
 static void drop_cached(hw_plan_t *p) {
-        for (size_t i = 0; i < HW_PLAN_CACHED_DAYS; i++) {
-                if (p->cached[i])
-                        free(p->cached[i]->recs);
-                free(p->cached[i]);
-                p->cached[i] = NULL;
-        }
-        p->cached_recs = 0;
+        for (size_t i = 0; i < HW_PLAN_CACHED_DAYS; i++)
+                forget_cached(p, &p->cached[i]);
 }
 
 void hw_plan_release(hw_plan_t *p) {
@@ -83,7 +87,6 @@ void hw_plan_release(hw_plan_t *p) {
         hw_map_release(&p->raid_map);
         hw_map_release(&p->drain_map);
         hw_map_release(&p->prune_map);
-        hw_map_release(&p->sum_map);
         hw_map_release(&p->fam_map);
         hw_map_release(&p->wf_map);
         free(p->sums);
@@ -695,9 +698,15 @@ static int cache_record(void *ctx, const char *name, size_t nlen,
         return 0;
 }
 
-static cached_t **cached_slot(hw_plan_t *p, int64_t day) {
+/* Where day's log is cached: by day number modulo HW_PLAN_CACHED_DAYS
+ * (the entry's day tells whether it is that day's). */
+static size_t cached_index(int64_t day) {
         int64_t n = HW_PLAN_CACHED_DAYS;
-        return &p->cached[((day % n) + n) % n];
+        return (size_t)(((day % n) + n) % n);
+}
+
+static cached_t **cached_slot(hw_plan_t *p, int64_t day) {
+        return &p->cached[cached_index(day)];
 }
 
 /*
@@ -733,10 +742,7 @@ static cached_t *cache_log(hw_plan_t *p, const hw_plan_conf_t *conf,
         rc = hw_plan_log_each(lg->text, lg->len - lg->from, cache_record, &x);
         if (rc) {
                 *why = 1;
-                p->cached_recs -= c->n;
-                free(c->recs);
-                free(c);
-                *slot = NULL;
+                forget_cached(p, slot);
                 return NULL;
         }
         c->len = lg->len;
@@ -912,15 +918,9 @@ static void evict_cached(hw_plan_t *p, const hw_plan_conf_t *conf) {
                 drop_cached(p);
                 return;
         }
-        for (size_t i = 0; p->day >= 0 && i < HW_PLAN_CACHED_DAYS; i++) {
-                cached_t *c = p->cached[i];
-                if (c && c->day <= p->day - largest) {
-                        p->cached_recs -= c->n;
-                        free(c->recs);
-                        free(c);
-                        p->cached[i] = NULL;
-                }
-        }
+        for (size_t i = 0; p->day >= 0 && i < HW_PLAN_CACHED_DAYS; i++)
+                if (p->cached[i] && p->cached[i]->day <= p->day - largest)
+                        forget_cached(p, &p->cached[i]);
 }
 
 /* Whether the next build starts a new generation of slots (and forgets
@@ -932,8 +932,7 @@ static int new_generation(const hw_plan_t *p) {
 
 int hw_plan_log_known(const hw_plan_t *p, const char *epoch, int64_t day,
                       int64_t *gen, size_t *len) {
-        int64_t n = HW_PLAN_CACHED_DAYS;
-        const cached_t *c = p->cached[((day % n) + n) % n];
+        const cached_t *c = p->cached[cached_index(day)];
         if (new_generation(p) || strcmp(epoch ? epoch : "", p->cached_epoch) ||
             !c || c->day != day || !c->len)
                 return 0;

@@ -142,7 +142,7 @@ typedef struct hw_plan_s {
         /* Working state, kept from batch to batch. */
         char wnames[HW_PLAN_MAX_WINDOWS][16]; /* "7d", ... */
         hw_map_t key_map, field_map, day_map, raid_map, drain_map;
-        hw_map_t prune_map, sum_map; /* raid keys pruned; a log's sums */
+        hw_map_t prune_map;     /* raid keys pruned */
         hw_map_t fam_map;       /* windowed family -> index */
         hw_map_t wf_map;        /* family index + field -> offset in sums */
         int64_t *sums;          /* per (family, field): all, then each window */
