@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_kafka.h"
 #include "hw_time.h"
 #include "hw_validate.h"
@@ -125,14 +126,8 @@ static int add_part(parts_t *p, const char *name, const char *value) {
             partition < 0 || partition > INT32_MAX ||
             hw_qdb_parse_int(value, &offset))
                 return 0;
-        if (p->n == p->cap) {
-                size_t cap = p->cap ? 2 * p->cap : 64;
-                part_row_t *a = realloc(p->a, cap * sizeof(*a));
-                if (!a)
-                        return -1;
-                p->a = a;
-                p->cap = cap;
-        }
+        if (hw_grow((void **)&p->a, &p->cap, p->n + 1, sizeof(*p->a)))
+                return -1;
         r = &p->a[p->n];
         memset(r, 0, sizeof(*r));
         r->group = strndup(name, (size_t)(mid - name));
@@ -150,7 +145,8 @@ static int add_part(parts_t *p, const char *name, const char *value) {
         return 0;
 }
 
-/* Reads every stored offset under the prefix (SCAN, then their values). */
+/* Reads every stored offset under the prefix (SCAN, then the values of a
+ * page of keys in one round trip). */
 static hw_err_t read_parts(hw_query_t *q, parts_t *p, char *errstr,
                            size_t size) {
         char match[HW_QOUT_KEY_MAX], cursor[32] = "0";
@@ -171,9 +167,12 @@ static hw_err_t read_parts(hw_query_t *q, parts_t *p, char *errstr,
                 snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
                 for (size_t i = 0; !err && i < r->element[1]->elements; i++) {
                         const redisReply *k = r->element[1]->element[i];
-                        if ((err = hw_qdb_command(q->db, &v, errstr, size,
-                                                  "GET %b", k->str,
-                                                  (size_t)k->len)))
+                        err = hw_qdb_append(q->db, errstr, size, "GET %b",
+                                            k->str, (size_t)k->len);
+                }
+                for (size_t i = 0; !err && i < r->element[1]->elements; i++) {
+                        const redisReply *k = r->element[1]->element[i];
+                        if ((err = hw_qdb_reply(q->db, &v, errstr, size)))
                                 break;
                         if (v->type == REDIS_REPLY_STRING &&
                             k->len > skip &&
@@ -191,19 +190,24 @@ static hw_err_t read_parts(hw_query_t *q, parts_t *p, char *errstr,
 }
 
 /* Where each group's last steps left its partitions (<prefix>ends:<group>:
- * "<topic>:<partition>" -> 1 at the end, else the step's time). */
+ * "<topic>:<partition>" -> 1 at the end, else the step's time), in one
+ * round trip. */
 static hw_err_t read_ends(hw_query_t *q, parts_t *p, char *errstr,
                           size_t size) {
-        for (size_t i = 0; i < p->n; i++) {
+        hw_err_t err = HW_OK;
+
+        for (size_t i = 0; !err && i < p->n; i++) {
                 char key[HW_QOUT_KEY_MAX], field[600];
-                redisReply *r = NULL;
-                int64_t v;
-                hw_err_t err;
                 hw_qout_make_key(q, key, "ends:%s", p->a[i].group);
                 snprintf(field, sizeof(field), "%s:%" PRId32, p->a[i].topic,
                          p->a[i].partition);
-                if ((err = hw_qdb_command(q->db, &r, errstr, size,
-                                          "HGET %s %s", key, field)))
+                err = hw_qdb_append(q->db, errstr, size, "HGET %s %s", key,
+                                    field);
+        }
+        for (size_t i = 0; !err && i < p->n; i++) {
+                redisReply *r = NULL;
+                int64_t v;
+                if ((err = hw_qdb_reply(q->db, &r, errstr, size)))
                         return err;
                 if (r->type == REDIS_REPLY_STRING &&
                     !hw_qdb_parse_int(r->str, &v)) {
@@ -212,7 +216,7 @@ static hw_err_t read_ends(hw_query_t *q, parts_t *p, char *errstr,
                 }
                 freeReplyObject(r);
         }
-        return HW_OK;
+        return err;
 }
 
 /* Kafka's end offset of every row's partition. */
@@ -461,14 +465,8 @@ static int add_letter(letters_t *l, rd_kafka_message_t *m) {
         rd_kafka_timestamp_type_t type;
         letter_t *e;
 
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? 2 * l->cap : 64;
-                letter_t *a = realloc(l->a, cap * sizeof(*a));
-                if (!a)
-                        return -1;
-                l->a = a;
-                l->cap = cap;
-        }
+        if (hw_grow((void **)&l->a, &l->cap, l->n + 1, sizeof(*l->a)))
+                return -1;
         rd_kafka_message_headers(m, &h);
         e = &l->a[l->n++];
         memset(e, 0, sizeof(*e));
@@ -518,14 +516,11 @@ static hw_err_t read_letters(rd_kafka_t *rk, const char *topic, long count,
                 return err;
         }
         first = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-        end = rd_kafka_topic_partition_list_new(md->topics[0].partition_cnt);
-        for (int i = 0; i < md->topics[0].partition_cnt; i++) {
+        for (int i = 0; i < md->topics[0].partition_cnt; i++)
                 rd_kafka_topic_partition_list_add(
                         first, topic, md->topics[0].partitions[i].id);
-                rd_kafka_topic_partition_list_add(
-                        end, topic, md->topics[0].partitions[i].id);
-        }
         rd_kafka_metadata_destroy(md);
+        end = rd_kafka_topic_partition_list_copy(first);
         if ((err = offsets_at(rk, first, RD_KAFKA_OFFSET_BEGINNING, errstr,
                               size)) ||
             (err = offsets_at(rk, end, RD_KAFKA_OFFSET_END, errstr, size)))
