@@ -6,21 +6,32 @@
 #include "hw_buf.h"
 #include "hw_time.h"
 
-void hw_batch_init(hw_batch_t *b) {
+void hw_batch_cache_init(hw_batch_cache_t *c) {
+        memset(c, 0, sizeof(*c));
+        hw_plan_init(&c->plan);
+        hw_map_init(&c->persons);
+}
+
+void hw_batch_cache_release(hw_batch_cache_t *c) {
+        hw_plan_release(&c->plan);
+        hw_map_release(&c->persons);
+}
+
+void hw_batch_init(hw_batch_t *b, hw_batch_cache_t *cache) {
         memset(b, 0, sizeof(*b));
         hw_arena_init(&b->arena);
         hw_arena_init(&b->scratch);
         hw_deltas_init(&b->deltas);
-        hw_plan_init(&b->plan);
-        hw_map_init(&b->person_cache);
+        hw_map_init(&b->known);
+        b->cache = cache;
 }
 
 /* Past this many writes the cache starts over (its arena only grows). */
 #define PERSON_CACHE_WRITES 25000
 
-void hw_batch_forget_persons(hw_batch_t *b) {
-        hw_map_clear(&b->person_cache);
-        b->person_cache_writes = 0;
+void hw_batch_forget_persons(hw_batch_cache_t *c) {
+        hw_map_clear(&c->persons);
+        c->person_writes = 0;
 }
 
 void hw_batch_clear(hw_batch_t *b) {
@@ -35,6 +46,7 @@ void hw_batch_clear(hw_batch_t *b) {
         hw_arena_reset(&b->arena);
         hw_arena_reset(&b->scratch);
         hw_deltas_clear(&b->deltas);
+        hw_map_clear(&b->known);
 }
 
 void hw_batch_release(hw_batch_t *b) {
@@ -45,8 +57,7 @@ void hw_batch_release(hw_batch_t *b) {
         hw_arena_release(&b->arena);
         hw_arena_release(&b->scratch);
         hw_deltas_release(&b->deltas);
-        hw_plan_release(&b->plan);
-        hw_map_release(&b->person_cache);
+        hw_map_release(&b->known);
 }
 
 hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
@@ -146,12 +157,12 @@ static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
 /* Copies p into the cache as person_id's place. -1 when out of memory. */
 static int cache_person(hw_batch_t *b, const char *id, size_t len,
                         const hw_person_t *p) {
-        hw_map_t *m = &b->person_cache;
+        hw_map_t *m = &b->cache->persons;
         int created;
         hw_map_entry_t *e;
         hw_person_t *c;
 
-        b->person_cache_writes++;
+        b->cache->person_writes++;
         if (!(e = hw_map_upsert(m, id, len, &created)) ||
             !(c = hw_arena_alloc(&m->arena, sizeof(*c))))
                 return -1;
@@ -180,8 +191,8 @@ static int cache_person(hw_batch_t *b, const char *id, size_t len,
 static void remember_persons(hw_batch_t *b, const hw_map_t *known) {
         /* Full: start over next batch (known may point into the cache, so
          * it is not emptied while being copied from). */
-        if (b->person_cache_writes + known->count > PERSON_CACHE_WRITES) {
-                hw_batch_forget_persons(b);
+        if (b->cache->person_writes + known->count > PERSON_CACHE_WRITES) {
+                hw_batch_forget_persons(b->cache);
                 return;
         }
         for (size_t i = 0; i < known->count; i++) {
@@ -190,7 +201,7 @@ static void remember_persons(hw_batch_t *b, const hw_map_t *known) {
                         hw_map_find(&b->deltas.persons, k->key, k->len);
                 if (cache_person(b, k->key, k->len,
                                  moved ? moved->v.p : k->v.p)) {
-                        hw_batch_forget_persons(b);
+                        hw_batch_forget_persons(b->cache);
                         return;
                 }
         }
@@ -211,9 +222,9 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         /* The cache holds what this consumer's own steps wrote, and only
          * while nothing else wrote: a replay's swap changes the epoch. */
-        if (strcmp(b->person_cache_epoch, hw_store_epoch(store))) {
-                hw_batch_forget_persons(b);
-                snprintf(b->person_cache_epoch, sizeof(b->person_cache_epoch),
+        if (strcmp(b->cache->epoch, hw_store_epoch(store))) {
+                hw_batch_forget_persons(b->cache);
+                snprintf(b->cache->epoch, sizeof(b->cache->epoch),
                          "%s", hw_store_epoch(store));
         }
         for (size_t i = 0; i < b->n_events; i++) {
@@ -229,16 +240,16 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                                        "out of memory");
                 if (created) {
                         const hw_map_entry_t *c = hw_map_find(
-                                &b->person_cache, ev->person_id,
+                                &b->cache->persons, ev->person_id,
                                 strlen(ev->person_id));
                         e->v.p = c ? c->v.p : NULL;
                         e->aux = c ? -1 : (int64_t)n;
                         if (!c)
                                 ids[n++] = ev->person_id;
-                        b->person_hits += c != NULL;
+                        b->cache->person_hits += c != NULL;
                 }
         }
-        b->person_reads += n;
+        b->cache->person_reads += n;
         states = hw_arena_alloc(&b->scratch, n * sizeof(*states) + 1);
         if (!states)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
@@ -251,32 +262,38 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
         return HW_OK;
 }
 
+/* After an applied step. */
+static void take_applied(hw_batch_t *b, hw_store_t *store) {
+        remember_persons(b, &b->known);
+        b->stats.alerts = hw_store_alerts_added(store);
+}
+
 hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
-                        const hw_proc_conf_t *proc, hw_store_outcome_t *outcome,
-                        hw_batch_stats_t *stats, char *errstr, size_t size) {
+                        const hw_proc_conf_t *proc, int defer,
+                        hw_store_outcome_t *outcome, char *errstr,
+                        size_t size) {
+        hw_batch_stats_t *stats = &b->stats;
+        hw_map_t *known = &b->known;
         hw_store_offset_t *offsets = NULL;
         unsigned char *dup;
-        hw_map_t known;
         hw_err_t err = HW_OK;
 
         memset(stats, 0, sizeof(*stats));
         hw_arena_reset(&b->scratch);
         hw_deltas_clear(&b->deltas);
-        hw_map_init(&known);
+        hw_map_clear(known);
 
         dup = hw_arena_alloc(&b->scratch, b->n_events + 1);
         offsets = hw_arena_alloc(&b->scratch,
                                  b->n_parts * sizeof(*offsets) + 1);
-        if (!dup || !offsets) {
-                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-                goto cleanup;
-        }
+        if (!dup || !offsets)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         if ((err = hw_store_begin(store, errstr, size)))
-                goto cleanup;
+                return err;
         if (b->n_events &&
             ((err = find_duplicates(b, store, dup, errstr, size)) ||
-             (err = read_persons(b, store, dup, &known, errstr, size))))
-                goto cleanup;
+             (err = read_persons(b, store, dup, known, errstr, size))))
+                return err;
 
         for (size_t i = 0; i < b->n_events; i++) {
                 const hw_event_t *ev = &b->events[i];
@@ -295,7 +312,7 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                                 strlen(ev->person_id));
                         const hw_person_t *cur =
                                 e ? e->v.p
-                                  : hw_map_find(&known, ev->person_id,
+                                  : hw_map_find(known, ev->person_id,
                                                 strlen(ev->person_id))
                                             ->v.p;
                         hw_person_t next;
@@ -311,10 +328,9 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                         break;
                 stats->applied++;
         }
-        if (err) {
-                hw_fail(err, errstr, size, "out of memory processing batch");
-                goto cleanup;
-        }
+        if (err)
+                return hw_fail(err, errstr, size,
+                               "out of memory processing batch");
 
         for (size_t i = 0; i < b->n_parts; i++) {
                 offsets[i].topic = b->parts[i].topic;
@@ -325,13 +341,19 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
         /* The plan holds for the watermark's day before and after the step
          * and for the bucket logs it read; when another consumer changed
          * them meanwhile, the step says so and the plan is made again. */
-        err = hw_store_step(store, offsets, b->n_parts, &b->deltas, &b->plan,
-                            outcome, errstr, size);
-        if (!err && *outcome == HW_STORE_APPLIED) {
-                remember_persons(b, &known);
-                stats->alerts = hw_store_alerts_added(store);
-        }
-cleanup:
-        hw_map_release(&known);
+        err = (defer ? hw_store_step_send : hw_store_step)(
+                store, offsets, b->n_parts, &b->deltas, &b->cache->plan,
+                outcome, errstr, size);
+        if (!err && *outcome == HW_STORE_APPLIED)
+                take_applied(b, store);
+        return err;
+}
+
+hw_err_t hw_batch_finish(hw_batch_t *b, hw_store_t *store,
+                         hw_store_outcome_t *outcome, char *errstr,
+                         size_t size) {
+        hw_err_t err = hw_store_step_finish(store, outcome, errstr, size);
+        if (!err && *outcome == HW_STORE_APPLIED)
+                take_applied(b, store);
         return err;
 }

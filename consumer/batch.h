@@ -41,6 +41,19 @@ typedef struct hw_batch_stats_s {
         uint64_t alerts;        /* alerts the step added to the stream */
 } hw_batch_stats_t;
 
+/* What the consumer keeps from batch to batch, shared by its batches: the
+ * plan's maps, and where the persons of its partitions are, as its own
+ * applied steps left them (a person's events share a partition):
+ * person_id -> hw_person_t *, lab NULL for one not known. The persons are
+ * forgotten on any sign that someone else may have written them. */
+typedef struct hw_batch_cache_s {
+        hw_plan_t plan;         /* the deltas as the atomic step applies them */
+        hw_map_t persons;
+        size_t person_writes;
+        char epoch[32];
+        uint64_t person_hits, person_reads; /* for the debug line */
+} hw_batch_cache_t;
+
 typedef struct hw_batch_s {
         hw_event_t *events;
         size_t n_events, cap_events;
@@ -53,26 +66,24 @@ typedef struct hw_batch_s {
         hw_arena_t arena;       /* event strings */
         hw_arena_t scratch;     /* per-flush working memory */
         hw_deltas_t deltas;
-        hw_plan_t plan;         /* the deltas as the atomic step applies them */
-        /* Where the persons of this consumer's partitions are, as its own
-         * applied steps left them (a person's events share a partition):
-         * person_id -> hw_person_t *, lab NULL for one not known. Forgotten
-         * on any sign that someone else may have written them. */
-        hw_map_t person_cache;
-        size_t person_cache_writes;
-        char person_cache_epoch[32];
-        uint64_t person_hits, person_reads; /* for the debug line */
+        hw_map_t known;         /* the persons the flush read (or cached) */
+        hw_batch_stats_t stats; /* of the flush */
+        hw_batch_cache_t *cache;
 } hw_batch_t;
 
-void hw_batch_init(hw_batch_t *b);
+void hw_batch_cache_init(hw_batch_cache_t *c);
+void hw_batch_cache_release(hw_batch_cache_t *c);
+
+/* Forgets the cached persons: call it when partitions are assigned or
+ * revoked and when a step was fenced (another consumer wrote). */
+void hw_batch_forget_persons(hw_batch_cache_t *c);
+
+/* A batch using (not owning) cache. */
+void hw_batch_init(hw_batch_t *b, hw_batch_cache_t *cache);
 void hw_batch_release(hw_batch_t *b);
 
 /* Forgets every message (destroying kept rejected messages). */
 void hw_batch_clear(hw_batch_t *b);
-
-/* Forgets the cached persons: call it when partitions are assigned or
- * revoked and when a step was fenced (another consumer wrote). */
-void hw_batch_forget_persons(hw_batch_t *b);
 
 /* Records that the message at offset of topic/partition is in the batch;
  * `stored` is the offset Redis holds for it now (-1 = none), used when the
@@ -91,10 +102,19 @@ hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
  * Reads what the batch needs from Redis, runs the processors and applies
  * the atomic step. Returns HW_OK with *outcome APPLIED or FENCED, or
  * HW_ERR_SERVICE when Redis failed (the batch is intact: flush again).
+ * With defer, returns once the step is sent (*outcome HW_STORE_PENDING):
+ * hw_batch_finish reads its outcome; until then the batch stays as it is
+ * and nothing else goes to the store. The flush's figures are in
+ * b->stats once applied.
  */
 hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
-                        const hw_proc_conf_t *proc, hw_store_outcome_t *outcome,
-                        hw_batch_stats_t *stats, char *errstr,
+                        const hw_proc_conf_t *proc, int defer,
+                        hw_store_outcome_t *outcome, char *errstr,
                         size_t errstr_size);
+
+/* Reads the outcome of a flush sent with defer, as hw_batch_flush. */
+hw_err_t hw_batch_finish(hw_batch_t *b, hw_store_t *store,
+                         hw_store_outcome_t *outcome, char *errstr,
+                         size_t errstr_size);
 
 #endif

@@ -92,7 +92,15 @@ typedef struct consumer_s {
         hw_webhook_t *webhook;
         hw_archive_t *archive;  /* --archive-dir, or NULL */
         hw_proc_conf_t proc;
-        hw_batch_t batch;
+        /* Two batches: while Redis applies the step of one (pending),
+         * the other fills. */
+        hw_batch_cache_t cache;
+        hw_batch_t batches[2];
+        hw_batch_t *batch;      /* the one filling */
+        hw_batch_t *pending;    /* the one whose step's reply is unread */
+        int pending_at_end, pending_final;
+        unsigned pending_polls; /* messages taken while it was pending */
+        int64_t pending_t0;
         hw_event_t ev;
         assigned_t *assigned;
         size_t n_assigned;
@@ -670,7 +678,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 }
                 c->n_assigned = 0;
                 /* Persons cached are those of the partitions held before. */
-                hw_batch_forget_persons(&c->batch);
+                hw_batch_forget_persons(&c->cache);
                 for (int i = 0; i < parts->cnt && i < MAX_PARTITIONS; i++) {
                         rd_kafka_topic_partition_t *p = &parts->elems[i];
                         assigned_t *a = &c->assigned[c->n_assigned++];
@@ -698,7 +706,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         hw_metrics_set_lag(c->metrics, c->assigned[i].topic,
                                            c->assigned[i].partition, -1);
                 c->n_assigned = 0;
-                hw_batch_forget_persons(&c->batch);
+                hw_batch_forget_persons(&c->cache);
                 HW_INFO("consumer", "partitions revoked: %s",
                         rd_kafka_err2str(err));
                 rd_kafka_assign(rk, NULL);
@@ -734,8 +742,7 @@ static void dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
 
 /* Delivers the batch's rejected messages to the DLQ, unchanged, with the
  * SPEC headers; waits for every delivery. Returns -1 if any failed. */
-static int deliver_rejects(consumer_t *c) {
-        hw_batch_t *b = &c->batch;
+static int deliver_rejects(consumer_t *c, hw_batch_t *b) {
         int64_t deadline;
 
         /* A replay reads what the live consumer already dead-lettered. */
@@ -993,8 +1000,7 @@ static void report_commits(consumer_t *c, int64_t now) {
 }
 
 /* Commits the batch's next offsets to Kafka (for lag tooling only). */
-static void commit_to_kafka(consumer_t *c) {
-        hw_batch_t *b = &c->batch;
+static void commit_to_kafka(consumer_t *c, const hw_batch_t *b) {
         rd_kafka_topic_partition_list_t *list;
 
         if (!b->n_parts)
@@ -1008,29 +1014,117 @@ static void commit_to_kafka(consumer_t *c) {
         rd_kafka_topic_partition_list_destroy(list);
 }
 
-/*
- * Flushes the batch: DLQ, then the atomic step, retrying with capped
- * backoff while Redis or the DLQ is unavailable. After a stop request it
- * gives up after STOP_GRACE_MS (nothing is lost: the offsets did not move).
- */
-static void flush_batch(consumer_t *c, int final) {
-        hw_batch_t *b = &c->batch;
-        int backoff = BACKOFF_MIN_MS;
+/* What is left of a step after its outcome: nothing (applied, dropped or
+ * given up: the batch can be cleared), or to try it again. */
+enum { STEP_DONE, STEP_RETRY };
+
+/* A batch's step applied: its positions, figures, Kafka commit, alerts. */
+static void step_applied(consumer_t *c, const hw_batch_t *b, int at_end,
+                         int64_t t0) {
+        const hw_batch_stats_t *st = &b->stats;
+
+        hw_metrics_observe_flush(c->metrics,
+                                 (double)(mono_ms() - t0) / 1000.0);
+        hw_metrics_add(c->metrics, HW_M_APPLIED, st->applied);
+        hw_metrics_add(c->metrics, HW_M_DUPLICATES, st->duplicates);
+        hw_metrics_add(c->metrics, HW_M_REPEATED, st->repeated);
+        hw_metrics_add(c->metrics, HW_M_BATCHES, 1);
+        for (size_t i = 0; i < b->n_parts; i++) {
+                assigned_t *a = find_assigned(c, b->parts[i].topic,
+                                              b->parts[i].partition);
+                if (a)
+                        a->stored = b->parts[i].next;
+                if (a && a->target)
+                        a->target->done = b->parts[i].next;
+        }
+        c->unjudged = !at_end;
+        c->total_applied += st->applied;
+        c->total_duplicates += st->duplicates;
+        c->total_alerts += st->alerts;
+        hw_metrics_add(c->metrics, HW_M_ALERTS_RAISED, st->alerts);
+        HW_DEBUG("consumer",
+                 "batch applied: messages=%zu applied=%" PRIu64
+                 " duplicates=%" PRIu64 " rejected=%zu at_end=%d keys=%zu "
+                 "changes=%zu persons_cached=%" PRIu64
+                 " persons_read=%" PRIu64,
+                 b->n_messages, st->applied, st->duplicates, b->n_rejects,
+                 at_end, c->cache.plan.n_keys, c->cache.plan.n_changes,
+                 c->cache.person_hits, c->cache.person_reads);
+        if (!c->replay) {
+                commit_to_kafka(c, b);
+                hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
+                                     "no partitions assigned");
+                relay_alerts(c, 0);
+        }
+}
+
+/* Settles a step's outcome (err, outcome; service is what err was
+ * about): bookkeeping when applied, a stop or a re-seek when it must not
+ * be tried again, else a backoff before it is. */
+static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
+                       hw_store_outcome_t outcome, const char *service,
+                       const char *errstr, int final, int at_end,
+                       int64_t t0, int64_t *give_up, int *backoff) {
+        if (!err)
+                outage_over(&c->outage, service);
+        if (!err && outcome == HW_STORE_APPLIED) {
+                step_applied(c, b, at_end, t0);
+                return STEP_DONE;
+        }
+        if (!err && c->replay) {
+                HW_ERROR("consumer", "replay: staging keys changed under it "
+                                     "(%s); is another replay running?",
+                         errstr);
+                fail_stop(c);
+                return STEP_DONE;
+        }
+        if (!err) { /* fenced */
+                hw_metrics_add(c->metrics, HW_M_FENCED, 1);
+                /* Someone else wrote: its persons too, maybe. */
+                hw_batch_forget_persons(&c->cache);
+                HW_WARN("consumer",
+                        "batch dropped: offsets moved by another consumer "
+                        "(%s); reading from Redis's offsets",
+                        errstr);
+                if (!final)
+                        reseek(c);
+                return STEP_DONE;
+        }
+        hw_metrics_add(c->metrics, HW_M_REDIS_ERRORS, 1);
+        hw_metrics_set_ready(c->metrics, 0, errstr);
+        if (err != HW_ERR_SERVICE && !refused_credentials(errstr)) {
+                HW_ERROR("consumer", "batch failed: %s", errstr);
+                fail_stop(c); /* read again after a restart */
+                return STEP_DONE;
+        }
+        if (stop_requested && !*give_up)
+                *give_up = mono_ms() + STOP_GRACE_MS;
+        if (*give_up && mono_ms() > *give_up) {
+                HW_ERROR("consumer", "giving up the last batch (%s); it will "
+                                     "be read again",
+                         errstr);
+                return STEP_DONE;
+        }
+        if (outage_wait(c, &c->outage, service, errstr))
+                return STEP_DONE; /* read again by the next run */
+        sleep_ms(*backoff);
+        *backoff = hw_backoff_next(*backoff, BACKOFF_MAX_MS);
+        return STEP_RETRY;
+}
+
+/* Runs b's step: DLQ, then the atomic step, retrying with capped backoff
+ * while Redis or the DLQ is unavailable. After a stop request it gives up
+ * after STOP_GRACE_MS (nothing is lost: the offsets did not move). With
+ * defer, it returns once the step is sent (c->pending = b). Returns
+ * whether the step applied (or was sent). */
+static int step_batch(consumer_t *c, hw_batch_t *b, int final, int at_end,
+                      int defer) {
+        int applied = 0, backoff = BACKOFF_MIN_MS;
         int64_t give_up = 0;
         char errstr[512];
-        int at_end = read_to_end(c);
 
-        /* No messages: a step only to judge brain_drain, once the end is
-         * reached after steps that did not reach it. After a failure,
-         * nothing more: what was not applied is read again. */
-        if (c->failed || (!b->n_messages && !(at_end && c->unjudged))) {
-                hw_batch_clear(b);
-                return;
-        }
-        set_ends(c, at_end);
         for (;;) {
-                hw_store_outcome_t outcome;
-                hw_batch_stats_t st;
+                hw_store_outcome_t outcome = HW_STORE_APPLIED;
                 int64_t t0 = mono_ms();
                 hw_err_t err = HW_OK;
                 const char *service = "Redis";
@@ -1041,107 +1135,102 @@ static void flush_batch(consumer_t *c, int final) {
                          * is not on disk. */
                         err = HW_ERR_SERVICE;
                         service = "the archive";
-                } else if (deliver_rejects(c)) {
+                } else if (deliver_rejects(c, b)) {
                         service = "Kafka";
                         err = hw_fail(HW_ERR_SERVICE, errstr, sizeof(errstr),
                                       "dead-letter topic %s unavailable",
                                       c->conf.topic_dlq);
                 } else {
-                        err = hw_batch_flush(b, c->store, &c->proc, &outcome,
-                                             &st, errstr, sizeof(errstr));
+                        err = hw_batch_flush(b, c->store, &c->proc, defer,
+                                             &outcome, errstr,
+                                             sizeof(errstr));
                 }
-                if (!err)
-                        outage_over(&c->outage, service);
-                if (!err && outcome == HW_STORE_APPLIED) {
-                        hw_metrics_observe_flush(
-                                c->metrics, (double)(mono_ms() - t0) / 1000.0);
-                        hw_metrics_add(c->metrics, HW_M_APPLIED, st.applied);
-                        hw_metrics_add(c->metrics, HW_M_DUPLICATES,
-                                       st.duplicates);
-                        hw_metrics_add(c->metrics, HW_M_REPEATED, st.repeated);
-                        hw_metrics_add(c->metrics, HW_M_BATCHES, 1);
-                        for (size_t i = 0; i < b->n_parts; i++) {
-                                assigned_t *a = find_assigned(
-                                        c, b->parts[i].topic,
-                                        b->parts[i].partition);
-                                if (a)
-                                        a->stored = b->parts[i].next;
-                                if (a && a->target)
-                                        a->target->done = b->parts[i].next;
-                        }
-                        c->unjudged = !at_end;
-                        c->total_applied += st.applied;
-                        c->total_duplicates += st.duplicates;
-                        c->total_alerts += st.alerts;
-                        hw_metrics_add(c->metrics, HW_M_ALERTS_RAISED,
-                                       st.alerts);
-                        HW_DEBUG("consumer",
-                                 "batch applied: messages=%zu applied=%" PRIu64
-                                 " duplicates=%" PRIu64 " rejected=%zu "
-                                 "at_end=%d keys=%zu changes=%zu "
-                                 "persons_cached=%" PRIu64
-                                 " persons_read=%" PRIu64,
-                                 b->n_messages, st.applied, st.duplicates,
-                                 b->n_rejects, at_end, b->plan.n_keys,
-                                 b->plan.n_changes, b->person_hits,
-                                 b->person_reads);
-                        if (!c->replay) {
-                                commit_to_kafka(c);
-                                hw_metrics_set_ready(c->metrics,
-                                                     c->n_assigned > 0,
-                                                     "no partitions assigned");
-                                relay_alerts(c, 0);
-                        }
+                if (!err && outcome == HW_STORE_PENDING) {
+                        c->pending = b;
+                        c->pending_at_end = at_end;
+                        c->pending_final = final;
+                        c->pending_t0 = t0;
+                        return 1;
+                }
+                applied = !err && outcome == HW_STORE_APPLIED;
+                if (step_settle(c, b, err, outcome, service, errstr, final,
+                                at_end, t0, &give_up, &backoff) == STEP_DONE)
                         break;
-                }
-                if (!err && c->replay) {
-                        HW_ERROR("consumer", "replay: staging keys changed "
-                                             "under it (%s); is another "
-                                             "replay running?",
-                                 errstr);
-                        fail_stop(c);
-                        hw_batch_clear(b);
-                        return;
-                }
-                if (!err) { /* fenced */
-                        hw_metrics_add(c->metrics, HW_M_FENCED, 1);
-                        /* Someone else wrote: its persons too, maybe. */
-                        hw_batch_forget_persons(b);
-                        HW_WARN("consumer",
-                                "batch dropped: offsets moved by another "
-                                "consumer (%s); reading from Redis's offsets",
-                                errstr);
-                        hw_batch_clear(b);
-                        if (!final)
-                                reseek(c);
-                        return;
-                }
-                hw_metrics_add(c->metrics, HW_M_REDIS_ERRORS, 1);
-                hw_metrics_set_ready(c->metrics, 0, errstr);
-                if (err != HW_ERR_SERVICE && !refused_credentials(errstr)) {
-                        HW_ERROR("consumer", "batch failed: %s", errstr);
-                        fail_stop(c);
-                        hw_batch_clear(b); /* read again after a restart */
-                        return;
-                }
-                if (stop_requested && !give_up)
-                        give_up = mono_ms() + STOP_GRACE_MS;
-                if (give_up && mono_ms() > give_up) {
-                        HW_ERROR("consumer", "giving up the last batch (%s); "
-                                             "it will be read again",
-                                 errstr);
-                        hw_batch_clear(b);
-                        return;
-                }
-                if (outage_wait(c, &c->outage, service, errstr)) {
-                        hw_batch_clear(b); /* read again by the next run */
-                        return;
-                }
-                sleep_ms(backoff);
-                backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
         }
         /* Positions move past the batch only now. */
         hw_batch_clear(b);
+        return applied;
+}
+
+/* Reads the outcome of the step sent last, if any. When it is not
+ * applied in the end, the batch read since is dropped too (it follows
+ * that step in its partitions) and they are read again from Redis's
+ * offsets. */
+static void finish_pending(consumer_t *c) {
+        hw_batch_t *b = c->pending;
+        hw_store_outcome_t outcome;
+        int applied, backoff = BACKOFF_MIN_MS;
+        int64_t give_up = 0;
+        char errstr[512];
+        hw_err_t err;
+
+        if (!b)
+                return;
+        c->pending = NULL;
+        err = hw_batch_finish(b, c->store, &outcome, errstr, sizeof(errstr));
+        applied = !err && outcome == HW_STORE_APPLIED;
+        if (step_settle(c, b, err, outcome, "Redis", errstr,
+                        c->pending_final, c->pending_at_end, c->pending_t0,
+                        &give_up, &backoff) == STEP_RETRY)
+                applied = step_batch(c, b, c->pending_final,
+                                     c->pending_at_end, 0);
+        else
+                hw_batch_clear(b);
+        if (!applied && c->batch->n_messages) {
+                HW_LOG_KV(HW_LOG_INFO, "consumer",
+                          "messages read behind a step that did not apply "
+                          "are read again",
+                          "messages=%zu", c->batch->n_messages);
+                hw_batch_clear(c->batch);
+                if (!c->failed && !stop_requested)
+                        reseek(c);
+        }
+}
+
+/* Flushes the batch (after the one sent before it), waiting for its
+ * step; with defer, only sending it: the next batch is read while Redis
+ * applies it (finish_pending reads its outcome, at the latest before the
+ * next step). */
+static void flush_batch_as(consumer_t *c, int final, int defer) {
+        hw_batch_t *b;
+        int at_end;
+
+        finish_pending(c);
+        b = c->batch;
+        at_end = read_to_end(c);
+        /* No messages: a step only to judge brain_drain, once the end is
+         * reached after steps that did not reach it. After a failure,
+         * nothing more: what was not applied is read again. */
+        if (c->failed || (!b->n_messages && !(at_end && c->unjudged))) {
+                hw_batch_clear(b);
+                return;
+        }
+        /* Each partition's offset in Redis as the steps before left it. */
+        for (size_t i = 0; i < b->n_parts; i++) {
+                const assigned_t *a = find_assigned(c, b->parts[i].topic,
+                                                    b->parts[i].partition);
+                if (a)
+                        b->parts[i].expected = a->stored;
+        }
+        set_ends(c, at_end);
+        step_batch(c, b, final, at_end, defer);
+        if (c->pending == b)
+                c->batch = b == &c->batches[0] ? &c->batches[1]
+                                               : &c->batches[0];
+}
+
+static void flush_batch(consumer_t *c, int final) {
+        flush_batch_as(c, final, 0);
 }
 
 /* Appends the valid event just decoded from m to the archive (once per
@@ -1276,9 +1365,9 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
         if (err == HW_ERR_SERVICE) /* schema.registry.unavailable = dlq */
                 err = HW_ERR_UNKNOWN_SCHEMA;
         a->position = m->offset + 1;
-        if (!c->batch.n_messages)
-                c->batch.started_ms = mono_ms();
-        if (hw_batch_track(&c->batch, topic, m->partition, m->offset,
+        if (!c->batch->n_messages)
+                c->batch->started_ms = mono_ms();
+        if (hw_batch_track(c->batch, topic, m->partition, m->offset,
                            a->stored)) {
                 HW_ERROR("consumer", "out of memory");
                 fail_stop(c);
@@ -1291,7 +1380,7 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 return;
         }
         if (!err) {
-                if (hw_batch_add_event(&c->batch, &c->ev)) {
+                if (hw_batch_add_event(c->batch, &c->ev)) {
                         HW_ERROR("consumer", "out of memory");
                         fail_stop(c);
                 }
@@ -1316,7 +1405,7 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 }
                 report_rejects(c, 0);
         }
-        if (hw_batch_add_reject(&c->batch, m, err, errstr)) {
+        if (hw_batch_add_reject(c->batch, m, err, errstr)) {
                 HW_ERROR("consumer", "out of memory");
                 fail_stop(c);
                 rd_kafka_message_destroy(m);
@@ -1670,8 +1759,8 @@ static int run(consumer_t *c) {
                 int wait = 100;
                 rd_kafka_message_t *m;
 
-                if (c->batch.n_messages) {
-                        int64_t left = c->batch.started_ms +
+                if (c->batch->n_messages) {
+                        int64_t left = c->batch->started_ms +
                                        c->conf.batch_max_ms - now;
                         wait = left <= 0 ? 0 : left < 100 ? (int)left : 100;
                 }
@@ -1691,7 +1780,13 @@ static int run(consumer_t *c) {
                         }
                 }
                 kafka_down_check(c, mono_ms());
-                if (!c->batch.n_messages && c->unjudged)
+                /* The last step's reply, once Redis sent it (or while
+                 * there is nothing else to do). */
+                if (c->pending &&
+                    (!m || (++c->pending_polls % 128 == 0 &&
+                            hw_store_step_ready(c->store))))
+                        finish_pending(c);
+                if (!c->batch->n_messages && c->unjudged && !c->pending)
                         flush_batch(c, 0); /* if the end was reached */
                 if (c->registry_wait[0])
                         wait_for_registry(c);
@@ -1701,19 +1796,26 @@ static int run(consumer_t *c) {
                 /* A batch closes when full, or when it is batch.max.ms old
                  * and nothing more is waiting (a busy consumer keeps
                  * filling it, up to ten times that age). */
-                if (c->batch.n_messages &&
-                    ((int)c->batch.n_messages >= c->conf.batch_max_events ||
-                     (now - c->batch.started_ms >= c->conf.batch_max_ms &&
-                      (!m || now - c->batch.started_ms >=
+                /* A full batch's step is only sent: the next is read
+                 * while Redis applies it. */
+                if (c->batch->n_messages &&
+                    ((int)c->batch->n_messages >= c->conf.batch_max_events ||
+                     (now - c->batch->started_ms >= c->conf.batch_max_ms &&
+                      (!m || now - c->batch->started_ms >=
                                      10 * (int64_t)c->conf.batch_max_ms))))
-                        flush_batch(c, 0);
+                        flush_batch_as(c, 0,
+                                       (int)c->batch->n_messages >=
+                                               c->conf.batch_max_events);
+                /* What follows uses Redis: it waits for no step's reply. */
+                if (c->pending)
+                        continue;
                 if (c->replay) {
                         if (now - c->last_lag_ms >= 500) {
                                 report_rejects(c, 0);
                                 replay_tick(c);
                                 c->last_lag_ms = now;
                         }
-                        if (!c->batch.n_messages &&
+                        if (!c->batch->n_messages &&
                             hw_replay_complete(c->targets, c->n_targets))
                                 break;
                         continue;
@@ -1727,7 +1829,7 @@ static int run(consumer_t *c) {
                         relay_alerts(c, 0); /* confirmations, leftovers */
                         c->last_lag_ms = now;
                 }
-                if (c->until_caught_up && !c->batch.n_messages &&
+                if (c->until_caught_up && !c->batch->n_messages &&
                     now - last_check >= 200) {
                         last_check = now;
                         if (caught_up(c)) {
@@ -2081,7 +2183,10 @@ int main(int argc, char **argv) {
         if (!c || hw_config_init(&c->conf))
                 return HW_EXIT_FAILURE;
         hw_event_init(&c->ev);
-        hw_batch_init(&c->batch);
+        hw_batch_cache_init(&c->cache);
+        hw_batch_init(&c->batches[0], &c->cache);
+        hw_batch_init(&c->batches[1], &c->cache);
+        c->batch = &c->batches[0];
         c->unjudged = 1; /* what was applied before this start, maybe */
         c->assigned = calloc(MAX_PARTITIONS, sizeof(*c->assigned));
         c->targets = calloc(MAX_PARTITIONS, sizeof(*c->targets));
@@ -2289,7 +2394,9 @@ cleanup:
                 rd_kafka_destroy(c->dlq);
         }
         hw_archive_close(c->archive);
-        hw_batch_release(&c->batch);
+        hw_batch_release(&c->batches[0]);
+        hw_batch_release(&c->batches[1]);
+        hw_batch_cache_release(&c->cache);
         hw_event_release(&c->ev);
         hw_store_destroy(c->store);
         hw_codec_destroy(c->codec);

@@ -1,6 +1,7 @@
 #include "hw_store.h"
 
 #include <errno.h>
+#include <poll.h>
 #include <hiredis/hiredis.h>
 #include <inttypes.h>
 #include <jansson.h>
@@ -93,6 +94,18 @@ struct hw_store_s {
         char id[40];            /* this store's, in <prefix>turn */
         int holds_turn;         /* it took the turn; its step gives it back */
         int others_turn;        /* round trip 1 found another's turn */
+        /* A step sent with its reply not read yet (hw_store_step with
+         * defer): what reading it needs. Nothing else is sent meanwhile. */
+        int pending;
+        size_t pend_cmds;               /* commands between MULTI and EXEC */
+        size_t pend_got;                /* its replies read so far */
+        char (*pend_keys)[512];         /* the offsets' keys (owned) */
+        int64_t *pend_after;            /* found.after, in scratch */
+        int64_t pend_watermark;         /* found.watermark */
+        const hw_store_offset_t *pend_offsets; /* the caller's, kept */
+        size_t pend_n_offsets;
+        const hw_deltas_t *pend_d;
+        hw_plan_t *pend_plan;
 };
 
 /* A consumer's step found stale this many times in a row takes the
@@ -173,6 +186,11 @@ static void forget_values(hw_store_t *s) {
 
 static void drop_connection(hw_store_t *s) {
         forget_values(s);
+        if (s->pending) {
+                free(s->pend_keys);
+                s->pend_keys = NULL;
+                s->pending = 0;
+        }
         if (s->ctx) {
                 redisFree(s->ctx);
                 s->ctx = NULL;
@@ -426,6 +444,10 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
         redisReply *r;
         hw_err_t err;
 
+        if (s->pending)
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "a command sent while the atomic step's "
+                               "reply is unread");
         if (s->ctx)
                 return HW_OK;
         s->ctx = redisConnectWithTimeout(s->url.host, s->url.port, ct);
@@ -1977,14 +1999,10 @@ static redisReplyObjectFunctions arena_replies = {
         .freeObject = arena_free,
 };
 
-/* Sends s->cmd and reads n replies into s->step_replies[first ..), error
- * replies included. A broken connection is HW_ERR_SERVICE (and dropped;
- * the replies read are freed). */
-static hw_err_t round_trip(hw_store_t *s, size_t first, size_t n,
-                           const char *what, char *errstr, size_t size) {
-        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap,
-                    first + n, sizeof(*s->step_replies)))
-                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+/* Writes the commands in s->cmd. A broken connection is HW_ERR_SERVICE
+ * (and dropped). */
+static hw_err_t send_commands(hw_store_t *s, const char *what, char *errstr,
+                              size_t size) {
         /* Written as it is (hiredis would copy it to its own buffer
          * first: the step's commands can take megabytes). */
         for (size_t at = 0; at < s->cmd.len;) {
@@ -2003,6 +2021,17 @@ static hw_err_t round_trip(hw_store_t *s, size_t first, size_t n,
                 }
                 at += (size_t)w;
         }
+        return HW_OK;
+}
+
+/* Reads n replies into s->step_replies[first ..), error replies
+ * included. A broken connection is HW_ERR_SERVICE (and dropped; the
+ * replies read are freed). */
+static hw_err_t read_replies(hw_store_t *s, size_t first, size_t n,
+                             const char *what, char *errstr, size_t size) {
+        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap,
+                    first + n, sizeof(*s->step_replies)))
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         {
                 redisReader *rd = s->ctx->reader;
                 redisReplyObjectFunctions *fn = rd->fn;
@@ -2024,6 +2053,13 @@ static hw_err_t round_trip(hw_store_t *s, size_t first, size_t n,
                 }
         }
         return HW_OK;
+}
+
+/* Sends s->cmd and reads its n replies. */
+static hw_err_t round_trip(hw_store_t *s, size_t first, size_t n,
+                           const char *what, char *errstr, size_t size) {
+        hw_err_t err = send_commands(s, what, errstr, size);
+        return err ? err : read_replies(s, first, n, what, errstr, size);
 }
 
 /* A raid the step found: pair (of the plan) crosses on day with `hires`
@@ -2931,10 +2967,93 @@ static void note_appended(hw_store_t *s, const hw_plan_t *plan) {
 }
 
 
-hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
-                        size_t n_offsets, const hw_deltas_t *d,
-                        const hw_plan_t *plan, hw_store_outcome_t *outcome,
-                        char *errstr, size_t size) {
+/* What a step leaves behind: its replies and keys freed, and the values
+ * it kept forgotten unless it applied. Returns err. */
+static hw_err_t end_step(hw_store_t *s, hw_err_t err,
+                         hw_store_outcome_t outcome, size_t n_read,
+                         char (*keys)[512]) {
+        if (err || outcome != HW_STORE_APPLIED)
+                forget_values(s);
+        free_step_replies(s, n_read);
+        hw_arena_reset(&s->reply_arena);
+        free(keys);
+        return err;
+}
+
+/* Reads the reply of the step apply() sent (the EXEC and what precedes
+ * it) and keeps what it wrote. */
+static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
+                             hw_store_outcome_t *outcome, char *errstr,
+                             size_t size) {
+        size_t n_cmds = s->pend_cmds, n_read = 0;
+        char(*keys)[512] = s->pend_keys;
+        hw_err_t err;
+
+        s->pending = 0;
+        s->pend_keys = NULL;
+        *outcome = HW_STORE_APPLIED;
+        if ((err = read_replies(s, s->pend_got, n_cmds + 2 - s->pend_got,
+                                "atomic step", errstr, size)))
+                goto cleanup;
+        n_read = n_cmds + 2;
+        for (size_t i = 0; i < n_read; i++) {
+                redisReply *r = s->step_replies[i];
+                if (r->type == REDIS_REPLY_ERROR) {
+                        /* Queued commands Redis refused (out of memory, a
+                         * transient state): EXEC applied nothing. */
+                        err = error_reply(r, "atomic step", errstr, size);
+                        goto cleanup;
+                }
+        }
+        {
+                redisReply *r = s->step_replies[n_read - 1];
+                if (r->type == REDIS_REPLY_NIL) {
+                        /* A watched key changed since it was read. */
+                        *outcome = HW_STORE_STALE;
+                        s->watermark = s->pend_watermark;
+                        hw_fail(HW_OK, errstr, size,
+                                "a key the step read was written before it "
+                                "applied");
+                        goto cleanup;
+                }
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != n_cmds) {
+                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                      "unexpected reply from the atomic step");
+                        goto cleanup;
+                }
+                for (size_t i = 0; i < r->elements; i++)
+                        if (r->element[i]->type == REDIS_REPLY_ERROR) {
+                                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                              "Redis atomic step: %s",
+                                              r->element[i]->str);
+                                goto cleanup;
+                        }
+                s->alerts_added =
+                        r->elements &&
+                                        r->element[r->elements - 1]->type ==
+                                                REDIS_REPLY_INTEGER
+                                ? (uint64_t)r->element[r->elements - 1]
+                                          ->integer
+                                : 0;
+                /* The first command, INCR <prefix>steps. */
+                if (r->element[0]->type == REDIS_REPLY_INTEGER)
+                        keep_values(s, plan, s->pend_after,
+                                    r->element[0]->integer);
+                else
+                        forget_values(s);
+        }
+        note_appended(s, plan);
+cleanup:
+        return end_step(s, err, *outcome, n_read, keys);
+}
+
+/* The atomic step (hw_store_apply); with defer, it returns once its writes
+ * are sent, *outcome HW_STORE_PENDING, for finish_apply to read. */
+static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
+                      size_t n_offsets, const hw_deltas_t *d,
+                      const hw_plan_t *plan, int defer,
+                      hw_store_outcome_t *outcome, char *errstr,
+                      size_t size) {
         char(*keys)[512] = NULL;
         step_found_t found = {-1, NULL, NULL, NULL, NULL, NULL,
                               NULL, NULL, NULL, NULL, NULL};
@@ -3018,64 +3137,36 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         free_step_replies(s, n_read);
         n_read = 0;
-        if ((err = round_trip(s, 0, n_cmds + 2, "atomic step", errstr, size)))
+        if ((err = send_commands(s, "atomic step", errstr, size)))
                 goto cleanup;
-        n_read = n_cmds + 2;
-        for (size_t i = 0; i < n_read; i++) {
-                redisReply *r = s->step_replies[i];
-                if (r->type == REDIS_REPLY_ERROR) {
-                        /* Queued commands Redis refused (out of memory, a
-                         * transient state): EXEC applied nothing. */
-                        err = error_reply(r, "atomic step", errstr, size);
-                        goto cleanup;
-                }
+        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap,
+                    n_cmds + 2, sizeof(*s->step_replies))) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                drop_connection(s); /* a reply is left unread */
+                goto cleanup;
         }
-        {
-                redisReply *r = s->step_replies[n_read - 1];
-                if (r->type == REDIS_REPLY_NIL) {
-                        /* A watched key changed since it was read. */
-                        *outcome = HW_STORE_STALE;
-                        s->watermark = found.watermark;
-                        hw_fail(HW_OK, errstr, size,
-                                "a key the step read was written before it "
-                                "applied");
-                        goto cleanup;
-                }
-                if (r->type != REDIS_REPLY_ARRAY || r->elements != n_cmds) {
-                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                      "unexpected reply from the atomic step");
-                        goto cleanup;
-                }
-                for (size_t i = 0; i < r->elements; i++)
-                        if (r->element[i]->type == REDIS_REPLY_ERROR) {
-                                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                              "Redis atomic step: %s",
-                                              r->element[i]->str);
-                                goto cleanup;
-                        }
-                s->alerts_added =
-                        r->elements &&
-                                        r->element[r->elements - 1]->type ==
-                                                REDIS_REPLY_INTEGER
-                                ? (uint64_t)r->element[r->elements - 1]
-                                          ->integer
-                                : 0;
-                /* The first command, INCR <prefix>steps. */
-                if (r->element[0]->type == REDIS_REPLY_INTEGER)
-                        keep_values(s, plan, found.after,
-                                    r->element[0]->integer);
-                else
-                        forget_values(s);
+        s->pending = 1;
+        s->pend_cmds = n_cmds;
+        s->pend_got = 0;
+        s->pend_keys = keys;
+        s->pend_after = found.after;
+        s->pend_watermark = found.watermark;
+        if (defer) {
+                *outcome = HW_STORE_PENDING;
+                hw_arena_reset(&s->reply_arena);
+                return HW_OK;
         }
-        *outcome = HW_STORE_APPLIED;
-        note_appended(s, plan);
+        return finish_apply(s, plan, outcome, errstr, size);
 cleanup:
-        if (err || *outcome != HW_STORE_APPLIED)
-                forget_values(s);
-        free_step_replies(s, n_read);
-        hw_arena_reset(&s->reply_arena);
-        free(keys);
-        return err;
+        return end_step(s, err, *outcome, n_read, keys);
+}
+
+hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
+                        size_t n_offsets, const hw_deltas_t *d,
+                        const hw_plan_t *plan, hw_store_outcome_t *outcome,
+                        char *errstr, size_t size) {
+        return apply(s, offsets, n_offsets, d, plan, 0, outcome, errstr,
+                     size);
 }
 
 uint64_t hw_store_alerts_added(const hw_store_t *s) {
@@ -3260,10 +3351,18 @@ static void sleep_ms(int ms) {
 /* Waits for another consumer's turn at most this long in one step. */
 #define TURN_WAIT_MAX_MS 60000
 
-hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
-                       size_t n_offsets, const hw_deltas_t *d, hw_plan_t *plan,
-                       hw_store_outcome_t *outcome, char *errstr,
-                       size_t size) {
+/* After an applied step: the logs it compacted, in the plan's cache. */
+static void note_compacted(const hw_store_t *s, hw_plan_t *plan) {
+        for (size_t i = 0; i < s->n_compacts; i++)
+                hw_plan_log_compacted(plan, &plan->compacted[s->compacts[i]]);
+}
+
+/* hw_store_step; with defer, the last apply returns once sent
+ * (HW_STORE_PENDING) and hw_store_step_finish reads it. */
+static hw_err_t step(hw_store_t *s, const hw_store_offset_t *offsets,
+                     size_t n_offsets, const hw_deltas_t *d, hw_plan_t *plan,
+                     int defer, hw_store_outcome_t *outcome, char *errstr,
+                     size_t size) {
         hw_plan_conf_t conf;
         int waited_ms = 0;
 
@@ -3282,13 +3381,18 @@ hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
                                                size)) ||
                     (err = hw_plan_build_slide(plan, &conf, d, day, slide,
                                                errstr, size)) ||
-                    (err = hw_store_apply(s, offsets, n_offsets, d, plan,
-                                          outcome, errstr, size)))
+                    (err = apply(s, offsets, n_offsets, d, plan, defer,
+                                 outcome, errstr, size)))
                         return err;
+                if (*outcome == HW_STORE_PENDING) {
+                        s->pend_offsets = offsets;
+                        s->pend_n_offsets = n_offsets;
+                        s->pend_d = d;
+                        s->pend_plan = plan;
+                        return HW_OK;
+                }
                 if (*outcome == HW_STORE_APPLIED)
-                        for (size_t i = 0; i < s->n_compacts; i++)
-                                hw_plan_log_compacted(
-                                        plan, &plan->compacted[s->compacts[i]]);
+                        note_compacted(s, plan);
                 if (*outcome != HW_STORE_STALE)
                         return HW_OK;
                 if (!s->others_turn) {
@@ -3313,4 +3417,77 @@ hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
                                "(last: %s)",
                                STALE_MAX, last);
         }
+}
+
+hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
+                       size_t n_offsets, const hw_deltas_t *d, hw_plan_t *plan,
+                       hw_store_outcome_t *outcome, char *errstr,
+                       size_t size) {
+        return step(s, offsets, n_offsets, d, plan, 0, outcome, errstr, size);
+}
+
+hw_err_t hw_store_step_send(hw_store_t *s, const hw_store_offset_t *offsets,
+                            size_t n_offsets, const hw_deltas_t *d,
+                            hw_plan_t *plan, hw_store_outcome_t *outcome,
+                            char *errstr, size_t size) {
+        return step(s, offsets, n_offsets, d, plan, 1, outcome, errstr, size);
+}
+
+int hw_store_step_pending(const hw_store_t *s) {
+        return s->pending;
+}
+
+int hw_store_step_ready(hw_store_t *s) {
+        size_t n = s->pend_cmds + 2;
+        struct pollfd p = {0};
+        redisReader *rd;
+        redisReplyObjectFunctions *fn;
+        void *priv;
+        int ok = 1;
+
+        if (!s->pending || !s->ctx)
+                return 1;
+        /* Redis answers each command as it queues it: the step is applied
+         * when the last reply, EXEC's, is in. */
+        p.fd = s->ctx->fd;
+        p.events = POLLIN;
+        if (poll(&p, 1, 0) > 0 && redisBufferRead(s->ctx) != REDIS_OK)
+                return 1; /* finishing it reports the error */
+        rd = s->ctx->reader;
+        fn = rd->fn;
+        priv = rd->privdata;
+        rd->fn = &arena_replies;
+        rd->privdata = &s->reply_arena;
+        while (ok && s->pend_got < n) {
+                void *v = NULL;
+                if (redisReaderGetReply(rd, &v) != REDIS_OK)
+                        ok = 0;
+                else if (!v)
+                        break;
+                else
+                        s->step_replies[s->pend_got++] = v;
+        }
+        rd->fn = fn;
+        rd->privdata = priv;
+        return !ok || s->pend_got == n;
+}
+
+hw_err_t hw_store_step_finish(hw_store_t *s, hw_store_outcome_t *outcome,
+                              char *errstr, size_t size) {
+        hw_plan_t *plan = s->pend_plan;
+        hw_err_t err;
+
+        if (!s->pending)
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "no atomic step is waiting for its reply");
+        if ((err = finish_apply(s, plan, outcome, errstr, size)))
+                return err;
+        if (*outcome == HW_STORE_APPLIED)
+                note_compacted(s, plan);
+        if (*outcome != HW_STORE_STALE)
+                return HW_OK;
+        /* Another step came between its reads and its writes: plan and
+         * apply it again, this time waiting for the reply. */
+        return step(s, s->pend_offsets, s->pend_n_offsets, s->pend_d, plan,
+                    0, outcome, errstr, size);
 }

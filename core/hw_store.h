@@ -40,6 +40,7 @@ typedef enum hw_store_outcome_e {
         HW_STORE_FENCED,        /* an offset moved: nothing was written */
         HW_STORE_STALE,         /* the watermark's day is not the plan's:
                                    nothing was written; begin and plan again */
+        HW_STORE_PENDING,       /* sent; hw_store_step_finish reads it */
 } hw_store_outcome_t;
 
 /* Creates a store for the config's Redis URL, prefix, windows and country
@@ -151,6 +152,34 @@ hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
                        size_t n_offsets, const hw_deltas_t *d, hw_plan_t *plan,
                        hw_store_outcome_t *outcome, char *errstr,
                        size_t errstr_size);
+
+/*
+ * hw_store_step, but returns once the step's writes are sent: *outcome
+ * HW_STORE_PENDING (or FENCED when its reads found an offset moved, or an
+ * error, as hw_store_step). offsets, d and plan must stay as they are
+ * until hw_store_step_finish; no other command goes to the store before
+ * it (they fail with HW_ERR_INTERNAL). Meanwhile the caller can read and
+ * decode the next batch while Redis applies this one.
+ */
+hw_err_t hw_store_step_send(hw_store_t *s, const hw_store_offset_t *offsets,
+                            size_t n_offsets, const hw_deltas_t *d,
+                            hw_plan_t *plan, hw_store_outcome_t *outcome,
+                            char *errstr, size_t errstr_size);
+
+/* Whether a step sent by hw_store_step_send waits for hw_store_step_finish. */
+int hw_store_step_pending(const hw_store_t *s);
+
+/* Whether the pending step's reply is in (or nothing is pending):
+ * hw_store_step_finish will not wait for Redis. Reads what has arrived,
+ * without waiting. */
+int hw_store_step_ready(hw_store_t *s);
+
+/* Reads the pending step's reply: *outcome as for hw_store_step (a step
+ * found stale is planned and applied again, waiting for it). A broken
+ * connection is HW_ERR_SERVICE: whether Redis applied the step is then
+ * unknown, and sending it again is fenced if it was. */
+hw_err_t hw_store_step_finish(hw_store_t *s, hw_store_outcome_t *outcome,
+                              char *errstr, size_t errstr_size);
 
 /*
  * The atomic step: d's persons, seen ids, values and alerts and plan's
