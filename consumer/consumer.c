@@ -189,8 +189,10 @@ static int batch_mode(const consumer_t *c) {
         return c->replay || c->until_caught_up;
 }
 
-static int refused_credentials(const char *errstr) {
-        return strstr(errstr, "WRONGPASS") || strstr(errstr, "NOAUTH");
+/* Whether service's failure was Redis refusing the credentials. */
+static int refused_credentials(const consumer_t *c, const char *service) {
+        return !strcmp(service, "Redis") &&
+               hw_store_refused_credentials(c->store);
 }
 
 /*
@@ -211,7 +213,7 @@ static int outage_wait(consumer_t *c, outage_t *o, const char *service,
                 o->failures = 0;
         }
         o->failures++;
-        if (batch_mode(c) && refused_credentials(errstr)) {
+        if (batch_mode(c) && refused_credentials(c, service)) {
                 HW_ERROR("consumer",
                          "%s refused the credentials: %s; check the "
                          "user:password of --redis (or redis.url), "
@@ -656,6 +658,7 @@ static hw_err_t read_offsets(consumer_t *c,
 }
 
 static void flush_batch(consumer_t *c, int final);
+static void finish_pending(consumer_t *c);
 static void check_health(consumer_t *c);
 
 /* Partitions are read from the offsets stored in Redis, which move in the
@@ -669,6 +672,7 @@ static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
                 int64_t *stored = calloc((size_t)parts->cnt + 1,
                                          sizeof(*stored));
+                finish_pending(c); /* the offsets are read after it */
                 if (!stored || read_offsets(c, parts, stored)) {
                         free(stored);
                         HW_ERROR("consumer", "cannot read offsets from Redis: "
@@ -1092,7 +1096,7 @@ static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
         }
         hw_metrics_add(c->metrics, HW_M_REDIS_ERRORS, 1);
         hw_metrics_set_ready(c->metrics, 0, errstr);
-        if (err != HW_ERR_SERVICE && !refused_credentials(errstr)) {
+        if (err != HW_ERR_SERVICE) {
                 HW_ERROR("consumer", "batch failed: %s", errstr);
                 fail_stop(c); /* read again after a restart */
                 return STEP_DONE;
@@ -2281,8 +2285,7 @@ int main(int argc, char **argv) {
         /* Redis must answer before partitions are taken. */
         for (int backoff = BACKOFF_MIN_MS;
              (err = hw_store_connect(c->store, errstr, sizeof(errstr)));) {
-                if ((err != HW_ERR_SERVICE && !refused_credentials(errstr)) ||
-                    stop_requested) {
+                if (err != HW_ERR_SERVICE || stop_requested) {
                         HW_ERROR("consumer", "%s", errstr);
                         rc = err == HW_ERR_ARG ? HW_EXIT_USAGE
                                                : HW_EXIT_UNAVAILABLE;

@@ -14,12 +14,12 @@
 #include "hw_buf.h"
 #include "hw_log.h"
 #include "hw_person_record.h"
+#include "hw_redis.h"
 #include "hw_time.h"
 #include "hw_validate.h"
 
 extern const char hw_store_lua[];
 
-#define CONNECT_TIMEOUT_MS 2000
 #define COMMAND_TIMEOUT_MS 30000
 /* A day's bucket log this consumer appended this many bytes to since it
  * last compacted it is compacted (read, summed, replaced) in the next
@@ -30,8 +30,8 @@ extern const char hw_store_lua[];
 struct hw_store_s {
         const hw_config_t *conf;
         char *group;
-        hw_redis_url_t url;
-        char password[256];
+        hw_redis_target_t target;
+        hw_redis_fault_t fault; /* of the last error reply or connect */
         redisContext *ctx;
         /* Argument vectors of the atomic step, reused batch to batch. */
         const char **argv;
@@ -117,7 +117,6 @@ struct hw_store_s {
 hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
                          char *errstr, size_t size) {
         hw_store_t *s = calloc(1, sizeof(*s));
-        const char *env;
 
         if (!s) {
                 hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
@@ -140,7 +139,7 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
                 snprintf(s->id, sizeof(s->id), "%ld-%ld-%p", (long)getpid(),
                          (long)ts.tv_nsec, (void *)s);
         }
-        if (hw_redis_url_parse(conf->redis_url, &s->url, errstr, size)) {
+        if (hw_redis_target(&s->target, conf, errstr, size)) {
                 hw_store_destroy(s);
                 return NULL;
         }
@@ -149,15 +148,6 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
                 hw_store_destroy(s);
                 return NULL;
         }
-        /* Password: config, else REDIS_PASSWORD, else the URL. */
-        if (conf->redis_password && conf->redis_password[0])
-                snprintf(s->password, sizeof(s->password), "%s",
-                         conf->redis_password);
-        else if ((env = getenv("REDIS_PASSWORD")) && env[0])
-                snprintf(s->password, sizeof(s->password), "%s", env);
-        else
-                snprintf(s->password, sizeof(s->password), "%s",
-                         s->url.password);
         return s;
 }
 
@@ -220,49 +210,31 @@ void hw_store_destroy(hw_store_t *s) {
         free(s->vals);
         free(s->known);
         free(s->raids);
-        memset(s->password, 0, sizeof(s->password));
+        hw_redis_target_wipe(&s->target);
         free(s);
 }
 
-/* Whether an error reply is a state Redis leaves (loading, busy, out of
- * memory, a failover): retried, never a refusal. */
-static int transient_error(const char *str) {
-        static const char *const transient[] = {
-                "LOADING", "BUSY",     "OOM",        "READONLY",
-                "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"};
-        for (size_t i = 0; i < sizeof(transient) / sizeof(*transient); i++)
-                if (!strncmp(str, transient[i], strlen(transient[i])))
-                        return 1;
-        return 0;
-}
-
-/* Turns a missing reply or a broken connection into HW_ERR_SERVICE (and
- * drops the connection), an error reply into HW_ERR_SERVICE for transient
- * states (LOADING, BUSY, OOM, READONLY, MASTERDOWN) and HW_ERR_INTERNAL
- * otherwise. Frees the reply on error. */
-/* The error of an error reply (not freed): a transient state is
- * HW_ERR_SERVICE, retried; anything else HW_ERR_INTERNAL. */
-static hw_err_t error_reply(const redisReply *r, const char *what,
-                            char *errstr, size_t size) {
-        hw_err_t err = transient_error(r->str) ? HW_ERR_SERVICE
-                                               : HW_ERR_INTERNAL;
-        return hw_fail(err, errstr, size, "Redis %s: %s", what, r->str);
+/* The error of an error reply (not freed), as hw_redis_error's. */
+static hw_err_t error_reply(hw_store_t *s, const redisReply *r,
+                            const char *what, char *errstr, size_t size) {
+        return hw_redis_error(&s->target, r->str, what, &s->fault, errstr,
+                              size);
 }
 
 static hw_err_t check_reply(hw_store_t *s, redisReply *r, const char *what,
                             char *errstr, size_t size) {
         if (!r) {
-                hw_err_t err = hw_fail(HW_ERR_SERVICE, errstr, size,
-                                       "Redis %s:%d: %s: %s", s->url.host,
-                                       s->url.port, what,
-                                       s->ctx && s->ctx->errstr[0]
-                                               ? s->ctx->errstr
-                                               : "connection lost");
+                hw_err_t err;
+                s->fault = HW_REDIS_REFUSED;
+                err = hw_fail(HW_ERR_SERVICE, errstr, size,
+                              "Redis at %s: %s: %s", s->target.addr, what,
+                              s->ctx && s->ctx->errstr[0] ? s->ctx->errstr
+                                                          : "connection lost");
                 drop_connection(s);
                 return err;
         }
         if (r->type == REDIS_REPLY_ERROR) {
-                hw_err_t err = error_reply(r, what, errstr, size);
+                hw_err_t err = error_reply(s, r, what, errstr, size);
                 freeReplyObject(r);
                 return err;
         }
@@ -331,11 +303,11 @@ static hw_err_t cluster_check(hw_store_t *s, char *errstr, size_t size) {
                 return HW_OK;
         if (!has_hash_tag(prefix) || !has_hash_tag(alerts))
                 return hw_fail(HW_ERR_ARG, errstr, size,
-                               "Redis %s:%d is a cluster node, and the "
+                               "Redis at %s is a cluster node, and the "
                                "prefix \"%s\"%s has no hash tag: every key "
                                "of one atomic step must be in one slot; use "
                                "a prefix like \"{hw}:\" (docs/scaling.md)",
-                               s->url.host, s->url.port,
+                               s->target.addr,
                                has_hash_tag(prefix) ? alerts : prefix,
                                has_hash_tag(prefix) ? " (alerts.prefix)" : "");
         if ((slot = key_slot(s, prefix, errstr, size)) < 0 ||
@@ -352,10 +324,10 @@ static hw_err_t cluster_check(hw_store_t *s, char *errstr, size_t size) {
             (!strncmp(r->str, "MOVED ", 6) || !strncmp(r->str, "ASK ", 4))) {
                 err = hw_fail(HW_ERR_ARG, errstr, size,
                               "Redis Cluster: the prefix \"%s\" is in slot "
-                              "%lld, which %s serves, not %s:%d: point the "
+                              "%lld, which %s serves, not %s: point the "
                               "Redis URL there",
                               prefix, slot, strrchr(r->str, ' ') + 1,
-                              s->url.host, s->url.port);
+                              s->target.addr);
                 freeReplyObject(r);
                 return err;
         }
@@ -438,9 +410,6 @@ static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
 }
 
 hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
-        struct timeval ct = {CONNECT_TIMEOUT_MS / 1000,
-                             (CONNECT_TIMEOUT_MS % 1000) * 1000};
-        struct timeval rt = {COMMAND_TIMEOUT_MS / 1000, 0};
         redisReply *r;
         hw_err_t err;
 
@@ -450,46 +419,12 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
                                "reply is unread");
         if (s->ctx)
                 return HW_OK;
-        s->ctx = redisConnectWithTimeout(s->url.host, s->url.port, ct);
-        if (!s->ctx || s->ctx->err) {
-                err = hw_fail(HW_ERR_SERVICE, errstr, size,
-                              "cannot connect to Redis at %s:%d: %s",
-                              s->url.host, s->url.port,
-                              s->ctx ? s->ctx->errstr : "out of memory");
-                drop_connection(s);
+        s->ctx = hw_redis_connect(&s->target, COMMAND_TIMEOUT_MS, &err,
+                                  &s->fault, errstr, size);
+        if (!s->ctx) {
+                forget_values(s);
                 return err;
         }
-        redisSetTimeout(s->ctx, rt);
-        redisEnableKeepAlive(s->ctx);
-
-        if (s->password[0]) {
-                if (s->url.username[0])
-                        r = redisCommand(s->ctx, "AUTH %s %s", s->url.username,
-                                         s->password);
-                else
-                        r = redisCommand(s->ctx, "AUTH %s", s->password);
-                if ((err = check_reply(s, r, "AUTH", errstr, size))) {
-                        /* Wrong credentials will not fix themselves, but the
-                         * server may be restarting: keep it retryable. */
-                        drop_connection(s);
-                        return HW_ERR_SERVICE;
-                }
-                freeReplyObject(r);
-        }
-        if (s->url.db) {
-                r = redisCommand(s->ctx, "SELECT %d", s->url.db);
-                if ((err = check_reply(s, r, "SELECT", errstr, size)))
-                        return err;
-                freeReplyObject(r);
-        }
-        /* A server that wants a password says NOAUTH here, before the
-         * script (which it would refuse less clearly). */
-        r = redisCommand(s->ctx, "PING");
-        if ((err = check_reply(s, r, "PING", errstr, size))) {
-                drop_connection(s);
-                return err;
-        }
-        freeReplyObject(r);
         if ((err = cluster_check(s, errstr, size)) ||
             (err = layout_check(s, errstr, size))) {
                 drop_connection(s);
@@ -1648,14 +1583,11 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                 const hw_step_read_t *rd = &s->reads[k];
                 const redisReply *r = rep[k];
                 if (r->type == REDIS_REPLY_ERROR &&
-                    (transient_error(r->str) ||
+                    (hw_redis_fault(r->str) != HW_REDIS_REFUSED ||
                      (rd->what != READ_LOG && rd->what != READ_COUNTER &&
                       rd->what != READ_RAID)))
-                        return hw_fail(transient_error(r->str)
-                                               ? HW_ERR_SERVICE
-                                               : HW_ERR_INTERNAL,
-                                       errstr, size, "Redis atomic step: %s",
-                                       r->str);
+                        return error_reply(s, r, "atomic step", errstr,
+                                           size);
                 switch (rd->what) {
                 case READ_WATCH:
                         break;
@@ -3001,7 +2933,7 @@ static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
                 if (r->type == REDIS_REPLY_ERROR) {
                         /* Queued commands Redis refused (out of memory, a
                          * transient state): EXEC applied nothing. */
-                        err = error_reply(r, "atomic step", errstr, size);
+                        err = error_reply(s, r, "atomic step", errstr, size);
                         goto cleanup;
                 }
         }
@@ -3431,6 +3363,10 @@ hw_err_t hw_store_step_send(hw_store_t *s, const hw_store_offset_t *offsets,
                             hw_plan_t *plan, hw_store_outcome_t *outcome,
                             char *errstr, size_t size) {
         return step(s, offsets, n_offsets, d, plan, 1, outcome, errstr, size);
+}
+
+int hw_store_refused_credentials(const hw_store_t *s) {
+        return s->fault == HW_REDIS_CREDENTIALS;
 }
 
 int hw_store_step_pending(const hw_store_t *s) {

@@ -166,6 +166,11 @@ hw_err_t hw_store_step_send(hw_store_t *s, const hw_store_offset_t *offsets,
                             hw_plan_t *plan, hw_store_outcome_t *outcome,
                             char *errstr, size_t errstr_size);
 
+/* Whether the last error was Redis refusing the credentials (NOAUTH,
+ * WRONGPASS, NOPERM, or AUTH failing): retried like an outage, since a
+ * rotated secret may reach Redis first, but a batch run gives up at once. */
+int hw_store_refused_credentials(const hw_store_t *s);
+
 /* Whether a step sent by hw_store_step_send waits for hw_store_step_finish. */
 int hw_store_step_pending(const hw_store_t *s);
 

@@ -7,48 +7,26 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define QDB_CONNECT_TIMEOUT_MS 2000
+#include "hw_redis.h"
+
 #define QDB_COMMAND_TIMEOUT_MS 30000
 
 struct hw_qdb_s {
-        hw_redis_url_t url;
-        char password[256];
-        char addr[300];
+        hw_redis_target_t target;
         redisContext *ctx;
 };
 
-/* Overwrites n bytes in a way the compiler cannot drop as a dead store. */
-static void wipe(void *p, size_t n) {
-        volatile unsigned char *v = p;
-        while (n--)
-                *v++ = 0;
-}
-
 hw_qdb_t *hw_qdb_new(const hw_config_t *conf, char *errstr, size_t size) {
         hw_qdb_t *db = calloc(1, sizeof(*db));
-        const char *env;
 
         if (!db) {
                 hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 return NULL;
         }
-        if (hw_redis_url_parse(conf->redis_url, &db->url, errstr, size)) {
+        if (hw_redis_target(&db->target, conf, errstr, size)) {
                 hw_qdb_destroy(db);
                 return NULL;
         }
-        if (conf->redis_password && conf->redis_password[0])
-                snprintf(db->password, sizeof(db->password), "%s",
-                         conf->redis_password);
-        else if ((env = getenv("REDIS_PASSWORD")) && env[0])
-                snprintf(db->password, sizeof(db->password), "%s", env);
-        else
-                snprintf(db->password, sizeof(db->password), "%s",
-                         db->url.password);
-        wipe(db->url.password, sizeof(db->url.password));
-        /* An IPv6 literal gets brackets so the port stays readable. */
-        snprintf(db->addr, sizeof(db->addr),
-                 strchr(db->url.host, ':') ? "[%s]:%d" : "%s:%d",
-                 db->url.host, db->url.port);
         return db;
 }
 
@@ -57,12 +35,12 @@ void hw_qdb_destroy(hw_qdb_t *db) {
                 return;
         if (db->ctx)
                 redisFree(db->ctx);
-        wipe(db->password, sizeof(db->password));
+        hw_redis_target_wipe(&db->target);
         free(db);
 }
 
 const char *hw_qdb_addr(const hw_qdb_t *db) {
-        return db->addr;
+        return db->target.addr;
 }
 
 void hw_qdb_set_timeout(hw_qdb_t *db, int ms) {
@@ -79,16 +57,11 @@ static void command_name(const char *fmt, char *out, size_t size) {
 
 /*
  * Turns a missing reply (connection broke, timed out) into HW_ERR_SERVICE
- * and an error reply into HW_ERR_INTERNAL, or HW_ERR_SERVICE for states
- * that are the server's, not the query's (LOADING, NOAUTH, ...). Frees the
- * reply on error and clears *r.
+ * and an error reply into hw_redis_error's. Frees the reply on error and
+ * clears *r.
  */
 static hw_err_t check_reply(hw_qdb_t *db, redisReply **r, const char *what,
                             char *errstr, size_t size) {
-        static const char *const service[] = {
-                "LOADING", "BUSY",  "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN",
-                "NOAUTH",  "WRONGPASS", "NOPERM",
-        };
         hw_err_t err;
 
         if (!*r) {
@@ -97,61 +70,27 @@ static hw_err_t check_reply(hw_qdb_t *db, redisReply **r, const char *what,
                 if (db->ctx->err == REDIS_ERR_IO && errno == EAGAIN)
                         why = "timed out";
                 return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "Redis at %s: %s: %s", db->addr, what, why);
+                               "Redis at %s: %s: %s", db->target.addr, what,
+                               why);
         }
         if ((*r)->type != REDIS_REPLY_ERROR)
                 return HW_OK;
-        err = HW_ERR_INTERNAL;
-        for (size_t i = 0; i < sizeof(service) / sizeof(*service); i++)
-                if (!strncmp((*r)->str, service[i], strlen(service[i])))
-                        err = HW_ERR_SERVICE;
-        hw_fail(err, errstr, size, "Redis at %s: %s: %s%s", db->addr, what,
-                (*r)->str,
-                !strncmp((*r)->str, "NOAUTH", 6)
-                        ? " (give the password in --redis or REDIS_PASSWORD)"
-                        : "");
+        err = hw_redis_error(&db->target, (*r)->str, what, NULL, errstr,
+                             size);
         freeReplyObject(*r);
         *r = NULL;
         return err;
 }
 
 hw_err_t hw_qdb_connect(hw_qdb_t *db, char *errstr, size_t size) {
-        struct timeval ct = {QDB_CONNECT_TIMEOUT_MS / 1000,
-                             (QDB_CONNECT_TIMEOUT_MS % 1000) * 1000};
-        redisReply *r = NULL;
+        hw_redis_fault_t fault;
         hw_err_t err;
 
         if (db->ctx)
                 return HW_OK;
-        db->ctx = redisConnectWithTimeout(db->url.host, db->url.port, ct);
-        if (!db->ctx || db->ctx->err) {
-                err = hw_fail(HW_ERR_SERVICE, errstr, size,
-                              "cannot connect to Redis at %s: %s", db->addr,
-                              db->ctx ? db->ctx->errstr : "out of memory");
-                if (db->ctx)
-                        redisFree(db->ctx);
-                db->ctx = NULL;
-                return err;
-        }
-        hw_qdb_set_timeout(db, QDB_COMMAND_TIMEOUT_MS);
-
-        if (db->password[0]) {
-                if (db->url.username[0])
-                        r = redisCommand(db->ctx, "AUTH %s %s",
-                                         db->url.username, db->password);
-                else
-                        r = redisCommand(db->ctx, "AUTH %s", db->password);
-                if ((err = check_reply(db, &r, "AUTH", errstr, size)))
-                        return HW_ERR_SERVICE; /* credentials: not ours */
-                freeReplyObject(r);
-        }
-        if (db->url.db) {
-                r = redisCommand(db->ctx, "SELECT %d", db->url.db);
-                if ((err = check_reply(db, &r, "SELECT", errstr, size)))
-                        return HW_ERR_SERVICE;
-                freeReplyObject(r);
-        }
-        return HW_OK;
+        db->ctx = hw_redis_connect(&db->target, QDB_COMMAND_TIMEOUT_MS, &err,
+                                   &fault, errstr, size);
+        return db->ctx ? HW_OK : err;
 }
 
 hw_err_t hw_qdb_command(hw_qdb_t *db, redisReply **out, char *errstr,
@@ -162,7 +101,7 @@ hw_err_t hw_qdb_command(hw_qdb_t *db, redisReply **out, char *errstr,
         *out = NULL;
         if (!db->ctx)
                 return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "Redis at %s: not connected", db->addr);
+                               "Redis at %s: not connected", db->target.addr);
         command_name(fmt, what, sizeof(what));
         va_start(ap, fmt);
         *out = redisvCommand(db->ctx, fmt, ap);
@@ -177,7 +116,7 @@ hw_err_t hw_qdb_append(hw_qdb_t *db, char *errstr, size_t size,
 
         if (!db->ctx)
                 return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "Redis at %s: not connected", db->addr);
+                               "Redis at %s: not connected", db->target.addr);
         va_start(ap, fmt);
         rc = redisvAppendCommand(db->ctx, fmt, ap);
         va_end(ap);
@@ -194,7 +133,7 @@ hw_err_t hw_qdb_reply(hw_qdb_t *db, redisReply **out, char *errstr,
         *out = NULL;
         if (!db->ctx)
                 return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "Redis at %s: not connected", db->addr);
+                               "Redis at %s: not connected", db->target.addr);
         if (redisGetReply(db->ctx, &r) != REDIS_OK)
                 r = NULL;
         *out = r;
@@ -279,12 +218,12 @@ static hw_err_t expect_pairs(hw_qdb_t *db, const redisReply *r,
         if (r->type != REDIS_REPLY_ARRAY || r->elements % 2)
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
                                "Redis at %s: %s %s: unexpected reply",
-                               db->addr, what, key);
+                               db->target.addr, what, key);
         for (size_t i = 0; i < r->elements; i++)
                 if (r->element[i]->type != REDIS_REPLY_STRING)
                         return hw_fail(HW_ERR_INTERNAL, errstr, size,
                                        "Redis at %s: %s %s: unexpected reply",
-                                       db->addr, what, key);
+                                       db->target.addr, what, key);
         return HW_OK;
 }
 

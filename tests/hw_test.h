@@ -27,17 +27,36 @@
 #ifndef HW_TEST_H
 #define HW_TEST_H
 
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdarg.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
 #include <sys/types.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
 #define HW_TEST_UNUSED __attribute__((unused))
+
+/* A loopback port nothing listens on: bound, then closed. 0 when none
+ * could be had. */
+HW_TEST_UNUSED static int hw_test_closed_port(void) {
+        struct sockaddr_in a = {.sin_family = AF_INET};
+        socklen_t len = sizeof(a);
+        int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
+
+        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
+            !getsockname(fd, (struct sockaddr *)&a, &len))
+                port = ntohs(a.sin_port);
+        if (fd >= 0)
+                close(fd);
+        return port;
+}
 
 typedef struct hw_test_state_s {
         unsigned long checks;   /* checks evaluated */

@@ -6,11 +6,8 @@
  * codec with a registry never falls back to the local ids. The answers of
  * a live registry are tested by integration.schema_registry.
  */
-#include <arpa/inet.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "hw_codec.h"
@@ -19,21 +16,6 @@
 #include "hw_test.h"
 
 static char errstr[1024];
-
-/* A loopback port nothing listens on: bound, then closed. */
-static int closed_port(void) {
-        struct sockaddr_in a = {.sin_family = AF_INET};
-        socklen_t len = sizeof(a);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port = 0;
-
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-            !getsockname(fd, (struct sockaddr *)&a, &len))
-                port = ntohs(a.sin_port);
-        if (fd >= 0)
-                close(fd);
-        return port;
-}
 
 static void test_new_checks_urls(void) {
         static const char *bad[] = {"", " , ", "ftp://x", "localhost:8081",
@@ -57,7 +39,7 @@ static void test_new_checks_urls(void) {
 
 static void test_unreachable_is_service_and_masked(void) {
         char url[128];
-        int port = closed_port();
+        int port = hw_test_closed_port();
         hw_registry_conf_t conf = {.url = url, .timeout_ms = 2000};
         hw_registry_t *r;
         hw_registry_stats_t st;
@@ -117,7 +99,7 @@ static void test_codec_with_unreachable_registry(void) {
         hw_event_t ev;
         hw_buf_t msg;
 
-        snprintf(url, sizeof(url), "http://127.0.0.1:%d", closed_port());
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d", hw_test_closed_port());
         r = hw_registry_new(&conf, errstr, sizeof(errstr));
         hw_buf_init(&msg);
         hw_event_init(&ev);

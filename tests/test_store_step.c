@@ -8,7 +8,8 @@
  * as the watermark's day moves: a bucket log it read that changed, or a
  * day that appeared in its range, before the step makes it stale (nothing
  * written); a log that is not a string is refused, naming it; a leaving
- * log is replaced by its sums.
+ * log is replaced by its sums. Last, a step only sent, its outcome read
+ * later.
  *
  * The cases run in order on one store and share Redis's state: each starts
  * from what the previous ones left. Every "nothing changed" compares a
@@ -21,6 +22,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "hw_config.h"
 #include "hw_deltas.h"
@@ -796,6 +798,58 @@ static void test_stale_compacted_log(void) {
         CHECK_HGET("st:b:gen", "20250701", "2");
 }
 
+/* 12. A step only sent (hw_store_step_send): no other command goes to
+ * the store until its outcome is read; read, it is applied as a waited
+ * step is. One whose reads find the offsets moved is fenced at once,
+ * nothing sent. */
+static void test_sent_step(void) {
+        hw_store_offset_t off = {"t", 0, stored_offset, stored_offset + 1};
+        hw_store_outcome_t outcome = (hw_store_outcome_t)-1;
+        char want[32];
+
+        begin();
+        hw_deltas_clear(&deltas);
+        event("s1", june_noon(40, 0), "MT");
+        HW_CHECK_EQ_INT(hw_store_step_send(store, &off, 1, &deltas, &plan,
+                                           &outcome, errstr, sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_PENDING);
+        HW_CHECK(hw_store_step_pending(store));
+        /* Its reply would be taken for theirs. */
+        HW_CHECK_EQ_INT(hw_store_begin(store, errstr, sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "reply is unread");
+        for (int ms = 0; ms < 5000 && !hw_store_step_ready(store); ms++)
+                usleep(1000);
+        HW_CHECK(hw_store_step_ready(store));
+        HW_CHECK_EQ_INT(hw_store_step_finish(store, &outcome, errstr,
+                                             sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
+        HW_CHECK(!hw_store_step_pending(store));
+        stored_offset++;
+        snprintf(want, sizeof(want), "%" PRId64, stored_offset);
+        CHECK_GET("st:offset:g:t:0", want);
+        CHECK_HGET("st:flow:all:in", "MT", "1");
+        CHECK_HGET("st:flow:7d:in", "MT", "1");
+        HW_CHECK_EQ_INT(hw_store_step_finish(store, &outcome, errstr,
+                                             sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+
+        begin();
+        hw_deltas_clear(&deltas);
+        event("s2", june_noon(40, 1), "MT");
+        off.expected = stored_offset - 1;
+        off.next = stored_offset + 5;
+        HW_CHECK_EQ_INT(hw_store_step_send(store, &off, 1, &deltas, &plan,
+                                           &outcome, errstr, sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_FENCED);
+        HW_CHECK(!hw_store_step_pending(store));
+        CHECK_GET("st:offset:g:t:0", want);
+        CHECK_HGET("st:flow:all:in", "MT", "1");
+}
+
 int main(int argc, char **argv) {
         char url[128];
         int port;
@@ -843,6 +897,7 @@ int main(int argc, char **argv) {
         HW_RUN(test_refused_log_type);
         HW_RUN(test_compacted_log);
         HW_RUN(test_stale_compacted_log);
+        HW_RUN(test_sent_step);
 
         hw_plan_release(&plan);
         hw_deltas_release(&deltas);
