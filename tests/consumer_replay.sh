@@ -151,19 +151,26 @@ mport=$(hw_free_port)
 hw_consumer_bg "${fast_group[@]}" --metrics-addr "127.0.0.1:$mport"
 live=$HW_CONSUMER_PID
 hw_wait_for "grep -q 'metrics at http://127.0.0.1:$mport/' '$HW_CONSUMER_LOG'" 10 || hw_fail "the live consumer serves no metrics"
-"$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" --rate 5000 "$HW_TMP/gen2.ndjson" \
+"$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" --rate 3000 "$HW_TMP/gen2.ndjson" \
   2>>"$HW_TMP/produce.log" &
 producer=$!
 HW_PIDS+=("$producer")
-sleep 2
+# The replay starts once the live consumer is consuming (its group joined).
+hw_wait_for "(( \$(hw_metric $mport hirewire_events_applied_total) > 0 ))" 30 ||
+  hw_fail "the live consumer applied nothing: $(tail -2 "$HW_CONSUMER_LOG")"
+applied=$(hw_metric "$mport" hirewire_events_applied_total)
 hw_consumer --replay --metrics-addr "127.0.0.1:$mport" ||
   hw_fail "replay beside a live consumer exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
+# It was beside one that kept consuming: the live consumer applied events
+# while the replay ran.
+(( $(hw_metric "$mport" hirewire_events_applied_total) > applied )) ||
+  hw_fail "the live consumer applied nothing while the replay ran"
 grep -q 'the replay goes on without them' "$HW_CONSUMER_LOG" ||
   hw_fail "the replay did not say that the metrics address was taken: $(grep metrics "$HW_CONSUMER_LOG" | head -2)"
 wait "$producer" || hw_fail "producing gen2 failed"
 kill -TERM "$live"
 wait "$live" || hw_fail "the live consumer exited $? after SIGTERM"
-grep -q 'batch dropped' "$HW_TMP"/consumer-*.log && hw_note "the live consumer re-read after the swap"
+grep -q 'batch dropped' "$HW_TMP"/consumer-*.log && hw_note "(the live consumer's step after the swap was fenced: read again)"
 hw_consume_all "${fast_group[@]}"
 hw_model_check hw: "${all1[@]}" "$HW_TMP/gen2.ndjson"
 hw_note "a replay serves metrics; --diff of a state that matches exits 0"
