@@ -57,7 +57,7 @@ hw_note "kill -9 as soon as alerts are in Redis, then restart: all reach Kafka"
 fast_group=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
 hw_consumer_bg --group k9 --prefix k9: "${fast_group[@]}"
 hw_wait_for "[[ \$(redis-cli -p $HW_REDIS_PORT XLEN k9:alerts) -gt 0 ]]" 60 || hw_fail "no alerts under k9:"
-kill -9 "$HW_CONSUMER_PID"
+hw_kill9 "$HW_CONSUMER_PID"
 wait "$HW_CONSUMER_PID" 2>/dev/null || true
 hw_note "killed with $(redis-cli -p "$HW_REDIS_PORT" XLEN k9:alerts) alerts in the stream, relayed up to $(redis-cli -p "$HW_REDIS_PORT" GET k9:alerts:relayed)"
 hw_consume_all --group k9 --prefix k9: "${fast_group[@]}"

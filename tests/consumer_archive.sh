@@ -26,7 +26,7 @@ hw_note "kill -9 while archiving, then restart on the same folder"
 hw_consumer_bg "${fast_group[@]}" --archive-dir "$archive" -s batch.max.events=500
 pid=$HW_CONSUMER_PID
 hw_wait_for "[[ \$(progress) -gt 8000 ]]" 60 || hw_fail "no progress"
-kill -9 "$pid"
+hw_kill9 "$pid"
 wait "$pid" 2>/dev/null || true
 hw_note "killed with $(progress) offsets stored"
 hw_consume_all "${fast_group[@]}" --archive-dir "$archive"

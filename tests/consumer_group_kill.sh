@@ -19,7 +19,7 @@ survivor_log=$HW_CONSUMER_LOG
 hw_wait_for "grep -q 'partitions assigned\" partitions=[1-9]' '$victim_log'" 60 || hw_fail "the first consumer got no partitions"
 hw_wait_for "[[ \$(progress) -gt 5000 ]]" 60 || hw_fail "no progress"
 hw_wait_for "grep -q 'partitions assigned\" partitions=[1-9]' '$survivor_log'" 60 || hw_fail "the second consumer got no partitions"
-kill -9 "$victim"
+hw_kill9 "$victim"
 wait "$victim" 2>/dev/null || true
 kill -0 "$victim" 2>/dev/null && hw_fail "the first consumer survived kill -9"
 at=$(progress)

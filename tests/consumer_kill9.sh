@@ -39,7 +39,7 @@ for kill in 1 2 3 4 5; do
     fi
   done
   sleep "0.0$((RANDOM % 10))"
-  kill -9 "$pid"
+  hw_kill9 "$pid"
   wait "$pid" 2>/dev/null || true
   kill -0 "$pid" 2>/dev/null && hw_fail "the consumer survived kill -9"
   at=$(progress)

@@ -82,7 +82,7 @@ slow_group=(--group held --prefix held: -X session.timeout.ms=15000 -X heartbeat
 hw_consumer_bg "${slow_group[@]}"
 first=$HW_CONSUMER_PID
 hw_wait_for "grep -q 'partitions assigned\" partitions=[1-9]' '$HW_CONSUMER_LOG'" 30 || hw_fail "the first member got no partitions"
-kill -9 "$first"
+hw_kill9 "$first"
 wait "$first" 2>/dev/null || true
 hw_consumer_bg "${slow_group[@]}"
 second=$HW_CONSUMER_PID

@@ -6,7 +6,7 @@ source "$(dirname "$0")/lib/services.sh"
 hw_stream_start 60000 83 5000 8 3
 hw_wait_for "[[ \$(progress) -gt 15000 ]]" 60 || hw_fail "no progress"
 hw_note "kill -9 of consumer 2 at $(progress) events"
-kill -9 "${HW_STREAM_CONSUMERS[1]}"
+hw_kill9 "${HW_STREAM_CONSUMERS[1]}"
 wait "${HW_STREAM_CONSUMERS[1]}" 2>/dev/null || true
 unset 'HW_STREAM_CONSUMERS[1]'
 hw_wait_for "[[ \$(progress) -gt 30000 ]]" 90 || hw_fail "no progress after the kill"

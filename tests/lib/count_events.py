@@ -4,7 +4,8 @@ counted (sum of the status fields of every hw:org:*:offers:all), against what
 the independent model expects from the published events. Appends a line to
 RESULTS (tab-separated: test, faults, valid events, lost, duplicated,
 malformed messages, crashes) when given; HW_MALFORMED is how many malformed
-messages the run also carried.
+messages the run also carried, HW_CRASHES how many of its consumers
+crashed (services.sh's hw_crashes; any fails it, as a lost event does).
 usage: count_events.py PORT PREFIX TEST FAULTS RESULTS|- EVENTS..."""
 import os
 import sys
@@ -38,10 +39,12 @@ got_offers = total(model._glob_escape(prefix) + "org:*:offers:all",
 lost = max(0, want_hires - got_hires) + max(0, want_offers - got_offers)
 dup = max(0, got_hires - want_hires) + max(0, got_offers - want_offers)
 n = sum(m.stats[k] for k in ("move", "late", "repeat", "offer"))
+crashes = int(os.environ["HW_CRASHES"])
 print(f"{test}: {n} valid events; hires counted {got_hires} of {want_hires}, "
-      f"offers {got_offers} of {want_offers}: lost {lost}, duplicated {dup}")
+      f"offers {got_offers} of {want_offers}: lost {lost}, duplicated {dup}, "
+      f"consumers crashed {crashes}")
 if results != "-":
     with open(results, "a") as f:
         malformed = int(os.environ.get("HW_MALFORMED", "0"))
-        f.write(f"{test}\t{faults}\t{n}\t{lost}\t{dup}\t{malformed}\t0\n")
-sys.exit(1 if lost or dup else 0)
+        f.write(f"{test}\t{faults}\t{n}\t{lost}\t{dup}\t{malformed}\t{crashes}\n")
+sys.exit(1 if lost or dup or crashes else 0)

@@ -220,6 +220,7 @@ HW_GROUPS=$HW_SRC_DIR/deploy/config/country-groups.csv
 hw_consumer() {
   HW_CONSUMER_N=$(( ${HW_CONSUMER_N:-0} + 1 ))
   HW_CONSUMER_LOG=$HW_TMP/consumer-$HW_CONSUMER_N.log
+  echo "fg $HW_CONSUMER_LOG" >>"$HW_TMP/consumers"
   timeout "${HW_CONSUMER_TIMEOUT:-300}" "$HW_BIN_DIR/hirewire-consumer" \
     --bootstrap-file "$HW_BOOTSTRAP_FILE" --redis "$HW_REDIS_URL" --metrics-addr off \
     -s "country.bases.file=$HW_BASES" -s "country.groups.file=$HW_GROUPS" \
@@ -237,6 +238,37 @@ hw_consumer_bg() {
     "$@" 2>>"$HW_CONSUMER_LOG" &
   HW_CONSUMER_PID=$!
   HW_PIDS+=("$HW_CONSUMER_PID")
+  echo "$HW_CONSUMER_PID $HW_CONSUMER_LOG" >>"$HW_TMP/consumers"
+}
+
+# kill -9 of consumers the test means to kill (not counted as crashes).
+hw_kill9() {
+  local pid
+  for pid in "$@"; do
+    echo "$pid" >>"$HW_TMP/killed"
+    kill -9 "$pid"
+  done
+}
+
+# How many consumers this test started (hw_consumer, hw_consumer_bg)
+# crashed: ended without their closing "exiting with status" line and not
+# killed by hw_kill9, or reported by a sanitizer. Their logs on stderr.
+hw_crashes() {
+  local pid log n=0
+  [[ -f $HW_TMP/consumers ]] || { echo 0; return; }
+  while read -r pid log; do
+    if grep -qE 'ERROR: (Address|Leak|Thread)Sanitizer|runtime error: ' "$log" 2>/dev/null; then
+      echo "crash: a sanitizer report in $log" >&2
+      n=$((n + 1))
+      continue
+    fi
+    [[ $pid != fg ]] && grep -qx "$pid" "$HW_TMP/killed" 2>/dev/null && continue
+    [[ $pid != fg ]] && kill -0 "$pid" 2>/dev/null && continue # still running
+    grep -q 'exiting with status' "$log" 2>/dev/null && continue
+    echo "crash: $log ends without its closing line: $(tail -1 "$log" 2>/dev/null)" >&2
+    n=$((n + 1))
+  done <"$HW_TMP/consumers"
+  echo "$n"
 }
 
 # Runs the consumer until it has caught up with the end offsets it saw at
@@ -298,8 +330,9 @@ print(int(sum(float(l.split()[-1]) for l in text.splitlines()
 }
 
 # Records what a fault or input test lost and counted twice (tests/lib/
-# count_events.py) in $HW_RESULTS_DIR (for docs/reliability.md), and fails
-# the test if anything was: hw_count_check PREFIX "FAULTS" EVENTS...
+# count_events.py), and how many of its consumers crashed (hw_crashes), in
+# $HW_RESULTS_DIR (for docs/reliability.md), and fails the test if any
+# was: hw_count_check PREFIX "FAULTS" EVENTS...
 hw_count_check() {
   local prefix=$1 faults=$2 results=- name
   shift 2
@@ -310,8 +343,8 @@ hw_count_check() {
     mkdir -p "$HW_RESULTS_DIR"
     results=$HW_RESULTS_DIR/$name.tsv
   fi
-  "$HW_PY" "$HW_SRC_DIR/tests/lib/count_events.py" "$HW_REDIS_PORT" "$prefix" \
-    "$name" "$faults" "$results" "$@" || hw_fail "events lost or counted twice"
+  HW_CRASHES=$(hw_crashes) "$HW_PY" "$HW_SRC_DIR/tests/lib/count_events.py" "$HW_REDIS_PORT" "$prefix" \
+    "$name" "$faults" "$results" "$@" || hw_fail "events lost or counted twice, or a consumer crashed"
 }
 
 # Events whose offsets are stored under prefix $1 (default hw:; the sum of
