@@ -151,15 +151,23 @@ mport=$(hw_free_port)
 hw_consumer_bg "${fast_group[@]}" --metrics-addr "127.0.0.1:$mport"
 live=$HW_CONSUMER_PID
 hw_wait_for "grep -q 'metrics at http://127.0.0.1:$mport/' '$HW_CONSUMER_LOG'" 10 || hw_fail "the live consumer serves no metrics"
-"$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" --rate 3000 "$HW_TMP/gen2.ndjson" \
+# The replay starts while the live consumer applies events being
+# published: its group joined (the first 1,000 of gen2 applied) and the
+# rest of gen2 arriving (10 s at 2,900/s: longer than the replay).
+head -n 1000 "$HW_TMP/gen2.ndjson" >"$HW_TMP/gen2a.ndjson"
+tail -n +1001 "$HW_TMP/gen2.ndjson" >"$HW_TMP/gen2b.ndjson"
+hw_produce "$HW_TMP/gen2a.ndjson"
+hw_wait_for "(( \$(hw_metric $mport hirewire_events_applied_total) >= 1000 ))" 60 ||
+  hw_fail "the live consumer did not apply the first 1,000: $(tail -2 "$HW_CONSUMER_LOG")"
+"$HW_BIN_DIR/hirewire-produce" --bootstrap-file "$HW_BOOTSTRAP_FILE" --rate 2900 "$HW_TMP/gen2b.ndjson" \
   2>>"$HW_TMP/produce.log" &
 producer=$!
 HW_PIDS+=("$producer")
-# The replay starts once the live consumer is consuming (its group joined).
-hw_wait_for "(( \$(hw_metric $mport hirewire_events_applied_total) > 0 ))" 30 ||
-  hw_fail "the live consumer applied nothing: $(tail -2 "$HW_CONSUMER_LOG")"
+hw_wait_for "(( \$(hw_metric $mport hirewire_events_applied_total) > 1000 ))" 30 ||
+  hw_fail "the live consumer applied none of the events being published"
 applied=$(hw_metric "$mport" hirewire_events_applied_total)
-hw_consumer --replay --metrics-addr "127.0.0.1:$mport" ||
+# Small steps keep the replay going for seconds (whole ones take 0.6 s).
+hw_consumer --replay --metrics-addr "127.0.0.1:$mport" -s batch.max.events=100 ||
   hw_fail "replay beside a live consumer exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
 # It was beside one that kept consuming: the live consumer applied events
 # while the replay ran.
