@@ -1799,9 +1799,9 @@ static int run(consumer_t *c) {
                 now = mono_ms();
                 /* A batch closes when full, or when it is batch.max.ms old
                  * and nothing more is waiting (a busy consumer keeps
-                 * filling it, up to ten times that age). */
-                /* A full batch's step is only sent: the next is read
-                 * while Redis applies it. */
+                 * filling it, up to ten times that age). A full batch's
+                 * step is only sent: the next is read while Redis applies
+                 * it. */
                 if (c->batch->n_messages &&
                     ((int)c->batch->n_messages >= c->conf.batch_max_events ||
                      (now - c->batch->started_ms >= c->conf.batch_max_ms &&

@@ -82,6 +82,12 @@ int hw_buf_printf(hw_buf_t *buf, const char *fmt, ...) {
         return 0;
 }
 
+void hw_wipe(void *p, size_t n) {
+        volatile unsigned char *v = p;
+        while (n--)
+                *v++ = 0;
+}
+
 size_t hw_decimal(char *out, int64_t v) {
         char tmp[24];
         size_t n = 0, len;

@@ -29,6 +29,10 @@ int hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
  * overflow (the array is unchanged). */
 int hw_grow(void **arr, size_t *cap, size_t n, size_t size);
 
+/* Overwrites n bytes in a way the compiler cannot drop as a dead store
+ * (for secrets). */
+void hw_wipe(void *p, size_t n);
+
 /* Writes v in decimal at out (room for 21 bytes), no NUL; returns the
  * length. By hand, not printf: it runs for every number of every step. */
 size_t hw_decimal(char *out, int64_t v);

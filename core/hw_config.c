@@ -18,6 +18,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "hw_buf.h"
 #include "hw_log.h"
 #include "hw_validate.h"
 
@@ -33,17 +34,10 @@
 /* Small helpers                                                       */
 /* ------------------------------------------------------------------ */
 
-/* Overwrites n bytes in a way the compiler cannot drop as a dead store. */
-static void wipe(void *p, size_t n) {
-        volatile unsigned char *v = p;
-        while (n--)
-                *v++ = 0;
-}
-
 /* Frees a string that may hold a secret, wiping it first. Accepts NULL. */
 static void free_secret(char *s) {
         if (s) {
-                wipe(s, strlen(s));
+                hw_wipe(s, strlen(s));
                 free(s);
         }
 }
@@ -369,7 +363,7 @@ static const char *string_problem(const conf_key_t *k, const char *v,
                 hw_redis_url_t u;
                 char uerr[256];
                 hw_err_t err = hw_redis_url_parse(v, &u, uerr, sizeof(uerr));
-                wipe(&u, sizeof(u));
+                hw_wipe(&u, sizeof(u));
                 if (err) {
                         hw_fail(HW_ERR_ARG, errstr, size, "%s: %s", k->key,
                                 uerr);
@@ -692,9 +686,9 @@ static hw_err_t set_kafka_prop(hw_config_t *c, const char *key,
                 if (res != RD_KAFKA_CONF_OK) {
                         char shown[512];
                         int leaks = redact(rderr, value, shown, sizeof(shown));
-                        wipe(rderr, sizeof(rderr));
+                        hw_wipe(rderr, sizeof(rderr));
                         if (leaks) {
-                                wipe(shown, sizeof(shown));
+                                hw_wipe(shown, sizeof(shown));
                                 return hw_fail(HW_ERR_ARG, errstr, size,
                                                "%s: invalid value "
                                                "(rejected by librdkafka)",
@@ -954,7 +948,7 @@ hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
                 err = hw_fail(HW_ERR_IO, errstr, size,
                               "%s: read error after line %lu", path, lineno);
         if (line)
-                wipe(line, cap); /* it may have held a password */
+                hw_wipe(line, cap); /* it may have held a password */
         free(line);
         fclose(fp);
         return err;
@@ -1585,7 +1579,7 @@ hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
         return HW_OK;
 
 fail:
-        wipe(out, sizeof(*out));
+        hw_wipe(out, sizeof(*out));
         out->port = 6379;
         return hw_fail(HW_ERR_ARG, errstr, size, "%s (expected %s)", why,
                        usage);

@@ -5,14 +5,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#define CONNECT_TIMEOUT_MS 2000
+#include "hw_buf.h"
 
-/* Overwrites n bytes in a way the compiler cannot drop as a dead store. */
-static void wipe(void *p, size_t n) {
-        volatile unsigned char *v = p;
-        while (n--)
-                *v++ = 0;
-}
+#define CONNECT_TIMEOUT_MS 2000
 
 hw_err_t hw_redis_target(hw_redis_target_t *t, const hw_config_t *conf,
                          char *errstr, size_t size) {
@@ -30,7 +25,7 @@ hw_err_t hw_redis_target(hw_redis_target_t *t, const hw_config_t *conf,
         else
                 snprintf(t->password, sizeof(t->password), "%s",
                          t->url.password);
-        wipe(t->url.password, sizeof(t->url.password));
+        hw_wipe(t->url.password, sizeof(t->url.password));
         snprintf(t->addr, sizeof(t->addr),
                  strchr(t->url.host, ':') ? "[%s]:%d" : "%s:%d", t->url.host,
                  t->url.port);
@@ -38,7 +33,7 @@ hw_err_t hw_redis_target(hw_redis_target_t *t, const hw_config_t *conf,
 }
 
 void hw_redis_target_wipe(hw_redis_target_t *t) {
-        wipe(t->password, sizeof(t->password));
+        hw_wipe(t->password, sizeof(t->password));
 }
 
 /* Whether error begins with one of the codes. */
@@ -81,6 +76,16 @@ hw_err_t hw_redis_error(const hw_redis_target_t *t, const char *error,
                                : "");
 }
 
+hw_err_t hw_redis_lost(const hw_redis_target_t *t, const redisContext *ctx,
+                       const char *what, char *errstr, size_t size) {
+        const char *why = ctx && ctx->err == REDIS_ERR_IO && errno == EAGAIN
+                                  ? "timed out"
+                          : ctx && ctx->errstr[0] ? ctx->errstr
+                                                  : "connection lost";
+        return hw_fail(HW_ERR_SERVICE, errstr, size, "Redis at %s: %s: %s",
+                       t->addr, what, why);
+}
+
 /* Runs one command of the connection's set-up; its error as
  * hw_redis_error's (AUTH's, whatever it says, a credentials fault). */
 static hw_err_t setup(redisContext *ctx, const hw_redis_target_t *t,
@@ -91,12 +96,7 @@ static hw_err_t setup(redisContext *ctx, const hw_redis_target_t *t,
         hw_err_t err = HW_OK;
 
         if (!r)
-                return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "Redis at %s: %s: %s", t->addr, what,
-                               ctx->err == REDIS_ERR_IO && errno == EAGAIN
-                                       ? "timed out"
-                               : ctx->errstr[0] ? ctx->errstr
-                                                : "connection lost");
+                return hw_redis_lost(t, ctx, what, errstr, size);
         if (r->type == REDIS_REPLY_ERROR) {
                 err = hw_redis_error(t, r->str, what, fault, errstr, size);
                 if (!strcmp(what, "AUTH")) {

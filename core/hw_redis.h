@@ -55,6 +55,11 @@ hw_err_t hw_redis_error(const hw_redis_target_t *t, const char *error,
                         const char *what, hw_redis_fault_t *fault,
                         char *errstr, size_t errstr_size);
 
+/* The error of a command that got no reply (the connection broke or
+ * timed out): HW_ERR_SERVICE, "Redis at ADDR: what: why". */
+hw_err_t hw_redis_lost(const hw_redis_target_t *t, const redisContext *ctx,
+                       const char *what, char *errstr, size_t errstr_size);
+
 /*
  * Connects, with command_timeout_ms for each command after: NULL with
  * HW_ERR_SERVICE in *err and errstr saying why (unreachable, a transient

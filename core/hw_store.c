@@ -224,12 +224,9 @@ static hw_err_t error_reply(hw_store_t *s, const redisReply *r,
 static hw_err_t check_reply(hw_store_t *s, redisReply *r, const char *what,
                             char *errstr, size_t size) {
         if (!r) {
-                hw_err_t err;
+                hw_err_t err = hw_redis_lost(&s->target, s->ctx, what, errstr,
+                                             size);
                 s->fault = HW_REDIS_REFUSED;
-                err = hw_fail(HW_ERR_SERVICE, errstr, size,
-                              "Redis at %s: %s: %s", s->target.addr, what,
-                              s->ctx && s->ctx->errstr[0] ? s->ctx->errstr
-                                                          : "connection lost");
                 drop_connection(s);
                 return err;
         }
@@ -1956,33 +1953,47 @@ static hw_err_t send_commands(hw_store_t *s, const char *what, char *errstr,
         return HW_OK;
 }
 
+/* Reads replies into s->step_replies[*at ..end), error replies
+ * included, advancing *at: waiting for each (wait), or only those whose
+ * bytes are in. -1 when the connection broke. */
+static int take_replies(hw_store_t *s, size_t *at, size_t end, int wait) {
+        redisReader *rd = s->ctx->reader;
+        redisReplyObjectFunctions *fn = rd->fn;
+        void *priv = rd->privdata;
+        int rc = 0;
+
+        rd->fn = &arena_replies;
+        rd->privdata = &s->reply_arena;
+        while (*at < end) {
+                void *v = NULL;
+                if ((wait ? redisGetReply(s->ctx, &v)
+                          : redisReaderGetReply(rd, &v)) != REDIS_OK ||
+                    (!v && wait)) {
+                        rc = -1;
+                        break;
+                }
+                if (!v)
+                        break;
+                s->step_replies[(*at)++] = v;
+        }
+        rd->fn = fn;
+        rd->privdata = priv;
+        return rc;
+}
+
 /* Reads n replies into s->step_replies[first ..), error replies
  * included. A broken connection is HW_ERR_SERVICE (and dropped; the
  * replies read are freed). */
 static hw_err_t read_replies(hw_store_t *s, size_t first, size_t n,
                              const char *what, char *errstr, size_t size) {
+        size_t at = first;
+
         if (hw_grow((void **)&s->step_replies, &s->step_replies_cap,
                     first + n, sizeof(*s->step_replies)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        {
-                redisReader *rd = s->ctx->reader;
-                redisReplyObjectFunctions *fn = rd->fn;
-                void *priv = rd->privdata;
-                size_t got = 0;
-                rd->fn = &arena_replies;
-                rd->privdata = &s->reply_arena;
-                for (; got < n; got++) {
-                        void *v = NULL;
-                        if (redisGetReply(s->ctx, &v) != REDIS_OK || !v)
-                                break;
-                        s->step_replies[first + got] = v;
-                }
-                rd->fn = fn;
-                rd->privdata = priv;
-                if (got < n) {
-                        free_step_replies(s, first + got);
-                        return check_reply(s, NULL, what, errstr, size);
-                }
+        if (take_replies(s, &at, first + n, 1)) {
+                free_step_replies(s, at);
+                return check_reply(s, NULL, what, errstr, size);
         }
         return HW_OK;
 }
@@ -3374,12 +3385,7 @@ int hw_store_step_pending(const hw_store_t *s) {
 }
 
 int hw_store_step_ready(hw_store_t *s) {
-        size_t n = s->pend_cmds + 2;
         struct pollfd p = {0};
-        redisReader *rd;
-        redisReplyObjectFunctions *fn;
-        void *priv;
-        int ok = 1;
 
         if (!s->pending || !s->ctx)
                 return 1;
@@ -3387,25 +3393,10 @@ int hw_store_step_ready(hw_store_t *s) {
          * when the last reply, EXEC's, is in. */
         p.fd = s->ctx->fd;
         p.events = POLLIN;
-        if (poll(&p, 1, 0) > 0 && redisBufferRead(s->ctx) != REDIS_OK)
+        if ((poll(&p, 1, 0) > 0 && redisBufferRead(s->ctx) != REDIS_OK) ||
+            take_replies(s, &s->pend_got, s->pend_cmds + 2, 0))
                 return 1; /* finishing it reports the error */
-        rd = s->ctx->reader;
-        fn = rd->fn;
-        priv = rd->privdata;
-        rd->fn = &arena_replies;
-        rd->privdata = &s->reply_arena;
-        while (ok && s->pend_got < n) {
-                void *v = NULL;
-                if (redisReaderGetReply(rd, &v) != REDIS_OK)
-                        ok = 0;
-                else if (!v)
-                        break;
-                else
-                        s->step_replies[s->pend_got++] = v;
-        }
-        rd->fn = fn;
-        rd->privdata = priv;
-        return !ok || s->pend_got == n;
+        return s->pend_got == s->pend_cmds + 2;
 }
 
 hw_err_t hw_store_step_finish(hw_store_t *s, hw_store_outcome_t *outcome,

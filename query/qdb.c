@@ -64,15 +64,9 @@ static hw_err_t check_reply(hw_qdb_t *db, redisReply **r, const char *what,
                             char *errstr, size_t size) {
         hw_err_t err;
 
-        if (!*r) {
-                const char *why = db->ctx->errstr[0] ? db->ctx->errstr
-                                                     : "connection lost";
-                if (db->ctx->err == REDIS_ERR_IO && errno == EAGAIN)
-                        why = "timed out";
-                return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "Redis at %s: %s: %s", db->target.addr, what,
-                               why);
-        }
+        if (!*r)
+                return hw_redis_lost(&db->target, db->ctx, what, errstr,
+                                     size);
         if ((*r)->type != REDIS_REPLY_ERROR)
                 return HW_OK;
         err = hw_redis_error(&db->target, (*r)->str, what, NULL, errstr,
