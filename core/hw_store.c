@@ -14,6 +14,7 @@
 #include "hw_buf.h"
 #include "hw_log.h"
 #include "hw_person_record.h"
+#include "hw_raid.h"
 #include "hw_redis.h"
 #include "hw_time.h"
 #include "hw_validate.h"
@@ -73,6 +74,15 @@ struct hw_store_s {
                                    reply or element */
         struct hw_raid_found_s *raids;  /* the raids the step found */
         size_t n_raids, raids_cap;
+        /* The raid index of the step's pairs: the plan's raid pairs
+         * (pair i is the plan's raid i), then those only the slide
+         * prunes. */
+        struct raid_pair_s *rpairs;
+        size_t n_rpairs, rpairs_cap;
+        hw_map_t rpair_map;     /* "<lab>:<org>" -> index in rpairs (v.i) */
+        hw_map_t lab_names;     /* lab slug -> its stored name (v.p, a
+                                   reply; NULL: none) */
+        hw_buf_t value;         /* a value being encoded */
         unsigned char *alert_new;       /* the batch's alert i is not in
                                            alert:ids yet (round trip 1) */
         /* The counters as this consumer's last applied step left them,
@@ -130,6 +140,9 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         hw_map_init(&s->appended);
         hw_map_init(&s->typed);
         hw_map_init(&s->codes);
+        hw_map_init(&s->rpair_map);
+        hw_map_init(&s->lab_names);
+        hw_buf_init(&s->value);
         hw_arena_init(&s->reply_arena);
         s->steps_after = -1;
         s->slide.day = -1;
@@ -204,6 +217,10 @@ void hw_store_destroy(hw_store_t *s) {
         hw_map_release(&s->appended);
         hw_map_release(&s->typed);
         hw_map_release(&s->codes);
+        hw_map_release(&s->rpair_map);
+        hw_map_release(&s->lab_names);
+        hw_buf_release(&s->value);
+        free(s->rpairs);
         free(s->reads);
         free(s->step_replies);
         hw_arena_release(&s->reply_arena);
@@ -336,7 +353,7 @@ static hw_err_t cluster_check(hw_store_t *s, char *errstr, size_t size) {
 
 /* The version of the layout of the internal keys (buckets, persons, ids)
  * this consumer writes, in <prefix>layout; every step writes it. */
-#define LAYOUT "4"
+#define LAYOUT "5"
 
 /*
  * The keys under the prefix must be in this version's layout: older ones
@@ -366,8 +383,8 @@ static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
                         err = hw_fail(HW_ERR_ARG, errstr, size,
                                       "Redis holds the counters under prefix "
                                       "\"%s\" in an older layout (%slayout is "
-                                      "%s, this version writes %s: persons "
-                                      "in one registry); rebuild them in "
+                                      "%s, this version writes %s: the raid "
+                                      "index in one hash); rebuild them in "
                                       "this version's layout with: "
                                       "hirewire-consumer --replay --from "
                                       "earliest, with the same prefix and "
@@ -406,6 +423,8 @@ static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
         return err;
 }
 
+static hw_err_t raised_from_ids(hw_store_t *s, char *errstr, size_t size);
+
 hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
         redisReply *r;
         hw_err_t err;
@@ -423,7 +442,8 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
                 return err;
         }
         if ((err = cluster_check(s, errstr, size)) ||
-            (err = layout_check(s, errstr, size))) {
+            (err = layout_check(s, errstr, size)) ||
+            (err = raised_from_ids(s, errstr, size))) {
                 drop_connection(s);
                 return err;
         }
@@ -1079,9 +1099,9 @@ typedef enum step_read_e {
         READ_TYPE,      /* TYPE key: want */
         READ_COUNTER,   /* HMGET / ZMSCORE of plan key i's fields */
         READ_FLOW,      /* HMGET flow:<W>:in (i = 2w) or out (2w + 1) */
-        READ_RAID,      /* ZCOUNT of raid pair i near the batch's hires */
-        READ_RAID_FLOOR,/* ZCOUNT of raid pair i in every window before
-                           a day the batch can make cross (raid_floor) */
+        READ_RAID,      /* HMGET raid of the step's raid pairs */
+        READ_RAISED,    /* HMGET alert:raid of the plan's raid pairs */
+        READ_LAB_NAME,  /* HGET lab:<key> name */
         READ_ALERT_IDS, /* SMISMEMBER alert:ids of the batch's alerts */
 } step_read_t;
 
@@ -1162,10 +1182,65 @@ static int slides(const hw_store_t *s, const hw_plan_t *plan) {
         return s->slide.day >= 0 && plan->day > s->slide.day;
 }
 
-/* A raid pair's index key, without the prefix, into out; its length. */
-static size_t raid_key(char out[600], const hw_plan_raid_t *r) {
-        int n = snprintf(out, 600, "raid:%s:%s", r->lab_slug, r->org_slug);
-        return n < 600 ? (size_t)n : 599;
+/* A pair of the raid index the step reads and writes (processors/hw_raid.h). */
+typedef struct raid_pair_s {
+        const char *field;      /* "<lab-slug>:<org-slug>" */
+        size_t len;
+        hw_raid_hire_t *list;   /* its hires, as the step leaves them */
+        size_t n;
+        int stored;             /* <prefix>raid has the field now */
+        int64_t *raised;        /* the days of its raids raised before */
+        size_t n_raised;
+        int changed;            /* the step changes its hires */
+        int raises;             /* the step raises a raid of it */
+} raid_pair_t;
+
+/* Whether the step judges raids to raise them: it then reads the pairs'
+ * raids raised (alert:raid, watched) and the labs' names. */
+static int raid_alerts(const hw_store_t *s, const hw_plan_t *plan) {
+        return s->conf->alert_raid && s->raise_alerts && plan->n_raids;
+}
+
+/* Adds pair field (copied) to s->rpairs unless there. -1 when out of
+ * memory. */
+static int add_rpair(hw_store_t *s, const char *field, size_t len) {
+        int created;
+        hw_map_entry_t *e = hw_map_upsert(&s->rpair_map, field, len, &created);
+        if (!e || (created && hw_grow((void **)&s->rpairs, &s->rpairs_cap,
+                                      s->n_rpairs + 1, sizeof(*s->rpairs))))
+                return -1;
+        if (created) {
+                e->v.i = (int64_t)s->n_rpairs;
+                s->rpairs[s->n_rpairs++] =
+                        (raid_pair_t){e->key, len, NULL, 0, 0, NULL, 0, 0, 0};
+        }
+        return 0;
+}
+
+/* The step's raid pairs into s->rpairs: the plan's (pair i its raid i),
+ * then, when the slide applies, those it prunes. -1 when out of memory. */
+static int raid_pairs(hw_store_t *s, const hw_plan_t *plan, int slid) {
+        char field[600];
+        hw_map_clear(&s->rpair_map);
+        s->n_rpairs = 0;
+        if (!s->conf->alert_raid)
+                return 0;
+        for (size_t i = 0; i < plan->n_raids; i++) {
+                const hw_plan_raid_t *r = &plan->raids[i];
+                int n = snprintf(field, sizeof(field), "%s:%s", r->lab_slug,
+                                 r->org_slug);
+                if (n <= 0 || (size_t)n >= sizeof(field) ||
+                    add_rpair(s, field, (size_t)n))
+                        return -1;
+        }
+        for (size_t i = 0; slid && i < plan->n_prunes; i++) {
+                const char *p = plan->prunes[i]; /* raid:<lab>:<org> */
+                if (strncmp(p, "raid:", 5))
+                        continue;
+                if (add_rpair(s, p + 5, strlen(p + 5)))
+                        return -1;
+        }
+        return 0;
 }
 
 /* The countries whose flow in or out the plan changes, per window, into
@@ -1230,35 +1305,6 @@ static int touched_flows(hw_store_t *s, const hw_plan_t *plan) {
         return n;
 }
 
-/* Builds round trip 1 into s->cmd. */
-/*
- * The days every window before a day raid pair r can cross on holds: a
- * crossing is on a day D with a hire, lo <= D <= last, last the earlier of
- * hi + days - 1 and the step's day (no stored hire is later than the
- * watermark), and needs the hires over [D - days, D - 1] below the count.
- * Each of those ranges holds [last - days, lo - 1]: when that range
- * already has the count (less what the batch's hires may move out of it),
- * the pair cannot cross and its index is not read. Returns 0 when the
- * range is empty.
- */
-static int raid_floor(const hw_config_t *c, const hw_plan_t *plan,
-                      const hw_plan_raid_t *r, int64_t *from, int64_t *to) {
-        int64_t days = c->alert_raid_days, last = r->hi + days - 1;
-        if (plan->day >= 0 && plan->day < last)
-                last = plan->day;
-        *from = last - days;
-        *to = r->lo - 1;
-        return *from <= *to;
-}
-
-/* Whether raid pair i can cross: its hires near the batch's reach the
- * count, and not every window before a day it can cross on does. */
-static int raid_can_cross(const hw_config_t *c, const hw_plan_raid_t *r,
-                          int64_t near, int64_t floor) {
-        return near + (int64_t)r->n_ev >= c->alert_raid_count &&
-               floor - (int64_t)r->n_ev < c->alert_raid_count;
-}
-
 /* Whether plan change at (of key k) has a value this step need not read. */
 static int known(const hw_store_t *s, const hw_plan_t *plan,
                  const hw_plan_key_t *k, size_t at) {
@@ -1301,6 +1347,18 @@ static void keep_values(hw_store_t *s, const hw_plan_t *plan,
         s->steps_after = steps_after;
 }
 
+/* The name the batch sets for lab slug, or NULL. */
+static const char *batch_lab_name(const hw_deltas_t *d, const char *slug) {
+        char key[640];
+        int n = snprintf(key, sizeof(key), "%c%clab:%s%cname", HW_DELTA_SET,
+                         0, slug, 0);
+        const hw_map_entry_t *set =
+                n > 0 && (size_t)n < sizeof(key)
+                        ? hw_map_find(&d->counters, key, (size_t)n)
+                        : NULL;
+        return set ? set->v.p : NULL;
+}
+
 static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                        size_t n_offsets, char (*keys)[512],
                        const hw_deltas_t *d, const hw_plan_t *plan) {
@@ -1309,6 +1367,7 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         hw_buf_t *b = &s->cmd;
         size_t n_logs = slide_logs(s);
         int slid = slides(s, plan), rc = 0, na = native_alerts(s, d);
+        int ra = raid_alerts(s, plan);
         int64_t largest = c->windows[c->n_windows - 1];
         char ymdkey[16];
 
@@ -1316,7 +1375,8 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
                                     keys[i], sizeof(keys[i]));
         /* WATCH, then read what is watched. */
-        rc |= resp_cmd(b, 5 + n_offsets + (slid ? 2 : 0) + n_logs + na) ||
+        rc |= raid_pairs(s, plan, slid) ||
+              resp_cmd(b, 5 + n_offsets + (slid ? 2 : 0) + n_logs + na + ra) ||
               resp_str(b, "WATCH") || resp_key(s, b, "epoch", 5) ||
               resp_key(s, b, "steps", 5) || resp_key(s, b, "turn", 4) ||
               resp_key(s, b, "watermark", 9);
@@ -1331,6 +1391,8 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         if (na)
                 rc |= resp_alert_key(s, b, "alert:ids");
+        if (ra)
+                rc |= resp_alert_key(s, b, "alert:raid");
         rc |= want_read(s, READ_WATCH, 0, NULL, NULL);
         rc |= resp_cmd(b, 3 + n_offsets) || resp_str(b, "MGET") ||
               resp_key(s, b, "epoch", 5) || resp_key(s, b, "watermark", 9);
@@ -1387,16 +1449,11 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 rc |= want_type(s, "b:", plan->days[i].ymd, 8, "string");
         for (size_t i = 0; i < plan->n_seen && !rc; i++)
                 rc |= want_type(s, "seen:", plan->seen[i].ymd, 8, "set");
-        for (size_t i = 0; i < plan->n_prunes && !rc; i++)
-                rc |= want_type(s, "", plan->prunes[i],
-                                strlen(plan->prunes[i]), "zset");
+        if (s->n_rpairs)
+                rc |= want_type(s, "raid", "", 0, "hash");
         for (size_t i = 0; i < plan->n_raids && !rc; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
-                char pair[600];
-                size_t n = raid_key(pair, r);
-                /* With the rule on, its ZCOUNT below checks the type. */
-                rc |= (!c->alert_raid && want_type(s, "", pair, n, "zset")) ||
-                      want_type(s, "lab:", r->lab_slug, strlen(r->lab_slug),
+                rc |= want_type(s, "lab:", r->lab_slug, strlen(r->lab_slug),
                                 "hash");
         }
         for (size_t i = 0; i < d->counters.count && !rc; i++) {
@@ -1436,16 +1493,17 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         {
                 const char *alert_keys[][2] = {{"alert:ids", "set"},
                                                {"alert:drain", "hash"},
+                                               {"alert:raid", "hash"},
                                                {"alerts", "stream"},
                                                {"alerts:relayed", "string"},
                                                {"alerts:webhook", "string"}};
-                size_t n_alert_keys = 3 + (c->alerts_relay ? 1 : 0);
+                size_t n_alert_keys = 4 + (c->alerts_relay ? 1 : 0);
                 for (size_t i = 0; i < n_alert_keys && !rc; i++)
                         rc |= want_type_in(s, AP, alert_keys[i][0], "",
                                            0, alert_keys[i][1]);
                 if (c->alert_webhook_url && !rc)
-                        rc |= want_type_in(s, AP, alert_keys[4][0], "", 0,
-                                           alert_keys[4][1]);
+                        rc |= want_type_in(s, AP, alert_keys[5][0], "", 0,
+                                           alert_keys[5][1]);
         }
         /* What the step computes its writes from: the counters it
          * changes, the flow in and out of the countries whose flow changes
@@ -1497,21 +1555,44 @@ static int build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                                         NULL);
                 }
         }
-        for (size_t i = 0; c->alert_raid && i < plan->n_raids && !rc; i++) {
-                const hw_plan_raid_t *r = &plan->raids[i];
-                char pair[600];
-                size_t len = raid_key(pair, r);
-                int64_t from, to;
-                rc |= resp_cmd(b, 4) || resp_str(b, "ZCOUNT") ||
-                      resp_key(s, b, pair, len) ||
-                      resp_int(b, r->lo - c->alert_raid_days + 1) ||
-                      resp_int(b, r->hi + c->alert_raid_days - 1) ||
-                      want_read(s, READ_RAID, i, NULL, NULL);
-                if (raid_floor(c, plan, r, &from, &to) && !rc)
-                        rc |= resp_cmd(b, 4) || resp_str(b, "ZCOUNT") ||
-                              resp_key(s, b, pair, len) ||
-                              resp_int(b, from) || resp_int(b, to) ||
-                              want_read(s, READ_RAID_FLOOR, i, NULL, NULL);
+        /* The raid index of the step's pairs (the raids are judged on
+         * it in C, see judge_raids), and to raise raids, the days of
+         * those raised of the plan's pairs (watched) and the name of
+         * every lab the batch does not name. */
+        if (s->n_rpairs && !rc) {
+                rc |= resp_cmd(b, 2 + s->n_rpairs) || resp_str(b, "HMGET") ||
+                      resp_key(s, b, "raid", 4);
+                for (size_t i = 0; i < s->n_rpairs && !rc; i++)
+                        rc |= resp_arg(b, s->rpairs[i].field,
+                                       s->rpairs[i].len);
+                rc |= want_read(s, READ_RAID, 0, NULL, NULL);
+        }
+        hw_map_clear(&s->lab_names);
+        if (ra && !rc) {
+                rc |= resp_cmd(b, 2 + plan->n_raids) || resp_str(b, "HMGET") ||
+                      resp_alert_key(s, b, "alert:raid");
+                for (size_t i = 0; i < plan->n_raids && !rc; i++)
+                        rc |= resp_arg(b, s->rpairs[i].field,
+                                       s->rpairs[i].len);
+                rc |= want_read(s, READ_RAISED, 0, NULL, NULL);
+        }
+        for (size_t i = 0; ra && i < plan->n_raids && !rc; i++) {
+                const char *slug = plan->raids[i].lab_slug;
+                size_t len = strlen(slug);
+                char key[600];
+                int created, n;
+                hw_map_entry_t *e;
+                if (batch_lab_name(d, slug))
+                        continue;
+                e = hw_map_upsert(&s->lab_names, slug, len, &created);
+                n = snprintf(key, sizeof(key), "lab:%s", slug);
+                if (!e || n <= 0 || (size_t)n >= sizeof(key))
+                        return -1;
+                if (created)
+                        rc |= resp_cmd(b, 3) || resp_str(b, "HGET") ||
+                              resp_key(s, b, key, (size_t)n) ||
+                              resp_str(b, "name") ||
+                              want_read(s, READ_LAB_NAME, 0, e->key, NULL);
         }
         /* Which of the batch's alerts were raised before (watched). */
         if (na && !rc) {
@@ -1554,9 +1635,23 @@ typedef struct step_found_s {
         int64_t *after;         /* each counter change's new value */
         double *zafter;         /* the same, for a sorted set's */
         int64_t *in, *out;      /* new flow in/out of each entry of codes */
-        int64_t *raid_near;     /* hires of raid pair i near the batch's */
-        int64_t *raid_floor;    /* its hires in raid_floor()'s days */
 } step_found_t;
+
+/* Whether r is an array of n replies. */
+static int is_array(const redisReply *r, size_t n) {
+        return r->type == REDIS_REPLY_ARRAY && r->elements == n;
+}
+
+/* The refusal of a step whose read of prefix+key got r, not the array it
+ * asked for. */
+static hw_err_t not_array(const redisReply *r, const char *prefix,
+                          const char *key, char *errstr, size_t size) {
+        return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                       "Redis atomic step: %s (%s%s)",
+                       r->type == REDIS_REPLY_ERROR ? r->str
+                                                    : "unexpected reply",
+                       prefix, key);
+}
 
 /* A refusal: the error a step Redis would refuse gets (nothing written). */
 #define REFUSED(...) hw_fail(HW_ERR_INTERNAL, errstr, size, __VA_ARGS__)
@@ -1582,7 +1677,8 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                 if (r->type == REDIS_REPLY_ERROR &&
                     (hw_redis_fault(r->str) != HW_REDIS_REFUSED ||
                      (rd->what != READ_LOG && rd->what != READ_COUNTER &&
-                      rd->what != READ_RAID)))
+                      rd->what != READ_RAID && rd->what != READ_RAISED &&
+                      rd->what != READ_LAB_NAME)))
                         return error_reply(s, r, "atomic step", errstr,
                                            size);
                 switch (rd->what) {
@@ -1804,21 +1900,77 @@ static hw_err_t check_reads(hw_store_t *s, redisReply **rep,
                         break;
                 }
                 case READ_RAID:
+                        if (!is_array(r, s->n_rpairs))
+                                return not_array(r, P, "raid", errstr, size);
+                        for (size_t i = 0; i < s->n_rpairs; i++) {
+                                raid_pair_t *rp = &s->rpairs[i];
+                                const redisReply *v = r->element[i];
+                                size_t extra = i < plan->n_raids
+                                                       ? plan->raids[i].n_ev
+                                                       : 0;
+                                rp->stored = v->type == REDIS_REPLY_STRING;
+                                if (hw_raid_decode(rp->stored ? v->str : "",
+                                                   rp->stored ? v->len : 0,
+                                                   extra, &s->scratch,
+                                                   &rp->list, &rp->n))
+                                        return errno == ENOMEM
+                                                       ? hw_fail(HW_ERR_NOMEM,
+                                                                 errstr, size,
+                                                                 "out of "
+                                                                 "memory")
+                                                       : REFUSED(
+                                                   "Redis atomic step: "
+                                                   "%sraid field %s is not "
+                                                   "a raid index "
+                                                   "(docs/redis-keys.md)",
+                                                   P, rp->field);
+                        }
+                        break;
+                case READ_RAISED:
+                        if (!is_array(r, plan->n_raids))
+                                return not_array(
+                                        r, hw_config_alerts_prefix(s->conf),
+                                        "alert:raid", errstr, size);
+                        for (size_t i = 0; i < plan->n_raids; i++) {
+                                raid_pair_t *rp = &s->rpairs[i];
+                                const redisReply *v = r->element[i];
+                                size_t cap;
+                                int n;
+                                if (v->type != REDIS_REPLY_STRING)
+                                        continue;
+                                cap = v->len / 2 + 1;
+                                rp->raised = hw_arena_alloc(
+                                        &s->scratch,
+                                        cap * sizeof(*rp->raised));
+                                if (!rp->raised)
+                                        return hw_fail(HW_ERR_NOMEM, errstr,
+                                                       size, "out of memory");
+                                n = hw_raid_days_decode(v->str, v->len,
+                                                        rp->raised, cap);
+                                if (n < 0)
+                                        return REFUSED(
+                                                "Redis atomic step: "
+                                                "%salert:raid field %s is "
+                                                "not a list of days "
+                                                "(docs/redis-keys.md)",
+                                                hw_config_alerts_prefix(
+                                                        s->conf),
+                                                rp->field);
+                                rp->n_raised = (size_t)n;
+                        }
+                        break;
+                case READ_LAB_NAME: {
+                        hw_map_entry_t *e = hw_map_find(
+                                &s->lab_names, rd->key, strlen(rd->key));
                         if (r->type == REDIS_REPLY_ERROR)
                                 return REFUSED("Redis atomic step: %s "
-                                               "(%sraid:%s:%s)",
-                                               r->str, P,
-                                               plan->raids[rd->i].lab_slug,
-                                               plan->raids[rd->i].org_slug);
-                        f->raid_near[rd->i] = r->type == REDIS_REPLY_INTEGER
-                                                      ? r->integer
-                                                      : 0;
+                                               "(%slab:%s)",
+                                               r->str, P, rd->key);
+                        if (e)
+                                e->v.p = r->type == REDIS_REPLY_STRING ? r
+                                                                       : NULL;
                         break;
-                case READ_RAID_FLOOR: /* its type checked by READ_RAID's */
-                        f->raid_floor[rd->i] =
-                                r->type == REDIS_REPLY_INTEGER ? r->integer
-                                                               : 0;
-                        break;
+                }
                 case READ_ALERT_IDS:
                         if (r->type != REDIS_REPLY_ARRAY ||
                             r->elements != d->alerts.count)
@@ -2005,6 +2157,185 @@ static hw_err_t round_trip(hw_store_t *s, size_t first, size_t n,
         return err ? err : read_replies(s, first, n, what, errstr, size);
 }
 
+/* A raid alert id "raid:<org>:<lab>:<yyyymmdd>" as its pair's field
+ * ("<lab>:<org>", into field) and day. -1 when it is not one. */
+static int raid_alert_id(const char *id, size_t len, char field[600],
+                         size_t *flen, int64_t *day) {
+        const char *org = id + 5, *end = id + len, *lab, *ymd;
+        char iso[16];
+        int64_t ms;
+        if (len < 5 + 1 + 1 + 1 + 1 + 8 || memcmp(id, "raid:", 5))
+                return -1;
+        ymd = end - 8;
+        lab = memchr(org, ':', (size_t)(end - org));
+        if (!lab || lab == org || ymd[-1] != ':' || ++lab >= ymd - 1 ||
+            (size_t)(ymd - org) + 1 > 600)
+                return -1;
+        snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", ymd, ymd + 4, ymd + 6);
+        if (hw_time_parse_iso(iso, &ms))
+                return -1;
+        *day = hw_time_day(ms);
+        *flen = (size_t)snprintf(field, 600, "%.*s:%.*s",
+                                 (int)(ymd - 1 - lab), lab,
+                                 (int)(lab - 1 - org), org);
+        return 0;
+}
+
+/* One raid raised (kept while the days of a pair are gathered). */
+typedef struct raised_s {
+        const char *field;
+        int64_t day;
+} raised_t;
+
+static int by_field_day(const void *a, const void *b) {
+        const raised_t *x = a, *y = b;
+        int c = strcmp(x->field, y->field);
+        return c ? c : (x->day > y->day) - (x->day < y->day);
+}
+
+/*
+ * alert:raid (the days of each pair's raids raised) from the raid ids of
+ * alert:ids, when it does not exist and alert:ids has some: the alerts of
+ * a Redis an earlier version wrote (docs/operations.md). Under WATCH of
+ * both, again when another consumer wrote in between.
+ */
+static hw_err_t raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
+        const char *AP = hw_config_alerts_prefix(s->conf);
+        hw_err_t err = HW_OK;
+
+        if (!s->conf->alert_raid)
+                return HW_OK;
+        for (int attempt = 0; attempt < 5; attempt++) {
+                raised_t *all = NULL;
+                int64_t *all_days = NULL;
+                size_t n = 0, cap = 0;
+                char cursor[32] = "0";
+                hw_map_t fields;
+                redisReply *r = redisCommand(s->ctx, "WATCH %salert:ids "
+                                             "%salert:raid", AP, AP);
+                int exists;
+                if ((err = check_reply(s, r, "WATCH", errstr, size)))
+                        return err;
+                freeReplyObject(r);
+                r = redisCommand(s->ctx, "EXISTS %salert:raid", AP);
+                if ((err = check_reply(s, r, "EXISTS", errstr, size)))
+                        return err;
+                exists = r->type == REDIS_REPLY_INTEGER && r->integer;
+                freeReplyObject(r);
+                if (exists) {
+                        r = redisCommand(s->ctx, "UNWATCH");
+                        if ((err = check_reply(s, r, "UNWATCH", errstr, size)))
+                                return err;
+                        freeReplyObject(r);
+                        break;
+                }
+                hw_map_init(&fields);
+                do {
+                        r = redisCommand(s->ctx,
+                                         "SSCAN %salert:ids %s MATCH raid:* "
+                                         "COUNT 1000",
+                                         AP, cursor);
+                        if ((err = check_reply(s, r, "SSCAN", errstr, size)))
+                                break;
+                        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+                            r->element[0]->type != REDIS_REPLY_STRING ||
+                            r->element[1]->type != REDIS_REPLY_ARRAY) {
+                                freeReplyObject(r);
+                                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                              "Redis: unexpected reply to "
+                                              "SSCAN %salert:ids", AP);
+                                break;
+                        }
+                        snprintf(cursor, sizeof(cursor), "%s",
+                                 r->element[0]->str);
+                        for (size_t i = 0; i < r->element[1]->elements; i++) {
+                                const redisReply *m = r->element[1]->element[i];
+                                char field[600];
+                                size_t flen;
+                                int64_t day;
+                                int created;
+                                hw_map_entry_t *e;
+                                if (m->type != REDIS_REPLY_STRING ||
+                                    raid_alert_id(m->str, m->len, field, &flen,
+                                                  &day))
+                                        continue;
+                                e = hw_map_upsert(&fields, field, flen,
+                                                  &created);
+                                if (!e || hw_grow((void **)&all, &cap, n + 1,
+                                                  sizeof(*all))) {
+                                        err = hw_fail(HW_ERR_NOMEM, errstr,
+                                                      size, "out of memory");
+                                        break;
+                                }
+                                all[n++] = (raised_t){e->key, day};
+                        }
+                        freeReplyObject(r);
+                } while (!err && strcmp(cursor, "0"));
+                all_days = n ? malloc(n * sizeof(*all_days)) : NULL;
+                if (n && !all_days)
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                if (!err && n) {
+                        size_t n_fields = 0;
+                        qsort(all, n, sizeof(*all), by_field_day);
+                        for (size_t i = 0; i < n; i++)
+                                n_fields += !i || strcmp(all[i].field,
+                                                         all[i - 1].field);
+                        s->cmd.len = 0;
+                        if (resp_cmd(&s->cmd, 1) ||
+                            resp_str(&s->cmd, "MULTI") ||
+                            resp_cmd(&s->cmd, 2 + 2 * n_fields) ||
+                            resp_str(&s->cmd, "HSET") ||
+                            resp_alert_key(s, &s->cmd, "alert:raid"))
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                        for (size_t i = 0; i < n && !err;) {
+                                size_t j = i;
+                                s->value.len = 0;
+                                while (j < n && !strcmp(all[j].field,
+                                                        all[i].field))
+                                        all_days[j - i] = all[j].day, j++;
+                                if (hw_raid_days_encode(all_days, j - i,
+                                                        &s->value) ||
+                                    resp_str(&s->cmd, all[i].field) ||
+                                    resp_arg(&s->cmd, s->value.data,
+                                             s->value.len))
+                                        err = hw_fail(HW_ERR_NOMEM, errstr,
+                                                      size, "out of memory");
+                                i = j;
+                        }
+                        if (!err && (resp_cmd(&s->cmd, 1) ||
+                                     resp_str(&s->cmd, "EXEC")))
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                }
+                free(all);
+                free(all_days);
+                hw_map_release(&fields);
+                if (err)
+                        return err;
+                if (!n) {
+                        r = redisCommand(s->ctx, "UNWATCH");
+                        if ((err = check_reply(s, r, "UNWATCH", errstr, size)))
+                                return err;
+                        freeReplyObject(r);
+                        break;
+                }
+                if ((err = round_trip(s, 0, 3, "alert:raid", errstr, size)))
+                        return err;
+                r = s->step_replies[2];
+                exists = r->type == REDIS_REPLY_ARRAY; /* applied */
+                if (r->type == REDIS_REPLY_ERROR)
+                        err = error_reply(s, r, "alert:raid", errstr, size);
+                free_step_replies(s, 3);
+                hw_arena_reset(&s->reply_arena);
+                if (err || exists)
+                        return err;
+        }
+        return HW_OK;
+}
+
+
 /* A raid the step found: pair (of the plan) crosses on day with `hires`
  * over the raid window, the first (at most 50) of them named. */
 typedef struct hw_raid_found_s {
@@ -2015,174 +2346,78 @@ typedef struct hw_raid_found_s {
         const char *name;       /* the lab's display name */
 } hw_raid_found_t;
 
-/* An entry of a pair's raid index: a hire's day and event id. */
-typedef struct raid_hire_s {
-        int64_t day;
-        const char *id;
-        size_t len;
-} raid_hire_t;
+/* What found() needs: the store and the pair judged. */
+typedef struct found_ctx_s {
+        hw_store_t *s;
+        size_t pair;
+} found_ctx_t;
 
-/* Redis's order of a sorted set: by score, then by member's bytes. */
-static int by_day_id(const void *a, const void *b) {
-        const raid_hire_t *x = a, *y = b;
-        size_t n = x->len < y->len ? x->len : y->len;
-        int c;
-        if (x->day != y->day)
-                return x->day < y->day ? -1 : 1;
-        if ((c = memcmp(x->id, y->id, n)))
-                return c;
-        return (x->len > y->len) - (x->len < y->len);
-}
+/* Appends a raid hw_raid_judge found to s->raids, its first (at most 50)
+ * hires named. -1 when out of memory. */
+static int found(void *ctx, const hw_raid_cross_t *x) {
+        found_ctx_t *fc = ctx;
+        hw_store_t *s = fc->s;
+        const raid_pair_t *rp = &s->rpairs[fc->pair];
+        json_t *ids = json_array();
+        char *text;
+        const char *kept;
 
-/* Hires in list[0..n) with day <= x. */
-static size_t hires_upto(const raid_hire_t *list, size_t n, int64_t x) {
-        size_t lo = 0, hi = n;
-        while (lo < hi) {
-                size_t m = lo + (hi - lo) / 2;
-                if (list[m].day <= x)
-                        lo = m + 1;
-                else
-                        hi = m;
-        }
-        return lo;
-}
-
-/* Judges one pair on its index (list, sorted, the batch's hires in it):
- * every day D with a hire, from the batch's first, not more than the
- * largest window behind the watermark, crosses when the hires over
- * (D - days, D] reach the count and those over (D - days - 1, D - 1] did
- * not. Appends each crossing to s->raids. -1 when out of memory. */
-static int judge_pair(hw_store_t *s, size_t pair, const hw_plan_raid_t *r,
-                      const raid_hire_t *list, size_t n, int64_t oldest) {
-        const hw_config_t *c = s->conf;
-        int64_t days = c->alert_raid_days, count = c->alert_raid_count;
-        int64_t last = INT64_MIN;
-
-        if ((int64_t)n < count)
-                return 0;
-        for (size_t k = 0; k < n; k++) {
-                int64_t D = list[k].day, now_c, before;
-                json_t *ids;
-                char *text;
-                size_t from;
-                if (D == last || D < r->lo || D - days <= oldest)
-                        continue;
-                last = D;
-                now_c = (int64_t)(hires_upto(list, n, D) -
-                                  hires_upto(list, n, D - days));
-                before = (int64_t)(hires_upto(list, n, D - 1) -
-                                   hires_upto(list, n, D - days - 1));
-                if (now_c < count || before >= count)
-                        continue;
-                ids = json_array();
-                from = hires_upto(list, n, D - days);
-                for (size_t j = from; ids && j < n && list[j].day <= D &&
-                                      j - from < 50;
-                     j++)
-                        json_array_append_new(
-                                ids, json_stringn(list[j].id, list[j].len));
-                text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
-                json_decref(ids);
-                if (!text || hw_grow((void **)&s->raids, &s->raids_cap,
-                                     s->n_raids + 1, sizeof(*s->raids))) {
-                        free(text);
-                        return -1;
-                }
-                s->raids[s->n_raids] = (hw_raid_found_t){
-                        pair, D, now_c,
-                        hw_arena_strndup(&s->scratch, text, strlen(text)), 0,
-                        NULL};
-                free(text);
-                if (!s->raids[s->n_raids++].ids_json)
-                        return -1;
-        }
+        for (size_t j = x->first; ids && j < x->first + (size_t)x->hires &&
+                                  j - x->first < 50;
+             j++)
+                json_array_append_new(ids, json_stringn(rp->list[j].id,
+                                                        rp->list[j].len));
+        text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
+        json_decref(ids);
+        kept = text ? hw_arena_strndup(&s->scratch, text, strlen(text)) : NULL;
+        free(text);
+        if (!kept || hw_grow((void **)&s->raids, &s->raids_cap,
+                             s->n_raids + 1, sizeof(*s->raids)))
+                return -1;
+        s->raids[s->n_raids++] = (hw_raid_found_t){fc->pair, x->day, x->hires,
+                                                   kept, 0, NULL};
         return 0;
 }
 
 /*
- * The raid judgment, on the raid index as this step leaves it (no other
- * step applies before it: <prefix>steps is watched): the pairs whose hires
- * over [lo - days + 1, hi + days - 1] reach the count (round trip 1
- * counted them) are read over [lo - days, hi + days - 1] in one more round
- * trip, the batch's hires added, and judged. Whether a raid found was
- * raised already is the script's (alert:ids).
+ * The raid index as this step leaves it, and the raid judgment on it (no
+ * other step applies before this one: <prefix>steps is watched): each of
+ * the plan's pairs gets the batch's hires, every pair loses those of days
+ * that left the largest window, and each of the plan's pairs is judged
+ * (hw_raid_judge). Whether a raid found is raised is judge_raised's.
  */
 static hw_err_t judge_raids(hw_store_t *s, const hw_plan_t *plan,
-                            const step_found_t *f, size_t first,
-                            size_t *n_read, char *errstr, size_t size) {
+                            char *errstr, size_t size) {
         const hw_config_t *c = s->conf;
-        int64_t oldest = plan->day >= 0
-                                 ? plan->day - c->windows[c->n_windows - 1]
-                                 : 0;
-        size_t n = 0, at = first;
-        hw_err_t err;
+        int64_t largest = c->windows[c->n_windows - 1];
+        int64_t keep = plan->day >= 0 ? plan->day - largest : INT64_MIN;
+        int64_t oldest = plan->day >= 0 ? plan->day - largest : 0;
 
         s->n_raids = 0;
-        if (!c->alert_raid)
-                return HW_OK;
-        s->cmd.len = 0;
-        for (size_t i = 0; i < plan->n_raids; i++) {
-                const hw_plan_raid_t *r = &plan->raids[i];
-                char pair[600];
-                if (!raid_can_cross(c, r, f->raid_near[i], f->raid_floor[i]))
-                        continue;
-                if (resp_cmd(&s->cmd, 5) ||
-                    resp_str(&s->cmd, "ZRANGEBYSCORE") ||
-                    resp_key(s, &s->cmd, pair, raid_key(pair, r)) ||
-                    resp_int(&s->cmd, r->lo - c->alert_raid_days) ||
-                    resp_int(&s->cmd, r->hi + c->alert_raid_days - 1) ||
-                    resp_str(&s->cmd, "WITHSCORES"))
-                        return hw_fail(HW_ERR_NOMEM, errstr, size,
-                                       "out of memory");
-                n++;
-        }
-        if (!n)
-                return HW_OK;
-        if ((err = round_trip(s, first, n, "atomic step (raid index)", errstr,
-                              size)))
-                return err;
-        *n_read = first + n;
-        for (size_t i = 0; i < plan->n_raids; i++) {
-                const hw_plan_raid_t *r = &plan->raids[i];
-                const redisReply *z;
-                raid_hire_t *list;
-                size_t m = 0, k;
-                if (!raid_can_cross(c, r, f->raid_near[i], f->raid_floor[i]))
-                        continue;
-                z = s->step_replies[at++];
-                if (z->type != REDIS_REPLY_ARRAY)
-                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                       "Redis atomic step: %s",
-                                       z->type == REDIS_REPLY_ERROR
-                                               ? z->str
-                                               : "unexpected reply reading "
-                                                 "the raid index");
-                list = hw_arena_alloc(&s->scratch,
-                                      (z->elements / 2 + r->n_ev + 1) *
-                                              sizeof(*list));
-                if (!list)
-                        return hw_fail(HW_ERR_NOMEM, errstr, size,
-                                       "out of memory");
-                for (k = 0; k + 1 < z->elements; k += 2)
-                        list[m++] = (raid_hire_t){
-                                (int64_t)strtod(z->element[k + 1]->str, NULL),
-                                z->element[k]->str, z->element[k]->len};
-                for (k = 0; k < r->n_ev; k++) {
-                        const hw_plan_ev_t *ev = &plan->evs[r->first_ev + k];
-                        size_t len = strlen(ev->event_id);
-                        size_t j;
-                        for (j = 0; j < m; j++)
-                                if (list[j].len == len &&
-                                    !memcmp(list[j].id, ev->event_id, len))
-                                        break;
-                        if (j < m)
-                                list[j].day = ev->day; /* ZADD moves it */
-                        else
-                                list[m++] = (raid_hire_t){ev->day,
-                                                          ev->event_id, len};
+        for (size_t i = 0; i < s->n_rpairs; i++) {
+                raid_pair_t *rp = &s->rpairs[i];
+                found_ctx_t fc = {s, i};
+                size_t before, sorted = rp->n;
+                if (i < plan->n_raids) {
+                        rp->changed = plan->raids[i].n_ev > 0;
+                        const hw_plan_raid_t *r = &plan->raids[i];
+                        for (size_t k = 0; k < r->n_ev; k++) {
+                                const hw_plan_ev_t *ev =
+                                        &plan->evs[r->first_ev + k];
+                                if (hw_raid_add(rp->list, &rp->n,
+                                                (hw_raid_hire_t){
+                                                        ev->day, ev->event_id,
+                                                        strlen(ev->event_id)}))
+                                        sorted = 0; /* one moved */
+                        }
                 }
-                qsort(list, m, sizeof(*list), by_day_id);
-                if (judge_pair(s, i, r, list, m, oldest))
+                before = rp->n;
+                rp->n = hw_raid_settle(rp->list, rp->n, sorted, keep);
+                rp->changed |= rp->n < before;
+                if (i < plan->n_raids && s->raise_alerts &&
+                    hw_raid_judge(rp->list, rp->n, plan->raids[i].lo, oldest,
+                                  c->alert_raid_days, c->alert_raid_count,
+                                  found, &fc))
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
                                        "out of memory");
         }
@@ -2217,70 +2452,22 @@ static int raid_id(char out[640], const hw_plan_t *plan, size_t i,
 
 /* Which raids the step found are raised: one raid, one alert, so not a
  * pair's raid on day D when one of it was raised for a day less than the
- * raid window from D, before (alert:ids, read here under WATCH) or in this
- * step. Also reads each raid's lab name (the batch's, else the one
- * stored). One round trip, only when raids were found. */
+ * raid window from D, before (alert:raid, read in round trip 1 under
+ * WATCH) or in this step. Each raised raid gets its lab's name (the
+ * batch's, else the one stored, else its slug). */
 static hw_err_t judge_raised(hw_store_t *s, const hw_deltas_t *d,
-                             const hw_plan_t *plan, size_t first,
-                             size_t *n_read, char *errstr, size_t size) {
-        const hw_config_t *c = s->conf;
-        int64_t days = c->alert_raid_days;
-        hw_buf_t *b = &s->cmd;
-        char id[640], key[640];
-        size_t at = first + 1;
-        hw_err_t err = HW_OK;
-        int rc = 0;
+                             const hw_plan_t *plan, char *errstr,
+                             size_t size) {
+        int64_t days = s->conf->alert_raid_days;
 
-        if (!s->n_raids || !s->raise_alerts)
+        if (!s->raise_alerts)
                 return HW_OK;
-        b->len = 0;
-        rc |= resp_cmd(b, 2) || resp_str(b, "WATCH") ||
-              resp_alert_key(s, b, "alert:ids");
-        for (size_t i = 0; i < s->n_raids && !rc; i++) {
-                const hw_raid_found_t *f = &s->raids[i];
-                const hw_plan_raid_t *r = &plan->raids[f->pair];
-                int n = snprintf(key, sizeof(key), "lab:%s", r->lab_slug);
-                rc |= resp_cmd(b, 2 + (size_t)(2 * days - 1)) ||
-                      resp_str(b, "SMISMEMBER") ||
-                      resp_alert_key(s, b, "alert:ids");
-                for (int64_t x = f->day - days + 1; x < f->day + days && !rc;
-                     x++) {
-                        int len = raid_id(id, plan, f->pair, x);
-                        rc |= len < 0 || resp_arg(b, id, (size_t)len);
-                }
-                rc |= n <= 0 || (size_t)n >= sizeof(key) ||
-                      resp_cmd(b, 3) || resp_str(b, "HGET") ||
-                      resp_key(s, b, key, (size_t)n) || resp_str(b, "name");
-        }
-        if (rc)
-                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        if ((err = round_trip(s, first, 1 + 2 * s->n_raids,
-                              "atomic step (raids raised)", errstr, size)))
-                return err;
-        *n_read = first + 1 + 2 * s->n_raids;
-        for (size_t i = 0; i < s->n_raids && !err; i++) {
+        for (size_t i = 0; i < s->n_raids; i++) {
                 hw_raid_found_t *f = &s->raids[i];
-                const hw_plan_raid_t *r = &plan->raids[f->pair];
-                const redisReply *m = s->step_replies[at++];
-                const redisReply *name = s->step_replies[at++];
-                const hw_map_entry_t *set;
-                int near = 0;
-                size_t n;
-                if (m->type != REDIS_REPLY_ARRAY ||
-                    m->elements != (size_t)(2 * days - 1)) {
-                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                      "Redis atomic step: %s",
-                                      m->type == REDIS_REPLY_ERROR
-                                              ? m->str
-                                              : "unexpected reply reading "
-                                                "alert:ids");
-                        break;
-                }
-                /* Raised before (alert:ids), or in this step: a raid this
-                 * loop raised for the same pair less than days away. */
-                for (size_t k = 0; k < m->elements && !near; k++)
-                        near = m->element[k]->type == REDIS_REPLY_INTEGER &&
-                               m->element[k]->integer;
+                raid_pair_t *rp = &s->rpairs[f->pair];
+                const char *slug = plan->raids[f->pair].lab_slug;
+                const hw_map_entry_t *e;
+                int near = hw_raid_near(rp->raised, rp->n_raised, f->day, days);
                 for (size_t k = 0; k < i && !near; k++)
                         near = s->raids[k].raise &&
                                s->raids[k].pair == f->pair &&
@@ -2289,20 +2476,22 @@ static hw_err_t judge_raised(hw_store_t *s, const hw_deltas_t *d,
                 if (near)
                         continue;
                 f->raise = 1;
-                n = (size_t)snprintf(key, sizeof(key), "%c%clab:%s%cname",
-                                     HW_DELTA_SET, 0, r->lab_slug, 0);
-                set = n < sizeof(key) ? hw_map_find(&d->counters, key, n)
-                                      : NULL;
-                f->name = set ? set->v.p
-                          : name->type == REDIS_REPLY_STRING
-                                  ? hw_arena_strndup(&s->scratch, name->str,
-                                                     name->len)
-                                  : r->lab_slug;
+                rp->raises = 1;
+                f->name = batch_lab_name(d, slug);
+                if (!f->name && (e = hw_map_find(&s->lab_names, slug,
+                                                 strlen(slug))) &&
+                    e->v.p) {
+                        const redisReply *name = e->v.p;
+                        f->name = hw_arena_strndup(&s->scratch, name->str,
+                                                   name->len);
+                        if (!f->name)
+                                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                               "out of memory");
+                }
                 if (!f->name)
-                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                      "out of memory");
+                        f->name = slug;
         }
-        return err;
+        return HW_OK;
 }
 
 /* The judgments' arguments (see the header of hw_store.lua) into s->argv:
@@ -2408,6 +2597,92 @@ static int xadd_raid(hw_store_t *s, const hw_plan_t *plan,
                           json_loads(f->ids_json, 0, NULL), attrs);
 }
 
+/* The raid index: every pair the step changes, in one HSET of
+ * <prefix>raid (the pairs left without hires in one HDEL). */
+static int write_raid_index(hw_store_t *s, size_t *n_cmds) {
+        hw_buf_t *b = &s->cmd;
+        size_t n_set = 0, n_del = 0;
+        int rc = 0;
+
+        for (size_t i = 0; i < s->n_rpairs; i++) {
+                const raid_pair_t *rp = &s->rpairs[i];
+                n_set += rp->changed && rp->n;
+                n_del += rp->changed && !rp->n && rp->stored;
+        }
+        if (n_set) {
+                rc |= resp_cmd(b, 2 + 2 * n_set) || resp_str(b, "HSET") ||
+                      resp_key(s, b, "raid", 4);
+                for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
+                        const raid_pair_t *rp = &s->rpairs[i];
+                        if (!rp->changed || !rp->n)
+                                continue;
+                        s->value.len = 0;
+                        rc |= hw_raid_encode(rp->list, rp->n, &s->value) ||
+                              resp_arg(b, rp->field, rp->len) ||
+                              resp_arg(b, s->value.data, s->value.len);
+                }
+                (*n_cmds)++;
+        }
+        if (n_del && !rc) {
+                rc |= resp_cmd(b, 2 + n_del) || resp_str(b, "HDEL") ||
+                      resp_key(s, b, "raid", 4);
+                for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
+                        const raid_pair_t *rp = &s->rpairs[i];
+                        if (rp->changed && !rp->n && rp->stored)
+                                rc |= resp_arg(b, rp->field, rp->len);
+                }
+                (*n_cmds)++;
+        }
+        return rc;
+}
+
+static int by_int64(const void *a, const void *b) {
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+        return (x > y) - (x < y);
+}
+
+/* The days of the raids raised of every pair the step raises one of, in
+ * one HSET of alert:raid: those raised before and the step's, ascending.
+ * None is ever left out: like alert:ids, they hold for every prefix that
+ * shares the alert keys (a replay judges days long behind the live
+ * watermark). */
+static int write_raised(hw_store_t *s, const hw_plan_t *plan,
+                        size_t *n_cmds) {
+        hw_buf_t *b = &s->cmd;
+        size_t n = 0;
+        int rc = 0;
+
+        for (size_t i = 0; i < plan->n_raids && i < s->n_rpairs; i++)
+                n += s->rpairs[i].raises;
+        if (!n)
+                return 0;
+        rc |= resp_cmd(b, 2 + 2 * n) || resp_str(b, "HSET") ||
+              resp_alert_key(s, b, "alert:raid");
+        for (size_t i = 0; i < plan->n_raids && i < s->n_rpairs && !rc; i++) {
+                const raid_pair_t *rp = &s->rpairs[i];
+                int64_t *days;
+                size_t m = rp->n_raised;
+                if (!rp->raises)
+                        continue;
+                days = hw_arena_alloc(&s->scratch,
+                                      (m + s->n_raids + 1) * sizeof(*days));
+                if (!days)
+                        return -1;
+                if (m)
+                        memcpy(days, rp->raised, m * sizeof(*days));
+                for (size_t k = 0; k < s->n_raids; k++)
+                        if (s->raids[k].raise && s->raids[k].pair == i)
+                                days[m++] = s->raids[k].day;
+                qsort(days, m, sizeof(*days), by_int64);
+                s->value.len = 0;
+                rc |= hw_raid_days_encode(days, m, &s->value) ||
+                      resp_arg(b, rp->field, rp->len) ||
+                      resp_arg(b, s->value.data, s->value.len);
+        }
+        (*n_cmds)++;
+        return rc;
+}
+
 /* The alerts that are not in alert:ids yet: the batch's (the processors
  * raised them) and the raids judge_raised raises, each XADDed to the
  * stream, then their ids added to alert:ids in one SADD. *n_added: how
@@ -2470,6 +2745,8 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
                 }
                 (*n_cmds)++;
         }
+        if (!rc)
+                rc |= write_raised(s, plan, n_cmds);
         return rc;
 }
 
@@ -2751,13 +3028,6 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         if (slides(s, plan) && !rc) {
                 /* What leaves the largest window (and the ids kept). */
-                for (size_t i = 0; i < plan->n_prunes && !rc; i++, n++)
-                        rc |= resp_cmd(b, 4) ||
-                              resp_str(b, "ZREMRANGEBYSCORE") ||
-                              resp_key(s, b, plan->prunes[i],
-                                       strlen(plan->prunes[i])) ||
-                              resp_str(b, "-inf") ||
-                              resp_int(b, plan->day - largest);
                 rc |= write_del_days(s, "b:", f->gone, &n);
                 if (f->gone && f->gone->elements && !rc) {
                         rc |= resp_cmd(b, 2 + f->gone->elements) ||
@@ -2850,19 +3120,7 @@ static int build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                               resp_arg(b, plan->seen[i].ymd, 8);
                 n++;
         }
-        /* The raid index. */
-        for (size_t i = 0; i < plan->n_raids && !rc; i++) {
-                const hw_plan_raid_t *r = &plan->raids[i];
-                char pair[600];
-                if (!r->n_ev)
-                        continue;
-                rc |= resp_cmd(b, 2 + 2 * r->n_ev) || resp_str(b, "ZADD") ||
-                      resp_key(s, b, pair, raid_key(pair, r));
-                for (size_t j = 0; j < r->n_ev && !rc; j++)
-                        rc |= resp_int(b, plan->evs[r->first_ev + j].day) ||
-                              resp_str(b, plan->evs[r->first_ev + j].event_id);
-                n++;
-        }
+        rc |= write_raid_index(s, &n);
         if (new_wm != f->watermark && !rc) {
                 rc |= resp_cmd(b, 3) || resp_str(b, "SET") ||
                       resp_key(s, b, "watermark", 9) || resp_int(b, new_wm);
@@ -2998,8 +3256,8 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
                       hw_store_outcome_t *outcome, char *errstr,
                       size_t size) {
         char(*keys)[512] = NULL;
-        step_found_t found = {-1, NULL, NULL, NULL, NULL, NULL,
-                              NULL, NULL, NULL, NULL, NULL};
+        step_found_t found = {-1, NULL, NULL, NULL, NULL,
+                              NULL, NULL, NULL, NULL};
         size_t n_logs = slide_logs(s), n_cmds = 0, n_read = 0;
         hw_err_t err;
 
@@ -3020,20 +3278,13 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
                                                           sizeof(*found.after));
         found.zafter = hw_arena_alloc(
                 &s->scratch, (plan->n_changes + 1) * sizeof(*found.zafter));
-        found.raid_near = hw_arena_alloc(
-                &s->scratch, (plan->n_raids + 1) * sizeof(*found.raid_near));
-        found.raid_floor = hw_arena_alloc(
-                &s->scratch, (plan->n_raids + 1) * sizeof(*found.raid_floor));
-        if (found.raid_floor)
-                memset(found.raid_floor, 0,
-                       (plan->n_raids + 1) * sizeof(*found.raid_floor));
         s->alert_new = hw_arena_alloc(&s->scratch, d->alerts.count + 1);
         if (s->alert_new)
                 memset(s->alert_new, 0, d->alerts.count + 1);
         s->n_unread = hw_arena_alloc(&s->scratch,
                                      (plan->n_keys + 1) * sizeof(*s->n_unread));
         if (!keys || !found.len || !found.gen || !found.after ||
-            !found.zafter || !found.raid_near || !found.raid_floor ||
+            !found.zafter ||
             !s->alert_new || !s->n_unread ||
             build_reads(s, offsets, n_offsets, keys, d, plan)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
@@ -3062,11 +3313,9 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         drop_connection(s);
                 goto cleanup;
         }
-        /* The raid judgment (a round trip more when a pair can cross). */
-        if ((err = judge_raids(s, plan, &found, n_read, &n_read, errstr,
-                               size)) ||
-            (err = judge_raised(s, d, plan, n_read, &n_read, errstr,
-                                size))) {
+        /* The raid judgment. */
+        if ((err = judge_raids(s, plan, errstr, size)) ||
+            (err = judge_raised(s, d, plan, errstr, size))) {
                 drop_connection(s); /* WATCH is left behind: start clean */
                 goto cleanup;
         }

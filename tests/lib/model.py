@@ -589,6 +589,25 @@ def decode_person(value):
     return out
 
 
+def decode_raid_index(value):
+    """A pair's raid index (a field of hw:raid: records "<day> <length>:<event_id>\\n")
+    as the model's {event_id: day}."""
+    data = value if isinstance(value, bytes) else value.encode("utf-8", "surrogateescape")
+    out, at = {}, 0
+    while at < len(data):
+        sp = data.find(b" ", at)
+        colon = data.find(b":", sp + 1) if sp > 0 else -1
+        if sp < 0 or colon < 0:
+            raise ValueError(f"no day and length at byte {at}")
+        day, n = int(data[at:sp]), int(data[sp + 1:colon])
+        end = colon + 1 + n
+        if data[end:end + 1] != b"\n":
+            raise ValueError(f"record at byte {at} does not end with a newline")
+        out[_s(data[colon + 1:end])] = float(day)
+        at = end + 1
+    return out
+
+
 def _persons_key(key, prefix):
     rest = key[len(prefix):] if key.startswith(prefix) else ""
     return rest.startswith("persons:") and rest[8:].isdigit()
@@ -637,6 +656,14 @@ def read_state(r, prefix, ignore=(), match_suffix="*"):
                         out[prefix + "person:" + _s(f)] = decode_person(x)
                     except ValueError as e:
                         out[prefix + "person:" + _s(f)] = ("badperson", str(e))
+            elif t == "hash" and k == prefix + "raid":
+                # The raid index: each field a pair, read as the sorted
+                # set <prefix>raid:<lab>:<org> the model keeps.
+                for f, x in v.items():
+                    try:
+                        out[prefix + "raid:" + _s(f)] = decode_raid_index(x)
+                    except ValueError as e:
+                        out[prefix + "raid:" + _s(f)] = ("badraid", str(e))
             elif t == "hash":
                 out[k] = {_s(f): _s(x) for f, x in v.items()}
             elif t == "zset":
