@@ -4,7 +4,7 @@
  * (the earliest offsets, or the first at or after a time) up to the end
  * offsets seen when it started, outside the consumer group, into a staging
  * prefix; then swaps the rebuilt keys in, or reports how they differ
- * (core/hw_rebuild.h, docs/operations.md).
+ * (store/hw_rebuild.h, docs/operations.md).
  */
 #ifndef HW_REPLAY_H
 #define HW_REPLAY_H

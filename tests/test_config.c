@@ -1,5 +1,5 @@
 /*
- * Unit tests for the consumer configuration (core/hw_config.c): defaults,
+ * Unit tests for the consumer configuration (config/hw_config.c): defaults,
  * every key's good and bad values, the config file reader, the country
  * bases and groups files (the shipped ones in deploy/config/ and broken
  * ones written to temp files), validation and redis:// URLs.

@@ -1,5 +1,5 @@
 /*
- * Unit tests of the Redis connection module (core/hw_redis.h): whose fault
+ * Unit tests of the Redis connection module (store/hw_redis.h): whose fault
  * each error reply is, the error and message a caller gets for it, where
  * the password comes from, and a connection refused by a port where
  * nothing listens (no Redis needed).

@@ -1,6 +1,6 @@
 /*
- * Integration test of the Redis store's atomic step (core/hw_store.h,
- * core/hw_store.lua) through its C API, against a real redis-server
+ * Integration test of the Redis store's atomic step (store/hw_store.h,
+ * store/hw_store.lua) through its C API, against a real redis-server
  * (tests/store_step.sh starts it and passes its port): the step applies a
  * batch, its fences (stored offsets, epoch, the watermark's day) refuse a
  * step and write nothing, and a step Redis refuses (a key of another type,

@@ -1,5 +1,5 @@
 """A small Confluent Schema Registry stand-in for hirewire's integration tests
-(schema.registry.url, core/hw_registry.h). It serves this subset of the REST
+(schema.registry.url, wire/hw_registry.h). It serves this subset of the REST
 API, answering application/vnd.schemaregistry.v1+json:
 
   GET  /schemas/ids/{id}                 {"schema": ...} (+ "schemaType" if not AVRO)

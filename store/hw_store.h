@@ -5,7 +5,7 @@
  * that WATCHes and reads the fences (the epoch, the stored offsets the
  * batch started from, the watermark, <prefix>steps) and every key the step
  * writes, then one MULTI/EXEC of native commands ending with a short
- * script for the alerts (core/hw_store.lua, docs/redis-keys.md).
+ * script for the alerts (store/hw_store.lua, docs/redis-keys.md).
  *
  * A store holds one hiredis connection; it is not thread-safe. Every call
  * returns HW_ERR_SERVICE when Redis cannot be reached or the connection
@@ -82,7 +82,7 @@ void hw_store_set_ends(hw_store_t *s, int at_end, const hw_store_end_t *ends,
                        size_t n);
 
 /* Runs one command (connecting first) for the steps that are not the
- * atomic step (core/hw_rebuild.h). *reply is the reply, never an error
+ * atomic step (store/hw_rebuild.h). *reply is the reply, never an error
  * reply: errors come back as HW_ERR_SERVICE (retryable) or
  * HW_ERR_INTERNAL, naming `what`. The caller frees it (freeReplyObject). */
 struct redisReply;

@@ -1,4 +1,4 @@
--- hirewire: the judgments of an atomic step (see core/hw_store.c,
+-- hirewire: the judgments of an atomic step (see store/hw_store.c,
 -- docs/redis-keys.md).
 --
 -- The step is a MULTI/EXEC transaction the consumer sends after WATCHing

@@ -1026,7 +1026,7 @@ static int push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
  * fenced; the watermark's day or a log the slide read: stale) or a key
  * Redis would refuse (refused: nothing is written). Round trip 2 is one
  * MULTI/EXEC: the writes as native commands, then the judgments
- * (core/hw_store.lua). A watched key written in between makes EXEC apply
+ * (store/hw_store.lua). A watched key written in between makes EXEC apply
  * nothing: stale, read and planned again.
  */
 

@@ -1,5 +1,5 @@
 -- hirewire: compare live keys with their rebuilt copies (hirewire-consumer
--- --replay --diff; see core/hw_rebuild.c). Read-only.
+-- --replay --diff; see store/hw_rebuild.c). Read-only.
 --
 -- ARGV: live prefix, staging prefix, then key names without a prefix.
 -- Returns a flat list of rows (key, field, live value, rebuilt value), one

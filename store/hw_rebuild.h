@@ -28,7 +28,7 @@ typedef struct hw_rebuild_offset_s {
         int64_t next;
 } hw_rebuild_offset_t;
 
-/* The swap (core/hw_swap.lua). *deleted, *renamed: keys; *epoch: the live
+/* The swap (store/hw_swap.lua). *deleted, *renamed: keys; *epoch: the live
  * prefix's new epoch. */
 hw_err_t hw_rebuild_swap(hw_store_t *s, const char *live, const char *staging,
                          const char *alerts_prefix,
@@ -42,7 +42,7 @@ typedef int (*hw_rebuild_diff_fn)(void *ctx, const char *key,
                                   const char *field, const char *live,
                                   const char *rebuilt);
 
-/* Compares every key under live and staging (core/hw_diff.lua), in key
+/* Compares every key under live and staging (store/hw_diff.lua), in key
  * order, leaving out offsets, the epoch and the alert keys. Calls fn for
  * each difference; *n = how many. */
 hw_err_t hw_rebuild_diff(hw_store_t *s, const char *live, const char *staging,

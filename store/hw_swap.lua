@@ -1,5 +1,5 @@
 -- hirewire: swap a rebuilt state in (hirewire-consumer --replay; see
--- core/hw_rebuild.c and docs/operations.md). Atomic: readers see the old
+-- store/hw_rebuild.c and docs/operations.md). Atomic: readers see the old
 -- state or the new one, never a mix.
 --
 -- ARGV: live prefix, staging prefix, alerts prefix, then pairs of
