@@ -1,0 +1,496 @@
+/*
+ * The raid index (one hash, a field a pair) and the raid judgment of the
+ * atomic step: the pairs read and written, the raids found and which are
+ * raised (one raid, one alert), and the days of raids raised gathered from
+ * alert:ids for a Redis an earlier version wrote.
+ */
+#include "hw_store_int.h"
+
+/* Whether the step judges raids to raise them: it then reads the pairs'
+ * raids raised (alert:raid, watched) and the labs' names. */
+int hw_step_raid_alerts(const hw_store_t *s, const hw_plan_t *plan) {
+        return s->conf->alert_raid && s->raise_alerts && plan->n_raids;
+}
+
+/* Adds pair field (copied) to s->rpairs unless there. -1 when out of
+ * memory. */
+static int add_rpair(hw_store_t *s, const char *field, size_t len) {
+        int created;
+        hw_map_entry_t *e = hw_map_upsert(&s->rpair_map, field, len, &created);
+        if (!e || (created && hw_grow((void **)&s->rpairs, &s->rpairs_cap,
+                                      s->n_rpairs + 1, sizeof(*s->rpairs))))
+                return -1;
+        if (created) {
+                e->v.i = (int64_t)s->n_rpairs;
+                s->rpairs[s->n_rpairs++] =
+                        (raid_pair_t){e->key, len, NULL, 0, 0, NULL, 0, 0, 0};
+        }
+        return 0;
+}
+
+/* The step's raid pairs into s->rpairs: the plan's (pair i its raid i),
+ * then, when the slide applies, those it prunes. -1 when out of memory. */
+int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan, int slid) {
+        char field[600];
+        hw_map_clear(&s->rpair_map);
+        s->n_rpairs = 0;
+        if (!s->conf->alert_raid)
+                return 0;
+        for (size_t i = 0; i < plan->n_raids; i++) {
+                const hw_plan_raid_t *r = &plan->raids[i];
+                int n = snprintf(field, sizeof(field), "%s:%s", r->lab_slug,
+                                 r->org_slug);
+                if (n <= 0 || (size_t)n >= sizeof(field) ||
+                    add_rpair(s, field, (size_t)n))
+                        return -1;
+        }
+        for (size_t i = 0; slid && i < plan->n_prunes; i++) {
+                const char *p = plan->prunes[i]; /* raid:<lab>:<org> */
+                if (strncmp(p, "raid:", 5))
+                        continue;
+                if (add_rpair(s, p + 5, strlen(p + 5)))
+                        return -1;
+        }
+        return 0;
+}
+
+/* A raid alert id "raid:<org>:<lab>:<yyyymmdd>" as its pair's field
+ * ("<lab>:<org>", into field) and day. -1 when it is not one. */
+static int raid_alert_id(const char *id, size_t len, char field[600],
+                         size_t *flen, int64_t *day) {
+        const char *org = id + 5, *end = id + len, *lab, *ymd;
+        char iso[16];
+        int64_t ms;
+        if (len < 5 + 1 + 1 + 1 + 1 + 8 || memcmp(id, "raid:", 5))
+                return -1;
+        ymd = end - 8;
+        lab = memchr(org, ':', (size_t)(end - org));
+        if (!lab || lab == org || ymd[-1] != ':' || ++lab >= ymd - 1 ||
+            (size_t)(ymd - org) + 1 > 600)
+                return -1;
+        snprintf(iso, sizeof(iso), "%.4s-%.2s-%.2s", ymd, ymd + 4, ymd + 6);
+        if (hw_time_parse_iso(iso, &ms))
+                return -1;
+        *day = hw_time_day(ms);
+        *flen = (size_t)snprintf(field, 600, "%.*s:%.*s",
+                                 (int)(ymd - 1 - lab), lab,
+                                 (int)(lab - 1 - org), org);
+        return 0;
+}
+
+/* One raid raised (kept while the days of a pair are gathered). */
+typedef struct raised_s {
+        const char *field;
+        int64_t day;
+} raised_t;
+
+static int by_field_day(const void *a, const void *b) {
+        const raised_t *x = a, *y = b;
+        int c = strcmp(x->field, y->field);
+        return c ? c : (x->day > y->day) - (x->day < y->day);
+}
+
+/*
+ * alert:raid (the days of each pair's raids raised) from the raid ids of
+ * alert:ids, when it does not exist and alert:ids has some: the alerts of
+ * a Redis an earlier version wrote (docs/operations.md). Under WATCH of
+ * both, again when another consumer wrote in between.
+ */
+hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
+        const char *AP = hw_config_alerts_prefix(s->conf);
+        hw_err_t err = HW_OK;
+
+        if (!s->conf->alert_raid)
+                return HW_OK;
+        for (int attempt = 0; attempt < 5; attempt++) {
+                raised_t *all = NULL;
+                int64_t *all_days = NULL;
+                size_t n = 0, cap = 0;
+                char cursor[32] = "0";
+                hw_map_t fields;
+                redisReply *r = redisCommand(s->ctx, "WATCH %salert:ids "
+                                             "%salert:raid", AP, AP);
+                int exists;
+                if ((err = hw_step_check_reply(s, r, "WATCH", errstr, size)))
+                        return err;
+                freeReplyObject(r);
+                r = redisCommand(s->ctx, "EXISTS %salert:raid", AP);
+                if ((err = hw_step_check_reply(s, r, "EXISTS", errstr, size)))
+                        return err;
+                exists = r->type == REDIS_REPLY_INTEGER && r->integer;
+                freeReplyObject(r);
+                if (exists) {
+                        r = redisCommand(s->ctx, "UNWATCH");
+                        if ((err = hw_step_check_reply(s, r, "UNWATCH", errstr, size)))
+                                return err;
+                        freeReplyObject(r);
+                        break;
+                }
+                hw_map_init(&fields);
+                do {
+                        r = redisCommand(s->ctx,
+                                         "SSCAN %salert:ids %s MATCH raid:* "
+                                         "COUNT 1000",
+                                         AP, cursor);
+                        if ((err = hw_step_check_reply(s, r, "SSCAN", errstr, size)))
+                                break;
+                        if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+                            r->element[0]->type != REDIS_REPLY_STRING ||
+                            r->element[1]->type != REDIS_REPLY_ARRAY) {
+                                freeReplyObject(r);
+                                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                              "Redis: unexpected reply to "
+                                              "SSCAN %salert:ids", AP);
+                                break;
+                        }
+                        snprintf(cursor, sizeof(cursor), "%s",
+                                 r->element[0]->str);
+                        for (size_t i = 0; i < r->element[1]->elements; i++) {
+                                const redisReply *m = r->element[1]->element[i];
+                                char field[600];
+                                size_t flen;
+                                int64_t day;
+                                int created;
+                                hw_map_entry_t *e;
+                                if (m->type != REDIS_REPLY_STRING ||
+                                    raid_alert_id(m->str, m->len, field, &flen,
+                                                  &day))
+                                        continue;
+                                e = hw_map_upsert(&fields, field, flen,
+                                                  &created);
+                                if (!e || hw_grow((void **)&all, &cap, n + 1,
+                                                  sizeof(*all))) {
+                                        err = hw_fail(HW_ERR_NOMEM, errstr,
+                                                      size, "out of memory");
+                                        break;
+                                }
+                                all[n++] = (raised_t){e->key, day};
+                        }
+                        freeReplyObject(r);
+                } while (!err && strcmp(cursor, "0"));
+                all_days = n ? malloc(n * sizeof(*all_days)) : NULL;
+                if (n && !all_days)
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                if (!err && n) {
+                        size_t n_fields = 0;
+                        qsort(all, n, sizeof(*all), by_field_day);
+                        for (size_t i = 0; i < n; i++)
+                                n_fields += !i || strcmp(all[i].field,
+                                                         all[i - 1].field);
+                        s->cmd.len = 0;
+                        if (hw_step_resp_cmd(&s->cmd, 1) ||
+                            hw_step_resp_str(&s->cmd, "MULTI") ||
+                            hw_step_resp_cmd(&s->cmd, 2 + 2 * n_fields) ||
+                            hw_step_resp_str(&s->cmd, "HSET") ||
+                            hw_step_resp_alert_key(s, &s->cmd, "alert:raid"))
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                        for (size_t i = 0; i < n && !err;) {
+                                size_t j = i;
+                                s->value.len = 0;
+                                while (j < n && !strcmp(all[j].field,
+                                                        all[i].field))
+                                        all_days[j - i] = all[j].day, j++;
+                                if (hw_raid_days_encode(all_days, j - i,
+                                                        &s->value) ||
+                                    hw_step_resp_str(&s->cmd, all[i].field) ||
+                                    hw_step_resp_arg(&s->cmd, s->value.data,
+                                             s->value.len))
+                                        err = hw_fail(HW_ERR_NOMEM, errstr,
+                                                      size, "out of memory");
+                                i = j;
+                        }
+                        if (!err && (hw_step_resp_cmd(&s->cmd, 1) ||
+                                     hw_step_resp_str(&s->cmd, "EXEC")))
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                }
+                free(all);
+                free(all_days);
+                hw_map_release(&fields);
+                if (err)
+                        return err;
+                if (!n) {
+                        r = redisCommand(s->ctx, "UNWATCH");
+                        if ((err = hw_step_check_reply(s, r, "UNWATCH", errstr, size)))
+                                return err;
+                        freeReplyObject(r);
+                        break;
+                }
+                if ((err = hw_step_round_trip(s, 0, 3, "alert:raid", errstr, size)))
+                        return err;
+                r = s->step_replies[2];
+                exists = r->type == REDIS_REPLY_ARRAY; /* applied */
+                if (r->type == REDIS_REPLY_ERROR)
+                        err = hw_step_error_reply(s, r, "alert:raid", errstr, size);
+                hw_step_free_replies(s, 3);
+                hw_arena_reset(&s->reply_arena);
+                if (err || exists)
+                        return err;
+        }
+        return HW_OK;
+}
+
+/* What found() needs: the store and the pair judged. */
+typedef struct found_ctx_s {
+        hw_store_t *s;
+        size_t pair;
+} found_ctx_t;
+
+/* Appends a raid hw_raid_judge found to s->raids, its first (at most 50)
+ * hires named. -1 when out of memory. */
+static int raid_found(void *ctx, const hw_raid_cross_t *x) {
+        found_ctx_t *fc = ctx;
+        hw_store_t *s = fc->s;
+        const raid_pair_t *rp = &s->rpairs[fc->pair];
+        json_t *ids = json_array();
+        char *text;
+        const char *kept;
+
+        for (size_t j = x->first; ids && j < x->first + (size_t)x->hires &&
+                                  j - x->first < 50;
+             j++)
+                json_array_append_new(ids, json_stringn(rp->list[j].id,
+                                                        rp->list[j].len));
+        text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
+        json_decref(ids);
+        kept = text ? hw_arena_strndup(&s->scratch, text, strlen(text)) : NULL;
+        free(text);
+        if (!kept || hw_grow((void **)&s->raids, &s->raids_cap,
+                             s->n_raids + 1, sizeof(*s->raids)))
+                return -1;
+        s->raids[s->n_raids++] = (hw_raid_found_t){fc->pair, x->day, x->hires,
+                                                   kept, 0, NULL};
+        return 0;
+}
+
+/*
+ * The raid index as this step leaves it, and the raid judgment on it (no
+ * other step applies before this one: <prefix>steps is watched): each of
+ * the plan's pairs gets the batch's hires, every pair loses those of days
+ * that left the largest window, and each of the plan's pairs is judged
+ * (hw_raid_judge). Whether a raid found is raised is judge_raised's.
+ */
+hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan,
+                            char *errstr, size_t size) {
+        const hw_config_t *c = s->conf;
+        int64_t largest = c->windows[c->n_windows - 1];
+        int64_t keep = plan->day >= 0 ? plan->day - largest : INT64_MIN;
+        int64_t oldest = plan->day >= 0 ? plan->day - largest : 0;
+
+        s->n_raids = 0;
+        for (size_t i = 0; i < s->n_rpairs; i++) {
+                raid_pair_t *rp = &s->rpairs[i];
+                found_ctx_t fc = {s, i};
+                size_t before, sorted = rp->n;
+                if (i < plan->n_raids) {
+                        rp->changed = plan->raids[i].n_ev > 0;
+                        const hw_plan_raid_t *r = &plan->raids[i];
+                        for (size_t k = 0; k < r->n_ev; k++) {
+                                const hw_plan_ev_t *ev =
+                                        &plan->evs[r->first_ev + k];
+                                if (hw_raid_add(rp->list, &rp->n,
+                                                (hw_raid_hire_t){
+                                                        ev->day, ev->event_id,
+                                                        strlen(ev->event_id)}))
+                                        sorted = 0; /* one moved */
+                        }
+                }
+                before = rp->n;
+                rp->n = hw_raid_settle(rp->list, rp->n, sorted, keep);
+                rp->changed |= rp->n < before;
+                if (i < plan->n_raids && s->raise_alerts &&
+                    hw_raid_judge(rp->list, rp->n, plan->raids[i].lo, oldest,
+                                  c->alert_raid_days, c->alert_raid_count,
+                                  raid_found, &fc))
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+        }
+        return HW_OK;
+}
+
+/* The id of a raid of the plan's pair i on day (yyyymmdd), without the
+ * day when day < 0. */
+int hw_step_raid_id(char out[640], const hw_plan_t *plan, size_t i,
+                   int64_t day) {
+        const hw_plan_raid_t *r = &plan->raids[i];
+        size_t lo = strlen(r->org_slug), ll = strlen(r->lab_slug);
+        char *p = out;
+
+        if (5 + lo + 1 + ll + 1 + 8 >= 640)
+                return -1;
+        memcpy(p, "raid:", 5);
+        p += 5;
+        memcpy(p, r->org_slug, lo);
+        p += lo;
+        *p++ = ':';
+        memcpy(p, r->lab_slug, ll);
+        p += ll;
+        *p++ = ':';
+        if (day >= 0) {
+                hw_time_ymd(day, p); /* on every raid found: no printf */
+                p += 8;
+        }
+        *p = '\0';
+        return (int)(p - out);
+}
+
+/* Which raids the step found are raised: one raid, one alert, so not a
+ * pair's raid on day D when one of it was raised for a day less than the
+ * raid window from D, before (alert:raid, read in round trip 1 under
+ * WATCH) or in this step. Each raised raid gets its lab's name (the
+ * batch's, else the one stored, else its slug). */
+hw_err_t hw_step_judge_raised(hw_store_t *s, const hw_deltas_t *d,
+                             const hw_plan_t *plan, char *errstr,
+                             size_t size) {
+        int64_t days = s->conf->alert_raid_days;
+
+        if (!s->raise_alerts)
+                return HW_OK;
+        for (size_t i = 0; i < s->n_raids; i++) {
+                hw_raid_found_t *f = &s->raids[i];
+                raid_pair_t *rp = &s->rpairs[f->pair];
+                const char *slug = plan->raids[f->pair].lab_slug;
+                const hw_map_entry_t *e;
+                int near = hw_raid_near(rp->raised, rp->n_raised, f->day, days);
+                for (size_t k = 0; k < i && !near; k++)
+                        near = s->raids[k].raise &&
+                               s->raids[k].pair == f->pair &&
+                               s->raids[k].day > f->day - days &&
+                               s->raids[k].day < f->day + days;
+                if (near)
+                        continue;
+                f->raise = 1;
+                rp->raises = 1;
+                f->name = hw_step_batch_lab_name(d, slug);
+                if (!f->name && (e = hw_map_find(&s->lab_names, slug,
+                                                 strlen(slug))) &&
+                    e->v.p) {
+                        const redisReply *name = e->v.p;
+                        f->name = hw_arena_strndup(&s->scratch, name->str,
+                                                   name->len);
+                        if (!f->name)
+                                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                               "out of memory");
+                }
+                if (!f->name)
+                        f->name = slug;
+        }
+        return HW_OK;
+}
+
+/* The alert of a raid judge_raised raises. */
+int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
+                     const hw_raid_found_t *f, int64_t raised_at) {
+        const hw_plan_raid_t *r = &plan->raids[f->pair];
+        const char *org = plan->names[r->first_name];
+        int64_t days = s->conf->alert_raid_days;
+        char id[640], summary[1200], hires[24], ndays[24], ymd[9];
+        json_t *attrs = json_object();
+
+        hw_time_ymd(f->day, ymd);
+        snprintf(hires, sizeof(hires), "%" PRId64, f->hires);
+        snprintf(ndays, sizeof(ndays), "%" PRId64, days);
+        snprintf(summary, sizeof(summary),
+                 "%s hired %s people from %s within %s days", f->name, hires,
+                 org, ndays);
+        if (hw_step_raid_id(id, plan, f->pair, f->day) < 0 || !attrs ||
+            json_object_set_new(attrs, "lab", json_string(f->name)) ||
+            json_object_set_new(attrs, "org", json_string(org)) ||
+            json_object_set_new(attrs, "hires", json_string(hires)) ||
+            json_object_set_new(attrs, "days", json_string(ndays)) ||
+            json_object_set_new(attrs, "day", json_string(ymd))) {
+                json_decref(attrs);
+                return -1;
+        }
+        return hw_step_xadd_alert(s, id, "raid", "WARN", f->name, summary,
+                          f->day * 86400000, raised_at,
+                          json_loads(f->ids_json, 0, NULL), attrs);
+}
+
+/* The raid index: every pair the step changes, in one HSET of
+ * <prefix>raid (the pairs left without hires in one HDEL). */
+int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds) {
+        hw_buf_t *b = &s->cmd;
+        size_t n_set = 0, n_del = 0;
+        int rc = 0;
+
+        for (size_t i = 0; i < s->n_rpairs; i++) {
+                const raid_pair_t *rp = &s->rpairs[i];
+                n_set += rp->changed && rp->n;
+                n_del += rp->changed && !rp->n && rp->stored;
+        }
+        if (n_set) {
+                rc |= hw_step_resp_cmd(b, 2 + 2 * n_set) || hw_step_resp_str(b, "HSET") ||
+                      hw_step_resp_key(s, b, "raid", 4);
+                for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
+                        const raid_pair_t *rp = &s->rpairs[i];
+                        if (!rp->changed || !rp->n)
+                                continue;
+                        s->value.len = 0;
+                        rc |= hw_raid_encode(rp->list, rp->n, &s->value) ||
+                              hw_step_resp_arg(b, rp->field, rp->len) ||
+                              hw_step_resp_arg(b, s->value.data, s->value.len);
+                }
+                (*n_cmds)++;
+        }
+        if (n_del && !rc) {
+                rc |= hw_step_resp_cmd(b, 2 + n_del) || hw_step_resp_str(b, "HDEL") ||
+                      hw_step_resp_key(s, b, "raid", 4);
+                for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
+                        const raid_pair_t *rp = &s->rpairs[i];
+                        if (rp->changed && !rp->n && rp->stored)
+                                rc |= hw_step_resp_arg(b, rp->field, rp->len);
+                }
+                (*n_cmds)++;
+        }
+        return rc;
+}
+
+static int by_int64(const void *a, const void *b) {
+        int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+        return (x > y) - (x < y);
+}
+
+/* The days of the raids raised of every pair the step raises one of, in
+ * one HSET of alert:raid: those raised before and the step's, ascending.
+ * None is ever left out: like alert:ids, they hold for every prefix that
+ * shares the alert keys (a replay judges days long behind the live
+ * watermark). */
+int hw_step_write_raised(hw_store_t *s, const hw_plan_t *plan,
+                        size_t *n_cmds) {
+        hw_buf_t *b = &s->cmd;
+        size_t n = 0;
+        int rc = 0;
+
+        for (size_t i = 0; i < plan->n_raids && i < s->n_rpairs; i++)
+                n += s->rpairs[i].raises;
+        if (!n)
+                return 0;
+        rc |= hw_step_resp_cmd(b, 2 + 2 * n) || hw_step_resp_str(b, "HSET") ||
+              hw_step_resp_alert_key(s, b, "alert:raid");
+        for (size_t i = 0; i < plan->n_raids && i < s->n_rpairs && !rc; i++) {
+                const raid_pair_t *rp = &s->rpairs[i];
+                int64_t *days;
+                size_t m = rp->n_raised;
+                if (!rp->raises)
+                        continue;
+                days = hw_arena_alloc(&s->scratch,
+                                      (m + s->n_raids + 1) * sizeof(*days));
+                if (!days)
+                        return -1;
+                if (m)
+                        memcpy(days, rp->raised, m * sizeof(*days));
+                for (size_t k = 0; k < s->n_raids; k++)
+                        if (s->raids[k].raise && s->raids[k].pair == i)
+                                days[m++] = s->raids[k].day;
+                qsort(days, m, sizeof(*days), by_int64);
+                s->value.len = 0;
+                rc |= hw_raid_days_encode(days, m, &s->value) ||
+                      hw_step_resp_arg(b, rp->field, rp->len) ||
+                      hw_step_resp_arg(b, s->value.data, s->value.len);
+        }
+        (*n_cmds)++;
+        return rc;
+}
