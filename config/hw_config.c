@@ -1,34 +1,14 @@
 /*
  * hirewire-consumer configuration: defaults, one setter per key (driven by
- * the key table below), the `key = value` file reader, the country bases and
- * groups CSV files, and the redis:// URL parser.
+ * the key table below), the `key = value` file reader, validation. The
+ * country files are read by hw_countries.c, redis:// URLs parsed by
+ * hw_redis_url.c.
  *
  * Secrets (redis.password, the password inside redis.url, kafka.* values
  * such as sasl.password) never appear in an error message, and their
  * memory is wiped before it is freed.
  */
-#include "hw_config.h"
-
-#include <ctype.h>
-#include <errno.h>
-#include <inttypes.h>
-#include <math.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-#include <strings.h>
-
-#include "hw_buf.h"
-#include "hw_log.h"
-#include "hw_validate.h"
-
-#define CONF_MIB (1024 * 1024)
-#define CONF_PREFIX_MAX 64      /* bytes in the Redis key prefix */
-#define CONF_TOPIC_MAX 249      /* Kafka's limit on a topic name */
-#define CONF_NAME_MAX 255       /* group id, file names are not limited */
-#define CONF_GROUP_NAME_MAX 32  /* country group names */
-#define CONF_WINDOW_MAX_DAYS 3650
-#define CONF_SHOW 80            /* at most this many bytes of a value quoted */
+#include "hw_config_int.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -48,7 +28,7 @@ static int is_space(char ch) {
 }
 
 /* Trims ASCII whitespace at both ends, in place. */
-static char *trim(char *s) {
+char *hw_conf_trim(char *s) {
         char *end;
         while (is_space(*s))
                 s++;
@@ -74,7 +54,7 @@ static int has_bad_char(const char *s, int no_space) {
  * and sets *out, -1 if s is not a whole number, -2 if it is larger than
  * INT64_MAX.
  */
-static int parse_whole(const char *s, int64_t *out) {
+int hw_conf_parse_whole(const char *s, int64_t *out) {
         int64_t v = 0;
         if (!*s)
                 return -1;
@@ -93,7 +73,7 @@ static int parse_whole(const char *s, int64_t *out) {
 }
 
 /* Like parse_whole for the n bytes at s. */
-static int parse_whole_n(const char *s, size_t n, int64_t *out) {
+int hw_conf_parse_whole_n(const char *s, size_t n, int64_t *out) {
         char buf[24];
         if (n == 0 || n >= sizeof(buf)) {
                 for (size_t i = 0; i < n; i++)
@@ -103,7 +83,7 @@ static int parse_whole_n(const char *s, size_t n, int64_t *out) {
         }
         memcpy(buf, s, n);
         buf[n] = '\0';
-        return parse_whole(buf, out);
+        return hw_conf_parse_whole(buf, out);
 }
 
 static int host_char(char ch) {
@@ -118,7 +98,7 @@ static int host_char(char ch) {
  * given. Returns NULL or a static description of what is wrong (never
  * quoting s, which may be part of a URL holding a password).
  */
-static const char *split_host_port(const char *s, size_t len, const char **host,
+const char *hw_conf_split_host_port(const char *s, size_t len, const char **host,
                                    size_t *host_len, int *port) {
         const char *p, *end = s + len, *colon;
         *port = -1;
@@ -168,18 +148,13 @@ static const char *split_host_port(const char *s, size_t len, const char **host,
         /* colon points at ':' before the port. */
         {
                 int64_t v;
-                if (parse_whole_n(colon + 1, (size_t)(end - colon - 1), &v) ||
+                if (hw_conf_parse_whole_n(colon + 1, (size_t)(end - colon - 1), &v) ||
                     v > 65535)
                         return "port is not a number in 0..65535";
                 *port = (int)v;
         }
         return NULL;
 }
-
-/* Quoted text of a non-secret value for an error message, cut at
- * CONF_SHOW bytes. */
-#define SHOWN(v) (strlen(v) > CONF_SHOW ? CONF_SHOW : (int)strlen(v)), (v), \
-                 (strlen(v) > CONF_SHOW ? "..." : "")
 
 /* ------------------------------------------------------------------ */
 /* The key table                                                       */
@@ -396,7 +371,7 @@ static const char *string_problem(const conf_key_t *k, const char *v,
                 int port;
                 if (!strcmp(v, "off"))
                         break;
-                why = split_host_port(v, strlen(v), &host, &hlen, &port);
+                why = hw_conf_split_host_port(v, strlen(v), &host, &hlen, &port);
                 if (!why && port < 0)
                         why = "expected host:port (port 0 = any free port) "
                               "or \"off\"";
@@ -464,7 +439,7 @@ static hw_err_t parse_windows(const conf_key_t *k, const char *value,
                 if (len == 3 && !strncmp(start, "all", 3))
                         goto next;
                 if (len < 2 || start[len - 1] != 'd' ||
-                    parse_whole_n(start, len - 1, &v) == -1)
+                    hw_conf_parse_whole_n(start, len - 1, &v) == -1)
                         return hw_fail(HW_ERR_ARG, errstr, size,
                                        "%s: \"%.*s\" is not a number of days "
                                        "like 30d",
@@ -802,7 +777,7 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
         case K_INT:
         case K_SIZE:
         case K_I64: {
-                int rc = parse_whole(value, &v);
+                int rc = hw_conf_parse_whole(value, &v);
                 if (rc == -1)
                         return hw_fail(HW_ERR_ARG, errstr, size,
                                        "%s: \"%.*s%s\" is not a whole number",
@@ -912,7 +887,7 @@ hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
                 }
                 if (lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
                         s += 3; /* UTF-8 byte order mark */
-                s = trim(s);
+                s = hw_conf_trim(s);
                 if (!*s || *s == '#')
                         continue;
                 eq = strchr(s, '=');
@@ -923,8 +898,8 @@ hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
                         break;
                 }
                 *eq = '\0';
-                key = trim(s);
-                value = trim(eq + 1);
+                key = hw_conf_trim(s);
+                value = hw_conf_trim(eq + 1);
                 if (!*key) {
                         err = hw_fail(HW_ERR_ARG, errstr, size,
                                       "%s:%lu: no key before '='", path,
@@ -952,304 +927,6 @@ hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
         free(line);
         fclose(fp);
         return err;
-}
-
-/* ------------------------------------------------------------------ */
-/* Country bases and groups                                            */
-/* ------------------------------------------------------------------ */
-
-typedef struct country_table_s {
-        hw_country_conf_t countries[HW_CONFIG_MAX_COUNTRIES];
-        size_t n_countries;
-        char *group_names[HW_CONFIG_MAX_GROUPS];
-        size_t n_groups;
-} country_table_t;
-
-static hw_country_conf_t *table_find(country_table_t *t, const char *code) {
-        for (size_t i = 0; i < t->n_countries; i++)
-                if (t->countries[i].code[0] == code[0] &&
-                    t->countries[i].code[1] == code[1])
-                        return &t->countries[i];
-        return NULL;
-}
-
-/* A CSV file read line by line: blank lines and '#' comments skipped,
- * exactly two fields, each trimmed and stripped of "quotes". */
-typedef struct csv_s {
-        const char *path;
-        FILE *fp;
-        char *line;
-        size_t cap;
-        unsigned long lineno;
-        unsigned long data_lines;
-} csv_t;
-
-static void csv_strip(char **f) {
-        size_t n;
-        *f = trim(*f);
-        n = strlen(*f);
-        if (n >= 2 && (*f)[0] == '"' && (*f)[n - 1] == '"') {
-                (*f)[n - 1] = '\0';
-                (*f)++;
-                *f = trim(*f);
-        }
-}
-
-/* Returns 1 with the two fields, 0 at the end of the file, -1 on error
- * (errstr "FILE:LINE: why"). */
-static int csv_next(csv_t *r, const char *what, char **f1, char **f2,
-                    char *errstr, size_t size) {
-        ssize_t len;
-        while ((len = getline(&r->line, &r->cap, r->fp)) >= 0) {
-                char *s = r->line, *comma;
-                r->lineno++;
-                if (memchr(r->line, '\0', (size_t)len)) {
-                        hw_fail(HW_ERR_ARG, errstr, size,
-                                "%s:%lu: NUL byte in line", r->path,
-                                r->lineno);
-                        return -1;
-                }
-                if (r->lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
-                        s += 3;
-                s = trim(s);
-                if (!*s || *s == '#')
-                        continue;
-                comma = strchr(s, ',');
-                if (!comma || strchr(comma + 1, ',')) {
-                        hw_fail(HW_ERR_ARG, errstr, size,
-                                "%s:%lu: expected two fields \"%s\"", r->path,
-                                r->lineno, what);
-                        return -1;
-                }
-                *comma = '\0';
-                *f1 = s;
-                *f2 = comma + 1;
-                csv_strip(f1);
-                csv_strip(f2);
-                r->data_lines++;
-                return 1;
-        }
-        if (ferror(r->fp)) {
-                hw_fail(HW_ERR_IO, errstr, size, "%s: read error after line %lu",
-                        r->path, r->lineno);
-                return -1;
-        }
-        return 0;
-}
-
-static hw_err_t csv_open(csv_t *r, const char *path, const char *what,
-                         char *errstr, size_t size) {
-        memset(r, 0, sizeof(*r));
-        r->path = path;
-        r->fp = fopen(path, "r");
-        if (!r->fp)
-                return hw_fail(HW_ERR_IO, errstr, size,
-                               "cannot open %s file %s: %s", what, path,
-                               strerror(errno));
-        return HW_OK;
-}
-
-static void csv_close(csv_t *r) {
-        free(r->line);
-        if (r->fp)
-                fclose(r->fp);
-        memset(r, 0, sizeof(*r));
-}
-
-static hw_err_t check_code(const csv_t *r, const char *code, char *errstr,
-                           size_t size) {
-        if (hw_country_valid(code))
-                return HW_OK;
-        return hw_fail(HW_ERR_ARG, errstr, size,
-                       "%s:%lu: \"%.*s%s\" is not an assigned ISO 3166-1 "
-                       "alpha-2 code in upper case",
-                       r->path, r->lineno, SHOWN(code));
-}
-
-/* A positive, finite decimal number (digits, '.', exponent). */
-static int parse_base(const char *s, double *out) {
-        char *end;
-        double v;
-        if (!*s || strspn(s, "0123456789.eE+-") != strlen(s))
-                return -1;
-        errno = 0;
-        v = strtod(s, &end);
-        if (*end || errno || !isfinite(v) || v <= 0)
-                return -1;
-        *out = v;
-        return 0;
-}
-
-static hw_err_t load_bases(country_table_t *t, const char *path,
-                           char *errstr, size_t size) {
-        csv_t r;
-        char *code, *num;
-        int got;
-        hw_err_t err = csv_open(&r, path, "country bases", errstr, size);
-
-        if (err)
-                return err;
-        while ((got = csv_next(&r, "country,base", &code, &num, errstr,
-                               size)) > 0) {
-                hw_country_conf_t *cc;
-                double base;
-                if (r.data_lines == 1 && !strcasecmp(code, "country") &&
-                    !strcasecmp(num, "base"))
-                        continue; /* header */
-                if ((err = check_code(&r, code, errstr, size)))
-                        break;
-                if (table_find(t, code)) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: %s is listed twice", path,
-                                      r.lineno, code);
-                        break;
-                }
-                if (parse_base(num, &base)) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: base \"%.*s%s\" of %s is not a "
-                                      "positive number",
-                                      path, r.lineno, SHOWN(num), code);
-                        break;
-                }
-                if (t->n_countries == HW_CONFIG_MAX_COUNTRIES) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: more than %d countries", path,
-                                      r.lineno, HW_CONFIG_MAX_COUNTRIES);
-                        break;
-                }
-                cc = &t->countries[t->n_countries++];
-                memset(cc, 0, sizeof(*cc));
-                memcpy(cc->code, code, 2);
-                cc->base = base;
-        }
-        if (got < 0)
-                err = HW_ERR_ARG;
-        csv_close(&r);
-        return err;
-}
-
-static int group_name_ok(const char *s) {
-        size_t n = strlen(s);
-        if (n == 0 || n > CONF_GROUP_NAME_MAX)
-                return 0;
-        for (; *s; s++)
-                if (!((*s >= 'a' && *s <= 'z') || (*s >= '0' && *s <= '9') ||
-                      *s == '_' || *s == '-'))
-                        return 0;
-        return 1;
-}
-
-static hw_err_t load_groups(country_table_t *t, const char *path,
-                            char *errstr, size_t size) {
-        csv_t r;
-        char *name, *code;
-        int got;
-        hw_err_t err = csv_open(&r, path, "country groups", errstr, size);
-
-        if (err)
-                return err;
-        while ((got = csv_next(&r, "group,country", &name, &code, errstr,
-                               size)) > 0) {
-                hw_country_conf_t *cc;
-                size_t g;
-                if (r.data_lines == 1 && !strcasecmp(name, "group") &&
-                    !strcasecmp(code, "country"))
-                        continue; /* header */
-                if (!group_name_ok(name)) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: group name \"%.*s%s\" is not "
-                                      "1-32 of a-z, 0-9, '_' and '-'",
-                                      path, r.lineno, SHOWN(name));
-                        break;
-                }
-                if ((err = check_code(&r, code, errstr, size)))
-                        break;
-                for (g = 0; g < t->n_groups; g++)
-                        if (!strcmp(t->group_names[g], name))
-                                break;
-                if (g == t->n_groups) {
-                        if (g == HW_CONFIG_MAX_GROUPS) {
-                                err = hw_fail(HW_ERR_ARG, errstr, size,
-                                              "%s:%lu: more than %d groups",
-                                              path, r.lineno,
-                                              HW_CONFIG_MAX_GROUPS);
-                                break;
-                        }
-                        t->group_names[g] = strdup(name);
-                        if (!t->group_names[g]) {
-                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                              "%s:%lu: out of memory", path,
-                                              r.lineno);
-                                break;
-                        }
-                        t->n_groups++;
-                }
-                cc = table_find(t, code);
-                if (!cc) {
-                        if (t->n_countries == HW_CONFIG_MAX_COUNTRIES) {
-                                err = hw_fail(HW_ERR_ARG, errstr, size,
-                                              "%s:%lu: more than %d countries",
-                                              path, r.lineno,
-                                              HW_CONFIG_MAX_COUNTRIES);
-                                break;
-                        }
-                        cc = &t->countries[t->n_countries++];
-                        memset(cc, 0, sizeof(*cc));
-                        memcpy(cc->code, code, 2); /* base 0: none */
-                }
-                if (cc->groups & (UINT32_C(1) << g)) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: %s is listed twice in group %s",
-                                      path, r.lineno, code, name);
-                        break;
-                }
-                cc->groups |= UINT32_C(1) << g;
-        }
-        if (got < 0)
-                err = HW_ERR_ARG;
-        csv_close(&r);
-        return err;
-}
-
-hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
-                                  size_t size) {
-        country_table_t *t = calloc(1, sizeof(*t));
-        hw_err_t err = HW_OK;
-
-        if (!t)
-                return hw_fail(HW_ERR_NOMEM, errstr, size,
-                               "country table: out of memory");
-        if (c->bases_file)
-                err = load_bases(t, c->bases_file, errstr, size);
-        if (!err && c->groups_file)
-                err = load_groups(t, c->groups_file, errstr, size);
-        if (!err) {
-                /* Swap the new table in; c is untouched on error. */
-                for (size_t i = 0; i < c->n_groups; i++)
-                        free(c->group_names[i]);
-                memset(c->group_names, 0, sizeof(c->group_names));
-                memcpy(c->group_names, t->group_names,
-                       sizeof(t->group_names));
-                c->n_groups = t->n_groups;
-                memcpy(c->countries, t->countries, sizeof(t->countries));
-                c->n_countries = t->n_countries;
-        } else {
-                for (size_t i = 0; i < t->n_groups; i++)
-                        free(t->group_names[i]);
-        }
-        free(t);
-        return err;
-}
-
-const hw_country_conf_t *hw_config_country(const hw_config_t *c,
-                                           const char *code) {
-        if (!code || !code[0] || !code[1] || code[2])
-                return NULL;
-        for (size_t i = 0; i < c->n_countries; i++)
-                if (c->countries[i].code[0] == code[0] &&
-                    c->countries[i].code[1] == code[1])
-                        return &c->countries[i];
-        return NULL;
 }
 
 hw_err_t hw_config_load_args(hw_config_t *c, int argc, char **argv,
@@ -1446,141 +1123,4 @@ hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
                                        "kafka property #%zu is not key=value",
                                        i + 1);
         return HW_OK;
-}
-
-/* ------------------------------------------------------------------ */
-/* redis:// URLs                                                       */
-/* ------------------------------------------------------------------ */
-
-static int hexval(char ch) {
-        if (ch >= '0' && ch <= '9')
-                return ch - '0';
-        if (ch >= 'a' && ch <= 'f')
-                return ch - 'a' + 10;
-        if (ch >= 'A' && ch <= 'F')
-                return ch - 'A' + 10;
-        return -1;
-}
-
-/*
- * Copies s[0..n) into out, decoding %XX (a '%' not followed by two hex
- * digits is kept as is). Returns 0, -1 if it does not fit, -2 if it decodes
- * to a NUL byte.
- */
-static int pct_decode(const char *s, size_t n, char *out, size_t out_size) {
-        size_t w = 0;
-        for (size_t i = 0; i < n; i++) {
-                char ch = s[i];
-                if (ch == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 &&
-                    hexval(s[i + 2]) >= 0) {
-                        ch = (char)(hexval(s[i + 1]) * 16 + hexval(s[i + 2]));
-                        if (ch == '\0')
-                                return -2;
-                        i += 2;
-                }
-                if (w + 1 >= out_size)
-                        return -1;
-                out[w++] = ch;
-        }
-        out[w] = '\0';
-        return 0;
-}
-
-hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
-                            char *errstr, size_t size) {
-        static const char usage[] = "redis://[[user]:password@]host[:port][/db]";
-        const char *p, *at, *hp, *end, *slash, *host;
-        size_t host_len;
-        const char *why;
-        int port, rc;
-
-        memset(out, 0, sizeof(*out));
-        out->port = 6379;
-        if (!url || !*url)
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "empty URL, expected %s", usage);
-        if (strncasecmp(url, "redis://", 8) != 0) {
-                if (!strncasecmp(url, "rediss://", 9))
-                        return hw_fail(HW_ERR_ARG, errstr, size,
-                                       "rediss:// (TLS) is not supported, "
-                                       "expected %s",
-                                       usage);
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "not a redis:// URL, expected %s", usage);
-        }
-        p = url + 8;
-
-        /* The host part cannot hold '@', so the last one ends the user
-         * info: a password may then hold a raw '@' or '/'. */
-        at = strrchr(p, '@');
-        if (at) {
-                const char *colon = memchr(p, ':', (size_t)(at - p));
-                const char *pass = p;
-                if (colon) {
-                        /* "user:password@" or ":password@" */
-                        rc = pct_decode(p, (size_t)(colon - p), out->username,
-                                        sizeof(out->username));
-                        if (rc) {
-                                why = rc == -1 ? "user name longer than 127 "
-                                                 "bytes"
-                                               : "user name holds %00";
-                                goto fail;
-                        }
-                        pass = colon + 1;
-                }
-                /* Without ':' the user info is a password, as redis-cli
-                 * reads it. */
-                rc = pct_decode(pass, (size_t)(at - pass), out->password,
-                                sizeof(out->password));
-                if (rc) {
-                        why = rc == -1 ? "password longer than 255 bytes"
-                                       : "password holds %00";
-                        goto fail;
-                }
-                if (out->username[0] && !out->password[0]) {
-                        why = "a user name needs a password "
-                              "(redis://user:password@host)";
-                        goto fail;
-                }
-                hp = at + 1;
-        } else {
-                hp = p;
-        }
-
-        end = hp + strlen(hp);
-        slash = strchr(hp, '/');
-        if (!slash)
-                slash = end;
-        why = split_host_port(hp, (size_t)(slash - hp), &host, &host_len,
-                              &port);
-        if (why)
-                goto fail;
-        if (host_len >= sizeof(out->host)) {
-                why = "host longer than 255 bytes";
-                goto fail;
-        }
-        memcpy(out->host, host, host_len);
-        out->host[host_len] = '\0';
-        if (port == 0) {
-                why = "port is not a number in 1..65535";
-                goto fail;
-        }
-        if (port > 0)
-                out->port = port;
-        if (slash < end && slash + 1 < end) {
-                int64_t db;
-                if (parse_whole_n(slash + 1, (size_t)(end - slash - 1), &db) ||
-                    db > 2147483647) {
-                        why = "database is not a number in 0..2147483647";
-                        goto fail;
-                }
-                out->db = (int)db;
-        }
-        return HW_OK;
-
-fail:
-        hw_wipe(out, sizeof(*out));
-        out->port = 6379;
-        return hw_fail(HW_ERR_ARG, errstr, size, "%s (expected %s)", why,
-                       usage);
 }

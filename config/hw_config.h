@@ -229,8 +229,9 @@ typedef struct hw_redis_url_s {
         char username[128];     /* "" = default user */
 } hw_redis_url_t;
 
-/* Parses redis://[[user]:password@]host[:port][/db]. Returns HW_ERR_ARG
- * naming what is wrong (the password is never echoed). */
+/* Parses redis://[[user]:password@]host[:port][/db] (hw_redis_url.c).
+ * Returns HW_ERR_ARG naming what is wrong (the password is never
+ * echoed). */
 hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
                             char *errstr, size_t errstr_size);
 
