@@ -55,8 +55,8 @@ void *hw_arena_alloc(hw_arena_t *arena, size_t n) {
         if (need < n)
                 return NULL; /* overflow */
         if (!b || b->size - b->used < need) {
-                size_t size = need > HW_ARENA_BLOCK_MIN ? need
-                                                        : HW_ARENA_BLOCK_MIN;
+                size_t size =
+                        need > HW_ARENA_BLOCK_MIN ? need : HW_ARENA_BLOCK_MIN;
                 if (b && b->size * 2 > size && b->size * 2 > b->size)
                         size = b->size * 2;
                 /* Doubling stops at HW_ARENA_BLOCK_MAX: a block larger

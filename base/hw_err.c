@@ -5,17 +5,28 @@
 
 const char *hw_err_name(hw_err_t err) {
         switch (err) {
-        case HW_OK: return "ok";
-        case HW_ERR_BAD_FRAMING: return "bad_framing";
-        case HW_ERR_UNKNOWN_SCHEMA: return "unknown_schema";
-        case HW_ERR_DECODE: return "decode_error";
-        case HW_ERR_INVALID_FIELD: return "invalid_field";
-        case HW_ERR_TOO_LARGE: return "too_large";
-        case HW_ERR_NOMEM: return "out_of_memory";
-        case HW_ERR_IO: return "io_error";
-        case HW_ERR_ARG: return "bad_argument";
-        case HW_ERR_SERVICE: return "service_unavailable";
-        case HW_ERR_INTERNAL: return "internal_error";
+        case HW_OK:
+                return "ok";
+        case HW_ERR_BAD_FRAMING:
+                return "bad_framing";
+        case HW_ERR_UNKNOWN_SCHEMA:
+                return "unknown_schema";
+        case HW_ERR_DECODE:
+                return "decode_error";
+        case HW_ERR_INVALID_FIELD:
+                return "invalid_field";
+        case HW_ERR_TOO_LARGE:
+                return "too_large";
+        case HW_ERR_NOMEM:
+                return "out_of_memory";
+        case HW_ERR_IO:
+                return "io_error";
+        case HW_ERR_ARG:
+                return "bad_argument";
+        case HW_ERR_SERVICE:
+                return "service_unavailable";
+        case HW_ERR_INTERNAL:
+                return "internal_error";
         }
         return "unknown_error";
 }

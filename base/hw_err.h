@@ -14,24 +14,24 @@
 typedef enum hw_err_e {
         HW_OK = 0,
         /* Rejection classes: a message that fails with one of these is bad input. */
-        HW_ERR_BAD_FRAMING,   /* no 0x00 magic byte or shorter than the 5-byte header */
-        HW_ERR_UNKNOWN_SCHEMA,/* schema id not in the registry */
-        HW_ERR_DECODE,        /* Avro body does not decode with its writer schema */
+        HW_ERR_BAD_FRAMING, /* no 0x00 magic byte or shorter than the 5-byte header */
+        HW_ERR_UNKNOWN_SCHEMA, /* schema id not in the registry */
+        HW_ERR_DECODE, /* Avro body does not decode with its writer schema */
         HW_ERR_INVALID_FIELD, /* decodes, but a field breaks a semantic rule */
         HW_ERR_TOO_LARGE,     /* message larger than the configured limit */
         /* Operational errors. */
         HW_ERR_NOMEM,
         HW_ERR_IO,
-        HW_ERR_ARG,           /* caller error: bad argument or configuration */
-        HW_ERR_SERVICE,       /* Kafka, Redis or another service unavailable */
+        HW_ERR_ARG,     /* caller error: bad argument or configuration */
+        HW_ERR_SERVICE, /* Kafka, Redis or another service unavailable */
         HW_ERR_INTERNAL
 } hw_err_t;
 
 /* Process exit codes (SPEC §5, sysexits.h values). */
-#define HW_EXIT_OK          0
-#define HW_EXIT_FAILURE     1
-#define HW_EXIT_USAGE       2
-#define HW_EXIT_DATAERR     65
+#define HW_EXIT_OK 0
+#define HW_EXIT_FAILURE 1
+#define HW_EXIT_USAGE 2
+#define HW_EXIT_DATAERR 65
 #define HW_EXIT_UNAVAILABLE 69
 
 /* Name of an error code; for rejection classes this is the `hw.error`
@@ -44,7 +44,6 @@ int hw_err_is_rejection(hw_err_t err);
 /* snprintf into errstr (if errstr_size > 0) and return err, so an error
  * path reads `return hw_fail(HW_ERR_IO, errstr, size, "cannot open %s", p);`. */
 hw_err_t hw_fail(hw_err_t err, char *errstr, size_t errstr_size,
-                 const char *fmt, ...)
-        __attribute__((format(printf, 4, 5)));
+                 const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #endif

@@ -41,11 +41,10 @@ static void emit(hw_log_level_t level, const char *component, const char *msg,
         gmtime_r(&now.tv_sec, &tm);
         strftime(ts, sizeof(ts), "%Y-%m-%dT%H:%M:%S", &tm);
 
-        n = (size_t)snprintf(line, sizeof(line),
-                             "ts=%s.%03ldZ level=%s component=%s msg=\"", ts,
-                             now.tv_nsec / 1000000L,
-                             level_names[level <= HW_LOG_ERROR ? level : 3],
-                             component);
+        n = (size_t)snprintf(
+                line, sizeof(line), "ts=%s.%03ldZ level=%s component=%s msg=\"",
+                ts, now.tv_nsec / 1000000L,
+                level_names[level <= HW_LOG_ERROR ? level : 3], component);
         /* Quote the message: escape backslash, quote and control bytes so a
          * record always stays on one line. */
         for (const char *p = msg; *p && n + 8 < sizeof(line); p++) {
@@ -73,8 +72,8 @@ static void emit(hw_log_level_t level, const char *component, const char *msg,
         fwrite(line, 1, n, stderr);
 }
 
-void hw_log_write(hw_log_level_t level, const char *component,
-                  const char *fmt, ...) {
+void hw_log_write(hw_log_level_t level, const char *component, const char *fmt,
+                  ...) {
         char msg[1024];
         va_list ap;
 

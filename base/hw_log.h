@@ -23,8 +23,8 @@ int hw_log_level_parse(const char *name);
 
 /* Writes one record. `component` names the subsystem ("producer", "kafka").
  * The message is quoted and escaped; never fails (a short write is ignored). */
-void hw_log_write(hw_log_level_t level, const char *component,
-                  const char *fmt, ...) __attribute__((format(printf, 3, 4)));
+void hw_log_write(hw_log_level_t level, const char *component, const char *fmt,
+                  ...) __attribute__((format(printf, 3, 4)));
 
 /* Writes one record whose figures are logfmt keys after the message:
  * fmt gives them as "key=value ..." (values without spaces or quoted). */
@@ -50,8 +50,8 @@ const char *hw_log_last_error(void);
         } while (0)
 
 #define HW_DEBUG(c, ...) HW_LOG(HW_LOG_DEBUG, c, __VA_ARGS__)
-#define HW_INFO(c, ...)  HW_LOG(HW_LOG_INFO, c, __VA_ARGS__)
-#define HW_WARN(c, ...)  HW_LOG(HW_LOG_WARN, c, __VA_ARGS__)
+#define HW_INFO(c, ...) HW_LOG(HW_LOG_INFO, c, __VA_ARGS__)
+#define HW_WARN(c, ...) HW_LOG(HW_LOG_WARN, c, __VA_ARGS__)
 #define HW_ERROR(c, ...) HW_LOG(HW_LOG_ERROR, c, __VA_ARGS__)
 
 #endif

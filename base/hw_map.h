@@ -13,21 +13,21 @@
 #include "hw_arena.h"
 
 typedef struct hw_map_entry_s {
-        const char *key;        /* NUL-terminated copy; may contain NULs */
+        const char *key; /* NUL-terminated copy; may contain NULs */
         size_t len;
         uint64_t hash;
         union {
                 int64_t i;
                 const void *p;
         } v;
-        int64_t aux;            /* a second value for the caller */
+        int64_t aux; /* a second value for the caller */
 } hw_map_entry_t;
 
 typedef struct hw_map_s {
-        hw_map_entry_t *entries;/* insertion order */
+        hw_map_entry_t *entries; /* insertion order */
         size_t count, cap;
-        uint32_t *slots;        /* index + 1 into entries; 0 = empty */
-        size_t n_slots;         /* power of two */
+        uint32_t *slots; /* index + 1 into entries; 0 = empty */
+        size_t n_slots;  /* power of two */
         hw_arena_t arena;
 } hw_map_t;
 

@@ -115,8 +115,8 @@ void hw_time_format_iso(int64_t ms, char *out, size_t out_size) {
                          y, m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
                          (int)(sod % 60), (int)rem);
         else
-                snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ", y,
-                         m, d, (int)(sod / 3600), (int)(sod / 60 % 60),
+                snprintf(out, out_size, "%04d-%02d-%02dT%02d:%02d:%02dZ", y, m,
+                         d, (int)(sod / 3600), (int)(sod / 60 % 60),
                          (int)(sod % 60));
 }
 

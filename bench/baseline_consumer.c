@@ -31,7 +31,8 @@ int main(int argc, char **argv) {
         uint64_t count = 0;
 
         if (argc < 4) {
-                fprintf(stderr, "usage: %s BOOTSTRAP GROUP TOPIC...\n", argv[0]);
+                fprintf(stderr, "usage: %s BOOTSTRAP GROUP TOPIC...\n",
+                        argv[0]);
                 return 2;
         }
         if (rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], errstr,
@@ -62,16 +63,15 @@ int main(int argc, char **argv) {
                         fprintf(stderr, "no metadata for %s\n", argv[t]);
                         return 1;
                 }
-                for (int p = 0; p < md->topics[0].partition_cnt &&
-                                n_parts < MAX_PARTS;
+                for (int p = 0;
+                     p < md->topics[0].partition_cnt && n_parts < MAX_PARTS;
                      p++) {
                         int64_t lo, hi;
                         part_t *pt = &parts[n_parts++];
                         pt->topic = argv[t];
                         pt->partition = md->topics[0].partitions[p].id;
-                        rd_kafka_query_watermark_offsets(rk, argv[t],
-                                                         pt->partition, &lo,
-                                                         &hi, 10000);
+                        rd_kafka_query_watermark_offsets(
+                                rk, argv[t], pt->partition, &lo, &hi, 10000);
                         pt->end = hi;
                         pt->next = lo;
                         if (pt->next >= pt->end)

@@ -98,8 +98,9 @@ static int host_char(char ch) {
  * given. Returns NULL or a static description of what is wrong (never
  * quoting s, which may be part of a URL holding a password).
  */
-const char *hw_conf_split_host_port(const char *s, size_t len, const char **host,
-                                   size_t *host_len, int *port) {
+const char *hw_conf_split_host_port(const char *s, size_t len,
+                                    const char **host, size_t *host_len,
+                                    int *port) {
         const char *p, *end = s + len, *colon;
         *port = -1;
         if (len > 0 && s[0] == '[') {
@@ -148,7 +149,8 @@ const char *hw_conf_split_host_port(const char *s, size_t len, const char **host
         /* colon points at ':' before the port. */
         {
                 int64_t v;
-                if (hw_conf_parse_whole_n(colon + 1, (size_t)(end - colon - 1), &v) ||
+                if (hw_conf_parse_whole_n(colon + 1, (size_t)(end - colon - 1),
+                                          &v) ||
                     v > 65535)
                         return "port is not a number in 0..65535";
                 *port = (int)v;
@@ -201,11 +203,11 @@ static const conf_key_t conf_keys[] = {
         {"redis.url", K_REDIS_URL, F(redis_url), 0, 0},
         {"redis.password", K_SECRET, F(redis_password), 0, 0},
         {"prefix", K_PREFIX, F(prefix), 0, 0},
-        {"alerts.prefix", K_PREFIX, F(alerts_prefix), 1, 0}, /* min 1: optional */
+        {"alerts.prefix", K_PREFIX, F(alerts_prefix), 1,
+         0}, /* min 1: optional */
         {"windows", K_WINDOWS, 0, 1, CONF_WINDOW_MAX_DAYS},
         {"mega.threshold.usd", K_I64, F(mega_threshold_usd), 0, HW_MONEY_MAX},
-        {"max.message.bytes", K_SIZE, F(max_message_bytes), 64,
-         100 * CONF_MIB},
+        {"max.message.bytes", K_SIZE, F(max_message_bytes), 64, 100 * CONF_MIB},
         {"dlq.max.message.bytes", K_SIZE, F(dlq_max_message_bytes), 1024,
          900 * CONF_MIB},
         {"batch.max.events", K_INT, F(batch_max_events), 1, 1000000},
@@ -223,10 +225,10 @@ static const conf_key_t conf_keys[] = {
         {"alerts.webhook.url", K_PATH, F(alert_webhook_url), 0, 0},
         {"alerts.webhook.timeout.ms", K_INT, F(alert_webhook_timeout_ms), 10,
          600000},
-        {"alerts.webhook.retry.min.ms", K_INT, F(alert_webhook_retry_min_ms),
-         1, 600000},
-        {"alerts.webhook.retry.max.ms", K_INT, F(alert_webhook_retry_max_ms),
-         1, 3600000},
+        {"alerts.webhook.retry.min.ms", K_INT, F(alert_webhook_retry_min_ms), 1,
+         600000},
+        {"alerts.webhook.retry.max.ms", K_INT, F(alert_webhook_retry_max_ms), 1,
+         3600000},
         {"alerts.mega_offer.enabled", K_INT, F(alert_mega_offer), 0, 1},
         {"alerts.mega_offer.usd", K_I64, F(alert_mega_offer_usd), 0,
          HW_MONEY_MAX},
@@ -243,17 +245,15 @@ static const conf_key_t conf_keys[] = {
         {"schema.registry.basic.auth.user.info", K_SECRET,
          F(registry_user_info), 0, 0},
         {"schema.registry.ssl.ca.location", K_PATH, F(registry_ca), 0, 0},
-        {"schema.registry.ssl.certificate.location", K_PATH,
-         F(registry_cert), 0, 0},
+        {"schema.registry.ssl.certificate.location", K_PATH, F(registry_cert),
+         0, 0},
         {"schema.registry.ssl.key.location", K_PATH, F(registry_key), 0, 0},
-        {"schema.registry.ssl.key.password", K_SECRET,
-         F(registry_key_password), 0, 0},
+        {"schema.registry.ssl.key.password", K_SECRET, F(registry_key_password),
+         0, 0},
         {"schema.registry.timeout.ms", K_INT, F(registry_timeout_ms), 100,
          600000},
-        {"schema.registry.cache.max", K_INT, F(registry_cache_max), 1,
-         1000000},
-        {"schema.registry.unavailable", K_OUTAGE, F(registry_outage_dlq), 0,
-         0},
+        {"schema.registry.cache.max", K_INT, F(registry_cache_max), 1, 1000000},
+        {"schema.registry.unavailable", K_OUTAGE, F(registry_outage_dlq), 0, 0},
         {"schema.registry.auto.register", K_INT, F(registry_auto_register), 0,
          1},
 };
@@ -371,7 +371,8 @@ static const char *string_problem(const conf_key_t *k, const char *v,
                 int port;
                 if (!strcmp(v, "off"))
                         break;
-                why = hw_conf_split_host_port(v, strlen(v), &host, &hlen, &port);
+                why = hw_conf_split_host_port(v, strlen(v), &host, &hlen,
+                                              &port);
                 if (!why && port < 0)
                         why = "expected host:port (port 0 = any free port) "
                               "or \"off\"";
@@ -407,9 +408,8 @@ static const char *range_problem(const conf_key_t *k, int64_t v, char *errstr,
  * since it is always kept) into sorted unique days. On error out is
  * untouched.
  */
-static hw_err_t parse_windows(const conf_key_t *k, const char *value,
-                              int *out, size_t *n_out, char *errstr,
-                              size_t size) {
+static hw_err_t parse_windows(const conf_key_t *k, const char *value, int *out,
+                              size_t *n_out, char *errstr, size_t size) {
         int days[HW_CONFIG_MAX_WINDOWS];
         size_t n = 0;
         const char *p = value;
@@ -572,8 +572,8 @@ void hw_config_release(hw_config_t *c) {
 /* Replaces *field by a copy of value (NULL when value is empty and
  * empty_is_null). On failure *field is unchanged. */
 static hw_err_t replace_string(char **field, const char *value, int secret,
-                               int empty_is_null, const char *key,
-                               char *errstr, size_t size) {
+                               int empty_is_null, const char *key, char *errstr,
+                               size_t size) {
         char *copy = NULL;
         if (!(empty_is_null && !*value)) {
                 copy = strdup(value);
@@ -595,8 +595,7 @@ static hw_err_t replace_string(char **field, const char *value, int secret,
  * outside ..."): the value may be a secret. Returns 1 if the value still
  * shows up in out (the caller then drops the message).
  */
-static int redact(const char *msg, const char *value, char *out,
-                  size_t size) {
+static int redact(const char *msg, const char *value, char *out, size_t size) {
         size_t vlen = strlen(value), w = 0;
         const char *p = msg;
 
@@ -669,8 +668,8 @@ static hw_err_t set_kafka_prop(hw_config_t *c, const char *key,
                                                "(rejected by librdkafka)",
                                                key);
                         }
-                        return hw_fail(HW_ERR_ARG, errstr, size, "%s: %s",
-                                       key, shown);
+                        return hw_fail(HW_ERR_ARG, errstr, size, "%s: %s", key,
+                                       shown);
                 }
         }
 
@@ -701,8 +700,7 @@ static hw_err_t set_kafka_prop(hw_config_t *c, const char *key,
         }
         {
                 char kerr[256];
-                if (hw_kafka_opts_add_prop(&c->kafka, kv, kerr,
-                                           sizeof(kerr))) {
+                if (hw_kafka_opts_add_prop(&c->kafka, kv, kerr, sizeof(kerr))) {
                         free_secret(kv);
                         return hw_fail(HW_ERR_ARG, errstr, size,
                                        "%s: cannot add the property", key);
@@ -828,8 +826,7 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
                 return HW_OK;
         }
         }
-        return hw_fail(HW_ERR_INTERNAL, errstr, size, "%s: unhandled key",
-                       key);
+        return hw_fail(HW_ERR_INTERNAL, errstr, size, "%s: unhandled key", key);
 }
 
 /* ------------------------------------------------------------------ */
@@ -881,8 +878,7 @@ hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
                 lineno++;
                 if (memchr(line, '\0', (size_t)len)) {
                         err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: NUL byte in line", path,
-                                      lineno);
+                                      "%s:%lu: NUL byte in line", path, lineno);
                         break;
                 }
                 if (lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
@@ -976,7 +972,8 @@ hw_registry_conf_t hw_config_registry(const hw_config_t *c) {
                 /* Like REDIS_PASSWORD: a secret kept out of config files. */
                 .user_info = c->registry_user_info
                                      ? c->registry_user_info
-                                     : getenv("SCHEMA_REGISTRY_BASIC_AUTH_USER_INFO"),
+                                     : getenv("SCHEMA_REGISTRY_BASIC_AUTH_USER_"
+                                              "INFO"),
                 .ca_location = c->registry_ca,
                 .cert_location = c->registry_cert,
                 .key_location = c->registry_key,
@@ -1022,10 +1019,9 @@ hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
                                 return HW_ERR_ARG;
                         break;
                 case K_INT:
-                        if (range_problem(k,
-                                          *(const int *)((const char *)c +
-                                                         k->off),
-                                          errstr, size))
+                        if (range_problem(
+                                    k, *(const int *)((const char *)c + k->off),
+                                    errstr, size))
                                 return HW_ERR_ARG;
                         break;
                 case K_SIZE: {
@@ -1098,8 +1094,8 @@ hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
                 for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
                         const char *a = *(char *const *)((const char *)c +
                                                          pairs[i].out);
-                        const char *b = *(char *const *)((const char *)c +
-                                                         pairs[i].in);
+                        const char *b =
+                                *(char *const *)((const char *)c + pairs[i].in);
                         if (!strcmp(a, b))
                                 return hw_fail(HW_ERR_ARG, errstr, size,
                                                "%s: must differ from %s "

@@ -84,13 +84,13 @@
 
 /* A country's talent base and the groups it belongs to. */
 typedef struct hw_country_conf_s {
-        char code[3];           /* ISO 3166-1 alpha-2 */
-        double base;            /* AI-talent pool size; 0 = not configured */
-        uint32_t groups;        /* bit i = member of groups[i] */
+        char code[3];    /* ISO 3166-1 alpha-2 */
+        double base;     /* AI-talent pool size; 0 = not configured */
+        uint32_t groups; /* bit i = member of groups[i] */
 } hw_country_conf_t;
 
 typedef struct hw_config_s {
-        hw_kafka_opts_t kafka;  /* brokers, bootstrap file, kafka.* properties */
+        hw_kafka_opts_t kafka; /* brokers, bootstrap file, kafka.* properties */
         char *group;
         char *topic_hires;
         char *topic_offers;
@@ -98,9 +98,9 @@ typedef struct hw_config_s {
         char *topic_alerts;
 
         char *redis_url;
-        char *redis_password;   /* secret: never logged */
+        char *redis_password; /* secret: never logged */
         char *prefix;
-        char *alerts_prefix;    /* NULL: the prefix (hw_config_alerts_prefix) */
+        char *alerts_prefix; /* NULL: the prefix (hw_config_alerts_prefix) */
 
         int windows[HW_CONFIG_MAX_WINDOWS]; /* days, ascending, unique */
         size_t n_windows;
@@ -109,19 +109,19 @@ typedef struct hw_config_s {
         size_t dlq_max_message_bytes;
         int batch_max_events;
         int batch_max_ms;
-        int outage_wait_ms;     /* how long a batch mode waits for Kafka or
+        int outage_wait_ms; /* how long a batch mode waits for Kafka or
                                    Redis before exiting 69 */
         int seen_days;
         char *metrics_addr;
-        int log_level;          /* hw_log_level_t */
+        int log_level; /* hw_log_level_t */
 
         int alerts_maxlen;
-        int alerts_relay;       /* relay hw:alerts to topic.alerts */
-        char *alert_webhook_url;/* NULL = no webhook */
+        int alerts_relay;        /* relay hw:alerts to topic.alerts */
+        char *alert_webhook_url; /* NULL = no webhook */
         int alert_webhook_timeout_ms;
         int alert_webhook_retry_min_ms;
         int alert_webhook_retry_max_ms;
-        int alert_mega_offer;   /* rule on/off */
+        int alert_mega_offer; /* rule on/off */
         int64_t alert_mega_offer_usd;
         int alert_top_tier_move;
         int alert_raid;
@@ -132,7 +132,7 @@ typedef struct hw_config_s {
         int alert_drain_days;
 
         /* Schema Registry; registry_url NULL: the local registry. */
-        char *registry_url;     /* secret: may hold user:password@ */
+        char *registry_url;       /* secret: may hold user:password@ */
         char *registry_user_info; /* secret */
         char *registry_ca;
         char *registry_cert;
@@ -143,7 +143,7 @@ typedef struct hw_config_s {
         int registry_outage_dlq; /* 0: retry, 1: DLQ as unknown_schema */
         int registry_auto_register;
 
-        char *archive_dir;      /* NULL: no archive */
+        char *archive_dir; /* NULL: no archive */
         char *bases_file;
         char *groups_file;
         char *group_names[HW_CONFIG_MAX_GROUPS];
@@ -225,14 +225,14 @@ typedef struct hw_redis_url_s {
         char host[256];
         int port;
         int db;
-        char password[256];     /* "" = none */
-        char username[128];     /* "" = default user */
+        char password[256]; /* "" = none */
+        char username[128]; /* "" = default user */
 } hw_redis_url_t;
 
 /* Parses redis://[[user]:password@]host[:port][/db] (hw_redis_url.c).
  * Returns HW_ERR_ARG naming what is wrong (the password is never
  * echoed). */
-hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
-                            char *errstr, size_t errstr_size);
+hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out, char *errstr,
+                            size_t errstr_size);
 
 #endif

@@ -22,17 +22,18 @@
 #include "hw_validate.h"
 
 #define CONF_MIB (1024 * 1024)
-#define CONF_PREFIX_MAX 64      /* bytes in the Redis key prefix */
-#define CONF_TOPIC_MAX 249      /* Kafka's limit on a topic name */
-#define CONF_NAME_MAX 255       /* group id, file names are not limited */
-#define CONF_GROUP_NAME_MAX 32  /* country group names */
+#define CONF_PREFIX_MAX 64     /* bytes in the Redis key prefix */
+#define CONF_TOPIC_MAX 249     /* Kafka's limit on a topic name */
+#define CONF_NAME_MAX 255      /* group id, file names are not limited */
+#define CONF_GROUP_NAME_MAX 32 /* country group names */
 #define CONF_WINDOW_MAX_DAYS 3650
-#define CONF_SHOW 80            /* at most this many bytes of a value quoted */
+#define CONF_SHOW 80 /* at most this many bytes of a value quoted */
 
 /* Quoted text of a non-secret value for an error message, cut at
  * CONF_SHOW bytes. */
-#define SHOWN(v) (strlen(v) > CONF_SHOW ? CONF_SHOW : (int)strlen(v)), (v), \
-                 (strlen(v) > CONF_SHOW ? "..." : "")
+#define SHOWN(v)                                                               \
+        (strlen(v) > CONF_SHOW ? CONF_SHOW : (int)strlen(v)), (v),             \
+                (strlen(v) > CONF_SHOW ? "..." : "")
 
 /* Trims ASCII whitespace at both ends, in place. */
 char *hw_conf_trim(char *s);

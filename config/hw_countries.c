@@ -53,8 +53,7 @@ static int csv_next(csv_t *r, const char *what, char **f1, char **f2,
                 r->lineno++;
                 if (memchr(r->line, '\0', (size_t)len)) {
                         hw_fail(HW_ERR_ARG, errstr, size,
-                                "%s:%lu: NUL byte in line", r->path,
-                                r->lineno);
+                                "%s:%lu: NUL byte in line", r->path, r->lineno);
                         return -1;
                 }
                 if (r->lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
@@ -78,8 +77,8 @@ static int csv_next(csv_t *r, const char *what, char **f1, char **f2,
                 return 1;
         }
         if (ferror(r->fp)) {
-                hw_fail(HW_ERR_IO, errstr, size, "%s: read error after line %lu",
-                        r->path, r->lineno);
+                hw_fail(HW_ERR_IO, errstr, size,
+                        "%s: read error after line %lu", r->path, r->lineno);
                 return -1;
         }
         return 0;
@@ -137,9 +136,9 @@ typedef hw_err_t (*csv_row_fn)(country_table_t *t, const csv_t *r, char *f1,
 /* Reads the CSV file at path (what: its name in errors), two columns,
  * named h1 and h2 in a header row that may come first, and hands each
  * data row to row. The first error stops it. */
-static hw_err_t csv_each(country_table_t *t, const char *path,
-                         const char *what, const char *h1, const char *h2,
-                         csv_row_fn row, char *errstr, size_t size) {
+static hw_err_t csv_each(country_table_t *t, const char *path, const char *what,
+                         const char *h1, const char *h2, csv_row_fn row,
+                         char *errstr, size_t size) {
         char cols[64], *f1, *f2;
         csv_t r;
         int got;
@@ -172,8 +171,8 @@ static hw_err_t base_row(country_table_t *t, const csv_t *r, char *code,
                 return err;
         if (table_find(t, code))
                 return hw_fail(HW_ERR_ARG, errstr, size,
-                               "%s:%lu: %s is listed twice", r->path,
-                               r->lineno, code);
+                               "%s:%lu: %s is listed twice", r->path, r->lineno,
+                               code);
         if (parse_base(num, &base))
                 return hw_fail(HW_ERR_ARG, errstr, size,
                                "%s:%lu: base \"%.*s%s\" of %s is not a "
@@ -221,9 +220,8 @@ static hw_err_t group_row(country_table_t *t, const csv_t *r, char *name,
         if (g == t->n_groups) {
                 if (g == HW_CONFIG_MAX_GROUPS)
                         return hw_fail(HW_ERR_ARG, errstr, size,
-                                       "%s:%lu: more than %d groups",
-                                       r->path, r->lineno,
-                                       HW_CONFIG_MAX_GROUPS);
+                                       "%s:%lu: more than %d groups", r->path,
+                                       r->lineno, HW_CONFIG_MAX_GROUPS);
                 t->group_names[g] = strdup(name);
                 if (!t->group_names[g])
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
@@ -250,8 +248,7 @@ static hw_err_t group_row(country_table_t *t, const csv_t *r, char *name,
         return HW_OK;
 }
 
-hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
-                                  size_t size) {
+hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr, size_t size) {
         country_table_t *t = calloc(1, sizeof(*t));
         hw_err_t err = HW_OK;
 
@@ -269,8 +266,7 @@ hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
                 for (size_t i = 0; i < c->n_groups; i++)
                         free(c->group_names[i]);
                 memset(c->group_names, 0, sizeof(c->group_names));
-                memcpy(c->group_names, t->group_names,
-                       sizeof(t->group_names));
+                memcpy(c->group_names, t->group_names, sizeof(t->group_names));
                 c->n_groups = t->n_groups;
                 memcpy(c->countries, t->countries, sizeof(t->countries));
                 c->n_countries = t->n_countries;

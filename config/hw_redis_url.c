@@ -38,9 +38,10 @@ static int pct_decode(const char *s, size_t n, char *out, size_t out_size) {
         return 0;
 }
 
-hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
-                            char *errstr, size_t size) {
-        static const char usage[] = "redis://[[user]:password@]host[:port][/db]";
+hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out, char *errstr,
+                            size_t size) {
+        static const char usage[] =
+                "redis://[[user]:password@]host[:port][/db]";
         const char *p, *at, *hp, *end, *slash, *host;
         size_t host_len;
         const char *why;
@@ -103,8 +104,8 @@ hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
         slash = strchr(hp, '/');
         if (!slash)
                 slash = end;
-        why = hw_conf_split_host_port(hp, (size_t)(slash - hp), &host, &host_len,
-                              &port);
+        why = hw_conf_split_host_port(hp, (size_t)(slash - hp), &host,
+                                      &host_len, &port);
         if (why)
                 goto fail;
         if (host_len >= sizeof(out->host)) {
@@ -121,7 +122,8 @@ hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out,
                 out->port = port;
         if (slash < end && slash + 1 < end) {
                 int64_t db;
-                if (hw_conf_parse_whole_n(slash + 1, (size_t)(end - slash - 1), &db) ||
+                if (hw_conf_parse_whole_n(slash + 1, (size_t)(end - slash - 1),
+                                          &db) ||
                     db > 2147483647) {
                         why = "database is not a number in 0..2147483647";
                         goto fail;

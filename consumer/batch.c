@@ -97,8 +97,7 @@ hw_err_t hw_batch_add_event(hw_batch_t *b, const hw_event_t *ev) {
 hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
                              hw_err_t error, const char *reason) {
         hw_batch_reject_t *r;
-        if (hw_grow((void **)&b->rejects, &b->cap_rejects,
-                    b->n_rejects + 1,
+        if (hw_grow((void **)&b->rejects, &b->cap_rejects, b->n_rejects + 1,
                     sizeof(*b->rejects)))
                 return HW_ERR_NOMEM;
         r = &b->rejects[b->n_rejects];
@@ -114,12 +113,11 @@ hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
 /* Marks events whose id was applied before, in Redis or earlier in the
  * batch: dup[i] = 1. */
 static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
-                                unsigned char *dup, char *errstr,
-                                size_t size) {
-        const char **ymd = hw_arena_alloc(&b->scratch,
-                                          b->n_events * sizeof(*ymd) + 1);
-        const char **ids = hw_arena_alloc(&b->scratch,
-                                          b->n_events * sizeof(*ids) + 1);
+                                unsigned char *dup, char *errstr, size_t size) {
+        const char **ymd =
+                hw_arena_alloc(&b->scratch, b->n_events * sizeof(*ymd) + 1);
+        const char **ids =
+                hw_arena_alloc(&b->scratch, b->n_events * sizeof(*ids) + 1);
         hw_map_t in_batch;
         hw_err_t err;
 
@@ -143,8 +141,7 @@ static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
                 int created;
                 if (dup[i])
                         continue;
-                if (!hw_map_upsert(&in_batch, ids[i], strlen(ids[i]),
-                                   &created))
+                if (!hw_map_upsert(&in_batch, ids[i], strlen(ids[i]), &created))
                         err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                       "out of memory");
                 else if (!created)
@@ -172,11 +169,11 @@ static int cache_person(hw_batch_t *b, const char *id, size_t len,
                 c->origin = hw_map_strdup(m, p->origin, strlen(p->origin));
                 c->nationality = hw_map_strdup(m, p->nationality,
                                                strlen(p->nationality));
-                c->alma_mater = hw_map_strdup(m, p->alma_mater,
-                                              strlen(p->alma_mater));
+                c->alma_mater =
+                        hw_map_strdup(m, p->alma_mater, strlen(p->alma_mater));
                 c->tier = hw_map_strdup(m, p->tier, strlen(p->tier));
-                c->event_id = hw_map_strdup(m, p->event_id,
-                                            strlen(p->event_id));
+                c->event_id =
+                        hw_map_strdup(m, p->event_id, strlen(p->event_id));
                 c->at = p->at;
                 if (!c->lab || !c->origin || !c->nationality ||
                     !c->alma_mater || !c->tier || !c->event_id)
@@ -212,8 +209,8 @@ static void remember_persons(hw_batch_t *b, const hw_map_t *known) {
 static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                              const unsigned char *dup, hw_map_t *known,
                              char *errstr, size_t size) {
-        const char **ids = hw_arena_alloc(&b->scratch,
-                                          b->n_events * sizeof(*ids) + 1);
+        const char **ids =
+                hw_arena_alloc(&b->scratch, b->n_events * sizeof(*ids) + 1);
         hw_person_t *states;
         size_t n = 0;
         hw_err_t err;
@@ -224,8 +221,8 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
          * while nothing else wrote: a replay's swap changes the epoch. */
         if (strcmp(b->cache->epoch, hw_store_epoch(store))) {
                 hw_batch_forget_persons(b->cache);
-                snprintf(b->cache->epoch, sizeof(b->cache->epoch),
-                         "%s", hw_store_epoch(store));
+                snprintf(b->cache->epoch, sizeof(b->cache->epoch), "%s",
+                         hw_store_epoch(store));
         }
         for (size_t i = 0; i < b->n_events; i++) {
                 const hw_event_t *ev = &b->events[i];
@@ -239,9 +236,9 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
                                        "out of memory");
                 if (created) {
-                        const hw_map_entry_t *c = hw_map_find(
-                                &b->cache->persons, ev->person_id,
-                                strlen(ev->person_id));
+                        const hw_map_entry_t *c =
+                                hw_map_find(&b->cache->persons, ev->person_id,
+                                            strlen(ev->person_id));
                         e->v.p = c ? c->v.p : NULL;
                         e->aux = c ? -1 : (int64_t)n;
                         if (!c)
@@ -284,8 +281,8 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
         hw_map_clear(known);
 
         dup = hw_arena_alloc(&b->scratch, b->n_events + 1);
-        offsets = hw_arena_alloc(&b->scratch,
-                                 b->n_parts * sizeof(*offsets) + 1);
+        offsets =
+                hw_arena_alloc(&b->scratch, b->n_parts * sizeof(*offsets) + 1);
         if (!dup || !offsets)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         if ((err = hw_store_begin(store, errstr, size)))
@@ -307,14 +304,14 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                 if (ev->type == HW_EVENT_HIRE) {
                         /* The person as the batch left them so far, else as
                          * Redis has them. */
-                        hw_map_entry_t *e = hw_map_find(
-                                &b->deltas.persons, ev->person_id,
-                                strlen(ev->person_id));
+                        hw_map_entry_t *e =
+                                hw_map_find(&b->deltas.persons, ev->person_id,
+                                            strlen(ev->person_id));
                         const hw_person_t *cur =
                                 e ? e->v.p
                                   : hw_map_find(known, ev->person_id,
                                                 strlen(ev->person_id))
-                                            ->v.p;
+                                                ->v.p;
                         hw_person_t next;
                         hw_hire_outcome_t outcome_h;
                         err = hw_proc_hire(proc, ev, cur, &next, &outcome_h,
@@ -341,9 +338,9 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
         /* The plan holds for the watermark's day before and after the step
          * and for the bucket logs it read; when another consumer changed
          * them meanwhile, the step says so and the plan is made again. */
-        err = (defer ? hw_store_step_send : hw_store_step)(
-                store, offsets, b->n_parts, &b->deltas, &b->cache->plan,
-                outcome, errstr, size);
+        err = (defer ? hw_store_step_send
+                     : hw_store_step)(store, offsets, b->n_parts, &b->deltas,
+                                      &b->cache->plan, outcome, errstr, size);
         if (!err && *outcome == HW_STORE_APPLIED)
                 take_applied(b, store);
         return err;

@@ -22,23 +22,24 @@
 typedef struct hw_batch_part_s {
         char *topic;
         int32_t partition;
-        int64_t expected;       /* offset stored in Redis when the batch began, -1 = none */
-        int64_t next;           /* offset after the last message of the batch */
+        int64_t expected; /* offset stored in Redis when the batch began, -1 = none */
+        int64_t next; /* offset after the last message of the batch */
 } hw_batch_part_t;
 
 typedef struct hw_batch_reject_s {
-        rd_kafka_message_t *msg;/* owned: destroyed when the batch is cleared */
+        rd_kafka_message_t
+                *msg; /* owned: destroyed when the batch is cleared */
         hw_err_t error;
         char *reason;
 } hw_batch_reject_t;
 
 /* What one flush did. */
 typedef struct hw_batch_stats_s {
-        uint64_t applied;       /* events applied */
-        uint64_t duplicates;    /* skipped: event_id applied before */
-        uint64_t repeated;      /* hires of a person already in the lab */
-        uint64_t late;          /* hires older than the person's move */
-        uint64_t alerts;        /* alerts the step added to the stream */
+        uint64_t applied;    /* events applied */
+        uint64_t duplicates; /* skipped: event_id applied before */
+        uint64_t repeated;   /* hires of a person already in the lab */
+        uint64_t late;       /* hires older than the person's move */
+        uint64_t alerts;     /* alerts the step added to the stream */
 } hw_batch_stats_t;
 
 /* What the consumer keeps from batch to batch, shared by its batches: the
@@ -47,7 +48,7 @@ typedef struct hw_batch_stats_s {
  * person_id -> hw_person_t *, lab NULL for one not known. The persons are
  * forgotten on any sign that someone else may have written them. */
 typedef struct hw_batch_cache_s {
-        hw_plan_t plan;         /* the deltas as the atomic step applies them */
+        hw_plan_t plan; /* the deltas as the atomic step applies them */
         hw_map_t persons;
         size_t person_writes;
         char epoch[32];
@@ -62,9 +63,9 @@ typedef struct hw_batch_s {
         hw_batch_part_t *parts;
         size_t n_parts, cap_parts;
         size_t n_messages;
-        int64_t started_ms;     /* monotonic ms of the first message */
-        hw_arena_t arena;       /* event strings */
-        hw_arena_t scratch;     /* per-flush working memory */
+        int64_t started_ms; /* monotonic ms of the first message */
+        hw_arena_t arena;   /* event strings */
+        hw_arena_t scratch; /* per-flush working memory */
         hw_deltas_t deltas;
         hw_map_t known;         /* the persons the flush read (or cached) */
         hw_batch_stats_t stats; /* of the flush */

@@ -191,11 +191,10 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                         break;
                 case 'X':
                 case 's':
-                        if (hw_config_set_pair(&c->conf,
-                                               opt == 'X' ? "-X" : "--set",
-                                               opt == 'X' ? "kafka." : "",
-                                               optarg, errstr,
-                                               sizeof(errstr))) {
+                        if (hw_config_set_pair(
+                                    &c->conf, opt == 'X' ? "-X" : "--set",
+                                    opt == 'X' ? "kafka." : "", optarg, errstr,
+                                    sizeof(errstr))) {
                                 fprintf(stderr, "hirewire-consumer: %s\n",
                                         errstr);
                                 return HW_EXIT_USAGE;
@@ -294,9 +293,10 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                        c->conf.windows[w] != c->conf.alert_drain_days)
                         w++;
                 if (w == c->conf.n_windows) {
-                        HW_WARN("consumer", "alerts.brain_drain.days: %dd is "
-                                            "not one of the windows; the "
-                                            "brain_drain rule is off",
+                        HW_WARN("consumer",
+                                "alerts.brain_drain.days: %dd is "
+                                "not one of the windows; the "
+                                "brain_drain rule is off",
                                 c->conf.alert_drain_days);
                         c->conf.alert_brain_drain = 0;
                 }

@@ -23,7 +23,7 @@ static void on_signal(int sig) {
 
 /* The consumer's last line: its exit status, and why. */
 static void say_exit(int rc) {
-        const char *why = rc == HW_EXIT_USAGE ? "usage or configuration"
+        const char *why = rc == HW_EXIT_USAGE         ? "usage or configuration"
                           : rc == HW_EXIT_UNAVAILABLE ? "unavailable"
                                                       : "failed";
         if (rc == HW_EXIT_OK)
@@ -32,9 +32,8 @@ static void say_exit(int rc) {
                         : stop_signal          ? "stopped by a signal"
                                                : "done");
         else
-                HW_ERROR("consumer", "exiting with status %d (%s)%s%s", rc,
-                         why, *hw_log_last_error() ? ": " : "",
-                         hw_log_last_error());
+                HW_ERROR("consumer", "exiting with status %d (%s)%s%s", rc, why,
+                         *hw_log_last_error() ? ": " : "", hw_log_last_error());
 }
 
 /* Stops after an error the consumer cannot get past by retrying: the batch
@@ -78,7 +77,7 @@ static int refused_credentials(const consumer_t *c, const char *service) {
  * 69. Nothing is lost either way: offsets move only with applied steps.
  */
 int hw_consumer_outage_wait(consumer_t *c, outage_t *o, const char *service,
-                       const char *errstr) {
+                            const char *errstr) {
         int64_t now = hw_consumer_mono_ms();
 
         if (!o->since) {
@@ -93,8 +92,7 @@ int hw_consumer_outage_wait(consumer_t *c, outage_t *o, const char *service,
                          "user:password of --redis (or redis.url), "
                          "REDIS_PASSWORD or redis.password",
                          service, errstr);
-        } else if (batch_mode(c) &&
-                   now - o->since >= c->conf.outage_wait_ms) {
+        } else if (batch_mode(c) && now - o->since >= c->conf.outage_wait_ms) {
                 HW_ERROR("consumer",
                          "%s unavailable for %" PRId64 " s (outage.wait.ms="
                          "%d): %s; giving up (what was not applied is read "
@@ -169,9 +167,10 @@ static void kafka_down_check(consumer_t *c, int64_t now) {
                 hw_consumer_outage_over(&c->kafka_outage, "Kafka");
                 return;
         }
-        hw_consumer_outage_wait(c, &c->kafka_outage, "Kafka",
-                    "all brokers are down (no broker answers a metadata "
-                    "request)");
+        hw_consumer_outage_wait(
+                c, &c->kafka_outage, "Kafka",
+                "all brokers are down (no broker answers a metadata "
+                "request)");
 }
 
 /* The outcome of a commit to Kafka. During a rebalance commits fail as a
@@ -196,7 +195,8 @@ static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
 }
 
 static void report_commits(consumer_t *c, int64_t now) {
-        if (!c->commit_failed || !hw_consumer_warn_due(c->commit_warned_ms, now))
+        if (!c->commit_failed ||
+            !hw_consumer_warn_due(c->commit_warned_ms, now))
                 return;
         {
                 char msg[512];
@@ -242,8 +242,8 @@ static void step_applied(consumer_t *c, const hw_batch_t *b, int at_end,
         hw_metrics_add(c->metrics, HW_M_REPEATED, st->repeated);
         hw_metrics_add(c->metrics, HW_M_BATCHES, 1);
         for (size_t i = 0; i < b->n_parts; i++) {
-                assigned_t *a = hw_consumer_find_assigned(c, b->parts[i].topic,
-                                              b->parts[i].partition);
+                assigned_t *a = hw_consumer_find_assigned(
+                        c, b->parts[i].topic, b->parts[i].partition);
                 if (a)
                         a->stored = b->parts[i].next;
                 if (a && a->target)
@@ -257,8 +257,7 @@ static void step_applied(consumer_t *c, const hw_batch_t *b, int at_end,
         HW_DEBUG("consumer",
                  "batch applied: messages=%zu applied=%" PRIu64
                  " duplicates=%" PRIu64 " rejected=%zu at_end=%d keys=%zu "
-                 "changes=%zu persons_cached=%" PRIu64
-                 " persons_read=%" PRIu64,
+                 "changes=%zu persons_cached=%" PRIu64 " persons_read=%" PRIu64,
                  b->n_messages, st->applied, st->duplicates, b->n_rejects,
                  at_end, c->cache.plan.n_keys, c->cache.plan.n_changes,
                  c->cache.person_hits, c->cache.person_reads);
@@ -275,8 +274,8 @@ static void step_applied(consumer_t *c, const hw_batch_t *b, int at_end,
  * be tried again, else a backoff before it is. */
 static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
                        hw_store_outcome_t outcome, const char *service,
-                       const char *errstr, int final, int at_end,
-                       int64_t t0, int64_t *give_up, int *backoff) {
+                       const char *errstr, int final, int at_end, int64_t t0,
+                       int64_t *give_up, int *backoff) {
         if (!err)
                 hw_consumer_outage_over(&c->outage, service);
         if (!err && outcome == HW_STORE_APPLIED) {
@@ -284,8 +283,9 @@ static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
                 return STEP_DONE;
         }
         if (!err && c->replay) {
-                HW_ERROR("consumer", "replay: staging keys changed under it "
-                                     "(%s); is another replay running?",
+                HW_ERROR("consumer",
+                         "replay: staging keys changed under it "
+                         "(%s); is another replay running?",
                          errstr);
                 fail_stop(c);
                 return STEP_DONE;
@@ -312,8 +312,9 @@ static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
         if (hw_consumer_stop_requested && !*give_up)
                 *give_up = hw_consumer_mono_ms() + STOP_GRACE_MS;
         if (*give_up && hw_consumer_mono_ms() > *give_up) {
-                HW_ERROR("consumer", "giving up the last batch (%s); it will "
-                                     "be read again",
+                HW_ERROR("consumer",
+                         "giving up the last batch (%s); it will "
+                         "be read again",
                          errstr);
                 return STEP_DONE;
         }
@@ -354,8 +355,7 @@ static int step_batch(consumer_t *c, hw_batch_t *b, int final, int at_end,
                                       c->conf.topic_dlq);
                 } else {
                         err = hw_batch_flush(b, c->store, &c->proc, defer,
-                                             &outcome, errstr,
-                                             sizeof(errstr));
+                                             &outcome, errstr, sizeof(errstr));
                 }
                 if (!err && outcome == HW_STORE_PENDING) {
                         c->pending = b;
@@ -391,11 +391,11 @@ void hw_consumer_finish_pending(consumer_t *c) {
         c->pending = NULL;
         err = hw_batch_finish(b, c->store, &outcome, errstr, sizeof(errstr));
         applied = !err && outcome == HW_STORE_APPLIED;
-        if (step_settle(c, b, err, outcome, "Redis", errstr,
-                        c->pending_final, c->pending_at_end, c->pending_t0,
-                        &give_up, &backoff) == STEP_RETRY)
-                applied = step_batch(c, b, c->pending_final,
-                                     c->pending_at_end, 0);
+        if (step_settle(c, b, err, outcome, "Redis", errstr, c->pending_final,
+                        c->pending_at_end, c->pending_t0, &give_up,
+                        &backoff) == STEP_RETRY)
+                applied = step_batch(c, b, c->pending_final, c->pending_at_end,
+                                     0);
         else
                 hw_batch_clear(b);
         if (!applied && c->batch->n_messages) {
@@ -429,16 +429,16 @@ static void flush_batch_as(consumer_t *c, int final, int defer) {
         }
         /* Each partition's offset in Redis as the steps before left it. */
         for (size_t i = 0; i < b->n_parts; i++) {
-                const assigned_t *a = hw_consumer_find_assigned(c, b->parts[i].topic,
-                                                    b->parts[i].partition);
+                const assigned_t *a = hw_consumer_find_assigned(
+                        c, b->parts[i].topic, b->parts[i].partition);
                 if (a)
                         b->parts[i].expected = a->stored;
         }
         hw_consumer_set_ends(c, at_end);
         step_batch(c, b, final, at_end, defer);
         if (c->pending == b)
-                c->batch = b == &c->batches[0] ? &c->batches[1]
-                                               : &c->batches[0];
+                c->batch =
+                        b == &c->batches[0] ? &c->batches[1] : &c->batches[0];
 }
 
 void hw_consumer_flush_batch(consumer_t *c, int final) {
@@ -513,13 +513,12 @@ static void say_summary(consumer_t *c, const char *what) {
                                       c->rejects[k].total);
         }
         HW_LOG_KV(HW_LOG_INFO, "consumer", what,
-                  "applied=%" PRIu64 " duplicates=%" PRIu64
-                  " rejected=%" PRIu64 "%s alerts=%" PRIu64
-                  " seconds=%.2f events_per_s=%.0f",
+                  "applied=%" PRIu64 " duplicates=%" PRIu64 " rejected=%" PRIu64
+                  "%s alerts=%" PRIu64 " seconds=%.2f events_per_s=%.0f",
                   c->total_applied, c->total_duplicates, rejected, by_class,
                   c->total_alerts, secs,
-                  secs > 0 ? (double)(c->total_applied +
-                                      c->total_duplicates) / secs
+                  secs > 0 ? (double)(c->total_applied + c->total_duplicates) /
+                                     secs
                            : 0.0);
 }
 
@@ -535,16 +534,16 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 rd_kafka_message_destroy(m); /* stale: before a re-seek */
                 return;
         }
-        if (a->target && (m->offset >= a->target->end ||
-                          hw_replay_skip(a->target, m))) {
+        if (a->target &&
+            (m->offset >= a->target->end || hw_replay_skip(a->target, m))) {
                 /* After the replay's end, or before its --from time. */
                 a->position = m->offset + 1;
                 rd_kafka_message_destroy(m);
                 return;
         }
         a->at_eof = 0;
-        err = hw_codec_decode(c->codec, m->payload, m->len, hw_now_ms(),
-                              &c->ev, errstr, sizeof(errstr));
+        err = hw_codec_decode(c->codec, m->payload, m->len, hw_now_ms(), &c->ev,
+                              errstr, sizeof(errstr));
         if (err == HW_ERR_SERVICE && !c->conf.registry_outage_dlq) {
                 /* Not taken: read again once the registry answers. */
                 snprintf(c->registry_wait, sizeof(c->registry_wait), "%s",
@@ -609,9 +608,8 @@ static void update_lag(consumer_t *c) {
         for (size_t i = 0; i < c->n_assigned; i++) {
                 int64_t lo, hi;
                 assigned_t *a = &c->assigned[i];
-                if (rd_kafka_get_watermark_offsets(c->rk, a->topic,
-                                                   a->partition, &lo,
-                                                   &hi) == 0 &&
+                if (rd_kafka_get_watermark_offsets(
+                            c->rk, a->topic, a->partition, &lo, &hi) == 0 &&
                     hi >= 0)
                         hw_metrics_set_lag(c->metrics, a->topic, a->partition,
                                            hi > a->position ? hi - a->position
@@ -683,8 +681,8 @@ static hw_err_t setup_kafka(consumer_t *c, const char *group_id, char *errstr,
         if (hw_kafka_conf_set(conf, "group.id", group_id, errstr, size) ||
             hw_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
                               size) ||
-            hw_kafka_conf_set(conf, "enable.auto.offset.store", "false",
-                              errstr, size) ||
+            hw_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr,
+                              size) ||
             hw_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr,
                               size) ||
             /* Bound the prefetch queue (librdkafka's default is 64 MiB).
@@ -702,8 +700,8 @@ static hw_err_t setup_kafka(consumer_t *c, const char *group_id, char *errstr,
          * filled again at once (older librdkafka: no such property). */
         {
                 char ignored[256];
-                rd_kafka_conf_set(conf, "fetch.queue.backoff.ms", "20",
-                                  ignored, sizeof(ignored));
+                rd_kafka_conf_set(conf, "fetch.queue.backoff.ms", "20", ignored,
+                                  sizeof(ignored));
         }
         /* -X properties win over the settings above; not over the
          * end-of-partition events, which say when brain_drain is judged. */
@@ -781,11 +779,12 @@ static void wait_for_registry(consumer_t *c) {
         }
         rd_kafka_topic_partition_list_destroy(parts);
         hw_metrics_set_ready(c->metrics, 0, c->registry_wait);
-        for (int slept = 0; slept < c->registry_backoff && !hw_consumer_stop_requested;
+        for (int slept = 0;
+             slept < c->registry_backoff && !hw_consumer_stop_requested;
              slept += 50)
                 hw_consumer_sleep_ms(50);
-        c->registry_backoff = hw_backoff_next(c->registry_backoff,
-                                              BACKOFF_MAX_MS);
+        c->registry_backoff =
+                hw_backoff_next(c->registry_backoff, BACKOFF_MAX_MS);
         c->registry_wait[0] = '\0';
 }
 
@@ -809,24 +808,26 @@ int hw_consumer_run(consumer_t *c) {
                                 hw_consumer_partition_eof(c, m);
                                 rd_kafka_message_destroy(m);
                         } else if (m->err) {
-                                hw_consumer_outage_wait(c, &c->kafka_outage, "Kafka",
-                                            rd_kafka_message_errstr(m));
+                                hw_consumer_outage_wait(
+                                        c, &c->kafka_outage, "Kafka",
+                                        rd_kafka_message_errstr(m));
                                 rd_kafka_message_destroy(m);
                         } else {
                                 c->brokers_down = 0;
-                                hw_consumer_outage_over(&c->kafka_outage, "Kafka");
+                                hw_consumer_outage_over(&c->kafka_outage,
+                                                        "Kafka");
                                 take_message(c, m);
                         }
                 }
                 kafka_down_check(c, hw_consumer_mono_ms());
                 /* The last step's reply, once Redis sent it (or while
                  * there is nothing else to do). */
-                if (c->pending &&
-                    (!m || (++c->pending_polls % 128 == 0 &&
-                            hw_store_step_ready(c->store))))
+                if (c->pending && (!m || (++c->pending_polls % 128 == 0 &&
+                                          hw_store_step_ready(c->store))))
                         hw_consumer_finish_pending(c);
                 if (!c->batch->n_messages && c->unjudged && !c->pending)
-                        hw_consumer_flush_batch(c, 0); /* if the end was reached */
+                        hw_consumer_flush_batch(c,
+                                                0); /* if the end was reached */
                 if (c->registry_wait[0])
                         wait_for_registry(c);
                 else if (c->registry && hw_registry_reachable(c->registry))
@@ -865,7 +866,8 @@ int hw_consumer_run(consumer_t *c) {
                         report_commits(c, now);
                         hw_consumer_report_rejects(c, 0);
                         say_unassigned(c, now);
-                        hw_consumer_relay_alerts(c, 0); /* confirmations, leftovers */
+                        hw_consumer_relay_alerts(
+                                c, 0); /* confirmations, leftovers */
                         c->last_lag_ms = now;
                 }
                 if (c->until_caught_up && !c->batch->n_messages &&
@@ -884,11 +886,10 @@ int hw_consumer_run(consumer_t *c) {
                 hw_consumer_relay_alerts(c, 1); /* everything, before leaving */
         hw_consumer_report_rejects(c, 1);
         if (c->until_caught_up || c->replay)
-                say_summary(c, c->failed        ? "stopped by a failure"
-                               : c->caught_up  ? "caught up"
-                               : c->replay && hw_replay_complete(
-                                                      c->targets,
-                                                      c->n_targets)
+                say_summary(c, c->failed      ? "stopped by a failure"
+                               : c->caught_up ? "caught up"
+                               : c->replay && hw_replay_complete(c->targets,
+                                                                 c->n_targets)
                                        ? "replay read to its end"
                                        : "stopped before the end");
         return c->failed ? c->failed : HW_EXIT_OK;
@@ -946,8 +947,8 @@ static int open_parts(consumer_t *c) {
 
         c->codec = hw_codec_new(errstr, sizeof(errstr));
         c->metrics = hw_metrics_new();
-        c->store = hw_store_new(&c->conf, c->conf.group, errstr,
-                                sizeof(errstr));
+        c->store =
+                hw_store_new(&c->conf, c->conf.group, errstr, sizeof(errstr));
         if (!c->codec || !c->metrics || !c->store) {
                 HW_ERROR("consumer", "%s", errstr);
                 return HW_EXIT_FAILURE;
@@ -956,8 +957,7 @@ static int open_parts(consumer_t *c) {
         c->registry_backoff = BACKOFF_MIN_MS;
         if (c->conf.registry_url) {
                 hw_registry_conf_t rc_conf = hw_config_registry(&c->conf);
-                c->registry = hw_registry_new(&rc_conf, errstr,
-                                              sizeof(errstr));
+                c->registry = hw_registry_new(&rc_conf, errstr, sizeof(errstr));
                 if (!c->registry) {
                         HW_ERROR("consumer", "%s", errstr);
                         return HW_EXIT_USAGE;
@@ -1023,8 +1023,9 @@ static int reach_services(consumer_t *c) {
                                                  : HW_EXIT_UNAVAILABLE;
                 }
                 if (err)
-                        HW_WARN("consumer", "%s; going on (messages wait for "
-                                            "the registry)",
+                        HW_WARN("consumer",
+                                "%s; going on (messages wait for "
+                                "the registry)",
                                 errstr);
         }
         return HW_EXIT_OK;
@@ -1037,8 +1038,8 @@ static int open_kafka(consumer_t *c) {
         hw_err_t err;
 
         snprintf(group_id, sizeof(group_id), "%s.replay", c->conf.group);
-        if ((err = setup_kafka(c, c->replay ? group_id : c->conf.group,
-                               errstr, sizeof(errstr)))) {
+        if ((err = setup_kafka(c, c->replay ? group_id : c->conf.group, errstr,
+                               sizeof(errstr)))) {
                 HW_ERROR("consumer", "%s", errstr);
                 return err == HW_ERR_ARG ? HW_EXIT_USAGE : HW_EXIT_UNAVAILABLE;
         }
@@ -1058,7 +1059,8 @@ static int consume(consumer_t *c) {
                         HW_INFO("consumer", "already caught up with the end "
                                             "offsets");
                         c->caught_up = 1;
-                        hw_consumer_flush_batch(c, 1); /* judges what is applied */
+                        hw_consumer_flush_batch(c,
+                                                1); /* judges what is applied */
                         hw_consumer_relay_alerts(c, 1);
                         say_summary(c, "caught up");
                         return HW_EXIT_OK;
@@ -1069,9 +1071,9 @@ static int consume(consumer_t *c) {
                 return HW_EXIT_UNAVAILABLE;
         }
         if (c->conf.alert_webhook_url) {
-                c->webhook = hw_webhook_start(&c->conf, c->conf.group,
-                                              c->metrics, errstr,
-                                              sizeof(errstr));
+                c->webhook =
+                        hw_webhook_start(&c->conf, c->conf.group, c->metrics,
+                                         errstr, sizeof(errstr));
                 if (!c->webhook) {
                         HW_ERROR("consumer", "webhook: %s", errstr);
                         return HW_EXIT_FAILURE;

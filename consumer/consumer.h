@@ -39,9 +39,9 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
-#define STOP_GRACE_MS 10000     /* how long SIGTERM waits for a Redis outage */
-#define WARN_EVERY_MS 60000     /* a repeated warning: once a minute */
-#define ASSIGN_WAIT_MS 5000     /* partitionless this long: say why */
+#define STOP_GRACE_MS 10000 /* how long SIGTERM waits for a Redis outage */
+#define WARN_EVERY_MS 60000 /* a repeated warning: once a minute */
+#define ASSIGN_WAIT_MS 5000 /* partitionless this long: say why */
 #define MAX_PARTITIONS 4096
 #define TARGETS_TIMEOUT_MS 5000 /* one query of the partitions' offsets */
 #define RELAY_BATCH 1000        /* alerts read from the stream at a time */
@@ -50,80 +50,80 @@
 typedef struct assigned_s {
         char topic[256];
         int32_t partition;
-        int64_t stored;         /* next offset stored in Redis, -1 = none */
-        int64_t position;       /* next offset to read */
-        int at_eof;             /* read to the end Kafka reported: 1; not yet:
+        int64_t stored;      /* next offset stored in Redis, -1 = none */
+        int64_t position;    /* next offset to read */
+        int at_eof;          /* read to the end Kafka reported: 1; not yet:
                                  * 0; -1 after a seek back, until a message
                                  * is taken (an end already queued is old) */
-        hw_target_t *target;    /* replay: where this partition stops */
+        hw_target_t *target; /* replay: where this partition stops */
 } assigned_t;
 
 /* Rejected messages of one class: reported when the first comes, then at
  * most once a minute with how many came meanwhile and one example. */
 typedef struct rejects_seen_s {
-        uint64_t total;         /* since start (the closing summary) */
-        uint64_t pending;       /* since the last warning */
-        int64_t warned_ms;      /* of the last warning; 0 none */
-        char example[600];      /* topic/partition@offset: reason */
+        uint64_t total;    /* since start (the closing summary) */
+        uint64_t pending;  /* since the last warning */
+        int64_t warned_ms; /* of the last warning; 0 none */
+        char example[600]; /* topic/partition@offset: reason */
 } rejects_seen_t;
 
 #define REJECT_CLASSES (HW_ERR_TOO_LARGE + 1)
 
 /* A Kafka or Redis outage as the consumer lives through it (outage_wait). */
 typedef struct outage_s {
-        int64_t since;          /* monotonic ms of its first failure; 0 none */
-        int64_t warned;         /* of its last warning */
+        int64_t since;  /* monotonic ms of its first failure; 0 none */
+        int64_t warned; /* of its last warning */
         uint64_t failures;
 } outage_t;
 
 typedef struct consumer_s {
         hw_config_t conf;
         int until_caught_up;
-        rd_kafka_t *rk;         /* consumer */
-        rd_kafka_t *dlq;        /* DLQ producer */
+        rd_kafka_t *rk;  /* consumer */
+        rd_kafka_t *dlq; /* DLQ producer */
         hw_codec_t *codec;
-        hw_registry_t *registry;/* schema.registry.url, or NULL */
+        hw_registry_t *registry;           /* schema.registry.url, or NULL */
         hw_registry_stats_t registry_seen; /* counted into the metrics */
-        char registry_wait[512];/* why the registry is waited for, or "" */
+        char registry_wait[512];   /* why the registry is waited for, or "" */
         assigned_t *registry_part; /* the partition of that message */
-        int64_t registry_offset;/* and its offset */
+        int64_t registry_offset;   /* and its offset */
         int registry_backoff;
         hw_store_t *store;
         hw_metrics_t *metrics;
         hw_webhook_t *webhook;
-        hw_archive_t *archive;  /* --archive-dir, or NULL */
+        hw_archive_t *archive; /* --archive-dir, or NULL */
         hw_proc_conf_t proc;
         /* Two batches: while Redis applies the step of one (pending),
          * the other fills. */
         hw_batch_cache_t cache;
         hw_batch_t batches[2];
-        hw_batch_t *batch;      /* the one filling */
-        hw_batch_t *pending;    /* the one whose step's reply is unread */
+        hw_batch_t *batch;   /* the one filling */
+        hw_batch_t *pending; /* the one whose step's reply is unread */
         int pending_at_end, pending_final;
         unsigned pending_polls; /* messages taken while it was pending */
         int64_t pending_t0;
         hw_event_t ev;
         assigned_t *assigned;
         size_t n_assigned;
-        hw_target_t *targets;   /* partitions and end offsets seen at start */
+        hw_target_t *targets; /* partitions and end offsets seen at start */
         size_t n_targets;
-        hw_store_end_t *ends;   /* where each partition is, for the step */
-        int dlq_failed;         /* DLQ deliveries failed since last check */
-        int relay_failed;       /* alert deliveries failed since last check */
-        hw_store_alert_t *relay;/* alerts being relayed */
-        char relay_pending[48]; /* stream id in flight to Kafka, "" = none */
+        hw_store_end_t *ends;    /* where each partition is, for the step */
+        int dlq_failed;          /* DLQ deliveries failed since last check */
+        int relay_failed;        /* alert deliveries failed since last check */
+        hw_store_alert_t *relay; /* alerts being relayed */
+        char relay_pending[48];  /* stream id in flight to Kafka, "" = none */
         hw_buf_t payload;
         int64_t last_lag_ms;
-        int commit_failed;      /* Kafka commits failed since last report */
+        int commit_failed; /* Kafka commits failed since last report */
         rd_kafka_resp_err_t commit_err; /* and the last reason */
         int64_t commit_warned_ms;
-        int unjudged;           /* brain_drain not judged since the last step
+        int unjudged;  /* brain_drain not judged since the last step
                                  * (or since the partitions were assigned) */
-        int caught_up;          /* --until-caught-up: the group is at the end */
+        int caught_up; /* --until-caught-up: the group is at the end */
         /* --replay */
         int replay, replay_diff, replay_alerts, replay_yes;
         const char *replay_from;
-        char *live_prefix;      /* the prefix the rebuild replaces */
+        char *live_prefix; /* the prefix the rebuild replaces */
         char lock_key[320];
         int failed;             /* stopped by an error: its exit status */
         outage_t outage;        /* what a batch's step waits for (Redis,
@@ -160,7 +160,7 @@ int hw_consumer_warn_due(int64_t warned, int64_t now);
  * 69. Nothing is lost either way: offsets move only with applied steps.
  */
 int hw_consumer_outage_wait(consumer_t *c, outage_t *o, const char *service,
-                       const char *errstr);
+                            const char *errstr);
 
 /* The service answered: ends an outage (saying how long it lasted). */
 void hw_consumer_outage_over(outage_t *o, const char *service);
@@ -199,7 +199,7 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv);
 /* ---- Partitions: assignment, offsets, where each stands (partitions.c). ---- */
 
 assigned_t *hw_consumer_find_assigned(consumer_t *c, const char *topic,
-                                 int32_t partition);
+                                      int32_t partition);
 
 /* Kafka reported the end of a partition: everything before it was taken
  * (an end reported before a seek back to Redis's offsets is older than the
@@ -222,8 +222,8 @@ void hw_consumer_set_ends(consumer_t *c, int at_end);
  * same atomic step as the counters; a partition with none stored is read
  * from the beginning. */
 void hw_consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts,
-                         void *opaque);
+                              rd_kafka_topic_partition_list_t *parts,
+                              void *opaque);
 
 /* After another consumer moved our offsets: read from what Redis holds. */
 void hw_consumer_reseek(consumer_t *c);
@@ -244,7 +244,7 @@ extern char hw_consumer_alert_mark;
 
 /* Delivery reports of the producer of the DLQ and the alerts topic. */
 void hw_consumer_dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
-                      void *opaque);
+                           void *opaque);
 
 /* Delivers the batch's rejected messages to the DLQ, unchanged, with the
  * SPEC headers; waits for every delivery. Returns -1 if any failed. */
@@ -260,7 +260,7 @@ void hw_consumer_report_rejects(consumer_t *c, int all);
 /* The Schema Registry's id of the Alert schema for topic.alerts (asked
  * once, then cached), or 0 without a registry. */
 hw_err_t hw_consumer_alert_schema_id(consumer_t *c, int32_t *id, char *errstr,
-                                size_t size);
+                                     size_t size);
 
 /*
  * The alert outbox: relays the hw:alerts stream entries after the relayed

@@ -8,7 +8,7 @@
 char hw_consumer_alert_mark;
 
 void hw_consumer_dlq_dr_cb(rd_kafka_t *rk, const rd_kafka_message_t *m,
-                      void *opaque) {
+                           void *opaque) {
         consumer_t *c = opaque;
         (void)rk;
         if (m->_private == &hw_consumer_alert_mark) {
@@ -62,8 +62,8 @@ int hw_consumer_deliver_rejects(consumer_t *c, hw_batch_t *b) {
                 rd_kafka_header_add(h, "hw.src.partition", -1, part, -1);
                 rd_kafka_header_add(h, "hw.src.offset", -1, off, -1);
                 if (omit)
-                        rd_kafka_header_add(h, "hw.value.omitted", -1,
-                                            omitted, -1);
+                        rd_kafka_header_add(h, "hw.value.omitted", -1, omitted,
+                                            -1);
                 do {
                         err = rd_kafka_producev(
                                 c->dlq, RD_KAFKA_V_TOPIC(c->conf.topic_dlq),
@@ -83,7 +83,8 @@ int hw_consumer_deliver_rejects(consumer_t *c, hw_batch_t *b) {
                 }
         }
         deadline = hw_consumer_mono_ms() + 30000;
-        while (rd_kafka_outq_len(c->dlq) > 0 && hw_consumer_mono_ms() < deadline)
+        while (rd_kafka_outq_len(c->dlq) > 0 &&
+               hw_consumer_mono_ms() < deadline)
                 rd_kafka_flush(c->dlq, 100);
         return c->dlq_failed || rd_kafka_outq_len(c->dlq) > 0 ? -1 : 0;
 }
@@ -95,7 +96,8 @@ void hw_consumer_report_rejects(consumer_t *c, int all) {
         int64_t now = hw_consumer_mono_ms();
         for (int k = 1; k < REJECT_CLASSES; k++) {
                 rejects_seen_t *r = &c->rejects[k];
-                if (!r->pending || (!all && !hw_consumer_warn_due(r->warned_ms, now)))
+                if (!r->pending ||
+                    (!all && !hw_consumer_warn_due(r->warned_ms, now)))
                         continue;
                 HW_LOG_KV(HW_LOG_WARN, "consumer",
                           "rejected messages sent to the dead-letter topic",

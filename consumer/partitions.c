@@ -5,7 +5,7 @@
 #include "consumer.h"
 
 assigned_t *hw_consumer_find_assigned(consumer_t *c, const char *topic,
-                                 int32_t partition) {
+                                      int32_t partition) {
         for (size_t i = 0; i < c->n_assigned; i++)
                 if (c->assigned[i].partition == partition &&
                     !strcmp(c->assigned[i].topic, topic))
@@ -17,8 +17,8 @@ assigned_t *hw_consumer_find_assigned(consumer_t *c, const char *topic,
  * (an end reported before a seek back to Redis's offsets is older than the
  * position; one before the seek back to a message not taken is ignored). */
 void hw_consumer_partition_eof(consumer_t *c, const rd_kafka_message_t *m) {
-        assigned_t *a = hw_consumer_find_assigned(c, rd_kafka_topic_name(m->rkt),
-                                      m->partition);
+        assigned_t *a = hw_consumer_find_assigned(
+                c, rd_kafka_topic_name(m->rkt), m->partition);
         if (a && a->at_eof >= 0 && m->offset >= a->position)
                 a->at_eof = 1;
         HW_DEBUG("consumer", "end of %s/%" PRId32 " at offset %" PRId64 "%s",
@@ -52,14 +52,13 @@ void hw_consumer_set_ends(consumer_t *c, int at_end) {
 
         if (c->caught_up) {
                 for (size_t i = 0; i < c->n_targets; i++)
-                        c->ends[n++] = (hw_store_end_t){
-                                c->targets[i].topic, c->targets[i].partition,
-                                1};
+                        c->ends[n++] =
+                                (hw_store_end_t){c->targets[i].topic,
+                                                 c->targets[i].partition, 1};
         } else if (!c->replay) {
                 for (size_t i = 0; i < c->n_assigned; i++)
                         c->ends[n++] = (hw_store_end_t){
-                                c->assigned[i].topic,
-                                c->assigned[i].partition,
+                                c->assigned[i].topic, c->assigned[i].partition,
                                 c->assigned[i].at_eof == 1};
         }
         hw_store_set_ends(c->store, at_end, c->ends, n);
@@ -78,8 +77,8 @@ static hw_err_t read_offsets(consumer_t *c,
                 for (int i = 0; i < parts->cnt && !err; i++)
                         err = hw_store_get_offsets(
                                 c->store, parts->elems[i].topic,
-                                &parts->elems[i].partition, 1, &out[i],
-                                errstr, sizeof(errstr));
+                                &parts->elems[i].partition, 1, &out[i], errstr,
+                                sizeof(errstr));
                 if (!err) {
                         hw_consumer_outage_over(&c->outage, "Redis");
                         return HW_OK;
@@ -98,14 +97,15 @@ static hw_err_t read_offsets(consumer_t *c,
  * same atomic step as the counters; a partition with none stored is read
  * from the beginning. */
 void hw_consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                         rd_kafka_topic_partition_list_t *parts,
-                         void *opaque) {
+                              rd_kafka_topic_partition_list_t *parts,
+                              void *opaque) {
         consumer_t *c = opaque;
 
         if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
-                int64_t *stored = calloc((size_t)parts->cnt + 1,
-                                         sizeof(*stored));
-                hw_consumer_finish_pending(c); /* the offsets are read after it */
+                int64_t *stored =
+                        calloc((size_t)parts->cnt + 1, sizeof(*stored));
+                hw_consumer_finish_pending(
+                        c); /* the offsets are read after it */
                 if (!stored || read_offsets(c, parts, stored)) {
                         free(stored);
                         HW_ERROR("consumer", "cannot read offsets from Redis: "
@@ -134,7 +134,8 @@ void hw_consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                 HW_LOG_KV(HW_LOG_INFO, "consumer", "partitions assigned",
                           "partitions=%d", parts->cnt);
                 rd_kafka_assign(rk, parts);
-                hw_consumer_check_health(c); /* ready unless Redis or the registry is not */
+                hw_consumer_check_health(
+                        c); /* ready unless Redis or the registry is not */
         } else {
                 /* Finish what was read from these partitions first; if
                  * that fails the new owner reads it again. */
@@ -163,15 +164,15 @@ void hw_consumer_reseek(consumer_t *c) {
         if (stored && !read_offsets(c, parts, stored)) {
                 for (size_t i = 0; i < c->n_assigned; i++) {
                         c->assigned[i].stored = stored[i];
-                        c->assigned[i].position = stored[i] >= 0 ? stored[i]
-                                                                 : 0;
+                        c->assigned[i].position =
+                                stored[i] >= 0 ? stored[i] : 0;
                         c->assigned[i].at_eof = 0;
-                        parts->elems[i].offset = stored[i] >= 0
-                                                         ? stored[i]
-                                                         : RD_KAFKA_OFFSET_BEGINNING;
+                        parts->elems[i].offset =
+                                stored[i] >= 0 ? stored[i]
+                                               : RD_KAFKA_OFFSET_BEGINNING;
                 }
-                rd_kafka_error_t *e = rd_kafka_seek_partitions(c->rk, parts,
-                                                               5000);
+                rd_kafka_error_t *e =
+                        rd_kafka_seek_partitions(c->rk, parts, 5000);
                 if (e) {
                         HW_WARN("consumer", "seek failed: %s",
                                 rd_kafka_error_string(e));
@@ -189,9 +190,9 @@ void hw_consumer_reseek(consumer_t *c) {
 static hw_err_t query_bound(consumer_t *c, int64_t which, int64_t *out,
                             char *errstr, size_t size) {
         rd_kafka_resp_err_t err;
-        rd_kafka_topic_partition_list_t *list = hw_replay_offsets_at(
-                c->rk, c->targets, c->n_targets, which, TARGETS_TIMEOUT_MS,
-                &err);
+        rd_kafka_topic_partition_list_t *list =
+                hw_replay_offsets_at(c->rk, c->targets, c->n_targets, which,
+                                     TARGETS_TIMEOUT_MS, &err);
         hw_err_t rc = HW_OK;
 
         if (err)
@@ -202,14 +203,14 @@ static hw_err_t query_bound(consumer_t *c, int64_t which, int64_t *out,
         for (int i = 0; !rc && i < list->cnt; i++) {
                 const rd_kafka_topic_partition_t *p = &list->elems[i];
                 if (p->err || p->offset < 0)
-                        rc = hw_fail(HW_ERR_SERVICE, errstr, size,
-                                     "cannot read the %s offset of %s/%d: %s",
-                                     which == RD_KAFKA_OFFSET_END ? "end"
-                                                                  : "first",
-                                     p->topic, (int)p->partition,
-                                     rd_kafka_err2str(
-                                             p->err ? p->err
-                                                    : RD_KAFKA_RESP_ERR__NO_OFFSET));
+                        rc = hw_fail(
+                                HW_ERR_SERVICE, errstr, size,
+                                "cannot read the %s offset of %s/%d: %s",
+                                which == RD_KAFKA_OFFSET_END ? "end" : "first",
+                                p->topic, (int)p->partition,
+                                rd_kafka_err2str(
+                                        p->err ? p->err
+                                               : RD_KAFKA_RESP_ERR__NO_OFFSET));
                 else
                         out[i] = p->offset;
         }
@@ -227,17 +228,16 @@ static hw_err_t read_targets(consumer_t *c, char *errstr, size_t size) {
         c->n_targets = 0;
         for (int t = 0; t < 2; t++) {
                 const struct rd_kafka_metadata *md = NULL;
-                rd_kafka_topic_t *rkt = rd_kafka_topic_new(c->rk, topics[t],
-                                                           NULL);
-                rd_kafka_resp_err_t e = rd_kafka_metadata(
-                        c->rk, 0, rkt, &md, TARGETS_TIMEOUT_MS);
+                rd_kafka_topic_t *rkt =
+                        rd_kafka_topic_new(c->rk, topics[t], NULL);
+                rd_kafka_resp_err_t e = rd_kafka_metadata(c->rk, 0, rkt, &md,
+                                                          TARGETS_TIMEOUT_MS);
                 rd_kafka_topic_destroy(rkt);
                 if (e || md->topic_cnt != 1 || md->topics[0].err) {
-                        err = hw_fail(HW_ERR_SERVICE, errstr, size,
-                                      "no metadata for topic %s: %s",
-                                      topics[t],
-                                      rd_kafka_err2str(e ? e
-                                                         : md->topics[0].err));
+                        err = hw_fail(
+                                HW_ERR_SERVICE, errstr, size,
+                                "no metadata for topic %s: %s", topics[t],
+                                rd_kafka_err2str(e ? e : md->topics[0].err));
                         if (md)
                                 rd_kafka_metadata_destroy(md);
                         return err;
@@ -246,8 +246,7 @@ static hw_err_t read_targets(consumer_t *c, char *errstr, size_t size) {
                                 c->n_targets < MAX_PARTITIONS;
                      p++) {
                         hw_target_t *tg = &c->targets[c->n_targets++];
-                        snprintf(tg->topic, sizeof(tg->topic), "%s",
-                                 topics[t]);
+                        snprintf(tg->topic, sizeof(tg->topic), "%s", topics[t]);
                         tg->partition = md->topics[0].partitions[p].id;
                 }
                 rd_kafka_metadata_destroy(md);
@@ -286,7 +285,8 @@ hw_err_t hw_consumer_find_targets(consumer_t *c) {
                         HW_ERROR("consumer", "%s", errstr);
                         return err;
                 }
-                if (hw_consumer_outage_wait(c, &c->kafka_outage, "Kafka", errstr))
+                if (hw_consumer_outage_wait(c, &c->kafka_outage, "Kafka",
+                                            errstr))
                         return err;
                 hw_consumer_sleep_ms(backoff);
                 backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);

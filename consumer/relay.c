@@ -7,7 +7,7 @@
 /* The Schema Registry's id of the Alert schema for topic.alerts (asked
  * once, then cached), or 0 without a registry. */
 hw_err_t hw_consumer_alert_schema_id(consumer_t *c, int32_t *id, char *errstr,
-                                size_t size) {
+                                     size_t size) {
         *id = 0;
         if (!c->registry)
                 return HW_OK;
@@ -54,8 +54,8 @@ int hw_consumer_relay_alerts(consumer_t *c, int wait) {
                         goto fail;
                 c->relay_pending[0] = '\0';
         }
-        if (hw_store_get_alert_position(c->store, "relayed", last,
-                                        sizeof(last), errstr, sizeof(errstr)) ||
+        if (hw_store_get_alert_position(c->store, "relayed", last, sizeof(last),
+                                        errstr, sizeof(errstr)) ||
             hw_store_read_alerts(c->store, last, c->relay, RELAY_BATCH, &n,
                                  errstr, sizeof(errstr)))
                 goto fail;
@@ -80,10 +80,13 @@ int hw_consumer_relay_alerts(consumer_t *c, int wait) {
                 do {
                         err = rd_kafka_producev(
                                 c->dlq, RD_KAFKA_V_TOPIC(c->conf.topic_alerts),
-                                RD_KAFKA_V_KEY(a->alert_id, strlen(a->alert_id)),
-                                RD_KAFKA_V_VALUE(c->payload.data, c->payload.len),
+                                RD_KAFKA_V_KEY(a->alert_id,
+                                               strlen(a->alert_id)),
+                                RD_KAFKA_V_VALUE(c->payload.data,
+                                                 c->payload.len),
                                 RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_OPAQUE(&hw_consumer_alert_mark), RD_KAFKA_V_END);
+                                RD_KAFKA_V_OPAQUE(&hw_consumer_alert_mark),
+                                RD_KAFKA_V_END);
                         if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
                                 rd_kafka_poll(c->dlq, 50);
                 } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);

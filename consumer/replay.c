@@ -7,11 +7,9 @@
 
 #define QUERY_TIMEOUT_MS 10000
 
-rd_kafka_topic_partition_list_t *hw_replay_offsets_at(rd_kafka_t *rk,
-                                                      const hw_target_t *t,
-                                                      size_t n, int64_t at,
-                                                      int timeout_ms,
-                                                      rd_kafka_resp_err_t *err) {
+rd_kafka_topic_partition_list_t *
+hw_replay_offsets_at(rd_kafka_t *rk, const hw_target_t *t, size_t n, int64_t at,
+                     int timeout_ms, rd_kafka_resp_err_t *err) {
         rd_kafka_topic_partition_list_t *list =
                 rd_kafka_topic_partition_list_new((int)n);
         for (size_t i = 0; i < n; i++)
@@ -23,8 +21,7 @@ rd_kafka_topic_partition_list_t *hw_replay_offsets_at(rd_kafka_t *rk,
 }
 
 hw_err_t hw_replay_resolve_start(rd_kafka_t *rk, hw_target_t *t, size_t n,
-                                 const char *from, char *errstr,
-                                 size_t size) {
+                                 const char *from, char *errstr, size_t size) {
         int64_t ms = -1;
         rd_kafka_topic_partition_list_t *list;
         rd_kafka_resp_err_t err;
@@ -79,9 +76,8 @@ int hw_replay_complete(const hw_target_t *t, size_t n) {
         return 1;
 }
 
-void hw_replay_progress(FILE *out, int terminal, const hw_target_t *t,
-                        size_t n, uint64_t events, double seconds,
-                        int final) {
+void hw_replay_progress(FILE *out, int terminal, const hw_target_t *t, size_t n,
+                        uint64_t events, double seconds, int final) {
         int64_t total = 0, done = 0;
         size_t complete = 0;
         double rate = seconds > 0 ? (double)events / seconds : 0;

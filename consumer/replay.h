@@ -19,13 +19,13 @@
 typedef struct hw_target_s {
         char topic[256];
         int32_t partition;
-        int64_t first;          /* first offset the broker held at start */
-        int64_t start;          /* first offset to read */
-        int64_t kept_from;      /* first offset the rebuild counts: start,
+        int64_t first;     /* first offset the broker held at start */
+        int64_t start;     /* first offset to read */
+        int64_t kept_from; /* first offset the rebuild counts: start,
                                    or past the messages --from skipped */
-        int64_t end;            /* offset to stop at (exclusive) */
-        int64_t done;           /* next offset applied */
-        int64_t from_ms;        /* --from TIME: skip messages before the
+        int64_t end;       /* offset to stop at (exclusive) */
+        int64_t done;      /* next offset applied */
+        int64_t from_ms;   /* --from TIME: skip messages before the
                                    first one stamped at or after it; -1 */
 } hw_target_t;
 
@@ -37,11 +37,9 @@ typedef struct hw_target_s {
  * (its err, its offset). *err: the query's own error. The caller destroys
  * the list.
  */
-rd_kafka_topic_partition_list_t *hw_replay_offsets_at(rd_kafka_t *rk,
-                                                      const hw_target_t *t,
-                                                      size_t n, int64_t at,
-                                                      int timeout_ms,
-                                                      rd_kafka_resp_err_t *err);
+rd_kafka_topic_partition_list_t *
+hw_replay_offsets_at(rd_kafka_t *rk, const hw_target_t *t, size_t n, int64_t at,
+                     int timeout_ms, rd_kafka_resp_err_t *err);
 
 /*
  * Resolves each target's start offset (on entry, the first offset the
@@ -75,7 +73,7 @@ int hw_replay_complete(const hw_target_t *t, size_t n);
  * (partitions complete, offsets done/total, events/s, ETA); with `final`,
  * the closing summary line (on any output).
  */
-void hw_replay_progress(FILE *out, int terminal, const hw_target_t *t,
-                        size_t n, uint64_t events, double seconds, int final);
+void hw_replay_progress(FILE *out, int terminal, const hw_target_t *t, size_t n,
+                        uint64_t events, double seconds, int final);
 
 #endif

@@ -14,9 +14,9 @@ void hw_consumer_replay_tick(consumer_t *c) {
         redisReply *r;
 
         hw_replay_progress(stderr, isatty(STDERR_FILENO), c->targets,
-                           c->n_targets,
-                           c->total_applied + c->total_duplicates,
-                           (double)(hw_consumer_mono_ms() - replay_t0) / 1000.0, 0);
+                           c->n_targets, c->total_applied + c->total_duplicates,
+                           (double)(hw_consumer_mono_ms() - replay_t0) / 1000.0,
+                           0);
         if (!hw_store_argv(c->store, 3, argv, NULL, &r, "PEXPIRE", errstr,
                            sizeof(errstr)))
                 freeReplyObject(r);
@@ -27,11 +27,20 @@ void hw_consumer_replay_tick(consumer_t *c) {
 static void put_escaped(const char *s) {
         for (; *s; s++) {
                 switch (*s) {
-                case '\t': fputs("\\t", stdout); break;
-                case '\n': fputs("\\n", stdout); break;
-                case '\r': fputs("\\r", stdout); break;
-                case '\\': fputs("\\\\", stdout); break;
-                default: putchar(*s);
+                case '\t':
+                        fputs("\\t", stdout);
+                        break;
+                case '\n':
+                        fputs("\\n", stdout);
+                        break;
+                case '\r':
+                        fputs("\\r", stdout);
+                        break;
+                case '\\':
+                        fputs("\\\\", stdout);
+                        break;
+                default:
+                        putchar(*s);
                 }
         }
 }
@@ -78,8 +87,7 @@ static int get_int(consumer_t *c, const char *key, int64_t *value) {
                 HW_ERROR("consumer", "%s", errstr);
                 return -1;
         }
-        *value = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10)
-                                               : -1;
+        *value = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
         freeReplyObject(r);
         return 0;
 }
@@ -149,9 +157,8 @@ static int check_rebuild(consumer_t *c, const char *staging) {
         if (!dropped)
                 goto out;
         if (hw_rebuild_diff(c->store, c->live_prefix, staging,
-                            hw_config_alerts_prefix(&c->conf),
-                            count_difference, &d, &n_diffs, errstr,
-                            sizeof(errstr))) {
+                            hw_config_alerts_prefix(&c->conf), count_difference,
+                            &d, &n_diffs, errstr, sizeof(errstr))) {
                 HW_ERROR("consumer", "%s", errstr);
                 rc = HW_EXIT_UNAVAILABLE;
                 goto out;
@@ -161,8 +168,7 @@ static int check_rebuild(consumer_t *c, const char *staging) {
                         "replay --from %s --yes: swapping in a rebuild that "
                         "leaves out %" PRId64 " offsets on %zu partitions "
                         "the live state under %s counted (%zu keys change)",
-                        c->replay_from, dropped, parts, c->live_prefix,
-                        d.keys);
+                        c->replay_from, dropped, parts, c->live_prefix, d.keys);
                 goto out;
         }
         HW_ERROR("consumer",
@@ -201,14 +207,15 @@ int hw_consumer_run_replay(consumer_t *c) {
                  c->live_prefix);
         snprintf(pid, sizeof(pid), "%ld", (long)getpid());
         {
-                const char *argv[6] = {"SET", c->lock_key, pid, "NX", "PX",
-                                       "60000"};
+                const char *argv[6] = {"SET", c->lock_key, pid,
+                                       "NX",  "PX",        "60000"};
                 int type = store_command(c, 6, argv);
                 if (type < 0)
                         return HW_EXIT_UNAVAILABLE;
                 if (type == REDIS_REPLY_NIL) {
-                        HW_ERROR("consumer", "another replay of prefix %s is "
-                                             "running (Redis key %s)",
+                        HW_ERROR("consumer",
+                                 "another replay of prefix %s is "
+                                 "running (Redis key %s)",
                                  c->live_prefix, c->lock_key);
                         return HW_EXIT_FAILURE;
                 }
@@ -228,10 +235,10 @@ int hw_consumer_run_replay(consumer_t *c) {
                 rc = HW_EXIT_UNAVAILABLE;
                 goto out;
         }
-        if ((err = hw_replay_resolve_start(
-                     c->rk, c->targets, c->n_targets,
-                     c->replay_from ? c->replay_from : "earliest", errstr,
-                     sizeof(errstr)))) {
+        if ((err = hw_replay_resolve_start(c->rk, c->targets, c->n_targets,
+                                           c->replay_from ? c->replay_from
+                                                          : "earliest",
+                                           errstr, sizeof(errstr)))) {
                 HW_ERROR("consumer", "%s", errstr);
                 rc = err == HW_ERR_ARG ? HW_EXIT_USAGE : HW_EXIT_UNAVAILABLE;
                 goto out;
@@ -250,8 +257,7 @@ int hw_consumer_run_replay(consumer_t *c) {
                 a->position = t->start;
                 a->at_eof = 0;
                 a->target = t;
-                rd_kafka_topic_partition_list_add(list, t->topic,
-                                                  t->partition)
+                rd_kafka_topic_partition_list_add(list, t->topic, t->partition)
                         ->offset = t->start;
                 total += t->end - t->start;
         }
@@ -266,9 +272,9 @@ int hw_consumer_run_replay(consumer_t *c) {
         hw_consumer_run(c);
         rd_kafka_assign(c->rk, NULL);
         hw_replay_progress(stderr, isatty(STDERR_FILENO), c->targets,
-                           c->n_targets,
-                           c->total_applied + c->total_duplicates,
-                           (double)(hw_consumer_mono_ms() - replay_t0) / 1000.0, 1);
+                           c->n_targets, c->total_applied + c->total_duplicates,
+                           (double)(hw_consumer_mono_ms() - replay_t0) / 1000.0,
+                           1);
         if (c->failed || !hw_replay_complete(c->targets, c->n_targets)) {
                 HW_ERROR("consumer", "replay %s: nothing swapped",
                          c->failed ? "failed" : "interrupted");

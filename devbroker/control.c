@@ -42,15 +42,14 @@ static void apply(rd_kafka_mock_cluster_t *m, char *line) {
                 rc = rd_kafka_mock_broker_set_down(m, a);
         } else if (sscanf(line, "up %d %n", &a, &n) == 1 && !line[n]) {
                 rc = rd_kafka_mock_broker_set_up(m, a);
-        } else if (sscanf(line, "rtt %d %d %n", &a, &b, &n) == 2 &&
-                   !line[n] && b >= 0) {
+        } else if (sscanf(line, "rtt %d %d %n", &a, &b, &n) == 2 && !line[n] &&
+                   b >= 0) {
                 rc = rd_kafka_mock_broker_set_rtt(m, a, b);
-        } else if (sscanf(line, "leader %255s %d %d %n", topic, &a, &b,
-                          &n) == 3 &&
+        } else if (sscanf(line, "leader %255s %d %d %n", topic, &a, &b, &n) ==
+                           3 &&
                    !line[n]) {
                 rc = rd_kafka_mock_partition_set_leader(m, topic, a, b);
-        } else if (sscanf(line, "errors %d %d %ld %n", &a, &b, &err, &n) ==
-                           3 &&
+        } else if (sscanf(line, "errors %d %d %ld %n", &a, &b, &err, &n) == 3 &&
                    !line[n] && a >= 0 && a < 100 && b > 0 && b <= 10000) {
                 rd_kafka_resp_err_t *errs = malloc((size_t)b * sizeof(*errs));
                 if (!errs) {

@@ -26,9 +26,9 @@
 #include "hw_err.h"
 
 typedef struct devbroker_control_s {
-        const char *path;       /* the FIFO, removed on close */
-        int fd;                 /* read end, non-blocking; -1 = none */
-        int keep;               /* a write end we hold so reads never see EOF */
+        const char *path; /* the FIFO, removed on close */
+        int fd;           /* read end, non-blocking; -1 = none */
+        int keep;         /* a write end we hold so reads never see EOF */
         char line[1024];
         size_t len;
 } devbroker_control_t;
@@ -39,8 +39,7 @@ hw_err_t devbroker_control_open(devbroker_control_t *c, const char *path,
 
 /* Waits up to timeout_ms for commands and applies the complete lines. */
 void devbroker_control_serve(devbroker_control_t *c,
-                             rd_kafka_mock_cluster_t *mcluster,
-                             int timeout_ms);
+                             rd_kafka_mock_cluster_t *mcluster, int timeout_ms);
 
 /* Closes and removes the FIFO; accepts a control never opened. */
 void devbroker_control_close(devbroker_control_t *c);

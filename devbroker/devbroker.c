@@ -38,12 +38,12 @@
 #define HW_VERSION "0.0.0"
 #endif
 
-#define DEVBROKER_PROG       "hirewire-devbroker"
-#define DEVBROKER_COMPONENT  "devbroker"
-#define DEVBROKER_MAX_BROKERS    16
+#define DEVBROKER_PROG "hirewire-devbroker"
+#define DEVBROKER_COMPONENT "devbroker"
+#define DEVBROKER_MAX_BROKERS 16
 #define DEVBROKER_MAX_PARTITIONS 1024
-#define DEVBROKER_TOPIC_MAX_LEN  249 /* Kafka's limit (KAFKA-3219) */
-#define DEVBROKER_POLL_MS        100 /* bounds the reaction time to a signal */
+#define DEVBROKER_TOPIC_MAX_LEN 249 /* Kafka's limit (KAFKA-3219) */
+#define DEVBROKER_POLL_MS 100       /* bounds the reaction time to a signal */
 
 static const char *const devbroker_default_topics[] = {
         "talent.hires", "talent.offers", "talent.alerts", "talent.dlq"};
@@ -54,25 +54,25 @@ typedef struct devbroker_conf_s {
         int brokers;
         int partitions;
         const char *bootstrap_file;
-        const char *control_file;         /* --control FIFO, or NULL */
+        const char *control_file; /* --control FIFO, or NULL */
         const char **topics;
         size_t topic_cnt;
 } devbroker_conf_t;
 
 static const devbroker_conf_t devbroker_conf_defaults = {
-        .brokers        = 1,
-        .partitions     = 4,
+        .brokers = 1,
+        .partitions = 4,
         .bootstrap_file = NULL,
-        .control_file   = NULL,
-        .topics         = NULL,
-        .topic_cnt      = 0,
+        .control_file = NULL,
+        .topics = NULL,
+        .topic_cnt = 0,
 };
 
 /* What is running; devbroker_release() undoes whatever is set. */
 typedef struct devbroker_s {
-        rd_kafka_t *rk;                   /* hosting handle */
+        rd_kafka_t *rk;                    /* hosting handle */
         rd_kafka_mock_cluster_t *mcluster; /* lives on rk: destroy it first */
-        const char *bootstrap_file;       /* set once we wrote it */
+        const char *bootstrap_file;        /* set once we wrote it */
 } devbroker_t;
 
 /* The only global state: the signal that asked us to stop (0 = run). */
@@ -81,7 +81,6 @@ static volatile sig_atomic_t devbroker_stop_signal = 0;
 static void devbroker_on_signal(int sig) {
         devbroker_stop_signal = sig;
 }
-
 
 static void devbroker_usage(FILE *fp) {
         fprintf(fp,
@@ -143,7 +142,7 @@ static int devbroker_parse_int(const char *flag, const char *arg, int lo,
         long v;
 
         errno = 0;
-        v     = strtol(arg, &end, 10);
+        v = strtol(arg, &end, 10);
         if (errno || end == arg || *end != '\0' || v < lo || v > hi) {
                 devbroker_usage_error("%s wants an integer in %d..%d, got '%s'",
                                       flag, lo, hi, arg);
@@ -184,7 +183,7 @@ static int devbroker_topic_add(devbroker_conf_t *conf, const char *name) {
                          (conf->topic_cnt + 1) * sizeof(*conf->topics));
         if (!topics)
                 return -1;
-        conf->topics                    = topics;
+        conf->topics = topics;
         conf->topics[conf->topic_cnt++] = name;
         return 0;
 }
@@ -193,8 +192,7 @@ static int devbroker_topic_add(devbroker_conf_t *conf, const char *name) {
  * Returns -1 to go on, or the exit code when the process should stop here
  * (help and version: 0; bad flags: HW_EXIT_USAGE). On return conf->topics
  * may be allocated either way; devbroker_conf_release() frees it. */
-static int devbroker_parse_args(int argc, char **argv,
-                                devbroker_conf_t *conf) {
+static int devbroker_parse_args(int argc, char **argv, devbroker_conf_t *conf) {
         enum {
                 OPT_BROKERS = 1000,
                 OPT_PARTITIONS,
@@ -207,8 +205,7 @@ static int devbroker_parse_args(int argc, char **argv,
                 {"brokers", required_argument, NULL, OPT_BROKERS},
                 {"partitions", required_argument, NULL, OPT_PARTITIONS},
                 {"topic", required_argument, NULL, OPT_TOPIC},
-                {"bootstrap-file", required_argument, NULL,
-                 OPT_BOOTSTRAP_FILE},
+                {"bootstrap-file", required_argument, NULL, OPT_BOOTSTRAP_FILE},
                 {"control", required_argument, NULL, OPT_CONTROL},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
@@ -232,9 +229,10 @@ static int devbroker_parse_args(int argc, char **argv,
                 case OPT_TOPIC:
                         if (!devbroker_topic_valid(optarg)) {
                                 devbroker_usage_error(
-                                    "--topic: '%s' is not a valid topic name "
-                                    "(1..249 of [A-Za-z0-9._-])",
-                                    optarg);
+                                        "--topic: '%s' is not a valid topic "
+                                        "name "
+                                        "(1..249 of [A-Za-z0-9._-])",
+                                        optarg);
                                 return HW_EXIT_USAGE;
                         }
                         if (devbroker_topic_add(conf, optarg)) {
@@ -246,8 +244,8 @@ static int devbroker_parse_args(int argc, char **argv,
                 case OPT_BOOTSTRAP_FILE:
                         if (!*optarg) {
                                 devbroker_usage_error(
-                                    "--bootstrap-file: the file name is "
-                                    "empty");
+                                        "--bootstrap-file: the file name is "
+                                        "empty");
                                 return HW_EXIT_USAGE;
                         }
                         conf->bootstrap_file = optarg;
@@ -255,7 +253,7 @@ static int devbroker_parse_args(int argc, char **argv,
                 case OPT_CONTROL:
                         if (!*optarg) {
                                 devbroker_usage_error(
-                                    "--control: the file name is empty");
+                                        "--control: the file name is empty");
                                 return HW_EXIT_USAGE;
                         }
                         conf->control_file = optarg;
@@ -275,8 +273,7 @@ static int devbroker_parse_args(int argc, char **argv,
         }
 
         if (optind < argc) {
-                devbroker_usage_error("unexpected argument '%s'",
-                                      argv[optind]);
+                devbroker_usage_error("unexpected argument '%s'", argv[optind]);
                 return HW_EXIT_USAGE;
         }
 
@@ -304,7 +301,7 @@ static int devbroker_replication_factor(const devbroker_conf_t *conf) {
 /* Frees what devbroker_parse_args() allocated. Can't fail. */
 static void devbroker_conf_release(devbroker_conf_t *conf) {
         free(conf->topics);
-        conf->topics    = NULL;
+        conf->topics = NULL;
         conf->topic_cnt = 0;
 }
 
@@ -326,7 +323,6 @@ static void devbroker_topics_join(const devbroker_conf_t *conf, char *buf,
                 n += (size_t)r;
         }
 }
-
 
 /* librdkafka log callback, called from librdkafka's threads: routes warnings
  * and errors to our logfmt log (log_level keeps the rest from being made). */
@@ -391,9 +387,9 @@ static rd_kafka_t *devbroker_rk_new(char *errstr, size_t errstr_size) {
 static hw_err_t devbroker_write_file(const char *path, const char *content,
                                      char *errstr, size_t errstr_size) {
         size_t len = strlen(path) + sizeof(".tmp");
-        char *tmp  = malloc(len);
+        char *tmp = malloc(len);
         hw_err_t err = HW_OK;
-        FILE *fp     = NULL;
+        FILE *fp = NULL;
 
         if (!tmp)
                 return hw_fail(HW_ERR_NOMEM, errstr, errstr_size,
@@ -441,7 +437,7 @@ cleanup:
 static hw_err_t devbroker_preflight(int brokers, char *errstr,
                                     size_t errstr_size) {
         int fds[4 + DEVBROKER_MAX_BROKERS]; /* two pipes, then listeners */
-        int n        = 0;
+        int n = 0;
         hw_err_t err = HW_OK;
 
         for (n = 0; n < 4; n += 2) {
@@ -463,7 +459,7 @@ static hw_err_t devbroker_preflight(int brokers, char *errstr,
                                       strerror(errno));
                         goto cleanup;
                 }
-                fds[n++]            = s;
+                fds[n++] = s;
                 sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
                 if (bind(s, (struct sockaddr *)&sin, sizeof(sin)) != 0 ||
                     listen(s, 1) != 0) {
@@ -504,7 +500,7 @@ static hw_err_t devbroker_start(devbroker_t *db, const devbroker_conf_t *conf,
 
         for (size_t i = 0; i < conf->topic_cnt; i++) {
                 rd_kafka_resp_err_t kerr = rd_kafka_mock_topic_create(
-                    db->mcluster, conf->topics[i], conf->partitions, rf);
+                        db->mcluster, conf->topics[i], conf->partitions, rf);
                 if (kerr)
                         return hw_fail(HW_ERR_SERVICE, errstr, errstr_size,
                                        "cannot create topic %s with %d "
@@ -549,8 +545,7 @@ static int devbroker_signals_install(char *errstr, size_t errstr_size) {
         if (sigaction(SIGINT, &sa, NULL) != 0 ||
             sigaction(SIGTERM, &sa, NULL) != 0) {
                 hw_fail(HW_ERR_INTERNAL, errstr, errstr_size,
-                        "cannot install signal handlers: %s",
-                        strerror(errno));
+                        "cannot install signal handlers: %s", strerror(errno));
                 return -1;
         }
 
@@ -563,14 +558,12 @@ static int devbroker_signals_install(char *errstr, size_t errstr_size) {
         return 0;
 }
 
-
 /* Runs the local Kafka until SIGTERM or SIGINT. Exits 0 after a signal,
  * HW_EXIT_USAGE on bad flags, HW_EXIT_UNAVAILABLE when the cluster cannot
  * start, HW_EXIT_FAILURE otherwise. */
 int main(int argc, char **argv) {
         devbroker_conf_t conf = devbroker_conf_defaults;
-        devbroker_t db        = {.rk = NULL, .mcluster = NULL,
-                                 .bootstrap_file = NULL};
+        devbroker_t db = {.rk = NULL, .mcluster = NULL, .bootstrap_file = NULL};
         devbroker_control_t ctl = {.fd = -1, .keep = -1};
         char errstr[512];
         char topics[512];
@@ -618,8 +611,7 @@ int main(int argc, char **argv) {
                 if (devbroker_write_file(conf.bootstrap_file, bootstraps,
                                          errstr, sizeof(errstr))) {
                         HW_ERROR(DEVBROKER_COMPONENT,
-                                 "cannot write the bootstrap file: %s",
-                                 errstr);
+                                 "cannot write the bootstrap file: %s", errstr);
                         goto done;
                 }
                 db.bootstrap_file = conf.bootstrap_file;

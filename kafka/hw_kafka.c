@@ -69,8 +69,8 @@ hw_err_t hw_kafka_conf_apply_props(rd_kafka_conf_t *conf,
         for (size_t i = 0; i < opts->n_props; i++) {
                 char key[256];
                 const char *eq = strchr(opts->props[i], '=');
-                snprintf(key, sizeof(key), "%.*s",
-                         (int)(eq - opts->props[i]), opts->props[i]);
+                snprintf(key, sizeof(key), "%.*s", (int)(eq - opts->props[i]),
+                         opts->props[i]);
                 if (hw_kafka_conf_set(conf, key, eq + 1, errstr, size))
                         return HW_ERR_ARG;
         }
@@ -93,8 +93,8 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
         HW_LOG(l, "kafka", "%s: %s", fac, buf);
 }
 
-rd_kafka_conf_t *hw_kafka_conf_new(const hw_kafka_opts_t *opts,
-                                   char *errstr, size_t size) {
+rd_kafka_conf_t *hw_kafka_conf_new(const hw_kafka_opts_t *opts, char *errstr,
+                                   size_t size) {
         rd_kafka_conf_t *conf = rd_kafka_conf_new();
         char brokers[4096];
 
@@ -102,8 +102,7 @@ rd_kafka_conf_t *hw_kafka_conf_new(const hw_kafka_opts_t *opts,
                 snprintf(brokers, sizeof(brokers), "%s", opts->brokers);
         } else if (opts->bootstrap_file) {
                 if (hw_kafka_read_bootstrap_file(opts->bootstrap_file, brokers,
-                                                 sizeof(brokers), errstr,
-                                                 size))
+                                                 sizeof(brokers), errstr, size))
                         goto fail;
         } else {
                 brokers[0] = '\0';

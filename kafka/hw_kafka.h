@@ -13,8 +13,8 @@
 #define HW_KAFKA_MAX_PROPS 64
 
 typedef struct hw_kafka_opts_s {
-        const char *brokers;            /* -b LIST */
-        const char *bootstrap_file;     /* --bootstrap-file FILE */
+        const char *brokers;                   /* -b LIST */
+        const char *bootstrap_file;            /* --bootstrap-file FILE */
         const char *props[HW_KAFKA_MAX_PROPS]; /* "key=value" from -X */
         size_t n_props;
 } hw_kafka_opts_t;
@@ -32,8 +32,8 @@ hw_err_t hw_kafka_opts_add_prop(hw_kafka_opts_t *opts, const char *kv,
  * be read, or librdkafka rejects a property (the property is named; its
  * value is not, in case it is a secret).
  */
-rd_kafka_conf_t *hw_kafka_conf_new(const hw_kafka_opts_t *opts,
-                                   char *errstr, size_t errstr_size);
+rd_kafka_conf_t *hw_kafka_conf_new(const hw_kafka_opts_t *opts, char *errstr,
+                                   size_t errstr_size);
 
 /* Whether a librdkafka property holds a secret (passwords, secrets, keys,
  * tokens, JAAS configs): its value is never shown in a message. */
@@ -41,8 +41,7 @@ int hw_kafka_secret_key(const char *key);
 
 /* Sets one property on conf; errors name the key only. */
 hw_err_t hw_kafka_conf_set(rd_kafka_conf_t *conf, const char *key,
-                           const char *value, char *errstr,
-                           size_t errstr_size);
+                           const char *value, char *errstr, size_t errstr_size);
 
 /* Sets every -X property of opts on conf (again), so that they win over
  * defaults a program set after hw_kafka_conf_new(). Errors name the key. */

@@ -2,8 +2,8 @@
 
 #include <string.h>
 
-static const char *const severity_names[HW_SEVERITY_COUNT] = {
-        "INFO", "WARN", "CRITICAL"};
+static const char *const severity_names[HW_SEVERITY_COUNT] = {"INFO", "WARN",
+                                                              "CRITICAL"};
 
 void hw_alert_init(hw_alert_t *alert) {
         memset(alert, 0, sizeof(*alert));
@@ -27,8 +27,8 @@ const char *hw_alert_strdup(hw_alert_t *alert, const char *s, size_t len) {
 }
 
 int hw_alert_alloc_event_ids(hw_alert_t *alert, size_t n) {
-        alert->event_ids = hw_arena_alloc(&alert->arena,
-                                          n ? n * sizeof(char *) : 1);
+        alert->event_ids =
+                hw_arena_alloc(&alert->arena, n ? n * sizeof(char *) : 1);
         if (!alert->event_ids)
                 return -1;
         memset(alert->event_ids, 0, n * sizeof(char *));
@@ -37,8 +37,8 @@ int hw_alert_alloc_event_ids(hw_alert_t *alert, size_t n) {
 }
 
 int hw_alert_alloc_attributes(hw_alert_t *alert, size_t n) {
-        alert->attributes = hw_arena_alloc(
-                &alert->arena, n ? n * sizeof(hw_alert_attr_t) : 1);
+        alert->attributes = hw_arena_alloc(&alert->arena,
+                                           n ? n * sizeof(hw_alert_attr_t) : 1);
         if (!alert->attributes)
                 return -1;
         memset(alert->attributes, 0, n * sizeof(hw_alert_attr_t));
@@ -47,9 +47,8 @@ int hw_alert_alloc_attributes(hw_alert_t *alert, size_t n) {
 }
 
 const char *hw_severity_name(hw_severity_t severity) {
-        return (unsigned)severity < HW_SEVERITY_COUNT
-                       ? severity_names[severity]
-                       : "?";
+        return (unsigned)severity < HW_SEVERITY_COUNT ? severity_names[severity]
+                                                      : "?";
 }
 
 int hw_severity_parse(const char *name) {

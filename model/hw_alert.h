@@ -26,8 +26,8 @@ typedef struct hw_alert_s {
         const char *alert_id;
         const char *rule;
         hw_severity_t severity;
-        int64_t raised_at;      /* ms */
-        int64_t event_time;     /* ms */
+        int64_t raised_at;  /* ms */
+        int64_t event_time; /* ms */
         const char *subject;
         const char *summary;
         const char **event_ids;

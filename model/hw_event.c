@@ -5,7 +5,7 @@
 #include "hw_err.h"
 
 #define F(name, kind, minl, maxl, rules)                                       \
-        {#name, kind, offsetof(hw_event_t, name), minl, maxl, rules}
+        { #name, kind, offsetof(hw_event_t, name), minl, maxl, rules }
 
 /* HireEvent v2, in schema order (schemas/HireEvent.v2.avsc). */
 static const hw_field_t hire_fields[] = {
@@ -46,8 +46,7 @@ static const hw_field_t offer_fields[] = {
 
 #undef F
 
-static const char *const tier_names[HW_TIER_COUNT] = {"S", "A", "B",
-                                                      "UNRATED"};
+static const char *const tier_names[HW_TIER_COUNT] = {"S", "A", "B", "UNRATED"};
 static const char *const status_names[HW_OFFER_STATUS_COUNT] = {
         "EXTENDED", "ACCEPTED", "DECLINED", "WITHDRAWN"};
 
@@ -161,8 +160,7 @@ int hw_event_set_str(hw_event_t *ev, const hw_field_t *f, const char *s,
         return HW_OK;
 }
 
-int hw_event_copy(hw_event_t *dst, const hw_event_t *src,
-                  hw_arena_t *arena) {
+int hw_event_copy(hw_event_t *dst, const hw_event_t *src, hw_arena_t *arena) {
         size_t n;
         const hw_field_t *fields = hw_event_fields(src->type, &n);
 
@@ -171,7 +169,8 @@ int hw_event_copy(hw_event_t *dst, const hw_event_t *src,
         for (size_t i = 0; i < n; i++) {
                 const hw_field_t *f = &fields[i];
                 const char *s;
-                if (f->kind != HW_FIELD_STRING && f->kind != HW_FIELD_OPT_STRING)
+                if (f->kind != HW_FIELD_STRING &&
+                    f->kind != HW_FIELD_OPT_STRING)
                         continue;
                 s = hw_event_str_get(src, f);
                 if (s && !(*hw_event_str(dst, f) =

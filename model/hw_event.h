@@ -46,11 +46,11 @@ typedef struct hw_opt_long_s {
 
 typedef struct hw_event_s {
         hw_event_type_t type;
-        int schema_id;          /* writer schema id it was decoded from, or 0 */
+        int schema_id; /* writer schema id it was decoded from, or 0 */
 
         /* Common. */
         const char *event_id;
-        int64_t occurred_at;    /* ms since the Unix epoch, UTC */
+        int64_t occurred_at; /* ms since the Unix epoch, UTC */
         const char *person_id;
         const char *person_name;
         const char *from_country;
@@ -75,30 +75,30 @@ typedef struct hw_event_s {
         int64_t total_value_usd;
         hw_opt_long_t sign_on_bonus_usd;
 
-        hw_arena_t arena;       /* owns the strings above */
+        hw_arena_t arena; /* owns the strings above */
 } hw_event_t;
 
 /* How a field is stored and what its values may be. */
 typedef enum hw_field_kind_e {
-        HW_FIELD_STRING,        /* const char *, never NULL */
-        HW_FIELD_OPT_STRING,    /* const char *, NULL = null */
-        HW_FIELD_TIMESTAMP,     /* int64_t ms (timestamp-millis) */
-        HW_FIELD_LONG,          /* int64_t */
-        HW_FIELD_OPT_LONG,      /* hw_opt_long_t */
-        HW_FIELD_TIER,          /* hw_tier_t */
-        HW_FIELD_STATUS,        /* hw_offer_status_t */
+        HW_FIELD_STRING,     /* const char *, never NULL */
+        HW_FIELD_OPT_STRING, /* const char *, NULL = null */
+        HW_FIELD_TIMESTAMP,  /* int64_t ms (timestamp-millis) */
+        HW_FIELD_LONG,       /* int64_t */
+        HW_FIELD_OPT_LONG,   /* hw_opt_long_t */
+        HW_FIELD_TIER,       /* hw_tier_t */
+        HW_FIELD_STATUS,     /* hw_offer_status_t */
 } hw_field_kind_t;
 
 /* Semantic rules beyond the kind (SPEC §3). */
-#define HW_RULE_COUNTRY 0x1     /* ISO 3166-1 alpha-2, assigned, upper case */
-#define HW_RULE_MONEY   0x2     /* 0 .. 10^12 */
-#define HW_RULE_NAME    0x4     /* org/lab name: must yield a non-empty slug */
+#define HW_RULE_COUNTRY 0x1 /* ISO 3166-1 alpha-2, assigned, upper case */
+#define HW_RULE_MONEY 0x2   /* 0 .. 10^12 */
+#define HW_RULE_NAME 0x4    /* org/lab name: must yield a non-empty slug */
 
 typedef struct hw_field_s {
         const char *name;
         hw_field_kind_t kind;
-        size_t offset;          /* into hw_event_t */
-        size_t min_len, max_len;/* bytes, for strings (when set) */
+        size_t offset;           /* into hw_event_t */
+        size_t min_len, max_len; /* bytes, for strings (when set) */
         unsigned rules;
 } hw_field_t;
 

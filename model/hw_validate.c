@@ -93,13 +93,11 @@ int hw_utf8_valid(const char *str, size_t len) {
 static int invisible(uint32_t cp) {
         return cp < 0x20 || (cp >= 0x7F && cp <= 0xA0) || cp == 0xAD ||
                cp == 0x34F || cp == 0x61C || cp == 0x115F || cp == 0x1160 ||
-               cp == 0x17B4 || cp == 0x17B5 ||
-               (cp >= 0x180B && cp <= 0x180F) ||
+               cp == 0x17B4 || cp == 0x17B5 || (cp >= 0x180B && cp <= 0x180F) ||
                (cp >= 0x2000 && cp <= 0x200F) ||
                (cp >= 0x2028 && cp <= 0x202F) ||
-               (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 ||
-               cp == 0x3164 || (cp >= 0xFE00 && cp <= 0xFE0F) ||
-               cp == 0xFEFF || cp == 0xFFA0 ||
+               (cp >= 0x205F && cp <= 0x206F) || cp == 0x3000 || cp == 0x3164 ||
+               (cp >= 0xFE00 && cp <= 0xFE0F) || cp == 0xFEFF || cp == 0xFFA0 ||
                (cp >= 0xFFF0 && cp <= 0xFFFB) ||
                (cp >= 0xE0000 && cp <= 0xE0FFF);
 }
@@ -194,8 +192,7 @@ invalid(problems_t *p, const hw_field_t *f, const char *fmt, ...) {
         hw_problem_add(p->errstr, p->size, &p->n, "%s: %s", f->name, why);
 }
 
-static void validate_string(problems_t *p, const hw_field_t *f,
-                            const char *s) {
+static void validate_string(problems_t *p, const hw_field_t *f, const char *s) {
         size_t len = strlen(s);
         char shown[160];
 

@@ -43,8 +43,8 @@ const char *hw_show_text(const char *s, size_t len, char *out, size_t size);
 
 /* Adds a problem to errstr: the first as is, the next ones after "; "
  * (*n counts them; what does not fit is cut). */
-void hw_problem_add(char *errstr, size_t size, size_t *n, const char *fmt,
-                    ...) __attribute__((format(printf, 4, 5)));
+void hw_problem_add(char *errstr, size_t size, size_t *n, const char *fmt, ...)
+        __attribute__((format(printf, 4, 5)));
 
 /* True if s[0..len) is well-formed UTF-8 (no overlongs, no surrogates,
  * nothing above U+10FFFF). */

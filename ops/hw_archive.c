@@ -21,23 +21,24 @@
 
 /* One file: DIR/<topic>/<yyyy-mm-dd>.avro. */
 typedef struct archive_file_s {
-        char *rel;              /* "<topic>/<yyyy-mm-dd>.avro" */
+        char *rel; /* "<topic>/<yyyy-mm-dd>.avro" */
         hw_event_type_t type;
-        int64_t synced;         /* size at the last sync, -1 = never synced */
-        avro_file_writer_t w;   /* open writer, or NULL */
-        int dirty;              /* appended since the last sync */
+        int64_t synced;       /* size at the last sync, -1 = never synced */
+        avro_file_writer_t w; /* open writer, or NULL */
+        int dirty;            /* appended since the last sync */
 } archive_file_t;
 
 struct hw_archive_s {
         char *dir;
         size_t block_size;
         avro_schema_t schema[HW_EVENT_OFFER + 1]; /* by hw_event_type_t */
-        hw_map_t files;         /* rel -> archive_file_t * */
-        hw_map_t offsets;       /* topic\0partition -> next offset (v.i) */
+        hw_map_t files;                           /* rel -> archive_file_t * */
+        hw_map_t offsets; /* topic\0partition -> next offset (v.i) */
 };
 
-static const int schema_id[HW_EVENT_OFFER + 1] = {[HW_EVENT_HIRE] = HW_SCHEMA_HIRE_V2,
-                                 [HW_EVENT_OFFER] = HW_SCHEMA_OFFER_V1};
+static const int schema_id[HW_EVENT_OFFER + 1] = {
+        [HW_EVENT_HIRE] = HW_SCHEMA_HIRE_V2,
+        [HW_EVENT_OFFER] = HW_SCHEMA_OFFER_V1};
 
 static void path_of(const hw_archive_t *a, const char *rel, char *out,
                     size_t size) {
@@ -58,8 +59,8 @@ static int sync_path(const char *path) {
 static archive_file_t *add_file(hw_archive_t *a, const char *rel,
                                 hw_event_type_t type, int64_t synced) {
         int created;
-        hw_map_entry_t *e = hw_map_upsert(&a->files, rel, strlen(rel),
-                                          &created);
+        hw_map_entry_t *e =
+                hw_map_upsert(&a->files, rel, strlen(rel), &created);
         archive_file_t *f;
         if (!e)
                 return NULL;
@@ -81,8 +82,8 @@ static hw_err_t set_offset(hw_archive_t *a, const char *topic,
         int n = snprintf(key, sizeof(key), "%s%c%" PRId32, topic, '\0',
                          partition);
         int created;
-        hw_map_entry_t *e = hw_map_upsert(&a->offsets, key, (size_t)n,
-                                          &created);
+        hw_map_entry_t *e =
+                hw_map_upsert(&a->offsets, key, (size_t)n, &created);
         if (!e)
                 return HW_ERR_NOMEM;
         if (created || next > e->v.i)
@@ -251,8 +252,7 @@ hw_err_t hw_archive_append(hw_archive_t *a, const char *topic,
                 return err;
         if (avro_file_writer_append_encoded(f->w, body, (int64_t)len))
                 return hw_fail(HW_ERR_IO, errstr, size,
-                               "cannot append to %s: %s", rel,
-                               avro_strerror());
+                               "cannot append to %s: %s", rel, avro_strerror());
         f->dirty = 1;
         if (set_offset(a, topic, partition, offset + 1))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
@@ -272,7 +272,8 @@ static hw_err_t write_state(hw_archive_t *a, char *errstr, size_t size) {
                                tmp, strerror(errno));
         fprintf(fp, "%s\n", STATE_MAGIC);
         for (size_t i = 0; i < a->files.count; i++) {
-                const archive_file_t *f = (archive_file_t *)a->files.entries[i].v.p;
+                const archive_file_t *f =
+                        (archive_file_t *)a->files.entries[i].v.p;
                 if (f->synced >= 0)
                         fprintf(fp, "file %s %d %" PRId64 "\n", f->rel,
                                 (int)f->type, f->synced);
@@ -280,8 +281,7 @@ static hw_err_t write_state(hw_archive_t *a, char *errstr, size_t size) {
         for (size_t i = 0; i < a->offsets.count; i++) {
                 const hw_map_entry_t *e = &a->offsets.entries[i];
                 const char *part = e->key + strlen(e->key) + 1;
-                fprintf(fp, "offset %s %" PRId64 " %s\n", part, e->v.i,
-                        e->key);
+                fprintf(fp, "offset %s %" PRId64 " %s\n", part, e->v.i, e->key);
         }
         bad = fflush(fp) || fsync(fileno(fp));
         bad |= fclose(fp);
@@ -325,7 +325,8 @@ hw_err_t hw_archive_sync(hw_archive_t *a, char *errstr, size_t size) {
                 archive_file_t *open_files[64];
                 size_t k = 0;
                 for (size_t i = 0; i < a->files.count; i++) {
-                        archive_file_t *f = (archive_file_t *)a->files.entries[i].v.p;
+                        archive_file_t *f =
+                                (archive_file_t *)a->files.entries[i].v.p;
                         if (!f->w)
                                 continue;
                         if (k == sizeof(open_files) / sizeof(*open_files)) {
@@ -339,8 +340,8 @@ hw_err_t hw_archive_sync(hw_archive_t *a, char *errstr, size_t size) {
                         const char *si = strrchr(open_files[i]->rel, '/');
                         size_t ti = (size_t)(si - open_files[i]->rel);
                         for (size_t j = 0; j < k; j++) {
-                                const char *sj = strrchr(open_files[j]->rel,
-                                                         '/');
+                                const char *sj =
+                                        strrchr(open_files[j]->rel, '/');
                                 if (j != i && open_files[j]->w &&
                                     (size_t)(sj - open_files[j]->rel) == ti &&
                                     !strncmp(open_files[i]->rel,
@@ -456,8 +457,8 @@ hw_err_t hw_archive_read(const char *path, hw_archive_record_fn fn, void *ctx,
         }
         if (!err && rc && rc != EOF)
                 err = hw_fail(HW_ERR_DECODE, errstr, size,
-                              "%s: after record %" PRIu64 ": %s", path,
-                              record, avro_strerror());
+                              "%s: after record %" PRIu64 ": %s", path, record,
+                              avro_strerror());
         free(buf);
         avro_value_decref(&value);
         avro_value_iface_decref(iface);

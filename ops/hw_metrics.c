@@ -25,17 +25,16 @@
 #define HW_METRICS_MAX_CONNECTIONS 32u
 #define HW_METRICS_TIMEOUT_S 10u
 
-#define HW_REJECT_CLASSES 5                  /* HW_ERR_BAD_FRAMING.. */
-#define HW_REJECT_OTHER HW_REJECT_CLASSES    /* index of "other" */
+#define HW_REJECT_CLASSES 5               /* HW_ERR_BAD_FRAMING.. */
+#define HW_REJECT_OTHER HW_REJECT_CLASSES /* index of "other" */
 
 /* Upper bounds of hirewire_batch_flush_seconds; +Inf comes after them.
  * The text is written as is, so a bound reads the same in every scrape. */
 static const char *const flush_le_text[] = {
         "0.001", "0.0025", "0.005", "0.01", "0.025", "0.05", "0.1",
         "0.25",  "0.5",    "1",     "2.5",  "5",     "10"};
-static const double flush_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025,
-                                  0.05,  0.1,    0.25,  0.5,  1,
-                                  2.5,   5,      10};
+static const double flush_le[] = {0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1,
+                                  0.25,  0.5,    1,     2.5,  5,     10};
 #define HW_FLUSH_BOUNDS (sizeof(flush_le) / sizeof(flush_le[0]))
 
 _Static_assert(sizeof(flush_le_text) / sizeof(flush_le_text[0]) ==
@@ -108,9 +107,9 @@ struct hw_metrics_s {
         int ready;
         char why[256];
         char version[64];
-        time_t started;        /* when the registry was made: start-up */
-        int starting;          /* MHD_start_daemon is running */
-        char start_err[256];   /* its last log message */
+        time_t started;      /* when the registry was made: start-up */
+        int starting;        /* MHD_start_daemon is running */
+        char start_err[256]; /* its last log message */
 
         /* Owned by the thread that calls serve and destroy. */
         struct MHD_Daemon *daemon;
@@ -165,8 +164,8 @@ void hw_metrics_rejected(hw_metrics_t *m, const char *error_class) {
         if (error_class) {
                 for (int c = 0; c < HW_REJECT_CLASSES; c++) {
                         if (!strcmp(error_class,
-                                    hw_err_name((hw_err_t)(
-                                            HW_ERR_BAD_FRAMING + c)))) {
+                                    hw_err_name((hw_err_t)(HW_ERR_BAD_FRAMING +
+                                                           c)))) {
                                 i = c;
                                 break;
                         }
@@ -194,8 +193,7 @@ void hw_metrics_observe_flush(hw_metrics_t *m, double seconds) {
 }
 
 /* Orders lag entries by topic, then partition. */
-static int lag_cmp(const char *topic, int partition,
-                   const hw_lag_entry_t *e) {
+static int lag_cmp(const char *topic, int partition, const hw_lag_entry_t *e) {
         int c = strcmp(topic, e->topic);
         if (c)
                 return c;
@@ -204,8 +202,8 @@ static int lag_cmp(const char *topic, int partition,
 
 /* Index of (topic, partition) in m->lags, or where it would go (*found 0).
  * Called with m->lock held. */
-static size_t lag_find(const hw_metrics_t *m, const char *topic,
-                       int partition, int *found) {
+static size_t lag_find(const hw_metrics_t *m, const char *topic, int partition,
+                       int *found) {
         size_t lo = 0, hi = m->n_lags;
 
         while (lo < hi) {
@@ -320,8 +318,8 @@ static int append_label_value(hw_buf_t *out, const char *s) {
         int bad = 0;
 
         for (; *s; s++) {
-                const char *esc = *s == '\\' ? "\\\\"
-                                  : *s == '"' ? "\\\""
+                const char *esc = *s == '\\'   ? "\\\\"
+                                  : *s == '"'  ? "\\\""
                                   : *s == '\n' ? "\\n"
                                                : NULL;
                 if (!esc)
@@ -342,8 +340,8 @@ static int append_family(hw_buf_t *out, const char *name, const char *type,
 
 static int append_counter(hw_buf_t *out, const hw_metrics_t *m,
                           hw_counter_t c) {
-        uint64_t v = atomic_load_explicit(&m->counters[c],
-                                          memory_order_relaxed);
+        uint64_t v =
+                atomic_load_explicit(&m->counters[c], memory_order_relaxed);
         return append_family(out, counter_defs[c].name, "counter",
                              counter_defs[c].help) |
                hw_buf_printf(out, "%s %" PRIu64 "\n", counter_defs[c].name, v);
@@ -433,18 +431,17 @@ hw_err_t hw_metrics_render(hw_metrics_t *m, hw_buf_t *out) {
                              "Time to flush one batch to Redis.");
         for (i = 0; i <= HW_FLUSH_BOUNDS; i++) {
                 cumulative += buckets[i];
-                bad |= hw_buf_printf(
-                        out,
-                        "hirewire_batch_flush_seconds_bucket{le=\"%s\"} %" PRIu64
-                        "\n",
-                        i < HW_FLUSH_BOUNDS ? flush_le_text[i] : "+Inf",
-                        cumulative);
+                bad |= hw_buf_printf(out,
+                                     "hirewire_batch_flush_seconds_bucket{le="
+                                     "\"%s\"} %" PRIu64 "\n",
+                                     i < HW_FLUSH_BOUNDS ? flush_le_text[i]
+                                                         : "+Inf",
+                                     cumulative);
         }
         format_double(sum, num, sizeof(num));
         bad |= hw_buf_printf(out,
                              "hirewire_batch_flush_seconds_sum %s\n"
-                             "hirewire_batch_flush_seconds_count %" PRIu64
-                             "\n",
+                             "hirewire_batch_flush_seconds_count %" PRIu64 "\n",
                              num, count);
 
         bad |= append_family(out, "hirewire_consumer_lag", "gauge",
@@ -487,10 +484,9 @@ hw_err_t hw_metrics_render(hw_metrics_t *m, hw_buf_t *out) {
 /* HTTP                                                                */
 /* ------------------------------------------------------------------ */
 
-static enum MHD_Result respond(struct MHD_Connection *conn,
-                               unsigned int status, const char *body,
-                               size_t len, const char *content_type,
-                               int allow_header) {
+static enum MHD_Result respond(struct MHD_Connection *conn, unsigned int status,
+                               const char *body, size_t len,
+                               const char *content_type, int allow_header) {
         struct MHD_Response *r;
         enum MHD_Result ret;
 
@@ -500,9 +496,8 @@ static enum MHD_Result respond(struct MHD_Connection *conn,
                 return MHD_NO; /* MHD closes the connection */
         if (MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE,
                                     content_type) != MHD_YES ||
-            (allow_header &&
-             MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, "GET, HEAD") !=
-                     MHD_YES)) {
+            (allow_header && MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW,
+                                                     "GET, HEAD") != MHD_YES)) {
                 MHD_destroy_response(r);
                 return MHD_NO;
         }
@@ -513,12 +508,10 @@ static enum MHD_Result respond(struct MHD_Connection *conn,
 
 #define TEXT_PLAIN "text/plain; charset=utf-8"
 
-static enum MHD_Result handle_request(void *cls, struct MHD_Connection *conn,
-                                      const char *url, const char *method,
-                                      const char *version,
-                                      const char *upload_data,
-                                      size_t *upload_data_size,
-                                      void **con_cls) {
+static enum MHD_Result
+handle_request(void *cls, struct MHD_Connection *conn, const char *url,
+               const char *method, const char *version, const char *upload_data,
+               size_t *upload_data_size, void **con_cls) {
         hw_metrics_t *m = cls;
         int is_metrics = !strcmp(url, "/metrics");
         int is_health = !strcmp(url, "/healthz");
@@ -609,8 +602,7 @@ static hw_err_t parse_addr(const char *addr, struct sockaddr_in *sin,
 
         if (!colon || colon == addr)
                 return hw_fail(HW_ERR_ARG, errstr, errstr_size,
-                               "metrics address \"%s\" is not host:port",
-                               addr);
+                               "metrics address \"%s\" is not host:port", addr);
         host_len = (size_t)(colon - addr);
         if (host_len >= sizeof(host))
                 return hw_fail(HW_ERR_ARG, errstr, errstr_size,
@@ -654,8 +646,7 @@ static hw_err_t parse_addr(const char *addr, struct sockaddr_in *sin,
 }
 
 hw_err_t hw_metrics_serve(hw_metrics_t *m, const char *addr, char *bound,
-                          size_t bound_size, char *errstr,
-                          size_t errstr_size) {
+                          size_t bound_size, char *errstr, size_t errstr_size) {
         const union MHD_DaemonInfo *info;
         struct MHD_Daemon *d;
         struct sockaddr_in sin;
@@ -687,11 +678,10 @@ hw_err_t hw_metrics_serve(hw_metrics_t *m, const char *addr, char *bound,
                 MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_AUTO |
                         MHD_USE_ERROR_LOG,
                 ntohs(sin.sin_port), NULL, NULL, handle_request, m,
-                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m,
-                MHD_OPTION_SOCK_ADDR, (struct sockaddr *)&sin,
-                MHD_OPTION_CONNECTION_LIMIT, HW_METRICS_MAX_CONNECTIONS,
-                MHD_OPTION_CONNECTION_TIMEOUT, HW_METRICS_TIMEOUT_S,
-                MHD_OPTION_END);
+                MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m, MHD_OPTION_SOCK_ADDR,
+                (struct sockaddr *)&sin, MHD_OPTION_CONNECTION_LIMIT,
+                HW_METRICS_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+                HW_METRICS_TIMEOUT_S, MHD_OPTION_END);
 
         pthread_mutex_lock(&m->lock);
         m->starting = 0;
@@ -716,8 +706,7 @@ hw_err_t hw_metrics_serve(hw_metrics_t *m, const char *addr, char *bound,
         m->daemon = d;
         if (!inet_ntop(AF_INET, &sin.sin_addr, ip, sizeof(ip)))
                 snprintf(ip, sizeof(ip), "?");
-        snprintf(m->bound, sizeof(m->bound), "%s:%u", ip,
-                 (unsigned)info->port);
+        snprintf(m->bound, sizeof(m->bound), "%s:%u", ip, (unsigned)info->port);
         if (bound && bound_size > 0)
                 snprintf(bound, bound_size, "%s", m->bound);
         HW_INFO("metrics", "serving /metrics and /healthz on http://%s",

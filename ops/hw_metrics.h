@@ -15,13 +15,13 @@
 #include "hw_err.h"
 
 typedef enum hw_counter_e {
-        HW_M_CONSUMED = 0,      /* messages read from Kafka */
-        HW_M_APPLIED,           /* events applied to Redis */
-        HW_M_DUPLICATES,        /* events skipped: event_id seen before */
-        HW_M_REPEATED,          /* hires of a person already in the lab */
-        HW_M_DLQ_PRODUCED,      /* rejected messages delivered to the DLQ */
-        HW_M_BATCHES,           /* atomic steps applied */
-        HW_M_FENCED,            /* batches dropped: offsets moved by another consumer */
+        HW_M_CONSUMED = 0, /* messages read from Kafka */
+        HW_M_APPLIED,      /* events applied to Redis */
+        HW_M_DUPLICATES,   /* events skipped: event_id seen before */
+        HW_M_REPEATED,     /* hires of a person already in the lab */
+        HW_M_DLQ_PRODUCED, /* rejected messages delivered to the DLQ */
+        HW_M_BATCHES,      /* atomic steps applied */
+        HW_M_FENCED, /* batches dropped: offsets moved by another consumer */
         HW_M_REDIS_ERRORS,      /* failed Redis round trips (retried) */
         HW_M_REGISTRY_REQUESTS, /* requests to the Schema Registry */
         HW_M_REGISTRY_ERRORS,   /* of which unanswered (retried) */
@@ -74,7 +74,6 @@ hw_err_t hw_metrics_render(hw_metrics_t *m, hw_buf_t *out);
  * Returns HW_ERR_ARG for a malformed address, HW_ERR_IO when it cannot bind.
  */
 hw_err_t hw_metrics_serve(hw_metrics_t *m, const char *addr, char *bound,
-                          size_t bound_size, char *errstr,
-                          size_t errstr_size);
+                          size_t bound_size, char *errstr, size_t errstr_size);
 
 #endif

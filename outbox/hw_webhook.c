@@ -17,8 +17,8 @@
 
 struct hw_webhook_s {
         const hw_config_t *conf;
-        hw_metrics_t *metrics;  /* deliveries and failures, or NULL */
-        hw_store_t *store;      /* own connection */
+        hw_metrics_t *metrics; /* deliveries and failures, or NULL */
+        hw_store_t *store;     /* own connection */
         CURL *curl;
         struct curl_slist *headers;
         hw_store_alert_t alerts[WEBHOOK_BATCH];
@@ -153,8 +153,7 @@ hw_webhook_t *hw_webhook_start(const hw_config_t *conf, const char *group,
                 hw_alert_init(&w->alerts[i].alert);
         w->store = hw_store_new(conf, group, errstr, size);
         w->curl = curl_easy_init();
-        w->headers = curl_slist_append(NULL,
-                                       "Content-Type: application/json");
+        w->headers = curl_slist_append(NULL, "Content-Type: application/json");
         if (!w->store || !w->curl || !w->headers) {
                 if (w->store)
                         hw_fail(HW_ERR_NOMEM, errstr, size,

@@ -64,8 +64,8 @@ static hw_err_t add(hw_deltas_t *d, char kind, const char *key,
         return HW_OK;
 }
 
-hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family,
-                          const char *field, int64_t day, int64_t delta) {
+hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family, const char *field,
+                          int64_t day, int64_t delta) {
         char ymd[9];
         hw_time_ymd(day, ymd);
         return add(d, HW_DELTA_WINDOW, family, field, ymd, day, delta);
@@ -97,8 +97,7 @@ hw_err_t hw_deltas_set(hw_deltas_t *d, const char *key, const char *field,
         if (!n)
                 return HW_ERR_ARG;
         e = hw_map_upsert(&d->counters, buf, n, &created);
-        if (!e || !(e->v.p = hw_map_strdup(&d->counters, value,
-                                           strlen(value))))
+        if (!e || !(e->v.p = hw_map_strdup(&d->counters, value, strlen(value))))
                 return HW_ERR_NOMEM;
         return HW_OK;
 }
@@ -157,8 +156,8 @@ hw_err_t hw_deltas_seen(hw_deltas_t *d, int64_t occurred_at,
 hw_err_t hw_deltas_alert(hw_deltas_t *d, const hw_alert_t *a) {
         hw_map_t *m = &d->alerts;
         int created;
-        hw_map_entry_t *e = hw_map_upsert(m, a->alert_id, strlen(a->alert_id),
-                                          &created);
+        hw_map_entry_t *e =
+                hw_map_upsert(m, a->alert_id, strlen(a->alert_id), &created);
         hw_alert_t *c;
         int fail = 0;
 

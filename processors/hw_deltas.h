@@ -20,32 +20,32 @@
 #include "hw_map.h"
 
 typedef enum hw_delta_kind_e {
-        HW_DELTA_WINDOW = 'W',  /* family, field, yyyymmdd; aux = day number */
-        HW_DELTA_GAUGE = 'G',   /* hash key, field: HINCRBY */
-        HW_DELTA_RANK = 'Z',    /* sorted set key, member: ZINCRBY */
-        HW_DELTA_SET = 'S',     /* hash key, field := string value */
-        HW_DELTA_EVIDENCE = 'V',/* family, field, event_id; aux = day number:
+        HW_DELTA_WINDOW = 'W',   /* family, field, yyyymmdd; aux = day number */
+        HW_DELTA_GAUGE = 'G',    /* hash key, field: HINCRBY */
+        HW_DELTA_RANK = 'Z',     /* sorted set key, member: ZINCRBY */
+        HW_DELTA_SET = 'S',      /* hash key, field := string value */
+        HW_DELTA_EVIDENCE = 'V', /* family, field, event_id; aux = day number:
                                    an event behind a windowed count */
 } hw_delta_kind_t;
 
 /* Where a person is, as the registry records it. All strings NULL (and
  * lab NULL) for a person not known yet. */
 typedef struct hw_person_s {
-        const char *lab;        /* display name of the current lab */
-        const char *origin;     /* from_org of the arrival */
-        const char *nationality;/* code or "unknown" */
-        const char *alma_mater; /* or "unknown" */
-        const char *tier;       /* S, A, B, UNRATED */
-        int64_t at;             /* occurred_at of the move */
-        const char *event_id;   /* of the move */
+        const char *lab;         /* display name of the current lab */
+        const char *origin;      /* from_org of the arrival */
+        const char *nationality; /* code or "unknown" */
+        const char *alma_mater;  /* or "unknown" */
+        const char *tier;        /* S, A, B, UNRATED */
+        int64_t at;              /* occurred_at of the move */
+        const char *event_id;    /* of the move */
 } hw_person_t;
 
 typedef struct hw_deltas_s {
-        hw_map_t counters;      /* kind\0key\0field[\0yyyymmdd] -> delta */
-        hw_map_t persons;       /* person_id -> hw_person_t * */
-        hw_map_t seen;          /* yyyymmdd\0event_id (aux = day number) */
-        hw_map_t alerts;        /* alert_id -> hw_alert_t * (raised by processors) */
-        int64_t watermark;      /* largest occurred_at, or -1 */
+        hw_map_t counters; /* kind\0key\0field[\0yyyymmdd] -> delta */
+        hw_map_t persons;  /* person_id -> hw_person_t * */
+        hw_map_t seen;     /* yyyymmdd\0event_id (aux = day number) */
+        hw_map_t alerts;   /* alert_id -> hw_alert_t * (raised by processors) */
+        int64_t watermark; /* largest occurred_at, or -1 */
 } hw_deltas_t;
 
 /* Prepares an empty set of deltas (caller storage). */
@@ -61,8 +61,8 @@ void hw_deltas_clear(hw_deltas_t *d);
  * long for a key (nothing usable is added then: drop the batch). A delta
  * of 0 is ignored; deltas that sum to 0 stay as entries of value 0, which
  * the store skips. */
-hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family,
-                          const char *field, int64_t day, int64_t delta);
+hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family, const char *field,
+                          int64_t day, int64_t delta);
 hw_err_t hw_deltas_gauge(hw_deltas_t *d, const char *key, const char *field,
                          int64_t delta);
 hw_err_t hw_deltas_rank(hw_deltas_t *d, const char *key, const char *member,

@@ -13,10 +13,10 @@
 
 /* Working lists, reused: raw items before they are grouped. */
 typedef struct item_s {
-        uint32_t group;         /* key, day, pair or country index */
-        const char *s;          /* field, family, org name or event_id */
+        uint32_t group; /* key, day, pair or country index */
+        const char *s;  /* field, family, org name or event_id */
         size_t len;
-        int64_t v;              /* delta or day */
+        int64_t v; /* delta or day */
 } item_t;
 
 typedef struct items_s {
@@ -34,8 +34,8 @@ typedef struct cached_rec_s {
 
 typedef struct hw_plan_cached_s {
         int64_t day, gen;
-        size_t len;             /* bytes of the log parsed */
-        uint32_t build;         /* the build that last brought it up to date */
+        size_t len;     /* bytes of the log parsed */
+        uint32_t build; /* the build that last brought it up to date */
         cached_rec_t *recs;
         size_t n, cap;
 } cached_t;
@@ -46,7 +46,7 @@ typedef struct hw_plan_cached_s {
 /* What one build collects before grouping it. */
 typedef struct work_s {
         items_t names, raid_evs, drain_evs, ids;
-        items_t recs;           /* bucket records: group = day, s = name */
+        items_t recs; /* bucket records: group = day, s = name */
 } work_t;
 
 void hw_plan_init(hw_plan_t *p) {
@@ -126,8 +126,8 @@ static int64_t index_of(hw_map_t *m, const char *name, size_t len,
 
 /* Adds delta to (key k, field); returns its index in field_map, -1 when
  * out of memory or too long. */
-static int64_t add_idx(hw_plan_t *p, int64_t k, const char *field,
-                       size_t flen, int64_t delta) {
+static int64_t add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
+                       int64_t delta) {
         char buf[2 * KEY_MAX + 8];
         int created;
         hw_map_entry_t *e;
@@ -291,8 +291,8 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
         if (day > p->day - largest) {
                 /* The day's log gets a record "<family> <field>" (a
                  * family has no space: its names are slugs). */
-                hw_map_entry_t *d = hw_map_upsert(&p->day_map, ymd, 8,
-                                                  &created);
+                hw_map_entry_t *d =
+                        hw_map_upsert(&p->day_map, ymd, 8, &created);
                 char *name = hw_arena_alloc(&p->arena, lf + flen + 2);
                 if (!d || !name)
                         return -1;
@@ -337,8 +337,8 @@ static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
                                                    &created)) < 0)
                                         return -1;
                         }
-                        if ((*f = add_idx(p, *k, e->key + 4, e->len - 4,
-                                          v)) < 0)
+                        if ((*f = add_idx(p, *k, e->key + 4, e->len - 4, v)) <
+                            0)
                                 return -1;
                 }
         }
@@ -418,8 +418,8 @@ static int add_evidence(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
                         return -1;
         } else if (!strcmp(family, "flow:out") && p->day >= 0 &&
                    day > p->day - conf->drain_days) {
-                int64_t k = index_of(&p->drain_map, field, strlen(field),
-                                     &created);
+                int64_t k =
+                        index_of(&p->drain_map, field, strlen(field), &created);
                 if (k < 0 || push_item(&w->drain_evs, (uint32_t)k, event_id,
                                        strlen(event_id), day))
                         return -1;
@@ -452,8 +452,7 @@ static int group_raids(hw_plan_t *p, work_t *w, size_t *n_names,
                 }
                 r->lo = it->v < r->lo ? it->v : r->lo;
                 r->hi = it->v > r->hi ? it->v : r->hi;
-                if (r->n_names &&
-                    !strcmp(p->names[*n_names - 1], it->s))
+                if (r->n_names && !strcmp(p->names[*n_names - 1], it->s))
                         continue;
                 p->names[(*n_names)++] = it->s;
                 r->n_names++;
@@ -479,8 +478,8 @@ static int group_drains(hw_plan_t *p, work_t *w, size_t *n_evs) {
         if (!p->drains)
                 return -1;
         for (size_t i = 0; i < n; i++)
-                p->drains[i] = (hw_plan_drain_t){p->drain_map.entries[i].key,
-                                                 0, 0};
+                p->drains[i] =
+                        (hw_plan_drain_t){p->drain_map.entries[i].key, 0, 0};
         sort_items(&w->drain_evs, by_group_latest);
         for (size_t i = 0; i < w->drain_evs.n; i++) {
                 const item_t *it = &w->drain_evs.a[i];
@@ -508,8 +507,7 @@ static int group_changes(hw_plan_t *p) {
                 return -1;
         for (size_t i = 0; i < nk; i++) {
                 const hw_map_entry_t *e = &p->key_map.entries[i];
-                p->keys[i] = (hw_plan_key_t){e->key, e->len, e->v.i == 1, 0,
-                                             0};
+                p->keys[i] = (hw_plan_key_t){e->key, e->len, e->v.i == 1, 0, 0};
         }
         for (size_t i = 0; i < nf; i++)
                 if (p->field_map.entries[i].v.i)
@@ -594,8 +592,13 @@ static int group_days(hw_plan_t *p, work_t *w) {
                 if (!text)
                         return -1;
                 by_index[i] = (hw_plan_day_t){p->day_map.entries[i].key,
-                                              p->day_map.entries[i].aux, 0,
-                                              0, text, 0, 0, 0};
+                                              p->day_map.entries[i].aux,
+                                              0,
+                                              0,
+                                              text,
+                                              0,
+                                              0,
+                                              0};
         }
         /* In the order the batch's deltas hold them (deterministic). */
         for (size_t i = 0; i < w->recs.n; i++) {
@@ -626,7 +629,8 @@ int hw_plan_log_each(const char *text, size_t len,
                 int64_t v = 0;
                 int neg = 0, digits = 0;
                 const char *name;
-                while (at < end && *at >= '0' && *at <= '9' && nlen < KEY_MAX * 4)
+                while (at < end && *at >= '0' && *at <= '9' &&
+                       nlen < KEY_MAX * 4)
                         nlen = nlen * 10 + (size_t)(*at++ - '0'), digits++;
                 if (!digits || at >= end || *at++ != ':' ||
                     (size_t)(end - at) < nlen + 3)
@@ -771,12 +775,10 @@ static int slide_log(hw_plan_t *p, const hw_plan_conf_t *conf,
                         if (off < 0)
                                 return -1;
                         for (size_t i = 0; i < n_leaves; i++)
-                                p->sums[off + (int64_t)leaves[i]] -=
-                                        rec->delta;
+                                p->sums[off + (int64_t)leaves[i]] -= rec->delta;
                 }
                 if (gone) {
-                        const hw_map_entry_t *e =
-                                &p->wf_map.entries[rec->wf];
+                        const hw_map_entry_t *e = &p->wf_map.entries[rec->wf];
                         uint32_t fam;
                         memcpy(&fam, e->key, 4);
                         if (prune_raid(p, p->fam_map.entries[fam].key,
@@ -879,8 +881,8 @@ static int compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
                         return -1;
                 if (len && len < lg->len - lg->len / 4)
                         p->compacted[p->n_compacted++] = (hw_plan_day_t){
-                                lg->ymd, lg->day, 0, 0, text, len, lg->len,
-                                lg->gen};
+                                lg->ymd, lg->day, 0,       0,
+                                text,    len,     lg->len, lg->gen};
         }
         return 0;
 }
@@ -975,8 +977,8 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                 hw_plan_day_t *dd = p->n_seen ? &p->seen[p->n_seen - 1] : NULL;
                 if (!dd || dd->day != it->v) {
                         dd = &p->seen[p->n_seen++];
-                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0, NULL, 0, 0,
-                                                 0};
+                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0,
+                                              NULL,  0,     0,        0};
                 }
                 p->names[(*n_names)++] = it->s + 9;
                 dd->n++;
@@ -1037,8 +1039,8 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                         memset(p->stamps, 0,
                                p->stamps_cap * sizeof(*p->stamps));
         }
-        if (slide && strcmp(slide->epoch ? slide->epoch : "",
-                            p->cached_epoch)) {
+        if (slide &&
+            strcmp(slide->epoch ? slide->epoch : "", p->cached_epoch)) {
                 drop_cached(p);
                 snprintf(p->cached_epoch, sizeof(p->cached_epoch), "%s",
                          slide->epoch ? slide->epoch : "");
@@ -1067,17 +1069,16 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                 int n = hw_deltas_parts(e, parts);
                 switch (e->key[0]) {
                 case HW_DELTA_WINDOW:
-                        rc = n < 4 || (e->v.i &&
-                                       add_window(p, conf, &w, parts[1],
-                                                  parts[2], parts[3], e->aux,
-                                                  e->v.i));
+                        rc = n < 4 ||
+                             (e->v.i &&
+                              add_window(p, conf, &w, parts[1], parts[2],
+                                         parts[3], e->aux, e->v.i));
                         break;
                 case HW_DELTA_GAUGE:
                 case HW_DELTA_RANK:
-                        rc = n < 3 ||
-                             add(p, parts[1], strlen(parts[1]),
-                                 e->key[0] == HW_DELTA_RANK, parts[2],
-                                 strlen(parts[2]), e->v.i);
+                        rc = n < 3 || add(p, parts[1], strlen(parts[1]),
+                                          e->key[0] == HW_DELTA_RANK, parts[2],
+                                          strlen(parts[2]), e->v.i);
                         break;
                 case HW_DELTA_EVIDENCE:
                         rc = n < 4 || add_evidence(p, conf, &w, parts[1],
@@ -1091,8 +1092,7 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         if (!rc && slide)
                 rc = cache_logs(p, conf, slide, sliding, &bad, &why);
         for (size_t i = 0; !rc && sliding && i < slide->n_leaving; i++)
-                rc = slide_log(p, conf,
-                               *cached_slot(p, slide->leaving[i].day),
+                rc = slide_log(p, conf, *cached_slot(p, slide->leaving[i].day),
                                slide->day);
         if (!rc && slide && slide->n_compact)
                 rc = compact_logs(p, conf, slide);

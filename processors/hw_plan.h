@@ -25,7 +25,7 @@ typedef struct hw_plan_change_s {
         const char *field;
         size_t len;
         int64_t delta;
-        size_t slot;            /* the (key, field)'s number, the same in
+        size_t slot; /* the (key, field)'s number, the same in
                                    every plan of one generation */
 } hw_plan_change_t;
 
@@ -33,7 +33,7 @@ typedef struct hw_plan_change_s {
 typedef struct hw_plan_key_s {
         const char *key;
         size_t len;
-        int zset;               /* a sorted set (ZINCRBY-like), else a hash */
+        int zset; /* a sorted set (ZINCRBY-like), else a hash */
         size_t first, n;
 } hw_plan_key_t;
 
@@ -43,10 +43,10 @@ typedef struct hw_plan_key_s {
 typedef struct hw_plan_day_s {
         const char *ymd;
         int64_t day;
-        size_t first, n;        /* into names */
+        size_t first, n; /* into names */
         const char *text;
         size_t len, was;
-        int64_t gen;            /* the generation it must still have */
+        int64_t gen; /* the generation it must still have */
 } hw_plan_day_t;
 
 /*
@@ -62,12 +62,12 @@ typedef struct hw_plan_day_s {
 typedef struct hw_plan_log_s {
         char ymd[9];
         int64_t day;
-        const char *text;       /* bytes [from, len) of the log */
-        size_t from;            /* 0: text is the whole log; else the
+        const char *text; /* bytes [from, len) of the log */
+        size_t from;      /* 0: text is the whole log; else the
                                    plan's cache holds [0, from), as
                                    hw_plan_log_known said */
-        size_t len;             /* the log's length */
-        int64_t gen;            /* times it was compacted (b:gen) */
+        size_t len;       /* the log's length */
+        int64_t gen;      /* times it was compacted (b:gen) */
 } hw_plan_log_t;
 
 /* What a plan reads besides the batch: the watermark's day before the
@@ -75,12 +75,12 @@ typedef struct hw_plan_log_s {
  * day (every day with buckets in (before - largest, D - smallest]), and
  * logs to compact. */
 typedef struct hw_plan_slide_s {
-        int64_t day;            /* -1: no watermark before the step */
+        int64_t day; /* -1: no watermark before the step */
         const hw_plan_log_t *leaving;
         size_t n_leaving;
         const hw_plan_log_t *compact;
         size_t n_compact;
-        const char *epoch;      /* of the keys the logs were read from
+        const char *epoch; /* of the keys the logs were read from
                                    (NULL: ""): what the plan's cache of
                                    the logs holds is kept for one epoch */
 } hw_plan_slide_t;
@@ -94,79 +94,80 @@ typedef struct hw_plan_ev_s {
 /* A (lab, origin org) pair that got hires in the batch. */
 typedef struct hw_plan_raid_s {
         const char *lab_slug, *org_slug;
-        size_t first_name, n_names;     /* into names: org names with that slug, sorted */
-        int64_t lo, hi;                 /* days of the batch's hires of the pair */
-        size_t first_ev, n_ev;          /* into evs: hires within the largest window */
+        size_t first_name,
+                n_names; /* into names: org names with that slug, sorted */
+        int64_t lo, hi;  /* days of the batch's hires of the pair */
+        size_t first_ev, n_ev; /* into evs: hires within the largest window */
 } hw_plan_raid_t;
 
 /* A country with hires out of it in the batch within the brain_drain
  * window: the latest first, at most 50 (what its alert would name). */
 typedef struct hw_plan_drain_s {
         const char *country;
-        size_t first_ev, n_ev;          /* into evs */
+        size_t first_ev, n_ev; /* into evs */
 } hw_plan_drain_t;
 
 #define HW_PLAN_MAX_WINDOWS 16
-#define HW_PLAN_CACHED_DAYS 1024    /* logs cached, by day number modulo */
+#define HW_PLAN_CACHED_DAYS 1024 /* logs cached, by day number modulo */
 
 typedef struct hw_plan_conf_s {
-        const int *windows;     /* days, ascending, at most HW_PLAN_MAX_WINDOWS */
+        const int *windows; /* days, ascending, at most HW_PLAN_MAX_WINDOWS */
         size_t n_windows;
-        int raid;               /* alerts.raid.enabled */
-        int drain_days;         /* the brain_drain rule's window */
-        int seen_days;          /* event ids are kept while their day is
+        int raid;       /* alerts.raid.enabled */
+        int drain_days; /* the brain_drain rule's window */
+        int seen_days;  /* event ids are kept while their day is
                                    less than this behind D */
 } hw_plan_conf_t;
 
 typedef struct hw_plan_s {
-        int64_t day;            /* D: the watermark's day after the step, -1 = none */
+        int64_t day; /* D: the watermark's day after the step, -1 = none */
         hw_plan_key_t *keys;
         size_t n_keys;
         hw_plan_change_t *changes;
         size_t n_changes;
-        hw_plan_day_t *days;    /* days whose log b:<yyyymmdd> is appended to */
+        hw_plan_day_t *days; /* days whose log b:<yyyymmdd> is appended to */
         size_t n_days;
         hw_plan_day_t *compacted; /* logs replaced by their sums */
         size_t n_compacted;
-        const char **prunes;    /* raid:<lab>:<org> keys that lose the hires
+        const char **prunes; /* raid:<lab>:<org> keys that lose the hires
                                    of days leaving the largest window */
         size_t n_prunes;
-        hw_plan_day_t *seen;    /* applied event ids kept: names are ids */
+        hw_plan_day_t *seen; /* applied event ids kept: names are ids */
         size_t n_seen;
         hw_plan_raid_t *raids;
         size_t n_raids;
         hw_plan_drain_t *drains;
         size_t n_drains;
-        const char **names;     /* event ids, org names */
+        const char **names; /* event ids, org names */
         hw_plan_ev_t *evs;
         /* Working state, kept from batch to batch. */
         char wnames[HW_PLAN_MAX_WINDOWS][16]; /* "7d", ... */
         hw_map_t key_map, field_map, day_map, raid_map, drain_map;
-        hw_map_t prune_map;     /* raid keys pruned */
-        hw_map_t fam_map;       /* windowed family -> index */
-        hw_map_t wf_map;        /* family index + field -> offset in sums */
-        int64_t *sums;          /* per (family, field): all, then each window */
+        hw_map_t prune_map; /* raid keys pruned */
+        hw_map_t fam_map;   /* windowed family -> index */
+        hw_map_t wf_map;    /* family index + field -> offset in sums */
+        int64_t *sums;      /* per (family, field): all, then each window */
         size_t sums_cap;
-        int64_t *fam_keys;      /* per family: key index of all, each window */
+        int64_t *fam_keys; /* per family: key index of all, each window */
         size_t fam_keys_cap;
-        int64_t *wf_fields;     /* per (family, field): its index in
+        int64_t *wf_fields; /* per (family, field): its index in
                                    field_map in all, each window (-1: none
                                    yet); indexed as sums */
         size_t wf_fields_cap;
         /* fam_map and wf_map are kept from plan to plan with key_map: the
          * (family, field) pairs a plan's sums hold are listed here. */
-        uint32_t *touched, *stamps;  /* wf indexes; the build that last
+        uint32_t *touched, *stamps; /* wf indexes; the build that last
                                         touched each */
         size_t n_touched, touched_cap, stamps_cap;
         uint32_t build;
-        size_t sum_slots;       /* sums per (family, field): windows + 1 */
+        size_t sum_slots; /* sums per (family, field): windows + 1 */
         /* What the bucket logs read by earlier slides count, by
          * (family, field), so a log is parsed once and then read from
          * where the last plan left it (hw_plan_log_known). */
         struct hw_plan_cached_s *cached[HW_PLAN_CACHED_DAYS];
         size_t cached_recs;
         char cached_epoch[32];
-        uint32_t *cpos;         /* compaction scratch, per wf index */
+        uint32_t *cpos; /* compaction scratch, per wf index */
         size_t cpos_cap;
         hw_arena_t arena;
         /* The (key, field) pairs the plans built so far changed keep their

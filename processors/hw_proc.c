@@ -6,7 +6,7 @@
 
 #include "hw_time.h"
 
-#define SLUG_MAX 512  /* names are at most 200 bytes */
+#define SLUG_MAX 512 /* names are at most 200 bytes */
 #define KEY_MAX 600
 
 #define TRY(expr)                                                              \
@@ -74,8 +74,8 @@ void hw_proc_person_of(const hw_event_t *ev, hw_person_t *p) {
 /* key := head + name + tail (a slug is under SLUG_MAX, heads and tails
  * are short: it fits KEY_MAX). Returns key. On every event's path: no
  * printf. */
-static const char *key_of(char key[KEY_MAX], const char *head,
-                          const char *name, const char *tail) {
+static const char *key_of(char key[KEY_MAX], const char *head, const char *name,
+                          const char *tail) {
         size_t lh = strlen(head), ln = strlen(name), lt = strlen(tail);
         if (lh + ln + lt >= KEY_MAX)
                 ln = KEY_MAX - 1 - lh - lt;
@@ -90,12 +90,11 @@ static hw_err_t count_member(hw_deltas_t *d, const hw_person_t *p, int sign) {
         char slug[SLUG_MAX], key[KEY_MAX];
 
         hw_slug(p->lab, slug, sizeof(slug));
-        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ""), "members",
-                            sign));
+        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ""), "members", sign));
         if (sign > 0)
                 TRY(hw_deltas_set(d, key, "name", p->lab));
-        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":origin"),
-                            p->origin, sign));
+        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":origin"), p->origin,
+                            sign));
         TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":nationality"),
                             p->nationality, sign));
         TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":alma_mater"),
@@ -119,8 +118,8 @@ static hw_err_t count_hire(const hw_proc_conf_t *conf, hw_deltas_t *d,
         if (conf->alert_raid)
                 TRY(hw_deltas_evidence(d, key, ev->from_org, day,
                                        ev->event_id));
-        TRY(hw_deltas_window(d, key_of(key, "org:", org, ":losses"), lab,
-                             day, 1));
+        TRY(hw_deltas_window(d, key_of(key, "org:", org, ":losses"), lab, day,
+                             1));
         if (strcmp(ev->from_country, ev->to_country)) {
                 snprintf(pair, sizeof(pair), "%s>%s", ev->from_country,
                          ev->to_country);
@@ -157,15 +156,13 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
         TRY(count_member(d, next, +1));
         TRY(hw_deltas_person(d, ev->person_id, next));
         if (conf->alert_top_tier_move && ev->tier == HW_TIER_S) {
-                const char *who = ev->person_name ? ev->person_name
-                                                  : ev->person_id;
+                const char *who =
+                        ev->person_name ? ev->person_name : ev->person_id;
                 char summary[700];
-                const char *kv[] = {"person_id", ev->person_id,
-                                    "from_org",  ev->from_org,
-                                    "from_lab",  ev->from_lab,
-                                    "to_org",    ev->to_org,
-                                    "to_lab",    ev->to_lab,
-                                    "tier",      "S"};
+                const char *kv[] = {"person_id",  ev->person_id, "from_org",
+                                    ev->from_org, "from_lab",    ev->from_lab,
+                                    "to_org",     ev->to_org,    "to_lab",
+                                    ev->to_lab,   "tier",        "S"};
                 snprintf(summary, sizeof(summary),
                          "%s (tier S) moved from %s to %s", who,
                          ev->from_lab ? ev->from_lab : ev->from_org,
@@ -187,21 +184,21 @@ hw_err_t hw_proc_offer(const hw_proc_conf_t *conf, const hw_event_t *ev,
             (ev->status == HW_OFFER_EXTENDED ||
              ev->status == HW_OFFER_ACCEPTED) &&
             ev->total_value_usd >= conf->alert_mega_usd) {
-                const char *who = ev->person_name ? ev->person_name
-                                                  : ev->person_id;
+                const char *who =
+                        ev->person_name ? ev->person_name : ev->person_id;
                 char usd[32], total[32], summary[700];
-                const char *kv[] = {"person_id",    ev->person_id,
-                                    "offering_org", ev->offering_org,
-                                    "offering_lab", ev->offering_lab,
-                                    "current_org",  ev->current_org,
-                                    "status",       hw_offer_status_name(ev->status),
-                                    "total_value_usd", total};
-                snprintf(total, sizeof(total), "%" PRId64,
-                         ev->total_value_usd);
+                const char *kv[] = {
+                        "person_id",       ev->person_id,
+                        "offering_org",    ev->offering_org,
+                        "offering_lab",    ev->offering_lab,
+                        "current_org",     ev->current_org,
+                        "status",          hw_offer_status_name(ev->status),
+                        "total_value_usd", total};
+                snprintf(total, sizeof(total), "%" PRId64, ev->total_value_usd);
                 format_usd(ev->total_value_usd, usd, sizeof(usd));
-                snprintf(summary, sizeof(summary), "%s offer of %s to %s (%s) %s",
-                         ev->offering_lab ? ev->offering_lab
-                                          : ev->offering_org,
+                snprintf(summary, sizeof(summary),
+                         "%s offer of %s to %s (%s) %s",
+                         ev->offering_lab ? ev->offering_lab : ev->offering_org,
                          usd, who, ev->current_org,
                          ev->status == HW_OFFER_ACCEPTED ? "accepted"
                                                          : "extended");

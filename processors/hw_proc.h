@@ -15,19 +15,19 @@
 typedef struct hw_proc_conf_s {
         int64_t mega_threshold_usd; /* EXTENDED offers at or above it count as mega */
         /* Alert rules decided by one event alone (SPEC §4 "Alerts"). */
-        int alert_mega_offer;       /* EXTENDED/ACCEPTED offer >= alert_mega_usd */
+        int alert_mega_offer; /* EXTENDED/ACCEPTED offer >= alert_mega_usd */
         int64_t alert_mega_usd;
-        int alert_top_tier_move;    /* tier S hire that moves the person */
+        int alert_top_tier_move; /* tier S hire that moves the person */
         /* Rules the store decides from counters: record the hires behind
          * them (hw_deltas_evidence) so their alerts can name the events. */
-        int alert_raid;             /* hires into a lab, by origin org */
-        int alert_brain_drain;      /* cross-border hires, by from_country */
+        int alert_raid;        /* hires into a lab, by origin org */
+        int alert_brain_drain; /* cross-border hires, by from_country */
 } hw_proc_conf_t;
 
 typedef enum hw_hire_outcome_e {
-        HW_HIRE_MOVE = 0,       /* the person left their lab and joined this one */
-        HW_HIRE_REPEATED,       /* already in that lab: nothing counted */
-        HW_HIRE_LATE,           /* older than the person's recorded move:
+        HW_HIRE_MOVE = 0, /* the person left their lab and joined this one */
+        HW_HIRE_REPEATED, /* already in that lab: nothing counted */
+        HW_HIRE_LATE,     /* older than the person's recorded move:
                                    counted in windows and flows, no move */
 } hw_hire_outcome_t;
 

@@ -169,8 +169,7 @@ int hw_raid_days_decode(const char *v, size_t len, int64_t *out, size_t cap) {
         while (p < end) {
                 int64_t day;
                 if (m == cap || digits(&p, end, &day) ||
-                    (p < end && *p++ != ',') ||
-                    (p == end && p[-1] == ','))
+                    (p < end && *p++ != ',') || (p == end && p[-1] == ','))
                         return -1;
                 out[m++] = day;
         }

@@ -13,10 +13,10 @@
 
 typedef struct gen_org_s {
         const char *org;
-        const char *lab;        /* NULL: the org itself is the lab */
+        const char *lab; /* NULL: the org itself is the lab */
         const char *country;
-        unsigned weight;        /* how often it hires */
-        unsigned pay;           /* pay multiplier in % */
+        unsigned weight; /* how often it hires */
+        unsigned pay;    /* pay multiplier in % */
 } gen_org_t;
 
 /* The organisations of SPEC §6 and the labs they compete with. */
@@ -57,17 +57,17 @@ static const gen_org_t named_orgs[] = {
 /* Long tail: startups named from two word lists, each in one country. */
 #define N_TAIL 240
 static const char *const tail_a[] = {
-        "Aleph", "Nova", "Vector", "Quanta", "Lumen", "Orbit", "Cinder",
-        "Helix", "Prism", "Tensor", "Atlas", "Kite", "Ember", "Nimbus",
-        "Sable", "Zephyr", "Arc", "Delta", "Fathom", "Glyph"};
-static const char *const tail_b[] = {"AI", "Labs", "Intelligence",
-                                     "Research", "Systems", "Minds",
+        "Aleph", "Nova",   "Vector", "Quanta", "Lumen",  "Orbit", "Cinder",
+        "Helix", "Prism",  "Tensor", "Atlas",  "Kite",   "Ember", "Nimbus",
+        "Sable", "Zephyr", "Arc",    "Delta",  "Fathom", "Glyph"};
+static const char *const tail_b[] = {"AI",       "Labs",     "Intelligence",
+                                     "Research", "Systems",  "Minds",
                                      "Dynamics", "Robotics", "Compute",
-                                     "Foundry", "Works", "Models"};
+                                     "Foundry",  "Works",    "Models"};
 static const char *const tail_countries[] = {
-        "US", "US", "US", "GB", "CA", "FR", "DE", "CH", "IL", "IN", "CN",
-        "CN", "JP", "KR", "SG", "AU", "NL", "SE", "FI", "ES", "IT", "PL",
-        "BR", "AE", "TW", "IE", "DK", "AT", "NZ", "BE"};
+        "US", "US", "US", "GB", "CA", "FR", "DE", "CH", "IL", "IN",
+        "CN", "CN", "JP", "KR", "SG", "AU", "NL", "SE", "FI", "ES",
+        "IT", "PL", "BR", "AE", "TW", "IE", "DK", "AT", "NZ", "BE"};
 
 /* Nationalities with weights (sum 1000) and where they studied. */
 static const struct {
@@ -112,25 +112,27 @@ static const struct {
 #define N_SCHOOLS (sizeof(schools) / sizeof(schools[0]))
 
 static const char *const first_names[] = {
-        "Wei", "Jing", "Hao", "Yuxin", "Minh", "Priya", "Arjun", "Ananya",
-        "James", "Emily", "Michael", "Sarah", "David", "Laura", "Daniel",
-        "Sofia", "Lucas", "Chloé", "Jonas", "Lena", "Noam", "Yael", "Ji-ho",
-        "Seo-yeon", "Haruto", "Yui", "Olga", "Dmitri", "Reza", "Sara",
-        "Mateo", "Giulia", "Tomasz", "Ayşe", "Linh", "Kai", "Zoe", "Omar"};
+        "Wei",    "Jing",  "Hao",      "Yuxin",   "Minh",   "Priya", "Arjun",
+        "Ananya", "James", "Emily",    "Michael", "Sarah",  "David", "Laura",
+        "Daniel", "Sofia", "Lucas",    "Chloé",   "Jonas",  "Lena",  "Noam",
+        "Yael",   "Ji-ho", "Seo-yeon", "Haruto",  "Yui",    "Olga",  "Dmitri",
+        "Reza",   "Sara",  "Mateo",    "Giulia",  "Tomasz", "Ayşe",  "Linh",
+        "Kai",    "Zoe",   "Omar"};
 static const char *const last_names[] = {
-        "Wang", "Li", "Zhang", "Chen", "Liu", "Nguyen", "Sharma", "Patel",
-        "Gupta", "Smith", "Johnson", "Brown", "Miller", "Garcia", "Müller",
-        "Schmidt", "Dubois", "Martin", "Cohen", "Levi", "Kim", "Park",
-        "Lee", "Sato", "Tanaka", "Ivanova", "Petrov", "Hosseini", "Rossi",
-        "Kowalski", "Yılmaz", "Tran", "Okafor", "Silva", "Novak", "Berg"};
+        "Wang",   "Li",      "Zhang",  "Chen",     "Liu",     "Nguyen",
+        "Sharma", "Patel",   "Gupta",  "Smith",    "Johnson", "Brown",
+        "Miller", "Garcia",  "Müller", "Schmidt",  "Dubois",  "Martin",
+        "Cohen",  "Levi",    "Kim",    "Park",     "Lee",     "Sato",
+        "Tanaka", "Ivanova", "Petrov", "Hosseini", "Rossi",   "Kowalski",
+        "Yılmaz", "Tran",    "Okafor", "Silva",    "Novak",   "Berg"};
 
 #define N_OF(a) (sizeof(a) / sizeof((a)[0]))
 
 typedef struct gen_person_s {
-        uint32_t org;           /* index into the org table */
+        uint32_t org; /* index into the org table */
         uint16_t first, last;
-        int16_t nationality;    /* -1 = unknown */
-        int16_t school;         /* -1 = unknown */
+        int16_t nationality; /* -1 = unknown */
+        int16_t school;      /* -1 = unknown */
         uint8_t tier;
 } gen_person_t;
 
@@ -138,11 +140,11 @@ typedef struct gen_offer_s {
         uint32_t person;
         uint32_t org;
         int64_t value;
-        int64_t sign_on;        /* -1 = none */
+        int64_t sign_on; /* -1 = none */
 } gen_offer_t;
 
 struct hw_gen_s {
-        uint64_t s[4];          /* xoshiro256** state */
+        uint64_t s[4]; /* xoshiro256** state */
         uint64_t seed, count, made;
         int64_t start_ms;
         gen_org_t orgs[N_NAMED + N_TAIL];
@@ -150,9 +152,9 @@ struct hw_gen_s {
         unsigned total_weight;
         gen_person_t *people;
         size_t n_people, cap_people;
-        gen_offer_t *offers;    /* open (EXTENDED) offers */
+        gen_offer_t *offers; /* open (EXTENDED) offers */
         size_t n_offers, cap_offers;
-        int64_t pending_hire;   /* person to hire next (accepted offer) */
+        int64_t pending_hire; /* person to hire next (accepted offer) */
         uint32_t pending_org;
         char buf[128];
 };
@@ -248,8 +250,8 @@ static int new_person(hw_gen_t *g, uint32_t *out) {
         p->nationality = -1;
         for (i = 0; i < N_OF(nationalities); i++) {
                 if (r < nationalities[i].weight) {
-                        p->nationality = nationalities[i].code ? (int16_t)i
-                                                               : -1;
+                        p->nationality =
+                                nationalities[i].code ? (int16_t)i : -1;
                         break;
                 }
                 r -= nationalities[i].weight;
@@ -264,14 +266,15 @@ static int new_person(hw_gen_t *g, uint32_t *out) {
                 for (i = 0; i < N_SCHOOLS; i++)
                         if (!strcmp(schools[i].country, nat))
                                 match[n++] = i;
-                p->school = (int16_t)(n && below(g, 10) < 7
-                                              ? match[below(g, n)]
-                                              : below(g, N_SCHOOLS));
+                p->school =
+                        (int16_t)(n && below(g, 10) < 7 ? match[below(g, n)]
+                                                        : below(g, N_SCHOOLS));
         }
         r = below(g, 100);
-        p->tier = r < 3 ? HW_TIER_S : r < 18 ? HW_TIER_A
-                                  : r < 55   ? HW_TIER_B
-                                             : HW_TIER_UNRATED;
+        p->tier = r < 3    ? HW_TIER_S
+                  : r < 18 ? HW_TIER_A
+                  : r < 55 ? HW_TIER_B
+                           : HW_TIER_UNRATED;
         *out = (uint32_t)g->n_people++;
         return 0;
 }
@@ -330,8 +333,8 @@ static int fill_common(hw_gen_t *g, hw_event_t *ev, uint32_t person) {
 
         ev->occurred_at = g->start_ms + step * (int64_t)g->made +
                           (int64_t)below(g, (uint64_t)(step > 1 ? step : 1));
-        snprintf(g->buf, sizeof(g->buf), "gen-%" PRIu64 "-%08" PRIu64,
-                 g->seed, g->made);
+        snprintf(g->buf, sizeof(g->buf), "gen-%" PRIu64 "-%08" PRIu64, g->seed,
+                 g->made);
         rc |= set(ev, "event_id", g->buf);
         snprintf(g->buf, sizeof(g->buf), "gp-%" PRIu64 "-%06u", g->seed,
                  person);
@@ -342,7 +345,8 @@ static int fill_common(hw_gen_t *g, hw_event_t *ev, uint32_t person) {
         ev->tier = (hw_tier_t)p->tier;
         if (below(g, 2)) {
                 snprintf(g->buf, sizeof(g->buf),
-                         "https://news.example.com/talent/%" PRIu64 "/%08" PRIu64,
+                         "https://news.example.com/talent/%" PRIu64
+                         "/%08" PRIu64,
                          g->seed, g->made);
                 rc |= set(ev, "source_url", g->buf);
         }
@@ -372,9 +376,9 @@ static int make_hire(hw_gen_t *g, hw_event_t *ev, uint32_t person,
         rc |= set(ev, "to_lab", dest->lab);
         rc |= set(ev, "from_country", from->country);
         rc |= set(ev, "to_country", dest->country);
-        rc |= set(ev, "nationality", p->nationality >= 0
-                                             ? nationalities[p->nationality].code
-                                             : NULL);
+        rc |= set(ev, "nationality",
+                  p->nationality >= 0 ? nationalities[p->nationality].code
+                                      : NULL);
         rc |= set(ev, "alma_mater",
                   p->school >= 0 ? schools[p->school].school : NULL);
         if (below(g, 10) < 4) {
@@ -464,10 +468,10 @@ int hw_gen_next(hw_gen_t *g, hw_event_t *ev) {
                                 o.value = money(g, 1e8, 3e8);
                         o.sign_on = below(g, 10) < 3 ? o.value / 4 : -1;
                         if (g->n_offers == g->cap_offers) {
-                                size_t cap = g->cap_offers ? g->cap_offers * 2
-                                                           : 128;
-                                gen_offer_t *no = realloc(
-                                        g->offers, cap * sizeof(*no));
+                                size_t cap =
+                                        g->cap_offers ? g->cap_offers * 2 : 128;
+                                gen_offer_t *no =
+                                        realloc(g->offers, cap * sizeof(*no));
                                 if (!no)
                                         return -1;
                                 g->offers = no;

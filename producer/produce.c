@@ -31,20 +31,20 @@
 #define FAILED_NAMED_MAX 100 /* failed event_ids logged one by one */
 
 typedef struct produce_opts_s {
-        hw_config_t conf;         /* -c FILE, -s, and the flags below */
-        hw_kafka_opts_t kafka;    /* these three point into conf */
+        hw_config_t conf;      /* -c FILE, -s, and the flags below */
+        hw_kafka_opts_t kafka; /* these three point into conf */
         const char *hires_topic;
         const char *offers_topic;
-        const char *topic;        /* overrides both topics when set */
+        const char *topic; /* overrides both topics when set */
         int strict;
         int dry_run;
         int generate;
-        int from_archive;         /* FILEs are archive (Avro container) files */
+        int from_archive; /* FILEs are archive (Avro container) files */
         uint64_t gen_count;
         uint64_t seed;
-        double rate;              /* events/s, 0 = as fast as possible */
-        int span_days;            /* generated events cover these days */
-        int timeout_s;            /* delivery timeout */
+        double rate;   /* events/s, 0 = as fast as possible */
+        int span_days; /* generated events cover these days */
+        int timeout_s; /* delivery timeout */
 } produce_opts_t;
 
 static const produce_opts_t produce_defaults = {
@@ -68,8 +68,8 @@ typedef struct producer_s {
         const produce_opts_t *opts;
         rd_kafka_t *rk;
         hw_codec_t *codec;
-        hw_registry_t *registry;  /* schema.registry.url, or NULL */
-        int registry_down;        /* stopped: the registry did not answer */
+        hw_registry_t *registry; /* schema.registry.url, or NULL */
+        int registry_down;       /* stopped: the registry did not answer */
         hw_event_t ev;
         hw_buf_t payload;
         hw_buf_t json;
@@ -215,8 +215,8 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 case 's':
                         if (hw_config_set_pair(&o->conf,
                                                c == 'X' ? "-X" : "--set",
-                                               c == 'X' ? "kafka." : "",
-                                               optarg, errstr, sizeof(errstr)))
+                                               c == 'X' ? "kafka." : "", optarg,
+                                               errstr, sizeof(errstr)))
                                 goto bad_config;
                         break;
                 case 'c':
@@ -271,8 +271,8 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 case OPT_LOG_LEVEL:
                         if (hw_log_level_parse(optarg) < 0)
                                 goto bad_value;
-                        if (hw_config_set(&o->conf, "log.level", optarg,
-                                          errstr, sizeof(errstr)))
+                        if (hw_config_set(&o->conf, "log.level", optarg, errstr,
+                                          sizeof(errstr)))
                                 goto bad_config;
                         break;
                 case 'h':
@@ -346,8 +346,8 @@ static void pace(producer_t *p) {
                 return;
         at = (double)p->stats.enqueued / p->opts->rate;
         due.tv_sec = p->started.tv_sec + (time_t)at;
-        due.tv_nsec = p->started.tv_nsec +
-                      (long)((at - (double)(time_t)at) * 1e9);
+        due.tv_nsec =
+                p->started.tv_nsec + (long)((at - (double)(time_t)at) * 1e9);
         if (due.tv_nsec >= 1000000000L) {
                 due.tv_sec++;
                 due.tv_nsec -= 1000000000L;
@@ -412,7 +412,7 @@ static int frame_for_registry(producer_t *p, const char *topic) {
  * full. Returns -1 on a fatal produce error. */
 static int send_event(producer_t *p) {
         const hw_event_t *ev = &p->ev;
-        const char *topic = p->opts->topic ? p->opts->topic
+        const char *topic = p->opts->topic              ? p->opts->topic
                             : ev->type == HW_EVENT_HIRE ? p->opts->hires_topic
                                                         : p->opts->offers_topic;
         char errstr[512];
@@ -473,8 +473,9 @@ static int on_archive_record(void *ctx, const void *framed, size_t len,
         if (hw_codec_decode(p->codec, framed, len, hw_now_ms(), &p->ev, errstr,
                             sizeof(errstr))) {
                 p->stats.invalid++;
-                HW_ERROR("producer", "%s: record %" PRIu64 ": invalid event: %s",
-                         in->name, record, errstr);
+                HW_ERROR("producer",
+                         "%s: record %" PRIu64 ": invalid event: %s", in->name,
+                         record, errstr);
                 return 0;
         }
         p->stats.valid++;
@@ -492,8 +493,8 @@ static int read_archives(producer_t *p, char **files, int n) {
         for (int i = 0; i < n && !stop_requested; i++) {
                 archive_input_t in = {p, files[i], 0};
                 char errstr[512];
-                hw_err_t err = hw_archive_read(files[i], on_archive_record,
-                                               &in, errstr, sizeof(errstr));
+                hw_err_t err = hw_archive_read(files[i], on_archive_record, &in,
+                                               errstr, sizeof(errstr));
                 if (err == HW_ERR_IO || err == HW_ERR_NOMEM) {
                         HW_ERROR("producer", "%s", errstr);
                         return -1;
@@ -541,8 +542,7 @@ static int check_line(producer_t *p, const char *name, uint64_t lineno,
 
 static int blank(const char *s, size_t len) {
         for (size_t i = 0; i < len; i++)
-                if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' &&
-                    s[i] != '\n')
+                if (s[i] != ' ' && s[i] != '\t' && s[i] != '\r' && s[i] != '\n')
                         return 0;
         return 1;
 }
@@ -565,7 +565,8 @@ static int read_input(producer_t *p, FILE *fp, const char *name,
                 lineno++;
                 /* A UTF-8 byte order mark opening the input (editors on
                  * some systems write one): not part of the first line. */
-                if (lineno == 1 && len >= 3 && !memcmp(line, "\xEF\xBB\xBF", 3)) {
+                if (lineno == 1 && len >= 3 &&
+                    !memcmp(line, "\xEF\xBB\xBF", 3)) {
                         text += 3;
                         len -= 3;
                 }
@@ -616,7 +617,7 @@ static int emit_held(producer_t *p, const hw_buf_t *held) {
 
 static int run_generator(producer_t *p) {
         hw_gen_t *gen = hw_gen_new(p->opts->seed, p->opts->gen_count,
-                                  p->opts->span_days);
+                                   p->opts->span_days);
         char errstr[512];
         int rc = 0, more;
 
@@ -627,8 +628,9 @@ static int run_generator(producer_t *p) {
                 if (hw_validate_event(&p->ev, hw_now_ms(), errstr,
                                       sizeof(errstr))) {
                         /* The generator must only make valid events. */
-                        HW_ERROR("producer", "generated event %s is invalid: "
-                                             "%s",
+                        HW_ERROR("producer",
+                                 "generated event %s is invalid: "
+                                 "%s",
                                  p->ev.event_id, errstr);
                         rc = -1;
                         break;
@@ -648,8 +650,8 @@ static int run_generator(producer_t *p) {
 /* Creates the idempotent producer. */
 static hw_err_t producer_connect(producer_t *p, char *errstr, size_t size) {
         char timeout[32];
-        rd_kafka_conf_t *conf = hw_kafka_conf_new(&p->opts->kafka, errstr,
-                                                  size);
+        rd_kafka_conf_t *conf =
+                hw_kafka_conf_new(&p->opts->kafka, errstr, size);
         if (!conf)
                 return HW_ERR_ARG;
         snprintf(timeout, sizeof(timeout), "%d", p->opts->timeout_s * 1000);
@@ -725,8 +727,9 @@ int main(int argc, char **argv) {
                            : (optind < argc ? argc - optind : 1);
         for (int i = optind; opts.from_archive && i < argc; i++) {
                 if (access(argv[i], R_OK)) {
-                        fprintf(stderr, "hirewire-produce: cannot open %s: "
-                                        "%s\n",
+                        fprintf(stderr,
+                                "hirewire-produce: cannot open %s: "
+                                "%s\n",
                                 argv[i], strerror(errno));
                         rc = HW_EXIT_DATAERR;
                         goto cleanup;
@@ -737,8 +740,9 @@ int main(int argc, char **argv) {
                 const char *name = optind < argc ? argv[optind + i] : "-";
                 inputs[i] = strcmp(name, "-") ? fopen(name, "r") : stdin;
                 if (!inputs[i]) {
-                        fprintf(stderr, "hirewire-produce: cannot open %s: "
-                                        "%s\n",
+                        fprintf(stderr,
+                                "hirewire-produce: cannot open %s: "
+                                "%s\n",
                                 name, strerror(errno));
                         rc = HW_EXIT_DATAERR;
                         goto cleanup;
@@ -771,7 +775,8 @@ int main(int argc, char **argv) {
         }
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);
-        signal(SIGPIPE, SIG_IGN); /* a closed connection is an error, not a death */
+        signal(SIGPIPE,
+               SIG_IGN); /* a closed connection is an error, not a death */
         clock_gettime(CLOCK_MONOTONIC, &p.started);
 
         if (opts.generate) {
@@ -780,10 +785,10 @@ int main(int argc, char **argv) {
                 failed = read_archives(&p, argv + optind, argc - optind);
         } else {
                 for (int i = 0; i < n_inputs && !failed; i++)
-                        failed = read_input(
-                                &p, inputs[i],
-                                optind < argc ? argv[optind + i] : "stdin",
-                                opts.strict ? &held : NULL);
+                        failed = read_input(&p, inputs[i],
+                                            optind < argc ? argv[optind + i]
+                                                          : "stdin",
+                                            opts.strict ? &held : NULL);
                 if (!failed && opts.strict) {
                         if (p.stats.invalid)
                                 HW_ERROR("producer",
@@ -814,9 +819,8 @@ int main(int argc, char **argv) {
                          p.stats.failed - FAILED_NAMED_MAX);
 
         if (p.stats.failed)
-                rc = p.stats.delivered == 0 &&
-                                     p.stats.failed_unavailable ==
-                                             p.stats.failed
+                rc = p.stats.delivered == 0 && p.stats.failed_unavailable ==
+                                                       p.stats.failed
                              ? HW_EXIT_UNAVAILABLE
                              : HW_EXIT_FAILURE;
         else if (p.registry_down)

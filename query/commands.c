@@ -24,12 +24,12 @@
 #include "table.h"
 
 #define KEY_MAX HW_QOUT_KEY_MAX
-#define LAB_TOP_DEFAULT 10      /* hires-by-origin rows of `lab` */
+#define LAB_TOP_DEFAULT 10 /* hires-by-origin rows of `lab` */
 #define FLOWS_WINDOW_DEFAULT "365d"
 #define OFFERS_WINDOW_DEFAULT "365d"
 #define LAB_WINDOW_DEFAULT "30d"
 #define DEFAULT_GROUP "oecd"
-#define FOLLOW_BLOCK_MS 1000    /* how often --follow looks at signals */
+#define FOLLOW_BLOCK_MS 1000 /* how often --follow looks at signals */
 #define SCAN_COUNT 1000
 
 /* ------------------------------------------------------------------ */
@@ -38,8 +38,8 @@
 
 /* The composition hashes, in print order. */
 static const struct {
-        const char *suffix;     /* hw:lab:<slug>:<suffix> and JSON key */
-        const char *label;      /* table header */
+        const char *suffix; /* hw:lab:<slug>:<suffix> and JSON key */
+        const char *label;  /* table header */
 } lab_parts[] = {
         {"origin", "origin"},
         {"nationality", "nationality"},
@@ -65,8 +65,8 @@ static int by_hires(const void *a, const void *b) {
 
 /* Prints one composition table: value, members, share; the first
  * `shown` rows. */
-static int print_part(hw_query_t *q, const char *label,
-                      const hw_qitems_t *l, int64_t members, size_t shown) {
+static int print_part(hw_query_t *q, const char *label, const hw_qitems_t *l,
+                      int64_t members, size_t shown) {
         static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
                                             HW_ALIGN_RIGHT};
         const char *headers[] = {label, "members", "share"};
@@ -157,9 +157,9 @@ int hw_query_lab(hw_query_t *q) {
         hw_qitems_init(&hires_win);
         hw_qitems_init(&hires_all);
 
-        if (hw_slug(q->arg, slug, sizeof(slug)) >= sizeof(slug) ||
-            !slug[0]) {
-                if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+        if (hw_slug(q->arg, slug, sizeof(slug)) >= sizeof(slug) || !slug[0]) {
+                if ((err = hw_qout_check_empty(q, &empty, errstr,
+                                               sizeof(errstr)))) {
                         rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
@@ -182,7 +182,8 @@ int hw_query_lab(hw_query_t *q) {
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
             (r->element[0]->type != REDIS_REPLY_STRING &&
              r->element[1]->type != REDIS_REPLY_STRING)) {
-                if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                if ((err = hw_qout_check_empty(q, &empty, errstr,
+                                               sizeof(errstr)))) {
                         rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
@@ -211,7 +212,8 @@ int hw_query_lab(hw_query_t *q) {
         }
 
         for (size_t i = 0; i < N_LAB_PARTS; i++) {
-                hw_qout_make_key(q, key, "lab:%s:%s", slug, lab_parts[i].suffix);
+                hw_qout_make_key(q, key, "lab:%s:%s", slug,
+                                 lab_parts[i].suffix);
                 if ((err = hw_qdb_hash_counts(q->db, key, &parts[i], errstr,
                                               sizeof(errstr)))) {
                         rc = hw_qout_fail(err, errstr);
@@ -240,17 +242,23 @@ int hw_query_lab(hw_query_t *q) {
                           hw_qout_jset(doc, "name", hw_qout_jstr(name)) ||
                           hw_qout_jset(doc, "members", json_integer(members));
                 for (size_t i = 0; !bad && i < N_LAB_PARTS; i++)
-                        bad = hw_qout_jset(doc, lab_parts[i].suffix,
-                                   hw_qout_jcounts(&parts[i],
-                                           hw_qout_top_rows(q->top, 0, parts[i].n)));
+                        bad = hw_qout_jset(
+                                doc, lab_parts[i].suffix,
+                                hw_qout_jcounts(&parts[i],
+                                                hw_qout_top_rows(q->top, 0,
+                                                                 parts[i].n)));
                 bad = bad ||
-                      hw_qout_jset(hires, window,
-                           hw_qout_jcounts(&hires_win,
-                                   hw_qout_top_rows(q->top, 0, hires_win.n))) ||
+                      hw_qout_jset(
+                              hires, window,
+                              hw_qout_jcounts(&hires_win,
+                                              hw_qout_top_rows(q->top, 0,
+                                                               hires_win.n))) ||
                       (strcmp(window, "all") &&
-                       hw_qout_jset(hires, "all",
-                            hw_qout_jcounts(&hires_all,
-                                    hw_qout_top_rows(q->top, 0, hires_all.n))));
+                       hw_qout_jset(
+                               hires, "all",
+                               hw_qout_jcounts(&hires_all,
+                                               hw_qout_top_rows(q->top, 0,
+                                                                hires_all.n))));
                 if (!(doc = hw_qout_jattach(doc, "hires", hires, bad))) {
                         rc = hw_qout_fail(HW_ERR_NOMEM, "");
                         goto cleanup;
@@ -262,7 +270,7 @@ int hw_query_lab(hw_query_t *q) {
         {
                 char *shown = hw_qout_utf8_repair(name);
                 hw_qout_say(q, "%s (slug %s)\nmembers: %" PRId64 "\n",
-                    shown ? shown : name, slug, members);
+                            shown ? shown : name, slug, members);
                 free(shown);
         }
         rc = HW_EXIT_OK;
@@ -321,7 +329,8 @@ int hw_query_labs(hw_query_t *q) {
                 goto cleanup;
         }
         if (labs.n == 0) {
-                if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                if ((err = hw_qout_check_empty(q, &empty, errstr,
+                                               sizeof(errstr)))) {
                         rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
@@ -372,10 +381,12 @@ int hw_query_labs(hw_query_t *q) {
                 json_t *doc = json_array();
                 for (size_t i = 0; doc && i < shown; i++) {
                         json_t *o = json_object();
-                        int bad = hw_qout_jset(o, "slug", hw_qout_jstr(rows[i].slug)) ||
-                                  hw_qout_jset(o, "name", hw_qout_jstr(rows[i].name)) ||
+                        int bad = hw_qout_jset(o, "slug",
+                                               hw_qout_jstr(rows[i].slug)) ||
+                                  hw_qout_jset(o, "name",
+                                               hw_qout_jstr(rows[i].name)) ||
                                   hw_qout_jset(o, "members",
-                                       json_integer(rows[i].members));
+                                               json_integer(rows[i].members));
                         if (bad)
                                 json_decref(o);
                         if (bad || hw_qout_jpush(doc, o)) {
@@ -402,15 +413,15 @@ int hw_query_labs(hw_query_t *q) {
                              !hw_table_set(t, 0, "%zu", i + 1) &&
                              !hw_table_set(t, 1, "%s", rows[i].name) &&
                              !hw_table_set(t, 2, "%s", rows[i].slug) &&
-                             !hw_table_set(t, 3, "%" PRId64,
-                                           rows[i].members) &&
+                             !hw_table_set(t, 3, "%" PRId64, rows[i].members) &&
                              !hw_table_set(t, 4, "%s", pct);
                 }
                 rc = hw_qout_print_table(q, t, ok, "");
                 if (rc == HW_EXIT_OK)
-                        hw_qout_say(q, "%zu labs, %" PRId64 " members%s\n", labs.n,
-                            total, shown < labs.n ? " (--top 0 shows all)"
-                                                  : "");
+                        hw_qout_say(q, "%zu labs, %" PRId64 " members%s\n",
+                                    labs.n, total,
+                                    shown < labs.n ? " (--top 0 shows all)"
+                                                   : "");
         }
 
 cleanup:
@@ -430,7 +441,7 @@ typedef struct flow_row_s {
         int64_t in, out, net;
         int has_index;
         double index;
-        int64_t rank;           /* 1-based, 0 = not ranked */
+        int64_t rank; /* 1-based, 0 = not ranked */
 } flow_row_t;
 
 static int by_net(const void *a, const void *b) {
@@ -481,8 +492,8 @@ static hw_err_t scan_names(hw_query_t *q, const char *pattern,
         do {
                 redisReply *r = NULL;
                 if ((err = hw_qdb_command(q->db, &r, errstr, errsize,
-                                          "SCAN %s MATCH %s COUNT 1000",
-                                          cursor, match)))
+                                          "SCAN %s MATCH %s COUNT 1000", cursor,
+                                          match)))
                         break;
                 if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
                         snprintf(cursor, sizeof(cursor), "%s",
@@ -591,8 +602,8 @@ int hw_query_flows(hw_query_t *q) {
         /* A window the consumer does not keep (Redis holds no empty key):
          * say which it does. */
         if (!index.n && !net.n) {
-                static const char *const windows[] = {
-                        "flow:*:index", "flow:*:net", NULL};
+                static const char *const windows[] = {"flow:*:index",
+                                                      "flow:*:net", NULL};
                 snprintf(key, sizeof(key),
                          "flows --window %s: no such window under prefix %s",
                          window, q->conf.prefix);
@@ -602,7 +613,7 @@ int hw_query_flows(hw_query_t *q) {
 
         /* The group: as asked, else oecd when the window has it. */
         hw_qout_make_key(q, gkey, "flow:%s:index:%s", window,
-                 group ? group : DEFAULT_GROUP);
+                         group ? group : DEFAULT_GROUP);
         if ((err = hw_qdb_exists(q->db, gkey, &exists, errstr,
                                  sizeof(errstr)))) {
                 rc = hw_qout_fail(err, errstr);
@@ -652,8 +663,7 @@ int hw_query_flows(hw_query_t *q) {
          * of ZCARD. */
         if (group && exists) {
                 for (size_t i = 0; i < n; i++)
-                        if ((err = hw_qdb_append(q->db, errstr,
-                                                 sizeof(errstr),
+                        if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
                                                  "ZREVRANK %s %s", gkey,
                                                  rows[i].country))) {
                                 rc = hw_qout_fail(err, errstr);
@@ -684,24 +694,29 @@ int hw_query_flows(hw_query_t *q) {
         if (q->json) {
                 json_t *doc = json_object(), *countries = json_array();
                 int bad = hw_qout_jset(doc, "window", hw_qout_jstr(window)) ||
-                          hw_qout_jset(doc, "group", group ? hw_qout_jstr(group)
-                                                   : json_null()) ||
+                          hw_qout_jset(doc, "group",
+                                       group ? hw_qout_jstr(group)
+                                             : json_null()) ||
                           hw_qout_jset(doc, "group_size",
-                               group ? json_integer(group_size)
-                                     : json_null());
+                                       group ? json_integer(group_size)
+                                             : json_null());
                 for (size_t i = 0; !bad && i < shown; i++) {
                         json_t *o = json_object();
-                        bad = hw_qout_jset(o, "country", hw_qout_jstr(rows[i].country)) ||
+                        bad = hw_qout_jset(o, "country",
+                                           hw_qout_jstr(rows[i].country)) ||
                               hw_qout_jset(o, "in", json_integer(rows[i].in)) ||
-                              hw_qout_jset(o, "out", json_integer(rows[i].out)) ||
-                              hw_qout_jset(o, "net", json_integer(rows[i].net)) ||
+                              hw_qout_jset(o, "out",
+                                           json_integer(rows[i].out)) ||
+                              hw_qout_jset(o, "net",
+                                           json_integer(rows[i].net)) ||
                               hw_qout_jset(o, "index",
-                                   rows[i].has_index
-                                           ? json_real(rows[i].index)
-                                           : json_null()) ||
+                                           rows[i].has_index
+                                                   ? json_real(rows[i].index)
+                                                   : json_null()) ||
                               hw_qout_jset(o, "rank",
-                                   rows[i].rank ? json_integer(rows[i].rank)
-                                                : json_null());
+                                           rows[i].rank
+                                                   ? json_integer(rows[i].rank)
+                                                   : json_null());
                         bad = hw_qout_jpush_unless(countries, o, bad);
                 }
                 doc = hw_qout_jattach(doc, "countries", countries, bad);
@@ -736,8 +751,7 @@ int hw_query_flows(hw_query_t *q) {
                              !hw_table_set(t, 2, "%" PRId64, row->out) &&
                              !hw_table_set(t, 3, "%+" PRId64, row->net) &&
                              (row->has_index
-                                      ? !hw_table_set(t, 4, "%+.2f",
-                                                      row->index)
+                                      ? !hw_table_set(t, 4, "%+.2f", row->index)
                                       : !hw_table_set(t, 4, "%s",
                                                       q->csv ? "" : "-"));
                         if (ok && group)
@@ -745,21 +759,19 @@ int hw_query_flows(hw_query_t *q) {
                                  * as a date in spreadsheets). */
                                 ok = !row->rank
                                              ? !hw_table_set(t, 5, "%s",
-                                                             q->csv ? ""
-                                                                    : "-")
-                                     : q->csv
-                                             ? !hw_table_set(t, 5,
-                                                             "%" PRId64,
-                                                             row->rank)
-                                             : !hw_table_set(
-                                                       t, 5,
-                                                       "%" PRId64
-                                                       "/%" PRId64,
-                                                       row->rank, group_size);
+                                                             q->csv ? "" : "-")
+                                     : q->csv ? !hw_table_set(t, 5, "%" PRId64,
+                                                              row->rank)
+                                              : !hw_table_set(
+                                                        t, 5,
+                                                        "%" PRId64 "/%" PRId64,
+                                                        row->rank, group_size);
                 }
-                hw_qout_say(q, "flows in window %s (index: net moves per 10,000 AI "
-                       "talent)\n",
-                    window);
+                hw_qout_say(
+                        q,
+                        "flows in window %s (index: net moves per 10,000 AI "
+                        "talent)\n",
+                        window);
                 rc = hw_qout_print_table(q, t, ok, "");
         }
 
@@ -779,15 +791,14 @@ cleanup:
 /* ------------------------------------------------------------------ */
 
 static const char *const offer_fields[] = {
-        "extended", "accepted", "declined", "withdrawn", "extended_usd",
-        "mega",
+        "extended", "accepted", "declined", "withdrawn", "extended_usd", "mega",
 };
 #define N_OFFER_FIELDS (sizeof(offer_fields) / sizeof(*offer_fields))
-#define OFFER_USD 4             /* index of extended_usd */
+#define OFFER_USD 4 /* index of extended_usd */
 
 typedef struct offer_row_s {
-        char *org;              /* slug */
-        char *name;             /* display name (org:<slug> name), or NULL */
+        char *org;  /* slug */
+        char *name; /* display name (org:<slug> name), or NULL */
         int64_t v[N_OFFER_FIELDS];
 } offer_row_t;
 
@@ -804,8 +815,7 @@ static hw_err_t org_name(hw_query_t *q, const char *slug, char **out,
         if ((err = hw_qdb_command(q->db, &r, errstr, size, "HGET %s name",
                                   key)))
                 return err;
-        if (r->type == REDIS_REPLY_STRING && r->len &&
-            !(*out = strdup(r->str)))
+        if (r->type == REDIS_REPLY_STRING && r->len && !(*out = strdup(r->str)))
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         freeReplyObject(r);
         return err;
@@ -834,8 +844,8 @@ static void glob_escape(const char *s, char *out, size_t size) {
  * SCAN (not KEYS: it does not block a busy server). Duplicates SCAN may
  * return are dropped.
  */
-static hw_err_t scan_orgs(hw_query_t *q, const char *window,
-                          hw_qitems_t *orgs, char *errstr, size_t size) {
+static hw_err_t scan_orgs(hw_query_t *q, const char *window, hw_qitems_t *orgs,
+                          char *errstr, size_t size) {
         char pattern[KEY_MAX], head[KEY_MAX], tail[64], cursor[32] = "0";
         size_t head_len, tail_len;
         redisReply *r = NULL;
@@ -875,9 +885,8 @@ static hw_err_t scan_orgs(hw_query_t *q, const char *window,
                         memcpy(slug, k + head_len, len - head_len - tail_len);
                         slug[len - head_len - tail_len] = '\0';
                         /* A slug has no ':'; anything else is not ours. */
-                        if (strchr(slug, ':') || strlen(slug) !=
-                                                         len - head_len -
-                                                                 tail_len ||
+                        if (strchr(slug, ':') ||
+                            strlen(slug) != len - head_len - tail_len ||
                             hw_qitems_find(orgs, slug))
                                 continue;
                         if (hw_qitems_add(orgs, slug, 0, 0)) {
@@ -921,12 +930,12 @@ int hw_query_offers(hw_query_t *q) {
                 rows[i].org = orgs.items[i].name;
                 hw_qitems_init(&fields);
                 hw_qout_make_key(q, key, "org:%s:offers:%s", orgs.items[i].name,
-                         window);
+                                 window);
                 err = hw_qdb_hash_counts(q->db, key, &fields, errstr,
                                          sizeof(errstr));
                 for (size_t f = 0; !err && f < N_OFFER_FIELDS; f++) {
-                        hw_qitem_t *it = hw_qitems_find(&fields,
-                                                        offer_fields[f]);
+                        hw_qitem_t *it =
+                                hw_qitems_find(&fields, offer_fields[f]);
                         rows[i].v[f] = it ? it->count : 0;
                 }
                 hw_qitems_release(&fields);
@@ -948,14 +957,15 @@ int hw_query_offers(hw_query_t *q) {
                 int bad = hw_qout_jset(doc, "window", hw_qout_jstr(window));
                 for (size_t i = 0; !bad && i < shown; i++) {
                         json_t *o = json_object();
-                        bad = hw_qout_jset(o, "org", hw_qout_jstr(rows[i].org)) ||
+                        bad = hw_qout_jset(o, "org",
+                                           hw_qout_jstr(rows[i].org)) ||
                               hw_qout_jset(o, "name",
                                            rows[i].name
                                                    ? hw_qout_jstr(rows[i].name)
                                                    : json_null());
                         for (size_t f = 0; !bad && f < N_OFFER_FIELDS; f++)
                                 bad = hw_qout_jset(o, offer_fields[f],
-                                           json_integer(rows[i].v[f]));
+                                                   json_integer(rows[i].v[f]));
                         bad = hw_qout_jpush_unless(list, o, bad);
                 }
                 doc = hw_qout_jattach(doc, "orgs", list, bad);
@@ -1048,8 +1058,7 @@ static json_t *alert_json(const char *id, const redisReply *fields) {
                 if ((!strcmp(k, "event_time") || !strcmp(k, "raised_at")) &&
                     !hw_qdb_parse_int(v, &ms))
                         jv = json_integer(ms);
-                else if (!strcmp(k, "event_ids") ||
-                         !strcmp(k, "attributes"))
+                else if (!strcmp(k, "event_ids") || !strcmp(k, "attributes"))
                         jv = json_loads(v, JSON_DECODE_ANY, NULL);
                 if (!jv)
                         jv = hw_qout_jstr(v);
@@ -1084,10 +1093,10 @@ static int print_alert(const hw_query_t *q, const char *id,
                 hw_time_format_iso(ms, when, sizeof(when));
         if (q->csv) {
                 for (size_t c = 0; c < N_ALERT_CSV; c++) {
-                        const char *f = c == 0 ? when
-                                               : entry_field(
-                                                         fields,
-                                                         alert_csv_columns[c]);
+                        const char *f =
+                                c == 0 ? when
+                                       : entry_field(fields,
+                                                     alert_csv_columns[c]);
                         char *text = hw_qout_utf8_repair(f ? f : "");
                         if (!text)
                                 return hw_qout_fail(HW_ERR_NOMEM, "");
@@ -1154,8 +1163,7 @@ static int follow(hw_query_t *q, const char *key, char *last_id,
                         if (!entry_ok(e))
                                 continue;
                         print_alert(q, e->element[0]->str, e->element[1]);
-                        snprintf(last_id, last_size, "%s",
-                                 e->element[0]->str);
+                        snprintf(last_id, last_size, "%s", e->element[0]->str);
                 }
                 freeReplyObject(r);
                 if (fflush(stdout) != 0)
@@ -1189,14 +1197,15 @@ int hw_query_alerts(hw_query_t *q) {
         int rc = HW_EXIT_OK;
         hw_err_t err;
 
-        snprintf(key, sizeof(key), "%salerts", hw_config_alerts_prefix(&q->conf));
+        snprintf(key, sizeof(key), "%salerts",
+                 hw_config_alerts_prefix(&q->conf));
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
-                                  "XREVRANGE %s + - COUNT %ld", key,
-                                  q->count)))
+                                  "XREVRANGE %s + - COUNT %ld", key, q->count)))
                 return hw_qout_fail(err, errstr);
         if (r->type != REDIS_REPLY_ARRAY) {
                 freeReplyObject(r);
-                return hw_qout_fail(HW_ERR_INTERNAL, "XREVRANGE: unexpected reply");
+                return hw_qout_fail(HW_ERR_INTERNAL,
+                                    "XREVRANGE: unexpected reply");
         }
         n = r->elements;
         if (q->json && !q->follow)
@@ -1220,7 +1229,7 @@ int hw_query_alerts(hw_query_t *q) {
                         hw_qdb_parse_int(v, &order[n_order].event_time);
                 sscanf(e->element[0]->str, "%" SCNu64 "-%" SCNu64,
                        &order[n_order].ms, &order[n_order].seq);
-                if (!n_order)   /* XREVRANGE: the newest first */
+                if (!n_order) /* XREVRANGE: the newest first */
                         snprintf(last_id, sizeof(last_id), "%s",
                                  e->element[0]->str);
                 n_order++;
@@ -1232,14 +1241,13 @@ int hw_query_alerts(hw_query_t *q) {
                 const redisReply *e = r->element[order[k].i];
                 if (doc) {
                         if (hw_qout_jpush(doc, alert_json(e->element[0]->str,
-                                                  e->element[1]))) {
+                                                          e->element[1]))) {
                                 json_decref(doc);
                                 doc = NULL;
                                 rc = hw_qout_fail(HW_ERR_NOMEM, "");
                         }
                 } else {
-                        rc = print_alert(q, e->element[0]->str,
-                                         e->element[1]);
+                        rc = print_alert(q, e->element[0]->str, e->element[1]);
                 }
         }
         free(order);
@@ -1280,7 +1288,8 @@ int hw_query_person(hw_query_t *q) {
                 goto cleanup;
         }
         if (r->type != REDIS_REPLY_STRING) {
-                if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr))))
+                if ((err = hw_qout_check_empty(q, &empty, errstr,
+                                               sizeof(errstr))))
                         rc = hw_qout_fail(err, errstr);
                 else if (!empty)
                         fprintf(stderr,
@@ -1308,8 +1317,10 @@ int hw_query_person(hw_query_t *q) {
                           hw_qout_jset(o, "since", hw_qout_jstr(since)) ||
                           hw_qout_jset(o, "since_ms", json_integer(p.at)) ||
                           hw_qout_jset(o, "origin", hw_qout_jstr(p.origin)) ||
-                          hw_qout_jset(o, "nationality", hw_qout_jstr(p.nationality)) ||
-                          hw_qout_jset(o, "alma_mater", hw_qout_jstr(p.alma_mater)) ||
+                          hw_qout_jset(o, "nationality",
+                                       hw_qout_jstr(p.nationality)) ||
+                          hw_qout_jset(o, "alma_mater",
+                                       hw_qout_jstr(p.alma_mater)) ||
                           hw_qout_jset(o, "tier", hw_qout_jstr(p.tier)) ||
                           hw_qout_jset(o, "event_id", hw_qout_jstr(p.event_id));
                 if (bad) {
@@ -1319,15 +1330,17 @@ int hw_query_person(hw_query_t *q) {
                 rc = hw_qout_print_json(o, JSON_INDENT(2));
         } else {
                 hw_table_t *t = hw_table_new(2, headers, NULL);
-                const char *rows[][2] = {
-                        {"person", q->arg},   {"lab", p.lab},
-                        {"lab slug", slug},   {"since", since},
-                        {"from", p.origin},   {"nationality", p.nationality},
-                        {"alma_mater", p.alma_mater}, {"tier", p.tier},
-                        {"event", p.event_id}};
+                const char *rows[][2] = {{"person", q->arg},
+                                         {"lab", p.lab},
+                                         {"lab slug", slug},
+                                         {"since", since},
+                                         {"from", p.origin},
+                                         {"nationality", p.nationality},
+                                         {"alma_mater", p.alma_mater},
+                                         {"tier", p.tier},
+                                         {"event", p.event_id}};
                 int ok = t != NULL;
-                for (size_t i = 0; ok && i < sizeof(rows) / sizeof(*rows);
-                     i++)
+                for (size_t i = 0; ok && i < sizeof(rows) / sizeof(*rows); i++)
                         ok = !hw_table_add_row(t) &&
                              !hw_table_set(t, 0, "%s", rows[i][0]) &&
                              !hw_table_set(t, 1, "%s", rows[i][1]);
@@ -1346,19 +1359,18 @@ cleanup:
 
 /* A day of the timeline: hires into the lab, hires out of the org. */
 typedef struct tl_day_s {
-        char day[16];           /* yyyy-mm-dd */
+        char day[16]; /* yyyy-mm-dd */
         int64_t in, out;
 } tl_day_t;
 
 /* What a bucket log's records add up to for the lab and the org. */
 typedef struct tl_sum_s {
-        const char *lab_x, *org_x;      /* "lab:<slug>:hires ", ... */
+        const char *lab_x, *org_x; /* "lab:<slug>:hires ", ... */
         size_t lab_len, org_len;
         int64_t in, out;
 } tl_sum_t;
 
-static int tl_record(void *ctx, const char *name, size_t nlen,
-                     int64_t delta) {
+static int tl_record(void *ctx, const char *name, size_t nlen, int64_t delta) {
         tl_sum_t *s = ctx;
         if (nlen > s->lab_len && !memcmp(name, s->lab_x, s->lab_len))
                 s->in += delta;
@@ -1370,8 +1382,7 @@ static int tl_record(void *ctx, const char *name, size_t nlen,
 int hw_query_timeline(hw_query_t *q) {
         static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
                                             HW_ALIGN_RIGHT};
-        static const char *const headers[] = {"day", "hires in",
-                                              "losses out"};
+        static const char *const headers[] = {"day", "hires in", "losses out"};
         const char *window = q->window ? q->window : LAB_WINDOW_DEFAULT;
         int64_t n_days = hw_query_window_days(window), last, wm = 0;
         char key[KEY_MAX], errstr[512], slug[512], lab_x[600], org_x[600];
@@ -1441,7 +1452,8 @@ int hw_query_timeline(hw_query_t *q) {
                 goto cleanup;
         }
         if (days->type != REDIS_REPLY_ARRAY) {
-                rc = hw_qout_fail(HW_ERR_INTERNAL, "ZRANGEBYSCORE: unexpected reply");
+                rc = hw_qout_fail(HW_ERR_INTERNAL,
+                                  "ZRANGEBYSCORE: unexpected reply");
                 goto cleanup;
         }
         for (size_t i = 0; i < days->elements; i++) {
@@ -1464,8 +1476,8 @@ int hw_query_timeline(hw_query_t *q) {
                         rc = hw_qout_fail(err, errstr);
                         goto cleanup;
                 }
-                sum = (tl_sum_t){lab_x, org_x, strlen(lab_x), strlen(org_x),
-                                 0, 0};
+                sum = (tl_sum_t){lab_x,         org_x, strlen(lab_x),
+                                 strlen(org_x), 0,     0};
                 if (r->type == REDIS_REPLY_STRING &&
                     hw_plan_log_each(r->str, r->len, tl_record, &sum)) {
                         fprintf(stderr,
@@ -1489,16 +1501,20 @@ int hw_query_timeline(hw_query_t *q) {
 
         if (q->json) {
                 json_t *doc = json_object(), *list = json_array();
-                int bad = hw_qout_jset(doc, "slug", hw_qout_jstr(slug)) ||
-                          hw_qout_jset(doc, "window", hw_qout_jstr(window)) ||
-                          hw_qout_jset(doc, "hires_in", json_integer(total_in)) ||
-                          hw_qout_jset(doc, "losses_out", json_integer(total_out));
+                int bad =
+                        hw_qout_jset(doc, "slug", hw_qout_jstr(slug)) ||
+                        hw_qout_jset(doc, "window", hw_qout_jstr(window)) ||
+                        hw_qout_jset(doc, "hires_in", json_integer(total_in)) ||
+                        hw_qout_jset(doc, "losses_out",
+                                     json_integer(total_out));
                 for (size_t i = 0; !bad && i < n_rows; i++) {
                         json_t *o = json_object();
-                        bad = hw_qout_jset(o, "day", hw_qout_jstr(rows[i].day)) ||
-                              hw_qout_jset(o, "hires_in", json_integer(rows[i].in)) ||
+                        bad = hw_qout_jset(o, "day",
+                                           hw_qout_jstr(rows[i].day)) ||
+                              hw_qout_jset(o, "hires_in",
+                                           json_integer(rows[i].in)) ||
                               hw_qout_jset(o, "losses_out",
-                                   json_integer(rows[i].out));
+                                           json_integer(rows[i].out));
                         bad = hw_qout_jpush_unless(list, o, bad);
                 }
                 doc = hw_qout_jattach(doc, "days", list, bad);
@@ -1511,14 +1527,17 @@ int hw_query_timeline(hw_query_t *q) {
                              !hw_table_set(t, 0, "%s", rows[i].day) &&
                              !hw_table_set(t, 1, "%" PRId64, rows[i].in) &&
                              !hw_table_set(t, 2, "%" PRId64, rows[i].out);
-                hw_qout_say(q, "%s: hires into the lab and out of the organisation "
-                       "per day of event time, window %s (days with none "
-                       "left out)\n",
-                    slug, window);
+                hw_qout_say(
+                        q,
+                        "%s: hires into the lab and out of the organisation "
+                        "per day of event time, window %s (days with none "
+                        "left out)\n",
+                        slug, window);
                 rc = hw_qout_print_table(q, t, ok, "");
                 if (rc == HW_EXIT_OK)
-                        hw_qout_say(q, "total: %" PRId64 " in, %" PRId64 " out\n",
-                            total_in, total_out);
+                        hw_qout_say(q,
+                                    "total: %" PRId64 " in, %" PRId64 " out\n",
+                                    total_in, total_out);
         }
 
 cleanup:

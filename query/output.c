@@ -31,7 +31,7 @@ void hw_qout_make_key(const hw_query_t *q, char *key, const char *fmt, ...) {
  * watermark. When it holds none, says so on stderr and sets *empty.
  */
 hw_err_t hw_qout_check_empty(hw_query_t *q, int *empty, char *errstr,
-                            size_t size) {
+                             size_t size) {
         char key[HW_QOUT_KEY_MAX];
         int labs = 0, watermark = 0;
         hw_err_t err;
@@ -142,8 +142,7 @@ int hw_qout_jpush_unless(json_t *arr, json_t *o, int bad) {
 
 /* Sets doc[key] = part and returns doc; when bad (an earlier failure) or
  * setting fails, frees both and returns NULL. */
-json_t *hw_qout_jattach(json_t *doc, const char *key, json_t *part,
-                        int bad) {
+json_t *hw_qout_jattach(json_t *doc, const char *key, json_t *part, int bad) {
         if (bad)
                 json_decref(part);
         if (bad || hw_qout_jset(doc, key, part)) {
@@ -165,7 +164,7 @@ json_t *hw_qout_jcounts(const hw_qitems_t *l, size_t shown) {
         json_t *obj = json_object();
         for (size_t i = 0; obj && i < shown && i < l->n; i++)
                 if (hw_qout_jset(obj, l->items[i].name,
-                         json_integer(l->items[i].count))) {
+                                 json_integer(l->items[i].count))) {
                         json_decref(obj);
                         return NULL;
                 }
@@ -190,7 +189,7 @@ int hw_qout_print_json(json_t *doc, size_t flags) {
  * first set apart by an empty line; NULL means memory ran out building
  * it. */
 int hw_qout_print_table(hw_query_t *q, hw_table_t *t, int ok,
-                       const char *indent) {
+                        const char *indent) {
         if (!t || !ok) {
                 hw_table_destroy(t);
                 return hw_qout_fail(HW_ERR_NOMEM, "");
@@ -217,7 +216,6 @@ void hw_qout_say(const hw_query_t *q, const char *fmt, ...) {
         vprintf(fmt, ap);
         va_end(ap);
 }
-
 
 void hw_qout_match(const hw_query_t *q, const char *pattern, char *out) {
         size_t n = 0;

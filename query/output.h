@@ -14,7 +14,7 @@
 #include "query.h"
 #include "table.h"
 
-#define HW_QOUT_KEY_MAX 2048    /* room for a key under the prefix */
+#define HW_QOUT_KEY_MAX 2048 /* room for a key under the prefix */
 
 /* Prints a Redis or memory error on stderr and returns its exit code
  * (69 for an unavailable service, else 1). */

@@ -65,12 +65,10 @@ static hw_err_t check_reply(hw_qdb_t *db, redisReply **r, const char *what,
         hw_err_t err;
 
         if (!*r)
-                return hw_redis_lost(&db->target, db->ctx, what, errstr,
-                                     size);
+                return hw_redis_lost(&db->target, db->ctx, what, errstr, size);
         if ((*r)->type != REDIS_REPLY_ERROR)
                 return HW_OK;
-        err = hw_redis_error(&db->target, (*r)->str, what, NULL, errstr,
-                             size);
+        err = hw_redis_error(&db->target, (*r)->str, what, NULL, errstr, size);
         freeReplyObject(*r);
         *r = NULL;
         return err;
@@ -103,8 +101,8 @@ hw_err_t hw_qdb_command(hw_qdb_t *db, redisReply **out, char *errstr,
         return check_reply(db, out, what, errstr, size);
 }
 
-hw_err_t hw_qdb_append(hw_qdb_t *db, char *errstr, size_t size,
-                       const char *fmt, ...) {
+hw_err_t hw_qdb_append(hw_qdb_t *db, char *errstr, size_t size, const char *fmt,
+                       ...) {
         va_list ap;
         int rc;
 
@@ -272,8 +270,7 @@ hw_err_t hw_qdb_zset(hw_qdb_t *db, const char *key, hw_qitems_t *out,
                         goto cleanup;
                 }
                 if (hw_qitems_add(out, r->element[i]->str,
-                                  isfinite(score) ? (int64_t)llround(score)
-                                                  : 0,
+                                  isfinite(score) ? (int64_t)llround(score) : 0,
                                   score)) {
                         err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                       "out of memory");
@@ -285,8 +282,8 @@ cleanup:
         return err;
 }
 
-hw_err_t hw_qdb_exists(hw_qdb_t *db, const char *key, int *exists,
-                       char *errstr, size_t size) {
+hw_err_t hw_qdb_exists(hw_qdb_t *db, const char *key, int *exists, char *errstr,
+                       size_t size) {
         redisReply *r;
         hw_err_t err;
 

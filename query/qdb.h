@@ -27,8 +27,7 @@ typedef struct hw_qdb_s hw_qdb_t;
  * never printed. Returns NULL with errstr set when the URL does not parse
  * (the password is not echoed) or memory runs out. Does not connect.
  */
-hw_qdb_t *hw_qdb_new(const hw_config_t *conf, char *errstr,
-                     size_t errstr_size);
+hw_qdb_t *hw_qdb_new(const hw_config_t *conf, char *errstr, size_t errstr_size);
 
 /* Closes the connection and wipes the password. Accepts NULL. */
 void hw_qdb_destroy(hw_qdb_t *db);
@@ -63,8 +62,8 @@ hw_err_t hw_qdb_reply(hw_qdb_t *db, redisReply **out, char *errstr,
 /* One field of a HASH or member of a ZSET. */
 typedef struct hw_qitem_s {
         char *name;
-        int64_t count;          /* HASH value, or the ZSET score rounded */
-        double score;           /* ZSET score, or the HASH value */
+        int64_t count; /* HASH value, or the ZSET score rounded */
+        double score;  /* ZSET score, or the HASH value */
 } hw_qitem_t;
 
 typedef struct hw_qitems_s {
@@ -101,8 +100,8 @@ hw_err_t hw_qdb_zset(hw_qdb_t *db, const char *key, hw_qitems_t *out,
                      char *errstr, size_t errstr_size);
 
 /* Sets *exists to whether key exists. */
-hw_err_t hw_qdb_exists(hw_qdb_t *db, const char *key, int *exists,
-                       char *errstr, size_t errstr_size);
+hw_err_t hw_qdb_exists(hw_qdb_t *db, const char *key, int *exists, char *errstr,
+                       size_t errstr_size);
 
 /* Parses a whole decimal number (optional '-'); 0, or -1 if s is not one. */
 int hw_qdb_parse_int(const char *s, int64_t *out);

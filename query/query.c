@@ -201,9 +201,9 @@ enum {
 typedef struct command_s {
         const char *name;
         int (*run)(hw_query_t *q);
-        int takes_arg;          /* lab NAME, person ID */
+        int takes_arg; /* lab NAME, person ID */
         int window, group, top, follow, count;
-        int kafka_only;         /* reads Kafka, not Redis */
+        int kafka_only; /* reads Kafka, not Redis */
 } command_t;
 
 static const command_t commands[] = {

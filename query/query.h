@@ -16,17 +16,17 @@
 #define HW_QUERY_PROG "hirewire-query"
 
 typedef struct hw_query_s {
-        hw_config_t conf;       /* redis.url, redis.password, prefix */
+        hw_config_t conf; /* redis.url, redis.password, prefix */
         hw_qdb_t *db;
-        int json;               /* --json */
-        int csv;                /* --csv */
-        int csv_tables;         /* tables printed so far as CSV */
-        const char *window;     /* --window, NULL = the command's default */
-        const char *group;      /* --group, NULL = oecd when it exists */
-        long top;               /* --top, -1 = the command's default, 0 = all */
-        long count;             /* --count (alerts) */
-        int follow;             /* --follow (alerts) */
-        char *arg;              /* lab or timeline NAME, person ID (the words
+        int json;           /* --json */
+        int csv;            /* --csv */
+        int csv_tables;     /* tables printed so far as CSV */
+        const char *window; /* --window, NULL = the command's default */
+        const char *group;  /* --group, NULL = oecd when it exists */
+        long top;           /* --top, -1 = the command's default, 0 = all */
+        long count;         /* --count (alerts) */
+        int follow;         /* --follow (alerts) */
+        char *arg;          /* lab or timeline NAME, person ID (the words
                                    joined), or NULL */
 } hw_query_t;
 

@@ -20,8 +20,8 @@
 #include "output.h"
 #include "query.h"
 
-#define KAFKA_TIMEOUT_MS 5000   /* each offsets query, the metadata */
-#define DLQ_READ_MS 10000       /* reading the tail of the DLQ in all */
+#define KAFKA_TIMEOUT_MS 5000 /* each offsets query, the metadata */
+#define DLQ_READ_MS 10000     /* reading the tail of the DLQ in all */
 
 /* Whether the command line or the config names Kafka's brokers. */
 static int kafka_given(const hw_query_t *q) {
@@ -30,8 +30,7 @@ static int kafka_given(const hw_query_t *q) {
 
 /* A consumer that joins no group (partitions assigned by hand, nothing
  * committed); NULL with errstr set when the config is wrong. */
-static rd_kafka_t *kafka_open(const hw_query_t *q, char *errstr,
-                              size_t size) {
+static rd_kafka_t *kafka_open(const hw_query_t *q, char *errstr, size_t size) {
         rd_kafka_conf_t *conf = hw_kafka_conf_new(&q->conf.kafka, errstr, size);
         rd_kafka_t *rk;
 
@@ -39,8 +38,7 @@ static rd_kafka_t *kafka_open(const hw_query_t *q, char *errstr,
                 return NULL;
         /* librdkafka wants a group id to assign partitions; none is
          * joined (no subscribe) and nothing committed. */
-        if (hw_kafka_conf_set(conf, "group.id", HW_QUERY_PROG, errstr,
-                              size) ||
+        if (hw_kafka_conf_set(conf, "group.id", HW_QUERY_PROG, errstr, size) ||
             hw_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
                               size) ||
             hw_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
@@ -80,11 +78,11 @@ static hw_err_t offsets_at(rd_kafka_t *rk, rd_kafka_topic_partition_list_t *l,
 typedef struct part_row_s {
         char *group, *topic;
         int32_t partition;
-        int64_t offset;         /* next to read, as stored */
-        int64_t end;            /* Kafka's end offset, -1 unknown */
-        int at_end;             /* 1 at its end at the group's last step,
+        int64_t offset;    /* next to read, as stored */
+        int64_t end;       /* Kafka's end offset, -1 unknown */
+        int at_end;        /* 1 at its end at the group's last step,
                                    0 behind, -1 not recorded */
-        int64_t behind_ms;      /* when a step recorded it behind */
+        int64_t behind_ms; /* when a step recorded it behind */
 } part_row_t;
 
 typedef struct parts_s {
@@ -106,7 +104,8 @@ static int by_group_part(const void *a, const void *b) {
         if (!c)
                 c = strcmp(x->topic, y->topic);
         if (!c)
-                c = (x->partition > y->partition) - (x->partition < y->partition);
+                c = (x->partition > y->partition) -
+                    (x->partition < y->partition);
         return c;
 }
 
@@ -157,8 +156,8 @@ static hw_err_t read_parts(hw_query_t *q, parts_t *p, char *errstr,
         do {
                 redisReply *r = NULL, *v = NULL;
                 if ((err = hw_qdb_command(q->db, &r, errstr, size,
-                                          "SCAN %s MATCH %s COUNT 1000",
-                                          cursor, match)))
+                                          "SCAN %s MATCH %s COUNT 1000", cursor,
+                                          match)))
                         break;
                 if (r->type != REDIS_REPLY_ARRAY || r->elements != 2) {
                         freeReplyObject(r);
@@ -174,8 +173,7 @@ static hw_err_t read_parts(hw_query_t *q, parts_t *p, char *errstr,
                         const redisReply *k = r->element[1]->element[i];
                         if ((err = hw_qdb_reply(q->db, &v, errstr, size)))
                                 break;
-                        if (v->type == REDIS_REPLY_STRING &&
-                            k->len > skip &&
+                        if (v->type == REDIS_REPLY_STRING && k->len > skip &&
                             add_part(p, k->str + skip, v->str))
                                 err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                               "out of memory");
@@ -279,29 +277,35 @@ static json_t *jint_or_null(const char *s) {
 
 static int status_json(const redisReply *sum, const parts_t *p) {
         json_t *doc = json_object(), *arr = json_array();
-        int bad = hw_qout_jset(doc, "watermark", jint_or_null(mget_str(sum, 0))) ||
-                  hw_qout_jset(doc, "epoch", mget_str(sum, 1)
-                                                    ? hw_qout_jstr(mget_str(sum, 1))
-                                                    : json_null()) ||
+        int bad = hw_qout_jset(doc, "watermark",
+                               jint_or_null(mget_str(sum, 0))) ||
+                  hw_qout_jset(doc, "epoch",
+                               mget_str(sum, 1) ? hw_qout_jstr(mget_str(sum, 1))
+                                                : json_null()) ||
                   hw_qout_jset(doc, "steps", jint_or_null(mget_str(sum, 2))) ||
-                  hw_qout_jset(doc, "last_step", jint_or_null(mget_str(sum, 3))) ||
-                  hw_qout_jset(doc, "layout", mget_str(sum, 4)
-                                                     ? hw_qout_jstr(mget_str(sum, 4))
-                                                     : json_null());
+                  hw_qout_jset(doc, "last_step",
+                               jint_or_null(mget_str(sum, 3))) ||
+                  hw_qout_jset(doc, "layout",
+                               mget_str(sum, 4) ? hw_qout_jstr(mget_str(sum, 4))
+                                                : json_null());
         for (size_t i = 0; !bad && i < p->n; i++) {
                 const part_row_t *r = &p->a[i];
                 json_t *o = json_object();
                 int b = hw_qout_jset(o, "group", hw_qout_jstr(r->group)) ||
                         hw_qout_jset(o, "topic", hw_qout_jstr(r->topic)) ||
-                        hw_qout_jset(o, "partition", json_integer(r->partition)) ||
+                        hw_qout_jset(o, "partition",
+                                     json_integer(r->partition)) ||
                         hw_qout_jset(o, "offset", json_integer(r->offset)) ||
-                        hw_qout_jset(o, "end", r->end >= 0 ? json_integer(r->end)
-                                                           : json_null()) ||
-                        hw_qout_jset(o, "lag", r->end >= 0
-                                                       ? json_integer(r->end - r->offset)
-                                                       : json_null()) ||
-                        hw_qout_jset(o, "at_end", r->at_end < 0 ? json_null()
-                                                  : json_boolean(r->at_end)) ||
+                        hw_qout_jset(o, "end",
+                                     r->end >= 0 ? json_integer(r->end)
+                                                 : json_null()) ||
+                        hw_qout_jset(o, "lag",
+                                     r->end >= 0
+                                             ? json_integer(r->end - r->offset)
+                                             : json_null()) ||
+                        hw_qout_jset(o, "at_end",
+                                     r->at_end < 0 ? json_null()
+                                                   : json_boolean(r->at_end)) ||
                         hw_qout_jset(o, "behind_since",
                                      r->at_end == 0 ? json_integer(r->behind_ms)
                                                     : json_null());
@@ -311,15 +315,14 @@ static int status_json(const redisReply *sum, const parts_t *p) {
                                   JSON_INDENT(2));
 }
 
-static int status_tables(hw_query_t *q, const redisReply *sum,
-                         const parts_t *p, int kafka) {
+static int status_tables(hw_query_t *q, const redisReply *sum, const parts_t *p,
+                         int kafka) {
         static const char *const sh[] = {"field", "value"};
-        static const char *const ph[] = {"group", "topic", "partition",
-                                         "offset", "end", "lag", "state"};
-        static const hw_align_t pa[] = {HW_ALIGN_LEFT,  HW_ALIGN_LEFT,
-                                        HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
-                                        HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
-                                        HW_ALIGN_LEFT};
+        static const char *const ph[] = {
+                "group", "topic", "partition", "offset", "end", "lag", "state"};
+        static const hw_align_t pa[] = {
+                HW_ALIGN_LEFT,  HW_ALIGN_LEFT,  HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
+                HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_LEFT};
         char wm[40], last[40];
         hw_table_t *t = hw_table_new(2, sh, NULL);
         int ok = t != NULL, rc;
@@ -330,7 +333,8 @@ static int status_tables(hw_query_t *q, const redisReply *sum,
                 const char *rows[][2] = {
                         {"watermark", wm},
                         {"last step", last},
-                        {"atomic steps", mget_str(sum, 2) ? mget_str(sum, 2) : "0"},
+                        {"atomic steps",
+                         mget_str(sum, 2) ? mget_str(sum, 2) : "0"},
                         {"epoch", mget_str(sum, 1) ? mget_str(sum, 1) : "-"},
                         {"layout", mget_str(sum, 4) ? mget_str(sum, 4) : "-"}};
                 for (size_t i = 0; ok && i < 5; i++)
@@ -366,9 +370,9 @@ static int status_tables(hw_query_t *q, const redisReply *sum,
                      !hw_table_set(t, 3, "%" PRId64, r->offset) &&
                      !(r->end >= 0 ? hw_table_set(t, 4, "%" PRId64, r->end)
                                    : hw_table_set(t, 4, "-")) &&
-                     !(r->end >= 0
-                               ? hw_table_set(t, 5, "%" PRId64, r->end - r->offset)
-                               : hw_table_set(t, 5, "-")) &&
+                     !(r->end >= 0 ? hw_table_set(t, 5, "%" PRId64,
+                                                  r->end - r->offset)
+                                   : hw_table_set(t, 5, "-")) &&
                      !hw_table_set(t, 6, "%s", state);
         }
         rc = hw_qout_print_table(q, t, ok, "");
@@ -579,14 +583,17 @@ static int dlq_json(const letters_t *l, size_t from) {
                 int b = hw_qout_jset(o, "time", json_integer(e->ts)) ||
                         hw_qout_jset(o, "class", hw_qout_jstr(e->error)) ||
                         hw_qout_jset(o, "reason", hw_qout_jstr(e->reason)) ||
-                        hw_qout_jset(o, "src_topic", hw_qout_jstr(e->src_topic)) ||
+                        hw_qout_jset(o, "src_topic",
+                                     hw_qout_jstr(e->src_topic)) ||
                         hw_qout_jset(o, "src_partition",
                                      hw_qout_jstr(e->src_partition)) ||
                         hw_qout_jset(o, "src_offset",
                                      hw_qout_jstr(e->src_offset)) ||
-                        hw_qout_jset(o, "partition", json_integer(e->partition)) ||
+                        hw_qout_jset(o, "partition",
+                                     json_integer(e->partition)) ||
                         hw_qout_jset(o, "offset", json_integer(e->offset)) ||
-                        hw_qout_jset(o, "bytes", json_integer((json_int_t)e->bytes));
+                        hw_qout_jset(o, "bytes",
+                                     json_integer((json_int_t)e->bytes));
                 bad = hw_qout_jpush_unless(arr, o, b);
         }
         if (bad) {
@@ -597,8 +604,8 @@ static int dlq_json(const letters_t *l, size_t from) {
 }
 
 static int dlq_table(hw_query_t *q, const letters_t *l, size_t from) {
-        static const char *const h[] = {"time", "class", "reason", "source",
-                                        "dlq", "bytes"};
+        static const char *const h[] = {"time",   "class", "reason",
+                                        "source", "dlq",   "bytes"};
         static const hw_align_t a[] = {HW_ALIGN_LEFT, HW_ALIGN_LEFT,
                                        HW_ALIGN_LEFT, HW_ALIGN_LEFT,
                                        HW_ALIGN_LEFT, HW_ALIGN_RIGHT};

@@ -10,7 +10,7 @@ struct hw_table_s {
         size_t ncols;
         char **headers;
         hw_align_t *aligns;
-        char **cells;           /* rows * ncols, row-major; NULL = empty */
+        char **cells; /* rows * ncols, row-major; NULL = empty */
         size_t rows, cap;
 };
 
@@ -52,15 +52,14 @@ void hw_table_destroy(hw_table_t *t) {
 int hw_table_add_row(hw_table_t *t) {
         if (t->rows == t->cap) {
                 size_t cap = t->cap ? t->cap * 2 : 16;
-                char **cells = realloc(t->cells,
-                                       cap * t->ncols * sizeof(*cells));
+                char **cells =
+                        realloc(t->cells, cap * t->ncols * sizeof(*cells));
                 if (!cells)
                         return -1;
                 t->cells = cells;
                 t->cap = cap;
         }
-        memset(&t->cells[t->rows * t->ncols], 0,
-               t->ncols * sizeof(*t->cells));
+        memset(&t->cells[t->rows * t->ncols], 0, t->ncols * sizeof(*t->cells));
         t->rows++;
         return 0;
 }
@@ -206,8 +205,7 @@ void hw_table_money(int64_t usd, char *out, size_t size) {
         if (i > 0 && v / units[i].unit >= 999.5)
                 i--;
         v /= units[i].unit;
-        if (v >= 99.95 || (double)llround(v * 10) / 10 ==
-                                  (double)llround(v))
+        if (v >= 99.95 || (double)llround(v * 10) / 10 == (double)llround(v))
                 snprintf(out, size, "%s$%.0f%s", sign, v, units[i].suffix);
         else
                 snprintf(out, size, "%s$%.1f%s", sign, v, units[i].suffix);

@@ -53,8 +53,7 @@ int hw_person_unpack(hw_arena_t *a, const char *text, size_t len,
                         l = l * 10 + (size_t)(text[at++] - '0');
                         digits++;
                 }
-                if (!digits || at >= len || text[at++] != ':' ||
-                    l > len - at)
+                if (!digits || at >= len || text[at++] != ':' || l > len - at)
                         return -1;
                 parts[i] = text + at;
                 lens[i] = l;
@@ -79,4 +78,3 @@ int hw_person_unpack(hw_arena_t *a, const char *text, size_t len,
                        ? 0
                        : -1;
 }
-

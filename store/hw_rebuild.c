@@ -12,7 +12,7 @@ extern const char hw_swap_lua[];
 extern const char hw_diff_lua[];
 
 #define SCAN_COUNT "1000"
-#define DIFF_CHUNK 100          /* keys compared per script call */
+#define DIFF_CHUNK 100 /* keys compared per script call */
 
 void hw_rebuild_staging_prefix(const char *live, char *out, size_t size) {
         snprintf(out, size, "replay:%s", live);
@@ -37,8 +37,8 @@ static hw_err_t scan(hw_store_t *s, const char *prefix,
         char cursor[32] = "0", pattern[300];
         glob_of(prefix, pattern, sizeof(pattern));
         do {
-                const char *argv[6] = {"SCAN", cursor, "MATCH", pattern,
-                                       "COUNT", SCAN_COUNT};
+                const char *argv[6] = {"SCAN",  cursor,  "MATCH",
+                                       pattern, "COUNT", SCAN_COUNT};
                 redisReply *r;
                 hw_err_t err = hw_store_argv(s, 6, argv, NULL, &r, "SCAN",
                                              errstr, size);
@@ -88,8 +88,8 @@ hw_err_t hw_rebuild_clear(hw_store_t *s, const char *prefix, size_t *n,
                         argv[argc] = keys.entries[j].key;
                         lens[argc++] = keys.entries[j].len;
                 }
-                err = hw_store_argv(s, argc, argv, lens, &r, "UNLINK",
-                                    errstr, size);
+                err = hw_store_argv(s, argc, argv, lens, &r, "UNLINK", errstr,
+                                    size);
                 if (!err) {
                         *n += (size_t)r->integer;
                         freeReplyObject(r);
@@ -122,13 +122,11 @@ hw_err_t hw_rebuild_swap(hw_store_t *s, const char *live, const char *staging,
         argv[4] = staging;
         argv[5] = alerts_prefix;
         for (size_t i = 0; i < n; i++) {
-                snprintf(nums[i], sizeof(nums[i]), "%" PRId64,
-                         offsets[i].next);
+                snprintf(nums[i], sizeof(nums[i]), "%" PRId64, offsets[i].next);
                 argv[6 + 2 * i] = offsets[i].suffix;
                 argv[7 + 2 * i] = nums[i];
         }
-        err = hw_store_argv(s, (int)argc, argv, NULL, &r, "swap", errstr,
-                            size);
+        err = hw_store_argv(s, (int)argc, argv, NULL, &r, "swap", errstr, size);
         if (!err && (r->type != REDIS_REPLY_ARRAY || r->elements != 3))
                 err = hw_fail(HW_ERR_INTERNAL, errstr, size,
                               "unexpected reply from the swap");
@@ -163,7 +161,7 @@ static int bookkeeping(const char *name, int alerts_here) {
 
 typedef struct names_s {
         hw_map_t map;
-        size_t skip;            /* prefix length to drop */
+        size_t skip; /* prefix length to drop */
         int alerts_here;
 } names_t;
 
@@ -222,10 +220,9 @@ hw_err_t hw_rebuild_diff(hw_store_t *s, const char *live, const char *staging,
                         break;
                 for (size_t j = 0; j + 3 < r->elements + 0 && !stop; j += 4) {
                         (*n)++;
-                        stop = fn(ctx, r->element[j]->str,
-                                  r->element[j + 1]->str,
-                                  r->element[j + 2]->str,
-                                  r->element[j + 3]->str);
+                        stop = fn(
+                                ctx, r->element[j]->str, r->element[j + 1]->str,
+                                r->element[j + 2]->str, r->element[j + 3]->str);
                 }
                 freeReplyObject(r);
         }

@@ -38,9 +38,8 @@ hw_err_t hw_rebuild_swap(hw_store_t *s, const char *live, const char *staging,
 
 /* A difference: key (without prefix), field, live and rebuilt values
  * ("" when missing). Return non-zero to stop. */
-typedef int (*hw_rebuild_diff_fn)(void *ctx, const char *key,
-                                  const char *field, const char *live,
-                                  const char *rebuilt);
+typedef int (*hw_rebuild_diff_fn)(void *ctx, const char *key, const char *field,
+                                  const char *live, const char *rebuilt);
 
 /* Compares every key under live and staging (store/hw_diff.lua), in key
  * order, leaving out offsets, the epoch and the alert keys. Calls fn for

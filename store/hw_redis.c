@@ -46,7 +46,7 @@ static int coded(const char *error, const char *const *codes, size_t n) {
 
 hw_redis_fault_t hw_redis_fault(const char *error) {
         static const char *const transient[] = {
-                "LOADING",  "BUSY",     "OOM",        "READONLY",
+                "LOADING",    "BUSY",     "OOM",        "READONLY",
                 "MASTERDOWN", "TRYAGAIN", "CLUSTERDOWN"};
         static const char *const credentials[] = {"NOAUTH", "WRONGPASS",
                                                   "NOPERM"};
@@ -60,20 +60,18 @@ hw_redis_fault_t hw_redis_fault(const char *error) {
 }
 
 hw_err_t hw_redis_error(const hw_redis_target_t *t, const char *error,
-                        const char *what, hw_redis_fault_t *fault,
-                        char *errstr, size_t size) {
+                        const char *what, hw_redis_fault_t *fault, char *errstr,
+                        size_t size) {
         hw_redis_fault_t f = hw_redis_fault(error);
 
         if (fault)
                 *fault = f;
-        return hw_fail(f == HW_REDIS_REFUSED ? HW_ERR_INTERNAL
-                                             : HW_ERR_SERVICE,
-                       errstr, size, "Redis at %s: %s: %s%s", t->addr, what,
-                       error,
-                       f == HW_REDIS_CREDENTIALS
-                               ? " (give the password in the URL, "
-                                 "REDIS_PASSWORD or redis.password)"
-                               : "");
+        return hw_fail(
+                f == HW_REDIS_REFUSED ? HW_ERR_INTERNAL : HW_ERR_SERVICE,
+                errstr, size, "Redis at %s: %s: %s%s", t->addr, what, error,
+                f == HW_REDIS_CREDENTIALS ? " (give the password in the URL, "
+                                            "REDIS_PASSWORD or redis.password)"
+                                          : "");
 }
 
 hw_err_t hw_redis_lost(const hw_redis_target_t *t, const redisContext *ctx,
@@ -89,9 +87,8 @@ hw_err_t hw_redis_lost(const hw_redis_target_t *t, const redisContext *ctx,
 /* Runs one command of the connection's set-up; its error as
  * hw_redis_error's (AUTH's, whatever it says, a credentials fault). */
 static hw_err_t setup(redisContext *ctx, const hw_redis_target_t *t,
-                      const char *what, hw_redis_fault_t *fault,
-                      char *errstr, size_t size, int argc,
-                      const char **argv) {
+                      const char *what, hw_redis_fault_t *fault, char *errstr,
+                      size_t size, int argc, const char **argv) {
         redisReply *r = redisCommandArgv(ctx, argc, argv, NULL);
         hw_err_t err = HW_OK;
 
@@ -116,8 +113,8 @@ redisContext *hw_redis_connect(const hw_redis_target_t *t,
                              (CONNECT_TIMEOUT_MS % 1000) * 1000};
         struct timeval rt = {command_timeout_ms / 1000,
                              (command_timeout_ms % 1000) * 1000};
-        redisContext *ctx = redisConnectWithTimeout(t->url.host, t->url.port,
-                                                    ct);
+        redisContext *ctx =
+                redisConnectWithTimeout(t->url.host, t->url.port, ct);
         char db[16];
 
         *fault = HW_REDIS_REFUSED;
@@ -139,11 +136,9 @@ redisContext *hw_redis_connect(const hw_redis_target_t *t,
                                      (const char *[]){"AUTH", t->url.username,
                                                       t->password})
                              : setup(ctx, t, "AUTH", fault, errstr, size, 2,
-                                     (const char *[]){"AUTH",
-                                                      t->password}))) ||
-            (t->url.db &&
-             (*err = setup(ctx, t, "SELECT", fault, errstr, size, 2,
-                           (const char *[]){"SELECT", db}))) ||
+                                     (const char *[]){"AUTH", t->password}))) ||
+            (t->url.db && (*err = setup(ctx, t, "SELECT", fault, errstr, size,
+                                        2, (const char *[]){"SELECT", db}))) ||
             (*err = setup(ctx, t, "PING", fault, errstr, size, 1,
                           (const char *[]){"PING"}))) {
                 redisFree(ctx);

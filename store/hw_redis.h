@@ -18,19 +18,19 @@
 
 /* What an error reply says about whose fault it is. */
 typedef enum hw_redis_fault_e {
-        HW_REDIS_REFUSED = 0,   /* the command's: Redis will refuse it again */
-        HW_REDIS_TRANSIENT,     /* a state the server leaves: LOADING, BUSY,
+        HW_REDIS_REFUSED = 0, /* the command's: Redis will refuse it again */
+        HW_REDIS_TRANSIENT,   /* a state the server leaves: LOADING, BUSY,
                                    OOM, READONLY, MASTERDOWN, TRYAGAIN,
                                    CLUSTERDOWN */
-        HW_REDIS_CREDENTIALS,   /* NOAUTH, WRONGPASS, NOPERM: a secret that
+        HW_REDIS_CREDENTIALS, /* NOAUTH, WRONGPASS, NOPERM: a secret that
                                    may yet be rotated in */
 } hw_redis_fault_t;
 
 /* Where to connect and as whom. */
 typedef struct hw_redis_target_s {
-        hw_redis_url_t url;     /* its password wiped: see password */
+        hw_redis_url_t url; /* its password wiped: see password */
         char password[256];
-        char addr[300];         /* host:port ([host]:port for IPv6), for
+        char addr[300]; /* host:port ([host]:port for IPv6), for
                                    messages */
 } hw_redis_target_t;
 
@@ -52,8 +52,8 @@ hw_redis_fault_t hw_redis_fault(const char *error);
  * NULL, says which.
  */
 hw_err_t hw_redis_error(const hw_redis_target_t *t, const char *error,
-                        const char *what, hw_redis_fault_t *fault,
-                        char *errstr, size_t errstr_size);
+                        const char *what, hw_redis_fault_t *fault, char *errstr,
+                        size_t errstr_size);
 
 /* The error of a command that got no reply (the connection broke or
  * timed out): HW_ERR_SERVICE, "Redis at ADDR: what: why". */

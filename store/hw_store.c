@@ -121,16 +121,16 @@ void hw_store_destroy(hw_store_t *s) {
 
 /* The error of an error reply (not freed), as hw_redis_error's. */
 hw_err_t hw_step_error_reply(hw_store_t *s, const redisReply *r,
-                            const char *what, char *errstr, size_t size) {
+                             const char *what, char *errstr, size_t size) {
         return hw_redis_error(&s->target, r->str, what, &s->fault, errstr,
                               size);
 }
 
 hw_err_t hw_step_check_reply(hw_store_t *s, redisReply *r, const char *what,
-                            char *errstr, size_t size) {
+                             char *errstr, size_t size) {
         if (!r) {
-                hw_err_t err = hw_redis_lost(&s->target, s->ctx, what, errstr,
-                                             size);
+                hw_err_t err =
+                        hw_redis_lost(&s->target, s->ctx, what, errstr, size);
                 s->fault = HW_REDIS_REFUSED;
                 drop_connection(s);
                 return err;
@@ -146,9 +146,8 @@ hw_err_t hw_step_check_reply(hw_store_t *s, redisReply *r, const char *what,
 /* Reads the next reply of a pipeline into *r. On an error (nothing in
  * *r), a connection with `pending` replies still unread is dropped, so
  * the next command starts clean. */
-static hw_err_t pipelined_reply(hw_store_t *s, size_t pending,
-                                const char *what, redisReply **r,
-                                char *errstr, size_t size) {
+static hw_err_t pipelined_reply(hw_store_t *s, size_t pending, const char *what,
+                                redisReply **r, char *errstr, size_t size) {
         void *v = NULL;
         hw_err_t err;
 
@@ -254,7 +253,8 @@ static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
         char day[16] = "", layout[32] = "";
         hw_err_t err;
 
-        if ((err = hw_step_check_reply(s, r, "MGET layout watermark", errstr, size)))
+        if ((err = hw_step_check_reply(s, r, "MGET layout watermark", errstr,
+                                       size)))
                 return err;
         if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
             (r->element[0]->type == REDIS_REPLY_STRING ||
@@ -377,7 +377,8 @@ hw_err_t hw_store_begin(hw_store_t *s, char *errstr, size_t size) {
                 return err;
         r = redisCommand(s->ctx, "MGET %sepoch %swatermark", s->conf->prefix,
                          s->conf->prefix);
-        if ((err = hw_step_check_reply(s, r, "MGET epoch watermark", errstr, size)))
+        if ((err = hw_step_check_reply(s, r, "MGET epoch watermark", errstr,
+                                       size)))
                 return err;
         s->epoch[0] = '\0';
         s->watermark = -1;
@@ -436,8 +437,8 @@ static int append_gens(hw_store_t *s, size_t n) {
                         argv[i + 2] = s->logs[i].ymd;
                         lens[i + 2] = 8;
                 }
-                rc = redisAppendCommandArgv(s->ctx, (int)(n + 2), argv,
-                                            lens) == REDIS_OK
+                rc = redisAppendCommandArgv(s->ctx, (int)(n + 2), argv, lens) ==
+                                     REDIS_OK
                              ? 0
                              : -1;
         }
@@ -500,11 +501,11 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                                  "ZRANGEBYSCORE %sb:days (%lld %lld WITHSCORES",
                                  c->prefix, (long long)(before - largest),
                                  (long long)(day - c->windows[0]));
-                if ((err = hw_step_check_reply(s, r, "ZRANGEBYSCORE b:days", errstr,
-                                       size)))
+                if ((err = hw_step_check_reply(s, r, "ZRANGEBYSCORE b:days",
+                                               errstr, size)))
                         return err;
-                for (size_t i = 0; r->type == REDIS_REPLY_ARRAY &&
-                                   i + 1 < r->elements;
+                for (size_t i = 0;
+                     r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
                      i += 2) {
                         if (r->element[i]->len != 8 ||
                             want_log(s, n++, r->element[i]->str,
@@ -544,8 +545,8 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
          * read in part keeps, until they come, the one the plan holds). */
         for (size_t i = 0; i < n; i++) {
                 hw_plan_log_t *lg = &s->logs[i];
-                if (plan && hw_plan_log_known(plan, s->epoch, lg->day,
-                                              &lg->gen, &lg->from)) {
+                if (plan && hw_plan_log_known(plan, s->epoch, lg->day, &lg->gen,
+                                              &lg->from)) {
                         redisAppendCommand(s->ctx, "GETRANGE %sb:%s %lld -1",
                                            c->prefix, lg->ymd,
                                            (long long)lg->from);
@@ -573,9 +574,9 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                                                    errstr, size)))
                                 return err;
                         /* Appended to since, or replaced: read whole. */
-                        s->log_stale[i] = r->type != REDIS_REPLY_INTEGER ||
-                                          (size_t)r->integer !=
-                                                  lg->from + lg->len;
+                        s->log_stale[i] =
+                                r->type != REDIS_REPLY_INTEGER ||
+                                (size_t)r->integer != lg->from + lg->len;
                         freeReplyObject(r);
                         lg->len += lg->from;
                 }
@@ -586,13 +587,13 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                         return err;
                 for (size_t i = 0; i < n; i++) {
                         hw_plan_log_t *lg = &s->logs[i];
-                        int64_t gen = r->type == REDIS_REPLY_ARRAY &&
-                                                      i < r->elements &&
-                                                      r->element[i]->type ==
-                                                              REDIS_REPLY_STRING
-                                              ? strtoll(r->element[i]->str,
-                                                        NULL, 10)
-                                              : 0;
+                        int64_t gen =
+                                r->type == REDIS_REPLY_ARRAY &&
+                                                i < r->elements &&
+                                                r->element[i]->type ==
+                                                        REDIS_REPLY_STRING
+                                        ? strtoll(r->element[i]->str, NULL, 10)
+                                        : 0;
                         /* Compacted since the plan read it: read whole. */
                         s->log_stale[i] |= lg->from && gen != lg->gen;
                         n_stale += s->log_stale[i];
@@ -650,8 +651,8 @@ static int64_t reply_int(const redisReply *r) {
 }
 
 hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
-                              const int32_t *partitions, size_t n,
-                              int64_t *out, char *errstr, size_t size) {
+                              const int32_t *partitions, size_t n, int64_t *out,
+                              char *errstr, size_t size) {
         hw_err_t err;
         redisReply *r;
 
@@ -665,7 +666,8 @@ hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
         for (size_t i = 0; i < n; i++) {
                 if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
                         r = NULL;
-                if ((err = hw_step_check_reply(s, r, "GET offset", errstr, size)))
+                if ((err = hw_step_check_reply(s, r, "GET offset", errstr,
+                                               size)))
                         return err;
                 out[i] = reply_int(r);
                 freeReplyObject(r);
@@ -683,8 +685,8 @@ int hw_step_by_bucket(const void *a, const void *b, void *buckets) {
 }
 
 hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
-                              hw_person_t *out, hw_arena_t *arena,
-                              char *errstr, size_t size) {
+                              hw_person_t *out, hw_arena_t *arena, char *errstr,
+                              size_t size) {
         size_t *order = malloc((n ? n : 1) * sizeof(*order));
         unsigned *bucket = malloc((n ? n : 1) * sizeof(*bucket));
         const char **argv = malloc((n + 2) * sizeof(*argv));
@@ -714,19 +716,20 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                 argvlen[0] = 5;
                 argv[1] = key;
                 argvlen[1] = (size_t)len;
-                for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++) {
+                for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
+                     j++) {
                         argv[2 + j - i] = ids[order[j]];
                         argvlen[2 + j - i] = strlen(ids[order[j]]);
                 }
-                redisAppendCommandArgv(s->ctx, (int)(2 + j - i), argv,
-                                       argvlen);
+                redisAppendCommandArgv(s->ctx, (int)(2 + j - i), argv, argvlen);
                 cmds++;
         }
         for (i = 0; i < n; i = j) {
                 if ((err = pipelined_reply(s, --cmds, "HMGET persons", &r,
                                            errstr, size)))
                         goto cleanup;
-                for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++) {
+                for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
+                     j++) {
                         const redisReply *e =
                                 r->type == REDIS_REPLY_ARRAY &&
                                                 j - i < r->elements
@@ -738,8 +741,9 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                         if (hw_person_unpack(arena, e->str, e->len, p)) {
                                 /* A damaged record: treat the person as
                                  * unknown rather than count half of it. */
-                                HW_WARN("store", "person %s has a damaged "
-                                                 "record; treated as new",
+                                HW_WARN("store",
+                                        "person %s has a damaged "
+                                        "record; treated as new",
                                         ids[order[j]]);
                                 memset(p, 0, sizeof(*p));
                         }
@@ -834,8 +838,8 @@ static void note_appended(hw_store_t *s, const hw_plan_t *plan) {
         if (s->appended.count > APPENDED_MAX)
                 hw_map_clear(&s->appended);
         for (size_t i = 0; i < s->slide.n_compact; i++) {
-                hw_map_entry_t *e = hw_map_find(&s->appended,
-                                                s->slide.compact[i].ymd, 8);
+                hw_map_entry_t *e =
+                        hw_map_find(&s->appended, s->slide.compact[i].ymd, 8);
                 if (e)
                         e->aux = 0;
         }
@@ -875,8 +879,9 @@ static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
         s->pending = 0;
         s->pend_keys = NULL;
         *outcome = HW_STORE_APPLIED;
-        if ((err = hw_step_read_replies(s, s->pend_got, n_cmds + 2 - s->pend_got,
-                                "atomic step", errstr, size)))
+        if ((err = hw_step_read_replies(s, s->pend_got,
+                                        n_cmds + 2 - s->pend_got, "atomic step",
+                                        errstr, size)))
                 goto cleanup;
         n_read = n_cmds + 2;
         for (size_t i = 0; i < n_read; i++) {
@@ -884,7 +889,8 @@ static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
                 if (r->type == REDIS_REPLY_ERROR) {
                         /* Queued commands Redis refused (out of memory, a
                          * transient state): EXEC applied nothing. */
-                        err = hw_step_error_reply(s, r, "atomic step", errstr, size);
+                        err = hw_step_error_reply(s, r, "atomic step", errstr,
+                                                  size);
                         goto cleanup;
                 }
         }
@@ -912,16 +918,14 @@ static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
                                 goto cleanup;
                         }
                 s->alerts_added =
-                        r->elements &&
-                                        r->element[r->elements - 1]->type ==
+                        r->elements && r->element[r->elements - 1]->type ==
                                                 REDIS_REPLY_INTEGER
-                                ? (uint64_t)r->element[r->elements - 1]
-                                          ->integer
+                                ? (uint64_t)r->element[r->elements - 1]->integer
                                 : 0;
                 /* The first command, INCR <prefix>steps. */
                 if (r->element[0]->type == REDIS_REPLY_INTEGER)
                         hw_step_keep_values(s, plan, s->pend_after,
-                                    r->element[0]->integer);
+                                            r->element[0]->integer);
                 else
                         hw_step_forget_values(s);
         }
@@ -935,10 +939,9 @@ cleanup:
 static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
                       size_t n_offsets, const hw_deltas_t *d,
                       const hw_plan_t *plan, int defer,
-                      hw_store_outcome_t *outcome, char *errstr,
-                      size_t size) {
+                      hw_store_outcome_t *outcome, char *errstr, size_t size) {
         char(*keys)[512] = NULL;
-        step_found_t found = {-1, NULL, NULL, NULL, NULL,
+        step_found_t found = {-1,   NULL, NULL, NULL, NULL,
                               NULL, NULL, NULL, NULL};
         size_t n_logs = hw_step_slide_logs(s), n_cmds = 0, n_read = 0;
         hw_err_t err;
@@ -952,10 +955,10 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
         s->n_compacts = 0;
         s->cmd.len = 0;
         keys = malloc((n_offsets ? n_offsets : 1) * sizeof(*keys));
-        found.len = hw_arena_alloc(&s->scratch,
-                                   (n_logs + 1) * sizeof(*found.len));
-        found.gen = hw_arena_alloc(&s->scratch,
-                                   (n_logs + 1) * sizeof(*found.gen));
+        found.len =
+                hw_arena_alloc(&s->scratch, (n_logs + 1) * sizeof(*found.len));
+        found.gen =
+                hw_arena_alloc(&s->scratch, (n_logs + 1) * sizeof(*found.gen));
         found.after = hw_arena_alloc(&s->scratch, (plan->n_changes + 1) *
                                                           sizeof(*found.after));
         found.zafter = hw_arena_alloc(
@@ -966,8 +969,7 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
         s->n_unread = hw_arena_alloc(&s->scratch,
                                      (plan->n_keys + 1) * sizeof(*s->n_unread));
         if (!keys || !found.len || !found.gen || !found.after ||
-            !found.zafter ||
-            !s->alert_new || !s->n_unread ||
+            !found.zafter || !s->alert_new || !s->n_unread ||
             hw_step_build_reads(s, offsets, n_offsets, keys, d, plan)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
@@ -981,12 +983,13 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
                 goto cleanup;
         }
         /* 1. WATCH and read the fences and the keys written. */
-        if ((err = hw_step_round_trip(s, 0, s->n_reads, "atomic step (reads)", errstr,
-                              size)))
+        if ((err = hw_step_round_trip(s, 0, s->n_reads, "atomic step (reads)",
+                                      errstr, size)))
                 goto cleanup;
         n_read = s->n_reads;
-        if ((err = hw_step_check_reads(s, s->step_replies, offsets, n_offsets, keys,
-                               d, plan, &found, outcome, errstr, size)) ||
+        if ((err = hw_step_check_reads(s, s->step_replies, offsets, n_offsets,
+                                       keys, d, plan, &found, outcome, errstr,
+                                       size)) ||
             *outcome != HW_STORE_APPLIED) {
                 redisReply *r = redisCommand(s->ctx, "UNWATCH");
                 if (r)
@@ -1004,7 +1007,7 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
         /* 2. MULTI, the writes and the judgments, EXEC. The replies of
          * round trip 1 (the days the slide deletes) are used to build it. */
         if (hw_step_build_writes(s, offsets, n_offsets, keys, d, plan, &found,
-                         &n_cmds)) {
+                                 &n_cmds)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 drop_connection(s); /* WATCH is left behind: start clean */
                 goto cleanup;
@@ -1013,8 +1016,8 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
         n_read = 0;
         if ((err = hw_step_send_commands(s, "atomic step", errstr, size)))
                 goto cleanup;
-        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap,
-                    n_cmds + 2, sizeof(*s->step_replies))) {
+        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap, n_cmds + 2,
+                    sizeof(*s->step_replies))) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 drop_connection(s); /* a reply is left unread */
                 goto cleanup;
@@ -1039,8 +1042,7 @@ hw_err_t hw_store_apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         size_t n_offsets, const hw_deltas_t *d,
                         const hw_plan_t *plan, hw_store_outcome_t *outcome,
                         char *errstr, size_t size) {
-        return apply(s, offsets, n_offsets, d, plan, 0, outcome, errstr,
-                     size);
+        return apply(s, offsets, n_offsets, d, plan, 0, outcome, errstr, size);
 }
 
 uint64_t hw_store_alerts_added(const hw_store_t *s) {
@@ -1057,7 +1059,8 @@ hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
                 return err;
         r = redisCommand(s->ctx, "GET %salerts:%s",
                          hw_config_alerts_prefix(s->conf), reader);
-        if ((err = hw_step_check_reply(s, r, "GET alerts position", errstr, size)))
+        if ((err = hw_step_check_reply(s, r, "GET alerts position", errstr,
+                                       size)))
                 return err;
         snprintf(id, id_size, "%s",
                  r->type == REDIS_REPLY_STRING ? r->str : "0-0");
@@ -1075,7 +1078,8 @@ hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
                 return err;
         r = redisCommand(s->ctx, "SET %salerts:%s %s",
                          hw_config_alerts_prefix(s->conf), reader, id);
-        if ((err = hw_step_check_reply(s, r, "SET alerts position", errstr, size)))
+        if ((err = hw_step_check_reply(s, r, "SET alerts position", errstr,
+                                       size)))
                 return err;
         freeReplyObject(r);
         return HW_OK;
@@ -1140,10 +1144,10 @@ static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
                         const char *t = json_string_value(v);
                         if (!t)
                                 goto cleanup;
-                        a->attributes[i].key = hw_alert_strdup(a, key,
-                                                               strlen(key));
-                        a->attributes[i].value = hw_alert_strdup(a, t,
-                                                                 strlen(t));
+                        a->attributes[i].key =
+                                hw_alert_strdup(a, key, strlen(key));
+                        a->attributes[i].value =
+                                hw_alert_strdup(a, t, strlen(t));
                         if (!a->attributes[i].key || !a->attributes[i].value)
                                 goto cleanup;
                         i++;
@@ -1179,8 +1183,9 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                         continue;
                 snprintf(o->id, sizeof(o->id), "%s", e->element[0]->str);
                 if (alert_from_fields(&o->alert, e->element[1])) {
-                        HW_WARN("store", "alert stream entry %s is damaged; "
-                                         "not relayed",
+                        HW_WARN("store",
+                                "alert stream entry %s is damaged; "
+                                "not relayed",
                                 o->id);
                         /* Keep its id so the relay moves past it. */
                         o->alert.alert_id = NULL;
@@ -1255,8 +1260,8 @@ static hw_err_t step(hw_store_t *s, const hw_store_offset_t *offsets,
                                                size)) ||
                     (err = hw_plan_build_slide(plan, &conf, d, day, slide,
                                                errstr, size)) ||
-                    (err = apply(s, offsets, n_offsets, d, plan, defer,
-                                 outcome, errstr, size)))
+                    (err = apply(s, offsets, n_offsets, d, plan, defer, outcome,
+                                 errstr, size)))
                         return err;
                 if (*outcome == HW_STORE_PENDING) {
                         s->pend_offsets = offsets;
@@ -1295,8 +1300,7 @@ static hw_err_t step(hw_store_t *s, const hw_store_offset_t *offsets,
 
 hw_err_t hw_store_step(hw_store_t *s, const hw_store_offset_t *offsets,
                        size_t n_offsets, const hw_deltas_t *d, hw_plan_t *plan,
-                       hw_store_outcome_t *outcome, char *errstr,
-                       size_t size) {
+                       hw_store_outcome_t *outcome, char *errstr, size_t size) {
         return step(s, offsets, n_offsets, d, plan, 0, outcome, errstr, size);
 }
 
@@ -1346,6 +1350,6 @@ hw_err_t hw_store_step_finish(hw_store_t *s, hw_store_outcome_t *outcome,
                 return HW_OK;
         /* Another step came between its reads and its writes: plan and
          * apply it again, this time waiting for the reply. */
-        return step(s, s->pend_offsets, s->pend_n_offsets, s->pend_d, plan,
-                    0, outcome, errstr, size);
+        return step(s, s->pend_offsets, s->pend_n_offsets, s->pend_d, plan, 0,
+                    outcome, errstr, size);
 }

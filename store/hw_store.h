@@ -37,10 +37,10 @@ typedef struct hw_store_offset_s {
 
 typedef enum hw_store_outcome_e {
         HW_STORE_APPLIED = 0,
-        HW_STORE_FENCED,        /* an offset moved: nothing was written */
-        HW_STORE_STALE,         /* the watermark's day is not the plan's:
+        HW_STORE_FENCED,  /* an offset moved: nothing was written */
+        HW_STORE_STALE,   /* the watermark's day is not the plan's:
                                    nothing was written; begin and plan again */
-        HW_STORE_PENDING,       /* sent; hw_store_step_finish reads it */
+        HW_STORE_PENDING, /* sent; hw_store_step_finish reads it */
 } hw_store_outcome_t;
 
 /* Creates a store for the config's Redis URL, prefix, windows and country
@@ -112,14 +112,14 @@ hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t errstr_size);
 /* Reads the stored next offsets of n partitions of topic into out (-1 when
  * none is stored). */
 hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
-                              const int32_t *partitions, size_t n,
-                              int64_t *out, char *errstr, size_t errstr_size);
+                              const int32_t *partitions, size_t n, int64_t *out,
+                              char *errstr, size_t errstr_size);
 
 /* Reads n persons from the registry. out[i].lab is NULL for a person not
  * known; strings are copied into arena. */
 hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
-                              hw_person_t *out, hw_arena_t *arena,
-                              char *errstr, size_t errstr_size);
+                              hw_person_t *out, hw_arena_t *arena, char *errstr,
+                              size_t errstr_size);
 
 /* Checks which of n event ids (each with its event day, yyyymmdd) were
  * applied before: out[i] = 1 if so. */
@@ -207,8 +207,8 @@ uint64_t hw_store_alerts_added(const hw_store_t *s);
 
 /* An alert read back from the hw:alerts stream, with its stream id. */
 typedef struct hw_store_alert_s {
-        char id[48];            /* stream entry id */
-        hw_alert_t alert;       /* caller-initialised (hw_alert_init) */
+        char id[48];      /* stream entry id */
+        hw_alert_t alert; /* caller-initialised (hw_alert_init) */
 } hw_store_alert_t;
 
 /*

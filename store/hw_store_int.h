@@ -38,7 +38,7 @@ extern const char hw_store_lua[];
  * last compacted it is compacted (read, summed, replaced) in the next
  * step; a log the slide reads is compacted when that makes it shorter. */
 #define COMPACT_BYTES 65536
-#define APPENDED_MAX 4096       /* days tracked before starting over */
+#define APPENDED_MAX 4096 /* days tracked before starting over */
 
 struct hw_store_s {
         const hw_config_t *conf;
@@ -50,13 +50,13 @@ struct hw_store_s {
         const char **argv;
         size_t *argvlen;
         size_t argc, argcap;
-        hw_arena_t scratch;     /* formatted numbers */
-        hw_buf_t cmd;           /* the step's command in RESP, reused */
-        char epoch[32];         /* <prefix>epoch when the batch began */
-        int64_t watermark;      /* <prefix>watermark then (-1 = none) */
-        int raise_alerts;       /* write alerts (1) or drop them (0) */
-        int at_end;             /* the batch reads to the end (brain_drain) */
-        uint64_t alerts_added;  /* by the last applied step */
+        hw_arena_t scratch;    /* formatted numbers */
+        hw_buf_t cmd;          /* the step's command in RESP, reused */
+        char epoch[32];        /* <prefix>epoch when the batch began */
+        int64_t watermark;     /* <prefix>watermark then (-1 = none) */
+        int raise_alerts;      /* write alerts (1) or drop them (0) */
+        int at_end;            /* the batch reads to the end (brain_drain) */
+        uint64_t alerts_added; /* by the last applied step */
         const hw_store_end_t *ends; /* and where each partition is */
         size_t n_ends;
         /* What the last hw_store_read_slide read (texts in replies). */
@@ -65,37 +65,37 @@ struct hw_store_s {
         size_t logs_cap;
         redisReply **replies;
         size_t n_replies, replies_cap;
-        hw_map_t appended;      /* yyyymmdd -> bytes appended (aux), day (v.i) */
-        size_t *compacts;       /* the plan's compactions the step writes */
+        hw_map_t appended; /* yyyymmdd -> bytes appended (aux), day (v.i) */
+        size_t *compacts;  /* the plan's compactions the step writes */
         size_t n_compacts, compacts_cap;
         unsigned char *log_stale; /* per log read: read again, whole */
         size_t log_stale_cap;
         /* The atomic step's round trips, reused step to step. */
-        struct hw_step_read_s *reads;   /* what each reply of the first is */
+        struct hw_step_read_s *reads; /* what each reply of the first is */
         size_t n_reads, reads_cap;
-        hw_map_t typed;         /* keys whose type the step checks */
-        hw_map_t codes;         /* countries whose flow changes: a byte
+        hw_map_t typed; /* keys whose type the step checks */
+        hw_map_t codes; /* countries whose flow changes: a byte
                                    (window + 1), then the code; v.i = the
                                    delta of in, aux = that of out */
         size_t win_first[HW_PLAN_MAX_WINDOWS + 2]; /* window w's codes:
                                    entries [win_first[w], win_first[w+1]) */
         char wname[HW_PLAN_MAX_WINDOWS + 1][16];   /* "all", "7d", ... */
-        redisReply **step_replies;      /* in reply_arena */
+        redisReply **step_replies;                 /* in reply_arena */
         size_t step_replies_cap;
-        hw_arena_t reply_arena; /* the step's replies: no allocation per
+        hw_arena_t reply_arena;        /* the step's replies: no allocation per
                                    reply or element */
-        struct hw_raid_found_s *raids;  /* the raids the step found */
+        struct hw_raid_found_s *raids; /* the raids the step found */
         size_t n_raids, raids_cap;
         /* The raid index of the step's pairs: the plan's raid pairs
          * (pair i is the plan's raid i), then those only the slide
          * prunes. */
         struct raid_pair_s *rpairs;
         size_t n_rpairs, rpairs_cap;
-        hw_map_t rpair_map;     /* "<lab>:<org>" -> index in rpairs (v.i) */
-        hw_map_t lab_names;     /* lab slug -> its stored name (v.p, a
+        hw_map_t rpair_map;       /* "<lab>:<org>" -> index in rpairs (v.i) */
+        hw_map_t lab_names;       /* lab slug -> its stored name (v.p, a
                                    reply; NULL: none) */
-        hw_buf_t value;         /* a value being encoded */
-        unsigned char *alert_new;       /* the batch's alert i is not in
+        hw_buf_t value;           /* a value being encoded */
+        unsigned char *alert_new; /* the batch's alert i is not in
                                            alert:ids yet (round trip 1) */
         /* The counters as this consumer's last applied step left them,
          * by the plan's slot (of plan generation vals_gen): every step
@@ -104,26 +104,26 @@ struct hw_store_s {
          * does not know. */
         int64_t *vals;
         unsigned char *known;
-        int64_t steps_seen;     /* <prefix>steps round trip 1 read */
+        int64_t steps_seen; /* <prefix>steps round trip 1 read */
         size_t vals_cap;
         uint64_t vals_gen;
-        int64_t steps_after;    /* <prefix>steps after that step, -1 */
-        int vals_trusted;       /* the last step's reads found steps so */
-        int vals_used;          /* this step skipped reads for known ones */
-        size_t *n_unread;       /* plan key i's fields its HMGET reads */
+        int64_t steps_after; /* <prefix>steps after that step, -1 */
+        int vals_trusted;    /* the last step's reads found steps so */
+        int vals_used;       /* this step skipped reads for known ones */
+        size_t *n_unread;    /* plan key i's fields its HMGET reads */
         /* Turns: a consumer whose step keeps finding another's applied in
          * between takes <prefix>turn (see take_turn). */
-        char id[40];            /* this store's, in <prefix>turn */
-        int holds_turn;         /* it took the turn; its step gives it back */
-        int others_turn;        /* round trip 1 found another's turn */
+        char id[40];     /* this store's, in <prefix>turn */
+        int holds_turn;  /* it took the turn; its step gives it back */
+        int others_turn; /* round trip 1 found another's turn */
         /* A step sent with its reply not read yet (hw_store_step with
          * defer): what reading it needs. Nothing else is sent meanwhile. */
         int pending;
-        size_t pend_cmds;               /* commands between MULTI and EXEC */
-        size_t pend_got;                /* its replies read so far */
-        char (*pend_keys)[512];         /* the offsets' keys (owned) */
-        int64_t *pend_after;            /* found.after, in scratch */
-        int64_t pend_watermark;         /* found.watermark */
+        size_t pend_cmds;       /* commands between MULTI and EXEC */
+        size_t pend_got;        /* its replies read so far */
+        char (*pend_keys)[512]; /* the offsets' keys (owned) */
+        int64_t *pend_after;    /* found.after, in scratch */
+        int64_t pend_watermark; /* found.watermark */
         const hw_store_offset_t *pend_offsets; /* the caller's, kept */
         size_t pend_n_offsets;
         const hw_deltas_t *pend_d;
@@ -162,25 +162,25 @@ typedef struct hw_step_read_s {
 
 /* A pair of the raid index the step reads and writes (processors/hw_raid.h). */
 typedef struct raid_pair_s {
-        const char *field;      /* "<lab-slug>:<org-slug>" */
+        const char *field; /* "<lab-slug>:<org-slug>" */
         size_t len;
-        hw_raid_hire_t *list;   /* its hires, as the step leaves them */
+        hw_raid_hire_t *list; /* its hires, as the step leaves them */
         size_t n;
-        int stored;             /* <prefix>raid has the field now */
-        int64_t *raised;        /* the days of its raids raised before */
+        int stored;      /* <prefix>raid has the field now */
+        int64_t *raised; /* the days of its raids raised before */
         size_t n_raised;
-        int changed;            /* the step changes its hires */
-        int raises;             /* the step raises a raid of it */
+        int changed; /* the step changes its hires */
+        int raises;  /* the step raises a raid of it */
 } raid_pair_t;
 
 /* What round trip 1 found that the writes need. */
 typedef struct step_found_s {
-        int64_t watermark;      /* stored, -1 = none */
+        int64_t watermark; /* stored, -1 = none */
         const redisReply *gone, *gone_seen;
-        int64_t *len, *gen;     /* of each log the slide read, now */
-        int64_t *after;         /* each counter change's new value */
-        double *zafter;         /* the same, for a sorted set's */
-        int64_t *in, *out;      /* new flow in/out of each entry of codes */
+        int64_t *len, *gen; /* of each log the slide read, now */
+        int64_t *after;     /* each counter change's new value */
+        double *zafter;     /* the same, for a sorted set's */
+        int64_t *in, *out;  /* new flow in/out of each entry of codes */
 } step_found_t;
 
 /* A raid the step found: pair (of the plan) crosses on day with `hires`
@@ -189,8 +189,8 @@ typedef struct hw_raid_found_s {
         size_t pair;
         int64_t day, hires;
         const char *ids_json;
-        int raise;              /* no raid of the pair raised near day */
-        const char *name;       /* the lab's display name */
+        int raise;        /* no raid of the pair raised near day */
+        const char *name; /* the lab's display name */
 } hw_raid_found_t;
 
 /* ---- The store (hw_store.c): connection, the slide's logs, offsets, persons, ids, alerts, and the step run end to end. ---- */
@@ -204,12 +204,12 @@ void hw_step_forget_values(hw_store_t *s);
 
 /* The error of an error reply (not freed), as hw_redis_error's. */
 hw_err_t hw_step_error_reply(hw_store_t *s, const redisReply *r,
-                            const char *what, char *errstr, size_t size);
+                             const char *what, char *errstr, size_t size);
 
 /* HW_OK for a reply that is not an error; else the error (the reply
  * freed; a missing reply drops the connection). */
 hw_err_t hw_step_check_reply(hw_store_t *s, redisReply *r, const char *what,
-                            char *errstr, size_t size);
+                             char *errstr, size_t size);
 
 /* Orders person indexes by bucket (then position). */
 int hw_step_by_bucket(const void *a, const void *b, void *buckets);
@@ -228,7 +228,7 @@ int hw_step_push_double(hw_store_t *s, double v);
 
 /* Pushes plan->evs[first .. first+n) as a JSON array of event ids. */
 int hw_step_push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
-                         size_t n);
+                          size_t n);
 
 /* RESP, written straight into a buffer kept from step to step. Each
  * returns -1 when out of memory. A command's header: */
@@ -236,7 +236,7 @@ int hw_step_resp_cmd(hw_buf_t *b, size_t argc);
 
 /* One argument, the bytes of a then those of p. */
 int hw_step_resp_arg2(hw_buf_t *b, const char *a, size_t la, const char *p,
-                     size_t len);
+                      size_t len);
 
 /* One argument: len bytes of p; a NUL-terminated string; v in decimal. */
 int hw_step_resp_arg(hw_buf_t *b, const char *p, size_t len);
@@ -252,7 +252,7 @@ int hw_step_resp_alert_key(hw_store_t *s, hw_buf_t *b, const char *name);
 /* Writes the commands in s->cmd. A broken connection is HW_ERR_SERVICE
  * (and dropped). */
 hw_err_t hw_step_send_commands(hw_store_t *s, const char *what, char *errstr,
-                              size_t size);
+                               size_t size);
 
 /* Reads replies into s->step_replies[*at ..end), error replies
  * included, advancing *at: waiting for each (wait), or only those whose
@@ -263,11 +263,11 @@ int hw_step_take_replies(hw_store_t *s, size_t *at, size_t end, int wait);
  * included. A broken connection is HW_ERR_SERVICE (and dropped; the
  * replies read are freed). */
 hw_err_t hw_step_read_replies(hw_store_t *s, size_t first, size_t n,
-                             const char *what, char *errstr, size_t size);
+                              const char *what, char *errstr, size_t size);
 
 /* Sends s->cmd and reads its n replies. */
 hw_err_t hw_step_round_trip(hw_store_t *s, size_t first, size_t n,
-                           const char *what, char *errstr, size_t size);
+                            const char *what, char *errstr, size_t size);
 
 /* RESP of j as compact JSON. */
 int hw_step_resp_json(hw_buf_t *b, const json_t *j);
@@ -292,12 +292,12 @@ int hw_step_slides(const hw_store_t *s, const hw_plan_t *plan);
 
 /* Whether plan change at (of key k) has a value this step need not read. */
 int hw_step_known(const hw_store_t *s, const hw_plan_t *plan,
-                 const hw_plan_key_t *k, size_t at);
+                  const hw_plan_key_t *k, size_t at);
 
 /* Keeps the counters' values an applied step left (after[i]: change i's);
  * steps_after is <prefix>steps after it. */
 void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
-                        const int64_t *after, int64_t steps_after);
+                         const int64_t *after, int64_t steps_after);
 
 /* The name the batch sets for lab slug, or NULL. */
 const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug);
@@ -305,8 +305,8 @@ const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug);
 /* Builds round trip 1 into s->cmd, queueing in s->reads what each reply
  * is for. -1 when out of memory. */
 int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
-                       size_t n_offsets, char (*keys)[512],
-                       const hw_deltas_t *d, const hw_plan_t *plan);
+                        size_t n_offsets, char (*keys)[512],
+                        const hw_deltas_t *d, const hw_plan_t *plan);
 
 /*
  * Checks round trip 1's replies in order: HW_OK with *outcome APPLIED when
@@ -314,11 +314,11 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
  * must not; HW_ERR_INTERNAL naming the key for a step Redis would refuse.
  */
 hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
-                            const hw_store_offset_t *offsets,
-                            size_t n_offsets, char (*keys)[512],
-                            const hw_deltas_t *d, const hw_plan_t *plan,
-                            step_found_t *f, hw_store_outcome_t *outcome,
-                            char *errstr, size_t size);
+                             const hw_store_offset_t *offsets, size_t n_offsets,
+                             char (*keys)[512], const hw_deltas_t *d,
+                             const hw_plan_t *plan, step_found_t *f,
+                             hw_store_outcome_t *outcome, char *errstr,
+                             size_t size);
 
 /* ---- The raid index and the raids (step_raid.c). ---- */
 
@@ -345,13 +345,13 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size);
  * that left the largest window, and each of the plan's pairs is judged
  * (hw_raid_judge). Whether a raid found is raised is judge_raised's.
  */
-hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan,
-                            char *errstr, size_t size);
+hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan, char *errstr,
+                             size_t size);
 
 /* The id of a raid of the plan's pair i on day (yyyymmdd), without the
  * day when day < 0. */
 int hw_step_raid_id(char out[640], const hw_plan_t *plan, size_t i,
-                   int64_t day);
+                    int64_t day);
 
 /* Which raids the step found are raised: one raid, one alert, so not a
  * pair's raid on day D when one of it was raised for a day less than the
@@ -359,12 +359,11 @@ int hw_step_raid_id(char out[640], const hw_plan_t *plan, size_t i,
  * WATCH) or in this step. Each raised raid gets its lab's name (the
  * batch's, else the one stored, else its slug). */
 hw_err_t hw_step_judge_raised(hw_store_t *s, const hw_deltas_t *d,
-                             const hw_plan_t *plan, char *errstr,
-                             size_t size);
+                              const hw_plan_t *plan, char *errstr, size_t size);
 
 /* The alert of a raid judge_raised raises. */
 int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
-                     const hw_raid_found_t *f, int64_t raised_at);
+                      const hw_raid_found_t *f, int64_t raised_at);
 
 /* The raid index: every pair the step changes, in one HSET of
  * <prefix>raid (the pairs left without hires in one HDEL). */
@@ -375,23 +374,22 @@ int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds);
  * None is ever left out: like alert:ids, they hold for every prefix that
  * shares the alert keys (a replay judges days long behind the live
  * watermark). */
-int hw_step_write_raised(hw_store_t *s, const hw_plan_t *plan,
-                        size_t *n_cmds);
+int hw_step_write_raised(hw_store_t *s, const hw_plan_t *plan, size_t *n_cmds);
 
 /* ---- Round trip 2: the MULTI/EXEC (step_writes.c). ---- */
 
 /* XADD of one alert to the stream, with the fields hw_store.lua gives
  * the ones it raises (ids and attrs are released). */
 int hw_step_xadd_alert(hw_store_t *s, const char *alert_id, const char *rule,
-                      const char *severity, const char *subject,
-                      const char *summary, int64_t event_time,
-                      int64_t raised_at, json_t *ids, json_t *attrs);
+                       const char *severity, const char *subject,
+                       const char *summary, int64_t event_time,
+                       int64_t raised_at, json_t *ids, json_t *attrs);
 
 /* Builds round trip 2 into s->cmd: MULTI, the writes, the judgments, EXEC.
  * *n_cmds: the commands between MULTI and EXEC. */
 int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
-                        size_t n_offsets, char (*keys)[512],
-                        const hw_deltas_t *d, const hw_plan_t *plan,
-                        const step_found_t *f, size_t *n_cmds);
+                         size_t n_offsets, char (*keys)[512],
+                         const hw_deltas_t *d, const hw_plan_t *plan,
+                         const step_found_t *f, size_t *n_cmds);
 
 #endif

@@ -51,9 +51,8 @@ int hw_step_push_double(hw_store_t *s, double v) {
 /* Pushes JSON text (copied into the scratch arena). */
 static int push_json(hw_store_t *s, json_t *j) {
         char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        const char *copy = text ? hw_arena_strndup(&s->scratch, text,
-                                                   strlen(text))
-                                : NULL;
+        const char *copy =
+                text ? hw_arena_strndup(&s->scratch, text, strlen(text)) : NULL;
         free(text);
         json_decref(j);
         return copy ? hw_step_push_str(s, copy) : -1;
@@ -61,7 +60,7 @@ static int push_json(hw_store_t *s, json_t *j) {
 
 /* Pushes plan->evs[first .. first+n) as a JSON array of event ids. */
 int hw_step_push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
-                         size_t n) {
+                          size_t n) {
         json_t *ids = json_array();
         int rc = !ids;
         for (size_t i = 0; !rc && i < n; i++)
@@ -109,7 +108,7 @@ int hw_step_resp_cmd(hw_buf_t *b, size_t argc) {
 
 /* One argument, the bytes of a then those of p. */
 int hw_step_resp_arg2(hw_buf_t *b, const char *a, size_t la, const char *p,
-                     size_t len) {
+                      size_t len) {
         char *o;
         if (hw_buf_reserve(b, la + len + 26))
                 return -1;
@@ -140,8 +139,8 @@ int hw_step_resp_int(hw_buf_t *b, int64_t v) {
 
 /* A key: the prefix, then key. */
 int hw_step_resp_key(hw_store_t *s, hw_buf_t *b, const char *key, size_t len) {
-        return hw_step_resp_arg2(b, s->conf->prefix, strlen(s->conf->prefix), key,
-                         len);
+        return hw_step_resp_arg2(b, s->conf->prefix, strlen(s->conf->prefix),
+                                 key, len);
 }
 
 /* RESP of the alerts prefix's key AP<name>. */
@@ -190,8 +189,8 @@ static void *arena_array(const redisReadTask *task, size_t elements) {
 static void *arena_array(const redisReadTask *task, int elements) {
 #endif
         size_t n = (size_t)elements;
-        redisReply **e = n ? hw_arena_alloc(task->privdata, n * sizeof(*e))
-                           : NULL;
+        redisReply **e =
+                n ? hw_arena_alloc(task->privdata, n * sizeof(*e)) : NULL;
         redisReply *r = !n || e ? arena_reply(task, REDIS_REPLY_ARRAY) : NULL;
         if (r) {
                 if (n)
@@ -228,12 +227,12 @@ static redisReplyObjectFunctions arena_replies = {
 /* Writes the commands in s->cmd. A broken connection is HW_ERR_SERVICE
  * (and dropped). */
 hw_err_t hw_step_send_commands(hw_store_t *s, const char *what, char *errstr,
-                              size_t size) {
+                               size_t size) {
         /* Written as it is (hiredis would copy it to its own buffer
          * first: the step's commands can take megabytes). */
         for (size_t at = 0; at < s->cmd.len;) {
-                ssize_t w = write(s->ctx->fd, s->cmd.data + at,
-                                  s->cmd.len - at);
+                ssize_t w =
+                        write(s->ctx->fd, s->cmd.data + at, s->cmd.len - at);
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w <= 0) {
@@ -241,8 +240,8 @@ hw_err_t hw_step_send_commands(hw_store_t *s, const char *what, char *errstr,
                                  w < 0 && (errno == EAGAIN ||
                                            errno == EWOULDBLOCK)
                                          ? "timed out"
-                                         : w < 0 ? strerror(errno)
-                                                 : "connection lost");
+                                 : w < 0 ? strerror(errno)
+                                         : "connection lost");
                         return hw_step_check_reply(s, NULL, what, errstr, size);
                 }
                 at += (size_t)w;
@@ -282,11 +281,11 @@ int hw_step_take_replies(hw_store_t *s, size_t *at, size_t end, int wait) {
  * included. A broken connection is HW_ERR_SERVICE (and dropped; the
  * replies read are freed). */
 hw_err_t hw_step_read_replies(hw_store_t *s, size_t first, size_t n,
-                             const char *what, char *errstr, size_t size) {
+                              const char *what, char *errstr, size_t size) {
         size_t at = first;
 
-        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap,
-                    first + n, sizeof(*s->step_replies)))
+        if (hw_grow((void **)&s->step_replies, &s->step_replies_cap, first + n,
+                    sizeof(*s->step_replies)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         if (hw_step_take_replies(s, &at, first + n, 1)) {
                 hw_step_free_replies(s, at);
@@ -297,9 +296,10 @@ hw_err_t hw_step_read_replies(hw_store_t *s, size_t first, size_t n,
 
 /* Sends s->cmd and reads its n replies. */
 hw_err_t hw_step_round_trip(hw_store_t *s, size_t first, size_t n,
-                           const char *what, char *errstr, size_t size) {
+                            const char *what, char *errstr, size_t size) {
         hw_err_t err = hw_step_send_commands(s, what, errstr, size);
-        return err ? err : hw_step_read_replies(s, first, n, what, errstr, size);
+        return err ? err
+                   : hw_step_read_replies(s, first, n, what, errstr, size);
 }
 
 /* RESP of j as compact JSON. */
@@ -317,5 +317,6 @@ int hw_step_resp_score(hw_buf_t *b, double v) {
         if (v > -9007199254740992.0 && v < 9007199254740992.0 &&
             v == (double)(int64_t)v)
                 return hw_step_resp_int(b, (int64_t)v);
-        return hw_step_resp_arg(b, t, (size_t)snprintf(t, sizeof(t), "%.17g", v));
+        return hw_step_resp_arg(b, t,
+                                (size_t)snprintf(t, sizeof(t), "%.17g", v));
 }

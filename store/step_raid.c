@@ -72,9 +72,8 @@ static int raid_alert_id(const char *id, size_t len, char field[600],
         if (hw_time_parse_iso(iso, &ms))
                 return -1;
         *day = hw_time_day(ms);
-        *flen = (size_t)snprintf(field, 600, "%.*s:%.*s",
-                                 (int)(ymd - 1 - lab), lab,
-                                 (int)(lab - 1 - org), org);
+        *flen = (size_t)snprintf(field, 600, "%.*s:%.*s", (int)(ymd - 1 - lab),
+                                 lab, (int)(lab - 1 - org), org);
         return 0;
 }
 
@@ -108,8 +107,10 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                 size_t n = 0, cap = 0;
                 char cursor[32] = "0";
                 hw_map_t fields;
-                redisReply *r = redisCommand(s->ctx, "WATCH %salert:ids "
-                                             "%salert:raid", AP, AP);
+                redisReply *r = redisCommand(s->ctx,
+                                             "WATCH %salert:ids "
+                                             "%salert:raid",
+                                             AP, AP);
                 int exists;
                 if ((err = hw_step_check_reply(s, r, "WATCH", errstr, size)))
                         return err;
@@ -121,7 +122,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                 freeReplyObject(r);
                 if (exists) {
                         r = redisCommand(s->ctx, "UNWATCH");
-                        if ((err = hw_step_check_reply(s, r, "UNWATCH", errstr, size)))
+                        if ((err = hw_step_check_reply(s, r, "UNWATCH", errstr,
+                                                       size)))
                                 return err;
                         freeReplyObject(r);
                         break;
@@ -132,7 +134,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                                          "SSCAN %salert:ids %s MATCH raid:* "
                                          "COUNT 1000",
                                          AP, cursor);
-                        if ((err = hw_step_check_reply(s, r, "SSCAN", errstr, size)))
+                        if ((err = hw_step_check_reply(s, r, "SSCAN", errstr,
+                                                       size)))
                                 break;
                         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
                             r->element[0]->type != REDIS_REPLY_STRING ||
@@ -140,7 +143,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                                 freeReplyObject(r);
                                 err = hw_fail(HW_ERR_INTERNAL, errstr, size,
                                               "Redis: unexpected reply to "
-                                              "SSCAN %salert:ids", AP);
+                                              "SSCAN %salert:ids",
+                                              AP);
                                 break;
                         }
                         snprintf(cursor, sizeof(cursor), "%s",
@@ -189,14 +193,14 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                         for (size_t i = 0; i < n && !err;) {
                                 size_t j = i;
                                 s->value.len = 0;
-                                while (j < n && !strcmp(all[j].field,
-                                                        all[i].field))
+                                while (j < n &&
+                                       !strcmp(all[j].field, all[i].field))
                                         all_days[j - i] = all[j].day, j++;
                                 if (hw_raid_days_encode(all_days, j - i,
                                                         &s->value) ||
                                     hw_step_resp_str(&s->cmd, all[i].field) ||
                                     hw_step_resp_arg(&s->cmd, s->value.data,
-                                             s->value.len))
+                                                     s->value.len))
                                         err = hw_fail(HW_ERR_NOMEM, errstr,
                                                       size, "out of memory");
                                 i = j;
@@ -213,17 +217,20 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                         return err;
                 if (!n) {
                         r = redisCommand(s->ctx, "UNWATCH");
-                        if ((err = hw_step_check_reply(s, r, "UNWATCH", errstr, size)))
+                        if ((err = hw_step_check_reply(s, r, "UNWATCH", errstr,
+                                                       size)))
                                 return err;
                         freeReplyObject(r);
                         break;
                 }
-                if ((err = hw_step_round_trip(s, 0, 3, "alert:raid", errstr, size)))
+                if ((err = hw_step_round_trip(s, 0, 3, "alert:raid", errstr,
+                                              size)))
                         return err;
                 r = s->step_replies[2];
                 exists = r->type == REDIS_REPLY_ARRAY; /* applied */
                 if (r->type == REDIS_REPLY_ERROR)
-                        err = hw_step_error_reply(s, r, "alert:raid", errstr, size);
+                        err = hw_step_error_reply(s, r, "alert:raid", errstr,
+                                                  size);
                 hw_step_free_replies(s, 3);
                 hw_arena_reset(&s->reply_arena);
                 if (err || exists)
@@ -248,20 +255,19 @@ static int raid_found(void *ctx, const hw_raid_cross_t *x) {
         char *text;
         const char *kept;
 
-        for (size_t j = x->first; ids && j < x->first + (size_t)x->hires &&
-                                  j - x->first < 50;
-             j++)
-                json_array_append_new(ids, json_stringn(rp->list[j].id,
-                                                        rp->list[j].len));
+        for (size_t j = x->first;
+             ids && j < x->first + (size_t)x->hires && j - x->first < 50; j++)
+                json_array_append_new(
+                        ids, json_stringn(rp->list[j].id, rp->list[j].len));
         text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
         json_decref(ids);
         kept = text ? hw_arena_strndup(&s->scratch, text, strlen(text)) : NULL;
         free(text);
-        if (!kept || hw_grow((void **)&s->raids, &s->raids_cap,
-                             s->n_raids + 1, sizeof(*s->raids)))
+        if (!kept || hw_grow((void **)&s->raids, &s->raids_cap, s->n_raids + 1,
+                             sizeof(*s->raids)))
                 return -1;
-        s->raids[s->n_raids++] = (hw_raid_found_t){fc->pair, x->day, x->hires,
-                                                   kept, 0, NULL};
+        s->raids[s->n_raids++] =
+                (hw_raid_found_t){fc->pair, x->day, x->hires, kept, 0, NULL};
         return 0;
 }
 
@@ -272,8 +278,8 @@ static int raid_found(void *ctx, const hw_raid_cross_t *x) {
  * that left the largest window, and each of the plan's pairs is judged
  * (hw_raid_judge). Whether a raid found is raised is judge_raised's.
  */
-hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan,
-                            char *errstr, size_t size) {
+hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan, char *errstr,
+                             size_t size) {
         const hw_config_t *c = s->conf;
         int64_t largest = c->windows[c->n_windows - 1];
         int64_t keep = plan->day >= 0 ? plan->day - largest : INT64_MIN;
@@ -313,7 +319,7 @@ hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan,
 /* The id of a raid of the plan's pair i on day (yyyymmdd), without the
  * day when day < 0. */
 int hw_step_raid_id(char out[640], const hw_plan_t *plan, size_t i,
-                   int64_t day) {
+                    int64_t day) {
         const hw_plan_raid_t *r = &plan->raids[i];
         size_t lo = strlen(r->org_slug), ll = strlen(r->lab_slug);
         char *p = out;
@@ -342,8 +348,8 @@ int hw_step_raid_id(char out[640], const hw_plan_t *plan, size_t i,
  * WATCH) or in this step. Each raised raid gets its lab's name (the
  * batch's, else the one stored, else its slug). */
 hw_err_t hw_step_judge_raised(hw_store_t *s, const hw_deltas_t *d,
-                             const hw_plan_t *plan, char *errstr,
-                             size_t size) {
+                              const hw_plan_t *plan, char *errstr,
+                              size_t size) {
         int64_t days = s->conf->alert_raid_days;
 
         if (!s->raise_alerts)
@@ -364,8 +370,8 @@ hw_err_t hw_step_judge_raised(hw_store_t *s, const hw_deltas_t *d,
                 f->raise = 1;
                 rp->raises = 1;
                 f->name = hw_step_batch_lab_name(d, slug);
-                if (!f->name && (e = hw_map_find(&s->lab_names, slug,
-                                                 strlen(slug))) &&
+                if (!f->name &&
+                    (e = hw_map_find(&s->lab_names, slug, strlen(slug))) &&
                     e->v.p) {
                         const redisReply *name = e->v.p;
                         f->name = hw_arena_strndup(&s->scratch, name->str,
@@ -382,7 +388,7 @@ hw_err_t hw_step_judge_raised(hw_store_t *s, const hw_deltas_t *d,
 
 /* The alert of a raid judge_raised raises. */
 int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
-                     const hw_raid_found_t *f, int64_t raised_at) {
+                      const hw_raid_found_t *f, int64_t raised_at) {
         const hw_plan_raid_t *r = &plan->raids[f->pair];
         const char *org = plan->names[r->first_name];
         int64_t days = s->conf->alert_raid_days;
@@ -405,8 +411,8 @@ int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
                 return -1;
         }
         return hw_step_xadd_alert(s, id, "raid", "WARN", f->name, summary,
-                          f->day * 86400000, raised_at,
-                          json_loads(f->ids_json, 0, NULL), attrs);
+                                  f->day * 86400000, raised_at,
+                                  json_loads(f->ids_json, 0, NULL), attrs);
 }
 
 /* The raid index: every pair the step changes, in one HSET of
@@ -422,7 +428,8 @@ int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds) {
                 n_del += rp->changed && !rp->n && rp->stored;
         }
         if (n_set) {
-                rc |= hw_step_resp_cmd(b, 2 + 2 * n_set) || hw_step_resp_str(b, "HSET") ||
+                rc |= hw_step_resp_cmd(b, 2 + 2 * n_set) ||
+                      hw_step_resp_str(b, "HSET") ||
                       hw_step_resp_key(s, b, "raid", 4);
                 for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
                         const raid_pair_t *rp = &s->rpairs[i];
@@ -436,7 +443,8 @@ int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds) {
                 (*n_cmds)++;
         }
         if (n_del && !rc) {
-                rc |= hw_step_resp_cmd(b, 2 + n_del) || hw_step_resp_str(b, "HDEL") ||
+                rc |= hw_step_resp_cmd(b, 2 + n_del) ||
+                      hw_step_resp_str(b, "HDEL") ||
                       hw_step_resp_key(s, b, "raid", 4);
                 for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
                         const raid_pair_t *rp = &s->rpairs[i];
@@ -458,8 +466,7 @@ static int by_int64(const void *a, const void *b) {
  * None is ever left out: like alert:ids, they hold for every prefix that
  * shares the alert keys (a replay judges days long behind the live
  * watermark). */
-int hw_step_write_raised(hw_store_t *s, const hw_plan_t *plan,
-                        size_t *n_cmds) {
+int hw_step_write_raised(hw_store_t *s, const hw_plan_t *plan, size_t *n_cmds) {
         hw_buf_t *b = &s->cmd;
         size_t n = 0;
         int rc = 0;

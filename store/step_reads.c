@@ -6,8 +6,8 @@
 #include "hw_store_int.h"
 
 /* Queues a read of round trip 1. */
-static int want_read(hw_store_t *s, step_read_t what, size_t i,
-                     const char *key, const char *want) {
+static int want_read(hw_store_t *s, step_read_t what, size_t i, const char *key,
+                     const char *want) {
         if (hw_grow((void **)&s->reads, &s->reads_cap, s->n_reads + 1,
                     sizeof(*s->reads)))
                 return -1;
@@ -35,13 +35,14 @@ static int want_type_in(hw_store_t *s, const char *prefix, const char *a,
                 return -1;
         if (!created)
                 return 0;
-        return hw_step_resp_cmd(&s->cmd, 2) || hw_step_resp_str(&s->cmd, "TYPE") ||
+        return hw_step_resp_cmd(&s->cmd, 2) ||
+               hw_step_resp_str(&s->cmd, "TYPE") ||
                hw_step_resp_arg(&s->cmd, key, lp + la + len) ||
                want_read(s, READ_TYPE, 0, key, want);
 }
 
-static int want_type(hw_store_t *s, const char *a, const char *p,
-                     size_t len, const char *want) {
+static int want_type(hw_store_t *s, const char *a, const char *p, size_t len,
+                     const char *want) {
         return want_type_in(s, s->conf->prefix, a, p, len, want);
 }
 
@@ -131,16 +132,15 @@ static int touched_flows(hw_store_t *s, const hw_plan_t *plan) {
 
 /* Whether plan change at (of key k) has a value this step need not read. */
 int hw_step_known(const hw_store_t *s, const hw_plan_t *plan,
-                 const hw_plan_key_t *k, size_t at) {
+                  const hw_plan_key_t *k, size_t at) {
         size_t slot = plan->changes[at].slot;
-        return s->vals_used && !k->zset && slot < s->vals_cap &&
-               s->known[slot];
+        return s->vals_used && !k->zset && slot < s->vals_cap && s->known[slot];
 }
 
 /* Keeps the counters' values an applied step left (after[i]: change i's);
  * steps_after is <prefix>steps after it. */
 void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
-                        const int64_t *after, int64_t steps_after) {
+                         const int64_t *after, int64_t steps_after) {
         if (s->vals_cap < plan->n_slots) {
                 size_t cap = plan->n_slots + plan->n_slots / 2 + 1024;
                 int64_t *v = realloc(s->vals, cap * sizeof(*v));
@@ -174,8 +174,8 @@ void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
 /* The name the batch sets for lab slug, or NULL. */
 const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug) {
         char key[640];
-        int n = snprintf(key, sizeof(key), "%c%clab:%s%cname", HW_DELTA_SET,
-                         0, slug, 0);
+        int n = snprintf(key, sizeof(key), "%c%clab:%s%cname", HW_DELTA_SET, 0,
+                         slug, 0);
         const hw_map_entry_t *set =
                 n > 0 && (size_t)n < sizeof(key)
                         ? hw_map_find(&d->counters, key, (size_t)n)
@@ -186,13 +186,14 @@ const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug) {
 /* Builds round trip 1 into s->cmd, queueing in s->reads what each reply
  * is for. -1 when out of memory. */
 int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
-                       size_t n_offsets, char (*keys)[512],
-                       const hw_deltas_t *d, const hw_plan_t *plan) {
+                        size_t n_offsets, char (*keys)[512],
+                        const hw_deltas_t *d, const hw_plan_t *plan) {
         const hw_config_t *c = s->conf;
         const char *AP = hw_config_alerts_prefix(c);
         hw_buf_t *b = &s->cmd;
         size_t n_logs = hw_step_slide_logs(s);
-        int slid = hw_step_slides(s, plan), rc = 0, na = hw_step_native_alerts(s, d);
+        int slid = hw_step_slides(s, plan), rc = 0,
+            na = hw_step_native_alerts(s, d);
         int ra = hw_step_raid_alerts(s, plan);
         int64_t largest = c->windows[c->n_windows - 1];
         char ymdkey[16];
@@ -202,9 +203,12 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                                     keys[i], sizeof(keys[i]));
         /* WATCH, then read what is watched. */
         rc |= hw_step_raid_pairs(s, plan, slid) ||
-              hw_step_resp_cmd(b, 5 + n_offsets + (slid ? 2 : 0) + n_logs + na + ra) ||
-              hw_step_resp_str(b, "WATCH") || hw_step_resp_key(s, b, "epoch", 5) ||
-              hw_step_resp_key(s, b, "steps", 5) || hw_step_resp_key(s, b, "turn", 4) ||
+              hw_step_resp_cmd(b, 5 + n_offsets + (slid ? 2 : 0) + n_logs + na +
+                                          ra) ||
+              hw_step_resp_str(b, "WATCH") ||
+              hw_step_resp_key(s, b, "epoch", 5) ||
+              hw_step_resp_key(s, b, "steps", 5) ||
+              hw_step_resp_key(s, b, "turn", 4) ||
               hw_step_resp_key(s, b, "watermark", 9);
         for (size_t i = 0; i < n_offsets && !rc; i++)
                 rc |= hw_step_resp_str(b, keys[i]);
@@ -220,8 +224,10 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         if (ra)
                 rc |= hw_step_resp_alert_key(s, b, "alert:raid");
         rc |= want_read(s, READ_WATCH, 0, NULL, NULL);
-        rc |= hw_step_resp_cmd(b, 3 + n_offsets) || hw_step_resp_str(b, "MGET") ||
-              hw_step_resp_key(s, b, "epoch", 5) || hw_step_resp_key(s, b, "watermark", 9);
+        rc |= hw_step_resp_cmd(b, 3 + n_offsets) ||
+              hw_step_resp_str(b, "MGET") ||
+              hw_step_resp_key(s, b, "epoch", 5) ||
+              hw_step_resp_key(s, b, "watermark", 9);
         for (size_t i = 0; i < n_offsets && !rc; i++)
                 rc |= hw_step_resp_str(b, keys[i]);
         rc |= want_read(s, READ_FENCES, 0, NULL, NULL);
@@ -235,16 +241,22 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 char lo[32];
                 snprintf(lo, sizeof(lo), "(%lld",
                          (long long)(s->slide.day - largest));
-                rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "ZRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "b:days", 6) || hw_step_resp_str(b, lo) ||
+                rc |= hw_step_resp_cmd(b, 4) ||
+                      hw_step_resp_str(b, "ZRANGEBYSCORE") ||
+                      hw_step_resp_key(s, b, "b:days", 6) ||
+                      hw_step_resp_str(b, lo) ||
                       hw_step_resp_int(b, plan->day - c->windows[0]) ||
                       want_read(s, READ_LEAVING, 0, NULL, NULL);
-                rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "ZRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "b:days", 6) || hw_step_resp_str(b, "-inf") ||
+                rc |= hw_step_resp_cmd(b, 4) ||
+                      hw_step_resp_str(b, "ZRANGEBYSCORE") ||
+                      hw_step_resp_key(s, b, "b:days", 6) ||
+                      hw_step_resp_str(b, "-inf") ||
                       hw_step_resp_int(b, plan->day - largest) ||
                       want_read(s, READ_GONE, 0, NULL, NULL);
-                rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "ZRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "seen:days", 9) || hw_step_resp_str(b, "-inf") ||
+                rc |= hw_step_resp_cmd(b, 4) ||
+                      hw_step_resp_str(b, "ZRANGEBYSCORE") ||
+                      hw_step_resp_key(s, b, "seen:days", 9) ||
+                      hw_step_resp_str(b, "-inf") ||
                       hw_step_resp_int(b, plan->day - c->seen_days) ||
                       want_read(s, READ_GONE_SEEN, 0, NULL, NULL);
         }
@@ -255,7 +267,8 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                       want_read(s, READ_LOG, i, NULL, NULL);
         }
         if (n_logs && !rc) {
-                rc |= hw_step_resp_cmd(b, 2 + n_logs) || hw_step_resp_str(b, "HMGET") ||
+                rc |= hw_step_resp_cmd(b, 2 + n_logs) ||
+                      hw_step_resp_str(b, "HMGET") ||
                       hw_step_resp_key(s, b, "b:gen", 5);
                 for (size_t i = 0; i < n_logs && !rc; i++)
                         rc |= hw_step_resp_arg(b, s->logs[i].ymd, 8);
@@ -294,9 +307,8 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; i < d->persons.count && !rc; i++) {
                 char bucket[16];
                 int len = snprintf(bucket, sizeof(bucket), "%u",
-                                   hw_person_bucket(
-                                           d->persons.entries[i].key,
-                                           d->persons.entries[i].len));
+                                   hw_person_bucket(d->persons.entries[i].key,
+                                                    d->persons.entries[i].len));
                 rc |= want_type(s, "persons:", bucket, (size_t)len, "hash");
         }
         for (size_t w = 0; w <= c->n_windows && !rc; w++) {
@@ -304,8 +316,8 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 if (w == 0)
                         snprintf(base, sizeof(base), "flow:all:");
                 else
-                        snprintf(base, sizeof(base), "flow:%dd:",
-                                 c->windows[w - 1]);
+                        snprintf(base, sizeof(base),
+                                 "flow:%dd:", c->windows[w - 1]);
                 rc |= want_type(s, base, "net", 3, "zset") ||
                       want_type(s, base, "index", 5, "zset");
                 for (size_t g = 0; g < c->n_groups && !rc; g++) {
@@ -325,8 +337,8 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                                                {"alerts:webhook", "string"}};
                 size_t n_alert_keys = 4 + (c->alerts_relay ? 1 : 0);
                 for (size_t i = 0; i < n_alert_keys && !rc; i++)
-                        rc |= want_type_in(s, AP, alert_keys[i][0], "",
-                                           0, alert_keys[i][1]);
+                        rc |= want_type_in(s, AP, alert_keys[i][0], "", 0,
+                                           alert_keys[i][1]);
                 if (c->alert_webhook_url && !rc)
                         rc |= want_type_in(s, AP, alert_keys[5][0], "", 0,
                                            alert_keys[5][1]);
@@ -375,8 +387,9 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                               hw_step_resp_str(b, "HMGET") ||
                               hw_step_resp_key(s, b, fk, (size_t)len);
                         for (size_t k = first; k < end && !rc; k++)
-                                rc |= hw_step_resp_arg(b, s->codes.entries[k].key + 1,
-                                               s->codes.entries[k].len - 1);
+                                rc |= hw_step_resp_arg(
+                                        b, s->codes.entries[k].key + 1,
+                                        s->codes.entries[k].len - 1);
                         rc |= want_read(s, READ_FLOW, 2 * w + (size_t)io, NULL,
                                         NULL);
                 }
@@ -386,20 +399,22 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
          * those raised of the plan's pairs (watched) and the name of
          * every lab the batch does not name. */
         if (s->n_rpairs && !rc) {
-                rc |= hw_step_resp_cmd(b, 2 + s->n_rpairs) || hw_step_resp_str(b, "HMGET") ||
+                rc |= hw_step_resp_cmd(b, 2 + s->n_rpairs) ||
+                      hw_step_resp_str(b, "HMGET") ||
                       hw_step_resp_key(s, b, "raid", 4);
                 for (size_t i = 0; i < s->n_rpairs && !rc; i++)
                         rc |= hw_step_resp_arg(b, s->rpairs[i].field,
-                                       s->rpairs[i].len);
+                                               s->rpairs[i].len);
                 rc |= want_read(s, READ_RAID, 0, NULL, NULL);
         }
         hw_map_clear(&s->lab_names);
         if (ra && !rc) {
-                rc |= hw_step_resp_cmd(b, 2 + plan->n_raids) || hw_step_resp_str(b, "HMGET") ||
+                rc |= hw_step_resp_cmd(b, 2 + plan->n_raids) ||
+                      hw_step_resp_str(b, "HMGET") ||
                       hw_step_resp_alert_key(s, b, "alert:raid");
                 for (size_t i = 0; i < plan->n_raids && !rc; i++)
                         rc |= hw_step_resp_arg(b, s->rpairs[i].field,
-                                       s->rpairs[i].len);
+                                               s->rpairs[i].len);
                 rc |= want_read(s, READ_RAISED, 0, NULL, NULL);
         }
         for (size_t i = 0; ra && i < plan->n_raids && !rc; i++) {
@@ -415,7 +430,8 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 if (!e || n <= 0 || (size_t)n >= sizeof(key))
                         return -1;
                 if (created)
-                        rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "HGET") ||
+                        rc |= hw_step_resp_cmd(b, 3) ||
+                              hw_step_resp_str(b, "HGET") ||
                               hw_step_resp_key(s, b, key, (size_t)n) ||
                               hw_step_resp_str(b, "name") ||
                               want_read(s, READ_LAB_NAME, 0, e->key, NULL);
@@ -427,7 +443,7 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                       hw_step_resp_alert_key(s, b, "alert:ids");
                 for (size_t i = 0; i < d->alerts.count && !rc; i++)
                         rc |= hw_step_resp_arg(b, d->alerts.entries[i].key,
-                                       d->alerts.entries[i].len);
+                                               d->alerts.entries[i].len);
                 rc |= want_read(s, READ_ALERT_IDS, 0, NULL, NULL);
         }
         return rc;
@@ -462,11 +478,10 @@ static int is_array(const redisReply *r, size_t n) {
  * asked for. */
 static hw_err_t not_array(const redisReply *r, const char *prefix,
                           const char *key, char *errstr, size_t size) {
-        return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                       "Redis atomic step: %s (%s%s)",
-                       r->type == REDIS_REPLY_ERROR ? r->str
-                                                    : "unexpected reply",
-                       prefix, key);
+        return hw_fail(
+                HW_ERR_INTERNAL, errstr, size, "Redis atomic step: %s (%s%s)",
+                r->type == REDIS_REPLY_ERROR ? r->str : "unexpected reply",
+                prefix, key);
 }
 
 /* A refusal: the error a step Redis would refuse gets (nothing written). */
@@ -478,11 +493,11 @@ static hw_err_t not_array(const redisReply *r, const char *prefix,
  * must not; HW_ERR_INTERNAL naming the key for a step Redis would refuse.
  */
 hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
-                            const hw_store_offset_t *offsets,
-                            size_t n_offsets, char (*keys)[512],
-                            const hw_deltas_t *d, const hw_plan_t *plan,
-                            step_found_t *f, hw_store_outcome_t *outcome,
-                            char *errstr, size_t size) {
+                             const hw_store_offset_t *offsets, size_t n_offsets,
+                             char (*keys)[512], const hw_deltas_t *d,
+                             const hw_plan_t *plan, step_found_t *f,
+                             hw_store_outcome_t *outcome, char *errstr,
+                             size_t size) {
         const char *P = s->conf->prefix;
         size_t n_logs = hw_step_slide_logs(s);
 
@@ -496,7 +511,7 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                       rd->what != READ_RAID && rd->what != READ_RAISED &&
                       rd->what != READ_LAB_NAME)))
                         return hw_step_error_reply(s, r, "atomic step", errstr,
-                                           size);
+                                                   size);
                 switch (rd->what) {
                 case READ_WATCH:
                         break;
@@ -559,8 +574,8 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                                 goto stale_days;
                         for (size_t i = 0; i < r->elements; i++)
                                 if (r->element[i]->len != 8 ||
-                                    memcmp(r->element[i]->str,
-                                           s->logs[i].ymd, 8))
+                                    memcmp(r->element[i]->str, s->logs[i].ymd,
+                                           8))
                                         goto stale_days;
                         break;
                 case READ_GONE:
@@ -604,8 +619,7 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         break;
                 case READ_TYPE:
                         if (r->type == REDIS_REPLY_STATUS &&
-                            strcmp(r->str, "none") &&
-                            strcmp(r->str, rd->want))
+                            strcmp(r->str, "none") && strcmp(r->str, rd->want))
                                 return REFUSED("Redis atomic step: WRONGTYPE "
                                                "hirewire store: %s is a %s, "
                                                "not a %s",
@@ -628,8 +642,7 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         if (r->type == REDIS_REPLY_NIL)
                                 s->steps_seen = 0;
                         else if (r->type == REDIS_REPLY_STRING &&
-                                 parse_counter(r->str, r->len,
-                                               &s->steps_seen))
+                                 parse_counter(r->str, r->len, &s->steps_seen))
                                 s->steps_seen = -2;
                         if (s->steps_seen == s->steps_after) {
                                 s->vals_trusted = 1;
@@ -734,12 +747,15 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                                                                  errstr, size,
                                                                  "out of "
                                                                  "memory")
-                                                       : REFUSED(
-                                                   "Redis atomic step: "
-                                                   "%sraid field %s is not "
-                                                   "a raid index "
-                                                   "(docs/redis-keys.md)",
-                                                   P, rp->field);
+                                                       : REFUSED("Redis atomic "
+                                                                 "step: "
+                                                                 "%sraid field "
+                                                                 "%s is not "
+                                                                 "a raid index "
+                                                                 "(docs/"
+                                                                 "redis-keys."
+                                                                 "md)",
+                                                                 P, rp->field);
                         }
                         break;
                 case READ_RAISED:
@@ -756,8 +772,7 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                                         continue;
                                 cap = v->len / 2 + 1;
                                 rp->raised = hw_arena_alloc(
-                                        &s->scratch,
-                                        cap * sizeof(*rp->raised));
+                                        &s->scratch, cap * sizeof(*rp->raised));
                                 if (!rp->raised)
                                         return hw_fail(HW_ERR_NOMEM, errstr,
                                                        size, "out of memory");
@@ -776,8 +791,8 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         }
                         break;
                 case READ_LAB_NAME: {
-                        hw_map_entry_t *e = hw_map_find(
-                                &s->lab_names, rd->key, strlen(rd->key));
+                        hw_map_entry_t *e = hw_map_find(&s->lab_names, rd->key,
+                                                        strlen(rd->key));
                         if (r->type == REDIS_REPLY_ERROR)
                                 return REFUSED("Redis atomic step: %s "
                                                "(%slab:%s)",
@@ -790,15 +805,14 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                 case READ_ALERT_IDS:
                         if (r->type != REDIS_REPLY_ARRAY ||
                             r->elements != d->alerts.count)
-                                return REFUSED("Redis atomic step: unexpected "
-                                               "reply reading %salert:ids",
-                                               hw_config_alerts_prefix(
-                                                       s->conf));
+                                return REFUSED(
+                                        "Redis atomic step: unexpected "
+                                        "reply reading %salert:ids",
+                                        hw_config_alerts_prefix(s->conf));
                         for (size_t i = 0; i < r->elements; i++)
-                                s->alert_new[i] =
-                                        r->element[i]->type ==
-                                                REDIS_REPLY_INTEGER &&
-                                        r->element[i]->integer == 0;
+                                s->alert_new[i] = r->element[i]->type ==
+                                                          REDIS_REPLY_INTEGER &&
+                                                  r->element[i]->integer == 0;
                         break;
                 }
         }
@@ -809,13 +823,13 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         size_t at = pk->first + j;
                         const hw_plan_change_t *ch = &plan->changes[at];
                         if (hw_step_known(s, plan, pk, at) &&
-                            __builtin_add_overflow(s->vals[ch->slot],
-                                                   ch->delta, &f->after[at]))
+                            __builtin_add_overflow(s->vals[ch->slot], ch->delta,
+                                                   &f->after[at]))
                                 return REFUSED(
                                         "Redis atomic step: hirewire store: "
                                         "%s%.*s %.*s would overflow",
-                                        P, (int)pk->len, pk->key,
-                                        (int)ch->len, ch->field);
+                                        P, (int)pk->len, pk->key, (int)ch->len,
+                                        ch->field);
                 }
         }
         return HW_OK;

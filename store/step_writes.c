@@ -13,23 +13,26 @@ static int build_judge(hw_store_t *s, const hw_plan_t *plan, int64_t new_wm,
         int rc = 0;
 
         s->argc = 0;
-        rc |= hw_step_push_str(s, "EVAL") || hw_step_push_str(s, hw_store_lua) ||
-              hw_step_push_str(s, "0") || hw_step_push_str(s, c->prefix) ||
+        rc |= hw_step_push_str(s, "EVAL") ||
+              hw_step_push_str(s, hw_store_lua) || hw_step_push_str(s, "0") ||
+              hw_step_push_str(s, c->prefix) ||
               hw_step_push_str(s, hw_config_alerts_prefix(c)) ||
-              hw_step_push_int(s, s->raise_alerts) || hw_step_push_int(s, new_wm) ||
-              hw_step_push_int(s, plan->day);
-        rc |= hw_step_push_int(s, raised_at) || hw_step_push_int(s, c->alerts_maxlen);
+              hw_step_push_int(s, s->raise_alerts) ||
+              hw_step_push_int(s, new_wm) || hw_step_push_int(s, plan->day);
+        rc |= hw_step_push_int(s, raised_at) ||
+              hw_step_push_int(s, c->alerts_maxlen);
         /* The stream's readers: entries they have not delivered yet are
          * never trimmed. */
         rc |= hw_step_push_int(s, (c->alerts_relay ? 1 : 0) +
-                                  (c->alert_webhook_url ? 1 : 0));
+                                          (c->alert_webhook_url ? 1 : 0));
         if (c->alerts_relay)
                 rc |= hw_step_push_str(s, "relayed");
         if (c->alert_webhook_url)
                 rc |= hw_step_push_str(s, "webhook");
         rc |= hw_step_push_int(s, c->alert_brain_drain) ||
               hw_step_push_double(s, c->alert_drain_index) ||
-              hw_step_push_int(s, c->alert_drain_days) || hw_step_push_int(s, s->at_end);
+              hw_step_push_int(s, c->alert_drain_days) ||
+              hw_step_push_int(s, s->at_end);
         if (s->n_ends) {
                 char buf[512];
                 const char *key;
@@ -43,7 +46,7 @@ static int build_judge(hw_store_t *s, const hw_plan_t *plan, int64_t new_wm,
         for (size_t i = 0; i < plan->n_drains && !rc; i++)
                 rc |= hw_step_push_str(s, plan->drains[i].country) ||
                       hw_step_push_ids_json(s, plan, plan->drains[i].first_ev,
-                                    plan->drains[i].n_ev);
+                                            plan->drains[i].n_ev);
         rc |= hw_step_push_int(s, (int64_t)n_added);
         return rc;
 }
@@ -51,21 +54,28 @@ static int build_judge(hw_store_t *s, const hw_plan_t *plan, int64_t new_wm,
 /* XADD of one alert to the stream, with the fields hw_store.lua gives
  * the ones it raises (ids and attrs are released). */
 int hw_step_xadd_alert(hw_store_t *s, const char *alert_id, const char *rule,
-                      const char *severity, const char *subject,
-                      const char *summary, int64_t event_time,
-                      int64_t raised_at, json_t *ids, json_t *attrs) {
+                       const char *severity, const char *subject,
+                       const char *summary, int64_t event_time,
+                       int64_t raised_at, json_t *ids, json_t *attrs) {
         hw_buf_t *b = &s->cmd;
         int rc = hw_step_resp_cmd(b, 21) || hw_step_resp_str(b, "XADD") ||
-               hw_step_resp_alert_key(s, b, "alerts") || hw_step_resp_str(b, "*") ||
-               hw_step_resp_str(b, "alert_id") || hw_step_resp_str(b, alert_id) ||
-               hw_step_resp_str(b, "rule") || hw_step_resp_str(b, rule) ||
-               hw_step_resp_str(b, "severity") || hw_step_resp_str(b, severity) ||
-               hw_step_resp_str(b, "subject") || hw_step_resp_str(b, subject) ||
-               hw_step_resp_str(b, "summary") || hw_step_resp_str(b, summary) ||
-               hw_step_resp_str(b, "event_time") || hw_step_resp_int(b, event_time) ||
-               hw_step_resp_str(b, "raised_at") || hw_step_resp_int(b, raised_at) ||
-               hw_step_resp_str(b, "event_ids") || hw_step_resp_json(b, ids) ||
-               hw_step_resp_str(b, "attributes") || hw_step_resp_json(b, attrs);
+                 hw_step_resp_alert_key(s, b, "alerts") ||
+                 hw_step_resp_str(b, "*") || hw_step_resp_str(b, "alert_id") ||
+                 hw_step_resp_str(b, alert_id) || hw_step_resp_str(b, "rule") ||
+                 hw_step_resp_str(b, rule) || hw_step_resp_str(b, "severity") ||
+                 hw_step_resp_str(b, severity) ||
+                 hw_step_resp_str(b, "subject") ||
+                 hw_step_resp_str(b, subject) ||
+                 hw_step_resp_str(b, "summary") ||
+                 hw_step_resp_str(b, summary) ||
+                 hw_step_resp_str(b, "event_time") ||
+                 hw_step_resp_int(b, event_time) ||
+                 hw_step_resp_str(b, "raised_at") ||
+                 hw_step_resp_int(b, raised_at) ||
+                 hw_step_resp_str(b, "event_ids") ||
+                 hw_step_resp_json(b, ids) ||
+                 hw_step_resp_str(b, "attributes") ||
+                 hw_step_resp_json(b, attrs);
         json_decref(ids);
         json_decref(attrs);
         return rc;
@@ -84,8 +94,8 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
         *n_added = 0;
         if (!s->raise_alerts)
                 return 0;
-        for (size_t i = 0; hw_step_native_alerts(s, d) && i < d->alerts.count && !rc;
-             i++) {
+        for (size_t i = 0;
+             hw_step_native_alerts(s, d) && i < d->alerts.count && !rc; i++) {
                 const hw_alert_t *a = d->alerts.entries[i].v.p;
                 json_t *ids, *attrs;
                 if (!s->alert_new[i])
@@ -100,9 +110,9 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
                                 attrs, a->attributes[k].key,
                                 json_string(a->attributes[k].value));
                 rc |= hw_step_xadd_alert(s, a->alert_id, a->rule,
-                                 hw_severity_name(a->severity), a->subject,
-                                 a->summary, a->event_time, raised_at, ids,
-                                 attrs);
+                                         hw_severity_name(a->severity),
+                                         a->subject, a->summary, a->event_time,
+                                         raised_at, ids, attrs);
                 (*n_added)++;
                 (*n_cmds)++;
         }
@@ -115,20 +125,22 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
         }
         if (*n_added && !rc) {
                 char id[640];
-                rc |= hw_step_resp_cmd(b, 2 + *n_added) || hw_step_resp_str(b, "SADD") ||
+                rc |= hw_step_resp_cmd(b, 2 + *n_added) ||
+                      hw_step_resp_str(b, "SADD") ||
                       hw_step_resp_alert_key(s, b, "alert:ids");
-                for (size_t i = 0; hw_step_native_alerts(s, d) &&
-                                   i < d->alerts.count && !rc;
+                for (size_t i = 0;
+                     hw_step_native_alerts(s, d) && i < d->alerts.count && !rc;
                      i++)
                         if (s->alert_new[i])
-                                rc |= hw_step_resp_arg(b, d->alerts.entries[i].key,
-                                               d->alerts.entries[i].len);
+                                rc |= hw_step_resp_arg(
+                                        b, d->alerts.entries[i].key,
+                                        d->alerts.entries[i].len);
                 for (size_t i = 0; i < s->n_raids && !rc; i++) {
                         int len;
                         if (!s->raids[i].raise)
                                 continue;
                         len = hw_step_raid_id(id, plan, s->raids[i].pair,
-                                      s->raids[i].day);
+                                              s->raids[i].day);
                         rc |= len < 0 || hw_step_resp_arg(b, id, (size_t)len);
                 }
                 (*n_cmds)++;
@@ -153,10 +165,11 @@ static int write_del_days(hw_store_t *s, const char *sub,
                 return -1;
         memcpy(key, s->conf->prefix, lp);
         memcpy(key + lp, sub, ls);
-        rc |= hw_step_resp_cmd(b, 1 + days->elements) || hw_step_resp_str(b, "DEL");
+        rc |= hw_step_resp_cmd(b, 1 + days->elements) ||
+              hw_step_resp_str(b, "DEL");
         for (size_t i = 0; i < days->elements && !rc; i++)
                 rc |= hw_step_resp_arg2(b, key, lp + ls, days->element[i]->str,
-                                days->element[i]->len);
+                                        days->element[i]->len);
         (*n_cmds)++;
         return rc;
 }
@@ -183,10 +196,13 @@ static int write_counters(hw_store_t *s, const hw_plan_t *plan,
                                         &plan->changes[k->first + j];
                                 size_t at = k->first + j;
                                 if (k->zset && f->zafter[at] != 0)
-                                        rc |= hw_step_resp_score(b, f->zafter[at]) ||
-                                              hw_step_resp_arg(b, ch->field, ch->len);
+                                        rc |= hw_step_resp_score(
+                                                      b, f->zafter[at]) ||
+                                              hw_step_resp_arg(b, ch->field,
+                                                               ch->len);
                                 else if (!k->zset && f->after[at] != 0)
-                                        rc |= hw_step_resp_arg(b, ch->field, ch->len) ||
+                                        rc |= hw_step_resp_arg(b, ch->field,
+                                                               ch->len) ||
                                               hw_step_resp_int(b, f->after[at]);
                         }
                         (*n_cmds)++;
@@ -200,7 +216,8 @@ static int write_counters(hw_store_t *s, const hw_plan_t *plan,
                                         &plan->changes[k->first + j];
                                 if (k->zset ? f->zafter[k->first + j] == 0
                                             : f->after[k->first + j] == 0)
-                                        rc |= hw_step_resp_arg(b, ch->field, ch->len);
+                                        rc |= hw_step_resp_arg(b, ch->field,
+                                                               ch->len);
                         }
                         (*n_cmds)++;
                 }
@@ -234,8 +251,8 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
         hw_buf_t *b = &s->cmd;
         size_t n_based = 0;
         /* Each changed country's config (NULL: no base), looked up once. */
-        const hw_country_conf_t **cc = hw_arena_alloc(
-                &s->scratch, (s->codes.count + 1) * sizeof(*cc));
+        const hw_country_conf_t **cc =
+                hw_arena_alloc(&s->scratch, (s->codes.count + 1) * sizeof(*cc));
         int rc = !cc;
 
         for (size_t i = 0; i < c->n_countries; i++)
@@ -255,13 +272,15 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                         snprintf(key, sizeof(key), "flow:%s:index%s%s",
                                  s->wname[w], g ? ":" : "",
                                  g ? c->group_names[g - 1] : "");
-                        rc |= hw_step_resp_cmd(b, 3 + 2 * n) || hw_step_resp_str(b, "ZADD") ||
+                        rc |= hw_step_resp_cmd(b, 3 + 2 * n) ||
+                              hw_step_resp_str(b, "ZADD") ||
                               hw_step_resp_key(s, b, key, strlen(key)) ||
                               hw_step_resp_str(b, "NX");
                         for (size_t i = 0; i < c->n_countries && !rc; i++)
                                 if (in_index(&c->countries[i], g))
                                         rc |= hw_step_resp_str(b, "0") ||
-                                              hw_step_resp_str(b, c->countries[i].code);
+                                              hw_step_resp_str(
+                                                      b, c->countries[i].code);
                         (*n_cmds)++;
                 }
                 if (first == end)
@@ -282,8 +301,10 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                                 if ((f->in[k] == 0 && f->out[k] == 0) != rem)
                                         continue;
                                 if (!rem)
-                                        rc |= hw_step_resp_int(b, f->in[k] - f->out[k]);
-                                rc |= hw_step_resp_arg(b, e->key + 1, e->len - 1);
+                                        rc |= hw_step_resp_int(
+                                                b, f->in[k] - f->out[k]);
+                                rc |= hw_step_resp_arg(b, e->key + 1,
+                                                       e->len - 1);
                         }
                         (*n_cmds)++;
                 }
@@ -297,7 +318,8 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                         snprintf(key, sizeof(key), "flow:%s:index%s%s",
                                  s->wname[w], g ? ":" : "",
                                  g ? c->group_names[g - 1] : "");
-                        rc |= hw_step_resp_cmd(b, 2 + 2 * n) || hw_step_resp_str(b, "ZADD") ||
+                        rc |= hw_step_resp_cmd(b, 2 + 2 * n) ||
+                              hw_step_resp_str(b, "ZADD") ||
                               hw_step_resp_key(s, b, key, strlen(key));
                         for (size_t k = first; k < end && !rc; k++) {
                                 const hw_map_entry_t *e = &s->codes.entries[k];
@@ -313,7 +335,8 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                                                                f->out[k]) *
                                                               10000 /
                                                               cc[k]->base)) ||
-                                      hw_step_resp_arg(b, e->key + 1, e->len - 1);
+                                      hw_step_resp_arg(b, e->key + 1,
+                                                       e->len - 1);
                         }
                         (*n_cmds)++;
                 }
@@ -343,7 +366,8 @@ static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
                                    bucket[order[i]]);
                 for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++)
                         ;
-                rc |= hw_step_resp_cmd(b, 2 + 2 * (j - i)) || hw_step_resp_str(b, "HSET") ||
+                rc |= hw_step_resp_cmd(b, 2 + 2 * (j - i)) ||
+                      hw_step_resp_str(b, "HSET") ||
                       hw_step_resp_key(s, b, key, (size_t)len);
                 for (size_t k = i; k < j && !rc; k++) {
                         const hw_map_entry_t *e = &d->persons.entries[order[k]];
@@ -361,14 +385,14 @@ static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
 /* Builds round trip 2 into s->cmd: MULTI, the writes, the judgments, EXEC.
  * *n_cmds: the commands between MULTI and EXEC. */
 int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
-                        size_t n_offsets, char (*keys)[512],
-                        const hw_deltas_t *d, const hw_plan_t *plan,
-                        const step_found_t *f, size_t *n_cmds) {
+                         size_t n_offsets, char (*keys)[512],
+                         const hw_deltas_t *d, const hw_plan_t *plan,
+                         const step_found_t *f, size_t *n_cmds) {
         const hw_config_t *c = s->conf;
         hw_buf_t *b = &s->cmd;
         int64_t largest = c->windows[c->n_windows - 1];
-        int64_t new_wm = f->watermark > d->watermark ? f->watermark
-                                                     : d->watermark;
+        int64_t new_wm =
+                f->watermark > d->watermark ? f->watermark : d->watermark;
         size_t n_logs = hw_step_slide_logs(s), n = 0, n_added = 0;
         int64_t raised_at = hw_now_ms();
         char key[64];
@@ -379,9 +403,11 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "INCR") ||
               hw_step_resp_key(s, b, "steps", 5);
         rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
-              hw_step_resp_key(s, b, "layout", 6) || hw_step_resp_str(b, LAYOUT);
+              hw_step_resp_key(s, b, "layout", 6) ||
+              hw_step_resp_str(b, LAYOUT);
         rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
-              hw_step_resp_key(s, b, "steps:at", 8) || hw_step_resp_int(b, raised_at);
+              hw_step_resp_key(s, b, "steps:at", 8) ||
+              hw_step_resp_int(b, raised_at);
         n += 3;
         if (s->holds_turn) {
                 rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "DEL") ||
@@ -391,7 +417,8 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         if (s->n_ends && !rc) {
                 char ends[512];
                 snprintf(ends, sizeof(ends), "ends:%s", s->group);
-                rc |= hw_step_resp_cmd(b, 2 + 2 * s->n_ends) || hw_step_resp_str(b, "HSET") ||
+                rc |= hw_step_resp_cmd(b, 2 + 2 * s->n_ends) ||
+                      hw_step_resp_str(b, "HSET") ||
                       hw_step_resp_key(s, b, ends, strlen(ends));
                 for (size_t i = 0; i < s->n_ends && !rc; i++) {
                         char field[300];
@@ -399,8 +426,9 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                                            s->ends[i].topic,
                                            s->ends[i].partition);
                         rc |= hw_step_resp_arg(b, field, (size_t)len) ||
-                              (s->ends[i].at_end ? hw_step_resp_str(b, "1")
-                                                 : hw_step_resp_int(b, hw_now_ms()));
+                              (s->ends[i].at_end
+                                       ? hw_step_resp_str(b, "1")
+                                       : hw_step_resp_int(b, hw_now_ms()));
                 }
                 n++;
         }
@@ -409,19 +437,25 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                 rc |= write_del_days(s, "b:", f->gone, &n);
                 if (f->gone && f->gone->elements && !rc) {
                         rc |= hw_step_resp_cmd(b, 2 + f->gone->elements) ||
-                              hw_step_resp_str(b, "HDEL") || hw_step_resp_key(s, b, "b:gen", 5);
+                              hw_step_resp_str(b, "HDEL") ||
+                              hw_step_resp_key(s, b, "b:gen", 5);
                         for (size_t i = 0; i < f->gone->elements && !rc; i++)
-                                rc |= hw_step_resp_arg(b, f->gone->element[i]->str,
-                                               f->gone->element[i]->len);
+                                rc |= hw_step_resp_arg(
+                                        b, f->gone->element[i]->str,
+                                        f->gone->element[i]->len);
                         n++;
                 }
-                rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "ZREMRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "b:days", 6) || hw_step_resp_str(b, "-inf") ||
+                rc |= hw_step_resp_cmd(b, 4) ||
+                      hw_step_resp_str(b, "ZREMRANGEBYSCORE") ||
+                      hw_step_resp_key(s, b, "b:days", 6) ||
+                      hw_step_resp_str(b, "-inf") ||
                       hw_step_resp_int(b, plan->day - largest);
                 n++;
                 rc |= write_del_days(s, "seen:", f->gone_seen, &n);
-                rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "ZREMRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "seen:days", 9) || hw_step_resp_str(b, "-inf") ||
+                rc |= hw_step_resp_cmd(b, 4) ||
+                      hw_step_resp_str(b, "ZREMRANGEBYSCORE") ||
+                      hw_step_resp_key(s, b, "seen:days", 9) ||
+                      hw_step_resp_str(b, "-inf") ||
                       hw_step_resp_int(b, plan->day - c->seen_days);
                 n++;
         }
@@ -439,7 +473,8 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                         return -1;
                 rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "HSET") ||
                       hw_step_resp_key(s, b, parts[1], strlen(parts[1])) ||
-                      hw_step_resp_str(b, parts[2]) || hw_step_resp_str(b, e->v.p);
+                      hw_step_resp_str(b, parts[2]) ||
+                      hw_step_resp_str(b, e->v.p);
                 n++;
         }
         rc |= write_persons(s, d, &n);
@@ -462,8 +497,10 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                 rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
                       hw_step_resp_key(s, b, key, strlen(key)) ||
                       hw_step_resp_arg(b, cd->text, cd->len);
-                rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "HINCRBY") ||
-                      hw_step_resp_key(s, b, "b:gen", 5) || hw_step_resp_arg(b, cd->ymd, 8) ||
+                rc |= hw_step_resp_cmd(b, 4) ||
+                      hw_step_resp_str(b, "HINCRBY") ||
+                      hw_step_resp_key(s, b, "b:gen", 5) ||
+                      hw_step_resp_arg(b, cd->ymd, 8) ||
                       hw_step_resp_str(b, "1");
                 n += 2;
         }
@@ -471,11 +508,13 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                 snprintf(key, sizeof(key), "b:%.8s", plan->days[i].ymd);
                 rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "APPEND") ||
                       hw_step_resp_key(s, b, key, strlen(key)) ||
-                      hw_step_resp_arg(b, plan->days[i].text, plan->days[i].len);
+                      hw_step_resp_arg(b, plan->days[i].text,
+                                       plan->days[i].len);
         }
         if (plan->n_days && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + 2 * plan->n_days) ||
-                      hw_step_resp_str(b, "ZADD") || hw_step_resp_key(s, b, "b:days", 6);
+                      hw_step_resp_str(b, "ZADD") ||
+                      hw_step_resp_key(s, b, "b:days", 6);
                 for (size_t i = 0; i < plan->n_days && !rc; i++)
                         rc |= hw_step_resp_int(b, plan->days[i].day) ||
                               hw_step_resp_arg(b, plan->days[i].ymd, 8);
@@ -485,14 +524,16 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         for (size_t i = 0; i < plan->n_seen && !rc; i++, n++) {
                 const hw_plan_day_t *sd = &plan->seen[i];
                 snprintf(key, sizeof(key), "seen:%.8s", sd->ymd);
-                rc |= hw_step_resp_cmd(b, 2 + sd->n) || hw_step_resp_str(b, "SADD") ||
+                rc |= hw_step_resp_cmd(b, 2 + sd->n) ||
+                      hw_step_resp_str(b, "SADD") ||
                       hw_step_resp_key(s, b, key, strlen(key));
                 for (size_t j = 0; j < sd->n && !rc; j++)
                         rc |= hw_step_resp_str(b, plan->names[sd->first + j]);
         }
         if (plan->n_seen && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + 2 * plan->n_seen) ||
-                      hw_step_resp_str(b, "ZADD") || hw_step_resp_key(s, b, "seen:days", 9);
+                      hw_step_resp_str(b, "ZADD") ||
+                      hw_step_resp_key(s, b, "seen:days", 9);
                 for (size_t i = 0; i < plan->n_seen && !rc; i++)
                         rc |= hw_step_resp_int(b, plan->seen[i].day) ||
                               hw_step_resp_arg(b, plan->seen[i].ymd, 8);
@@ -501,11 +542,13 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= hw_step_write_raid_index(s, &n);
         if (new_wm != f->watermark && !rc) {
                 rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
-                      hw_step_resp_key(s, b, "watermark", 9) || hw_step_resp_int(b, new_wm);
+                      hw_step_resp_key(s, b, "watermark", 9) ||
+                      hw_step_resp_int(b, new_wm);
                 n++;
         }
         if (n_offsets && !rc) {
-                rc |= hw_step_resp_cmd(b, 1 + 2 * n_offsets) || hw_step_resp_str(b, "MSET");
+                rc |= hw_step_resp_cmd(b, 1 + 2 * n_offsets) ||
+                      hw_step_resp_str(b, "MSET");
                 for (size_t i = 0; i < n_offsets && !rc; i++)
                         rc |= hw_step_resp_str(b, keys[i]) ||
                               hw_step_resp_int(b, offsets[i].next);

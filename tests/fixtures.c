@@ -34,8 +34,7 @@ void free_strings(void) {
         g_n_strings = 0;
 }
 
-int check_err_(hw_err_t got, hw_err_t want, const char *file,
-                      int line) {
+int check_err_(hw_err_t got, hw_err_t want, const char *file, int line) {
         return hw_test_report(got == want, file, line,
                               "error %s (%d), expected %s (%d); errstr: %s",
                               hw_err_name(got), (int)got, hw_err_name(want),
@@ -103,34 +102,42 @@ hw_event_t an_offer(hw_offer_status_t status) {
         return ev;
 }
 
-#define TF(n, k) {#n, k, offsetof(hw_event_t, n)}
+#define TF(n, k)                                                               \
+        { #n, k, offsetof(hw_event_t, n) }
 const tfield_t hire_v1[] = {
-        TF(event_id, K_STR),      TF(occurred_at, K_LONG),
-        TF(person_id, K_STR),     TF(person_name, K_OSTR),
-        TF(from_org, K_STR),      TF(from_lab, K_OSTR),
-        TF(to_org, K_STR),        TF(to_lab, K_OSTR),
-        TF(from_country, K_STR),  TF(to_country, K_STR),
-        TF(nationality, K_OSTR),  TF(compensation_usd, K_OLONG),
+        TF(event_id, K_STR),     TF(occurred_at, K_LONG),
+        TF(person_id, K_STR),    TF(person_name, K_OSTR),
+        TF(from_org, K_STR),     TF(from_lab, K_OSTR),
+        TF(to_org, K_STR),       TF(to_lab, K_OSTR),
+        TF(from_country, K_STR), TF(to_country, K_STR),
+        TF(nationality, K_OSTR), TF(compensation_usd, K_OLONG),
         TF(source_url, K_OSTR),
 };
 const tfield_t hire_v2[] = {
-        TF(event_id, K_STR),      TF(occurred_at, K_LONG),
-        TF(person_id, K_STR),     TF(person_name, K_OSTR),
-        TF(from_org, K_STR),      TF(from_lab, K_OSTR),
-        TF(to_org, K_STR),        TF(to_lab, K_OSTR),
-        TF(from_country, K_STR),  TF(to_country, K_STR),
-        TF(nationality, K_OSTR),  TF(alma_mater, K_OSTR),
-        TF(tier, K_ENUM),         TF(compensation_usd, K_OLONG),
+        TF(event_id, K_STR),     TF(occurred_at, K_LONG),
+        TF(person_id, K_STR),    TF(person_name, K_OSTR),
+        TF(from_org, K_STR),     TF(from_lab, K_OSTR),
+        TF(to_org, K_STR),       TF(to_lab, K_OSTR),
+        TF(from_country, K_STR), TF(to_country, K_STR),
+        TF(nationality, K_OSTR), TF(alma_mater, K_OSTR),
+        TF(tier, K_ENUM),        TF(compensation_usd, K_OLONG),
         TF(source_url, K_OSTR),
 };
 const tfield_t offer_v1[] = {
-        TF(event_id, K_STR),         TF(occurred_at, K_LONG),
-        TF(person_id, K_STR),        TF(person_name, K_OSTR),
-        TF(offering_org, K_STR),     TF(offering_lab, K_OSTR),
-        TF(current_org, K_STR),      TF(from_country, K_STR),
-        TF(to_country, K_STR),       TF(status, K_ENUM),
-        TF(total_value_usd, K_LONG), TF(sign_on_bonus_usd, K_OLONG),
-        TF(tier, K_ENUM),            TF(source_url, K_OSTR),
+        TF(event_id, K_STR),
+        TF(occurred_at, K_LONG),
+        TF(person_id, K_STR),
+        TF(person_name, K_OSTR),
+        TF(offering_org, K_STR),
+        TF(offering_lab, K_OSTR),
+        TF(current_org, K_STR),
+        TF(from_country, K_STR),
+        TF(to_country, K_STR),
+        TF(status, K_ENUM),
+        TF(total_value_usd, K_LONG),
+        TF(sign_on_bonus_usd, K_OLONG),
+        TF(tier, K_ENUM),
+        TF(source_url, K_OSTR),
 };
 #undef TF
 
@@ -157,8 +164,7 @@ int f_enum(const hw_event_t *ev, const tfield_t *f) {
 
 /* Checks that got equals want in every listed field. */
 void check_fields_equal(const hw_event_t *got, const hw_event_t *want,
-                               const tfield_t *fields, size_t n,
-                               const char *what) {
+                        const tfield_t *fields, size_t n, const char *what) {
         for (size_t i = 0; i < n; i++) {
                 const tfield_t *f = &fields[i];
                 HW_CONTEXT("%s, field %s", what, f->name);
@@ -186,7 +192,7 @@ void check_fields_equal(const hw_event_t *got, const hw_event_t *want,
 }
 
 void check_event_equal(const hw_event_t *got, const hw_event_t *want,
-                              const char *what) {
+                       const char *what) {
         HW_CHECK_EQ_INT(got->type, want->type);
         if (want->type == HW_EVENT_HIRE)
                 check_fields_equal(got, want, hire_v2, NFIELDS(hire_v2), what);
@@ -197,8 +203,7 @@ void check_event_equal(const hw_event_t *got, const hw_event_t *want,
 
 hw_err_t decode(const void *p, size_t n, hw_event_t *out) {
         errstr[0] = '\0';
-        return hw_codec_decode(g_codec, p, n, NOW, out, errstr,
-                               sizeof(errstr));
+        return hw_codec_decode(g_codec, p, n, NOW, out, errstr, sizeof(errstr));
 }
 
 hw_err_t encode(const hw_event_t *ev, int schema_id, hw_buf_t *buf) {

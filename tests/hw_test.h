@@ -138,10 +138,9 @@ HW_TEST_UNUSED static int hw_test_check_int(intmax_t a, intmax_t b, int eq,
                                             const char *file, int line,
                                             const char *ea, const char *eb) {
         int ok = eq ? a == b : a != b;
-        return hw_test_report(ok, file, line,
-                              "%s %s %s: %jd (0x%jx) vs %jd (0x%jx)", ea,
-                              eq ? "==" : "!=", eb, a, (uintmax_t)a, b,
-                              (uintmax_t)b);
+        return hw_test_report(
+                ok, file, line, "%s %s %s: %jd (0x%jx) vs %jd (0x%jx)", ea,
+                eq ? "==" : "!=", eb, a, (uintmax_t)a, b, (uintmax_t)b);
 }
 
 HW_TEST_UNUSED static int hw_test_check_str(const char *a, const char *b,
@@ -158,11 +157,9 @@ HW_TEST_UNUSED static int hw_test_check_str(const char *a, const char *b,
         return ok;
 }
 
-HW_TEST_UNUSED static int hw_test_check_contains(const char *hay,
-                                                 const char *needle,
-                                                 const char *file, int line,
-                                                 const char *eh,
-                                                 const char *en) {
+HW_TEST_UNUSED static int
+hw_test_check_contains(const char *hay, const char *needle, const char *file,
+                       int line, const char *eh, const char *en) {
         int ok = hay && needle && strstr(hay, needle) != NULL;
         if (!hw_test_report(ok, file, line, "%s contains %s", eh, en)) {
                 fputs("    string: ", stderr);
@@ -196,23 +193,22 @@ HW_TEST_UNUSED static int hw_test_check_mem(const void *a, const void *b,
 }
 
 /* The checks. Each evaluates to 1 (passed) or 0 (failed). */
-#define HW_CHECK(cond)                                                         \
-        hw_test_report(!!(cond), __FILE__, __LINE__, "%s", #cond)
+#define HW_CHECK(cond) hw_test_report(!!(cond), __FILE__, __LINE__, "%s", #cond)
 #define HW_CHECK_MSG(cond, ...)                                                \
         hw_test_report(!!(cond), __FILE__, __LINE__, __VA_ARGS__)
 #define HW_CHECK_EQ_INT(a, b)                                                  \
-        hw_test_check_int((intmax_t)(a), (intmax_t)(b), 1, __FILE__,           \
-                          __LINE__, #a, #b)
+        hw_test_check_int((intmax_t)(a), (intmax_t)(b), 1, __FILE__, __LINE__, \
+                          #a, #b)
 #define HW_CHECK_NE_INT(a, b)                                                  \
-        hw_test_check_int((intmax_t)(a), (intmax_t)(b), 0, __FILE__,           \
-                          __LINE__, #a, #b)
+        hw_test_check_int((intmax_t)(a), (intmax_t)(b), 0, __FILE__, __LINE__, \
+                          #a, #b)
 /* Both NULL counts as equal. */
 #define HW_CHECK_STR(a, b)                                                     \
         hw_test_check_str((a), (b), __FILE__, __LINE__, #a, #b)
 #define HW_CHECK_NULL(p)                                                       \
         hw_test_report((p) == NULL, __FILE__, __LINE__, "%s is NULL", #p)
 #define HW_CHECK_CONTAINS(hay, needle)                                         \
-        hw_test_check_contains((hay), (needle), __FILE__, __LINE__, #hay,     \
+        hw_test_check_contains((hay), (needle), __FILE__, __LINE__, #hay,      \
                                #needle)
 #define HW_CHECK_MEM(a, b, n)                                                  \
         hw_test_check_mem((a), (b), (n), __FILE__, __LINE__, #a, #b)
@@ -255,7 +251,7 @@ HW_TEST_UNUSED static void hw_test_run(const char *name, void (*fn)(void)) {
 #define HW_RUN_ISOLATED(fn) hw_test_run_isolated(#fn, fn)
 
 HW_TEST_UNUSED static void hw_test_run_isolated(const char *name,
-                                               void (*fn)(void)) {
+                                                void (*fn)(void)) {
         const char *nofork = getenv("HW_TEST_NOFORK");
         unsigned long counts[2] = {0, 0};
         int fds[2], status = 0;
@@ -329,8 +325,7 @@ HW_TEST_UNUSED static void hw_test_run_isolated(const char *name,
 
 /* Prints the totals; returns 0 when every check passed, else 1. */
 HW_TEST_UNUSED static int hw_test_summary(void) {
-        fprintf(stderr,
-                "%u tests, %lu checks, %lu failed checks in %u tests\n",
+        fprintf(stderr, "%u tests, %lu checks, %lu failed checks in %u tests\n",
                 hw_test_state.tests, hw_test_state.checks,
                 hw_test_state.failures, hw_test_state.failed_tests);
         return hw_test_state.failures == 0 && hw_test_state.checks > 0 ? 0 : 1;

@@ -17,8 +17,8 @@ const hw_proc_conf_t g_conf = {.mega_threshold_usd = MEGA};
  * non-windowed entry (three parts); found by walking the entries and
  * splitting each with hw_deltas_parts, not by rebuilding the map key. */
 const hw_map_entry_t *find_delta(const hw_deltas_t *d, char kind,
-                                        const char *key, const char *field,
-                                        const char *ymd) {
+                                 const char *key, const char *field,
+                                 const char *ymd) {
         for (size_t i = 0; i < d->counters.count; i++) {
                 const hw_map_entry_t *e = &d->counters.entries[i];
                 const char *parts[4] = {NULL, NULL, NULL, NULL};
@@ -37,22 +37,20 @@ const hw_map_entry_t *find_delta(const hw_deltas_t *d, char kind,
 
 /* The value of a counter delta, 0 if absent. */
 int64_t delta_get(const hw_deltas_t *d, char kind, const char *key,
-                         const char *field, const char *ymd) {
+                  const char *field, const char *ymd) {
         const hw_map_entry_t *e = find_delta(d, kind, key, field, ymd);
         return e ? e->v.i : 0;
 }
 
 /* True when the entry exists (even with value 0). */
 int delta_has(const hw_deltas_t *d, char kind, const char *key,
-                     const char *field, const char *ymd) {
+              const char *field, const char *ymd) {
         return find_delta(d, kind, key, field, ymd) != NULL;
 }
 
 /* The value of a SET entry, NULL if absent. */
-const char *set_get(const hw_deltas_t *d, const char *key,
-                           const char *field) {
-        const hw_map_entry_t *e = find_delta(d, HW_DELTA_SET, key, field,
-                                             NULL);
+const char *set_get(const hw_deltas_t *d, const char *key, const char *field) {
+        const hw_map_entry_t *e = find_delta(d, HW_DELTA_SET, key, field, NULL);
         return e ? e->v.p : NULL;
 }
 
@@ -88,12 +86,11 @@ void dump_deltas(const hw_deltas_t *d) {
 /* Checks that d holds exactly the n expected entries: each present with
  * its value (windows also with the day number in aux), and nothing else. */
 int check_exact_(const hw_deltas_t *d, const exp_t *x, size_t n,
-                        const char *file, int line) {
+                 const char *file, int line) {
         int ok = 1;
         for (size_t i = 0; i < n; i++) {
-                const hw_map_entry_t *e =
-                        find_delta(d, x[i].kind, x[i].key, x[i].field,
-                                   x[i].ymd);
+                const hw_map_entry_t *e = find_delta(d, x[i].kind, x[i].key,
+                                                     x[i].field, x[i].ymd);
                 char what[700];
                 snprintf(what, sizeof(what), "%c | %s | %s%s%s", x[i].kind,
                          x[i].key, x[i].field, x[i].ymd ? " | " : "",
@@ -131,25 +128,24 @@ const hw_person_t *person_get(const hw_deltas_t *d, const char *id) {
         return e ? e->v.p : NULL;
 }
 
-int check_person_(const hw_person_t *p, const char *lab,
-                         const char *origin, const char *nat,
-                         const char *alma, const char *tier, int64_t at,
-                         const char *event_id, const char *file, int line) {
+int check_person_(const hw_person_t *p, const char *lab, const char *origin,
+                  const char *nat, const char *alma, const char *tier,
+                  int64_t at, const char *event_id, const char *file,
+                  int line) {
         int ok = hw_test_report(p != NULL, file, line, "person present");
         if (!ok)
                 return 0;
         ok &= hw_test_check_str(p->lab, lab, file, line, "lab", "expected");
         ok &= hw_test_check_str(p->origin, origin, file, line, "origin",
                                 "expected");
-        ok &= hw_test_check_str(p->nationality, nat, file, line,
-                                "nationality", "expected");
-        ok &= hw_test_check_str(p->alma_mater, alma, file, line,
-                                "alma_mater", "expected");
-        ok &= hw_test_check_str(p->tier, tier, file, line, "tier",
+        ok &= hw_test_check_str(p->nationality, nat, file, line, "nationality",
                                 "expected");
+        ok &= hw_test_check_str(p->alma_mater, alma, file, line, "alma_mater",
+                                "expected");
+        ok &= hw_test_check_str(p->tier, tier, file, line, "tier", "expected");
         ok &= hw_test_check_int(p->at, at, 1, file, line, "at", "expected");
-        ok &= hw_test_check_str(p->event_id, event_id, file, line,
-                                "event_id", "expected");
+        ok &= hw_test_check_str(p->event_id, event_id, file, line, "event_id",
+                                "expected");
         return ok;
 }
 
@@ -178,8 +174,7 @@ void base_hire(hw_event_t *ev) {
         ev->tier = HW_TIER_S;
 }
 
-void base_offer(hw_event_t *ev, hw_offer_status_t status,
-                       int64_t total) {
+void base_offer(hw_event_t *ev, hw_offer_status_t status, int64_t total) {
         hw_event_init(ev);
         ev->type = HW_EVENT_OFFER;
         ev->event_id = "offer-0001";
@@ -198,21 +193,19 @@ void base_offer(hw_event_t *ev, hw_offer_status_t status,
 const hw_person_t nobody = {NULL, NULL, NULL, NULL, NULL, 0, NULL};
 
 /* Runs hw_proc_hire, checking it returns HW_OK; returns the outcome. */
-hw_hire_outcome_t run_hire_(const hw_event_t *ev,
-                                   const hw_person_t *cur, hw_person_t *next,
-                                   hw_deltas_t *d, const char *file,
-                                   int line) {
+hw_hire_outcome_t run_hire_(const hw_event_t *ev, const hw_person_t *cur,
+                            hw_person_t *next, hw_deltas_t *d, const char *file,
+                            int line) {
         hw_hire_outcome_t outcome = OUTCOME_UNSET;
         hw_person_t scratch;
         hw_err_t err = hw_proc_hire(&g_conf, ev, cur, next ? next : &scratch,
                                     &outcome, d);
-        hw_test_check_int(err, HW_OK, 1, file, line, "hw_proc_hire",
-                          "HW_OK");
+        hw_test_check_int(err, HW_OK, 1, file, line, "hw_proc_hire", "HW_OK");
         return outcome;
 }
 
 void run_offer_(const hw_proc_conf_t *conf, const hw_event_t *ev,
-                       hw_deltas_t *d, const char *file, int line) {
+                hw_deltas_t *d, const char *file, int line) {
         hw_test_check_int(hw_proc_offer(conf, ev, d), HW_OK, 1, file, line,
                           "hw_proc_offer", "HW_OK");
 }

@@ -46,10 +46,14 @@ typedef struct exp_s {
         const char *s;                 /* SET value */
 } exp_t;
 
-#define EW(key, field, ymd, day, v) {HW_DELTA_WINDOW, key, field, ymd, day, v, NULL}
-#define EG(key, field, v) {HW_DELTA_GAUGE, key, field, NULL, 0, v, NULL}
-#define EZ(key, member, v) {HW_DELTA_RANK, key, member, NULL, 0, v, NULL}
-#define ES(key, field, s) {HW_DELTA_SET, key, field, NULL, 0, 0, s}
+#define EW(key, field, ymd, day, v)                                            \
+        { HW_DELTA_WINDOW, key, field, ymd, day, v, NULL }
+#define EG(key, field, v)                                                      \
+        { HW_DELTA_GAUGE, key, field, NULL, 0, v, NULL }
+#define EZ(key, member, v)                                                     \
+        { HW_DELTA_RANK, key, member, NULL, 0, v, NULL }
+#define ES(key, field, s)                                                      \
+        { HW_DELTA_SET, key, field, NULL, 0, 0, s }
 
 /* Looking deltas up: an entry found by splitting each with
  * hw_deltas_parts (never by rebuilding its map key), its value, whether it
@@ -85,12 +89,12 @@ void run_offer_(const hw_proc_conf_t *conf, const hw_event_t *ev,
                 hw_deltas_t *d, const char *file, int line);
 
 #define CHECK_EXACT(d, arr)                                                    \
-        check_exact_((d), (arr), sizeof(arr) / sizeof((arr)[0]), __FILE__,    \
+        check_exact_((d), (arr), sizeof(arr) / sizeof((arr)[0]), __FILE__,     \
                      __LINE__)
 #define CHECK_EMPTY(d) check_exact_((d), NULL, 0, __FILE__, __LINE__)
 #define CHECK_PERSON(p, lab, origin, nat, alma, tier, at, id)                  \
-        check_person_((p), (lab), (origin), (nat), (alma), (tier), (at),      \
-                      (id), __FILE__, __LINE__)
+        check_person_((p), (lab), (origin), (nat), (alma), (tier), (at), (id), \
+                      __FILE__, __LINE__)
 #define OUTCOME_UNSET ((hw_hire_outcome_t)77)
 #define RUN_HIRE(ev, cur, next, d)                                             \
         run_hire_((ev), (cur), (next), (d), __FILE__, __LINE__)

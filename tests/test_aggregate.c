@@ -30,8 +30,8 @@ static void test_offers(void) {
                 ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
                 EW("org:meta-platforms-inc:offers", "extended", "20250616",
                    DAY16, 1),
-                EW("org:meta-platforms-inc:offers", "extended_usd",
-                   "20250616", DAY16, 100000000),
+                EW("org:meta-platforms-inc:offers", "extended_usd", "20250616",
+                   DAY16, 100000000),
                 EW("org:meta-platforms-inc:offers", "mega", "20250616", DAY16,
                    1),
         };
@@ -39,8 +39,8 @@ static void test_offers(void) {
                 ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
                 EW("org:meta-platforms-inc:offers", "extended", "20250616",
                    DAY16, 1),
-                EW("org:meta-platforms-inc:offers", "extended_usd",
-                   "20250616", DAY16, 99999999),
+                EW("org:meta-platforms-inc:offers", "extended_usd", "20250616",
+                   DAY16, 99999999),
         };
         static const exp_t want_accepted[] = {
                 ES("org:meta-platforms-inc", "name", "Meta Platforms, Inc."),
@@ -163,8 +163,8 @@ static void test_offers_aggregate(void) {
                 ES("org:openai", "name", "OpenAI"),
                 EW("org:meta-platforms-inc:offers", "extended", "20250616",
                    DAY16, 2),
-                EW("org:meta-platforms-inc:offers", "extended_usd",
-                   "20250616", DAY16, 250000000),
+                EW("org:meta-platforms-inc:offers", "extended_usd", "20250616",
+                   DAY16, 250000000),
                 EW("org:meta-platforms-inc:offers", "mega", "20250616", DAY16,
                    1),
                 EW("org:meta-platforms-inc:offers", "accepted", "20250616",
@@ -175,8 +175,8 @@ static void test_offers_aggregate(void) {
                    DAY16, 1),
                 EW("org:meta-platforms-inc:offers", "extended", "20250615",
                    DAY15, 1),
-                EW("org:meta-platforms-inc:offers", "extended_usd",
-                   "20250615", DAY15, 1000),
+                EW("org:meta-platforms-inc:offers", "extended_usd", "20250615",
+                   DAY15, 1000),
                 EW("org:openai:offers", "accepted", "20250616", DAY16, 1),
         };
         hw_event_t ev;
@@ -337,23 +337,19 @@ static void test_aggregate_to_zero(void) {
         HW_CHECK_EQ_INT(hw_deltas_gauge(&d, "lab:z", "members", 1), HW_OK);
         HW_CHECK_EQ_INT(hw_deltas_gauge(&d, "lab:z", "members", -1), HW_OK);
         HW_CHECK(delta_has(&d, HW_DELTA_GAUGE, "lab:z", "members", NULL));
-        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:z", "members",
-                                  NULL),
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:z", "members", NULL),
                         0);
         HW_CHECK_EQ_INT(count_entries(&d), 1);
         HW_CHECK_EQ_INT(hw_deltas_gauge(&d, "lab:q", "members", 0), HW_OK);
         HW_CHECK_EQ_INT(hw_deltas_rank(&d, "labs", "q", 0), HW_OK);
-        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", DAY16, 0),
-                        HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", DAY16, 0), HW_OK);
         HW_CHECK_EQ_INT(count_entries(&d), 1);
         /* Kinds are distinct entries even with the same key and field. */
         HW_CHECK_EQ_INT(hw_deltas_rank(&d, "lab:z", "members", 5), HW_OK);
         HW_CHECK_EQ_INT(count_entries(&d), 2);
-        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_RANK, "lab:z", "members",
-                                  NULL),
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_RANK, "lab:z", "members", NULL),
                         5);
-        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:z", "members",
-                                  NULL),
+        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:z", "members", NULL),
                         0);
         /* A later SET of the same field replaces the value. */
         HW_CHECK_EQ_INT(hw_deltas_set(&d, "lab:z", "name", "Z one"), HW_OK);
@@ -485,20 +481,15 @@ static void test_day_boundaries(void) {
 
         /* The window adder straight: day number in, yyyymmdd in the key. */
         hw_deltas_clear(&d);
-        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", 20254, 3),
-                        HW_OK);
-        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", 20255, 4),
-                        HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", 20254, 3), HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", 20255, 4), HW_OK);
         HW_CHECK_EQ_INT(hw_deltas_window(&d, "flow:in", "US", 0, 1), HW_OK);
-        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US",
-                                  "20250615"),
-                        3);
-        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US",
-                                  "20250616"),
-                        4);
-        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US",
-                                  "19700101"),
-                        1);
+        HW_CHECK_EQ_INT(
+                delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US", "20250615"), 3);
+        HW_CHECK_EQ_INT(
+                delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US", "20250616"), 4);
+        HW_CHECK_EQ_INT(
+                delta_get(&d, HW_DELTA_WINDOW, "flow:in", "US", "19700101"), 1);
         HW_CHECK_EQ_INT(count_entries(&d), 3);
 
         hw_deltas_release(&d);
@@ -578,8 +569,8 @@ static void test_seen_and_clear(void) {
         RUN_HIRE(&ev, &nobody, NULL, &d);
         HW_CHECK_EQ_INT(count_entries(&d), 9);
         HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE,
-                                  "lab:meta-superintelligence-labs",
-                                  "members", NULL),
+                                  "lab:meta-superintelligence-labs", "members",
+                                  NULL),
                         1);
         HW_CHECK_EQ_INT(hw_deltas_seen(&d, T15_START, "ev-c"), HW_OK);
         HW_CHECK_EQ_INT(d.watermark, T15_START);
@@ -595,10 +586,10 @@ static void test_seen_and_clear(void) {
                 int failed = 0;
                 for (int i = 0; i < 500; i++) {
                         snprintf(id, sizeof(id), "ev-%03d", i);
-                        failed += hw_deltas_seen(
-                                          &d,
-                                          T15_START + (int64_t)i * HW_DAY_MS,
-                                          id) != HW_OK;
+                        failed += hw_deltas_seen(&d,
+                                                 T15_START +
+                                                         (int64_t)i * HW_DAY_MS,
+                                                 id) != HW_OK;
                 }
                 HW_CHECK_EQ_INT(failed, 0);
                 HW_CHECK_EQ_INT(d.seen.count, 500);
@@ -636,11 +627,13 @@ static void test_slugs_in_keys(void) {
                 EG("lab:google-deepmind:origin", "Mistral AI", 1),
                 EG("lab:google-deepmind:nationality", "FR", 1),
                 EG("lab:google-deepmind:alma_mater",
-                   "\xC3\x89" "cole Polytechnique", 1),
+                   "\xC3\x89"
+                   "cole Polytechnique",
+                   1),
                 EG("lab:google-deepmind:tier", "B", 1),
                 EZ("labs", "google-deepmind", 1),
-                EW("lab:google-deepmind:hires", "Mistral AI", "20250616",
-                   DAY16, 1),
+                EW("lab:google-deepmind:hires", "Mistral AI", "20250616", DAY16,
+                   1),
                 EW("org:mistral-ai:losses", "google-deepmind", "20250616",
                    DAY16, 1),
                 EW("flow:in", "GB", "20250616", DAY16, 1),
@@ -653,12 +646,12 @@ static void test_slugs_in_keys(void) {
                    "  --Z\xC3\xBCrich AI Lab--  "),
                 EG("lab:z\xC3\xBCrich-ai-lab:origin", "01.AI", 1),
                 EG("lab:z\xC3\xBCrich-ai-lab:nationality", "CN", 1),
-                EG("lab:z\xC3\xBCrich-ai-lab:alma_mater",
-                   "Tsinghua University", 1),
+                EG("lab:z\xC3\xBCrich-ai-lab:alma_mater", "Tsinghua University",
+                   1),
                 EG("lab:z\xC3\xBCrich-ai-lab:tier", "S", 1),
                 EZ("labs", "z\xC3\xBCrich-ai-lab", 1),
-                EW("lab:z\xC3\xBCrich-ai-lab:hires", "01.AI", "20250616",
-                   DAY16, 1),
+                EW("lab:z\xC3\xBCrich-ai-lab:hires", "01.AI", "20250616", DAY16,
+                   1),
                 EW("org:01-ai:losses", "z\xC3\xBCrich-ai-lab", "20250616",
                    DAY16, 1),
                 EW("flow:in", "CH", "20250616", DAY16, 1),
@@ -693,7 +686,8 @@ static void test_slugs_in_keys(void) {
         ev.from_country = "FR";
         ev.to_country = "GB";
         ev.nationality = "FR";
-        ev.alma_mater = "\xC3\x89" "cole Polytechnique";
+        ev.alma_mater = "\xC3\x89"
+                        "cole Polytechnique";
         ev.tier = HW_TIER_B;
         RUN_HIRE(&ev, &nobody, NULL, &d);
         CHECK_EXACT(&d, want_gdm);
@@ -733,9 +727,9 @@ static void test_slugs_in_keys(void) {
                 HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:meta-ai",
                                           "members", NULL),
                                 -1);
-                HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_RANK, "labs",
-                                          "meta-ai", NULL),
-                                -1);
+                HW_CHECK_EQ_INT(
+                        delta_get(&d, HW_DELTA_RANK, "labs", "meta-ai", NULL),
+                        -1);
                 HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:xai",
                                           "members", NULL),
                                 1);
@@ -757,8 +751,7 @@ static void test_too_long(void) {
         big[sizeof(big) - 1] = '\0';
         hw_deltas_init(&d);
         HW_CHECK_NE_INT(hw_deltas_gauge(&d, big, "members", 1), HW_OK);
-        HW_CHECK_NE_INT(hw_deltas_window(&d, "flow:in", big, DAY16, 1),
-                        HW_OK);
+        HW_CHECK_NE_INT(hw_deltas_window(&d, "flow:in", big, DAY16, 1), HW_OK);
         HW_CHECK_NE_INT(hw_deltas_set(&d, big, "name", "x"), HW_OK);
         HW_CHECK_NE_INT(hw_deltas_seen(&d, T16_10, big), HW_OK);
         HW_CHECK_EQ_INT(count_entries(&d), 0);
@@ -789,8 +782,13 @@ static void test_alert_rules(void) {
                                    .alert_mega_usd = MEGA,
                                    .alert_top_tier_move = 1};
         const hw_proc_conf_t off = {.mega_threshold_usd = MEGA};
-        const hw_person_t in_msl = {"Meta Superintelligence Labs", "OpenAI",
-                                    "CN", "x", "S", 1, "e0"};
+        const hw_person_t in_msl = {"Meta Superintelligence Labs",
+                                    "OpenAI",
+                                    "CN",
+                                    "x",
+                                    "S",
+                                    1,
+                                    "e0"};
         const hw_alert_t *a;
         hw_hire_outcome_t outcome;
         hw_person_t next;

@@ -30,7 +30,6 @@
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-
 /* --- A hand-written Avro binary encoder. --- */
 
 typedef struct wbuf_s {
@@ -500,8 +499,8 @@ static void test_roundtrip_alert_many(void) {
                 if (CHECK_ERR(hw_codec_encode_alert(g_codec, &a, &buf, errstr,
                                                     sizeof(errstr)),
                               HW_OK) &&
-                    CHECK_ERR(hw_codec_decode_alert(g_codec, buf.data,
-                                                    buf.len, &out, errstr,
+                    CHECK_ERR(hw_codec_decode_alert(g_codec, buf.data, buf.len,
+                                                    &out, errstr,
                                                     sizeof(errstr)),
                               HW_OK))
                         check_alert_equal(&out, &a);
@@ -511,8 +510,8 @@ static void test_roundtrip_alert_many(void) {
                 if (CHECK_ERR(hw_codec_encode_alert(g_codec, &a, &buf, errstr,
                                                     sizeof(errstr)),
                               HW_OK) &&
-                    CHECK_ERR(hw_codec_decode_alert(g_codec, buf.data,
-                                                    buf.len, &out, errstr,
+                    CHECK_ERR(hw_codec_decode_alert(g_codec, buf.data, buf.len,
+                                                    &out, errstr,
                                                     sizeof(errstr)),
                               HW_OK))
                         check_alert_equal(&out, &a);
@@ -676,8 +675,7 @@ static void test_encode_args(void) {
         if (HW_CHECK(hw_codec_schema_json(2) != NULL))
                 HW_CHECK_CONTAINS(hw_codec_schema_json(2), "alma_mater");
         if (HW_CHECK(hw_codec_schema_json(1) != NULL))
-                HW_CHECK(strstr(hw_codec_schema_json(1), "alma_mater") ==
-                         NULL);
+                HW_CHECK(strstr(hw_codec_schema_json(1), "alma_mater") == NULL);
         hw_buf_release(&buf);
 }
 
@@ -732,8 +730,8 @@ done:
 /* v1 and v2 bodies written byte by byte in this test. */
 static void test_hand_encoded(void) {
         static const unsigned char v1_expected_prefix[] = {
-                0x00, 0x00, 0x00, 0x00, 0x01, /* header, id 1 */
-                0x0C, 'h', 'a', 'n', 'd', '-', '1', /* "hand-1" */
+                0x00, 0x00, 0x00, 0x00, 0x01,           /* header, id 1 */
+                0x0C, 'h',  'a',  'n',  'd',  '-', '1', /* "hand-1" */
         };
         hw_event_t out;
         wbuf_t w;
@@ -741,22 +739,22 @@ static void test_hand_encoded(void) {
         hw_event_init(&out);
         w.n = 0;
         w_header(&w, 1);
-        w_str(&w, "hand-1");                 /* event_id */
+        w_str(&w, "hand-1");                /* event_id */
         w_long(&w, INT64_C(1750000000123)); /* occurred_at */
-        w_str(&w, "p-hand");                 /* person_id */
-        w_long(&w, 1);                       /* person_name: string */
+        w_str(&w, "p-hand");                /* person_id */
+        w_long(&w, 1);                      /* person_name: string */
         w_str(&w, "Tom Gunter");
-        w_str(&w, "Apple");                  /* from_org */
-        w_long(&w, 0);                       /* from_lab: null */
-        w_str(&w, "Meta");                   /* to_org */
-        w_long(&w, 1);                       /* to_lab: string */
+        w_str(&w, "Apple"); /* from_org */
+        w_long(&w, 0);      /* from_lab: null */
+        w_str(&w, "Meta");  /* to_org */
+        w_long(&w, 1);      /* to_lab: string */
         w_str(&w, "Meta Superintelligence Labs");
-        w_str(&w, "US");                     /* from_country */
-        w_str(&w, "US");                     /* to_country */
-        w_long(&w, 0);                       /* nationality: null */
-        w_long(&w, 1);                       /* compensation_usd: long */
+        w_str(&w, "US"); /* from_country */
+        w_str(&w, "US"); /* to_country */
+        w_long(&w, 0);   /* nationality: null */
+        w_long(&w, 1);   /* compensation_usd: long */
         w_long(&w, INT64_C(1500000));
-        w_long(&w, 1);                       /* source_url: string */
+        w_long(&w, 1); /* source_url: string */
         w_str(&w, "https://ex.com/a");
         /* The hand encoder itself: zigzag(6) = 12 = 0x0C. */
         HW_CHECK_MEM(w.d, v1_expected_prefix, sizeof(v1_expected_prefix));
@@ -872,8 +870,8 @@ static void test_framing(void) {
         for (size_t n = 1; n <= 4; n++) {
                 HW_CONTEXT("%zu-byte message", n);
                 CHECK_ERR(decode(hdr, n, &out), HW_ERR_BAD_FRAMING);
-                CHECK_ERR(hw_codec_decode_alert(g_codec, hdr, n, &alert,
-                                                errstr, sizeof(errstr)),
+                CHECK_ERR(hw_codec_decode_alert(g_codec, hdr, n, &alert, errstr,
+                                                sizeof(errstr)),
                           HW_ERR_BAD_FRAMING);
         }
         HW_CONTEXT("%s", "");
@@ -888,7 +886,8 @@ static void test_framing(void) {
 
         /* Unknown schema ids. */
         {
-                static const uint32_t ids[] = {5, 0, 0xFFFFFFFFu, 0x80000002u,
+                static const uint32_t ids[] = {5,           0,
+                                               0xFFFFFFFFu, 0x80000002u,
                                                0x00000102u, 0x02000000u};
                 for (size_t i = 0; i < sizeof(ids) / sizeof(ids[0]); i++) {
                         unsigned char *p = (unsigned char *)buf.data;
@@ -901,8 +900,7 @@ static void test_framing(void) {
                                   HW_ERR_UNKNOWN_SCHEMA);
                 }
                 HW_CONTEXT("%s", "");
-                CHECK_ERR(decode("\0\0\0\0\5", 5, &out),
-                          HW_ERR_UNKNOWN_SCHEMA);
+                CHECK_ERR(decode("\0\0\0\0\5", 5, &out), HW_ERR_UNKNOWN_SCHEMA);
                 /* Back to id 2: the message decodes again. */
                 memcpy(buf.data, hdr, 5);
                 CHECK_ERR(decode(buf.data, buf.len, &out), HW_OK);
@@ -976,8 +974,7 @@ static void test_truncations(void) {
         HW_CHECK_MSG(bad_class == 0,
                      "%zu of %zu truncations did not fail with DECODE; the "
                      "first at %zu bytes gave %s",
-                     bad_class, buf.len - 5, first_bad,
-                     hw_err_name(first_err));
+                     bad_class, buf.len - 5, first_bad, hw_err_name(first_err));
         /* Avro C must not keep memory from the failed reads: after a good
          * decode of the same message, the bytes outstanding are back. */
         CHECK_ERR(decode(buf.data, buf.len, &out), HW_OK);
@@ -993,8 +990,7 @@ static void test_truncations(void) {
                         if (!CHECK_ERR(encode(src, schema[k], &buf), HW_OK))
                                 continue;
                         for (size_t n = 5; n < buf.len; n++)
-                                if (decode(buf.data, n, &out) !=
-                                    HW_ERR_DECODE)
+                                if (decode(buf.data, n, &out) != HW_ERR_DECODE)
                                         bad_class++;
                         HW_CHECK_MSG(bad_class == 0,
                                      "schema %d: %zu truncations not DECODE",
@@ -1042,9 +1038,9 @@ static void test_alert_truncations(void) {
                                             sizeof(errstr)),
                       HW_OK)) {
                 for (size_t n = 5; n < abuf.len; n++) {
-                        hw_err_t err = hw_codec_decode_alert(
-                                g_codec, abuf.data, n, &aout, errstr,
-                                sizeof(errstr));
+                        hw_err_t err = hw_codec_decode_alert(g_codec, abuf.data,
+                                                             n, &aout, errstr,
+                                                             sizeof(errstr));
                         if (err != HW_ERR_DECODE && !bad_class++)
                                 HW_CHECK_MSG(0,
                                              "alert cut to %zu of %zu bytes: "
@@ -1106,8 +1102,7 @@ static void test_hostile_lengths(void) {
                 t0 = now_s();
                 err = decode(w.d, w.n, &out);
                 CHECK_ERR(err, HW_ERR_DECODE);
-                HW_CHECK_MSG(now_s() - t0 < 1.0, "took %.3f s",
-                             now_s() - t0);
+                HW_CHECK_MSG(now_s() - t0 < 1.0, "took %.3f s", now_s() - t0);
                 /* No allocation larger than the message (plus the 64-byte
                  * slack the codec grants Avro C). */
                 HW_CHECK_MSG(spy.max_ok <= w.n + 64,
@@ -1128,8 +1123,10 @@ static void test_hostile_lengths(void) {
                         HW_CHECK_EQ_INT(buf.data[buf.len - 1], 'u');
                         HW_CHECK_EQ_INT(buf.data[buf.len - 2], 2);
                         buf.len -= 2;
-                        hw_buf_append(&buf, "\x80\x80\x80\x80\x80\x80\x80\x80"
-                                            "\x20", 9); /* 2^59 */
+                        hw_buf_append(&buf,
+                                      "\x80\x80\x80\x80\x80\x80\x80\x80"
+                                      "\x20",
+                                      9); /* 2^59 */
                         spy.max_ok = 0;
                         CHECK_ERR(decode(buf.data, buf.len, &out),
                                   HW_ERR_DECODE);
@@ -1200,7 +1197,10 @@ static void test_bad_union_and_enum(void) {
         }
         /* Union branch out of range for person_name. */
         {
-                static const int64_t branches[] = {2, 3, -1, 100,
+                static const int64_t branches[] = {2,
+                                                   3,
+                                                   -1,
+                                                   100,
                                                    INT64_C(1) << 32,
                                                    (INT64_C(1) << 32) + 1};
                 for (size_t i = 0; i < sizeof(branches) / sizeof(branches[0]);
@@ -1218,8 +1218,7 @@ static void test_bad_union_and_enum(void) {
         /* Enum index out of range for tier: either class is a rejection;
          * record which one it is. */
         {
-                static const int64_t syms[] = {4, 99, -1,
-                                               INT64_C(1) << 32,
+                static const int64_t syms[] = {4, 99, -1, INT64_C(1) << 32,
                                                (INT64_C(1) << 32) + 2};
                 for (size_t i = 0; i < sizeof(syms) / sizeof(syms[0]); i++) {
                         hw_err_t err;
@@ -1264,12 +1263,11 @@ static void test_bad_union_and_enum(void) {
                                  NFIELDS(offer_v1));
                         HW_CONTEXT("status index %" PRId64, syms[i]);
                         err = decode(w.d, w.n, &out);
-                        HW_CHECK_MSG(err == HW_ERR_DECODE ||
-                                             err == HW_ERR_INVALID_FIELD,
-                                     "status index %" PRId64
-                                     " gave %s (status %d)",
-                                     syms[i], hw_err_name(err),
-                                     (int)out.status);
+                        HW_CHECK_MSG(
+                                err == HW_ERR_DECODE ||
+                                        err == HW_ERR_INVALID_FIELD,
+                                "status index %" PRId64 " gave %s (status %d)",
+                                syms[i], hw_err_name(err), (int)out.status);
                         fprintf(stderr,
                                 "     note: status index %" PRId64
                                 " -> %s (%s)\n",

@@ -25,8 +25,7 @@ static char errstr[1024];
 /* Helpers                                                             */
 /* ------------------------------------------------------------------ */
 
-static int check_err_(hw_err_t got, hw_err_t want, const char *file,
-                      int line) {
+static int check_err_(hw_err_t got, hw_err_t want, const char *file, int line) {
         return hw_test_report(got == want, file, line,
                               "error %s (%d), expected %s (%d); errstr: %s",
                               hw_err_name(got), (int)got, hw_err_name(want),
@@ -158,37 +157,43 @@ static void test_defaults(void) {
 
 typedef struct key_case_s {
         const char *key;
-        const char *good;      /* a valid value, != the default */
-        const char *bad[10];   /* invalid values (NULL-terminated) */
+        const char *good;    /* a valid value, != the default */
+        const char *bad[10]; /* invalid values (NULL-terminated) */
 } key_case_t;
 
 static const key_case_t key_cases[] = {
         {"brokers", "k1:9092,k2:9092", {"", "k1:9092, k2:9092", NULL}},
         {"bootstrap.file", "/tmp/bootstrap.txt", {"", "a\nb", NULL}},
         {"group", "hirewire-replay", {"", "my group", "a\tb", NULL}},
-        {"topic.hires", "prod.talent.hires",
+        {"topic.hires",
+         "prod.talent.hires",
          {"", "talent hires", "talent/hires", ".", "..", NULL}},
         {"topic.offers", "prod.talent.offers", {"", "offers!", NULL}},
         {"topic.dlq", "prod.talent.dlq", {"", "dlq:x", NULL}},
         {"topic.alerts", "prod.talent.alerts", {"", "a b", NULL}},
-        {"redis.url", "redis://redis.internal:6380/2",
+        {"redis.url",
+         "redis://redis.internal:6380/2",
          {"", "http://x", "redis://", "redis://h:0", "redis://h:65536",
           "redis://h/x", "redis://h:p", NULL}},
         {"redis.password", "s3cret", {NULL}},
         {"prefix", "hw2:", {"", "hw :", NULL}},
-        {"windows", "1d,14d", {"", "7x", "7", "d", "0d", "3651d", "7d,,30d",
-                               NULL}},
-        {"mega.threshold.usd", "250000000",
+        {"windows",
+         "1d,14d",
+         {"", "7x", "7", "d", "0d", "3651d", "7d,,30d", NULL}},
+        {"mega.threshold.usd",
+         "250000000",
          {"", "-1", "1.5", "1e8", "1000000000001", " 5", "5 ", NULL}},
-        {"max.message.bytes", "1048576",
+        {"max.message.bytes",
+         "1048576",
          {"", "63", "104857601", "64k", "0x100", NULL}},
         {"batch.max.events", "100", {"", "0", "1000001", "-5", "+5", NULL}},
         {"batch.max.ms", "1000", {"", "0", "60001", "1.0", NULL}},
         {"outage.wait.ms", "5000", {"", "-1", "86400001", "5s", NULL}},
         {"seen.days", "60", {"", "0", "3651", "abc", NULL}},
-        {"metrics.addr", "0.0.0.0:0",
-         {"", "localhost", "localhost:", "localhost:65536", ":9464",
-          "::1:9464", "[::1", "a b:1", NULL}},
+        {"metrics.addr",
+         "0.0.0.0:0",
+         {"", "localhost", "localhost:", "localhost:65536", ":9464", "::1:9464",
+          "[::1", "a b:1", NULL}},
         {"country.bases.file", "/etc/hirewire/bases.csv", {"", NULL}},
         {"country.groups.file", "/etc/hirewire/groups.csv", {"", NULL}},
         {"log.level", "debug", {"", "verbose", "INFO", " info", NULL}},
@@ -207,14 +212,12 @@ static void snapshot(const hw_config_t *c, char *out, size_t size) {
                  c->group, c->topic_hires, c->topic_offers, c->topic_dlq,
                  c->topic_alerts, c->redis_url,
                  c->redis_password ? c->redis_password : "-", c->n_windows,
-                 c->windows[0], c->windows[1],
-                 (long long)c->mega_threshold_usd, c->max_message_bytes,
-                 c->batch_max_events, c->batch_max_ms, c->outage_wait_ms,
-                 c->seen_days, c->metrics_addr, c->log_level, c->prefix,
-                 c->bases_file ? c->bases_file : "-",
+                 c->windows[0], c->windows[1], (long long)c->mega_threshold_usd,
+                 c->max_message_bytes, c->batch_max_events, c->batch_max_ms,
+                 c->outage_wait_ms, c->seen_days, c->metrics_addr, c->log_level,
+                 c->prefix, c->bases_file ? c->bases_file : "-",
                  c->groups_file ? c->groups_file : "-",
-                 c->kafka.n_props ? c->kafka.props[0] : "-",
-                 c->kafka.n_props);
+                 c->kafka.n_props ? c->kafka.props[0] : "-", c->kafka.n_props);
 }
 
 static void test_set_each_key(void) {
@@ -241,8 +244,8 @@ static void test_set_each_key(void) {
                         HW_CONTEXT("key %s, bad value \"%s\"", kc->key,
                                    kc->bad[b]);
                         errstr[0] = '\0';
-                        CHECK_ERR(hw_config_set(&c, kc->key, kc->bad[b],
-                                                errstr, sizeof(errstr)),
+                        CHECK_ERR(hw_config_set(&c, kc->key, kc->bad[b], errstr,
+                                                sizeof(errstr)),
                                   HW_ERR_ARG);
                         /* The message starts with the key... */
                         HW_CHECK_MSG(!strncmp(errstr, prefix, strlen(prefix)),
@@ -285,14 +288,14 @@ static void test_set_each_key(void) {
         CHECK_ERR(hw_config_set(&c, "group", "g2", errstr, sizeof(errstr)),
                   HW_OK);
         HW_CHECK_STR(c.group, "g2");
-        CHECK_ERR(hw_config_set(&c, "brokers", "k3:9092", errstr,
-                                sizeof(errstr)),
-                  HW_OK);
+        CHECK_ERR(
+                hw_config_set(&c, "brokers", "k3:9092", errstr, sizeof(errstr)),
+                HW_OK);
         HW_CHECK_STR(c.kafka.brokers, "k3:9092");
         /* An empty password means none. */
-        CHECK_ERR(hw_config_set(&c, "redis.password", "", errstr,
-                                sizeof(errstr)),
-                  HW_OK);
+        CHECK_ERR(
+                hw_config_set(&c, "redis.password", "", errstr, sizeof(errstr)),
+                HW_OK);
         HW_CHECK_NULL(c.redis_password);
         hw_config_release(&c);
 }
@@ -365,8 +368,7 @@ static void test_windows(void) {
         HW_CHECK_EQ_INT(c.windows[2], 30);
         HW_CHECK_EQ_INT(c.windows[3], 365);
 
-        CHECK_ERR(hw_config_set(&c, "windows", "3650d", errstr,
-                                sizeof(errstr)),
+        CHECK_ERR(hw_config_set(&c, "windows", "3650d", errstr, sizeof(errstr)),
                   HW_OK);
         HW_CHECK_EQ_INT(c.n_windows, 1);
         HW_CHECK_EQ_INT(c.windows[0], 3650);
@@ -389,12 +391,12 @@ static void test_windows(void) {
                   HW_ERR_ARG);
         HW_CHECK_STR(errstr,
                      "windows: \"7x\" is not a number of days like 30d");
-        CHECK_ERR(hw_config_set(&c, "windows", "30d,0d", errstr,
-                                sizeof(errstr)),
-                  HW_ERR_ARG);
+        CHECK_ERR(
+                hw_config_set(&c, "windows", "30d,0d", errstr, sizeof(errstr)),
+                HW_ERR_ARG);
         HW_CHECK_CONTAINS(errstr, "\"0d\" is out of range");
-        CHECK_ERR(hw_config_set(&c, "windows", "99999999999999999999d",
-                                errstr, sizeof(errstr)),
+        CHECK_ERR(hw_config_set(&c, "windows", "99999999999999999999d", errstr,
+                                sizeof(errstr)),
                   HW_ERR_ARG);
         HW_CHECK_CONTAINS(errstr, "out of range");
         CHECK_ERR(hw_config_set(&c, "windows", "all", errstr, sizeof(errstr)),
@@ -439,9 +441,9 @@ static void test_kafka_props(void) {
         if (!CHECK_ERR(hw_config_init(&c), HW_OK))
                 return;
 
-        CHECK_ERR(hw_config_set(&c, "kafka.acks", "all", errstr,
-                                sizeof(errstr)),
-                  HW_OK);
+        CHECK_ERR(
+                hw_config_set(&c, "kafka.acks", "all", errstr, sizeof(errstr)),
+                HW_OK);
         CHECK_ERR(hw_config_set(&c, "kafka.security.protocol", "SASL_SSL",
                                 errstr, sizeof(errstr)),
                   HW_OK);
@@ -453,8 +455,7 @@ static void test_kafka_props(void) {
         HW_CHECK(c.kafka.props[1] == c.kafka_props[1]);
 
         /* The same property again replaces the entry. */
-        CHECK_ERR(hw_config_set(&c, "kafka.acks", "1", errstr,
-                                sizeof(errstr)),
+        CHECK_ERR(hw_config_set(&c, "kafka.acks", "1", errstr, sizeof(errstr)),
                   HW_OK);
         HW_CHECK_EQ_INT(c.kafka.n_props, 2);
         HW_CHECK_STR(c.kafka.props[0], "acks=1");
@@ -495,8 +496,8 @@ static void test_kafka_props(void) {
         HW_CHECK_CONTAINS(errstr, "kafka.a b: ");
 
         /* A rejected value is never quoted back: it may be a secret. */
-        CHECK_ERR(hw_config_set(&c, "kafka.security.protocol",
-                                "TopSecretValue", errstr, sizeof(errstr)),
+        CHECK_ERR(hw_config_set(&c, "kafka.security.protocol", "TopSecretValue",
+                                errstr, sizeof(errstr)),
                   HW_ERR_ARG);
         HW_CHECK_CONTAINS(errstr, "kafka.security.protocol: ");
         CHECK_NOT_CONTAINS(errstr, "TopSecretValue");
@@ -510,8 +511,8 @@ static void test_kafka_props(void) {
         HW_CHECK_CONTAINS(errstr, "kafka.linger.ms: ");
         HW_CHECK_CONTAINS(errstr, "outside allowed range");
         CHECK_NOT_CONTAINS(errstr, "-5");
-        CHECK_ERR(hw_config_set(&c, "kafka.enable.idempotence", "maybe",
-                                errstr, sizeof(errstr)),
+        CHECK_ERR(hw_config_set(&c, "kafka.enable.idempotence", "maybe", errstr,
+                                sizeof(errstr)),
                   HW_ERR_ARG);
         HW_CHECK_CONTAINS(errstr, "true or false");
         CHECK_NOT_CONTAINS(errstr, "maybe");
@@ -524,8 +525,8 @@ static void test_kafka_props(void) {
                              "(rejected by librdkafka)");
 
         /* A secret value is accepted and stored. */
-        CHECK_ERR(hw_config_set(&c, "kafka.sasl.password", "p@ss=word",
-                                errstr, sizeof(errstr)),
+        CHECK_ERR(hw_config_set(&c, "kafka.sasl.password", "p@ss=word", errstr,
+                                sizeof(errstr)),
                   HW_OK);
         HW_CHECK_STR(c.kafka.props[3], "sasl.password=p@ss=word");
 
@@ -534,7 +535,8 @@ static void test_kafka_props(void) {
          * those, and must still replace them by key. */
         {
                 static const char *const argv_props[] = {
-                        "linger.ms=5", "debug=broker",
+                        "linger.ms=5",
+                        "debug=broker",
                 };
                 CHECK_ERR(hw_kafka_opts_add_prop(&c.kafka, argv_props[0],
                                                  errstr, sizeof(errstr)),
@@ -555,7 +557,8 @@ static void test_kafka_props(void) {
                 CHECK_ERR(hw_config_set(&c, "kafka.fetch.min.bytes", "1",
                                         errstr, sizeof(errstr)),
                           HW_ERR_ARG);
-                HW_CHECK_CONTAINS(errstr, "kafka.fetch.min.bytes: more than 64");
+                HW_CHECK_CONTAINS(errstr,
+                                  "kafka.fetch.min.bytes: more than 64");
                 HW_CHECK_EQ_INT(c.kafka.n_props, HW_KAFKA_MAX_PROPS);
                 /* Replacing still works when full. */
                 CHECK_ERR(hw_config_set(&c, "kafka.acks", "0", errstr,
@@ -623,8 +626,7 @@ static void test_load_file(void) {
                 "seen.days = 9");
         if (!CHECK_ERR(hw_config_init(&c), HW_OK))
                 return;
-        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)),
-                  HW_OK);
+        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)), HW_OK);
         HW_CHECK_STR(c.group, "g1");
         HW_CHECK_STR(c.prefix, "hw2:");
         HW_CHECK_STR(c.topic_hires, "h1");
@@ -700,12 +702,28 @@ static void test_load_file_errors(void) {
 /* The shipped sample sets exactly the defaults and lists every key. */
 static void test_sample_conf(void) {
         static const char *const keys[] = {
-                "brokers", "bootstrap.file", "kafka.", "group", "topic.hires",
-                "topic.offers", "topic.dlq", "topic.alerts", "redis.url",
-                "redis.password", "prefix", "windows", "mega.threshold.usd",
-                "max.message.bytes", "batch.max.events", "batch.max.ms",
-                "outage.wait.ms", "dedup.days", "metrics.addr", "country.bases.file",
-                "country.groups.file", "log.level",
+                "brokers",
+                "bootstrap.file",
+                "kafka.",
+                "group",
+                "topic.hires",
+                "topic.offers",
+                "topic.dlq",
+                "topic.alerts",
+                "redis.url",
+                "redis.password",
+                "prefix",
+                "windows",
+                "mega.threshold.usd",
+                "max.message.bytes",
+                "batch.max.events",
+                "batch.max.ms",
+                "outage.wait.ms",
+                "dedup.days",
+                "metrics.addr",
+                "country.bases.file",
+                "country.groups.file",
+                "log.level",
         };
         char path[1024], text[16384];
         hw_config_t c;
@@ -731,8 +749,7 @@ static void test_sample_conf(void) {
         }
         if (!CHECK_ERR(hw_config_init(&c), HW_OK))
                 return;
-        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)),
-                  HW_OK);
+        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)), HW_OK);
         /* The sample sets every default, and names the shipped country
          * files relative to itself. */
         HW_CHECK_STR(c.bases_file, "talent-bases.csv");
@@ -757,9 +774,8 @@ static const char *const oecd38[] = {
 };
 
 static void test_countries_shipped(void) {
-        static const char *const others[] = {"CN", "IN", "SG", "TW", "HK",
-                                             "AE", "BR", "RU", "UA", "VN",
-                                             "IR"};
+        static const char *const others[] = {"CN", "IN", "SG", "TW", "HK", "AE",
+                                             "BR", "RU", "UA", "VN", "IR"};
         char bases[1024], groups[1024];
         hw_config_t c;
         const hw_country_conf_t *kr, *cn;
@@ -925,8 +941,9 @@ static void expect_country_error(int is_groups, const char *text, int line,
         if (!CHECK_ERR(hw_config_init(&c), HW_OK))
                 return;
         HW_CONTEXT("%s file: %s", is_groups ? "groups" : "bases", text);
-        CHECK_ERR(hw_config_set(&c, is_groups ? "country.groups.file"
-                                              : "country.bases.file",
+        CHECK_ERR(hw_config_set(&c,
+                                is_groups ? "country.groups.file"
+                                          : "country.bases.file",
                                 path, errstr, sizeof(errstr)),
                   HW_OK);
         snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
@@ -969,8 +986,7 @@ static void test_countries_errors(void) {
         expect_country_error(1, "OECD,KR\n", 1, "group name \"OECD\"");
         expect_country_error(1, "oecd members,KR\n", 1, "group name");
         expect_country_error(1, ",KR\n", 1, "group name");
-        expect_country_error(1,
-                             "a23456789012345678901234567890123,KR\n", 1,
+        expect_country_error(1, "a23456789012345678901234567890123,KR\n", 1,
                              "group name");
         expect_country_error(1, "oecd,KR\noecd,KR\n", 2,
                              "KR is listed twice in group oecd");
@@ -1109,8 +1125,8 @@ static void test_redis_url_ok(void) {
                 {"redis://:100%@h", "h", 6379, 0, "", "100%"},
                 {"redis://[::1]", "::1", 6379, 0, "", ""},
                 {"redis://[::1]:6390/2", "::1", 6390, 2, "", ""},
-                {"redis://:pw@[fe80::1%eth0]:6379", "fe80::1%eth0", 6379, 0,
-                 "", "pw"},
+                {"redis://:pw@[fe80::1%eth0]:6379", "fe80::1%eth0", 6379, 0, "",
+                 "pw"},
                 {"redis://h:65535/2147483647", "h", 65535, 2147483647, "", ""},
         };
         for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
@@ -1185,24 +1201,25 @@ static void test_redis_url_errors(void) {
 
         /* Length limits of the struct's buffers. */
         memset(longpw, 'P', sizeof(longpw));
-        snprintf(longpw, sizeof(longpw), "redis://:%.*s@h", 256,
-                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
-                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
-                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
-                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
-                 "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP");
+        snprintf(
+                longpw, sizeof(longpw), "redis://:%.*s@h", 256,
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP");
         {
                 hw_redis_url_t u;
-                CHECK_ERR(hw_redis_url_parse(longpw, &u, errstr,
-                                             sizeof(errstr)),
-                          HW_ERR_ARG);
+                CHECK_ERR(
+                        hw_redis_url_parse(longpw, &u, errstr, sizeof(errstr)),
+                        HW_ERR_ARG);
                 HW_CHECK_CONTAINS(errstr, "password longer than 255");
                 CHECK_NOT_CONTAINS(errstr, "PPPP");
                 /* 255 bytes fit. */
                 memmove(longpw + 9, longpw + 10, strlen(longpw + 10) + 1);
-                CHECK_ERR(hw_redis_url_parse(longpw, &u, errstr,
-                                             sizeof(errstr)),
-                          HW_OK);
+                CHECK_ERR(
+                        hw_redis_url_parse(longpw, &u, errstr, sizeof(errstr)),
+                        HW_OK);
                 HW_CHECK_EQ_INT(strlen(u.password), 255);
         }
         {

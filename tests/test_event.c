@@ -101,7 +101,7 @@ static hw_err_t jparse(const char *text, hw_event_t *ev) {
         "\"from_lab\":null,\"to_org\":\"Meta\","                               \
         "\"to_lab\":\"Meta Superintelligence Labs\",\"from_country\":\"US\","  \
         "\"to_country\":\"US\",\"nationality\":\"CN\","                        \
-        "\"alma_mater\":\"Zhejiang University 浙江大学\",\"tier\":\"S\","      \
+        "\"alma_mater\":\"Zhejiang University 浙江大学\",\"tier\":\"S\","  \
         "\"compensation_usd\":200000000,\"source_url\":\"https://x.io/a\","
 
 static void test_json_parse(void) {
@@ -136,8 +136,7 @@ static void test_json_parse(void) {
 
         /* Every field of the hire line. */
         snprintf(line, sizeof(line),
-                 "%s\"occurred_at\":\"2025-06-15T10:00:00Z\"}",
-                 HIRE_JSON_HEAD);
+                 "%s\"occurred_at\":\"2025-06-15T10:00:00Z\"}", HIRE_JSON_HEAD);
         if (CHECK_ERR(jparse(line, &ev), HW_OK)) {
                 HW_CHECK_EQ_INT(ev.type, HW_EVENT_HIRE);
                 HW_CHECK_STR(ev.event_id, "h1");
@@ -254,8 +253,8 @@ static void test_json_errors(void) {
                 {"\"to_org\":\"Meta\"", "\"to_org\":null", "to_org", 0},
                 {"\"compensation_usd\":200000000",
                  "\"compensation_usd\":\"200000000\"", "compensation_usd", 0},
-                {"\"compensation_usd\":200000000",
-                 "\"compensation_usd\":2.5", "compensation_usd", 0},
+                {"\"compensation_usd\":200000000", "\"compensation_usd\":2.5",
+                 "compensation_usd", 0},
                 {"\"person_id\":\"p1\"",
                  "\"person_id\":\"p1\",\"status\":\"EXTENDED\"", "status", 0},
                 {"\"event_id\":\"h1\"",
@@ -269,8 +268,8 @@ static void test_json_errors(void) {
                 {"\"current_org\":\"Apple\",", "", "current_org", 1},
                 {"\"current_org\":\"Apple\"",
                  "\"current_org\":\"Apple\",\"to_org\":\"Meta\"", "to_org", 1},
-                {"\"sign_on_bonus_usd\":null",
-                 "\"sign_on_bonus_usd\":\"lots\"", "sign_on_bonus_usd", 1},
+                {"\"sign_on_bonus_usd\":null", "\"sign_on_bonus_usd\":\"lots\"",
+                 "sign_on_bonus_usd", 1},
         };
         static const char hire[] =
                 "{\"type\":\"hire\",\"event_id\":\"h1\","
@@ -436,9 +435,9 @@ static const char iso_codes[][3] = {
 
 static void test_countries(void) {
         static const char *valid[] = {"KR", "US", "GB", "CN", "SS", "BQ"};
-        static const char *invalid[] = {"UK", "EU", "XK", "kr", "Kr", "kR",
+        static const char *invalid[] = {"UK", "EU", "XK",  "kr", "Kr", "kR",
                                         "",   "K",  "KRR", "AN", "YU", "CS",
-                                        "ZR", "TP", "00", "K1", "US "};
+                                        "ZR", "TP", "00",  "K1", "US "};
         size_t n_valid = 0, missing = 0;
         char code[3] = {0};
 
@@ -499,22 +498,30 @@ static void test_show_text(void) {
                 const char *in, *want;
         } cases[] = {
                 {"US", "US"},
-                {"Universit\xC3\xA9 de Montr\xC3\xA9" "al",
-                 "Universit\xC3\xA9 de Montr\xC3\xA9" "al"},
-                {"U\xE2\x80\x8BS", "U<U+200B>S"},        /* zero width space */
-                {"\xEF\xBB\xBF{", "<U+FEFF>{"},          /* byte order mark */
-                {"a\xC2\xA0" "b", "a<U+00A0>b"},          /* no-break space */
-                {"a\tb\x7F", "a<U+0009>b<U+007F>"},       /* controls */
-                {"\xE2\x80\x8F" "x", "<U+200F>x"},       /* right-to-left mark */
-                {"x\xEF\xB8\x8F", "x<U+FE0F>"},          /* variation selector */
-                {"\xFF" "a\xC3", "<0xFF>a<0xC3>"},        /* not UTF-8 */
+                {"Universit\xC3\xA9 de Montr\xC3\xA9"
+                 "al",
+                 "Universit\xC3\xA9 de Montr\xC3\xA9"
+                 "al"},
+                {"U\xE2\x80\x8BS", "U<U+200B>S"}, /* zero width space */
+                {"\xEF\xBB\xBF{", "<U+FEFF>{"},   /* byte order mark */
+                {"a\xC2\xA0"
+                 "b",
+                 "a<U+00A0>b"},                     /* no-break space */
+                {"a\tb\x7F", "a<U+0009>b<U+007F>"}, /* controls */
+                {"\xE2\x80\x8F"
+                 "x",
+                 "<U+200F>x"},                  /* right-to-left mark */
+                {"x\xEF\xB8\x8F", "x<U+FE0F>"}, /* variation selector */
+                {"\xFF"
+                 "a\xC3",
+                 "<0xFF>a<0xC3>"}, /* not UTF-8 */
                 {"\xE4\xB8\xAD\xE6\x96\x87", "\xE4\xB8\xAD\xE6\x96\x87"},
         };
         char out[64], small[6];
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
-                HW_CHECK_STR(hw_show_text(cases[i].in, strlen(cases[i].in),
-                                          out, sizeof(out)),
+                HW_CHECK_STR(hw_show_text(cases[i].in, strlen(cases[i].in), out,
+                                          sizeof(out)),
                              cases[i].want);
         /* Cut at a whole character or code, never mid-way. */
         HW_CHECK_STR(hw_show_text("ab\xE2\x80\x8B", 5, small, sizeof(small)),

@@ -27,8 +27,7 @@
 
 static char errstr[512];
 
-static int check_err_(hw_err_t got, hw_err_t want, const char *file,
-                      int line) {
+static int check_err_(hw_err_t got, hw_err_t want, const char *file, int line) {
         return hw_test_report(got == want, file, line,
                               "error %s (%d), expected %s (%d); errstr: %s",
                               hw_err_name(got), (int)got, hw_err_name(want),
@@ -61,8 +60,8 @@ static int check_line_(const char *text, const char *line, const char *file,
 }
 #define CHECK_LINE(text, line) check_line_((text), (line), __FILE__, __LINE__)
 
-static int check_no_line_(const char *text, const char *line,
-                          const char *file, int l) {
+static int check_no_line_(const char *text, const char *line, const char *file,
+                          int l) {
         return hw_test_report(!has_line(text, line), file, l,
                               "exposition has no line \"%s\"", line);
 }
@@ -83,8 +82,8 @@ static const char *render(hw_metrics_t *m, hw_buf_t *buf) {
 /* ------------------------------------------------------------------ */
 
 static int is_name_char(char c, int first) {
-        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
-               c == '_' || c == ':' || (!first && c >= '0' && c <= '9');
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c == '_' ||
+               c == ':' || (!first && c >= '0' && c <= '9');
 }
 
 /* Length of the metric or label name at p (0 when there is none). */
@@ -145,8 +144,7 @@ static void check_exposition(const char *text) {
                         snprintf(family, sizeof(family), "%.*s", (int)n,
                                  line + 7);
                         HW_CHECK_MSG(!strcmp(family, help),
-                                     "# TYPE follows the # HELP of %s",
-                                     family);
+                                     "# TYPE follows the # HELP of %s", family);
                         HW_CHECK(line[7 + n] == ' ');
                         HW_CHECK_MSG(!strcmp(t, "counter") ||
                                              !strcmp(t, "gauge") ||
@@ -154,8 +152,8 @@ static void check_exposition(const char *text) {
                                      "known type");
                         snprintf(type, sizeof(type), "%s", t);
                         if (HW_CHECK(n_seen < 64))
-                                snprintf(seen[n_seen++], sizeof(seen[0]),
-                                         "%s", family);
+                                snprintf(seen[n_seen++], sizeof(seen[0]), "%s",
+                                         family);
                         help[0] = '\0';
                         continue;
                 }
@@ -248,9 +246,11 @@ static void test_render_fresh(void) {
         CHECK_LINE(t, "# TYPE hirewire_events_applied_total counter");
         CHECK_LINE(t, "hirewire_events_applied_total 0");
         CHECK_LINE(t, "# TYPE hirewire_events_rejected_total counter");
-        CHECK_LINE(t, "hirewire_events_rejected_total{class=\"bad_framing\"} 0");
         CHECK_LINE(t,
-                   "hirewire_events_rejected_total{class=\"unknown_schema\"} 0");
+                   "hirewire_events_rejected_total{class=\"bad_framing\"} 0");
+        CHECK_LINE(
+                t,
+                "hirewire_events_rejected_total{class=\"unknown_schema\"} 0");
         CHECK_LINE(t,
                    "hirewire_events_rejected_total{class=\"decode_error\"} 0");
         CHECK_LINE(t,
@@ -390,9 +390,11 @@ static void test_render_rejected(void) {
 
         t = render(m, &buf);
         check_exposition(t);
-        CHECK_LINE(t, "hirewire_events_rejected_total{class=\"bad_framing\"} 0");
         CHECK_LINE(t,
-                   "hirewire_events_rejected_total{class=\"unknown_schema\"} 0");
+                   "hirewire_events_rejected_total{class=\"bad_framing\"} 0");
+        CHECK_LINE(
+                t,
+                "hirewire_events_rejected_total{class=\"unknown_schema\"} 0");
         CHECK_LINE(t,
                    "hirewire_events_rejected_total{class=\"decode_error\"} 1");
         CHECK_LINE(t,
@@ -462,11 +464,15 @@ static void test_render_histogram(void) {
                 hw_metrics_observe_flush(m2, 0.1);
                 hw_metrics_observe_flush(m2, 0.2);
                 t = render(m2, &buf);
-                const char *s = strstr(t, "\nhirewire_batch_flush_seconds_sum ");
+                const char *s =
+                        strstr(t, "\nhirewire_batch_flush_seconds_sum ");
                 if (HW_CHECK(s != NULL))
                         HW_CHECK(strtod(s + 34, NULL) == 0.1 + 0.2);
-                CHECK_LINE(t, "hirewire_batch_flush_seconds_bucket{le=\"0.1\"} 1");
-                CHECK_LINE(t, "hirewire_batch_flush_seconds_bucket{le=\"0.25\"} 2");
+                CHECK_LINE(t,
+                           "hirewire_batch_flush_seconds_bucket{le=\"0.1\"} 1");
+                CHECK_LINE(
+                        t,
+                        "hirewire_batch_flush_seconds_bucket{le=\"0.25\"} 2");
                 hw_metrics_destroy(m2);
         }
 
@@ -494,12 +500,13 @@ static void test_render_lag(void) {
         check_exposition(t);
         /* Sorted by topic, then partition (numerically). */
         HW_CHECK_CONTAINS(
-                t, "# TYPE hirewire_consumer_lag gauge\n"
-                   "hirewire_consumer_lag{topic=\"alerts\",partition=\"1\"} 100\n"
-                   "hirewire_consumer_lag{topic=\"hires\",partition=\"0\"} 3\n"
-                   "hirewire_consumer_lag{topic=\"hires\",partition=\"2\"} 7\n"
-                   "hirewire_consumer_lag{topic=\"hires\",partition=\"10\"} 0\n"
-                   "# HELP hirewire_ready ");
+                t,
+                "# TYPE hirewire_consumer_lag gauge\n"
+                "hirewire_consumer_lag{topic=\"alerts\",partition=\"1\"} 100\n"
+                "hirewire_consumer_lag{topic=\"hires\",partition=\"0\"} 3\n"
+                "hirewire_consumer_lag{topic=\"hires\",partition=\"2\"} 7\n"
+                "hirewire_consumer_lag{topic=\"hires\",partition=\"10\"} 0\n"
+                "# HELP hirewire_ready ");
 
         /* Removal after revocation; removing an unknown one is a no-op. */
         hw_metrics_set_lag(m, "hires", 2, -1);
@@ -507,13 +514,15 @@ static void test_render_lag(void) {
         hw_metrics_set_lag(m, "nosuch", 0, -5);
         t = render(m, &buf);
         check_exposition(t);
-        CHECK_NO_LINE(t,
-                      "hirewire_consumer_lag{topic=\"hires\",partition=\"2\"} 7");
+        CHECK_NO_LINE(
+                t, "hirewire_consumer_lag{topic=\"hires\",partition=\"2\"} 7");
         HW_CHECK(strstr(t, "partition=\"99\"") == NULL);
         HW_CHECK(strstr(t, "nosuch") == NULL);
-        CHECK_LINE(t, "hirewire_consumer_lag{topic=\"hires\",partition=\"0\"} 3");
         CHECK_LINE(t,
-                   "hirewire_consumer_lag{topic=\"alerts\",partition=\"1\"} 100");
+                   "hirewire_consumer_lag{topic=\"hires\",partition=\"0\"} 3");
+        CHECK_LINE(
+                t,
+                "hirewire_consumer_lag{topic=\"alerts\",partition=\"1\"} 100");
 
         /* Remove all: the family stays, without samples. */
         hw_metrics_set_lag(m, "hires", 0, -1);
@@ -553,15 +562,17 @@ static void test_lag_limit(void) {
         t = render(m, &buf);
         HW_CHECK(strstr(t, "partition=\"4096\"") == NULL);
         CHECK_LINE(t, "hirewire_consumer_lag{topic=\"t\",partition=\"0\"} 1");
-        CHECK_LINE(t, "hirewire_consumer_lag{topic=\"t\",partition=\"4095\"} 2");
+        CHECK_LINE(t,
+                   "hirewire_consumer_lag{topic=\"t\",partition=\"4095\"} 2");
 
         /* A freed slot takes a new partition. */
         hw_metrics_set_lag(m, "t", 0, -1);
         hw_metrics_set_lag(m, "t", 4096, 1000);
         t = render(m, &buf);
         HW_CHECK(strstr(t, "topic=\"t\",partition=\"0\"}") == NULL);
-        CHECK_LINE(t,
-                   "hirewire_consumer_lag{topic=\"t\",partition=\"4096\"} 1000");
+        CHECK_LINE(
+                t,
+                "hirewire_consumer_lag{topic=\"t\",partition=\"4096\"} 1000");
         hw_buf_release(&buf);
         hw_metrics_destroy(m);
 }
@@ -669,9 +680,8 @@ static void test_serve_http(void) {
         hw_buf_init(&body);
         hw_buf_init(&local);
         errstr[0] = '\0';
-        if (!CHECK_ERR(hw_metrics_serve(m, "127.0.0.1:0", bound,
-                                        sizeof(bound), errstr,
-                                        sizeof(errstr)),
+        if (!CHECK_ERR(hw_metrics_serve(m, "127.0.0.1:0", bound, sizeof(bound),
+                                        errstr, sizeof(errstr)),
                        HW_OK))
                 goto out;
         HW_CHECK(!strncmp(bound, "127.0.0.1:", 10));
@@ -690,8 +700,7 @@ static void test_serve_http(void) {
 
         HW_CHECK_EQ_INT(http_request(port, "GET", "/metrics", &head, &body),
                         200);
-        HW_CHECK_CONTAINS(head.data,
-                          "Content-Type: text/plain; version=0.0.4");
+        HW_CHECK_CONTAINS(head.data, "Content-Type: text/plain; version=0.0.4");
         render(m, &local);
         /* The same exposition, up to the process metrics (which move
          * between two renders: CPU, memory), last. */
@@ -716,8 +725,8 @@ static void test_serve_http(void) {
                    "hirewire_consumer_lag{topic=\"hires\",partition=\"1\"} 12");
 
         /* A query string does not change the path. */
-        HW_CHECK_EQ_INT(
-                http_request(port, "GET", "/metrics?x=1", &head, &body), 200);
+        HW_CHECK_EQ_INT(http_request(port, "GET", "/metrics?x=1", &head, &body),
+                        200);
 
         /* HEAD: the headers only. */
         HW_CHECK_EQ_INT(http_request(port, "HEAD", "/metrics", &head, &body),
@@ -745,8 +754,7 @@ static void test_serve_http(void) {
         HW_CHECK_STR(body.data, "not ready: unknown\n");
 
         /* Unknown paths, other methods. */
-        HW_CHECK_EQ_INT(http_request(port, "GET", "/nope", &head, &body),
-                        404);
+        HW_CHECK_EQ_INT(http_request(port, "GET", "/nope", &head, &body), 404);
         HW_CHECK_EQ_INT(http_request(port, "GET", "/", &head, &body), 404);
         HW_CHECK_EQ_INT(http_request(port, "GET", "/metrics/", &head, &body),
                         404);
@@ -755,8 +763,7 @@ static void test_serve_http(void) {
         HW_CHECK_CONTAINS(head.data, "Allow: GET, HEAD");
         HW_CHECK_EQ_INT(http_request(port, "DELETE", "/healthz", &head, &body),
                         405);
-        HW_CHECK_EQ_INT(http_request(port, "POST", "/nope", &head, &body),
-                        404);
+        HW_CHECK_EQ_INT(http_request(port, "POST", "/nope", &head, &body), 404);
 
 out:
         hw_buf_release(&head);
@@ -789,11 +796,20 @@ static void test_serve_localhost(void) {
 
 static void test_serve_bad_address(void) {
         static const char *const bad[] = {
-                "nohost:x",       "1.2.3.4:99999",  "127.0.0.1",
-                "127.0.0.1:",     ":9464",          "127.0.0.1:-1",
-                "127.0.0.1:+80",  "127.0.0.1:80x",  "127.0.0.1:123456",
-                "127.0.0.1:65536", "[::1]:9464",    "::1:9464",
-                "",               "a b:80",
+                "nohost:x",
+                "1.2.3.4:99999",
+                "127.0.0.1",
+                "127.0.0.1:",
+                ":9464",
+                "127.0.0.1:-1",
+                "127.0.0.1:+80",
+                "127.0.0.1:80x",
+                "127.0.0.1:123456",
+                "127.0.0.1:65536",
+                "[::1]:9464",
+                "::1:9464",
+                "",
+                "a b:80",
         };
         hw_metrics_t *m = hw_metrics_new();
         char bound[64];

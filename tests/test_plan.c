@@ -61,8 +61,7 @@ static void view_drop(const hw_plan_t *p) {
                 }
 }
 
-static int view_count(void *ctx, const char *name, size_t nlen,
-                      int64_t delta) {
+static int view_count(void *ctx, const char *name, size_t nlen, int64_t delta) {
         (void)name;
         (void)nlen;
         (void)delta;
@@ -115,8 +114,8 @@ static hw_err_t view_of(hw_plan_t *p, hw_err_t err) {
                 key[10] = '\0';
                 hw_plan_log_each(p->days[i].text, p->days[i].len, view_record,
                                  p);
-                p->keys[p->n_keys++] =
-                        (hw_plan_key_t){key, 10, 0, first, p->n_changes - first};
+                p->keys[p->n_keys++] = (hw_plan_key_t){key, 10, 0, first,
+                                                       p->n_changes - first};
         }
         return HW_OK;
 }
@@ -132,8 +131,8 @@ static hw_err_t build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                             const hw_plan_slide_t *slide, char *errstr,
                             size_t size) {
         errstr[0] = '\0';
-        return view_of(p, hw_plan_build_slide(p, conf, d, D, slide, errstr,
-                                              size));
+        return view_of(p,
+                       hw_plan_build_slide(p, conf, d, D, slide, errstr, size));
 }
 
 static void release(hw_plan_t *p) {
@@ -228,23 +227,21 @@ static int plan_get(const hw_plan_t *p, const char *key, const char *field,
 }
 
 /* Checks that (key, field) is in the plan with delta want. */
-static int check_change(const hw_plan_t *p, const char *key,
-                        const char *field, int64_t want, const char *file,
-                        int line) {
+static int check_change(const hw_plan_t *p, const char *key, const char *field,
+                        int64_t want, const char *file, int line) {
         int64_t got = 0;
         int found = plan_get(p, key, field, &got);
-        return hw_test_report(found && got == want, file, line,
-                              "change (\"%s\", \"%s\"): %s %" PRId64
-                              ", expected %" PRId64,
-                              key, field, found ? "delta" : "absent, not",
-                              got, want);
+        return hw_test_report(
+                found && got == want, file, line,
+                "change (\"%s\", \"%s\"): %s %" PRId64 ", expected %" PRId64,
+                key, field, found ? "delta" : "absent, not", got, want);
 }
 #define CHECK_CHANGE(p, key, field, want)                                      \
         check_change((p), (key), (field), (want), __FILE__, __LINE__)
 
 /* Checks that the plan does not change (key, field). */
-static int check_absent(const hw_plan_t *p, const char *key,
-                        const char *field, const char *file, int line) {
+static int check_absent(const hw_plan_t *p, const char *key, const char *field,
+                        const char *file, int line) {
         int64_t got = 0;
         int found = plan_get(p, key, field, &got);
         return hw_test_report(!found, file, line,
@@ -286,10 +283,8 @@ static void check_shape(const hw_plan_t *p) {
                 total += k->n;
                 for (size_t j = i + 1; j < p->n_keys; j++)
                         HW_CHECK_MSG(!(k->len == p->keys[j].len &&
-                                       !memcmp(k->key, p->keys[j].key,
-                                               k->len)),
-                                     "key \"%.*s\" twice", (int)k->len,
-                                     k->key);
+                                       !memcmp(k->key, p->keys[j].key, k->len)),
+                                     "key \"%.*s\" twice", (int)k->len, k->key);
                 for (size_t a = k->first; a < k->first + k->n; a++) {
                         const hw_plan_change_t *c = &p->changes[a];
                         HW_CHECK_MSG(!used[a], "change %zu in two keys", a);
@@ -301,8 +296,7 @@ static void check_shape(const hw_plan_t *p) {
                         for (size_t b = a + 1; b < k->first + k->n; b++)
                                 HW_CHECK_MSG(
                                         !(c->len == p->changes[b].len &&
-                                          !memcmp(c->field,
-                                                  p->changes[b].field,
+                                          !memcmp(c->field, p->changes[b].field,
                                                   c->len)),
                                         "key \"%.*s\": field \"%.*s\" twice",
                                         (int)k->len, k->key, (int)c->len,
@@ -318,11 +312,10 @@ static void check_shape(const hw_plan_t *p) {
                 const char *key = bkey(dd->day);
                 HW_CHECK_MSG(dd->n == 0, "bucket day %s lists %zu names",
                              ymd(dd->day), dd->n);
-                HW_CHECK_MSG(dd->ymd != NULL &&
-                                     !memcmp(dd->ymd, ymd(dd->day), 8),
-                             "bucket day %" PRId64 ": ymd %.8s, expected %s",
-                             dd->day, dd->ymd ? dd->ymd : "(null)",
-                             ymd(dd->day));
+                HW_CHECK_MSG(
+                        dd->ymd != NULL && !memcmp(dd->ymd, ymd(dd->day), 8),
+                        "bucket day %" PRId64 ": ymd %.8s, expected %s",
+                        dd->day, dd->ymd ? dd->ymd : "(null)", ymd(dd->day));
                 if (i)
                         HW_CHECK_MSG(p->days[i - 1].day < dd->day,
                                      "bucket days not ascending and unique: "
@@ -387,9 +380,9 @@ static void check_days(const hw_plan_t *p, const int64_t *want, size_t n) {
         do {                                                                   \
                 const char *key_ = (key);                                      \
                 const hw_plan_key_t *k_ = plan_key((p), key_);                 \
-                if (HW_CHECK_MSG(k_ != NULL, "key \"%s\" missing", key_))     \
+                if (HW_CHECK_MSG(k_ != NULL, "key \"%s\" missing", key_))      \
                         HW_CHECK_MSG(k_->n == (size_t)(want),                  \
-                                     "key \"%s\": %zu fields, expected %zu",  \
+                                     "key \"%s\": %zu fields, expected %zu",   \
                                      key_, k_->n, (size_t)(want));             \
         } while (0)
 
@@ -511,8 +504,9 @@ static void test_fanout(void) {
                 } else {
                         CHECK_NO_KEY(&p, bucket);
                 }
-                CHECK_NO_KEY(&p, fmt("b:%s:%s", ymd(D - o), FAM)); /* old layout */
-                want_changes++; /* all */
+                CHECK_NO_KEY(&p,
+                             fmt("b:%s:%s", ymd(D - o), FAM)); /* old layout */
+                want_changes++;                                /* all */
         }
         HW_CONTEXT("%s", "");
         /* The boundaries, spelled out. */
@@ -562,8 +556,7 @@ static void test_no_watermark(void) {
         add_fanout(&d, D);
         OK(hw_deltas_window(&d, "flow:in", "FR", D, 2));
         OK(hw_deltas_gauge(&d, "lab:openai:origin", "google", 1));
-        OK(hw_deltas_evidence(&d, "lab:openai:hires", "Google", D - 1,
-                              "e-g"));
+        OK(hw_deltas_evidence(&d, "lab:openai:hires", "Google", D - 1, "e-g"));
         OK(hw_deltas_evidence(&d, "flow:out", "CN", D, "e-cn"));
         if (!OK(build(&p, &conf, &d, -1)))
                 goto out;
@@ -599,8 +592,7 @@ static void test_no_watermark(void) {
                         HW_CHECK_EQ_INT(r->lo, D - 1);
                         HW_CHECK_EQ_INT(r->hi, D - 1);
                         if (HW_CHECK_EQ_INT(r->n_names, 1))
-                                HW_CHECK_STR(p.names[r->first_name],
-                                             "Google");
+                                HW_CHECK_STR(p.names[r->first_name], "Google");
                 }
         }
 out:
@@ -931,8 +923,7 @@ static void add_raid_evidence(hw_deltas_t *d, int64_t D) {
         OK(hw_deltas_evidence(d, a, "Open-AI", D - 1, "e-c"));
         OK(hw_deltas_evidence(d, "lab:meta:hires", "Open AI", D, "e-m"));
         /* Not lab hires: no pair. */
-        OK(hw_deltas_evidence(d, "lab:anthropic:offers", "Open AI", D,
-                              "e-x"));
+        OK(hw_deltas_evidence(d, "lab:anthropic:offers", "Open AI", D, "e-x"));
         OK(hw_deltas_evidence(d, "flow:in", "US", D, "e-in"));
         OK(hw_deltas_evidence(d, "school:mit:hires", "Open AI", D, "e-s"));
 }
@@ -1097,8 +1088,7 @@ static void test_seen(void) {
         HW_CHECK_EQ_INT(p.n_days, 0);
         HW_CHECK_EQ_INT(p.n_seen, 2);
         check_day_names(&p, find_day(p.seen, p.n_seen, D), D, on_d, 2);
-        check_day_names(&p, find_day(p.seen, p.n_seen, D - 9), D - 9, on_d9,
-                        1);
+        check_day_names(&p, find_day(p.seen, p.n_seen, D - 9), D - 9, on_d9, 1);
         HW_CHECK(find_day(p.seen, p.n_seen, D - 10) == NULL);
         HW_CHECK(find_day(p.seen, p.n_seen, D - 50) == NULL);
 
@@ -1117,8 +1107,7 @@ static void test_day_after(void) {
         int64_t ms = 0, late = 0;
         const int64_t D = dday();
 
-        HW_CHECK_EQ_INT(hw_time_parse_iso("2025-06-30T23:59:59.999Z", &ms),
-                        0);
+        HW_CHECK_EQ_INT(hw_time_parse_iso("2025-06-30T23:59:59.999Z", &ms), 0);
         HW_CHECK_EQ_INT(hw_time_parse_iso("2025-07-01T00:00:00Z", &late), 0);
         HW_CHECK_EQ_INT(hw_plan_day_after(-1, -1), -1);
         HW_CHECK_EQ_INT(hw_plan_day_after(-1, ms), D);
@@ -1157,8 +1146,9 @@ static char *dump(const hw_plan_t *p) {
                 const hw_plan_day_t *days = pass ? p->seen : p->days;
                 size_t n = pass ? p->n_seen : p->n_days;
                 for (size_t i = 0; i < n; i++) {
-                        fprintf(f, "%s %.8s %" PRId64 ":", pass ? "seen" : "bucket",
-                                days[i].ymd, days[i].day);
+                        fprintf(f, "%s %.8s %" PRId64 ":",
+                                pass ? "seen" : "bucket", days[i].ymd,
+                                days[i].day);
                         for (size_t j = 0; j < days[i].n; j++)
                                 fprintf(f, " %s", p->names[days[i].first + j]);
                         fputc('\n', f);
@@ -1207,10 +1197,8 @@ static void add_everything(hw_deltas_t *d, int64_t D) {
 }
 
 /* Builds d into p and checks that k:shared is its only key, with zset. */
-static hw_err_t build_shared(hw_plan_t *p,
-                                      const hw_plan_conf_t *conf,
-                                      const hw_deltas_t *d, int64_t D,
-                                      int zset) {
+static hw_err_t build_shared(hw_plan_t *p, const hw_plan_conf_t *conf,
+                             const hw_deltas_t *d, int64_t D, int zset) {
         const hw_plan_key_t *k;
         hw_err_t err = build(p, conf, d, D);
         if (err)
@@ -1307,8 +1295,7 @@ static void test_reuse(void) {
         CHECK_NO_KEY(&p, bkey(D - 364));
         HW_CHECK(find_day(p.days, p.n_days, D - 364) == NULL);
         {
-                const int64_t days[] = {D - 30, D - 29, D - 7, D - 6, D - 3,
-                                        D};
+                const int64_t days[] = {D - 30, D - 29, D - 7, D - 6, D - 3, D};
                 check_days(&p, days, sizeof(days) / sizeof(days[0]));
         }
         if (later && first)
@@ -1370,7 +1357,7 @@ typedef struct recs_s {
         char name[MAX_RECS][64];
         size_t nlen[MAX_RECS];
         int64_t delta[MAX_RECS];
-        size_t fail_at;         /* fail on record fail_at (1-based; 0: never) */
+        size_t fail_at; /* fail on record fail_at (1-based; 0: never) */
 } recs_t;
 
 static int collect_rec(void *ctx, const char *name, size_t nlen,
@@ -1387,8 +1374,8 @@ static int collect_rec(void *ctx, const char *name, size_t nlen,
 }
 
 /* Checks record i: name (nlen bytes, NULs and all) and delta. */
-static void check_rec(const recs_t *r, size_t i, const char *name,
-                      size_t nlen, int64_t delta) {
+static void check_rec(const recs_t *r, size_t i, const char *name, size_t nlen,
+                      int64_t delta) {
         HW_CONTEXT("record %zu", i);
         if (HW_CHECK(i < r->n) && HW_CHECK_EQ_INT(r->nlen[i], nlen))
                 HW_CHECK_MEM(r->name[i], name, nlen);
@@ -1539,8 +1526,7 @@ static void check_prunes(const hw_plan_t *p, const char *const *want,
                 size_t hits = 0;
                 for (size_t j = 0; j < n; j++)
                         hits += !strcmp(p->prunes[i], want[j]);
-                HW_CHECK_MSG(hits == 1, "prune %s not expected",
-                             p->prunes[i]);
+                HW_CHECK_MSG(hits == 1, "prune %s not expected", p->prunes[i]);
         }
         for (size_t j = 0; j < n; j++) {
                 size_t hits = 0;
@@ -1582,8 +1568,8 @@ static void test_slide_one_day(void) {
         put_rec(t365, sizeof(t365), "lab:openai:hires", "Open AI", 2);
         put_rec(t365, sizeof(t365), "lab:anthropic:hires", "Google DeepMind",
                 1);
-        put_rec(t365, sizeof(t365), "lab:anthropic:hires",
-                "Google  DeepMind!", 1);
+        put_rec(t365, sizeof(t365), "lab:anthropic:hires", "Google  DeepMind!",
+                1);
         put_rec(t365, sizeof(t365), "flow:out", "CN", 6);
         put_rec(t365, sizeof(t365), "school:mit:hires", "openai", 1);
         put_rec(t365, sizeof(t365), "lab:openai:offers", "Open AI", 1);
@@ -1595,8 +1581,7 @@ static void test_slide_one_day(void) {
         slide = (hw_plan_slide_t){D - 1, logs, 5, NULL, 0, NULL};
 
         /* A batch with nothing of its own: the slide alone. */
-        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                            sizeof(errstr))))
+        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr))))
                 goto out;
         check_shape(&p);
         HW_CHECK_EQ_INT(p.day, D);
@@ -1632,8 +1617,7 @@ static void test_slide_one_day(void) {
          * other field, goes); Meta's +1 on D - 2 adds to -3 and -5. */
         OK(hw_deltas_window(&d, "flow:in", "FR", D, 3));
         OK(hw_deltas_window(&d, "lab:openai:hires", "Meta", D - 2, 1));
-        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                            sizeof(errstr))))
+        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr))))
                 goto out;
         check_shape(&p);
         CHECK_NO_KEY(&p, "flow:7d:in");
@@ -1691,16 +1675,15 @@ static void test_slide_jump(void) {
                 put_rec(texts[i], sizeof(texts[i]), "org:x:offers",
                         fmt("d%d", o), o);
                 if (o == 374)
-                        put_rec(texts[i], sizeof(texts[i]),
-                                "lab:openai:hires", "Meta AI", 1);
+                        put_rec(texts[i], sizeof(texts[i]), "lab:openai:hires",
+                                "Meta AI", 1);
                 if (o == 17) /* leaves nothing: no prune either */
-                        put_rec(texts[i], sizeof(texts[i]),
-                                "lab:openai:hires", "Old Co", 1);
+                        put_rec(texts[i], sizeof(texts[i]), "lab:openai:hires",
+                                "Old Co", 1);
                 logs[i] = log_of(D - o, texts[i]);
         }
         slide = (hw_plan_slide_t){D - JUMP, logs, N_JUMP, NULL, 0, NULL};
-        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                            sizeof(errstr))))
+        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr))))
                 goto out;
         check_shape(&p);
 
@@ -1755,10 +1738,10 @@ static void test_slide_jump(void) {
 
         /* A log of a day that leaves no window on the way makes no
          * change, whatever it holds. */
-        slide = (hw_plan_slide_t){D - JUMP, &logs[3], 1, NULL, 0, NULL}; /* D-17 */
+        slide = (hw_plan_slide_t){D - JUMP, &logs[3], 1,
+                                  NULL,     0,        NULL}; /* D-17 */
         HW_CHECK_EQ_INT(logs[3].day, D - 17);
-        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                            sizeof(errstr))))
+        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr))))
                 goto out;
         HW_CHECK_EQ_INT(p.n_keys, 0);
         HW_CHECK_EQ_INT(p.n_changes, 0);
@@ -1781,8 +1764,8 @@ static void check_compacted(const hw_plan_t *p, size_t i, int64_t day,
         HW_CONTEXT("compacted %zu (%s)", i, ymd(day));
         if (HW_CHECK(i < p->n_compacted)) {
                 HW_CHECK_EQ_INT(c->day, day);
-                HW_CHECK_MSG(c->ymd && !memcmp(c->ymd, ymd(day), 8),
-                             "ymd %.8s", c->ymd ? c->ymd : "(null)");
+                HW_CHECK_MSG(c->ymd && !memcmp(c->ymd, ymd(day), 8), "ymd %.8s",
+                             c->ymd ? c->ymd : "(null)");
                 if (HW_CHECK_EQ_INT(c->len, strlen(text)))
                         HW_CHECK_MEM(c->text, text, c->len);
                 HW_CHECK_EQ_INT(c->was, was);
@@ -1837,8 +1820,8 @@ static void test_slide_compact(void) {
          * consumer appended much to): the same. */
         for (int moves = 1; moves >= 0; moves--) {
                 HW_CONTEXT("slide from D%s", moves ? " - 1" : "");
-                slide = (hw_plan_slide_t){moves ? D - 1 : D, NULL, 0, logs,
-                                          8, NULL};
+                slide = (hw_plan_slide_t){
+                        moves ? D - 1 : D, NULL, 0, logs, 8, NULL};
                 if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
                                     sizeof(errstr))))
                         break;
@@ -1858,8 +1841,7 @@ static void test_slide_compact(void) {
          * its sums leave 7d and it is compacted. */
         slide = (hw_plan_slide_t){D - 1, &logs[0], 1, &logs[0], 1, NULL};
         logs[0] = log_of(D - 7, many);
-        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                           sizeof(errstr)))) {
+        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr)))) {
                 CHECK_CHANGE(&p, "flow:7d:in", "US", -4);
                 CHECK_CHANGE(&p, "flow:7d:in", "FR", -4);
                 CHECK_ABSENT(&p, "flow:7d:in", "DE");
@@ -1884,9 +1866,9 @@ static void check_bad_log(hw_plan_t *p, const hw_plan_conf_t *conf,
                           const char *what) {
         char errstr[256];
         HW_CONTEXT("%s", what);
-        HW_CHECK_EQ_INT(build_slide(p, conf, d, D, slide, errstr,
-                                    sizeof(errstr)),
-                        HW_ERR_ARG);
+        HW_CHECK_EQ_INT(
+                build_slide(p, conf, d, D, slide, errstr, sizeof(errstr)),
+                HW_ERR_ARG);
         HW_CHECK_CONTAINS(errstr,
                           fmt("b:%s holds no bucket log", ymd(bad_day)));
         for (int pass = 0; pass < 2; pass++) {
@@ -1944,8 +1926,7 @@ static void test_slide_bad_log(void) {
         /* The same for a log to compact. */
         logs[2] = log_of(D - 8, "10:flow:in FR=1\n");
         slide = (hw_plan_slide_t){D - 1, logs, 2, &logs[2], 1, NULL};
-        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                           sizeof(errstr)))) {
+        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr)))) {
                 check_bad_log_batch(&p);
                 HW_CHECK_EQ_INT(p.n_compacted, 0); /* one record: as short */
         }
@@ -1953,16 +1934,14 @@ static void test_slide_bad_log(void) {
         check_bad_log(&p, &conf, &d, D, &slide, D - 3, "compacted");
         /* ... unless the step deletes it: it is not read. */
         logs[2] = log_of(D - 365, "10:flow:in FR=1");
-        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                           sizeof(errstr))))
+        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr))))
                 HW_CHECK_EQ_INT(p.n_compacted, 0);
 
         /* After a refusal the plan builds again, whole. */
         logs[2] = log_of(D - 3, "x");
         check_bad_log(&p, &conf, &d, D, &slide, D - 3, "compacted, again");
         slide = (hw_plan_slide_t){D - 1, logs, 2, NULL, 0, NULL};
-        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                           sizeof(errstr))))
+        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr))))
                 check_bad_log_batch(&p);
         release(&p);
         hw_deltas_release(&d);
@@ -1981,8 +1960,7 @@ static void check_no_slide(hw_plan_t *p, const hw_deltas_t *d, int64_t day,
         char errstr[256], *got;
 
         HW_CONTEXT("%s", what);
-        if (OK(build_slide(p, &conf, d, day, slide, errstr,
-                           sizeof(errstr)))) {
+        if (OK(build_slide(p, &conf, d, day, slide, errstr, sizeof(errstr)))) {
                 got = dump(p);
                 if (HW_CHECK(got != NULL) && want)
                         HW_CHECK_STR(got, want);
@@ -2031,8 +2009,7 @@ static void test_slide_none(void) {
 
         /* The same logs from D - 1 do take their counts out. */
         slide = (hw_plan_slide_t){D - 1, logs, 3, NULL, 0, NULL};
-        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                           sizeof(errstr)))) {
+        if (OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr)))) {
                 moved = dump(&p);
                 if (HW_CHECK(moved != NULL) && want)
                         HW_CHECK(strcmp(moved, want) != 0);
@@ -2121,15 +2098,14 @@ static void test_slide_cached(void) {
         /* D - 7 leaves 7d: read whole, then known. */
         lg = log_from(D - 7, t7, 0, 2);
         slide = (hw_plan_slide_t){D - 1, &lg, 1, NULL, 0, "3"};
-        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr,
-                            sizeof(errstr))))
+        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr))))
                 goto out;
         CHECK_CHANGE(&p, "flow:7d:in", "FR", -3);
         CHECK_CHANGE(&p, "lab:openai:hires:7d", "Meta", -2);
         check_known(&p, "3", D - 7, 1, 2, strlen(t7));
-        check_known(&p, "4", D - 7, 0, 0, 0);   /* another epoch */
-        check_known(&p, "3", D - 8, 0, 0, 0);   /* never read */
-        check_known(&q, "3", D - 7, 0, 0, 0);   /* another plan */
+        check_known(&p, "4", D - 7, 0, 0, 0); /* another epoch */
+        check_known(&p, "3", D - 8, 0, 0, 0); /* never read */
+        check_known(&q, "3", D - 7, 0, 0, 0); /* another plan */
 
         /* Appended to since; on to D + 23, where it leaves 30d and is
          * compacted: only what follows is read. */
@@ -2141,9 +2117,8 @@ static void test_slide_cached(void) {
                 hw_plan_log_t w = log_from(D - 7, whole, 0, 2);
                 hw_plan_slide_t ws = {D, &w, 1, &w, 1, "3"};
                 HW_CONTEXT("%s", pass ? "whole log" : "cached part");
-                if (!OK(build_slide(pl, &conf, &d, D + 23,
-                                    pass ? &ws : &slide, errstr,
-                                    sizeof(errstr))))
+                if (!OK(build_slide(pl, &conf, &d, D + 23, pass ? &ws : &slide,
+                                    errstr, sizeof(errstr))))
                         goto out;
                 CHECK_CHANGE(pl, "flow:30d:in", "FR", -6);
                 CHECK_CHANGE(pl, "lab:openai:hires:30d", "Meta", -2);
@@ -2189,7 +2164,8 @@ static void test_slide_cached(void) {
         HW_CHECK_EQ_INT(build_slide(&p, &conf, &d, D + 300, &slide, errstr,
                                     sizeof(errstr)),
                         HW_ERR_INTERNAL);
-        HW_CHECK_CONTAINS(errstr, fmt("b:%s was read from byte 42", ymd(D - 7)));
+        HW_CHECK_CONTAINS(errstr,
+                          fmt("b:%s was read from byte 42", ymd(D - 7)));
         lg = log_from(D - 7, more2, 59, 4);
         HW_CHECK_EQ_INT(build_slide(&p, &conf, &d, D + 300, &slide, errstr,
                                     sizeof(errstr)),
@@ -2199,7 +2175,7 @@ static void test_slide_cached(void) {
         HW_CHECK_EQ_INT(build_slide(&p, &conf, &d, D + 300, &slide, errstr,
                                     sizeof(errstr)),
                         HW_ERR_INTERNAL);
-        check_known(&p, "3", D - 7, 0, 0, 0);   /* the epoch moved on */
+        check_known(&p, "3", D - 7, 0, 0, 0); /* the epoch moved on */
 
         /* Read whole again; then a day it leaves every window: forgotten. */
         lg = log_from(D - 7, whole, 0, 5);

@@ -95,8 +95,7 @@ static void test_hire_unknown_person(void) {
         CHECK_EXACT(&d, want);
         /* No flow family at all. */
         HW_CHECK(!delta_has(&d, HW_DELTA_WINDOW, "flow:in", "US", "20250616"));
-        HW_CHECK(!delta_has(&d, HW_DELTA_WINDOW, "flow:out", "US",
-                            "20250616"));
+        HW_CHECK(!delta_has(&d, HW_DELTA_WINDOW, "flow:out", "US", "20250616"));
         HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_WINDOW, "flow:pair", "US>US",
                                   "20250616"),
                         0);
@@ -155,8 +154,7 @@ static void test_entry_format(void) {
                 HW_CHECK_EQ_INT(e->aux, DAY16);
                 HW_CHECK_EQ_INT(hw_deltas_parts(e, parts), 4);
                 HW_CHECK_STR(parts[0], "W");
-                HW_CHECK_STR(parts[1],
-                             "lab:meta-superintelligence-labs:hires");
+                HW_CHECK_STR(parts[1], "lab:meta-superintelligence-labs:hires");
                 HW_CHECK_STR(parts[2], "OpenAI");
                 HW_CHECK_STR(parts[3], "20250616");
         }
@@ -183,12 +181,11 @@ static void test_entry_format(void) {
         }
         /* The lookup helpers agree with the raw map. */
         HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE,
-                                  "lab:meta-superintelligence-labs",
-                                  "members", NULL),
-                        1);
-        HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE, "lab:nope", "members",
+                                  "lab:meta-superintelligence-labs", "members",
                                   NULL),
-                        0);
+                        1);
+        HW_CHECK_EQ_INT(
+                delta_get(&d, HW_DELTA_GAUGE, "lab:nope", "members", NULL), 0);
         HW_CHECK_STR(set_get(&d, "lab:meta-superintelligence-labs", "name"),
                      "Meta Superintelligence Labs");
         HW_CHECK_NULL(set_get(&d, "lab:nope", "name"));
@@ -205,10 +202,8 @@ static void test_hire_unknown_fields(void) {
                 ES("lab:meta-superintelligence-labs", "name",
                    "Meta Superintelligence Labs"),
                 EG("lab:meta-superintelligence-labs:origin", "OpenAI", 1),
-                EG("lab:meta-superintelligence-labs:nationality", "unknown",
-                   1),
-                EG("lab:meta-superintelligence-labs:alma_mater", "unknown",
-                   1),
+                EG("lab:meta-superintelligence-labs:nationality", "unknown", 1),
+                EG("lab:meta-superintelligence-labs:alma_mater", "unknown", 1),
                 EG("lab:meta-superintelligence-labs:tier", "UNRATED", 1),
                 EZ("labs", "meta-superintelligence-labs", 1),
                 EW("lab:meta-superintelligence-labs:hires", "OpenAI",
@@ -234,8 +229,8 @@ static void test_hire_unknown_fields(void) {
         hw_deltas_init(&d);
         HW_CHECK_EQ_INT(RUN_HIRE(&ev, &nobody, &next, &d), HW_HIRE_MOVE);
         CHECK_EXACT(&d, want);
-        CHECK_PERSON(&next, "Meta Superintelligence Labs", "OpenAI",
-                     "unknown", "unknown", "UNRATED", T16_10, "hire-0001");
+        CHECK_PERSON(&next, "Meta Superintelligence Labs", "OpenAI", "unknown",
+                     "unknown", "UNRATED", T16_10, "hire-0001");
         CHECK_PERSON(person_get(&d, "p-bowen"), "Meta Superintelligence Labs",
                      "OpenAI", "unknown", "unknown", "UNRATED", T16_10,
                      "hire-0001");
@@ -245,10 +240,11 @@ static void test_hire_unknown_fields(void) {
                 hw_deltas_clear(&d);
                 ev.tier = tiers[i].tier;
                 RUN_HIRE(&ev, &nobody, &next, &d);
-                HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE,
-                                          "lab:meta-superintelligence-labs:tier",
-                                          tiers[i].name, NULL),
-                                1);
+                HW_CHECK_EQ_INT(
+                        delta_get(&d, HW_DELTA_GAUGE,
+                                  "lab:meta-superintelligence-labs:tier",
+                                  tiers[i].name, NULL),
+                        1);
                 HW_CHECK_EQ_INT(count_entries(&d), 9);
                 HW_CHECK_STR(next.tier, tiers[i].name);
         }
@@ -266,8 +262,7 @@ static void test_hire_cross_border(void) {
                    "Meta Superintelligence Labs"),
                 EG("lab:meta-superintelligence-labs:origin", "Samsung", 1),
                 EG("lab:meta-superintelligence-labs:nationality", "KR", 1),
-                EG("lab:meta-superintelligence-labs:alma_mater",
-                   "KAIST", 1),
+                EG("lab:meta-superintelligence-labs:alma_mater", "KAIST", 1),
                 EG("lab:meta-superintelligence-labs:tier", "A", 1),
                 EZ("labs", "meta-superintelligence-labs", 1),
                 EW("lab:meta-superintelligence-labs:hires", "Samsung",
@@ -294,8 +289,7 @@ static void test_hire_cross_border(void) {
         CHECK_EXACT(&d, want);
         /* Not the other direction. */
         HW_CHECK(!delta_has(&d, HW_DELTA_WINDOW, "flow:in", "KR", "20250616"));
-        HW_CHECK(!delta_has(&d, HW_DELTA_WINDOW, "flow:out", "US",
-                            "20250616"));
+        HW_CHECK(!delta_has(&d, HW_DELTA_WINDOW, "flow:out", "US", "20250616"));
         HW_CHECK(!delta_has(&d, HW_DELTA_WINDOW, "flow:pair", "US>KR",
                             "20250616"));
 
@@ -318,8 +312,7 @@ static void test_hire_departure(void) {
                 ES("lab:meta-superintelligence-labs", "name",
                    "Meta Superintelligence Labs"),
                 EG("lab:meta-superintelligence-labs:origin", "Google", 1),
-                EG("lab:meta-superintelligence-labs:nationality", "unknown",
-                   1),
+                EG("lab:meta-superintelligence-labs:nationality", "unknown", 1),
                 EG("lab:meta-superintelligence-labs:alma_mater",
                    "Seoul National University", 1),
                 EG("lab:meta-superintelligence-labs:tier", "S", 1),
@@ -359,9 +352,8 @@ static void test_hire_departure(void) {
         CHECK_EXACT(&d, want);
         /* The lab left gets no name. */
         HW_CHECK_NULL(set_get(&d, "lab:google-deepmind", "name"));
-        CHECK_PERSON(&next, "Meta Superintelligence Labs", "Google",
-                     "unknown", "Seoul National University", "S", T16_10,
-                     "hire-0002");
+        CHECK_PERSON(&next, "Meta Superintelligence Labs", "Google", "unknown",
+                     "Seoul National University", "S", T16_10, "hire-0002");
         HW_CHECK_EQ_INT(count_persons(&d), 1);
         CHECK_PERSON(person_get(&d, "p-bowen"), "Meta Superintelligence Labs",
                      "Google", "unknown", "Seoul National University", "S",
@@ -373,8 +365,7 @@ static void test_hire_departure(void) {
         {
                 hw_person_t same = cur;
                 same.at = T16_10;
-                HW_CHECK_EQ_INT(RUN_HIRE(&ev, &same, &next, &d),
-                                HW_HIRE_MOVE);
+                HW_CHECK_EQ_INT(RUN_HIRE(&ev, &same, &next, &d), HW_HIRE_MOVE);
                 CHECK_EXACT(&d, want);
         }
         HW_CONTEXT("%s", "");
@@ -401,10 +392,8 @@ static void test_hire_repeated(void) {
                 const char *what;
         } cases[] = {
                 {"Meta", "Meta Superintelligence Labs", T16_10, "same name"},
-                {"Meta", "meta superintelligence labs", T16_10,
-                 "lower case"},
-                {"Meta", "Meta-Superintelligence-Labs!", T16_10,
-                 "punctuation"},
+                {"Meta", "meta superintelligence labs", T16_10, "lower case"},
+                {"Meta", "Meta-Superintelligence-Labs!", T16_10, "punctuation"},
                 {"Meta", "meta superintelligence labs", T_MAY1,
                  "older than the recorded move"},
                 {"Meta Superintelligence Labs", NULL, T16_10,
@@ -440,8 +429,7 @@ static void test_hire_repeated(void) {
                 ev.to_org = "XAI";
                 ev.to_lab = NULL;
                 ev.occurred_at = T16_10;
-                HW_CHECK_EQ_INT(RUN_HIRE(&ev, &x, NULL, &d),
-                                HW_HIRE_REPEATED);
+                HW_CHECK_EQ_INT(RUN_HIRE(&ev, &x, NULL, &d), HW_HIRE_REPEATED);
                 CHECK_EMPTY(&d);
                 HW_CHECK_EQ_INT(count_persons(&d), 0);
         }

@@ -49,15 +49,15 @@ static void test_encode_decode(void) {
 
 static void test_decode_rejects(void) {
         static const char *const bad[] = {
-                "20179 2:h1",           /* no newline */
-                "20179 3:h1\n",         /* length past the end */
-                "20179 1:h1\n",         /* length short of the newline */
-                "x 2:h1\n",             /* no day */
-                "20179 :h1\n",          /* no length */
-                "20179 2h1\n",          /* no colon */
-                "20179:2:h1\n",         /* no space */
+                "20179 2:h1",   /* no newline */
+                "20179 3:h1\n", /* length past the end */
+                "20179 1:h1\n", /* length short of the newline */
+                "x 2:h1\n",     /* no day */
+                "20179 :h1\n",  /* no length */
+                "20179 2h1\n",  /* no colon */
+                "20179:2:h1\n", /* no space */
                 "2017900000000000000000 2:h1\n", /* day too long */
-                "20179 -1:h1\n",        /* negative length */
+                "20179 -1:h1\n",                 /* negative length */
         };
         hw_arena_t a;
         hw_arena_init(&a);
@@ -66,9 +66,9 @@ static void test_decode_rejects(void) {
                 size_t n;
                 HW_CONTEXT("value %zu: %s", i, bad[i]);
                 errno = 0;
-                HW_CHECK_EQ_INT(hw_raid_decode(bad[i], strlen(bad[i]), 0, &a,
-                                               &out, &n),
-                                -1);
+                HW_CHECK_EQ_INT(
+                        hw_raid_decode(bad[i], strlen(bad[i]), 0, &a, &out, &n),
+                        -1);
                 HW_CHECK_EQ_INT(errno, EINVAL);
         }
         hw_arena_release(&a);
@@ -89,7 +89,7 @@ static void test_add_moves_and_settle(void) {
 /* A sorted index and a few hires after it: each goes where it belongs;
  * many: sorted all the same. */
 static void test_settle_sorted_prefix(void) {
-        hw_raid_hire_t l[32] = {H(3, "c"), H(5, "a"), H(5, "c"), H(9, "z"),
+        hw_raid_hire_t l[32] = {H(3, "c"), H(5, "a"), H(5, "c"),  H(9, "z"),
                                 H(5, "b"), H(1, "x"), H(10, "y"), H(2, "w")};
         size_t n = hw_raid_settle(l, 8, 4, 1); /* day 1 leaves */
         HW_CHECK_EQ_INT(n, 7);
@@ -126,8 +126,8 @@ static void test_judge(void) {
         /* 3 hires in a 30-day window, count 3: crosses on day 120 (the
          * third within (90, 120]); day 121 has 4, but 3 already over
          * (91, 120], so no crossing; day 200 is alone. */
-        hw_raid_hire_t l[] = {H(95, "a"), H(100, "b"), H(120, "c"),
-                              H(121, "d"), H(200, "e")};
+        hw_raid_hire_t l[] = {H(95, "a"), H(100, "b"), H(120, "c"), H(121, "d"),
+                              H(200, "e")};
         seen_t s = {0};
 
         HW_CHECK_EQ_INT(hw_raid_judge(l, 5, 0, 0, 30, 3, collect, &s), 0);

@@ -46,8 +46,7 @@ static void test_faults(void) {
         };
         for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
                 HW_CONTEXT("%s", cases[i].error);
-                HW_CHECK_EQ_INT(hw_redis_fault(cases[i].error),
-                                cases[i].fault);
+                HW_CHECK_EQ_INT(hw_redis_fault(cases[i].error), cases[i].fault);
         }
 }
 
@@ -61,9 +60,8 @@ static int target(hw_redis_target_t *t, const char *url, const char *pw) {
                 return 0;
         ok = HW_CHECK(hw_config_set(&conf, "redis.url", url, errstr,
                                     sizeof(errstr)) == HW_OK) &&
-             (!pw || HW_CHECK(hw_config_set(&conf, "redis.password", pw,
-                                            errstr, sizeof(errstr)) ==
-                              HW_OK)) &&
+             (!pw || HW_CHECK(hw_config_set(&conf, "redis.password", pw, errstr,
+                                            sizeof(errstr)) == HW_OK)) &&
              HW_CHECK(hw_redis_target(t, &conf, errstr, sizeof(errstr)) ==
                       HW_OK);
         hw_config_release(&conf);
@@ -84,8 +82,7 @@ static void test_errors(void) {
         HW_CHECK_STR(errstr, "Redis at 10.1.2.3:6390: GET: LOADING Redis is "
                              "loading");
         HW_CHECK_EQ_INT(hw_redis_error(&t, "NOAUTH Authentication required.",
-                                       "PING", &fault, errstr,
-                                       sizeof(errstr)),
+                                       "PING", &fault, errstr, sizeof(errstr)),
                         HW_ERR_SERVICE);
         HW_CHECK_EQ_INT(fault, HW_REDIS_CREDENTIALS);
         HW_CHECK_CONTAINS(errstr, "Redis at 10.1.2.3:6390: PING: NOAUTH");

@@ -28,9 +28,10 @@ static void test_new_checks_urls(void) {
         }
         {
                 hw_registry_conf_t conf = {
-                        .url = "https://a:8081/, http://b:8081", .timeout_ms = 1000};
-                hw_registry_t *r = hw_registry_new(&conf, errstr,
-                                                   sizeof(errstr));
+                        .url = "https://a:8081/, http://b:8081",
+                        .timeout_ms = 1000};
+                hw_registry_t *r =
+                        hw_registry_new(&conf, errstr, sizeof(errstr));
                 HW_CHECK(r != NULL);
                 hw_registry_destroy(r);
         }
@@ -99,16 +100,16 @@ static void test_codec_with_unreachable_registry(void) {
         hw_event_t ev;
         hw_buf_t msg;
 
-        snprintf(url, sizeof(url), "http://127.0.0.1:%d", hw_test_closed_port());
+        snprintf(url, sizeof(url), "http://127.0.0.1:%d",
+                 hw_test_closed_port());
         r = hw_registry_new(&conf, errstr, sizeof(errstr));
         hw_buf_init(&msg);
         hw_event_init(&ev);
         if (!HW_CHECK(codec && r) || !HW_CHECK(framed_hire(codec, &msg)))
                 goto cleanup;
         /* Local id 2 decodes without a registry... */
-        HW_CHECK_EQ_INT(hw_codec_decode(codec, msg.data, msg.len,
-                                        1760000000000, &ev, errstr,
-                                        sizeof(errstr)),
+        HW_CHECK_EQ_INT(hw_codec_decode(codec, msg.data, msg.len, 1760000000000,
+                                        &ev, errstr, sizeof(errstr)),
                         HW_OK);
         /* ...and with one, id 2 is the registry's: asked each time, never
          * remembered as missing, never the local schema. */
@@ -154,8 +155,8 @@ static void test_config_keys(void) {
                                            "http://u:Pw0rd9@b:2",
                                            errstr, sizeof(errstr)),
                         HW_OK);
-        HW_CHECK_EQ_INT(hw_config_set(&c, "schema.registry.unavailable",
-                                      "drop", errstr, sizeof(errstr)),
+        HW_CHECK_EQ_INT(hw_config_set(&c, "schema.registry.unavailable", "drop",
+                                      errstr, sizeof(errstr)),
                         HW_ERR_ARG);
         HW_CHECK_CONTAINS(errstr, "is not one of retry, dlq");
         HW_CHECK_EQ_INT(hw_config_set(&c, "schema.registry.unavailable", "dlq",

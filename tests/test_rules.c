@@ -141,10 +141,10 @@ static void test_rules_countries(void) {
                 const char *code;
                 int ok;
         } cases[] = {
-                {"XX", 0}, {"us", 0}, {"Us", 0}, {"USA", 0}, {"U", 0},
-                {"", 0},   {"UK", 0}, {"EU", 0}, {"XK", 0},  {"ZZ", 0},
-                {"KR", 1}, {"GB", 1}, {"SS", 1}, {"BQ", 1},  {"AD", 1},
-                {"ZW", 1},
+                {"XX", 0}, {"us", 0}, {"Us", 0}, {"USA", 0},
+                {"U", 0},  {"", 0},   {"UK", 0}, {"EU", 0},
+                {"XK", 0}, {"ZZ", 0}, {"KR", 1}, {"GB", 1},
+                {"SS", 1}, {"BQ", 1}, {"AD", 1}, {"ZW", 1},
         };
         hw_event_t ev;
         char what[64];
@@ -294,9 +294,13 @@ static void test_rules_utf8(void) {
                 {"x\xED\xA0\x80y", "surrogate U+D800"},
                 {"\xED\xBF\xBF", "surrogate U+DFFF"},
                 {"abc\xE6\xB5", "truncated 3-byte sequence at the end"},
-                {"\xE6\xB5" "abc", "truncated 3-byte sequence"},
+                {"\xE6\xB5"
+                 "abc",
+                 "truncated 3-byte sequence"},
                 {"\xC3", "lone lead byte"},
-                {"a\x80" "b", "lone continuation byte"},
+                {"a\x80"
+                 "b",
+                 "lone continuation byte"},
                 {"\xFF", "byte 0xFF"},
                 {"ok\xFE", "byte 0xFE"},
                 {"\xF4\x90\x80\x80", "U+110000"},
@@ -313,8 +317,8 @@ static void test_rules_utf8(void) {
         };
         /* Fields where any string is acceptable apart from UTF-8. */
         static const char *fields[] = {"person_name", "alma_mater",
-                                       "source_url", "event_id", "person_id",
-                                       "to_lab"};
+                                       "source_url",  "event_id",
+                                       "person_id",   "to_lab"};
         char what[128];
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {

@@ -40,7 +40,7 @@
 
 static hw_config_t conf;
 static hw_store_t *store;
-static redisContext *side;      /* a second connection: "another consumer" */
+static redisContext *side; /* a second connection: "another consumer" */
 static hw_deltas_t deltas;
 static hw_plan_t plan;
 static hw_plan_conf_t plan_conf;
@@ -86,7 +86,7 @@ static void run(const char *fmt, ...) {
 static const char *get(const char *key, char *out, size_t size) {
         redisReply *r = cmd("GET %s", key);
         snprintf(out, size, "%s",
-                 !r ? "(error)"
+                 !r                              ? "(error)"
                  : r->type == REDIS_REPLY_STRING ? r->str
                                                  : "(nil)");
         if (r)
@@ -99,7 +99,7 @@ static const char *hget(const char *key, const char *field, char *out,
                         size_t size) {
         redisReply *r = cmd("HGET %s %s", key, field);
         snprintf(out, size, "%s",
-                 !r ? "(error)"
+                 !r                              ? "(error)"
                  : r->type == REDIS_REPLY_STRING ? r->str
                                                  : "(nil)");
         if (r)
@@ -211,7 +211,8 @@ static int snapshot_take(snapshot_t *s) {
                                 if (!s->keys)
                                         abort();
                         }
-                        s->keys[s->n++] = strdup(r->element[1]->element[i]->str);
+                        s->keys[s->n++] =
+                                strdup(r->element[1]->element[i]->str);
                 }
                 freeReplyObject(r);
         } while (strcmp(cursor, "0") != 0);
@@ -246,7 +247,7 @@ static void check_unchanged(const snapshot_t *before, const char *what) {
         if (!snapshot_take(&after))
                 return;
         while (i < before->n || j < after.n) {
-                int c = i == before->n  ? 1
+                int c = i == before->n ? 1
                         : j == after.n ? -1
                                        : strcmp(before->keys[i], after.keys[j]);
                 if (c < 0) {
@@ -289,8 +290,8 @@ static void begin(void) {
 static void plan_for(int64_t stored) {
         int64_t day = hw_plan_day_after(stored, deltas.watermark);
         const hw_plan_slide_t *slide;
-        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, &plan, &slide,
-                                            errstr, sizeof(errstr)),
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, &plan, &slide, errstr,
+                                            sizeof(errstr)),
                         HW_OK);
         HW_CHECK_EQ_INT(hw_plan_build_slide(&plan, &plan_conf, &deltas, day,
                                             slide, errstr, sizeof(errstr)),
@@ -357,7 +358,8 @@ static void test_applied(void) {
         CHECK_BUCKET("st:b:20250615", "flow:in FR", "1");
         {
                 redisReply *r = cmd("SISMEMBER st:seen:20250615 e1");
-                HW_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 1);
+                HW_CHECK(r && r->type == REDIS_REPLY_INTEGER &&
+                         r->integer == 1);
                 if (r)
                         freeReplyObject(r);
         }
@@ -689,8 +691,8 @@ static void test_refused_log_type(void) {
         HW_CHECK_CONTAINS(errstr, "GET st:b:20250619");
         HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
         off = (hw_store_offset_t){"t", 0, stored_offset, stored_offset + 1};
-        HW_CHECK_EQ_INT(hw_store_step(store, &off, 1, &deltas, &plan,
-                                      &outcome, errstr, sizeof(errstr)),
+        HW_CHECK_EQ_INT(hw_store_step(store, &off, 1, &deltas, &plan, &outcome,
+                                      errstr, sizeof(errstr)),
                         HW_ERR_INTERNAL);
         HW_CHECK_CONTAINS(errstr, "st:b:20250619");
         check_unchanged(&before, "leaving log a hash");
@@ -822,9 +824,9 @@ static void test_sent_step(void) {
         for (int ms = 0; ms < 5000 && !hw_store_step_ready(store); ms++)
                 usleep(1000);
         HW_CHECK(hw_store_step_ready(store));
-        HW_CHECK_EQ_INT(hw_store_step_finish(store, &outcome, errstr,
-                                             sizeof(errstr)),
-                        HW_OK);
+        HW_CHECK_EQ_INT(
+                hw_store_step_finish(store, &outcome, errstr, sizeof(errstr)),
+                HW_OK);
         HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
         HW_CHECK(!hw_store_step_pending(store));
         stored_offset++;
@@ -832,9 +834,9 @@ static void test_sent_step(void) {
         CHECK_GET("st:offset:g:t:0", want);
         CHECK_HGET("st:flow:all:in", "MT", "1");
         CHECK_HGET("st:flow:7d:in", "MT", "1");
-        HW_CHECK_EQ_INT(hw_store_step_finish(store, &outcome, errstr,
-                                             sizeof(errstr)),
-                        HW_ERR_INTERNAL);
+        HW_CHECK_EQ_INT(
+                hw_store_step_finish(store, &outcome, errstr, sizeof(errstr)),
+                HW_ERR_INTERNAL);
 
         begin();
         hw_deltas_clear(&deltas);
@@ -881,8 +883,7 @@ static void four_hires(const char *prefix, const char *org, int64_t D) {
 static int alerts_with(const char *id) {
         redisReply *r = cmd("XRANGE st:alerts - +");
         int n = 0;
-        for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY &&
-                           i < r->elements;
+        for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements;
              i++) {
                 const redisReply *f = r->element[i]->element[1];
                 for (size_t k = 0; k + 1 < f->elements; k += 2)

@@ -21,8 +21,8 @@
  * registry, or fetched from the Schema Registry into the codec's cache. */
 typedef struct hw_codec_schema_s {
         const hw_schema_def_t *def; /* local registry entry, else NULL */
-        int32_t id;             /* the id messages carry */
-        char label[96];         /* "hirewire.HireEvent v2" for messages */
+        int32_t id;                 /* the id messages carry */
+        char label[96];             /* "hirewire.HireEvent v2" for messages */
         hw_schema_kind_t kind;
         avro_schema_t schema;
         avro_value_iface_t *iface;
@@ -32,9 +32,9 @@ typedef struct hw_codec_schema_s {
          * current schema's default applies. */
         int field_index[HW_MAX_FIELDS];
         /* Schema Registry cache entries only. */
-        uint64_t used;          /* tick of the last use, for eviction */
-        char *missing;          /* an id the registry lacks: why, else NULL */
-        int64_t missing_until;  /* ms: ask again after this */
+        uint64_t used;         /* tick of the last use, for eviction */
+        char *missing;         /* an id the registry lacks: why, else NULL */
+        int64_t missing_until; /* ms: ask again after this */
 } hw_codec_schema_t;
 
 /* Default of a model field, from the current (reader) schema. */
@@ -47,7 +47,7 @@ struct hw_codec_s {
         hw_codec_schema_t *schemas;
         size_t n_schemas;
         hw_field_default_t defaults[3][HW_MAX_FIELDS]; /* by event type */
-        int current[3];         /* current schema id by kind */
+        int current[3]; /* current schema id by kind */
         avro_reader_t reader;
         avro_writer_t writer;
         size_t max_message;
@@ -73,17 +73,17 @@ struct hw_codec_s {
 
 /* A top-level field's value as the walk found it. */
 typedef struct walk_field_s {
-        int64_t branch;         /* union branch, -1 for a field not a union */
+        int64_t branch;           /* union branch, -1 for a field not a union */
         const unsigned char *str; /* string bytes (not NUL-terminated) */
-        int64_t num;            /* string length, long value or enum index */
+        int64_t num;              /* string length, long value or enum index */
 } walk_field_t;
 
 typedef struct avro_walk_s {
         const unsigned char *p, *end;
-        const char *field;      /* top-level field being read, for errors */
+        const char *field; /* top-level field being read, for errors */
         char *errstr;
         size_t errstr_size;
-        walk_field_t *fields;   /* where to note top-level values, or NULL */
+        walk_field_t *fields; /* where to note top-level values, or NULL */
         size_t n_fields, cur;
 } avro_walk_t;
 
@@ -192,8 +192,8 @@ static hw_err_t walk_value(avro_walk_t *w, avro_schema_t s, int depth) {
                                         s, (int)i);
                                 w->cur = i;
                                 if (w->fields && i < w->n_fields)
-                                        w->fields[i] = (walk_field_t){
-                                                -1, NULL, 0};
+                                        w->fields[i] =
+                                                (walk_field_t){-1, NULL, 0};
                         }
                         if ((err = walk_value(
                                      w,
@@ -238,7 +238,8 @@ static hw_err_t walk_value(avro_walk_t *w, avro_schema_t s, int depth) {
                                              w,
                                              avro_typeof(s) == AVRO_MAP
                                                      ? avro_schema_map_values(s)
-                                                     : avro_schema_array_items(s),
+                                                     : avro_schema_array_items(
+                                                               s),
                                              depth + 1)))
                                         return err;
                         }
@@ -340,8 +341,8 @@ static hw_err_t load_defaults(hw_codec_t *c, hw_event_type_t type,
         hw_err_t err = HW_OK;
 
         if (!root)
-                return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "schema JSON: %s", jerr.text);
+                return hw_fail(HW_ERR_INTERNAL, errstr, size, "schema JSON: %s",
+                               jerr.text);
         fields = json_object_get(root, "fields");
         for (i = 0; i < n; i++) {
                 hw_field_default_t *d = &c->defaults[type][i];
@@ -358,10 +359,13 @@ static hw_err_t load_defaults(hw_codec_t *c, hw_event_type_t type,
                         if (json_is_null(dv)) {
                                 d->is_null = 1;
                         } else if (json_is_string(dv)) {
-                                int sym = mf[i].kind == HW_FIELD_TIER
-                                        ? hw_tier_parse(json_string_value(dv))
-                                        : hw_offer_status_parse(
-                                                  json_string_value(dv));
+                                int sym =
+                                        mf[i].kind == HW_FIELD_TIER
+                                                ? hw_tier_parse(
+                                                          json_string_value(dv))
+                                                : hw_offer_status_parse(
+                                                          json_string_value(
+                                                                  dv));
                                 if (sym < 0) {
                                         err = hw_fail(HW_ERR_INTERNAL, errstr,
                                                       size,
@@ -466,8 +470,8 @@ static hw_err_t schema_load(hw_codec_t *c, hw_codec_schema_t *s,
         full_name(s->schema, name, sizeof(name));
         if ((kind = kind_of_subject(name)) < 0) {
                 err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                              "%s is record %s, not a hirewire event",
-                              s->label, name);
+                              "%s is record %s, not a hirewire event", s->label,
+                              name);
                 goto fail;
         }
         s->kind = (hw_schema_kind_t)kind;
@@ -687,13 +691,12 @@ static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
         if (p[0] != 0)
                 return hw_fail(HW_ERR_BAD_FRAMING, errstr, size,
                                "magic byte is 0x%02x, expected 0x00", p[0]);
-        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 |
-             (uint32_t)p[3] << 8 | p[4];
+        id = (uint32_t)p[1] << 24 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 8 |
+             p[4];
         if (c->registry && id > 0 && id <= INT32_MAX)
                 return registry_schema(c, (int32_t)id, now_ms, out, errstr,
                                        size);
-        *out = id <= INT32_MAX && !c->registry ? find_schema(c, (int)id)
-                                               : NULL;
+        *out = id <= INT32_MAX && !c->registry ? find_schema(c, (int)id) : NULL;
         if (!*out)
                 return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
                                "schema id %u is not in the registry", id);
@@ -707,8 +710,14 @@ static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
 static hw_err_t walk_body(hw_codec_schema_t *s, const unsigned char *body,
                           size_t len, walk_field_t *fields, char *errstr,
                           size_t size) {
-        avro_walk_t w = {body, body + len, NULL, errstr, size, fields,
-                         fields ? WALK_FIELDS_MAX : 0, 0};
+        avro_walk_t w = {body,
+                         body + len,
+                         NULL,
+                         errstr,
+                         size,
+                         fields,
+                         fields ? WALK_FIELDS_MAX : 0,
+                         0};
         hw_err_t err;
 
         if ((err = walk_value(&w, s->schema, 0)))
@@ -834,14 +843,13 @@ hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
 }
 
 /* Sizes the value, frames it with schema id and writes it into out. */
-static hw_err_t write_framed(hw_codec_t *c, hw_codec_schema_t *s,
-                             hw_buf_t *out, char *errstr, size_t size) {
+static hw_err_t write_framed(hw_codec_t *c, hw_codec_schema_t *s, hw_buf_t *out,
+                             char *errstr, size_t size) {
         size_t body;
 
         if (avro_value_sizeof(&s->value, &body))
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "cannot size %s: %s", s->label,
-                               avro_strerror());
+                               "cannot size %s: %s", s->label, avro_strerror());
         out->len = 0;
         if (hw_buf_reserve(out, body + 5))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
@@ -868,8 +876,7 @@ hw_err_t hw_codec_encode(hw_codec_t *c, const hw_event_t *ev, int schema_id,
         int rc = 0;
 
         if (ev->type != HW_EVENT_HIRE && ev->type != HW_EVENT_OFFER)
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "event has no type");
+                return hw_fail(HW_ERR_ARG, errstr, size, "event has no type");
         if (!schema_id)
                 schema_id = c->current[ev->type];
         s = find_schema(c, schema_id);
@@ -898,9 +905,9 @@ hw_err_t hw_codec_encode(hw_codec_t *c, const hw_event_t *ev, int schema_id,
                 case HW_FIELD_OPT_STRING: {
                         const char *str = hw_event_str_get(ev, f);
                         rc = avro_value_set_branch(&fv, str ? 1 : 0, &branch);
-                        rc = rc ? rc
-                                : str ? set_string(&branch, str)
-                                      : avro_value_set_null(&branch);
+                        rc = rc    ? rc
+                             : str ? set_string(&branch, str)
+                                   : avro_value_set_null(&branch);
                         break;
                 }
                 case HW_FIELD_TIMESTAMP:
@@ -911,9 +918,9 @@ hw_err_t hw_codec_encode(hw_codec_t *c, const hw_event_t *ev, int schema_id,
                         const hw_opt_long_t *o = hw_event_opt_long(mev, f);
                         rc = avro_value_set_branch(&fv, o->present, &branch);
                         rc = rc ? rc
-                                : o->present
-                                        ? avro_value_set_long(&branch, o->value)
-                                        : avro_value_set_null(&branch);
+                             : o->present
+                                     ? avro_value_set_long(&branch, o->value)
+                                     : avro_value_set_null(&branch);
                         break;
                 }
                 case HW_FIELD_TIER:

@@ -84,19 +84,17 @@ hw_err_t hw_codec_decode(hw_codec_t *codec, const void *data, size_t len,
  * replacing its content. Encoding does not validate; callers validate
  * first. Returns HW_ERR_ARG for a schema of another type.
  */
-hw_err_t hw_codec_encode(hw_codec_t *codec, const hw_event_t *ev,
-                         int schema_id, hw_buf_t *out, char *errstr,
-                         size_t errstr_size);
+hw_err_t hw_codec_encode(hw_codec_t *codec, const hw_event_t *ev, int schema_id,
+                         hw_buf_t *out, char *errstr, size_t errstr_size);
 
 /* Encodes an alert with schema id 4 into out. */
 hw_err_t hw_codec_encode_alert(hw_codec_t *codec, const hw_alert_t *alert,
-                               hw_buf_t *out, char *errstr,
-                               size_t errstr_size);
+                               hw_buf_t *out, char *errstr, size_t errstr_size);
 
 /* Decodes a framed alert into alert (reset first). Errors as for
  * hw_codec_decode; only structural checks are made. */
-hw_err_t hw_codec_decode_alert(hw_codec_t *codec, const void *data,
-                               size_t len, hw_alert_t *alert, char *errstr,
+hw_err_t hw_codec_decode_alert(hw_codec_t *codec, const void *data, size_t len,
+                               hw_alert_t *alert, char *errstr,
                                size_t errstr_size);
 
 /* Replaces the schema id in the header of a framed message (5 bytes or

@@ -12,14 +12,21 @@
 
 static const char *json_type_name(const json_t *v) {
         switch (json_typeof(v)) {
-        case JSON_OBJECT: return "an object";
-        case JSON_ARRAY: return "an array";
-        case JSON_STRING: return "a string";
-        case JSON_INTEGER: return "an integer";
-        case JSON_REAL: return "a number with a fraction";
+        case JSON_OBJECT:
+                return "an object";
+        case JSON_ARRAY:
+                return "an array";
+        case JSON_STRING:
+                return "a string";
+        case JSON_INTEGER:
+                return "an integer";
+        case JSON_REAL:
+                return "a number with a fraction";
         case JSON_TRUE:
-        case JSON_FALSE: return "a boolean";
-        case JSON_NULL: return "null";
+        case JSON_FALSE:
+                return "a boolean";
+        case JSON_NULL:
+                return "null";
         }
         return "?";
 }
@@ -133,8 +140,8 @@ static hw_err_t parse_event(const char *text, size_t len, hw_event_t *ev,
         if (!root)
                 return hw_fail(HW_ERR_DECODE, errstr, size,
                                "not valid JSON: %s (column %d)",
-                               hw_show_text(jerr.text, strlen(jerr.text),
-                                            shown, sizeof(shown)),
+                               hw_show_text(jerr.text, strlen(jerr.text), shown,
+                                            sizeof(shown)),
                                jerr.column);
         if (!json_is_object(root)) {
                 err = hw_fail(HW_ERR_DECODE, errstr, size,
@@ -227,8 +234,7 @@ hw_err_t hw_json_check_event(const char *text, size_t len, hw_event_t *ev,
         /* What parsed is checked by the rules too, but for the fields
          * already named (a bad type leaves one unset: not "missing"). */
         if (err == HW_ERR_INVALID_FIELD && ev->type != HW_EVENT_NONE) {
-                if (hw_validate_event_skip(ev, now_ms, bad, more,
-                                           sizeof(more)))
+                if (hw_validate_event_skip(ev, now_ms, bad, more, sizeof(more)))
                         hw_problem_add(errstr, size, &n_bad, "%s", more);
         } else if (!err) {
                 err = hw_validate_event(ev, now_ms, errstr, size);

@@ -28,8 +28,7 @@ hw_err_t hw_json_parse_event(const char *text, size_t len, hw_event_t *ev,
  * problem of the line in errstr ("; " between them): each bad field once,
  * the fields that parsed checked too. */
 hw_err_t hw_json_check_event(const char *text, size_t len, hw_event_t *ev,
-                             int64_t now_ms, char *errstr,
-                             size_t errstr_size);
+                             int64_t now_ms, char *errstr, size_t errstr_size);
 
 /* Appends ev as one JSON object (no newline) to out; -1 when out of
  * memory. Timestamps are written as ISO 8601 UTC. */

@@ -19,7 +19,7 @@
 /* One base URL: as given to libcurl, and as shown in messages. */
 typedef struct registry_url_s {
         char *url;
-        char *shown;            /* the user info's password masked */
+        char *shown; /* the user info's password masked */
 } registry_url_t;
 
 /* A writer's answered subject lookup. */
@@ -34,7 +34,7 @@ struct hw_registry_s {
         struct curl_slist *headers;
         registry_url_t urls[REGISTRY_MAX_URLS];
         size_t n_urls;
-        size_t good;            /* the URL that answered last */
+        size_t good; /* the URL that answered last */
         hw_buf_t answer;
         int answer_too_large;
         int reachable;
@@ -153,8 +153,7 @@ hw_registry_t *hw_registry_new(const hw_registry_conf_t *conf, char *errstr,
         if (conf->ca_location && *conf->ca_location)
                 curl_easy_setopt(r->curl, CURLOPT_CAINFO, conf->ca_location);
         if (conf->cert_location && *conf->cert_location)
-                curl_easy_setopt(r->curl, CURLOPT_SSLCERT,
-                                 conf->cert_location);
+                curl_easy_setopt(r->curl, CURLOPT_SSLCERT, conf->cert_location);
         if (conf->key_location && *conf->key_location)
                 curl_easy_setopt(r->curl, CURLOPT_SSLKEY, conf->key_location);
         if (conf->key_password && *conf->key_password)
@@ -218,8 +217,8 @@ static hw_err_t request(hw_registry_t *r, const char *path, const char *body,
 
         *answer = NULL;
         for (size_t tries = 0; tries < r->n_urls; tries++) {
-                const registry_url_t *u = &r->urls[(r->good + tries) %
-                                                   r->n_urls];
+                const registry_url_t *u =
+                        &r->urls[(r->good + tries) % r->n_urls];
                 CURLcode rc;
 
                 snprintf(url, sizeof(url), "%s%s", u->url, path);
@@ -238,11 +237,9 @@ static hw_err_t request(hw_registry_t *r, const char *path, const char *body,
                                           status);
                 if (rc != CURLE_OK) {
                         hw_fail(HW_ERR_SERVICE, errstr, size,
-                                "schema registry %s unreachable: %s",
-                                u->shown,
-                                r->answer_too_large
-                                        ? "answer larger than 8 MiB"
-                                        : curl_easy_strerror(rc));
+                                "schema registry %s unreachable: %s", u->shown,
+                                r->answer_too_large ? "answer larger than 8 MiB"
+                                                    : curl_easy_strerror(rc));
                 } else if (transient_status(*status)) {
                         hw_fail(HW_ERR_SERVICE, errstr, size,
                                 "schema registry %s answered HTTP %ld to "
@@ -276,9 +273,9 @@ static hw_err_t request(hw_registry_t *r, const char *path, const char *body,
 
 /* An answer (2xx, 3xx) without what the request asks for: the registry
  * is not usable, as if it had not answered. */
-static hw_err_t unusable_answer(hw_registry_t *r, long status,
-                                const char *what, const char *method,
-                                const char *path, char *errstr, size_t size) {
+static hw_err_t unusable_answer(hw_registry_t *r, long status, const char *what,
+                                const char *method, const char *path,
+                                char *errstr, size_t size) {
         r->reachable = 0;
         return hw_fail(HW_ERR_SERVICE, errstr, size,
                        "schema registry %s answered HTTP %ld without %s to "
@@ -376,13 +373,13 @@ static hw_err_t ask_subject_id(hw_registry_t *r, const char *subject,
         if (status == 200 && got > 0 && got <= INT32_MAX &&
             (auto_register ||
              same_schema(schema_json,
-                         json_string_value(
-                                 json_object_get(answer, "schema"))
+                         json_string_value(json_object_get(answer, "schema"))
                                  ?: "null"))) {
                 *id = (int32_t)got;
         } else if (status == 200 && got > 0 && !auto_register) {
                 err = hw_fail(HW_ERR_ARG, errstr, size,
-                              "subject %s: its latest version (id %" JSON_INTEGER_FORMAT
+                              "subject %s: its latest version (id "
+                              "%" JSON_INTEGER_FORMAT
                               ") is not the schema written here; register "
                               "it, or set schema.registry.auto.register = 1",
                               subject, got);
@@ -422,8 +419,7 @@ hw_err_t hw_registry_topic_id(hw_registry_t *r, const char *topic,
                         return HW_OK;
                 }
         }
-        if ((err = ask_subject_id(r, subject, schema_json, id, errstr,
-                                  size)))
+        if ((err = ask_subject_id(r, subject, schema_json, id, errstr, size)))
                 return err;
         if (r->n_subjects < REGISTRY_MAX_SUBJECTS) {
                 s = &r->subjects[r->n_subjects];

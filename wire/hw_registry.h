@@ -24,21 +24,21 @@
 typedef struct hw_registry_s hw_registry_t;
 
 typedef struct hw_registry_conf_s {
-        const char *url;            /* base URL(s), comma-separated */
-        const char *user_info;      /* "user:password", or NULL */
-        const char *ca_location;    /* CA bundle for HTTPS, or NULL */
-        const char *cert_location;  /* client certificate (PEM), or NULL */
-        const char *key_location;   /* its private key (PEM), or NULL */
-        const char *key_password;   /* the key's passphrase, or NULL */
-        int timeout_ms;             /* per request, connection included */
-        int auto_register;          /* writers register their schema (1),
+        const char *url;           /* base URL(s), comma-separated */
+        const char *user_info;     /* "user:password", or NULL */
+        const char *ca_location;   /* CA bundle for HTTPS, or NULL */
+        const char *cert_location; /* client certificate (PEM), or NULL */
+        const char *key_location;  /* its private key (PEM), or NULL */
+        const char *key_password;  /* the key's passphrase, or NULL */
+        int timeout_ms;            /* per request, connection included */
+        int auto_register;         /* writers register their schema (1),
                                      * or take the latest version (0) */
 } hw_registry_conf_t;
 
 /* What the registry handle has done, for metrics. */
 typedef struct hw_registry_stats_s {
-        uint64_t requests;          /* HTTP requests sent */
-        uint64_t errors;            /* of which unreachable or failed */
+        uint64_t requests; /* HTTP requests sent */
+        uint64_t errors;   /* of which unreachable or failed */
 } hw_registry_stats_t;
 
 /*

@@ -7,10 +7,10 @@
 
 typedef struct hw_schema_def_s {
         int id;
-        const char *subject;    /* "hirewire.HireEvent" */
+        const char *subject; /* "hirewire.HireEvent" */
         int version;
-        int current;            /* the version producers write */
-        const char *json;       /* the .avsc text */
+        int current;      /* the version producers write */
+        const char *json; /* the .avsc text */
 } hw_schema_def_t;
 
 extern const hw_schema_def_t hw_schema_defs[];

@@ -41,14 +41,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         }
         /* The producer's check (every problem of the line) must agree
          * with parsing then validating. */
-        int checked = hw_json_check_event((const char *)data, size, &ev,
-                                          NOW_MS, errstr, sizeof(errstr)) != 0;
+        int checked = hw_json_check_event((const char *)data, size, &ev, NOW_MS,
+                                          errstr, sizeof(errstr)) != 0;
         if (hw_json_parse_event((const char *)data, size, &ev, errstr,
                                 sizeof(errstr)) ||
             hw_validate_event(&ev, NOW_MS, errstr, sizeof(errstr))) {
                 if (!checked) {
-                        fprintf(stderr, "fuzz_ndjson: check accepted what "
-                                        "parse and validate refuse: %s\n",
+                        fprintf(stderr,
+                                "fuzz_ndjson: check accepted what "
+                                "parse and validate refuse: %s\n",
                                 errstr);
                         abort();
                 }
@@ -68,8 +69,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
             strcmp(ev.event_id, back.event_id) ||
             strcmp(ev.person_id, back.person_id) ||
             ev.occurred_at != back.occurred_at) {
-                fprintf(stderr, "fuzz_ndjson: valid event did not round-trip: "
-                                "%s\n",
+                fprintf(stderr,
+                        "fuzz_ndjson: valid event did not round-trip: "
+                        "%s\n",
                         errstr);
                 abort();
         }
