@@ -1,53 +1,10 @@
-#include "hw_plan.h"
-
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
-
-#include "hw_buf.h"
-#include "hw_event.h"
-#include "hw_time.h"
-
-#define KEY_MAX 700
-#define DRAIN_IDS_MAX 50
-
-/* Working lists, reused: raw items before they are grouped. */
-typedef struct item_s {
-        uint32_t group; /* key, day, pair or country index */
-        const char *s;  /* field, family, org name or event_id */
-        size_t len;
-        int64_t v; /* delta or day */
-} item_t;
-
-typedef struct items_s {
-        item_t *a;
-        size_t n, cap;
-} items_t;
-
-/* A bucket log as the slides read it so far: the (family, field) of each
- * record parsed (its index in wf_map) and its delta. Summed by a
- * compaction, whose sums count the same. */
-typedef struct cached_rec_s {
-        uint32_t wf;
-        int64_t delta;
-} cached_rec_t;
-
-typedef struct hw_plan_cached_s {
-        int64_t day, gen;
-        size_t len;     /* bytes of the log parsed */
-        uint32_t build; /* the build that last brought it up to date */
-        cached_rec_t *recs;
-        size_t n, cap;
-} cached_t;
-
-/* Records the logs may hold in all before the cache is emptied. */
-#define CACHED_RECS_MAX 1000000
-
-/* What one build collects before grouping it. */
-typedef struct work_s {
-        items_t names, raid_evs, drain_evs, ids;
-        items_t recs; /* bucket records: group = day, s = name */
-} work_t;
+/*
+ * The plan of an atomic step (hw_plan.h): from a batch's deltas, every
+ * key and field it changes, the windows each day's count falls in, the
+ * records of the bucket logs, the ids kept, the raid pairs and the
+ * brain_drain evidence; the bucket logs themselves are hw_plan_logs.c's.
+ */
+#include "hw_plan_int.h"
 
 void hw_plan_init(hw_plan_t *p) {
         memset(p, 0, sizeof(*p));
@@ -63,24 +20,8 @@ void hw_plan_init(hw_plan_t *p) {
         p->day = -1;
 }
 
-/* Forgets the log cached in slot (if any). */
-static void forget_cached(hw_plan_t *p, cached_t **slot) {
-        if (!*slot)
-                return;
-        p->cached_recs -= (*slot)->n;
-        free((*slot)->recs);
-        free(*slot);
-        *slot = NULL;
-}
-
-/* Forgets every log cached. */
-static void drop_cached(hw_plan_t *p) {
-        for (size_t i = 0; i < HW_PLAN_CACHED_DAYS; i++)
-                forget_cached(p, &p->cached[i]);
-}
-
 void hw_plan_release(hw_plan_t *p) {
-        drop_cached(p);
+        hw_plan_drop_cached(p);
         hw_map_release(&p->key_map);
         hw_map_release(&p->field_map);
         hw_map_release(&p->day_map);
@@ -186,7 +127,7 @@ static size_t window_key(char *buf, const char *family, const char *w) {
 
 /* The lab slug of a lab hires family ("lab:<slug>:hires"), length in *len;
  * NULL for another family. */
-static const char *hires_lab(const char *family, size_t *len) {
+const char *hw_plan_hires_lab(const char *family, size_t *len) {
         size_t n = strlen(family);
         if (n > 10 && !strncmp(family, "lab:", 4) &&
             !strcmp(family + n - 6, ":hires")) {
@@ -198,9 +139,9 @@ static const char *hires_lab(const char *family, size_t *len) {
 
 /* The index in wf_map of a (family, field), its sums created zeroed; -1
  * when out of memory or too long. */
-static int64_t wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
-                     const char *family, size_t lf, const char *field,
-                     size_t flen) {
+int64_t hw_plan_wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
+                      const char *family, size_t lf, const char *field,
+                      size_t flen) {
         char buf[KEY_MAX + 8];
         size_t slots = conf->n_windows + 1;
         int created;
@@ -246,7 +187,7 @@ static int64_t wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
 
 /* Lists (family, field) wf among those whose sums this build changes;
  * returns the offset of its sums, -1 when out of memory. */
-static int64_t touch(hw_plan_t *p, const hw_plan_conf_t *conf, uint32_t wf) {
+int64_t hw_plan_touch(hw_plan_t *p, const hw_plan_conf_t *conf, uint32_t wf) {
         if (p->stamps[wf] != p->build) {
                 if (hw_grow((void **)&p->touched, &p->touched_cap,
                             p->n_touched + 1, sizeof(*p->touched)))
@@ -262,8 +203,8 @@ static int64_t touch(hw_plan_t *p, const hw_plan_conf_t *conf, uint32_t wf) {
 static int64_t sum_slot(hw_plan_t *p, const hw_plan_conf_t *conf,
                         const char *family, size_t lf, const char *field,
                         size_t flen) {
-        int64_t wf = wf_of(p, conf, family, lf, field, flen);
-        return wf < 0 ? -1 : touch(p, conf, (uint32_t)wf);
+        int64_t wf = hw_plan_wf_of(p, conf, family, lf, field, flen);
+        return wf < 0 ? -1 : hw_plan_touch(p, conf, (uint32_t)wf);
 }
 
 /*
@@ -395,7 +336,7 @@ static int add_evidence(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
                         const char *family, const char *field,
                         const char *event_id, int64_t day) {
         size_t lab_len;
-        const char *lab = hires_lab(family, &lab_len);
+        const char *lab = hw_plan_hires_lab(family, &lab_len);
         int created;
 
         if (lab && conf->raid) {
@@ -540,39 +481,6 @@ static int by_day(const void *a, const void *b) {
         return (x->day > y->day) - (x->day < y->day);
 }
 
-/* Writes v in decimal at out; returns the end. On every record's path,
- * so without printf. */
-static char *put_decimal(char *out, int64_t v) {
-        char tmp[24];
-        size_t n = 0;
-        uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        if (v < 0)
-                *out++ = '-';
-        do {
-                tmp[n++] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
-        while (n)
-                *out++ = tmp[--n];
-        return out;
-}
-
-/* Appends "<n>:<name>=<delta>\n" at out; returns the end. */
-static char *put_record(char *out, const char *name, size_t nlen,
-                        int64_t delta) {
-        out = put_decimal(out, (int64_t)nlen);
-        *out++ = ':';
-        memcpy(out, name, nlen);
-        out += nlen;
-        *out++ = '=';
-        out = put_decimal(out, delta);
-        *out++ = '\n';
-        return out;
-}
-
-/* The room a record of a name of nlen bytes takes at most. */
-#define RECORD_ROOM(nlen) ((nlen) + 48)
-
 /* Lists the days whose log is appended to (day_map), by day, each with
  * its records. */
 static int group_days(hw_plan_t *p, work_t *w) {
@@ -604,8 +512,8 @@ static int group_days(hw_plan_t *p, work_t *w) {
         for (size_t i = 0; i < w->recs.n; i++) {
                 const item_t *it = &w->recs.a[i];
                 hw_plan_day_t *dd = &by_index[it->group];
-                char *end = put_record((char *)dd->text + dd->len, it->s,
-                                       it->len, it->v);
+                char *end = hw_plan_put_record((char *)dd->text + dd->len,
+                                               it->s, it->len, it->v);
                 dd->len = (size_t)(end - dd->text);
         }
         n = 0;
@@ -616,339 +524,6 @@ static int group_days(hw_plan_t *p, work_t *w) {
                 qsort(p->days, n, sizeof(*p->days), by_day);
         p->n_days = n;
         return 0;
-}
-
-int hw_plan_log_each(const char *text, size_t len,
-                     int (*fn)(void *ctx, const char *name, size_t nlen,
-                               int64_t delta),
-                     void *ctx) {
-        const char *at = text, *end = text + len;
-
-        while (at < end) {
-                size_t nlen = 0;
-                int64_t v = 0;
-                int neg = 0, digits = 0;
-                const char *name;
-                while (at < end && *at >= '0' && *at <= '9' &&
-                       nlen < KEY_MAX * 4)
-                        nlen = nlen * 10 + (size_t)(*at++ - '0'), digits++;
-                if (!digits || at >= end || *at++ != ':' ||
-                    (size_t)(end - at) < nlen + 3)
-                        return -1;
-                name = at;
-                at += nlen;
-                if (*at++ != '=')
-                        return -1;
-                if (*at == '-') {
-                        neg = 1;
-                        at++;
-                }
-                digits = 0;
-                while (at < end && *at >= '0' && *at <= '9' && digits < 19 &&
-                       v <= (INT64_MAX - (*at - '0')) / 10)
-                        v = v * 10 + (*at++ - '0'), digits++;
-                if (!digits || at >= end || *at++ != '\n' ||
-                    fn(ctx, name, nlen, neg ? -v : v))
-                        return -1;
-        }
-        return 0;
-}
-
-/* The raid key of a lab hires family's field, for the prunes of a day
- * leaving the largest window ("raid:<lab>:<org-slug>"); other families
- * have none. */
-static int prune_raid(hw_plan_t *p, const char *family, const char *field,
-                      size_t flen) {
-        char key[2 * KEY_MAX + 16], org[KEY_MAX], copy[KEY_MAX];
-        size_t lab_len;
-        const char *lab = hires_lab(family, &lab_len);
-        int created, k;
-
-        if (!lab)
-                return 0;
-        if (flen >= sizeof(copy))
-                return -1;
-        memcpy(copy, field, flen);
-        copy[flen] = '\0';
-        hw_slug(copy, org, sizeof(org));
-        k = snprintf(key, sizeof(key), "raid:%.*s:%s", (int)lab_len, lab, org);
-        if (k <= 0 || (size_t)k >= sizeof(key) ||
-            !hw_map_upsert(&p->prune_map, key, (size_t)k, &created))
-                return -1;
-        return 0;
-}
-
-/* What cache_record needs besides a record. */
-typedef struct cache_ctx_s {
-        hw_plan_t *p;
-        const hw_plan_conf_t *conf;
-        cached_t *c;
-} cache_ctx_t;
-
-static int cache_record(void *ctx, const char *name, size_t nlen,
-                        int64_t delta) {
-        cache_ctx_t *x = ctx;
-        const char *sp = memchr(name, ' ', nlen);
-        size_t lf;
-        int64_t wf;
-
-        if (!sp || (lf = (size_t)(sp - name)) == 0 || lf >= KEY_MAX ||
-            (wf = wf_of(x->p, x->conf, name, lf, sp + 1, nlen - lf - 1)) < 0 ||
-            hw_grow((void **)&x->c->recs, &x->c->cap, x->c->n + 1,
-                    sizeof(*x->c->recs)))
-                return -1;
-        x->c->recs[x->c->n++] = (cached_rec_t){(uint32_t)wf, delta};
-        x->p->cached_recs++;
-        return 0;
-}
-
-/* Where day's log is cached: by day number modulo HW_PLAN_CACHED_DAYS
- * (the entry's day tells whether it is that day's). */
-static size_t cached_index(int64_t day) {
-        int64_t n = HW_PLAN_CACHED_DAYS;
-        return (size_t)(((day % n) + n) % n);
-}
-
-static cached_t **cached_slot(hw_plan_t *p, int64_t day) {
-        return &p->cached[cached_index(day)];
-}
-
-/*
- * Brings the cache of a log the slide read up to date: parses its text
- * (the whole log, or what follows the part cached). NULL when the log is
- * not in the record format (*why = 1), when the cache does not hold the
- * part the text follows (*why = 2), or out of memory (*why = 0).
- */
-static cached_t *cache_log(hw_plan_t *p, const hw_plan_conf_t *conf,
-                           const hw_plan_log_t *lg, int *why) {
-        cached_t **slot = cached_slot(p, lg->day), *c = *slot;
-        cache_ctx_t x = {p, conf, NULL};
-        int rc;
-
-        *why = 0;
-        if (c && c->day == lg->day && c->build == p->build)
-                return c; /* a log both leaving and compacted */
-        if (lg->from) {
-                if (!c || c->day != lg->day || c->gen != lg->gen ||
-                    c->len != lg->from || lg->len < lg->from) {
-                        *why = 2;
-                        return NULL;
-                }
-        } else {
-                if (!c && !(c = *slot = calloc(1, sizeof(*c))))
-                        return NULL;
-                p->cached_recs -= c->n;
-                c->n = 0;
-                c->day = lg->day;
-                c->gen = lg->gen;
-        }
-        x.c = c;
-        rc = hw_plan_log_each(lg->text, lg->len - lg->from, cache_record, &x);
-        if (rc) {
-                *why = 1;
-                forget_cached(p, slot);
-                return NULL;
-        }
-        c->len = lg->len;
-        c->build = p->build;
-        return c;
-}
-
-/* Takes out of each window a leaving log's day leaves on the way from
- * `before` what it counts there; a day leaving the largest window takes
- * its hires' pairs out of the raid index too. */
-static int slide_log(hw_plan_t *p, const hw_plan_conf_t *conf,
-                     const cached_t *c, int64_t before) {
-        int64_t largest = conf->windows[conf->n_windows - 1];
-        size_t leaves[HW_PLAN_MAX_WINDOWS], n_leaves = 0;
-        int gone = c->day <= p->day - largest;
-
-        for (size_t i = 0; i < conf->n_windows; i++) {
-                int64_t n = conf->windows[i];
-                if (c->day > before - n && c->day <= p->day - n)
-                        leaves[n_leaves++] = i + 1;
-        }
-        for (size_t r = 0; r < c->n; r++) {
-                const cached_rec_t *rec = &c->recs[r];
-                if (n_leaves) {
-                        int64_t off = touch(p, conf, rec->wf);
-                        if (off < 0)
-                                return -1;
-                        for (size_t i = 0; i < n_leaves; i++)
-                                p->sums[off + (int64_t)leaves[i]] -= rec->delta;
-                }
-                if (gone) {
-                        const hw_map_entry_t *e = &p->wf_map.entries[rec->wf];
-                        uint32_t fam;
-                        memcpy(&fam, e->key, 4);
-                        if (prune_raid(p, p->fam_map.entries[fam].key,
-                                       e->key + 4, e->len - 4))
-                                return -1;
-                }
-        }
-        return 0;
-}
-
-/* Appends "<n>:<family> <field>=<delta>\n" at out; returns the end. */
-static char *put_named_record(char *out, const char *family, size_t lf,
-                              const char *field, size_t flen, int64_t delta) {
-        out = put_decimal(out, (int64_t)(lf + 1 + flen));
-        *out++ = ':';
-        memcpy(out, family, lf);
-        out += lf;
-        *out++ = ' ';
-        memcpy(out, field, flen);
-        out += flen;
-        *out++ = '=';
-        out = put_decimal(out, delta);
-        *out++ = '\n';
-        return out;
-}
-
-/* Sums a cached log by (family, field), in the order they first appear
- * (the cache keeps the sums, those of 0 left out), and writes them as the
- * log's compacted text, in the arena; *len 0 when nothing is left. NULL
- * when out of memory. */
-static char *compact_cached(hw_plan_t *p, cached_t *c, size_t *len) {
-        size_t n = 0, room = 1, kept = 0, had = p->cpos_cap;
-        char *text;
-
-        /* cpos[wf]: 1 + where wf's sum is in recs, 0 none yet (every
-         * entry is 0 again when a compaction ends). */
-        if (hw_grow((void **)&p->cpos, &p->cpos_cap, p->wf_map.count + 1,
-                    sizeof(*p->cpos)))
-                return NULL;
-        memset(p->cpos + had, 0, (p->cpos_cap - had) * sizeof(*p->cpos));
-        for (size_t r = 0; r < c->n; r++) {
-                const cached_rec_t *rec = &c->recs[r];
-                uint32_t at = p->cpos[rec->wf];
-                if (!at) {
-                        /* First seen: summed in place, at n. */
-                        c->recs[n] = *rec;
-                        p->cpos[rec->wf] = (uint32_t)++n;
-                } else {
-                        c->recs[at - 1].delta += rec->delta;
-                }
-        }
-        for (size_t r = 0; r < n; r++) {
-                const hw_map_entry_t *e = &p->wf_map.entries[c->recs[r].wf];
-                uint32_t fam;
-                p->cpos[c->recs[r].wf] = 0;
-                if (!c->recs[r].delta)
-                        continue;
-                memcpy(&fam, e->key, 4);
-                room += RECORD_ROOM(p->fam_map.entries[fam].len + e->len - 3);
-                c->recs[kept++] = c->recs[r];
-        }
-        p->cached_recs -= c->n - kept;
-        c->n = kept;
-        if (!(text = hw_arena_alloc(&p->arena, room)))
-                return NULL;
-        *len = 0;
-        for (size_t r = 0; r < kept; r++) {
-                const hw_map_entry_t *e = &p->wf_map.entries[c->recs[r].wf];
-                const hw_map_entry_t *f;
-                uint32_t fam;
-                memcpy(&fam, e->key, 4);
-                f = &p->fam_map.entries[fam];
-                *len = (size_t)(put_named_record(text + *len, f->key, f->len,
-                                                 e->key + 4, e->len - 4,
-                                                 c->recs[r].delta) -
-                                text);
-        }
-        return text;
-}
-
-/* Replaces each log to compact by its sums, in the order names first
- * appear, when that makes it shorter by a quarter. */
-static int compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
-                        const hw_plan_slide_t *sl) {
-        p->compacted = hw_arena_alloc(&p->arena, (sl->n_compact + 1) *
-                                                         sizeof(*p->compacted));
-        if (!p->compacted)
-                return -1;
-        for (size_t i = 0; i < sl->n_compact; i++) {
-                const hw_plan_log_t *lg = &sl->compact[i];
-                cached_t *c = *cached_slot(p, lg->day);
-                size_t len = 0;
-                char *text;
-                /* A log the step deletes is left as it is. */
-                if (p->day >= 0 &&
-                    lg->day <= p->day - conf->windows[conf->n_windows - 1])
-                        continue;
-                if (!c || c->day != lg->day ||
-                    !(text = compact_cached(p, c, &len)))
-                        return -1;
-                if (len && len < lg->len - lg->len / 4)
-                        p->compacted[p->n_compacted++] = (hw_plan_day_t){
-                                lg->ymd, lg->day, 0,       0,
-                                text,    len,     lg->len, lg->gen};
-        }
-        return 0;
-}
-
-/* Brings the cache of every log the slide read up to date (the leaving
- * ones when the step slides); on a log not
- * in the format (or not following what the cache holds) *bad is it and
- * *why says which. */
-static int cache_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
-                      const hw_plan_slide_t *sl, int sliding,
-                      const hw_plan_log_t **bad, int *why) {
-        int64_t largest = conf->windows[conf->n_windows - 1];
-        for (size_t i = 0; sliding && i < sl->n_leaving; i++)
-                if (!cache_log(p, conf, &sl->leaving[i], why)) {
-                        *bad = *why ? &sl->leaving[i] : NULL;
-                        return -1;
-                }
-        for (size_t i = 0; i < sl->n_compact; i++) {
-                const hw_plan_log_t *lg = &sl->compact[i];
-                if (p->day >= 0 && lg->day <= p->day - largest)
-                        continue; /* deleted by the step: not read */
-                if (!cache_log(p, conf, lg, why)) {
-                        *bad = *why ? lg : NULL;
-                        return -1;
-                }
-        }
-        return 0;
-}
-
-/* After a build: the logs of days that left every window are not read
- * again; over CACHED_RECS_MAX records, none is kept. */
-static void evict_cached(hw_plan_t *p, const hw_plan_conf_t *conf) {
-        int64_t largest = conf->windows[conf->n_windows - 1];
-        if (p->cached_recs > CACHED_RECS_MAX) {
-                drop_cached(p);
-                return;
-        }
-        for (size_t i = 0; p->day >= 0 && i < HW_PLAN_CACHED_DAYS; i++)
-                if (p->cached[i] && p->cached[i]->day <= p->day - largest)
-                        forget_cached(p, &p->cached[i]);
-}
-
-/* Whether the next build starts a new generation of slots (and forgets
- * every (family, field) and log it kept). */
-static int new_generation(const hw_plan_t *p) {
-        return !p->generation || p->field_map.count >= HW_PLAN_SLOTS_MAX ||
-               p->wf_map.count >= HW_PLAN_SLOTS_MAX;
-}
-
-int hw_plan_log_known(const hw_plan_t *p, const char *epoch, int64_t day,
-                      int64_t *gen, size_t *len) {
-        const cached_t *c = p->cached[cached_index(day)];
-        if (new_generation(p) || strcmp(epoch ? epoch : "", p->cached_epoch) ||
-            !c || c->day != day || !c->len)
-                return 0;
-        *gen = c->gen;
-        *len = c->len;
-        return 1;
-}
-
-void hw_plan_log_compacted(hw_plan_t *p, const hw_plan_day_t *cd) {
-        cached_t *c = *cached_slot(p, cd->day);
-        if (c && c->day == cd->day && c->gen == cd->gen && c->len == cd->was) {
-                c->gen++;
-                c->len = cd->len;
-        }
 }
 
 /* Groups the applied event ids kept (day > D - seen_days) by day. */
@@ -1018,12 +593,12 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         size_t slots = conf->n_windows + 1;
 
         memset(&w, 0, sizeof(w));
-        if (new_generation(p) || p->sum_slots != slots) {
+        if (hw_plan_new_generation(p) || p->sum_slots != slots) {
                 hw_map_clear(&p->key_map);
                 hw_map_clear(&p->field_map);
                 hw_map_clear(&p->fam_map);
                 hw_map_clear(&p->wf_map);
-                drop_cached(p);
+                hw_plan_drop_cached(p);
                 p->n_touched = 0;
                 p->sum_slots = slots;
                 p->generation++;
@@ -1041,7 +616,7 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         }
         if (slide &&
             strcmp(slide->epoch ? slide->epoch : "", p->cached_epoch)) {
-                drop_cached(p);
+                hw_plan_drop_cached(p);
                 snprintf(p->cached_epoch, sizeof(p->cached_epoch), "%s",
                          slide->epoch ? slide->epoch : "");
         }
@@ -1090,12 +665,13 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         }
         /* The slide: what the days leaving a window counted in it. */
         if (!rc && slide)
-                rc = cache_logs(p, conf, slide, sliding, &bad, &why);
+                rc = hw_plan_cache_logs(p, conf, slide, sliding, &bad, &why);
         for (size_t i = 0; !rc && sliding && i < slide->n_leaving; i++)
-                rc = slide_log(p, conf, *cached_slot(p, slide->leaving[i].day),
-                               slide->day);
+                rc = hw_plan_slide_log(
+                        p, conf, *hw_plan_cached_slot(p, slide->leaving[i].day),
+                        slide->day);
         if (!rc && slide && slide->n_compact)
-                rc = compact_logs(p, conf, slide);
+                rc = hw_plan_compact_logs(p, conf, slide);
         if (bad) {
                 free_work(&w);
                 if (why == 2)
@@ -1124,6 +700,6 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         free_work(&w);
         if (rc)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        evict_cached(p, conf);
+        hw_plan_evict_cached(p, conf);
         return HW_OK;
 }
