@@ -1,0 +1,236 @@
+/*
+ * hirewire-query offers: offers by organisation over a window (extended,
+ * accepted, declined, withdrawn, extended USD).
+ */
+#include "commands.h"
+
+static const char *const offer_fields[] = {
+        "extended", "accepted", "declined", "withdrawn", "extended_usd", "mega",
+};
+
+#define N_OFFER_FIELDS (sizeof(offer_fields) / sizeof(*offer_fields))
+
+#define OFFER_USD 4 /* index of extended_usd */
+
+typedef struct offer_row_s {
+        char *org;  /* slug */
+        char *name; /* display name (org:<slug> name), or NULL */
+        int64_t v[N_OFFER_FIELDS];
+} offer_row_t;
+
+/* The display name of organisation slug (<prefix>org:<slug> name, kept
+ * by the consumer from its offers) into *out, to free; NULL when none. */
+static hw_err_t org_name(hw_query_t *q, const char *slug, char **out,
+                         char *errstr, size_t size) {
+        char key[KEY_MAX];
+        redisReply *r = NULL;
+        hw_err_t err;
+
+        *out = NULL;
+        hw_qout_make_key(q, key, "org:%s", slug);
+        if ((err = hw_qdb_command(q->db, &r, errstr, size, "HGET %s name",
+                                  key)))
+                return err;
+        if (r->type == REDIS_REPLY_STRING && r->len && !(*out = strdup(r->str)))
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        freeReplyObject(r);
+        return err;
+}
+
+static int by_usd(const void *a, const void *b) {
+        const offer_row_t *x = a, *y = b;
+        if (x->v[OFFER_USD] != y->v[OFFER_USD])
+                return x->v[OFFER_USD] > y->v[OFFER_USD] ? -1 : 1;
+        return strcmp(x->org, y->org);
+}
+
+/* Writes s into out with the glob characters of SCAN MATCH escaped. */
+static void glob_escape(const char *s, char *out, size_t size) {
+        size_t n = 0;
+        for (; *s && n + 2 < size; s++) {
+                if (strchr("*?[]\\", *s))
+                        out[n++] = '\\';
+                out[n++] = *s;
+        }
+        out[n] = '\0';
+}
+
+/*
+ * Collects the org slugs that have hw:org:<slug>:offers:<window>, with
+ * SCAN (not KEYS: it does not block a busy server). Duplicates SCAN may
+ * return are dropped.
+ */
+static hw_err_t scan_orgs(hw_query_t *q, const char *window, hw_qitems_t *orgs,
+                          char *errstr, size_t size) {
+        char pattern[KEY_MAX], head[KEY_MAX], tail[64], cursor[32] = "0";
+        size_t head_len, tail_len;
+        redisReply *r = NULL;
+        hw_err_t err;
+
+        hw_qout_make_key(q, head, "org:");
+        glob_escape(head, pattern, sizeof(pattern) - 64);
+        snprintf(tail, sizeof(tail), ":offers:%s", window);
+        strcat(pattern, "*");
+        strcat(pattern, tail);
+        head_len = strlen(head);
+        tail_len = strlen(tail);
+        do {
+                redisReply *keys;
+                if ((err = hw_qdb_command(q->db, &r, errstr, size,
+                                          "SCAN %s MATCH %s COUNT %d", cursor,
+                                          pattern, SCAN_COUNT)))
+                        return err;
+                if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
+                    r->element[0]->type != REDIS_REPLY_STRING ||
+                    r->element[1]->type != REDIS_REPLY_ARRAY) {
+                        freeReplyObject(r);
+                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                       "Redis at %s: SCAN: unexpected reply",
+                                       hw_qdb_addr(q->db));
+                }
+                snprintf(cursor, sizeof(cursor), "%s", r->element[0]->str);
+                keys = r->element[1];
+                for (size_t i = 0; i < keys->elements; i++) {
+                        const char *k = keys->element[i]->str;
+                        size_t len = keys->element[i]->len;
+                        char slug[KEY_MAX];
+                        if (keys->element[i]->type != REDIS_REPLY_STRING ||
+                            len <= head_len + tail_len ||
+                            len - head_len - tail_len >= sizeof(slug))
+                                continue;
+                        memcpy(slug, k + head_len, len - head_len - tail_len);
+                        slug[len - head_len - tail_len] = '\0';
+                        /* A slug has no ':'; anything else is not ours. */
+                        if (strchr(slug, ':') ||
+                            strlen(slug) != len - head_len - tail_len ||
+                            hw_qitems_find(orgs, slug))
+                                continue;
+                        if (hw_qitems_add(orgs, slug, 0, 0)) {
+                                freeReplyObject(r);
+                                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                               "out of memory");
+                        }
+                }
+                freeReplyObject(r);
+                r = NULL;
+        } while (strcmp(cursor, "0"));
+        return HW_OK;
+}
+
+int hw_query_offers(hw_query_t *q) {
+        const char *window = q->window ? q->window : OFFERS_WINDOW_DEFAULT;
+        char key[KEY_MAX], errstr[512];
+        hw_qitems_t orgs;
+        offer_row_t *rows = NULL;
+        size_t shown;
+        int rc = HW_EXIT_FAILURE, empty = 0;
+        hw_err_t err;
+
+        hw_qitems_init(&orgs);
+        if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
+                rc = hw_qout_fail(err, errstr);
+                goto cleanup;
+        }
+        if (empty)
+                goto cleanup;
+        if ((err = scan_orgs(q, window, &orgs, errstr, sizeof(errstr)))) {
+                rc = hw_qout_fail(err, errstr);
+                goto cleanup;
+        }
+        if (!(rows = calloc(orgs.n + 1, sizeof(*rows)))) {
+                rc = hw_qout_fail(HW_ERR_NOMEM, "");
+                goto cleanup;
+        }
+        for (size_t i = 0; i < orgs.n; i++) {
+                hw_qitems_t fields;
+                rows[i].org = orgs.items[i].name;
+                hw_qitems_init(&fields);
+                hw_qout_make_key(q, key, "org:%s:offers:%s", orgs.items[i].name,
+                                 window);
+                err = hw_qdb_hash_counts(q->db, key, &fields, errstr,
+                                         sizeof(errstr));
+                for (size_t f = 0; !err && f < N_OFFER_FIELDS; f++) {
+                        hw_qitem_t *it =
+                                hw_qitems_find(&fields, offer_fields[f]);
+                        rows[i].v[f] = it ? it->count : 0;
+                }
+                hw_qitems_release(&fields);
+                if (!err)
+                        err = org_name(q, orgs.items[i].name, &rows[i].name,
+                                       errstr, sizeof(errstr));
+                if (err) {
+                        rc = hw_qout_fail(err, errstr);
+                        goto cleanup;
+                }
+        }
+        if (orgs.n > 1)
+                qsort(rows, orgs.n, sizeof(*rows), by_usd);
+        shown = q->top <= 0 || (size_t)q->top > orgs.n ? orgs.n
+                                                       : (size_t)q->top;
+
+        if (q->json) {
+                json_t *doc = json_object(), *list = json_array();
+                int bad = hw_qout_jset(doc, "window", hw_qout_jstr(window));
+                for (size_t i = 0; !bad && i < shown; i++) {
+                        json_t *o = json_object();
+                        bad = hw_qout_jset(o, "org",
+                                           hw_qout_jstr(rows[i].org)) ||
+                              hw_qout_jset(o, "name",
+                                           rows[i].name
+                                                   ? hw_qout_jstr(rows[i].name)
+                                                   : json_null());
+                        for (size_t f = 0; !bad && f < N_OFFER_FIELDS; f++)
+                                bad = hw_qout_jset(o, offer_fields[f],
+                                                   json_integer(rows[i].v[f]));
+                        bad = hw_qout_jpush_unless(list, o, bad);
+                }
+                doc = hw_qout_jattach(doc, "orgs", list, bad);
+                rc = hw_qout_print_json(doc, JSON_INDENT(2));
+                goto cleanup;
+        }
+        if (orgs.n == 0 && !q->csv) {
+                printf("no offers in window %s\n", window);
+                rc = HW_EXIT_OK;
+                goto cleanup;
+        }
+        {
+                static const hw_align_t aligns[] = {
+                        HW_ALIGN_LEFT,  HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
+                        HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
+                        HW_ALIGN_RIGHT};
+                static const char *const headers[] = {
+                        "org",       "extended",     "accepted", "declined",
+                        "withdrawn", "extended_usd", "mega"};
+                hw_table_t *t = hw_table_new(7, headers, aligns);
+                int ok = t != NULL;
+                for (size_t i = 0; ok && i < shown; i++) {
+                        char usd[32];
+                        if (q->csv) /* the number, for spreadsheets */
+                                snprintf(usd, sizeof(usd), "%" PRId64,
+                                         rows[i].v[OFFER_USD]);
+                        else
+                                hw_table_money(rows[i].v[OFFER_USD], usd,
+                                               sizeof(usd));
+                        ok = !hw_table_add_row(t) &&
+                             !hw_table_set(t, 0, "%s",
+                                           rows[i].name ? rows[i].name
+                                                        : rows[i].org);
+                        for (size_t f = 0; ok && f < N_OFFER_FIELDS; f++)
+                                ok = f == OFFER_USD
+                                             ? !hw_table_set(t, f + 1, "%s",
+                                                             usd)
+                                             : !hw_table_set(t, f + 1,
+                                                             "%" PRId64,
+                                                             rows[i].v[f]);
+                }
+                hw_qout_say(q, "offers in window %s\n", window);
+                rc = hw_qout_print_table(q, t, ok, "");
+        }
+
+cleanup:
+        for (size_t i = 0; rows && i < orgs.n; i++)
+                free(rows[i].name);
+        free(rows);
+        hw_qitems_release(&orgs);
+        return rc;
+}
