@@ -71,8 +71,8 @@ const char *hw_plan_hires_lab(const char *family, size_t *len);
 /* The index in wf_map of a (family, field), its sums created zeroed; -1
  * when out of memory or too long. */
 int64_t hw_plan_wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
-                     const char *family, size_t lf, const char *field,
-                     size_t flen);
+                      const char *family, size_t lf, const char *field,
+                      size_t flen);
 
 /* Lists (family, field) wf among those whose sums this build changes;
  * returns the offset of its sums, -1 when out of memory. */
@@ -85,7 +85,7 @@ void hw_plan_drop_cached(hw_plan_t *p);
 
 /* Appends "<n>:<name>=<delta>\n" at out; returns the end. */
 char *hw_plan_put_record(char *out, const char *name, size_t nlen,
-                        int64_t delta);
+                         int64_t delta);
 
 cached_t **hw_plan_cached_slot(hw_plan_t *p, int64_t day);
 
@@ -93,20 +93,20 @@ cached_t **hw_plan_cached_slot(hw_plan_t *p, int64_t day);
  * `before` what it counts there; a day leaving the largest window takes
  * its hires' pairs out of the raid index too. */
 int hw_plan_slide_log(hw_plan_t *p, const hw_plan_conf_t *conf,
-                     const cached_t *c, int64_t before);
+                      const cached_t *c, int64_t before);
 
 /* Replaces each log to compact by its sums, in the order names first
  * appear, when that makes it shorter by a quarter. */
 int hw_plan_compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
-                        const hw_plan_slide_t *sl);
+                         const hw_plan_slide_t *sl);
 
 /* Brings the cache of every log the slide read up to date (the leaving
  * ones when the step slides); on a log not
  * in the format (or not following what the cache holds) *bad is it and
  * *why says which. */
 int hw_plan_cache_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
-                      const hw_plan_slide_t *sl, int sliding,
-                      const hw_plan_log_t **bad, int *why);
+                       const hw_plan_slide_t *sl, int sliding,
+                       const hw_plan_log_t **bad, int *why);
 
 /* After a build: the logs of days that left every window are not read
  * again; over CACHED_RECS_MAX records, none is kept. */

@@ -42,7 +42,7 @@ static char *put_decimal(char *out, int64_t v) {
 
 /* Appends "<n>:<name>=<delta>\n" at out; returns the end. */
 char *hw_plan_put_record(char *out, const char *name, size_t nlen,
-                        int64_t delta) {
+                         int64_t delta) {
         out = put_decimal(out, (int64_t)nlen);
         *out++ = ':';
         memcpy(out, name, nlen);
@@ -128,7 +128,8 @@ static int cache_record(void *ctx, const char *name, size_t nlen,
         int64_t wf;
 
         if (!sp || (lf = (size_t)(sp - name)) == 0 || lf >= KEY_MAX ||
-            (wf = hw_plan_wf_of(x->p, x->conf, name, lf, sp + 1, nlen - lf - 1)) < 0 ||
+            (wf = hw_plan_wf_of(x->p, x->conf, name, lf, sp + 1,
+                                nlen - lf - 1)) < 0 ||
             hw_grow((void **)&x->c->recs, &x->c->cap, x->c->n + 1,
                     sizeof(*x->c->recs)))
                 return -1;
@@ -193,7 +194,7 @@ static cached_t *cache_log(hw_plan_t *p, const hw_plan_conf_t *conf,
  * `before` what it counts there; a day leaving the largest window takes
  * its hires' pairs out of the raid index too. */
 int hw_plan_slide_log(hw_plan_t *p, const hw_plan_conf_t *conf,
-                     const cached_t *c, int64_t before) {
+                      const cached_t *c, int64_t before) {
         int64_t largest = conf->windows[conf->n_windows - 1];
         size_t leaves[HW_PLAN_MAX_WINDOWS], n_leaves = 0;
         int gone = c->day <= p->day - largest;
@@ -297,7 +298,7 @@ static char *compact_cached(hw_plan_t *p, cached_t *c, size_t *len) {
 /* Replaces each log to compact by its sums, in the order names first
  * appear, when that makes it shorter by a quarter. */
 int hw_plan_compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
-                        const hw_plan_slide_t *sl) {
+                         const hw_plan_slide_t *sl) {
         p->compacted = hw_arena_alloc(&p->arena, (sl->n_compact + 1) *
                                                          sizeof(*p->compacted));
         if (!p->compacted)
@@ -327,8 +328,8 @@ int hw_plan_compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
  * in the format (or not following what the cache holds) *bad is it and
  * *why says which. */
 int hw_plan_cache_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
-                      const hw_plan_slide_t *sl, int sliding,
-                      const hw_plan_log_t **bad, int *why) {
+                       const hw_plan_slide_t *sl, int sliding,
+                       const hw_plan_log_t **bad, int *why) {
         int64_t largest = conf->windows[conf->n_windows - 1];
         for (size_t i = 0; sliding && i < sl->n_leaving; i++)
                 if (!cache_log(p, conf, &sl->leaving[i], why)) {
@@ -370,8 +371,9 @@ int hw_plan_new_generation(const hw_plan_t *p) {
 int hw_plan_log_known(const hw_plan_t *p, const char *epoch, int64_t day,
                       int64_t *gen, size_t *len) {
         const cached_t *c = p->cached[cached_index(day)];
-        if (hw_plan_new_generation(p) || strcmp(epoch ? epoch : "", p->cached_epoch) ||
-            !c || c->day != day || !c->len)
+        if (hw_plan_new_generation(p) ||
+            strcmp(epoch ? epoch : "", p->cached_epoch) || !c ||
+            c->day != day || !c->len)
                 return 0;
         *gen = c->gen;
         *len = c->len;

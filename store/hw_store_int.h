@@ -188,7 +188,7 @@ typedef struct step_found_s {
 typedef struct hw_raid_found_s {
         size_t pair;
         int64_t day, hires;
-        const char *ids_json;
+        size_t first;     /* its hires: the pair's list[first ..] */
         int raise;        /* no raid of the pair raised near day */
         const char *name; /* the lab's display name */
 } hw_raid_found_t;

@@ -250,24 +250,12 @@ typedef struct found_ctx_s {
 static int raid_found(void *ctx, const hw_raid_cross_t *x) {
         found_ctx_t *fc = ctx;
         hw_store_t *s = fc->s;
-        const raid_pair_t *rp = &s->rpairs[fc->pair];
-        json_t *ids = json_array();
-        char *text;
-        const char *kept;
 
-        for (size_t j = x->first;
-             ids && j < x->first + (size_t)x->hires && j - x->first < 50; j++)
-                json_array_append_new(
-                        ids, json_stringn(rp->list[j].id, rp->list[j].len));
-        text = ids ? json_dumps(ids, JSON_COMPACT) : NULL;
-        json_decref(ids);
-        kept = text ? hw_arena_strndup(&s->scratch, text, strlen(text)) : NULL;
-        free(text);
-        if (!kept || hw_grow((void **)&s->raids, &s->raids_cap, s->n_raids + 1,
-                             sizeof(*s->raids)))
+        if (hw_grow((void **)&s->raids, &s->raids_cap, s->n_raids + 1,
+                    sizeof(*s->raids)))
                 return -1;
-        s->raids[s->n_raids++] =
-                (hw_raid_found_t){fc->pair, x->day, x->hires, kept, 0, NULL};
+        s->raids[s->n_raids++] = (hw_raid_found_t){fc->pair, x->day, x->hires,
+                                                   x->first, 0,      NULL};
         return 0;
 }
 
@@ -393,26 +381,35 @@ int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
         const char *org = plan->names[r->first_name];
         int64_t days = s->conf->alert_raid_days;
         char id[640], summary[1200], hires[24], ndays[24], ymd[9];
-        json_t *attrs = json_object();
+        const raid_pair_t *rp = &s->rpairs[f->pair];
+        json_t *attrs = json_object(), *ids = json_array();
 
+        /* The event ids behind it: its first 50 hires. */
+        for (size_t j = f->first;
+             ids && j < f->first + (size_t)f->hires && j - f->first < 50; j++)
+                if (json_array_append_new(ids, json_stringn(rp->list[j].id,
+                                                            rp->list[j].len))) {
+                        json_decref(ids);
+                        ids = NULL;
+                }
         hw_time_ymd(f->day, ymd);
         snprintf(hires, sizeof(hires), "%" PRId64, f->hires);
         snprintf(ndays, sizeof(ndays), "%" PRId64, days);
         snprintf(summary, sizeof(summary),
                  "%s hired %s people from %s within %s days", f->name, hires,
                  org, ndays);
-        if (hw_step_raid_id(id, plan, f->pair, f->day) < 0 || !attrs ||
+        if (hw_step_raid_id(id, plan, f->pair, f->day) < 0 || !attrs || !ids ||
             json_object_set_new(attrs, "lab", json_string(f->name)) ||
             json_object_set_new(attrs, "org", json_string(org)) ||
             json_object_set_new(attrs, "hires", json_string(hires)) ||
             json_object_set_new(attrs, "days", json_string(ndays)) ||
             json_object_set_new(attrs, "day", json_string(ymd))) {
                 json_decref(attrs);
+                json_decref(ids);
                 return -1;
         }
         return hw_step_xadd_alert(s, id, "raid", "WARN", f->name, summary,
-                                  f->day * 86400000, raised_at,
-                                  json_loads(f->ids_json, 0, NULL), attrs);
+                                  f->day * 86400000, raised_at, ids, attrs);
 }
 
 /* The raid index: every pair the step changes, in one HSET of
