@@ -940,6 +940,29 @@ hw_err_t hw_config_load_args(hw_config_t *c, int argc, char **argv,
         return *path ? hw_config_load_file(c, *path, errstr, size) : HW_OK;
 }
 
+int hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
+                          char *errstr, size_t size) {
+        switch (opt) {
+        case 'b':
+                return hw_config_set(c, "brokers", arg, errstr, size) ? -1 : 1;
+        case HW_OPT_BOOTSTRAP_FILE:
+                return hw_config_set(c, "bootstrap.file", arg, errstr, size)
+                               ? -1
+                               : 1;
+        case 'X':
+        case 's':
+                return hw_config_set_pair(c, opt == 'X' ? "-X" : "--set",
+                                          opt == 'X' ? "kafka." : "", arg,
+                                          errstr, size)
+                               ? -1
+                               : 1;
+        case 'c':
+                return 1;
+        default:
+                return 0;
+        }
+}
+
 hw_err_t hw_config_set_pair(hw_config_t *c, const char *flag,
                             const char *key_prefix, const char *pair,
                             char *errstr, size_t size) {

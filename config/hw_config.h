@@ -188,6 +188,30 @@ hw_err_t hw_config_load_args(hw_config_t *c, int argc, char **argv,
                              size_t errstr_size);
 
 /*
+ * The flags every program that reads the config and Kafka takes: -b
+ * (brokers), --bootstrap-file, -c (the config file: hw_config_load_args
+ * reads it first), -s key=value and -X prop=value. Their getopt_long
+ * entries (getopt.h) and short options; the other options of a program
+ * number from HW_OPT_FIRST.
+ */
+#define HW_OPT_BOOTSTRAP_FILE 256
+#define HW_OPT_FIRST 257
+#define HW_COMMON_SHORTOPTS "b:X:c:s:"
+#define HW_COMMON_LONGOPTS                                                     \
+        {"brokers", required_argument, NULL, 'b'},                             \
+                {"bootstrap-file", required_argument, NULL,                    \
+                 HW_OPT_BOOTSTRAP_FILE},                                       \
+                {"config", required_argument, NULL, 'c'}, {                    \
+                "set", required_argument, NULL, 's'                            \
+        }
+
+/* Applies common flag opt with its argument arg to c: 1 when opt is one
+ * (-c: nothing, read already), 0 when it is not, -1 when the value is
+ * refused (errstr says why). */
+int hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
+                          char *errstr, size_t size);
+
+/*
  * Applies a "key=value" flag argument: `-s key=value` (key_prefix "") or
  * `-X prop=value` (key_prefix "kafka."); flag names it in errors. Returns
  * HW_ERR_ARG when there is no "key=" or hw_config_set() refuses it.

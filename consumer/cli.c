@@ -127,8 +127,7 @@ static char *find_data_file(const char *name) {
 
 int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
         enum {
-                OPT_BOOTSTRAP_FILE = 256,
-                OPT_REDIS,
+                OPT_REDIS = HW_OPT_FIRST,
                 OPT_GROUP,
                 OPT_PREFIX,
                 OPT_METRICS,
@@ -143,11 +142,8 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                 OPT_ARCHIVE,
         };
         static const struct option longopts[] = {
-                {"brokers", required_argument, NULL, 'b'},
-                {"bootstrap-file", required_argument, NULL, OPT_BOOTSTRAP_FILE},
+                HW_COMMON_LONGOPTS,
                 {"redis", required_argument, NULL, OPT_REDIS},
-                {"config", required_argument, NULL, 'c'},
-                {"set", required_argument, NULL, 's'},
                 {"group", required_argument, NULL, OPT_GROUP},
                 {"prefix", required_argument, NULL, OPT_PREFIX},
                 {"metrics-addr", required_argument, NULL, OPT_METRICS},
@@ -178,30 +174,17 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                             resolve_path(&c->conf.groups_file, config_file)))
                 return HW_EXIT_FAILURE;
 
-        while ((opt = getopt_long(argc, argv, "b:X:c:s:h", longopts, NULL)) !=
-               -1) {
+        while ((opt = getopt_long(argc, argv, HW_COMMON_SHORTOPTS "h", longopts,
+                                  NULL)) != -1) {
+                int common = hw_config_common_flag(&c->conf, opt, optarg,
+                                                   errstr, sizeof(errstr));
+                if (common < 0) {
+                        fprintf(stderr, "hirewire-consumer: %s\n", errstr);
+                        return HW_EXIT_USAGE;
+                }
+                if (common)
+                        continue;
                 switch (opt) {
-                case 'b':
-                        if (set_key(c, "brokers", optarg))
-                                return HW_EXIT_USAGE;
-                        break;
-                case OPT_BOOTSTRAP_FILE:
-                        if (set_key(c, "bootstrap.file", optarg))
-                                return HW_EXIT_USAGE;
-                        break;
-                case 'X':
-                case 's':
-                        if (hw_config_set_pair(
-                                    &c->conf, opt == 'X' ? "-X" : "--set",
-                                    opt == 'X' ? "kafka." : "", optarg, errstr,
-                                    sizeof(errstr))) {
-                                fprintf(stderr, "hirewire-consumer: %s\n",
-                                        errstr);
-                                return HW_EXIT_USAGE;
-                        }
-                        break;
-                case 'c':
-                        break; /* loaded above */
                 case OPT_REDIS:
                         if (set_key(c, "redis.url", optarg))
                                 return HW_EXIT_USAGE;

@@ -153,8 +153,7 @@ static int parse_u64(const char *s, uint64_t *out) {
 
 static int parse_args(int argc, char **argv, produce_opts_t *o) {
         enum {
-                OPT_BOOTSTRAP_FILE = 256,
-                OPT_TOPIC,
+                OPT_TOPIC = HW_OPT_FIRST,
                 OPT_HIRES_TOPIC,
                 OPT_OFFERS_TOPIC,
                 OPT_STRICT,
@@ -169,10 +168,7 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 OPT_VERSION,
         };
         static const struct option longopts[] = {
-                {"brokers", required_argument, NULL, 'b'},
-                {"bootstrap-file", required_argument, NULL, OPT_BOOTSTRAP_FILE},
-                {"config", required_argument, NULL, 'c'},
-                {"set", required_argument, NULL, 's'},
+                HW_COMMON_LONGOPTS,
                 {"topic", required_argument, NULL, OPT_TOPIC},
                 {"hires-topic", required_argument, NULL, OPT_HIRES_TOPIC},
                 {"offers-topic", required_argument, NULL, OPT_OFFERS_TOPIC},
@@ -198,29 +194,15 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
         if (hw_config_load_args(&o->conf, argc, argv, &config_file, errstr,
                                 sizeof(errstr)))
                 goto bad_config;
-        while ((c = getopt_long(argc, argv, "b:X:c:s:h", longopts, NULL)) !=
-               -1) {
+        while ((c = getopt_long(argc, argv, HW_COMMON_SHORTOPTS "h", longopts,
+                                NULL)) != -1) {
+                int common = hw_config_common_flag(&o->conf, c, optarg, errstr,
+                                                   sizeof(errstr));
+                if (common < 0)
+                        goto bad_config;
+                if (common)
+                        continue;
                 switch (c) {
-                case 'b':
-                        if (hw_config_set(&o->conf, "brokers", optarg, errstr,
-                                          sizeof(errstr)))
-                                goto bad_config;
-                        break;
-                case OPT_BOOTSTRAP_FILE:
-                        if (hw_config_set(&o->conf, "bootstrap.file", optarg,
-                                          errstr, sizeof(errstr)))
-                                goto bad_config;
-                        break;
-                case 'X':
-                case 's':
-                        if (hw_config_set_pair(&o->conf,
-                                               c == 'X' ? "-X" : "--set",
-                                               c == 'X' ? "kafka." : "", optarg,
-                                               errstr, sizeof(errstr)))
-                                goto bad_config;
-                        break;
-                case 'c':
-                        break; /* loaded above */
                 case OPT_TOPIC:
                         o->topic = optarg;
                         break;

@@ -1104,6 +1104,43 @@ static void test_validate(void) {
 /* redis:// URLs                                                       */
 /* ------------------------------------------------------------------ */
 
+/* The flags every program takes (-b, --bootstrap-file, -c, -s, -X): each
+ * applied, a refused value named, another option left to the program. */
+static void test_common_flags(void) {
+        hw_config_t c;
+        char errstr[256];
+
+        if (!HW_CHECK_EQ_INT(hw_config_init(&c), HW_OK))
+                return;
+        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'b', "k1:9092", errstr,
+                                              sizeof(errstr)),
+                        1);
+        HW_CHECK_STR(c.kafka.brokers, "k1:9092");
+        HW_CHECK_EQ_INT(hw_config_common_flag(&c, HW_OPT_BOOTSTRAP_FILE,
+                                              "/tmp/b", errstr, sizeof(errstr)),
+                        1);
+        HW_CHECK_STR(c.kafka.bootstrap_file, "/tmp/b");
+        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'X', "linger.ms=5", errstr,
+                                              sizeof(errstr)),
+                        1);
+        HW_CHECK_EQ_INT(c.kafka.n_props, 1);
+        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 's', "prefix=x:", errstr,
+                                              sizeof(errstr)),
+                        1);
+        HW_CHECK_STR(c.prefix, "x:");
+        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 's', "no-equals", errstr,
+                                              sizeof(errstr)),
+                        -1);
+        HW_CHECK_CONTAINS(errstr, "--set");
+        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'c', "ignored.conf", errstr,
+                                              sizeof(errstr)),
+                        1);
+        HW_CHECK_EQ_INT(hw_config_common_flag(&c, HW_OPT_FIRST, "x", errstr,
+                                              sizeof(errstr)),
+                        0);
+        hw_config_release(&c);
+}
+
 static void test_redis_url_ok(void) {
         static const struct {
                 const char *url, *host;
@@ -1264,6 +1301,7 @@ int main(void) {
         HW_RUN(test_countries_errors);
         HW_RUN(test_countries_ok_at_limit);
         HW_RUN(test_validate);
+        HW_RUN(test_common_flags);
         HW_RUN(test_redis_url_ok);
         HW_RUN(test_redis_url_errors);
 
