@@ -98,10 +98,11 @@ static int by_field_day(const void *a, const void *b) {
 hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
         const char *AP = hw_config_alerts_prefix(s->conf);
         hw_err_t err = HW_OK;
+        int done = 0;
 
         if (!s->conf->alert_raid)
                 return HW_OK;
-        for (int attempt = 0; attempt < 5; attempt++) {
+        for (int attempt = 0; attempt < 5 && !done; attempt++) {
                 raised_t *all = NULL;
                 int64_t *all_days = NULL;
                 size_t n = 0, cap = 0;
@@ -126,7 +127,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                                                        size)))
                                 return err;
                         freeReplyObject(r);
-                        break;
+                        done = 1;
+                        continue;
                 }
                 hw_map_init(&fields);
                 do {
@@ -221,7 +223,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                                                        size)))
                                 return err;
                         freeReplyObject(r);
-                        break;
+                        done = 1;
+                        continue;
                 }
                 if ((err = hw_step_round_trip(s, 0, 3, "alert:raid", errstr,
                                               size)))
@@ -236,6 +239,12 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                 if (err || exists)
                         return err;
         }
+        if (!done)
+                HW_WARN("store",
+                        "%salert:raid was not gathered from %salert:ids: "
+                        "alerts kept being written meanwhile (a raid near one "
+                        "an earlier version raised may be raised again)",
+                        AP, AP);
         return HW_OK;
 }
 
