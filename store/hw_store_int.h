@@ -1,7 +1,8 @@
 /*
  * What the files of the Redis store share (store/): the store's state and
- * the pieces of the atomic step. hw_store.c holds the store's life, its
- * reads outside the step and the step run end to end; step_io.c the RESP
+ * the pieces of the atomic step. hw_store.c holds the store's life and
+ * the step run end to end; store_reads.c the reads outside the step;
+ * step_io.c the RESP
  * it writes and the replies it reads; step_reads.c round trip 1 (WATCH,
  * the reads, their checks); step_raid.c the raid index and the raids;
  * step_writes.c round trip 2 (MULTI, the writes, EXEC). Not for use
@@ -213,6 +214,20 @@ hw_err_t hw_step_check_reply(hw_store_t *s, redisReply *r, const char *what,
 
 /* Orders person indexes by bucket (then position). */
 int hw_step_by_bucket(const void *a, const void *b, void *buckets);
+
+/* Frees what the last read of the slide kept. */
+void hw_step_free_slide(hw_store_t *s);
+
+/* Closes the connection (the next command connects again), forgetting
+ * what it knew of the counters and a step sent with its reply unread. */
+void hw_step_drop_connection(hw_store_t *s);
+
+/* Reads the next reply of a pipeline into *r. On an error (nothing in
+ * *r), a connection with `pending` replies still unread is dropped, so
+ * the next command starts clean. */
+hw_err_t hw_step_pipelined_reply(hw_store_t *s, size_t pending,
+                                 const char *what, redisReply **r, char *errstr,
+                                 size_t size);
 
 /* ---- The step's commands and replies (step_io.c). ---- */
 

@@ -1,0 +1,575 @@
+/*
+ * The store's reads outside the atomic step: the bucket logs the slide
+ * needs, the stored offsets, the persons and applied ids a batch needs,
+ * and the alerts stream read for the relay and the webhook (with their
+ * positions).
+ */
+#include "hw_store_int.h"
+
+/* Adds a log to read: the ymd of day. Returns -1 when out of memory. */
+static int want_log(hw_store_t *s, size_t n, const char *ymd, int64_t day) {
+        if (hw_grow((void **)&s->logs, &s->logs_cap, n + 1, sizeof(*s->logs)))
+                return -1;
+        memset(&s->logs[n], 0, sizeof(s->logs[n]));
+        memcpy(s->logs[n].ymd, ymd, 8);
+        s->logs[n].day = day;
+        return 0;
+}
+
+/* Queues HMGET b:gen of the n logs to read: their generations. */
+static int append_gens(hw_store_t *s, size_t n) {
+        const char **argv = malloc((n + 2) * sizeof(*argv));
+        size_t *lens = malloc((n + 2) * sizeof(*lens));
+        char key[300];
+        int rc = -1;
+
+        if (argv && lens) {
+                snprintf(key, sizeof(key), "%sb:gen", s->conf->prefix);
+                argv[0] = "HMGET";
+                lens[0] = 5;
+                argv[1] = key;
+                lens[1] = strlen(key);
+                for (size_t i = 0; i < n; i++) {
+                        argv[i + 2] = s->logs[i].ymd;
+                        lens[i + 2] = 8;
+                }
+                rc = redisAppendCommandArgv(s->ctx, (int)(n + 2), argv, lens) ==
+                                     REDIS_OK
+                             ? 0
+                             : -1;
+        }
+        free(argv);
+        free(lens);
+        return rc;
+}
+
+/* A log's text as a GET or GETRANGE reply r gives it (the reply is kept
+ * in s->replies, which the text points into). */
+static void take_log_text(hw_store_t *s, hw_plan_log_t *lg, redisReply *r) {
+        s->replies[s->n_replies++] = r;
+        lg->text = r->type == REDIS_REPLY_STRING ? r->str : "";
+        lg->len = r->type == REDIS_REPLY_STRING ? r->len : 0;
+}
+
+/* Reads again, whole, the logs of the slide whose cached part is not
+ * what Redis holds (want[i]: read log i). */
+static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
+                                size_t n, char *errstr, size_t size) {
+        size_t pending = 0;
+        hw_err_t err;
+
+        for (size_t i = 0; i < n; i++)
+                if (want[i]) {
+                        redisAppendCommand(s->ctx, "GET %sb:%s",
+                                           s->conf->prefix, s->logs[i].ymd);
+                        pending++;
+                }
+        for (size_t i = 0; i < n; i++) {
+                redisReply *r;
+                if (!want[i])
+                        continue;
+                if ((err = hw_step_pipelined_reply(s, --pending, "GET b:<day>", &r,
+                                           errstr, size)))
+                        return err;
+                take_log_text(s, &s->logs[i], r);
+                s->logs[i].from = 0;
+        }
+        return HW_OK;
+}
+
+hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
+                             const hw_plan_slide_t **out, char *errstr,
+                             size_t size) {
+        const hw_config_t *c = s->conf;
+        int64_t before = s->watermark >= 0 ? hw_time_day(s->watermark) : -1;
+        int64_t largest = c->windows[c->n_windows - 1];
+        size_t n_leaving = 0, n = 0, n_stale = 0;
+        redisReply *r;
+        hw_err_t err;
+
+        hw_step_free_slide(s);
+        *out = &s->slide;
+        s->slide.day = before;
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        if (before >= 0 && day > before) {
+                r = redisCommand(s->ctx,
+                                 "ZRANGEBYSCORE %sb:days (%lld %lld WITHSCORES",
+                                 c->prefix, (long long)(before - largest),
+                                 (long long)(day - c->windows[0]));
+                if ((err = hw_step_check_reply(s, r, "ZRANGEBYSCORE b:days",
+                                               errstr, size)))
+                        return err;
+                for (size_t i = 0;
+                     r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
+                     i += 2) {
+                        if (r->element[i]->len != 8 ||
+                            want_log(s, n++, r->element[i]->str,
+                                     strtoll(r->element[i + 1]->str, NULL,
+                                             10))) {
+                                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                              "%sb:days holds %s, not a "
+                                              "yyyymmdd day (or out of "
+                                              "memory)",
+                                              c->prefix, r->element[i]->str);
+                                freeReplyObject(r);
+                                return err;
+                        }
+                }
+                freeReplyObject(r);
+        }
+        n_leaving = n;
+        /* Logs this consumer appended much to, kept after the step. */
+        for (size_t i = 0; i < s->appended.count; i++) {
+                const hw_map_entry_t *e = &s->appended.entries[i];
+                int leaving = 0;
+                if (e->aux < COMPACT_BYTES || e->v.i <= day - largest)
+                        continue;
+                for (size_t j = 0; j < n_leaving && !leaving; j++)
+                        leaving = !memcmp(s->logs[j].ymd, e->key, 8);
+                if (!leaving && want_log(s, n++, e->key, e->v.i))
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+        }
+        if (hw_grow((void **)&s->replies, &s->replies_cap, 2 * n + 1,
+                    sizeof(*s->replies)) ||
+            hw_grow((void **)&s->log_stale, &s->log_stale_cap, n + 1,
+                    sizeof(*s->log_stale)))
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        /* One round trip: each log (what follows the part the plan holds
+         * and its length, or all of it), then their generations (a log
+         * read in part keeps, until they come, the one the plan holds). */
+        for (size_t i = 0; i < n; i++) {
+                hw_plan_log_t *lg = &s->logs[i];
+                if (plan && hw_plan_log_known(plan, s->epoch, lg->day, &lg->gen,
+                                              &lg->from)) {
+                        redisAppendCommand(s->ctx, "GETRANGE %sb:%s %lld -1",
+                                           c->prefix, lg->ymd,
+                                           (long long)lg->from);
+                        redisAppendCommand(s->ctx, "STRLEN %sb:%s", c->prefix,
+                                           lg->ymd);
+                } else {
+                        redisAppendCommand(s->ctx, "GET %sb:%s", c->prefix,
+                                           lg->ymd);
+                }
+        }
+        if (n && append_gens(s, n)) {
+                hw_step_drop_connection(s); /* the GETs queued are not read */
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        }
+        for (size_t i = 0; i < n; i++) {
+                hw_plan_log_t *lg = &s->logs[i];
+                char what[64];
+                snprintf(what, sizeof(what), "GET %sb:%s", c->prefix, lg->ymd);
+                if ((err = hw_step_pipelined_reply(s, 1, what, &r, errstr, size)))
+                        return err;
+                take_log_text(s, lg, r);
+                s->log_stale[i] = 0;
+                if (lg->from) {
+                        if ((err = hw_step_pipelined_reply(s, 1, "STRLEN b:<day>", &r,
+                                                   errstr, size)))
+                                return err;
+                        /* Appended to since, or replaced: read whole. */
+                        s->log_stale[i] =
+                                r->type != REDIS_REPLY_INTEGER ||
+                                (size_t)r->integer != lg->from + lg->len;
+                        freeReplyObject(r);
+                        lg->len += lg->from;
+                }
+        }
+        if (n) {
+                if ((err = hw_step_pipelined_reply(s, 0, "HMGET b:gen", &r, errstr,
+                                           size)))
+                        return err;
+                for (size_t i = 0; i < n; i++) {
+                        hw_plan_log_t *lg = &s->logs[i];
+                        int64_t gen =
+                                r->type == REDIS_REPLY_ARRAY &&
+                                                i < r->elements &&
+                                                r->element[i]->type ==
+                                                        REDIS_REPLY_STRING
+                                        ? strtoll(r->element[i]->str, NULL, 10)
+                                        : 0;
+                        /* Compacted since the plan read it: read whole. */
+                        s->log_stale[i] |= lg->from && gen != lg->gen;
+                        n_stale += s->log_stale[i];
+                        lg->gen = gen;
+                }
+                freeReplyObject(r);
+                if (n_stale &&
+                    (err = read_whole_logs(s, s->log_stale, n, errstr, size)))
+                        return err;
+        }
+        s->slide.epoch = s->epoch;
+        s->slide.leaving = s->logs;
+        s->slide.n_leaving = n_leaving;
+        /* Compacted: the leaving logs that leave the smallest window now
+         * (those that left it before were compacted then; they are the
+         * last of the leaving ones, by day), and the logs this consumer
+         * appended much to (after them). */
+        {
+                size_t first = n_leaving;
+                while (first > 0 &&
+                       s->logs[first - 1].day > before - c->windows[0])
+                        first--;
+                s->slide.compact = s->logs ? s->logs + first : NULL;
+                s->slide.n_compact = n - first;
+        }
+        return HW_OK;
+}
+
+hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        r = redisCommand(s->ctx, "PING");
+        if ((err = hw_step_check_reply(s, r, "PING", errstr, size)))
+                return err;
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+void hw_store_offset_key(const hw_store_t *s, const char *topic,
+                         int32_t partition, char *out, size_t out_size) {
+        snprintf(out, out_size, "%soffset:%s:%s:%" PRId32, s->conf->prefix,
+                 s->group, topic, partition);
+}
+
+/* Parses a decimal integer reply; -1 for nil. */
+static int64_t reply_int(const redisReply *r) {
+        if (r->type == REDIS_REPLY_INTEGER)
+                return r->integer;
+        if (r->type == REDIS_REPLY_STRING)
+                return strtoll(r->str, NULL, 10);
+        return -1;
+}
+
+hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
+                              const int32_t *partitions, size_t n, int64_t *out,
+                              char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        for (size_t i = 0; i < n; i++) {
+                char key[512];
+                hw_store_offset_key(s, topic, partitions[i], key, sizeof(key));
+                redisAppendCommand(s->ctx, "GET %s", key);
+        }
+        for (size_t i = 0; i < n; i++) {
+                if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
+                        r = NULL;
+                if ((err = hw_step_check_reply(s, r, "GET offset", errstr,
+                                               size)))
+                        return err;
+                out[i] = reply_int(r);
+                freeReplyObject(r);
+        }
+        return HW_OK;
+}
+
+/* Orders person indexes by bucket (then position). */
+int hw_step_by_bucket(const void *a, const void *b, void *buckets) {
+        const unsigned *bk = buckets;
+        size_t i = *(const size_t *)a, j = *(const size_t *)b;
+        if (bk[i] != bk[j])
+                return bk[i] < bk[j] ? -1 : 1;
+        return (i > j) - (i < j);
+}
+
+hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
+                              hw_person_t *out, hw_arena_t *arena, char *errstr,
+                              size_t size) {
+        size_t *order = malloc((n ? n : 1) * sizeof(*order));
+        unsigned *bucket = malloc((n ? n : 1) * sizeof(*bucket));
+        const char **argv = malloc((n + 2) * sizeof(*argv));
+        size_t *argvlen = malloc((n + 2) * sizeof(*argvlen));
+        size_t cmds = 0, i, j;
+        hw_err_t err = HW_OK;
+        redisReply *r;
+        char key[300];
+
+        if (!order || !bucket || !argv || !argvlen) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
+        if ((err = hw_store_connect(s, errstr, size)))
+                goto cleanup;
+        for (i = 0; i < n; i++) {
+                order[i] = i;
+                bucket[i] = hw_person_bucket(ids[i], strlen(ids[i]));
+                memset(&out[i], 0, sizeof(out[i]));
+        }
+        qsort_r(order, n, sizeof(*order), hw_step_by_bucket, bucket);
+        /* One HMGET per bucket, pipelined. */
+        for (i = 0; i < n; i = j) {
+                int len = snprintf(key, sizeof(key), "%spersons:%u",
+                                   s->conf->prefix, bucket[order[i]]);
+                argv[0] = "HMGET";
+                argvlen[0] = 5;
+                argv[1] = key;
+                argvlen[1] = (size_t)len;
+                for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
+                     j++) {
+                        argv[2 + j - i] = ids[order[j]];
+                        argvlen[2 + j - i] = strlen(ids[order[j]]);
+                }
+                redisAppendCommandArgv(s->ctx, (int)(2 + j - i), argv, argvlen);
+                cmds++;
+        }
+        for (i = 0; i < n; i = j) {
+                if ((err = hw_step_pipelined_reply(s, --cmds, "HMGET persons", &r,
+                                           errstr, size)))
+                        goto cleanup;
+                for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
+                     j++) {
+                        const redisReply *e =
+                                r->type == REDIS_REPLY_ARRAY &&
+                                                j - i < r->elements
+                                        ? r->element[j - i]
+                                        : NULL;
+                        hw_person_t *p = &out[order[j]];
+                        if (!e || e->type != REDIS_REPLY_STRING)
+                                continue;
+                        if (hw_person_unpack(arena, e->str, e->len, p)) {
+                                /* A damaged record: treat the person as
+                                 * unknown rather than count half of it. */
+                                HW_WARN("store",
+                                        "person %s has a damaged "
+                                        "record; treated as new",
+                                        ids[order[j]]);
+                                memset(p, 0, sizeof(*p));
+                        }
+                }
+                freeReplyObject(r);
+        }
+cleanup:
+        free(order);
+        free(bucket);
+        free(argv);
+        free(argvlen);
+        return err;
+}
+
+/* Orders event indexes by day (then position) for hw_store_check_seen;
+ * days is the array of yyyymmdd strings. */
+static int by_day(const void *a, const void *b, void *days) {
+        const char *const *ymd = days;
+        size_t i = *(const size_t *)a, j = *(const size_t *)b;
+        int c = strcmp(ymd[i], ymd[j]);
+        return c ? c : (i > j) - (i < j);
+}
+
+hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
+                             const char *const *ids, size_t n,
+                             unsigned char *out, char *errstr, size_t size) {
+        hw_err_t err;
+        redisReply *r;
+        size_t i, sent = 0;
+        const char **argv = NULL;
+        size_t *argvlen = NULL, *order = NULL;
+        char key[64];
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        /* One SMISMEMBER per day, whatever the order of the ids. */
+        argv = malloc((n + 2) * sizeof(*argv));
+        argvlen = malloc((n + 2) * sizeof(*argvlen));
+        order = malloc((n + 1) * sizeof(*order));
+        if (!argv || !argvlen || !order) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
+        for (i = 0; i < n; i++)
+                order[i] = i;
+        qsort_r(order, n, sizeof(*order), by_day, (void *)ymd);
+        for (i = 0; i < n;) {
+                size_t j = i, argc = 2;
+                snprintf(key, sizeof(key), "%sseen:%s", s->conf->prefix,
+                         ymd[order[i]]);
+                argv[0] = "SMISMEMBER";
+                argvlen[0] = 10;
+                argv[1] = key;
+                argvlen[1] = strlen(key);
+                while (j < n && !strcmp(ymd[order[j]], ymd[order[i]])) {
+                        argv[argc] = ids[order[j]];
+                        argvlen[argc++] = strlen(ids[order[j]]);
+                        j++;
+                }
+                redisAppendCommandArgv(s->ctx, (int)argc, argv, argvlen);
+                sent++;
+                i = j;
+        }
+        for (i = 0; i < n;) {
+                size_t j = i;
+                while (j < n && !strcmp(ymd[order[j]], ymd[order[i]]))
+                        j++;
+                sent--;
+                if ((err = hw_step_pipelined_reply(s, sent, "SMISMEMBER", &r, errstr,
+                                           size)))
+                        goto cleanup;
+                for (size_t k = i; k < j; k++)
+                        out[order[k]] = r->type == REDIS_REPLY_ARRAY &&
+                                        k - i < r->elements &&
+                                        r->element[k - i]->integer == 1;
+                freeReplyObject(r);
+                i = j;
+        }
+cleanup:
+        if (err && sent && s->ctx)
+                hw_step_drop_connection(s); /* unread replies: start clean */
+        free(argv);
+        free(argvlen);
+        free(order);
+        return err;
+}
+
+hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
+                                     char *id, size_t id_size, char *errstr,
+                                     size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        r = redisCommand(s->ctx, "GET %salerts:%s",
+                         hw_config_alerts_prefix(s->conf), reader);
+        if ((err = hw_step_check_reply(s, r, "GET alerts position", errstr,
+                                       size)))
+                return err;
+        snprintf(id, id_size, "%s",
+                 r->type == REDIS_REPLY_STRING ? r->str : "0-0");
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
+                                     const char *id, char *errstr,
+                                     size_t size) {
+        hw_err_t err;
+        redisReply *r;
+
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        r = redisCommand(s->ctx, "SET %salerts:%s %s",
+                         hw_config_alerts_prefix(s->conf), reader, id);
+        if ((err = hw_step_check_reply(s, r, "SET alerts position", errstr,
+                                       size)))
+                return err;
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+/* Fills an alert from a stream entry's field/value array. Returns -1 when
+ * a field is missing or does not parse. */
+static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
+        json_t *ids = NULL, *attrs = NULL;
+        const char *key;
+        json_t *v;
+        int rc = -1, sev;
+
+        hw_alert_reset(a);
+        for (size_t i = 0; i + 1 < f->elements; i += 2) {
+                const char *name = f->element[i]->str;
+                const redisReply *val = f->element[i + 1];
+                const char *copy;
+                if (val->type != REDIS_REPLY_STRING)
+                        continue;
+                if (!strcmp(name, "event_ids")) {
+                        ids = json_loadb(val->str, val->len, 0, NULL);
+                        continue;
+                }
+                if (!strcmp(name, "attributes")) {
+                        attrs = json_loadb(val->str, val->len, 0, NULL);
+                        continue;
+                }
+                copy = hw_alert_strdup(a, val->str, val->len);
+                if (!copy)
+                        goto cleanup;
+                if (!strcmp(name, "alert_id"))
+                        a->alert_id = copy;
+                else if (!strcmp(name, "rule"))
+                        a->rule = copy;
+                else if (!strcmp(name, "severity") &&
+                         (sev = hw_severity_parse(copy)) >= 0)
+                        a->severity = (hw_severity_t)sev;
+                else if (!strcmp(name, "subject"))
+                        a->subject = copy;
+                else if (!strcmp(name, "summary"))
+                        a->summary = copy;
+                else if (!strcmp(name, "event_time"))
+                        a->event_time = strtoll(copy, NULL, 10);
+                else if (!strcmp(name, "raised_at"))
+                        a->raised_at = strtoll(copy, NULL, 10);
+        }
+        if (!a->alert_id || !a->rule || !a->subject || !a->summary ||
+            !json_is_array(ids) || (attrs && !json_is_object(attrs)))
+                goto cleanup;
+        if (hw_alert_alloc_event_ids(a, json_array_size(ids)) ||
+            hw_alert_alloc_attributes(a, attrs ? json_object_size(attrs) : 0))
+                goto cleanup;
+        for (size_t i = 0; i < a->n_event_ids; i++) {
+                const char *t = json_string_value(json_array_get(ids, i));
+                if (!t || !(a->event_ids[i] = hw_alert_strdup(a, t, strlen(t))))
+                        goto cleanup;
+        }
+        if (attrs) {
+                size_t i = 0;
+                json_object_foreach(attrs, key, v) {
+                        const char *t = json_string_value(v);
+                        if (!t)
+                                goto cleanup;
+                        a->attributes[i].key =
+                                hw_alert_strdup(a, key, strlen(key));
+                        a->attributes[i].value =
+                                hw_alert_strdup(a, t, strlen(t));
+                        if (!a->attributes[i].key || !a->attributes[i].value)
+                                goto cleanup;
+                        i++;
+                }
+        }
+        rc = 0;
+cleanup:
+        json_decref(ids);
+        json_decref(attrs);
+        return rc;
+}
+
+hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
+                              hw_store_alert_t *out, size_t max, size_t *n,
+                              char *errstr, size_t size) {
+        char start[64];
+        hw_err_t err;
+        redisReply *r;
+
+        *n = 0;
+        if ((err = hw_store_connect(s, errstr, size)))
+                return err;
+        snprintf(start, sizeof(start), "(%s", after);
+        r = redisCommand(s->ctx, "XRANGE %salerts %s + COUNT %d",
+                         hw_config_alerts_prefix(s->conf), start, (int)max);
+        if ((err = hw_step_check_reply(s, r, "XRANGE alerts", errstr, size)))
+                return err;
+        for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
+             i++) {
+                const redisReply *e = r->element[i];
+                hw_store_alert_t *o = &out[*n];
+                if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
+                        continue;
+                snprintf(o->id, sizeof(o->id), "%s", e->element[0]->str);
+                if (alert_from_fields(&o->alert, e->element[1])) {
+                        HW_WARN("store",
+                                "alert stream entry %s is damaged; "
+                                "not relayed",
+                                o->id);
+                        /* Keep its id so the relay moves past it. */
+                        o->alert.alert_id = NULL;
+                }
+                (*n)++;
+        }
+        freeReplyObject(r);
+        return HW_OK;
+}
