@@ -27,8 +27,8 @@ run_suite default "$src/build" "-LE kafka"
 ASAN_OPTIONS=${ASAN_OPTIONS:-detect_leaks=1:abort_on_error=0} \
 UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_suite sanitizers "$src/build-asan" "-LE kafka" -DHW_SANITIZE=ON -DCMAKE_BUILD_TYPE=Debug
-# libFuzzer (clang): the decode and NDJSON targets, 60 s each.
-HW_TARGETS="fuzz_decode fuzz_ndjson" \
+# libFuzzer (clang): the decode, NDJSON and Avro walk targets, 60 s each.
+HW_TARGETS="fuzz_decode fuzz_ndjson fuzz_walk" \
   run_suite fuzz "$src/build-fuzz" "-L fuzz" -DHW_FUZZ=ON -DCMAKE_C_COMPILER=clang \
   -DCMAKE_BUILD_TYPE=Debug -DHW_FUZZ_SECONDS="${HW_FUZZ_SECONDS:-60}"
 

@@ -68,8 +68,8 @@ static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
                 redisReply *r;
                 if (!want[i])
                         continue;
-                if ((err = hw_step_pipelined_reply(s, --pending, "GET b:<day>", &r,
-                                           errstr, size)))
+                if ((err = hw_step_pipelined_reply(s, --pending, "GET b:<day>",
+                                                   &r, errstr, size)))
                         return err;
                 take_log_text(s, &s->logs[i], r);
                 s->logs[i].from = 0;
@@ -161,13 +161,14 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                 hw_plan_log_t *lg = &s->logs[i];
                 char what[64];
                 snprintf(what, sizeof(what), "GET %sb:%s", c->prefix, lg->ymd);
-                if ((err = hw_step_pipelined_reply(s, 1, what, &r, errstr, size)))
+                if ((err = hw_step_pipelined_reply(s, 1, what, &r, errstr,
+                                                   size)))
                         return err;
                 take_log_text(s, lg, r);
                 s->log_stale[i] = 0;
                 if (lg->from) {
-                        if ((err = hw_step_pipelined_reply(s, 1, "STRLEN b:<day>", &r,
-                                                   errstr, size)))
+                        if ((err = hw_step_pipelined_reply(
+                                     s, 1, "STRLEN b:<day>", &r, errstr, size)))
                                 return err;
                         /* Appended to since, or replaced: read whole. */
                         s->log_stale[i] =
@@ -178,8 +179,8 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                 }
         }
         if (n) {
-                if ((err = hw_step_pipelined_reply(s, 0, "HMGET b:gen", &r, errstr,
-                                           size)))
+                if ((err = hw_step_pipelined_reply(s, 0, "HMGET b:gen", &r,
+                                                   errstr, size)))
                         return err;
                 for (size_t i = 0; i < n; i++) {
                         hw_plan_log_t *lg = &s->logs[i];
@@ -321,8 +322,8 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                 cmds++;
         }
         for (i = 0; i < n; i = j) {
-                if ((err = hw_step_pipelined_reply(s, --cmds, "HMGET persons", &r,
-                                           errstr, size)))
+                if ((err = hw_step_pipelined_reply(s, --cmds, "HMGET persons",
+                                                   &r, errstr, size)))
                         goto cleanup;
                 for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
                      j++) {
@@ -408,8 +409,8 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
                 while (j < n && !strcmp(ymd[order[j]], ymd[order[i]]))
                         j++;
                 sent--;
-                if ((err = hw_step_pipelined_reply(s, sent, "SMISMEMBER", &r, errstr,
-                                           size)))
+                if ((err = hw_step_pipelined_reply(s, sent, "SMISMEMBER", &r,
+                                                   errstr, size)))
                         goto cleanup;
                 for (size_t k = i; k < j; k++)
                         out[order[k]] = r->type == REDIS_REPLY_ARRAY &&

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_avro_walk.h"
 #include "hw_registry.h"
 #include "hw_schemas.h"
 #include "hw_validate.h"
@@ -57,198 +58,6 @@ struct hw_codec_s {
         size_t n_cache, cache_max;
         uint64_t tick;
 };
-
-/*
- * Avro C trusts the body it reads: it allocates a declared length before
- * checking that the bytes are there (and leaks the buffer when they are
- * not), it truncates 64-bit enum indexes to 32 bits, and reading one
- * message after another leaks (found by fuzzing). So every body is walked
- * against its writer schema, without allocating: each varint well-formed,
- * each length, union branch, enum index and block count in range, and the
- * walk ending exactly at the end of the body. The walk also notes where
- * each top-level field's value is, and events are filled from that: Avro C
- * never reads an event. (Alerts, read back only by tests, are read by Avro
- * C after the walk.)
- */
-
-/* A top-level field's value as the walk found it. */
-typedef struct walk_field_s {
-        int64_t branch;           /* union branch, -1 for a field not a union */
-        const unsigned char *str; /* string bytes (not NUL-terminated) */
-        int64_t num;              /* string length, long value or enum index */
-} walk_field_t;
-
-typedef struct avro_walk_s {
-        const unsigned char *p, *end;
-        const char *field; /* top-level field being read, for errors */
-        char *errstr;
-        size_t errstr_size;
-        walk_field_t *fields; /* where to note top-level values, or NULL */
-        size_t n_fields, cur;
-} avro_walk_t;
-
-/* The field a leaf value at this depth belongs to, or NULL: a top-level
- * field (depth 1) or the branch of a top-level union (depth 2). */
-static walk_field_t *noted(avro_walk_t *w, int depth) {
-        if (!w->fields || w->cur >= w->n_fields || depth < 1 || depth > 2)
-                return NULL;
-        return &w->fields[w->cur];
-}
-
-static hw_err_t walk_fail(avro_walk_t *w, const char *what) {
-        return hw_fail(HW_ERR_DECODE, w->errstr, w->errstr_size, "%s%s%s",
-                       w->field ? w->field : "", w->field ? ": " : "", what);
-}
-
-/* Reads a zig-zag varint long. */
-static hw_err_t walk_long(avro_walk_t *w, int64_t *out) {
-        uint64_t v = 0;
-        for (int shift = 0; shift < 70; shift += 7) {
-                if (w->p == w->end)
-                        return walk_fail(w, "message ends inside a number");
-                unsigned char b = *w->p++;
-                if (shift == 63 && (b & 0x7E))
-                        return walk_fail(w, "number does not fit in 64 bits");
-                v |= (uint64_t)(b & 0x7F) << shift;
-                if (!(b & 0x80)) {
-                        *out = (int64_t)(v >> 1) ^ -(int64_t)(v & 1);
-                        return HW_OK;
-                }
-        }
-        return walk_fail(w, "number longer than 10 bytes");
-}
-
-/* Skips n bytes that must be in the message. */
-static hw_err_t walk_skip(avro_walk_t *w, int64_t n, const char *what) {
-        char why[96];
-        if (n < 0 || n > w->end - w->p) {
-                snprintf(why, sizeof(why),
-                         "%s length %" PRId64 " is not within the %td bytes "
-                         "left",
-                         what, n, w->end - w->p);
-                return walk_fail(w, why);
-        }
-        w->p += n;
-        return HW_OK;
-}
-
-static hw_err_t walk_value(avro_walk_t *w, avro_schema_t s, int depth) {
-        int64_t n;
-        hw_err_t err;
-
-        if (depth > 32)
-                return walk_fail(w, "schema nested too deeply");
-        switch (avro_typeof(s)) {
-        case AVRO_NULL:
-                return HW_OK;
-        case AVRO_BOOLEAN:
-                if (w->p == w->end || *w->p > 1)
-                        return walk_fail(w, "bad boolean");
-                w->p++;
-                return HW_OK;
-        case AVRO_INT32:
-        case AVRO_INT64:
-                if ((err = walk_long(w, &n)))
-                        return err;
-                if (noted(w, depth))
-                        noted(w, depth)->num = n;
-                return HW_OK;
-        case AVRO_FLOAT:
-                return walk_skip(w, 4, "float");
-        case AVRO_DOUBLE:
-                return walk_skip(w, 8, "double");
-        case AVRO_FIXED:
-                return walk_skip(w, avro_schema_fixed_size(s), "fixed");
-        case AVRO_STRING:
-        case AVRO_BYTES:
-                if ((err = walk_long(w, &n)))
-                        return err;
-                if (noted(w, depth)) {
-                        noted(w, depth)->str = w->p;
-                        noted(w, depth)->num = n;
-                }
-                return walk_skip(w, n, "string");
-        case AVRO_ENUM:
-                if ((err = walk_long(w, &n)))
-                        return err;
-                if (n < 0 || n >= avro_schema_enum_number_of_symbols(s))
-                        return walk_fail(w, "enum index out of range");
-                if (noted(w, depth))
-                        noted(w, depth)->num = n;
-                return HW_OK;
-        case AVRO_UNION:
-                if ((err = walk_long(w, &n)))
-                        return err;
-                if (n < 0 || (uint64_t)n >= avro_schema_union_size(s))
-                        return walk_fail(w, "union branch out of range");
-                if (depth == 1 && noted(w, depth))
-                        noted(w, depth)->branch = n;
-                return walk_value(w, avro_schema_union_branch(s, (int)n),
-                                  depth + 1);
-        case AVRO_RECORD:
-                for (size_t i = 0; i < avro_schema_record_size(s); i++) {
-                        if (depth == 0) {
-                                w->field = avro_schema_record_field_name(
-                                        s, (int)i);
-                                w->cur = i;
-                                if (w->fields && i < w->n_fields)
-                                        w->fields[i] =
-                                                (walk_field_t){-1, NULL, 0};
-                        }
-                        if ((err = walk_value(
-                                     w,
-                                     avro_schema_record_field_get_by_index(
-                                             s, (int)i),
-                                     depth + 1)))
-                                return err;
-                }
-                return HW_OK;
-        case AVRO_ARRAY:
-        case AVRO_MAP:
-                /* Blocks: count (negative: followed by a byte size), items,
-                 * until a zero count. Each item takes at least one byte for
-                 * these schemas' item types, which bounds the loop. */
-                for (;;) {
-                        if ((err = walk_long(w, &n)))
-                                return err;
-                        if (n == 0)
-                                return HW_OK;
-                        if (n < 0) {
-                                int64_t bytes;
-                                if (n == INT64_MIN)
-                                        return walk_fail(w, "bad block count");
-                                n = -n;
-                                if ((err = walk_long(w, &bytes)))
-                                        return err;
-                                if (bytes < 0 || bytes > w->end - w->p)
-                                        return walk_fail(w, "block size is "
-                                                            "not within the "
-                                                            "message");
-                        }
-                        if (n > w->end - w->p)
-                                return walk_fail(w, "block count is larger "
-                                                    "than the bytes left");
-                        for (int64_t i = 0; i < n; i++) {
-                                int64_t klen;
-                                if (avro_typeof(s) == AVRO_MAP &&
-                                    ((err = walk_long(w, &klen)) ||
-                                     (err = walk_skip(w, klen, "map key"))))
-                                        return err;
-                                if ((err = walk_value(
-                                             w,
-                                             avro_typeof(s) == AVRO_MAP
-                                                     ? avro_schema_map_values(s)
-                                                     : avro_schema_array_items(
-                                                               s),
-                                             depth + 1)))
-                                        return err;
-                        }
-                }
-        case AVRO_LINK:
-                return walk_value(w, avro_schema_link_target(s), depth + 1);
-        }
-        return walk_fail(w, "unsupported schema type");
-}
 
 static const hw_schema_def_t *find_def(int id) {
         for (size_t i = 0; i < hw_schema_def_count; i++)
@@ -708,25 +517,10 @@ static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
 /* Walks the Avro body against the writer schema (noting the top-level
  * values in fields, when given) and checks that nothing trails it. */
 static hw_err_t walk_body(hw_codec_schema_t *s, const unsigned char *body,
-                          size_t len, walk_field_t *fields, char *errstr,
+                          size_t len, hw_avro_field_t *fields, char *errstr,
                           size_t size) {
-        avro_walk_t w = {body,
-                         body + len,
-                         NULL,
-                         errstr,
-                         size,
-                         fields,
-                         fields ? WALK_FIELDS_MAX : 0,
-                         0};
-        hw_err_t err;
-
-        if ((err = walk_value(&w, s->schema, 0)))
-                return err;
-        if (w.p != w.end)
-                return hw_fail(HW_ERR_DECODE, errstr, size,
-                               "%td trailing bytes after the %s record",
-                               w.end - w.p, s->label);
-        return HW_OK;
+        return hw_avro_walk(s->schema, s->label, body, len, fields,
+                            fields ? WALK_FIELDS_MAX : 0, errstr, size);
 }
 
 /* Checks the Avro body, then decodes it into s->value with Avro C (for
@@ -749,7 +543,8 @@ static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
 
 /* Copies a string field into the event, refusing NUL bytes. */
 static hw_err_t take_string(hw_event_t *ev, const hw_field_t *f,
-                            const walk_field_t *v, char *errstr, size_t size) {
+                            const hw_avro_field_t *v, char *errstr,
+                            size_t size) {
         size_t n = (size_t)v->num;
 
         if (memchr(v->str, '\0', n))
@@ -765,7 +560,7 @@ static hw_err_t take_string(hw_event_t *ev, const hw_field_t *f,
  * mapped field has the type of the event field (a union is
  * ["null", type]). */
 static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
-                           const walk_field_t *fields, hw_event_t *ev,
+                           const hw_avro_field_t *fields, hw_event_t *ev,
                            char *errstr, size_t size) {
         size_t n;
         hw_event_type_t type = (hw_event_type_t)s->kind;
@@ -776,7 +571,7 @@ static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
         ev->schema_id = s->id;
         for (size_t i = 0; i < n; i++) {
                 const hw_field_t *f = &mf[i];
-                const walk_field_t *v;
+                const hw_avro_field_t *v;
 
                 if (s->field_index[i] < 0) {
                         const hw_field_default_t *d = &c->defaults[type][i];
@@ -818,7 +613,7 @@ hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
                          int64_t now_ms, hw_event_t *ev, char *errstr,
                          size_t size) {
         const unsigned char *p = data;
-        walk_field_t fields[WALK_FIELDS_MAX];
+        hw_avro_field_t fields[WALK_FIELDS_MAX];
         hw_codec_schema_t *s;
         hw_err_t err;
 
