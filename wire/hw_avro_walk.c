@@ -183,8 +183,13 @@ hw_err_t hw_avro_walk(avro_schema_t schema, const char *label,
                       const unsigned char *body, size_t len,
                       hw_avro_field_t *fields, size_t n_fields, char *errstr,
                       size_t size) {
-        avro_walk_t w = {body,   body + len, NULL, errstr,
-                         size,   fields,     fields ? n_fields : 0,
+        avro_walk_t w = {body,
+                         body + len,
+                         NULL,
+                         errstr,
+                         size,
+                         fields,
+                         fields ? n_fields : 0,
                          0};
         hw_err_t err;
 
