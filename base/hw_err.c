@@ -2,6 +2,7 @@
 
 #include <stdarg.h>
 #include <stdio.h>
+#include <stdlib.h>
 
 const char *hw_err_name(hw_err_t err) {
         switch (err) {
@@ -44,4 +45,11 @@ hw_err_t hw_fail(hw_err_t err, char *errstr, size_t errstr_size,
                 va_end(ap);
         }
         return err;
+}
+
+void hw_assert_fail(const char *cond, const char *file, int line) {
+        fprintf(stderr, "hirewire: internal error at %s:%d: %s does not hold\n",
+                file, line, cond);
+        fflush(stderr);
+        abort();
 }

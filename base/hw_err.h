@@ -46,4 +46,14 @@ int hw_err_is_rejection(hw_err_t err);
 hw_err_t hw_fail(hw_err_t err, char *errstr, size_t errstr_size,
                  const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
+/* An internal invariant, checked in every build (NDEBUG or not): when it
+ * does not hold, the process writes file:line and the condition to
+ * stderr and aborts (a core dump, or the sanitizer's report, shows where),
+ * rather than go on with state it cannot trust. For what the code itself
+ * guarantees, never for input. */
+#define HW_ASSERT(cond)                                                        \
+        ((cond) ? (void)0 : hw_assert_fail(#cond, __FILE__, __LINE__))
+
+_Noreturn void hw_assert_fail(const char *cond, const char *file, int line);
+
 #endif

@@ -3,6 +3,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_err.h"
+
 /* FNV-1a, 64-bit. */
 static uint64_t hash_bytes(const char *s, size_t len) {
         uint64_t h = UINT64_C(14695981039346656037);
@@ -84,6 +86,7 @@ hw_map_entry_t *hw_map_upsert(hw_map_t *m, const char *key, size_t len,
         slot = probe(m, key, len, h);
         if (m->slots[slot])
                 return &m->entries[m->slots[slot] - 1];
+        HW_ASSERT(m->count < UINT32_MAX); /* slots hold index + 1 */
         if (m->count == m->cap) {
                 size_t cap = m->cap ? m->cap * 2 : 64;
                 hw_map_entry_t *ne = realloc(m->entries, cap * sizeof(*ne));

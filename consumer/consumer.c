@@ -358,6 +358,9 @@ static int step_batch(consumer_t *c, hw_batch_t *b, int final, int at_end,
                                              &outcome, errstr, sizeof(errstr));
                 }
                 if (!err && outcome == HW_STORE_PENDING) {
+                        /* One step in flight at a time (finish_pending
+                         * read the last one's outcome first). */
+                        HW_ASSERT(!c->pending);
                         c->pending = b;
                         c->pending_at_end = at_end;
                         c->pending_final = final;

@@ -1,6 +1,8 @@
 #include "hw_raid.h"
 
 #include <errno.h>
+
+#include "hw_err.h"
 #include <stdlib.h>
 #include <string.h>
 
@@ -76,6 +78,7 @@ static int by_day_id(const void *a, const void *b) {
 size_t hw_raid_settle(hw_raid_hire_t *list, size_t n, size_t sorted,
                       int64_t oldest) {
         size_t m = 0, in_order = 0;
+        HW_ASSERT(sorted <= n);
         for (size_t i = 0; i < n; i++)
                 if (list[i].day > oldest) {
                         in_order += i < sorted;

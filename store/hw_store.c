@@ -765,6 +765,7 @@ int hw_store_step_ready(hw_store_t *s) {
         if ((poll(&p, 1, 0) > 0 && redisBufferRead(s->ctx) != REDIS_OK) ||
             hw_step_take_replies(s, &s->pend_got, s->pend_cmds + 2, 0))
                 return 1; /* finishing it reports the error */
+        HW_ASSERT(s->pend_got <= s->pend_cmds + 2);
         return s->pend_got == s->pend_cmds + 2;
 }
 

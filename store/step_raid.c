@@ -353,8 +353,13 @@ hw_err_t hw_step_judge_raised(hw_store_t *s, const hw_deltas_t *d,
                 return HW_OK;
         for (size_t i = 0; i < s->n_raids; i++) {
                 hw_raid_found_t *f = &s->raids[i];
-                raid_pair_t *rp = &s->rpairs[f->pair];
-                const char *slug = plan->raids[f->pair].lab_slug;
+                raid_pair_t *rp;
+                const char *slug;
+                /* Raids are found only of the plan's pairs, which come
+                 * first among the step's pairs. */
+                HW_ASSERT(f->pair < plan->n_raids && f->pair < s->n_rpairs);
+                rp = &s->rpairs[f->pair];
+                slug = plan->raids[f->pair].lab_slug;
                 const hw_map_entry_t *e;
                 int near = hw_raid_near(rp->raised, rp->n_raised, f->day, days);
                 for (size_t k = 0; k < i && !near; k++)

@@ -3,6 +3,7 @@
  * (parse, errors, write, round trip through the codec), the country table
  * and the names of the error classes.
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdint.h>
 #include <stdlib.h>
@@ -478,6 +479,35 @@ static void test_countries(void) {
 
 /* ------------------------------------------------------------------ */
 
+/* HW_ASSERT: a holding invariant costs nothing; a broken one stops the
+ * process with SIGABRT, naming the place and the condition (in every
+ * build, NDEBUG or not). */
+static void test_assert(void) {
+        int fds[2], status = 0;
+        char out[256] = "";
+        ssize_t n;
+        pid_t pid;
+
+        HW_ASSERT(1 + 1 == 2);
+        if (!HW_CHECK(pipe(fds) == 0))
+                return;
+        pid = fork();
+        if (pid == 0) {
+                dup2(fds[1], 2);
+                HW_ASSERT(sizeof(int) == 0);
+                _exit(0);
+        }
+        close(fds[1]);
+        n = read(fds[0], out, sizeof(out) - 1);
+        out[n > 0 ? n : 0] = '\0';
+        close(fds[0]);
+        HW_CHECK(waitpid(pid, &status, 0) == pid);
+        HW_CHECK(WIFSIGNALED(status) && WTERMSIG(status) == SIGABRT);
+        HW_CHECK_CONTAINS(out, "internal error at");
+        HW_CHECK_CONTAINS(out, "test_event.c:");
+        HW_CHECK_CONTAINS(out, "sizeof(int) == 0 does not hold");
+}
+
 static void test_err_names(void) {
         HW_CHECK_STR(hw_err_name(HW_ERR_BAD_FRAMING), "bad_framing");
         HW_CHECK_STR(hw_err_name(HW_ERR_UNKNOWN_SCHEMA), "unknown_schema");
@@ -559,6 +589,7 @@ static void test_json_all_problems(void) {
 /* The tests, with g_codec set up by fixtures_main(). */
 static void run_all(void) {
         HW_RUN(test_err_names);
+        HW_RUN(test_assert);
         HW_RUN(test_slug);
         HW_RUN(test_json_parse);
         HW_RUN(test_json_errors);
