@@ -1,0 +1,162 @@
+/*
+ * Unit tests for redis:// URLs (config/hw_redis_url.c): what parses, what
+ * is refused and how, the password never echoed.
+ */
+#include "config_fixtures.h"
+
+/* ------------------------------------------------------------------ */
+/* redis:// URLs                                                       */
+/* ------------------------------------------------------------------ */
+
+static void test_redis_url_ok(void) {
+        static const struct {
+                const char *url, *host;
+                int port, db;
+                const char *user, *password;
+        } ok[] = {
+                {"redis://127.0.0.1:6379", "127.0.0.1", 6379, 0, "", ""},
+                {"redis://localhost", "localhost", 6379, 0, "", ""},
+                {"redis://localhost/", "localhost", 6379, 0, "", ""},
+                {"REDIS://Cache.Example.com:7000/5", "Cache.Example.com", 7000,
+                 5, "", ""},
+                {"redis://:secret@h:6380/1", "h", 6380, 1, "", "secret"},
+                {"redis://alice:secret@h", "h", 6379, 0, "alice", "secret"},
+                /* redis-cli reads user info without ':' as a password. */
+                {"redis://secret@h", "h", 6379, 0, "", "secret"},
+                /* The last '@' ends the user info; %XX is decoded. */
+                {"redis://:p@ss/w:rd@h:1", "h", 1, 0, "", "p@ss/w:rd"},
+                {"redis://u%3Ax:p%40%25w@h", "h", 6379, 0, "u:x", "p@%w"},
+                {"redis://:100%@h", "h", 6379, 0, "", "100%"},
+                {"redis://[::1]", "::1", 6379, 0, "", ""},
+                {"redis://[::1]:6390/2", "::1", 6390, 2, "", ""},
+                {"redis://:pw@[fe80::1%eth0]:6379", "fe80::1%eth0", 6379, 0, "",
+                 "pw"},
+                {"redis://h:65535/2147483647", "h", 65535, 2147483647, "", ""},
+        };
+        for (size_t i = 0; i < sizeof(ok) / sizeof(ok[0]); i++) {
+                hw_redis_url_t u;
+                HW_CONTEXT("%s", ok[i].url);
+                if (!CHECK_ERR(hw_redis_url_parse(ok[i].url, &u, errstr,
+                                                  sizeof(errstr)),
+                               HW_OK))
+                        continue;
+                HW_CHECK_STR(u.host, ok[i].host);
+                HW_CHECK_EQ_INT(u.port, ok[i].port);
+                HW_CHECK_EQ_INT(u.db, ok[i].db);
+                HW_CHECK_STR(u.username, ok[i].user);
+                HW_CHECK_STR(u.password, ok[i].password);
+        }
+        HW_CONTEXT("%s", "");
+}
+
+static void test_redis_url_errors(void) {
+        static const struct {
+                const char *url, *want;
+        } bad[] = {
+                {"", "empty URL"},
+                {"127.0.0.1:6379", "not a redis:// URL"},
+                {"http://h", "not a redis:// URL"},
+                {"rediss://:PwSecret1@h", "TLS"},
+                {"redis://", "empty host"},
+                {"redis://:PwSecret1@", "empty host"},
+                {"redis://:PwSecret1@:6379", "empty host"},
+                {"redis://:PwSecret1@h:0", "port"},
+                {"redis://:PwSecret1@h:65536", "port"},
+                {"redis://:PwSecret1@h:", "port"},
+                {"redis://:PwSecret1@h:-1", "port"},
+                {"redis://:PwSecret1@h:63x", "port"},
+                {"redis://:PwSecret1@h/x", "database"},
+                {"redis://:PwSecret1@h/-1", "database"},
+                {"redis://:PwSecret1@h/2147483648", "database"},
+                {"redis://:PwSecret1@h/1/2", "database"},
+                {"redis://:PwSecret1@h?db=1", "invalid character in host"},
+                {"redis://:PwSecret1@h h", "invalid character in host"},
+                {"redis://:PwSecret1@::1", "[brackets]"},
+                {"redis://:PwSecret1@[::1", "closing ']'"},
+                {"redis://:PwSecret1@[]", "empty host"},
+                {"redis://:PwSecret1@[hostname]", "IPv6"},
+                {"redis://:PwSecret1@[::1]x", "after ']'"},
+                {"redis://alice:@h", "needs a password"},
+                {"redis://:PwSecret1%00@h", "%00"},
+                /* A forgotten '@': the password would be read as a port. */
+                {"redis://:PwSecret1", "empty host"},
+                {"redis://h:PwSecret1", "port"},
+        };
+        char longpw[400], longuser[200], longhost[400];
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+                hw_redis_url_t u;
+                HW_CONTEXT("%s", bad[i].url);
+                errstr[0] = '\0';
+                CHECK_ERR(hw_redis_url_parse(bad[i].url, &u, errstr,
+                                             sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, bad[i].want);
+                CHECK_NOT_CONTAINS(errstr, "PwSecret1");
+                /* Nothing of the password is left in the result. */
+                HW_CHECK_STR(u.password, "");
+        }
+        HW_CONTEXT("%s", "");
+        {
+                hw_redis_url_t u;
+                CHECK_ERR(hw_redis_url_parse(NULL, &u, errstr, sizeof(errstr)),
+                          HW_ERR_ARG);
+        }
+
+        /* Length limits of the struct's buffers. */
+        memset(longpw, 'P', sizeof(longpw));
+        snprintf(
+                longpw, sizeof(longpw), "redis://:%.*s@h", 256,
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP"
+                "PPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPPP");
+        {
+                hw_redis_url_t u;
+                CHECK_ERR(
+                        hw_redis_url_parse(longpw, &u, errstr, sizeof(errstr)),
+                        HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "password longer than 255");
+                CHECK_NOT_CONTAINS(errstr, "PPPP");
+                /* 255 bytes fit. */
+                memmove(longpw + 9, longpw + 10, strlen(longpw + 10) + 1);
+                CHECK_ERR(
+                        hw_redis_url_parse(longpw, &u, errstr, sizeof(errstr)),
+                        HW_OK);
+                HW_CHECK_EQ_INT(strlen(u.password), 255);
+        }
+        {
+                hw_redis_url_t u;
+                char user[129];
+                memset(user, 'u', 128);
+                user[128] = '\0';
+                snprintf(longuser, sizeof(longuser), "redis://%s:pw@h", user);
+                CHECK_ERR(hw_redis_url_parse(longuser, &u, errstr,
+                                             sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "user name longer than 127");
+        }
+        {
+                hw_redis_url_t u;
+                char host[257];
+                memset(host, 'h', 256);
+                host[256] = '\0';
+                snprintf(longhost, sizeof(longhost), "redis://%s:1", host);
+                CHECK_ERR(hw_redis_url_parse(longhost, &u, errstr,
+                                             sizeof(errstr)),
+                          HW_ERR_ARG);
+                HW_CHECK_CONTAINS(errstr, "host longer than 255");
+        }
+}
+
+int main(void) {
+        int rc;
+
+        HW_RUN(test_redis_url_ok);
+        HW_RUN(test_redis_url_errors);
+
+        rc = hw_test_summary();
+        remove_temps();
+        return rc;
+}
