@@ -1,5 +1,5 @@
 /*
- * hirewire-consumer: reads hire and offer events from Kafka, validates them,
+ * hirewire-consumer's loop (main.c starts it): reads hire and offer events from Kafka, validates them,
  * dead-letters the bad ones and keeps lab composition, country flows and
  * offer counters in Redis, exactly once (SPEC §4, docs/redis-keys.md).
  *
@@ -16,13 +16,15 @@
 volatile sig_atomic_t hw_consumer_stop_requested;
 
 static volatile sig_atomic_t stop_signal; /* the signal that stopped us */
-static void on_signal(int sig) {
+
+/* SIGTERM or SIGINT: the run stops after the batch it is in. */
+void hw_consumer_on_signal(int sig) {
         stop_signal = sig;
         hw_consumer_stop_requested = 1;
 }
 
 /* The consumer's last line: its exit status, and why. */
-static void say_exit(int rc) {
+void hw_consumer_say_exit(int rc) {
         const char *why = rc == HW_EXIT_USAGE         ? "usage or configuration"
                           : rc == HW_EXIT_UNAVAILABLE ? "unavailable"
                                                       : "failed";
@@ -136,100 +138,10 @@ void hw_consumer_sleep_ms(int ms) {
         nanosleep(&ts, NULL);
 }
 
-/* librdkafka's errors (called from the polling thread): logged, and "all
- * brokers are down" starts a Kafka outage (kafka_down_check). */
-static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
-                           void *opaque) {
-        consumer_t *c = opaque;
-        (void)rk;
-        HW_LOG(err == RD_KAFKA_RESP_ERR__FATAL ? HW_LOG_ERROR : HW_LOG_WARN,
-               "kafka", "%s: %s", rd_kafka_err2name(err), reason);
-        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-                c->brokers_down = 1;
-}
-
-/* While librdkafka says every broker is down: a Kafka outage, warned
- * once a minute (and given up after outage.wait.ms in batch modes); a
- * metadata request (at most one a second, 500 ms each) says when a
- * broker answers again. */
-static void kafka_down_check(consumer_t *c, int64_t now) {
-        const struct rd_kafka_metadata *md = NULL;
-        rd_kafka_resp_err_t err;
-
-        if (!c->brokers_down || now - c->brokers_probed < 1000)
-                return;
-        c->brokers_probed = now;
-        err = rd_kafka_metadata(c->rk, 0, NULL, &md, 500);
-        if (md)
-                rd_kafka_metadata_destroy(md);
-        if (!err) {
-                c->brokers_down = 0;
-                hw_consumer_outage_over(&c->kafka_outage, "Kafka");
-                return;
-        }
-        hw_consumer_outage_wait(
-                c, &c->kafka_outage, "Kafka",
-                "all brokers are down (no broker answers a metadata "
-                "request)");
-}
-
-/* The outcome of a commit to Kafka. During a rebalance commits fail as a
- * matter of course; other failures are reported at most once a minute
- * (report_commits): lag tools then show stale lag, counting is unaffected. */
-static void commit_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
-                      rd_kafka_topic_partition_list_t *offsets, void *opaque) {
-        consumer_t *c = opaque;
-        (void)rk;
-        (void)offsets;
-        if (!err || err == RD_KAFKA_RESP_ERR__NO_OFFSET)
-                return;
-        if (err == RD_KAFKA_RESP_ERR_REBALANCE_IN_PROGRESS ||
-            err == RD_KAFKA_RESP_ERR_ILLEGAL_GENERATION ||
-            err == RD_KAFKA_RESP_ERR_UNKNOWN_MEMBER_ID) {
-                HW_DEBUG("consumer", "offset commit to Kafka: %s",
-                         rd_kafka_err2str(err));
-                return;
-        }
-        c->commit_failed++;
-        c->commit_err = err;
-}
-
-static void report_commits(consumer_t *c, int64_t now) {
-        if (!c->commit_failed ||
-            !hw_consumer_warn_due(c->commit_warned_ms, now))
-                return;
-        {
-                char msg[512];
-                snprintf(msg, sizeof(msg),
-                         "offset commits to Kafka failed (%s); lag tools "
-                         "show older offsets, counting is unaffected "
-                         "(offsets live in Redis)",
-                         rd_kafka_err2str(c->commit_err));
-                HW_LOG_KV(HW_LOG_WARN, "consumer", msg, "failures=%d",
-                          c->commit_failed);
-        }
-        c->commit_failed = 0;
-        c->commit_warned_ms = now;
-}
-
-/* Commits the batch's next offsets to Kafka (for lag tooling only). */
-static void commit_to_kafka(consumer_t *c, const hw_batch_t *b) {
-        rd_kafka_topic_partition_list_t *list;
-
-        if (!b->n_parts)
-                return;
-        list = rd_kafka_topic_partition_list_new((int)b->n_parts);
-        for (size_t i = 0; i < b->n_parts; i++)
-                rd_kafka_topic_partition_list_add(list, b->parts[i].topic,
-                                                  b->parts[i].partition)
-                        ->offset = b->parts[i].next;
-        rd_kafka_commit(c->rk, list, 1);
-        rd_kafka_topic_partition_list_destroy(list);
-}
-
 /* What is left of a step after its outcome: nothing (applied, dropped or
  * given up: the batch can be cleared), or to try it again. */
 enum { STEP_DONE, STEP_RETRY };
+
 /* A batch's step applied: its positions, figures, Kafka commit, alerts. */
 static void step_applied(consumer_t *c, const hw_batch_t *b, int at_end,
                          int64_t t0) {
@@ -262,7 +174,7 @@ static void step_applied(consumer_t *c, const hw_batch_t *b, int at_end,
                  at_end, c->cache.plan.n_keys, c->cache.plan.n_changes,
                  c->cache.person_hits, c->cache.person_reads);
         if (!c->replay) {
-                commit_to_kafka(c, b);
+                hw_consumer_commit_to_kafka(c, b);
                 hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
                                      "no partitions assigned");
                 hw_consumer_relay_alerts(c, 0);
@@ -500,7 +412,7 @@ static void say_unassigned(consumer_t *c, int64_t now) {
 }
 
 /* The closing line of a run that ends by itself: what it did, in how long. */
-static void say_summary(consumer_t *c, const char *what) {
+void hw_consumer_say_summary(consumer_t *c, const char *what) {
         char by_class[400] = "";
         size_t n = 0;
         uint64_t rejected = 0;
@@ -647,105 +559,6 @@ void hw_consumer_check_health(consumer_t *c) {
                              "no partitions assigned");
 }
 
-static hw_err_t setup_kafka(consumer_t *c, const char *group_id, char *errstr,
-                            size_t size) {
-        rd_kafka_conf_t *conf;
-        char max_bytes[32];
-
-        /* The DLQ producer. */
-        conf = hw_kafka_conf_new(&c->conf.kafka, errstr, size);
-        if (!conf)
-                return HW_ERR_ARG;
-        /* Room for the largest dead letter and its headers. */
-        snprintf(max_bytes, sizeof(max_bytes), "%zu",
-                 c->conf.dlq_max_message_bytes + 65536 > 1000000
-                         ? c->conf.dlq_max_message_bytes + 65536
-                         : (size_t)1000000);
-        if (hw_kafka_conf_set(conf, "enable.idempotence", "true", errstr,
-                              size) ||
-            hw_kafka_conf_set(conf, "message.max.bytes", max_bytes, errstr,
-                              size) ||
-            hw_kafka_conf_apply_props(conf, &c->conf.kafka, errstr, size)) {
-                rd_kafka_conf_destroy(conf);
-                return HW_ERR_ARG;
-        }
-        rd_kafka_conf_set_dr_msg_cb(conf, hw_consumer_dlq_dr_cb);
-        rd_kafka_conf_set_opaque(conf, c);
-        c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, size);
-        if (!c->dlq) {
-                rd_kafka_conf_destroy(conf);
-                return HW_ERR_SERVICE;
-        }
-
-        /* The consumer: offsets come from Redis, never auto-committed. */
-        conf = hw_kafka_conf_new(&c->conf.kafka, errstr, size);
-        if (!conf)
-                return HW_ERR_ARG;
-        if (hw_kafka_conf_set(conf, "group.id", group_id, errstr, size) ||
-            hw_kafka_conf_set(conf, "enable.auto.commit", "false", errstr,
-                              size) ||
-            hw_kafka_conf_set(conf, "enable.auto.offset.store", "false", errstr,
-                              size) ||
-            hw_kafka_conf_set(conf, "auto.offset.reset", "earliest", errstr,
-                              size) ||
-            /* Bound the prefetch queue (librdkafka's default is 64 MiB).
-             * A queue at its bound stops fetching for a second
-             * (fetch.queue.backoff.ms, fixed before librdkafka 2.1), so
-             * the bound also limits what is read per second: 4 MiB held
-             * a consumer to about 35,000 events/s, 8 MiB (as the plain
-             * consumer of bench/) does not limit it. */
-            hw_kafka_conf_set(conf, "queued.max.messages.kbytes", "8192",
-                              errstr, size)) {
-                rd_kafka_conf_destroy(conf);
-                return HW_ERR_ARG;
-        }
-        /* Where the backoff can be set, a queue drained by a step is
-         * filled again at once (older librdkafka: no such property). */
-        {
-                char ignored[256];
-                rd_kafka_conf_set(conf, "fetch.queue.backoff.ms", "20", ignored,
-                                  sizeof(ignored));
-        }
-        /* -X properties win over the settings above; not over the
-         * end-of-partition events, which say when brain_drain is judged. */
-        if (hw_kafka_conf_apply_props(conf, &c->conf.kafka, errstr, size) ||
-            hw_kafka_conf_set(conf, "enable.partition.eof", "true", errstr,
-                              size)) {
-                rd_kafka_conf_destroy(conf);
-                return HW_ERR_ARG;
-        }
-        rd_kafka_conf_set_rebalance_cb(conf, hw_consumer_rebalance_cb);
-        rd_kafka_conf_set_offset_commit_cb(conf, commit_cb);
-        rd_kafka_conf_set_error_cb(conf, kafka_error_cb);
-        rd_kafka_conf_set_opaque(conf, c);
-        c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, size);
-        if (!c->rk) {
-                rd_kafka_conf_destroy(conf);
-                return HW_ERR_SERVICE;
-        }
-        conf = NULL; /* now owned by rk */
-        rd_kafka_poll_set_consumer(c->rk);
-        return HW_OK;
-}
-
-/* Joins the group on the two event topics. */
-static hw_err_t subscribe(consumer_t *c, char *errstr, size_t size) {
-        rd_kafka_topic_partition_list_t *topics;
-        rd_kafka_resp_err_t err;
-
-        topics = rd_kafka_topic_partition_list_new(2);
-        rd_kafka_topic_partition_list_add(topics, c->conf.topic_hires,
-                                          RD_KAFKA_PARTITION_UA);
-        rd_kafka_topic_partition_list_add(topics, c->conf.topic_offers,
-                                          RD_KAFKA_PARTITION_UA);
-        err = rd_kafka_subscribe(c->rk, topics);
-        rd_kafka_topic_partition_list_destroy(topics);
-        if (err)
-                return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "cannot subscribe: %s", rd_kafka_err2str(err));
-        return HW_OK;
-}
-
 /*
  * The Schema Registry did not answer for a message's writer schema: its
  * partition goes back to that message (librdkafka drops what it fetched
@@ -822,7 +635,7 @@ int hw_consumer_run(consumer_t *c) {
                                 take_message(c, m);
                         }
                 }
-                kafka_down_check(c, hw_consumer_mono_ms());
+                hw_consumer_kafka_down_check(c, hw_consumer_mono_ms());
                 /* The last step's reply, once Redis sent it (or while
                  * there is nothing else to do). */
                 if (c->pending && (!m || (++c->pending_polls % 128 == 0 &&
@@ -866,7 +679,7 @@ int hw_consumer_run(consumer_t *c) {
                 if (now - c->last_lag_ms >= 1000) {
                         update_lag(c);
                         hw_consumer_check_health(c);
-                        report_commits(c, now);
+                        hw_consumer_report_commits(c, now);
                         hw_consumer_report_rejects(c, 0);
                         say_unassigned(c, now);
                         hw_consumer_relay_alerts(
@@ -889,274 +702,12 @@ int hw_consumer_run(consumer_t *c) {
                 hw_consumer_relay_alerts(c, 1); /* everything, before leaving */
         hw_consumer_report_rejects(c, 1);
         if (c->until_caught_up || c->replay)
-                say_summary(c, c->failed      ? "stopped by a failure"
-                               : c->caught_up ? "caught up"
-                               : c->replay && hw_replay_complete(c->targets,
-                                                                 c->n_targets)
-                                       ? "replay read to its end"
-                                       : "stopped before the end");
+                hw_consumer_say_summary(
+                        c, c->failed      ? "stopped by a failure"
+                           : c->caught_up ? "caught up"
+                           : c->replay && hw_replay_complete(c->targets,
+                                                             c->n_targets)
+                                   ? "replay read to its end"
+                                   : "stopped before the end");
         return c->failed ? c->failed : HW_EXIT_OK;
-}
-
-/* The run's state before the command line is read: the batches and the
- * tables of partitions and alerts. -1 when out of memory. */
-static int init(consumer_t *c) {
-        hw_event_init(&c->ev);
-        hw_batch_cache_init(&c->cache);
-        hw_batch_init(&c->batches[0], &c->cache);
-        hw_batch_init(&c->batches[1], &c->cache);
-        hw_buf_init(&c->payload);
-        c->batch = &c->batches[0];
-        c->unjudged = 1; /* what was applied before this start, maybe */
-        c->assigned = calloc(MAX_PARTITIONS, sizeof(*c->assigned));
-        c->targets = calloc(MAX_PARTITIONS, sizeof(*c->targets));
-        c->ends = calloc(MAX_PARTITIONS, sizeof(*c->ends));
-        c->relay = calloc(RELAY_BATCH, sizeof(*c->relay));
-        if (!c->assigned || !c->targets || !c->ends || !c->relay)
-                return -1;
-        for (size_t i = 0; i < RELAY_BATCH; i++)
-                hw_alert_init(&c->relay[i].alert);
-        return 0;
-}
-
-/* What the config asks of the processors; for a replay, the staging
- * prefix: counters go there, alerts (when raised) to the live ones, so
- * ids raised before stay raised. -1 when out of memory. */
-static int configure(consumer_t *c) {
-        char staging[300];
-
-        c->proc.mega_threshold_usd = c->conf.mega_threshold_usd;
-        c->proc.alert_mega_offer = c->conf.alert_mega_offer;
-        c->proc.alert_mega_usd = c->conf.alert_mega_offer_usd;
-        c->proc.alert_top_tier_move = c->conf.alert_top_tier_move;
-        c->proc.alert_raid = c->conf.alert_raid;
-        c->proc.alert_brain_drain = c->conf.alert_brain_drain;
-        if (!c->replay)
-                return 0;
-        c->live_prefix = strdup(c->conf.prefix);
-        hw_rebuild_staging_prefix(c->conf.prefix, staging, sizeof(staging));
-        if (!c->live_prefix ||
-            (!c->conf.alerts_prefix &&
-             !(c->conf.alerts_prefix = strdup(c->conf.prefix))))
-                return -1;
-        free(c->conf.prefix);
-        return (c->conf.prefix = strdup(staging)) ? 0 : -1;
-}
-
-/* The codec, the metrics (served unless "off"), the store and the Schema
- * Registry client. An exit status. */
-static int open_parts(consumer_t *c) {
-        char errstr[512], bound[128];
-
-        c->codec = hw_codec_new(errstr, sizeof(errstr));
-        c->metrics = hw_metrics_new();
-        c->store =
-                hw_store_new(&c->conf, c->conf.group, errstr, sizeof(errstr));
-        if (!c->codec || !c->metrics || !c->store) {
-                HW_ERROR("consumer", "%s", errstr);
-                return HW_EXIT_FAILURE;
-        }
-        hw_codec_set_max_message(c->codec, c->conf.max_message_bytes);
-        c->registry_backoff = BACKOFF_MIN_MS;
-        if (c->conf.registry_url) {
-                hw_registry_conf_t rc_conf = hw_config_registry(&c->conf);
-                c->registry = hw_registry_new(&rc_conf, errstr, sizeof(errstr));
-                if (!c->registry) {
-                        HW_ERROR("consumer", "%s", errstr);
-                        return HW_EXIT_USAGE;
-                }
-                if (hw_codec_use_registry(c->codec, c->registry,
-                                          (size_t)c->conf.registry_cache_max)) {
-                        HW_ERROR("consumer", "out of memory");
-                        return HW_EXIT_FAILURE;
-                }
-        }
-        hw_metrics_set_ready(c->metrics, 0, "starting");
-        hw_store_set_raise_alerts(c->store, !c->replay || c->replay_alerts);
-        hw_metrics_set_version(c->metrics, HW_VERSION);
-        if (!strcmp(c->conf.metrics_addr, "off"))
-                return HW_EXIT_OK;
-        if (!hw_metrics_serve(c->metrics, c->conf.metrics_addr, bound,
-                              sizeof(bound), errstr, sizeof(errstr))) {
-                HW_INFO("consumer", "metrics at http://%s/metrics", bound);
-        } else if (c->replay) {
-                /* A replay beside a live consumer on this host finds the
-                 * address taken: it rebuilds anyway. */
-                HW_WARN("consumer",
-                        "metrics: %s; the replay goes on without them "
-                        "(--metrics-addr picks another address)",
-                        errstr);
-        } else {
-                HW_ERROR("consumer", "metrics: %s", errstr);
-                return HW_EXIT_UNAVAILABLE; /* the address is valid */
-        }
-        return HW_EXIT_OK;
-}
-
-/* Redis must answer before partitions are taken; then the registry's
- * answer for the alert schema, asked now: settings it refuses
- * (credentials, a subject without the schema) will not fix themselves, so
- * say so and stop; an outage is waited for later, message by message.
- * An exit status. */
-static int reach_services(consumer_t *c) {
-        char errstr[512];
-        hw_err_t err;
-
-        for (int backoff = BACKOFF_MIN_MS;
-             (err = hw_store_connect(c->store, errstr, sizeof(errstr)));) {
-                if (err != HW_ERR_SERVICE || hw_consumer_stop_requested) {
-                        HW_ERROR("consumer", "%s", errstr);
-                        return err == HW_ERR_ARG ? HW_EXIT_USAGE
-                                                 : HW_EXIT_UNAVAILABLE;
-                }
-                if (hw_consumer_outage_wait(c, &c->outage, "Redis", errstr))
-                        return c->failed;
-                hw_consumer_sleep_ms(backoff);
-                backoff = hw_backoff_next(backoff, BACKOFF_MAX_MS);
-        }
-        hw_consumer_outage_over(&c->outage, "Redis");
-        if (c->registry && c->conf.alerts_relay) {
-                int32_t id;
-                err = hw_consumer_alert_schema_id(c, &id, errstr,
-                                                  sizeof(errstr));
-                if (err == HW_ERR_ARG ||
-                    (err && strstr(errstr, "refused the credentials"))) {
-                        HW_ERROR("consumer", "%s", errstr);
-                        return err == HW_ERR_ARG ? HW_EXIT_USAGE
-                                                 : HW_EXIT_UNAVAILABLE;
-                }
-                if (err)
-                        HW_WARN("consumer",
-                                "%s; going on (messages wait for "
-                                "the registry)",
-                                errstr);
-        }
-        return HW_EXIT_OK;
-}
-
-/* The Kafka consumer and DLQ producer: a replay reads outside the group
- * (it never joins it, never commits). An exit status. */
-static int open_kafka(consumer_t *c) {
-        char errstr[512], group_id[300];
-        hw_err_t err;
-
-        snprintf(group_id, sizeof(group_id), "%s.replay", c->conf.group);
-        if ((err = setup_kafka(c, c->replay ? group_id : c->conf.group, errstr,
-                               sizeof(errstr)))) {
-                HW_ERROR("consumer", "%s", errstr);
-                return err == HW_ERR_ARG ? HW_EXIT_USAGE : HW_EXIT_UNAVAILABLE;
-        }
-        return HW_EXIT_OK;
-}
-
-/* A live (or --until-caught-up) run: joins the group, starts the webhook
- * and the archive, and runs the loop. An exit status. */
-static int consume(consumer_t *c) {
-        char errstr[512];
-
-        if (c->until_caught_up) {
-                if (hw_consumer_find_targets(c))
-                        return HW_EXIT_UNAVAILABLE;
-                /* Nothing to do: no need to join (and churn) the group. */
-                if (hw_consumer_caught_up(c)) {
-                        HW_INFO("consumer", "already caught up with the end "
-                                            "offsets");
-                        c->caught_up = 1;
-                        hw_consumer_flush_batch(c,
-                                                1); /* judges what is applied */
-                        hw_consumer_relay_alerts(c, 1);
-                        say_summary(c, "caught up");
-                        return HW_EXIT_OK;
-                }
-        }
-        if (subscribe(c, errstr, sizeof(errstr))) {
-                HW_ERROR("consumer", "%s", errstr);
-                return HW_EXIT_UNAVAILABLE;
-        }
-        if (c->conf.alert_webhook_url) {
-                c->webhook =
-                        hw_webhook_start(&c->conf, c->conf.group, c->metrics,
-                                         errstr, sizeof(errstr));
-                if (!c->webhook) {
-                        HW_ERROR("consumer", "webhook: %s", errstr);
-                        return HW_EXIT_FAILURE;
-                }
-        }
-        if (c->conf.archive_dir) {
-                c->archive = hw_archive_open(c->conf.archive_dir, errstr,
-                                             sizeof(errstr));
-                if (!c->archive) {
-                        HW_ERROR("consumer", "archive: %s", errstr);
-                        return HW_EXIT_FAILURE;
-                }
-                hw_archive_set_block_size(c->archive,
-                                          c->conf.max_message_bytes + 1024);
-                HW_INFO("consumer", "archiving valid events in %s",
-                        c->conf.archive_dir);
-        }
-        HW_INFO("consumer", "consuming %s and %s as group %s into prefix %s",
-                c->conf.topic_hires, c->conf.topic_offers, c->conf.group,
-                c->conf.prefix);
-        return hw_consumer_run(c);
-}
-
-/* Closes and frees everything the run holds. */
-static void release(consumer_t *c) {
-        hw_webhook_stop(c->webhook);
-        if (c->rk) {
-                rd_kafka_consumer_close(c->rk);
-                rd_kafka_destroy(c->rk);
-        }
-        if (c->dlq) {
-                rd_kafka_flush(c->dlq, 5000);
-                rd_kafka_destroy(c->dlq);
-        }
-        hw_archive_close(c->archive);
-        hw_batch_release(&c->batches[0]);
-        hw_batch_release(&c->batches[1]);
-        hw_batch_cache_release(&c->cache);
-        hw_event_release(&c->ev);
-        hw_store_destroy(c->store);
-        hw_codec_destroy(c->codec);
-        hw_registry_destroy(c->registry);
-        hw_metrics_destroy(c->metrics);
-        hw_config_release(&c->conf);
-        free(c->assigned);
-        free(c->targets);
-        free(c->ends);
-        for (size_t i = 0; c->relay && i < RELAY_BATCH; i++)
-                hw_alert_release(&c->relay[i].alert);
-        free(c->relay);
-        free(c->live_prefix);
-        hw_buf_release(&c->payload);
-        free(c);
-}
-
-int main(int argc, char **argv) {
-        consumer_t *c = calloc(1, sizeof(*c));
-        struct sigaction sa = {.sa_handler = on_signal};
-        int rc = HW_EXIT_FAILURE;
-
-        if (!c || hw_config_init(&c->conf))
-                return HW_EXIT_FAILURE;
-        if (init(c) ||
-            (rc = hw_consumer_parse_args(c, argc, argv)) != HW_EXIT_OK)
-                goto done;
-        rc = HW_EXIT_FAILURE;
-        c->started_ms = hw_consumer_mono_ms();
-        if (configure(c))
-                goto done;
-        sigaction(SIGINT, &sa, NULL);
-        sigaction(SIGTERM, &sa, NULL);
-        /* A write to a connection Redis (or a webhook) closed must fail
-         * with EPIPE, to be retried, not kill the process. */
-        signal(SIGPIPE, SIG_IGN);
-        if ((rc = open_parts(c)) == HW_EXIT_OK &&
-            (rc = reach_services(c)) == HW_EXIT_OK &&
-            (rc = open_kafka(c)) == HW_EXIT_OK)
-                rc = c->replay ? hw_consumer_run_replay(c) : consume(c);
-done:
-        release(c);
-        say_exit(rc);
-        return rc;
 }

@@ -1,7 +1,8 @@
 /*
  * What the parts of hirewire-consumer share: the state of one run
  * (consumer_t) and the functions each part offers the others. consumer.c
- * holds the loop (poll, batch, step) and main; cli.c the command line;
+ * holds the loop (poll, batch, step); main.c main; kafka_io.c the Kafka
+ * client set up, its errors and commits; cli.c the command line;
  * partitions.c assignment, offsets and where each partition stands;
  * dlq.c the dead-letter queue; relay.c the alerts relayed to Kafka;
  * replay_run.c --replay; batch.c a batch and its step; replay.c the
@@ -185,6 +186,38 @@ void hw_consumer_check_health(consumer_t *c);
 
 /* The main loop: poll, batch, flush; until stopped or caught up. */
 int hw_consumer_run(consumer_t *c);
+
+/* SIGTERM or SIGINT: the run stops after the batch it is in. */
+void hw_consumer_on_signal(int sig);
+
+/* The consumer's last line: its exit status, and why. */
+void hw_consumer_say_exit(int rc);
+
+/* The closing line of a run that ends by itself: what it did, in how
+ * long. */
+void hw_consumer_say_summary(consumer_t *c, const char *what);
+
+/* ---- Kafka (kafka_io.c). ---- */
+
+/* While librdkafka says every broker is down: a Kafka outage, warned
+ * once a minute (and given up after outage.wait.ms in batch modes); a
+ * metadata request (at most one a second) says when a broker answers
+ * again. */
+void hw_consumer_kafka_down_check(consumer_t *c, int64_t now);
+
+/* Says, at most once a minute, that commits to Kafka failed (and why). */
+void hw_consumer_report_commits(consumer_t *c, int64_t now);
+
+/* Commits the batch's next offsets to Kafka (for lag tooling only). */
+void hw_consumer_commit_to_kafka(consumer_t *c, const hw_batch_t *b);
+
+/* The Kafka consumer (group group_id, offsets from Redis, never
+ * auto-committed) and the producer of the DLQ and the alerts topic. */
+hw_err_t hw_consumer_setup_kafka(consumer_t *c, const char *group_id,
+                                 char *errstr, size_t size);
+
+/* Joins the group on the two event topics. */
+hw_err_t hw_consumer_subscribe(consumer_t *c, char *errstr, size_t size);
 
 /* ---- The command line (cli.c). ---- */
 
