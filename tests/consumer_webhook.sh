@@ -23,6 +23,10 @@ run_with_listener() { # run_with_listener NAME FAIL_FIRST
   local mport
   mport=$(hw_metrics_port)
   hw_wait_for "[[ \$(redis_alerts '$name:' | wc -l) -ge 20 ]]" 60 || hw_fail "$name: no alerts in Redis"
+  # brain_drain is judged once the consumer has read to the end: wait for
+  # it too, or the alerts compared below could grow after the listener
+  # caught up with the first ones.
+  hw_wait_for "redis_alerts '$name:' | grep -q '^brain_drain:'" 60 || hw_fail "$name: no brain_drain alert in Redis"
   hw_wait_for "[[ \$(acked '$HW_TMP/$name.log' | wc -l) -ge \$(redis_alerts '$name:' | wc -l) ]]" 60 ||
     hw_fail "$name: the listener did not get every alert: $(acked "$HW_TMP/$name.log" | wc -l)"
   # The webhook's counters: every 2xx answer, every failed POST.
