@@ -5,7 +5,9 @@
 #include "hw_time.h"
 
 void hw_deltas_init(hw_deltas_t *d) {
+        hw_map_init(&d->names);
         hw_map_init(&d->counters);
+        hw_map_init(&d->memo);
         hw_map_init(&d->persons);
         hw_map_init(&d->seen);
         hw_map_init(&d->alerts);
@@ -13,93 +15,164 @@ void hw_deltas_init(hw_deltas_t *d) {
 }
 
 void hw_deltas_release(hw_deltas_t *d) {
+        hw_map_release(&d->names);
         hw_map_release(&d->counters);
+        hw_map_release(&d->memo);
         hw_map_release(&d->persons);
         hw_map_release(&d->seen);
         hw_map_release(&d->alerts);
 }
 
 void hw_deltas_clear(hw_deltas_t *d) {
+        hw_map_clear(&d->names);
         hw_map_clear(&d->counters);
+        hw_map_clear(&d->memo);
         hw_map_clear(&d->persons);
         hw_map_clear(&d->seen);
         hw_map_clear(&d->alerts);
         d->watermark = -1;
 }
 
-/* Builds "kind\0a\0b[\0c]" in buf; returns its length, 0 if too long. */
-static size_t compose(char *buf, size_t size, char kind, const char *a,
-                      const char *b, const char *c) {
-        size_t la = strlen(a), lb = strlen(b), lc = c ? strlen(c) : 0;
-        size_t n = 2 + la + 1 + lb + (c ? 1 + lc : 0);
-        if (n >= size)
-                return 0;
-        buf[0] = kind;
-        buf[1] = '\0';
-        memcpy(buf + 2, a, la + 1);
-        memcpy(buf + 3 + la, b, lb + 1);
-        if (c)
-                memcpy(buf + 4 + la + lb, c, lc + 1);
-        return n;
+int64_t hw_deltas_intern(hw_deltas_t *d, const char *s, size_t len) {
+        int created;
+        hw_map_entry_t *e;
+
+        if (len > HW_DELTAS_NAME_MAX)
+                return -1;
+        e = hw_map_upsert(&d->names, s, len, &created);
+        return e ? (int64_t)(e - d->names.entries) : -1;
 }
 
-static hw_err_t add(hw_deltas_t *d, char kind, const char *key,
-                    const char *field, const char *ymd, int64_t day,
-                    int64_t delta) {
-        char buf[1024];
-        size_t n;
+const void **hw_deltas_memo(hw_deltas_t *d, const char *key, size_t len,
+                            int *created) {
+        hw_map_entry_t *e = hw_map_upsert(&d->memo, key, len, created);
+        return e ? &e->v.p : NULL;
+}
+
+void *hw_deltas_memo_alloc(hw_deltas_t *d, size_t size) {
+        return hw_arena_alloc(&d->memo.arena, size);
+}
+
+/* A counters key: kind, key name, field name, then the day (W) or the
+ * event id's name (V), 0 for the others. */
+#define PACKED 17
+
+static void pack(char out[PACKED], char kind, hw_name_t key, hw_name_t field,
+                 int64_t extra) {
+        out[0] = kind;
+        memcpy(out + 1, &key, 4);
+        memcpy(out + 5, &field, 4);
+        memcpy(out + 9, &extra, 8);
+}
+
+/* The entry of a packed key, created with aux = day when new. */
+static hw_map_entry_t *entry(hw_deltas_t *d, char kind, hw_name_t key,
+                             hw_name_t field, int64_t extra, int64_t day) {
+        char k[PACKED];
         int created;
+        hw_map_entry_t *e;
+
+        pack(k, kind, key, field, extra);
+        e = hw_map_upsert(&d->counters, k, PACKED, &created);
+        if (e && created)
+                e->aux = day;
+        return e;
+}
+
+hw_err_t hw_deltas_add_n(hw_deltas_t *d, hw_delta_kind_t kind, hw_name_t key,
+                         hw_name_t field, int64_t day, int64_t delta) {
         hw_map_entry_t *e;
 
         if (delta == 0)
                 return HW_OK;
-        n = compose(buf, sizeof(buf), kind, key, field, ymd);
-        if (!n)
-                return HW_ERR_ARG; /* names are bounded far below this */
-        e = hw_map_upsert(&d->counters, buf, n, &created);
+        if (kind != HW_DELTA_WINDOW)
+                day = 0;
+        e = entry(d, (char)kind, key, field, day, day);
         if (!e)
                 return HW_ERR_NOMEM;
         e->v.i += delta;
-        e->aux = day;
         return HW_OK;
+}
+
+hw_err_t hw_deltas_set_n(hw_deltas_t *d, hw_name_t key, hw_name_t field,
+                         const char *value) {
+        hw_map_entry_t *e = entry(d, HW_DELTA_SET, key, field, 0, 0);
+        if (!e || !(e->v.p = hw_map_strdup(&d->counters, value, strlen(value))))
+                return HW_ERR_NOMEM;
+        return HW_OK;
+}
+
+hw_err_t hw_deltas_evidence_n(hw_deltas_t *d, hw_name_t family, hw_name_t field,
+                              int64_t day, const char *event_id) {
+        int64_t id = hw_deltas_intern(d, event_id, strlen(event_id));
+        hw_map_entry_t *e;
+
+        if (id < 0)
+                return strlen(event_id) > HW_DELTAS_NAME_MAX ? HW_ERR_ARG
+                                                             : HW_ERR_NOMEM;
+        e = entry(d, HW_DELTA_EVIDENCE, family, field, id, day);
+        if (!e)
+                return HW_ERR_NOMEM;
+        e->v.i = 1;
+        return HW_OK;
+}
+
+/* Interns a and b into *na and *nb. */
+static hw_err_t intern2(hw_deltas_t *d, const char *a, const char *b,
+                        hw_name_t *na, hw_name_t *nb) {
+        size_t la = strlen(a), lb = strlen(b);
+        int64_t x, y;
+
+        if (la > HW_DELTAS_NAME_MAX || lb > HW_DELTAS_NAME_MAX)
+                return HW_ERR_ARG; /* names are bounded far below this */
+        if ((x = hw_deltas_intern(d, a, la)) < 0 ||
+            (y = hw_deltas_intern(d, b, lb)) < 0)
+                return HW_ERR_NOMEM;
+        *na = (hw_name_t)x;
+        *nb = (hw_name_t)y;
+        return HW_OK;
+}
+
+static hw_err_t add(hw_deltas_t *d, hw_delta_kind_t kind, const char *key,
+                    const char *field, int64_t day, int64_t delta) {
+        hw_name_t k, f;
+        hw_err_t err;
+
+        if (delta == 0)
+                return HW_OK;
+        if ((err = intern2(d, key, field, &k, &f)))
+                return err;
+        return hw_deltas_add_n(d, kind, k, f, day, delta);
 }
 
 hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family, const char *field,
                           int64_t day, int64_t delta) {
-        char ymd[9];
-        hw_time_ymd(day, ymd);
-        return add(d, HW_DELTA_WINDOW, family, field, ymd, day, delta);
+        return add(d, HW_DELTA_WINDOW, family, field, day, delta);
 }
 
 hw_err_t hw_deltas_evidence(hw_deltas_t *d, const char *family,
                             const char *field, int64_t day,
                             const char *event_id) {
-        return add(d, HW_DELTA_EVIDENCE, family, field, event_id, day, 1);
+        hw_name_t k, f;
+        hw_err_t err = intern2(d, family, field, &k, &f);
+        return err ? err : hw_deltas_evidence_n(d, k, f, day, event_id);
 }
 
 hw_err_t hw_deltas_gauge(hw_deltas_t *d, const char *key, const char *field,
                          int64_t delta) {
-        return add(d, HW_DELTA_GAUGE, key, field, NULL, 0, delta);
+        return add(d, HW_DELTA_GAUGE, key, field, 0, delta);
 }
 
 hw_err_t hw_deltas_rank(hw_deltas_t *d, const char *key, const char *member,
                         int64_t delta) {
-        return add(d, HW_DELTA_RANK, key, member, NULL, 0, delta);
+        return add(d, HW_DELTA_RANK, key, member, 0, delta);
 }
 
 hw_err_t hw_deltas_set(hw_deltas_t *d, const char *key, const char *field,
                        const char *value) {
-        char buf[1024];
-        size_t n = compose(buf, sizeof(buf), HW_DELTA_SET, key, field, NULL);
-        int created;
-        hw_map_entry_t *e;
-
-        if (!n)
-                return HW_ERR_ARG;
-        e = hw_map_upsert(&d->counters, buf, n, &created);
-        if (!e || !(e->v.p = hw_map_strdup(&d->counters, value, strlen(value))))
-                return HW_ERR_NOMEM;
-        return HW_OK;
+        hw_name_t k, f;
+        hw_err_t err = intern2(d, key, field, &k, &f);
+        return err ? err : hw_deltas_set_n(d, k, f, value);
 }
 
 static const char *dup(hw_map_t *m, const char *s) {
@@ -196,19 +269,57 @@ hw_err_t hw_deltas_alert(hw_deltas_t *d, const hw_alert_t *a) {
         return HW_OK;
 }
 
-int hw_deltas_parts(const hw_map_entry_t *e, const char *parts[4]) {
-        const char *p = e->key, *end = e->key + e->len;
-        int n = 0;
+void hw_deltas_get(const hw_deltas_t *d, size_t i, hw_delta_t *out) {
+        const hw_map_entry_t *e = &d->counters.entries[i];
+        int64_t extra;
 
-        /* The key is a NUL-terminated copy, so an empty last part points
-         * at key[len]. */
-        parts[n++] = p;
-        while (n < 4) {
-                const char *nul = memchr(p, '\0', (size_t)(end - p));
-                if (!nul)
-                        break;
-                p = nul + 1;
-                parts[n++] = p;
+        memset(out, 0, sizeof(*out));
+        out->kind = (hw_delta_kind_t)e->key[0];
+        memcpy(&out->key_n, e->key + 1, 4);
+        memcpy(&out->field_n, e->key + 5, 4);
+        memcpy(&extra, e->key + 9, 8);
+        out->key = hw_deltas_str(d, out->key_n, &out->key_len);
+        out->field = hw_deltas_str(d, out->field_n, &out->field_len);
+        if (out->kind == HW_DELTA_SET) {
+                out->value = e->v.p;
+                return;
         }
-        return n;
+        out->delta = e->v.i;
+        if (out->kind == HW_DELTA_WINDOW || out->kind == HW_DELTA_EVIDENCE)
+                out->day = e->aux;
+        if (out->kind == HW_DELTA_EVIDENCE)
+                out->event_id = hw_deltas_str(d, (hw_name_t)extra, NULL);
+}
+
+int hw_deltas_next_set(const hw_deltas_t *d, size_t *i, hw_delta_t *out) {
+        for (; *i < d->counters.count; (*i)++)
+                if (d->counters.entries[*i].key[0] == HW_DELTA_SET) {
+                        hw_deltas_get(d, (*i)++, out);
+                        return 1;
+                }
+        return 0;
+}
+
+const hw_map_entry_t *hw_deltas_find(const hw_deltas_t *d, hw_delta_kind_t kind,
+                                     const char *key, const char *field,
+                                     int64_t day, const char *event_id) {
+        const hw_map_entry_t *k = hw_map_find(&d->names, key, strlen(key));
+        const hw_map_entry_t *f = hw_map_find(&d->names, field, strlen(field));
+        int64_t extra = kind == HW_DELTA_WINDOW ? day : 0;
+        char packed[PACKED];
+
+        if (!k || !f)
+                return NULL;
+        if (kind == HW_DELTA_EVIDENCE) {
+                const hw_map_entry_t *ev =
+                        event_id ? hw_map_find(&d->names, event_id,
+                                               strlen(event_id))
+                                 : NULL;
+                if (!ev)
+                        return NULL;
+                extra = ev - d->names.entries;
+        }
+        pack(packed, (char)kind, (hw_name_t)(k - d->names.entries),
+             (hw_name_t)(f - d->names.entries), extra);
+        return hw_map_find(&d->counters, packed, PACKED);
 }

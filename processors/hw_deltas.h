@@ -40,8 +40,18 @@ typedef struct hw_person_s {
         const char *event_id;    /* of the move */
 } hw_person_t;
 
+/* The batch's names (keys, families, fields, event ids of evidence) are
+ * interned: each distinct string is stored once and named by its index,
+ * so an entry is a few integers and the processors can name a key they
+ * derive from a lab once per batch (hw_deltas_memo). */
+typedef uint32_t hw_name_t;
+
 typedef struct hw_deltas_s {
-        hw_map_t counters; /* kind\0key\0field[\0yyyymmdd] -> delta */
+        hw_map_t names;    /* string -> entry index = its hw_name_t */
+        hw_map_t counters; /* packed (kind, key, field, day or event id)
+                              -> delta (v.i; v.p: a SET's value); aux:
+                              the day number of W and V entries */
+        hw_map_t memo;     /* what processors derive once per batch */
         hw_map_t persons;  /* person_id -> hw_person_t * */
         hw_map_t seen;     /* yyyymmdd\0event_id (aux = day number) */
         hw_map_t alerts;   /* alert_id -> hw_alert_t * (raised by processors) */
@@ -57,10 +67,30 @@ void hw_deltas_release(hw_deltas_t *d);
 /* Empties it, keeping memory for the next batch. */
 void hw_deltas_clear(hw_deltas_t *d);
 
+/* The name of s (len bytes), interned; -1 when out of memory or longer
+ * than HW_DELTAS_NAME_MAX. */
+#define HW_DELTAS_NAME_MAX 640
+int64_t hw_deltas_intern(hw_deltas_t *d, const char *s, size_t len);
+
+/* The string of a name and its length. */
+static inline const char *hw_deltas_str(const hw_deltas_t *d, hw_name_t n,
+                                        size_t *len) {
+        if (len)
+                *len = d->names.entries[n].len;
+        return d->names.entries[n].key;
+}
+
+/* A slot for what a caller derives from key (len bytes) once per batch:
+ * *created = 1 the first time in the batch (the slot is then NULL).
+ * NULL when out of memory. Memory for it: hw_deltas_memo_alloc. */
+const void **hw_deltas_memo(hw_deltas_t *d, const char *key, size_t len,
+                            int *created);
+void *hw_deltas_memo_alloc(hw_deltas_t *d, size_t size);
+
 /* Each adder returns HW_OK, HW_ERR_NOMEM, or HW_ERR_ARG for names too
  * long for a key (nothing usable is added then: drop the batch). A delta
  * of 0 is ignored; deltas that sum to 0 stay as entries of value 0, which
- * the store skips. */
+ * the store skips. The _n forms take interned names. */
 hw_err_t hw_deltas_window(hw_deltas_t *d, const char *family, const char *field,
                           int64_t day, int64_t delta);
 hw_err_t hw_deltas_gauge(hw_deltas_t *d, const char *key, const char *field,
@@ -69,12 +99,18 @@ hw_err_t hw_deltas_rank(hw_deltas_t *d, const char *key, const char *member,
                         int64_t delta);
 hw_err_t hw_deltas_set(hw_deltas_t *d, const char *key, const char *field,
                        const char *value);
+hw_err_t hw_deltas_add_n(hw_deltas_t *d, hw_delta_kind_t kind, hw_name_t key,
+                         hw_name_t field, int64_t day, int64_t delta);
+hw_err_t hw_deltas_set_n(hw_deltas_t *d, hw_name_t key, hw_name_t field,
+                         const char *value);
 
 /* Records that event_id (of day) counted in the windowed family's field,
  * so an alert raised from that count can name the events behind it. */
 hw_err_t hw_deltas_evidence(hw_deltas_t *d, const char *family,
                             const char *field, int64_t day,
                             const char *event_id);
+hw_err_t hw_deltas_evidence_n(hw_deltas_t *d, hw_name_t family, hw_name_t field,
+                              int64_t day, const char *event_id);
 
 /* Records a person's new place (strings copied). */
 hw_err_t hw_deltas_person(hw_deltas_t *d, const char *person_id,
@@ -88,9 +124,29 @@ hw_err_t hw_deltas_seen(hw_deltas_t *d, int64_t occurred_at,
  * the batch is ignored: ids are deterministic. */
 hw_err_t hw_deltas_alert(hw_deltas_t *d, const hw_alert_t *a);
 
-/* Splits a counters entry into its parts: kind, key, field and, for
- * windows, yyyymmdd (for evidence, the event_id). Returns the number of
- * parts. */
-int hw_deltas_parts(const hw_map_entry_t *e, const char *parts[4]);
+/* A counters entry, read back. */
+typedef struct hw_delta_s {
+        hw_delta_kind_t kind;
+        hw_name_t key_n, field_n;
+        const char *key, *field;
+        size_t key_len, field_len;
+        int64_t day;          /* W and V: the day number; else 0 */
+        const char *event_id; /* V: the event behind the count */
+        int64_t delta;        /* W, G, Z: the sum; V: 1 */
+        const char *value;    /* S: the value set */
+} hw_delta_t;
+
+/* Entry i of d->counters (i < d->counters.count). */
+void hw_deltas_get(const hw_deltas_t *d, size_t i, hw_delta_t *out);
+
+/* The SET entries in turn: from *i = 0, each call reads the next one
+ * into *out and returns 1, then 0 when there are no more. */
+int hw_deltas_next_set(const hw_deltas_t *d, size_t *i, hw_delta_t *out);
+
+/* The entry of (kind, key, field[, day for W, event_id for V]), or NULL:
+ * its value is v.i (v.p for S), its day aux. */
+const hw_map_entry_t *hw_deltas_find(const hw_deltas_t *d, hw_delta_kind_t kind,
+                                     const char *key, const char *field,
+                                     int64_t day, const char *event_id);
 
 #endif

@@ -15,6 +15,7 @@ void hw_plan_init(hw_plan_t *p) {
         hw_map_init(&p->drain_map);
         hw_map_init(&p->prune_map);
         hw_map_init(&p->fam_map);
+        hw_map_init(&p->pname_map);
         hw_map_init(&p->wf_map);
         hw_arena_init(&p->arena);
         p->day = -1;
@@ -29,6 +30,7 @@ void hw_plan_release(hw_plan_t *p) {
         hw_map_release(&p->drain_map);
         hw_map_release(&p->prune_map);
         hw_map_release(&p->fam_map);
+        hw_map_release(&p->pname_map);
         hw_map_release(&p->wf_map);
         free(p->sums);
         free(p->fam_keys);
@@ -50,7 +52,7 @@ static int push_item(items_t *l, uint32_t group, const char *s, size_t len,
                      int64_t v) {
         if (hw_grow((void **)&l->a, &l->cap, l->n + 1, sizeof(*l->a)))
                 return -1;
-        l->a[l->n++] = (item_t){group, s, len, v};
+        l->a[l->n++] = (item_t){group, 0, s, len, v};
         return 0;
 }
 
@@ -65,20 +67,14 @@ static int64_t index_of(hw_map_t *m, const char *name, size_t len,
         return e->aux;
 }
 
-/* Adds delta to (key k, field); returns its index in field_map, -1 when
- * out of memory or too long. */
-static int64_t add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
-                       int64_t delta) {
-        char buf[2 * KEY_MAX + 8];
+/* Adds delta to (key k, field pn); returns its index in field_map, -1
+ * when out of memory. */
+static int64_t add_idx(hw_plan_t *p, int64_t k, int64_t pn, int64_t delta) {
+        uint32_t ids[2] = {(uint32_t)k, (uint32_t)pn};
         int created;
-        hw_map_entry_t *e;
-        uint32_t k32 = (uint32_t)k;
+        hw_map_entry_t *e = hw_map_upsert(&p->field_map, (const char *)ids,
+                                          sizeof(ids), &created);
 
-        if (flen > 2 * KEY_MAX)
-                return -1;
-        memcpy(buf, &k32, 4);
-        memcpy(buf + 4, field, flen);
-        e = hw_map_upsert(&p->field_map, buf, 4 + flen, &created);
         if (!e)
                 return -1;
         if (created)
@@ -87,17 +83,36 @@ static int64_t add_idx(hw_plan_t *p, int64_t k, const char *field, size_t flen,
         return (int64_t)(e - p->field_map.entries);
 }
 
-/* Adds delta to (key, field); zset marks a sorted-set key. */
-static int add(hw_plan_t *p, const char *key, size_t klen, int zset,
-               const char *field, size_t flen, int64_t delta) {
-        int created;
-        int64_t k = index_of(&p->key_map, key, klen, &created);
+/* The plan's index of the deltas' name n in m, looked up once per build
+ * (memo[n]); -1 when out of memory. */
+static int64_t index_via(hw_map_t *m, int32_t *memo, const hw_deltas_t *d,
+                         hw_name_t n) {
+        if (memo[n] < 0) {
+                size_t len;
+                const char *s = hw_deltas_str(d, n, &len);
+                int created;
+                int64_t i = index_of(m, s, len, &created);
+                if (i < 0 || i > INT32_MAX)
+                        return -1;
+                memo[n] = (int32_t)i;
+        }
+        return memo[n];
+}
 
-        if (k < 0)
+/* Adds delta to (key, field) of the deltas' names; zset marks a
+ * sorted-set key. */
+static int add(hw_plan_t *p, const hw_deltas_t *d, hw_name_t key, int zset,
+               hw_name_t field, int64_t delta) {
+        size_t had = p->key_map.count;
+        int64_t k = index_via(&p->key_map, p->key_of, d, key);
+        int64_t pn = index_via(&p->pname_map, p->pname_of, d, field);
+
+        if (k < 0 || pn < 0)
                 return -1;
-        if (created || p->key_map.entries[k].v.i < 0)
+        /* A key's kind comes from its batch (-1 until then). */
+        if (p->key_map.count > had || p->key_map.entries[k].v.i < 0)
                 p->key_map.entries[k].v.i = zset;
-        return add_idx(p, k, field, flen, delta) < 0 ? -1 : 0;
+        return add_idx(p, k, pn, delta) < 0 ? -1 : 0;
 }
 
 /* Appends len bytes of s at buf[*at] (KEY_MAX bounds); -1 when too long. */
@@ -137,34 +152,27 @@ const char *hw_plan_hires_lab(const char *family, size_t *len) {
         return NULL;
 }
 
-/* The index in wf_map of a (family, field), its sums created zeroed; -1
- * when out of memory or too long. */
-int64_t hw_plan_wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
-                      const char *family, size_t lf, const char *field,
-                      size_t flen) {
-        char buf[KEY_MAX + 8];
+/* Sets up the window keys of a family new to fam_map (looked up when
+ * first emitted). */
+static int new_family(hw_plan_t *p, int64_t fam, size_t slots) {
+        if (hw_grow((void **)&p->fam_keys, &p->fam_keys_cap,
+                    (size_t)(fam + 1) * slots, sizeof(*p->fam_keys)))
+                return -1;
+        for (size_t i = 0; i < slots; i++)
+                p->fam_keys[(size_t)fam * slots + i] = -1;
+        return 0;
+}
+
+/* The index in wf_map of (family fam, field pn), its sums created zeroed;
+ * -1 when out of memory. */
+static int64_t wf_index(hw_plan_t *p, const hw_plan_conf_t *conf, int64_t fam,
+                        int64_t pn) {
+        uint32_t ids[2] = {(uint32_t)fam, (uint32_t)pn};
         size_t slots = conf->n_windows + 1;
         int created;
-        int64_t fam;
-        hw_map_entry_t *e;
-        uint32_t f32;
+        hw_map_entry_t *e = hw_map_upsert(&p->wf_map, (const char *)ids,
+                                          sizeof(ids), &created);
 
-        if (flen > KEY_MAX)
-                return -1;
-        if ((fam = index_of(&p->fam_map, family, lf, &created)) < 0)
-                return -1;
-        if (created) {
-                /* Its window keys are looked up when first emitted. */
-                if (hw_grow((void **)&p->fam_keys, &p->fam_keys_cap,
-                            (size_t)(fam + 1) * slots, sizeof(*p->fam_keys)))
-                        return -1;
-                for (size_t i = 0; i < slots; i++)
-                        p->fam_keys[(size_t)fam * slots + i] = -1;
-        }
-        f32 = (uint32_t)fam;
-        memcpy(buf, &f32, 4);
-        memcpy(buf + 4, field, flen);
-        e = hw_map_upsert(&p->wf_map, buf, 4 + flen, &created);
         if (!e)
                 return -1;
         if (created) {
@@ -185,6 +193,23 @@ int64_t hw_plan_wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
         return (int64_t)(e - p->wf_map.entries);
 }
 
+/* The index in wf_map of a (family, field), its sums created zeroed; -1
+ * when out of memory or too long. */
+int64_t hw_plan_wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
+                      const char *family, size_t lf, const char *field,
+                      size_t flen) {
+        int created;
+        int64_t fam, pn;
+
+        if (flen > KEY_MAX)
+                return -1;
+        if ((fam = index_of(&p->fam_map, family, lf, &created)) < 0 ||
+            (created && new_family(p, fam, conf->n_windows + 1)) ||
+            (pn = index_of(&p->pname_map, field, flen, &created)) < 0)
+                return -1;
+        return wf_index(p, conf, fam, pn);
+}
+
 /* Lists (family, field) wf among those whose sums this build changes;
  * returns the offset of its sums, -1 when out of memory. */
 int64_t hw_plan_touch(hw_plan_t *p, const hw_plan_conf_t *conf, uint32_t wf) {
@@ -198,52 +223,54 @@ int64_t hw_plan_touch(hw_plan_t *p, const hw_plan_conf_t *conf, uint32_t wf) {
         return (int64_t)wf * (int64_t)(conf->n_windows + 1);
 }
 
-/* The offset in sums of a (family, field): its all-time sum, then one
- * per window. -1 when out of memory or too long. */
-static int64_t sum_slot(hw_plan_t *p, const hw_plan_conf_t *conf,
-                        const char *family, size_t lf, const char *field,
-                        size_t flen) {
-        int64_t wf = hw_plan_wf_of(p, conf, family, lf, field, flen);
-        return wf < 0 ? -1 : hw_plan_touch(p, conf, (uint32_t)wf);
+/* The family index of the deltas' name n, set up when new. */
+static int64_t family_via(hw_plan_t *p, const hw_plan_conf_t *conf,
+                          const hw_deltas_t *d, hw_name_t n) {
+        if (p->fam_of[n] < 0) {
+                size_t had = p->fam_map.count;
+                int64_t fam = index_via(&p->fam_map, p->fam_of, d, n);
+                if (fam < 0 || (p->fam_map.count > had &&
+                                new_family(p, fam, conf->n_windows + 1)))
+                        return -1;
+        }
+        return p->fam_of[n];
 }
 
 /*
  * A windowed counter. Its windows are summed per (family, field) first
- * (emit_windows turns the sums into changes), so an event costs two
- * lookups whatever the number of windows; its day's bucket is a record
+ * (emit_windows turns the sums into changes), so an event costs one
+ * lookup whatever the number of windows; its day's bucket is a record
  * of its own ((family, field, day) is one deltas entry).
  */
 static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
-                      const char *family, const char *field, const char *ymd,
-                      int64_t day, int64_t delta) {
-        size_t lf = strlen(family), flen = strlen(field);
+                      const hw_deltas_t *d, const hw_delta_t *x) {
         int64_t largest = conf->windows[conf->n_windows - 1];
-        int64_t off = sum_slot(p, conf, family, lf, field, flen);
+        int64_t fam = family_via(p, conf, d, x->key_n);
+        int64_t pn = index_via(&p->pname_map, p->pname_of, d, x->field_n);
+        int64_t wf = fam < 0 || pn < 0 ? -1 : wf_index(p, conf, fam, pn);
+        int64_t off = wf < 0 ? -1 : hw_plan_touch(p, conf, (uint32_t)wf);
         int created;
 
         if (off < 0)
                 return -1;
-        p->sums[off] += delta;
+        p->sums[off] += x->delta;
         if (p->day < 0)
                 return 0;
         for (size_t i = 0; i < conf->n_windows; i++)
-                if (day > p->day - conf->windows[i])
-                        p->sums[off + 1 + (int64_t)i] += delta;
-        if (day > p->day - largest) {
+                if (x->day > p->day - conf->windows[i])
+                        p->sums[off + 1 + (int64_t)i] += x->delta;
+        if (x->day > p->day - largest) {
                 /* The day's log gets a record "<family> <field>" (a
                  * family has no space: its names are slugs). */
-                hw_map_entry_t *d =
-                        hw_map_upsert(&p->day_map, ymd, 8, &created);
-                char *name = hw_arena_alloc(&p->arena, lf + flen + 2);
-                if (!d || !name)
+                char ymd[9];
+                hw_map_entry_t *e;
+                hw_time_ymd(x->day, ymd);
+                if (!(e = hw_map_upsert(&p->day_map, ymd, 8, &created)) ||
+                    push_item(&w->recs, (uint32_t)(e - p->day_map.entries),
+                              NULL, 0, x->delta))
                         return -1;
-                d->aux = day;
-                memcpy(name, family, lf);
-                name[lf] = ' ';
-                memcpy(name + lf + 1, field, flen + 1);
-                if (push_item(&w->recs, (uint32_t)(d - p->day_map.entries),
-                              name, lf + 1 + flen, delta))
-                        return -1;
+                e->aux = x->day;
+                w->recs.a[w->recs.n - 1].wf = (uint32_t)wf;
         }
         return 0;
 }
@@ -255,8 +282,9 @@ static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
 
         for (size_t t = 0; t < p->n_touched; t++) {
                 const hw_map_entry_t *e = &p->wf_map.entries[p->touched[t]];
-                uint32_t fam;
+                uint32_t fam, pn;
                 memcpy(&fam, e->key, 4);
+                memcpy(&pn, e->key + 4, 4);
                 for (size_t s = 0; s < slots; s++) {
                         int64_t v = p->sums[e->aux + (int64_t)s];
                         int64_t *k = &p->fam_keys[fam * slots + s];
@@ -278,8 +306,7 @@ static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
                                                    &created)) < 0)
                                         return -1;
                         }
-                        if ((*f = add_idx(p, *k, e->key + 4, e->len - 4, v)) <
-                            0)
+                        if ((*f = add_idx(p, *k, (int64_t)pn, v)) < 0)
                                 return -1;
                 }
         }
@@ -464,8 +491,12 @@ static int group_changes(hw_plan_t *p) {
                 const hw_map_entry_t *e = &p->field_map.entries[i];
                 if (!e->v.i)
                         continue;
+                const hw_map_entry_t *f;
+                uint32_t pn;
+                memcpy(&pn, e->key + 4, 4);
+                f = &p->pname_map.entries[pn];
                 p->changes[fill[e->aux]++] =
-                        (hw_plan_change_t){e->key + 4, e->len - 4, e->v.i, i};
+                        (hw_plan_change_t){f->key, f->len, e->v.i, i};
         }
         p->n_changes = at;
         /* Keys left with no change are dropped, keeping the order. */
@@ -494,7 +525,8 @@ static int group_days(hw_plan_t *p, work_t *w) {
                 return -1;
         memset(room, 0, (n + 1) * sizeof(*room));
         for (size_t i = 0; i < w->recs.n; i++)
-                room[w->recs.a[i].group] += RECORD_ROOM(w->recs.a[i].len);
+                room[w->recs.a[i].group] +=
+                        RECORD_ROOM(hw_plan_wf_name_len(p, w->recs.a[i].wf));
         for (size_t i = 0; i < n; i++) {
                 char *text = hw_arena_alloc(&p->arena, room[i] + 1);
                 if (!text)
@@ -512,8 +544,8 @@ static int group_days(hw_plan_t *p, work_t *w) {
         for (size_t i = 0; i < w->recs.n; i++) {
                 const item_t *it = &w->recs.a[i];
                 hw_plan_day_t *dd = &by_index[it->group];
-                char *end = hw_plan_put_record((char *)dd->text + dd->len,
-                                               it->s, it->len, it->v);
+                char *end = hw_plan_put_record(p, (char *)dd->text + dd->len,
+                                               it->wf, it->v);
                 dd->len = (size_t)(end - dd->text);
         }
         n = 0;
@@ -597,6 +629,7 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                 hw_map_clear(&p->key_map);
                 hw_map_clear(&p->field_map);
                 hw_map_clear(&p->fam_map);
+                hw_map_clear(&p->pname_map);
                 hw_map_clear(&p->wf_map);
                 hw_plan_drop_cached(p);
                 p->n_touched = 0;
@@ -637,27 +670,33 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                          conf->windows[i]);
         p->n_keys = p->n_changes = p->n_days = p->n_seen = p->n_raids =
                 p->n_drains = p->n_compacted = p->n_prunes = 0;
+        /* The deltas' names are looked up once each (as needed). */
+        {
+                size_t nn = d->names.count + 1;
+                p->fam_of = hw_arena_alloc(&p->arena, 3 * nn * sizeof(int32_t));
+                if (!p->fam_of)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+                memset(p->fam_of, 0xff, 3 * nn * sizeof(int32_t));
+                p->pname_of = p->fam_of + nn;
+                p->key_of = p->pname_of + nn;
+        }
 
         for (size_t i = 0; i < m->count && !rc; i++) {
-                const hw_map_entry_t *e = &m->entries[i];
-                const char *parts[4];
-                int n = hw_deltas_parts(e, parts);
-                switch (e->key[0]) {
+                hw_delta_t e;
+                hw_deltas_get(d, i, &e);
+                switch (e.kind) {
                 case HW_DELTA_WINDOW:
-                        rc = n < 4 ||
-                             (e->v.i &&
-                              add_window(p, conf, &w, parts[1], parts[2],
-                                         parts[3], e->aux, e->v.i));
+                        rc = e.delta && add_window(p, conf, &w, d, &e);
                         break;
                 case HW_DELTA_GAUGE:
                 case HW_DELTA_RANK:
-                        rc = n < 3 || add(p, parts[1], strlen(parts[1]),
-                                          e->key[0] == HW_DELTA_RANK, parts[2],
-                                          strlen(parts[2]), e->v.i);
+                        rc = add(p, d, e.key_n, e.kind == HW_DELTA_RANK,
+                                 e.field_n, e.delta);
                         break;
                 case HW_DELTA_EVIDENCE:
-                        rc = n < 4 || add_evidence(p, conf, &w, parts[1],
-                                                   parts[2], parts[3], e->aux);
+                        rc = add_evidence(p, conf, &w, e.key, e.field,
+                                          e.event_id, e.day);
                         break;
                 default: /* HW_DELTA_SET: passed as they are */
                         break;

@@ -142,11 +142,17 @@ typedef struct hw_plan_s {
         hw_plan_ev_t *evs;
         /* Working state, kept from batch to batch. */
         char wnames[HW_PLAN_MAX_WINDOWS][16]; /* "7d", ... */
-        hw_map_t key_map, field_map, day_map, raid_map, drain_map;
+        hw_map_t key_map, day_map, raid_map, drain_map;
+        hw_map_t field_map; /* key index + field index -> its sum */
         hw_map_t prune_map; /* raid keys pruned */
         hw_map_t fam_map;   /* windowed family -> index */
-        hw_map_t wf_map;    /* family index + field -> offset in sums */
-        int64_t *sums;      /* per (family, field): all, then each window */
+        hw_map_t pname_map; /* fields (and members) -> index */
+        hw_map_t wf_map;    /* family index + field index -> offset
+                                   in sums */
+        /* Per build: the plan's index of each of the deltas' names as a
+         * family, a field and a key (-1: not looked up yet). */
+        int32_t *fam_of, *pname_of, *key_of;
+        int64_t *sums; /* per (family, field): all, then each window */
         size_t sums_cap;
         int64_t *fam_keys; /* per family: key index of all, each window */
         size_t fam_keys_cap;

@@ -24,7 +24,8 @@
 /* Working lists, reused: raw items before they are grouped. */
 typedef struct item_s {
         uint32_t group; /* key, day, pair or country index */
-        const char *s;  /* field, family, org name or event_id */
+        uint32_t wf;    /* a bucket record's (family, field) */
+        const char *s;  /* org name or event_id */
         size_t len;
         int64_t v; /* delta or day */
 } item_t;
@@ -62,6 +63,28 @@ typedef struct work_s {
 /* The room a record of a name of nlen bytes takes at most. */
 #define RECORD_ROOM(nlen) ((nlen) + 48)
 
+/* The family index of wf, and its field (length in *len). */
+static inline uint32_t hw_plan_wf_fam(const hw_plan_t *p, uint32_t wf) {
+        uint32_t fam;
+        memcpy(&fam, p->wf_map.entries[wf].key, 4);
+        return fam;
+}
+
+static inline const char *hw_plan_wf_field(const hw_plan_t *p, uint32_t wf,
+                                           size_t *len) {
+        uint32_t pn;
+        memcpy(&pn, p->wf_map.entries[wf].key + 4, 4);
+        *len = p->pname_map.entries[pn].len;
+        return p->pname_map.entries[pn].key;
+}
+
+/* The length of "<family> <field>" of wf. */
+static inline size_t hw_plan_wf_name_len(const hw_plan_t *p, uint32_t wf) {
+        size_t flen;
+        hw_plan_wf_field(p, wf, &flen);
+        return p->fam_map.entries[hw_plan_wf_fam(p, wf)].len + 1 + flen;
+}
+
 /* ---- The plan (hw_plan.c): keys, windows, evidence, grouping. ---- */
 
 /* The lab slug of a lab hires family ("lab:<slug>:hires"), length in *len;
@@ -83,8 +106,9 @@ int64_t hw_plan_touch(hw_plan_t *p, const hw_plan_conf_t *conf, uint32_t wf);
 /* Forgets every log cached. */
 void hw_plan_drop_cached(hw_plan_t *p);
 
-/* Appends "<n>:<name>=<delta>\n" at out; returns the end. */
-char *hw_plan_put_record(char *out, const char *name, size_t nlen,
+/* Appends the record "<n>:<family> <field>=<delta>\n" of wf at out;
+ * returns the end. */
+char *hw_plan_put_record(const hw_plan_t *p, char *out, uint32_t wf,
                          int64_t delta);
 
 cached_t **hw_plan_cached_slot(hw_plan_t *p, int64_t day);

@@ -40,13 +40,19 @@ static char *put_decimal(char *out, int64_t v) {
         return out;
 }
 
-/* Appends "<n>:<name>=<delta>\n" at out; returns the end. */
-char *hw_plan_put_record(char *out, const char *name, size_t nlen,
+char *hw_plan_put_record(const hw_plan_t *p, char *out, uint32_t wf,
                          int64_t delta) {
-        out = put_decimal(out, (int64_t)nlen);
+        const hw_map_entry_t *f = &p->fam_map.entries[hw_plan_wf_fam(p, wf)];
+        size_t flen;
+        const char *field = hw_plan_wf_field(p, wf, &flen);
+
+        out = put_decimal(out, (int64_t)(f->len + 1 + flen));
         *out++ = ':';
-        memcpy(out, name, nlen);
-        out += nlen;
+        memcpy(out, f->key, f->len);
+        out += f->len;
+        *out++ = ' ';
+        memcpy(out, field, flen);
+        out += flen;
         *out++ = '=';
         out = put_decimal(out, delta);
         *out++ = '\n';
@@ -214,31 +220,18 @@ int hw_plan_slide_log(hw_plan_t *p, const hw_plan_conf_t *conf,
                                 p->sums[off + (int64_t)leaves[i]] -= rec->delta;
                 }
                 if (gone) {
-                        const hw_map_entry_t *e = &p->wf_map.entries[rec->wf];
-                        uint32_t fam;
-                        memcpy(&fam, e->key, 4);
-                        if (prune_raid(p, p->fam_map.entries[fam].key,
-                                       e->key + 4, e->len - 4))
+                        size_t flen;
+                        const char *field = hw_plan_wf_field(p, rec->wf, &flen);
+                        if (prune_raid(
+                                    p,
+                                    p->fam_map
+                                            .entries[hw_plan_wf_fam(p, rec->wf)]
+                                            .key,
+                                    field, flen))
                                 return -1;
                 }
         }
         return 0;
-}
-
-/* Appends "<n>:<family> <field>=<delta>\n" at out; returns the end. */
-static char *put_named_record(char *out, const char *family, size_t lf,
-                              const char *field, size_t flen, int64_t delta) {
-        out = put_decimal(out, (int64_t)(lf + 1 + flen));
-        *out++ = ':';
-        memcpy(out, family, lf);
-        out += lf;
-        *out++ = ' ';
-        memcpy(out, field, flen);
-        out += flen;
-        *out++ = '=';
-        out = put_decimal(out, delta);
-        *out++ = '\n';
-        return out;
 }
 
 /* Sums a cached log by (family, field), in the order they first appear
@@ -267,13 +260,10 @@ static char *compact_cached(hw_plan_t *p, cached_t *c, size_t *len) {
                 }
         }
         for (size_t r = 0; r < n; r++) {
-                const hw_map_entry_t *e = &p->wf_map.entries[c->recs[r].wf];
-                uint32_t fam;
                 p->cpos[c->recs[r].wf] = 0;
                 if (!c->recs[r].delta)
                         continue;
-                memcpy(&fam, e->key, 4);
-                room += RECORD_ROOM(p->fam_map.entries[fam].len + e->len - 3);
+                room += RECORD_ROOM(hw_plan_wf_name_len(p, c->recs[r].wf));
                 c->recs[kept++] = c->recs[r];
         }
         p->cached_recs -= c->n - kept;
@@ -281,17 +271,11 @@ static char *compact_cached(hw_plan_t *p, cached_t *c, size_t *len) {
         if (!(text = hw_arena_alloc(&p->arena, room)))
                 return NULL;
         *len = 0;
-        for (size_t r = 0; r < kept; r++) {
-                const hw_map_entry_t *e = &p->wf_map.entries[c->recs[r].wf];
-                const hw_map_entry_t *f;
-                uint32_t fam;
-                memcpy(&fam, e->key, 4);
-                f = &p->fam_map.entries[fam];
-                *len = (size_t)(put_named_record(text + *len, f->key, f->len,
-                                                 e->key + 4, e->len - 4,
-                                                 c->recs[r].delta) -
+        for (size_t r = 0; r < kept; r++)
+                *len = (size_t)(hw_plan_put_record(p, text + *len,
+                                                   c->recs[r].wf,
+                                                   c->recs[r].delta) -
                                 text);
-        }
         return text;
 }
 

@@ -71,64 +71,176 @@ void hw_proc_person_of(const hw_event_t *ev, hw_person_t *p) {
         p->event_id = ev->event_id;
 }
 
-/* key := head + name + tail (a slug is under SLUG_MAX, heads and tails
- * are short: it fits KEY_MAX). Returns key. On every event's path: no
- * printf. */
-static const char *key_of(char key[KEY_MAX], const char *head, const char *name,
-                          const char *tail) {
-        size_t lh = strlen(head), ln = strlen(name), lt = strlen(tail);
-        if (lh + ln + lt >= KEY_MAX)
-                ln = KEY_MAX - 1 - lh - lt;
+/* The names a batch derives from a lab's or an organisation's display
+ * name: its slug and the keys named after it, interned once per batch. */
+typedef struct slug_names_s {
+        hw_name_t slug;
+        hw_name_t lab, origin, nationality, alma_mater, tier, hires;
+        hw_name_t org, losses, offers;
+} slug_names_t;
+
+/* The fixed names the processors use: fields and families. */
+typedef struct fixed_names_s {
+        hw_name_t members, name, labs, flow_in, flow_out, flow_pair;
+        hw_name_t status[HW_OFFER_STATUS_COUNT], extended_usd, mega;
+} fixed_names_t;
+
+/* Interns head + slug + tail into *out. */
+static hw_err_t intern3(hw_deltas_t *d, const char *head, const char *slug,
+                        size_t ls, const char *tail, hw_name_t *out) {
+        char key[KEY_MAX];
+        size_t lh = strlen(head), lt = strlen(tail);
+        int64_t n;
+
+        if (lh + ls + lt >= KEY_MAX)
+                ls = KEY_MAX - 1 - lh - lt;
         memcpy(key, head, lh);
-        memcpy(key + lh, name, ln);
-        memcpy(key + lh + ln, tail, lt + 1);
-        return key;
+        memcpy(key + lh, slug, ls);
+        memcpy(key + lh + ls, tail, lt);
+        if ((n = hw_deltas_intern(d, key, lh + ls + lt)) < 0)
+                return HW_ERR_NOMEM;
+        *out = (hw_name_t)n;
+        return HW_OK;
+}
+
+static hw_err_t intern(hw_deltas_t *d, const char *s, hw_name_t *out) {
+        size_t len = strlen(s);
+        int64_t n;
+
+        if (len > HW_DELTAS_NAME_MAX)
+                return HW_ERR_ARG;
+        if ((n = hw_deltas_intern(d, s, len)) < 0)
+                return HW_ERR_NOMEM;
+        *out = (hw_name_t)n;
+        return HW_OK;
+}
+
+/* The names derived from display name (memoised per batch under 'N'). */
+static hw_err_t slug_names(hw_deltas_t *d, const char *name,
+                           const slug_names_t **out) {
+        char key[SLUG_MAX + 2], slug[SLUG_MAX];
+        size_t len = strlen(name), ls;
+        int created;
+        const void **slot;
+        slug_names_t *n;
+
+        if (len >= SLUG_MAX)
+                len = SLUG_MAX - 1; /* names are at most 200 bytes */
+        key[0] = 'N';
+        memcpy(key + 1, name, len);
+        if (!(slot = hw_deltas_memo(d, key, len + 1, &created)))
+                return HW_ERR_NOMEM;
+        if (!created) {
+                *out = *slot;
+                return HW_OK;
+        }
+        if (!(n = hw_deltas_memo_alloc(d, sizeof(*n))))
+                return HW_ERR_NOMEM;
+        *slot = n;
+        hw_slug(name, slug, sizeof(slug));
+        ls = strlen(slug);
+        TRY(intern3(d, "", slug, ls, "", &n->slug));
+        TRY(intern3(d, "lab:", slug, ls, "", &n->lab));
+        TRY(intern3(d, "lab:", slug, ls, ":origin", &n->origin));
+        TRY(intern3(d, "lab:", slug, ls, ":nationality", &n->nationality));
+        TRY(intern3(d, "lab:", slug, ls, ":alma_mater", &n->alma_mater));
+        TRY(intern3(d, "lab:", slug, ls, ":tier", &n->tier));
+        TRY(intern3(d, "lab:", slug, ls, ":hires", &n->hires));
+        TRY(intern3(d, "org:", slug, ls, "", &n->org));
+        TRY(intern3(d, "org:", slug, ls, ":losses", &n->losses));
+        TRY(intern3(d, "org:", slug, ls, ":offers", &n->offers));
+        *out = n;
+        return HW_OK;
+}
+
+/* The fixed names (memoised per batch under 'F'). */
+static hw_err_t fixed_names(hw_deltas_t *d, const fixed_names_t **out) {
+        static const char *const status[HW_OFFER_STATUS_COUNT] = {
+                "extended", "accepted", "declined", "withdrawn"};
+        int created;
+        const void **slot = hw_deltas_memo(d, "F", 1, &created);
+        fixed_names_t *n;
+
+        if (!slot)
+                return HW_ERR_NOMEM;
+        if (!created) {
+                *out = *slot;
+                return HW_OK;
+        }
+        if (!(n = hw_deltas_memo_alloc(d, sizeof(*n))))
+                return HW_ERR_NOMEM;
+        *slot = n;
+        TRY(intern(d, "members", &n->members));
+        TRY(intern(d, "name", &n->name));
+        TRY(intern(d, "labs", &n->labs));
+        TRY(intern(d, "flow:in", &n->flow_in));
+        TRY(intern(d, "flow:out", &n->flow_out));
+        TRY(intern(d, "flow:pair", &n->flow_pair));
+        for (size_t i = 0; i < HW_OFFER_STATUS_COUNT; i++)
+                TRY(intern(d, status[i], &n->status[i]));
+        TRY(intern(d, "extended_usd", &n->extended_usd));
+        TRY(intern(d, "mega", &n->mega));
+        *out = n;
+        return HW_OK;
 }
 
 /* Adds sign (+1 or -1) of a person to the gauges of their lab. */
-static hw_err_t count_member(hw_deltas_t *d, const hw_person_t *p, int sign) {
-        char slug[SLUG_MAX], key[KEY_MAX];
+static hw_err_t count_member(hw_deltas_t *d, const fixed_names_t *fx,
+                             const hw_person_t *p, int sign) {
+        const slug_names_t *lab;
+        hw_name_t origin, nationality, alma_mater, tier;
 
-        hw_slug(p->lab, slug, sizeof(slug));
-        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ""), "members", sign));
+        TRY(slug_names(d, p->lab, &lab));
+        TRY(intern(d, p->origin, &origin));
+        TRY(intern(d, p->nationality, &nationality));
+        TRY(intern(d, p->alma_mater, &alma_mater));
+        TRY(intern(d, p->tier, &tier));
+        TRY(hw_deltas_add_n(d, HW_DELTA_GAUGE, lab->lab, fx->members, 0, sign));
         if (sign > 0)
-                TRY(hw_deltas_set(d, key, "name", p->lab));
-        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":origin"), p->origin,
+                TRY(hw_deltas_set_n(d, lab->lab, fx->name, p->lab));
+        TRY(hw_deltas_add_n(d, HW_DELTA_GAUGE, lab->origin, origin, 0, sign));
+        TRY(hw_deltas_add_n(d, HW_DELTA_GAUGE, lab->nationality, nationality, 0,
                             sign));
-        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":nationality"),
-                            p->nationality, sign));
-        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":alma_mater"),
-                            p->alma_mater, sign));
-        TRY(hw_deltas_gauge(d, key_of(key, "lab:", slug, ":tier"), p->tier,
+        TRY(hw_deltas_add_n(d, HW_DELTA_GAUGE, lab->alma_mater, alma_mater, 0,
                             sign));
-        return hw_deltas_rank(d, "labs", slug, sign);
+        TRY(hw_deltas_add_n(d, HW_DELTA_GAUGE, lab->tier, tier, 0, sign));
+        return hw_deltas_add_n(d, HW_DELTA_RANK, fx->labs, lab->slug, 0, sign);
 }
 
 /* The windowed counters of a hire: hires into the lab, losses of the
  * origin, and cross-border flows. */
 static hw_err_t count_hire(const hw_proc_conf_t *conf, hw_deltas_t *d,
+                           const fixed_names_t *fx, const slug_names_t *lab,
                            const hw_event_t *ev) {
-        char lab[SLUG_MAX], org[SLUG_MAX], key[KEY_MAX], pair[8];
+        const slug_names_t *org;
+        hw_name_t from;
+        char pair[8];
         int64_t day = hw_time_day(ev->occurred_at);
 
-        hw_slug(hw_event_lab(ev), lab, sizeof(lab));
-        hw_slug(ev->from_org, org, sizeof(org));
-        key_of(key, "lab:", lab, ":hires");
-        TRY(hw_deltas_window(d, key, ev->from_org, day, 1));
+        TRY(slug_names(d, ev->from_org, &org));
+        TRY(intern(d, ev->from_org, &from));
+        TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, lab->hires, from, day, 1));
         if (conf->alert_raid)
-                TRY(hw_deltas_evidence(d, key, ev->from_org, day,
-                                       ev->event_id));
-        TRY(hw_deltas_window(d, key_of(key, "org:", org, ":losses"), lab, day,
-                             1));
+                TRY(hw_deltas_evidence_n(d, lab->hires, from, day,
+                                         ev->event_id));
+        TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, org->losses, lab->slug, day,
+                            1));
         if (strcmp(ev->from_country, ev->to_country)) {
+                hw_name_t to, out, p;
                 snprintf(pair, sizeof(pair), "%s>%s", ev->from_country,
                          ev->to_country);
-                TRY(hw_deltas_window(d, "flow:in", ev->to_country, day, 1));
-                TRY(hw_deltas_window(d, "flow:out", ev->from_country, day, 1));
-                TRY(hw_deltas_window(d, "flow:pair", pair, day, 1));
+                TRY(intern(d, ev->to_country, &to));
+                TRY(intern(d, ev->from_country, &out));
+                TRY(intern(d, pair, &p));
+                TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, fx->flow_in, to, day,
+                                    1));
+                TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, fx->flow_out, out, day,
+                                    1));
+                TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, fx->flow_pair, p, day,
+                                    1));
                 if (conf->alert_brain_drain)
-                        TRY(hw_deltas_evidence(d, "flow:out", ev->from_country,
-                                               day, ev->event_id));
+                        TRY(hw_deltas_evidence_n(d, fx->flow_out, out, day,
+                                                 ev->event_id));
         }
         return HW_OK;
 }
@@ -136,24 +248,27 @@ static hw_err_t count_hire(const hw_proc_conf_t *conf, hw_deltas_t *d,
 hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                       const hw_person_t *cur, hw_person_t *next,
                       hw_hire_outcome_t *outcome, hw_deltas_t *d) {
-        char a[SLUG_MAX], b[SLUG_MAX];
+        const fixed_names_t *fx;
+        const slug_names_t *lab;
 
+        TRY(fixed_names(d, &fx));
+        TRY(slug_names(d, hw_event_lab(ev), &lab));
         if (cur->lab) {
-                hw_slug(cur->lab, a, sizeof(a));
-                hw_slug(hw_event_lab(ev), b, sizeof(b));
-                if (!strcmp(a, b)) {
+                const slug_names_t *was;
+                TRY(slug_names(d, cur->lab, &was));
+                if (was->slug == lab->slug) {
                         *outcome = HW_HIRE_REPEATED;
                         return HW_OK;
                 }
                 if (ev->occurred_at < cur->at) {
                         *outcome = HW_HIRE_LATE;
-                        return count_hire(conf, d, ev);
+                        return count_hire(conf, d, fx, lab, ev);
                 }
-                TRY(count_member(d, cur, -1));
+                TRY(count_member(d, fx, cur, -1));
         }
         *outcome = HW_HIRE_MOVE;
         hw_proc_person_of(ev, next);
-        TRY(count_member(d, next, +1));
+        TRY(count_member(d, fx, next, +1));
         TRY(hw_deltas_person(d, ev->person_id, next));
         if (conf->alert_top_tier_move && ev->tier == HW_TIER_S) {
                 const char *who =
@@ -170,14 +285,13 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                 TRY(raise(d, ev, "top_tier_move", HW_SEVERITY_WARN, who,
                           summary, kv, sizeof(kv) / sizeof(kv[0])));
         }
-        return count_hire(conf, d, ev);
+        return count_hire(conf, d, fx, lab, ev);
 }
 
 hw_err_t hw_proc_offer(const hw_proc_conf_t *conf, const hw_event_t *ev,
                        hw_deltas_t *d) {
-        static const char *const status_field[HW_OFFER_STATUS_COUNT] = {
-                "extended", "accepted", "declined", "withdrawn"};
-        char org[SLUG_MAX], key[KEY_MAX];
+        const fixed_names_t *fx;
+        const slug_names_t *org;
         int64_t day = hw_time_day(ev->occurred_at);
 
         if (conf->alert_mega_offer &&
@@ -205,17 +319,19 @@ hw_err_t hw_proc_offer(const hw_proc_conf_t *conf, const hw_event_t *ev,
                 TRY(raise(d, ev, "mega_offer", HW_SEVERITY_CRITICAL, who,
                           summary, kv, sizeof(kv) / sizeof(kv[0])));
         }
-        hw_slug(ev->offering_org, org, sizeof(org));
+        TRY(fixed_names(d, &fx));
+        TRY(slug_names(d, ev->offering_org, &org));
         /* The organisation's display name, for readers of its counters. */
-        TRY(hw_deltas_set(d, key_of(key, "org:", org, ""), "name",
-                          ev->offering_org));
-        snprintf(key, sizeof(key), "org:%s:offers", org);
-        TRY(hw_deltas_window(d, key, status_field[ev->status], day, 1));
+        TRY(hw_deltas_set_n(d, org->org, fx->name, ev->offering_org));
+        TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, org->offers,
+                            fx->status[ev->status], day, 1));
         if (ev->status == HW_OFFER_EXTENDED) {
-                TRY(hw_deltas_window(d, key, "extended_usd", day,
-                                     ev->total_value_usd));
+                TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, org->offers,
+                                    fx->extended_usd, day,
+                                    ev->total_value_usd));
                 if (ev->total_value_usd >= conf->mega_threshold_usd)
-                        TRY(hw_deltas_window(d, key, "mega", day, 1));
+                        TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, org->offers,
+                                            fx->mega, day, 1));
         }
         return HW_OK;
 }

@@ -174,12 +174,10 @@ void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
 /* The name the batch sets for lab slug, or NULL. */
 const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug) {
         char key[640];
-        int n = snprintf(key, sizeof(key), "%c%clab:%s%cname", HW_DELTA_SET, 0,
-                         slug, 0);
-        const hw_map_entry_t *set =
-                n > 0 && (size_t)n < sizeof(key)
-                        ? hw_map_find(&d->counters, key, (size_t)n)
-                        : NULL;
+        const hw_map_entry_t *set = NULL;
+        int n = snprintf(key, sizeof(key), "lab:%s", slug);
+        if (n > 0 && (size_t)n < sizeof(key))
+                set = hw_deltas_find(d, HW_DELTA_SET, key, "name", 0, NULL);
         return set ? set->v.p : NULL;
 }
 
@@ -197,6 +195,7 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         int ra = hw_step_raid_alerts(s, plan);
         int64_t largest = c->windows[c->n_windows - 1];
         char ymdkey[16];
+        hw_delta_t set;
 
         for (size_t i = 0; i < n_offsets; i++)
                 hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
@@ -295,15 +294,8 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                 rc |= want_type(s, "lab:", r->lab_slug, strlen(r->lab_slug),
                                 "hash");
         }
-        for (size_t i = 0; i < d->counters.count && !rc; i++) {
-                const hw_map_entry_t *e = &d->counters.entries[i];
-                const char *parts[4];
-                if (e->key[0] != HW_DELTA_SET)
-                        continue;
-                if (hw_deltas_parts(e, parts) < 3)
-                        return -1;
-                rc |= want_type(s, "", parts[1], strlen(parts[1]), "hash");
-        }
+        for (size_t i = 0; !rc && hw_deltas_next_set(d, &i, &set);)
+                rc |= want_type(s, "", set.key, set.key_len, "hash");
         for (size_t i = 0; i < d->persons.count && !rc; i++) {
                 char bucket[16];
                 int len = snprintf(bucket, sizeof(bucket), "%u",

@@ -391,6 +391,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         const hw_config_t *c = s->conf;
         hw_buf_t *b = &s->cmd;
         int64_t largest = c->windows[c->n_windows - 1];
+        hw_delta_t set;
         int64_t new_wm =
                 f->watermark > d->watermark ? f->watermark : d->watermark;
         size_t n_logs = hw_step_slide_logs(s), n = 0, n_added = 0;
@@ -464,17 +465,11 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         if (new_wm >= 0 && !rc)
                 rc |= write_flow_index(s, &n, f);
         /* Hash field values (lab names) and persons. */
-        for (size_t i = 0; i < d->counters.count && !rc; i++) {
-                const hw_map_entry_t *e = &d->counters.entries[i];
-                const char *parts[4];
-                if (e->key[0] != HW_DELTA_SET)
-                        continue;
-                if (hw_deltas_parts(e, parts) < 3)
-                        return -1;
+        for (size_t i = 0; !rc && hw_deltas_next_set(d, &i, &set);) {
                 rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "HSET") ||
-                      hw_step_resp_key(s, b, parts[1], strlen(parts[1])) ||
-                      hw_step_resp_str(b, parts[2]) ||
-                      hw_step_resp_str(b, e->v.p);
+                      hw_step_resp_key(s, b, set.key, set.key_len) ||
+                      hw_step_resp_arg(b, set.field, set.field_len) ||
+                      hw_step_resp_str(b, set.value);
                 n++;
         }
         rc |= write_persons(s, d, &n);

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "hw_test.h"
+#include "hw_time.h"
 
 const hw_proc_conf_t g_conf = {.mega_threshold_usd = MEGA};
 
@@ -14,23 +15,26 @@ const hw_proc_conf_t g_conf = {.mega_threshold_usd = MEGA};
 /* ------------------------------------------------------------------ */
 
 /* The counters entry (kind, key, field[, ymd]) or NULL. ymd NULL means a
- * non-windowed entry (three parts); found by walking the entries and
- * splitting each with hw_deltas_parts, not by rebuilding the map key. */
+ * non-windowed entry; found by walking the entries and reading each back
+ * with hw_deltas_get, not by rebuilding the map key. */
 const hw_map_entry_t *find_delta(const hw_deltas_t *d, char kind,
                                  const char *key, const char *field,
                                  const char *ymd) {
         for (size_t i = 0; i < d->counters.count; i++) {
-                const hw_map_entry_t *e = &d->counters.entries[i];
-                const char *parts[4] = {NULL, NULL, NULL, NULL};
-                int n = hw_deltas_parts(e, parts);
-                if (n != (ymd ? 4 : 3))
+                hw_delta_t e;
+                char day[9];
+                hw_deltas_get(d, i, &e);
+                if ((e.kind == HW_DELTA_WINDOW) != (ymd != NULL))
                         continue;
-                if (parts[0][0] != kind || parts[0][1] != '\0' ||
-                    strcmp(parts[1], key) || strcmp(parts[2], field))
+                if ((char)e.kind != kind || strcmp(e.key, key) ||
+                    strcmp(e.field, field))
                         continue;
-                if (ymd && strcmp(parts[3], ymd))
-                        continue;
-                return e;
+                if (ymd) {
+                        hw_time_ymd(e.day, day);
+                        if (strcmp(day, ymd))
+                                continue;
+                }
+                return &d->counters.entries[i];
         }
         return NULL;
 }
@@ -67,19 +71,22 @@ size_t count_persons(const hw_deltas_t *d) {
 void dump_deltas(const hw_deltas_t *d) {
         fprintf(stderr, "    deltas (%zu entries):\n", d->counters.count);
         for (size_t i = 0; i < d->counters.count; i++) {
-                const hw_map_entry_t *e = &d->counters.entries[i];
-                const char *parts[4] = {"", "", "", ""};
-                int n = hw_deltas_parts(e, parts);
-                fprintf(stderr, "      %s | %s | %s", parts[0], parts[1],
-                        n > 2 ? parts[2] : "?");
-                if (n == 4)
-                        fprintf(stderr, " | %s (aux %" PRId64 ")", parts[3],
-                                e->aux);
-                if (parts[0][0] == HW_DELTA_SET)
+                hw_delta_t e;
+                char day[9];
+                hw_deltas_get(d, i, &e);
+                fprintf(stderr, "      %c | %s | %s", (char)e.kind, e.key,
+                        e.field);
+                if (e.kind == HW_DELTA_WINDOW || e.kind == HW_DELTA_EVIDENCE) {
+                        hw_time_ymd(e.day, day);
+                        fprintf(stderr, " | %s (day %" PRId64 ")%s%s", day,
+                                e.day, e.event_id ? " | " : "",
+                                e.event_id ? e.event_id : "");
+                }
+                if (e.kind == HW_DELTA_SET)
                         fprintf(stderr, " := \"%s\"\n",
-                                e->v.p ? (const char *)e->v.p : "NULL");
+                                e.value ? e.value : "NULL");
                 else
-                        fprintf(stderr, " = %" PRId64 "\n", e->v.i);
+                        fprintf(stderr, " = %" PRId64 "\n", e.delta);
         }
 }
 

@@ -56,7 +56,7 @@ typedef struct exp_s {
         { HW_DELTA_SET, key, field, NULL, 0, 0, s }
 
 /* Looking deltas up: an entry found by splitting each with
- * hw_deltas_parts (never by rebuilding its map key), its value, whether it
+ * hw_deltas_get (never by rebuilding its map key), its value, whether it
  * exists, a SET's value, the numbers of entries and persons, and a dump
  * for failures. */
 const hw_map_entry_t *find_delta(const hw_deltas_t *d, char kind,

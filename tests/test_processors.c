@@ -122,62 +122,67 @@ static void test_hire_unknown_person(void) {
         hw_event_release(&ev);
 }
 
-/* The raw entry format "kind\0key\0field[\0yyyymmdd]" and hw_deltas_parts. */
+/* Entries as hw_deltas_find and hw_deltas_get read them back: interned
+ * key and field names, the day of a window, the value of a SET. */
 static void test_entry_format(void) {
-        static const char wkey[] = "W\0"
-                                   "lab:meta-superintelligence-labs:hires\0"
-                                   "OpenAI\0"
-                                   "20250616";
-        static const char gkey[] = "G\0"
-                                   "lab:meta-superintelligence-labs\0"
-                                   "members";
-        static const char zkey[] = "Z\0"
-                                   "labs\0"
-                                   "meta-superintelligence-labs";
-        static const char skey[] = "S\0"
-                                   "lab:meta-superintelligence-labs\0"
-                                   "name";
         hw_event_t ev;
         hw_deltas_t d;
         const hw_map_entry_t *e;
-        const char *parts[4];
+        hw_delta_t x;
 
         base_hire(&ev);
         hw_deltas_init(&d);
         RUN_HIRE(&ev, &nobody, NULL, &d);
 
-        e = hw_map_find(&d.counters, wkey, sizeof(wkey) - 1);
+        e = hw_deltas_find(&d, HW_DELTA_WINDOW,
+                           "lab:meta-superintelligence-labs:hires", "OpenAI",
+                           DAY16, NULL);
         if (HW_CHECK(e != NULL)) {
-                HW_CHECK_EQ_INT(e->len, sizeof(wkey) - 1);
-                HW_CHECK_MEM(e->key, wkey, sizeof(wkey));
                 HW_CHECK_EQ_INT(e->v.i, 1);
                 HW_CHECK_EQ_INT(e->aux, DAY16);
-                HW_CHECK_EQ_INT(hw_deltas_parts(e, parts), 4);
-                HW_CHECK_STR(parts[0], "W");
-                HW_CHECK_STR(parts[1], "lab:meta-superintelligence-labs:hires");
-                HW_CHECK_STR(parts[2], "OpenAI");
-                HW_CHECK_STR(parts[3], "20250616");
+                hw_deltas_get(&d, (size_t)(e - d.counters.entries), &x);
+                HW_CHECK_EQ_INT(x.kind, HW_DELTA_WINDOW);
+                HW_CHECK_STR(x.key, "lab:meta-superintelligence-labs:hires");
+                HW_CHECK_EQ_INT(x.key_len, strlen(x.key));
+                HW_CHECK_STR(x.field, "OpenAI");
+                HW_CHECK_EQ_INT(x.field_len, 6);
+                HW_CHECK_EQ_INT(x.day, DAY16);
+                HW_CHECK_EQ_INT(x.delta, 1);
         }
-        e = hw_map_find(&d.counters, gkey, sizeof(gkey) - 1);
+        /* Another day of the same (family, field) is another entry. */
+        HW_CHECK_NULL(hw_deltas_find(&d, HW_DELTA_WINDOW,
+                                     "lab:meta-superintelligence-labs:hires",
+                                     "OpenAI", DAY15, NULL));
+        e = hw_deltas_find(&d, HW_DELTA_GAUGE,
+                           "lab:meta-superintelligence-labs", "members", 0,
+                           NULL);
         if (HW_CHECK(e != NULL)) {
                 HW_CHECK_EQ_INT(e->v.i, 1);
-                HW_CHECK_EQ_INT(hw_deltas_parts(e, parts), 3);
-                HW_CHECK_STR(parts[0], "G");
-                HW_CHECK_STR(parts[1], "lab:meta-superintelligence-labs");
-                HW_CHECK_STR(parts[2], "members");
+                hw_deltas_get(&d, (size_t)(e - d.counters.entries), &x);
+                HW_CHECK_EQ_INT(x.kind, HW_DELTA_GAUGE);
+                HW_CHECK_STR(x.key, "lab:meta-superintelligence-labs");
+                HW_CHECK_STR(x.field, "members");
+                HW_CHECK_EQ_INT(x.day, 0);
         }
-        e = hw_map_find(&d.counters, zkey, sizeof(zkey) - 1);
+        /* The same names as another kind are another entry. */
+        HW_CHECK_NULL(hw_deltas_find(&d, HW_DELTA_RANK,
+                                     "lab:meta-superintelligence-labs",
+                                     "members", 0, NULL));
+        e = hw_deltas_find(&d, HW_DELTA_RANK, "labs",
+                           "meta-superintelligence-labs", 0, NULL);
         if (HW_CHECK(e != NULL)) {
                 HW_CHECK_EQ_INT(e->v.i, 1);
-                HW_CHECK_EQ_INT(hw_deltas_parts(e, parts), 3);
-                HW_CHECK_STR(parts[0], "Z");
+                hw_deltas_get(&d, (size_t)(e - d.counters.entries), &x);
+                HW_CHECK_EQ_INT(x.kind, HW_DELTA_RANK);
         }
-        e = hw_map_find(&d.counters, skey, sizeof(skey) - 1);
+        e = hw_deltas_find(&d, HW_DELTA_SET, "lab:meta-superintelligence-labs",
+                           "name", 0, NULL);
         if (HW_CHECK(e != NULL)) {
                 HW_CHECK_STR(e->v.p, "Meta Superintelligence Labs");
-                HW_CHECK_EQ_INT(hw_deltas_parts(e, parts), 3);
-                HW_CHECK_STR(parts[0], "S");
-                HW_CHECK_STR(parts[2], "name");
+                hw_deltas_get(&d, (size_t)(e - d.counters.entries), &x);
+                HW_CHECK_EQ_INT(x.kind, HW_DELTA_SET);
+                HW_CHECK_STR(x.value, "Meta Superintelligence Labs");
+                HW_CHECK_STR(x.field, "name");
         }
         /* The lookup helpers agree with the raw map. */
         HW_CHECK_EQ_INT(delta_get(&d, HW_DELTA_GAUGE,
