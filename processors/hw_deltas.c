@@ -1,12 +1,16 @@
 #include "hw_deltas.h"
 
+#include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_time.h"
 
 void hw_deltas_init(hw_deltas_t *d) {
         hw_map_init(&d->names);
-        hw_map_init(&d->counters);
+        memset(&d->counters, 0, sizeof(d->counters));
+        hw_idmap_init(&d->counters.ids);
+        hw_arena_init(&d->counters.arena);
         hw_map_init(&d->memo);
         hw_map_init(&d->persons);
         hw_map_init(&d->seen);
@@ -16,7 +20,9 @@ void hw_deltas_init(hw_deltas_t *d) {
 
 void hw_deltas_release(hw_deltas_t *d) {
         hw_map_release(&d->names);
-        hw_map_release(&d->counters);
+        hw_idmap_release(&d->counters.ids);
+        free(d->counters.entries);
+        hw_arena_release(&d->counters.arena);
         hw_map_release(&d->memo);
         hw_map_release(&d->persons);
         hw_map_release(&d->seen);
@@ -25,7 +31,9 @@ void hw_deltas_release(hw_deltas_t *d) {
 
 void hw_deltas_clear(hw_deltas_t *d) {
         hw_map_clear(&d->names);
-        hw_map_clear(&d->counters);
+        hw_idmap_clear(&d->counters.ids);
+        d->counters.count = 0;
+        hw_arena_reset(&d->counters.arena);
         hw_map_clear(&d->memo);
         hw_map_clear(&d->persons);
         hw_map_clear(&d->seen);
@@ -37,7 +45,8 @@ int64_t hw_deltas_intern(hw_deltas_t *d, const char *s, size_t len) {
         int created;
         hw_map_entry_t *e;
 
-        if (len > HW_DELTAS_NAME_MAX)
+        if (len > HW_DELTAS_NAME_MAX ||
+            d->names.count >= HW_DELTAS_NAMES_MAX - 1)
                 return -1;
         e = hw_map_upsert(&d->names, s, len, &created);
         return e ? (int64_t)(e - d->names.entries) : -1;
@@ -53,35 +62,41 @@ void *hw_deltas_memo_alloc(hw_deltas_t *d, size_t size) {
         return hw_arena_alloc(&d->memo.arena, size);
 }
 
-/* A counters key: kind, key name, field name, then the day (W) or the
- * event id's name (V), 0 for the others. */
-#define PACKED 17
-
-static void pack(char out[PACKED], char kind, hw_name_t key, hw_name_t field,
-                 int64_t extra) {
-        out[0] = kind;
-        memcpy(out + 1, &key, 4);
-        memcpy(out + 5, &field, 4);
-        memcpy(out + 9, &extra, 8);
+/* A counters key: kind, key name and field name in one word (28 bits
+ * each: names are fewer than HW_DELTAS_NAMES_MAX), then the day (W) or
+ * the event id's name (V), 0 for the others. */
+static hw_idkey_t pack(char kind, hw_name_t key, hw_name_t field,
+                       int64_t extra) {
+        hw_idkey_t k = {((uint64_t)(unsigned char)kind << 56) |
+                                ((uint64_t)key << 28) | (uint64_t)field,
+                        (uint64_t)extra};
+        return k;
 }
 
-/* The entry of a packed key, created with aux = day when new. */
-static hw_map_entry_t *entry(hw_deltas_t *d, char kind, hw_name_t key,
-                             hw_name_t field, int64_t extra, int64_t day) {
-        char k[PACKED];
+/* The entry of a packed key, created zeroed with aux = day when new. */
+static hw_deltas_entry_t *entry(hw_deltas_t *d, char kind, hw_name_t key,
+                                hw_name_t field, int64_t extra, int64_t day) {
+        hw_deltas_counters_t *c = &d->counters;
         int created;
-        hw_map_entry_t *e;
+        int64_t i;
 
-        pack(k, kind, key, field, extra);
-        e = hw_map_upsert(&d->counters, k, PACKED, &created);
-        if (e && created)
-                e->aux = day;
-        return e;
+        /* Room first, so a key is never added without its entry. */
+        if (hw_grow((void **)&c->entries, &c->cap, c->count + 1,
+                    sizeof(*c->entries)) ||
+            (i = hw_idmap_add(&c->ids, pack(kind, key, field, extra),
+                              &created)) < 0)
+                return NULL;
+        if (created) {
+                c->count++;
+                c->entries[i].v.i = 0;
+                c->entries[i].aux = day;
+        }
+        return &c->entries[i];
 }
 
 hw_err_t hw_deltas_add_n(hw_deltas_t *d, hw_delta_kind_t kind, hw_name_t key,
                          hw_name_t field, int64_t day, int64_t delta) {
-        hw_map_entry_t *e;
+        hw_deltas_entry_t *e;
 
         if (delta == 0)
                 return HW_OK;
@@ -96,8 +111,9 @@ hw_err_t hw_deltas_add_n(hw_deltas_t *d, hw_delta_kind_t kind, hw_name_t key,
 
 hw_err_t hw_deltas_set_n(hw_deltas_t *d, hw_name_t key, hw_name_t field,
                          const char *value) {
-        hw_map_entry_t *e = entry(d, HW_DELTA_SET, key, field, 0, 0);
-        if (!e || !(e->v.p = hw_map_strdup(&d->counters, value, strlen(value))))
+        hw_deltas_entry_t *e = entry(d, HW_DELTA_SET, key, field, 0, 0);
+        if (!e || !(e->v.p = hw_arena_strndup(&d->counters.arena, value,
+                                              strlen(value))))
                 return HW_ERR_NOMEM;
         return HW_OK;
 }
@@ -105,7 +121,7 @@ hw_err_t hw_deltas_set_n(hw_deltas_t *d, hw_name_t key, hw_name_t field,
 hw_err_t hw_deltas_evidence_n(hw_deltas_t *d, hw_name_t family, hw_name_t field,
                               int64_t day, const char *event_id) {
         int64_t id = hw_deltas_intern(d, event_id, strlen(event_id));
-        hw_map_entry_t *e;
+        hw_deltas_entry_t *e;
 
         if (id < 0)
                 return strlen(event_id) > HW_DELTAS_NAME_MAX ? HW_ERR_ARG
@@ -270,14 +286,13 @@ hw_err_t hw_deltas_alert(hw_deltas_t *d, const hw_alert_t *a) {
 }
 
 void hw_deltas_get(const hw_deltas_t *d, size_t i, hw_delta_t *out) {
-        const hw_map_entry_t *e = &d->counters.entries[i];
-        int64_t extra;
+        const hw_deltas_entry_t *e = &d->counters.entries[i];
+        hw_idkey_t k = d->counters.ids.keys[i];
 
         memset(out, 0, sizeof(*out));
-        out->kind = (hw_delta_kind_t)e->key[0];
-        memcpy(&out->key_n, e->key + 1, 4);
-        memcpy(&out->field_n, e->key + 5, 4);
-        memcpy(&extra, e->key + 9, 8);
+        out->kind = (hw_delta_kind_t)(k.a >> 56);
+        out->key_n = (hw_name_t)((k.a >> 28) & (HW_DELTAS_NAMES_MAX - 1));
+        out->field_n = (hw_name_t)(k.a & (HW_DELTAS_NAMES_MAX - 1));
         out->key = hw_deltas_str(d, out->key_n, &out->key_len);
         out->field = hw_deltas_str(d, out->field_n, &out->field_len);
         if (out->kind == HW_DELTA_SET) {
@@ -288,25 +303,25 @@ void hw_deltas_get(const hw_deltas_t *d, size_t i, hw_delta_t *out) {
         if (out->kind == HW_DELTA_WINDOW || out->kind == HW_DELTA_EVIDENCE)
                 out->day = e->aux;
         if (out->kind == HW_DELTA_EVIDENCE)
-                out->event_id = hw_deltas_str(d, (hw_name_t)extra, NULL);
+                out->event_id = hw_deltas_str(d, (hw_name_t)k.b, NULL);
 }
 
 int hw_deltas_next_set(const hw_deltas_t *d, size_t *i, hw_delta_t *out) {
         for (; *i < d->counters.count; (*i)++)
-                if (d->counters.entries[*i].key[0] == HW_DELTA_SET) {
+                if ((d->counters.ids.keys[*i].a >> 56) == HW_DELTA_SET) {
                         hw_deltas_get(d, (*i)++, out);
                         return 1;
                 }
         return 0;
 }
 
-const hw_map_entry_t *hw_deltas_find(const hw_deltas_t *d, hw_delta_kind_t kind,
-                                     const char *key, const char *field,
-                                     int64_t day, const char *event_id) {
+const hw_deltas_entry_t *hw_deltas_find(const hw_deltas_t *d,
+                                        hw_delta_kind_t kind, const char *key,
+                                        const char *field, int64_t day,
+                                        const char *event_id) {
         const hw_map_entry_t *k = hw_map_find(&d->names, key, strlen(key));
         const hw_map_entry_t *f = hw_map_find(&d->names, field, strlen(field));
-        int64_t extra = kind == HW_DELTA_WINDOW ? day : 0;
-        char packed[PACKED];
+        int64_t extra = kind == HW_DELTA_WINDOW ? day : 0, i;
 
         if (!k || !f)
                 return NULL;
@@ -319,7 +334,8 @@ const hw_map_entry_t *hw_deltas_find(const hw_deltas_t *d, hw_delta_kind_t kind,
                         return NULL;
                 extra = ev - d->names.entries;
         }
-        pack(packed, (char)kind, (hw_name_t)(k - d->names.entries),
-             (hw_name_t)(f - d->names.entries), extra);
-        return hw_map_find(&d->counters, packed, PACKED);
+        i = hw_idmap_find(&d->counters.ids,
+                          pack((char)kind, (hw_name_t)(k - d->names.entries),
+                               (hw_name_t)(f - d->names.entries), extra));
+        return i < 0 ? NULL : &d->counters.entries[i];
 }

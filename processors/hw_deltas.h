@@ -17,6 +17,7 @@
 
 #include "hw_alert.h"
 #include "hw_err.h"
+#include "hw_idmap.h"
 #include "hw_map.h"
 
 typedef enum hw_delta_kind_e {
@@ -46,11 +47,27 @@ typedef struct hw_person_s {
  * derive from a lab once per batch (hw_deltas_memo). */
 typedef uint32_t hw_name_t;
 
+/* A counters entry's value. */
+typedef struct hw_deltas_entry_s {
+        union {
+                int64_t i;     /* the delta (V: 1) */
+                const void *p; /* a SET's value */
+        } v;
+        int64_t aux; /* the day number of W and V entries */
+} hw_deltas_entry_t;
+
+/* The counters: (kind, key, field, day or event id) -> entry, by index
+ * in the order first added. */
+typedef struct hw_deltas_counters_s {
+        hw_idmap_t ids;
+        hw_deltas_entry_t *entries;
+        size_t count, cap;
+        hw_arena_t arena; /* the SET values */
+} hw_deltas_counters_t;
+
 typedef struct hw_deltas_s {
-        hw_map_t names;    /* string -> entry index = its hw_name_t */
-        hw_map_t counters; /* packed (kind, key, field, day or event id)
-                              -> delta (v.i; v.p: a SET's value); aux:
-                              the day number of W and V entries */
+        hw_map_t names; /* string -> entry index = its hw_name_t */
+        hw_deltas_counters_t counters;
         hw_map_t memo;     /* what processors derive once per batch */
         hw_map_t persons;  /* person_id -> hw_person_t * */
         hw_map_t seen;     /* yyyymmdd\0event_id (aux = day number) */
@@ -67,8 +84,9 @@ void hw_deltas_release(hw_deltas_t *d);
 /* Empties it, keeping memory for the next batch. */
 void hw_deltas_clear(hw_deltas_t *d);
 
-/* The name of s (len bytes), interned; -1 when out of memory or longer
- * than HW_DELTAS_NAME_MAX. */
+/* The name of s (len bytes), interned; -1 when out of memory, longer
+ * than HW_DELTAS_NAME_MAX or past HW_DELTAS_NAMES_MAX names. */
+#define HW_DELTAS_NAMES_MAX (UINT32_C(1) << 28)
 #define HW_DELTAS_NAME_MAX 640
 int64_t hw_deltas_intern(hw_deltas_t *d, const char *s, size_t len);
 
@@ -145,8 +163,9 @@ int hw_deltas_next_set(const hw_deltas_t *d, size_t *i, hw_delta_t *out);
 
 /* The entry of (kind, key, field[, day for W, event_id for V]), or NULL:
  * its value is v.i (v.p for S), its day aux. */
-const hw_map_entry_t *hw_deltas_find(const hw_deltas_t *d, hw_delta_kind_t kind,
-                                     const char *key, const char *field,
-                                     int64_t day, const char *event_id);
+const hw_deltas_entry_t *hw_deltas_find(const hw_deltas_t *d,
+                                        hw_delta_kind_t kind, const char *key,
+                                        const char *field, int64_t day,
+                                        const char *event_id);
 
 #endif

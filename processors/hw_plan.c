@@ -9,14 +9,14 @@
 void hw_plan_init(hw_plan_t *p) {
         memset(p, 0, sizeof(*p));
         hw_map_init(&p->key_map);
-        hw_map_init(&p->field_map);
+        hw_idmap_init(&p->field_map);
         hw_map_init(&p->day_map);
         hw_map_init(&p->raid_map);
         hw_map_init(&p->drain_map);
         hw_map_init(&p->prune_map);
         hw_map_init(&p->fam_map);
         hw_map_init(&p->pname_map);
-        hw_map_init(&p->wf_map);
+        hw_idmap_init(&p->wf_map);
         hw_arena_init(&p->arena);
         p->day = -1;
 }
@@ -24,14 +24,16 @@ void hw_plan_init(hw_plan_t *p) {
 void hw_plan_release(hw_plan_t *p) {
         hw_plan_drop_cached(p);
         hw_map_release(&p->key_map);
-        hw_map_release(&p->field_map);
+        hw_idmap_release(&p->field_map);
+        free(p->field_sums);
+        free(p->field_keys);
         hw_map_release(&p->day_map);
         hw_map_release(&p->raid_map);
         hw_map_release(&p->drain_map);
         hw_map_release(&p->prune_map);
         hw_map_release(&p->fam_map);
         hw_map_release(&p->pname_map);
-        hw_map_release(&p->wf_map);
+        hw_idmap_release(&p->wf_map);
         free(p->sums);
         free(p->fam_keys);
         free(p->wf_fields);
@@ -70,17 +72,24 @@ static int64_t index_of(hw_map_t *m, const char *name, size_t len,
 /* Adds delta to (key k, field pn); returns its index in field_map, -1
  * when out of memory. */
 static int64_t add_idx(hw_plan_t *p, int64_t k, int64_t pn, int64_t delta) {
-        uint32_t ids[2] = {(uint32_t)k, (uint32_t)pn};
         int created;
-        hw_map_entry_t *e = hw_map_upsert(&p->field_map, (const char *)ids,
-                                          sizeof(ids), &created);
+        int64_t f = hw_idmap_add(
+                &p->field_map, hw_idkey2((uint32_t)k, (uint32_t)pn), &created);
 
-        if (!e)
+        if (f < 0)
                 return -1;
-        if (created)
-                e->aux = k;
-        e->v.i += delta;
-        return (int64_t)(e - p->field_map.entries);
+        if (created) {
+                size_t cap = p->field_cap;
+                if (hw_grow((void **)&p->field_sums, &cap, (size_t)f + 1,
+                            sizeof(*p->field_sums)) ||
+                    hw_grow((void **)&p->field_keys, &p->field_cap,
+                            (size_t)f + 1, sizeof(*p->field_keys)))
+                        return -1;
+                p->field_sums[f] = 0;
+                p->field_keys[f] = (uint32_t)k;
+        }
+        p->field_sums[f] += delta;
+        return f;
 }
 
 /* The plan's index of the deltas' name n in m, looked up once per build
@@ -167,30 +176,28 @@ static int new_family(hw_plan_t *p, int64_t fam, size_t slots) {
  * -1 when out of memory. */
 static int64_t wf_index(hw_plan_t *p, const hw_plan_conf_t *conf, int64_t fam,
                         int64_t pn) {
-        uint32_t ids[2] = {(uint32_t)fam, (uint32_t)pn};
         size_t slots = conf->n_windows + 1;
         int created;
-        hw_map_entry_t *e = hw_map_upsert(&p->wf_map, (const char *)ids,
-                                          sizeof(ids), &created);
+        int64_t wf = hw_idmap_add(
+                &p->wf_map, hw_idkey2((uint32_t)fam, (uint32_t)pn), &created);
 
-        if (!e)
+        if (wf < 0)
                 return -1;
         if (created) {
-                size_t wf = p->wf_map.count - 1;
-                e->aux = (int64_t)(wf * slots);
-                if (hw_grow((void **)&p->sums, &p->sums_cap,
-                            (size_t)e->aux + slots, sizeof(*p->sums)) ||
-                    hw_grow((void **)&p->stamps, &p->stamps_cap, wf + 1,
+                size_t at = (size_t)wf * slots;
+                if (hw_grow((void **)&p->sums, &p->sums_cap, at + slots,
+                            sizeof(*p->sums)) ||
+                    hw_grow((void **)&p->stamps, &p->stamps_cap, (size_t)wf + 1,
                             sizeof(*p->stamps)) ||
                     hw_grow((void **)&p->wf_fields, &p->wf_fields_cap,
-                            (size_t)e->aux + slots, sizeof(*p->wf_fields)))
+                            at + slots, sizeof(*p->wf_fields)))
                         return -1;
-                memset(&p->sums[e->aux], 0, slots * sizeof(*p->sums));
+                memset(&p->sums[at], 0, slots * sizeof(*p->sums));
                 for (size_t i = 0; i < slots; i++)
-                        p->wf_fields[(size_t)e->aux + i] = -1;
+                        p->wf_fields[at + i] = -1;
                 p->stamps[wf] = 0;
         }
-        return (int64_t)(e - p->wf_map.entries);
+        return wf;
 }
 
 /* The index in wf_map of a (family, field), its sums created zeroed; -1
@@ -281,18 +288,18 @@ static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
         size_t slots = conf->n_windows + 1;
 
         for (size_t t = 0; t < p->n_touched; t++) {
-                const hw_map_entry_t *e = &p->wf_map.entries[p->touched[t]];
-                uint32_t fam, pn;
-                memcpy(&fam, e->key, 4);
-                memcpy(&pn, e->key + 4, 4);
+                uint32_t wf = p->touched[t];
+                uint32_t fam = hw_plan_wf_fam(p, wf);
+                uint32_t pn = (uint32_t)p->wf_map.keys[wf].a;
+                size_t at = (size_t)wf * slots;
                 for (size_t s = 0; s < slots; s++) {
-                        int64_t v = p->sums[e->aux + (int64_t)s];
+                        int64_t v = p->sums[at + s];
                         int64_t *k = &p->fam_keys[fam * slots + s];
-                        int64_t *f = &p->wf_fields[e->aux + (int64_t)s];
+                        int64_t *f = &p->wf_fields[at + s];
                         if (!v)
                                 continue;
                         if (*f >= 0) {
-                                p->field_map.entries[*f].v.i += v;
+                                p->field_sums[*f] += v;
                                 continue;
                         }
                         if (*k < 0) {
@@ -478,8 +485,8 @@ static int group_changes(hw_plan_t *p) {
                 p->keys[i] = (hw_plan_key_t){e->key, e->len, e->v.i == 1, 0, 0};
         }
         for (size_t i = 0; i < nf; i++)
-                if (p->field_map.entries[i].v.i)
-                        p->keys[p->field_map.entries[i].aux].n++;
+                if (p->field_sums[i])
+                        p->keys[p->field_keys[i]].n++;
         for (size_t i = 0; i < nk; i++) {
                 p->keys[i].first = fill[i] = at;
                 at += p->keys[i].n;
@@ -488,15 +495,12 @@ static int group_changes(hw_plan_t *p) {
         if (!p->changes)
                 return -1;
         for (size_t i = 0; i < nf; i++) {
-                const hw_map_entry_t *e = &p->field_map.entries[i];
-                if (!e->v.i)
-                        continue;
                 const hw_map_entry_t *f;
-                uint32_t pn;
-                memcpy(&pn, e->key + 4, 4);
-                f = &p->pname_map.entries[pn];
-                p->changes[fill[e->aux]++] =
-                        (hw_plan_change_t){f->key, f->len, e->v.i, i};
+                if (!p->field_sums[i])
+                        continue;
+                f = &p->pname_map.entries[(uint32_t)p->field_map.keys[i].a];
+                p->changes[fill[p->field_keys[i]]++] =
+                        (hw_plan_change_t){f->key, f->len, p->field_sums[i], i};
         }
         p->n_changes = at;
         /* Keys left with no change are dropped, keeping the order. */
@@ -616,7 +620,7 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                              const hw_deltas_t *d, int64_t day,
                              const hw_plan_slide_t *slide, char *errstr,
                              size_t size) {
-        const hw_map_t *m = &d->counters;
+        const hw_deltas_counters_t *m = &d->counters;
         work_t w;
         size_t n_names = 0, n_evs = 0;
         const hw_plan_log_t *bad = NULL; /* a log not in the format */
@@ -627,10 +631,10 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         memset(&w, 0, sizeof(w));
         if (hw_plan_new_generation(p) || p->sum_slots != slots) {
                 hw_map_clear(&p->key_map);
-                hw_map_clear(&p->field_map);
+                hw_idmap_clear(&p->field_map);
                 hw_map_clear(&p->fam_map);
                 hw_map_clear(&p->pname_map);
-                hw_map_clear(&p->wf_map);
+                hw_idmap_clear(&p->wf_map);
                 hw_plan_drop_cached(p);
                 p->n_touched = 0;
                 p->sum_slots = slots;
@@ -655,8 +659,9 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         }
         /* The kept pairs start with nothing, the kept keys with no
          * kind (a key's kind comes from its batch: -1 until then). */
-        for (size_t i = 0; i < p->field_map.count; i++)
-                p->field_map.entries[i].v.i = 0;
+        if (p->field_map.count)
+                memset(p->field_sums, 0,
+                       p->field_map.count * sizeof(*p->field_sums));
         for (size_t i = 0; i < p->key_map.count; i++)
                 p->key_map.entries[i].v.i = -1;
         hw_map_clear(&p->day_map);

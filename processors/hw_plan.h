@@ -19,6 +19,7 @@
 
 #include "hw_deltas.h"
 #include "hw_err.h"
+#include "hw_idmap.h"
 
 /* One field change of a key. */
 typedef struct hw_plan_change_s {
@@ -143,12 +144,16 @@ typedef struct hw_plan_s {
         /* Working state, kept from batch to batch. */
         char wnames[HW_PLAN_MAX_WINDOWS][16]; /* "7d", ... */
         hw_map_t key_map, day_map, raid_map, drain_map;
-        hw_map_t field_map; /* key index + field index -> its sum */
+        hw_idmap_t field_map; /* (key index, field index) -> index
+                                 into field_sums, field_keys */
+        int64_t *field_sums;  /* this build's sum of each */
+        uint32_t *field_keys; /* and its key index */
+        size_t field_cap;
         hw_map_t prune_map; /* raid keys pruned */
         hw_map_t fam_map;   /* windowed family -> index */
         hw_map_t pname_map; /* fields (and members) -> index */
-        hw_map_t wf_map;    /* family index + field index -> offset
-                                   in sums */
+        hw_idmap_t wf_map;  /* (family index, field index) -> wf: its
+                                   sums at sums[wf * (windows + 1)] */
         /* Per build: the plan's index of each of the deltas' names as a
          * family, a field and a key (-1: not looked up yet). */
         int32_t *fam_of, *pname_of, *key_of;

@@ -65,15 +65,12 @@ typedef struct work_s {
 
 /* The family index of wf, and its field (length in *len). */
 static inline uint32_t hw_plan_wf_fam(const hw_plan_t *p, uint32_t wf) {
-        uint32_t fam;
-        memcpy(&fam, p->wf_map.entries[wf].key, 4);
-        return fam;
+        return (uint32_t)(p->wf_map.keys[wf].a >> 32);
 }
 
 static inline const char *hw_plan_wf_field(const hw_plan_t *p, uint32_t wf,
                                            size_t *len) {
-        uint32_t pn;
-        memcpy(&pn, p->wf_map.entries[wf].key + 4, 4);
+        uint32_t pn = (uint32_t)p->wf_map.keys[wf].a;
         *len = p->pname_map.entries[pn].len;
         return p->pname_map.entries[pn].key;
 }

@@ -174,7 +174,7 @@ void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
 /* The name the batch sets for lab slug, or NULL. */
 const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug) {
         char key[640];
-        const hw_map_entry_t *set = NULL;
+        const hw_deltas_entry_t *set = NULL;
         int n = snprintf(key, sizeof(key), "lab:%s", slug);
         if (n > 0 && (size_t)n < sizeof(key))
                 set = hw_deltas_find(d, HW_DELTA_SET, key, "name", 0, NULL);

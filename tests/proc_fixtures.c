@@ -17,9 +17,9 @@ const hw_proc_conf_t g_conf = {.mega_threshold_usd = MEGA};
 /* The counters entry (kind, key, field[, ymd]) or NULL. ymd NULL means a
  * non-windowed entry; found by walking the entries and reading each back
  * with hw_deltas_get, not by rebuilding the map key. */
-const hw_map_entry_t *find_delta(const hw_deltas_t *d, char kind,
-                                 const char *key, const char *field,
-                                 const char *ymd) {
+const hw_deltas_entry_t *find_delta(const hw_deltas_t *d, char kind,
+                                    const char *key, const char *field,
+                                    const char *ymd) {
         for (size_t i = 0; i < d->counters.count; i++) {
                 hw_delta_t e;
                 char day[9];
@@ -42,7 +42,7 @@ const hw_map_entry_t *find_delta(const hw_deltas_t *d, char kind,
 /* The value of a counter delta, 0 if absent. */
 int64_t delta_get(const hw_deltas_t *d, char kind, const char *key,
                   const char *field, const char *ymd) {
-        const hw_map_entry_t *e = find_delta(d, kind, key, field, ymd);
+        const hw_deltas_entry_t *e = find_delta(d, kind, key, field, ymd);
         return e ? e->v.i : 0;
 }
 
@@ -54,7 +54,8 @@ int delta_has(const hw_deltas_t *d, char kind, const char *key,
 
 /* The value of a SET entry, NULL if absent. */
 const char *set_get(const hw_deltas_t *d, const char *key, const char *field) {
-        const hw_map_entry_t *e = find_delta(d, HW_DELTA_SET, key, field, NULL);
+        const hw_deltas_entry_t *e =
+                find_delta(d, HW_DELTA_SET, key, field, NULL);
         return e ? e->v.p : NULL;
 }
 
@@ -96,8 +97,8 @@ int check_exact_(const hw_deltas_t *d, const exp_t *x, size_t n,
                  const char *file, int line) {
         int ok = 1;
         for (size_t i = 0; i < n; i++) {
-                const hw_map_entry_t *e = find_delta(d, x[i].kind, x[i].key,
-                                                     x[i].field, x[i].ymd);
+                const hw_deltas_entry_t *e = find_delta(d, x[i].kind, x[i].key,
+                                                        x[i].field, x[i].ymd);
                 char what[700];
                 snprintf(what, sizeof(what), "%c | %s | %s%s%s", x[i].kind,
                          x[i].key, x[i].field, x[i].ymd ? " | " : "",

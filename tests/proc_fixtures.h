@@ -59,9 +59,9 @@ typedef struct exp_s {
  * hw_deltas_get (never by rebuilding its map key), its value, whether it
  * exists, a SET's value, the numbers of entries and persons, and a dump
  * for failures. */
-const hw_map_entry_t *find_delta(const hw_deltas_t *d, char kind,
-                                 const char *key, const char *field,
-                                 const char *ymd);
+const hw_deltas_entry_t *find_delta(const hw_deltas_t *d, char kind,
+                                    const char *key, const char *field,
+                                    const char *ymd);
 int64_t delta_get(const hw_deltas_t *d, char kind, const char *key,
                   const char *field, const char *ymd);
 int delta_has(const hw_deltas_t *d, char kind, const char *key,

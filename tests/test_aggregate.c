@@ -852,7 +852,7 @@ static void test_alert_rules(void) {
  * must slug to something, but nothing may be lost on the way). */
 static void test_parts_empty_last(void) {
         hw_deltas_t d;
-        const hw_map_entry_t *e;
+        const hw_deltas_entry_t *e;
         hw_delta_t x;
 
         hw_deltas_init(&d);

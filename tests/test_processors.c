@@ -127,7 +127,7 @@ static void test_hire_unknown_person(void) {
 static void test_entry_format(void) {
         hw_event_t ev;
         hw_deltas_t d;
-        const hw_map_entry_t *e;
+        const hw_deltas_entry_t *e;
         hw_delta_t x;
 
         base_hire(&ev);

@@ -1,0 +1,93 @@
+#include "hw_idmap.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_err.h"
+
+/* Mixes the two words (a multiply-xorshift finaliser of each). */
+static uint64_t hash_key(hw_idkey_t k) {
+        uint64_t h = k.a * UINT64_C(0x9e3779b97f4a7c15) ^ k.b;
+        h ^= h >> 32;
+        h *= UINT64_C(0xd6e8feb86659fd93);
+        h ^= h >> 32;
+        return h;
+}
+
+static int same(hw_idkey_t x, hw_idkey_t y) {
+        return x.a == y.a && x.b == y.b;
+}
+
+void hw_idmap_init(hw_idmap_t *m) {
+        memset(m, 0, sizeof(*m));
+}
+
+void hw_idmap_release(hw_idmap_t *m) {
+        free(m->slots);
+        free(m->keys);
+        hw_idmap_init(m);
+}
+
+void hw_idmap_clear(hw_idmap_t *m) {
+        m->count = 0;
+        if (m->slots)
+                memset(m->slots, 0, m->n_slots * sizeof(*m->slots));
+}
+
+/* The slot of key, or the empty slot where it would go. */
+static size_t probe(const hw_idmap_t *m, hw_idkey_t key) {
+        size_t mask = m->n_slots - 1, i = (size_t)hash_key(key) & mask;
+        while (m->slots[i].index1 && !same(m->slots[i].key, key))
+                i = (i + 1) & mask;
+        return i;
+}
+
+int64_t hw_idmap_find(const hw_idmap_t *m, hw_idkey_t key) {
+        size_t i;
+        if (!m->n_slots)
+                return -1;
+        i = probe(m, key);
+        return m->slots[i].index1 ? (int64_t)m->slots[i].index1 - 1 : -1;
+}
+
+/* Keeps the load factor under 1/2. */
+static int grow(hw_idmap_t *m) {
+        size_t n = m->n_slots ? m->n_slots * 2 : 64;
+        hw_idmap_slot_t *slots = calloc(n, sizeof(*slots));
+        if (!slots)
+                return -1;
+        free(m->slots);
+        m->slots = slots;
+        m->n_slots = n;
+        for (size_t i = 0; i < m->count; i++) {
+                size_t j = probe(m, m->keys[i]);
+                slots[j].key = m->keys[i];
+                slots[j].index1 = (uint32_t)(i + 1);
+        }
+        return 0;
+}
+
+int64_t hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created) {
+        size_t i;
+
+        *created = 0;
+        if ((m->count + 1) * 2 > m->n_slots && grow(m))
+                return -1;
+        i = probe(m, key);
+        if (m->slots[i].index1)
+                return (int64_t)m->slots[i].index1 - 1;
+        HW_ASSERT(m->count < UINT32_MAX); /* slots hold index + 1 */
+        if (m->count == m->cap) {
+                size_t cap = m->cap ? m->cap * 2 : 64;
+                hw_idkey_t *keys = realloc(m->keys, cap * sizeof(*keys));
+                if (!keys)
+                        return -1;
+                m->keys = keys;
+                m->cap = cap;
+        }
+        m->keys[m->count] = key;
+        m->slots[i].key = key;
+        m->slots[i].index1 = (uint32_t)++m->count;
+        *created = 1;
+        return (int64_t)m->count - 1;
+}
