@@ -364,6 +364,27 @@ static void free_work(work_t *w) {
         free(w->recs.a);
 }
 
+size_t hw_plan_pair_name(char *out, size_t size, const char *head,
+                         const char *lab, size_t lab_len, char sep,
+                         const char *field, size_t flen) {
+        char copy[KEY_MAX], org[KEY_MAX];
+        size_t lh = strlen(head), lo;
+
+        if (flen >= sizeof(copy))
+                return 0;
+        memcpy(copy, field, flen);
+        copy[flen] = '\0';
+        hw_slug(copy, org, sizeof(org));
+        lo = strlen(org);
+        if (lh + lab_len + 1 + lo >= size)
+                return 0;
+        memcpy(out, head, lh);
+        memcpy(out + lh, lab, lab_len);
+        out[lh + lab_len] = sep;
+        memcpy(out + lh + lab_len + 1, org, lo + 1);
+        return lh + lab_len + 1 + lo;
+}
+
 /* Evidence: a hire behind a lab's hires from an org (raid) or behind a
  * country's losses (brain_drain). */
 static int add_evidence(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
@@ -374,15 +395,12 @@ static int add_evidence(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
         int created;
 
         if (lab && conf->raid) {
-                char org[KEY_MAX], id[2 * KEY_MAX];
+                char id[2 * KEY_MAX];
                 int64_t largest = conf->windows[conf->n_windows - 1];
-                int n;
+                size_t n = hw_plan_pair_name(id, sizeof(id), "", lab, lab_len,
+                                             '\0', field, strlen(field));
                 int64_t k;
-                hw_slug(field, org, sizeof(org));
-                n = snprintf(id, sizeof(id), "%.*s%c%s", (int)lab_len, lab, 0,
-                             org);
-                if (n <= 0 || (size_t)n >= sizeof(id) ||
-                    (k = index_of(&p->raid_map, id, (size_t)n, &created)) < 0)
+                if (!n || (k = index_of(&p->raid_map, id, n, &created)) < 0)
                         return -1;
                 if (push_item(&w->names, (uint32_t)k, field, strlen(field),
                               day))

@@ -100,23 +100,16 @@ int hw_plan_log_each(const char *text, size_t len,
  * have none. */
 static int prune_raid(hw_plan_t *p, const char *family, const char *field,
                       size_t flen) {
-        char key[2 * KEY_MAX + 16], org[KEY_MAX], copy[KEY_MAX];
-        size_t lab_len;
+        char key[2 * KEY_MAX + 16];
+        size_t lab_len, k;
         const char *lab = hw_plan_hires_lab(family, &lab_len);
-        int created, k;
+        int created;
 
         if (!lab)
                 return 0;
-        if (flen >= sizeof(copy))
-                return -1;
-        memcpy(copy, field, flen);
-        copy[flen] = '\0';
-        hw_slug(copy, org, sizeof(org));
-        k = snprintf(key, sizeof(key), "raid:%.*s:%s", (int)lab_len, lab, org);
-        if (k <= 0 || (size_t)k >= sizeof(key) ||
-            !hw_map_upsert(&p->prune_map, key, (size_t)k, &created))
-                return -1;
-        return 0;
+        k = hw_plan_pair_name(key, sizeof(key), "raid:", lab, lab_len, ':',
+                              field, flen);
+        return !k || !hw_map_upsert(&p->prune_map, key, k, &created) ? -1 : 0;
 }
 
 /* What cache_record needs besides a record. */
