@@ -74,3 +74,44 @@ size_t group_size(const hw_config_t *c, int g) {
                         n++;
         return n;
 }
+
+/* Checks that c holds every default of hw_config_init. */
+void check_defaults(const hw_config_t *c) {
+        HW_CHECK_STR(c->group, "hirewire");
+        HW_CHECK_STR(c->topic_hires, "talent.hires");
+        HW_CHECK_STR(c->topic_offers, "talent.offers");
+        HW_CHECK_STR(c->topic_dlq, "talent.dlq");
+        HW_CHECK_STR(c->topic_alerts, "talent.alerts");
+        HW_CHECK_STR(c->redis_url, "redis://127.0.0.1:6379");
+        HW_CHECK_NULL(c->redis_password);
+        HW_CHECK_STR(c->prefix, "hw:");
+        HW_CHECK_EQ_INT(c->n_windows, 4);
+        HW_CHECK_EQ_INT(c->windows[0], 7);
+        HW_CHECK_EQ_INT(c->windows[1], 30);
+        HW_CHECK_EQ_INT(c->windows[2], 90);
+        HW_CHECK_EQ_INT(c->windows[3], 365);
+        HW_CHECK_EQ_INT(c->mega_threshold_usd, 100000000);
+        HW_CHECK_EQ_INT(c->max_message_bytes, 65536);
+        HW_CHECK_EQ_INT(c->batch_max_events, 5000);
+        HW_CHECK_EQ_INT(c->batch_max_ms, 10);
+        HW_CHECK_EQ_INT(c->outage_wait_ms, 60000);
+        HW_CHECK_EQ_INT(c->seen_days, 365);
+        HW_CHECK_STR(c->metrics_addr, "127.0.0.1:9464");
+        HW_CHECK_EQ_INT(c->log_level, HW_LOG_INFO);
+        HW_CHECK_NULL(c->bases_file);
+        HW_CHECK_NULL(c->groups_file);
+        HW_CHECK_EQ_INT(c->n_groups, 0);
+        HW_CHECK_EQ_INT(c->n_countries, 0);
+        HW_CHECK_NULL(c->kafka.brokers);
+        HW_CHECK_NULL(c->kafka.bootstrap_file);
+        HW_CHECK_EQ_INT(c->kafka.n_props, 0);
+}
+
+int config_main(void (*run)(void)) {
+        int rc;
+
+        run();
+        rc = hw_test_summary();
+        remove_temps();
+        return rc;
+}

@@ -1,8 +1,9 @@
 /*
- * What the config tests share (test_config.c, test_countries.c,
- * test_redis_url.c): the error buffer the calls fill, checks of an error
- * code and of a secret left out, the source tree's files, temp files, and
- * the config's country groups.
+ * What the config tests share (test_config.c, test_config_file.c,
+ * test_config_kafka.c, test_countries.c, test_redis_url.c): the error
+ * buffer the calls fill, checks of an error code, of a secret left out
+ * and of the defaults, the source tree's files, temp files, and the
+ * config's country groups.
  */
 #ifndef HW_CONFIG_FIXTURES_H
 #define HW_CONFIG_FIXTURES_H
@@ -44,5 +45,12 @@ void remove_temps(void);
  * holds. */
 int group_index(const hw_config_t *c, const char *name);
 size_t group_size(const hw_config_t *c, int g);
+
+/* Checks that c holds every default of hw_config_init. */
+void check_defaults(const hw_config_t *c);
+
+/* Runs the tests, removes the temp files and returns the exit status of
+ * the run. */
+int config_main(void (*run)(void));
 
 #endif

@@ -489,3 +489,24 @@ void add_everything(hw_deltas_t *d, int64_t D) {
                 OK(hw_deltas_seen(d, (D - i) * HW_DAY_MS + i,
                                   fmt("seen-%02d", i)));
 }
+
+/* A log of day whose text (kept by pointer) is text. */
+hw_plan_log_t log_of(int64_t day, const char *text) {
+        hw_plan_log_t lg;
+        memset(&lg, 0, sizeof(lg));
+        hw_time_ymd(day, lg.ymd);
+        lg.day = day;
+        lg.text = text;
+        lg.len = strlen(text);
+        return lg;
+}
+
+/* Appends the record of (family, field, delta) to the log text in buf. */
+void put_rec(char *buf, size_t size, const char *family, const char *field,
+             int64_t delta) {
+        size_t at = strlen(buf);
+        int n = snprintf(buf + at, size - at, "%zu:%s %s=%" PRId64 "\n",
+                         strlen(family) + 1 + strlen(field), family, field,
+                         delta);
+        HW_CHECK_MSG(n > 0 && (size_t)n < size - at, "log buffer too small");
+}

@@ -1,8 +1,9 @@
 /*
- * What the plan's tests share (test_plan.c, test_plan_logs.c): the
- * windows and conf they build with, the plan as they read it (each day's
- * bucket log turned back into changes), building, and looking changes,
- * days, raid pairs and drains up.
+ * What the plan's tests share (test_plan.c, test_plan_lists.c,
+ * test_plan_logs.c, test_plan_slide.c, test_plan_compact.c): the windows
+ * and conf they build with, the plan as they read it (each day's bucket
+ * log turned back into changes), building, looking changes, days, raid
+ * pairs and drains up, and writing bucket logs.
  */
 #ifndef HW_PLAN_FIXTURES_H
 #define HW_PLAN_FIXTURES_H
@@ -136,5 +137,12 @@ char *dump(const hw_plan_t *p);
 
 /* A batch with some of everything. */
 void add_everything(hw_deltas_t *d, int64_t D);
+
+/* A log of day whose text (kept by pointer) is text. */
+hw_plan_log_t log_of(int64_t day, const char *text);
+
+/* Appends the record of (family, field, delta) to the log text in buf. */
+void put_rec(char *buf, size_t size, const char *family, const char *field,
+             int64_t delta);
 
 #endif

@@ -1,7 +1,8 @@
 /*
  * Fixtures shared by hirewire's processor unit tests (test_processors.c,
- * test_aggregate.c): hand-computed times, sample events, and checks that a
- * delta set holds exactly the expected entries.
+ * test_aggregate.c, test_offers.c, test_deltas.c): hand-computed times,
+ * sample events, and checks that a delta set holds exactly the expected
+ * entries.
  */
 #ifndef HW_TEST_PROC_FIXTURES_H
 #define HW_TEST_PROC_FIXTURES_H

@@ -1,16 +1,25 @@
 #!/usr/bin/env bash
 # The Redis store's atomic step driven through its C API against a real
-# redis-server (tests/test_store_step.c): applied, fenced by the offsets,
-# fenced by the epoch, stale by the watermark's day, and refused by Redis
-# (a key of another type, a counter that is not a number), each refusal
-# leaving every key as it was.
+# redis-server, in three programs run in order on one Redis, each starting
+# from the state the previous left (tests/store_fixtures.h):
+# test_store_step (applied, fenced by the offsets, fenced by the epoch,
+# stale by the watermark's day, and refused by Redis: a key of another
+# type, a counter that is not a number, each refusal leaving every key as
+# it was), test_store_slide (the bucket logs read as the watermark's day
+# moves) and test_store_raids (a step only sent, then raids).
 source "$(dirname "$0")/lib/services.sh"
 
-prog=$HW_BIN_DIR/tests/test_store_step
-[[ -x $prog ]] || hw_fail "$prog is not built"
+progs=(test_store_step test_store_slide test_store_raids)
+for p in "${progs[@]}"; do
+  [[ -x $HW_BIN_DIR/tests/$p ]] || hw_fail "$HW_BIN_DIR/tests/$p is not built"
+done
 
 hw_start_redis
-rc=0
-"$prog" "$HW_REDIS_PORT" || rc=$?
-[[ $rc -eq 0 ]] || hw_fail "test_store_step exited $rc"
+failed=()
+for p in "${progs[@]}"; do
+  rc=0
+  "$HW_BIN_DIR/tests/$p" "$HW_REDIS_PORT" || rc=$?
+  [[ $rc -eq 0 ]] || failed+=("$p exited $rc")
+done
+[[ ${#failed[@]} -eq 0 ]] || hw_fail "${failed[*]}"
 echo PASS

@@ -1,45 +1,15 @@
+/* Unit tests of the consumer config's keys: defaults, values, checks. */
 /*
- * Unit tests for the consumer configuration (config/hw_config.c): defaults,
- * every key's good and bad values, the config file reader, validation and
- * the flags every program takes. The country files are test_countries.c's,
- * redis:// URLs test_redis_url.c's.
+ * config/hw_config.c: defaults, every key's good and bad values, secrets
+ * never echoed, and validation. Config files are test_config_file.c's,
+ * Kafka properties and the common flags test_config_kafka.c's, the
+ * country files test_countries.c's, redis:// URLs test_redis_url.c's.
  */
 #include "config_fixtures.h"
 
 /* ------------------------------------------------------------------ */
 /* Defaults                                                            */
 /* ------------------------------------------------------------------ */
-
-static void check_defaults(const hw_config_t *c) {
-        HW_CHECK_STR(c->group, "hirewire");
-        HW_CHECK_STR(c->topic_hires, "talent.hires");
-        HW_CHECK_STR(c->topic_offers, "talent.offers");
-        HW_CHECK_STR(c->topic_dlq, "talent.dlq");
-        HW_CHECK_STR(c->topic_alerts, "talent.alerts");
-        HW_CHECK_STR(c->redis_url, "redis://127.0.0.1:6379");
-        HW_CHECK_NULL(c->redis_password);
-        HW_CHECK_STR(c->prefix, "hw:");
-        HW_CHECK_EQ_INT(c->n_windows, 4);
-        HW_CHECK_EQ_INT(c->windows[0], 7);
-        HW_CHECK_EQ_INT(c->windows[1], 30);
-        HW_CHECK_EQ_INT(c->windows[2], 90);
-        HW_CHECK_EQ_INT(c->windows[3], 365);
-        HW_CHECK_EQ_INT(c->mega_threshold_usd, 100000000);
-        HW_CHECK_EQ_INT(c->max_message_bytes, 65536);
-        HW_CHECK_EQ_INT(c->batch_max_events, 5000);
-        HW_CHECK_EQ_INT(c->batch_max_ms, 10);
-        HW_CHECK_EQ_INT(c->outage_wait_ms, 60000);
-        HW_CHECK_EQ_INT(c->seen_days, 365);
-        HW_CHECK_STR(c->metrics_addr, "127.0.0.1:9464");
-        HW_CHECK_EQ_INT(c->log_level, HW_LOG_INFO);
-        HW_CHECK_NULL(c->bases_file);
-        HW_CHECK_NULL(c->groups_file);
-        HW_CHECK_EQ_INT(c->n_groups, 0);
-        HW_CHECK_EQ_INT(c->n_countries, 0);
-        HW_CHECK_NULL(c->kafka.brokers);
-        HW_CHECK_NULL(c->kafka.bootstrap_file);
-        HW_CHECK_EQ_INT(c->kafka.n_props, 0);
-}
 
 static void test_defaults(void) {
         hw_config_t c;
@@ -339,139 +309,6 @@ static void test_unknown_key(void) {
         hw_config_release(&c);
 }
 
-static void test_kafka_props(void) {
-        hw_config_t c;
-        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
-                return;
-
-        CHECK_ERR(
-                hw_config_set(&c, "kafka.acks", "all", errstr, sizeof(errstr)),
-                HW_OK);
-        CHECK_ERR(hw_config_set(&c, "kafka.security.protocol", "SASL_SSL",
-                                errstr, sizeof(errstr)),
-                  HW_OK);
-        HW_CHECK_EQ_INT(c.kafka.n_props, 2);
-        HW_CHECK_STR(c.kafka.props[0], "acks=all");
-        HW_CHECK_STR(c.kafka.props[1], "security.protocol=SASL_SSL");
-        /* hw_kafka_opts_t points into c's copies. */
-        HW_CHECK(c.kafka.props[0] == c.kafka_props[0]);
-        HW_CHECK(c.kafka.props[1] == c.kafka_props[1]);
-
-        /* The same property again replaces the entry. */
-        CHECK_ERR(hw_config_set(&c, "kafka.acks", "1", errstr, sizeof(errstr)),
-                  HW_OK);
-        HW_CHECK_EQ_INT(c.kafka.n_props, 2);
-        HW_CHECK_STR(c.kafka.props[0], "acks=1");
-        /* "acks" is not a prefix match for "acks.x"-like names. */
-        CHECK_ERR(hw_config_set(&c, "kafka.client.id", "hw", errstr,
-                                sizeof(errstr)),
-                  HW_OK);
-        HW_CHECK_EQ_INT(c.kafka.n_props, 3);
-
-        /* The properties build a librdkafka configuration. */
-        {
-                rd_kafka_conf_t *conf;
-                char val[64];
-                size_t vlen = sizeof(val);
-                CHECK_ERR(hw_config_set(&c, "brokers", "127.0.0.1:1", errstr,
-                                        sizeof(errstr)),
-                          HW_OK);
-                conf = hw_kafka_conf_new(&c.kafka, errstr, sizeof(errstr));
-                if (HW_CHECK(conf != NULL)) {
-                        HW_CHECK_EQ_INT(rd_kafka_conf_get(conf, "client.id",
-                                                          val, &vlen),
-                                        RD_KAFKA_CONF_OK);
-                        HW_CHECK_STR(val, "hw");
-                        rd_kafka_conf_destroy(conf);
-                }
-        }
-
-        /* Unknown property, bad names. */
-        CHECK_ERR(hw_config_set(&c, "kafka.no.such.property", "1", errstr,
-                                sizeof(errstr)),
-                  HW_ERR_ARG);
-        HW_CHECK_CONTAINS(errstr, "kafka.no.such.property: ");
-        CHECK_ERR(hw_config_set(&c, "kafka.", "1", errstr, sizeof(errstr)),
-                  HW_ERR_ARG);
-        HW_CHECK_CONTAINS(errstr, "kafka.: ");
-        CHECK_ERR(hw_config_set(&c, "kafka.a b", "1", errstr, sizeof(errstr)),
-                  HW_ERR_ARG);
-        HW_CHECK_CONTAINS(errstr, "kafka.a b: ");
-
-        /* A rejected value is never quoted back: it may be a secret. */
-        CHECK_ERR(hw_config_set(&c, "kafka.security.protocol", "TopSecretValue",
-                                errstr, sizeof(errstr)),
-                  HW_ERR_ARG);
-        HW_CHECK_CONTAINS(errstr, "kafka.security.protocol: ");
-        CHECK_NOT_CONTAINS(errstr, "TopSecretValue");
-        HW_CHECK_EQ_INT(c.kafka.n_props, 3);
-        HW_CHECK_STR(c.kafka.props[1], "security.protocol=SASL_SSL");
-
-        /* librdkafka's reason is kept, with the value blanked out. */
-        CHECK_ERR(hw_config_set(&c, "kafka.linger.ms", "-5", errstr,
-                                sizeof(errstr)),
-                  HW_ERR_ARG);
-        HW_CHECK_CONTAINS(errstr, "kafka.linger.ms: ");
-        HW_CHECK_CONTAINS(errstr, "outside allowed range");
-        CHECK_NOT_CONTAINS(errstr, "-5");
-        CHECK_ERR(hw_config_set(&c, "kafka.enable.idempotence", "maybe", errstr,
-                                sizeof(errstr)),
-                  HW_ERR_ARG);
-        HW_CHECK_CONTAINS(errstr, "true or false");
-        CHECK_NOT_CONTAINS(errstr, "maybe");
-        /* A value that librdkafka's message happens to contain elsewhere
-         * drops the message. */
-        CHECK_ERR(hw_config_set(&c, "kafka.security.protocol", "protocol",
-                                errstr, sizeof(errstr)),
-                  HW_ERR_ARG);
-        HW_CHECK_STR(errstr, "kafka.security.protocol: invalid value "
-                             "(rejected by librdkafka)");
-
-        /* A secret value is accepted and stored. */
-        CHECK_ERR(hw_config_set(&c, "kafka.sasl.password", "p@ss=word", errstr,
-                                sizeof(errstr)),
-                  HW_OK);
-        HW_CHECK_STR(c.kafka.props[3], "sasl.password=p@ss=word");
-
-        /* No more than HW_KAFKA_MAX_PROPS properties. The program may also
-         * register -X strings it owns itself (argv): c must not free
-         * those, and must still replace them by key. */
-        {
-                static const char *const argv_props[] = {
-                        "linger.ms=5",
-                        "debug=broker",
-                };
-                CHECK_ERR(hw_kafka_opts_add_prop(&c.kafka, argv_props[0],
-                                                 errstr, sizeof(errstr)),
-                          HW_OK);
-                CHECK_ERR(hw_kafka_opts_add_prop(&c.kafka, argv_props[1],
-                                                 errstr, sizeof(errstr)),
-                          HW_OK);
-                HW_CHECK_EQ_INT(c.kafka.n_props, 6);
-                CHECK_ERR(hw_config_set(&c, "kafka.linger.ms", "10", errstr,
-                                        sizeof(errstr)),
-                          HW_OK);
-                HW_CHECK_EQ_INT(c.kafka.n_props, 6);
-                HW_CHECK_STR(c.kafka.props[4], "linger.ms=10");
-                HW_CHECK_STR(argv_props[0], "linger.ms=5");
-                HW_CHECK(c.kafka.props[5] == argv_props[1]);
-                while (c.kafka.n_props < HW_KAFKA_MAX_PROPS)
-                        c.kafka.props[c.kafka.n_props++] = argv_props[1];
-                CHECK_ERR(hw_config_set(&c, "kafka.fetch.min.bytes", "1",
-                                        errstr, sizeof(errstr)),
-                          HW_ERR_ARG);
-                HW_CHECK_CONTAINS(errstr,
-                                  "kafka.fetch.min.bytes: more than 64");
-                HW_CHECK_EQ_INT(c.kafka.n_props, HW_KAFKA_MAX_PROPS);
-                /* Replacing still works when full. */
-                CHECK_ERR(hw_config_set(&c, "kafka.acks", "0", errstr,
-                                        sizeof(errstr)),
-                          HW_OK);
-                HW_CHECK_STR(c.kafka.props[0], "acks=0");
-        }
-        hw_config_release(&c);
-}
-
 static void test_secrets_never_echoed(void) {
         hw_config_t c;
         char longpw[400];
@@ -500,168 +337,6 @@ static void test_secrets_never_echoed(void) {
                                 errstr, sizeof(errstr)),
                   HW_OK);
         HW_CHECK_STR(c.redis_url, "redis://:Hunter2pw@host:6380");
-        hw_config_release(&c);
-}
-
-/* ------------------------------------------------------------------ */
-/* Config files                                                        */
-/* ------------------------------------------------------------------ */
-
-static void test_load_file(void) {
-        hw_config_t c;
-        const char *path = write_temp(
-                "\xEF\xBB\xBF# a comment\n"
-                "\n"
-                "   # an indented comment\n"
-                "group=g1\n"
-                "  prefix   =   \"hw2:\"   \n"
-                "topic.hires = h1\r\n"
-                "windows = \"30d, 7d\"\n"
-                "redis.password = \" pass#word \\\"quoted\\\" \\\\ \\n \"\n"
-                "redis.url = redis://:p#w@r1:6390/3\n"
-                "kafka.client.id = hirewire-test\n"
-                "metrics.addr = off\n"
-                "log.level = warn\n"
-                "batch.max.events = 7\n"
-                "\t\n"
-                "bootstrap.file = \"/tmp/a b.txt\"\n"
-                "# the last line has no newline\n"
-                "seen.days = 9");
-        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
-                return;
-        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)), HW_OK);
-        HW_CHECK_STR(c.group, "g1");
-        HW_CHECK_STR(c.prefix, "hw2:");
-        HW_CHECK_STR(c.topic_hires, "h1");
-        HW_CHECK_EQ_INT(c.n_windows, 2);
-        HW_CHECK_EQ_INT(c.windows[0], 7);
-        HW_CHECK_EQ_INT(c.windows[1], 30);
-        HW_CHECK_STR(c.redis_password, " pass#word \"quoted\" \\ \\n ");
-        HW_CHECK_STR(c.redis_url, "redis://:p#w@r1:6390/3");
-        HW_CHECK_EQ_INT(c.kafka.n_props, 1);
-        HW_CHECK_STR(c.kafka.props[0], "client.id=hirewire-test");
-        HW_CHECK_STR(c.metrics_addr, "off");
-        HW_CHECK_EQ_INT(c.log_level, HW_LOG_WARN);
-        HW_CHECK_EQ_INT(c.batch_max_events, 7);
-        HW_CHECK_STR(c.kafka.bootstrap_file, "/tmp/a b.txt");
-        HW_CHECK_EQ_INT(c.seen_days, 9);
-        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_OK);
-        hw_config_release(&c);
-}
-
-/* Loads text as a config file; expects HW_ERR_ARG with errstr starting
- * "PATH:LINE: " and containing want. */
-static void expect_file_error(const char *text, int line, const char *want) {
-        hw_config_t c;
-        char prefix[300];
-        const char *path = write_temp(text);
-        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
-                return;
-        HW_CONTEXT("file text: %s", text);
-        snprintf(prefix, sizeof(prefix), "%s:%d: ", path, line);
-        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)),
-                  HW_ERR_ARG);
-        HW_CHECK_MSG(!strncmp(errstr, prefix, strlen(prefix)),
-                     "errstr \"%s\" does not start with \"%s\"", errstr,
-                     prefix);
-        HW_CHECK_CONTAINS(errstr, want);
-        HW_CONTEXT("%s", "");
-        hw_config_release(&c);
-}
-
-static void test_load_file_errors(void) {
-        hw_config_t c;
-
-        expect_file_error("# ok\ngroup = a\nthis line has no equals sign\n", 3,
-                          "key = value");
-        expect_file_error("\n\n\n\nbatch.max.ms = 0\n", 5,
-                          "batch.max.ms: 0 is out of range");
-        expect_file_error("group = a\nnope = 1\n", 2, "unknown key \"nope\"");
-        expect_file_error("= value\n", 1, "no key");
-        expect_file_error("prefix = \"hw:\n", 1, "prefix: unterminated quote");
-        expect_file_error("prefix = \"hw:\" x\n", 1,
-                          "prefix: text after the closing quote");
-        expect_file_error("prefix = \" hw:\"\n", 1, "prefix: ");
-        expect_file_error("windows = 7d,30x\n", 1, "windows: \"30x\"");
-        expect_file_error("group = a\r\nlog.level = loud\r\n", 2,
-                          "log.level: \"loud\"");
-        /* A secret on a bad line is not echoed. */
-        expect_file_error("redis.url = redis://:Sekrit99@host:0\n", 1,
-                          "redis.url: ");
-        CHECK_NOT_CONTAINS(errstr, "Sekrit99");
-        expect_file_error("Sekrit99\n", 1, "key = value");
-        CHECK_NOT_CONTAINS(errstr, "Sekrit99");
-
-        /* A missing file is an I/O error naming it. */
-        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
-                return;
-        CHECK_ERR(hw_config_load_file(&c, "/nonexistent/hirewire.conf", errstr,
-                                      sizeof(errstr)),
-                  HW_ERR_IO);
-        HW_CHECK_CONTAINS(errstr, "/nonexistent/hirewire.conf");
-        hw_config_release(&c);
-}
-
-/* The shipped sample sets exactly the defaults and lists every key. */
-static void test_sample_conf(void) {
-        static const char *const keys[] = {
-                "brokers",
-                "bootstrap.file",
-                "kafka.",
-                "group",
-                "topic.hires",
-                "topic.offers",
-                "topic.dlq",
-                "topic.alerts",
-                "redis.url",
-                "redis.password",
-                "prefix",
-                "windows",
-                "mega.threshold.usd",
-                "max.message.bytes",
-                "batch.max.events",
-                "batch.max.ms",
-                "outage.wait.ms",
-                "dedup.days",
-                "metrics.addr",
-                "country.bases.file",
-                "country.groups.file",
-                "log.level",
-        };
-        char path[1024], text[16384];
-        hw_config_t c;
-        FILE *fp;
-        size_t n;
-
-        src_path("deploy/config/hirewire.conf", path, sizeof(path));
-        HW_CONTEXT("%s", path);
-        fp = fopen(path, "r");
-        if (!HW_CHECK(fp != NULL))
-                return;
-        n = fread(text, 1, sizeof(text) - 1, fp);
-        text[n] = '\0';
-        fclose(fp);
-        for (size_t i = 0; i < sizeof(keys) / sizeof(keys[0]); i++) {
-                char line[128];
-                snprintf(line, sizeof(line), "\n%s", keys[i]);
-                if (!strstr(text, line)) /* maybe commented out */
-                        snprintf(line, sizeof(line), "\n#%s", keys[i]);
-                HW_CHECK_MSG(strstr(text, line) != NULL,
-                             "key %s is missing from the sample config",
-                             keys[i]);
-        }
-        if (!CHECK_ERR(hw_config_init(&c), HW_OK))
-                return;
-        CHECK_ERR(hw_config_load_file(&c, path, errstr, sizeof(errstr)), HW_OK);
-        /* The sample sets every default, and names the shipped country
-         * files relative to itself. */
-        HW_CHECK_STR(c.bases_file, "talent-bases.csv");
-        HW_CHECK_STR(c.groups_file, "country-groups.csv");
-        free(c.bases_file);
-        free(c.groups_file);
-        c.bases_file = c.groups_file = NULL;
-        check_defaults(&c);
-        CHECK_ERR(hw_config_validate(&c, errstr, sizeof(errstr)), HW_OK);
         hw_config_release(&c);
 }
 
@@ -742,60 +417,16 @@ static void test_validate(void) {
         hw_config_release(&c);
 }
 
-/* The flags every program takes (-b, --bootstrap-file, -c, -s, -X): each
- * applied, a refused value named, another option left to the program. */
-static void test_common_flags(void) {
-        hw_config_t c;
-        char errstr[256];
-
-        if (!HW_CHECK_EQ_INT(hw_config_init(&c), HW_OK))
-                return;
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'b', "k1:9092", errstr,
-                                              sizeof(errstr)),
-                        1);
-        HW_CHECK_STR(c.kafka.brokers, "k1:9092");
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, HW_OPT_BOOTSTRAP_FILE,
-                                              "/tmp/b", errstr, sizeof(errstr)),
-                        1);
-        HW_CHECK_STR(c.kafka.bootstrap_file, "/tmp/b");
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'X', "linger.ms=5", errstr,
-                                              sizeof(errstr)),
-                        1);
-        HW_CHECK_EQ_INT(c.kafka.n_props, 1);
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 's', "prefix=x:", errstr,
-                                              sizeof(errstr)),
-                        1);
-        HW_CHECK_STR(c.prefix, "x:");
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 's', "no-equals", errstr,
-                                              sizeof(errstr)),
-                        -1);
-        HW_CHECK_CONTAINS(errstr, "--set");
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'c', "ignored.conf", errstr,
-                                              sizeof(errstr)),
-                        1);
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, HW_OPT_FIRST, "x", errstr,
-                                              sizeof(errstr)),
-                        0);
-        hw_config_release(&c);
-}
-
-int main(void) {
-        int rc;
-
+static void run_all(void) {
         HW_RUN(test_defaults);
         HW_RUN(test_set_each_key);
         HW_RUN(test_set_ranges);
         HW_RUN(test_windows);
         HW_RUN(test_unknown_key);
-        HW_RUN(test_kafka_props);
         HW_RUN(test_secrets_never_echoed);
-        HW_RUN(test_load_file);
-        HW_RUN(test_load_file_errors);
-        HW_RUN(test_sample_conf);
         HW_RUN(test_validate);
-        HW_RUN(test_common_flags);
+}
 
-        rc = hw_test_summary();
-        remove_temps();
-        return rc;
+int main(void) {
+        return config_main(run_all);
 }

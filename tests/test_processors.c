@@ -2,9 +2,10 @@
  * Unit tests for the pure processors (processors/hw_proc.c) and the delta
  * set they write (processors/hw_deltas.c): what one decoded hire, plus the
  * person's current place, adds to a batch (SPEC §4, docs/redis-keys.md,
- * "How events count"). Offers, several events in one batch, day
- * boundaries, seen ids, slugs in keys, limits and the alert rules are in
- * test_aggregate.c; the helpers in proc_fixtures.c.
+ * "How events count"). Several events in one batch, day boundaries and
+ * slugs in keys are in test_aggregate.c, offers and the alert rules in
+ * test_offers.c, seen ids, limits and empty names in test_deltas.c; the
+ * helpers in proc_fixtures.c.
  *
  * Every expected delta below is written out by hand from the docs, never
  * computed by the code under test, and each test checks the exact and

@@ -1,0 +1,184 @@
+/* Integration tests of a step only sent, read later, and of raids. */
+/*
+ * Against a real redis-server, after test_store_step and test_store_slide
+ * on the same Redis (store_fixtures.h).
+ *
+ *   test_store_raids PORT
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "hw_deltas.h"
+#include "hw_plan.h"
+#include "hw_store.h"
+#include "hw_test.h"
+#include "hw_time.h"
+#include "store_fixtures.h"
+
+/* 12. A step only sent (hw_store_step_send): no other command goes to
+ * the store until its outcome is read; read, it is applied as a waited
+ * step is. One whose reads find the offsets moved is fenced at once,
+ * nothing sent. */
+static void test_sent_step(void) {
+        hw_store_offset_t off = {"t", 0, stored_offset, stored_offset + 1};
+        hw_store_outcome_t outcome = (hw_store_outcome_t)-1;
+        char want[32];
+
+        begin();
+        hw_deltas_clear(&deltas);
+        event("s1", june_noon(40, 0), "MT");
+        HW_CHECK_EQ_INT(hw_store_step_send(store, &off, 1, &deltas, &plan,
+                                           &outcome, errstr, sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_PENDING);
+        HW_CHECK(hw_store_step_pending(store));
+        /* Its reply would be taken for theirs. */
+        HW_CHECK_EQ_INT(hw_store_begin(store, errstr, sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "reply is unread");
+        for (int ms = 0; ms < 5000 && !hw_store_step_ready(store); ms++)
+                usleep(1000);
+        HW_CHECK(hw_store_step_ready(store));
+        HW_CHECK_EQ_INT(
+                hw_store_step_finish(store, &outcome, errstr, sizeof(errstr)),
+                HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_APPLIED);
+        HW_CHECK(!hw_store_step_pending(store));
+        stored_offset++;
+        snprintf(want, sizeof(want), "%" PRId64, stored_offset);
+        CHECK_GET("st:offset:g:t:0", want);
+        CHECK_HGET("st:flow:all:in", "MT", "1");
+        CHECK_HGET("st:flow:7d:in", "MT", "1");
+        HW_CHECK_EQ_INT(
+                hw_store_step_finish(store, &outcome, errstr, sizeof(errstr)),
+                HW_ERR_INTERNAL);
+
+        begin();
+        hw_deltas_clear(&deltas);
+        event("s2", june_noon(40, 1), "MT");
+        off.expected = stored_offset - 1;
+        off.next = stored_offset + 5;
+        HW_CHECK_EQ_INT(hw_store_step_send(store, &off, 1, &deltas, &plan,
+                                           &outcome, errstr, sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(outcome, HW_STORE_FENCED);
+        HW_CHECK(!hw_store_step_pending(store));
+        CHECK_GET("st:offset:g:t:0", want);
+        CHECK_HGET("st:flow:all:in", "MT", "1");
+}
+
+/* A hire of the raid rule's: from org into lab "msl" on day (noon), as
+ * the hire processor records it (its count in the lab's hires and the
+ * event behind it). */
+static void raid_hire(const char *id, const char *org, int64_t day) {
+        int64_t ms = day * DAY + DAY / 2;
+        HW_CHECK_EQ_INT(hw_deltas_seen(&deltas, ms, id), HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_window(&deltas, "lab:msl:hires", org, day, 1),
+                        HW_OK);
+        HW_CHECK_EQ_INT(
+                hw_deltas_evidence(&deltas, "lab:msl:hires", org, day, id),
+                HW_OK);
+}
+
+/* A step of four hires from org into msl on days D - 3 .. D, ids
+ * <prefix>0 .. <prefix>3, applied. */
+static void four_hires(const char *prefix, const char *org, int64_t D) {
+        char id[64];
+        begin();
+        hw_deltas_clear(&deltas);
+        for (int k = 0; k < 4; k++) {
+                snprintf(id, sizeof(id), "%s%d", prefix, k);
+                raid_hire(id, org, D - 3 + k);
+        }
+        plan_for(hw_store_watermark(store));
+        apply_ok(stored_offset, stored_offset + 1);
+}
+
+/* How many entries of st:alerts have alert_id id. */
+static int alerts_with(const char *id) {
+        redisReply *r = cmd("XRANGE st:alerts - +");
+        int n = 0;
+        for (size_t i = 0; r && r->type == REDIS_REPLY_ARRAY && i < r->elements;
+             i++) {
+                const redisReply *f = r->element[i]->element[1];
+                for (size_t k = 0; k + 1 < f->elements; k += 2)
+                        n += !strcmp(f->element[k]->str, "alert_id") &&
+                             !strcmp(f->element[k + 1]->str, id);
+        }
+        if (r)
+                freeReplyObject(r);
+        return n;
+}
+
+/* 13. Raids, judged in C on the raid index (st:raid, a field a pair) and
+ * the days of the raids raised (st:alert:raid). A store connecting to a
+ * Redis whose alert:ids has raid ids but no alert:raid (alerts an earlier
+ * layout wrote) gathers their days; four hires of a pair near a raid
+ * raised there raise nothing, four of another pair raise one, recorded.
+ * A pair's index that is not one refuses the step, naming it, and
+ * nothing is written. */
+static void test_raids(void) {
+        hw_store_t *second;
+        int64_t D;
+        char ymd[9], id[64], want[128];
+
+        begin();
+        D = hw_time_day(hw_store_watermark(store));
+        hw_time_ymd(D - 10, ymd);
+        snprintf(id, sizeof(id), "raid:apple:msl:%s", ymd);
+        run("SADD st:alert:ids %s mega_offer:x raid:not-an-id", id);
+        run("DEL st:alert:raid");
+        second = hw_store_new(&conf, "g", errstr, sizeof(errstr));
+        if (!HW_CHECK(second != NULL))
+                return;
+        HW_CHECK_EQ_INT(hw_store_connect(second, errstr, sizeof(errstr)),
+                        HW_OK);
+        hw_store_destroy(second);
+        snprintf(want, sizeof(want), "%" PRId64, D - 10);
+        CHECK_HGET("st:alert:raid", "msl:apple", want);
+
+        four_hires("ra", "Apple", D);
+        snprintf(want, sizeof(want),
+                 "%" PRId64 " 3:ra0\n%" PRId64 " 3:ra1\n%" PRId64
+                 " 3:ra2\n%" PRId64 " 3:ra3\n",
+                 D - 3, D - 2, D - 1, D);
+        CHECK_HGET("st:raid", "msl:apple", want);
+        hw_time_ymd(D, ymd);
+        snprintf(id, sizeof(id), "raid:apple:msl:%s", ymd);
+        HW_CHECK_EQ_INT(alerts_with(id), 0);
+
+        four_hires("rg", "Google", D);
+        snprintf(id, sizeof(id), "raid:google:msl:%s", ymd);
+        HW_CHECK_EQ_INT(alerts_with(id), 1);
+        snprintf(want, sizeof(want), "%" PRId64, D);
+        CHECK_HGET("st:alert:raid", "msl:google", want);
+        snprintf(want, sizeof(want), "%" PRId64, D - 10);
+        CHECK_HGET("st:alert:raid", "msl:apple", want);
+
+        run("HSET st:raid msl:apple garbage");
+        begin();
+        hw_deltas_clear(&deltas);
+        raid_hire("ra9", "Apple", D);
+        plan_for(hw_store_watermark(store));
+        check_refused("st:raid field msl:apple is not a raid index",
+                      "a raid index that is not one refused");
+        CHECK_HGET("st:raid", "msl:apple", "garbage");
+        run("HDEL st:raid msl:apple");
+        begin();
+        plan_for(hw_store_watermark(store));
+        apply_ok(stored_offset, stored_offset + 1);
+        snprintf(want, sizeof(want), "%" PRId64 " 3:ra9\n", D);
+        CHECK_HGET("st:raid", "msl:apple", want);
+}
+
+static void run_all(void) {
+        HW_RUN(test_sent_step);
+        HW_RUN(test_raids);
+}
+
+int main(int argc, char **argv) {
+        return store_main(argc, argv, run_all);
+}
