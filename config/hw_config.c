@@ -1,6 +1,9 @@
 /*
- * hirewire-consumer configuration: defaults, one setter per key (driven by
- * the key table below), the `key = value` file reader, validation. The
+ * hirewire-consumer configuration: the key table and the checks of each
+ * key's value, defaults, and one setter per key (driven by the table), with
+ * the text helpers the config's parsers share. kafka.* keys are set by
+ * hw_config_kafka.c, the config file and command line read by
+ * hw_config_load.c, the whole validated by hw_config_validate.c; the
  * country files are read by hw_countries.c, redis:// URLs parsed by
  * hw_redis_url.c.
  *
@@ -15,7 +18,7 @@
 /* ------------------------------------------------------------------ */
 
 /* Frees a string that may hold a secret, wiping it first. Accepts NULL. */
-static void free_secret(char *s) {
+void hw_conf_free_secret(char *s) {
         if (s) {
                 hw_wipe(s, strlen(s));
                 free(s);
@@ -162,37 +165,7 @@ const char *hw_conf_split_host_port(const char *s, size_t len,
 /* The key table                                                       */
 /* ------------------------------------------------------------------ */
 
-typedef enum conf_kind_e {
-        K_NAME,      /* non-empty, no spaces or control bytes (group) */
-        K_TOPIC,     /* a legal Kafka topic name */
-        K_PREFIX,    /* Redis key prefix */
-        K_PATH,      /* non-empty file name */
-        K_REDIS_URL, /* redis:// URL (may hold a password) */
-        K_SECRET,    /* redis.password */
-        K_METRICS,   /* host:port or "off" */
-        K_INT,       /* int field, range min..max */
-        K_SIZE,      /* size_t field */
-        K_I64,       /* int64_t field */
-        K_WINDOWS,
-        K_LEVEL,
-        K_DOUBLE,    /* double field, range min..max */
-        K_BROKERS,   /* c->kafka.brokers (const char *, owned) */
-        K_BOOTSTRAP, /* c->kafka.bootstrap_file */
-        K_HTTP_URLS, /* http(s) URLs, comma-separated, may hold a password;
-                      * empty = unset */
-        K_OUTAGE     /* "retry" (0) or "dlq" (1) */
-} conf_kind_t;
-
-typedef struct conf_key_s {
-        const char *key;
-        conf_kind_t kind;
-        size_t off; /* offset of the field in hw_config_t */
-        int64_t min, max;
-} conf_key_t;
-
-#define F(field) offsetof(hw_config_t, field)
-
-static const conf_key_t conf_keys[] = {
+const conf_key_t hw_conf_keys[] = {
         {"brokers", K_BROKERS, 0, 0, 0},
         {"bootstrap.file", K_BOOTSTRAP, 0, 0, 0},
         {"group", K_NAME, F(group), 0, 0},
@@ -258,21 +231,17 @@ static const conf_key_t conf_keys[] = {
          1},
 };
 
-#define N_CONF_KEYS (sizeof(conf_keys) / sizeof(conf_keys[0]))
+const size_t hw_conf_n_keys = sizeof(hw_conf_keys) / sizeof(hw_conf_keys[0]);
 
 static const conf_key_t *find_key(const char *key) {
-        for (size_t i = 0; i < N_CONF_KEYS; i++)
-                if (!strcmp(conf_keys[i].key, key))
-                        return &conf_keys[i];
+        for (size_t i = 0; i < hw_conf_n_keys; i++)
+                if (!strcmp(hw_conf_keys[i].key, key))
+                        return &hw_conf_keys[i];
         return NULL;
 }
 
 static char **str_field(hw_config_t *c, const conf_key_t *k) {
         return (char **)((char *)c + k->off);
-}
-
-static char *const *cstr_field(const hw_config_t *c, const conf_key_t *k) {
-        return (char *const *)((const char *)c + k->off);
 }
 
 /* ------------------------------------------------------------------ */
@@ -300,8 +269,8 @@ static const char *topic_problem(const char *v) {
  * writes "key: why" into errstr and returns errstr. Secret values are never
  * quoted.
  */
-static const char *string_problem(const conf_key_t *k, const char *v,
-                                  char *errstr, size_t size) {
+const char *hw_conf_string_problem(const conf_key_t *k, const char *v,
+                                   char *errstr, size_t size) {
         const char *why = NULL;
         switch (k->kind) {
         case K_NAME:
@@ -393,8 +362,8 @@ static const char *string_problem(const conf_key_t *k, const char *v,
 }
 
 /* Checks a number against the key's range; "key: why" in errstr. */
-static const char *range_problem(const conf_key_t *k, int64_t v, char *errstr,
-                                 size_t size) {
+const char *hw_conf_range_problem(const conf_key_t *k, int64_t v, char *errstr,
+                                  size_t size) {
         if (v >= k->min && v <= k->max)
                 return NULL;
         hw_fail(HW_ERR_ARG, errstr, size,
@@ -541,8 +510,8 @@ hw_err_t hw_config_init(hw_config_t *c) {
 }
 
 void hw_config_release(hw_config_t *c) {
-        for (size_t i = 0; i < N_CONF_KEYS; i++) {
-                const conf_key_t *k = &conf_keys[i];
+        for (size_t i = 0; i < hw_conf_n_keys; i++) {
+                const conf_key_t *k = &hw_conf_keys[i];
                 switch (k->kind) {
                 case K_NAME:
                 case K_TOPIC:
@@ -554,7 +523,7 @@ void hw_config_release(hw_config_t *c) {
                 case K_REDIS_URL:
                 case K_SECRET:
                 case K_HTTP_URLS:
-                        free_secret(*str_field(c, k));
+                        hw_conf_free_secret(*str_field(c, k));
                         break;
                 default:
                         break;
@@ -563,7 +532,7 @@ void hw_config_release(hw_config_t *c) {
         free((char *)c->kafka.brokers);
         free((char *)c->kafka.bootstrap_file);
         for (size_t i = 0; i < HW_KAFKA_MAX_PROPS; i++)
-                free_secret(c->kafka_props[i]);
+                hw_conf_free_secret(c->kafka_props[i]);
         for (size_t i = 0; i < c->n_groups && i < HW_CONFIG_MAX_GROUPS; i++)
                 free(c->group_names[i]);
         memset(c, 0, sizeof(*c));
@@ -582,132 +551,10 @@ static hw_err_t replace_string(char **field, const char *value, int secret,
                                        "%s: out of memory", key);
         }
         if (secret)
-                free_secret(*field);
+                hw_conf_free_secret(*field);
         else
                 free(*field);
         *field = copy;
-        return HW_OK;
-}
-
-/*
- * Copies librdkafka's message msg into out with the value replaced by ***
- * where librdkafka quotes it ("Invalid value \"x\" for ...", "value x is
- * outside ..."): the value may be a secret. Returns 1 if the value still
- * shows up in out (the caller then drops the message).
- */
-static int redact(const char *msg, const char *value, char *out, size_t size) {
-        size_t vlen = strlen(value), w = 0;
-        const char *p = msg;
-
-        if (size == 0)
-                return 1;
-        while (*p && w + 1 < size) {
-                if (vlen && (*p == '"' || *p == ' ') &&
-                    !strncmp(p + 1, value, vlen) &&
-                    (p[1 + vlen] == (*p == '"' ? '"' : ' ') ||
-                     (*p == ' ' && p[1 + vlen] == '\0'))) {
-                        int n = snprintf(out + w, size - w, "%c***", *p);
-                        if (n < 0 || (size_t)n >= size - w)
-                                break;
-                        w += (size_t)n;
-                        p += 1 + vlen;
-                        continue;
-                }
-                out[w++] = *p++;
-        }
-        out[w] = '\0';
-        return vlen > 0 && strstr(out, value) != NULL;
-}
-
-/* kafka.<prop> = value: kept as "prop=value" in c->kafka_props[i], which
- * c->kafka.props[i] points to (same index). Setting a property again
- * replaces the earlier entry. */
-static hw_err_t set_kafka_prop(hw_config_t *c, const char *key,
-                               const char *value, char *errstr, size_t size) {
-        const char *prop = key + strlen("kafka.");
-        size_t plen = strlen(prop), i;
-        char *kv;
-
-        if (plen == 0)
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "%s: no librdkafka property after \"kafka.\"",
-                               key);
-        for (const char *p = prop; *p; p++)
-                if (!isalnum((unsigned char)*p) && *p != '.' && *p != '_' &&
-                    *p != '-')
-                        return hw_fail(HW_ERR_ARG, errstr, size,
-                                       "%.*s%s: not a librdkafka property "
-                                       "name",
-                                       SHOWN(key));
-
-        /* Ask librdkafka now, so a typo is reported with its file and
-         * line. plugin.library.paths is left to the real configuration:
-         * setting it loads code. */
-        if (strcmp(prop, "plugin.library.paths") != 0) {
-                rd_kafka_conf_t *scratch = rd_kafka_conf_new();
-                char rderr[512];
-                rd_kafka_conf_res_t res;
-                if (!scratch)
-                        return hw_fail(HW_ERR_NOMEM, errstr, size,
-                                       "%s: out of memory", key);
-                rderr[0] = '\0';
-                res = rd_kafka_conf_set(scratch, prop, value, rderr,
-                                        sizeof(rderr));
-                rd_kafka_conf_destroy(scratch);
-                if (res == RD_KAFKA_CONF_UNKNOWN)
-                        return hw_fail(HW_ERR_ARG, errstr, size,
-                                       "%s: no such librdkafka property", key);
-                if (res != RD_KAFKA_CONF_OK) {
-                        char shown[512];
-                        int leaks = redact(rderr, value, shown, sizeof(shown));
-                        hw_wipe(rderr, sizeof(rderr));
-                        if (leaks) {
-                                hw_wipe(shown, sizeof(shown));
-                                return hw_fail(HW_ERR_ARG, errstr, size,
-                                               "%s: invalid value "
-                                               "(rejected by librdkafka)",
-                                               key);
-                        }
-                        return hw_fail(HW_ERR_ARG, errstr, size, "%s: %s", key,
-                                       shown);
-                }
-        }
-
-        kv = malloc(plen + 1 + strlen(value) + 1);
-        if (!kv)
-                return hw_fail(HW_ERR_NOMEM, errstr, size, "%s: out of memory",
-                               key);
-        memcpy(kv, prop, plen);
-        kv[plen] = '=';
-        strcpy(kv + plen + 1, value);
-
-        for (i = 0; i < c->kafka.n_props; i++) {
-                const char *old = c->kafka.props[i];
-                if (old && !strncmp(old, prop, plen) && old[plen] == '=') {
-                        char *owned = c->kafka_props[i];
-                        c->kafka.props[i] = kv;
-                        c->kafka_props[i] = kv; /* now owned by c */
-                        free_secret(owned);     /* NULL if not ours */
-                        return HW_OK;
-                }
-        }
-        i = c->kafka.n_props;
-        if (i >= HW_KAFKA_MAX_PROPS) {
-                free_secret(kv);
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "%s: more than %d Kafka properties", key,
-                               HW_KAFKA_MAX_PROPS);
-        }
-        {
-                char kerr[256];
-                if (hw_kafka_opts_add_prop(&c->kafka, kv, kerr, sizeof(kerr))) {
-                        free_secret(kv);
-                        return hw_fail(HW_ERR_ARG, errstr, size,
-                                       "%s: cannot add the property", key);
-                }
-        }
-        free_secret(c->kafka_props[i]); /* a stale entry, if any */
-        c->kafka_props[i] = kv;         /* now owned by c */
         return HW_OK;
 }
 
@@ -722,7 +569,7 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
                 return hw_fail(HW_ERR_ARG, errstr, size, "%.*s%s: no value",
                                SHOWN(key));
         if (!strncmp(key, "kafka.", 6))
-                return set_kafka_prop(c, key, value, errstr, size);
+                return hw_conf_set_kafka_prop(c, key, value, errstr, size);
         k = find_key(key);
         if (!k)
                 return hw_fail(HW_ERR_ARG, errstr, size,
@@ -740,7 +587,7 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
                 int secret = k->kind != K_NAME && k->kind != K_TOPIC &&
                              k->kind != K_PREFIX && k->kind != K_PATH &&
                              k->kind != K_METRICS;
-                if (string_problem(k, value, errstr, size))
+                if (hw_conf_string_problem(k, value, errstr, size))
                         return HW_ERR_ARG;
                 /* An empty secret or URL list means "none". */
                 return replace_string(str_field(c, k), value, secret,
@@ -762,7 +609,7 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
                                              ? &c->kafka.brokers
                                              : &c->kafka.bootstrap_file;
                 char *copy;
-                if (string_problem(k, value, errstr, size))
+                if (hw_conf_string_problem(k, value, errstr, size))
                         return HW_ERR_ARG;
                 copy = strdup(value);
                 if (!copy)
@@ -785,7 +632,7 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
                                        "%s: \"%.*s%s\" is out of range "
                                        "%" PRId64 "..%" PRId64,
                                        key, SHOWN(value), k->min, k->max);
-                if (range_problem(k, v, errstr, size))
+                if (hw_conf_range_problem(k, v, errstr, size))
                         return HW_ERR_ARG;
                 if (k->kind == K_INT)
                         *(int *)((char *)c + k->off) = (int)v;
@@ -827,319 +674,4 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
         }
         }
         return hw_fail(HW_ERR_INTERNAL, errstr, size, "%s: unhandled key", key);
-}
-
-/* ------------------------------------------------------------------ */
-/* Config file                                                         */
-/* ------------------------------------------------------------------ */
-
-/*
- * Removes the quotes of a "..." value in place; inside, \" and \\ stand for
- * " and \ (any other backslash is kept). Returns NULL or what is wrong.
- */
-static const char *unquote(char *v) {
-        char *r = v + 1, *w = v;
-        for (;;) {
-                if (!*r)
-                        return "unterminated quote";
-                if (*r == '\\' && (r[1] == '"' || r[1] == '\\')) {
-                        *w++ = r[1];
-                        r += 2;
-                        continue;
-                }
-                if (*r == '"')
-                        break;
-                *w++ = *r++;
-        }
-        if (r[1] != '\0')
-                return "text after the closing quote";
-        *w = '\0';
-        return NULL;
-}
-
-hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
-                             size_t size) {
-        FILE *fp = fopen(path, "r");
-        char *line = NULL;
-        size_t cap = 0;
-        ssize_t len;
-        unsigned long lineno = 0;
-        hw_err_t err = HW_OK;
-
-        if (!fp)
-                return hw_fail(HW_ERR_IO, errstr, size,
-                               "cannot open config file %s: %s", path,
-                               strerror(errno));
-        while ((len = getline(&line, &cap, fp)) >= 0) {
-                char *s = line, *eq, *key, *value;
-                const char *why;
-                char serr[512];
-
-                lineno++;
-                if (memchr(line, '\0', (size_t)len)) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: NUL byte in line", path, lineno);
-                        break;
-                }
-                if (lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
-                        s += 3; /* UTF-8 byte order mark */
-                s = hw_conf_trim(s);
-                if (!*s || *s == '#')
-                        continue;
-                eq = strchr(s, '=');
-                if (!eq) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: expected \"key = value\"", path,
-                                      lineno);
-                        break;
-                }
-                *eq = '\0';
-                key = hw_conf_trim(s);
-                value = hw_conf_trim(eq + 1);
-                if (!*key) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: no key before '='", path,
-                                      lineno);
-                        break;
-                }
-                if (*value == '"' && (why = unquote(value)) != NULL) {
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "%s:%lu: %.*s%s: %s", path, lineno,
-                                      SHOWN(key), why);
-                        break;
-                }
-                err = hw_config_set(c, key, value, serr, sizeof(serr));
-                if (err) {
-                        hw_fail(err, errstr, size, "%s:%lu: %s", path, lineno,
-                                serr);
-                        break;
-                }
-        }
-        if (!err && ferror(fp))
-                err = hw_fail(HW_ERR_IO, errstr, size,
-                              "%s: read error after line %lu", path, lineno);
-        if (line)
-                hw_wipe(line, cap); /* it may have held a password */
-        free(line);
-        fclose(fp);
-        return err;
-}
-
-hw_err_t hw_config_load_args(hw_config_t *c, int argc, char **argv,
-                             const char **path, char *errstr, size_t size) {
-        *path = NULL;
-        for (int i = 1; i < argc; i++) {
-                if ((!strcmp(argv[i], "-c") || !strcmp(argv[i], "--config")) &&
-                    i + 1 < argc)
-                        *path = argv[++i];
-                else if (!strncmp(argv[i], "--config=", 9))
-                        *path = argv[i] + 9;
-                else if (!strcmp(argv[i], "--"))
-                        break;
-        }
-        return *path ? hw_config_load_file(c, *path, errstr, size) : HW_OK;
-}
-
-int hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
-                          char *errstr, size_t size) {
-        switch (opt) {
-        case 'b':
-                return hw_config_set(c, "brokers", arg, errstr, size) ? -1 : 1;
-        case HW_OPT_BOOTSTRAP_FILE:
-                return hw_config_set(c, "bootstrap.file", arg, errstr, size)
-                               ? -1
-                               : 1;
-        case 'X':
-        case 's':
-                return hw_config_set_pair(c, opt == 'X' ? "-X" : "--set",
-                                          opt == 'X' ? "kafka." : "", arg,
-                                          errstr, size)
-                               ? -1
-                               : 1;
-        case 'c':
-                return 1;
-        default:
-                return 0;
-        }
-}
-
-hw_err_t hw_config_set_pair(hw_config_t *c, const char *flag,
-                            const char *key_prefix, const char *pair,
-                            char *errstr, size_t size) {
-        const char *eq = strchr(pair, '=');
-        char key[256];
-
-        if (!eq || eq == pair)
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "%s %.*s%s: expected key=value", flag,
-                               SHOWN(eq ? "=..." : pair));
-        if (snprintf(key, sizeof(key), "%s%.*s", key_prefix, (int)(eq - pair),
-                     pair) >= (int)sizeof(key))
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "%s: key longer than %zu bytes", flag,
-                               sizeof(key) - 1);
-        return hw_config_set(c, key, eq + 1, errstr, size);
-}
-
-/* ------------------------------------------------------------------ */
-/* Validation                                                          */
-/* ------------------------------------------------------------------ */
-
-const char *hw_config_alerts_prefix(const hw_config_t *c) {
-        return c->alerts_prefix ? c->alerts_prefix : c->prefix;
-}
-
-hw_registry_conf_t hw_config_registry(const hw_config_t *c) {
-        return (hw_registry_conf_t){
-                .url = c->registry_url,
-                /* Like REDIS_PASSWORD: a secret kept out of config files. */
-                .user_info = c->registry_user_info
-                                     ? c->registry_user_info
-                                     : getenv("SCHEMA_REGISTRY_BASIC_AUTH_USER_"
-                                              "INFO"),
-                .ca_location = c->registry_ca,
-                .cert_location = c->registry_cert,
-                .key_location = c->registry_key,
-                .key_password = c->registry_key_password,
-                .timeout_ms = c->registry_timeout_ms,
-                .auto_register = c->registry_auto_register,
-        };
-}
-
-hw_err_t hw_config_validate(const hw_config_t *c, char *errstr, size_t size) {
-        for (size_t i = 0; i < N_CONF_KEYS; i++) {
-                const conf_key_t *k = &conf_keys[i];
-                const char *v;
-                switch (k->kind) {
-                case K_NAME:
-                case K_TOPIC:
-                case K_PREFIX:
-                case K_METRICS:
-                case K_REDIS_URL:
-                        v = *cstr_field(c, k);
-                        if (!v && k->kind == K_PREFIX && k->min)
-                                break; /* optional */
-                        if (!v)
-                                return hw_fail(HW_ERR_ARG, errstr, size,
-                                               "%s: not set", k->key);
-                        if (string_problem(k, v, errstr, size))
-                                return HW_ERR_ARG;
-                        break;
-                case K_PATH:
-                case K_SECRET:
-                case K_HTTP_URLS:
-                        v = *cstr_field(c, k);
-                        if (v && string_problem(k, v, errstr, size))
-                                return HW_ERR_ARG;
-                        break;
-                case K_OUTAGE:
-                        break;
-                case K_BROKERS:
-                case K_BOOTSTRAP:
-                        v = k->kind == K_BROKERS ? c->kafka.brokers
-                                                 : c->kafka.bootstrap_file;
-                        if (v && string_problem(k, v, errstr, size))
-                                return HW_ERR_ARG;
-                        break;
-                case K_INT:
-                        if (range_problem(
-                                    k, *(const int *)((const char *)c + k->off),
-                                    errstr, size))
-                                return HW_ERR_ARG;
-                        break;
-                case K_SIZE: {
-                        size_t sv = *(const size_t *)((const char *)c + k->off);
-                        if (sv > (size_t)k->max)
-                                sv = (size_t)k->max + 1;
-                        if (range_problem(k, (int64_t)sv, errstr, size))
-                                return HW_ERR_ARG;
-                        break;
-                }
-                case K_I64:
-                        if (range_problem(k,
-                                          *(const int64_t *)((const char *)c +
-                                                             k->off),
-                                          errstr, size))
-                                return HW_ERR_ARG;
-                        break;
-                case K_WINDOWS:
-                        if (c->n_windows == 0)
-                                return hw_fail(HW_ERR_ARG, errstr, size,
-                                               "%s: at least one day window "
-                                               "is needed (like 30d)",
-                                               k->key);
-                        if (c->n_windows > HW_CONFIG_MAX_WINDOWS)
-                                return hw_fail(HW_ERR_ARG, errstr, size,
-                                               "%s: more than %d windows",
-                                               k->key, HW_CONFIG_MAX_WINDOWS);
-                        for (size_t w = 0; w < c->n_windows; w++)
-                                if (c->windows[w] < k->min ||
-                                    c->windows[w] > k->max ||
-                                    (w > 0 &&
-                                     c->windows[w] <= c->windows[w - 1]))
-                                        return hw_fail(
-                                                HW_ERR_ARG, errstr, size,
-                                                "%s: days must be unique, "
-                                                "ascending and in 1..3650",
-                                                k->key);
-                        break;
-                case K_DOUBLE:
-                        break; /* checked when set */
-                case K_LEVEL:
-                        if (c->log_level < HW_LOG_DEBUG ||
-                            c->log_level > HW_LOG_ERROR)
-                                return hw_fail(HW_ERR_ARG, errstr, size,
-                                               "%s: not one of debug, info, "
-                                               "warn, error",
-                                               k->key);
-                        break;
-                }
-        }
-
-        /* Output topics must not be input topics: the consumer would read
-         * its own dead letters or alerts. */
-        {
-                static const struct {
-                        const char *out_key, *in_key;
-                        size_t out, in;
-                } pairs[] = {
-                        {"topic.dlq", "topic.hires", F(topic_dlq),
-                         F(topic_hires)},
-                        {"topic.dlq", "topic.offers", F(topic_dlq),
-                         F(topic_offers)},
-                        {"topic.alerts", "topic.hires", F(topic_alerts),
-                         F(topic_hires)},
-                        {"topic.alerts", "topic.offers", F(topic_alerts),
-                         F(topic_offers)},
-                        {"topic.alerts", "topic.dlq", F(topic_alerts),
-                         F(topic_dlq)},
-                };
-                for (size_t i = 0; i < sizeof(pairs) / sizeof(pairs[0]); i++) {
-                        const char *a = *(char *const *)((const char *)c +
-                                                         pairs[i].out);
-                        const char *b =
-                                *(char *const *)((const char *)c + pairs[i].in);
-                        if (!strcmp(a, b))
-                                return hw_fail(HW_ERR_ARG, errstr, size,
-                                               "%s: must differ from %s "
-                                               "(both \"%s\")",
-                                               pairs[i].out_key,
-                                               pairs[i].in_key, a);
-                }
-        }
-
-        if (c->n_groups > HW_CONFIG_MAX_GROUPS)
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "country.groups.file: more than %d groups",
-                               HW_CONFIG_MAX_GROUPS);
-        if (c->n_countries > HW_CONFIG_MAX_COUNTRIES)
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "country.bases.file: more than %d countries",
-                               HW_CONFIG_MAX_COUNTRIES);
-        for (size_t i = 0; i < c->kafka.n_props; i++)
-                if (!c->kafka.props[i] || !strchr(c->kafka.props[i], '='))
-                        return hw_fail(HW_ERR_ARG, errstr, size,
-                                       "kafka property #%zu is not key=value",
-                                       i + 1);
-        return HW_OK;
 }

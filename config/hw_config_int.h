@@ -1,8 +1,8 @@
 /*
- * What the files of config/ share: the text helpers of the config's
- * parsers (hw_config.c holds them; hw_countries.c and hw_redis_url.c use
- * them too) and the limits they check. Not for use outside config/:
- * hw_config.h is the config's interface.
+ * What the files of config/ share: the key table and the checks of a
+ * key's value, the text helpers of the config's parsers (hw_config.c holds
+ * them; the other files use them too) and the limits they check. Not for
+ * use outside config/: hw_config.h is the config's interface.
  */
 #ifndef HW_CONFIG_INT_H
 #define HW_CONFIG_INT_H
@@ -11,6 +11,7 @@
 #include <errno.h>
 #include <inttypes.h>
 #include <math.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -54,5 +55,63 @@ int hw_conf_parse_whole_n(const char *s, size_t n, int64_t *out);
 const char *hw_conf_split_host_port(const char *s, size_t len,
                                     const char **host, size_t *host_len,
                                     int *port);
+
+/* What a key's value is: how it is checked, parsed and stored. */
+typedef enum conf_kind_e {
+        K_NAME,      /* non-empty, no spaces or control bytes (group) */
+        K_TOPIC,     /* a legal Kafka topic name */
+        K_PREFIX,    /* Redis key prefix */
+        K_PATH,      /* non-empty file name */
+        K_REDIS_URL, /* redis:// URL (may hold a password) */
+        K_SECRET,    /* redis.password */
+        K_METRICS,   /* host:port or "off" */
+        K_INT,       /* int field, range min..max */
+        K_SIZE,      /* size_t field */
+        K_I64,       /* int64_t field */
+        K_WINDOWS,
+        K_LEVEL,
+        K_DOUBLE,    /* double field, range min..max */
+        K_BROKERS,   /* c->kafka.brokers (const char *, owned) */
+        K_BOOTSTRAP, /* c->kafka.bootstrap_file */
+        K_HTTP_URLS, /* http(s) URLs, comma-separated, may hold a password;
+                      * empty = unset */
+        K_OUTAGE     /* "retry" (0) or "dlq" (1) */
+} conf_kind_t;
+
+/* A key of the config file and of -s, with its field and range. */
+typedef struct conf_key_s {
+        const char *key;
+        conf_kind_t kind;
+        size_t off; /* offset of the field in hw_config_t */
+        int64_t min, max;
+} conf_key_t;
+
+/* A field's offset in hw_config_t, as the key table gives it. */
+#define F(field) offsetof(hw_config_t, field)
+
+/* Every key but kafka.*, with its kind and range (hw_config.c). */
+extern const conf_key_t hw_conf_keys[];
+extern const size_t hw_conf_n_keys;
+
+/* Frees a string that may hold a secret, wiping it first. Accepts NULL. */
+void hw_conf_free_secret(char *s);
+
+/*
+ * Checks the value of a string key. Returns NULL when it is fine, else
+ * writes "key: why" into errstr and returns errstr. Secret values are never
+ * quoted.
+ */
+const char *hw_conf_string_problem(const conf_key_t *k, const char *v,
+                                   char *errstr, size_t size);
+
+/* Checks a number against the key's range; "key: why" in errstr. */
+const char *hw_conf_range_problem(const conf_key_t *k, int64_t v, char *errstr,
+                                  size_t size);
+
+/* kafka.<prop> = value (hw_config_kafka.c): checked by librdkafka, kept as
+ * "prop=value" in c->kafka_props. On failure c is unchanged and errstr
+ * names the key, never quoting the value. */
+hw_err_t hw_conf_set_kafka_prop(hw_config_t *c, const char *key,
+                                const char *value, char *errstr, size_t size);
 
 #endif

@@ -2,11 +2,11 @@
  * What the files of the Redis store share (store/): the store's state and
  * the pieces of the atomic step. hw_store.c holds the store's life and
  * the step run end to end; store_reads.c the reads outside the step;
- * step_io.c the RESP
- * it writes and the replies it reads; step_reads.c round trip 1 (WATCH,
- * the reads, their checks); step_raid.c the raid index and the raids;
- * step_writes.c round trip 2 (MULTI, the writes, EXEC). Not for use
- * outside store/: hw_store.h is the store's interface.
+ * step_io.c the RESP it writes and the replies it reads; step_reads.c
+ * round trip 1 (WATCH, the reads), step_check.c the checks of its
+ * replies; step_raid.c the raid index and the raids; step_writes.c round
+ * trip 2 (MULTI, the writes, EXEC). Not for use outside store/:
+ * hw_store.h is the store's interface.
  */
 #ifndef HW_STORE_INT_H
 #define HW_STORE_INT_H
@@ -291,7 +291,7 @@ int hw_step_resp_json(hw_buf_t *b, const json_t *j);
  * too, but this is the common case and cheap). */
 int hw_step_resp_score(hw_buf_t *b, double v);
 
-/* ---- Round trip 1: what the step reads, and its checks (step_reads.c). ---- */
+/* ---- Round trip 1: reads (step_reads.c), checks (step_check.c). ---- */
 
 /* The logs the slide read: the leaving ones, then those read only to be
  * compacted. */

@@ -1,7 +1,7 @@
 /* Unit tests of the consumer config's keys: defaults, values, checks. */
 /*
- * config/hw_config.c: defaults, every key's good and bad values, secrets
- * never echoed, and validation. Config files are test_config_file.c's,
+ * config/hw_config.c and hw_config_validate.c: defaults, every key's good
+ * and bad values, secrets never echoed, and validation. Config files are test_config_file.c's,
  * Kafka properties and the common flags test_config_kafka.c's, the
  * country files test_countries.c's, redis:// URLs test_redis_url.c's.
  */

@@ -1,63 +1,19 @@
-#include "hw_codec.h"
+/*
+ * The codec's schemas: the local registry's, parsed once with the defaults
+ * that resolve older writers; those of a Schema Registry, fetched and
+ * cached by id; and the Confluent header that names a message's writer
+ * schema. Decoding is in hw_codec_decode.c, encoding in hw_codec_encode.c.
+ */
+#include "hw_codec_int.h"
 
-#include <avro.h>
-#include <errno.h>
-#include <jansson.h>
 #include <inttypes.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
-#include <string.h>
 
-#include "hw_avro_walk.h"
-#include "hw_registry.h"
-#include "hw_schemas.h"
-#include "hw_validate.h"
-
-#define HW_MAX_FIELDS 32
 /* How long an id the Schema Registry does not know is answered from the
  * cache (a message with a made-up id costs one request a minute). */
 #define MISSING_TTL_MS 60000
-
-/* One writer schema, parsed, with a reusable value: from the local
- * registry, or fetched from the Schema Registry into the codec's cache. */
-typedef struct hw_codec_schema_s {
-        const hw_schema_def_t *def; /* local registry entry, else NULL */
-        int32_t id;                 /* the id messages carry */
-        char label[96];             /* "hirewire.HireEvent v2" for messages */
-        hw_schema_kind_t kind;
-        avro_schema_t schema;
-        avro_value_iface_t *iface;
-        avro_value_t value;
-        /* For events: the writer's field index of each model field
-         * (hw_event_fields order), or -1 when this writer lacks it and the
-         * current schema's default applies. */
-        int field_index[HW_MAX_FIELDS];
-        /* Schema Registry cache entries only. */
-        uint64_t used;         /* tick of the last use, for eviction */
-        char *missing;         /* an id the registry lacks: why, else NULL */
-        int64_t missing_until; /* ms: ask again after this */
-} hw_codec_schema_t;
-
-/* Default of a model field, from the current (reader) schema. */
-typedef struct hw_field_default_s {
-        int is_null;
-        int symbol; /* enum index for enum defaults */
-} hw_field_default_t;
-
-struct hw_codec_s {
-        hw_codec_schema_t *schemas;
-        size_t n_schemas;
-        hw_field_default_t defaults[3][HW_MAX_FIELDS]; /* by event type */
-        int current[3]; /* current schema id by kind */
-        avro_reader_t reader;
-        avro_writer_t writer;
-        size_t max_message;
-        /* With a Schema Registry: its schemas by id, at most cache_max. */
-        hw_registry_t *registry;
-        hw_codec_schema_t *cache;
-        size_t n_cache, cache_max;
-        uint64_t tick;
-};
 
 static const hw_schema_def_t *find_def(int id) {
         for (size_t i = 0; i < hw_schema_def_count; i++)
@@ -98,7 +54,7 @@ int hw_codec_schema_version(int id) {
         return d ? d->version : 0;
 }
 
-static hw_codec_schema_t *find_schema(hw_codec_t *c, int id) {
+hw_codec_schema_t *hw_codec_find_schema(hw_codec_t *c, int id) {
         for (size_t i = 0; i < c->n_schemas; i++)
                 if (c->schemas[i].id == id)
                         return &c->schemas[i];
@@ -285,8 +241,9 @@ static hw_err_t schema_load(hw_codec_t *c, hw_codec_schema_t *s,
         }
         s->kind = (hw_schema_kind_t)kind;
         if (!s->def && kind == HW_SCHEMA_KIND_ALERT &&
-            !avro_schema_equal(s->schema,
-                               find_schema(c, c->current[0])->schema)) {
+            !avro_schema_equal(
+                    s->schema,
+                    hw_codec_find_schema(c, c->current[0])->schema)) {
                 err = hw_fail(HW_ERR_INTERNAL, errstr, size,
                               "%s is not the Alert schema this version "
                               "reads",
@@ -483,9 +440,9 @@ static hw_err_t registry_schema(hw_codec_t *c, int32_t id, int64_t now_ms,
 
 /* Checks the 5-byte header and finds the writer schema (now_ms: the clock
  * for the Schema Registry cache). */
-static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
-                            int64_t now_ms, hw_codec_schema_t **out,
-                            char *errstr, size_t size) {
+hw_err_t hw_codec_read_header(hw_codec_t *c, const unsigned char *p, size_t len,
+                              int64_t now_ms, hw_codec_schema_t **out,
+                              char *errstr, size_t size) {
         uint32_t id;
 
         if (len > c->max_message)
@@ -505,342 +462,11 @@ static hw_err_t read_header(hw_codec_t *c, const unsigned char *p, size_t len,
         if (c->registry && id > 0 && id <= INT32_MAX)
                 return registry_schema(c, (int32_t)id, now_ms, out, errstr,
                                        size);
-        *out = id <= INT32_MAX && !c->registry ? find_schema(c, (int)id) : NULL;
+        *out = id <= INT32_MAX && !c->registry
+                       ? hw_codec_find_schema(c, (int)id)
+                       : NULL;
         if (!*out)
                 return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
                                "schema id %u is not in the registry", id);
         return HW_OK;
-}
-
-#define WALK_FIELDS_MAX 64
-
-/* Walks the Avro body against the writer schema (noting the top-level
- * values in fields, when given) and checks that nothing trails it. */
-static hw_err_t walk_body(hw_codec_schema_t *s, const unsigned char *body,
-                          size_t len, hw_avro_field_t *fields, char *errstr,
-                          size_t size) {
-        return hw_avro_walk(s->schema, s->label, body, len, fields,
-                            fields ? WALK_FIELDS_MAX : 0, errstr, size);
-}
-
-/* Checks the Avro body, then decodes it into s->value with Avro C (for
- * alerts). */
-static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
-                          const unsigned char *body, size_t len, char *errstr,
-                          size_t size) {
-        hw_err_t err;
-
-        if ((err = walk_body(s, body, len, NULL, errstr, size)))
-                return err;
-        avro_reader_memory_set_source(c->reader, (const char *)body,
-                                      (int64_t)len);
-        if (avro_value_read(c->reader, &s->value))
-                return hw_fail(HW_ERR_DECODE, errstr, size,
-                               "%s body does not decode: %s", s->label,
-                               avro_strerror());
-        return HW_OK;
-}
-
-/* Copies a string field into the event, refusing NUL bytes. */
-static hw_err_t take_string(hw_event_t *ev, const hw_field_t *f,
-                            const hw_avro_field_t *v, char *errstr,
-                            size_t size) {
-        size_t n = (size_t)v->num;
-
-        if (memchr(v->str, '\0', n))
-                return hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
-                               "%s: contains a NUL byte", f->name);
-        if (hw_event_set_str(ev, f, (const char *)v->str, n))
-                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        return HW_OK;
-}
-
-/* Fills ev from the walked writer values, resolving fields the writer
- * lacks to the current schema's defaults. map_fields checked that every
- * mapped field has the type of the event field (a union is
- * ["null", type]). */
-static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
-                           const hw_avro_field_t *fields, hw_event_t *ev,
-                           char *errstr, size_t size) {
-        size_t n;
-        hw_event_type_t type = (hw_event_type_t)s->kind;
-        const hw_field_t *mf = hw_event_fields(type, &n);
-        hw_err_t err;
-
-        hw_event_reset(ev, type);
-        ev->schema_id = s->id;
-        for (size_t i = 0; i < n; i++) {
-                const hw_field_t *f = &mf[i];
-                const hw_avro_field_t *v;
-
-                if (s->field_index[i] < 0) {
-                        const hw_field_default_t *d = &c->defaults[type][i];
-                        if (f->kind == HW_FIELD_TIER ||
-                            f->kind == HW_FIELD_STATUS)
-                                *hw_event_enum(ev, f) = d->symbol;
-                        /* null defaults: the reset already left NULL/absent */
-                        continue;
-                }
-                v = &fields[s->field_index[i]];
-                if ((f->kind == HW_FIELD_OPT_STRING ||
-                     f->kind == HW_FIELD_OPT_LONG) &&
-                    v->branch == 0)
-                        continue; /* null */
-                switch (f->kind) {
-                case HW_FIELD_STRING:
-                case HW_FIELD_OPT_STRING:
-                        if ((err = take_string(ev, f, v, errstr, size)))
-                                return err;
-                        break;
-                case HW_FIELD_TIMESTAMP:
-                case HW_FIELD_LONG:
-                        *hw_event_long(ev, f) = v->num;
-                        break;
-                case HW_FIELD_OPT_LONG:
-                        hw_event_opt_long(ev, f)->present = 1;
-                        hw_event_opt_long(ev, f)->value = v->num;
-                        break;
-                case HW_FIELD_TIER:
-                case HW_FIELD_STATUS:
-                        *hw_event_enum(ev, f) = (int)v->num;
-                        break;
-                }
-        }
-        return HW_OK;
-}
-
-hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
-                         int64_t now_ms, hw_event_t *ev, char *errstr,
-                         size_t size) {
-        const unsigned char *p = data;
-        hw_avro_field_t fields[WALK_FIELDS_MAX];
-        hw_codec_schema_t *s;
-        hw_err_t err;
-
-        hw_event_reset(ev, HW_EVENT_NONE);
-        if ((err = read_header(c, p, len, now_ms, &s, errstr, size)))
-                return err;
-        if (s->kind == HW_SCHEMA_KIND_ALERT)
-                return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
-                               "schema id %d (%s) is not a hire or offer "
-                               "schema",
-                               s->id, s->label);
-        if (avro_schema_record_size(s->schema) > WALK_FIELDS_MAX)
-                return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "%s has too many fields", s->label);
-        if ((err = walk_body(s, p + 5, len - 5, fields, errstr, size)) ||
-            (err = fill_event(c, s, fields, ev, errstr, size)) ||
-            (err = hw_validate_event(ev, now_ms, errstr, size))) {
-                hw_event_reset(ev, HW_EVENT_NONE);
-                return err;
-        }
-        return HW_OK;
-}
-
-/* Sizes the value, frames it with schema id and writes it into out. */
-static hw_err_t write_framed(hw_codec_t *c, hw_codec_schema_t *s, hw_buf_t *out,
-                             char *errstr, size_t size) {
-        size_t body;
-
-        if (avro_value_sizeof(&s->value, &body))
-                return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "cannot size %s: %s", s->label, avro_strerror());
-        out->len = 0;
-        if (hw_buf_reserve(out, body + 5))
-                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        out->data[0] = 0;
-        hw_codec_set_frame_id(out, s->id);
-        avro_writer_memory_set_dest(c->writer, out->data + 5, (int64_t)body);
-        if (avro_value_write(c->writer, &s->value))
-                return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "cannot encode %s: %s", s->label,
-                               avro_strerror());
-        out->len = body + 5;
-        return HW_OK;
-}
-
-static int set_string(avro_value_t *v, const char *s) {
-        return avro_value_set_string_len(v, s, strlen(s) + 1);
-}
-
-hw_err_t hw_codec_encode(hw_codec_t *c, const hw_event_t *ev, int schema_id,
-                         hw_buf_t *out, char *errstr, size_t size) {
-        hw_codec_schema_t *s;
-        const hw_field_t *mf;
-        size_t n;
-        int rc = 0;
-
-        if (ev->type != HW_EVENT_HIRE && ev->type != HW_EVENT_OFFER)
-                return hw_fail(HW_ERR_ARG, errstr, size, "event has no type");
-        if (!schema_id)
-                schema_id = c->current[ev->type];
-        s = find_schema(c, schema_id);
-        if (!s || (int)s->kind != (int)ev->type)
-                return hw_fail(HW_ERR_ARG, errstr, size,
-                               "schema id %d is not a %s schema", schema_id,
-                               hw_event_type_name(ev->type));
-
-        mf = hw_event_fields(ev->type, &n);
-        avro_value_reset(&s->value);
-        for (size_t i = 0; i < n && !rc; i++) {
-                const hw_field_t *f = &mf[i];
-                hw_event_t *mev = (hw_event_t *)ev; /* read through accessors */
-                avro_value_t fv, branch;
-
-                if (s->field_index[i] < 0)
-                        continue; /* this older writer has no such field */
-                avro_value_get_by_index(&s->value, (size_t)s->field_index[i],
-                                        &fv, NULL);
-                switch (f->kind) {
-                case HW_FIELD_STRING: {
-                        const char *str = hw_event_str_get(ev, f);
-                        rc = set_string(&fv, str ? str : "");
-                        break;
-                }
-                case HW_FIELD_OPT_STRING: {
-                        const char *str = hw_event_str_get(ev, f);
-                        rc = avro_value_set_branch(&fv, str ? 1 : 0, &branch);
-                        rc = rc    ? rc
-                             : str ? set_string(&branch, str)
-                                   : avro_value_set_null(&branch);
-                        break;
-                }
-                case HW_FIELD_TIMESTAMP:
-                case HW_FIELD_LONG:
-                        rc = avro_value_set_long(&fv, *hw_event_long(mev, f));
-                        break;
-                case HW_FIELD_OPT_LONG: {
-                        const hw_opt_long_t *o = hw_event_opt_long(mev, f);
-                        rc = avro_value_set_branch(&fv, o->present, &branch);
-                        rc = rc ? rc
-                             : o->present
-                                     ? avro_value_set_long(&branch, o->value)
-                                     : avro_value_set_null(&branch);
-                        break;
-                }
-                case HW_FIELD_TIER:
-                case HW_FIELD_STATUS:
-                        rc = avro_value_set_enum(&fv, *hw_event_enum(mev, f));
-                        break;
-                }
-                if (rc)
-                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                       "cannot set %s: %s", f->name,
-                                       avro_strerror());
-        }
-        return write_framed(c, s, out, errstr, size);
-}
-
-hw_err_t hw_codec_encode_alert(hw_codec_t *c, const hw_alert_t *a,
-                               hw_buf_t *out, char *errstr, size_t size) {
-        hw_codec_schema_t *s = find_schema(c, c->current[0]);
-        avro_value_t v, item;
-        int rc = 0;
-
-        avro_value_reset(&s->value);
-        rc |= avro_value_get_by_name(&s->value, "alert_id", &v, NULL) ||
-              set_string(&v, a->alert_id);
-        rc |= avro_value_get_by_name(&s->value, "rule", &v, NULL) ||
-              set_string(&v, a->rule);
-        rc |= avro_value_get_by_name(&s->value, "severity", &v, NULL) ||
-              avro_value_set_enum(&v, (int)a->severity);
-        rc |= avro_value_get_by_name(&s->value, "raised_at", &v, NULL) ||
-              avro_value_set_long(&v, a->raised_at);
-        rc |= avro_value_get_by_name(&s->value, "event_time", &v, NULL) ||
-              avro_value_set_long(&v, a->event_time);
-        rc |= avro_value_get_by_name(&s->value, "subject", &v, NULL) ||
-              set_string(&v, a->subject);
-        rc |= avro_value_get_by_name(&s->value, "summary", &v, NULL) ||
-              set_string(&v, a->summary);
-        rc |= avro_value_get_by_name(&s->value, "event_ids", &v, NULL);
-        for (size_t i = 0; !rc && i < a->n_event_ids; i++)
-                rc |= avro_value_append(&v, &item, NULL) ||
-                      set_string(&item, a->event_ids[i]);
-        rc |= avro_value_get_by_name(&s->value, "attributes", &v, NULL);
-        for (size_t i = 0; !rc && i < a->n_attributes; i++)
-                rc |= avro_value_add(&v, a->attributes[i].key, &item, NULL,
-                                     NULL) ||
-                      set_string(&item, a->attributes[i].value);
-        if (rc)
-                return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "cannot build alert: %s", avro_strerror());
-        return write_framed(c, s, out, errstr, size);
-}
-
-/* Copies an Avro string into the alert's arena. */
-static const char *alert_string(hw_alert_t *a, avro_value_t *v) {
-        const char *p;
-        size_t n;
-        if (avro_value_get_string(v, &p, &n))
-                return NULL;
-        return hw_alert_strdup(a, p, n ? n - 1 : 0);
-}
-
-static hw_err_t decode_alert(hw_codec_t *c, const void *data, size_t len,
-                             hw_alert_t *a, char *errstr, size_t size) {
-        hw_codec_schema_t *s;
-        avro_value_t v, item;
-        hw_err_t err;
-        size_t n = 0;
-        int sev = 0, fail = 0;
-
-        hw_alert_reset(a);
-        if ((err = read_header(c, data, len, INT64_MAX, &s, errstr, size)))
-                return err;
-        if (s->kind != HW_SCHEMA_KIND_ALERT)
-                return hw_fail(HW_ERR_UNKNOWN_SCHEMA, errstr, size,
-                               "schema id %d (%s) is not an alert schema",
-                               s->id, s->label);
-        if ((err = read_body(c, s, (const unsigned char *)data + 5, len - 5,
-                             errstr, size)))
-                return err;
-
-        avro_value_get_by_name(&s->value, "alert_id", &v, NULL);
-        fail |= !(a->alert_id = alert_string(a, &v));
-        avro_value_get_by_name(&s->value, "rule", &v, NULL);
-        fail |= !(a->rule = alert_string(a, &v));
-        avro_value_get_by_name(&s->value, "severity", &v, NULL);
-        avro_value_get_enum(&v, &sev);
-        a->severity = (hw_severity_t)sev;
-        avro_value_get_by_name(&s->value, "raised_at", &v, NULL);
-        avro_value_get_long(&v, &a->raised_at);
-        avro_value_get_by_name(&s->value, "event_time", &v, NULL);
-        avro_value_get_long(&v, &a->event_time);
-        avro_value_get_by_name(&s->value, "subject", &v, NULL);
-        fail |= !(a->subject = alert_string(a, &v));
-        avro_value_get_by_name(&s->value, "summary", &v, NULL);
-        fail |= !(a->summary = alert_string(a, &v));
-
-        avro_value_get_by_name(&s->value, "event_ids", &v, NULL);
-        avro_value_get_size(&v, &n);
-        fail |= hw_alert_alloc_event_ids(a, n) != 0;
-        for (size_t i = 0; !fail && i < n; i++) {
-                avro_value_get_by_index(&v, i, &item, NULL);
-                fail |= !(a->event_ids[i] = alert_string(a, &item));
-        }
-        avro_value_get_by_name(&s->value, "attributes", &v, NULL);
-        avro_value_get_size(&v, &n);
-        fail |= hw_alert_alloc_attributes(a, n) != 0;
-        for (size_t i = 0; !fail && i < n; i++) {
-                const char *key;
-                avro_value_get_by_index(&v, i, &item, &key);
-                fail |= !(a->attributes[i].key =
-                                  hw_alert_strdup(a, key, strlen(key)));
-                fail |= !(a->attributes[i].value = alert_string(a, &item));
-        }
-        if (fail)
-                return hw_fail(HW_ERR_NOMEM, errstr, size,
-                               "out of memory decoding alert");
-        if ((unsigned)a->severity >= HW_SEVERITY_COUNT)
-                return hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
-                               "severity: enum index out of range");
-        return HW_OK;
-}
-
-hw_err_t hw_codec_decode_alert(hw_codec_t *c, const void *data, size_t len,
-                               hw_alert_t *a, char *errstr, size_t size) {
-        hw_err_t err = decode_alert(c, data, len, a, errstr, size);
-        if (err)
-                hw_alert_reset(a);
-        return err;
 }
