@@ -75,6 +75,67 @@ static int by_day_id(const void *a, const void *b) {
         return (x->len > y->len) - (x->len < y->len);
 }
 
+/* A hire's id in a few bits: its length and its last bytes (ids differ
+ * at the end: a counter, a hash), for a bitmap of the ids added. */
+#define SIG_BITS 4096
+
+static uint32_t id_sig(const hw_raid_hire_t *h) {
+        uint64_t tail = 0;
+        size_t take = h->len < 8 ? h->len : 8;
+        memcpy(&tail, h->id + h->len - take, take);
+        tail ^= (uint64_t)h->len << 56;
+        return (uint32_t)((tail * UINT64_C(0x9e3779b97f4a7c15)) >> 52);
+}
+
+static int same_id(const hw_raid_hire_t *a, const hw_raid_hire_t *b) {
+        return a->len == b->len && !memcmp(a->id, b->id, a->len);
+}
+
+int hw_raid_add_all(hw_raid_hire_t *list, size_t *n, const hw_raid_hire_t *adds,
+                    size_t k) {
+        uint64_t bits[SIG_BITS / 64];
+        size_t *at, had = *n;
+        int moved = 0;
+
+        if (k <= 8) { /* a scan per hire costs less than the bitmap */
+                for (size_t a = 0; a < k; a++)
+                        moved |= hw_raid_add(list, n, adds[a]);
+                return moved;
+        }
+        /* at[a]: 1 + where the list holds adds[a]'s id, 0: nowhere. */
+        if (!(at = calloc(k, sizeof(*at))))
+                return -1;
+        memset(bits, 0, sizeof(bits));
+        for (size_t a = 0; a < k; a++) {
+                uint32_t g = id_sig(&adds[a]);
+                bits[g / 64] |= UINT64_C(1) << (g % 64);
+        }
+        for (size_t j = 0; j < had; j++) {
+                uint32_t g = id_sig(&list[j]);
+                if (!(bits[g / 64] & (UINT64_C(1) << (g % 64))))
+                        continue;
+                for (size_t a = 0; a < k; a++)
+                        if (!at[a] && same_id(&list[j], &adds[a]))
+                                at[a] = j + 1; /* the first, as a scan */
+        }
+        for (size_t a = 0; a < k; a++) {
+                size_t j = at[a];
+                /* An id added twice: the second finds the first. */
+                for (size_t b = 0; !j && b < a; b++)
+                        if (same_id(&adds[b], &adds[a]))
+                                j = at[b];
+                if (j) {
+                        list[j - 1].day = adds[a].day;
+                        moved = 1;
+                } else {
+                        list[*n] = adds[a];
+                        at[a] = ++*n;
+                }
+        }
+        free(at);
+        return moved;
+}
+
 size_t hw_raid_settle(hw_raid_hire_t *list, size_t n, size_t sorted,
                       int64_t oldest) {
         size_t m = 0, in_order = 0;
@@ -85,7 +146,23 @@ size_t hw_raid_settle(hw_raid_hire_t *list, size_t n, size_t sorted,
                         list[m++] = list[i];
                 }
         if (m - in_order > 8) {
-                qsort(list, m, sizeof(*list), by_day_id);
+                /* The new ones sorted alone, then merged from the back
+                 * into the sorted ones. */
+                size_t k = m - in_order, i = in_order, j = k, to = m;
+                hw_raid_hire_t *t = malloc(k * sizeof(*t));
+                if (!t) {
+                        qsort(list, m, sizeof(*list), by_day_id);
+                        return m;
+                }
+                memcpy(t, list + in_order, k * sizeof(*t));
+                qsort(t, k, sizeof(*t), by_day_id);
+                while (j > 0) {
+                        if (i > 0 && by_day_id(&list[i - 1], &t[j - 1]) > 0)
+                                list[--to] = list[--i];
+                        else
+                                list[--to] = t[--j];
+                }
+                free(t);
                 return m;
         }
         /* A few after the sorted ones: each inserted where it goes. */

@@ -40,9 +40,16 @@ int hw_raid_decode(const char *v, size_t len, size_t extra, hw_arena_t *arena,
  * when h was appended. */
 int hw_raid_add(hw_raid_hire_t *list, size_t *n, hw_raid_hire_t h);
 
+/* Adds adds[0..k) to list[0..*n) in turn as hw_raid_add does (room for
+ * them is the caller's), reading the list once whatever k. Returns 1 when
+ * a hire already there took a new day, else 0; -1 when out of memory
+ * (nothing added then). */
+int hw_raid_add_all(hw_raid_hire_t *list, size_t *n, const hw_raid_hire_t *adds,
+                    size_t k);
+
 /* Drops the hires of days <= oldest and sorts the rest by day, then event
  * id; list[0..sorted) is in that order already (a decoded index: the
- * batch's hires, appended after, are few). Returns how many are left. */
+ * batch's hires are appended after it). Returns how many are left. */
 size_t hw_raid_settle(hw_raid_hire_t *list, size_t n, size_t sorted,
                       int64_t oldest);
 

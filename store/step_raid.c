@@ -288,17 +288,25 @@ hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan, char *errstr,
                 found_ctx_t fc = {s, i};
                 size_t before, sorted = rp->n;
                 if (i < plan->n_raids) {
-                        rp->changed = plan->raids[i].n_ev > 0;
                         const hw_plan_raid_t *r = &plan->raids[i];
-                        for (size_t k = 0; k < r->n_ev; k++) {
+                        hw_raid_hire_t *adds = hw_arena_alloc(
+                                &s->scratch, (r->n_ev + 1) * sizeof(*adds));
+                        int moved;
+                        rp->changed = r->n_ev > 0;
+                        for (size_t k = 0; adds && k < r->n_ev; k++) {
                                 const hw_plan_ev_t *ev =
                                         &plan->evs[r->first_ev + k];
-                                if (hw_raid_add(rp->list, &rp->n,
-                                                (hw_raid_hire_t){
-                                                        ev->day, ev->event_id,
-                                                        strlen(ev->event_id)}))
-                                        sorted = 0; /* one moved */
+                                adds[k] =
+                                        (hw_raid_hire_t){ev->day, ev->event_id,
+                                                         strlen(ev->event_id)};
                         }
+                        if (!adds ||
+                            (moved = hw_raid_add_all(rp->list, &rp->n, adds,
+                                                     r->n_ev)) < 0)
+                                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                               "out of memory");
+                        if (moved)
+                                sorted = 0; /* one moved */
                 }
                 before = rp->n;
                 rp->n = hw_raid_settle(rp->list, rp->n, sorted, keep);

@@ -1,5 +1,8 @@
 /* Unit tests of the raid index and judgment (processors/hw_raid.c). */
 #include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "hw_raid.h"
 #include "hw_test.h"
@@ -110,6 +113,74 @@ static void test_settle_sorted_prefix(void) {
         HW_CHECK_EQ_INT(l[21].day, 100);
 }
 
+/* hw_raid_add_all leaves what hw_raid_add one hire at a time does:
+ * random lists of ids that share endings, hires already in the list
+ * (which take their new day), hires added twice, few and many at once;
+ * and settling many new ones (sorted apart, then merged) orders them as
+ * sorting the whole list does. */
+static int by_day_then_id(const void *a, const void *b) {
+        const hw_raid_hire_t *x = a, *y = b;
+        int c;
+        if (x->day != y->day)
+                return x->day < y->day ? -1 : 1;
+        c = memcmp(x->id, y->id, x->len < y->len ? x->len : y->len);
+        return c ? c : (x->len > y->len) - (x->len < y->len);
+}
+
+static void test_add_all_as_one_by_one(void) {
+        enum { IDS = 300 };
+        static char names[IDS][24];
+        hw_raid_hire_t one[700], all[700], adds[300];
+        unsigned seed = 7;
+        int same = 1, moved_same = 1, merged = 1;
+
+        for (int i = 0; i < IDS; i++) /* "e-0001-x": shared tails too */
+                snprintf(names[i], sizeof(names[i]), "e-%04d-%c", i,
+                         'x' + i % 3);
+        for (int round = 0; round < 200; round++) {
+                size_t n = 0, n1, n2, k;
+                int m1 = 0, m2;
+                seed = seed * 1103515245u + 12345u;
+                k = (seed >> 8) % (round % 2 ? 300 : 12);
+                for (size_t j = 0; j < (seed >> 4) % 300; j++) {
+                        seed = seed * 1103515245u + 12345u;
+                        const char *id = names[(seed >> 8) % IDS];
+                        all[n++] = (hw_raid_hire_t){(int64_t)(seed >> 20) % 50,
+                                                    id, strlen(id)};
+                }
+                for (size_t a = 0; a < k; a++) {
+                        seed = seed * 1103515245u + 12345u;
+                        const char *id = names[(seed >> 8) % IDS];
+                        adds[a] = (hw_raid_hire_t){(int64_t)(seed >> 20) % 50 +
+                                                           50,
+                                                   id, strlen(id)};
+                }
+                memcpy(one, all, n * sizeof(*one));
+                n1 = n2 = n;
+                for (size_t a = 0; a < k; a++)
+                        m1 |= hw_raid_add(one, &n1, adds[a]);
+                m2 = hw_raid_add_all(all, &n2, adds, k);
+                same &= n1 == n2 && !memcmp(one, all, n1 * sizeof(*one));
+                moved_same &= m1 == m2;
+                /* Settle the list with the appended ones after its first
+                 * half (sorted first, as a decoded index is). */
+                qsort(one, n1 / 2, sizeof(*one), by_day_then_id);
+                memcpy(all, one, n1 * sizeof(*one));
+                n2 = n1;
+                n1 = hw_raid_settle(one, n1, n1 / 2, 10);
+                qsort(all, n2, sizeof(*all), by_day_then_id);
+                k = n2;
+                n2 = 0;
+                for (size_t j = 0; j < k; j++)
+                        if (all[j].day > 10)
+                                all[n2++] = all[j];
+                merged &= n1 == n2 && !memcmp(one, all, n1 * sizeof(*one));
+        }
+        HW_CHECK(same);
+        HW_CHECK(moved_same);
+        HW_CHECK(merged);
+}
+
 typedef struct seen_s {
         hw_raid_cross_t x[8];
         int n;
@@ -194,6 +265,7 @@ int main(void) {
         HW_RUN(test_decode_rejects);
         HW_RUN(test_add_moves_and_settle);
         HW_RUN(test_settle_sorted_prefix);
+        HW_RUN(test_add_all_as_one_by_one);
         HW_RUN(test_judge);
         HW_RUN(test_raised_days);
         return hw_test_summary();
