@@ -28,8 +28,10 @@ int hw_raid_decode(const char *v, size_t len, size_t extra, hw_arena_t *arena,
         const char *p = v, *end = v + len;
         size_t records = 0, m = 0;
 
-        for (size_t i = 0; i < len; i++)
-                records += v[i] == '\n';
+        /* At least one newline a record (an id may hold more). */
+        for (const char *q = v, *nl;
+             len && (nl = memchr(q, '\n', (size_t)(end - q))); q = nl + 1)
+                records++;
         *out = hw_arena_alloc(arena, (records + extra + 1) * sizeof(**out));
         if (!*out) {
                 errno = ENOMEM;
@@ -183,16 +185,27 @@ size_t hw_raid_settle(hw_raid_hire_t *list, size_t n, size_t sorted,
 }
 
 int hw_raid_encode(const hw_raid_hire_t *list, size_t n, hw_buf_t *out) {
+        /* "<day> <length>:" of the last record: records of one day and
+         * one id length (most of a list) repeat it. */
+        char head[48];
+        size_t head_len = 0;
+
         for (size_t i = 0; i < n; i++) {
                 char *p;
                 /* Two numbers of at most 20 bytes, three separators. */
                 if (hw_buf_reserve(out, 43 + list[i].len))
                         return -1;
                 p = out->data + out->len;
-                p += hw_decimal(p, list[i].day);
-                *p++ = ' ';
-                p += hw_decimal(p, (int64_t)list[i].len);
-                *p++ = ':';
+                if (!i || list[i].day != list[i - 1].day ||
+                    list[i].len != list[i - 1].len) {
+                        head_len = hw_decimal(head, list[i].day);
+                        head[head_len++] = ' ';
+                        head_len += hw_decimal(head + head_len,
+                                               (int64_t)list[i].len);
+                        head[head_len++] = ':';
+                }
+                memcpy(p, head, head_len);
+                p += head_len;
                 memcpy(p, list[i].id, list[i].len);
                 p += list[i].len;
                 *p++ = '\n';

@@ -48,6 +48,13 @@ static void test_encode_decode(void) {
         HW_CHECK_EQ_INT(hw_raid_decode("", 0, 0, &a, &out, &n), 0);
         HW_CHECK_EQ_INT(n, 0);
         hw_arena_release(&a);
+        /* Runs of one day and one id length, and changes of either. */
+        {
+                hw_raid_hire_t run[] = {H(7, "ab"), H(7, "cd"), H(7, "efg"),
+                                        H(7, "hi"), H(8, "jk"), H(8, "lm")};
+                HW_CHECK_STR(encoded(run, 6), "7 2:ab\n7 2:cd\n7 3:efg\n"
+                                              "7 2:hi\n8 2:jk\n8 2:lm\n");
+        }
 }
 
 static void test_decode_rejects(void) {
