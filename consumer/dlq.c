@@ -1,8 +1,10 @@
 /*
- * hirewire-consumer's dead-letter queue: rejected messages delivered
- * unchanged with the SPEC headers, and the warnings that say how many.
+ * hirewire-consumer's dead-letter queue: a batch's rejected messages
+ * delivered (each record is kafka/hw_dlq.c's), and the warnings that say
+ * how many.
  */
 #include "consumer.h"
+#include "hw_dlq.h"
 
 /* Marks relayed alerts among the producer's messages. */
 char hw_consumer_alert_mark;
@@ -41,42 +43,11 @@ int hw_consumer_deliver_rejects(consumer_t *c, hw_batch_t *b) {
         c->dlq_failed = 0;
         for (size_t i = 0; i < b->n_rejects; i++) {
                 const hw_batch_reject_t *r = &b->rejects[i];
-                const rd_kafka_message_t *m = r->msg;
-                rd_kafka_headers_t *h = rd_kafka_headers_new(5);
-                char part[16], off[24];
-                rd_kafka_resp_err_t err;
-                /* Too large for the DLQ topic: the headers say where the
-                 * message is and how big it was, without its bytes. */
-                int omit = m->len > c->conf.dlq_max_message_bytes;
-                char omitted[96];
-
-                snprintf(omitted, sizeof(omitted),
-                         "%zu bytes, over dlq.max.message.bytes", m->len);
-                snprintf(part, sizeof(part), "%" PRId32, m->partition);
-                snprintf(off, sizeof(off), "%" PRId64, m->offset);
-                rd_kafka_header_add(h, "hw.error", -1, hw_err_name(r->error),
-                                    -1);
-                rd_kafka_header_add(h, "hw.reason", -1, r->reason, -1);
-                rd_kafka_header_add(h, "hw.src.topic", -1,
-                                    rd_kafka_topic_name(m->rkt), -1);
-                rd_kafka_header_add(h, "hw.src.partition", -1, part, -1);
-                rd_kafka_header_add(h, "hw.src.offset", -1, off, -1);
-                if (omit)
-                        rd_kafka_header_add(h, "hw.value.omitted", -1, omitted,
-                                            -1);
-                do {
-                        err = rd_kafka_producev(
-                                c->dlq, RD_KAFKA_V_TOPIC(c->conf.topic_dlq),
-                                RD_KAFKA_V_KEY(m->key, m->key_len),
-                                RD_KAFKA_V_VALUE(omit ? NULL : m->payload,
-                                                 omit ? 0 : m->len),
-                                RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
-                                RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_END);
-                        if (err == RD_KAFKA_RESP_ERR__QUEUE_FULL)
-                                rd_kafka_poll(c->dlq, 50);
-                } while (err == RD_KAFKA_RESP_ERR__QUEUE_FULL);
+                rd_kafka_resp_err_t err =
+                        hw_dlq_produce(c->dlq, c->conf.topic_dlq, r->msg,
+                                       hw_err_name(r->error), r->reason,
+                                       c->conf.dlq_max_message_bytes, NULL);
                 if (err) {
-                        rd_kafka_headers_destroy(h);
                         HW_WARN("consumer", "cannot produce to DLQ: %s",
                                 rd_kafka_err2str(err));
                         c->dlq_failed++;
