@@ -95,6 +95,15 @@ static int by_field_day(const void *a, const void *b) {
  * a Redis an earlier version wrote (docs/operations.md). Under WATCH of
  * both, again when another consumer wrote in between.
  */
+/* Ends the WATCH of a gathering that found nothing to write. */
+static hw_err_t unwatch(hw_store_t *s, char *errstr, size_t size) {
+        redisReply *r = redisCommand(s->ctx, "UNWATCH");
+        hw_err_t err = hw_step_check_reply(s, r, "UNWATCH", errstr, size);
+        if (!err)
+                freeReplyObject(r);
+        return err;
+}
+
 hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
         const char *AP = hw_config_alerts_prefix(s->conf);
         hw_err_t err = HW_OK;
@@ -122,11 +131,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                 exists = r->type == REDIS_REPLY_INTEGER && r->integer;
                 freeReplyObject(r);
                 if (exists) {
-                        r = redisCommand(s->ctx, "UNWATCH");
-                        if ((err = hw_step_check_reply(s, r, "UNWATCH", errstr,
-                                                       size)))
+                        if ((err = unwatch(s, errstr, size)))
                                 return err;
-                        freeReplyObject(r);
                         done = 1;
                         continue;
                 }
@@ -218,11 +224,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                 if (err)
                         return err;
                 if (!n) {
-                        r = redisCommand(s->ctx, "UNWATCH");
-                        if ((err = hw_step_check_reply(s, r, "UNWATCH", errstr,
-                                                       size)))
+                        if ((err = unwatch(s, errstr, size)))
                                 return err;
-                        freeReplyObject(r);
                         done = 1;
                         continue;
                 }
