@@ -192,13 +192,39 @@ invalid(problems_t *p, const hw_field_t *f, const char *fmt, ...) {
         hw_problem_add(p->errstr, p->size, &p->n, "%s: %s", f->name, why);
 }
 
+/* The byte offset of the first control character (C0, DEL or C1: what
+ * a terminal or a log may act on) in valid UTF-8 s, -1 for none; *cp is
+ * its code point. */
+static long control_at(const char *s, size_t len, unsigned *cp) {
+        const unsigned char *u = (const unsigned char *)s;
+        for (size_t i = 0; i < len; i++) {
+                if (u[i] < 0x20 || u[i] == 0x7F) {
+                        *cp = u[i];
+                        return (long)i;
+                }
+                /* C1: U+0080..U+009F, C2 80..C2 9F in UTF-8. */
+                if (u[i] == 0xC2 && i + 1 < len && u[i + 1] < 0xA0) {
+                        *cp = u[i + 1];
+                        return (long)i;
+                }
+        }
+        return -1;
+}
+
 static void validate_string(problems_t *p, const hw_field_t *f, const char *s) {
         size_t len = strlen(s);
         char shown[160];
+        unsigned cp;
+        long at;
 
         if (!hw_utf8_valid(s, len)) {
                 invalid(p, f, "is not valid UTF-8 (\"%s\")",
                         hw_show_text(s, len, shown, sizeof(shown)));
+        } else if ((at = control_at(s, len, &cp)) >= 0) {
+                invalid(p, f,
+                        "holds control character U+%04X at byte %ld: names "
+                        "and fields are text (\"%s\")",
+                        cp, at, hw_show_text(s, len, shown, sizeof(shown)));
         } else if (len < f->min_len) {
                 invalid(p, f, "is %zu bytes, must be at least %zu", len,
                         f->min_len);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Poison messages of every rejection class mixed into the stream (61, with
+# Poison messages of every rejection class mixed into the stream (66, with
 # the edges: lengths one past their limit, invalid UTF-8, hostile Avro
 # lengths, union branches and enum indexes out of range, trailing bytes, an
 # empty message, 10 MB): each lands in the DLQ unchanged with the right

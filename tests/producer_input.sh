@@ -71,6 +71,28 @@ done
 [[ $(grep -F 'marks.ndjson:4:' "$HW_TMP/marks.log" | grep -o 'person_id' | wc -l) -eq 1 ]] ||
   hw_fail "line 4 names person_id more than once: $(grep ':4:' "$HW_TMP/marks.log")"
 
+hw_note "names are text: control characters refused with line and field named"
+"$HW_PY" - "$HW_SRC_DIR/examples/scenario.ndjson" "$HW_TMP/ctl.ndjson" <<'PY'
+import json, sys
+hire = next(json.loads(l) for l in open(sys.argv[1]) if '"type":"hire"' in l.replace(" ", ""))
+out = open(sys.argv[2], "w", encoding="utf-8")
+out.write(json.dumps(dict(hire, event_id="ctl-1", person_name="Bowen\u001b[2J Zhang")) + "\n")
+out.write(json.dumps(dict(hire, event_id="ctl-2", from_org="\u001b]0;owned\u0007Apple")) + "\n")
+out.write(json.dumps(dict(hire, event_id="ctl-3", to_lab="MSL\u0085")) + "\n")
+out.write(json.dumps(dict(hire, event_id="ctl-4")) + "\n")  # valid
+PY
+rc=0
+"$HW_BIN_DIR/hirewire-produce" --dry-run "$HW_TMP/ctl.ndjson" >"$HW_TMP/ctl.out" 2>"$HW_TMP/ctl.log" || rc=$?
+[[ $rc -eq 65 ]] || hw_fail "ctl.ndjson: exit $rc, want 65"
+for what in '1: invalid event: person_name: holds control character U+001B at byte 5' \
+  '2: invalid event: from_org: holds control character U+001B at byte 0' \
+  '3: invalid event: to_lab: holds control character U+0085 at byte 3'; do
+  grep -qF "ctl.ndjson:$what" "$HW_TMP/ctl.log" || hw_fail "not reported: '$what': $(cat "$HW_TMP/ctl.log")"
+done
+grep -q $'\x1b' "$HW_TMP/ctl.log" && hw_fail "the report holds a raw ESC"
+[[ $(grep -c '"event_id":"ctl-' "$HW_TMP/ctl.out") -eq 1 ]] && grep -q '"event_id":"ctl-4"' "$HW_TMP/ctl.out" ||
+  hw_fail "only ctl-4 should be sent: $(cat "$HW_TMP/ctl.out")"
+
 hw_note "--strict sends nothing when a line is invalid"
 hw_start_broker --partitions 2
 set +e

@@ -1,6 +1,7 @@
 /*
  * Unit tests of the semantic rules (SPEC §3: lengths, country codes, time
- * and money ranges, UTF-8, a hire must change (org, lab)), through the
+ * and money ranges, UTF-8, no control characters, a hire must change
+ * (org, lab)), through the
  * decode path: each case is encoded and decoded, and must come back equal
  * or be rejected as invalid_field naming the field.
  */
@@ -307,7 +308,7 @@ static void test_rules_utf8(void) {
                 {"\xF5\x80\x80\x80", "lead byte F5"},
         };
         static const char *good[] = {
-                "\xC2\x80",         /* U+0080 */
+                "\xC2\xA0",         /* U+00A0, the first after C1 */
                 "\xEF\xBF\xBD",     /* U+FFFD */
                 "\xED\x9F\xBF",     /* U+D7FF */
                 "\xEE\x80\x80",     /* U+E000 */
@@ -355,10 +356,70 @@ static void test_rules_utf8(void) {
                 snprintf(what, sizeof(what), "good UTF-8 #%zu", i);
                 EXPECT_ACCEPT(ev, what);
         }
+        /* U+0080 is valid UTF-8 (a C1 control: no field takes it). */
+        HW_CHECK(hw_utf8_valid("\xC2\x80", 2));
         /* The length argument is honoured. */
         HW_CHECK(hw_utf8_valid("\xC3\xA9", 2));
         HW_CHECK(!hw_utf8_valid("\xC3\xA9", 1));
         HW_CHECK(hw_utf8_valid("", 0));
+}
+
+/* Names are text: no C0 control (tab and NUL's neighbours included), DEL
+ * or C1 control in any string field, wherever it stands. */
+static void test_rules_control(void) {
+        static const struct {
+                const char *s;
+                const char *why;
+        } bad[] = {
+                {"Bowen\x1b[2J Zhang", "ESC, clear screen"},
+                {"\x1b]0;owned\x07", "OSC window title"},
+                {"ring\x07", "BEL"},
+                {"a\tb", "tab"},
+                {"a\nb", "newline"},
+                {"\x01", "U+0001"},
+                {"x\x1f", "U+001F"},
+                {"del\x7f", "DEL"},
+                {"\xC2\x80", "U+0080"},
+                {"next\xC2\x85line", "U+0085 (NEL)"},
+                {"\xC2\x9B"
+                 "2J",
+                 "U+009B (CSI)"},
+        };
+        static const char *fields[] = {
+                "person_name", "alma_mater", "source_url", "event_id",
+                "person_id",   "to_lab",     "from_org",   "nationality"};
+        char what[128];
+
+        for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
+                for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]);
+                     k++) {
+                        hw_event_t ev = full_hire();
+                        const hw_field_t *f =
+                                hw_event_field(HW_EVENT_HIRE, fields[k]);
+                        if (!HW_CHECK(f != NULL))
+                                continue;
+                        *hw_event_str(&ev, f) = bad[i].s;
+                        snprintf(what, sizeof(what), "%s: %s", fields[k],
+                                 bad[i].why);
+                        EXPECT_REJECT(ev, fields[k], what);
+                        HW_CHECK_CONTAINS(errstr, "control character");
+                }
+        /* In an offer too, and the message names the character and where
+         * it is, shown neutralised. */
+        {
+                hw_event_t ev = an_offer(HW_OFFER_EXTENDED);
+                ev.offering_lab = "MSL\x1b[31m";
+                EXPECT_REJECT(ev, "offering_lab", "offering_lab ESC");
+                HW_CHECK_CONTAINS(errstr, "U+001B at byte 3");
+                HW_CHECK(strchr(errstr, 0x1b) == NULL);
+        }
+        /* Just past the ranges: text. */
+        {
+                hw_event_t ev = full_hire();
+                ev.person_name = "A\xC2\xA0"
+                                 "B ~ \xC3\xA9";
+                EXPECT_ACCEPT(ev, "U+00A0, ~ and e-acute");
+        }
 }
 
 static void test_rules_same_org(void) {
@@ -400,6 +461,7 @@ static void run_all(void) {
         HW_RUN(test_rules_time);
         HW_RUN(test_rules_money);
         HW_RUN(test_rules_utf8);
+        HW_RUN(test_rules_control);
         HW_RUN(test_rules_same_org);
 }
 

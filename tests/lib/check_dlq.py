@@ -1,8 +1,9 @@
 """Reads the DLQ topic with python3-confluent-kafka and checks that it holds
 exactly the poison messages of DIR (poison.py), each once... or more (at
 least once), with hw.error = the class in its file name and the other
-hw.* headers; a message larger than the DLQ's limit arrives without its
-value and with hw.value.omitted naming its size. usage: check_dlq.py
+hw.* headers (hw.reason naming the field for files named
+<class>.<n>.<field>.bin); a message larger than the DLQ's limit arrives
+without its value and with hw.value.omitted naming its size. usage: check_dlq.py
 BOOTSTRAP TOPIC DIR"""
 import collections
 import os
@@ -12,9 +13,14 @@ import hwcheck
 
 bootstrap, topic, folder = sys.argv[1:4]
 expected = {}
+fields = {}  # value -> the field hw.reason must name (<class>.<n>.<field>.bin)
 for name in os.listdir(folder):
     with open(os.path.join(folder, name), "rb") as f:
-        expected.setdefault(f.read(), []).append(name.split(".")[0])
+        value = f.read()
+    parts = name.split(".")
+    expected.setdefault(value, []).append(parts[0])
+    if len(parts) == 4:
+        fields[value] = parts[2]
 
 problems = []
 seen = collections.Counter()
@@ -36,6 +42,9 @@ for partition, offset, _key, value, h in hwcheck.read_topic(bootstrap, topic):
         continue
     if h.get("hw.error") not in classes:
         problems.append(f"{where}: hw.error={h.get('hw.error')}, expected {classes} ({h.get('hw.reason')})")
+    field = fields.get(value)
+    if field and not (h.get("hw.reason") or "").startswith(field + ": "):
+        problems.append(f"{where}: hw.reason does not name {field}: {h.get('hw.reason')!r}")
     for k in ("hw.reason", "hw.src.topic", "hw.src.partition", "hw.src.offset"):
         if not h.get(k):
             problems.append(f"{where}: header {k} missing")

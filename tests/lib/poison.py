@@ -155,10 +155,26 @@ def main():
     cases["too_large"] += [
         b"\x00\x00\x00\x00\x02" + b"A" * (64 * 1024 - 4),       # one byte over 64 KiB
     ]
+    # Names are text: a control character in a field; hw.reason must name
+    # that field (the file's third part).
+    named = {
+        "invalid_field": [
+            ("person_name", hire(person_name="Bowen\x1b[2J Zhang")),   # ESC, clear screen
+            ("from_org", hire(from_org="\x1b]0;owned\x07Apple")),     # OSC window title
+            ("to_lab", hire(to_lab="MSL\u0085")),                      # C1 NEL
+            ("person_id", raw_hire(person_id=b"p-\x07")),              # BEL
+            ("alma_mater", hire(alma_mater="KAIST\tSeoul")),           # tab
+        ],
+    }
     n = 0
     for cls, msgs in cases.items():
         for i, m in enumerate(msgs):
             with open(os.path.join(out, f"{cls}.{i}.bin"), "wb") as f:
+                f.write(m)
+            n += 1
+    for cls, msgs in named.items():
+        for i, (field, m) in enumerate(msgs):
+            with open(os.path.join(out, f"{cls}.n{i}.{field}.bin"), "wb") as f:
                 f.write(m)
             n += 1
     # 10 MB, in a file of its own name: the devbroker keeps about 5 MiB per
