@@ -21,9 +21,15 @@
 
 /* Partitions tracked by the lag gauge; more are dropped (with one warning). */
 #define HW_LAG_MAX 4096
-/* The HTTP side: few scrapers, and none may hold a connection forever. */
+/* The HTTP side: few scrapers, none may hold a connection long, and one
+ * client (an address) holds at most a few of them, so a client that opens
+ * connections and sends nothing cannot keep the liveness probe out. */
 #define HW_METRICS_MAX_CONNECTIONS 32u
-#define HW_METRICS_TIMEOUT_S 10u
+#define HW_METRICS_PER_CLIENT 4u
+#define HW_METRICS_TIMEOUT_S 3u
+/* libmicrohttpd's complaints (a client over its limit, ...) are logged at
+ * most once this often, with how many were left out. */
+#define HW_METRICS_LOG_EVERY_S 10
 
 #define HW_REJECT_CLASSES 5               /* HW_ERR_BAD_FRAMING.. */
 #define HW_REJECT_OTHER HW_REJECT_CLASSES /* index of "other" */
@@ -110,6 +116,8 @@ struct hw_metrics_s {
         time_t started;      /* when the registry was made: start-up */
         int starting;        /* MHD_start_daemon is running */
         char start_err[256]; /* its last log message */
+        time_t logged;       /* when libmicrohttpd's last line was */
+        uint64_t unlogged;   /* its lines left out since */
 
         /* Owned by the thread that calls serve and destroy. */
         struct MHD_Daemon *daemon;
@@ -586,8 +594,25 @@ static void mhd_log(void *cls, const char *fmt, va_list ap) {
                 pthread_mutex_unlock(&m->lock);
                 return;
         }
-        pthread_mutex_unlock(&m->lock);
-        HW_WARN("metrics", "libmicrohttpd: %s", msg);
+        {
+                time_t now = time(NULL);
+                uint64_t left_out = m->unlogged;
+                if (m->logged && now - m->logged < HW_METRICS_LOG_EVERY_S) {
+                        m->unlogged++;
+                        pthread_mutex_unlock(&m->lock);
+                        return;
+                }
+                m->logged = now;
+                m->unlogged = 0;
+                pthread_mutex_unlock(&m->lock);
+                if (left_out)
+                        HW_WARN("metrics",
+                                "libmicrohttpd: %s (and %" PRIu64
+                                " more lines in the last %d s)",
+                                msg, left_out, HW_METRICS_LOG_EVERY_S);
+                else
+                        HW_WARN("metrics", "libmicrohttpd: %s", msg);
+        }
 }
 
 /* Parses "host:port" (IPv4 literal or a name with an IPv4 address). */
@@ -680,7 +705,8 @@ hw_err_t hw_metrics_serve(hw_metrics_t *m, const char *addr, char *bound,
                 ntohs(sin.sin_port), NULL, NULL, handle_request, m,
                 MHD_OPTION_EXTERNAL_LOGGER, mhd_log, m, MHD_OPTION_SOCK_ADDR,
                 (struct sockaddr *)&sin, MHD_OPTION_CONNECTION_LIMIT,
-                HW_METRICS_MAX_CONNECTIONS, MHD_OPTION_CONNECTION_TIMEOUT,
+                HW_METRICS_MAX_CONNECTIONS, MHD_OPTION_PER_IP_CONNECTION_LIMIT,
+                HW_METRICS_PER_CLIENT, MHD_OPTION_CONNECTION_TIMEOUT,
                 HW_METRICS_TIMEOUT_S, MHD_OPTION_END);
 
         pthread_mutex_lock(&m->lock);

@@ -1,7 +1,8 @@
 /* Unit tests of the metrics HTTP server over a real loopback socket. */
 /*
  * /metrics, /healthz, 404 and 405 through a tiny client below (no curl),
- * address errors and a port in use.
+ * address errors, a port in use, and a client holding 1,000 half-open
+ * connections.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -13,6 +14,9 @@
 #include <string.h>
 #include <sys/socket.h>
 #include <sys/time.h>
+#include <signal.h>
+#include <sys/resource.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "hw_buf.h"
@@ -43,12 +47,13 @@ static int port_of(const char *bound) {
 }
 
 /*
- * Sends one request to 127.0.0.1:port and reads the whole answer (the
- * request asks the server to close). Fills head (status line and headers)
- * and body, NUL-terminated. Returns the status code, or -1.
+ * Sends one request to 127.0.0.1:port from address src (NULL: any) and
+ * reads the whole answer (the request asks the server to close). Fills
+ * head (status line and headers) and body, NUL-terminated. Returns the
+ * status code, or -1.
  */
-static int http_request(int port, const char *method, const char *path,
-                        hw_buf_t *head, hw_buf_t *body) {
+static int http_request_from(int port, const char *src, const char *method,
+                             const char *path, hw_buf_t *head, hw_buf_t *body) {
         struct sockaddr_in sin;
         struct timeval tv = {5, 0};
         char req[512], chunk[4096];
@@ -69,6 +74,16 @@ static int http_request(int port, const char *method, const char *path,
         memset(&sin, 0, sizeof(sin));
         sin.sin_family = AF_INET;
         sin.sin_port = htons((uint16_t)port);
+        if (src) {
+                struct sockaddr_in from;
+                memset(&from, 0, sizeof(from));
+                from.sin_family = AF_INET;
+                inet_pton(AF_INET, src, &from.sin_addr);
+                if (bind(fd, (struct sockaddr *)&from, sizeof(from)) != 0) {
+                        close(fd);
+                        return -1;
+                }
+        }
         sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
         if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
                 close(fd);
@@ -101,6 +116,105 @@ static int http_request(int port, const char *method, const char *path,
         }
         hw_buf_release(&all);
         return status;
+}
+
+static int http_request(int port, const char *method, const char *path,
+                        hw_buf_t *head, hw_buf_t *body) {
+        return http_request_from(port, NULL, method, path, head, body);
+}
+
+static double now_s(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+/*
+ * A hostile client: 1,000 connections from 127.0.0.1 that send half a
+ * request and hold on. Each client keeps only a few connections, so
+ * /healthz and /metrics still answer other addresses (a liveness probe)
+ * at once, not after the hostile ones time out; once the client lets
+ * go, it is served again.
+ */
+static void test_serve_hostile_client(void) {
+        enum { HOLD = 1000 };
+        hw_metrics_t *m = hw_metrics_new();
+        static int fds[HOLD];
+        static const char half[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+        struct rlimit rl;
+        hw_buf_t head, body;
+        char bound[64];
+        int port, held = 0, status;
+        double t0, waited;
+
+        if (!HW_CHECK(m != NULL))
+                return;
+        hw_buf_init(&head);
+        hw_buf_init(&body);
+        signal(SIGPIPE, SIG_IGN); /* writes to connections the server shut */
+        if (getrlimit(RLIMIT_NOFILE, &rl) == 0 && rl.rlim_cur < HOLD + 64) {
+                rl.rlim_cur = rl.rlim_max < HOLD + 64 ? rl.rlim_max : HOLD + 64;
+                setrlimit(RLIMIT_NOFILE, &rl);
+        }
+        if (!CHECK_ERR(hw_metrics_serve(m, "127.0.0.1:0", bound, sizeof(bound),
+                                        errstr, sizeof(errstr)),
+                       HW_OK))
+                goto out;
+        port = port_of(bound);
+        for (int i = 0; i < HOLD; i++) {
+                struct sockaddr_in sin;
+                int fd = socket(AF_INET, SOCK_STREAM, 0);
+                fds[i] = -1;
+                if (fd < 0)
+                        break;
+                memset(&sin, 0, sizeof(sin));
+                sin.sin_family = AF_INET;
+                sin.sin_port = htons((uint16_t)port);
+                sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+                if (connect(fd, (struct sockaddr *)&sin, sizeof(sin)) != 0) {
+                        close(fd);
+                        break;
+                }
+                (void)!write(fd, half, sizeof(half) - 1);
+                fds[i] = fd;
+                held++;
+        }
+        HW_CHECK_MSG(held == HOLD, "%d of %d connections opened", held, HOLD);
+        t0 = now_s();
+        status = http_request_from(port, "127.0.0.2", "GET", "/healthz", &head,
+                                   &body);
+        waited = now_s() - t0;
+        HW_CHECK_EQ_INT(status, 503);
+        HW_CHECK_STR(body.data, "not ready: starting\n");
+        /* Without the per-client limit the probe waits for the hostile
+         * connections to time out (3 s each, 32 at a time); the bound
+         * here is the probe's own 5 s socket timeout. */
+        HW_CHECK_MSG(status > 0 && waited < 5.0,
+                     "/healthz took %.2f s behind %d half-open connections",
+                     waited, held);
+        fprintf(stderr,
+                "    note: /healthz answered in %.3f s behind %d "
+                "half-open connections of one client\n",
+                waited, held);
+        HW_CHECK_EQ_INT(http_request_from(port, "127.0.0.3", "GET", "/metrics",
+                                          &head, &body),
+                        200);
+        for (int i = 0; i < held; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        /* Let go: the client is served again (once the server has seen
+         * its connections close). */
+        status = -1;
+        for (int tries = 0; tries < 50 && status != 503; tries++) {
+                status = http_request(port, "GET", "/healthz", &head, &body);
+                if (status != 503)
+                        usleep(100 * 1000);
+        }
+        HW_CHECK_EQ_INT(status, 503);
+out:
+        hw_buf_release(&head);
+        hw_buf_release(&body);
+        hw_metrics_destroy(m);
 }
 
 static void test_serve_http(void) {
@@ -326,6 +440,7 @@ int main(void) {
         hw_log_set_level(HW_LOG_ERROR);
         HW_RUN_ISOLATED(test_serve_http);
         HW_RUN_ISOLATED(test_serve_port_in_use);
+        HW_RUN_ISOLATED(test_serve_hostile_client);
         HW_RUN(test_serve_localhost);
         HW_RUN(test_serve_bad_address);
         return hw_test_summary();
