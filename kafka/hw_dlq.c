@@ -31,8 +31,9 @@ rd_kafka_resp_err_t hw_dlq_produce(rd_kafka_t *p, const char *topic,
                 err = rd_kafka_producev(
                         p, RD_KAFKA_V_TOPIC(topic),
                         RD_KAFKA_V_KEY(m->key, m->key_len),
-                        RD_KAFKA_V_VALUE(omit ? NULL : m->payload,
-                                         omit ? 0 : m->len),
+                        /* Parenthesised: the macro casts its argument. */
+                        RD_KAFKA_V_VALUE((omit ? NULL : m->payload),
+                                         (omit ? 0 : m->len)),
                         RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY),
                         RD_KAFKA_V_HEADERS(h), RD_KAFKA_V_OPAQUE(opaque),
                         RD_KAFKA_V_END);
