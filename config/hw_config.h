@@ -73,6 +73,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "hw_err.h"
 #include "hw_kafka.h"
@@ -176,6 +177,10 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
  * name the file, line and key. */
 hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
                              size_t errstr_size);
+
+/* The same, from an open stream (not closed); path names it in errors. */
+hw_err_t hw_config_load_stream(hw_config_t *c, FILE *fp, const char *path,
+                               char *errstr, size_t errstr_size);
 
 /*
  * Loads the config file named on a command line (-c FILE, --config FILE or

@@ -35,16 +35,25 @@ static const char *unquote(char *v) {
 hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
                              size_t size) {
         FILE *fp = fopen(path, "r");
+        hw_err_t err;
+
+        if (!fp)
+                return hw_fail(HW_ERR_IO, errstr, size,
+                               "cannot open config file %s: %s", path,
+                               strerror(errno));
+        err = hw_config_load_stream(c, fp, path, errstr, size);
+        fclose(fp);
+        return err;
+}
+
+hw_err_t hw_config_load_stream(hw_config_t *c, FILE *fp, const char *path,
+                               char *errstr, size_t size) {
         char *line = NULL;
         size_t cap = 0;
         ssize_t len;
         unsigned long lineno = 0;
         hw_err_t err = HW_OK;
 
-        if (!fp)
-                return hw_fail(HW_ERR_IO, errstr, size,
-                               "cannot open config file %s: %s", path,
-                               strerror(errno));
         while ((len = getline(&line, &cap, fp)) >= 0) {
                 char *s = line, *eq, *key, *value;
                 const char *why;
@@ -96,7 +105,6 @@ hw_err_t hw_config_load_file(hw_config_t *c, const char *path, char *errstr,
         if (line)
                 hw_wipe(line, cap); /* it may have held a password */
         free(line);
-        fclose(fp);
         return err;
 }
 

@@ -33,8 +33,9 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_suite sanitizers "$src/build-asan" "-LE kafka" -DHW_SANITIZE=ON -DHW_COVERAGE=ON \
   -DCMAKE_BUILD_TYPE=Debug
 "$src/scripts/coverage-report.sh" "$src/build-asan" || echo "== no coverage report (above: why)"
-# libFuzzer (clang): the decode, NDJSON and Avro walk targets, 60 s each.
-HW_TARGETS="fuzz_decode fuzz_ndjson fuzz_walk" \
+# libFuzzer (clang): the decode, NDJSON, Avro walk and config file targets,
+# 60 s each.
+HW_TARGETS="fuzz_decode fuzz_ndjson fuzz_walk fuzz_config" \
   run_suite fuzz "$src/build-fuzz" "-L fuzz" -DHW_FUZZ=ON -DCMAKE_C_COMPILER=clang \
   -DCMAKE_BUILD_TYPE=Debug -DHW_FUZZ_SECONDS="${HW_FUZZ_SECONDS:-60}"
 
