@@ -24,7 +24,7 @@ static const char *entry_field(const redisReply *fields, const char *name) {
 /* One alert as a JSON object: the stream id, its fields (times as
  * integers, event_ids and attributes as the JSON they hold), any other
  * field as text. */
-static json_t *alert_json(const char *id, const redisReply *fields) {
+json_t *hw_qdoc_alert(const char *id, const redisReply *fields) {
         json_t *o = json_object();
         int bad = hw_qout_jset(o, "id", hw_qout_jstr(id));
 
@@ -67,7 +67,7 @@ static int print_alert(const hw_query_t *q, const char *id,
         int64_t ms;
 
         if (q->json) {
-                json_t *o = alert_json(id, fields);
+                json_t *o = hw_qdoc_alert(id, fields);
                 return hw_qout_print_json(o, JSON_COMPACT);
         }
         if ((v = entry_field(fields, "event_time")) &&
@@ -170,80 +170,114 @@ static int by_event_time(const void *a, const void *b) {
         return (x->seq > y->seq) - (x->seq < y->seq);
 }
 
-int hw_query_alerts(hw_query_t *q) {
-        char key[KEY_MAX], errstr[512], last_id[64] = "0-0";
-        redisReply *r = NULL;
-        json_t *doc = NULL;
+/* What `alerts` reads: the last --count entries of the stream, in the
+ * order they are shown. */
+typedef struct alerts_read_s {
+        char key[KEY_MAX];
+        char last_id[64]; /* the newest entry's id, "0-0" for none */
+        redisReply *r;    /* XREVRANGE's reply */
         alert_pos_t *order;
-        size_t n, n_order = 0;
-        int rc = HW_EXIT_OK;
+        size_t n_order;
+} alerts_read_t;
+
+static void alerts_read_release(void *state) {
+        alerts_read_t *a = state;
+        free(a->order);
+        freeReplyObject(a->r);
+}
+
+/* Reads the last q->count alerts into state (a zeroed alerts_read_t), by
+ * event time, then as raised. 0, or -1 with e filled. */
+static int alerts_read(hw_query_t *q, void *state, hw_qerr_t *e) {
+        alerts_read_t *a = state;
+        char errstr[512];
         hw_err_t err;
 
-        snprintf(key, sizeof(key), "%salerts",
+        snprintf(a->last_id, sizeof(a->last_id), "0-0");
+        snprintf(a->key, sizeof(a->key), "%salerts",
                  hw_config_alerts_prefix(&q->conf));
-        if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
-                                  "XREVRANGE %s + - COUNT %ld", key, q->count)))
-                return hw_qout_fail(err, errstr);
-        if (r->type != REDIS_REPLY_ARRAY) {
-                freeReplyObject(r);
-                return hw_qout_fail(HW_ERR_INTERNAL,
-                                    "XREVRANGE: unexpected reply");
+        if ((err = hw_qdb_command(q->db, &a->r, errstr, sizeof(errstr),
+                                  "XREVRANGE %s + - COUNT %ld", a->key,
+                                  q->count))) {
+                hw_qerr_from(e, err, errstr);
+                return -1;
         }
-        n = r->elements;
-        if (q->json && !q->follow)
-                doc = json_array();
+        if (a->r->type != REDIS_REPLY_ARRAY) {
+                hw_qerr_from(e, HW_ERR_INTERNAL, "XREVRANGE: unexpected reply");
+                return -1;
+        }
+        if (!(a->order = calloc(a->r->elements + 1, sizeof(*a->order)))) {
+                hw_qerr_from(e, HW_ERR_NOMEM, "");
+                return -1;
+        }
+        for (size_t i = 0; i < a->r->elements; i++) {
+                const redisReply *entry = a->r->element[i];
+                alert_pos_t *pos = &a->order[a->n_order];
+                const char *v;
+                if (!entry_ok(entry))
+                        continue;
+                pos->i = i;
+                pos->event_time = INT64_MAX; /* none: last */
+                if ((v = entry_field(entry->element[1], "event_time")))
+                        hw_qdb_parse_int(v, &pos->event_time);
+                sscanf(entry->element[0]->str, "%" SCNu64 "-%" SCNu64, &pos->ms,
+                       &pos->seq);
+                if (!a->n_order) /* XREVRANGE: the newest first */
+                        snprintf(a->last_id, sizeof(a->last_id), "%s",
+                                 entry->element[0]->str);
+                a->n_order++;
+        }
+        /* By event time, then as raised. */
+        if (a->n_order > 1)
+                qsort(a->order, a->n_order, sizeof(*a->order), by_event_time);
+        return 0;
+}
+
+/* The `alerts --json` document: the alerts in the order read. */
+static json_t *alerts_json(const hw_query_t *q, const void *state) {
+        const alerts_read_t *a = state;
+        json_t *doc = json_array();
+
+        (void)q;
+        for (size_t k = 0; doc && k < a->n_order; k++) {
+                const redisReply *entry = a->r->element[a->order[k].i];
+                hw_qout_jappend(&doc, hw_qdoc_alert(entry->element[0]->str,
+                                                    entry->element[1]));
+        }
+        return doc;
+}
+
+/* Prints the alerts (a line, a CSV row or a JSON line each), then with
+ * --follow the new ones as they come. */
+static int alerts_print(hw_query_t *q, void *state) {
+        alerts_read_t *a = state;
+        int rc = HW_EXIT_OK;
+
         for (size_t c = 0; q->csv && c < N_ALERT_CSV; c++)
                 printf("%s%s", alert_csv_columns[c],
                        c + 1 < N_ALERT_CSV ? "," : "\n");
-        if (!(order = calloc(n + 1, sizeof(*order)))) {
-                freeReplyObject(r);
-                json_decref(doc);
-                return hw_qout_fail(HW_ERR_NOMEM, "");
+        for (size_t k = 0; k < a->n_order && rc == HW_EXIT_OK; k++) {
+                const redisReply *entry = a->r->element[a->order[k].i];
+                rc = print_alert(q, entry->element[0]->str, entry->element[1]);
         }
-        for (size_t i = 0; i < n; i++) {
-                const redisReply *e = r->element[i];
-                const char *v;
-                if (!entry_ok(e))
-                        continue;
-                order[n_order].i = i;
-                order[n_order].event_time = INT64_MAX; /* none: last */
-                if ((v = entry_field(e->element[1], "event_time")))
-                        hw_qdb_parse_int(v, &order[n_order].event_time);
-                sscanf(e->element[0]->str, "%" SCNu64 "-%" SCNu64,
-                       &order[n_order].ms, &order[n_order].seq);
-                if (!n_order) /* XREVRANGE: the newest first */
-                        snprintf(last_id, sizeof(last_id), "%s",
-                                 e->element[0]->str);
-                n_order++;
-        }
-        /* By event time, then as raised. */
-        if (n_order > 1)
-                qsort(order, n_order, sizeof(*order), by_event_time);
-        for (size_t k = 0; k < n_order && rc == HW_EXIT_OK; k++) {
-                const redisReply *e = r->element[order[k].i];
-                if (doc) {
-                        if (hw_qout_jpush(doc, alert_json(e->element[0]->str,
-                                                          e->element[1]))) {
-                                json_decref(doc);
-                                doc = NULL;
-                                rc = hw_qout_fail(HW_ERR_NOMEM, "");
-                        }
-                } else {
-                        rc = print_alert(q, e->element[0]->str, e->element[1]);
-                }
-        }
-        free(order);
-        freeReplyObject(r);
-        if (rc != HW_EXIT_OK)
-                return rc;
-        if (doc)
-                return hw_qout_print_json(doc, JSON_INDENT(2));
-        if (n == 0 && !q->json && !q->csv)
+        if (rc == HW_EXIT_OK && a->r->elements == 0 && !q->json && !q->csv)
                 printf(q->follow ? "no alerts yet; waiting for new ones\n"
                                  : "no alerts\n");
-        if (!q->follow)
-                return HW_EXIT_OK;
         /* An empty stream (or none yet): every entry that comes is new, so
          * reading after 0-0 misses none. */
-        return follow(q, key, last_id, sizeof(last_id));
+        if (rc == HW_EXIT_OK && q->follow)
+                rc = follow(q, a->key, a->last_id, sizeof(a->last_id));
+        return rc;
+}
+
+static const hw_qcmd_t alerts_cmd = {sizeof(alerts_read_t), alerts_read,
+                                     alerts_json, alerts_print,
+                                     alerts_read_release};
+
+json_t *hw_qdoc_alerts(hw_query_t *q, hw_qerr_t *e) {
+        return hw_qcmd_doc(&alerts_cmd, q, e);
+}
+
+int hw_query_alerts(hw_query_t *q) {
+        return hw_qcmd_run(&alerts_cmd, q);
 }

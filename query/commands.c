@@ -113,153 +113,154 @@ static int print_hires(hw_query_t *q, const char *window,
         return rc;
 }
 
-int hw_query_lab(hw_query_t *q) {
-        const char *window = q->window ? q->window : LAB_WINDOW_DEFAULT;
-        char slug[1024], key[KEY_MAX], errstr[512];
-        char *name = NULL;
-        int64_t members = 0;
+/* What `lab` reads of one lab. */
+typedef struct lab_read_s {
+        const char *window;
+        char slug[1024];
+        char *name;
+        int64_t members;
         hw_qitems_t parts[N_LAB_PARTS], hires_win, hires_all;
+} lab_read_t;
+
+static void lab_read_release(void *state) {
+        lab_read_t *l = state;
+        for (size_t i = 0; i < N_LAB_PARTS; i++)
+                hw_qitems_release(&l->parts[i]);
+        hw_qitems_release(&l->hires_win);
+        hw_qitems_release(&l->hires_all);
+        free(l->name);
+        l->name = NULL;
+}
+
+/* The error of a lab that is not there: no data at all, or not this
+ * lab. Returns -1. */
+static int lab_missing(hw_query_t *q, const char *slug, hw_qerr_t *e) {
+        if (!hw_qerr_no_data(q, e))
+                hw_qerr_set(e, HW_EXIT_FAILURE, 1,
+                            "no lab \"%s\" (slug %s) in Redis under prefix "
+                            "%s; try `hirewire-query labs`",
+                            q->arg, slug[0] ? slug : "\"\"", q->conf.prefix);
+        return -1;
+}
+
+/* Reads the lab named q->arg (its name or slug) into state (a
+ * lab_read_t). 0, or -1 with e filled. */
+static int lab_read(hw_query_t *q, void *state, hw_qerr_t *e) {
+        char key[KEY_MAX], errstr[512];
+        lab_read_t *l = state;
         redisReply *r = NULL;
-        int rc = HW_EXIT_FAILURE, empty = 0;
+        int rc = -1;
         hw_err_t err;
 
-        for (size_t i = 0; i < N_LAB_PARTS; i++)
-                hw_qitems_init(&parts[i]);
-        hw_qitems_init(&hires_win);
-        hw_qitems_init(&hires_all);
+        l->window = q->window ? q->window : LAB_WINDOW_DEFAULT;
+        if (hw_slug(q->arg, l->slug, sizeof(l->slug)) >= sizeof(l->slug) ||
+            !l->slug[0])
+                return lab_missing(q, l->slug, e);
 
-        if (hw_slug(q->arg, slug, sizeof(slug)) >= sizeof(slug) || !slug[0]) {
-                if ((err = hw_qout_check_empty(q, &empty, errstr,
-                                               sizeof(errstr)))) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
-                }
-                if (!empty)
-                        fprintf(stderr,
-                                HW_QUERY_PROG ": no lab \"%s\" (slug %s) in "
-                                              "Redis under prefix %s; try "
-                                              "`hirewire-query labs`\n",
-                                q->arg, slug[0] ? slug : "\"\"",
-                                q->conf.prefix);
-                goto cleanup;
-        }
-
-        hw_qout_make_key(q, key, "lab:%s", slug);
+        hw_qout_make_key(q, key, "lab:%s", l->slug);
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
                                   "HMGET %s name members", key))) {
-                rc = hw_qout_fail(err, errstr);
+                hw_qerr_from(e, err, errstr);
                 goto cleanup;
         }
         if (r->type != REDIS_REPLY_ARRAY || r->elements != 2 ||
             (r->element[0]->type != REDIS_REPLY_STRING &&
              r->element[1]->type != REDIS_REPLY_STRING)) {
-                if ((err = hw_qout_check_empty(q, &empty, errstr,
-                                               sizeof(errstr)))) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
-                }
-                if (!empty)
-                        fprintf(stderr,
-                                HW_QUERY_PROG ": no lab \"%s\" (slug %s) in "
-                                              "Redis under prefix %s; try "
-                                              "`hirewire-query labs`\n",
-                                q->arg, slug, q->conf.prefix);
+                lab_missing(q, l->slug, e);
                 goto cleanup;
         }
-        name = strdup(r->element[0]->type == REDIS_REPLY_STRING
-                              ? r->element[0]->str
-                              : slug);
-        if (!name) {
-                rc = hw_qout_fail(HW_ERR_NOMEM, "");
+        l->name = strdup(r->element[0]->type == REDIS_REPLY_STRING
+                                 ? r->element[0]->str
+                                 : l->slug);
+        if (!l->name) {
+                hw_qerr_from(e, HW_ERR_NOMEM, "");
                 goto cleanup;
         }
         if (r->element[1]->type == REDIS_REPLY_STRING &&
-            hw_qdb_parse_int(r->element[1]->str, &members)) {
-                fprintf(stderr,
-                        HW_QUERY_PROG ": %s field \"members\": \"%.40s\" is "
-                                      "not a count\n",
-                        key, r->element[1]->str);
+            hw_qdb_parse_int(r->element[1]->str, &l->members)) {
+                hw_qerr_set(e, HW_EXIT_FAILURE, 0,
+                            "%s field \"members\": \"%.40s\" is not a count",
+                            key, r->element[1]->str);
                 goto cleanup;
         }
 
-        for (size_t i = 0; i < N_LAB_PARTS; i++) {
-                hw_qout_make_key(q, key, "lab:%s:%s", slug,
-                                 lab_parts[i].suffix);
-                if ((err = hw_qdb_hash_counts(q->db, key, &parts[i], errstr,
+        for (size_t i = 0; i < N_LAB_PARTS + 2; i++) {
+                hw_qitems_t *into = i < N_LAB_PARTS    ? &l->parts[i]
+                                    : i == N_LAB_PARTS ? &l->hires_win
+                                                       : &l->hires_all;
+                if (i < N_LAB_PARTS)
+                        hw_qout_make_key(q, key, "lab:%s:%s", l->slug,
+                                         lab_parts[i].suffix);
+                else
+                        hw_qout_make_key(q, key, "lab:%s:hires:%s", l->slug,
+                                         i == N_LAB_PARTS ? l->window : "all");
+                if ((err = hw_qdb_hash_counts(q->db, key, into, errstr,
                                               sizeof(errstr)))) {
-                        rc = hw_qout_fail(err, errstr);
+                        hw_qerr_from(e, err, errstr);
                         goto cleanup;
                 }
-                hw_qitems_sort_count(&parts[i]);
+                hw_qitems_sort_count(into);
         }
-        hw_qout_make_key(q, key, "lab:%s:hires:%s", slug, window);
-        if ((err = hw_qdb_hash_counts(q->db, key, &hires_win, errstr,
-                                      sizeof(errstr)))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
-        }
-        hw_qout_make_key(q, key, "lab:%s:hires:all", slug);
-        if ((err = hw_qdb_hash_counts(q->db, key, &hires_all, errstr,
-                                      sizeof(errstr)))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
-        }
-        hw_qitems_sort_count(&hires_win);
-        hw_qitems_sort_count(&hires_all);
-
-        if (q->json) {
-                json_t *doc = json_object(), *hires = json_object();
-                int bad = hw_qout_jset(doc, "slug", hw_qout_jstr(slug)) ||
-                          hw_qout_jset(doc, "name", hw_qout_jstr(name)) ||
-                          hw_qout_jset(doc, "members", json_integer(members));
-                for (size_t i = 0; !bad && i < N_LAB_PARTS; i++)
-                        bad = hw_qout_jset(
-                                doc, lab_parts[i].suffix,
-                                hw_qout_jcounts(&parts[i],
-                                                hw_qout_top_rows(q->top, 0,
-                                                                 parts[i].n)));
-                bad = bad ||
-                      hw_qout_jset(
-                              hires, window,
-                              hw_qout_jcounts(&hires_win,
-                                              hw_qout_top_rows(q->top, 0,
-                                                               hires_win.n))) ||
-                      (strcmp(window, "all") &&
-                       hw_qout_jset(
-                               hires, "all",
-                               hw_qout_jcounts(&hires_all,
-                                               hw_qout_top_rows(q->top, 0,
-                                                                hires_all.n))));
-                if (!(doc = hw_qout_jattach(doc, "hires", hires, bad))) {
-                        rc = hw_qout_fail(HW_ERR_NOMEM, "");
-                        goto cleanup;
-                }
-                rc = hw_qout_print_json(doc, JSON_INDENT(2));
-                goto cleanup;
-        }
-
-        {
-                char *shown = hw_qout_utf8_repair(name);
-                hw_qout_say(q, "%s (slug %s)\nmembers: %" PRId64 "\n",
-                            shown ? shown : name, slug, members);
-                free(shown);
-        }
-        rc = HW_EXIT_OK;
-        for (size_t i = 0; rc == HW_EXIT_OK && i < N_LAB_PARTS; i++)
-                rc = print_part(q, lab_parts[i].label, &parts[i], members,
-                                hw_qout_top_rows(q->top, 0, parts[i].n));
-        if (rc == HW_EXIT_OK)
-                rc = print_hires(q, window, &hires_win, &hires_all);
-
+        rc = 0;
 cleanup:
-        if (r)
-                freeReplyObject(r);
-        for (size_t i = 0; i < N_LAB_PARTS; i++)
-                hw_qitems_release(&parts[i]);
-        hw_qitems_release(&hires_win);
-        hw_qitems_release(&hires_all);
-        free(name);
+        freeReplyObject(r);
         return rc;
+}
+
+/* The `lab --json` document of what lab_read read; NULL when out of
+ * memory. */
+static json_t *lab_json(const hw_query_t *q, const void *state) {
+        const lab_read_t *l = state;
+        json_t *doc = json_object(), *hires = json_object();
+        int bad = hw_qout_jset(doc, "slug", hw_qout_jstr(l->slug)) ||
+                  hw_qout_jset(doc, "name", hw_qout_jstr(l->name)) ||
+                  hw_qout_jset(doc, "members", json_integer(l->members));
+
+        for (size_t i = 0; !bad && i < N_LAB_PARTS; i++)
+                bad = hw_qout_jset(
+                        doc, lab_parts[i].suffix,
+                        hw_qout_jcounts(
+                                &l->parts[i],
+                                hw_qout_top_rows(q->top, 0, l->parts[i].n)));
+        bad = bad ||
+              hw_qout_jset(hires, l->window,
+                           hw_qout_jcounts(&l->hires_win,
+                                           hw_qout_top_rows(q->top, 0,
+                                                            l->hires_win.n))) ||
+              (strcmp(l->window, "all") &&
+               hw_qout_jset(hires, "all",
+                            hw_qout_jcounts(&l->hires_all,
+                                            hw_qout_top_rows(q->top, 0,
+                                                             l->hires_all.n))));
+        return hw_qout_jattach(doc, "hires", hires, bad);
+}
+
+/* Prints the lab's tables: composition, then hires by origin. */
+static int lab_print(hw_query_t *q, void *state) {
+        const lab_read_t *l = state;
+        char *shown = hw_qout_utf8_repair(l->name);
+        int rc = HW_EXIT_OK;
+
+        hw_qout_say(q, "%s (slug %s)\nmembers: %" PRId64 "\n",
+                    shown ? shown : l->name, l->slug, l->members);
+        free(shown);
+        for (size_t i = 0; rc == HW_EXIT_OK && i < N_LAB_PARTS; i++)
+                rc = print_part(q, lab_parts[i].label, &l->parts[i], l->members,
+                                hw_qout_top_rows(q->top, 0, l->parts[i].n));
+        if (rc == HW_EXIT_OK)
+                rc = print_hires(q, l->window, &l->hires_win, &l->hires_all);
+        return rc;
+}
+
+static const hw_qcmd_t lab_cmd = {sizeof(lab_read_t), lab_read, lab_json,
+                                  lab_print, lab_read_release};
+
+json_t *hw_qdoc_lab(hw_query_t *q, hw_qerr_t *e) {
+        return hw_qcmd_doc(&lab_cmd, q, e);
+}
+
+int hw_query_lab(hw_query_t *q) {
+        return hw_qcmd_run(&lab_cmd, q);
 }
 
 typedef struct lab_row_s {
@@ -275,56 +276,57 @@ static int by_members(const void *a, const void *b) {
         return strcmp(x->slug, y->slug);
 }
 
-int hw_query_labs(hw_query_t *q) {
-        static const hw_align_t aligns[] = {HW_ALIGN_RIGHT, HW_ALIGN_LEFT,
-                                            HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
-                                            HW_ALIGN_RIGHT};
-        static const char *const headers[] = {"#", "lab", "slug", "members",
-                                              "share"};
-        char key[KEY_MAX], errstr[512];
+/* What `labs` reads: every lab of hw:labs with its name and members,
+ * most members first. */
+typedef struct labs_read_s {
         hw_qitems_t labs;
-        lab_row_t *rows = NULL;
-        int64_t total = 0;
-        size_t shown;
-        int rc = HW_EXIT_FAILURE, empty = 0;
+        lab_row_t *rows; /* labs.n of them */
+        int64_t total;
+} labs_read_t;
+
+static void labs_read_release(void *state) {
+        labs_read_t *l = state;
+        for (size_t i = 0; l->rows && i < l->labs.n; i++)
+                free(l->rows[i].name);
+        free(l->rows);
+        hw_qitems_release(&l->labs);
+}
+
+/* Reads the labs into state (a zeroed labs_read_t): the ranking, then
+ * the names and members of every lab, pipelined. 0, or -1 with e
+ * filled. */
+static int labs_read(hw_query_t *q, void *state, hw_qerr_t *e) {
+        char key[KEY_MAX], errstr[512];
+        labs_read_t *l = state;
         hw_err_t err;
 
-        hw_qitems_init(&labs);
         hw_qout_make_key(q, key, "labs");
-        if ((err = hw_qdb_zset(q->db, key, &labs, errstr, sizeof(errstr)))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
+        if ((err = hw_qdb_zset(q->db, key, &l->labs, errstr, sizeof(errstr)))) {
+                hw_qerr_from(e, err, errstr);
+                return -1;
         }
-        if (labs.n == 0) {
-                if ((err = hw_qout_check_empty(q, &empty, errstr,
-                                               sizeof(errstr)))) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
-                }
-                if (empty)
-                        goto cleanup;
+        if (l->labs.n == 0 && hw_qerr_no_data(q, e))
+                return -1;
+        if (!(l->rows = calloc(l->labs.n + 1, sizeof(*l->rows)))) {
+                hw_qerr_from(e, HW_ERR_NOMEM, "");
+                return -1;
         }
-        if (!(rows = calloc(labs.n + 1, sizeof(*rows)))) {
-                rc = hw_qout_fail(HW_ERR_NOMEM, "");
-                goto cleanup;
-        }
-        /* Names and members of every lab, pipelined. */
-        for (size_t i = 0; i < labs.n; i++) {
-                hw_qout_make_key(q, key, "lab:%s", labs.items[i].name);
+        for (size_t i = 0; i < l->labs.n; i++) {
+                hw_qout_make_key(q, key, "lab:%s", l->labs.items[i].name);
                 if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
                                          "HMGET %s name members", key))) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
+                        hw_qerr_from(e, err, errstr);
+                        return -1;
                 }
         }
-        for (size_t i = 0; i < labs.n; i++) {
+        for (size_t i = 0; i < l->labs.n; i++) {
                 redisReply *r;
-                lab_row_t *row = &rows[i];
-                row->slug = labs.items[i].name;
-                row->members = labs.items[i].count;
+                lab_row_t *row = &l->rows[i];
+                row->slug = l->labs.items[i].name;
+                row->members = l->labs.items[i].count;
                 if ((err = hw_qdb_reply(q->db, &r, errstr, sizeof(errstr)))) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
+                        hw_qerr_from(e, err, errstr);
+                        return -1;
                 }
                 if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
                         if (r->element[0]->type == REDIS_REPLY_STRING)
@@ -335,66 +337,160 @@ int hw_query_labs(hw_query_t *q) {
                 }
                 freeReplyObject(r);
                 if (!row->name && !(row->name = strdup(row->slug))) {
-                        rc = hw_qout_fail(HW_ERR_NOMEM, "");
+                        hw_qerr_from(e, HW_ERR_NOMEM, "");
+                        return -1;
+                }
+                l->total += row->members;
+        }
+        if (l->labs.n > 1)
+                qsort(l->rows, l->labs.n, sizeof(*l->rows), by_members);
+        return 0;
+}
+
+/* The `labs --json` document: the first --top labs. */
+static json_t *labs_json(const hw_query_t *q, const void *state) {
+        const labs_read_t *l = state;
+        size_t shown = hw_qout_top_rows(q->top, 0, l->labs.n);
+        json_t *doc = json_array();
+
+        for (size_t i = 0; doc && i < shown; i++) {
+                json_t *o = json_object();
+                if (hw_qout_jset(o, "slug", hw_qout_jstr(l->rows[i].slug)) ||
+                    hw_qout_jset(o, "name", hw_qout_jstr(l->rows[i].name)) ||
+                    hw_qout_jset(o, "members",
+                                 json_integer(l->rows[i].members))) {
+                        json_decref(o);
+                        o = NULL;
+                }
+                hw_qout_jappend(&doc, o);
+        }
+        return doc;
+}
+
+/* Prints the labs ranking with each lab's share of all members. */
+static int labs_print(hw_query_t *q, void *state) {
+        static const hw_align_t aligns[] = {HW_ALIGN_RIGHT, HW_ALIGN_LEFT,
+                                            HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
+                                            HW_ALIGN_RIGHT};
+        static const char *const headers[] = {"#", "lab", "slug", "members",
+                                              "share"};
+        const labs_read_t *l = state;
+        size_t shown = hw_qout_top_rows(q->top, 0, l->labs.n);
+        hw_table_t *t;
+        int rc, ok;
+
+        if (l->labs.n == 0 && !q->csv) {
+                printf("no labs\n");
+                return HW_EXIT_OK;
+        }
+        t = hw_table_new(5, headers, aligns);
+        ok = t != NULL;
+        for (size_t i = 0; ok && i < shown; i++) {
+                char pct[32];
+                hw_table_percent(l->rows[i].members, l->total, pct,
+                                 sizeof(pct));
+                ok = !hw_table_add_row(t) &&
+                     !hw_table_set(t, 0, "%zu", i + 1) &&
+                     !hw_table_set(t, 1, "%s", l->rows[i].name) &&
+                     !hw_table_set(t, 2, "%s", l->rows[i].slug) &&
+                     !hw_table_set(t, 3, "%" PRId64, l->rows[i].members) &&
+                     !hw_table_set(t, 4, "%s", pct);
+        }
+        rc = hw_qout_print_table(q, t, ok, "");
+        if (rc == HW_EXIT_OK)
+                hw_qout_say(q, "%zu labs, %" PRId64 " members%s\n", l->labs.n,
+                            l->total,
+                            shown < l->labs.n ? " (--top 0 shows all)" : "");
+        return rc;
+}
+
+static const hw_qcmd_t labs_cmd = {sizeof(labs_read_t), labs_read, labs_json,
+                                   labs_print, labs_read_release};
+
+json_t *hw_qdoc_labs(hw_query_t *q, hw_qerr_t *e) {
+        return hw_qcmd_doc(&labs_cmd, q, e);
+}
+
+int hw_query_labs(hw_query_t *q) {
+        return hw_qcmd_run(&labs_cmd, q);
+}
+
+/* One (organisation, lab) pair of `moves`. */
+typedef struct move_s {
+        const char *from;
+        const lab_row_t *lab;
+        int64_t hires;
+} move_t;
+
+static int by_move(const void *a, const void *b) {
+        const move_t *x = a, *y = b;
+        int c;
+        if (x->hires != y->hires)
+                return x->hires > y->hires ? -1 : 1;
+        if ((c = strcmp(x->from, y->from)))
+                return c;
+        return strcmp(x->lab->slug, y->lab->slug);
+}
+
+json_t *hw_qdoc_moves(hw_query_t *q, hw_qerr_t *e) {
+        const char *window = q->window ? q->window : LAB_WINDOW_DEFAULT;
+        char key[KEY_MAX], errstr[512];
+        labs_read_t l;
+        hw_qitems_t *hires = NULL;
+        move_t *moves = NULL;
+        size_t n = 0, cap = 0;
+        json_t *doc = NULL, *list;
+        int bad;
+        hw_err_t err;
+
+        memset(&l, 0, sizeof(l));
+        if (labs_read(q, &l, e))
+                goto cleanup;
+        if (!(hires = calloc(l.labs.n + 1, sizeof(*hires)))) {
+                hw_qerr_from(e, HW_ERR_NOMEM, "");
+                goto cleanup;
+        }
+        for (size_t i = 0; i < l.labs.n; i++) {
+                hw_qout_make_key(q, key, "lab:%s:hires:%s", l.rows[i].slug,
+                                 window);
+                if ((err = hw_qdb_hash_counts(q->db, key, &hires[i], errstr,
+                                              sizeof(errstr)))) {
+                        hw_qerr_from(e, err, errstr);
                         goto cleanup;
                 }
-                total += row->members;
-        }
-        qsort(rows, labs.n, sizeof(*rows), by_members);
-        shown = q->top <= 0 || (size_t)q->top > labs.n ? labs.n
-                                                       : (size_t)q->top;
-
-        if (q->json) {
-                json_t *doc = json_array();
-                for (size_t i = 0; doc && i < shown; i++) {
-                        json_t *o = json_object();
-                        int bad = hw_qout_jset(o, "slug",
-                                               hw_qout_jstr(rows[i].slug)) ||
-                                  hw_qout_jset(o, "name",
-                                               hw_qout_jstr(rows[i].name)) ||
-                                  hw_qout_jset(o, "members",
-                                               json_integer(rows[i].members));
-                        if (bad)
-                                json_decref(o);
-                        if (bad || hw_qout_jpush(doc, o)) {
-                                json_decref(doc);
-                                doc = NULL;
+                for (size_t j = 0; j < hires[i].n; j++) {
+                        if (hw_grow((void **)&moves, &cap, n + 1,
+                                    sizeof(*moves))) {
+                                hw_qerr_from(e, HW_ERR_NOMEM, "");
+                                goto cleanup;
                         }
+                        moves[n++] =
+                                (move_t){hires[i].items[j].name, &l.rows[i],
+                                         hires[i].items[j].count};
                 }
-                rc = hw_qout_print_json(doc, JSON_INDENT(2));
-                goto cleanup;
         }
-        if (labs.n == 0 && !q->csv) {
-                printf("no labs\n");
-                rc = HW_EXIT_OK;
-                goto cleanup;
+        if (n > 1)
+                qsort(moves, n, sizeof(*moves), by_move);
+        doc = json_object();
+        list = json_array();
+        bad = hw_qout_jset(doc, "window", hw_qout_jstr(window));
+        for (size_t i = 0; !bad && i < hw_qout_top_rows(q->top, 0, n); i++) {
+                json_t *o = json_object();
+                bad = hw_qout_jset(o, "from", hw_qout_jstr(moves[i].from)) ||
+                      hw_qout_jset(o, "lab",
+                                   hw_qout_jstr(moves[i].lab->name)) ||
+                      hw_qout_jset(o, "slug",
+                                   hw_qout_jstr(moves[i].lab->slug)) ||
+                      hw_qout_jset(o, "hires", json_integer(moves[i].hires));
+                bad = hw_qout_jpush_unless(list, o, bad);
         }
-        {
-                hw_table_t *t = hw_table_new(5, headers, aligns);
-                int ok = t != NULL;
-                for (size_t i = 0; ok && i < shown; i++) {
-                        char pct[32];
-                        hw_table_percent(rows[i].members, total, pct,
-                                         sizeof(pct));
-                        ok = !hw_table_add_row(t) &&
-                             !hw_table_set(t, 0, "%zu", i + 1) &&
-                             !hw_table_set(t, 1, "%s", rows[i].name) &&
-                             !hw_table_set(t, 2, "%s", rows[i].slug) &&
-                             !hw_table_set(t, 3, "%" PRId64, rows[i].members) &&
-                             !hw_table_set(t, 4, "%s", pct);
-                }
-                rc = hw_qout_print_table(q, t, ok, "");
-                if (rc == HW_EXIT_OK)
-                        hw_qout_say(q, "%zu labs, %" PRId64 " members%s\n",
-                                    labs.n, total,
-                                    shown < labs.n ? " (--top 0 shows all)"
-                                                   : "");
-        }
-
+        if (!(doc = hw_qout_jattach(doc, "moves", list, bad)))
+                hw_qerr_from(e, HW_ERR_NOMEM, "");
 cleanup:
-        for (size_t i = 0; rows && i < labs.n; i++)
-                free(rows[i].name);
-        free(rows);
-        hw_qitems_release(&labs);
-        return rc;
+        for (size_t i = 0; hires && i < l.labs.n; i++)
+                hw_qitems_release(&hires[i]);
+        free(hires);
+        free(moves);
+        labs_read_release(&l);
+        return doc;
 }

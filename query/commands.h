@@ -17,6 +17,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_err.h"
 #include "hw_event.h"
 #include "hw_person_record.h"

@@ -115,241 +115,252 @@ static hw_err_t known_names(hw_query_t *q, const char *const *patterns,
 }
 
 /* The usage error for a name Redis holds nothing for: `what`, then the
- * names it does hold (known_names of patterns) as "(<kind>: a, b)".
- * Returns the exit code: 2, or the Redis error's. */
+ * names it does hold (known_names of patterns) as "(<kind>: a, b)", in e
+ * (exit 2, or the Redis error's). Returns -1. */
 static int no_such(hw_query_t *q, const char *what, const char *kind,
-                   const char *const *patterns) {
+                   const char *const *patterns, hw_qerr_t *e) {
         char known[512], errstr[512];
         hw_err_t err = known_names(q, patterns, known, sizeof(known), errstr,
                                    sizeof(errstr));
         if (err)
-                return hw_qout_fail(err, errstr);
-        fprintf(stderr, HW_QUERY_PROG ": %s (%s: %s)\n", what, kind, known);
-        return HW_EXIT_USAGE;
+                hw_qerr_from(e, err, errstr);
+        else
+                hw_qerr_set(e, HW_EXIT_USAGE, 0, "%s (%s: %s)", what, kind,
+                            known);
+        return -1;
 }
 
-int hw_query_flows(hw_query_t *q) {
-        const char *window = q->window ? q->window : FLOWS_WINDOW_DEFAULT;
-        const char *group = q->group;
-        char key[KEY_MAX], gkey[KEY_MAX], errstr[512];
-        hw_qitems_t in, out, net, index;
-        flow_row_t *rows = NULL;
-        size_t n = 0, cap = 0, shown;
-        int64_t group_size = 0;
-        int rc = HW_EXIT_FAILURE, empty = 0, exists = 0;
+/* What `flows` reads: a row per country with a flow in the window, by
+ * net, and the group its ranks are in. */
+typedef struct flows_read_s {
+        const char *window, *group;
+        hw_qitems_t in, out, net, index; /* the rows' names are theirs */
+        flow_row_t *rows;
+        size_t n, cap;
+        int64_t group_size;
+} flows_read_t;
+
+static void flows_read_release(void *state) {
+        flows_read_t *f = state;
+        free(f->rows);
+        hw_qitems_release(&f->in);
+        hw_qitems_release(&f->out);
+        hw_qitems_release(&f->net);
+        hw_qitems_release(&f->index);
+}
+
+/* Ranks: ZREVRANK of each country in the group gkey (pipelined), out of
+ * ZCARD. */
+static hw_err_t read_ranks(hw_query_t *q, flows_read_t *f, const char *gkey,
+                           char *errstr, size_t size) {
         redisReply *r = NULL;
         hw_err_t err;
 
-        hw_qitems_init(&in);
-        hw_qitems_init(&out);
-        hw_qitems_init(&net);
-        hw_qitems_init(&index);
-        if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
+        for (size_t i = 0; i < f->n; i++)
+                if ((err = hw_qdb_append(q->db, errstr, size, "ZREVRANK %s %s",
+                                         gkey, f->rows[i].country)))
+                        return err;
+        for (size_t i = 0; i < f->n; i++) {
+                if ((err = hw_qdb_reply(q->db, &r, errstr, size)))
+                        return err;
+                if (r->type == REDIS_REPLY_INTEGER)
+                        f->rows[i].rank = r->integer + 1;
+                freeReplyObject(r);
         }
-        if (empty)
-                goto cleanup;
+        if ((err = hw_qdb_command(q->db, &r, errstr, size, "ZCARD %s", gkey)))
+                return err;
+        f->group_size = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        freeReplyObject(r);
+        return HW_OK;
+}
 
-        hw_qout_make_key(q, key, "flow:%s:in", window);
-        err = hw_qdb_hash_counts(q->db, key, &in, errstr, sizeof(errstr));
-        hw_qout_make_key(q, key, "flow:%s:out", window);
+/* Reads the flows of q's window into state (a zeroed flows_read_t). 0,
+ * or -1 with e filled. */
+static int flows_read(hw_query_t *q, void *state, hw_qerr_t *e) {
+        char key[KEY_MAX], gkey[KEY_MAX], errstr[512];
+        flows_read_t *f = state;
+        int exists = 0;
+        hw_err_t err;
+
+        f->window = q->window ? q->window : FLOWS_WINDOW_DEFAULT;
+        f->group = q->group;
+        if (hw_qerr_no_data(q, e))
+                return -1;
+
+        hw_qout_make_key(q, key, "flow:%s:in", f->window);
+        err = hw_qdb_hash_counts(q->db, key, &f->in, errstr, sizeof(errstr));
+        hw_qout_make_key(q, key, "flow:%s:out", f->window);
         if (!err)
-                err = hw_qdb_hash_counts(q->db, key, &out, errstr,
+                err = hw_qdb_hash_counts(q->db, key, &f->out, errstr,
                                          sizeof(errstr));
-        hw_qout_make_key(q, key, "flow:%s:net", window);
+        hw_qout_make_key(q, key, "flow:%s:net", f->window);
         if (!err)
-                err = hw_qdb_zset(q->db, key, &net, errstr, sizeof(errstr));
-        hw_qout_make_key(q, key, "flow:%s:index", window);
+                err = hw_qdb_zset(q->db, key, &f->net, errstr, sizeof(errstr));
+        hw_qout_make_key(q, key, "flow:%s:index", f->window);
         if (!err)
-                err = hw_qdb_zset(q->db, key, &index, errstr, sizeof(errstr));
+                err = hw_qdb_zset(q->db, key, &f->index, errstr,
+                                  sizeof(errstr));
         if (err) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
+                hw_qerr_from(e, err, errstr);
+                return -1;
         }
         /* A window the consumer does not keep (Redis holds no empty key):
          * say which it does. */
-        if (!index.n && !net.n) {
+        if (!f->index.n && !f->net.n) {
                 static const char *const windows[] = {"flow:*:index",
                                                       "flow:*:net", NULL};
                 snprintf(key, sizeof(key),
                          "flows --window %s: no such window under prefix %s",
-                         window, q->conf.prefix);
-                rc = no_such(q, key, "windows", windows);
-                goto cleanup;
+                         f->window, q->conf.prefix);
+                return no_such(q, key, "windows", windows, e);
         }
 
         /* The group: as asked, else oecd when the window has it. */
-        hw_qout_make_key(q, gkey, "flow:%s:index:%s", window,
-                         group ? group : DEFAULT_GROUP);
+        hw_qout_make_key(q, gkey, "flow:%s:index:%s", f->window,
+                         f->group ? f->group : DEFAULT_GROUP);
         if ((err = hw_qdb_exists(q->db, gkey, &exists, errstr,
                                  sizeof(errstr)))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
+                hw_qerr_from(e, err, errstr);
+                return -1;
         }
-        if (!group && exists) {
-                group = DEFAULT_GROUP;
-        } else if (group && !exists) {
+        if (!f->group && exists) {
+                f->group = DEFAULT_GROUP;
+        } else if (f->group && !exists) {
                 char pattern[KEY_MAX];
                 const char *patterns[] = {pattern, NULL};
-                snprintf(pattern, sizeof(pattern), "flow:%s:index:*", window);
+                snprintf(pattern, sizeof(pattern), "flow:%s:index:*",
+                         f->window);
                 snprintf(key, sizeof(key),
-                         "flows --group %s: no such group in window %s", group,
-                         window);
-                rc = no_such(q, key, "groups", patterns);
-                goto cleanup;
+                         "flows --group %s: no such group in window %s",
+                         f->group, f->window);
+                return no_such(q, key, "groups", patterns, e);
         }
 
         /* Every country with a flow in the window (countries with a base
          * but no flow are in the index at 0: they count in ranks only). */
         {
-                const hw_qitems_t *lists[] = {&in, &out, &net};
+                const hw_qitems_t *lists[] = {&f->in, &f->out, &f->net};
                 for (size_t l = 0; l < 3; l++)
                         for (size_t i = 0; i < lists[l]->n; i++)
-                                if (!flow_row(&rows, &n, &cap,
+                                if (!flow_row(&f->rows, &f->n, &f->cap,
                                               lists[l]->items[i].name)) {
-                                        rc = hw_qout_fail(HW_ERR_NOMEM, "");
-                                        goto cleanup;
+                                        hw_qerr_from(e, HW_ERR_NOMEM, "");
+                                        return -1;
                                 }
         }
-        for (size_t i = 0; i < n; i++) {
-                flow_row_t *row = &rows[i];
+        for (size_t i = 0; i < f->n; i++) {
+                flow_row_t *row = &f->rows[i];
                 hw_qitem_t *it;
-                if ((it = hw_qitems_find(&in, row->country)))
+                if ((it = hw_qitems_find(&f->in, row->country)))
                         row->in = it->count;
-                if ((it = hw_qitems_find(&out, row->country)))
+                if ((it = hw_qitems_find(&f->out, row->country)))
                         row->out = it->count;
-                it = hw_qitems_find(&net, row->country);
+                it = hw_qitems_find(&f->net, row->country);
                 row->net = it ? it->count : row->in - row->out;
-                if ((it = hw_qitems_find(&index, row->country))) {
+                if ((it = hw_qitems_find(&f->index, row->country))) {
                         row->has_index = 1;
                         row->index = it->score;
                 }
         }
-
-        /* Ranks: ZREVRANK of each country in the group (pipelined), out
-         * of ZCARD. */
-        if (group && exists) {
-                for (size_t i = 0; i < n; i++)
-                        if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
-                                                 "ZREVRANK %s %s", gkey,
-                                                 rows[i].country))) {
-                                rc = hw_qout_fail(err, errstr);
-                                goto cleanup;
-                        }
-                for (size_t i = 0; i < n; i++) {
-                        if ((err = hw_qdb_reply(q->db, &r, errstr,
-                                                sizeof(errstr)))) {
-                                rc = hw_qout_fail(err, errstr);
-                                goto cleanup;
-                        }
-                        if (r->type == REDIS_REPLY_INTEGER)
-                                rows[i].rank = r->integer + 1;
-                        freeReplyObject(r);
-                        r = NULL;
-                }
-                if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
-                                          "ZCARD %s", gkey))) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
-                }
-                group_size = r->type == REDIS_REPLY_INTEGER ? r->integer : 0;
+        if (f->group && exists &&
+            (err = read_ranks(q, f, gkey, errstr, sizeof(errstr)))) {
+                hw_qerr_from(e, err, errstr);
+                return -1;
         }
-        if (n > 1)
-                qsort(rows, n, sizeof(*rows), by_net);
-        shown = q->top <= 0 || (size_t)q->top > n ? n : (size_t)q->top;
+        if (f->n > 1)
+                qsort(f->rows, f->n, sizeof(*f->rows), by_net);
+        return 0;
+}
 
-        if (q->json) {
-                json_t *doc = json_object(), *countries = json_array();
-                int bad = hw_qout_jset(doc, "window", hw_qout_jstr(window)) ||
-                          hw_qout_jset(doc, "group",
-                                       group ? hw_qout_jstr(group)
-                                             : json_null()) ||
-                          hw_qout_jset(doc, "group_size",
-                                       group ? json_integer(group_size)
+/* The `flows --json` document: the window, the group, the first --top
+ * countries. */
+static json_t *flows_json(const hw_query_t *q, const void *state) {
+        const flows_read_t *f = state;
+        size_t shown = hw_qout_top_rows(q->top, 0, f->n);
+        json_t *doc = json_object(), *countries = json_array();
+        int bad =
+                hw_qout_jset(doc, "window", hw_qout_jstr(f->window)) ||
+                hw_qout_jset(doc, "group",
+                             f->group ? hw_qout_jstr(f->group) : json_null()) ||
+                hw_qout_jset(doc, "group_size",
+                             f->group ? json_integer(f->group_size)
+                                      : json_null());
+        for (size_t i = 0; !bad && i < shown; i++) {
+                const flow_row_t *row = &f->rows[i];
+                json_t *o = json_object();
+                bad = hw_qout_jset(o, "country", hw_qout_jstr(row->country)) ||
+                      hw_qout_jset(o, "in", json_integer(row->in)) ||
+                      hw_qout_jset(o, "out", json_integer(row->out)) ||
+                      hw_qout_jset(o, "net", json_integer(row->net)) ||
+                      hw_qout_jset(o, "index",
+                                   row->has_index ? json_real(row->index)
+                                                  : json_null()) ||
+                      hw_qout_jset(o, "rank",
+                                   row->rank ? json_integer(row->rank)
                                              : json_null());
-                for (size_t i = 0; !bad && i < shown; i++) {
-                        json_t *o = json_object();
-                        bad = hw_qout_jset(o, "country",
-                                           hw_qout_jstr(rows[i].country)) ||
-                              hw_qout_jset(o, "in", json_integer(rows[i].in)) ||
-                              hw_qout_jset(o, "out",
-                                           json_integer(rows[i].out)) ||
-                              hw_qout_jset(o, "net",
-                                           json_integer(rows[i].net)) ||
-                              hw_qout_jset(o, "index",
-                                           rows[i].has_index
-                                                   ? json_real(rows[i].index)
-                                                   : json_null()) ||
-                              hw_qout_jset(o, "rank",
-                                           rows[i].rank
-                                                   ? json_integer(rows[i].rank)
-                                                   : json_null());
-                        bad = hw_qout_jpush_unless(countries, o, bad);
-                }
-                doc = hw_qout_jattach(doc, "countries", countries, bad);
-                rc = hw_qout_print_json(doc, JSON_INDENT(2));
-                goto cleanup;
+                bad = hw_qout_jpush_unless(countries, o, bad);
         }
+        return hw_qout_jattach(doc, "countries", countries, bad);
+}
 
-        if (n == 0 && !q->csv) {
-                printf("no flows in window %s\n", window);
-                rc = HW_EXIT_OK;
-                goto cleanup;
+/* Prints the flows table, ranks in the group when there is one. */
+static int flows_print(hw_query_t *q, void *state) {
+        static const hw_align_t aligns[] = {HW_ALIGN_LEFT,  HW_ALIGN_RIGHT,
+                                            HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
+                                            HW_ALIGN_RIGHT, HW_ALIGN_RIGHT};
+        char rank_header[64];
+        const char *headers[] = {"country", "in",    "out",
+                                 "net",     "index", rank_header};
+        const flows_read_t *f = state;
+        hw_table_t *t;
+        size_t shown;
+        int ok;
+
+        if (f->n == 0 && !q->csv) {
+                printf("no flows in window %s\n", f->window);
+                return HW_EXIT_OK;
         }
-        {
-                static const hw_align_t aligns[] = {
-                        HW_ALIGN_LEFT,  HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
-                        HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_RIGHT};
-                char rank_header[64];
-                const char *headers[] = {"country", "in",    "out",
-                                         "net",     "index", rank_header};
-                hw_table_t *t;
-                int ok;
-
-                snprintf(rank_header, sizeof(rank_header), "rank %s",
-                         group ? group : "");
-                t = hw_table_new(group ? 6 : 5, headers, aligns);
-                ok = t != NULL;
-                for (size_t i = 0; ok && i < shown; i++) {
-                        const flow_row_t *row = &rows[i];
-                        ok = !hw_table_add_row(t) &&
-                             !hw_table_set(t, 0, "%s", row->country) &&
-                             !hw_table_set(t, 1, "%" PRId64, row->in) &&
-                             !hw_table_set(t, 2, "%" PRId64, row->out) &&
-                             !hw_table_set(t, 3, "%+" PRId64, row->net) &&
-                             (row->has_index
-                                      ? !hw_table_set(t, 4, "%+.2f", row->index)
-                                      : !hw_table_set(t, 4, "%s",
-                                                      q->csv ? "" : "-"));
-                        if (ok && group)
-                                /* CSV: the rank alone ("3/38" reads
-                                 * as a date in spreadsheets). */
-                                ok = !row->rank
-                                             ? !hw_table_set(t, 5, "%s",
-                                                             q->csv ? "" : "-")
-                                     : q->csv ? !hw_table_set(t, 5, "%" PRId64,
-                                                              row->rank)
-                                              : !hw_table_set(
-                                                        t, 5,
+        shown = hw_qout_top_rows(q->top, 0, f->n);
+        snprintf(rank_header, sizeof(rank_header), "rank %s",
+                 f->group ? f->group : "");
+        t = hw_table_new(f->group ? 6 : 5, headers, aligns);
+        ok = t != NULL;
+        for (size_t i = 0; ok && i < shown; i++) {
+                const flow_row_t *row = &f->rows[i];
+                ok = !hw_table_add_row(t) &&
+                     !hw_table_set(t, 0, "%s", row->country) &&
+                     !hw_table_set(t, 1, "%" PRId64, row->in) &&
+                     !hw_table_set(t, 2, "%" PRId64, row->out) &&
+                     !hw_table_set(t, 3, "%+" PRId64, row->net) &&
+                     (row->has_index
+                              ? !hw_table_set(t, 4, "%+.2f", row->index)
+                              : !hw_table_set(t, 4, "%s", q->csv ? "" : "-"));
+                if (ok && f->group)
+                        /* CSV: the rank alone ("3/38" reads as a date in
+                         * spreadsheets). */
+                        ok = !row->rank ? !hw_table_set(t, 5, "%s",
+                                                        q->csv ? "" : "-")
+                             : q->csv   ? !hw_table_set(t, 5, "%" PRId64,
+                                                        row->rank)
+                                        : !hw_table_set(t, 5,
                                                         "%" PRId64 "/%" PRId64,
-                                                        row->rank, group_size);
-                }
-                hw_qout_say(
-                        q,
-                        "flows in window %s (index: net moves per 10,000 AI "
-                        "talent)\n",
-                        window);
-                rc = hw_qout_print_table(q, t, ok, "");
+                                                        row->rank, f->group_size);
         }
+        hw_qout_say(q,
+                    "flows in window %s (index: net moves per 10,000 AI "
+                    "talent)\n",
+                    f->window);
+        return hw_qout_print_table(q, t, ok, "");
+}
 
-cleanup:
-        if (r)
-                freeReplyObject(r);
-        free(rows);
-        hw_qitems_release(&in);
-        hw_qitems_release(&out);
-        hw_qitems_release(&net);
-        hw_qitems_release(&index);
-        return rc;
+static const hw_qcmd_t flows_cmd = {sizeof(flows_read_t), flows_read,
+                                    flows_json, flows_print,
+                                    flows_read_release};
+
+json_t *hw_qdoc_flows(hw_query_t *q, hw_qerr_t *e) {
+        return hw_qcmd_doc(&flows_cmd, q, e);
+}
+
+int hw_query_flows(hw_query_t *q) {
+        return hw_qcmd_run(&flows_cmd, q);
 }

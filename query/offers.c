@@ -117,120 +117,140 @@ static hw_err_t scan_orgs(hw_query_t *q, const char *window, hw_qitems_t *orgs,
         return HW_OK;
 }
 
-int hw_query_offers(hw_query_t *q) {
-        const char *window = q->window ? q->window : OFFERS_WINDOW_DEFAULT;
+/* What `offers` reads: a row per organisation with offers in the
+ * window, largest extended value first. */
+typedef struct offers_read_s {
+        const char *window;
+        hw_qitems_t orgs; /* the rows' slugs are theirs */
+        offer_row_t *rows;
+} offers_read_t;
+
+static void offers_read_release(void *state) {
+        offers_read_t *o = state;
+        for (size_t i = 0; o->rows && i < o->orgs.n; i++)
+                free(o->rows[i].name);
+        free(o->rows);
+        hw_qitems_release(&o->orgs);
+}
+
+/* Reads the offers of q's window into state (a zeroed offers_read_t).
+ * 0, or -1 with e filled. */
+static int offers_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         char key[KEY_MAX], errstr[512];
-        hw_qitems_t orgs;
-        offer_row_t *rows = NULL;
-        size_t shown;
-        int rc = HW_EXIT_FAILURE, empty = 0;
+        offers_read_t *o = state;
         hw_err_t err;
 
-        hw_qitems_init(&orgs);
-        if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
+        o->window = q->window ? q->window : OFFERS_WINDOW_DEFAULT;
+        if (hw_qerr_no_data(q, e))
+                return -1;
+        if ((err = scan_orgs(q, o->window, &o->orgs, errstr, sizeof(errstr)))) {
+                hw_qerr_from(e, err, errstr);
+                return -1;
         }
-        if (empty)
-                goto cleanup;
-        if ((err = scan_orgs(q, window, &orgs, errstr, sizeof(errstr)))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
+        if (!(o->rows = calloc(o->orgs.n + 1, sizeof(*o->rows)))) {
+                hw_qerr_from(e, HW_ERR_NOMEM, "");
+                return -1;
         }
-        if (!(rows = calloc(orgs.n + 1, sizeof(*rows)))) {
-                rc = hw_qout_fail(HW_ERR_NOMEM, "");
-                goto cleanup;
-        }
-        for (size_t i = 0; i < orgs.n; i++) {
+        for (size_t i = 0; i < o->orgs.n; i++) {
+                offer_row_t *row = &o->rows[i];
                 hw_qitems_t fields;
-                rows[i].org = orgs.items[i].name;
+                row->org = o->orgs.items[i].name;
                 hw_qitems_init(&fields);
-                hw_qout_make_key(q, key, "org:%s:offers:%s", orgs.items[i].name,
-                                 window);
+                hw_qout_make_key(q, key, "org:%s:offers:%s", row->org,
+                                 o->window);
                 err = hw_qdb_hash_counts(q->db, key, &fields, errstr,
                                          sizeof(errstr));
                 for (size_t f = 0; !err && f < N_OFFER_FIELDS; f++) {
                         hw_qitem_t *it =
                                 hw_qitems_find(&fields, offer_fields[f]);
-                        rows[i].v[f] = it ? it->count : 0;
+                        row->v[f] = it ? it->count : 0;
                 }
                 hw_qitems_release(&fields);
                 if (!err)
-                        err = org_name(q, orgs.items[i].name, &rows[i].name,
-                                       errstr, sizeof(errstr));
+                        err = org_name(q, row->org, &row->name, errstr,
+                                       sizeof(errstr));
                 if (err) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
+                        hw_qerr_from(e, err, errstr);
+                        return -1;
                 }
         }
-        if (orgs.n > 1)
-                qsort(rows, orgs.n, sizeof(*rows), by_usd);
-        shown = q->top <= 0 || (size_t)q->top > orgs.n ? orgs.n
-                                                       : (size_t)q->top;
+        if (o->orgs.n > 1)
+                qsort(o->rows, o->orgs.n, sizeof(*o->rows), by_usd);
+        return 0;
+}
 
-        if (q->json) {
-                json_t *doc = json_object(), *list = json_array();
-                int bad = hw_qout_jset(doc, "window", hw_qout_jstr(window));
-                for (size_t i = 0; !bad && i < shown; i++) {
-                        json_t *o = json_object();
-                        bad = hw_qout_jset(o, "org",
-                                           hw_qout_jstr(rows[i].org)) ||
-                              hw_qout_jset(o, "name",
-                                           rows[i].name
-                                                   ? hw_qout_jstr(rows[i].name)
-                                                   : json_null());
-                        for (size_t f = 0; !bad && f < N_OFFER_FIELDS; f++)
-                                bad = hw_qout_jset(o, offer_fields[f],
-                                                   json_integer(rows[i].v[f]));
-                        bad = hw_qout_jpush_unless(list, o, bad);
-                }
-                doc = hw_qout_jattach(doc, "orgs", list, bad);
-                rc = hw_qout_print_json(doc, JSON_INDENT(2));
-                goto cleanup;
-        }
-        if (orgs.n == 0 && !q->csv) {
-                printf("no offers in window %s\n", window);
-                rc = HW_EXIT_OK;
-                goto cleanup;
-        }
-        {
-                static const hw_align_t aligns[] = {
-                        HW_ALIGN_LEFT,  HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
-                        HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
-                        HW_ALIGN_RIGHT};
-                static const char *const headers[] = {
-                        "org",       "extended",     "accepted", "declined",
-                        "withdrawn", "extended_usd", "mega"};
-                hw_table_t *t = hw_table_new(7, headers, aligns);
-                int ok = t != NULL;
-                for (size_t i = 0; ok && i < shown; i++) {
-                        char usd[32];
-                        if (q->csv) /* the number, for spreadsheets */
-                                snprintf(usd, sizeof(usd), "%" PRId64,
-                                         rows[i].v[OFFER_USD]);
-                        else
-                                hw_table_money(rows[i].v[OFFER_USD], usd,
-                                               sizeof(usd));
-                        ok = !hw_table_add_row(t) &&
-                             !hw_table_set(t, 0, "%s",
-                                           rows[i].name ? rows[i].name
-                                                        : rows[i].org);
-                        for (size_t f = 0; ok && f < N_OFFER_FIELDS; f++)
-                                ok = f == OFFER_USD
-                                             ? !hw_table_set(t, f + 1, "%s",
-                                                             usd)
-                                             : !hw_table_set(t, f + 1,
-                                                             "%" PRId64,
-                                                             rows[i].v[f]);
-                }
-                hw_qout_say(q, "offers in window %s\n", window);
-                rc = hw_qout_print_table(q, t, ok, "");
-        }
+/* The `offers --json` document: the window, the first --top
+ * organisations. */
+static json_t *offers_json(const hw_query_t *q, const void *state) {
+        const offers_read_t *o = state;
+        size_t shown = hw_qout_top_rows(q->top, 0, o->orgs.n);
+        json_t *doc = json_object(), *list = json_array();
+        int bad = hw_qout_jset(doc, "window", hw_qout_jstr(o->window));
 
-cleanup:
-        for (size_t i = 0; rows && i < orgs.n; i++)
-                free(rows[i].name);
-        free(rows);
-        hw_qitems_release(&orgs);
-        return rc;
+        for (size_t i = 0; !bad && i < shown; i++) {
+                const offer_row_t *row = &o->rows[i];
+                json_t *obj = json_object();
+                bad = hw_qout_jset(obj, "org", hw_qout_jstr(row->org)) ||
+                      hw_qout_jset(obj, "name",
+                                   row->name ? hw_qout_jstr(row->name)
+                                             : json_null());
+                for (size_t f = 0; !bad && f < N_OFFER_FIELDS; f++)
+                        bad = hw_qout_jset(obj, offer_fields[f],
+                                           json_integer(row->v[f]));
+                bad = hw_qout_jpush_unless(list, obj, bad);
+        }
+        return hw_qout_jattach(doc, "orgs", list, bad);
+}
+
+/* Prints the offers table, dollars in short form (plain with --csv). */
+static int offers_print(hw_query_t *q, void *state) {
+        static const hw_align_t aligns[] = {
+                HW_ALIGN_LEFT,  HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
+                HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_RIGHT};
+        static const char *const headers[] = {
+                "org",       "extended",     "accepted", "declined",
+                "withdrawn", "extended_usd", "mega"};
+        const offers_read_t *o = state;
+        hw_table_t *t;
+        size_t shown;
+        int ok;
+
+        if (o->orgs.n == 0 && !q->csv) {
+                printf("no offers in window %s\n", o->window);
+                return HW_EXIT_OK;
+        }
+        shown = hw_qout_top_rows(q->top, 0, o->orgs.n);
+        t = hw_table_new(7, headers, aligns);
+        ok = t != NULL;
+        for (size_t i = 0; ok && i < shown; i++) {
+                const offer_row_t *row = &o->rows[i];
+                char usd[32];
+                if (q->csv) /* the number, for spreadsheets */
+                        snprintf(usd, sizeof(usd), "%" PRId64,
+                                 row->v[OFFER_USD]);
+                else
+                        hw_table_money(row->v[OFFER_USD], usd, sizeof(usd));
+                ok = !hw_table_add_row(t) &&
+                     !hw_table_set(t, 0, "%s",
+                                   row->name ? row->name : row->org);
+                for (size_t f = 0; ok && f < N_OFFER_FIELDS; f++)
+                        ok = f == OFFER_USD
+                                     ? !hw_table_set(t, f + 1, "%s", usd)
+                                     : !hw_table_set(t, f + 1, "%" PRId64,
+                                                     row->v[f]);
+        }
+        hw_qout_say(q, "offers in window %s\n", o->window);
+        return hw_qout_print_table(q, t, ok, "");
+}
+
+static const hw_qcmd_t offers_cmd = {sizeof(offers_read_t), offers_read,
+                                     offers_json, offers_print,
+                                     offers_read_release};
+
+json_t *hw_qdoc_offers(hw_query_t *q, hw_qerr_t *e) {
+        return hw_qcmd_doc(&offers_cmd, q, e);
+}
+
+int hw_query_offers(hw_query_t *q) {
+        return hw_qcmd_run(&offers_cmd, q);
 }

@@ -44,11 +44,64 @@ hw_err_t hw_qout_check_empty(hw_query_t *q, int *empty, char *errstr,
                 return err;
         *empty = !labs && !watermark;
         if (*empty)
-                fprintf(stderr,
-                        HW_QUERY_PROG ": Redis holds no hirewire data under "
-                                      "prefix %s (has the consumer run?)\n",
-                        q->conf.prefix);
+                snprintf(errstr, size,
+                         "Redis holds no hirewire data under prefix %s (has "
+                         "the consumer run?)",
+                         q->conf.prefix);
         return HW_OK;
+}
+
+hw_err_t hw_qout_watermark(hw_query_t *q, int64_t *ms, char *errstr,
+                           size_t size) {
+        char key[HW_QOUT_KEY_MAX];
+        redisReply *r = NULL;
+        hw_err_t err;
+
+        *ms = 0;
+        hw_qout_make_key(q, key, "watermark");
+        if ((err = hw_qdb_command(q->db, &r, errstr, size, "GET %s", key)))
+                return err;
+        if (r->type == REDIS_REPLY_STRING)
+                hw_qdb_parse_int(r->str, ms);
+        freeReplyObject(r);
+        return HW_OK;
+}
+
+json_t *hw_qerr_set(hw_qerr_t *e, int exit, int missing, const char *fmt, ...) {
+        va_list ap;
+        e->exit = exit;
+        e->missing = missing;
+        va_start(ap, fmt);
+        vsnprintf(e->msg, sizeof(e->msg), fmt, ap);
+        va_end(ap);
+        return NULL;
+}
+
+json_t *hw_qerr_from(hw_qerr_t *e, hw_err_t err, const char *errstr) {
+        return hw_qerr_set(
+                e,
+                err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE : HW_EXIT_FAILURE,
+                0, "%s", err == HW_ERR_NOMEM ? "out of memory" : errstr);
+}
+
+int hw_qerr_no_data(hw_query_t *q, hw_qerr_t *e) {
+        char errstr[512];
+        int empty = 0;
+        hw_err_t err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr));
+        if (err)
+                hw_qerr_from(e, err, errstr);
+        else if (empty)
+                hw_qerr_set(e, HW_EXIT_FAILURE, 1, "%s", errstr);
+        return err || empty;
+}
+
+int hw_qerr_print(const hw_qerr_t *e) {
+        fprintf(stderr, HW_QUERY_PROG ": %s\n", e->msg);
+        return e->exit;
+}
+
+int hw_qout_print_doc(json_t *doc, const hw_qerr_t *e) {
+        return doc ? hw_qout_print_json(doc, JSON_INDENT(2)) : hw_qerr_print(e);
 }
 
 /* A copy of s that is valid UTF-8: bad bytes become U+FFFD. NULL when
@@ -130,6 +183,13 @@ int hw_qout_jpush(json_t *arr, json_t *value) {
         return json_array_append_new(arr, value);
 }
 
+void hw_qout_jappend(json_t **arr, json_t *value) {
+        if (hw_qout_jpush(*arr, value)) {
+                json_decref(*arr);
+                *arr = NULL;
+        }
+}
+
 /* Appends o to arr, unless bad (an earlier failure): then, or when the
  * append fails, o is freed and 1 returned. */
 int hw_qout_jpush_unless(json_t *arr, json_t *o, int bad) {
@@ -183,6 +243,34 @@ int hw_qout_print_json(json_t *doc, size_t flags) {
         puts(text);
         free(text);
         return HW_EXIT_OK;
+}
+
+json_t *hw_qcmd_doc(const hw_qcmd_t *c, hw_query_t *q, hw_qerr_t *e) {
+        void *state = calloc(1, c->size);
+        json_t *doc = NULL;
+
+        if (!state)
+                return hw_qerr_from(e, HW_ERR_NOMEM, "");
+        if (!c->read(q, state, e) && !(doc = c->json(q, state)))
+                hw_qerr_from(e, HW_ERR_NOMEM, "");
+        c->release(state);
+        free(state);
+        return doc;
+}
+
+int hw_qcmd_run(const hw_qcmd_t *c, hw_query_t *q) {
+        hw_qerr_t e;
+        void *state;
+        int rc;
+
+        if (q->json && !q->follow)
+                return hw_qout_print_doc(hw_qcmd_doc(c, q, &e), &e);
+        if (!(state = calloc(1, c->size)))
+                return hw_qout_fail(HW_ERR_NOMEM, "");
+        rc = c->read(q, state, &e) ? hw_qerr_print(&e) : c->print(q, state);
+        c->release(state);
+        free(state);
+        return rc;
 }
 
 /* Prints a table (takes it), or with --csv its CSV, tables after the

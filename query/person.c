@@ -25,7 +25,9 @@ int hw_query_person(hw_query_t *q) {
                 if ((err = hw_qout_check_empty(q, &empty, errstr,
                                                sizeof(errstr))))
                         rc = hw_qout_fail(err, errstr);
-                else if (!empty)
+                else if (empty)
+                        rc = hw_qout_fail(HW_ERR_INTERNAL, errstr);
+                else
                         fprintf(stderr,
                                 HW_QUERY_PROG ": no person \"%s\" under prefix "
                                               "%s (the registry holds the "
@@ -87,61 +89,218 @@ cleanup:
         return rc;
 }
 
-/* A day of the timeline: hires into the lab, hires out of the org. */
+/* A day of a timeline: hires into the lab, hires out of the org. */
 typedef struct tl_day_s {
         char day[16]; /* yyyy-mm-dd */
         int64_t in, out;
 } tl_day_t;
 
-/* What a bucket log's records add up to for the lab and the org. */
-typedef struct tl_sum_s {
-        const char *lab_x, *org_x; /* "lab:<slug>:hires ", ... */
+/* One lab's (or organisation's) timeline over the days of a window. */
+typedef struct tl_series_s {
+        const char *slug;
+        char lab_x[600], org_x[600]; /* "lab:<slug>:hires ", ... */
         size_t lab_len, org_len;
-        int64_t in, out;
+        tl_day_t *days; /* the days with any, in order */
+        size_t n_days;
+        int64_t in, out; /* the window's totals */
+} tl_series_t;
+
+/* What a day's bucket log adds up to for every series. */
+typedef struct tl_sum_s {
+        tl_series_t *s;
+        size_t n;
+        int64_t *in, *out; /* n each: the day's */
 } tl_sum_t;
 
 static int tl_record(void *ctx, const char *name, size_t nlen, int64_t delta) {
-        tl_sum_t *s = ctx;
-        if (nlen > s->lab_len && !memcmp(name, s->lab_x, s->lab_len))
-                s->in += delta;
-        else if (nlen > s->org_len && !memcmp(name, s->org_x, s->org_len))
-                s->out += delta;
+        tl_sum_t *sum = ctx;
+        for (size_t i = 0; i < sum->n; i++) {
+                const tl_series_t *s = &sum->s[i];
+                if (nlen > s->lab_len && !memcmp(name, s->lab_x, s->lab_len))
+                        sum->in[i] += delta;
+                else if (nlen > s->org_len &&
+                         !memcmp(name, s->org_x, s->org_len))
+                        sum->out[i] += delta;
+        }
         return 0;
 }
 
-int hw_query_timeline(hw_query_t *q) {
-        static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
-                                            HW_ALIGN_RIGHT};
-        static const char *const headers[] = {"day", "hires in", "losses out"};
-        const char *window = q->window ? q->window : LAB_WINDOW_DEFAULT;
-        int64_t n_days = hw_query_window_days(window), last, wm = 0;
-        char key[KEY_MAX], errstr[512], slug[512], lab_x[600], org_x[600];
-        char lo[24], hi[24];
-        redisReply *r = NULL, *days = NULL;
-        tl_day_t *rows = NULL;
-        tl_sum_t sum;
-        size_t n_rows = 0;
-        int64_t total_in = 0, total_out = 0;
-        int rc = HW_EXIT_FAILURE, empty = 0, is_lab = 0, is_org = 0;
+static void tl_release(tl_series_t *s, size_t n) {
+        for (size_t i = 0; s && i < n; i++)
+                free(s[i].days);
+}
+
+/* The window's days by the watermark, D - N < d <= D, that have bucket
+ * logs: ZRANGEBYSCORE of b:days into *days. */
+static hw_err_t tl_days(hw_query_t *q, int64_t n_days, redisReply **days,
+                        char *errstr, size_t size) {
+        char key[KEY_MAX], lo[24], hi[24];
+        int64_t wm, last;
         hw_err_t err;
 
-        if (n_days <= 0) {
-                fprintf(stderr,
-                        HW_QUERY_PROG ": timeline --window %s: a timeline "
-                                      "is read from the daily buckets, kept "
-                                      "for the largest window only; give a "
-                                      "number of days (30d)\n",
-                        window);
-                return HW_EXIT_USAGE;
+        if ((err = hw_qout_watermark(q, &wm, errstr, size)))
+                return err;
+        last = hw_time_day(wm);
+        snprintf(lo, sizeof(lo), "%" PRId64, last - n_days + 1);
+        snprintf(hi, sizeof(hi), "%" PRId64, last);
+        hw_qout_make_key(q, key, "b:days");
+        if ((err = hw_qdb_command(q->db, days, errstr, size,
+                                  "ZRANGEBYSCORE %s %s %s", key, lo, hi)))
+                return err;
+        if ((*days)->type != REDIS_REPLY_ARRAY) {
+                freeReplyObject(*days);
+                *days = NULL;
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "ZRANGEBYSCORE: unexpected reply");
         }
-        hw_slug(q->arg, slug, sizeof(slug));
-        if ((err = hw_qout_check_empty(q, &empty, errstr, sizeof(errstr)))) {
-                rc = hw_qout_fail(err, errstr);
+        return HW_OK;
+}
+
+/*
+ * Fills the n series (slug set) with their days of the window (n_days
+ * days to the watermark's), reading each day's bucket log once, pipelined.
+ * 0, or -1 with e filled (the series are released by the caller).
+ */
+static int tl_read(hw_query_t *q, int64_t n_days, tl_series_t *s, size_t n,
+                   hw_qerr_t *e) {
+        char key[KEY_MAX], errstr[512];
+        redisReply *days = NULL, *r = NULL;
+        int64_t *sums = calloc(2 * n + 1, sizeof(*sums));
+        tl_sum_t sum = {s, n, sums, sums + n};
+        int rc = -1;
+        hw_err_t err;
+
+        if (!sums) {
+                hw_qerr_from(e, HW_ERR_NOMEM, "");
+                return -1;
+        }
+        if ((err = tl_days(q, n_days, &days, errstr, sizeof(errstr)))) {
+                hw_qerr_from(e, err, errstr);
                 goto cleanup;
         }
-        if (empty)
-                goto cleanup;
-        /* The lab (its hash) or the org (its losses ever). */
+        for (size_t i = 0; i < n; i++) {
+                s[i].lab_len = (size_t)snprintf(s[i].lab_x, sizeof(s[i].lab_x),
+                                                "lab:%s:hires ", s[i].slug);
+                s[i].org_len = (size_t)snprintf(s[i].org_x, sizeof(s[i].org_x),
+                                                "org:%s:losses ", s[i].slug);
+                if (!(s[i].days =
+                              calloc(days->elements + 1, sizeof(*s[i].days)))) {
+                        hw_qerr_from(e, HW_ERR_NOMEM, "");
+                        goto cleanup;
+                }
+        }
+        for (size_t d = 0; d < days->elements; d++) {
+                hw_qout_make_key(q, key, "b:%s", days->element[d]->str);
+                if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
+                                         "GET %s", key))) {
+                        hw_qerr_from(e, err, errstr);
+                        goto cleanup;
+                }
+        }
+        for (size_t d = 0; d < days->elements; d++) {
+                const char *ymd = days->element[d]->str;
+                if ((err = hw_qdb_reply(q->db, &r, errstr, sizeof(errstr)))) {
+                        hw_qerr_from(e, err, errstr);
+                        goto cleanup;
+                }
+                memset(sums, 0, 2 * n * sizeof(*sums));
+                if (r->type == REDIS_REPLY_STRING &&
+                    hw_plan_log_each(r->str, r->len, tl_record, &sum)) {
+                        hw_qerr_set(e, HW_EXIT_FAILURE, 0,
+                                    "%sb:%s is not a bucket log hirewire "
+                                    "writes",
+                                    q->conf.prefix, ymd);
+                        goto cleanup;
+                }
+                freeReplyObject(r);
+                r = NULL;
+                for (size_t i = 0; i < n; i++) {
+                        tl_day_t *day = &s[i].days[s[i].n_days];
+                        if (!sum.in[i] && !sum.out[i])
+                                continue;
+                        /* yyyymmdd -> yyyy-mm-dd */
+                        snprintf(day->day, sizeof(day->day), "%.4s-%.2s-%.2s",
+                                 ymd, ymd + 4, ymd + 6);
+                        day->in = sum.in[i];
+                        day->out = sum.out[i];
+                        s[i].in += sum.in[i];
+                        s[i].out += sum.out[i];
+                        s[i].n_days++;
+                }
+        }
+        rc = 0;
+cleanup:
+        freeReplyObject(r);
+        freeReplyObject(days);
+        free(sums);
+        return rc;
+}
+
+/* The `timeline --json` document of a series; NULL when out of memory. */
+static json_t *tl_json(const tl_series_t *s, const char *window) {
+        json_t *doc = json_object(), *list = json_array();
+        int bad = hw_qout_jset(doc, "slug", hw_qout_jstr(s->slug)) ||
+                  hw_qout_jset(doc, "window", hw_qout_jstr(window)) ||
+                  hw_qout_jset(doc, "hires_in", json_integer(s->in)) ||
+                  hw_qout_jset(doc, "losses_out", json_integer(s->out));
+        for (size_t i = 0; !bad && i < s->n_days; i++) {
+                json_t *o = json_object();
+                bad = hw_qout_jset(o, "day", hw_qout_jstr(s->days[i].day)) ||
+                      hw_qout_jset(o, "hires_in",
+                                   json_integer(s->days[i].in)) ||
+                      hw_qout_jset(o, "losses_out",
+                                   json_integer(s->days[i].out));
+                bad = hw_qout_jpush_unless(list, o, bad);
+        }
+        return hw_qout_jattach(doc, "days", list, bad);
+}
+
+/* The days of a timeline's window; -1 with e filled when it is not a
+ * number of days. */
+static int64_t tl_window_days(const char *window, hw_qerr_t *e) {
+        int64_t n_days = hw_query_window_days(window);
+        if (n_days <= 0)
+                hw_qerr_set(e, HW_EXIT_USAGE, 0,
+                            "timeline --window %s: a timeline is read from "
+                            "the daily buckets, kept for the largest window "
+                            "only; give a number of days (30d)",
+                            window);
+        return n_days > 0 ? n_days : -1;
+}
+
+json_t *hw_qdoc_timelines(hw_query_t *q, const char *window,
+                          const char *const *slugs, size_t n, hw_qerr_t *e) {
+        int64_t n_days = tl_window_days(window, e);
+        tl_series_t *s;
+        json_t *doc = NULL;
+
+        if (n_days < 0)
+                return NULL;
+        if (!(s = calloc(n + 1, sizeof(*s))))
+                return hw_qerr_from(e, HW_ERR_NOMEM, "");
+        for (size_t i = 0; i < n; i++)
+                s[i].slug = slugs[i];
+        if (!tl_read(q, n_days, s, n, e)) {
+                doc = json_array();
+                for (size_t i = 0; doc && i < n; i++)
+                        hw_qout_jappend(&doc, tl_json(&s[i], window));
+                if (!doc)
+                        hw_qerr_from(e, HW_ERR_NOMEM, "");
+        }
+        tl_release(s, n);
+        free(s);
+        return doc;
+}
+
+/* Whether slug names a lab (its hash) or an organisation (its losses
+ * ever): 0, or -1 with e filled. */
+static int tl_known(hw_query_t *q, const char *slug, hw_qerr_t *e) {
+        char key[KEY_MAX], errstr[512];
+        int is_lab = 0, is_org = 0;
+        hw_err_t err;
+
+        if (hw_qerr_no_data(q, e))
+                return -1;
         hw_qout_make_key(q, key, "lab:%s", slug);
         if (!(err = hw_qdb_exists(q->db, key, &is_lab, errstr,
                                   sizeof(errstr)))) {
@@ -150,129 +309,58 @@ int hw_query_timeline(hw_query_t *q) {
                                     sizeof(errstr));
         }
         if (err) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
+                hw_qerr_from(e, err, errstr);
+                return -1;
         }
         if (!is_lab && !is_org) {
-                fprintf(stderr,
-                        HW_QUERY_PROG ": no lab or organisation \"%s\" (slug "
-                                      "%s) in Redis under prefix %s; try "
-                                      "`hirewire-query labs`\n",
-                        q->arg, slug, q->conf.prefix);
-                goto cleanup;
+                hw_qerr_set(e, HW_EXIT_FAILURE, 1,
+                            "no lab or organisation \"%s\" (slug %s) in "
+                            "Redis under prefix %s; try `hirewire-query labs`",
+                            q->arg, slug, q->conf.prefix);
+                return -1;
         }
-        /* The window's days by the watermark: D - N < d <= D. */
-        hw_qout_make_key(q, key, "watermark");
-        if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr), "GET %s",
-                                  key))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
-        }
-        if (r->type == REDIS_REPLY_STRING)
-                hw_qdb_parse_int(r->str, &wm);
-        freeReplyObject(r);
-        r = NULL;
-        last = hw_time_day(wm);
-        snprintf(lo, sizeof(lo), "%" PRId64, last - n_days + 1);
-        snprintf(hi, sizeof(hi), "%" PRId64, last);
-        hw_qout_make_key(q, key, "b:days");
-        if ((err = hw_qdb_command(q->db, &days, errstr, sizeof(errstr),
-                                  "ZRANGEBYSCORE %s %s %s", key, lo, hi))) {
-                rc = hw_qout_fail(err, errstr);
-                goto cleanup;
-        }
-        if (days->type != REDIS_REPLY_ARRAY) {
-                rc = hw_qout_fail(HW_ERR_INTERNAL,
-                                  "ZRANGEBYSCORE: unexpected reply");
-                goto cleanup;
-        }
-        for (size_t i = 0; i < days->elements; i++) {
-                hw_qout_make_key(q, key, "b:%s", days->element[i]->str);
-                if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
-                                         "GET %s", key))) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
-                }
-        }
-        if (!(rows = calloc(days->elements + 1, sizeof(*rows)))) {
-                rc = hw_qout_fail(HW_ERR_NOMEM, "");
-                goto cleanup;
-        }
-        snprintf(lab_x, sizeof(lab_x), "lab:%s:hires ", slug);
-        snprintf(org_x, sizeof(org_x), "org:%s:losses ", slug);
-        for (size_t i = 0; i < days->elements; i++) {
-                const char *ymd = days->element[i]->str;
-                if ((err = hw_qdb_reply(q->db, &r, errstr, sizeof(errstr)))) {
-                        rc = hw_qout_fail(err, errstr);
-                        goto cleanup;
-                }
-                sum = (tl_sum_t){lab_x,         org_x, strlen(lab_x),
-                                 strlen(org_x), 0,     0};
-                if (r->type == REDIS_REPLY_STRING &&
-                    hw_plan_log_each(r->str, r->len, tl_record, &sum)) {
-                        fprintf(stderr,
-                                HW_QUERY_PROG ": %sb:%s is not a bucket log "
-                                              "hirewire writes\n",
-                                q->conf.prefix, ymd);
-                        goto cleanup;
-                }
-                freeReplyObject(r);
-                r = NULL;
-                if (!sum.in && !sum.out)
-                        continue;
-                /* yyyymmdd -> yyyy-mm-dd */
-                snprintf(rows[n_rows].day, sizeof(rows[n_rows].day),
-                         "%.4s-%.2s-%.2s", ymd, ymd + 4, ymd + 6);
-                rows[n_rows].in = sum.in;
-                rows[n_rows++].out = sum.out;
-                total_in += sum.in;
-                total_out += sum.out;
-        }
+        return 0;
+}
 
+int hw_query_timeline(hw_query_t *q) {
+        static const hw_align_t aligns[] = {HW_ALIGN_LEFT, HW_ALIGN_RIGHT,
+                                            HW_ALIGN_RIGHT};
+        static const char *const headers[] = {"day", "hires in", "losses out"};
+        const char *window = q->window ? q->window : LAB_WINDOW_DEFAULT;
+        char slug[512];
+        tl_series_t s = {.slug = slug};
+        int64_t n_days;
+        hw_qerr_t e;
+        hw_table_t *t;
+        int rc, ok;
+
+        hw_slug(q->arg, slug, sizeof(slug));
+        if ((n_days = tl_window_days(window, &e)) < 0 ||
+            tl_known(q, slug, &e) || tl_read(q, n_days, &s, 1, &e)) {
+                tl_release(&s, 1);
+                return hw_qerr_print(&e);
+        }
         if (q->json) {
-                json_t *doc = json_object(), *list = json_array();
-                int bad =
-                        hw_qout_jset(doc, "slug", hw_qout_jstr(slug)) ||
-                        hw_qout_jset(doc, "window", hw_qout_jstr(window)) ||
-                        hw_qout_jset(doc, "hires_in", json_integer(total_in)) ||
-                        hw_qout_jset(doc, "losses_out",
-                                     json_integer(total_out));
-                for (size_t i = 0; !bad && i < n_rows; i++) {
-                        json_t *o = json_object();
-                        bad = hw_qout_jset(o, "day",
-                                           hw_qout_jstr(rows[i].day)) ||
-                              hw_qout_jset(o, "hires_in",
-                                           json_integer(rows[i].in)) ||
-                              hw_qout_jset(o, "losses_out",
-                                           json_integer(rows[i].out));
-                        bad = hw_qout_jpush_unless(list, o, bad);
-                }
-                doc = hw_qout_jattach(doc, "days", list, bad);
-                rc = hw_qout_print_json(doc, JSON_INDENT(2));
-        } else {
-                hw_table_t *t = hw_table_new(3, headers, aligns);
-                int ok = t != NULL;
-                for (size_t i = 0; ok && i < n_rows; i++)
-                        ok = !hw_table_add_row(t) &&
-                             !hw_table_set(t, 0, "%s", rows[i].day) &&
-                             !hw_table_set(t, 1, "%" PRId64, rows[i].in) &&
-                             !hw_table_set(t, 2, "%" PRId64, rows[i].out);
-                hw_qout_say(
-                        q,
-                        "%s: hires into the lab and out of the organisation "
-                        "per day of event time, window %s (days with none "
-                        "left out)\n",
-                        slug, window);
-                rc = hw_qout_print_table(q, t, ok, "");
-                if (rc == HW_EXIT_OK)
-                        hw_qout_say(q,
-                                    "total: %" PRId64 " in, %" PRId64 " out\n",
-                                    total_in, total_out);
+                json_t *doc = tl_json(&s, window);
+                tl_release(&s, 1);
+                return hw_qout_print_json(doc, JSON_INDENT(2));
         }
-
-cleanup:
-        freeReplyObject(r);
-        freeReplyObject(days);
-        free(rows);
+        t = hw_table_new(3, headers, aligns);
+        ok = t != NULL;
+        for (size_t i = 0; ok && i < s.n_days; i++)
+                ok = !hw_table_add_row(t) &&
+                     !hw_table_set(t, 0, "%s", s.days[i].day) &&
+                     !hw_table_set(t, 1, "%" PRId64, s.days[i].in) &&
+                     !hw_table_set(t, 2, "%" PRId64, s.days[i].out);
+        hw_qout_say(q,
+                    "%s: hires into the lab and out of the organisation per "
+                    "day of event time, window %s (days with none left "
+                    "out)\n",
+                    slug, window);
+        rc = hw_qout_print_table(q, t, ok, "");
+        if (rc == HW_EXIT_OK)
+                hw_qout_say(q, "total: %" PRId64 " in, %" PRId64 " out\n", s.in,
+                            s.out);
+        tl_release(&s, 1);
         return rc;
 }

@@ -75,6 +75,34 @@ static void usage(FILE *out) {
                 "                       (--brokers, --bootstrap-file) also "
                 "the end offset and\n"
                 "                       the lag\n"
+                "  report --html FILE [--window W] [--group G] [--lab "
+                "NAME]...\n"
+                "                       one self-contained HTML page (no "
+                "script, nothing loaded\n"
+                "                       from the network) with charts of the "
+                "labs ranking, the\n"
+                "                       composition and hires per day of "
+                "each lab NAME (default\n"
+                "                       the 3 largest), who hires from whom, "
+                "country flows (net\n"
+                "                       and index, ranks in G, Korea "
+                "marked), offers and the\n"
+                "                       alerts, in W (default 365d); with "
+                "--json also the\n"
+                "                       document it is drawn from\n"
+                "  serve [--addr HOST:PORT] [--window W] [--group G] [--lab "
+                "NAME]...\n"
+                "                       the report page live over HTTP "
+                "(default " HW_SERVE_ADDR_DEFAULT ";\n"
+                "                       port 0 picks a free port) with "
+                "the JSON of --json at\n"
+                "                       /api/labs, /api/lab/NAME, /api/flows, "
+                "/api/offers,\n"
+                "                       /api/alerts, /api/moves, /api/report "
+                "and new "
+                "alerts as server-sent\n"
+                "                       events at /api/events; GET only, "
+                "until Ctrl-C\n"
                 "  dlq [--count N]      the last N rejected messages of the "
                 "DLQ topic (default\n"
                 "                       20), oldest first: time, class "
@@ -140,8 +168,7 @@ static int set_key(hw_query_t *q, const char *key, const char *value) {
         return 0;
 }
 
-/* Parses a whole number in [min, max]; -1 if it is not one. */
-static int parse_long(const char *s, long min, long max, long *out) {
+int hw_query_parse_long(const char *s, long min, long max, long *out) {
         char *end;
         long v;
         if (*s < '0' || *s > '9')
@@ -164,15 +191,52 @@ long hw_query_window_days(const char *w) {
                 return -1;
         memcpy(num, w, n - 1);
         num[n - 1] = '\0';
-        return parse_long(num, 1, 3650, &days) == 0 ? days : -1;
+        return hw_query_parse_long(num, 1, 3650, &days) == 0 ? days : -1;
 }
 
-static int valid_window(const char *w) {
-        return hw_query_window_days(w) >= 0;
+int hw_query_set(hw_query_t *q, const char *name, const char *value, char *why,
+                 size_t size) {
+        /* The options that take a number: their range and what it is. */
+        static const struct {
+                const char *name;
+                long min, max;
+                const char *expected;
+        } numbers[] = {
+                {"top", 0, MAX_TOP, "a number of rows (0 = all)"},
+                {"count", 1, MAX_COUNT, "a number from 1 to 10000"},
+        };
+        long n;
+
+        if (!strcmp(name, "window") || !strcmp(name, "group")) {
+                int window = name[0] == 'w';
+                if (window ? hw_query_window_days(value) < 0
+                           : !hw_query_valid_group(value)) {
+                        snprintf(why, size, "%s \"%s\": expected %s", name,
+                                 value,
+                                 window ? "a window like 30d or all"
+                                        : "a group name like oecd");
+                        return -1;
+                }
+                *(window ? &q->window : &q->group) = value;
+                return 0;
+        }
+        for (size_t i = 0; i < sizeof(numbers) / sizeof(*numbers); i++) {
+                if (strcmp(name, numbers[i].name))
+                        continue;
+                if (hw_query_parse_long(value, numbers[i].min, numbers[i].max,
+                                        &n)) {
+                        snprintf(why, size, "%s \"%s\": expected %s", name,
+                                 value, numbers[i].expected);
+                        return -1;
+                }
+                *(i == 0 ? &q->top : &q->count) = n;
+                return 0;
+        }
+        snprintf(why, size, "%s: not an option of a query", name);
+        return -1;
 }
 
-/* A group name as the consumer accepts it: 1-32 of a-z 0-9 _ -. */
-static int valid_group(const char *g) {
+int hw_query_valid_group(const char *g) {
         size_t n = strlen(g);
         if (n < 1 || n > 32)
                 return 0;
@@ -195,6 +259,9 @@ enum {
         OPT_COUNT,
         OPT_VERSION,
         OPT_BOOTSTRAP_FILE,
+        OPT_HTML,
+        OPT_LAB,
+        OPT_ADDR,
 };
 
 /* Which command options a command takes. */
@@ -204,18 +271,21 @@ typedef struct command_s {
         int takes_arg; /* lab NAME, person ID */
         int window, group, top, follow, count;
         int kafka_only; /* reads Kafka, not Redis */
+        int html, lab, addr;
 } command_t;
 
 static const command_t commands[] = {
-        {"lab", hw_query_lab, 1, 1, 0, 1, 0, 0, 0},
-        {"labs", hw_query_labs, 0, 0, 0, 1, 0, 0, 0},
-        {"flows", hw_query_flows, 0, 1, 1, 1, 0, 0, 0},
-        {"offers", hw_query_offers, 0, 1, 0, 1, 0, 0, 0},
-        {"alerts", hw_query_alerts, 0, 0, 0, 0, 1, 1, 0},
-        {"person", hw_query_person, 1, 0, 0, 0, 0, 0, 0},
-        {"timeline", hw_query_timeline, 1, 1, 0, 0, 0, 0, 0},
-        {"status", hw_query_status, 0, 0, 0, 0, 0, 0, 0},
-        {"dlq", hw_query_dlq, 0, 0, 0, 0, 0, 1, 1},
+        {"lab", hw_query_lab, 1, 1, 0, 1, 0, 0, 0, 0, 0, 0},
+        {"labs", hw_query_labs, 0, 0, 0, 1, 0, 0, 0, 0, 0, 0},
+        {"flows", hw_query_flows, 0, 1, 1, 1, 0, 0, 0, 0, 0, 0},
+        {"offers", hw_query_offers, 0, 1, 0, 1, 0, 0, 0, 0, 0, 0},
+        {"alerts", hw_query_alerts, 0, 0, 0, 0, 1, 1, 0, 0, 0, 0},
+        {"person", hw_query_person, 1, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+        {"timeline", hw_query_timeline, 1, 1, 0, 0, 0, 0, 0, 0, 0, 0},
+        {"status", hw_query_status, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0},
+        {"dlq", hw_query_dlq, 0, 0, 0, 0, 0, 1, 1, 0, 0, 0},
+        {"report", hw_query_report, 0, 1, 1, 0, 0, 0, 0, 1, 1, 0},
+        {"serve", hw_query_serve, 0, 1, 1, 0, 0, 0, 0, 0, 1, 1},
 };
 
 /*
@@ -239,14 +309,17 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                 {"bootstrap-file", required_argument, NULL, OPT_BOOTSTRAP_FILE},
                 {"help", no_argument, NULL, 'h'},
                 {"version", no_argument, NULL, OPT_VERSION},
+                {"html", required_argument, NULL, OPT_HTML},
+                {"lab", required_argument, NULL, OPT_LAB},
+                {"addr", required_argument, NULL, OPT_ADDR},
                 {NULL, 0, NULL, 0},
         };
         const char *config_file = NULL;
         int seen_window = 0, seen_group = 0, seen_top = 0, seen_follow = 0,
-            seen_count = 0;
-        char errstr[512];
+            seen_count = 0, seen_html = 0, seen_addr = 0;
+        char errstr[512], why[512];
         size_t len = 0;
-        int opt;
+        int opt, longindex = 0;
 
         /* The config file first, wherever it is, so flags override it. */
         if (hw_config_load_args(&q->conf, argc, argv, &config_file, errstr,
@@ -256,8 +329,8 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
         }
 
         opterr = 0; /* we say what is wrong ourselves */
-        while ((opt = getopt_long(argc, argv, ":b:c:h", longopts, NULL)) !=
-               -1) {
+        while ((opt = getopt_long(argc, argv, ":b:c:h", longopts,
+                                  &longindex)) != -1) {
                 switch (opt) {
                 case 'c':
                         break; /* loaded above */
@@ -284,38 +357,38 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                         q->csv = 1;
                         break;
                 case OPT_WINDOW:
-                        if (!valid_window(optarg))
-                                return usage_error("--window \"%s\": expected "
-                                                   "a window like 30d or all",
-                                                   optarg);
-                        q->window = optarg;
-                        seen_window = 1;
-                        break;
                 case OPT_GROUP:
-                        if (!valid_group(optarg))
-                                return usage_error("--group \"%s\": expected "
-                                                   "a group name like oecd",
-                                                   optarg);
-                        q->group = optarg;
-                        seen_group = 1;
-                        break;
                 case OPT_TOP:
-                        if (parse_long(optarg, 0, MAX_TOP, &q->top))
-                                return usage_error("--top \"%s\": expected a "
-                                                   "number of rows (0 = all)",
-                                                   optarg);
-                        seen_top = 1;
+                        if (hw_query_set(q, longopts[longindex].name, optarg,
+                                         why, sizeof(why)))
+                                return usage_error("--%s", why);
+                        seen_window |= opt == OPT_WINDOW;
+                        seen_group |= opt == OPT_GROUP;
+                        seen_top |= opt == OPT_TOP;
                         break;
                 case OPT_FOLLOW:
                         q->follow = 1;
                         seen_follow = 1;
                         break;
                 case OPT_COUNT:
-                        if (parse_long(optarg, 1, MAX_COUNT, &q->count))
-                                return usage_error("--count \"%s\": expected "
-                                                   "a number from 1 to 10000",
-                                                   optarg);
+                        if (hw_query_set(q, "count", optarg, why, sizeof(why)))
+                                return usage_error("--%s", why);
                         seen_count = 1;
+                        break;
+                case OPT_HTML:
+                        q->html = optarg;
+                        seen_html = 1;
+                        break;
+                case OPT_LAB:
+                        if (!*optarg || q->n_labs == HW_QUERY_MAX_LABS)
+                                return usage_error("--lab \"%s\": give up to "
+                                                   "8 lab names",
+                                                   optarg);
+                        q->labs[q->n_labs++] = optarg;
+                        break;
+                case OPT_ADDR:
+                        q->addr = optarg;
+                        seen_addr = 1;
                         break;
                 case 'h':
                         usage(stdout);
@@ -382,15 +455,25 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
         if ((seen_window && !(*cmd)->window) ||
             (seen_group && !(*cmd)->group) || (seen_top && !(*cmd)->top) ||
             (seen_follow && !(*cmd)->follow) ||
-            (seen_count && !(*cmd)->count)) {
+            (seen_count && !(*cmd)->count) || (seen_html && !(*cmd)->html) ||
+            (q->n_labs && !(*cmd)->lab) || (seen_addr && !(*cmd)->addr)) {
                 const char *which = seen_window && !(*cmd)->window ? "--window"
                                     : seen_group && !(*cmd)->group ? "--group"
                                     : seen_top && !(*cmd)->top     ? "--top"
                                     : seen_follow && !(*cmd)->follow
                                             ? "--follow"
-                                            : "--count";
+                                    : seen_count && !(*cmd)->count ? "--count"
+                                    : seen_html && !(*cmd)->html   ? "--html"
+                                    : q->n_labs && !(*cmd)->lab    ? "--lab"
+                                                                   : "--addr";
                 fprintf(stderr, HW_QUERY_PROG ": %s does not apply to %s\n",
                         which, (*cmd)->name);
+                usage(stderr);
+                return HW_EXIT_USAGE;
+        }
+        if ((*cmd)->html && !q->html && !q->json) {
+                fprintf(stderr, HW_QUERY_PROG ": report needs --html FILE "
+                                              "(or --json)\n");
                 usage(stderr);
                 return HW_EXIT_USAGE;
         }
@@ -398,7 +481,8 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
 }
 
 int main(int argc, char **argv) {
-        hw_query_t q = {.top = -1, .count = 20};
+        const char *labs[HW_QUERY_MAX_LABS];
+        hw_query_t q = {.top = -1, .count = 20, .labs = labs};
         const command_t *cmd = NULL;
         char errstr[512];
         hw_err_t err;
@@ -422,7 +506,9 @@ int main(int argc, char **argv) {
                 rc = HW_EXIT_USAGE;
                 goto cleanup;
         }
-        if (!cmd->kafka_only &&
+        /* serve connects for each request: it starts, and answers 503,
+         * while Redis is away. */
+        if (!cmd->kafka_only && cmd->run != hw_query_serve &&
             (err = hw_qdb_connect(q.db, errstr, sizeof(errstr)))) {
                 fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
                 rc = err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE

@@ -399,8 +399,10 @@ int hw_query_status(hw_query_t *q) {
                 if ((err = hw_qout_check_empty(q, &empty, errstr,
                                                sizeof(errstr))))
                         rc = hw_qout_fail(err, errstr);
-                if (empty)
+                if (empty) {
+                        rc = hw_qout_fail(HW_ERR_INTERNAL, errstr);
                         goto cleanup;
+                }
         }
         if (kafka_given(q) &&
             (err = read_kafka_ends(q, &p, errstr, sizeof(errstr)))) {

@@ -4,21 +4,29 @@
 # of examples/scenario.ndjson, runs the consumer until it has caught up, and
 # prints what Redis now holds: Meta Superintelligence Labs' composition,
 # the labs ranking, the country flow table with Korea's OECD rank, offers
-# and the alerts raised.
+# and the alerts raised; then writes the report page of it all
+# (build/hirewire-report.html, one self-contained HTML file) and prints
+# its path.
 #
-# usage: scripts/demo.sh [--kafka]
+# usage: scripts/demo.sh [--kafka] [--serve]
 #   --kafka  the same demo on Apache Kafka itself: one local KRaft node
 #            (scripts/kafka-local.sh; installs Java and Maven, fetches the
 #            jars once) instead of the devbroker. Without it no Java is used.
+#   --serve  then serves the page live (hirewire-query serve, on
+#            $HW_SERVE_ADDR, default 127.0.0.1:8080) until Ctrl-C, with
+#            the demo's Redis and Kafka still running.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 bin=$src/build
 broker=devbroker
-case ${1:-} in
-  "") ;;
-  --kafka) broker=kafka ;;
-  *) echo "usage: scripts/demo.sh [--kafka]" >&2; exit 2 ;;
-esac
+serve=0
+for arg in "$@"; do
+  case $arg in
+    --kafka) broker=kafka ;;
+    --serve) serve=1 ;;
+    *) echo "usage: scripts/demo.sh [--kafka] [--serve]" >&2; exit 2 ;;
+  esac
+done
 
 if [[ $broker == kafka ]]; then "$src/scripts/setup.sh" --kafka; else "$src/scripts/setup.sh"; fi
 echo "== building"
@@ -77,3 +85,20 @@ query offers --window 365d --top 8
 echo
 echo "== alerts"
 query alerts --count 100
+
+report=$bin/hirewire-report.html
+echo
+echo "== report"
+query report --window 365d --html "$report"
+echo "   wrote $report"
+echo "   (one self-contained HTML file: labs, composition, who hires from whom,"
+echo "   country flows with Korea's rank, offers and alerts; open it in a browser)"
+serve_addr=${HW_SERVE_ADDR:-127.0.0.1:8080}
+if [[ $serve -eq 0 ]]; then
+  echo "   the same page live: scripts/demo.sh --serve, or against any Redis the"
+  echo "   consumer fills: build/hirewire-query --redis URL serve [--addr $serve_addr]"
+  exit 0
+fi
+echo
+echo "== serving the page live at http://$serve_addr/ (Ctrl-C stops it and the demo)"
+query serve --addr "$serve_addr" || true
