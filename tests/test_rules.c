@@ -284,6 +284,25 @@ static void test_rules_money(void) {
         }
 }
 
+/* A hire with s in each of fields[0..n) in turn is rejected naming that
+ * field (and, when says is not NULL, with says in the reason). */
+static void reject_in_fields(const char *s, const char *why,
+                             const char *const *fields, size_t n,
+                             const char *says) {
+        char what[128];
+        for (size_t k = 0; k < n; k++) {
+                hw_event_t ev = full_hire();
+                const hw_field_t *f = hw_event_field(HW_EVENT_HIRE, fields[k]);
+                if (!HW_CHECK(f != NULL))
+                        continue;
+                *hw_event_str(&ev, f) = s;
+                snprintf(what, sizeof(what), "%s: %s", fields[k], why);
+                EXPECT_REJECT(ev, fields[k], what);
+                if (says)
+                        HW_CHECK_CONTAINS(errstr, says);
+        }
+}
+
 static void test_rules_utf8(void) {
         static const struct {
                 const char *s;
@@ -325,18 +344,8 @@ static void test_rules_utf8(void) {
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
                 HW_CHECK_MSG(!hw_utf8_valid(bad[i].s, strlen(bad[i].s)),
                              "hw_utf8_valid accepts %s", bad[i].why);
-                for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]);
-                     k++) {
-                        hw_event_t ev = full_hire();
-                        const hw_field_t *f =
-                                hw_event_field(HW_EVENT_HIRE, fields[k]);
-                        if (!HW_CHECK(f != NULL))
-                                continue;
-                        *hw_event_str(&ev, f) = bad[i].s;
-                        snprintf(what, sizeof(what), "%s: %s", fields[k],
-                                 bad[i].why);
-                        EXPECT_REJECT(ev, fields[k], what);
-                }
+                reject_in_fields(bad[i].s, bad[i].why, fields,
+                                 sizeof(fields) / sizeof(fields[0]), NULL);
         }
         /* Also in an org name, and in an offer. */
         {
@@ -388,22 +397,11 @@ static void test_rules_control(void) {
         static const char *fields[] = {
                 "person_name", "alma_mater", "source_url", "event_id",
                 "person_id",   "to_lab",     "from_org",   "nationality"};
-        char what[128];
 
         for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++)
-                for (size_t k = 0; k < sizeof(fields) / sizeof(fields[0]);
-                     k++) {
-                        hw_event_t ev = full_hire();
-                        const hw_field_t *f =
-                                hw_event_field(HW_EVENT_HIRE, fields[k]);
-                        if (!HW_CHECK(f != NULL))
-                                continue;
-                        *hw_event_str(&ev, f) = bad[i].s;
-                        snprintf(what, sizeof(what), "%s: %s", fields[k],
-                                 bad[i].why);
-                        EXPECT_REJECT(ev, fields[k], what);
-                        HW_CHECK_CONTAINS(errstr, "control character");
-                }
+                reject_in_fields(bad[i].s, bad[i].why, fields,
+                                 sizeof(fields) / sizeof(fields[0]),
+                                 "control character");
         /* In an offer too, and the message names the character and where
          * it is, shown neutralised. */
         {
