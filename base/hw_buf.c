@@ -59,6 +59,8 @@ int hw_grow(void **arr, size_t *cap, size_t n, size_t size) {
 }
 
 int hw_buf_append(hw_buf_t *buf, const void *data, size_t len) {
+        if (!len)
+                return 0;
         if (hw_buf_reserve(buf, len) == -1)
                 return -1;
         memcpy(buf->data + buf->len, data, len);

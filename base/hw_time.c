@@ -103,10 +103,11 @@ int hw_time_parse_iso(const char *s, int64_t *ms) {
 }
 
 void hw_time_format_iso(int64_t ms, char *out, size_t out_size) {
-        int64_t secs = ms >= 0 ? ms / 1000 : -((-ms + 999) / 1000);
-        int64_t rem = ms - secs * 1000;
-        int64_t days = secs >= 0 ? secs / 86400 : -((-secs + 86399) / 86400);
-        int64_t sod = secs - days * 86400;
+        /* Floor divisions, without negating (INT64_MIN has no negation). */
+        int64_t rem = (ms % 1000 + 1000) % 1000;
+        int64_t secs = ms / 1000 - (ms % 1000 < 0);
+        int64_t sod = (secs % 86400 + 86400) % 86400;
+        int64_t days = secs / 86400 - (secs % 86400 < 0);
         int y, m, d;
 
         civil_from_days(days, &y, &m, &d);
@@ -121,7 +122,7 @@ void hw_time_format_iso(int64_t ms, char *out, size_t out_size) {
 }
 
 int64_t hw_time_day(int64_t ms) {
-        return ms >= 0 ? ms / HW_DAY_MS : -((-ms + HW_DAY_MS - 1) / HW_DAY_MS);
+        return ms / HW_DAY_MS - (ms % HW_DAY_MS < 0);
 }
 
 void hw_time_ymd(int64_t day, char out[9]) {

@@ -189,6 +189,19 @@ static int tl_read(hw_query_t *q, int64_t n_days, tl_series_t *s, size_t n,
                         goto cleanup;
                 }
         }
+        /* A member of b:days names a day's log: 8 digits, else the keys are
+         * not ones hirewire writes. */
+        for (size_t d = 0; d < days->elements; d++) {
+                const redisReply *day = days->element[d];
+                if (day->type != REDIS_REPLY_STRING || day->len != 8 ||
+                    strspn(day->str, "0123456789") != 8) {
+                        hw_qerr_set(e, HW_EXIT_FAILURE, 0,
+                                    "%sb:days holds a member that is not a "
+                                    "day (yyyymmdd)",
+                                    q->conf.prefix);
+                        goto cleanup;
+                }
+        }
         for (size_t d = 0; d < days->elements; d++) {
                 hw_qout_make_key(q, key, "b:%s", days->element[d]->str);
                 if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),

@@ -56,7 +56,7 @@ enum {
 
 typedef enum kind_e { K_PAGE, K_JSON, K_EVENTS, K_HEALTH } kind_t;
 
-typedef struct route_s {
+typedef struct hw_serve_route_s {
         const char *path;
         kind_t kind;
         json_t *(*doc)(hw_query_t *q, hw_qerr_t *e);
@@ -82,17 +82,7 @@ static const route_t routes[] = {
 static const char *const param_names[] = {"window", "group", "top", "count",
                                           "lab"};
 
-/* A request as parsed: its query (window, group, ... from the
- * parameters), or why it is refused (status, reason). */
-typedef struct request_s {
-        const route_t *route;
-        hw_query_t q;
-        const char *labs[HW_QUERY_MAX_LABS];
-        char name[1024]; /* /api/lab/NAME */
-        unsigned seen;
-        unsigned status; /* 0 while acceptable */
-        char reason[512];
-} request_t;
+typedef hw_serve_request_t request_t;
 
 /* ------------------------------------------------------------------ */
 /* Responses                                                           */
@@ -270,9 +260,8 @@ static enum MHD_Result take_param(void *cls, enum MHD_ValueKind kind,
         return MHD_YES;
 }
 
-/* Parses url and its parameters into r; r->status set when refused. */
-static void parse_request(request_t *r, const hw_query_t *base,
-                          struct MHD_Connection *conn, const char *url) {
+void hw_serve_parse_request(request_t *r, const hw_query_t *base,
+                            struct MHD_Connection *conn, const char *url) {
         memset(r, 0, sizeof(*r));
         for (size_t i = 0; i < sizeof(routes) / sizeof(*routes); i++)
                 if (routes[i].named ? !strncmp(url, routes[i].path,
@@ -349,7 +338,7 @@ static enum MHD_Result on_request(void *cls, struct MHD_Connection *conn,
         if (strcmp(method, MHD_HTTP_METHOD_GET) && !head)
                 return hw_serve_error(conn, MHD_HTTP_METHOD_NOT_ALLOWED,
                                       "method not allowed: GET and HEAD only");
-        parse_request(&r, base, conn, url);
+        hw_serve_parse_request(&r, base, conn, url);
         if (r.status)
                 return hw_serve_error(conn, r.status, r.reason);
         if (r.route->kind == K_EVENTS)

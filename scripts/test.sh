@@ -33,9 +33,9 @@ UBSAN_OPTIONS=${UBSAN_OPTIONS:-print_stacktrace=1:halt_on_error=1} \
   run_suite sanitizers "$src/build-asan" "-LE kafka" -DHW_SANITIZE=ON -DHW_COVERAGE=ON \
   -DCMAKE_BUILD_TYPE=Debug
 "$src/scripts/coverage-report.sh" "$src/build-asan" || echo "== no coverage report (above: why)"
-# libFuzzer (clang): the decode, NDJSON, Avro walk and config file targets,
-# 60 s each.
-HW_TARGETS="fuzz_decode fuzz_ndjson fuzz_walk fuzz_config" \
+# libFuzzer (clang): the decode, NDJSON, Avro walk, config file, Schema
+# Registry, Redis replies (query tool) and serve request targets, 60 s each.
+HW_TARGETS="fuzz_decode fuzz_ndjson fuzz_walk fuzz_config fuzz_registry fuzz_replies fuzz_serve" \
   run_suite fuzz "$src/build-fuzz" "-L fuzz" -DHW_FUZZ=ON -DCMAKE_C_COMPILER=clang \
   -DCMAKE_BUILD_TYPE=Debug -DHW_FUZZ_SECONDS="${HW_FUZZ_SECONDS:-60}"
 

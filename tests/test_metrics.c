@@ -230,8 +230,8 @@ static void test_render_histogram(void) {
         t = render(m, &buf);
         check_exposition(t);
         static const char *const want[] = {
-                "# HELP hirewire_batch_flush_seconds Time to flush one batch "
-                "to Redis.",
+                ("# HELP hirewire_batch_flush_seconds Time to flush one batch "
+                 "to Redis."),
                 "# TYPE hirewire_batch_flush_seconds histogram",
                 "hirewire_batch_flush_seconds_bucket{le=\"0.001\"} 2",
                 "hirewire_batch_flush_seconds_bucket{le=\"0.0025\"} 2",
