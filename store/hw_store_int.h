@@ -53,6 +53,7 @@ struct hw_store_s {
         size_t argc, argcap;
         hw_arena_t scratch;    /* formatted numbers */
         hw_buf_t cmd;          /* the step's command in RESP, reused */
+        int spill_broken;      /* writing cmd before it was whole failed */
         char epoch[32];        /* <prefix>epoch when the batch began */
         int64_t watermark;     /* <prefix>watermark then (-1 = none) */
         int raise_alerts;      /* write alerts (1) or drop them (0) */
@@ -171,7 +172,7 @@ typedef struct raid_pair_s {
         int64_t *raised; /* the days of its raids raised before */
         size_t n_raised;
         int changed; /* the step changes its hires */
-        int raises;  /* the step raises a raid of it */
+        int raises;  /* how many raids of it the step raises */
 } raid_pair_t;
 
 /* What round trip 1 found that the writes need. */
@@ -263,6 +264,13 @@ int hw_step_resp_key(hw_store_t *s, hw_buf_t *b, const char *key, size_t len);
 
 /* RESP of the alerts prefix's key AP<name>. */
 int hw_step_resp_alert_key(hw_store_t *s, hw_buf_t *b, const char *name);
+
+/* Writes what round trip 2 has built of s->cmd so far once it holds a
+ * megabyte (Redis queues the commands until EXEC; a step not sent whole
+ * drops the connection, which discards them), so the buffer stays that
+ * small whatever the batch. A write that fails is reported by
+ * hw_step_send_commands. */
+void hw_step_spill(hw_store_t *s);
 
 /* Writes the commands in s->cmd. A broken connection is HW_ERR_SERVICE
  * (and dropped). */

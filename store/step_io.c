@@ -224,12 +224,13 @@ static redisReplyObjectFunctions arena_replies = {
         .freeObject = arena_free,
 };
 
-/* Writes the commands in s->cmd. A broken connection is HW_ERR_SERVICE
- * (and dropped). */
-hw_err_t hw_step_send_commands(hw_store_t *s, const char *what, char *errstr,
-                               size_t size) {
-        /* Written as it is (hiredis would copy it to its own buffer
-         * first: the step's commands can take megabytes). */
+/* Past this many bytes built, round trip 2's commands are written. */
+#define SPILL_BYTES ((size_t)1 << 20)
+
+/* Writes s->cmd whole and empties it: -1 when the connection broke
+ * (ctx->errstr says why). Written as it is: hiredis would copy it to its
+ * own buffer first. */
+static int write_cmd(hw_store_t *s) {
         for (size_t at = 0; at < s->cmd.len;) {
                 ssize_t w =
                         write(s->ctx->fd, s->cmd.data + at, s->cmd.len - at);
@@ -242,11 +243,27 @@ hw_err_t hw_step_send_commands(hw_store_t *s, const char *what, char *errstr,
                                          ? "timed out"
                                  : w < 0 ? strerror(errno)
                                          : "connection lost");
-                        return hw_step_check_reply(s, NULL, what, errstr, size);
+                        return -1;
                 }
                 at += (size_t)w;
         }
-        return HW_OK;
+        s->cmd.len = 0;
+        return 0;
+}
+
+void hw_step_spill(hw_store_t *s) {
+        if (s->cmd.len >= SPILL_BYTES && !s->spill_broken && write_cmd(s))
+                s->spill_broken = 1; /* the rest is built, then refused */
+}
+
+/* Writes the commands in s->cmd (after any written by hw_step_spill). A
+ * broken connection is HW_ERR_SERVICE (and dropped). */
+hw_err_t hw_step_send_commands(hw_store_t *s, const char *what, char *errstr,
+                               size_t size) {
+        int broken = s->spill_broken || write_cmd(s);
+        s->spill_broken = 0;
+        return broken ? hw_step_check_reply(s, NULL, what, errstr, size)
+                      : HW_OK;
 }
 
 /* Reads replies into s->step_replies[*at ..end), error replies

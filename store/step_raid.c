@@ -362,26 +362,30 @@ hw_err_t hw_step_judge_raised(hw_store_t *s, const hw_deltas_t *d,
 
         if (!s->raise_alerts)
                 return HW_OK;
-        for (size_t i = 0; i < s->n_raids; i++) {
+        /* The raids found come pair by pair (hw_step_judge_raids): those
+         * of f's pair found before it are raids[first .. i). */
+        for (size_t i = 0, first = 0; i < s->n_raids; i++) {
                 hw_raid_found_t *f = &s->raids[i];
                 raid_pair_t *rp;
                 const char *slug;
                 /* Raids are found only of the plan's pairs, which come
                  * first among the step's pairs. */
                 HW_ASSERT(f->pair < plan->n_raids && f->pair < s->n_rpairs);
+                HW_ASSERT(!i || s->raids[i - 1].pair <= f->pair);
+                if (i && s->raids[i - 1].pair != f->pair)
+                        first = i;
                 rp = &s->rpairs[f->pair];
                 slug = plan->raids[f->pair].lab_slug;
                 const hw_map_entry_t *e;
                 int near = hw_raid_near(rp->raised, rp->n_raised, f->day, days);
-                for (size_t k = 0; k < i && !near; k++)
+                for (size_t k = first; k < i && !near; k++)
                         near = s->raids[k].raise &&
-                               s->raids[k].pair == f->pair &&
                                s->raids[k].day > f->day - days &&
                                s->raids[k].day < f->day + days;
                 if (near)
                         continue;
                 f->raise = 1;
-                rp->raises = 1;
+                rp->raises++;
                 f->name = hw_step_batch_lab_name(d, slug);
                 if (!f->name &&
                     (e = hw_map_find(&s->lab_names, slug, strlen(slug))) &&
@@ -490,29 +494,32 @@ static int by_int64(const void *a, const void *b) {
  * watermark). */
 int hw_step_write_raised(hw_store_t *s, const hw_plan_t *plan, size_t *n_cmds) {
         hw_buf_t *b = &s->cmd;
-        size_t n = 0;
+        size_t n = 0, k = 0;
         int rc = 0;
 
         for (size_t i = 0; i < plan->n_raids && i < s->n_rpairs; i++)
-                n += s->rpairs[i].raises;
+                n += s->rpairs[i].raises > 0;
         if (!n)
                 return 0;
         rc |= hw_step_resp_cmd(b, 2 + 2 * n) || hw_step_resp_str(b, "HSET") ||
               hw_step_resp_alert_key(s, b, "alert:raid");
+        /* The raids found come pair by pair: k walks them once. */
         for (size_t i = 0; i < plan->n_raids && i < s->n_rpairs && !rc; i++) {
                 const raid_pair_t *rp = &s->rpairs[i];
                 int64_t *days;
                 size_t m = rp->n_raised;
+                while (k < s->n_raids && s->raids[k].pair < i)
+                        k++;
                 if (!rp->raises)
                         continue;
                 days = hw_arena_alloc(&s->scratch,
-                                      (m + s->n_raids + 1) * sizeof(*days));
+                                      (m + (size_t)rp->raises) * sizeof(*days));
                 if (!days)
                         return -1;
                 if (m)
                         memcpy(days, rp->raised, m * sizeof(*days));
-                for (size_t k = 0; k < s->n_raids; k++)
-                        if (s->raids[k].raise && s->raids[k].pair == i)
+                for (; k < s->n_raids && s->raids[k].pair == i; k++)
+                        if (s->raids[k].raise)
                                 days[m++] = s->raids[k].day;
                 qsort(days, m, sizeof(*days), by_int64);
                 s->value.len = 0;

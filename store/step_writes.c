@@ -221,6 +221,7 @@ static int write_counters(hw_store_t *s, const hw_plan_t *plan,
                         }
                         (*n_cmds)++;
                 }
+                hw_step_spill(s);
         }
         return rc;
 }
@@ -378,6 +379,7 @@ static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
                               hw_step_resp_arg(b, packed, plen);
                 }
                 (*n_cmds)++;
+                hw_step_spill(s);
         }
         return rc;
 }
@@ -400,6 +402,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         int rc = 0;
 
         b->len = 0;
+        s->spill_broken = 0;
         rc |= hw_step_resp_cmd(b, 1) || hw_step_resp_str(b, "MULTI");
         rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "INCR") ||
               hw_step_resp_key(s, b, "steps", 5);
@@ -498,6 +501,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                       hw_step_resp_arg(b, cd->ymd, 8) ||
                       hw_step_resp_str(b, "1");
                 n += 2;
+                hw_step_spill(s);
         }
         for (size_t i = 0; i < plan->n_days && !rc; i++, n++) {
                 snprintf(key, sizeof(key), "b:%.8s", plan->days[i].ymd);
@@ -505,6 +509,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                       hw_step_resp_key(s, b, key, strlen(key)) ||
                       hw_step_resp_arg(b, plan->days[i].text,
                                        plan->days[i].len);
+                hw_step_spill(s);
         }
         if (plan->n_days && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + 2 * plan->n_days) ||
@@ -524,6 +529,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                       hw_step_resp_key(s, b, key, strlen(key));
                 for (size_t j = 0; j < sd->n && !rc; j++)
                         rc |= hw_step_resp_str(b, plan->names[sd->first + j]);
+                hw_step_spill(s);
         }
         if (plan->n_seen && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + 2 * plan->n_seen) ||
