@@ -13,7 +13,9 @@
  *                                  kafka.security.protocol = SASL_SSL
  *   group                          consumer group (hirewire)
  *   topic.hires, topic.offers, topic.dlq, topic.alerts
- *   redis.url                      redis://[:password@]host:port[/db]
+ *   redis.url                      redis://[:password@]host:port[/db], or
+ *                                  redis-sentinel://[:password@]host:port
+ *                                  [,host:port...][/db]#master
  *   redis.password                 (else REDIS_PASSWORD, else from the URL)
  *   prefix                         Redis key prefix (hw:)
  *   windows                        day windows, e.g. "7d,30d,90d,365d"
@@ -249,18 +251,33 @@ hw_err_t hw_config_validate(const hw_config_t *c, char *errstr,
 const hw_country_conf_t *hw_config_country(const hw_config_t *c,
                                            const char *code);
 
-/* A parsed redis:// URL. */
+/* The most sentinels a redis-sentinel:// URL may name. */
+#define HW_REDIS_SENTINELS_MAX 16
+
+/* A host and its port. */
+typedef struct hw_redis_host_s {
+        char host[256];
+        int port;
+} hw_redis_host_t;
+
+/* A parsed Redis URL: redis:// names the server (host, port);
+ * redis-sentinel:// the sentinels that know where the primary named
+ * `master` is (host "" and port 0). */
 typedef struct hw_redis_url_s {
         char host[256];
         int port;
         int db;
         char password[256]; /* "" = none */
         char username[128]; /* "" = default user */
+        char master[256];   /* redis-sentinel://: the primary's name */
+        int n_sentinels;    /* redis-sentinel://: 1 or more; else 0 */
+        hw_redis_host_t sentinels[HW_REDIS_SENTINELS_MAX];
 } hw_redis_url_t;
 
-/* Parses redis://[[user]:password@]host[:port][/db] (hw_redis_url.c).
- * Returns HW_ERR_ARG naming what is wrong (the password is never
- * echoed). */
+/* Parses redis://[[user]:password@]host[:port][/db] and
+ * redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/db]#master
+ * (hw_redis_url.c). Returns HW_ERR_ARG naming what is wrong (the password
+ * is never echoed). */
 hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out, char *errstr,
                             size_t errstr_size);
 

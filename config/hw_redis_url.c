@@ -1,6 +1,9 @@
 /*
- * redis:// URLs (redis.url): redis://[[user]:password@]host[:port][/db],
- * percent-decoded; the password is a secret, never quoted in an error.
+ * Redis URLs (redis.url): redis://[[user]:password@]host[:port][/db], and
+ * for a primary found through Redis Sentinel
+ * redis-sentinel://[[user]:password@]host[:port][,host[:port]...][/db]#master
+ * (the form Lettuce reads; each sentinel on port 26379 unless given).
+ * Percent-decoded; the password is a secret, never quoted in an error.
  */
 #include "hw_config_int.h"
 
@@ -38,34 +41,114 @@ static int pct_decode(const char *s, size_t n, char *out, size_t out_size) {
         return 0;
 }
 
+/* Where the user info ends in s[0..n): its last '@' (the host part holds
+ * none, so a password may hold a raw '@' or '/'), or NULL. */
+static const char *last_at(const char *s, size_t n) {
+        while (n > 0)
+                if (s[--n] == '@')
+                        return s + n;
+        return NULL;
+}
+
+/* Reads one host[:port] of s[0..n) into h, port dflt when none is given;
+ * NULL, or what is wrong. */
+static const char *read_host(const char *s, size_t n, int dflt,
+                             hw_redis_host_t *h) {
+        const char *host, *why;
+        size_t host_len;
+        int port;
+
+        if ((why = hw_conf_split_host_port(s, n, &host, &host_len, &port)))
+                return why;
+        if (host_len >= sizeof(h->host))
+                return "host longer than 255 bytes";
+        if (port == 0)
+                return "port is not a number in 1..65535";
+        memcpy(h->host, host, host_len);
+        h->host[host_len] = '\0';
+        h->port = port > 0 ? port : dflt;
+        return NULL;
+}
+
+/* The #master of a redis-sentinel:// URL (master, n bytes) into out;
+ * NULL, or what is wrong. */
+static const char *read_master(const char *master, size_t n,
+                               hw_redis_url_t *out) {
+        int rc;
+
+        if (!n)
+                return "empty primary name after '#'";
+        rc = pct_decode(master, n, out->master, sizeof(out->master));
+        if (rc == -1)
+                return "primary name longer than 255 bytes";
+        if (rc == -2)
+                return "primary name holds %00";
+        for (const char *c = out->master; *c; c++)
+                if ((unsigned char)*c <= ' ' || *c == 0x7f)
+                        return "primary name holds a space or control "
+                               "character";
+        return NULL;
+}
+
 hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out, char *errstr,
                             size_t size) {
         static const char usage[] =
                 "redis://[[user]:password@]host[:port][/db]";
-        const char *p, *at, *hp, *end, *slash, *host;
-        size_t host_len;
-        const char *why;
-        int port, rc;
+        static const char sentinel_usage[] =
+                "redis-sentinel://[[user]:password@]host[:port]"
+                "[,host[:port]...][/db]#master";
+        const char *p, *at, *hp, *end, *slash, *hash = NULL;
+        const char *why, *shown = usage;
+        char where[80];
+        int rc, sentinel = 0;
 
         memset(out, 0, sizeof(*out));
         out->port = 6379;
         if (!url || !*url)
                 return hw_fail(HW_ERR_ARG, errstr, size,
-                               "empty URL, expected %s", usage);
-        if (strncasecmp(url, "redis://", 8) != 0) {
-                if (!strncasecmp(url, "rediss://", 9))
-                        return hw_fail(HW_ERR_ARG, errstr, size,
-                                       "rediss:// (TLS) is not supported, "
-                                       "expected %s",
-                                       usage);
+                               "empty URL, expected %s or %s", usage,
+                               sentinel_usage);
+        if (!strncasecmp(url, "redis-sentinel://", 17)) {
+                sentinel = 1;
+                shown = sentinel_usage;
+                p = url + 17;
+        } else if (!strncasecmp(url, "redis://", 8)) {
+                p = url + 8;
+        } else if (!strncasecmp(url, "rediss://", 9)) {
                 return hw_fail(HW_ERR_ARG, errstr, size,
-                               "not a redis:// URL, expected %s", usage);
+                               "rediss:// (TLS) is not supported, "
+                               "expected %s",
+                               usage);
+        } else if (!strncasecmp(url, "rediss-sentinel://", 18)) {
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "rediss-sentinel:// (TLS) is not supported, "
+                               "expected %s",
+                               sentinel_usage);
+        } else {
+                return hw_fail(HW_ERR_ARG, errstr, size,
+                               "not a redis:// URL, expected %s (or %s for "
+                               "a primary found through Redis Sentinel)",
+                               usage, sentinel_usage);
         }
-        p = url + 8;
+        end = p + strlen(p);
 
-        /* The host part cannot hold '@', so the last one ends the user
-         * info: a password may then hold a raw '@' or '/'. */
-        at = strrchr(p, '@');
+        /* The primary's name follows the last '#'; one with an '@' after
+         * it is a '#' inside the password, and the name is missing. */
+        if (sentinel) {
+                hash = strrchr(p, '#');
+                if (!hash || memchr(hash, '@', (size_t)(end - hash))) {
+                        why = "no #master at the end: the name the "
+                              "sentinels know the primary by (a '#' in "
+                              "the password is written %23)";
+                        goto fail;
+                }
+                if ((why = read_master(hash + 1, (size_t)(end - hash - 1),
+                                       out)))
+                        goto fail;
+                end = hash;
+        }
+
+        at = last_at(p, (size_t)(end - p));
         if (at) {
                 const char *colon = memchr(p, ':', (size_t)(at - p));
                 const char *pass = p;
@@ -100,26 +183,42 @@ hw_err_t hw_redis_url_parse(const char *url, hw_redis_url_t *out, char *errstr,
                 hp = p;
         }
 
-        end = hp + strlen(hp);
-        slash = strchr(hp, '/');
+        slash = memchr(hp, '/', (size_t)(end - hp));
         if (!slash)
                 slash = end;
-        why = hw_conf_split_host_port(hp, (size_t)(slash - hp), &host,
-                                      &host_len, &port);
-        if (why)
-                goto fail;
-        if (host_len >= sizeof(out->host)) {
-                why = "host longer than 255 bytes";
-                goto fail;
+        if (sentinel) {
+                const char *h = hp;
+                if (h == slash) {
+                        why = "no sentinel host";
+                        goto fail;
+                }
+                for (int i = 1;; i++) {
+                        const char *comma = memchr(h, ',', (size_t)(slash - h));
+                        const char *stop = comma ? comma : slash;
+                        if (out->n_sentinels == HW_REDIS_SENTINELS_MAX) {
+                                why = "more than 16 sentinels";
+                                goto fail;
+                        }
+                        why = read_host(h, (size_t)(stop - h), 26379,
+                                        &out->sentinels[out->n_sentinels++]);
+                        if (why) {
+                                snprintf(where, sizeof(where),
+                                         "sentinel %d: %s", i, why);
+                                why = where;
+                                goto fail;
+                        }
+                        if (!comma)
+                                break;
+                        h = comma + 1;
+                }
+                out->port = 0;
+        } else {
+                hw_redis_host_t h = {"", 0};
+                if ((why = read_host(hp, (size_t)(slash - hp), 6379, &h)))
+                        goto fail;
+                memcpy(out->host, h.host, sizeof(out->host));
+                out->port = h.port;
         }
-        memcpy(out->host, host, host_len);
-        out->host[host_len] = '\0';
-        if (port == 0) {
-                why = "port is not a number in 1..65535";
-                goto fail;
-        }
-        if (port > 0)
-                out->port = port;
         if (slash < end && slash + 1 < end) {
                 int64_t db;
                 if (hw_conf_parse_whole_n(slash + 1, (size_t)(end - slash - 1),
@@ -136,5 +235,5 @@ fail:
         hw_wipe(out, sizeof(*out));
         out->port = 6379;
         return hw_fail(HW_ERR_ARG, errstr, size, "%s (expected %s)", why,
-                       usage);
+                       shown);
 }

@@ -204,11 +204,13 @@ static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
         }
         if (!err) { /* fenced */
                 hw_metrics_add(c->metrics, HW_M_FENCED, 1);
-                /* Someone else wrote: its persons too, maybe. */
+                /* Someone else wrote, or steps were lost with a failed
+                 * Redis primary: persons too, maybe. */
                 hw_batch_forget_persons(&c->cache);
                 HW_WARN("consumer",
-                        "batch dropped: offsets moved by another consumer "
-                        "(%s); reading from Redis's offsets",
+                        "batch dropped: %s, not what it started from (moved "
+                        "by another consumer or a replay, or lost with a "
+                        "failed Redis primary); reading from Redis's offsets",
                         errstr);
                 if (!final)
                         hw_consumer_reseek(c);

@@ -78,6 +78,10 @@ hw_err_t hw_qdb_connect(hw_qdb_t *db, char *errstr, size_t size) {
         hw_redis_fault_t fault;
         hw_err_t err;
 
+        if (db->ctx && hw_redis_primary_moved(&db->target)) {
+                redisFree(db->ctx); /* ask the sentinels again */
+                db->ctx = NULL;
+        }
         if (db->ctx)
                 return HW_OK;
         db->ctx = hw_redis_connect(&db->target, QDB_COMMAND_TIMEOUT_MS, &err,

@@ -315,6 +315,8 @@ hw_err_t hw_store_connect(hw_store_t *s, char *errstr, size_t size) {
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
                                "a command sent while the atomic step's "
                                "reply is unread");
+        if (s->ctx && hw_redis_primary_moved(&s->target))
+                hw_step_drop_connection(s); /* ask the sentinels again */
         if (s->ctx)
                 return HW_OK;
         s->ctx = hw_redis_connect(&s->target, COMMAND_TIMEOUT_MS, &err,

@@ -63,6 +63,10 @@ struct hw_store_s {
         size_t n_ends;
         /* What the last hw_store_read_slide read (texts in replies). */
         hw_plan_slide_t slide;
+        /* Its epoch: the epoch and the connection's number, what the
+         * plan's cached logs were read under (a primary found after a
+         * failover may lack appends the plan read from the one before). */
+        char plan_epoch[64];
         hw_plan_log_t *logs;
         size_t logs_cap;
         redisReply **replies;

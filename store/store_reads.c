@@ -77,6 +77,15 @@ static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
         return HW_OK;
 }
 
+/* What the plan's cached logs must have been read under to be read on
+ * from where they end: this epoch, and this connection (a new one may
+ * find a primary without the last appends they hold: read them whole). */
+static const char *plan_epoch(hw_store_t *s) {
+        snprintf(s->plan_epoch, sizeof(s->plan_epoch), "%s/%lu", s->epoch,
+                 s->target.connection);
+        return s->plan_epoch;
+}
+
 hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                              const hw_plan_slide_t **out, char *errstr,
                              size_t size) {
@@ -141,8 +150,8 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
          * read in part keeps, until they come, the one the plan holds). */
         for (size_t i = 0; i < n; i++) {
                 hw_plan_log_t *lg = &s->logs[i];
-                if (plan && hw_plan_log_known(plan, s->epoch, lg->day, &lg->gen,
-                                              &lg->from)) {
+                if (plan && hw_plan_log_known(plan, plan_epoch(s), lg->day,
+                                              &lg->gen, &lg->from)) {
                         redisAppendCommand(s->ctx, "GETRANGE %sb:%s %lld -1",
                                            c->prefix, lg->ymd,
                                            (long long)lg->from);
@@ -201,7 +210,7 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                     (err = read_whole_logs(s, s->log_stale, n, errstr, size)))
                         return err;
         }
-        s->slide.epoch = s->epoch;
+        s->slide.epoch = plan_epoch(s);
         s->slide.leaving = s->logs;
         s->slide.n_leaving = n_leaving;
         /* Compacted: the leaving logs that leave the smallest window now

@@ -4,14 +4,22 @@
 # Deployment's consumer arguments and the systemd unit's ExecStart, run here
 # against a real Redis and devbroker with the shipped config, count the
 # scenario, turn /healthz ready and stop on SIGTERM within the grace period;
-# systemd-analyze verify accepts the unit without a warning.
+# systemd-analyze verify accepts the unit without a warning. The Redis
+# Sentinel examples (deploy/k8s/sentinel, deploy/docker/
+# compose.sentinel.yaml) hang together and the consumer accepts their
+# redis-sentinel:// URLs.
 source "$(dirname "$0")/lib/services.sh"
 
 hw_start_redis
 hw_start_broker --partitions 4
 hw_produce "$HW_SRC_DIR/examples/scenario.ndjson"
-"$HW_PY" "$HW_SRC_DIR/tests/lib/check_deploy.py" "$HW_SRC_DIR" >"$HW_TMP/args" || hw_fail "deploy/k8s does not hang together"
+"$HW_PY" "$HW_SRC_DIR/tests/lib/check_deploy.py" "$HW_SRC_DIR" "$HW_TMP/sentinel.urls" >"$HW_TMP/args" ||
+  hw_fail "deploy/k8s does not hang together"
 mapfile -t args <"$HW_TMP/args"
+while read -r url; do
+  "$HW_BIN_DIR/hirewire-consumer" --redis "$url" --version >/dev/null 2>"$HW_TMP/url.err" ||
+    hw_fail "the consumer refuses the Sentinel example's --redis $url: $(cat "$HW_TMP/url.err")"
+done <"$HW_TMP/sentinel.urls"
 
 run_and_stop() { # run_and_stop NAME GRACE_S CMD...: ready, counted, SIGTERM -> exit 0 in time
   local name=$1 grace=$2 pid mport rc=0

@@ -1,15 +1,16 @@
 #!/usr/bin/env bash
 # The Redis store's atomic step driven through its C API against a real
-# redis-server, in three programs run in order on one Redis, each starting
+# redis-server, in four programs run in order on one Redis, each starting
 # from the state the previous left (tests/store_fixtures.h):
 # test_store_step (applied, fenced by the offsets, fenced by the epoch,
 # stale by the watermark's day, and refused by Redis: a key of another
 # type, a counter that is not a number, each refusal leaving every key as
 # it was), test_store_slide (the bucket logs read as the watermark's day
-# moves) and test_store_raids (a step only sent, then raids).
+# moves), test_store_raids (a step only sent, then raids) and
+# test_store_failover (a bucket log read in part, then a lost primary).
 source "$(dirname "$0")/lib/services.sh"
 
-progs=(test_store_step test_store_slide test_store_raids)
+progs=(test_store_step test_store_slide test_store_raids test_store_failover)
 for p in "${progs[@]}"; do
   [[ -x $HW_BIN_DIR/tests/$p ]] || hw_fail "$HW_BIN_DIR/tests/$p is not built"
 done

@@ -13,10 +13,12 @@ raised and no other (brain_drain is judged at the end of a backlog, so
 for a backlog read by one consumer, whatever its batches), and every
 expected raid whose 30 days lie within the 365 days of the watermark has a
 raid of its pair within 30 days.
+Redis's password, if it wants one, comes from REDIS_PASSWORD.
 usage: check_alert_events.py [--exact] [--expect FILE] REDIS_PORT PREFIX EVENTS..."""
 import argparse
 import collections
 import json
+import os
 import sys
 
 import redis
@@ -50,7 +52,7 @@ for path in a.events:
         day = model.day_of(model.hwcheck.to_ms(ev["occurred_at"]))
         pair_hires[(model.slug(ev["from_org"]), model.slug(lab))].append((day, ev["event_id"]))
 
-r = redis.Redis(port=a.port, decode_responses=True)
+r = redis.Redis(port=a.port, password=os.environ.get("REDIS_PASSWORD") or None, decode_responses=True)
 entries = r.xrange(a.prefix + "alerts")
 if not entries:
     sys.exit("no alerts in the stream")

@@ -3,10 +3,19 @@ manifests and the kustomization parse as YAML; the Deployment has at most as
 many replicas as the partitions it declares, a readiness probe on /healthz
 and a liveness probe on the metrics port, a grace period for SIGTERM, and
 the ConfigMap it mounts is generated from files that exist; the Service
-selects the Deployment's pods on the metrics port. Prints the consumer's
-arguments from the Deployment, one per line, for the test to run.
-usage: check_deploy.py SRC"""
+selects the Deployment's pods on the metrics port. The Redis Sentinel
+examples hang together too: deploy/k8s/sentinel (the overlay's patch
+replaces the base consumer's --redis value, its sentinels are the pods of
+the sentinel StatefulSet on their port, the primary's name is the one the
+sentinels watch, the password is the Secret the consumer reads) and
+deploy/docker/compose.sentinel.yaml (the consumer's command is
+compose.yaml's with only --redis changed, its sentinels are services of
+that name watching that primary). Prints the consumer's arguments from the
+Deployment, one per line, for the test to run; with URLS_FILE, writes the
+examples' --redis values there, one per line.
+usage: check_deploy.py SRC [URLS_FILE]"""
 import os
+import re
 import sys
 
 import yaml
@@ -52,8 +61,126 @@ for f in gen.get(cm, {}).get("files", []):
 for r in kust.get("resources", []):
     if not os.path.exists(os.path.join(src, "deploy", r)):
         problems.append(f"kustomization resource {r} does not exist")
+
+
+def sentinel_url(url, where):
+    """(hosts as [(host, port)], primary name) of a redis-sentinel:// URL."""
+    m = re.fullmatch(r"redis-sentinel://(?:[^@]*@)?([^/#]+)(?:/\d*)?#(\S+)", url or "")
+    if not m:
+        problems.append(f"{where}: --redis {url!r} is not a redis-sentinel://HOSTS#MASTER URL")
+        return [], None
+    hosts = []
+    for h in m.group(1).split(","):
+        host, _, port = h.partition(":")
+        hosts.append((host, int(port or 26379)))
+    return hosts, m.group(2)
+
+
+def monitored(script, where):
+    """(primary name, quorum) of the `sentinel monitor` line of a sentinel's config."""
+    m = re.search(r"sentinel monitor (\S+) \S+ \d+ (\d+)", script or "")
+    if not m:
+        problems.append(f"{where}: no `sentinel monitor NAME HOST PORT QUORUM` line")
+        return None, 0
+    return m.group(1), int(m.group(2))
+
+
+urls = []
+# deploy/k8s/sentinel: an overlay of deploy/ with Redis under Sentinel.
+sdir = os.path.join(src, "deploy", "k8s", "sentinel")
+skust = yaml.safe_load(open(os.path.join(sdir, "kustomization.yaml")))
+for r in skust.get("resources", []):
+    path = os.path.normpath(os.path.join(sdir, r))
+    if not os.path.exists(path) or (os.path.isdir(path) and not os.path.exists(os.path.join(path, "kustomization.yaml"))):
+        problems.append(f"k8s/sentinel: resource {r} does not exist")
+sdocs = []
+for r in skust.get("resources", []):
+    path = os.path.join(sdir, r)
+    if os.path.isfile(path):
+        sdocs += [d for d in yaml.safe_load_all(open(path)) if d]
+sets = {d["metadata"]["name"]: d for d in sdocs if d["kind"] == "StatefulSet"}
+svcs = {d["metadata"]["name"]: d for d in sdocs if d["kind"] == "Service"}
+cms = {d["metadata"]["name"]: d for d in sdocs if d["kind"] == "ConfigMap"}
+ops = [op for p in skust.get("patches", []) if (p.get("target") or {}).get("name") == dep["metadata"]["name"]
+       for op in yaml.safe_load(p["patch"])]
+test = next((op for op in ops if op["op"] == "test"), {})
+repl = next((op for op in ops if op["op"] == "replace"), {})
+base_args = "/spec/template/spec/containers/0/args/"
+if not repl.get("path", "").startswith(base_args) or test.get("path") != repl.get("path"):
+    problems.append("k8s/sentinel: no test-then-replace patch of the consumer's arguments")
+else:
+    i = int(repl["path"][len(base_args):])
+    if i < 1 or i >= len(args) or args[i - 1] != "--redis" or args[i] != test.get("value"):
+        problems.append(f"k8s/sentinel: the patch tests args[{i}] for {test.get('value')!r}, "
+                        f"but the Deployment's --redis value is {args[args.index('--redis') + 1]!r}")
+    hosts, name = sentinel_url(repl.get("value"), "k8s/sentinel")
+    urls.append(repl.get("value"))
+    sen = sets.get("redis-sentinel")
+    if not sen:
+        problems.append("k8s/sentinel: no StatefulSet redis-sentinel")
+    else:
+        n, svc = sen["spec"]["replicas"], sen["spec"]["serviceName"]
+        spod = sen["spec"]["template"]["spec"]
+        sc = spod["containers"][0]
+        port = {p["name"]: p["containerPort"] for p in sc["ports"]}.get("sentinel")
+        want = [(f"redis-sentinel-{k}.{svc}", port) for k in range(n)]
+        if hosts != want:
+            problems.append(f"k8s/sentinel: the URL names sentinels {hosts}, the StatefulSet has {want}")
+        if svc not in svcs or not svcs[svc]["spec"].get("publishNotReadyAddresses") or \
+                svcs[svc]["spec"].get("clusterIP") != "None":
+            problems.append(f"k8s/sentinel: {svc} is not a headless Service publishing not-ready pods")
+        scripts = {}
+        for v in spod.get("volumes", []):
+            if "configMap" in v:
+                scripts.update((cms.get(v["configMap"]["name"]) or {}).get("data") or {})
+        mname, quorum = monitored(scripts.get("sentinel.sh"), "k8s/sentinel sentinel.sh")
+        if name != mname:
+            problems.append(f"k8s/sentinel: the URL asks for primary {name!r}, the sentinels watch {mname!r}")
+        if not n // 2 < quorum <= n:
+            problems.append(f"k8s/sentinel: quorum {quorum} of {n} sentinels")
+        secret = lambda c: [e["valueFrom"]["secretKeyRef"]["name"] for e in c.get("env", [])
+                            if e["name"] == "REDIS_PASSWORD"]
+        nodes = sets.get("redis-node")
+        if not nodes or secret(sc) != secret(c) or secret(nodes["spec"]["template"]["spec"]["containers"][0]) != secret(c):
+            problems.append("k8s/sentinel: Redis, the sentinels and the consumer do not share the Secret of REDIS_PASSWORD")
+
+# deploy/docker/compose.sentinel.yaml: on top of compose.yaml.
+base = yaml.safe_load(open(os.path.join(src, "deploy", "docker", "compose.yaml")))
+over = yaml.safe_load(open(os.path.join(src, "deploy", "docker", "compose.sentinel.yaml")))
+services = dict(base["services"])
+for k, v in over["services"].items():
+    services[k] = {**services.get(k, {}), **v}
+bcmd, ocmd = base["services"]["consumer"]["command"], over["services"]["consumer"]["command"]
+if "--redis" not in ocmd or [w for j, w in enumerate(ocmd) if j != ocmd.index("--redis") + 1] != \
+        [w for j, w in enumerate(bcmd) if j != bcmd.index("--redis") + 1]:
+    problems.append("compose.sentinel.yaml: the consumer's command is not compose.yaml's with only --redis changed")
+else:
+    url = ocmd[ocmd.index("--redis") + 1]
+    urls.append(url)
+    hosts, name = sentinel_url(url, "compose.sentinel.yaml")
+    for host, port in hosts:
+        svc = services.get(host)
+        if not svc or svc.get("hostname") != host:
+            problems.append(f"compose.sentinel.yaml: sentinel {host} is not a service with that hostname")
+            continue
+        mname, quorum = monitored(" ".join(svc.get("command") or []), f"compose.sentinel.yaml {host}")
+        if mname != name or f"port {port}" not in " ".join(svc.get("command") or []):
+            problems.append(f"compose.sentinel.yaml: {host} does not watch {name} on port {port}")
+        if not len(hosts) // 2 < quorum <= len(hosts):
+            problems.append(f"compose.sentinel.yaml: quorum {quorum} of {len(hosts)} sentinels")
+for name, svc in over["services"].items():
+    for d, cond in (svc.get("depends_on") or {}).items():
+        if d not in services or (cond.get("condition") == "service_healthy" and not services[d].get("healthcheck")):
+            problems.append(f"compose.sentinel.yaml: {name} waits for {d}, which is not a service with a health check")
+for v in over.get("volumes") or {}:
+    if not any(f"{v}:" in m for s in over["services"].values() for m in s.get("volumes") or []):
+        problems.append(f"compose.sentinel.yaml: volume {v} is not mounted")
+
 for p in problems:
     print(p, file=sys.stderr)
 if problems:
     sys.exit(1)
+if len(sys.argv) > 2:
+    with open(sys.argv[2], "w") as f:
+        f.write("\n".join(urls) + "\n")
 print("\n".join(args))

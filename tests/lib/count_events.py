@@ -6,6 +6,7 @@ RESULTS (tab-separated: test, faults, valid events, lost, duplicated,
 malformed messages, crashes) when given; HW_MALFORMED is how many malformed
 messages the run also carried, HW_CRASHES how many of its consumers
 crashed (services.sh's hw_crashes; any fails it, as a lost event does).
+Redis's password, if it wants one, comes from REDIS_PASSWORD (as model.py's).
 usage: count_events.py PORT PREFIX TEST FAULTS RESULTS|- EVENTS..."""
 import os
 import sys
@@ -21,7 +22,7 @@ for ev in model.read_events(events):
     m.apply(ev)
 want_hires = m.stats["move"] + m.stats["late"]
 want_offers = m.stats["offer"]
-r = redis.Redis(port=int(port), decode_responses=True)
+r = redis.Redis(port=int(port), password=os.environ.get("REDIS_PASSWORD") or None, decode_responses=True)
 
 
 def total(pattern, fields=None):
