@@ -85,11 +85,21 @@ void devbroker_control_serve(devbroker_control_t *c,
                 for (ssize_t i = 0; i < got; i++) {
                         if (buf[i] == '\n') {
                                 c->line[c->len] = '\0';
-                                if (c->len)
+                                /* A cut line could read as another valid
+                                 * command ("down 1" of "down 1 ... 2"). */
+                                if (c->overlong)
+                                        HW_WARN(COMPONENT,
+                                                "control: refused a command "
+                                                "longer than %zu bytes",
+                                                sizeof(c->line) - 1);
+                                else if (c->len)
                                         apply(mcluster, c->line);
                                 c->len = 0;
+                                c->overlong = 0;
                         } else if (c->len + 1 < sizeof(c->line)) {
                                 c->line[c->len++] = buf[i];
+                        } else {
+                                c->overlong = 1;
                         }
                 }
         }

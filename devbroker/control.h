@@ -15,7 +15,7 @@
  *                                  disconnect the client)
  *
  * e.g. `echo 'down 1' > /tmp/ctl`. Each command applied (or refused) is
- * logged.
+ * logged; a line longer than 1023 bytes is refused whole.
  */
 #ifndef DEVBROKER_CONTROL_H
 #define DEVBROKER_CONTROL_H
@@ -31,6 +31,7 @@ typedef struct devbroker_control_s {
         int keep;         /* a write end we hold so reads never see EOF */
         char line[1024];
         size_t len;
+        int overlong; /* the line being read outgrew `line`: refuse it */
 } devbroker_control_t;
 
 /* Creates the FIFO at path and opens it. */

@@ -69,6 +69,14 @@ cleanup:
         return text;
 }
 
+/* Drops the answer's body: only its status counts (libcurl would write it
+ * on stdout). */
+static size_t discard_body(char *data, size_t size, size_t n, void *arg) {
+        (void)data;
+        (void)arg;
+        return size * n;
+}
+
 /* POSTs one alert. Returns 0 on a 2xx answer, else -1 (logged). */
 static int post(hw_webhook_t *w, const hw_alert_t *a) {
         char *body = alert_json(a);
@@ -87,16 +95,21 @@ static int post(hw_webhook_t *w, const hw_alert_t *a) {
                 return 0;
         }
         hw_metrics_add(w->metrics, HW_M_WEBHOOK_FAILED, 1);
-        HW_WARN("webhook", "alert %s not delivered: %s", a->alert_id,
-                rc != CURLE_OK ? curl_easy_strerror(rc) : "non-2xx answer");
-        if (rc == CURLE_OK)
-                HW_DEBUG("webhook", "HTTP status %ld", status);
+        if (rc != CURLE_OK)
+                HW_WARN("webhook", "alert %s not delivered: %s", a->alert_id,
+                        curl_easy_strerror(rc));
+        else
+                HW_WARN("webhook", "alert %s not delivered: HTTP status %ld",
+                        a->alert_id, status);
         return -1;
 }
 
 static void *webhook_main(void *arg) {
         hw_webhook_t *w = arg;
         int backoff = w->conf->alert_webhook_retry_min_ms;
+        /* Redis errors back off on their own: a Redis down for long is
+         * retried (and logged) at the capped pace, not every min ms. */
+        int redis_backoff = w->conf->alert_webhook_retry_min_ms;
         char last[48], errstr[512];
 
         while (!atomic_load(&w->stop)) {
@@ -108,9 +121,13 @@ static void *webhook_main(void *arg) {
                                          WEBHOOK_BATCH, &n, errstr,
                                          sizeof(errstr))) {
                         HW_WARN("webhook", "%s", errstr);
-                        nap(w, backoff);
+                        nap(w, redis_backoff);
+                        redis_backoff = hw_backoff_next(
+                                redis_backoff,
+                                w->conf->alert_webhook_retry_max_ms);
                         continue;
                 }
+                redis_backoff = w->conf->alert_webhook_retry_min_ms;
                 if (!n) {
                         nap(w, IDLE_MS);
                         continue;
@@ -162,6 +179,7 @@ hw_webhook_t *hw_webhook_start(const hw_config_t *conf, const char *group,
         }
         curl_easy_setopt(w->curl, CURLOPT_URL, conf->alert_webhook_url);
         curl_easy_setopt(w->curl, CURLOPT_HTTPHEADER, w->headers);
+        curl_easy_setopt(w->curl, CURLOPT_WRITEFUNCTION, discard_body);
         curl_easy_setopt(w->curl, CURLOPT_TIMEOUT_MS,
                          (long)conf->alert_webhook_timeout_ms);
         curl_easy_setopt(w->curl, CURLOPT_NOSIGNAL, 1L);

@@ -11,7 +11,7 @@ dir=${1:?usage: scripts/coverage-report.sh BUILD_DIR}
 command -v gcovr >/dev/null || { echo "coverage: gcovr is not installed (scripts/setup.sh)" >&2; exit 1; }
 find "$dir" -name '*.gcda' -print -quit | grep -q . ||
   { echo "coverage: no counters in $dir (configure it with -DHW_COVERAGE=ON and run the tests)" >&2; exit 1; }
-gcovr --root "$src" --object-directory "$dir" \
+gcovr --root "$src" --object-directory "$dir" "$dir" \
   --exclude "$src/tests/" --exclude "$src/bench/" --exclude "$src/build" \
   --gcov-ignore-parse-errors --json-summary "$dir/coverage.json" >/dev/null
 python3 - "$dir/coverage.json" <<'PY'
