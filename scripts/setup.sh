@@ -4,7 +4,8 @@
 # --kafka adds Java and Maven, which only the tests against Apache Kafka
 # itself (ctest -L kafka, scripts/kafka-local.sh) use: hirewire and its
 # demo need no Java. Chromium is for the test that loads the report page
-# in a headless browser (tests/query_report.sh).
+# in a headless browser (tests/query_report.sh); gnuplot draws the figure
+# of the soak run (bench/soak.sh).
 set -euo pipefail
 
 packages=(
@@ -14,7 +15,7 @@ packages=(
   redis-server redis-tools kcat bc time valgrind openssl help2man
   clang libclang-rt-14-dev clang-format gcovr
   python3 python3-avro python3-confluent-kafka python3-redis python3-yaml systemd
-  chromium fonts-dejavu-core
+  chromium fonts-dejavu-core gnuplot-nox
 )
 if [[ ${1:-} == --kafka ]]; then packages+=(openjdk-17-jre-headless maven); fi
 
