@@ -73,9 +73,11 @@ void hw_step_forget_values(hw_store_t *s) {
 }
 
 /* Closes the connection (the next command connects again), forgetting
- * what it knew of the counters and a step sent with its reply unread. */
+ * what it knew of the counters, a step sent with its reply unread and a
+ * write of a step's commands that failed on it. */
 void hw_step_drop_connection(hw_store_t *s) {
         hw_step_forget_values(s);
+        s->spill_broken = 0;
         if (s->pending) {
                 free(s->pend_keys);
                 s->pend_keys = NULL;

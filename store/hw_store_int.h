@@ -53,7 +53,8 @@ struct hw_store_s {
         size_t argc, argcap;
         hw_arena_t scratch;    /* formatted numbers */
         hw_buf_t cmd;          /* the step's command in RESP, reused */
-        int spill_broken;      /* writing cmd before it was whole failed */
+        int spill_broken;      /* writing cmd before it was whole failed
+                                  (until sent or the connection dropped) */
         char epoch[32];        /* <prefix>epoch when the batch began */
         int64_t watermark;     /* <prefix>watermark then (-1 = none) */
         int raise_alerts;      /* write alerts (1) or drop them (0) */

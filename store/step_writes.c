@@ -402,7 +402,6 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         int rc = 0;
 
         b->len = 0;
-        s->spill_broken = 0;
         rc |= hw_step_resp_cmd(b, 1) || hw_step_resp_str(b, "MULTI");
         rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "INCR") ||
               hw_step_resp_key(s, b, "steps", 5);
