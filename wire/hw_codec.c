@@ -11,6 +11,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 
+#include "hw_avro_schema.h"
+
 /* How long an id the Schema Registry does not know is answered from the
  * cache (a message with a made-up id costs one request a minute). */
 #define MISSING_TTL_MS 60000
@@ -215,17 +217,15 @@ static void full_name(avro_schema_t schema, char *out, size_t size) {
 static hw_err_t schema_load(hw_codec_t *c, hw_codec_schema_t *s,
                             const char *json, int32_t id, char *errstr,
                             size_t size) {
-        char name[256];
+        char name[256], why[256];
         int kind;
         hw_err_t err;
 
         s->id = id;
-        if (avro_schema_from_json_length(json, strlen(json), &s->schema)) {
-                s->schema = NULL;
+        if (hw_avro_schema_parse(json, strlen(json), &s->schema, why,
+                                 sizeof(why)))
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                               "%s does not parse: %s", s->label,
-                               avro_strerror());
-        }
+                               "%s does not parse: %s", s->label, why);
         if (!is_avro_record(s->schema)) {
                 err = hw_fail(HW_ERR_INTERNAL, errstr, size,
                               "%s is a %s, not a record", s->label,

@@ -9,6 +9,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_avro_schema.h"
 #include "hw_buf.h"
 
 #define REGISTRY_MAX_URLS 8
@@ -328,10 +329,11 @@ hw_err_t hw_registry_schema(hw_registry_t *r, int32_t id, char **json,
 /* Whether two schema texts parse to the same Avro schema. */
 static int same_schema(const char *a, const char *b) {
         avro_schema_t sa = NULL, sb = NULL;
+        char why[256];
         int same = 0;
 
-        if (!avro_schema_from_json_length(a, strlen(a), &sa) &&
-            !avro_schema_from_json_length(b, strlen(b), &sb))
+        if (!hw_avro_schema_parse(a, strlen(a), &sa, why, sizeof(why)) &&
+            !hw_avro_schema_parse(b, strlen(b), &sb, why, sizeof(why)))
                 same = avro_schema_equal(sa, sb);
         if (sa)
                 avro_schema_decref(sa);
