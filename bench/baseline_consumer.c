@@ -2,7 +2,10 @@
  * The benchmark's baseline: a plain librdkafka consumer in a group that
  * only reads the hire and offer topics until every partition reached the
  * end offset it had at start, and counts the messages. Same group
- * machinery as hirewire-consumer, no decoding, no Redis.
+ * machinery as hirewire-consumer, no decoding, no Redis. Prints the
+ * messages read and the seconds from the first assignment of partitions
+ * to the end (the group join left out: a fresh group waits about 3 s for
+ * it, as long as reading takes at these sizes).
  *
  * usage: bench-baseline BOOTSTRAP GROUP TOPIC...
  */
@@ -11,8 +14,29 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #define MAX_PARTS 4096
+
+static double assigned_at; /* monotonic seconds; 0 until assigned */
+
+static double mono_s(void) {
+        struct timespec ts;
+        clock_gettime(CLOCK_MONOTONIC, &ts);
+        return (double)ts.tv_sec + (double)ts.tv_nsec / 1e9;
+}
+
+static void rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
+                         rd_kafka_topic_partition_list_t *parts, void *opaque) {
+        (void)opaque;
+        if (err == RD_KAFKA_RESP_ERR__ASSIGN_PARTITIONS) {
+                if (!assigned_at)
+                        assigned_at = mono_s();
+                rd_kafka_assign(rk, parts);
+        } else {
+                rd_kafka_assign(rk, NULL);
+        }
+}
 
 typedef struct part_s {
         const char *topic;
@@ -48,6 +72,7 @@ int main(int argc, char **argv) {
                 fprintf(stderr, "%s\n", errstr);
                 return 2;
         }
+        rd_kafka_conf_set_rebalance_cb(conf, rebalance_cb);
         rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, sizeof(errstr));
         if (!rk) {
                 fprintf(stderr, "%s\n", errstr);
@@ -105,7 +130,8 @@ int main(int argc, char **argv) {
                 }
                 rd_kafka_message_destroy(m);
         }
-        printf("%" PRIu64 "\n", count);
+        printf("%" PRIu64 " %.3f\n", count,
+               assigned_at ? mono_s() - assigned_at : 0.0);
         rd_kafka_consumer_close(rk);
         rd_kafka_destroy(rk);
         return 0;

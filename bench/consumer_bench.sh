@@ -8,7 +8,10 @@
 #       reading the same topics to their end, in a fresh group;
 #   (b) hirewire-consumer --until-caught-up, from start to counters flushed,
 #       in a fresh group and an empty Redis;
-# and it prints events/s of each and their ratio, hirewire's CPU per event
+# and it prints events/s of each and their ratio (of whole runs, and from
+# the first assignment of partitions to the end: a fresh group waits about
+# 3 s to join, which at these sizes is as long as the baseline reads),
+# hirewire's CPU per event
 # (consumer: user + system time; Redis: INFO's used_cpu_user + used_cpu_sys
 # over the run), atomic steps (hw:steps), Redis calls per event (every
 # command, MULTI, EXEC and the commands inside the step's script
@@ -72,7 +75,8 @@ run_stream() { # run_stream NAME SPAN_DAYS BROKER [PRODUCER ARGS...]
   /usr/bin/time -f "%U %S" -o "$work/base.time" \
     "$bin/bench-baseline" "$bootstrap" "baseline-$name-$$" talent.hires talent.offers >"$work/base.out"
   t1=$(now)
-  got=$(cat "$work/base.out")
+  local got base_read
+  read -r got base_read <"$work/base.out"
   [[ $got -eq $n ]] || { echo "baseline read $got of $n messages" >&2; exit 1; }
 
   redis-cli -p "$port" config resetstat >/dev/null
@@ -85,7 +89,16 @@ run_stream() { # run_stream NAME SPAN_DAYS BROKER [PRODUCER ARGS...]
     -s "country.groups.file=$src/deploy/config/country-groups.csv" 2>"$work/consumer.log"
   t3=$(now)
   c1=$(redis_cpu)
-  local applied calls evals mem
+  local applied calls evals mem hw_read
+  # hirewire from its first assignment to its summary (both logged).
+  hw_read=$(awk '
+    function secs(line,   t) {
+      match(line, /ts=[0-9-]+T[0-9:.]+Z/); t = substr(line, RSTART + 14, 12)
+      return substr(t, 1, 2) * 3600 + substr(t, 4, 2) * 60 + substr(t, 7)
+    }
+    /msg="partitions assigned"/ && !a { a = secs($0) }
+    /msg="caught up" applied=/ { e = secs($0) }
+    END { d = e - a; if (d < 0) d += 86400; printf "%.3f", a && e ? d : 0 }' "$work/consumer.log")
   applied=$(redis-cli -p "$port" --raw eval \
     "local s=0 for _,k in ipairs(redis.call('KEYS','hw:offset:*')) do s=s+tonumber(redis.call('GET',k)) end return s" 0)
   [[ $applied -eq $n ]] || { echo "hirewire stored offsets for $applied of $n events" >&2; exit 1; }
@@ -95,13 +108,18 @@ run_stream() { # run_stream NAME SPAN_DAYS BROKER [PRODUCER ARGS...]
 
   awk -v n="$n" -v a="$(echo "$t1 - $t0" | bc)" -v b="$(echo "$t3 - $t2" | bc)" \
       -v base="$(cat "$work/base.time")" -v hw="$(cat "$work/hw.time")" \
-      -v rcpu="$(echo "$c1 - $c0" | bc)" -v calls="$calls" -v evals="${evals:-0}" -v mem="$mem" '
+      -v rcpu="$(echo "$c1 - $c0" | bc)" -v calls="$calls" -v evals="${evals:-0}" -v mem="$mem" \
+      -v ar="$base_read" -v br="$hw_read" '
     BEGIN {
       split(base, bt, " "); split(hw, ht, " ")
       ccpu = ht[2] + ht[3]
       printf "  baseline (plain librdkafka consumer): %8.0f events/s  (%.2f s, %.2f CPU us/event)\n", n / a, a, (bt[1] + bt[2]) * 1e6 / n
       printf "  hirewire-consumer --until-caught-up:  %8.0f events/s  (%.2f s)\n", n / b, b
       printf "  ratio hirewire/baseline:              %8.2f\n", a / b
+      if (ar > 0 && br > 0) {
+        printf "  from assignment to the end (group join left out):\n"
+        printf "    baseline %.0f events/s (%.2f s), hirewire %.0f events/s (%.2f s), ratio %.2f\n", n / ar, ar, n / br, br, ar / br
+      }
       printf "  CPU us/event, consumer:               %8.2f\n", ccpu * 1e6 / n
       printf "  CPU us/event, Redis:                  %8.2f\n", rcpu * 1e6 / n
       printf "  CPU us/event, consumer + Redis:       %8.2f\n", (ccpu + rcpu) * 1e6 / n
