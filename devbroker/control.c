@@ -14,9 +14,12 @@
 #define COMPONENT "devbroker"
 
 hw_err_t devbroker_control_open(devbroker_control_t *c, const char *path,
+                                const char **topics, size_t n_topics,
                                 char *errstr, size_t size) {
         memset(c, 0, sizeof(*c));
         c->fd = c->keep = -1;
+        c->topics = topics;
+        c->n_topics = n_topics;
         unlink(path);
         if (mkfifo(path, 0600))
                 return hw_fail(HW_ERR_IO, errstr, size,
@@ -31,8 +34,16 @@ hw_err_t devbroker_control_open(devbroker_control_t *c, const char *path,
         return HW_OK;
 }
 
+static int known_topic(const devbroker_control_t *c, const char *topic) {
+        for (size_t i = 0; i < c->n_topics; i++)
+                if (!strcmp(c->topics[i], topic))
+                        return 1;
+        return 0;
+}
+
 /* Applies one command line. */
-static void apply(rd_kafka_mock_cluster_t *m, char *line) {
+static void apply(const devbroker_control_t *c, rd_kafka_mock_cluster_t *m,
+                  char *line) {
         char topic[256];
         int a, b, n = 0;
         long err;
@@ -48,7 +59,10 @@ static void apply(rd_kafka_mock_cluster_t *m, char *line) {
         } else if (sscanf(line, "leader %255s %d %d %n", topic, &a, &b, &n) ==
                            3 &&
                    !line[n]) {
-                rc = rd_kafka_mock_partition_set_leader(m, topic, a, b);
+                rc = known_topic(c, topic)
+                             ? rd_kafka_mock_partition_set_leader(m, topic, a,
+                                                                  b)
+                             : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
         } else if (sscanf(line, "errors %d %d %ld %n", &a, &b, &err, &n) == 3 &&
                    !line[n] && a >= 0 && a < 100 && b > 0 && b <= 10000) {
                 rd_kafka_resp_err_t *errs = malloc((size_t)b * sizeof(*errs));
@@ -93,7 +107,7 @@ void devbroker_control_serve(devbroker_control_t *c,
                                                 "longer than %zu bytes",
                                                 sizeof(c->line) - 1);
                                 else if (c->len)
-                                        apply(mcluster, c->line);
+                                        apply(c, mcluster, c->line);
                                 c->len = 0;
                                 c->overlong = 0;
                         } else if (c->len + 1 < sizeof(c->line)) {

@@ -7,7 +7,9 @@
  *                                  connections (no leader change)
  *   up BROKER|-1                   accept connections again
  *   rtt BROKER|-1 MS               delay every response by MS
- *   leader TOPIC PARTITION BROKER  move a partition's leadership
+ *   leader TOPIC PARTITION BROKER  move a partition's leadership (of a
+ *                                  topic created at start: the mock
+ *                                  cluster would create any other)
  *   errors APIKEY COUNT ERROR      fail the next COUNT requests of a Kafka
  *                                  API (1 = Fetch, 0 = Produce, ...) with
  *                                  ERROR (a Kafka error code, e.g. 6 =
@@ -31,11 +33,15 @@ typedef struct devbroker_control_s {
         int keep;         /* a write end we hold so reads never see EOF */
         char line[1024];
         size_t len;
-        int overlong; /* the line being read outgrew `line`: refuse it */
+        int overlong;        /* the line being read outgrew `line`: refuse it */
+        const char **topics; /* the topics created at start */
+        size_t n_topics;
 } devbroker_control_t;
 
-/* Creates the FIFO at path and opens it. */
+/* Creates the FIFO at path and opens it; topics (n_topics, kept, not
+ * copied) are those a leader move may name. */
 hw_err_t devbroker_control_open(devbroker_control_t *c, const char *path,
+                                const char **topics, size_t n_topics,
                                 char *errstr, size_t errstr_size);
 
 /* Waits up to timeout_ms for commands and applies the complete lines. */

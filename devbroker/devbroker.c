@@ -25,6 +25,7 @@
 #include <unistd.h>
 #include <arpa/inet.h> /* htonl */
 #include <netinet/in.h>
+#include <sys/resource.h>
 #include <sys/socket.h>
 
 #include <librdkafka/rdkafka.h>
@@ -324,15 +325,64 @@ static void devbroker_topics_join(const devbroker_conf_t *conf, char *buf,
         }
 }
 
+/* A librdkafka message repeated within this many seconds is counted, not
+ * logged again. */
+#define DEVBROKER_LOG_REPEAT_S 10
+
+/* The last message librdkafka logged, and how often it came again since. */
+static struct {
+        pthread_mutex_t lock;
+        char text[512];
+        int level;
+        unsigned long repeated;
+        time_t at;
+} devbroker_last_log = {.lock = PTHREAD_MUTEX_INITIALIZER};
+
+static void devbroker_log_text(int level, const char *text) {
+        if (level <= LOG_ERR)
+                HW_ERROR(DEVBROKER_COMPONENT, "%s", text);
+        else
+                HW_WARN(DEVBROKER_COMPONENT, "%s", text);
+}
+
+/* Logs how often the last message came again unlogged (lock held). */
+static void devbroker_log_repeats(void) {
+        char text[600];
+
+        if (!devbroker_last_log.repeated)
+                return;
+        snprintf(text, sizeof(text), "%s (%lu times more)",
+                 devbroker_last_log.text, devbroker_last_log.repeated);
+        devbroker_log_text(devbroker_last_log.level, text);
+        devbroker_last_log.repeated = 0;
+}
+
 /* librdkafka log callback, called from librdkafka's threads: routes warnings
- * and errors to our logfmt log (log_level keeps the rest from being made). */
+ * and errors to our logfmt log (log_level keeps the rest from being made).
+ * A message repeated at once is logged once per DEVBROKER_LOG_REPEAT_S with
+ * its count: the mock cluster retries a failed accept() (out of file
+ * descriptors) as fast as it can, and logs each failure. */
 static void devbroker_log_cb(const rd_kafka_t *rk, int level, const char *fac,
                              const char *buf) {
+        time_t now = time(NULL);
+        char text[512];
+
         (void)rk;
-        if (level <= LOG_ERR)
-                HW_ERROR(DEVBROKER_COMPONENT, "librdkafka %s: %s", fac, buf);
-        else if (level <= LOG_WARNING)
-                HW_WARN(DEVBROKER_COMPONENT, "librdkafka %s: %s", fac, buf);
+        if (level > LOG_WARNING)
+                return;
+        snprintf(text, sizeof(text), "librdkafka %s: %s", fac, buf);
+        pthread_mutex_lock(&devbroker_last_log.lock);
+        if (!strcmp(text, devbroker_last_log.text) &&
+            now - devbroker_last_log.at < DEVBROKER_LOG_REPEAT_S) {
+                devbroker_last_log.repeated++;
+        } else {
+                devbroker_log_repeats();
+                devbroker_log_text(level, text);
+                memcpy(devbroker_last_log.text, text, sizeof(text));
+                devbroker_last_log.level = level;
+                devbroker_last_log.at = now;
+        }
+        pthread_mutex_unlock(&devbroker_last_log.lock);
 }
 
 /* librdkafka error callback, served by rd_kafka_poll() in the main loop. */
@@ -524,6 +574,9 @@ static void devbroker_release(devbroker_t *db) {
                 rd_kafka_destroy(db->rk);
                 db->rk = NULL;
         }
+        pthread_mutex_lock(&devbroker_last_log.lock);
+        devbroker_log_repeats();
+        pthread_mutex_unlock(&devbroker_last_log.lock);
         if (db->bootstrap_file) {
                 if (unlink(db->bootstrap_file) != 0 && errno != ENOENT)
                         HW_WARN(DEVBROKER_COMPONENT, "cannot remove %s: %s",
@@ -558,6 +611,18 @@ static int devbroker_signals_install(char *errstr, size_t errstr_size) {
         return 0;
 }
 
+/* Every client connection holds a file descriptor: takes as many as the
+ * hard limit allows (a soft limit of 1024 is soon reached by a test's
+ * consumers and their restarts). Can't fail: the limit stays as it was. */
+static void devbroker_raise_fd_limit(void) {
+        struct rlimit rl;
+
+        if (!getrlimit(RLIMIT_NOFILE, &rl) && rl.rlim_cur < rl.rlim_max) {
+                rl.rlim_cur = rl.rlim_max;
+                setrlimit(RLIMIT_NOFILE, &rl);
+        }
+}
+
 /* Runs the local Kafka until SIGTERM or SIGINT. Exits 0 after a signal,
  * HW_EXIT_USAGE on bad flags, HW_EXIT_UNAVAILABLE when the cluster cannot
  * start, HW_EXIT_FAILURE otherwise. */
@@ -575,6 +640,7 @@ int main(int argc, char **argv) {
         if ((exit_code = devbroker_parse_args(argc, argv, &conf)) >= 0)
                 goto done;
         exit_code = HW_EXIT_FAILURE;
+        devbroker_raise_fd_limit();
 
         if (devbroker_signals_install(errstr, sizeof(errstr))) {
                 HW_ERROR(DEVBROKER_COMPONENT, "%s", errstr);
@@ -600,8 +666,8 @@ int main(int argc, char **argv) {
 
         bootstraps = rd_kafka_mock_cluster_bootstraps(db.mcluster);
         if (conf.control_file &&
-            devbroker_control_open(&ctl, conf.control_file, errstr,
-                                   sizeof(errstr))) {
+            devbroker_control_open(&ctl, conf.control_file, conf.topics,
+                                   conf.topic_cnt, errstr, sizeof(errstr))) {
                 HW_ERROR(DEVBROKER_COMPONENT, "%s", errstr);
                 goto done;
         }

@@ -8,7 +8,8 @@
 # cannot be created, nothing left behind; stdout that cannot be written; a
 # bootstrap file that cannot be removed, or is already gone; a client
 # sending garbage; and too few file descriptors: exit 69 or 1 with a
-# message, never an abort.
+# message, never an abort; and out of them while serving: the failed
+# accepts logged with a count, served again once clients leave.
 source "$(dirname "$0")/lib/services.sh"
 
 db=$HW_BIN_DIR/hirewire-devbroker
@@ -257,4 +258,33 @@ for n in $(seq 6 20); do
 done
 [[ $unavailable -gt 0 && $started -gt 0 ]] ||
   hw_fail "file descriptor limits 6..20: $unavailable exits 69, $started starts; want some of each"
+
+hw_note "out of file descriptors while serving: a failed accept is logged with a count, not at each retry; served again once clients leave"
+bs=$HW_TMP/emfile.bootstrap
+bash -c 'ulimit -n 40 && exec "$@"' _ "$db" --bootstrap-file "$bs" >/dev/null 2>"$bs.log" </dev/null &
+pid=$!
+HW_PIDS+=("$pid")
+hw_wait_for "test -s '$bs'" 30 || hw_fail "devbroker with ulimit -n 40 did not start: $(cat "$bs.log")"
+python3 - "$(cut -d, -f1 "$bs")" <<'PY' || hw_fail "could not hold the connections"
+import socket, sys, time
+host, port = sys.argv[1].rsplit(":", 1)
+held = []
+for _ in range(60):
+    s = socket.socket()
+    s.settimeout(0.2)
+    try:
+        s.connect((host, int(port)))
+        held.append(s)
+    except OSError:
+        s.close()
+time.sleep(3)  # the broker is out of descriptors meanwhile
+sys.exit(0 if len(held) >= 20 else 1)
+PY
+lines=$(grep -c 'Too many open files' "$bs.log" || true)
+[[ $lines -ge 1 && $lines -le 10 ]] ||
+  hw_fail "out of descriptors for 3 s: $lines log lines about it (want 1..10): $(head -c 600 "$bs.log")"
+kcat -L -b "$(cat "$bs")" -m 10 >/dev/null 2>&1 || hw_fail "not served after the clients left"
+stop_db TERM "$bs.log"
+grep -q 'Too many open files ([0-9]* times more)' "$bs.log" ||
+  hw_fail "the repeats were never counted in the log: $(grep 'Too many' "$bs.log" | head -3)"
 echo PASS

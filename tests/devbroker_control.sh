@@ -4,8 +4,8 @@
 # refusing connections and back up, a response delay, request errors
 # failing the next COUNT requests of an API; lines that are not commands
 # (unknown words, bad numbers, out of range, too long) refused with a
-# message and no effect; commands the cluster refuses (no such broker or
-# partition) logged as failed; commands split across writes, several in
+# message and no effect; commands the cluster refuses (no such broker,
+# topic or partition) logged as failed, an unknown topic not created; commands split across writes, several in
 # one write, blank lines; the FIFO created over an existing file and
 # removed on exit.
 source "$(dirname "$0")/lib/services.sh"
@@ -125,6 +125,9 @@ reachable "$b1" || hw_fail "the long line took broker 1 down"
 applied "leader ctl.t 0 1" # the next line is read from its start
 
 hw_note "commands the cluster refuses: logged as failed"
+failed "leader no.such.topic 0 1" "Broker: Unknown topic or partition"
+kcat -L -b "$HW_BOOTSTRAP" -m 10 2>/dev/null | grep -q 'topic "no.such.topic"' &&
+  hw_fail "a leader move of an unknown topic created it"
 failed "down 99" "Broker: Broker not available"
 failed "up 99" "Broker: Broker not available"
 failed "rtt 99 5" "Broker: Broker not available"
