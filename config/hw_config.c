@@ -264,6 +264,19 @@ static const char *topic_problem(const char *v) {
         return NULL;
 }
 
+/* What is wrong with a one-word value (a name, the key prefix) of at most
+ * max bytes (too_long says so), or NULL. */
+static const char *word_problem(const char *v, size_t max,
+                                const char *too_long) {
+        if (!*v)
+                return "must not be empty";
+        if (strlen(v) > max)
+                return too_long;
+        if (has_bad_char(v, 1))
+                return "must not contain spaces or control characters";
+        return NULL;
+}
+
 /*
  * Checks the value of a string key. Returns NULL when it is fine, else
  * writes "key: why" into errstr and returns errstr. Secret values are never
@@ -274,23 +287,13 @@ const char *hw_conf_string_problem(const conf_key_t *k, const char *v,
         const char *why = NULL;
         switch (k->kind) {
         case K_NAME:
-                if (!*v)
-                        why = "must not be empty";
-                else if (strlen(v) > CONF_NAME_MAX)
-                        why = "longer than 255 bytes";
-                else if (has_bad_char(v, 1))
-                        why = "must not contain spaces or control characters";
+                why = word_problem(v, CONF_NAME_MAX, "longer than 255 bytes");
                 break;
         case K_TOPIC:
                 why = topic_problem(v);
                 break;
         case K_PREFIX:
-                if (!*v)
-                        why = "must not be empty";
-                else if (strlen(v) > CONF_PREFIX_MAX)
-                        why = "longer than 64 bytes";
-                else if (has_bad_char(v, 1))
-                        why = "must not contain spaces or control characters";
+                why = word_problem(v, CONF_PREFIX_MAX, "longer than 64 bytes");
                 break;
         case K_PATH:
         case K_BROKERS:

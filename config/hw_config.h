@@ -197,26 +197,46 @@ hw_err_t hw_config_load_args(hw_config_t *c, int argc, char **argv,
 /*
  * The flags every program that reads the config and Kafka takes: -b
  * (brokers), --bootstrap-file, -c (the config file: hw_config_load_args
- * reads it first), -s key=value and -X prop=value. Their getopt_long
- * entries (getopt.h) and short options; the other options of a program
- * number from HW_OPT_FIRST.
+ * reads it first), -s key=value, -X prop=value, --log-level, -h/--help
+ * and --version. Their getopt_long entries (getopt.h) and short options;
+ * the other options of a program number from HW_OPT_FIRST.
  */
 #define HW_OPT_BOOTSTRAP_FILE 256
-#define HW_OPT_FIRST 257
-#define HW_COMMON_SHORTOPTS "b:X:c:s:"
+#define HW_OPT_LOG_LEVEL 257
+#define HW_OPT_VERSION 258
+#define HW_OPT_FIRST 259
+#define HW_COMMON_SHORTOPTS "b:X:c:s:h"
 #define HW_COMMON_LONGOPTS                                                     \
         {"brokers", required_argument, NULL, 'b'},                             \
                 {"bootstrap-file", required_argument, NULL,                    \
                  HW_OPT_BOOTSTRAP_FILE},                                       \
-                {"config", required_argument, NULL, 'c'}, {                    \
-                "set", required_argument, NULL, 's'                            \
+                {"config", required_argument, NULL, 'c'},                      \
+                {"set", required_argument, NULL, 's'},                         \
+                {"log-level", required_argument, NULL, HW_OPT_LOG_LEVEL},      \
+                {"help", no_argument, NULL, 'h'}, {                            \
+                "version", no_argument, NULL, HW_OPT_VERSION                   \
         }
 
-/* Applies common flag opt with its argument arg to c: 1 when opt is one
- * (-c: nothing, read already), 0 when it is not, -1 when the value is
- * refused (errstr says why). */
-int hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
-                          char *errstr, size_t size);
+/* A program, for the common flags: its name and its usage text. */
+typedef struct hw_config_prog_s {
+        const char *name;
+        void (*usage)(FILE *out);
+} hw_config_prog_t;
+
+/* What hw_config_common_flag made of an option. */
+typedef enum hw_config_flag_e {
+        HW_CONFIG_FLAG_BAD = -1,  /* a common flag with a refused value */
+        HW_CONFIG_FLAG_OTHER = 0, /* not a common flag */
+        HW_CONFIG_FLAG_TAKEN = 1, /* applied to the config */
+        HW_CONFIG_FLAG_EXIT = 2,  /* --help or --version: printed, exit 0 */
+} hw_config_flag_t;
+
+/* Applies common flag opt with its argument arg to c (-c: nothing, read
+ * already); -h and --version print prog's usage (on stdout) or version.
+ * On HW_CONFIG_FLAG_BAD errstr says why. */
+hw_config_flag_t hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
+                                       const hw_config_prog_t *prog,
+                                       char *errstr, size_t size);
 
 /*
  * Applies a "key=value" flag argument: `-s key=value` (key_prefix "") or

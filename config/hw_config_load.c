@@ -123,27 +123,39 @@ hw_err_t hw_config_load_args(hw_config_t *c, int argc, char **argv,
         return *path ? hw_config_load_file(c, *path, errstr, size) : HW_OK;
 }
 
-int hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
-                          char *errstr, size_t size) {
+hw_config_flag_t hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
+                                       const hw_config_prog_t *prog,
+                                       char *errstr, size_t size) {
+        hw_err_t err;
+
         switch (opt) {
         case 'b':
-                return hw_config_set(c, "brokers", arg, errstr, size) ? -1 : 1;
+                err = hw_config_set(c, "brokers", arg, errstr, size);
+                break;
         case HW_OPT_BOOTSTRAP_FILE:
-                return hw_config_set(c, "bootstrap.file", arg, errstr, size)
-                               ? -1
-                               : 1;
+                err = hw_config_set(c, "bootstrap.file", arg, errstr, size);
+                break;
+        case HW_OPT_LOG_LEVEL:
+                err = hw_config_set(c, "log.level", arg, errstr, size);
+                break;
         case 'X':
         case 's':
-                return hw_config_set_pair(c, opt == 'X' ? "-X" : "--set",
-                                          opt == 'X' ? "kafka." : "", arg,
-                                          errstr, size)
-                               ? -1
-                               : 1;
+                err = hw_config_set_pair(c, opt == 'X' ? "-X" : "--set",
+                                         opt == 'X' ? "kafka." : "", arg,
+                                         errstr, size);
+                break;
         case 'c':
-                return 1;
+                return HW_CONFIG_FLAG_TAKEN;
+        case 'h':
+                prog->usage(stdout);
+                return HW_CONFIG_FLAG_EXIT;
+        case HW_OPT_VERSION:
+                printf("%s %s\n", prog->name, HW_VERSION);
+                return HW_CONFIG_FLAG_EXIT;
         default:
-                return 0;
+                return HW_CONFIG_FLAG_OTHER;
         }
+        return err ? HW_CONFIG_FLAG_BAD : HW_CONFIG_FLAG_TAKEN;
 }
 
 hw_err_t hw_config_set_pair(hw_config_t *c, const char *flag,

@@ -136,8 +136,6 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                 OPT_PREFIX,
                 OPT_METRICS,
                 OPT_UNTIL,
-                OPT_LOG_LEVEL,
-                OPT_VERSION,
                 OPT_REPLAY,
                 OPT_FROM,
                 OPT_DIFF,
@@ -152,17 +150,16 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                 {"prefix", required_argument, NULL, OPT_PREFIX},
                 {"metrics-addr", required_argument, NULL, OPT_METRICS},
                 {"until-caught-up", no_argument, NULL, OPT_UNTIL},
-                {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
                 {"replay", no_argument, NULL, OPT_REPLAY},
                 {"from", required_argument, NULL, OPT_FROM},
                 {"diff", no_argument, NULL, OPT_DIFF},
                 {"alerts", no_argument, NULL, OPT_ALERTS},
                 {"yes", no_argument, NULL, OPT_YES},
                 {"archive-dir", required_argument, NULL, OPT_ARCHIVE},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, OPT_VERSION},
                 {NULL, 0, NULL, 0},
         };
+        static const hw_config_prog_t prog = {"hirewire-consumer",
+                                              hw_consumer_usage};
         char errstr[512];
         const char *config_file = NULL;
         int opt;
@@ -178,14 +175,16 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                             resolve_path(&c->conf.groups_file, config_file)))
                 return HW_EXIT_FAILURE;
 
-        while ((opt = getopt_long(argc, argv, HW_COMMON_SHORTOPTS "h", longopts,
+        while ((opt = getopt_long(argc, argv, HW_COMMON_SHORTOPTS, longopts,
                                   NULL)) != -1) {
-                int common = hw_config_common_flag(&c->conf, opt, optarg,
-                                                   errstr, sizeof(errstr));
-                if (common < 0) {
+                hw_config_flag_t common = hw_config_common_flag(
+                        &c->conf, opt, optarg, &prog, errstr, sizeof(errstr));
+                if (common == HW_CONFIG_FLAG_BAD) {
                         fprintf(stderr, "hirewire-consumer: %s\n", errstr);
                         return HW_EXIT_USAGE;
                 }
+                if (common == HW_CONFIG_FLAG_EXIT)
+                        exit(HW_EXIT_OK);
                 if (common)
                         continue;
                 switch (opt) {
@@ -227,16 +226,6 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                         if (set_key(c, "archive.dir", optarg))
                                 return HW_EXIT_USAGE;
                         break;
-                case OPT_LOG_LEVEL:
-                        if (set_key(c, "log.level", optarg))
-                                return HW_EXIT_USAGE;
-                        break;
-                case 'h':
-                        hw_consumer_usage(stdout);
-                        exit(HW_EXIT_OK);
-                case OPT_VERSION:
-                        printf("hirewire-consumer %s\n", HW_VERSION);
-                        exit(HW_EXIT_OK);
                 default:
                         hw_consumer_usage(stderr);
                         return HW_EXIT_USAGE;

@@ -113,8 +113,6 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 OPT_RATE,
                 OPT_SPAN,
                 OPT_TIMEOUT,
-                OPT_LOG_LEVEL,
-                OPT_VERSION,
         };
         static const struct option longopts[] = {
                 HW_COMMON_LONGOPTS,
@@ -129,11 +127,9 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 {"rate", required_argument, NULL, OPT_RATE},
                 {"span-days", required_argument, NULL, OPT_SPAN},
                 {"timeout", required_argument, NULL, OPT_TIMEOUT},
-                {"log-level", required_argument, NULL, OPT_LOG_LEVEL},
-                {"help", no_argument, NULL, 'h'},
-                {"version", no_argument, NULL, OPT_VERSION},
                 {NULL, 0, NULL, 0},
         };
+        static const hw_config_prog_t prog = {"hirewire-produce", usage};
         char errstr[512];
         const char *config_file;
         uint64_t u;
@@ -143,12 +139,14 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
         if (hw_config_load_args(&o->conf, argc, argv, &config_file, errstr,
                                 sizeof(errstr)))
                 goto bad_config;
-        while ((c = getopt_long(argc, argv, HW_COMMON_SHORTOPTS "h", longopts,
+        while ((c = getopt_long(argc, argv, HW_COMMON_SHORTOPTS, longopts,
                                 NULL)) != -1) {
-                int common = hw_config_common_flag(&o->conf, c, optarg, errstr,
-                                                   sizeof(errstr));
-                if (common < 0)
+                hw_config_flag_t common = hw_config_common_flag(
+                        &o->conf, c, optarg, &prog, errstr, sizeof(errstr));
+                if (common == HW_CONFIG_FLAG_BAD)
                         goto bad_config;
+                if (common == HW_CONFIG_FLAG_EXIT)
+                        exit(HW_EXIT_OK);
                 if (common)
                         continue;
                 switch (c) {
@@ -199,19 +197,6 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                                 goto bad_value;
                         o->timeout_s = (int)u;
                         break;
-                case OPT_LOG_LEVEL:
-                        if (hw_log_level_parse(optarg) < 0)
-                                goto bad_value;
-                        if (hw_config_set(&o->conf, "log.level", optarg, errstr,
-                                          sizeof(errstr)))
-                                goto bad_config;
-                        break;
-                case 'h':
-                        usage(stdout);
-                        exit(HW_EXIT_OK);
-                case OPT_VERSION:
-                        printf("hirewire-produce %s\n", HW_VERSION);
-                        exit(HW_EXIT_OK);
                 default:
                         usage(stderr);
                         return HW_EXIT_USAGE;

@@ -1,5 +1,6 @@
 /* Unit tests of the config's Kafka properties and the common flags. */
 #include "config_fixtures.h"
+#include "hw_log.h"
 
 static void test_kafka_props(void) {
         hw_config_t c;
@@ -134,40 +135,51 @@ static void test_kafka_props(void) {
         hw_config_release(&c);
 }
 
-/* The flags every program takes (-b, --bootstrap-file, -c, -s, -X): each
- * applied, a refused value named, another option left to the program. */
+static int usage_calls;
+static FILE *usage_out;
+
+static void test_usage(FILE *out) {
+        usage_calls++;
+        usage_out = out;
+}
+
+/* The flags every program takes (-b, --bootstrap-file, -c, -s, -X,
+ * --log-level, -h, --version): each applied, a refused value named,
+ * help and version printed and asked to exit, another option left to the
+ * program. */
 static void test_common_flags(void) {
+        static const hw_config_prog_t prog = {"hirewire-test", test_usage};
         hw_config_t c;
         char errstr[256];
 
+#define FLAG(opt, arg)                                                         \
+        hw_config_common_flag(&c, opt, arg, &prog, errstr, sizeof(errstr))
         if (!HW_CHECK_EQ_INT(hw_config_init(&c), HW_OK))
                 return;
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'b', "k1:9092", errstr,
-                                              sizeof(errstr)),
-                        1);
+        HW_CHECK_EQ_INT(FLAG('b', "k1:9092"), HW_CONFIG_FLAG_TAKEN);
         HW_CHECK_STR(c.kafka.brokers, "k1:9092");
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, HW_OPT_BOOTSTRAP_FILE,
-                                              "/tmp/b", errstr, sizeof(errstr)),
-                        1);
+        HW_CHECK_EQ_INT(FLAG(HW_OPT_BOOTSTRAP_FILE, "/tmp/b"),
+                        HW_CONFIG_FLAG_TAKEN);
         HW_CHECK_STR(c.kafka.bootstrap_file, "/tmp/b");
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'X', "linger.ms=5", errstr,
-                                              sizeof(errstr)),
-                        1);
+        HW_CHECK_EQ_INT(FLAG('X', "linger.ms=5"), HW_CONFIG_FLAG_TAKEN);
         HW_CHECK_EQ_INT(c.kafka.n_props, 1);
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 's', "prefix=x:", errstr,
-                                              sizeof(errstr)),
-                        1);
+        HW_CHECK_EQ_INT(FLAG('s', "prefix=x:"), HW_CONFIG_FLAG_TAKEN);
         HW_CHECK_STR(c.prefix, "x:");
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 's', "no-equals", errstr,
-                                              sizeof(errstr)),
-                        -1);
+        HW_CHECK_EQ_INT(FLAG('s', "no-equals"), HW_CONFIG_FLAG_BAD);
         HW_CHECK_CONTAINS(errstr, "--set");
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, 'c', "ignored.conf", errstr,
-                                              sizeof(errstr)),
-                        1);
-        HW_CHECK_EQ_INT(hw_config_common_flag(&c, HW_OPT_FIRST, "x", errstr,
-                                              sizeof(errstr)),
-                        0);
+        HW_CHECK_EQ_INT(FLAG(HW_OPT_LOG_LEVEL, "debug"), HW_CONFIG_FLAG_TAKEN);
+        HW_CHECK_EQ_INT(c.log_level, HW_LOG_DEBUG);
+        HW_CHECK_EQ_INT(FLAG(HW_OPT_LOG_LEVEL, "loud"), HW_CONFIG_FLAG_BAD);
+        HW_CHECK_CONTAINS(errstr, "log.level");
+        HW_CHECK_EQ_INT(c.log_level, HW_LOG_DEBUG);
+        HW_CHECK_EQ_INT(FLAG('c', "ignored.conf"), HW_CONFIG_FLAG_TAKEN);
+        HW_CHECK_EQ_INT(FLAG('h', NULL), HW_CONFIG_FLAG_EXIT);
+        HW_CHECK_EQ_INT(usage_calls, 1);
+        HW_CHECK(usage_out == stdout);
+        HW_CHECK_EQ_INT(FLAG(HW_OPT_VERSION, NULL), HW_CONFIG_FLAG_EXIT);
+        HW_CHECK_EQ_INT(usage_calls, 1);
+        HW_CHECK_EQ_INT(FLAG(HW_OPT_FIRST, "x"), HW_CONFIG_FLAG_OTHER);
+#undef FLAG
         hw_config_release(&c);
 }
 
