@@ -223,6 +223,52 @@ static hw_err_t expect_pairs(hw_qdb_t *db, const redisReply *r,
         return HW_OK;
 }
 
+/* A count of a hash field: an integer (its double the same). -1 when it
+ * is not one. */
+static int parse_count(const char *value, int64_t *v, double *d) {
+        if (hw_qdb_parse_int(value, v))
+                return -1;
+        *d = (double)*v;
+        return 0;
+}
+
+/* A score of a sorted set's member (rounded for the integer). */
+static int parse_score(const char *value, int64_t *v, double *d) {
+        char *end;
+        *d = strtod(value, &end);
+        if (*end || end == value)
+                return -1;
+        *v = isfinite(*d) ? (int64_t)llround(*d) : 0;
+        return 0;
+}
+
+/* Reads the reply r of cmd on key, pairs of a name (a field or member:
+ * noun) and a value that parse reads (what names such a value in
+ * errors), into out; frees r. */
+static hw_err_t read_pairs(hw_qdb_t *db, redisReply *r, const char *cmd,
+                           const char *key, const char *noun,
+                           int (*parse)(const char *, int64_t *, double *),
+                           const char *what, hw_qitems_t *out, char *errstr,
+                           size_t size) {
+        hw_err_t err = expect_pairs(db, r, cmd, key, errstr, size);
+
+        for (size_t i = 0; !err && i < r->elements; i += 2) {
+                const char *name = r->element[i]->str;
+                const char *value = r->element[i + 1]->str;
+                int64_t v;
+                double d;
+                if (parse(value, &v, &d))
+                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                                      "%s %s \"%s\": \"%.40s\" is not %s", key,
+                                      noun, name, value, what);
+                else if (hw_qitems_add(out, name, v, d))
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+        }
+        freeReplyObject(r);
+        return err;
+}
+
 hw_err_t hw_qdb_hash_counts(hw_qdb_t *db, const char *key, hw_qitems_t *out,
                             char *errstr, size_t size) {
         redisReply *r;
@@ -230,28 +276,8 @@ hw_err_t hw_qdb_hash_counts(hw_qdb_t *db, const char *key, hw_qitems_t *out,
 
         if ((err = hw_qdb_command(db, &r, errstr, size, "HGETALL %s", key)))
                 return err;
-        if ((err = expect_pairs(db, r, "HGETALL", key, errstr, size)))
-                goto cleanup;
-        for (size_t i = 0; i < r->elements; i += 2) {
-                const char *field = r->element[i]->str;
-                const char *value = r->element[i + 1]->str;
-                int64_t v;
-                if (hw_qdb_parse_int(value, &v)) {
-                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                      "%s field \"%s\": \"%.40s\" is not a "
-                                      "count",
-                                      key, field, value);
-                        goto cleanup;
-                }
-                if (hw_qitems_add(out, field, v, (double)v)) {
-                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                      "out of memory");
-                        goto cleanup;
-                }
-        }
-cleanup:
-        freeReplyObject(r);
-        return err;
+        return read_pairs(db, r, "HGETALL", key, "field", parse_count,
+                          "a count", out, errstr, size);
 }
 
 hw_err_t hw_qdb_zset(hw_qdb_t *db, const char *key, hw_qitems_t *out,
@@ -262,28 +288,8 @@ hw_err_t hw_qdb_zset(hw_qdb_t *db, const char *key, hw_qitems_t *out,
         if ((err = hw_qdb_command(db, &r, errstr, size,
                                   "ZRANGE %s 0 -1 WITHSCORES", key)))
                 return err;
-        if ((err = expect_pairs(db, r, "ZRANGE", key, errstr, size)))
-                goto cleanup;
-        for (size_t i = 0; i < r->elements; i += 2) {
-                char *end;
-                double score = strtod(r->element[i + 1]->str, &end);
-                if (*end || end == r->element[i + 1]->str) {
-                        err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                      "%s member \"%s\": bad score", key,
-                                      r->element[i]->str);
-                        goto cleanup;
-                }
-                if (hw_qitems_add(out, r->element[i]->str,
-                                  isfinite(score) ? (int64_t)llround(score) : 0,
-                                  score)) {
-                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                      "out of memory");
-                        goto cleanup;
-                }
-        }
-cleanup:
-        freeReplyObject(r);
-        return err;
+        return read_pairs(db, r, "ZRANGE", key, "member", parse_score,
+                          "a score", out, errstr, size);
 }
 
 hw_err_t hw_qdb_exists(hw_qdb_t *db, const char *key, int *exists, char *errstr,
