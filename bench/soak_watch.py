@@ -44,6 +44,7 @@ TOPICS = ("talent.hires", "talent.offers")
 COLUMNS = ("time_s", "alerts", "latency_p50_ms", "latency_p99_ms", "consumer_rss_mib",
            "redis_used_mib", "published", "stored", "lag", "fault")
 KEEP_S = 300        # event CreateTimes are kept for 2 x KEEP_S seconds
+MISSING_KEPT = 1_000_000  # event ids missing from Kafka listed in watch.json
 RESOLVE_MS = 5000   # an alert whose events are not all read yet waits this long
 
 
@@ -301,7 +302,7 @@ def watch(folder, bootstrap_file, port, start, interval, n, seed):
     with created.lock:
         missing = created.missing()
         kafka_read = {"events": n, "seed": seed, "read": created.read, "twice": created.twice, "missing": len(missing),
-                      "first_missing": missing[:20]}
+                      "first_missing": missing[:20], "missing_ids": missing[:MISSING_KEPT]}
     all_lat.sort()
     with open(os.path.join(folder, "watch.json"), "w") as f:
         json.dump({"peak": peak, "kafka": kafka_read, "latencies_ms": [round(x, 1) for x in all_lat]}, f)
@@ -349,6 +350,17 @@ def missing(folder):
     print(json.load(open(os.path.join(folder, "watch.json")))["kafka"]["missing"])
 
 
+def missing_ids(folder):
+    """The generated events Kafka does not hold, one event_id a line (all
+    of them, or exit 1 when more were missing than watch.json keeps)."""
+    k = json.load(open(os.path.join(folder, "watch.json")))["kafka"]
+    ids = k.get("missing_ids", [])
+    if len(ids) < k["missing"]:
+        sys.exit(1)
+    for i in ids:
+        print(f"gen-{k['seed']}-{i:08d}")
+
+
 if __name__ == "__main__":
     cmd = sys.argv[1]
     if cmd == "watch":
@@ -356,6 +368,8 @@ if __name__ == "__main__":
               int(sys.argv[7]), sys.argv[8])
     elif cmd == "lag":
         lag(sys.argv[2], int(sys.argv[3]))
+    elif cmd == "missing-ids":
+        missing_ids(sys.argv[2])
     elif cmd == "summary":
         summary(sys.argv[2], float(sys.argv[3]))
     elif cmd == "missing":
