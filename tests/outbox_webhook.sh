@@ -5,17 +5,5 @@
 # (tests/webhook_fixtures.h); either failing fails the test.
 source "$(dirname "$0")/lib/services.sh"
 
-progs=(test_webhook test_webhook_faults)
-for p in "${progs[@]}"; do
-  [[ -x $HW_BIN_DIR/tests/$p ]] || hw_fail "$HW_BIN_DIR/tests/$p is not built"
-done
-
-hw_start_redis
-failed=()
-for p in "${progs[@]}"; do
-  rc=0
-  "$HW_BIN_DIR/tests/$p" "$HW_REDIS_PORT" || rc=$?
-  [[ $rc -eq 0 ]] || failed+=("$p exited $rc")
-done
-[[ ${#failed[@]} -eq 0 ]] || hw_fail "${failed[*]}"
+hw_run_programs test_webhook test_webhook_faults
 echo PASS

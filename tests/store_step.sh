@@ -10,17 +10,5 @@
 # test_store_failover (a bucket log read in part, then a lost primary).
 source "$(dirname "$0")/lib/services.sh"
 
-progs=(test_store_step test_store_slide test_store_raids test_store_failover)
-for p in "${progs[@]}"; do
-  [[ -x $HW_BIN_DIR/tests/$p ]] || hw_fail "$HW_BIN_DIR/tests/$p is not built"
-done
-
-hw_start_redis
-failed=()
-for p in "${progs[@]}"; do
-  rc=0
-  "$HW_BIN_DIR/tests/$p" "$HW_REDIS_PORT" || rc=$?
-  [[ $rc -eq 0 ]] || failed+=("$p exited $rc")
-done
-[[ ${#failed[@]} -eq 0 ]] || hw_fail "${failed[*]}"
+hw_run_programs test_store_step test_store_slide test_store_raids test_store_failover
 echo PASS

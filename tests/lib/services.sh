@@ -60,6 +60,23 @@ hw_wait_for() {
   return 1
 }
 
+# hw_run_programs PROG...: starts the test's redis-server and runs each
+# test program $HW_BIN_DIR/tests/PROG in order with its port; fails naming
+# every program that exited non-zero (all of them run).
+hw_run_programs() {
+  local p rc failed=()
+  for p in "$@"; do
+    [[ -x $HW_BIN_DIR/tests/$p ]] || hw_fail "$HW_BIN_DIR/tests/$p is not built"
+  done
+  hw_start_redis
+  for p in "$@"; do
+    rc=0
+    "$HW_BIN_DIR/tests/$p" "$HW_REDIS_PORT" || rc=$?
+    [[ $rc -eq 0 ]] || failed+=("$p exited $rc")
+  done
+  [[ ${#failed[@]} -eq 0 ]] || hw_fail "${failed[*]}"
+}
+
 # Starts redis-server on a free port; sets HW_REDIS_PORT and HW_REDIS_URL.
 # Extra arguments go to redis-server (e.g. --requirepass x).
 hw_start_redis() {
