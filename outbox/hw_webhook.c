@@ -39,6 +39,14 @@ static void nap(hw_webhook_t *w, int ms) {
         }
 }
 
+/* Sleeps *backoff ms (or until stopped), then doubles it up to
+ * alerts.webhook.retry.max.ms for the next failure in a row. */
+static void back_off(hw_webhook_t *w, int *backoff) {
+        nap(w, *backoff);
+        *backoff =
+                hw_backoff_next(*backoff, w->conf->alert_webhook_retry_max_ms);
+}
+
 /* The alert as the JSON body of the POST. NULL when out of memory. */
 static char *alert_json(const hw_alert_t *a) {
         json_t *o = json_object(), *ids = json_array(), *attrs = json_object();
@@ -121,10 +129,7 @@ static void *webhook_main(void *arg) {
                                          WEBHOOK_BATCH, &n, errstr,
                                          sizeof(errstr))) {
                         HW_WARN("webhook", "%s", errstr);
-                        nap(w, redis_backoff);
-                        redis_backoff = hw_backoff_next(
-                                redis_backoff,
-                                w->conf->alert_webhook_retry_max_ms);
+                        back_off(w, &redis_backoff);
                         continue;
                 }
                 redis_backoff = w->conf->alert_webhook_retry_min_ms;
@@ -144,11 +149,8 @@ static void *webhook_main(void *arg) {
                         }
                         backoff = w->conf->alert_webhook_retry_min_ms;
                 }
-                if (done < n) {
-                        nap(w, backoff);
-                        backoff = hw_backoff_next(
-                                backoff, w->conf->alert_webhook_retry_max_ms);
-                }
+                if (done < n)
+                        back_off(w, &backoff);
         }
         return NULL;
 }
