@@ -158,6 +158,30 @@ hw_config_flag_t hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
         return err ? HW_CONFIG_FLAG_BAD : HW_CONFIG_FLAG_TAKEN;
 }
 
+int hw_config_getopt(hw_config_t *c, int argc, char **argv,
+                     const struct option *longopts,
+                     const hw_config_prog_t *prog) {
+        char errstr[512];
+        int opt;
+
+        while ((opt = getopt_long(argc, argv, HW_COMMON_SHORTOPTS, longopts,
+                                  NULL)) != -1) {
+                switch (hw_config_common_flag(c, opt, optarg, prog, errstr,
+                                              sizeof(errstr))) {
+                case HW_CONFIG_FLAG_OTHER:
+                        return opt;
+                case HW_CONFIG_FLAG_TAKEN:
+                        break;
+                case HW_CONFIG_FLAG_EXIT:
+                        exit(HW_EXIT_OK);
+                case HW_CONFIG_FLAG_BAD:
+                        fprintf(stderr, "%s: %s\n", prog->name, errstr);
+                        return HW_CONFIG_OPT_BAD;
+                }
+        }
+        return -1;
+}
+
 hw_err_t hw_config_set_pair(hw_config_t *c, const char *flag,
                             const char *key_prefix, const char *pair,
                             char *errstr, size_t size) {

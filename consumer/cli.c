@@ -175,18 +175,8 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                             resolve_path(&c->conf.groups_file, config_file)))
                 return HW_EXIT_FAILURE;
 
-        while ((opt = getopt_long(argc, argv, HW_COMMON_SHORTOPTS, longopts,
-                                  NULL)) != -1) {
-                hw_config_flag_t common = hw_config_common_flag(
-                        &c->conf, opt, optarg, &prog, errstr, sizeof(errstr));
-                if (common == HW_CONFIG_FLAG_BAD) {
-                        fprintf(stderr, "hirewire-consumer: %s\n", errstr);
-                        return HW_EXIT_USAGE;
-                }
-                if (common == HW_CONFIG_FLAG_EXIT)
-                        exit(HW_EXIT_OK);
-                if (common)
-                        continue;
+        while ((opt = hw_config_getopt(&c->conf, argc, argv, longopts,
+                                       &prog)) != -1) {
                 switch (opt) {
                 case OPT_REDIS:
                         if (set_key(c, "redis.url", optarg))
@@ -226,6 +216,8 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                         if (set_key(c, "archive.dir", optarg))
                                 return HW_EXIT_USAGE;
                         break;
+                case HW_CONFIG_OPT_BAD:
+                        return HW_EXIT_USAGE;
                 default:
                         hw_consumer_usage(stderr);
                         return HW_EXIT_USAGE;

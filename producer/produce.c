@@ -139,16 +139,8 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
         if (hw_config_load_args(&o->conf, argc, argv, &config_file, errstr,
                                 sizeof(errstr)))
                 goto bad_config;
-        while ((c = getopt_long(argc, argv, HW_COMMON_SHORTOPTS, longopts,
-                                NULL)) != -1) {
-                hw_config_flag_t common = hw_config_common_flag(
-                        &o->conf, c, optarg, &prog, errstr, sizeof(errstr));
-                if (common == HW_CONFIG_FLAG_BAD)
-                        goto bad_config;
-                if (common == HW_CONFIG_FLAG_EXIT)
-                        exit(HW_EXIT_OK);
-                if (common)
-                        continue;
+        while ((c = hw_config_getopt(&o->conf, argc, argv, longopts, &prog)) !=
+               -1) {
                 switch (c) {
                 case OPT_TOPIC:
                         o->topic = optarg;
@@ -197,6 +189,8 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                                 goto bad_value;
                         o->timeout_s = (int)u;
                         break;
+                case HW_CONFIG_OPT_BAD:
+                        return HW_EXIT_USAGE;
                 default:
                         usage(stderr);
                         return HW_EXIT_USAGE;
