@@ -13,6 +13,10 @@
 
 #include "consumer.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 volatile sig_atomic_t hw_consumer_stop_requested;
 
 static volatile sig_atomic_t stop_signal; /* the signal that stopped us */
@@ -326,13 +330,42 @@ void hw_consumer_finish_pending(consumer_t *c) {
         }
 }
 
+/*
+ * A backlog's batches are full and each holds its events, deltas and
+ * plan: the heap grows to what they need and stays there once they are
+ * freed (a heap only shrinks from its top). When the consumer is back at
+ * the end of every partition it reads, after full batches, the pages no
+ * longer used are given back, so a consumer that caught up
+ * after an outage or a restart holds what a live stream needs, not the
+ * peak of its backlog.
+ */
+static void give_back(consumer_t *c, int full, int at_end) {
+        if (full)
+                c->full_batches++;
+        if (!at_end || !c->full_batches || c->pending)
+                return;
+        HW_DEBUG("consumer",
+                 "read a backlog of %u full batches: its memory given back",
+                 c->full_batches);
+        c->full_batches = 0;
+        /* Both batches are empty here (neither has a step in flight):
+         * what they kept for the next batch of that size goes. */
+        for (int i = 0; i < 2; i++) {
+                hw_batch_release(&c->batches[i]);
+                hw_batch_init(&c->batches[i], &c->cache);
+        }
+#ifdef __GLIBC__
+        malloc_trim(0);
+#endif
+}
+
 /* Flushes the batch (after the one sent before it), waiting for its
  * step; with defer, only sending it: the next batch is read while Redis
  * applies it (finish_pending reads its outcome, at the latest before the
  * next step). */
 static void flush_batch_as(consumer_t *c, int final, int defer) {
         hw_batch_t *b;
-        int at_end;
+        int at_end, full;
 
         hw_consumer_finish_pending(c);
         b = c->batch;
@@ -352,7 +385,10 @@ static void flush_batch_as(consumer_t *c, int final, int defer) {
                         b->parts[i].expected = a->stored;
         }
         hw_consumer_set_ends(c, at_end);
+        full = (int)b->n_messages >= c->conf.batch_max_events;
         step_batch(c, b, final, at_end, defer);
+        if (!final)
+                give_back(c, full, at_end);
         if (c->pending == b)
                 c->batch =
                         b == &c->batches[0] ? &c->batches[1] : &c->batches[0];
