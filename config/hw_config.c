@@ -12,6 +12,7 @@
  * memory is wiped before it is freed.
  */
 #include "hw_config_int.h"
+#include "hw_keys.h"
 
 /* ------------------------------------------------------------------ */
 /* Small helpers                                                       */
@@ -496,7 +497,7 @@ hw_err_t hw_config_init(hw_config_t *c) {
                 {F(topic_dlq), "talent.dlq"},
                 {F(topic_alerts), "talent.alerts"},
                 {F(redis_url), "redis://127.0.0.1:6379"},
-                {F(prefix), "hw:"},
+                {F(prefix), HW_KEY_PREFIX_DEFAULT},
                 {F(metrics_addr), "127.0.0.1:9464"},
         };
 

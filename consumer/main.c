@@ -42,8 +42,8 @@ static int configure(consumer_t *c) {
         if (!c->replay)
                 return 0;
         c->live_prefix = strdup(c->conf.prefix);
-        hw_rebuild_staging_prefix(c->conf.prefix, staging, sizeof(staging));
         if (!c->live_prefix ||
+            !hw_keys_replay_prefix(staging, sizeof(staging), c->conf.prefix) ||
             (!c->conf.alerts_prefix &&
              !(c->conf.alerts_prefix = strdup(c->conf.prefix))))
                 return -1;

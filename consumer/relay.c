@@ -48,14 +48,14 @@ int hw_consumer_relay_alerts(consumer_t *c, int wait) {
                                  c->conf.topic_alerts);
                         goto fail;
                 }
-                if (hw_store_set_alert_position(c->store, "relayed",
+                if (hw_store_set_alert_position(c->store, HW_KEY_ALERTS_RELAYED,
                                                 c->relay_pending, errstr,
                                                 sizeof(errstr)))
                         goto fail;
                 c->relay_pending[0] = '\0';
         }
-        if (hw_store_get_alert_position(c->store, "relayed", last, sizeof(last),
-                                        errstr, sizeof(errstr)) ||
+        if (hw_store_get_alert_position(c->store, HW_KEY_ALERTS_RELAYED, last,
+                                        sizeof(last), errstr, sizeof(errstr)) ||
             hw_store_read_alerts(c->store, last, c->relay, RELAY_BATCH, &n,
                                  errstr, sizeof(errstr)))
                 goto fail;

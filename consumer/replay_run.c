@@ -118,7 +118,7 @@ static int count_difference(void *ctx, const char *key, const char *field,
  * status, having said why.
  */
 static int check_rebuild(consumer_t *c, const char *staging) {
-        char key[400], errstr[512];
+        char key[1024], errstr[512];
         int64_t dropped = 0, wm = -1, *next;
         size_t parts = 0, found = 0, n_diffs;
         diff_count_t d = {0};
@@ -137,15 +137,16 @@ static int check_rebuild(consumer_t *c, const char *staging) {
         if (!(next = calloc(c->n_targets + 1, sizeof(*next))))
                 return HW_EXIT_FAILURE;
         for (size_t i = 0; i < c->n_targets; i++) {
-                snprintf(key, sizeof(key), "%soffset:%s:%s:%" PRId32,
-                         c->live_prefix, c->conf.group, c->targets[i].topic,
-                         c->targets[i].partition);
-                if (get_int(c, key, &next[i]))
+                if (!hw_keys_offset(key, sizeof(key), c->live_prefix,
+                                    c->conf.group, c->targets[i].topic,
+                                    c->targets[i].partition) ||
+                    get_int(c, key, &next[i]))
                         goto out;
                 found += next[i] >= 0;
         }
-        snprintf(key, sizeof(key), "%swatermark", c->live_prefix);
-        if (!found && get_int(c, key, &wm))
+        if (!found && (!hw_keys_name(key, sizeof(key), c->live_prefix,
+                                     HW_KEY_WATERMARK) ||
+                       get_int(c, key, &wm)))
                 goto out;
         for (size_t i = 0; i < c->n_targets; i++) {
                 int64_t n = hw_replay_dropped(
@@ -203,8 +204,12 @@ int hw_consumer_run_replay(consumer_t *c) {
         hw_err_t err;
 
         /* One replay of a prefix at a time; the lock expires if we die. */
-        snprintf(c->lock_key, sizeof(c->lock_key), "replay:lock:%s",
-                 c->live_prefix);
+        if (!hw_keys_replay_lock(c->lock_key, sizeof(c->lock_key),
+                                 c->live_prefix)) {
+                HW_ERROR("consumer", "replay: prefix %s is too long",
+                         c->live_prefix);
+                return HW_EXIT_FAILURE;
+        }
         snprintf(pid, sizeof(pid), "%ld", (long)getpid());
         {
                 const char *argv[6] = {"SET", c->lock_key, pid,
@@ -308,9 +313,15 @@ int hw_consumer_run_replay(consumer_t *c) {
         if (!offs)
                 goto out;
         for (size_t i = 0; i < c->n_targets; i++) {
-                snprintf(offs[i].suffix, sizeof(offs[i].suffix),
-                         "offset:%s:%s:%" PRId32, c->conf.group,
-                         c->targets[i].topic, c->targets[i].partition);
+                if (!hw_keys_offset(offs[i].suffix, sizeof(offs[i].suffix), "",
+                                    c->conf.group, c->targets[i].topic,
+                                    c->targets[i].partition)) {
+                        HW_ERROR("consumer",
+                                 "replay: the offset key of %s/%" PRId32
+                                 " is too long; nothing swapped",
+                                 c->targets[i].topic, c->targets[i].partition);
+                        goto out;
+                }
                 offs[i].next = c->targets[i].end;
         }
         {

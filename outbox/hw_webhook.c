@@ -122,8 +122,8 @@ static void *webhook_main(void *arg) {
 
         while (!atomic_load(&w->stop)) {
                 size_t n = 0, done = 0;
-                if (hw_store_get_alert_position(w->store, "webhook", last,
-                                                sizeof(last), errstr,
+                if (hw_store_get_alert_position(w->store, HW_KEY_ALERTS_WEBHOOK,
+                                                last, sizeof(last), errstr,
                                                 sizeof(errstr)) ||
                     hw_store_read_alerts(w->store, last, w->alerts,
                                          WEBHOOK_BATCH, &n, errstr,
@@ -142,8 +142,9 @@ static void *webhook_main(void *arg) {
                         if (a->alert_id && post(w, a))
                                 break;
                         if (hw_store_set_alert_position(
-                                    w->store, "webhook", w->alerts[done].id,
-                                    errstr, sizeof(errstr))) {
+                                    w->store, HW_KEY_ALERTS_WEBHOOK,
+                                    w->alerts[done].id, errstr,
+                                    sizeof(errstr))) {
                                 HW_WARN("webhook", "%s", errstr);
                                 break;
                         }

@@ -124,43 +124,6 @@ static int add(hw_plan_t *p, const hw_deltas_t *d, hw_name_t key, int zset,
         return add_idx(p, k, pn, delta) < 0 ? -1 : 0;
 }
 
-/* Appends len bytes of s at buf[*at] (KEY_MAX bounds); -1 when too long. */
-static int put(char *buf, size_t *at, const char *s, size_t len) {
-        if (*at + len >= KEY_MAX)
-                return -1;
-        memcpy(buf + *at, s, len);
-        *at += len;
-        buf[*at] = '\0';
-        return 0;
-}
-
-/* The key of a family's window: flow families are "flow:<W>:<what>",
- * the others "<family>:<W>". Returns its length, 0 when too long. On
- * every event's path, so built without printf. */
-static size_t window_key(char *buf, const char *family, const char *w) {
-        size_t at = 0, lf = strlen(family), lw = strlen(w);
-        int rc;
-        if (lf > 5 && !strncmp(family, "flow:", 5))
-                rc = put(buf, &at, "flow:", 5) || put(buf, &at, w, lw) ||
-                     put(buf, &at, family + 4, lf - 4);
-        else
-                rc = put(buf, &at, family, lf) || put(buf, &at, ":", 1) ||
-                     put(buf, &at, w, lw);
-        return rc ? 0 : at;
-}
-
-/* The lab slug of a lab hires family ("lab:<slug>:hires"), length in *len;
- * NULL for another family. */
-const char *hw_plan_hires_lab(const char *family, size_t *len) {
-        size_t n = strlen(family);
-        if (n > 10 && !strncmp(family, "lab:", 4) &&
-            !strcmp(family + n - 6, ":hires")) {
-                *len = n - 10;
-                return family + 4;
-        }
-        return NULL;
-}
-
 /* Sets up the window keys of a family new to fam_map (looked up when
  * first emitted). */
 static int new_family(hw_plan_t *p, int64_t fam, size_t slots) {
@@ -304,9 +267,11 @@ static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
                         }
                         if (*k < 0) {
                                 char key[KEY_MAX];
-                                size_t klen = window_key(
-                                        key, p->fam_map.entries[fam].key,
-                                        s ? p->wnames[s - 1] : "all");
+                                size_t klen = hw_keys_window(
+                                        key, sizeof(key), "",
+                                        p->fam_map.entries[fam].key,
+                                        s ? p->wnames[s - 1]
+                                          : HW_KEY_WINDOW_ALL);
                                 int created;
                                 if (!klen ||
                                     (*k = index_of(&p->key_map, key, klen,
@@ -391,7 +356,7 @@ static int add_evidence(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
                         const char *family, const char *field,
                         const char *event_id, int64_t day) {
         size_t lab_len;
-        const char *lab = hw_plan_hires_lab(family, &lab_len);
+        const char *lab = hw_keys_hires_lab(family, &lab_len);
         int created;
 
         if (lab && conf->raid) {
@@ -409,7 +374,7 @@ static int add_evidence(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
                     push_item(&w->raid_evs, (uint32_t)k, event_id,
                               strlen(event_id), day))
                         return -1;
-        } else if (!strcmp(family, "flow:out") && p->day >= 0 &&
+        } else if (!strcmp(family, HW_KEY_FLOW_OUT) && p->day >= 0 &&
                    day > p->day - conf->drain_days) {
                 int64_t k =
                         index_of(&p->drain_map, field, strlen(field), &created);
@@ -689,8 +654,8 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         hw_arena_reset(&p->arena);
         p->day = day;
         for (size_t i = 0; i < conf->n_windows && i < HW_PLAN_MAX_WINDOWS; i++)
-                snprintf(p->wnames[i], sizeof(p->wnames[i]), "%dd",
-                         conf->windows[i]);
+                hw_keys_window_name(p->wnames[i], sizeof(p->wnames[i]),
+                                    conf->windows[i]);
         p->n_keys = p->n_changes = p->n_days = p->n_seen = p->n_raids =
                 p->n_drains = p->n_compacted = p->n_prunes = 0;
         /* The deltas' names are looked up once each (as needed). */
@@ -735,17 +700,19 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         if (!rc && slide && slide->n_compact)
                 rc = hw_plan_compact_logs(p, conf, slide);
         if (bad) {
+                char log[32];
                 free_work(&w);
+                hw_keys_log(log, sizeof(log), "", bad->ymd);
                 if (why == 2)
                         return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                       "b:%s was read from byte %zu, but "
+                                       "%s was read from byte %zu, but "
                                        "the plan does not hold what comes "
                                        "before",
-                                       bad->ymd, bad->from);
+                                       log, bad->from);
                 return hw_fail(HW_ERR_ARG, errstr, size,
-                               "b:%s holds no bucket log: not \"<n>:<family> "
+                               "%s holds no bucket log: not \"<n>:<family> "
                                "<field>=<delta>\\n\" records",
-                               bad->ymd);
+                               log);
         }
         if (!rc) {
                 size_t n = w.names.n + d->seen.count;

@@ -16,6 +16,7 @@
 
 #include "hw_buf.h"
 #include "hw_event.h"
+#include "hw_keys.h"
 #include "hw_time.h"
 
 #define KEY_MAX 700
@@ -83,10 +84,6 @@ static inline size_t hw_plan_wf_name_len(const hw_plan_t *p, uint32_t wf) {
 }
 
 /* ---- The plan (hw_plan.c): keys, windows, evidence, grouping. ---- */
-
-/* The lab slug of a lab hires family ("lab:<slug>:hires"), length in *len;
- * NULL for another family. */
-const char *hw_plan_hires_lab(const char *family, size_t *len);
 
 /* Writes head, the lab slug (lab_len bytes), sep, then the slug of the
  * org name field (flen bytes) at out (size bytes); returns the length, 0

@@ -102,13 +102,13 @@ static int prune_raid(hw_plan_t *p, const char *family, const char *field,
                       size_t flen) {
         char key[2 * KEY_MAX + 16];
         size_t lab_len, k;
-        const char *lab = hw_plan_hires_lab(family, &lab_len);
+        const char *lab = hw_keys_hires_lab(family, &lab_len);
         int created;
 
         if (!lab)
                 return 0;
-        k = hw_plan_pair_name(key, sizeof(key), "raid:", lab, lab_len, ':',
-                              field, flen);
+        k = hw_plan_pair_name(key, sizeof(key), HW_KEY_RAID ":", lab, lab_len,
+                              ':', field, flen);
         return !k || !hw_map_upsert(&p->prune_map, key, k, &created) ? -1 : 0;
 }
 

@@ -4,6 +4,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "hw_keys.h"
 #include "hw_time.h"
 
 #define SLUG_MAX 512 /* names are at most 200 bytes */
@@ -85,41 +86,46 @@ typedef struct fixed_names_s {
         hw_name_t status[HW_OFFER_STATUS_COUNT], extended_usd, mega;
 } fixed_names_t;
 
-/* Interns head + slug + tail into *out. */
-static hw_err_t intern3(hw_deltas_t *d, const char *head, const char *slug,
-                        size_t ls, const char *tail, hw_name_t *out) {
-        char key[KEY_MAX];
-        size_t lh = strlen(head), lt = strlen(tail);
+/* Interns len bytes of s into *out. */
+static hw_err_t intern_n(hw_deltas_t *d, const char *s, size_t len,
+                         hw_name_t *out) {
         int64_t n;
 
-        if (lh + ls + lt >= KEY_MAX)
-                ls = KEY_MAX - 1 - lh - lt;
-        memcpy(key, head, lh);
-        memcpy(key + lh, slug, ls);
-        memcpy(key + lh + ls, tail, lt);
-        if ((n = hw_deltas_intern(d, key, lh + ls + lt)) < 0)
-                return HW_ERR_NOMEM;
-        *out = (hw_name_t)n;
-        return HW_OK;
-}
-
-static hw_err_t intern(hw_deltas_t *d, const char *s, hw_name_t *out) {
-        size_t len = strlen(s);
-        int64_t n;
-
-        if (len > HW_DELTAS_NAME_MAX)
-                return HW_ERR_ARG;
         if ((n = hw_deltas_intern(d, s, len)) < 0)
                 return HW_ERR_NOMEM;
         *out = (hw_name_t)n;
         return HW_OK;
 }
 
+/* Interns lab slug's key part into *out. */
+static hw_err_t intern_lab(hw_deltas_t *d, const char *slug, hw_keys_lab_t part,
+                           hw_name_t *out) {
+        char key[KEY_MAX];
+        size_t len = hw_keys_lab(key, sizeof(key), "", slug, part);
+        return len ? intern_n(d, key, len, out) : HW_ERR_ARG;
+}
+
+/* Interns organisation slug's key part into *out. */
+static hw_err_t intern_org(hw_deltas_t *d, const char *slug, hw_keys_org_t part,
+                           hw_name_t *out) {
+        char key[KEY_MAX];
+        size_t len = hw_keys_org(key, sizeof(key), "", slug, part);
+        return len ? intern_n(d, key, len, out) : HW_ERR_ARG;
+}
+
+static hw_err_t intern(hw_deltas_t *d, const char *s, hw_name_t *out) {
+        size_t len = strlen(s);
+
+        if (len > HW_DELTAS_NAME_MAX)
+                return HW_ERR_ARG;
+        return intern_n(d, s, len, out);
+}
+
 /* The names derived from display name (memoised per batch under 'N'). */
 static hw_err_t slug_names(hw_deltas_t *d, const char *name,
                            const slug_names_t **out) {
         char key[SLUG_MAX + 2], slug[SLUG_MAX];
-        size_t len = strlen(name), ls;
+        size_t len = strlen(name);
         int created;
         const void **slot;
         slug_names_t *n;
@@ -138,17 +144,16 @@ static hw_err_t slug_names(hw_deltas_t *d, const char *name,
                 return HW_ERR_NOMEM;
         *slot = n;
         hw_slug(name, slug, sizeof(slug));
-        ls = strlen(slug);
-        TRY(intern3(d, "", slug, ls, "", &n->slug));
-        TRY(intern3(d, "lab:", slug, ls, "", &n->lab));
-        TRY(intern3(d, "lab:", slug, ls, ":origin", &n->origin));
-        TRY(intern3(d, "lab:", slug, ls, ":nationality", &n->nationality));
-        TRY(intern3(d, "lab:", slug, ls, ":alma_mater", &n->alma_mater));
-        TRY(intern3(d, "lab:", slug, ls, ":tier", &n->tier));
-        TRY(intern3(d, "lab:", slug, ls, ":hires", &n->hires));
-        TRY(intern3(d, "org:", slug, ls, "", &n->org));
-        TRY(intern3(d, "org:", slug, ls, ":losses", &n->losses));
-        TRY(intern3(d, "org:", slug, ls, ":offers", &n->offers));
+        TRY(intern_n(d, slug, strlen(slug), &n->slug));
+        TRY(intern_lab(d, slug, HW_KEY_LAB, &n->lab));
+        TRY(intern_lab(d, slug, HW_KEY_LAB_ORIGIN, &n->origin));
+        TRY(intern_lab(d, slug, HW_KEY_LAB_NATIONALITY, &n->nationality));
+        TRY(intern_lab(d, slug, HW_KEY_LAB_ALMA_MATER, &n->alma_mater));
+        TRY(intern_lab(d, slug, HW_KEY_LAB_TIER, &n->tier));
+        TRY(intern_lab(d, slug, HW_KEY_LAB_HIRES, &n->hires));
+        TRY(intern_org(d, slug, HW_KEY_ORG, &n->org));
+        TRY(intern_org(d, slug, HW_KEY_ORG_LOSSES, &n->losses));
+        TRY(intern_org(d, slug, HW_KEY_ORG_OFFERS, &n->offers));
         *out = n;
         return HW_OK;
 }
@@ -172,10 +177,10 @@ static hw_err_t fixed_names(hw_deltas_t *d, const fixed_names_t **out) {
         *slot = n;
         TRY(intern(d, "members", &n->members));
         TRY(intern(d, "name", &n->name));
-        TRY(intern(d, "labs", &n->labs));
-        TRY(intern(d, "flow:in", &n->flow_in));
-        TRY(intern(d, "flow:out", &n->flow_out));
-        TRY(intern(d, "flow:pair", &n->flow_pair));
+        TRY(intern(d, HW_KEY_LABS, &n->labs));
+        TRY(intern(d, HW_KEY_FLOW_IN, &n->flow_in));
+        TRY(intern(d, HW_KEY_FLOW_OUT, &n->flow_out));
+        TRY(intern(d, HW_KEY_FLOW_PAIR, &n->flow_pair));
         for (size_t i = 0; i < HW_OFFER_STATUS_COUNT; i++)
                 TRY(intern(d, status[i], &n->status[i]));
         TRY(intern(d, "extended_usd", &n->extended_usd));

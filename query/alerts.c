@@ -194,8 +194,8 @@ static int alerts_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         hw_err_t err;
 
         snprintf(a->last_id, sizeof(a->last_id), "0-0");
-        snprintf(a->key, sizeof(a->key), "%salerts",
-                 hw_config_alerts_prefix(&q->conf));
+        hw_keys_name(a->key, sizeof(a->key), hw_config_alerts_prefix(&q->conf),
+                     HW_KEY_ALERTS);
         if ((err = hw_qdb_command(q->db, &a->r, errstr, sizeof(errstr),
                                   "XREVRANGE %s + - COUNT %ld", a->key,
                                   q->count))) {

@@ -8,16 +8,29 @@
 
 /* The composition hashes, in print order. */
 static const struct {
-        const char *suffix; /* hw:lab:<slug>:<suffix> and JSON key */
+        hw_keys_lab_t part; /* hw:lab:<slug>:<name> */
+        const char *name;   /* JSON key */
         const char *label;  /* table header */
 } lab_parts[] = {
-        {"origin", "origin"},
-        {"nationality", "nationality"},
-        {"alma_mater", "school"},
-        {"tier", "tier"},
+        {HW_KEY_LAB_ORIGIN, "origin", "origin"},
+        {HW_KEY_LAB_NATIONALITY, "nationality", "nationality"},
+        {HW_KEY_LAB_ALMA_MATER, "alma_mater", "school"},
+        {HW_KEY_LAB_TIER, "tier", "tier"},
 };
 
 #define N_LAB_PARTS (sizeof(lab_parts) / sizeof(*lab_parts))
+
+/* <prefix>lab:<slug>:hires:<window> into key (KEY_MAX bytes; "" when it
+ * does not fit). */
+static void hires_key(const hw_query_t *q, char *key, const char *slug,
+                      const char *window) {
+        char family[KEY_MAX];
+        if (!hw_keys_lab(family, sizeof(family), "", slug, HW_KEY_LAB_HIRES))
+                family[0] = '\0';
+        if (!family[0] ||
+            !hw_keys_window(key, KEY_MAX, q->conf.prefix, family, window))
+                key[0] = '\0';
+}
 
 /* One origin's hires in the window and all time. */
 typedef struct hires_row_s {
@@ -157,7 +170,7 @@ static int lab_read(hw_query_t *q, void *state, hw_qerr_t *e) {
             !l->slug[0])
                 return lab_missing(q, l->slug, e);
 
-        hw_qout_make_key(q, key, "lab:%s", l->slug);
+        hw_keys_lab(key, sizeof(key), q->conf.prefix, l->slug, HW_KEY_LAB);
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
                                   "HMGET %s name members", key))) {
                 hw_qerr_from(e, err, errstr);
@@ -189,11 +202,12 @@ static int lab_read(hw_query_t *q, void *state, hw_qerr_t *e) {
                                     : i == N_LAB_PARTS ? &l->hires_win
                                                        : &l->hires_all;
                 if (i < N_LAB_PARTS)
-                        hw_qout_make_key(q, key, "lab:%s:%s", l->slug,
-                                         lab_parts[i].suffix);
+                        hw_keys_lab(key, sizeof(key), q->conf.prefix, l->slug,
+                                    lab_parts[i].part);
                 else
-                        hw_qout_make_key(q, key, "lab:%s:hires:%s", l->slug,
-                                         i == N_LAB_PARTS ? l->window : "all");
+                        hires_key(q, key, l->slug,
+                                  i == N_LAB_PARTS ? l->window
+                                                   : HW_KEY_WINDOW_ALL);
                 if ((err = hw_qdb_hash_counts(q->db, key, into, errstr,
                                               sizeof(errstr)))) {
                         hw_qerr_from(e, err, errstr);
@@ -218,7 +232,7 @@ static json_t *lab_json(const hw_query_t *q, const void *state) {
 
         for (size_t i = 0; !bad && i < N_LAB_PARTS; i++)
                 bad = hw_qout_jset(
-                        doc, lab_parts[i].suffix,
+                        doc, lab_parts[i].name,
                         hw_qout_jcounts(
                                 &l->parts[i],
                                 hw_qout_top_rows(q->top, 0, l->parts[i].n)));
@@ -300,7 +314,7 @@ static int labs_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         labs_read_t *l = state;
         hw_err_t err;
 
-        hw_qout_make_key(q, key, "labs");
+        hw_keys_name(key, sizeof(key), q->conf.prefix, HW_KEY_LABS);
         if ((err = hw_qdb_zset(q->db, key, &l->labs, errstr, sizeof(errstr)))) {
                 hw_qerr_from(e, err, errstr);
                 return -1;
@@ -312,7 +326,8 @@ static int labs_read(hw_query_t *q, void *state, hw_qerr_t *e) {
                 return -1;
         }
         for (size_t i = 0; i < l->labs.n; i++) {
-                hw_qout_make_key(q, key, "lab:%s", l->labs.items[i].name);
+                hw_keys_lab(key, sizeof(key), q->conf.prefix,
+                            l->labs.items[i].name, HW_KEY_LAB);
                 if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
                                          "HMGET %s name members", key))) {
                         hw_qerr_from(e, err, errstr);
@@ -451,8 +466,7 @@ json_t *hw_qdoc_moves(hw_query_t *q, hw_qerr_t *e) {
                 goto cleanup;
         }
         for (size_t i = 0; i < l.labs.n; i++) {
-                hw_qout_make_key(q, key, "lab:%s:hires:%s", l.rows[i].slug,
-                                 window);
+                hires_key(q, key, l.rows[i].slug, window);
                 if ((err = hw_qdb_hash_counts(q->db, key, &hires[i], errstr,
                                               sizeof(errstr)))) {
                         hw_qerr_from(e, err, errstr);

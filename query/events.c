@@ -194,9 +194,10 @@ enum MHD_Result hw_serve_events(struct MHD_Connection *conn, hw_query_t *q,
         }
         /* XREAD BLOCK holds its reply back for up to EVENTS_BLOCK_MS. */
         hw_qdb_set_timeout(ev->q.db, EVENTS_BLOCK_MS + 10000);
-        snprintf(ev->key, sizeof(ev->key), "%salerts",
-                 hw_config_alerts_prefix(&ev->q.conf));
-        hw_qout_make_key(&ev->q, ev->steps_key, "steps");
+        hw_keys_name(ev->key, sizeof(ev->key),
+                     hw_config_alerts_prefix(&ev->q.conf), HW_KEY_ALERTS);
+        hw_keys_name(ev->steps_key, sizeof(ev->steps_key), ev->q.conf.prefix,
+                     HW_KEY_STEPS);
         if ((err = start_at(ev,
                             MHD_lookup_connection_value(conn, MHD_HEADER_KIND,
                                                         "Last-Event-ID"),

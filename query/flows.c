@@ -41,8 +41,8 @@ static flow_row_t *flow_row(flow_row_t **rows, size_t *n, size_t *cap,
 static int cmp_item_name(const void *a, const void *b) {
         const char *x = ((const hw_qitem_t *)a)->name;
         const char *y = ((const hw_qitem_t *)b)->name;
-        long dx = strcmp(x, "all") ? strtol(x, NULL, 10) : LONG_MAX;
-        long dy = strcmp(y, "all") ? strtol(y, NULL, 10) : LONG_MAX;
+        long dx = strcmp(x, HW_KEY_WINDOW_ALL) ? strtol(x, NULL, 10) : LONG_MAX;
+        long dy = strcmp(y, HW_KEY_WINDOW_ALL) ? strtol(y, NULL, 10) : LONG_MAX;
         return dx != dy ? (dx < dy ? -1 : 1) : strcmp(x, y);
 }
 
@@ -187,16 +187,18 @@ static int flows_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         if (hw_qerr_no_data(q, e))
                 return -1;
 
-        hw_qout_make_key(q, key, "flow:%s:in", f->window);
+        hw_keys_window(key, sizeof(key), q->conf.prefix, HW_KEY_FLOW_IN,
+                       f->window);
         err = hw_qdb_hash_counts(q->db, key, &f->in, errstr, sizeof(errstr));
-        hw_qout_make_key(q, key, "flow:%s:out", f->window);
+        hw_keys_window(key, sizeof(key), q->conf.prefix, HW_KEY_FLOW_OUT,
+                       f->window);
         if (!err)
                 err = hw_qdb_hash_counts(q->db, key, &f->out, errstr,
                                          sizeof(errstr));
-        hw_qout_make_key(q, key, "flow:%s:net", f->window);
+        hw_keys_flow_net(key, sizeof(key), q->conf.prefix, f->window);
         if (!err)
                 err = hw_qdb_zset(q->db, key, &f->net, errstr, sizeof(errstr));
-        hw_qout_make_key(q, key, "flow:%s:index", f->window);
+        hw_keys_flow_index(key, sizeof(key), q->conf.prefix, f->window, NULL);
         if (!err)
                 err = hw_qdb_zset(q->db, key, &f->index, errstr,
                                   sizeof(errstr));
@@ -207,8 +209,10 @@ static int flows_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         /* A window the consumer does not keep (Redis holds no empty key):
          * say which it does. */
         if (!f->index.n && !f->net.n) {
-                static const char *const windows[] = {"flow:*:index",
-                                                      "flow:*:net", NULL};
+                char index[64], net[64];
+                const char *windows[] = {index, net, NULL};
+                hw_keys_flow_index(index, sizeof(index), "", "*", NULL);
+                hw_keys_flow_net(net, sizeof(net), "", "*");
                 snprintf(key, sizeof(key),
                          "flows --window %s: no such window under prefix %s",
                          f->window, q->conf.prefix);
@@ -216,8 +220,8 @@ static int flows_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         }
 
         /* The group: as asked, else oecd when the window has it. */
-        hw_qout_make_key(q, gkey, "flow:%s:index:%s", f->window,
-                         f->group ? f->group : DEFAULT_GROUP);
+        hw_keys_flow_index(gkey, sizeof(gkey), q->conf.prefix, f->window,
+                           f->group ? f->group : DEFAULT_GROUP);
         if ((err = hw_qdb_exists(q->db, gkey, &exists, errstr,
                                  sizeof(errstr)))) {
                 hw_qerr_from(e, err, errstr);
@@ -228,8 +232,8 @@ static int flows_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         } else if (f->group && !exists) {
                 char pattern[KEY_MAX];
                 const char *patterns[] = {pattern, NULL};
-                snprintf(pattern, sizeof(pattern), "flow:%s:index:*",
-                         f->window);
+                hw_keys_flow_index(pattern, sizeof(pattern), "", f->window,
+                                   "*");
                 snprintf(key, sizeof(key),
                          "flows --group %s: no such group in window %s",
                          f->group, f->window);

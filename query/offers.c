@@ -27,7 +27,7 @@ static hw_err_t org_name(hw_query_t *q, const char *slug, char **out,
         hw_err_t err;
 
         *out = NULL;
-        hw_qout_make_key(q, key, "org:%s", slug);
+        hw_keys_org(key, sizeof(key), q->conf.prefix, slug, HW_KEY_ORG);
         if ((err = hw_qdb_command(q->db, &r, errstr, size, "HGET %s name",
                                   key)))
                 return err;
@@ -44,17 +44,6 @@ static int by_usd(const void *a, const void *b) {
         return strcmp(x->org, y->org);
 }
 
-/* Writes s into out with the glob characters of SCAN MATCH escaped. */
-static void glob_escape(const char *s, char *out, size_t size) {
-        size_t n = 0;
-        for (; *s && n + 2 < size; s++) {
-                if (strchr("*?[]\\", *s))
-                        out[n++] = '\\';
-                out[n++] = *s;
-        }
-        out[n] = '\0';
-}
-
 /*
  * Collects the org slugs that have hw:org:<slug>:offers:<window>, with
  * SCAN (not KEYS: it does not block a busy server). Duplicates SCAN may
@@ -62,18 +51,22 @@ static void glob_escape(const char *s, char *out, size_t size) {
  */
 static hw_err_t scan_orgs(hw_query_t *q, const char *window, hw_qitems_t *orgs,
                           char *errstr, size_t size) {
-        char pattern[KEY_MAX], head[KEY_MAX], tail[64], cursor[32] = "0";
+        char pattern[KEY_MAX], family[64], name[KEY_MAX], cursor[32] = "0";
         size_t head_len, tail_len;
+        const char *star;
         redisReply *r = NULL;
         hw_err_t err;
 
-        hw_qout_make_key(q, head, "org:");
-        glob_escape(head, pattern, sizeof(pattern) - 64);
-        snprintf(tail, sizeof(tail), ":offers:%s", window);
-        strcat(pattern, "*");
-        strcat(pattern, tail);
-        head_len = strlen(head);
-        tail_len = strlen(tail);
+        /* The window key of the offers of the org "*": what precedes and
+         * follows the slug. */
+        if (!hw_keys_org(family, sizeof(family), "", "*", HW_KEY_ORG_OFFERS) ||
+            !hw_keys_window(name, sizeof(name), "", family, window))
+                return hw_fail(HW_ERR_ARG, errstr, size, "window %s too long",
+                               window);
+        hw_qout_match(q, name, pattern);
+        star = strchr(name, '*');
+        head_len = strlen(q->conf.prefix) + (size_t)(star - name);
+        tail_len = strlen(star + 1);
         do {
                 redisReply *keys;
                 if ((err = hw_qdb_command(q->db, &r, errstr, size,
@@ -156,8 +149,12 @@ static int offers_read(hw_query_t *q, void *state, hw_qerr_t *e) {
                 hw_qitems_t fields;
                 row->org = o->orgs.items[i].name;
                 hw_qitems_init(&fields);
-                hw_qout_make_key(q, key, "org:%s:offers:%s", row->org,
-                                 o->window);
+                char family[KEY_MAX];
+                if (!hw_keys_org(family, sizeof(family), "", row->org,
+                                 HW_KEY_ORG_OFFERS) ||
+                    !hw_keys_window(key, sizeof(key), q->conf.prefix, family,
+                                    o->window))
+                        key[0] = '\0';
                 err = hw_qdb_hash_counts(q->db, key, &fields, errstr,
                                          sizeof(errstr));
                 for (size_t f = 0; !err && f < N_OFFER_FIELDS; f++) {

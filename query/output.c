@@ -17,15 +17,6 @@ int hw_qout_fail(hw_err_t err, const char *errstr) {
         return err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE : HW_EXIT_FAILURE;
 }
 
-/* Writes prefix + the formatted rest into key (HW_QOUT_KEY_MAX bytes). */
-void hw_qout_make_key(const hw_query_t *q, char *key, const char *fmt, ...) {
-        va_list ap;
-        int n = snprintf(key, HW_QOUT_KEY_MAX, "%s", q->conf.prefix);
-        va_start(ap, fmt);
-        vsnprintf(key + n, HW_QOUT_KEY_MAX - (size_t)n, fmt, ap);
-        va_end(ap);
-}
-
 /*
  * Whether Redis holds any hirewire data under the prefix: hw:labs or the
  * watermark. When it holds none, says so on stderr and sets *empty.
@@ -36,10 +27,10 @@ hw_err_t hw_qout_check_empty(hw_query_t *q, int *empty, char *errstr,
         int labs = 0, watermark = 0;
         hw_err_t err;
 
-        hw_qout_make_key(q, key, "labs");
+        hw_keys_name(key, sizeof(key), q->conf.prefix, HW_KEY_LABS);
         if ((err = hw_qdb_exists(q->db, key, &labs, errstr, size)))
                 return err;
-        hw_qout_make_key(q, key, "watermark");
+        hw_keys_name(key, sizeof(key), q->conf.prefix, HW_KEY_WATERMARK);
         if ((err = hw_qdb_exists(q->db, key, &watermark, errstr, size)))
                 return err;
         *empty = !labs && !watermark;
@@ -58,7 +49,7 @@ hw_err_t hw_qout_watermark(hw_query_t *q, int64_t *ms, char *errstr,
         hw_err_t err;
 
         *ms = 0;
-        hw_qout_make_key(q, key, "watermark");
+        hw_keys_name(key, sizeof(key), q->conf.prefix, HW_KEY_WATERMARK);
         if ((err = hw_qdb_command(q->db, &r, errstr, size, "GET %s", key)))
                 return err;
         if (r->type == REDIS_REPLY_STRING)

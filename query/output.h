@@ -10,20 +10,19 @@
 #include <stddef.h>
 
 #include "hw_err.h"
+#include "hw_keys.h"
 #include "qdb.h"
 #include "query.h"
 #include "table.h"
 
-#define HW_QOUT_KEY_MAX 2048 /* room for a key under the prefix */
+/* Room for a key under the prefix: the commands name their keys with
+ * hw_keys.h into buffers of this size (a name that does not fit reads as
+ * the key "", which holds nothing). */
+#define HW_QOUT_KEY_MAX 2048
 
 /* Prints a Redis or memory error on stderr and returns its exit code
  * (69 for an unavailable service, else 1). */
 int hw_qout_fail(hw_err_t err, const char *errstr);
-
-/* Writes the prefix + the formatted rest into key (HW_QOUT_KEY_MAX
- * bytes, truncated). */
-void hw_qout_make_key(const hw_query_t *q, char *key, const char *fmt, ...)
-        __attribute__((format(printf, 3, 4)));
 
 /* A SCAN pattern for pattern under the prefix (its own glob characters
  * escaped) into out (HW_QOUT_KEY_MAX bytes). */

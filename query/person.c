@@ -15,7 +15,8 @@ int hw_query_person(hw_query_t *q) {
         hw_err_t err;
 
         hw_arena_init(&arena);
-        hw_qout_make_key(q, key, "persons:%u", hw_person_bucket(q->arg, len));
+        hw_keys_persons(key, sizeof(key), q->conf.prefix,
+                        hw_person_bucket(q->arg, len));
         if ((err = hw_qdb_command(q->db, &r, errstr, sizeof(errstr),
                                   "HGET %s %b", key, q->arg, len))) {
                 rc = hw_qout_fail(err, errstr);
@@ -125,6 +126,18 @@ static int tl_record(void *ctx, const char *name, size_t nlen, int64_t delta) {
         return 0;
 }
 
+/* Makes the family written at out (len bytes, 0: it did not fit) the head
+ * of its records in a bucket log, "<family> ", and returns its length;
+ * SIZE_MAX, which no record's name is longer than, when it did not fit.
+ * out has room for len + 2 bytes. */
+static size_t record_head(char *out, size_t len) {
+        if (!len)
+                return SIZE_MAX;
+        out[len] = ' ';
+        out[len + 1] = '\0';
+        return len + 1;
+}
+
 static void tl_release(tl_series_t *s, size_t n) {
         for (size_t i = 0; s && i < n; i++)
                 free(s[i].days);
@@ -143,7 +156,7 @@ static hw_err_t tl_days(hw_query_t *q, int64_t n_days, redisReply **days,
         last = hw_time_day(wm);
         snprintf(lo, sizeof(lo), "%" PRId64, last - n_days + 1);
         snprintf(hi, sizeof(hi), "%" PRId64, last);
-        hw_qout_make_key(q, key, "b:days");
+        hw_keys_name(key, sizeof(key), q->conf.prefix, HW_KEY_B_DAYS);
         if ((err = hw_qdb_command(q->db, days, errstr, size,
                                   "ZRANGEBYSCORE %s %s %s", key, lo, hi)))
                 return err;
@@ -179,10 +192,14 @@ static int tl_read(hw_query_t *q, int64_t n_days, tl_series_t *s, size_t n,
                 goto cleanup;
         }
         for (size_t i = 0; i < n; i++) {
-                s[i].lab_len = (size_t)snprintf(s[i].lab_x, sizeof(s[i].lab_x),
-                                                "lab:%s:hires ", s[i].slug);
-                s[i].org_len = (size_t)snprintf(s[i].org_x, sizeof(s[i].org_x),
-                                                "org:%s:losses ", s[i].slug);
+                s[i].lab_len = record_head(
+                        s[i].lab_x,
+                        hw_keys_lab(s[i].lab_x, sizeof(s[i].lab_x) - 1, "",
+                                    s[i].slug, HW_KEY_LAB_HIRES));
+                s[i].org_len = record_head(
+                        s[i].org_x,
+                        hw_keys_org(s[i].org_x, sizeof(s[i].org_x) - 1, "",
+                                    s[i].slug, HW_KEY_ORG_LOSSES));
                 if (!(s[i].days =
                               calloc(days->elements + 1, sizeof(*s[i].days)))) {
                         hw_qerr_from(e, HW_ERR_NOMEM, "");
@@ -196,14 +213,16 @@ static int tl_read(hw_query_t *q, int64_t n_days, tl_series_t *s, size_t n,
                 if (day->type != REDIS_REPLY_STRING || day->len != 8 ||
                     strspn(day->str, "0123456789") != 8) {
                         hw_qerr_set(e, HW_EXIT_FAILURE, 0,
-                                    "%sb:days holds a member that is not a "
-                                    "day (yyyymmdd)",
+                                    "%s" HW_KEY_B_DAYS
+                                    " holds a member that is not a day "
+                                    "(yyyymmdd)",
                                     q->conf.prefix);
                         goto cleanup;
                 }
         }
         for (size_t d = 0; d < days->elements; d++) {
-                hw_qout_make_key(q, key, "b:%s", days->element[d]->str);
+                hw_keys_log(key, sizeof(key), q->conf.prefix,
+                            days->element[d]->str);
                 if ((err = hw_qdb_append(q->db, errstr, sizeof(errstr),
                                          "GET %s", key))) {
                         hw_qerr_from(e, err, errstr);
@@ -219,10 +238,10 @@ static int tl_read(hw_query_t *q, int64_t n_days, tl_series_t *s, size_t n,
                 memset(sums, 0, 2 * n * sizeof(*sums));
                 if (r->type == REDIS_REPLY_STRING &&
                     hw_plan_log_each(r->str, r->len, tl_record, &sum)) {
+                        hw_keys_log(key, sizeof(key), q->conf.prefix, ymd);
                         hw_qerr_set(e, HW_EXIT_FAILURE, 0,
-                                    "%sb:%s is not a bucket log hirewire "
-                                    "writes",
-                                    q->conf.prefix, ymd);
+                                    "%s is not a bucket log hirewire writes",
+                                    key);
                         goto cleanup;
                 }
                 freeReplyObject(r);
@@ -314,10 +333,15 @@ static int tl_known(hw_query_t *q, const char *slug, hw_qerr_t *e) {
 
         if (hw_qerr_no_data(q, e))
                 return -1;
-        hw_qout_make_key(q, key, "lab:%s", slug);
+        hw_keys_lab(key, sizeof(key), q->conf.prefix, slug, HW_KEY_LAB);
         if (!(err = hw_qdb_exists(q->db, key, &is_lab, errstr,
                                   sizeof(errstr)))) {
-                hw_qout_make_key(q, key, "org:%s:losses:all", slug);
+                char family[KEY_MAX];
+                if (!hw_keys_org(family, sizeof(family), "", slug,
+                                 HW_KEY_ORG_LOSSES) ||
+                    !hw_keys_window(key, sizeof(key), q->conf.prefix, family,
+                                    HW_KEY_WINDOW_ALL))
+                        key[0] = '\0';
                 err = hw_qdb_exists(q->db, key, &is_org, errstr,
                                     sizeof(errstr));
         }

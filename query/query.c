@@ -16,6 +16,7 @@
 
 #include "hw_config.h"
 #include "hw_err.h"
+#include "hw_keys.h"
 #include "query.h"
 
 #define MAX_TOP 1000000L
@@ -118,7 +119,8 @@ static void usage(FILE *out) {
                 "                       or, through Redis Sentinel, "
                 "redis-sentinel://[:password@]\n"
                 "                       host:port[,host:port...][/db]#master\n"
-                "      --prefix P       Redis key prefix (default hw:)\n"
+                "      --prefix P       Redis key prefix "
+                "(default " HW_KEY_PREFIX_DEFAULT ")\n"
                 "  -b, --brokers LIST   Kafka bootstrap servers (status, "
                 "dlq)\n"
                 "      --bootstrap-file FILE\n"
@@ -188,7 +190,7 @@ long hw_query_window_days(const char *w) {
         long days;
         size_t n = strlen(w);
         char num[8];
-        if (!strcmp(w, "all"))
+        if (!strcmp(w, HW_KEY_WINDOW_ALL))
                 return 0;
         if (n < 2 || n > 5 || w[n - 1] != 'd')
                 return -1;

@@ -101,7 +101,7 @@ static json_t *report_labs(hw_query_t *sub, const hw_query_t *q,
                 days = q->conf.n_windows
                                ? q->conf.windows[q->conf.n_windows - 1]
                                : 365;
-        snprintf(window, sizeof(window), "%" PRId64 "d", days);
+        hw_keys_window_name(window, sizeof(window), (int)days);
         if (!slugs || !details) {
                 hw_qerr_from(e, HW_ERR_NOMEM, "");
                 goto fail;

@@ -149,10 +149,10 @@ static int add_part(parts_t *p, const char *name, const char *value) {
 static hw_err_t read_parts(hw_query_t *q, parts_t *p, char *errstr,
                            size_t size) {
         char match[HW_QOUT_KEY_MAX], cursor[32] = "0";
-        size_t skip = strlen(q->conf.prefix) + strlen("offset:");
+        size_t skip = strlen(q->conf.prefix) + HW_KEY_LEN(HW_KEY_OFFSET_HEAD);
         hw_err_t err = HW_OK;
 
-        hw_qout_match(q, "offset:*", match);
+        hw_qout_match(q, HW_KEY_OFFSET_HEAD "*", match);
         do {
                 redisReply *r = NULL, *v = NULL;
                 if ((err = hw_qdb_command(q->db, &r, errstr, size,
@@ -196,7 +196,7 @@ static hw_err_t read_ends(hw_query_t *q, parts_t *p, char *errstr,
 
         for (size_t i = 0; !err && i < p->n; i++) {
                 char key[HW_QOUT_KEY_MAX], field[600];
-                hw_qout_make_key(q, key, "ends:%s", p->a[i].group);
+                hw_keys_ends(key, sizeof(key), q->conf.prefix, p->a[i].group);
                 snprintf(field, sizeof(field), "%s:%" PRId32, p->a[i].topic,
                          p->a[i].partition);
                 err = hw_qdb_append(q->db, errstr, size, "HGET %s %s", key,
@@ -245,10 +245,11 @@ static hw_err_t read_kafka_ends(hw_query_t *q, parts_t *p, char *errstr,
 static hw_err_t read_summary(hw_query_t *q, redisReply **r, char *errstr,
                              size_t size) {
         char k[5][HW_QOUT_KEY_MAX];
-        static const char *const names[] = {"watermark", "epoch", "steps",
-                                            "steps:at", "layout"};
+        static const char *const names[] = {HW_KEY_WATERMARK, HW_KEY_EPOCH,
+                                            HW_KEY_STEPS, HW_KEY_STEPS_AT,
+                                            HW_KEY_LAYOUT};
         for (size_t i = 0; i < 5; i++)
-                hw_qout_make_key(q, k[i], "%s", names[i]);
+                hw_keys_name(k[i], sizeof(k[i]), q->conf.prefix, names[i]);
         return hw_qdb_command(q->db, r, errstr, size, "MGET %s %s %s %s %s",
                               k[0], k[1], k[2], k[3], k[4]);
 }

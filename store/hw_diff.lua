@@ -1,16 +1,18 @@
 -- hirewire: compare live keys with their rebuilt copies (hirewire-consumer
 -- --replay --diff; see store/hw_rebuild.c). Read-only.
 --
--- ARGV: live prefix, staging prefix, then key names without a prefix.
+-- The consumer names every key (processors/hw_keys.h). For each key
+-- compared, KEYS holds its live and its rebuilt name (KEYS[2k - 1],
+-- KEYS[2k]) and ARGV its name without a prefix and '1' when it is a day's
+-- bucket log, else '0' (ARGV[2k - 1], ARGV[2k]).
 -- Returns a flat list of rows (key, field, live value, rebuilt value), one
 -- per difference; a missing value is "". Fields: a hash's fields, a sorted
 -- set's members (values are scores), a set's members (value "1"), "" for a
--- string, and for a day's bucket log (b:<yyyymmdd>) the sums of its
--- records by name, as the hash it stands for (two logs that count the
--- same are the same, however the steps cut them); a key whose type
--- differs gives one row with field "(type)".
+-- string, and for a day's bucket log the sums of its records by name, as
+-- the hash it stands for (two logs that count the same are the same,
+-- however the steps cut them); a key whose type differs gives one row
+-- with field "(type)".
 
-local live, staging = ARGV[1], ARGV[2]
 local out = {}
 local function row(key, field, a, b)
   out[#out + 1] = key
@@ -41,7 +43,7 @@ local function log_sums(text)
   return m
 end
 
-local function read(key, t, name)
+local function read(key, t, is_log)
   local m = {}
   if t == 'hash' then
     local r = redis.call('HGETALL', key)
@@ -51,7 +53,7 @@ local function read(key, t, name)
     for i = 1, #r, 2 do m[r[i]] = r[i + 1] end
   elseif t == 'set' then
     for _, v in ipairs(redis.call('SMEMBERS', key)) do m[v] = '1' end
-  elseif t == 'string' and string.match(name, '^b:%d%d%d%d%d%d%d%d$') then
+  elseif t == 'string' and is_log then
     m = log_sums(redis.call('GET', key))
   elseif t == 'string' then
     m[''] = redis.call('GET', key)
@@ -59,14 +61,14 @@ local function read(key, t, name)
   return m
 end
 
-for k = 3, #ARGV do
-  local name = ARGV[k]
-  local ta = redis.call('TYPE', live .. name)['ok']
-  local tb = redis.call('TYPE', staging .. name)['ok']
+for k = 1, #KEYS, 2 do
+  local name, is_log = ARGV[k], ARGV[k + 1] == '1'
+  local ta = redis.call('TYPE', KEYS[k])['ok']
+  local tb = redis.call('TYPE', KEYS[k + 1])['ok']
   if ta ~= tb and ta ~= 'none' and tb ~= 'none' then
     row(name, '(type)', ta, tb)
   else
-    local a, b = read(live .. name, ta, name), read(staging .. name, tb, name)
+    local a, b = read(KEYS[k], ta, is_log), read(KEYS[k + 1], tb, is_log)
     local fields = {}
     for f in pairs(a) do fields[#fields + 1] = f end
     for f in pairs(b) do if a[f] == nil then fields[#fields + 1] = f end end

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_keys.h"
 #include "hw_map.h"
 
 extern const char hw_swap_lua[];
@@ -13,10 +14,6 @@ extern const char hw_diff_lua[];
 
 #define SCAN_COUNT "1000"
 #define DIFF_CHUNK 100 /* keys compared per script call */
-
-void hw_rebuild_staging_prefix(const char *live, char *out, size_t size) {
-        snprintf(out, size, "replay:%s", live);
-}
 
 /* A SCAN MATCH pattern that matches prefix literally, then anything. */
 static void glob_of(const char *prefix, char *out, size_t size) {
@@ -104,9 +101,10 @@ hw_err_t hw_rebuild_swap(hw_store_t *s, const char *live, const char *staging,
                          const hw_rebuild_offset_t *offsets, size_t n,
                          int64_t *deleted, int64_t *renamed, int64_t *epoch,
                          char *errstr, size_t size) {
-        size_t argc = 6 + 2 * n;
+        size_t argc = 7 + 2 * n;
         const char **argv = calloc(argc, sizeof(*argv));
         char(*nums)[24] = calloc(n + 1, sizeof(*nums));
+        char epoch_key[256];
         redisReply *r = NULL;
         hw_err_t err;
 
@@ -115,16 +113,18 @@ hw_err_t hw_rebuild_swap(hw_store_t *s, const char *live, const char *staging,
                 free(nums);
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         }
+        hw_keys_name(epoch_key, sizeof(epoch_key), live, HW_KEY_EPOCH);
         argv[0] = "EVAL";
         argv[1] = hw_swap_lua;
-        argv[2] = "0";
-        argv[3] = live;
-        argv[4] = staging;
-        argv[5] = alerts_prefix;
+        argv[2] = "1";
+        argv[3] = epoch_key;
+        argv[4] = live;
+        argv[5] = staging;
+        argv[6] = alerts_prefix;
         for (size_t i = 0; i < n; i++) {
                 snprintf(nums[i], sizeof(nums[i]), "%" PRId64, offsets[i].next);
-                argv[6 + 2 * i] = offsets[i].suffix;
-                argv[7 + 2 * i] = nums[i];
+                argv[7 + 2 * i] = offsets[i].suffix;
+                argv[8 + 2 * i] = nums[i];
         }
         err = hw_store_argv(s, (int)argc, argv, NULL, &r, "swap", errstr, size);
         if (!err && (r->type != REDIS_REPLY_ARRAY || r->elements != 3))
@@ -148,15 +148,17 @@ static int bookkeeping(const char *name, int alerts_here) {
          * atomic steps, which depend on how the steps were cut (the logs
          * are compared by their sums), steps:at when the last applied;
          * turn is a step's, for a moment. */
-        if (!strncmp(name, "offset:", 7) || !strncmp(name, "ends:", 5) ||
-            !strcmp(name, "epoch") || !strcmp(name, "b:gen") ||
-            !strcmp(name, "steps") || !strcmp(name, "steps:at") ||
-            !strcmp(name, "layout") || !strcmp(name, "turn"))
+        static const char *const fixed[] = {HW_KEY_EPOCH,  HW_KEY_B_GEN,
+                                            HW_KEY_STEPS,  HW_KEY_STEPS_AT,
+                                            HW_KEY_LAYOUT, HW_KEY_TURN};
+        if (!strncmp(name, HW_KEY_OFFSET_HEAD,
+                     HW_KEY_LEN(HW_KEY_OFFSET_HEAD)) ||
+            !strncmp(name, HW_KEY_ENDS_HEAD, HW_KEY_LEN(HW_KEY_ENDS_HEAD)))
                 return 1;
-        /* alerts, alerts:<reader>, alert:ids, alert:drain */
-        return alerts_here &&
-               (!strcmp(name, "alerts") || !strncmp(name, "alerts:", 7) ||
-                !strncmp(name, "alert:", 6));
+        for (size_t i = 0; i < sizeof(fixed) / sizeof(*fixed); i++)
+                if (!strcmp(name, fixed[i]))
+                        return 1;
+        return alerts_here && hw_keys_is_alert(name);
 }
 
 typedef struct names_s {
@@ -203,19 +205,43 @@ hw_err_t hw_rebuild_diff(hw_store_t *s, const char *live, const char *staging,
                 qsort(sorted, names.map.count, sizeof(*sorted), by_name);
         for (size_t i = 0; !err && !stop && i < names.map.count;
              i += DIFF_CHUNK) {
-                const char *argv[5 + DIFF_CHUNK];
-                int argc = 5;
+                /* Each name's live and rebuilt keys, then each name and
+                 * whether it is a bucket log. */
+                const char *argv[3 + 4 * DIFF_CHUNK];
+                size_t m = names.map.count - i < DIFF_CHUNK
+                                   ? names.map.count - i
+                                   : DIFF_CHUNK;
+                size_t room = 0, at = 0;
+                char numkeys[24], *text;
                 redisReply *r;
+                for (size_t j = 0; j < m; j++)
+                        room += 2 * strlen(sorted[i + j]) + strlen(live) +
+                                strlen(staging) + 2;
+                if (!(text = malloc(room))) {
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                        break;
+                }
+                snprintf(numkeys, sizeof(numkeys), "%zu", 2 * m);
                 argv[0] = "EVAL";
                 argv[1] = hw_diff_lua;
-                argv[2] = "0";
-                argv[3] = live;
-                argv[4] = staging;
-                for (size_t j = i; j < names.map.count && j < i + DIFF_CHUNK;
-                     j++)
-                        argv[argc++] = sorted[j];
-                err = hw_store_argv(s, argc, argv, NULL, &r, "diff", errstr,
-                                    size);
+                argv[2] = numkeys;
+                for (size_t j = 0; j < m; j++) {
+                        const char *name = sorted[i + j];
+                        argv[3 + 2 * j] = text + at;
+                        at += hw_keys_name(text + at, room - at, live, name) +
+                              1;
+                        argv[4 + 2 * j] = text + at;
+                        at += hw_keys_name(text + at, room - at, staging,
+                                           name) +
+                              1;
+                        argv[3 + 2 * m + 2 * j] = name;
+                        argv[4 + 2 * m + 2 * j] =
+                                hw_keys_is_log(name) ? "1" : "0";
+                }
+                err = hw_store_argv(s, (int)(3 + 4 * m), argv, NULL, &r, "diff",
+                                    errstr, size);
+                free(text);
                 if (err)
                         break;
                 for (size_t j = 0; j + 3 < r->elements + 0 && !stop; j += 4) {

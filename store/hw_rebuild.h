@@ -14,17 +14,14 @@
 #include "hw_err.h"
 #include "hw_store.h"
 
-/* The staging prefix of a live prefix: "replay:" + live. */
-void hw_rebuild_staging_prefix(const char *live, char *out, size_t size);
-
 /* Deletes every key under prefix (SCAN + UNLINK); *n = how many. */
 hw_err_t hw_rebuild_clear(hw_store_t *s, const char *prefix, size_t *n,
                           char *errstr, size_t errstr_size);
 
-/* One partition's offset after the rebuild: key suffix
- * "offset:<group>:<topic>:<partition>" and the next offset. */
+/* One partition's offset after the rebuild: its key without the prefix
+ * (hw_keys_offset) and the next offset. */
 typedef struct hw_rebuild_offset_s {
-        char suffix[400];
+        char suffix[640];
         int64_t next;
 } hw_rebuild_offset_t;
 

@@ -222,7 +222,7 @@ static hw_err_t cluster_check(hw_store_t *s, char *errstr, size_t size) {
                                "%lld and alerts.prefix \"%s\" in slot %lld; "
                                "give them the same hash tag",
                                prefix, slot, alerts, alerts_slot);
-        r = redisCommand(s->ctx, "EXISTS %sepoch", prefix);
+        r = redisCommand(s->ctx, "EXISTS %s" HW_KEY_EPOCH, prefix);
         if (r && r->type == REDIS_REPLY_ERROR &&
             (!strncmp(r->str, "MOVED ", 6) || !strncmp(r->str, "ASK ", 4))) {
                 err = hw_fail(HW_ERR_ARG, errstr, size,
@@ -250,13 +250,15 @@ static hw_err_t cluster_check(hw_store_t *s, char *errstr, size_t size) {
  */
 static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
         const char *prefix = s->conf->prefix;
-        redisReply *r = redisCommand(s->ctx, "MGET %slayout %swatermark",
-                                     prefix, prefix);
-        char day[16] = "", layout[32] = "";
+        redisReply *r = redisCommand(
+                s->ctx, "MGET %s" HW_KEY_LAYOUT " %s" HW_KEY_WATERMARK, prefix,
+                prefix);
+        char day[16] = "", layout[32] = "", log[128];
         hw_err_t err;
 
-        if ((err = hw_step_check_reply(s, r, "MGET layout watermark", errstr,
-                                       size)))
+        if ((err = hw_step_check_reply(
+                     s, r, "MGET " HW_KEY_LAYOUT " " HW_KEY_WATERMARK, errstr,
+                     size)))
                 return err;
         if (r->type == REDIS_REPLY_ARRAY && r->elements == 2 &&
             (r->element[0]->type == REDIS_REPLY_STRING ||
@@ -266,43 +268,45 @@ static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
                                  ? r->element[0]->str
                                  : "none");
                 if (strcmp(layout, LAYOUT))
-                        err = hw_fail(HW_ERR_ARG, errstr, size,
-                                      "Redis holds the counters under prefix "
-                                      "\"%s\" in an older layout (%slayout is "
-                                      "%s, this version writes %s: the raid "
-                                      "index in one hash); rebuild them in "
-                                      "this version's layout with: "
-                                      "hirewire-consumer --replay --from "
-                                      "earliest, with the same prefix and "
-                                      "config (docs/operations.md)",
-                                      prefix, prefix, layout, LAYOUT);
+                        err = hw_fail(
+                                HW_ERR_ARG, errstr, size,
+                                "Redis holds the counters under prefix "
+                                "\"%s\" in an older layout (%s" HW_KEY_LAYOUT
+                                " is %s, this version writes %s: the raid "
+                                "index in one hash); rebuild them in "
+                                "this version's layout with: "
+                                "hirewire-consumer --replay --from "
+                                "earliest, with the same prefix and "
+                                "config (docs/operations.md)",
+                                prefix, prefix, layout, LAYOUT);
         }
         freeReplyObject(r);
         if (err)
                 return err;
-        r = redisCommand(s->ctx, "ZRANGE %sb:days 0 0", prefix);
+        r = redisCommand(s->ctx, "ZRANGE %s" HW_KEY_B_DAYS " 0 0", prefix);
 
-        if ((err = hw_step_check_reply(s, r, "ZRANGE b:days", errstr, size)))
+        if ((err = hw_step_check_reply(s, r, "ZRANGE " HW_KEY_B_DAYS, errstr,
+                                       size)))
                 return err == HW_ERR_INTERNAL ? HW_OK : err; /* not a zset */
         if (r->type == REDIS_REPLY_ARRAY && r->elements == 1 &&
             r->element[0]->type == REDIS_REPLY_STRING)
                 snprintf(day, sizeof(day), "%s", r->element[0]->str);
         freeReplyObject(r);
-        if (!day[0])
+        if (!day[0] || !hw_keys_log(log, sizeof(log), prefix, day))
                 return HW_OK;
-        r = redisCommand(s->ctx, "TYPE %sb:%s", prefix, day);
+        r = redisCommand(s->ctx, "TYPE %s", log);
         if ((err = hw_step_check_reply(s, r, "TYPE", errstr, size)))
                 return err;
         if (r->type == REDIS_REPLY_STATUS &&
             (!strcmp(r->str, "set") || !strcmp(r->str, "hash")))
                 err = hw_fail(HW_ERR_ARG, errstr, size,
                               "Redis holds the counters under prefix \"%s\" "
-                              "in an older layout (%sb:%s is a %s, not a "
+                              "in an older layout (%s is a %s, not a "
                               "bucket log); rebuild them in this "
                               "version's layout with: hirewire-consumer "
                               "--replay --from earliest, with the same "
                               "prefix and config (docs/operations.md)",
-                              prefix, prefix, day,
+                              prefix, log,
                               !strcmp(r->str, "set") ? "set of families"
                                                      : "hash");
         freeReplyObject(r);
@@ -379,10 +383,11 @@ hw_err_t hw_store_begin(hw_store_t *s, char *errstr, size_t size) {
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        r = redisCommand(s->ctx, "MGET %sepoch %swatermark", s->conf->prefix,
-                         s->conf->prefix);
-        if ((err = hw_step_check_reply(s, r, "MGET epoch watermark", errstr,
-                                       size)))
+        r = redisCommand(s->ctx, "MGET %s" HW_KEY_EPOCH " %s" HW_KEY_WATERMARK,
+                         s->conf->prefix, s->conf->prefix);
+        if ((err = hw_step_check_reply(
+                     s, r, "MGET " HW_KEY_EPOCH " " HW_KEY_WATERMARK, errstr,
+                     size)))
                 return err;
         s->epoch[0] = '\0';
         s->watermark = -1;
@@ -538,6 +543,17 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
         s->n_compacts = 0;
         s->cmd.len = 0;
         keys = malloc((n_offsets ? n_offsets : 1) * sizeof(*keys));
+        for (size_t i = 0; keys && i < n_offsets; i++)
+                if (!hw_store_offset_key(s, offsets[i].topic,
+                                         offsets[i].partition, keys[i],
+                                         sizeof(keys[i]))) {
+                        err = hw_fail(HW_ERR_ARG, errstr, size,
+                                      "the offset key of %s/%" PRId32
+                                      " is longer than %zu bytes",
+                                      offsets[i].topic, offsets[i].partition,
+                                      sizeof(keys[i]) - 1);
+                        goto cleanup;
+                }
         found.len =
                 hw_arena_alloc(&s->scratch, (n_logs + 1) * sizeof(*found.len));
         found.gen =
@@ -553,7 +569,7 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
                                      (plan->n_keys + 1) * sizeof(*s->n_unread));
         if (!keys || !found.len || !found.gen || !found.after ||
             !found.zafter || !s->alert_new || !s->n_unread ||
-            hw_step_build_reads(s, offsets, n_offsets, keys, d, plan)) {
+            hw_step_build_reads(s, n_offsets, keys, d, plan)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
@@ -650,9 +666,10 @@ static hw_err_t take_turn(hw_store_t *s, char *errstr, size_t size) {
         hw_err_t err;
         char key[600];
 
-        snprintf(key, sizeof(key), "%sturn", s->conf->prefix);
+        if (!hw_keys_name(key, sizeof(key), s->conf->prefix, HW_KEY_TURN))
+                return hw_fail(HW_ERR_ARG, errstr, size, "prefix too long");
         r = redisCommand(s->ctx, "SET %s %s NX PX %d", key, s->id, TURN_MS);
-        if ((err = hw_step_check_reply(s, r, "SET turn", errstr, size)))
+        if ((err = hw_step_check_reply(s, r, "SET " HW_KEY_TURN, errstr, size)))
                 return err;
         s->holds_turn = r->type == REDIS_REPLY_STATUS;
         freeReplyObject(r);
@@ -717,11 +734,11 @@ static hw_err_t step(hw_store_t *s, const hw_store_offset_t *offsets,
                         continue;
                 }
                 if (waited_ms >= TURN_WAIT_MAX_MS)
-                        return hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                       "another consumer held %sturn for "
-                                       "%d s",
-                                       s->conf->prefix,
-                                       TURN_WAIT_MAX_MS / 1000);
+                        return hw_fail(
+                                HW_ERR_INTERNAL, errstr, size,
+                                "another consumer held %s" HW_KEY_TURN " for "
+                                "%d s",
+                                s->conf->prefix, TURN_WAIT_MAX_MS / 1000);
                 sleep_ms(2);
                 waited_ms += 2;
         }

@@ -21,6 +21,7 @@
 #include "hw_alert.h"
 #include "hw_config.h"
 #include "hw_deltas.h"
+#include "hw_keys.h"
 #include "hw_plan.h"
 #include "hw_err.h"
 
@@ -221,8 +222,9 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                               char *errstr, size_t errstr_size);
 
 /* Gets / sets a reader's position in the alerts stream: the stream id up
- * to which it delivered the alerts (hw:alerts:<reader>, "relayed" for the
- * Kafka relay, "webhook" for the webhook; "0-0" when none). */
+ * to which it delivered the alerts ("0-0" when none), kept in the key
+ * `reader` of the alerts prefix (HW_KEY_ALERTS_RELAYED for the Kafka
+ * relay, HW_KEY_ALERTS_WEBHOOK for the webhook). */
 hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
                                      char *id, size_t id_size, char *errstr,
                                      size_t errstr_size);
@@ -230,8 +232,9 @@ hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
                                      const char *id, char *errstr,
                                      size_t errstr_size);
 
-/* The key holding a partition's next offset, into out. */
-void hw_store_offset_key(const hw_store_t *s, const char *topic,
-                         int32_t partition, char *out, size_t out_size);
+/* The key holding a partition's next offset, into out; returns its
+ * length, 0 (and out "") when it does not fit in out_size bytes. */
+size_t hw_store_offset_key(const hw_store_t *s, const char *topic,
+                           int32_t partition, char *out, size_t out_size);
 
 #endif

@@ -16,14 +16,18 @@
 -- judgment, its alerts and the stream's trim. Every key it touches was
 -- type-checked before the transaction, so it does not fail.
 --
+-- The consumer names every key (processors/hw_keys.h), in order:
+-- KEYS: the flow index of the brain_drain window (flow:<W>:index), then
+--   under the alerts prefix alert:ids, alert:drain, the alerts stream and
+--   each reader's place (alerts:<reader>: how far it delivered; entries
+--   after that are never trimmed); last, when the step records where the
+--   group's partitions are, its ends key (none: judge on `at end` alone).
 -- ARGV, in order:
---   prefix, alerts prefix (of alert:ids, alert:drain and the alerts stream)
 --   raise alerts (1/0), watermark after the step (ms, or -1), its day (or -1)
---   raised_at (ms), alerts stream maxlen
---   n_readers, then n_readers x reader name (alerts:<name> holds how far it
---   delivered: entries after that are never trimmed)
---   brain_drain on (1/0), brain_drain index threshold, brain_drain window days
---   at end (1/0), the group's ends key ('' = none: judge on `at end` alone)
+--   raised_at (ms), alerts stream maxlen, n_readers (of the KEYS above)
+--   brain_drain on (1/0), brain_drain index threshold, brain_drain window
+--   days and its name
+--   at end (1/0)
 --   then the sections, each led by its count:
 --     n x (country, event ids as a JSON array)    brain_drain evidence
 --   then the number of alerts the step's commands added to the stream
@@ -31,12 +35,12 @@
 --   alert:ids for them under WATCH).
 -- Returns the number of alerts added to the stream, those included.
 
-local P, AP = ARGV[1], ARGV[2]
-local raise = ARGV[3] == '1'
+local INDEX, IDS, DRAIN, STREAM = KEYS[1], KEYS[2], KEYS[3], KEYS[4]
+local raise = ARGV[1] == '1'
 local num = tonumber
-local new_wm, d_new = num(ARGV[4]), num(ARGV[5])
+local new_wm, d_new = num(ARGV[2]), num(ARGV[3])
 if d_new < 0 then d_new = nil end
-local pos = 6
+local pos = 4
 local function arg()
   local v = ARGV[pos]
   pos = pos + 1
@@ -107,12 +111,12 @@ end
 -- Configuration of this step.
 local raised_at, alerts_maxlen = arg(), num(arg())
 local readers = {}
-for k = 1, num(arg()) do readers[k] = arg() end
+for k = 1, num(arg()) do readers[k] = KEYS[4 + k] end
 local drain_on, drain_index, drain_days = arg() == '1', num(arg()), num(arg())
-local drain_window = drain_days .. 'd'
+local drain_window = arg()
 local drain_judge = arg() == '1'
 local ENDS_STALE_MS = 60000
-local ends_key = arg()
+local ends_key = KEYS[5 + #readers]
 
 -- brain_drain evidence, alerts already added.
 local drain_ids = {}
@@ -136,7 +140,7 @@ local function raised_near(id_prefix, D, days)
   for x = D - days + 1, D + days - 1 do
     ids[#ids + 1] = id_prefix .. ymd_of(x)
   end
-  local member = call_list('SMISMEMBER', AP .. 'alert:ids', ids, 1)
+  local member = call_list('SMISMEMBER', IDS, ids, 1)
   for k, v in ipairs(member) do
     if v == 1 then found = D - days + k end
   end
@@ -148,7 +152,7 @@ end
 -- country whose index over the rule's window is below the threshold,
 -- unless a brain_drain of the country was raised for a day less than that
 -- window from the watermark's (one drain, one alert).
-if drain_judge and ends_key ~= '' then
+if drain_judge and ends_key then
   for _, v in ipairs(redis.call('HVALS', ends_key)) do
     if v ~= '1' and num(raised_at) - (num(v) or 0) < ENDS_STALE_MS then
       drain_judge = false
@@ -156,16 +160,16 @@ if drain_judge and ends_key ~= '' then
   end
 end
 if drain_on and drain_judge and d_new then
-  local below = redis.call('ZRANGEBYSCORE', P .. 'flow:' .. drain_window .. ':index',
+  local below = redis.call('ZRANGEBYSCORE', INDEX,
     '-inf', '(' .. string.format('%.17g', drain_index), 'WITHSCORES')
   local codes = {}
   for k = 1, #below, 2 do codes[#codes + 1] = below[k] end
-  local last = call_list('HMGET', AP .. 'alert:drain', codes, 1)
+  local last = call_list('HMGET', DRAIN, codes, 1)
   for k, code in ipairs(codes) do
     local d = num(last[k])
     if not d then
       d = raised_near('brain_drain:' .. code .. ':', d_new, drain_days)
-      if d and raise then redis.call('HSET', AP .. 'alert:drain', code, int(d)) end
+      if d and raise then redis.call('HSET', DRAIN, code, int(d)) end
     end
     if not d or math.abs(d_new - d) >= drain_days then
       local day, index = ymd_of(d_new), num(below[2 * k])
@@ -183,10 +187,10 @@ end
 
 -- 2. Alerts: each id once, ever (alert:ids), then into the stream.
 for _, a in ipairs(raise and alerts or {}) do
-  if a[2] == 'brain_drain' then redis.call('HSET', AP .. 'alert:drain', a[4], a[9]) end
-  if redis.call('SADD', AP .. 'alert:ids', a[1]) == 1 then
+  if a[2] == 'brain_drain' then redis.call('HSET', DRAIN, a[4], a[9]) end
+  if redis.call('SADD', IDS, a[1]) == 1 then
     added = added + 1
-    redis.call('XADD', AP .. 'alerts', '*',
+    redis.call('XADD', STREAM, '*',
       'alert_id', a[1], 'rule', a[2], 'severity', a[3], 'subject', a[4],
       'summary', a[5], 'event_time', a[6], 'raised_at', raised_at,
       'event_ids', a[7], 'attributes', a[8])
@@ -197,19 +201,18 @@ end
 -- beyond the newest alerts_maxlen and delivered by every reader, 1000 per
 -- step.
 if added > 0 then
-  local stream = AP .. 'alerts'
-  local excess = redis.call('XLEN', stream) - alerts_maxlen
+  local excess = redis.call('XLEN', STREAM) - alerts_maxlen
   if excess > 0 then
     local upto = '+'
-    for _, name in ipairs(readers) do
-      local at = redis.call('GET', AP .. 'alerts:' .. name) or '0-0'
+    for _, key in ipairs(readers) do
+      local at = redis.call('GET', key) or '0-0'
       if upto == '+' or stream_id_less(at, upto) then upto = at end
     end
     if upto ~= '0-0' then
-      local cut = redis.call('XRANGE', stream, '-', upto, 'COUNT', math.min(excess, 1000))
+      local cut = redis.call('XRANGE', STREAM, '-', upto, 'COUNT', math.min(excess, 1000))
       if #cut > 0 then
         local ms, seq = string.match(cut[#cut][1], '^(%d+)-(%d+)$')
-        redis.call('XTRIM', stream, 'MINID', ms .. '-' .. string.format('%d', num(seq) + 1))
+        redis.call('XTRIM', STREAM, 'MINID', ms .. '-' .. string.format('%d', num(seq) + 1))
       end
     end
   end

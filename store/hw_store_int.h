@@ -25,6 +25,7 @@
 #include <unistd.h>
 
 #include "hw_buf.h"
+#include "hw_keys.h"
 #include "hw_log.h"
 #include "hw_person_record.h"
 #include "hw_raid.h"
@@ -244,6 +245,9 @@ int hw_step_push_str(hw_store_t *s, const char *str);
 /* Pushes v in decimal (written straight into the scratch arena). */
 int hw_step_push_int(hw_store_t *s, int64_t v);
 
+/* Pushes len bytes of p, copied into the scratch arena. */
+int hw_step_push_copy(hw_store_t *s, const char *p, size_t len);
+
 /* Pushes v as "%.17g". */
 int hw_step_push_double(hw_store_t *s, double v);
 
@@ -264,10 +268,13 @@ int hw_step_resp_arg(hw_buf_t *b, const char *p, size_t len);
 int hw_step_resp_str(hw_buf_t *b, const char *p);
 int hw_step_resp_int(hw_buf_t *b, int64_t v);
 
-/* A key: the prefix, then key. */
+/* A key: the prefix, then key (a name of hw_keys.h, len bytes). */
 int hw_step_resp_key(hw_store_t *s, hw_buf_t *b, const char *key, size_t len);
 
-/* RESP of the alerts prefix's key AP<name>. */
+/* The same for a fixed name (HW_KEY_*). */
+int hw_step_resp_name(hw_store_t *s, hw_buf_t *b, const char *name);
+
+/* RESP of the alerts prefix's key AP<name> (HW_KEY_ALERT*). */
 int hw_step_resp_alert_key(hw_store_t *s, hw_buf_t *b, const char *name);
 
 /* Writes what round trip 2 has built of s->cmd so far once it holds a
@@ -331,9 +338,8 @@ void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
 const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug);
 
 /* Builds round trip 1 into s->cmd, queueing in s->reads what each reply
- * is for. -1 when out of memory. */
-int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
-                        size_t n_offsets, char (*keys)[512],
+ * is for (keys: the step's offset keys). -1 when out of memory. */
+int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
                         const hw_deltas_t *d, const hw_plan_t *plan);
 
 /*

@@ -2,8 +2,10 @@
 -- store/hw_rebuild.c and docs/operations.md). Atomic: readers see the old
 -- state or the new one, never a mix.
 --
--- ARGV: live prefix, staging prefix, alerts prefix, then pairs of
--- (offset key suffix, next offset) for every partition the rebuild covered.
+-- KEYS: the live epoch. ARGV: live prefix, staging prefix, alerts prefix,
+-- then pairs of (offset key suffix, next offset) for every partition the
+-- rebuild covered. The consumer names the keys (processors/hw_keys.h); the
+-- others are found by SCAN, so the alert keys are told apart here.
 -- 1. Deletes every live key except the alert keys (when they live under the
 --    live prefix) and the epoch.
 -- 2. Renames every staging key to its live name.
@@ -11,14 +13,15 @@
 --    that began before the swap is refused and re-read from these offsets.
 -- Returns {keys deleted, keys renamed, new epoch}.
 
-local live, staging, ap = ARGV[1], ARGV[2], ARGV[3]
+local epoch_key, live, staging, ap = KEYS[1], ARGV[1], ARGV[2], ARGV[3]
 local function glob(p) return (string.gsub(p, '[%*%?%[%]\\]', '\\%0')) end
 
 local function kept(key)
-  if key == live .. 'epoch' then return true end
+  if key == epoch_key then return true end
   if ap ~= live then return false end
   local rest = string.sub(key, #live + 1)
-  -- alerts, alerts:<reader>, alert:ids, alert:drain
+  -- The alert keys, as hw_keys_is_alert tells them (processors/hw_keys.h):
+  -- alerts, alerts:<reader>, alert:ids, alert:drain, alert:raid
   return rest == 'alerts' or string.sub(rest, 1, 7) == 'alerts:'
     or string.sub(rest, 1, 6) == 'alert:'
 end
@@ -46,5 +49,5 @@ end)
 for k = 4, #ARGV, 2 do
   redis.call('SET', live .. ARGV[k], ARGV[k + 1])
 end
-local epoch = redis.call('INCR', live .. 'epoch')
+local epoch = redis.call('INCR', epoch_key)
 return {deleted, renamed, epoch}

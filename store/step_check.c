@@ -39,6 +39,12 @@ static hw_err_t not_array(const redisReply *r, const char *prefix,
                 prefix, key);
 }
 
+/* The name of the bucket log of day ymd under prefix P, for a message. */
+static const char *log_name(char out[160], const char *P, const char *ymd) {
+        hw_keys_log(out, 160, P, ymd);
+        return out;
+}
+
 /* A refusal: the error a step Redis would refuse gets (nothing written). */
 #define REFUSED(...) hw_fail(HW_ERR_INTERNAL, errstr, size, __VA_ARGS__)
 
@@ -55,6 +61,7 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                              size_t size) {
         const char *P = s->conf->prefix;
         size_t n_logs = hw_step_slide_logs(s);
+        char name[160];
 
         *outcome = HW_STORE_APPLIED;
         for (size_t k = 0; k < s->n_reads; k++) {
@@ -83,7 +90,8 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         if (strcmp(epoch, s->epoch)) {
                                 *outcome = HW_STORE_FENCED;
                                 hw_fail(HW_OK, errstr, size,
-                                        "%sepoch holds \"%s\"", P, epoch);
+                                        "%s" HW_KEY_EPOCH " holds \"%s\"", P,
+                                        epoch);
                                 return HW_OK;
                         }
                         for (size_t i = 0; i < n_offsets; i++) {
@@ -105,8 +113,8 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         if (e->type == REDIS_REPLY_STRING &&
                             parse_counter(e->str, e->len, &f->watermark))
                                 return REFUSED("Redis atomic step: hirewire "
-                                               "store: %swatermark is not a "
-                                               "number",
+                                               "store: %s" HW_KEY_WATERMARK
+                                               " is not a number",
                                                P);
                         new_wm = f->watermark > d->watermark ? f->watermark
                                                              : d->watermark;
@@ -117,7 +125,8 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                                 *outcome = HW_STORE_STALE;
                                 s->watermark = f->watermark;
                                 hw_fail(HW_OK, errstr, size,
-                                        "%swatermark holds \"%s\"", P,
+                                        "%s" HW_KEY_WATERMARK " holds \"%s\"",
+                                        P,
                                         e->type == REDIS_REPLY_STRING ? e->str
                                                                       : "");
                                 return HW_OK;
@@ -141,17 +150,18 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         break;
                 case READ_LOG:
                         if (r->type != REDIS_REPLY_INTEGER)
-                                return REFUSED("Redis atomic step: WRONGTYPE "
-                                               "hirewire store: %sb:%s is "
-                                               "not a bucket log",
-                                               P, s->logs[rd->i].ymd);
+                                return REFUSED(
+                                        "Redis atomic step: WRONGTYPE "
+                                        "hirewire store: %s is "
+                                        "not a bucket log",
+                                        log_name(name, P, s->logs[rd->i].ymd));
                         f->len[rd->i] = r->integer;
                         if (rd->i < s->slide.n_leaving &&
                             (size_t)r->integer != s->logs[rd->i].len) {
                                 *outcome = HW_STORE_STALE;
                                 hw_fail(HW_OK, errstr, size,
-                                        "%sb:%s was written to", P,
-                                        s->logs[rd->i].ymd);
+                                        "%s was written to",
+                                        log_name(name, P, s->logs[rd->i].ymd));
                                 return HW_OK;
                         }
                         break;
@@ -165,8 +175,9 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                                 if (i < s->slide.n_leaving &&
                                     f->gen[i] != s->logs[i].gen) {
                                         hw_fail(HW_OK, errstr, size,
-                                                "%sb:%s was compacted", P,
-                                                s->logs[i].ymd);
+                                                "%s was compacted",
+                                                log_name(name, P,
+                                                         s->logs[i].ymd));
                                         *outcome = HW_STORE_STALE;
                                         return HW_OK;
                                 }
@@ -285,7 +296,8 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                 }
                 case READ_RAID:
                         if (!is_array(r, s->n_rpairs))
-                                return not_array(r, P, "raid", errstr, size);
+                                return not_array(r, P, HW_KEY_RAID, errstr,
+                                                 size);
                         for (size_t i = 0; i < s->n_rpairs; i++) {
                                 raid_pair_t *rp = &s->rpairs[i];
                                 const redisReply *v = r->element[i];
@@ -293,31 +305,26 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                                                        ? plan->raids[i].n_ev
                                                        : 0;
                                 rp->stored = v->type == REDIS_REPLY_STRING;
-                                if (hw_raid_decode(rp->stored ? v->str : "",
-                                                   rp->stored ? v->len : 0,
-                                                   extra, &s->scratch,
-                                                   &rp->list, &rp->n))
-                                        return errno == ENOMEM
-                                                       ? hw_fail(HW_ERR_NOMEM,
-                                                                 errstr, size,
-                                                                 "out of "
-                                                                 "memory")
-                                                       : REFUSED("Redis atomic "
-                                                                 "step: "
-                                                                 "%sraid field "
-                                                                 "%s is not "
-                                                                 "a raid index "
-                                                                 "(docs/"
-                                                                 "redis-keys."
-                                                                 "md)",
-                                                                 P, rp->field);
+                                if (!hw_raid_decode(rp->stored ? v->str : "",
+                                                    rp->stored ? v->len : 0,
+                                                    extra, &s->scratch,
+                                                    &rp->list, &rp->n))
+                                        continue;
+                                if (errno == ENOMEM)
+                                        return hw_fail(HW_ERR_NOMEM, errstr,
+                                                       size, "out of memory");
+                                return REFUSED(
+                                        "Redis atomic step: %s" HW_KEY_RAID
+                                        " field %s is not a raid index "
+                                        "(docs/redis-keys.md)",
+                                        P, rp->field);
                         }
                         break;
                 case READ_RAISED:
                         if (!is_array(r, plan->n_raids))
                                 return not_array(
                                         r, hw_config_alerts_prefix(s->conf),
-                                        "alert:raid", errstr, size);
+                                        HW_KEY_ALERT_RAID, errstr, size);
                         for (size_t i = 0; i < plan->n_raids; i++) {
                                 raid_pair_t *rp = &s->rpairs[i];
                                 const redisReply *v = r->element[i];
@@ -334,14 +341,14 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                                 n = hw_raid_days_decode(v->str, v->len,
                                                         rp->raised, cap);
                                 if (n < 0)
-                                        return REFUSED(
-                                                "Redis atomic step: "
-                                                "%salert:raid field %s is "
-                                                "not a list of days "
-                                                "(docs/redis-keys.md)",
-                                                hw_config_alerts_prefix(
-                                                        s->conf),
-                                                rp->field);
+                                        return REFUSED("Redis atomic step: "
+                                                       "%s" HW_KEY_ALERT_RAID
+                                                       " field %s is "
+                                                       "not a list of days "
+                                                       "(docs/redis-keys.md)",
+                                                       hw_config_alerts_prefix(
+                                                               s->conf),
+                                                       rp->field);
                                 rp->n_raised = (size_t)n;
                         }
                         break;
@@ -349,9 +356,12 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         hw_map_entry_t *e = hw_map_find(&s->lab_names, rd->key,
                                                         strlen(rd->key));
                         if (r->type == REDIS_REPLY_ERROR)
-                                return REFUSED("Redis atomic step: %s "
-                                               "(%slab:%s)",
-                                               r->str, P, rd->key);
+                                return REFUSED(
+                                        "Redis atomic step: %s (%s)", r->str,
+                                        hw_keys_lab(name, sizeof(name), P,
+                                                    rd->key, HW_KEY_LAB)
+                                                ? name
+                                                : rd->key);
                         if (e)
                                 e->v.p = r->type == REDIS_REPLY_STRING ? r
                                                                        : NULL;
@@ -362,7 +372,7 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                             r->elements != d->alerts.count)
                                 return REFUSED(
                                         "Redis atomic step: unexpected "
-                                        "reply reading %salert:ids",
+                                        "reply reading %s" HW_KEY_ALERT_IDS,
                                         hw_config_alerts_prefix(s->conf));
                         for (size_t i = 0; i < r->elements; i++)
                                 s->alert_new[i] = r->element[i]->type ==
@@ -391,6 +401,6 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
 stale_days:
         *outcome = HW_STORE_STALE;
         hw_fail(HW_OK, errstr, size,
-                "%sb:days has other days in the slide's range", P);
+                "%s" HW_KEY_B_DAYS " has other days in the slide's range", P);
         return HW_OK;
 }

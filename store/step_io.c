@@ -41,21 +41,25 @@ int hw_step_push_int(hw_store_t *s, int64_t v) {
         return push(s, out, n);
 }
 
+/* Pushes len bytes of p, copied into the scratch arena. */
+int hw_step_push_copy(hw_store_t *s, const char *p, size_t len) {
+        const char *copy = hw_arena_strndup(&s->scratch, p, len);
+        return copy ? push(s, copy, len) : -1;
+}
+
 int hw_step_push_double(hw_store_t *s, double v) {
         char buf[40];
         int n = snprintf(buf, sizeof(buf), "%.17g", v);
-        const char *copy = hw_arena_strndup(&s->scratch, buf, (size_t)n);
-        return copy ? push(s, copy, (size_t)n) : -1;
+        return hw_step_push_copy(s, buf, (size_t)n);
 }
 
 /* Pushes JSON text (copied into the scratch arena). */
 static int push_json(hw_store_t *s, json_t *j) {
         char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        const char *copy =
-                text ? hw_arena_strndup(&s->scratch, text, strlen(text)) : NULL;
+        int rc = text ? hw_step_push_copy(s, text, strlen(text)) : -1;
         free(text);
         json_decref(j);
-        return copy ? hw_step_push_str(s, copy) : -1;
+        return rc;
 }
 
 /* Pushes plan->evs[first .. first+n) as a JSON array of event ids. */
@@ -137,19 +141,21 @@ int hw_step_resp_int(hw_buf_t *b, int64_t v) {
         return hw_step_resp_arg(b, t, hw_decimal(t, v));
 }
 
-/* A key: the prefix, then key. */
+/* A key: the prefix, then key (a name of hw_keys.h, len bytes). */
 int hw_step_resp_key(hw_store_t *s, hw_buf_t *b, const char *key, size_t len) {
         return hw_step_resp_arg2(b, s->conf->prefix, strlen(s->conf->prefix),
                                  key, len);
 }
 
-/* RESP of the alerts prefix's key AP<name>. */
+/* The same for a fixed name (HW_KEY_*). */
+int hw_step_resp_name(hw_store_t *s, hw_buf_t *b, const char *name) {
+        return hw_step_resp_key(s, b, name, strlen(name));
+}
+
+/* RESP of the alerts prefix's key AP<name> (HW_KEY_ALERT*). */
 int hw_step_resp_alert_key(hw_store_t *s, hw_buf_t *b, const char *name) {
-        char key[600];
-        int n = snprintf(key, sizeof(key), "%s%s",
-                         hw_config_alerts_prefix(s->conf), name);
-        return n <= 0 || (size_t)n >= sizeof(key) ||
-               hw_step_resp_arg(b, key, (size_t)n);
+        const char *ap = hw_config_alerts_prefix(s->conf);
+        return hw_step_resp_arg2(b, ap, strlen(ap), name, strlen(name));
 }
 
 /*

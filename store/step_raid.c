@@ -45,10 +45,12 @@ int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan, int slid) {
                         return -1;
         }
         for (size_t i = 0; slid && i < plan->n_prunes; i++) {
+                static const char head[] = HW_KEY_RAID ":";
                 const char *p = plan->prunes[i]; /* raid:<lab>:<org> */
-                if (strncmp(p, "raid:", 5))
+                size_t lh = sizeof(head) - 1;
+                if (strncmp(p, head, lh))
                         continue;
-                if (add_rpair(s, p + 5, strlen(p + 5)))
+                if (add_rpair(s, p + lh, strlen(p + lh)))
                         return -1;
         }
         return 0;
@@ -118,14 +120,14 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                 char cursor[32] = "0";
                 hw_map_t fields;
                 redisReply *r = redisCommand(s->ctx,
-                                             "WATCH %salert:ids "
-                                             "%salert:raid",
+                                             "WATCH %s" HW_KEY_ALERT_IDS
+                                             " %s" HW_KEY_ALERT_RAID,
                                              AP, AP);
                 int exists;
                 if ((err = hw_step_check_reply(s, r, "WATCH", errstr, size)))
                         return err;
                 freeReplyObject(r);
-                r = redisCommand(s->ctx, "EXISTS %salert:raid", AP);
+                r = redisCommand(s->ctx, "EXISTS %s" HW_KEY_ALERT_RAID, AP);
                 if ((err = hw_step_check_reply(s, r, "EXISTS", errstr, size)))
                         return err;
                 exists = r->type == REDIS_REPLY_INTEGER && r->integer;
@@ -139,8 +141,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                 hw_map_init(&fields);
                 do {
                         r = redisCommand(s->ctx,
-                                         "SSCAN %salert:ids %s MATCH raid:* "
-                                         "COUNT 1000",
+                                         "SSCAN %s" HW_KEY_ALERT_IDS
+                                         " %s MATCH raid:* COUNT 1000",
                                          AP, cursor);
                         if ((err = hw_step_check_reply(s, r, "SSCAN", errstr,
                                                        size)))
@@ -151,7 +153,7 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                                 freeReplyObject(r);
                                 err = hw_fail(HW_ERR_INTERNAL, errstr, size,
                                               "Redis: unexpected reply to "
-                                              "SSCAN %salert:ids",
+                                              "SSCAN %s" HW_KEY_ALERT_IDS,
                                               AP);
                                 break;
                         }
@@ -195,7 +197,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                             hw_step_resp_str(&s->cmd, "MULTI") ||
                             hw_step_resp_cmd(&s->cmd, 2 + 2 * n_fields) ||
                             hw_step_resp_str(&s->cmd, "HSET") ||
-                            hw_step_resp_alert_key(s, &s->cmd, "alert:raid"))
+                            hw_step_resp_alert_key(s, &s->cmd,
+                                                   HW_KEY_ALERT_RAID))
                                 err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                               "out of memory");
                         for (size_t i = 0; i < n && !err;) {
@@ -229,14 +232,14 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
                         done = 1;
                         continue;
                 }
-                if ((err = hw_step_round_trip(s, 0, 3, "alert:raid", errstr,
-                                              size)))
+                if ((err = hw_step_round_trip(s, 0, 3, HW_KEY_ALERT_RAID,
+                                              errstr, size)))
                         return err;
                 r = s->step_replies[2];
                 exists = r->type == REDIS_REPLY_ARRAY; /* applied */
                 if (r->type == REDIS_REPLY_ERROR)
-                        err = hw_step_error_reply(s, r, "alert:raid", errstr,
-                                                  size);
+                        err = hw_step_error_reply(s, r, HW_KEY_ALERT_RAID,
+                                                  errstr, size);
                 hw_step_free_replies(s, 3);
                 hw_arena_reset(&s->reply_arena);
                 if (err || exists)
@@ -244,7 +247,8 @@ hw_err_t hw_step_raised_from_ids(hw_store_t *s, char *errstr, size_t size) {
         }
         if (!done)
                 HW_WARN("store",
-                        "%salert:raid was not gathered from %salert:ids: "
+                        "%s" HW_KEY_ALERT_RAID
+                        " was not gathered from %s" HW_KEY_ALERT_IDS ": "
                         "alerts kept being written meanwhile (a raid near one "
                         "an earlier version raised may be raised again)",
                         AP, AP);
@@ -456,7 +460,7 @@ int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds) {
         if (n_set) {
                 rc |= hw_step_resp_cmd(b, 2 + 2 * n_set) ||
                       hw_step_resp_str(b, "HSET") ||
-                      hw_step_resp_key(s, b, "raid", 4);
+                      hw_step_resp_name(s, b, HW_KEY_RAID);
                 for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
                         const raid_pair_t *rp = &s->rpairs[i];
                         if (!rp->changed || !rp->n)
@@ -471,7 +475,7 @@ int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds) {
         if (n_del && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + n_del) ||
                       hw_step_resp_str(b, "HDEL") ||
-                      hw_step_resp_key(s, b, "raid", 4);
+                      hw_step_resp_name(s, b, HW_KEY_RAID);
                 for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
                         const raid_pair_t *rp = &s->rpairs[i];
                         if (rp->changed && !rp->n && rp->stored)
@@ -502,7 +506,7 @@ int hw_step_write_raised(hw_store_t *s, const hw_plan_t *plan, size_t *n_cmds) {
         if (!n)
                 return 0;
         rc |= hw_step_resp_cmd(b, 2 + 2 * n) || hw_step_resp_str(b, "HSET") ||
-              hw_step_resp_alert_key(s, b, "alert:raid");
+              hw_step_resp_alert_key(s, b, HW_KEY_ALERT_RAID);
         /* The raids found come pair by pair: k walks them once. */
         for (size_t i = 0; i < plan->n_raids && i < s->n_rpairs && !rc; i++) {
                 const raid_pair_t *rp = &s->rpairs[i];

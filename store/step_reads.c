@@ -16,35 +16,40 @@ static int want_read(hw_store_t *s, step_read_t what, size_t i, const char *key,
         return 0;
 }
 
-/* Queues TYPE of the key prefix+a+p (once per step): a key the step
- * writes must be absent or of type want. */
-static int want_type_in(hw_store_t *s, const char *prefix, const char *a,
-                        const char *p, size_t len, const char *want) {
-        size_t lp = strlen(prefix), la = strlen(a);
-        char *key = hw_arena_alloc(&s->scratch, lp + la + len + 1);
+/* Queues TYPE of the key prefix+name (name: len bytes, a name of
+ * hw_keys.h; 0: it did not fit) once per step: a key the step writes must
+ * be absent or of type want. */
+static int want_type_in(hw_store_t *s, const char *prefix, const char *name,
+                        size_t len, const char *want) {
+        size_t lp = strlen(prefix);
+        char *key = len ? hw_arena_alloc(&s->scratch, lp + len + 1) : NULL;
         hw_map_entry_t *e;
         int created;
 
         if (!key)
                 return -1;
         memcpy(key, prefix, lp);
-        memcpy(key + lp, a, la);
-        memcpy(key + lp + la, p, len);
-        key[lp + la + len] = '\0';
-        e = hw_map_upsert(&s->typed, key, lp + la + len, &created);
+        memcpy(key + lp, name, len);
+        key[lp + len] = '\0';
+        e = hw_map_upsert(&s->typed, key, lp + len, &created);
         if (!e)
                 return -1;
         if (!created)
                 return 0;
         return hw_step_resp_cmd(&s->cmd, 2) ||
                hw_step_resp_str(&s->cmd, "TYPE") ||
-               hw_step_resp_arg(&s->cmd, key, lp + la + len) ||
+               hw_step_resp_arg(&s->cmd, key, lp + len) ||
                want_read(s, READ_TYPE, 0, key, want);
 }
 
-static int want_type(hw_store_t *s, const char *a, const char *p, size_t len,
+static int want_type(hw_store_t *s, const char *name, size_t len,
                      const char *want) {
-        return want_type_in(s, s->conf->prefix, a, p, len, want);
+        return want_type_in(s, s->conf->prefix, name, len, want);
+}
+
+/* The same for a fixed name (HW_KEY_*). */
+static int want_fixed(hw_store_t *s, const char *name, const char *want) {
+        return want_type(s, name, strlen(name), want);
 }
 
 /* The logs the slide read: the leaving ones, then those read only to be
@@ -69,6 +74,15 @@ int hw_step_slides(const hw_store_t *s, const hw_plan_t *plan) {
         return s->slide.day >= 0 && plan->day > s->slide.day;
 }
 
+/* The names of the windows, all first, into s->wname. */
+static void window_names(hw_store_t *s) {
+        const hw_config_t *c = s->conf;
+
+        for (size_t w = 0; w <= c->n_windows; w++)
+                hw_keys_window_name(s->wname[w], sizeof(s->wname[w]),
+                                    w ? c->windows[w - 1] : 0);
+}
+
 /* The countries whose flow in or out the plan changes, per window, into
  * s->codes (see hw_store_s). Returns the windows with any, -1 when out of
  * memory. */
@@ -78,26 +92,19 @@ static int touched_flows(hw_store_t *s, const hw_plan_t *plan) {
 
         hw_map_clear(&s->codes);
         for (size_t w = 0; w <= c->n_windows; w++) {
-                if (w == 0)
-                        snprintf(s->wname[w], sizeof(s->wname[w]), "all");
-                else
-                        snprintf(s->wname[w], sizeof(s->wname[w]), "%dd",
-                                 c->windows[w - 1]);
-        }
-        for (size_t w = 0; w <= c->n_windows; w++) {
-                size_t lw = strlen(s->wname[w]);
+                char in[64], out_key[64];
+                size_t l_in = hw_keys_window(in, sizeof(in), "", HW_KEY_FLOW_IN,
+                                             s->wname[w]);
+                size_t l_out = hw_keys_window(out_key, sizeof(out_key), "",
+                                              HW_KEY_FLOW_OUT, s->wname[w]);
                 s->win_first[w] = s->codes.count;
                 for (size_t i = 0; i < plan->n_keys; i++) {
                         const hw_plan_key_t *k = &plan->keys[i];
                         int out;
-                        if (k->len < 5 + lw + 3 || memcmp(k->key, "flow:", 5) ||
-                            memcmp(k->key + 5, s->wname[w], lw))
-                                continue;
-                        if (k->len == 5 + lw + 3 &&
-                            !memcmp(k->key + 5 + lw, ":in", 3))
+                        if (l_in && k->len == l_in && !memcmp(k->key, in, l_in))
                                 out = 0;
-                        else if (k->len == 5 + lw + 4 &&
-                                 !memcmp(k->key + 5 + lw, ":out", 4))
+                        else if (l_out && k->len == l_out &&
+                                 !memcmp(k->key, out_key, l_out))
                                 out = 1;
                         else
                                 continue;
@@ -176,16 +183,14 @@ void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
 const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug) {
         char key[640];
         const hw_deltas_entry_t *set = NULL;
-        int n = snprintf(key, sizeof(key), "lab:%s", slug);
-        if (n > 0 && (size_t)n < sizeof(key))
+        if (hw_keys_lab(key, sizeof(key), "", slug, HW_KEY_LAB))
                 set = hw_deltas_find(d, HW_DELTA_SET, key, "name", 0, NULL);
         return set ? set->v.p : NULL;
 }
 
 /* Builds round trip 1 into s->cmd, queueing in s->reads what each reply
- * is for. -1 when out of memory. */
-int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
-                        size_t n_offsets, char (*keys)[512],
+ * is for (keys: the step's offset keys). -1 when out of memory. */
+int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
                         const hw_deltas_t *d, const hw_plan_t *plan) {
         const hw_config_t *c = s->conf;
         const char *AP = hw_config_alerts_prefix(c);
@@ -196,46 +201,45 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         int ra = hw_step_raid_alerts(s, plan);
         int64_t largest = c->windows[c->n_windows - 1];
         char ymdkey[16];
+        size_t len;
         hw_delta_t set;
 
-        for (size_t i = 0; i < n_offsets; i++)
-                hw_store_offset_key(s, offsets[i].topic, offsets[i].partition,
-                                    keys[i], sizeof(keys[i]));
+        window_names(s);
         /* WATCH, then read what is watched. */
         rc |= hw_step_raid_pairs(s, plan, slid) ||
               hw_step_resp_cmd(b, 5 + n_offsets + (slid ? 2 : 0) + n_logs + na +
                                           ra) ||
               hw_step_resp_str(b, "WATCH") ||
-              hw_step_resp_key(s, b, "epoch", 5) ||
-              hw_step_resp_key(s, b, "steps", 5) ||
-              hw_step_resp_key(s, b, "turn", 4) ||
-              hw_step_resp_key(s, b, "watermark", 9);
+              hw_step_resp_name(s, b, HW_KEY_EPOCH) ||
+              hw_step_resp_name(s, b, HW_KEY_STEPS) ||
+              hw_step_resp_name(s, b, HW_KEY_TURN) ||
+              hw_step_resp_name(s, b, HW_KEY_WATERMARK);
         for (size_t i = 0; i < n_offsets && !rc; i++)
                 rc |= hw_step_resp_str(b, keys[i]);
         if (slid)
-                rc |= hw_step_resp_key(s, b, "b:days", 6) ||
-                      hw_step_resp_key(s, b, "seen:days", 9);
+                rc |= hw_step_resp_name(s, b, HW_KEY_B_DAYS) ||
+                      hw_step_resp_name(s, b, HW_KEY_SEEN_DAYS);
         for (size_t i = 0; i < n_logs && !rc; i++) {
-                snprintf(ymdkey, sizeof(ymdkey), "b:%s", s->logs[i].ymd);
-                rc |= hw_step_resp_key(s, b, ymdkey, strlen(ymdkey));
+                len = hw_keys_log(ymdkey, sizeof(ymdkey), "", s->logs[i].ymd);
+                rc |= !len || hw_step_resp_key(s, b, ymdkey, len);
         }
         if (na)
-                rc |= hw_step_resp_alert_key(s, b, "alert:ids");
+                rc |= hw_step_resp_alert_key(s, b, HW_KEY_ALERT_IDS);
         if (ra)
-                rc |= hw_step_resp_alert_key(s, b, "alert:raid");
+                rc |= hw_step_resp_alert_key(s, b, HW_KEY_ALERT_RAID);
         rc |= want_read(s, READ_WATCH, 0, NULL, NULL);
         rc |= hw_step_resp_cmd(b, 3 + n_offsets) ||
               hw_step_resp_str(b, "MGET") ||
-              hw_step_resp_key(s, b, "epoch", 5) ||
-              hw_step_resp_key(s, b, "watermark", 9);
+              hw_step_resp_name(s, b, HW_KEY_EPOCH) ||
+              hw_step_resp_name(s, b, HW_KEY_WATERMARK);
         for (size_t i = 0; i < n_offsets && !rc; i++)
                 rc |= hw_step_resp_str(b, keys[i]);
         rc |= want_read(s, READ_FENCES, 0, NULL, NULL);
         rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "GET") ||
-              hw_step_resp_key(s, b, "steps", 5) ||
+              hw_step_resp_name(s, b, HW_KEY_STEPS) ||
               want_read(s, READ_STEPS, 0, NULL, NULL);
         rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "GET") ||
-              hw_step_resp_key(s, b, "turn", 4) ||
+              hw_step_resp_name(s, b, HW_KEY_TURN) ||
               want_read(s, READ_TURN, 0, NULL, NULL);
         if (slid) {
                 char lo[32];
@@ -243,97 +247,107 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                          (long long)(s->slide.day - largest));
                 rc |= hw_step_resp_cmd(b, 4) ||
                       hw_step_resp_str(b, "ZRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "b:days", 6) ||
+                      hw_step_resp_name(s, b, HW_KEY_B_DAYS) ||
                       hw_step_resp_str(b, lo) ||
                       hw_step_resp_int(b, plan->day - c->windows[0]) ||
                       want_read(s, READ_LEAVING, 0, NULL, NULL);
                 rc |= hw_step_resp_cmd(b, 4) ||
                       hw_step_resp_str(b, "ZRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "b:days", 6) ||
+                      hw_step_resp_name(s, b, HW_KEY_B_DAYS) ||
                       hw_step_resp_str(b, "-inf") ||
                       hw_step_resp_int(b, plan->day - largest) ||
                       want_read(s, READ_GONE, 0, NULL, NULL);
                 rc |= hw_step_resp_cmd(b, 4) ||
                       hw_step_resp_str(b, "ZRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "seen:days", 9) ||
+                      hw_step_resp_name(s, b, HW_KEY_SEEN_DAYS) ||
                       hw_step_resp_str(b, "-inf") ||
                       hw_step_resp_int(b, plan->day - c->seen_days) ||
                       want_read(s, READ_GONE_SEEN, 0, NULL, NULL);
         }
         for (size_t i = 0; i < n_logs && !rc; i++) {
-                snprintf(ymdkey, sizeof(ymdkey), "b:%s", s->logs[i].ymd);
-                rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "STRLEN") ||
-                      hw_step_resp_key(s, b, ymdkey, strlen(ymdkey)) ||
+                len = hw_keys_log(ymdkey, sizeof(ymdkey), "", s->logs[i].ymd);
+                rc |= !len || hw_step_resp_cmd(b, 2) ||
+                      hw_step_resp_str(b, "STRLEN") ||
+                      hw_step_resp_key(s, b, ymdkey, len) ||
                       want_read(s, READ_LOG, i, NULL, NULL);
         }
         if (n_logs && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + n_logs) ||
                       hw_step_resp_str(b, "HMGET") ||
-                      hw_step_resp_key(s, b, "b:gen", 5);
+                      hw_step_resp_name(s, b, HW_KEY_B_GEN);
                 for (size_t i = 0; i < n_logs && !rc; i++)
                         rc |= hw_step_resp_arg(b, s->logs[i].ymd, 8);
                 rc |= want_read(s, READ_GENS, 0, NULL, NULL);
         }
         /* The type of every key the step writes without reading it. */
-        rc |= want_type(s, "watermark", "", 0, "string") ||
-              want_type(s, "b:days", "", 0, "zset") ||
-              want_type(s, "b:gen", "", 0, "hash") ||
-              want_type(s, "seen:days", "", 0, "zset");
+        rc |= want_fixed(s, HW_KEY_WATERMARK, "string") ||
+              want_fixed(s, HW_KEY_B_DAYS, "zset") ||
+              want_fixed(s, HW_KEY_B_GEN, "hash") ||
+              want_fixed(s, HW_KEY_SEEN_DAYS, "zset");
         if (s->n_ends) {
                 char ends[300];
-                snprintf(ends, sizeof(ends), "ends:%s", s->group);
-                rc |= want_type(s, ends, "", 0, "hash");
+                len = hw_keys_ends(ends, sizeof(ends), "", s->group);
+                rc |= want_type(s, ends, len, "hash");
         }
-        for (size_t i = 0; i < plan->n_days && !rc; i++)
-                rc |= want_type(s, "b:", plan->days[i].ymd, 8, "string");
-        for (size_t i = 0; i < plan->n_seen && !rc; i++)
-                rc |= want_type(s, "seen:", plan->seen[i].ymd, 8, "set");
+        for (size_t i = 0; i < plan->n_days && !rc; i++) {
+                len = hw_keys_log(ymdkey, sizeof(ymdkey), "",
+                                  plan->days[i].ymd);
+                rc |= want_type(s, ymdkey, len, "string");
+        }
+        for (size_t i = 0; i < plan->n_seen && !rc; i++) {
+                len = hw_keys_seen(ymdkey, sizeof(ymdkey), "",
+                                   plan->seen[i].ymd);
+                rc |= want_type(s, ymdkey, len, "set");
+        }
         if (s->n_rpairs)
-                rc |= want_type(s, "raid", "", 0, "hash");
+                rc |= want_fixed(s, HW_KEY_RAID, "hash");
         for (size_t i = 0; i < plan->n_raids && !rc; i++) {
-                const hw_plan_raid_t *r = &plan->raids[i];
-                rc |= want_type(s, "lab:", r->lab_slug, strlen(r->lab_slug),
-                                "hash");
+                char key[640];
+                len = hw_keys_lab(key, sizeof(key), "", plan->raids[i].lab_slug,
+                                  HW_KEY_LAB);
+                rc |= want_type(s, key, len, "hash");
         }
         for (size_t i = 0; !rc && hw_deltas_next_set(d, &i, &set);)
-                rc |= want_type(s, "", set.key, set.key_len, "hash");
+                rc |= want_type(s, set.key, set.key_len, "hash");
         for (size_t i = 0; i < d->persons.count && !rc; i++) {
-                char bucket[16];
-                int len = snprintf(bucket, sizeof(bucket), "%u",
-                                   hw_person_bucket(d->persons.entries[i].key,
-                                                    d->persons.entries[i].len));
-                rc |= want_type(s, "persons:", bucket, (size_t)len, "hash");
+                char key[32];
+                len = hw_keys_persons(
+                        key, sizeof(key), "",
+                        hw_person_bucket(d->persons.entries[i].key,
+                                         d->persons.entries[i].len));
+                rc |= want_type(s, key, len, "hash");
         }
         for (size_t w = 0; w <= c->n_windows && !rc; w++) {
-                char base[64];
-                if (w == 0)
-                        snprintf(base, sizeof(base), "flow:all:");
-                else
-                        snprintf(base, sizeof(base),
-                                 "flow:%dd:", c->windows[w - 1]);
-                rc |= want_type(s, base, "net", 3, "zset") ||
-                      want_type(s, base, "index", 5, "zset");
+                char key[160];
+                len = hw_keys_flow_net(key, sizeof(key), "", s->wname[w]);
+                rc |= want_type(s, key, len, "zset");
+                len = hw_keys_flow_index(key, sizeof(key), "", s->wname[w],
+                                         NULL);
+                rc |= want_type(s, key, len, "zset");
                 for (size_t g = 0; g < c->n_groups && !rc; g++) {
-                        char idx[128];
-                        int m = snprintf(idx, sizeof(idx), "index:%s",
-                                         c->group_names[g]);
-                        rc |= want_type(s, base, idx, (size_t)m, "zset");
+                        len = hw_keys_flow_index(key, sizeof(key), "",
+                                                 s->wname[w],
+                                                 c->group_names[g]);
+                        rc |= want_type(s, key, len, "zset");
                 }
         }
         /* The alert keys live under the alerts prefix. */
         {
-                const char *alert_keys[][2] = {{"alert:ids", "set"},
-                                               {"alert:drain", "hash"},
-                                               {"alert:raid", "hash"},
-                                               {"alerts", "stream"},
-                                               {"alerts:relayed", "string"},
-                                               {"alerts:webhook", "string"}};
+                const char *alert_keys[][2] = {
+                        {HW_KEY_ALERT_IDS, "set"},
+                        {HW_KEY_ALERT_DRAIN, "hash"},
+                        {HW_KEY_ALERT_RAID, "hash"},
+                        {HW_KEY_ALERTS, "stream"},
+                        {HW_KEY_ALERTS_RELAYED, "string"},
+                        {HW_KEY_ALERTS_WEBHOOK, "string"}};
                 size_t n_alert_keys = 4 + (c->alerts_relay ? 1 : 0);
                 for (size_t i = 0; i < n_alert_keys && !rc; i++)
-                        rc |= want_type_in(s, AP, alert_keys[i][0], "", 0,
+                        rc |= want_type_in(s, AP, alert_keys[i][0],
+                                           strlen(alert_keys[i][0]),
                                            alert_keys[i][1]);
                 if (c->alert_webhook_url && !rc)
-                        rc |= want_type_in(s, AP, alert_keys[5][0], "", 0,
+                        rc |= want_type_in(s, AP, alert_keys[5][0],
+                                           strlen(alert_keys[5][0]),
                                            alert_keys[5][1]);
         }
         /* What the step computes its writes from: the counters it
@@ -355,7 +369,7 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                         n += !hw_step_known(s, plan, k, k->first + j);
                 s->n_unread[i] = n;
                 if (!n) {
-                        rc |= want_type(s, "", k->key, k->len, "hash");
+                        rc |= want_type(s, k->key, k->len, "hash");
                         continue;
                 }
                 rc |= hw_step_resp_cmd(b, 2 + n) ||
@@ -374,11 +388,13 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
                         continue;
                 for (int io = 0; io < 2 && !rc; io++) {
                         char fk[64];
-                        int len = snprintf(fk, sizeof(fk), "flow:%s:%s",
-                                           s->wname[w], io ? "out" : "in");
-                        rc |= hw_step_resp_cmd(b, 2 + end - first) ||
+                        len = hw_keys_window(fk, sizeof(fk), "",
+                                             io ? HW_KEY_FLOW_OUT
+                                                : HW_KEY_FLOW_IN,
+                                             s->wname[w]);
+                        rc |= !len || hw_step_resp_cmd(b, 2 + end - first) ||
                               hw_step_resp_str(b, "HMGET") ||
-                              hw_step_resp_key(s, b, fk, (size_t)len);
+                              hw_step_resp_key(s, b, fk, len);
                         for (size_t k = first; k < end && !rc; k++)
                                 rc |= hw_step_resp_arg(
                                         b, s->codes.entries[k].key + 1,
@@ -394,7 +410,7 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         if (s->n_rpairs && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + s->n_rpairs) ||
                       hw_step_resp_str(b, "HMGET") ||
-                      hw_step_resp_key(s, b, "raid", 4);
+                      hw_step_resp_name(s, b, HW_KEY_RAID);
                 for (size_t i = 0; i < s->n_rpairs && !rc; i++)
                         rc |= hw_step_resp_arg(b, s->rpairs[i].field,
                                                s->rpairs[i].len);
@@ -404,7 +420,7 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         if (ra && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + plan->n_raids) ||
                       hw_step_resp_str(b, "HMGET") ||
-                      hw_step_resp_alert_key(s, b, "alert:raid");
+                      hw_step_resp_alert_key(s, b, HW_KEY_ALERT_RAID);
                 for (size_t i = 0; i < plan->n_raids && !rc; i++)
                         rc |= hw_step_resp_arg(b, s->rpairs[i].field,
                                                s->rpairs[i].len);
@@ -412,20 +428,19 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         for (size_t i = 0; ra && i < plan->n_raids && !rc; i++) {
                 const char *slug = plan->raids[i].lab_slug;
-                size_t len = strlen(slug);
                 char key[600];
-                int created, n;
+                int created;
                 hw_map_entry_t *e;
                 if (hw_step_batch_lab_name(d, slug))
                         continue;
-                e = hw_map_upsert(&s->lab_names, slug, len, &created);
-                n = snprintf(key, sizeof(key), "lab:%s", slug);
-                if (!e || n <= 0 || (size_t)n >= sizeof(key))
+                e = hw_map_upsert(&s->lab_names, slug, strlen(slug), &created);
+                len = hw_keys_lab(key, sizeof(key), "", slug, HW_KEY_LAB);
+                if (!e || !len)
                         return -1;
                 if (created)
                         rc |= hw_step_resp_cmd(b, 3) ||
                               hw_step_resp_str(b, "HGET") ||
-                              hw_step_resp_key(s, b, key, (size_t)n) ||
+                              hw_step_resp_key(s, b, key, len) ||
                               hw_step_resp_str(b, "name") ||
                               want_read(s, READ_LAB_NAME, 0, e->key, NULL);
         }
@@ -433,7 +448,7 @@ int hw_step_build_reads(hw_store_t *s, const hw_store_offset_t *offsets,
         if (na && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + d->alerts.count) ||
                       hw_step_resp_str(b, "SMISMEMBER") ||
-                      hw_step_resp_alert_key(s, b, "alert:ids");
+                      hw_step_resp_alert_key(s, b, HW_KEY_ALERT_IDS);
                 for (size_t i = 0; i < d->alerts.count && !rc; i++)
                         rc |= hw_step_resp_arg(b, d->alerts.entries[i].key,
                                                d->alerts.entries[i].len);

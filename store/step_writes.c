@@ -5,43 +5,61 @@
  */
 #include "hw_store_int.h"
 
-/* The judgments' arguments (see the header of hw_store.lua) into s->argv:
- * the raid pairs whose hires near the batch's reach the raid count. */
+/* Pushes a key of the script (len bytes, 0: it did not fit). */
+static int push_key(hw_store_t *s, const char *key, size_t len) {
+        return !len || hw_step_push_copy(s, key, len);
+}
+
+/* The judgments' keys and arguments (see the header of hw_store.lua) into
+ * s->argv. */
 static int build_judge(hw_store_t *s, const hw_plan_t *plan, int64_t new_wm,
                        int64_t raised_at, size_t n_added) {
         const hw_config_t *c = s->conf;
-        int rc = 0;
-
-        s->argc = 0;
-        rc |= hw_step_push_str(s, "EVAL") ||
-              hw_step_push_str(s, hw_store_lua) || hw_step_push_str(s, "0") ||
-              hw_step_push_str(s, c->prefix) ||
-              hw_step_push_str(s, hw_config_alerts_prefix(c)) ||
-              hw_step_push_int(s, s->raise_alerts) ||
-              hw_step_push_int(s, new_wm) || hw_step_push_int(s, plan->day);
-        rc |= hw_step_push_int(s, raised_at) ||
-              hw_step_push_int(s, c->alerts_maxlen);
+        const char *AP = hw_config_alerts_prefix(c);
         /* The stream's readers: entries they have not delivered yet are
          * never trimmed. */
-        rc |= hw_step_push_int(s, (c->alerts_relay ? 1 : 0) +
-                                          (c->alert_webhook_url ? 1 : 0));
+        int n_readers =
+                (c->alerts_relay ? 1 : 0) + (c->alert_webhook_url ? 1 : 0);
+        char key[512], window[16];
+        int rc = 0;
+
+        hw_keys_window_name(window, sizeof(window), c->alert_drain_days);
+        s->argc = 0;
+        rc |= hw_step_push_str(s, "EVAL") ||
+              hw_step_push_str(s, hw_store_lua) ||
+              hw_step_push_int(s, 4 + n_readers + (s->n_ends ? 1 : 0));
+        rc |= push_key(s, key,
+                       hw_keys_flow_index(key, sizeof(key), c->prefix, window,
+                                          NULL)) ||
+              push_key(s, key,
+                       hw_keys_name(key, sizeof(key), AP, HW_KEY_ALERT_IDS)) ||
+              push_key(
+                      s, key,
+                      hw_keys_name(key, sizeof(key), AP, HW_KEY_ALERT_DRAIN)) ||
+              push_key(s, key,
+                       hw_keys_name(key, sizeof(key), AP, HW_KEY_ALERTS));
         if (c->alerts_relay)
-                rc |= hw_step_push_str(s, "relayed");
+                rc |= push_key(s, key,
+                               hw_keys_name(key, sizeof(key), AP,
+                                            HW_KEY_ALERTS_RELAYED));
         if (c->alert_webhook_url)
-                rc |= hw_step_push_str(s, "webhook");
+                rc |= push_key(s, key,
+                               hw_keys_name(key, sizeof(key), AP,
+                                            HW_KEY_ALERTS_WEBHOOK));
+        if (s->n_ends)
+                rc |= push_key(
+                        s, key,
+                        hw_keys_ends(key, sizeof(key), c->prefix, s->group));
+        rc |= hw_step_push_int(s, s->raise_alerts) ||
+              hw_step_push_int(s, new_wm) || hw_step_push_int(s, plan->day);
+        rc |= hw_step_push_int(s, raised_at) ||
+              hw_step_push_int(s, c->alerts_maxlen) ||
+              hw_step_push_int(s, n_readers);
         rc |= hw_step_push_int(s, c->alert_brain_drain) ||
               hw_step_push_double(s, c->alert_drain_index) ||
               hw_step_push_int(s, c->alert_drain_days) ||
+              hw_step_push_copy(s, window, strlen(window)) ||
               hw_step_push_int(s, s->at_end);
-        if (s->n_ends) {
-                char buf[512];
-                const char *key;
-                snprintf(buf, sizeof(buf), "%sends:%s", c->prefix, s->group);
-                key = hw_arena_strndup(&s->scratch, buf, strlen(buf));
-                rc |= !key || hw_step_push_str(s, key);
-        } else {
-                rc |= hw_step_push_str(s, "");
-        }
         rc |= hw_step_push_int(s, (int64_t)plan->n_drains);
         for (size_t i = 0; i < plan->n_drains && !rc; i++)
                 rc |= hw_step_push_str(s, plan->drains[i].country) ||
@@ -59,7 +77,7 @@ int hw_step_xadd_alert(hw_store_t *s, const char *alert_id, const char *rule,
                        int64_t raised_at, json_t *ids, json_t *attrs) {
         hw_buf_t *b = &s->cmd;
         int rc = hw_step_resp_cmd(b, 21) || hw_step_resp_str(b, "XADD") ||
-                 hw_step_resp_alert_key(s, b, "alerts") ||
+                 hw_step_resp_alert_key(s, b, HW_KEY_ALERTS) ||
                  hw_step_resp_str(b, "*") || hw_step_resp_str(b, "alert_id") ||
                  hw_step_resp_str(b, alert_id) || hw_step_resp_str(b, "rule") ||
                  hw_step_resp_str(b, rule) || hw_step_resp_str(b, "severity") ||
@@ -127,7 +145,7 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
                 char id[640];
                 rc |= hw_step_resp_cmd(b, 2 + *n_added) ||
                       hw_step_resp_str(b, "SADD") ||
-                      hw_step_resp_alert_key(s, b, "alert:ids");
+                      hw_step_resp_alert_key(s, b, HW_KEY_ALERT_IDS);
                 for (size_t i = 0;
                      hw_step_native_alerts(s, d) && i < d->alerts.count && !rc;
                      i++)
@@ -150,26 +168,25 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
         return rc;
 }
 
-/* DEL of <prefix><sub><day> for each day of the reply (an array of
- * yyyymmdd); nothing for none. */
-static int write_del_days(hw_store_t *s, const char *sub,
+/* DEL of the key of each day of the reply (an array of yyyymmdd), named
+ * by key_of (hw_keys_log or hw_keys_seen); nothing for none. */
+static int write_del_days(hw_store_t *s,
+                          size_t (*key_of)(char *, size_t, const char *,
+                                           const char *),
                           const redisReply *days, size_t *n_cmds) {
         hw_buf_t *b = &s->cmd;
-        size_t lp = strlen(s->conf->prefix), ls = strlen(sub);
-        char *key;
         int rc = 0;
 
         if (!days || !days->elements)
                 return 0;
-        if (!(key = hw_arena_alloc(&s->scratch, lp + ls + 1)))
-                return -1;
-        memcpy(key, s->conf->prefix, lp);
-        memcpy(key + lp, sub, ls);
         rc |= hw_step_resp_cmd(b, 1 + days->elements) ||
               hw_step_resp_str(b, "DEL");
-        for (size_t i = 0; i < days->elements && !rc; i++)
-                rc |= hw_step_resp_arg2(b, key, lp + ls, days->element[i]->str,
-                                        days->element[i]->len);
+        for (size_t i = 0; i < days->elements && !rc; i++) {
+                char key[128];
+                size_t len =
+                        key_of(key, sizeof(key), "", days->element[i]->str);
+                rc |= !len || hw_step_resp_key(s, b, key, len);
+        }
         (*n_cmds)++;
         return rc;
 }
@@ -264,18 +281,19 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
         for (size_t w = 0; w <= c->n_windows && !rc; w++) {
                 size_t first = s->win_first[w], end = s->win_first[w + 1];
                 char key[160];
+                size_t len;
                 for (size_t g = 0; g <= c->n_groups && n_based && !rc; g++) {
                         size_t n = 0;
                         for (size_t i = 0; i < c->n_countries; i++)
                                 n += (size_t)in_index(&c->countries[i], g);
                         if (!n)
                                 continue;
-                        snprintf(key, sizeof(key), "flow:%s:index%s%s",
-                                 s->wname[w], g ? ":" : "",
-                                 g ? c->group_names[g - 1] : "");
-                        rc |= hw_step_resp_cmd(b, 3 + 2 * n) ||
+                        len = hw_keys_flow_index(
+                                key, sizeof(key), "", s->wname[w],
+                                g ? c->group_names[g - 1] : NULL);
+                        rc |= !len || hw_step_resp_cmd(b, 3 + 2 * n) ||
                               hw_step_resp_str(b, "ZADD") ||
-                              hw_step_resp_key(s, b, key, strlen(key)) ||
+                              hw_step_resp_key(s, b, key, len) ||
                               hw_step_resp_str(b, "NX");
                         for (size_t i = 0; i < c->n_countries && !rc; i++)
                                 if (in_index(&c->countries[i], g))
@@ -293,10 +311,12 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                                 n += (f->in[k] == 0 && f->out[k] == 0) == rem;
                         if (!n)
                                 continue;
-                        snprintf(key, sizeof(key), "flow:%s:net", s->wname[w]);
-                        rc |= hw_step_resp_cmd(b, 2 + (rem ? 1 : 2) * n) ||
+                        len = hw_keys_flow_net(key, sizeof(key), "",
+                                               s->wname[w]);
+                        rc |= !len ||
+                              hw_step_resp_cmd(b, 2 + (rem ? 1 : 2) * n) ||
                               hw_step_resp_str(b, rem ? "ZREM" : "ZADD") ||
-                              hw_step_resp_key(s, b, key, strlen(key));
+                              hw_step_resp_key(s, b, key, len);
                         for (size_t k = first; k < end && !rc; k++) {
                                 const hw_map_entry_t *e = &s->codes.entries[k];
                                 if ((f->in[k] == 0 && f->out[k] == 0) != rem)
@@ -316,12 +336,12 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
                                 n += (size_t)in_index(cc[k], g);
                         if (!n)
                                 continue;
-                        snprintf(key, sizeof(key), "flow:%s:index%s%s",
-                                 s->wname[w], g ? ":" : "",
-                                 g ? c->group_names[g - 1] : "");
-                        rc |= hw_step_resp_cmd(b, 2 + 2 * n) ||
+                        len = hw_keys_flow_index(
+                                key, sizeof(key), "", s->wname[w],
+                                g ? c->group_names[g - 1] : NULL);
+                        rc |= !len || hw_step_resp_cmd(b, 2 + 2 * n) ||
                               hw_step_resp_str(b, "ZADD") ||
-                              hw_step_resp_key(s, b, key, strlen(key));
+                              hw_step_resp_key(s, b, key, len);
                         for (size_t k = first; k < end && !rc; k++) {
                                 const hw_map_entry_t *e = &s->codes.entries[k];
                                 char score[40];
@@ -363,13 +383,13 @@ static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
                 qsort_r(order, n, sizeof(*order), hw_step_by_bucket, bucket);
         for (i = 0; i < n && !rc; i = j) {
                 char key[32];
-                int len = snprintf(key, sizeof(key), "persons:%u",
-                                   bucket[order[i]]);
+                size_t len =
+                        hw_keys_persons(key, sizeof(key), "", bucket[order[i]]);
                 for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++)
                         ;
-                rc |= hw_step_resp_cmd(b, 2 + 2 * (j - i)) ||
+                rc |= !len || hw_step_resp_cmd(b, 2 + 2 * (j - i)) ||
                       hw_step_resp_str(b, "HSET") ||
-                      hw_step_resp_key(s, b, key, (size_t)len);
+                      hw_step_resp_key(s, b, key, len);
                 for (size_t k = i; k < j && !rc; k++) {
                         const hw_map_entry_t *e = &d->persons.entries[order[k]];
                         size_t plen;
@@ -399,30 +419,31 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         size_t n_logs = hw_step_slide_logs(s), n = 0, n_added = 0;
         int64_t raised_at = hw_now_ms();
         char key[64];
+        size_t len;
         int rc = 0;
 
         b->len = 0;
         rc |= hw_step_resp_cmd(b, 1) || hw_step_resp_str(b, "MULTI");
         rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "INCR") ||
-              hw_step_resp_key(s, b, "steps", 5);
+              hw_step_resp_name(s, b, HW_KEY_STEPS);
         rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
-              hw_step_resp_key(s, b, "layout", 6) ||
+              hw_step_resp_name(s, b, HW_KEY_LAYOUT) ||
               hw_step_resp_str(b, LAYOUT);
         rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
-              hw_step_resp_key(s, b, "steps:at", 8) ||
+              hw_step_resp_name(s, b, HW_KEY_STEPS_AT) ||
               hw_step_resp_int(b, raised_at);
         n += 3;
         if (s->holds_turn) {
                 rc |= hw_step_resp_cmd(b, 2) || hw_step_resp_str(b, "DEL") ||
-                      hw_step_resp_key(s, b, "turn", 4);
+                      hw_step_resp_name(s, b, HW_KEY_TURN);
                 n++;
         }
         if (s->n_ends && !rc) {
                 char ends[512];
-                snprintf(ends, sizeof(ends), "ends:%s", s->group);
-                rc |= hw_step_resp_cmd(b, 2 + 2 * s->n_ends) ||
+                len = hw_keys_ends(ends, sizeof(ends), "", s->group);
+                rc |= !len || hw_step_resp_cmd(b, 2 + 2 * s->n_ends) ||
                       hw_step_resp_str(b, "HSET") ||
-                      hw_step_resp_key(s, b, ends, strlen(ends));
+                      hw_step_resp_key(s, b, ends, len);
                 for (size_t i = 0; i < s->n_ends && !rc; i++) {
                         char field[300];
                         int len = snprintf(field, sizeof(field), "%s:%" PRId32,
@@ -437,11 +458,11 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         if (hw_step_slides(s, plan) && !rc) {
                 /* What leaves the largest window (and the ids kept). */
-                rc |= write_del_days(s, "b:", f->gone, &n);
+                rc |= write_del_days(s, hw_keys_log, f->gone, &n);
                 if (f->gone && f->gone->elements && !rc) {
                         rc |= hw_step_resp_cmd(b, 2 + f->gone->elements) ||
                               hw_step_resp_str(b, "HDEL") ||
-                              hw_step_resp_key(s, b, "b:gen", 5);
+                              hw_step_resp_name(s, b, HW_KEY_B_GEN);
                         for (size_t i = 0; i < f->gone->elements && !rc; i++)
                                 rc |= hw_step_resp_arg(
                                         b, f->gone->element[i]->str,
@@ -450,14 +471,14 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                 }
                 rc |= hw_step_resp_cmd(b, 4) ||
                       hw_step_resp_str(b, "ZREMRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "b:days", 6) ||
+                      hw_step_resp_name(s, b, HW_KEY_B_DAYS) ||
                       hw_step_resp_str(b, "-inf") ||
                       hw_step_resp_int(b, plan->day - largest);
                 n++;
-                rc |= write_del_days(s, "seen:", f->gone_seen, &n);
+                rc |= write_del_days(s, hw_keys_seen, f->gone_seen, &n);
                 rc |= hw_step_resp_cmd(b, 4) ||
                       hw_step_resp_str(b, "ZREMRANGEBYSCORE") ||
-                      hw_step_resp_key(s, b, "seen:days", 9) ||
+                      hw_step_resp_name(s, b, HW_KEY_SEEN_DAYS) ||
                       hw_step_resp_str(b, "-inf") ||
                       hw_step_resp_int(b, plan->day - c->seen_days);
                 n++;
@@ -490,22 +511,24 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                     f->gen[at] != cd->gen)
                         continue;
                 s->compacts[s->n_compacts++] = i;
-                snprintf(key, sizeof(key), "b:%.8s", cd->ymd);
-                rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
-                      hw_step_resp_key(s, b, key, strlen(key)) ||
+                len = hw_keys_log(key, sizeof(key), "", cd->ymd);
+                rc |= !len || hw_step_resp_cmd(b, 3) ||
+                      hw_step_resp_str(b, "SET") ||
+                      hw_step_resp_key(s, b, key, len) ||
                       hw_step_resp_arg(b, cd->text, cd->len);
                 rc |= hw_step_resp_cmd(b, 4) ||
                       hw_step_resp_str(b, "HINCRBY") ||
-                      hw_step_resp_key(s, b, "b:gen", 5) ||
+                      hw_step_resp_name(s, b, HW_KEY_B_GEN) ||
                       hw_step_resp_arg(b, cd->ymd, 8) ||
                       hw_step_resp_str(b, "1");
                 n += 2;
                 hw_step_spill(s);
         }
         for (size_t i = 0; i < plan->n_days && !rc; i++, n++) {
-                snprintf(key, sizeof(key), "b:%.8s", plan->days[i].ymd);
-                rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "APPEND") ||
-                      hw_step_resp_key(s, b, key, strlen(key)) ||
+                len = hw_keys_log(key, sizeof(key), "", plan->days[i].ymd);
+                rc |= !len || hw_step_resp_cmd(b, 3) ||
+                      hw_step_resp_str(b, "APPEND") ||
+                      hw_step_resp_key(s, b, key, len) ||
                       hw_step_resp_arg(b, plan->days[i].text,
                                        plan->days[i].len);
                 hw_step_spill(s);
@@ -513,7 +536,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         if (plan->n_days && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + 2 * plan->n_days) ||
                       hw_step_resp_str(b, "ZADD") ||
-                      hw_step_resp_key(s, b, "b:days", 6);
+                      hw_step_resp_name(s, b, HW_KEY_B_DAYS);
                 for (size_t i = 0; i < plan->n_days && !rc; i++)
                         rc |= hw_step_resp_int(b, plan->days[i].day) ||
                               hw_step_resp_arg(b, plan->days[i].ymd, 8);
@@ -522,10 +545,10 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         /* Applied ids, a set per day, and the days in their index. */
         for (size_t i = 0; i < plan->n_seen && !rc; i++, n++) {
                 const hw_plan_day_t *sd = &plan->seen[i];
-                snprintf(key, sizeof(key), "seen:%.8s", sd->ymd);
-                rc |= hw_step_resp_cmd(b, 2 + sd->n) ||
+                len = hw_keys_seen(key, sizeof(key), "", sd->ymd);
+                rc |= !len || hw_step_resp_cmd(b, 2 + sd->n) ||
                       hw_step_resp_str(b, "SADD") ||
-                      hw_step_resp_key(s, b, key, strlen(key));
+                      hw_step_resp_key(s, b, key, len);
                 for (size_t j = 0; j < sd->n && !rc; j++)
                         rc |= hw_step_resp_str(b, plan->names[sd->first + j]);
                 hw_step_spill(s);
@@ -533,7 +556,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         if (plan->n_seen && !rc) {
                 rc |= hw_step_resp_cmd(b, 2 + 2 * plan->n_seen) ||
                       hw_step_resp_str(b, "ZADD") ||
-                      hw_step_resp_key(s, b, "seen:days", 9);
+                      hw_step_resp_name(s, b, HW_KEY_SEEN_DAYS);
                 for (size_t i = 0; i < plan->n_seen && !rc; i++)
                         rc |= hw_step_resp_int(b, plan->seen[i].day) ||
                               hw_step_resp_arg(b, plan->seen[i].ymd, 8);
@@ -542,7 +565,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
         rc |= hw_step_write_raid_index(s, &n);
         if (new_wm != f->watermark && !rc) {
                 rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
-                      hw_step_resp_key(s, b, "watermark", 9) ||
+                      hw_step_resp_name(s, b, HW_KEY_WATERMARK) ||
                       hw_step_resp_int(b, new_wm);
                 n++;
         }

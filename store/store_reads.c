@@ -23,12 +23,12 @@ static int append_gens(hw_store_t *s, size_t n) {
         char key[300];
         int rc = -1;
 
-        if (argv && lens) {
-                snprintf(key, sizeof(key), "%sb:gen", s->conf->prefix);
+        if (argv && lens &&
+            (lens[1] = hw_keys_name(key, sizeof(key), s->conf->prefix,
+                                    HW_KEY_B_GEN))) {
                 argv[0] = "HMGET";
                 lens[0] = 5;
                 argv[1] = key;
-                lens[1] = strlen(key);
                 for (size_t i = 0; i < n; i++) {
                         argv[i + 2] = s->logs[i].ymd;
                         lens[i + 2] = 8;
@@ -56,20 +56,24 @@ static void take_log_text(hw_store_t *s, hw_plan_log_t *lg, redisReply *r) {
 static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
                                 size_t n, char *errstr, size_t size) {
         size_t pending = 0;
+        char key[128], what[160];
         hw_err_t err;
 
         for (size_t i = 0; i < n; i++)
                 if (want[i]) {
-                        redisAppendCommand(s->ctx, "GET %sb:%s",
-                                           s->conf->prefix, s->logs[i].ymd);
+                        hw_keys_log(key, sizeof(key), s->conf->prefix,
+                                    s->logs[i].ymd);
+                        redisAppendCommand(s->ctx, "GET %s", key);
                         pending++;
                 }
         for (size_t i = 0; i < n; i++) {
                 redisReply *r;
                 if (!want[i])
                         continue;
-                if ((err = hw_step_pipelined_reply(s, --pending, "GET b:<day>",
-                                                   &r, errstr, size)))
+                hw_keys_log(key, sizeof(key), s->conf->prefix, s->logs[i].ymd);
+                snprintf(what, sizeof(what), "GET %s", key);
+                if ((err = hw_step_pipelined_reply(s, --pending, what, &r,
+                                                   errstr, size)))
                         return err;
                 take_log_text(s, &s->logs[i], r);
                 s->logs[i].from = 0;
@@ -103,10 +107,12 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                 return err;
         if (before >= 0 && day > before) {
                 r = redisCommand(s->ctx,
-                                 "ZRANGEBYSCORE %sb:days (%lld %lld WITHSCORES",
+                                 "ZRANGEBYSCORE %s" HW_KEY_B_DAYS
+                                 " (%lld %lld WITHSCORES",
                                  c->prefix, (long long)(before - largest),
                                  (long long)(day - c->windows[0]));
-                if ((err = hw_step_check_reply(s, r, "ZRANGEBYSCORE b:days",
+                if ((err = hw_step_check_reply(s, r,
+                                               "ZRANGEBYSCORE " HW_KEY_B_DAYS,
                                                errstr, size)))
                         return err;
                 for (size_t i = 0;
@@ -117,7 +123,8 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                                      strtoll(r->element[i + 1]->str, NULL,
                                              10))) {
                                 err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                              "%sb:days holds %s, not a "
+                                              "%s" HW_KEY_B_DAYS
+                                              " holds %s, not a "
                                               "yyyymmdd day (or out of "
                                               "memory)",
                                               c->prefix, r->element[i]->str);
@@ -150,16 +157,15 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
          * read in part keeps, until they come, the one the plan holds). */
         for (size_t i = 0; i < n; i++) {
                 hw_plan_log_t *lg = &s->logs[i];
+                char key[128];
+                hw_keys_log(key, sizeof(key), c->prefix, lg->ymd);
                 if (plan && hw_plan_log_known(plan, plan_epoch(s), lg->day,
                                               &lg->gen, &lg->from)) {
-                        redisAppendCommand(s->ctx, "GETRANGE %sb:%s %lld -1",
-                                           c->prefix, lg->ymd,
+                        redisAppendCommand(s->ctx, "GETRANGE %s %lld -1", key,
                                            (long long)lg->from);
-                        redisAppendCommand(s->ctx, "STRLEN %sb:%s", c->prefix,
-                                           lg->ymd);
+                        redisAppendCommand(s->ctx, "STRLEN %s", key);
                 } else {
-                        redisAppendCommand(s->ctx, "GET %sb:%s", c->prefix,
-                                           lg->ymd);
+                        redisAppendCommand(s->ctx, "GET %s", key);
                 }
         }
         if (n && append_gens(s, n)) {
@@ -168,16 +174,18 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
         }
         for (size_t i = 0; i < n; i++) {
                 hw_plan_log_t *lg = &s->logs[i];
-                char what[64];
-                snprintf(what, sizeof(what), "GET %sb:%s", c->prefix, lg->ymd);
+                char key[128], what[160];
+                hw_keys_log(key, sizeof(key), c->prefix, lg->ymd);
+                snprintf(what, sizeof(what), "GET %s", key);
                 if ((err = hw_step_pipelined_reply(s, 1, what, &r, errstr,
                                                    size)))
                         return err;
                 take_log_text(s, lg, r);
                 s->log_stale[i] = 0;
                 if (lg->from) {
-                        if ((err = hw_step_pipelined_reply(
-                                     s, 1, "STRLEN b:<day>", &r, errstr, size)))
+                        snprintf(what, sizeof(what), "STRLEN %s", key);
+                        if ((err = hw_step_pipelined_reply(s, 1, what, &r,
+                                                           errstr, size)))
                                 return err;
                         /* Appended to since, or replaced: read whole. */
                         s->log_stale[i] =
@@ -188,8 +196,8 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                 }
         }
         if (n) {
-                if ((err = hw_step_pipelined_reply(s, 0, "HMGET b:gen", &r,
-                                                   errstr, size)))
+                if ((err = hw_step_pipelined_reply(s, 0, "HMGET " HW_KEY_B_GEN,
+                                                   &r, errstr, size)))
                         return err;
                 for (size_t i = 0; i < n; i++) {
                         hw_plan_log_t *lg = &s->logs[i];
@@ -241,10 +249,10 @@ hw_err_t hw_store_ping(hw_store_t *s, char *errstr, size_t size) {
         return HW_OK;
 }
 
-void hw_store_offset_key(const hw_store_t *s, const char *topic,
-                         int32_t partition, char *out, size_t out_size) {
-        snprintf(out, out_size, "%soffset:%s:%s:%" PRId32, s->conf->prefix,
-                 s->group, topic, partition);
+size_t hw_store_offset_key(const hw_store_t *s, const char *topic,
+                           int32_t partition, char *out, size_t out_size) {
+        return hw_keys_offset(out, out_size, s->conf->prefix, s->group, topic,
+                              partition);
 }
 
 /* Parses a decimal integer reply; -1 for nil. */
@@ -265,8 +273,10 @@ hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
         for (size_t i = 0; i < n; i++) {
-                char key[512];
-                hw_store_offset_key(s, topic, partitions[i], key, sizeof(key));
+                char key[1024];
+                if (!hw_store_offset_key(s, topic, partitions[i], key,
+                                         sizeof(key)))
+                        key[0] = '\0'; /* too long: no offset stored */
                 redisAppendCommand(s->ctx, "GET %s", key);
         }
         for (size_t i = 0; i < n; i++) {
@@ -316,12 +326,11 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
         qsort_r(order, n, sizeof(*order), hw_step_by_bucket, bucket);
         /* One HMGET per bucket, pipelined. */
         for (i = 0; i < n; i = j) {
-                int len = snprintf(key, sizeof(key), "%spersons:%u",
-                                   s->conf->prefix, bucket[order[i]]);
                 argv[0] = "HMGET";
                 argvlen[0] = 5;
                 argv[1] = key;
-                argvlen[1] = (size_t)len;
+                argvlen[1] = hw_keys_persons(key, sizeof(key), s->conf->prefix,
+                                             bucket[order[i]]);
                 for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
                      j++) {
                         argv[2 + j - i] = ids[order[j]];
@@ -398,12 +407,11 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
         qsort_r(order, n, sizeof(*order), by_day, (void *)ymd);
         for (i = 0; i < n;) {
                 size_t j = i, argc = 2;
-                snprintf(key, sizeof(key), "%sseen:%s", s->conf->prefix,
-                         ymd[order[i]]);
                 argv[0] = "SMISMEMBER";
                 argvlen[0] = 10;
                 argv[1] = key;
-                argvlen[1] = strlen(key);
+                argvlen[1] = hw_keys_seen(key, sizeof(key), s->conf->prefix,
+                                          ymd[order[i]]);
                 while (j < n && !strcmp(ymd[order[j]], ymd[order[i]])) {
                         argv[argc] = ids[order[j]];
                         argvlen[argc++] = strlen(ids[order[j]]);
@@ -440,13 +448,15 @@ cleanup:
 hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
                                      char *id, size_t id_size, char *errstr,
                                      size_t size) {
+        char key[256];
         hw_err_t err;
         redisReply *r;
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        r = redisCommand(s->ctx, "GET %salerts:%s",
-                         hw_config_alerts_prefix(s->conf), reader);
+        hw_keys_name(key, sizeof(key), hw_config_alerts_prefix(s->conf),
+                     reader);
+        r = redisCommand(s->ctx, "GET %s", key);
         if ((err = hw_step_check_reply(s, r, "GET alerts position", errstr,
                                        size)))
                 return err;
@@ -459,13 +469,15 @@ hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
 hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
                                      const char *id, char *errstr,
                                      size_t size) {
+        char key[256];
         hw_err_t err;
         redisReply *r;
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        r = redisCommand(s->ctx, "SET %salerts:%s %s",
-                         hw_config_alerts_prefix(s->conf), reader, id);
+        hw_keys_name(key, sizeof(key), hw_config_alerts_prefix(s->conf),
+                     reader);
+        r = redisCommand(s->ctx, "SET %s %s", key, id);
         if ((err = hw_step_check_reply(s, r, "SET alerts position", errstr,
                                        size)))
                 return err;
@@ -559,9 +571,10 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
         snprintf(start, sizeof(start), "(%s", after);
-        r = redisCommand(s->ctx, "XRANGE %salerts %s + COUNT %d",
+        r = redisCommand(s->ctx, "XRANGE %s" HW_KEY_ALERTS " %s + COUNT %d",
                          hw_config_alerts_prefix(s->conf), start, (int)max);
-        if ((err = hw_step_check_reply(s, r, "XRANGE alerts", errstr, size)))
+        if ((err = hw_step_check_reply(s, r, "XRANGE " HW_KEY_ALERTS, errstr,
+                                       size)))
                 return err;
         for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
              i++) {
