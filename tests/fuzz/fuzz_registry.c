@@ -49,10 +49,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 static const unsigned statuses[16] = {200, 200, 200, 201, 204, 301, 400, 401,
                                       403, 404, 408, 409, 422, 429, 500, 503};
 
-/* The answer the server gives, set before each request. */
+/* The answer the server gives, set before each request. A copy of the
+ * input's: a request the client gave up on (its timeout, on a loaded
+ * machine) can still be answered after the input is gone. */
 static pthread_mutex_t answer_lock = PTHREAD_MUTEX_INITIALIZER;
-static const uint8_t *answer_body;
-static size_t answer_len;
+static uint8_t *answer_body;
+static size_t answer_len, answer_cap;
 static unsigned answer_status;
 
 _Noreturn static void fail(const char *what, const char *errstr) {
@@ -159,8 +161,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         status = statuses[(data[0] >> 2) & 15];
         nul = memchr(data + 1, '\0', size - 1);
         pthread_mutex_lock(&answer_lock);
-        answer_body = data + 1;
         answer_len = nul ? (size_t)(nul - (data + 1)) : size - 1;
+        if (answer_len > answer_cap) {
+                uint8_t *grown = realloc(answer_body, answer_len);
+                if (!grown)
+                        fail("answer", "out of memory");
+                answer_body = grown;
+                answer_cap = answer_len;
+        }
+        if (answer_len)
+                memcpy(answer_body, data + 1, answer_len);
         answer_status = status;
         pthread_mutex_unlock(&answer_lock);
         serial = serial % INT32_MAX + 1;
