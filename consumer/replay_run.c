@@ -203,8 +203,7 @@ int hw_consumer_run_replay(consumer_t *c) {
         hw_err_t err;
 
         /* One replay of a prefix at a time; the lock expires if we die. */
-        snprintf(c->lock_key, sizeof(c->lock_key), "replay:lock:%s",
-                 c->live_prefix);
+        hw_rebuild_lock_key(c->live_prefix, c->lock_key, sizeof(c->lock_key));
         snprintf(pid, sizeof(pid), "%ld", (long)getpid());
         {
                 const char *argv[6] = {"SET", c->lock_key, pid,

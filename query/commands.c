@@ -143,6 +143,24 @@ static int lab_missing(hw_query_t *q, const char *slug, hw_qerr_t *e) {
         return -1;
 }
 
+/*
+ * The members of a lab as its hash holds them (reply: HMGET's element for
+ * "members" of key) into *members, kept when the field is missing. 0, or
+ * -1 with e filled when it is not a count.
+ */
+static int lab_members(const char *key, const redisReply *v, int64_t *members,
+                       hw_qerr_t *e) {
+        char k[200], shown[200];
+
+        if (v->type != REDIS_REPLY_STRING || !hw_qdb_parse_int(v->str, members))
+                return 0;
+        hw_qerr_set(e, HW_EXIT_FAILURE, 0,
+                    "%s field \"members\": \"%s\" is not a count",
+                    hw_qdb_show(key, 120, k, sizeof(k)),
+                    hw_qdb_show(v->str, 40, shown, sizeof(shown)));
+        return -1;
+}
+
 /* Reads the lab named q->arg (its name or slug) into state (a
  * lab_read_t). 0, or -1 with e filled. */
 static int lab_read(hw_query_t *q, void *state, hw_qerr_t *e) {
@@ -176,13 +194,8 @@ static int lab_read(hw_query_t *q, void *state, hw_qerr_t *e) {
                 hw_qerr_from(e, HW_ERR_NOMEM, "");
                 goto cleanup;
         }
-        if (r->element[1]->type == REDIS_REPLY_STRING &&
-            hw_qdb_parse_int(r->element[1]->str, &l->members)) {
-                hw_qerr_set(e, HW_EXIT_FAILURE, 0,
-                            "%s field \"members\": \"%.40s\" is not a count",
-                            key, r->element[1]->str);
+        if (lab_members(key, r->element[1], &l->members, e))
                 goto cleanup;
-        }
 
         for (size_t i = 0; i < N_LAB_PARTS + 2; i++) {
                 hw_qitems_t *into = i < N_LAB_PARTS    ? &l->parts[i]
@@ -321,6 +334,7 @@ static int labs_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         }
         for (size_t i = 0; i < l->labs.n; i++) {
                 redisReply *r;
+                const char *name = NULL;
                 lab_row_t *row = &l->rows[i];
                 row->slug = l->labs.items[i].name;
                 row->members = l->labs.items[i].count;
@@ -329,14 +343,18 @@ static int labs_read(hw_query_t *q, void *state, hw_qerr_t *e) {
                         return -1;
                 }
                 if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                        hw_qout_make_key(q, key, "lab:%s", row->slug);
+                        if (lab_members(key, r->element[1], &row->members, e)) {
+                                freeReplyObject(r);
+                                return -1;
+                        }
                         if (r->element[0]->type == REDIS_REPLY_STRING)
-                                row->name = strdup(r->element[0]->str);
-                        if (r->element[1]->type == REDIS_REPLY_STRING)
-                                hw_qdb_parse_int(r->element[1]->str,
-                                                 &row->members);
+                                name = r->element[0]->str;
                 }
+                /* A lab without a name is shown by its slug. */
+                row->name = strdup(name ? name : row->slug);
                 freeReplyObject(r);
-                if (!row->name && !(row->name = strdup(row->slug))) {
+                if (!row->name) {
                         hw_qerr_from(e, HW_ERR_NOMEM, "");
                         return -1;
                 }

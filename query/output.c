@@ -61,10 +61,14 @@ hw_err_t hw_qout_watermark(hw_query_t *q, int64_t *ms, char *errstr,
         hw_qout_make_key(q, key, "watermark");
         if ((err = hw_qdb_command(q->db, &r, errstr, size, "GET %s", key)))
                 return err;
-        if (r->type == REDIS_REPLY_STRING)
-                hw_qdb_parse_int(r->str, ms);
+        if (r->type == REDIS_REPLY_STRING && hw_qdb_parse_int(r->str, ms)) {
+                char shown[200];
+                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                              "%s: \"%s\" is not a time in ms", key,
+                              hw_qdb_show(r->str, 40, shown, sizeof(shown)));
+        }
         freeReplyObject(r);
-        return HW_OK;
+        return err;
 }
 
 json_t *hw_qerr_set(hw_qerr_t *e, int exit, int missing, const char *fmt, ...) {

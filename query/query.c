@@ -99,10 +99,10 @@ static void usage(FILE *out) {
                 "                       /api/labs, /api/lab/NAME, /api/flows, "
                 "/api/offers,\n"
                 "                       /api/alerts, /api/moves, /api/report "
-                "and new "
-                "alerts as server-sent\n"
-                "                       events at /api/events; GET only, "
-                "until Ctrl-C\n"
+                "and new alerts\n"
+                "                       as server-sent events at "
+                "/api/events; GET only, until\n"
+                "                       Ctrl-C\n"
                 "  dlq [--count N]      the last N rejected messages of the "
                 "DLQ topic (default\n"
                 "                       20), oldest first: time, class "
@@ -146,11 +146,14 @@ static void usage(FILE *out) {
                 "--top 0 shows every row.\n"
                 "\n"
                 "Exit status: 0 on success (also when there are no alerts), "
-                "1 when the lab, org or\n"
-                "person is not found, Redis holds no hirewire data under the "
-                "prefix or Redis\n"
-                "answers with an error, 2 usage error, 69 Redis or "
-                "Kafka unavailable.\n");
+                "1 when the lab,\n"
+                "org or person is not found, Redis holds no hirewire data "
+                "under the prefix,\n"
+                "Redis answers with an error or holds a value that is not "
+                "what hirewire\n"
+                "writes; 2 usage error (also a window or group Redis holds "
+                "nothing for);\n"
+                "69 Redis or Kafka unavailable.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -383,7 +386,10 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                         seen_html = 1;
                         break;
                 case OPT_LAB:
-                        if (!*optarg || q->n_labs == HW_QUERY_MAX_LABS)
+                        if (!*optarg)
+                                return usage_error("%s", "--lab needs a lab "
+                                                         "name or slug");
+                        if (q->n_labs == HW_QUERY_MAX_LABS)
                                 return usage_error("--lab \"%s\": give up to "
                                                    "8 lab names",
                                                    optarg);

@@ -18,6 +18,10 @@ void hw_rebuild_staging_prefix(const char *live, char *out, size_t size) {
         snprintf(out, size, "replay:%s", live);
 }
 
+void hw_rebuild_lock_key(const char *live, char *out, size_t size) {
+        snprintf(out, size, "replay:lock:%s", live);
+}
+
 /* A SCAN MATCH pattern that matches prefix literally, then anything. */
 static void glob_of(const char *prefix, char *out, size_t size) {
         size_t n = 0;

@@ -17,6 +17,11 @@
 /* The staging prefix of a live prefix: "replay:" + live. */
 void hw_rebuild_staging_prefix(const char *live, char *out, size_t size);
 
+/* The key a replay of a live prefix holds while it runs, its pid in it:
+ * "replay:lock:" + live (expires 60 s after the replay stops refreshing
+ * it). */
+void hw_rebuild_lock_key(const char *live, char *out, size_t size);
+
 /* Deletes every key under prefix (SCAN + UNLINK); *n = how many. */
 hw_err_t hw_rebuild_clear(hw_store_t *s, const char *prefix, size_t *n,
                           char *errstr, size_t errstr_size);
