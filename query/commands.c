@@ -251,12 +251,18 @@ static json_t *lab_json(const hw_query_t *q, const void *state) {
 /* Prints the lab's tables: composition, then hires by origin. */
 static int lab_print(hw_query_t *q, void *state) {
         const lab_read_t *l = state;
-        char *shown = hw_qout_utf8_repair(l->name);
+        char *name = hw_table_text(l->name), *slug = hw_table_text(l->slug);
         int rc = HW_EXIT_OK;
 
-        hw_qout_say(q, "%s (slug %s)\nmembers: %" PRId64 "\n",
-                    shown ? shown : l->name, l->slug, l->members);
-        free(shown);
+        if (!name || !slug) {
+                free(name);
+                free(slug);
+                return hw_qout_fail(HW_ERR_NOMEM, "");
+        }
+        hw_qout_say(q, "%s (slug %s)\nmembers: %" PRId64 "\n", name, slug,
+                    l->members);
+        free(name);
+        free(slug);
         for (size_t i = 0; rc == HW_EXIT_OK && i < N_LAB_PARTS; i++)
                 rc = print_part(q, lab_parts[i].label, &l->parts[i], l->members,
                                 hw_qout_top_rows(q->top, 0, l->parts[i].n));

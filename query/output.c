@@ -108,56 +108,13 @@ int hw_qout_print_doc(json_t *doc, const hw_qerr_t *e) {
         return doc ? hw_qout_print_json(doc, JSON_INDENT(2)) : hw_qerr_print(e);
 }
 
-/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. NULL when
- * out of memory. */
-char *hw_qout_utf8_repair(const char *s) {
-        size_t n = strlen(s);
-        char *out = malloc(n * 3 + 1), *o = out;
-        const unsigned char *p = (const unsigned char *)s;
-
-        if (!out)
-                return NULL;
-        while (*p) {
-                size_t len = 0;
-                unsigned cp = 0;
-                if (*p < 0x80)
-                        len = 1, cp = *p;
-                else if ((*p & 0xe0) == 0xc0)
-                        len = 2, cp = *p & 0x1f;
-                else if ((*p & 0xf0) == 0xe0)
-                        len = 3, cp = *p & 0x0f;
-                else if ((*p & 0xf8) == 0xf0)
-                        len = 4, cp = *p & 0x07;
-                for (size_t i = 1; i < len; i++) {
-                        if ((p[i] & 0xc0) != 0x80) {
-                                len = 0;
-                                break;
-                        }
-                        cp = cp << 6 | (p[i] & 0x3f);
-                }
-                if (len == 0 || (len == 2 && cp < 0x80) ||
-                    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-                        memcpy(o, "\xef\xbf\xbd", 3);
-                        o += 3;
-                        p++;
-                        continue;
-                }
-                memcpy(o, p, len);
-                o += len;
-                p += len;
-        }
-        *o = '\0';
-        return out;
-}
-
 /* A JSON string for any bytes (invalid UTF-8 repaired). */
 json_t *hw_qout_jstr(const char *s) {
         json_t *j = json_string(s);
         char *fixed;
         if (j)
                 return j;
-        if (!(fixed = hw_qout_utf8_repair(s)))
+        if (!(fixed = hw_table_utf8(s)))
                 return NULL;
         j = json_string(fixed);
         free(fixed);
@@ -169,7 +126,7 @@ json_t *hw_qout_jstr(const char *s) {
 int hw_qout_jset(json_t *obj, const char *key, json_t *value) {
         char *fixed;
         int rc;
-        if (!obj || !value || !(fixed = hw_qout_utf8_repair(key))) {
+        if (!obj || !value || !(fixed = hw_table_utf8(key))) {
                 json_decref(value);
                 return -1;
         }

@@ -34,7 +34,8 @@ void hw_qout_match(const hw_query_t *q, const char *pattern, char *out);
 hw_err_t hw_qout_check_empty(hw_query_t *q, int *empty, char *errstr,
                              size_t errstr_size);
 
-/* The watermark (ms) into *ms, 0 when Redis holds none. */
+/* The watermark (ms) into *ms, 0 when Redis holds none; HW_ERR_INTERNAL
+ * naming the key when it holds something else than a number. */
 hw_err_t hw_qout_watermark(hw_query_t *q, int64_t *ms, char *errstr,
                            size_t errstr_size);
 
@@ -57,10 +58,6 @@ int hw_qerr_print(const hw_qerr_t *e);
 /* Prints a command's document as --json does (takes doc), or, when doc
  * is NULL, e's message. Returns the exit code. */
 int hw_qout_print_doc(json_t *doc, const hw_qerr_t *e);
-
-/* A copy of s that is valid UTF-8 (bad bytes become U+FFFD), for the
- * caller to free; NULL when out of memory. */
-char *hw_qout_utf8_repair(const char *s);
 
 /* A JSON string for any bytes (invalid UTF-8 repaired); NULL when out of
  * memory. */
