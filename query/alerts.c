@@ -36,14 +36,20 @@ json_t *hw_qdoc_alert(const char *id, const redisReply *fields) {
                 if (fields->element[i]->type != REDIS_REPLY_STRING ||
                     fields->element[i + 1]->type != REDIS_REPLY_STRING)
                         continue;
+                /* A value that is not what its field holds is shown as
+                 * the text it is; memory running out is a failure. */
                 if ((!strcmp(k, "event_time") || !strcmp(k, "raised_at")) &&
-                    !hw_qdb_parse_int(v, &ms))
-                        jv = json_integer(ms);
-                else if (!strcmp(k, "event_ids") || !strcmp(k, "attributes"))
+                    !hw_qdb_parse_int(v, &ms)) {
+                        bad = !(jv = json_integer(ms));
+                } else if (!strcmp(k, "event_ids") ||
+                           !strcmp(k, "attributes")) {
+                        hw_qout_jwatch();
                         jv = json_loads(v, JSON_DECODE_ANY, NULL);
-                if (!jv)
+                        bad = !jv && hw_qout_jfailed();
+                }
+                if (!jv && !bad)
                         jv = hw_qout_jstr(v);
-                bad = hw_qout_jset(o, k, jv);
+                bad = bad || hw_qout_jset(o, k, jv);
         }
         if (bad) {
                 json_decref(o);

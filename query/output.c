@@ -10,6 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
+
+/* Whether an allocation of jansson's failed since hw_qout_jwatch(), in
+ * this thread (serve's requests each have one). */
+static _Thread_local int jansson_failed;
+
+static void *jansson_malloc(size_t n) {
+        void *p = malloc(n);
+        if (!p)
+                jansson_failed = 1;
+        return p;
+}
+
+void hw_qout_json_init(void) {
+        json_set_alloc_funcs(jansson_malloc, free);
+}
+
+void hw_qout_jwatch(void) {
+        jansson_failed = 0;
+}
+
+int hw_qout_jfailed(void) {
+        return jansson_failed;
+}
+
 /* Prints a Redis or memory error and returns its exit code. */
 int hw_qout_fail(hw_err_t err, const char *errstr) {
         fprintf(stderr, HW_QUERY_PROG ": %s\n",
@@ -192,16 +217,42 @@ json_t *hw_qout_jcounts(const hw_qitems_t *l, size_t shown) {
         return obj;
 }
 
+/* Where json_dump_callback writes: once an append failed, every later
+ * one fails too, for jansson goes on dumping after some failures (a
+ * key's) and would leave a hole in the text. */
+typedef struct jdump_s {
+        hw_buf_t buf;
+        int bad;
+} jdump_t;
+
+static int jdump_append(const char *s, size_t n, void *data) {
+        jdump_t *d = data;
+        d->bad = d->bad || hw_buf_append(&d->buf, s, n);
+        return d->bad ? -1 : 0;
+}
+
+char *hw_qout_jdump(const json_t *doc, size_t flags, size_t *len) {
+        jdump_t d = {.bad = 0};
+
+        hw_buf_init(&d.buf);
+        if (json_dump_callback(doc, jdump_append, &d, flags) || d.bad ||
+            hw_buf_append(&d.buf, "\n", 2)) {
+                hw_buf_release(&d.buf);
+                return NULL;
+        }
+        *len = d.buf.len - 1; /* the NUL is not text */
+        return d.buf.data;
+}
+
 /* Prints a JSON document on stdout (takes doc). */
 int hw_qout_print_json(json_t *doc, size_t flags) {
-        char *text;
-        if (!doc)
-                return hw_qout_fail(HW_ERR_NOMEM, "");
-        text = json_dumps(doc, flags);
+        size_t len;
+        char *text = doc ? hw_qout_jdump(doc, flags, &len) : NULL;
+
         json_decref(doc);
         if (!text)
                 return hw_qout_fail(HW_ERR_NOMEM, "");
-        puts(text);
+        fwrite(text, 1, len, stdout);
         free(text);
         return HW_EXIT_OK;
 }
@@ -247,11 +298,11 @@ int hw_qout_print_table(hw_query_t *q, hw_table_t *t, int ok,
                 if (q->csv_tables++)
                         putchar('\n');
                 hw_table_print_csv(t, stdout);
-        } else {
-                hw_table_print(t, stdout, indent);
+        } else if (hw_table_print(t, stdout, indent)) {
+                ok = 0;
         }
         hw_table_destroy(t);
-        return HW_EXIT_OK;
+        return ok ? HW_EXIT_OK : hw_qout_fail(HW_ERR_NOMEM, "");
 }
 
 /* Prints what a person reads around the tables (headings, "none", how

@@ -16,6 +16,17 @@
 
 #define HW_QOUT_KEY_MAX 2048 /* room for a key under the prefix */
 
+/* Has jansson allocate through a malloc that notes its failures: call
+ * once, before any JSON is made. */
+void hw_qout_json_init(void);
+
+/* Starts watching jansson's allocations in this thread; then
+ * hw_qout_jfailed() says whether one failed since (so that a text jansson
+ * refuses can be told from memory running out: json_loads says "invalid
+ * token" for both). */
+void hw_qout_jwatch(void);
+int hw_qout_jfailed(void);
+
 /* Prints a Redis or memory error on stderr and returns its exit code
  * (69 for an unavailable service, else 1). */
 int hw_qout_fail(hw_err_t err, const char *errstr);
@@ -116,6 +127,11 @@ json_t *hw_qcmd_doc(const hw_qcmd_t *c, hw_query_t *q, hw_qerr_t *e);
 /* Runs command c for q: its document with --json (but for --follow),
  * else what print shows. Returns the exit code. */
 int hw_qcmd_run(const hw_qcmd_t *c, hw_query_t *q);
+
+/* The text of a JSON document (json_dumps' flags) and a newline, for the
+ * caller to free, its length (without the NUL) in *len; NULL when out of
+ * memory. Unlike json_dumps, never a text with a part left out. */
+char *hw_qout_jdump(const json_t *doc, size_t flags, size_t *len);
 
 /* Prints a JSON document on stdout (takes doc; NULL: out of memory).
  * Returns the exit code. */

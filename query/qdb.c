@@ -26,14 +26,15 @@ struct hw_qdb_s {
         size_t head, n, cap;
 };
 
-hw_qdb_t *hw_qdb_new(const hw_config_t *conf, char *errstr, size_t size) {
+hw_qdb_t *hw_qdb_new(const hw_config_t *conf, hw_err_t *err, char *errstr,
+                     size_t size) {
         hw_qdb_t *db = calloc(1, sizeof(*db));
 
         if (!db) {
-                hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                *err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 return NULL;
         }
-        if (hw_redis_target(&db->target, conf, errstr, size)) {
+        if ((*err = hw_redis_target(&db->target, conf, errstr, size))) {
                 hw_qdb_destroy(db);
                 return NULL;
         }

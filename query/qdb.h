@@ -26,10 +26,12 @@ typedef struct hw_qdb_s hw_qdb_t;
 /*
  * Creates a reader for the config's redis.url. The password is, in order,
  * conf->redis_password, $REDIS_PASSWORD, the one inside the URL; it is
- * never printed. Returns NULL with errstr set when the URL does not parse
- * (the password is not echoed) or memory runs out. Does not connect.
+ * never printed. Returns NULL with *err and errstr set when the URL does
+ * not parse (HW_ERR_ARG; the password is not echoed) or memory runs out
+ * (HW_ERR_NOMEM). Does not connect.
  */
-hw_qdb_t *hw_qdb_new(const hw_config_t *conf, char *errstr, size_t errstr_size);
+hw_qdb_t *hw_qdb_new(const hw_config_t *conf, hw_err_t *err, char *errstr,
+                     size_t errstr_size);
 
 /* Closes the connection and wipes the password. Accepts NULL. */
 void hw_qdb_destroy(hw_qdb_t *db);

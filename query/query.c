@@ -16,6 +16,7 @@
 
 #include "hw_config.h"
 #include "hw_err.h"
+#include "output.h"
 #include "query.h"
 
 #define MAX_TOP 1000000L
@@ -164,14 +165,19 @@ static int usage_error(const char *fmt, const char *arg) {
         return HW_EXIT_USAGE;
 }
 
-/* Applies a config key from a flag. */
+/* The exit code of a config that cannot be read or applied, after saying
+ * why: a usage error, unless memory ran out. */
+static int config_error(hw_err_t err, const char *errstr) {
+        fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
+        return err == HW_ERR_NOMEM ? HW_EXIT_FAILURE : HW_EXIT_USAGE;
+}
+
+/* Applies a config key from a flag: HW_EXIT_OK or the exit code. */
 static int set_key(hw_query_t *q, const char *key, const char *value) {
         char errstr[512];
-        if (hw_config_set(&q->conf, key, value, errstr, sizeof(errstr))) {
-                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
-                return -1;
-        }
-        return 0;
+        hw_err_t err =
+                hw_config_set(&q->conf, key, value, errstr, sizeof(errstr));
+        return err ? config_error(err, errstr) : HW_EXIT_OK;
 }
 
 int hw_query_parse_long(const char *s, long min, long max, long *out) {
@@ -325,14 +331,13 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
             seen_count = 0, seen_html = 0, seen_addr = 0;
         char errstr[512], why[512];
         size_t len = 0;
-        int opt, longindex = 0;
+        int opt, longindex = 0, rc;
+        hw_err_t err;
 
         /* The config file first, wherever it is, so flags override it. */
-        if (hw_config_load_args(&q->conf, argc, argv, &config_file, errstr,
-                                sizeof(errstr))) {
-                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
-                return HW_EXIT_USAGE;
-        }
+        if ((err = hw_config_load_args(&q->conf, argc, argv, &config_file,
+                                       errstr, sizeof(errstr))))
+                return config_error(err, errstr);
 
         opterr = 0; /* we say what is wrong ourselves */
         while ((opt = getopt_long(argc, argv, ":b:c:h", longopts,
@@ -341,20 +346,20 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                 case 'c':
                         break; /* loaded above */
                 case 'b':
-                        if (set_key(q, "brokers", optarg))
-                                return HW_EXIT_USAGE;
+                        if ((rc = set_key(q, "brokers", optarg)))
+                                return rc;
                         break;
                 case OPT_BOOTSTRAP_FILE:
-                        if (set_key(q, "bootstrap.file", optarg))
-                                return HW_EXIT_USAGE;
+                        if ((rc = set_key(q, "bootstrap.file", optarg)))
+                                return rc;
                         break;
                 case OPT_REDIS:
-                        if (set_key(q, "redis.url", optarg))
-                                return HW_EXIT_USAGE;
+                        if ((rc = set_key(q, "redis.url", optarg)))
+                                return rc;
                         break;
                 case OPT_PREFIX:
-                        if (set_key(q, "prefix", optarg))
-                                return HW_EXIT_USAGE;
+                        if ((rc = set_key(q, "prefix", optarg)))
+                                return rc;
                         break;
                 case OPT_JSON:
                         q->json = 1;
@@ -413,10 +418,8 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                                            argv[optind - 1]);
                 }
         }
-        if (hw_config_validate(&q->conf, errstr, sizeof(errstr))) {
-                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
-                return HW_EXIT_USAGE;
-        }
+        if ((err = hw_config_validate(&q->conf, errstr, sizeof(errstr))))
+                return config_error(err, errstr);
 
         if (optind >= argc)
                 return usage_error("%s", "no command given");
@@ -441,7 +444,7 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                 for (int i = optind; i < argc; i++)
                         len += strlen(argv[i]) + 1;
                 if (!(q->arg = malloc(len)))
-                        return HW_EXIT_FAILURE;
+                        return hw_qout_fail(HW_ERR_NOMEM, "");
                 q->arg[0] = '\0';
                 for (int i = optind; i < argc; i++) {
                         if (i > optind)
@@ -500,6 +503,7 @@ int main(int argc, char **argv) {
         /* A closed Redis connection or a reader gone from stdout is an
          * error to report (EPIPE), not a silent death. */
         signal(SIGPIPE, SIG_IGN);
+        hw_qout_json_init();
         if (hw_config_init(&q.conf)) {
                 fprintf(stderr, HW_QUERY_PROG ": out of memory\n");
                 return HW_EXIT_FAILURE;
@@ -510,9 +514,8 @@ int main(int argc, char **argv) {
                 goto cleanup;
         }
 
-        if (!(q.db = hw_qdb_new(&q.conf, errstr, sizeof(errstr)))) {
-                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
-                rc = HW_EXIT_USAGE;
+        if (!(q.db = hw_qdb_new(&q.conf, &err, errstr, sizeof(errstr)))) {
+                rc = config_error(err, errstr);
                 goto cleanup;
         }
         /* serve connects for each request: it starts, and answers 503,

@@ -186,11 +186,11 @@ static void print_line(const hw_table_t *t, char *const *cells,
         fputc('\n', out);
 }
 
-void hw_table_print(const hw_table_t *t, FILE *out, const char *indent) {
+int hw_table_print(const hw_table_t *t, FILE *out, const char *indent) {
         size_t *widths = calloc(t->ncols ? t->ncols : 1, sizeof(*widths));
 
         if (!widths)
-                return;
+                return -1;
         for (size_t c = 0; c < t->ncols; c++) {
                 widths[c] = hw_table_width(t->headers[c]);
                 for (size_t r = 0; r < t->rows; r++) {
@@ -204,6 +204,7 @@ void hw_table_print(const hw_table_t *t, FILE *out, const char *indent) {
         for (size_t r = 0; r < t->rows; r++)
                 print_line(t, &t->cells[r * t->ncols], widths, out, indent);
         free(widths);
+        return 0;
 }
 
 void hw_csv_field(FILE *out, const char *s) {

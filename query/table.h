@@ -62,9 +62,10 @@ size_t hw_table_rows(const hw_table_t *t);
 
 /*
  * Writes the table to out, each line prefixed by `indent` (may be "") and
- * without trailing spaces; columns are two spaces apart.
+ * without trailing spaces; columns are two spaces apart. 0, or -1 when
+ * out of memory (nothing is written then).
  */
-void hw_table_print(const hw_table_t *t, FILE *out, const char *indent);
+int hw_table_print(const hw_table_t *t, FILE *out, const char *indent);
 
 /* Display width of s: its UTF-8 code points (bytes that do not continue a
  * sequence). */
