@@ -11,8 +11,10 @@
 #   after that alert with the ones the stream holds, a bad one starts
 #   after the newest; new alerts come as `alert` events in the order
 #   raised, a new atomic step as an `update` event, and a comment when
-#   nothing happens; the stream ends when Redis goes away, and answers 503
-#   while it is away; SIGTERM ends the open streams and serve exits 0;
+#   nothing happens; the stream ends when the alert stream becomes a key
+#   of another type (and a new one is a 500 naming it) and when Redis
+#   goes away (503 while it is away); SIGTERM ends the open streams and
+#   serve exits 0;
 # - Redis refusing the password: 503 naming it.
 source "$(dirname "$0")/lib/services.sh"
 
@@ -156,7 +158,36 @@ assert f"id: {new}" in seen and json.loads(seen[-1][6:])["alert_id"] == "raid:x"
 # Nothing for a while: a comment keeps the connection.
 seen = s.until(": waiting for alerts")
 
+s.c.close()
+
+# Ids that are not stream ids start after the newest; 0-0 before all.
+for bad in ("123-", "-5", "1-2x", "1" * 21 + "-0", "9" * 70):
+    s = Stream({"Last-Event-ID": bad})
+    seen = s.until(": alerts after")
+    assert seen[-1] == f": alerts after {new}", (bad, seen)
+    s.c.close()
+s = Stream({"Last-Event-ID": "0-0"})
+seen = s.until(f"id: {new}")
+assert [l[4:] for l in seen if l.startswith("id: ")] == ids + [new], seen
+s.c.close()
+
+# The alert stream turned into a key of another type: an open event
+# stream ends, a new one is a 500 naming the key.
+s = Stream()
+s.until(": alerts after")
+r.delete("hw:alerts")
+r.set("hw:alerts", "not a stream")
+start = time.time()
+while s.line() and time.time() - start < 30:
+    pass
+assert time.time() - start < 30, "the stream went on with hw:alerts a string"
+expect("/api/events", 500, "XREVRANGE hw:alerts: WRONGTYPE")
+expect("/api/alerts", 500, "XREVRANGE hw:alerts: WRONGTYPE")
+r.delete("hw:alerts")
+
 # Redis going away ends the stream; while it is away, 503.
+s = Stream()
+s.until(": alerts after")
 r.shutdown(nosave=True)
 start = time.time()
 while s.line() and time.time() - start < 30:
