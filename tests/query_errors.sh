@@ -17,23 +17,12 @@
 #   each missing argument exits 2 naming it; a config file names its bad
 #   line; output that cannot be written exits 1.
 source "$(dirname "$0")/lib/services.sh"
-
-Q=$HW_BIN_DIR/hirewire-query
-[[ -x $Q ]] || hw_fail "$Q not built"
+source "$(dirname "$0")/lib/query.sh"
 
 hw_start_redis
 PORT=$HW_REDIS_PORT
 URL=$HW_REDIS_URL
 rc() { redis-cli -p "$PORT" "$@" >/dev/null; }
-
-# expect_rc WANT ARGS...: hirewire-query ARGS exits WANT; stdout in
-# $HW_TMP/out, stderr in $HW_TMP/err.
-expect_rc() {
-  local want=$1 got=0
-  shift
-  "$Q" "$@" >"$HW_TMP/out" 2>"$HW_TMP/err" || got=$?
-  [[ $got -eq $want ]] || hw_fail "hirewire-query $* exited $got, expected $want: $(cat "$HW_TMP/err")"
-}
 
 # expect WANT MESSAGE ARGS...: exits WANT against the test's Redis, says
 # MESSAGE (a fixed string) on stderr and prints no result.
@@ -45,13 +34,6 @@ expect() {
   [[ ! -s $HW_TMP/out ]] || hw_fail "hirewire-query $* printed a result: $(head -c 300 "$HW_TMP/out")"
 }
 
-bucket_of() {
-  "$HW_PY" -c 'import sys
-h = 2166136261
-for b in sys.argv[1].encode():
-    h = ((h ^ b) * 16777619) & 0xffffffff
-print(h % 256)' "$1"
-}
 PB=hw:persons:$(bucket_of p-1)
 
 # A small Redis state as the consumer leaves it: watermark 2025-07-01

@@ -13,9 +13,7 @@
 # - error messages show such characters as <U+XXXX>;
 # - the report page holds none of them either.
 source "$(dirname "$0")/lib/services.sh"
-
-Q=$HW_BIN_DIR/hirewire-query
-[[ -x $Q ]] || hw_fail "$Q not built"
+source "$(dirname "$0")/lib/query.sh"
 hw_start_redis
 
 "$HW_PY" - "$Q" "$HW_REDIS_URL" "$HW_REDIS_PORT" "$HW_TMP" <<'PY' || hw_fail "hostile names reached the output"

@@ -16,9 +16,7 @@
 #   grey);
 # - a lab that is not there: exit 1 naming it; no data: exit 1.
 source "$(dirname "$0")/lib/services.sh"
-
-Q=$HW_BIN_DIR/hirewire-query
-[[ -x $Q ]] || hw_fail "$Q not built"
+source "$(dirname "$0")/lib/query.sh"
 hw_start_redis
 
 "$HW_PY" - "$Q" "$HW_REDIS_URL" "$HW_REDIS_PORT" <<'PY' || hw_fail "report"

@@ -17,9 +17,7 @@
 #   serve exits 0;
 # - Redis refusing the password: 503 naming it.
 source "$(dirname "$0")/lib/services.sh"
-
-Q=$HW_BIN_DIR/hirewire-query
-[[ -x $Q ]] || hw_fail "$Q not built"
+source "$(dirname "$0")/lib/query.sh"
 hw_start_redis
 PORT=$HW_REDIS_PORT
 REDIS_PID=${HW_PIDS[-1]}
