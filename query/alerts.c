@@ -36,14 +36,20 @@ json_t *hw_qdoc_alert(const char *id, const redisReply *fields) {
                 if (fields->element[i]->type != REDIS_REPLY_STRING ||
                     fields->element[i + 1]->type != REDIS_REPLY_STRING)
                         continue;
+                /* A value that is not what its field holds is shown as
+                 * the text it is; memory running out is a failure. */
                 if ((!strcmp(k, "event_time") || !strcmp(k, "raised_at")) &&
-                    !hw_qdb_parse_int(v, &ms))
-                        jv = json_integer(ms);
-                else if (!strcmp(k, "event_ids") || !strcmp(k, "attributes"))
+                    !hw_qdb_parse_int(v, &ms)) {
+                        bad = !(jv = json_integer(ms));
+                } else if (!strcmp(k, "event_ids") ||
+                           !strcmp(k, "attributes")) {
+                        hw_qout_jwatch();
                         jv = json_loads(v, JSON_DECODE_ANY, NULL);
-                if (!jv)
+                        bad = !jv && hw_qout_jfailed();
+                }
+                if (!jv && !bad)
                         jv = hw_qout_jstr(v);
-                bad = hw_qout_jset(o, k, jv);
+                bad = bad || hw_qout_jset(o, k, jv);
         }
         if (bad) {
                 json_decref(o);
@@ -59,12 +65,14 @@ static const char *const alert_csv_columns[] = {
 #define N_ALERT_CSV (sizeof(alert_csv_columns) / sizeof(*alert_csv_columns))
 
 /* Prints one alert: a line, a compact JSON object with --json, a CSV row
- * with --csv. */
+ * with --csv; its texts as hw_table_text() makes them. */
 static int print_alert(const hw_query_t *q, const char *id,
                        const redisReply *fields) {
+        static const char *const line[] = {"severity", "rule", "summary"};
         const char *v;
-        char when[40] = "-", *summary;
+        char when[40] = "-", *text[N_ALERT_CSV] = {NULL};
         int64_t ms;
+        int rc = HW_EXIT_OK;
 
         if (q->json) {
                 json_t *o = hw_qdoc_alert(id, fields);
@@ -73,36 +81,33 @@ static int print_alert(const hw_query_t *q, const char *id,
         if ((v = entry_field(fields, "event_time")) &&
             !hw_qdb_parse_int(v, &ms))
                 hw_time_format_iso(ms, when, sizeof(when));
+        /* The CSV columns, or the line's severity, rule and summary. */
+        for (size_t c = 0; c < (q->csv ? N_ALERT_CSV : 3); c++) {
+                const char *name = q->csv ? alert_csv_columns[c] : line[c];
+                v = q->csv && c == 0 ? when : entry_field(fields, name);
+                /* A line shows a severity or rule missing as "-". */
+                if (!(text[c] = hw_table_text(v                  ? v
+                                              : q->csv || c == 2 ? ""
+                                                                 : "-"))) {
+                        rc = hw_qout_fail(HW_ERR_NOMEM, "");
+                        goto cleanup;
+                }
+        }
         if (q->csv) {
                 for (size_t c = 0; c < N_ALERT_CSV; c++) {
-                        const char *f =
-                                c == 0 ? when
-                                       : entry_field(fields,
-                                                     alert_csv_columns[c]);
-                        char *text = hw_qout_utf8_repair(f ? f : "");
-                        if (!text)
-                                return hw_qout_fail(HW_ERR_NOMEM, "");
                         if (c)
                                 putchar(',');
-                        hw_csv_field(stdout, text);
-                        free(text);
+                        hw_csv_field(stdout, text[c]);
                 }
                 putchar('\n');
-                return HW_EXIT_OK;
+        } else {
+                printf("%-24s  %-8s  %-14s  %s\n", when, text[0], text[1],
+                       text[2]);
         }
-        v = entry_field(fields, "summary");
-        summary = hw_qout_utf8_repair(v ? v : "");
-        if (!summary)
-                return hw_qout_fail(HW_ERR_NOMEM, "");
-        for (char *p = summary; *p; p++)
-                if ((unsigned char)*p < 0x20 || *p == 0x7f)
-                        *p = ' ';
-        v = entry_field(fields, "severity");
-        printf("%-24s  %-8s  ", when, v ? v : "-");
-        v = entry_field(fields, "rule");
-        printf("%-14s  %s\n", v ? v : "-", summary);
-        free(summary);
-        return HW_EXIT_OK;
+cleanup:
+        for (size_t c = 0; c < N_ALERT_CSV; c++)
+                free(text[c]);
+        return rc;
 }
 
 /* A stream entry reply [id, [field, value, ...]] is well formed. */

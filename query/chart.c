@@ -45,7 +45,7 @@ static const char *const series_colours[] = {"#3a6ea5", "#2a9d8f", "#e09f3e",
 /* ------------------------------------------------------------------ */
 
 int hw_html_esc_cut(hw_buf_t *out, const char *s, size_t max) {
-        char *text = hw_qout_utf8_repair(s ? s : "");
+        char *text = hw_table_utf8(s ? s : "");
         size_t points = 0;
         int bad = text == NULL;
 

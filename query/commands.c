@@ -156,6 +156,24 @@ static int lab_missing(hw_query_t *q, const char *slug, hw_qerr_t *e) {
         return -1;
 }
 
+/*
+ * The members of a lab as its hash holds them (reply: HMGET's element for
+ * "members" of key) into *members, kept when the field is missing. 0, or
+ * -1 with e filled when it is not a count.
+ */
+static int lab_members(const char *key, const redisReply *v, int64_t *members,
+                       hw_qerr_t *e) {
+        char k[200], shown[200];
+
+        if (v->type != REDIS_REPLY_STRING || !hw_qdb_parse_int(v->str, members))
+                return 0;
+        hw_qerr_set(e, HW_EXIT_FAILURE, 0,
+                    "%s field \"members\": \"%s\" is not a count",
+                    hw_qdb_show(key, 120, k, sizeof(k)),
+                    hw_qdb_show(v->str, 40, shown, sizeof(shown)));
+        return -1;
+}
+
 /* Reads the lab named q->arg (its name or slug) into state (a
  * lab_read_t). 0, or -1 with e filled. */
 static int lab_read(hw_query_t *q, void *state, hw_qerr_t *e) {
@@ -189,13 +207,8 @@ static int lab_read(hw_query_t *q, void *state, hw_qerr_t *e) {
                 hw_qerr_from(e, HW_ERR_NOMEM, "");
                 goto cleanup;
         }
-        if (r->element[1]->type == REDIS_REPLY_STRING &&
-            hw_qdb_parse_int(r->element[1]->str, &l->members)) {
-                hw_qerr_set(e, HW_EXIT_FAILURE, 0,
-                            "%s field \"members\": \"%.40s\" is not a count",
-                            key, r->element[1]->str);
+        if (lab_members(key, r->element[1], &l->members, e))
                 goto cleanup;
-        }
 
         for (size_t i = 0; i < N_LAB_PARTS + 2; i++) {
                 hw_qitems_t *into = i < N_LAB_PARTS    ? &l->parts[i]
@@ -252,12 +265,18 @@ static json_t *lab_json(const hw_query_t *q, const void *state) {
 /* Prints the lab's tables: composition, then hires by origin. */
 static int lab_print(hw_query_t *q, void *state) {
         const lab_read_t *l = state;
-        char *shown = hw_qout_utf8_repair(l->name);
+        char *name = hw_table_text(l->name), *slug = hw_table_text(l->slug);
         int rc = HW_EXIT_OK;
 
-        hw_qout_say(q, "%s (slug %s)\nmembers: %" PRId64 "\n",
-                    shown ? shown : l->name, l->slug, l->members);
-        free(shown);
+        if (!name || !slug) {
+                free(name);
+                free(slug);
+                return hw_qout_fail(HW_ERR_NOMEM, "");
+        }
+        hw_qout_say(q, "%s (slug %s)\nmembers: %" PRId64 "\n", name, slug,
+                    l->members);
+        free(name);
+        free(slug);
         for (size_t i = 0; rc == HW_EXIT_OK && i < N_LAB_PARTS; i++)
                 rc = print_part(q, lab_parts[i].label, &l->parts[i], l->members,
                                 hw_qout_top_rows(q->top, 0, l->parts[i].n));
@@ -336,6 +355,7 @@ static int labs_read(hw_query_t *q, void *state, hw_qerr_t *e) {
         }
         for (size_t i = 0; i < l->labs.n; i++) {
                 redisReply *r;
+                const char *name = NULL;
                 lab_row_t *row = &l->rows[i];
                 row->slug = l->labs.items[i].name;
                 row->members = l->labs.items[i].count;
@@ -344,14 +364,19 @@ static int labs_read(hw_query_t *q, void *state, hw_qerr_t *e) {
                         return -1;
                 }
                 if (r->type == REDIS_REPLY_ARRAY && r->elements == 2) {
+                        hw_keys_lab(key, sizeof(key), q->conf.prefix, row->slug,
+                                    HW_KEY_LAB);
+                        if (lab_members(key, r->element[1], &row->members, e)) {
+                                freeReplyObject(r);
+                                return -1;
+                        }
                         if (r->element[0]->type == REDIS_REPLY_STRING)
-                                row->name = strdup(r->element[0]->str);
-                        if (r->element[1]->type == REDIS_REPLY_STRING)
-                                hw_qdb_parse_int(r->element[1]->str,
-                                                 &row->members);
+                                name = r->element[0]->str;
                 }
+                /* A lab without a name is shown by its slug. */
+                row->name = strdup(name ? name : row->slug);
                 freeReplyObject(r);
-                if (!row->name && !(row->name = strdup(row->slug))) {
+                if (!row->name) {
                         hw_qerr_from(e, HW_ERR_NOMEM, "");
                         return -1;
                 }

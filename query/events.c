@@ -92,6 +92,7 @@ static hw_err_t start_at(events_t *ev, const char *last_event_id, char *errstr,
 static int add_alert(events_t *ev, const redisReply *e) {
         json_t *o;
         char *text;
+        size_t len;
         int bad;
 
         if (e->type != REDIS_REPLY_ARRAY || e->elements != 2 ||
@@ -101,11 +102,12 @@ static int add_alert(events_t *ev, const redisReply *e) {
         snprintf(ev->last_id, sizeof(ev->last_id), "%s", e->element[0]->str);
         if (!(o = hw_qdoc_alert(e->element[0]->str, e->element[1])))
                 return -1;
-        text = json_dumps(o, JSON_COMPACT); /* no line breaks in it */
+        /* Compact: no line break in it but the one it ends with. */
+        text = hw_qout_jdump(o, JSON_COMPACT, &len);
         json_decref(o);
         if (!text)
                 return -1;
-        bad = hw_buf_printf(&ev->pending, "id: %s\nevent: alert\ndata: %s\n\n",
+        bad = hw_buf_printf(&ev->pending, "id: %s\nevent: alert\ndata: %s\n",
                             ev->last_id, text);
         free(text);
         return bad;

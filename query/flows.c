@@ -77,14 +77,18 @@ static hw_err_t scan_names(hw_query_t *q, const char *pattern,
                                          k->str + head);
                                 /* One level only: 365d, not 365d:index. */
                                 if (!strchr(name, ':') &&
-                                    !hw_qitems_find(names, name))
-                                        hw_qitems_add(names, name, 0, 0);
+                                    !hw_qitems_find(names, name) &&
+                                    hw_qitems_add(names, name, 0, 0)) {
+                                        err = hw_fail(HW_ERR_NOMEM, errstr,
+                                                      errsize, "out of memory");
+                                        break;
+                                }
                         }
                 } else {
                         snprintf(cursor, sizeof(cursor), "0");
                 }
                 freeReplyObject(r);
-        } while (strcmp(cursor, "0"));
+        } while (!err && strcmp(cursor, "0"));
         return err;
 }
 
@@ -107,9 +111,12 @@ static hw_err_t known_names(hw_query_t *q, const char *const *patterns,
                 qsort(names.items, names.n, sizeof(*names.items),
                       cmp_item_name);
         snprintf(out, size, "%s", names.n ? "" : "none");
-        for (size_t i = 0, n = 0; i < names.n && n < size; i++)
+        for (size_t i = 0, n = 0; i < names.n && n < size; i++) {
+                char shown[200];
                 n += (size_t)snprintf(out + n, size - n, "%s%s", i ? ", " : "",
-                                      names.items[i].name);
+                                      hw_qdb_show(names.items[i].name, 40,
+                                                  shown, sizeof(shown)));
+        }
         hw_qitems_release(&names);
         return err;
 }

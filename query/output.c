@@ -10,6 +10,31 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
+
+/* Whether an allocation of jansson's failed since hw_qout_jwatch(), in
+ * this thread (serve's requests each have one). */
+static _Thread_local int jansson_failed;
+
+static void *jansson_malloc(size_t n) {
+        void *p = malloc(n);
+        if (!p)
+                jansson_failed = 1;
+        return p;
+}
+
+void hw_qout_json_init(void) {
+        json_set_alloc_funcs(jansson_malloc, free);
+}
+
+void hw_qout_jwatch(void) {
+        jansson_failed = 0;
+}
+
+int hw_qout_jfailed(void) {
+        return jansson_failed;
+}
+
 /* Prints a Redis or memory error and returns its exit code. */
 int hw_qout_fail(hw_err_t err, const char *errstr) {
         fprintf(stderr, HW_QUERY_PROG ": %s\n",
@@ -52,10 +77,14 @@ hw_err_t hw_qout_watermark(hw_query_t *q, int64_t *ms, char *errstr,
         hw_keys_name(key, sizeof(key), q->conf.prefix, HW_KEY_WATERMARK);
         if ((err = hw_qdb_command(q->db, &r, errstr, size, "GET %s", key)))
                 return err;
-        if (r->type == REDIS_REPLY_STRING)
-                hw_qdb_parse_int(r->str, ms);
+        if (r->type == REDIS_REPLY_STRING && hw_qdb_parse_int(r->str, ms)) {
+                char shown[200];
+                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                              "%s: \"%s\" is not a time in ms", key,
+                              hw_qdb_show(r->str, 40, shown, sizeof(shown)));
+        }
         freeReplyObject(r);
-        return HW_OK;
+        return err;
 }
 
 json_t *hw_qerr_set(hw_qerr_t *e, int exit, int missing, const char *fmt, ...) {
@@ -95,56 +124,13 @@ int hw_qout_print_doc(json_t *doc, const hw_qerr_t *e) {
         return doc ? hw_qout_print_json(doc, JSON_INDENT(2)) : hw_qerr_print(e);
 }
 
-/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. NULL when
- * out of memory. */
-char *hw_qout_utf8_repair(const char *s) {
-        size_t n = strlen(s);
-        char *out = malloc(n * 3 + 1), *o = out;
-        const unsigned char *p = (const unsigned char *)s;
-
-        if (!out)
-                return NULL;
-        while (*p) {
-                size_t len = 0;
-                unsigned cp = 0;
-                if (*p < 0x80)
-                        len = 1, cp = *p;
-                else if ((*p & 0xe0) == 0xc0)
-                        len = 2, cp = *p & 0x1f;
-                else if ((*p & 0xf0) == 0xe0)
-                        len = 3, cp = *p & 0x0f;
-                else if ((*p & 0xf8) == 0xf0)
-                        len = 4, cp = *p & 0x07;
-                for (size_t i = 1; i < len; i++) {
-                        if ((p[i] & 0xc0) != 0x80) {
-                                len = 0;
-                                break;
-                        }
-                        cp = cp << 6 | (p[i] & 0x3f);
-                }
-                if (len == 0 || (len == 2 && cp < 0x80) ||
-                    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
-                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
-                        memcpy(o, "\xef\xbf\xbd", 3);
-                        o += 3;
-                        p++;
-                        continue;
-                }
-                memcpy(o, p, len);
-                o += len;
-                p += len;
-        }
-        *o = '\0';
-        return out;
-}
-
 /* A JSON string for any bytes (invalid UTF-8 repaired). */
 json_t *hw_qout_jstr(const char *s) {
         json_t *j = json_string(s);
         char *fixed;
         if (j)
                 return j;
-        if (!(fixed = hw_qout_utf8_repair(s)))
+        if (!(fixed = hw_table_utf8(s)))
                 return NULL;
         j = json_string(fixed);
         free(fixed);
@@ -156,7 +142,7 @@ json_t *hw_qout_jstr(const char *s) {
 int hw_qout_jset(json_t *obj, const char *key, json_t *value) {
         char *fixed;
         int rc;
-        if (!obj || !value || !(fixed = hw_qout_utf8_repair(key))) {
+        if (!obj || !value || !(fixed = hw_table_utf8(key))) {
                 json_decref(value);
                 return -1;
         }
@@ -222,16 +208,42 @@ json_t *hw_qout_jcounts(const hw_qitems_t *l, size_t shown) {
         return obj;
 }
 
+/* Where json_dump_callback writes: once an append failed, every later
+ * one fails too, for jansson goes on dumping after some failures (a
+ * key's) and would leave a hole in the text. */
+typedef struct jdump_s {
+        hw_buf_t buf;
+        int bad;
+} jdump_t;
+
+static int jdump_append(const char *s, size_t n, void *data) {
+        jdump_t *d = data;
+        d->bad = d->bad || hw_buf_append(&d->buf, s, n);
+        return d->bad ? -1 : 0;
+}
+
+char *hw_qout_jdump(const json_t *doc, size_t flags, size_t *len) {
+        jdump_t d = {.bad = 0};
+
+        hw_buf_init(&d.buf);
+        if (json_dump_callback(doc, jdump_append, &d, flags) || d.bad ||
+            hw_buf_append(&d.buf, "\n", 2)) {
+                hw_buf_release(&d.buf);
+                return NULL;
+        }
+        *len = d.buf.len - 1; /* the NUL is not text */
+        return d.buf.data;
+}
+
 /* Prints a JSON document on stdout (takes doc). */
 int hw_qout_print_json(json_t *doc, size_t flags) {
-        char *text;
-        if (!doc)
-                return hw_qout_fail(HW_ERR_NOMEM, "");
-        text = json_dumps(doc, flags);
+        size_t len;
+        char *text = doc ? hw_qout_jdump(doc, flags, &len) : NULL;
+
         json_decref(doc);
         if (!text)
                 return hw_qout_fail(HW_ERR_NOMEM, "");
-        puts(text);
+        fwrite(text, 1, len, stdout);
         free(text);
         return HW_EXIT_OK;
 }
@@ -277,11 +289,11 @@ int hw_qout_print_table(hw_query_t *q, hw_table_t *t, int ok,
                 if (q->csv_tables++)
                         putchar('\n');
                 hw_table_print_csv(t, stdout);
-        } else {
-                hw_table_print(t, stdout, indent);
+        } else if (hw_table_print(t, stdout, indent)) {
+                ok = 0;
         }
         hw_table_destroy(t);
-        return HW_EXIT_OK;
+        return ok ? HW_EXIT_OK : hw_qout_fail(HW_ERR_NOMEM, "");
 }
 
 /* Prints what a person reads around the tables (headings, "none", how

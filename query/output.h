@@ -20,6 +20,17 @@
  * the key "", which holds nothing). */
 #define HW_QOUT_KEY_MAX 2048
 
+/* Has jansson allocate through a malloc that notes its failures: call
+ * once, before any JSON is made. */
+void hw_qout_json_init(void);
+
+/* Starts watching jansson's allocations in this thread; then
+ * hw_qout_jfailed() says whether one failed since (so that a text jansson
+ * refuses can be told from memory running out: json_loads says "invalid
+ * token" for both). */
+void hw_qout_jwatch(void);
+int hw_qout_jfailed(void);
+
 /* Prints a Redis or memory error on stderr and returns its exit code
  * (69 for an unavailable service, else 1). */
 int hw_qout_fail(hw_err_t err, const char *errstr);
@@ -33,7 +44,8 @@ void hw_qout_match(const hw_query_t *q, const char *pattern, char *out);
 hw_err_t hw_qout_check_empty(hw_query_t *q, int *empty, char *errstr,
                              size_t errstr_size);
 
-/* The watermark (ms) into *ms, 0 when Redis holds none. */
+/* The watermark (ms) into *ms, 0 when Redis holds none; HW_ERR_INTERNAL
+ * naming the key when it holds something else than a number. */
 hw_err_t hw_qout_watermark(hw_query_t *q, int64_t *ms, char *errstr,
                            size_t errstr_size);
 
@@ -56,10 +68,6 @@ int hw_qerr_print(const hw_qerr_t *e);
 /* Prints a command's document as --json does (takes doc), or, when doc
  * is NULL, e's message. Returns the exit code. */
 int hw_qout_print_doc(json_t *doc, const hw_qerr_t *e);
-
-/* A copy of s that is valid UTF-8 (bad bytes become U+FFFD), for the
- * caller to free; NULL when out of memory. */
-char *hw_qout_utf8_repair(const char *s);
 
 /* A JSON string for any bytes (invalid UTF-8 repaired); NULL when out of
  * memory. */
@@ -118,6 +126,11 @@ json_t *hw_qcmd_doc(const hw_qcmd_t *c, hw_query_t *q, hw_qerr_t *e);
 /* Runs command c for q: its document with --json (but for --follow),
  * else what print shows. Returns the exit code. */
 int hw_qcmd_run(const hw_qcmd_t *c, hw_query_t *q);
+
+/* The text of a JSON document (json_dumps' flags) and a newline, for the
+ * caller to free, its length (without the NUL) in *len; NULL when out of
+ * memory. Unlike json_dumps, never a text with a part left out. */
+char *hw_qout_jdump(const json_t *doc, size_t flags, size_t *len);
 
 /* Prints a JSON document on stdout (takes doc; NULL: out of memory).
  * Returns the exit code. */

@@ -67,20 +67,20 @@ void hw_page_chart(hw_page_t *p, int rc) {
 /*
  * Tenths of a percent of each of n counts in their sum, rounded so they
  * add up to exactly 1000 (largest remainder first); all 0 for a sum of 0.
+ * rem: room for n remainders.
  */
-static void shares(const int64_t *v, size_t n, int *tenths) {
-        int64_t total = 0, *rem = calloc(n + 1, sizeof(*rem));
+static void shares(const int64_t *v, size_t n, int *tenths, int64_t *rem) {
+        int64_t total = 0;
         int left = 1000;
 
         for (size_t i = 0; i < n; i++)
                 total += v[i];
         for (size_t i = 0; i < n; i++) {
                 tenths[i] = total > 0 ? (int)(v[i] * 1000 / total) : 0;
-                if (rem)
-                        rem[i] = total > 0 ? v[i] * 1000 % total : 0;
+                rem[i] = total > 0 ? v[i] * 1000 % total : 0;
                 left -= tenths[i];
         }
-        while (total > 0 && rem && left-- > 0) {
+        while (total > 0 && left-- > 0) {
                 size_t best = 0;
                 for (size_t i = 1; i < n; i++)
                         if (rem[i] > rem[best])
@@ -88,7 +88,6 @@ static void shares(const int64_t *v, size_t n, int *tenths) {
                 tenths[best]++;
                 rem[best] = -1;
         }
-        free(rem);
 }
 
 int hw_page_by_count(const void *a, const void *b) {
@@ -129,11 +128,12 @@ hw_bar_t *hw_page_share_bars(const hw_page_item_t *items, size_t n,
                              size_t size, size_t *n_bars) {
         hw_bar_t *bars = calloc(shown + 2, sizeof(*bars));
         int64_t *v = calloc(shown + 2, sizeof(*v));
+        int64_t *rem = calloc(shown + 2, sizeof(*rem));
         int *tenths = calloc(shown + 2, sizeof(*tenths));
         size_t k = n > shown ? shown - 1 : n;
 
         *n_bars = 0;
-        if (!bars || !v || !tenths) {
+        if (!bars || !v || !rem || !tenths) {
                 free(bars);
                 bars = NULL;
                 goto cleanup;
@@ -150,7 +150,7 @@ hw_bar_t *hw_page_share_bars(const hw_page_item_t *items, size_t n,
                         v[k] += items[i].count;
                 k++;
         }
-        shares(v, k, tenths);
+        shares(v, k, tenths, rem);
         for (size_t i = 0; i < k; i++) {
                 bars[i].value = (double)v[i];
                 snprintf(bars[i].text, sizeof(bars[i].text),
@@ -164,6 +164,7 @@ hw_bar_t *hw_page_share_bars(const hw_page_item_t *items, size_t n,
         *n_bars = k;
 cleanup:
         free(v);
+        free(rem);
         free(tenths);
         return bars;
 }

@@ -11,7 +11,7 @@ int hw_query_person(hw_query_t *q) {
         redisReply *r = NULL;
         hw_arena_t arena;
         hw_person_t p;
-        int rc = HW_EXIT_FAILURE, empty = 0;
+        int rc = HW_EXIT_FAILURE, empty = 0, unpacked;
         hw_err_t err;
 
         hw_arena_init(&arena);
@@ -37,11 +37,15 @@ int hw_query_person(hw_query_t *q) {
                                 q->arg, q->conf.prefix);
                 goto cleanup;
         }
-        if (hw_person_unpack(&arena, r->str, r->len, &p)) {
-                fprintf(stderr,
-                        HW_QUERY_PROG ": %s field \"%s\" is not a person "
-                                      "record hirewire writes\n",
-                        key, q->arg);
+        if ((unpacked = hw_person_unpack(&arena, r->str, r->len, &p))) {
+                if (unpacked == -2)
+                        rc = hw_qout_fail(HW_ERR_NOMEM, "");
+                else
+                        fprintf(stderr,
+                                HW_QUERY_PROG ": %s field \"%s\" is not a "
+                                              "person record hirewire "
+                                              "writes\n",
+                                key, q->arg);
                 goto cleanup;
         }
         hw_time_format_iso(p.at, since, sizeof(since));
@@ -179,7 +183,7 @@ static int tl_read(hw_query_t *q, int64_t n_days, tl_series_t *s, size_t n,
         char key[KEY_MAX], errstr[512];
         redisReply *days = NULL, *r = NULL;
         int64_t *sums = calloc(2 * n + 1, sizeof(*sums));
-        tl_sum_t sum = {s, n, sums, sums + n};
+        tl_sum_t sum = {s, n, sums, NULL};
         int rc = -1;
         hw_err_t err;
 
@@ -187,6 +191,7 @@ static int tl_read(hw_query_t *q, int64_t n_days, tl_series_t *s, size_t n,
                 hw_qerr_from(e, HW_ERR_NOMEM, "");
                 return -1;
         }
+        sum.out = sums + n;
         if ((err = tl_days(q, n_days, &days, errstr, sizeof(errstr)))) {
                 hw_qerr_from(e, err, errstr);
                 goto cleanup;

@@ -7,23 +7,34 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_redis.h"
+#include "hw_validate.h"
 
 #define QDB_COMMAND_TIMEOUT_MS 30000
+#define QDB_WHAT_MAX 160 /* a command's name and key, as messages show it */
+
+/* What a queued command is, for the message of its reply's error. */
+typedef struct qdb_what_s {
+        char text[QDB_WHAT_MAX];
+} qdb_what_t;
 
 struct hw_qdb_s {
         hw_redis_target_t target;
         redisContext *ctx;
+        qdb_what_t *queued; /* the pipelined commands, answered up to head */
+        size_t head, n, cap;
 };
 
-hw_qdb_t *hw_qdb_new(const hw_config_t *conf, char *errstr, size_t size) {
+hw_qdb_t *hw_qdb_new(const hw_config_t *conf, hw_err_t *err, char *errstr,
+                     size_t size) {
         hw_qdb_t *db = calloc(1, sizeof(*db));
 
         if (!db) {
-                hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                *err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 return NULL;
         }
-        if (hw_redis_target(&db->target, conf, errstr, size)) {
+        if ((*err = hw_redis_target(&db->target, conf, errstr, size))) {
                 hw_qdb_destroy(db);
                 return NULL;
         }
@@ -36,6 +47,7 @@ void hw_qdb_destroy(hw_qdb_t *db) {
         if (db->ctx)
                 redisFree(db->ctx);
         hw_redis_target_wipe(&db->target);
+        free(db->queued);
         free(db);
 }
 
@@ -49,10 +61,63 @@ void hw_qdb_set_timeout(hw_qdb_t *db, int ms) {
                 redisSetTimeout(db->ctx, tv);
 }
 
-/* The command name of a hiredis format ("HGETALL %s" -> "HGETALL"). */
-static void command_name(const char *fmt, char *out, size_t size) {
-        size_t n = strcspn(fmt, " ");
-        snprintf(out, size, "%.*s", (int)n, fmt);
+const char *hw_qdb_show(const char *s, size_t max, char *out, size_t size) {
+        size_t len = strlen(s);
+        return hw_show_text(s, len < max ? len : max, out, size);
+}
+
+/* The bulk string at *p of a command in Redis's protocol ("$3\r\nGET\r\n")
+ * into *s and *len, *p moved past it; -1 when there is none. */
+static int bulk_at(const char **p, const char *end, const char **s,
+                   size_t *len) {
+        char *after;
+        unsigned long n;
+
+        if (*p >= end || **p != '$')
+                return -1;
+        n = strtoul(*p + 1, &after, 10);
+        if (after + 2 > end || (size_t)(end - after - 2) < n)
+                return -1;
+        *s = after + 2;
+        *len = n;
+        *p = after + 2 + n + 2;
+        return 0;
+}
+
+/* What a command formatted in Redis's protocol is, for messages: its name
+ * and its first argument (the key, for the commands hirewire-query runs),
+ * shown as hw_qdb_show does: "HGETALL hw:labs". */
+static void describe(const char *cmd, size_t cmd_len, char *out, size_t size) {
+        const char *end = cmd + cmd_len, *p = memchr(cmd, '\n', cmd_len);
+        const char *name, *arg;
+        size_t name_len, arg_len;
+        char shown[200] = "";
+
+        if (!p++ || bulk_at(&p, end, &name, &name_len)) {
+                snprintf(out, size, "command");
+                return;
+        }
+        if (!bulk_at(&p, end, &arg, &arg_len))
+                hw_show_text(arg, arg_len < 120 ? arg_len : 120, shown,
+                             sizeof(shown));
+        snprintf(out, size, "%.*s%s%s", (int)(name_len < 32 ? name_len : 32),
+                 name, shown[0] ? " " : "", shown);
+}
+
+/* Formats a command (hiredis format and its arguments) into *cmd (for
+ * redisAppendFormattedCommand, freed with hiredis's redisFreeCommand) and
+ * what it is into what. */
+static hw_err_t format_command(hw_qdb_t *db, char **cmd, int *len, char *what,
+                               char *errstr, size_t size, const char *fmt,
+                               va_list ap) {
+        if (!db->ctx)
+                return hw_fail(HW_ERR_SERVICE, errstr, size,
+                               "Redis at %s: not connected", db->target.addr);
+        if ((*len = redisvFormatCommand(cmd, fmt, ap)) < 0)
+                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                               "cannot format a Redis command: out of memory");
+        describe(*cmd, (size_t)*len, what, QDB_WHAT_MAX);
+        return HW_OK;
 }
 
 /*
@@ -91,49 +156,73 @@ hw_err_t hw_qdb_connect(hw_qdb_t *db, char *errstr, size_t size) {
 
 hw_err_t hw_qdb_command(hw_qdb_t *db, redisReply **out, char *errstr,
                         size_t size, const char *fmt, ...) {
-        char what[32];
+        char what[QDB_WHAT_MAX], *cmd = NULL;
+        int len;
+        void *r = NULL;
         va_list ap;
+        hw_err_t err;
 
         *out = NULL;
-        if (!db->ctx)
-                return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "Redis at %s: not connected", db->target.addr);
-        command_name(fmt, what, sizeof(what));
         va_start(ap, fmt);
-        *out = redisvCommand(db->ctx, fmt, ap);
+        err = format_command(db, &cmd, &len, what, errstr, size, fmt, ap);
         va_end(ap);
+        if (err)
+                return err;
+        /* The replies of queued commands come first: none is left. */
+        if (redisAppendFormattedCommand(db->ctx, cmd, (size_t)len) !=
+                    REDIS_OK ||
+            redisGetReply(db->ctx, &r) != REDIS_OK)
+                r = NULL;
+        redisFreeCommand(cmd);
+        *out = r;
         return check_reply(db, out, what, errstr, size);
 }
 
 hw_err_t hw_qdb_append(hw_qdb_t *db, char *errstr, size_t size, const char *fmt,
                        ...) {
+        char what[QDB_WHAT_MAX], *cmd = NULL;
+        int len;
         va_list ap;
+        hw_err_t err;
         int rc;
 
-        if (!db->ctx)
-                return hw_fail(HW_ERR_SERVICE, errstr, size,
-                               "Redis at %s: not connected", db->target.addr);
         va_start(ap, fmt);
-        rc = redisvAppendCommand(db->ctx, fmt, ap);
+        err = format_command(db, &cmd, &len, what, errstr, size, fmt, ap);
         va_end(ap);
+        if (err)
+                return err;
+        if (db->head == db->n) /* every queued command was answered */
+                db->head = db->n = 0;
+        if (hw_grow((void **)&db->queued, &db->cap, db->n + 1,
+                    sizeof(*db->queued))) {
+                redisFreeCommand(cmd);
+                return hw_fail(HW_ERR_NOMEM, errstr, size,
+                               "cannot queue a Redis command: out of memory");
+        }
+        rc = redisAppendFormattedCommand(db->ctx, cmd, (size_t)len);
+        redisFreeCommand(cmd);
         if (rc != REDIS_OK)
                 return hw_fail(HW_ERR_NOMEM, errstr, size,
                                "cannot queue a Redis command: out of memory");
+        memcpy(db->queued[db->n++].text, what, sizeof(what));
         return HW_OK;
 }
 
 hw_err_t hw_qdb_reply(hw_qdb_t *db, redisReply **out, char *errstr,
                       size_t size) {
+        char what[QDB_WHAT_MAX] = "pipelined command";
         void *r = NULL;
 
         *out = NULL;
         if (!db->ctx)
                 return hw_fail(HW_ERR_SERVICE, errstr, size,
                                "Redis at %s: not connected", db->target.addr);
+        if (db->head < db->n)
+                memcpy(what, db->queued[db->head++].text, sizeof(what));
         if (redisGetReply(db->ctx, &r) != REDIS_OK)
                 r = NULL;
         *out = r;
-        return check_reply(db, out, "pipelined command", errstr, size);
+        return check_reply(db, out, what, errstr, size);
 }
 
 /* ------------------------------------------------------------------ */
@@ -232,13 +321,14 @@ static int parse_count(const char *value, int64_t *v, double *d) {
         return 0;
 }
 
-/* A score of a sorted set's member (rounded for the integer). */
+/* A score of a sorted set's member (rounded for the integer); -1 when it
+ * is not a finite number (Redis keeps +inf and -inf: no count of ours). */
 static int parse_score(const char *value, int64_t *v, double *d) {
         char *end;
         *d = strtod(value, &end);
-        if (*end || end == value)
+        if (*end || end == value || !isfinite(*d) || fabs(*d) >= 9.2e18)
                 return -1;
-        *v = isfinite(*d) ? (int64_t)llround(*d) : 0;
+        *v = (int64_t)llround(*d);
         return 0;
 }
 
@@ -255,12 +345,17 @@ static hw_err_t read_pairs(hw_qdb_t *db, redisReply *r, const char *cmd,
         for (size_t i = 0; !err && i < r->elements; i += 2) {
                 const char *name = r->element[i]->str;
                 const char *value = r->element[i + 1]->str;
+                char k[200], n[200], v_shown[200];
                 int64_t v;
                 double d;
                 if (parse(value, &v, &d))
                         err = hw_fail(HW_ERR_INTERNAL, errstr, size,
-                                      "%s %s \"%s\": \"%.40s\" is not %s", key,
-                                      noun, name, value, what);
+                                      "%s %s \"%s\": \"%s\" is not %s",
+                                      hw_qdb_show(key, 120, k, sizeof(k)), noun,
+                                      hw_qdb_show(name, 80, n, sizeof(n)),
+                                      hw_qdb_show(value, 40, v_shown,
+                                                  sizeof(v_shown)),
+                                      what);
                 else if (hw_qitems_add(out, name, v, d))
                         err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                       "out of memory");
@@ -289,7 +384,7 @@ hw_err_t hw_qdb_zset(hw_qdb_t *db, const char *key, hw_qitems_t *out,
                                   "ZRANGE %s 0 -1 WITHSCORES", key)))
                 return err;
         return read_pairs(db, r, "ZRANGE", key, "member", parse_score,
-                          "a score", out, errstr, size);
+                          "a finite score", out, errstr, size);
 }
 
 hw_err_t hw_qdb_exists(hw_qdb_t *db, const char *key, int *exists, char *errstr,

@@ -7,7 +7,9 @@
  * Errors: HW_ERR_SERVICE when Redis cannot be reached, refuses the
  * credentials or the connection broke (exit 69 for a CLI); HW_ERR_INTERNAL
  * for an error reply or a value that is not what docs/redis-keys.md
- * describes (WRONGTYPE, a count that is not a number); HW_ERR_NOMEM.
+ * describes (WRONGTYPE, a count that is not a number); HW_ERR_NOMEM. The
+ * message of an error reply names the command and its key ("Redis at
+ * 127.0.0.1:6379: HGETALL hw:labs: WRONGTYPE ..."), pipelined or not.
  */
 #ifndef HW_QDB_H
 #define HW_QDB_H
@@ -24,10 +26,12 @@ typedef struct hw_qdb_s hw_qdb_t;
 /*
  * Creates a reader for the config's redis.url. The password is, in order,
  * conf->redis_password, $REDIS_PASSWORD, the one inside the URL; it is
- * never printed. Returns NULL with errstr set when the URL does not parse
- * (the password is not echoed) or memory runs out. Does not connect.
+ * never printed. Returns NULL with *err and errstr set when the URL does
+ * not parse (HW_ERR_ARG; the password is not echoed) or memory runs out
+ * (HW_ERR_NOMEM). Does not connect.
  */
-hw_qdb_t *hw_qdb_new(const hw_config_t *conf, char *errstr, size_t errstr_size);
+hw_qdb_t *hw_qdb_new(const hw_config_t *conf, hw_err_t *err, char *errstr,
+                     size_t errstr_size);
 
 /* Closes the connection and wipes the password. Accepts NULL. */
 void hw_qdb_destroy(hw_qdb_t *db);
@@ -95,13 +99,20 @@ int64_t hw_qitems_total(const hw_qitems_t *l);
 hw_err_t hw_qdb_hash_counts(hw_qdb_t *db, const char *key, hw_qitems_t *out,
                             char *errstr, size_t errstr_size);
 
-/* Reads ZRANGE key 0 -1 WITHSCORES into out (appended). */
+/* Reads ZRANGE key 0 -1 WITHSCORES into out (appended). Every score must
+ * be finite (and within a count's range): otherwise HW_ERR_INTERNAL naming
+ * the key and member. */
 hw_err_t hw_qdb_zset(hw_qdb_t *db, const char *key, hw_qitems_t *out,
                      char *errstr, size_t errstr_size);
 
 /* Sets *exists to whether key exists. */
 hw_err_t hw_qdb_exists(hw_qdb_t *db, const char *key, int *exists, char *errstr,
                        size_t errstr_size);
+
+/* Shows what Redis holds in a message: the first max bytes of s with
+ * every control or invisible character as <U+XXXX> and a byte that is not
+ * UTF-8 as <0xNN> (hw_show_text), into out (size bytes). Returns out. */
+const char *hw_qdb_show(const char *s, size_t max, char *out, size_t size);
 
 /* Parses a whole decimal number (optional '-'); 0, or -1 if s is not one. */
 int hw_qdb_parse_int(const char *s, int64_t *out);

@@ -17,6 +17,7 @@
 #include "hw_config.h"
 #include "hw_err.h"
 #include "hw_keys.h"
+#include "output.h"
 #include "query.h"
 
 #define MAX_TOP 1000000L
@@ -67,15 +68,17 @@ static void usage(FILE *out) {
                 "from which org and\n"
                 "                       event), as the person registry "
                 "holds them\n"
-                "  status               the watermark, the last atomic step "
-                "and, per consumer\n"
-                "                       group and partition, the offset "
-                "stored in Redis and\n"
-                "                       whether its last step was at the "
-                "end; with Kafka\n"
-                "                       (--brokers, --bootstrap-file) also "
-                "the end offset and\n"
-                "                       the lag\n"
+                "  status               the watermark, the last atomic step, "
+                "the layout (and\n"
+                "                       whether this version needs a "
+                "rebuild), a replay running\n"
+                "                       and, per consumer group and "
+                "partition, the offset\n"
+                "                       stored in Redis and whether its "
+                "last step was at the\n"
+                "                       end; with Kafka (--brokers, "
+                "--bootstrap-file) also the\n"
+                "                       end offset and the lag\n"
                 "  report --html FILE [--window W] [--group G] [--lab "
                 "NAME]...\n"
                 "                       one self-contained HTML page (no "
@@ -100,10 +103,10 @@ static void usage(FILE *out) {
                 "                       /api/labs, /api/lab/NAME, /api/flows, "
                 "/api/offers,\n"
                 "                       /api/alerts, /api/moves, /api/report "
-                "and new "
-                "alerts as server-sent\n"
-                "                       events at /api/events; GET only, "
-                "until Ctrl-C\n"
+                "and new alerts\n"
+                "                       as server-sent events at "
+                "/api/events; GET only, until\n"
+                "                       Ctrl-C\n"
                 "  dlq [--count N]      the last N rejected messages of the "
                 "DLQ topic (default\n"
                 "                       20), oldest first: time, class "
@@ -148,11 +151,14 @@ static void usage(FILE *out) {
                 "--top 0 shows every row.\n"
                 "\n"
                 "Exit status: 0 on success (also when there are no alerts), "
-                "1 when the lab, org or\n"
-                "person is not found, Redis holds no hirewire data under the "
-                "prefix or Redis\n"
-                "answers with an error, 2 usage error, 69 Redis or "
-                "Kafka unavailable.\n");
+                "1 when the lab,\n"
+                "org or person is not found, Redis holds no hirewire data "
+                "under the prefix,\n"
+                "Redis answers with an error or holds a value that is not "
+                "what hirewire\n"
+                "writes; 2 usage error (also a window or group Redis holds "
+                "nothing for);\n"
+                "69 Redis or Kafka unavailable.\n");
 }
 
 static int usage_error(const char *fmt, const char *arg) {
@@ -163,14 +169,19 @@ static int usage_error(const char *fmt, const char *arg) {
         return HW_EXIT_USAGE;
 }
 
-/* Applies a config key from a flag. */
+/* The exit code of a config that cannot be read or applied, after saying
+ * why: a usage error, unless memory ran out. */
+static int config_error(hw_err_t err, const char *errstr) {
+        fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
+        return err == HW_ERR_NOMEM ? HW_EXIT_FAILURE : HW_EXIT_USAGE;
+}
+
+/* Applies a config key from a flag: HW_EXIT_OK or the exit code. */
 static int set_key(hw_query_t *q, const char *key, const char *value) {
         char errstr[512];
-        if (hw_config_set(&q->conf, key, value, errstr, sizeof(errstr))) {
-                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
-                return -1;
-        }
-        return 0;
+        hw_err_t err =
+                hw_config_set(&q->conf, key, value, errstr, sizeof(errstr));
+        return err ? config_error(err, errstr) : HW_EXIT_OK;
 }
 
 int hw_query_parse_long(const char *s, long min, long max, long *out) {
@@ -324,14 +335,13 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
             seen_count = 0, seen_html = 0, seen_addr = 0;
         char errstr[512], why[512];
         size_t len = 0;
-        int opt, longindex = 0;
+        int opt, longindex = 0, rc;
+        hw_err_t err;
 
         /* The config file first, wherever it is, so flags override it. */
-        if (hw_config_load_args(&q->conf, argc, argv, &config_file, errstr,
-                                sizeof(errstr))) {
-                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
-                return HW_EXIT_USAGE;
-        }
+        if ((err = hw_config_load_args(&q->conf, argc, argv, &config_file,
+                                       errstr, sizeof(errstr))))
+                return config_error(err, errstr);
 
         opterr = 0; /* we say what is wrong ourselves */
         while ((opt = getopt_long(argc, argv, ":b:c:h", longopts,
@@ -340,20 +350,20 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                 case 'c':
                         break; /* loaded above */
                 case 'b':
-                        if (set_key(q, "brokers", optarg))
-                                return HW_EXIT_USAGE;
+                        if ((rc = set_key(q, "brokers", optarg)))
+                                return rc;
                         break;
                 case OPT_BOOTSTRAP_FILE:
-                        if (set_key(q, "bootstrap.file", optarg))
-                                return HW_EXIT_USAGE;
+                        if ((rc = set_key(q, "bootstrap.file", optarg)))
+                                return rc;
                         break;
                 case OPT_REDIS:
-                        if (set_key(q, "redis.url", optarg))
-                                return HW_EXIT_USAGE;
+                        if ((rc = set_key(q, "redis.url", optarg)))
+                                return rc;
                         break;
                 case OPT_PREFIX:
-                        if (set_key(q, "prefix", optarg))
-                                return HW_EXIT_USAGE;
+                        if ((rc = set_key(q, "prefix", optarg)))
+                                return rc;
                         break;
                 case OPT_JSON:
                         q->json = 1;
@@ -385,7 +395,10 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                         seen_html = 1;
                         break;
                 case OPT_LAB:
-                        if (!*optarg || q->n_labs == HW_QUERY_MAX_LABS)
+                        if (!*optarg)
+                                return usage_error("%s", "--lab needs a lab "
+                                                         "name or slug");
+                        if (q->n_labs == HW_QUERY_MAX_LABS)
                                 return usage_error("--lab \"%s\": give up to "
                                                    "8 lab names",
                                                    optarg);
@@ -409,10 +422,8 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                                            argv[optind - 1]);
                 }
         }
-        if (hw_config_validate(&q->conf, errstr, sizeof(errstr))) {
-                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
-                return HW_EXIT_USAGE;
-        }
+        if ((err = hw_config_validate(&q->conf, errstr, sizeof(errstr))))
+                return config_error(err, errstr);
 
         if (optind >= argc)
                 return usage_error("%s", "no command given");
@@ -437,7 +448,7 @@ static int parse_args(hw_query_t *q, int argc, char **argv,
                 for (int i = optind; i < argc; i++)
                         len += strlen(argv[i]) + 1;
                 if (!(q->arg = malloc(len)))
-                        return HW_EXIT_FAILURE;
+                        return hw_qout_fail(HW_ERR_NOMEM, "");
                 q->arg[0] = '\0';
                 for (int i = optind; i < argc; i++) {
                         if (i > optind)
@@ -496,6 +507,7 @@ int main(int argc, char **argv) {
         /* A closed Redis connection or a reader gone from stdout is an
          * error to report (EPIPE), not a silent death. */
         signal(SIGPIPE, SIG_IGN);
+        hw_qout_json_init();
         if (hw_config_init(&q.conf)) {
                 fprintf(stderr, HW_QUERY_PROG ": out of memory\n");
                 return HW_EXIT_FAILURE;
@@ -506,9 +518,8 @@ int main(int argc, char **argv) {
                 goto cleanup;
         }
 
-        if (!(q.db = hw_qdb_new(&q.conf, errstr, sizeof(errstr)))) {
-                fprintf(stderr, HW_QUERY_PROG ": %s\n", errstr);
-                rc = HW_EXIT_USAGE;
+        if (!(q.db = hw_qdb_new(&q.conf, &err, errstr, sizeof(errstr)))) {
+                rc = config_error(err, errstr);
                 goto cleanup;
         }
         /* serve connects for each request: it starts, and answers 503,

@@ -133,18 +133,14 @@ static enum MHD_Result respond(struct MHD_Connection *conn, unsigned status,
  * takes doc. */
 static enum MHD_Result respond_json(struct MHD_Connection *conn,
                                     unsigned status, json_t *doc) {
-        char *text = doc ? json_dumps(doc, JSON_INDENT(2)) : NULL;
-        size_t len = text ? strlen(text) : 0;
-        char *body = text ? realloc(text, len + 2) : NULL;
+        size_t len = 0;
+        char *body = doc ? hw_qout_jdump(doc, JSON_INDENT(2), &len) : NULL;
 
         json_decref(doc);
-        if (!body) {
-                free(text);
+        if (!body)
                 return respond(conn, MHD_HTTP_INTERNAL_SERVER_ERROR, TEXT_PLAIN,
                                strdup("out of memory\n"), 14, HW_CSP_NONE);
-        }
-        memcpy(body + len, "\n", 2);
-        return respond(conn, status, APP_JSON, body, len + 1, HW_CSP_NONE);
+        return respond(conn, status, APP_JSON, body, len, HW_CSP_NONE);
 }
 
 enum MHD_Result hw_serve_error(struct MHD_Connection *conn, unsigned status,
@@ -306,8 +302,8 @@ int hw_serve_open_db(hw_query_t *q, hw_qerr_t *e) {
         char errstr[512];
         hw_err_t err;
 
-        if (!(q->db = hw_qdb_new(&q->conf, errstr, sizeof(errstr)))) {
-                hw_qerr_set(e, HW_EXIT_FAILURE, 0, "%s", errstr);
+        if (!(q->db = hw_qdb_new(&q->conf, &err, errstr, sizeof(errstr)))) {
+                hw_qerr_from(e, err, errstr);
                 return -1;
         }
         if ((err = hw_qdb_connect(q->db, errstr, sizeof(errstr)))) {

@@ -15,6 +15,7 @@
 
 #include "hw_buf.h"
 #include "hw_kafka.h"
+#include "hw_rebuild.h"
 #include "hw_time.h"
 #include "hw_validate.h"
 #include "output.h"
@@ -109,24 +110,31 @@ static int by_group_part(const void *a, const void *b) {
         return c;
 }
 
-/* Adds the row of key "<group>:<topic>:<partition>" (without the
- * "offset:" prefix) holding value; a key not of that shape is skipped.
- * -1 when out of memory. */
-static int add_part(parts_t *p, const char *name, const char *value) {
-        const char *last = strrchr(name, ':'), *mid;
+/* Adds the row of key (a stored offset, "<group>:<topic>:<partition>"
+ * after skip bytes) holding value; a key not of that shape is not one the
+ * consumer writes, and skipped. HW_ERR_INTERNAL naming the key when value
+ * is not an offset, HW_ERR_NOMEM. */
+static hw_err_t add_part(parts_t *p, const char *key, size_t skip,
+                         const char *value, char *errstr, size_t size) {
+        const char *name = key + skip, *last = strrchr(name, ':'), *mid;
         int64_t partition, offset;
+        char k[200], shown[200];
         part_row_t *r;
 
         if (!last || last == name)
-                return 0;
+                return HW_OK;
         for (mid = last - 1; mid > name && *mid != ':'; mid--)
                 ;
         if (mid == name || hw_qdb_parse_int(last + 1, &partition) ||
-            partition < 0 || partition > INT32_MAX ||
-            hw_qdb_parse_int(value, &offset))
-                return 0;
+            partition < 0 || partition > INT32_MAX)
+                return HW_OK;
+        if (hw_qdb_parse_int(value, &offset) || offset < 0)
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "%s: \"%s\" is not an offset",
+                               hw_qdb_show(key, 120, k, sizeof(k)),
+                               hw_qdb_show(value, 40, shown, sizeof(shown)));
         if (hw_grow((void **)&p->a, &p->cap, p->n + 1, sizeof(*p->a)))
-                return -1;
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         r = &p->a[p->n];
         memset(r, 0, sizeof(*r));
         r->group = strndup(name, (size_t)(mid - name));
@@ -134,14 +142,14 @@ static int add_part(parts_t *p, const char *name, const char *value) {
         if (!r->group || !r->topic) {
                 free(r->group);
                 free(r->topic);
-                return -1;
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         }
         r->partition = (int32_t)partition;
         r->offset = offset;
         r->end = -1;
         r->at_end = -1;
         p->n++;
-        return 0;
+        return HW_OK;
 }
 
 /* Reads every stored offset under the prefix (SCAN, then the values of a
@@ -173,10 +181,9 @@ static hw_err_t read_parts(hw_query_t *q, parts_t *p, char *errstr,
                         const redisReply *k = r->element[1]->element[i];
                         if ((err = hw_qdb_reply(q->db, &v, errstr, size)))
                                 break;
-                        if (v->type == REDIS_REPLY_STRING && k->len > skip &&
-                            add_part(p, k->str + skip, v->str))
-                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                              "out of memory");
+                        if (v->type == REDIS_REPLY_STRING && k->len > skip)
+                                err = add_part(p, k->str, skip, v->str, errstr,
+                                               size);
                         freeReplyObject(v);
                         v = NULL;
                 }
@@ -204,6 +211,7 @@ static hw_err_t read_ends(hw_query_t *q, parts_t *p, char *errstr,
         }
         for (size_t i = 0; !err && i < p->n; i++) {
                 redisReply *r = NULL;
+                char key[HW_QOUT_KEY_MAX], k[200], shown[200];
                 int64_t v;
                 if ((err = hw_qdb_reply(q->db, &r, errstr, size)))
                         return err;
@@ -211,6 +219,17 @@ static hw_err_t read_ends(hw_query_t *q, parts_t *p, char *errstr,
                     !hw_qdb_parse_int(r->str, &v)) {
                         p->a[i].at_end = v == 1;
                         p->a[i].behind_ms = v == 1 ? 0 : v;
+                } else if (r->type == REDIS_REPLY_STRING) {
+                        hw_keys_ends(key, sizeof(key), q->conf.prefix,
+                                     p->a[i].group);
+                        err = hw_fail(
+                                HW_ERR_INTERNAL, errstr, size,
+                                "%s field \"%s:%" PRId32
+                                "\": \"%s\" is neither 1 nor a time "
+                                "in ms",
+                                hw_qdb_show(key, 120, k, sizeof(k)),
+                                p->a[i].topic, p->a[i].partition,
+                                hw_qdb_show(r->str, 40, shown, sizeof(shown)));
                 }
                 freeReplyObject(r);
         }
@@ -240,26 +259,54 @@ static hw_err_t read_kafka_ends(hw_query_t *q, parts_t *p, char *errstr,
         return err;
 }
 
-/* The bookkeeping strings of the prefix: watermark, epoch, steps,
- * steps:at, layout (NULL where absent); the reply is the caller's. */
+/* The bookkeeping strings status shows, in the order MGET reads them:
+ * the prefix's, then the lock of a replay of it. */
+enum { S_WATERMARK, S_EPOCH, S_STEPS, S_STEPS_AT, S_LAYOUT, S_REPLAY, S_N };
+
+static const char *const summary_names[S_REPLAY] = {
+        HW_KEY_WATERMARK, HW_KEY_EPOCH, HW_KEY_STEPS, HW_KEY_STEPS_AT,
+        HW_KEY_LAYOUT};
+
+/* Reads the bookkeeping strings into *r (the caller's; NULL elements
+ * where absent). HW_ERR_INTERNAL naming the key when one that holds a
+ * number (all but the layout and the lock) holds something else. */
 static hw_err_t read_summary(hw_query_t *q, redisReply **r, char *errstr,
                              size_t size) {
-        char k[5][HW_QOUT_KEY_MAX];
-        static const char *const names[] = {HW_KEY_WATERMARK, HW_KEY_EPOCH,
-                                            HW_KEY_STEPS, HW_KEY_STEPS_AT,
-                                            HW_KEY_LAYOUT};
-        for (size_t i = 0; i < 5; i++)
-                hw_keys_name(k[i], sizeof(k[i]), q->conf.prefix, names[i]);
-        return hw_qdb_command(q->db, r, errstr, size, "MGET %s %s %s %s %s",
-                              k[0], k[1], k[2], k[3], k[4]);
+        char k[S_N][HW_QOUT_KEY_MAX], shown[200];
+        hw_err_t err;
+        int64_t v;
+
+        for (size_t i = 0; i < S_REPLAY; i++)
+                hw_keys_name(k[i], sizeof(k[i]), q->conf.prefix,
+                             summary_names[i]);
+        hw_keys_replay_lock(k[S_REPLAY], sizeof(k[S_REPLAY]), q->conf.prefix);
+        if ((err = hw_qdb_command(q->db, r, errstr, size,
+                                  "MGET %s %s %s %s %s %s", k[0], k[1], k[2],
+                                  k[3], k[4], k[5])))
+                return err;
+        if ((*r)->type != REDIS_REPLY_ARRAY || (*r)->elements != S_N)
+                return hw_fail(HW_ERR_INTERNAL, errstr, size,
+                               "Redis at %s: MGET %s: unexpected reply",
+                               hw_qdb_addr(q->db), k[0]);
+        for (size_t i = 0; i < S_LAYOUT; i++) {
+                const redisReply *e = (*r)->element[i];
+                if (e->type == REDIS_REPLY_STRING &&
+                    hw_qdb_parse_int(e->str, &v))
+                        return hw_fail(
+                                HW_ERR_INTERNAL, errstr, size,
+                                "%s: \"%s\" is not %s", k[i],
+                                hw_qdb_show(e->str, 40, shown, sizeof(shown)),
+                                i == S_WATERMARK || i == S_STEPS_AT
+                                        ? "a time in ms"
+                                        : "a number");
+        }
+        return HW_OK;
 }
 
-/* The value of MGET reply element i, or NULL. */
+/* Summary string i, or NULL where absent. */
 static const char *mget_str(const redisReply *r, size_t i) {
-        return r->type == REDIS_REPLY_ARRAY && i < r->elements &&
-                               r->element[i]->type == REDIS_REPLY_STRING
-                       ? r->element[i]->str
-                       : NULL;
+        return r->element[i]->type == REDIS_REPLY_STRING ? r->element[i]->str
+                                                         : NULL;
 }
 
 /* An ISO time of a ms value held as text, or "-". */
@@ -276,19 +323,44 @@ static json_t *jint_or_null(const char *s) {
         return s && !hw_qdb_parse_int(s, &v) ? json_integer(v) : json_null();
 }
 
-static int status_json(const redisReply *sum, const parts_t *p) {
+static json_t *jstr_or_null(const char *s) {
+        return s ? hw_qout_jstr(s) : json_null();
+}
+
+/* {"pid", "staging_prefix"} of the replay running, or null. */
+static json_t *replay_json(const hw_query_t *q, const char *lock) {
+        char staging[HW_QOUT_KEY_MAX];
+        json_t *o;
+
+        if (!lock)
+                return json_null();
+        hw_keys_replay_prefix(staging, sizeof(staging), q->conf.prefix);
+        o = json_object();
+        if (hw_qout_jset(o, "pid", jint_or_null(lock)) ||
+            hw_qout_jset(o, "staging_prefix", hw_qout_jstr(staging))) {
+                json_decref(o);
+                return NULL;
+        }
+        return o;
+}
+
+static int status_json(const hw_query_t *q, const redisReply *sum,
+                       const parts_t *p) {
         json_t *doc = json_object(), *arr = json_array();
         int bad = hw_qout_jset(doc, "watermark",
-                               jint_or_null(mget_str(sum, 0))) ||
+                               jint_or_null(mget_str(sum, S_WATERMARK))) ||
                   hw_qout_jset(doc, "epoch",
-                               mget_str(sum, 1) ? hw_qout_jstr(mget_str(sum, 1))
-                                                : json_null()) ||
-                  hw_qout_jset(doc, "steps", jint_or_null(mget_str(sum, 2))) ||
+                               jstr_or_null(mget_str(sum, S_EPOCH))) ||
+                  hw_qout_jset(doc, "steps",
+                               jint_or_null(mget_str(sum, S_STEPS))) ||
                   hw_qout_jset(doc, "last_step",
-                               jint_or_null(mget_str(sum, 3))) ||
+                               jint_or_null(mget_str(sum, S_STEPS_AT))) ||
                   hw_qout_jset(doc, "layout",
-                               mget_str(sum, 4) ? hw_qout_jstr(mget_str(sum, 4))
-                                                : json_null());
+                               jstr_or_null(mget_str(sum, S_LAYOUT))) ||
+                  hw_qout_jset(doc, "layout_expected",
+                               hw_qout_jstr(HW_STORE_LAYOUT)) ||
+                  hw_qout_jset(doc, "replay",
+                               replay_json(q, mget_str(sum, S_REPLAY)));
         for (size_t i = 0; !bad && i < p->n; i++) {
                 const part_row_t *r = &p->a[i];
                 json_t *o = json_object();
@@ -316,6 +388,21 @@ static int status_json(const redisReply *sum, const parts_t *p) {
                                   JSON_INDENT(2));
 }
 
+/* The layout row: the version, and what to do when it is not this
+ * version's. */
+static void layout_text(const char *layout, char *out, size_t size) {
+        if (!layout)
+                snprintf(out, size, "-");
+        else if (!strcmp(layout, HW_STORE_LAYOUT))
+                snprintf(out, size, "%s", layout);
+        else
+                snprintf(out, size,
+                         "%.40s (this version writes " HW_STORE_LAYOUT
+                         "; rebuild with hirewire-consumer --replay --from "
+                         "earliest)",
+                         layout);
+}
+
 static int status_tables(hw_query_t *q, const redisReply *sum, const parts_t *p,
                          int kafka) {
         static const char *const sh[] = {"field", "value"};
@@ -324,21 +411,32 @@ static int status_tables(hw_query_t *q, const redisReply *sum, const parts_t *p,
         static const hw_align_t pa[] = {
                 HW_ALIGN_LEFT,  HW_ALIGN_LEFT,  HW_ALIGN_RIGHT, HW_ALIGN_RIGHT,
                 HW_ALIGN_RIGHT, HW_ALIGN_RIGHT, HW_ALIGN_LEFT};
-        char wm[40], last[40];
+        const char *steps = mget_str(sum, S_STEPS);
+        const char *epoch = mget_str(sum, S_EPOCH);
+        const char *lock = mget_str(sum, S_REPLAY);
+        char wm[40], last[40], layout[200], replay[HW_QOUT_KEY_MAX + 100];
         hw_table_t *t = hw_table_new(2, sh, NULL);
         int ok = t != NULL, rc;
 
-        iso_of(mget_str(sum, 0), wm, sizeof(wm));
-        iso_of(mget_str(sum, 3), last, sizeof(last));
+        iso_of(mget_str(sum, S_WATERMARK), wm, sizeof(wm));
+        iso_of(mget_str(sum, S_STEPS_AT), last, sizeof(last));
+        layout_text(mget_str(sum, S_LAYOUT), layout, sizeof(layout));
+        if (lock) {
+                char staging[HW_QOUT_KEY_MAX];
+                hw_keys_replay_prefix(staging, sizeof(staging), q->conf.prefix);
+                snprintf(replay, sizeof(replay),
+                         "running (pid %.20s), into prefix %s", lock, staging);
+        } else {
+                snprintf(replay, sizeof(replay), "-");
+        }
         {
-                const char *rows[][2] = {
-                        {"watermark", wm},
-                        {"last step", last},
-                        {"atomic steps",
-                         mget_str(sum, 2) ? mget_str(sum, 2) : "0"},
-                        {"epoch", mget_str(sum, 1) ? mget_str(sum, 1) : "-"},
-                        {"layout", mget_str(sum, 4) ? mget_str(sum, 4) : "-"}};
-                for (size_t i = 0; ok && i < 5; i++)
+                const char *rows[][2] = {{"watermark", wm},
+                                         {"last step", last},
+                                         {"atomic steps", steps ? steps : "0"},
+                                         {"epoch", epoch ? epoch : "-"},
+                                         {"layout", layout},
+                                         {"replay", replay}};
+                for (size_t i = 0; ok && i < sizeof(rows) / sizeof(*rows); i++)
                         ok = !hw_table_add_row(t) &&
                              !hw_table_set(t, 0, "%s", rows[i][0]) &&
                              !hw_table_set(t, 1, "%s", rows[i][1]);
@@ -396,12 +494,12 @@ int hw_query_status(hw_query_t *q) {
                 rc = hw_qout_fail(err, errstr);
                 goto cleanup;
         }
-        if (!mget_str(sum, 0) && !p.n) {
+        /* Nothing to show, unless a replay is building it. */
+        if (!mget_str(sum, S_WATERMARK) && !p.n && !mget_str(sum, S_REPLAY)) {
                 if ((err = hw_qout_check_empty(q, &empty, errstr,
-                                               sizeof(errstr))))
-                        rc = hw_qout_fail(err, errstr);
-                if (empty) {
-                        rc = hw_qout_fail(HW_ERR_INTERNAL, errstr);
+                                               sizeof(errstr))) ||
+                    empty) {
+                        rc = hw_qout_fail(err ? err : HW_ERR_INTERNAL, errstr);
                         goto cleanup;
                 }
         }
@@ -412,7 +510,7 @@ int hw_query_status(hw_query_t *q) {
                                            : HW_EXIT_USAGE;
                 goto cleanup;
         }
-        rc = q->json ? status_json(sum, &p)
+        rc = q->json ? status_json(q, sum, &p)
                      : status_tables(q, sum, &p, kafka_given(q));
 cleanup:
         freeReplyObject(sum);

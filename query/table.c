@@ -68,15 +68,74 @@ size_t hw_table_rows(const hw_table_t *t) {
         return t->rows;
 }
 
-/* Replaces control characters by '?', in place. */
-static void sanitize(char *s) {
-        for (; *s; s++)
-                if ((unsigned char)*s < 0x20 || *s == 0x7f)
-                        *s = '?';
+/* A copy of s that is valid UTF-8: bad bytes become U+FFFD. NULL when
+ * out of memory. */
+char *hw_table_utf8(const char *s) {
+        size_t n = strlen(s);
+        char *out = malloc(n * 3 + 1), *o = out;
+        const unsigned char *p = (const unsigned char *)s;
+
+        if (!out)
+                return NULL;
+        while (*p) {
+                size_t len = 0;
+                unsigned cp = 0;
+                if (*p < 0x80)
+                        len = 1, cp = *p;
+                else if ((*p & 0xe0) == 0xc0)
+                        len = 2, cp = *p & 0x1f;
+                else if ((*p & 0xf0) == 0xe0)
+                        len = 3, cp = *p & 0x0f;
+                else if ((*p & 0xf8) == 0xf0)
+                        len = 4, cp = *p & 0x07;
+                for (size_t i = 1; i < len; i++) {
+                        if ((p[i] & 0xc0) != 0x80) {
+                                len = 0;
+                                break;
+                        }
+                        cp = cp << 6 | (p[i] & 0x3f);
+                }
+                if (len == 0 || (len == 2 && cp < 0x80) ||
+                    (len == 3 && cp < 0x800) || (len == 4 && cp < 0x10000) ||
+                    cp > 0x10ffff || (cp >= 0xd800 && cp <= 0xdfff)) {
+                        memcpy(o, "\xef\xbf\xbd", 3);
+                        o += 3;
+                        p++;
+                        continue;
+                }
+                memcpy(o, p, len);
+                o += len;
+                p += len;
+        }
+        *o = '\0';
+        return out;
+}
+
+char *hw_table_text(const char *s) {
+        char *out = hw_table_utf8(s), *o = out;
+
+        if (!out)
+                return NULL;
+        /* Valid UTF-8 now: a C1 control is U+0080-U+009F, "\xc2\x80" to
+         * "\xc2\x9f". */
+        for (const char *p = out; *p; p++) {
+                unsigned char c = (unsigned char)*p;
+                if (c < 0x20 || c == 0x7f) {
+                        *o++ = '?';
+                } else if (c == 0xc2 && (unsigned char)p[1] >= 0x80 &&
+                           (unsigned char)p[1] <= 0x9f) {
+                        *o++ = '?';
+                        p++;
+                } else {
+                        *o++ = *p;
+                }
+        }
+        *o = '\0';
+        return out;
 }
 
 int hw_table_set(hw_table_t *t, size_t col, const char *fmt, ...) {
-        char **cell;
+        char **cell, *text = NULL;
         va_list ap;
         int n;
 
@@ -86,14 +145,13 @@ int hw_table_set(hw_table_t *t, size_t col, const char *fmt, ...) {
         free(*cell);
         *cell = NULL;
         va_start(ap, fmt);
-        n = vasprintf(cell, fmt, ap);
+        n = vasprintf(&text, fmt, ap);
         va_end(ap);
-        if (n < 0) {
-                *cell = NULL;
+        if (n < 0)
                 return -1;
-        }
-        sanitize(*cell);
-        return 0;
+        *cell = hw_table_text(text);
+        free(text);
+        return *cell ? 0 : -1;
 }
 
 size_t hw_table_width(const char *s) {
@@ -128,11 +186,11 @@ static void print_line(const hw_table_t *t, char *const *cells,
         fputc('\n', out);
 }
 
-void hw_table_print(const hw_table_t *t, FILE *out, const char *indent) {
+int hw_table_print(const hw_table_t *t, FILE *out, const char *indent) {
         size_t *widths = calloc(t->ncols ? t->ncols : 1, sizeof(*widths));
 
         if (!widths)
-                return;
+                return -1;
         for (size_t c = 0; c < t->ncols; c++) {
                 widths[c] = hw_table_width(t->headers[c]);
                 for (size_t r = 0; r < t->rows; r++) {
@@ -146,6 +204,7 @@ void hw_table_print(const hw_table_t *t, FILE *out, const char *indent) {
         for (size_t r = 0; r < t->rows; r++)
                 print_line(t, &t->cells[r * t->ncols], widths, out, indent);
         free(widths);
+        return 0;
 }
 
 void hw_csv_field(FILE *out, const char *s) {

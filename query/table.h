@@ -1,9 +1,9 @@
 /*
  * Aligned text tables for hirewire-query: a header row, then rows of cells,
  * each column as wide as its widest cell counted in UTF-8 code points (so
- * "Tsinghua" and "清华大学" line up), numbers right-aligned. Control
- * characters in cells are shown as '?' so a name read from Redis cannot
- * move the terminal's cursor.
+ * "Tsinghua" and "清华大学" line up), numbers right-aligned. Cells are
+ * text as hw_table_text() makes it, so a name read from Redis cannot move
+ * the terminal's cursor.
  *
  * Plus the cell formats the tables share: percentages and dollar amounts.
  */
@@ -40,6 +40,16 @@ int hw_table_add_row(hw_table_t *t);
 int hw_table_set(hw_table_t *t, size_t col, const char *fmt, ...)
         __attribute__((format(printf, 3, 4)));
 
+/* A copy of s that is valid UTF-8 (bad bytes become U+FFFD), for the
+ * caller to free; NULL when out of memory. */
+char *hw_table_utf8(const char *s);
+
+/* A copy of s for a terminal or a CSV file: valid UTF-8 as hw_table_utf8()
+ * makes it, with every control character (C0, DEL and C1: ESC, BEL, CSI,
+ * line breaks, tabs) as '?'. For the caller to free; NULL when out of
+ * memory. */
+char *hw_table_text(const char *s);
+
 /* Writes s as one CSV field (RFC 4180): quoted when it holds a comma, a
  * quote or a line break, its quotes doubled. */
 void hw_csv_field(FILE *out, const char *s);
@@ -52,9 +62,10 @@ size_t hw_table_rows(const hw_table_t *t);
 
 /*
  * Writes the table to out, each line prefixed by `indent` (may be "") and
- * without trailing spaces; columns are two spaces apart.
+ * without trailing spaces; columns are two spaces apart. 0, or -1 when
+ * out of memory (nothing is written then).
  */
-void hw_table_print(const hw_table_t *t, FILE *out, const char *indent);
+int hw_table_print(const hw_table_t *t, FILE *out, const char *indent);
 
 /* Display width of s: its UTF-8 code points (bytes that do not continue a
  * sequence). */

@@ -138,9 +138,7 @@ struct hw_store_s {
         hw_plan_t *pend_plan;
 };
 
-/* The version of the layout of the internal keys (buckets, persons, ids)
- * this consumer writes, in <prefix>layout; every step writes it. */
-#define LAYOUT "5"
+#define LAYOUT HW_STORE_LAYOUT
 
 /* What each reply of round trip 1 is for. */
 typedef enum step_read_e {

@@ -8,9 +8,8 @@
 # usage errors exit 2; the password comes from REDIS_PASSWORD and is never
 # printed.
 source "$(dirname "$0")/lib/services.sh"
+source "$(dirname "$0")/lib/query.sh"
 
-Q=$HW_BIN_DIR/hirewire-query
-[[ -x $Q ]] || hw_fail "$Q not built"
 CHECK=$HW_SRC_DIR/tests/lib/query_check.py
 
 hw_start_redis
@@ -20,14 +19,6 @@ rc() { redis-cli -p "$PORT" "$@" >/dev/null; }
 q() { "$Q" --redis "$URL" "$@"; }
 check() { "$HW_PY" "$CHECK" "$1" --port "$PORT" "${@:2}" || hw_fail "query_check $*"; }
 
-# Runs hirewire-query with the given arguments, expecting exit status $1;
-# stdout in $HW_TMP/out, stderr in $HW_TMP/err.
-expect_rc() {
-  local want=$1 got=0
-  shift
-  "$Q" "$@" >"$HW_TMP/out" 2>"$HW_TMP/err" || got=$?
-  [[ $got -eq $want ]] || hw_fail "hirewire-query $* exited $got, expected $want: $(cat "$HW_TMP/err")"
-}
 
 hw_note "the state"
 MSL=hw:lab:meta-superintelligence-labs
@@ -178,14 +169,7 @@ check alerts --lines --count 2 "$HW_TMP/follow.jsonl"
 
 hw_note "person"
 # A registry record as docs/redis-keys.md gives it: field <person_id> of
-# hw:persons:<FNV-1a 32 of the id mod 256>, seven <length>:<bytes> parts.
-bucket_of() {
-  "$HW_PY" -c 'import sys
-h = 2166136261
-for b in sys.argv[1].encode():
-    h = ((h ^ b) * 16777619) & 0xffffffff
-print(h % 256)' "$1"
-}
+# hw:persons:<bucket_of id>, seven <length>:<bytes> parts.
 bucket=$(bucket_of p-bowen-zhang)
 rc HSET "hw:persons:$bucket" p-bowen-zhang \
   "27:Meta Superintelligence Labs6:OpenAI2:CN19:Tsinghua University1:S13:17513280000007:e-bowen"

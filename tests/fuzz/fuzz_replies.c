@@ -389,7 +389,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
                 return 0;
         }
         pthread_mutex_unlock(&server_lock);
-        if (!(q.db = hw_qdb_new(&q.conf, errstr, sizeof(errstr))))
+        if (!(q.db = hw_qdb_new(&q.conf, &err, errstr, sizeof(errstr))))
                 fail("hw_qdb_new", errstr);
         err = hw_qdb_connect(q.db, errstr, sizeof(errstr));
         if (err && !strncmp(errstr, "cannot connect", 14)) /* not a reply */
