@@ -61,20 +61,20 @@ int hw_person_unpack(hw_arena_t *a, const char *text, size_t len,
         }
         if (at != len || !lens[0] || !lens[5] || lens[5] > 19)
                 return -1;
-        p->lab = hw_arena_strndup(a, parts[0], lens[0]);
-        p->origin = hw_arena_strndup(a, parts[1], lens[1]);
-        p->nationality = hw_arena_strndup(a, parts[2], lens[2]);
-        p->alma_mater = hw_arena_strndup(a, parts[3], lens[3]);
-        p->tier = hw_arena_strndup(a, parts[4], lens[4]);
-        p->event_id = hw_arena_strndup(a, parts[6], lens[6]);
         p->at = 0;
         for (size_t i = 0; i < lens[5]; i++) {
                 if (parts[5][i] < '0' || parts[5][i] > '9')
                         return -1;
                 p->at = p->at * 10 + (parts[5][i] - '0');
         }
+        p->lab = hw_arena_strndup(a, parts[0], lens[0]);
+        p->origin = hw_arena_strndup(a, parts[1], lens[1]);
+        p->nationality = hw_arena_strndup(a, parts[2], lens[2]);
+        p->alma_mater = hw_arena_strndup(a, parts[3], lens[3]);
+        p->tier = hw_arena_strndup(a, parts[4], lens[4]);
+        p->event_id = hw_arena_strndup(a, parts[6], lens[6]);
         return p->lab && p->origin && p->nationality && p->alma_mater &&
                                p->tier && p->event_id
                        ? 0
-                       : -1;
+                       : -2;
 }

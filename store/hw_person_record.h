@@ -25,7 +25,7 @@ unsigned hw_person_bucket(const char *id, size_t len);
 const char *hw_person_pack(hw_arena_t *a, const hw_person_t *p, size_t *len);
 
 /* Reads a record into *p (strings copied into the arena). -1 when it is not
- * one (or out of memory). */
+ * one, -2 when out of memory. */
 int hw_person_unpack(hw_arena_t *a, const char *text, size_t len,
                      hw_person_t *p);
 
