@@ -10,12 +10,12 @@
  *
  * A step that fails for want of memory must have written nothing (every
  * key as it was: SPEC "a refused step must leave nothing written"), and
- * run again on the same store and plan it applies and
- * leaves Redis as a step that never failed does. A failure while the
- * replies are read (hiredis's reader, through the store's reply arena)
- * drops the connection and is HW_ERR_SERVICE, "whether Redis applied the
- * step is then unknown" (hw_store.h): Redis holds then either nothing of
- * the step or all of it, and run again the step is applied or fenced.
+ * run again on the same store and plan it applies and leaves Redis as a
+ * step that never failed does. A failure while the replies are read
+ * (hiredis's reader, through the store's reply arena) drops the
+ * connection and is HW_ERR_SERVICE, "whether Redis applied the step is
+ * then unknown" (hw_store.h): Redis holds then either nothing of the step
+ * or all of it, and run again the step is applied or fenced.
  *
  *   test_store_oom PORT
  */
@@ -51,9 +51,10 @@ static const char *const g_labs[] = {"Meta Superintelligence Labs",
 
 /* Event i: batch 0 and 1 hires and an offer on 06-10, batch 2 on 06-16
  * to 06-18: hires from Apple into MSL (a raid by the fourth), from
- * Google into Anthropic (another, batch 2's), from France into the US
- * (brain drain), tier S moves, persons of batch 0 moving again, mega
- * offers. */
+ * Google into Anthropic (another, batch 2's), from France and Britain
+ * into the US (flows, and brain_drain evidence: no such alert, the
+ * test's config has no talent bases), tier S moves, persons of batch 0
+ * moving again, mega offers. */
 static void make_event(int i) {
         hw_event_t *ev = &g_ev[i];
         int b = i < N_A ? 0 : i < 2 * N_A ? 1 : 2, k = i - (b ? N_A : 0);
