@@ -70,21 +70,23 @@ static int64_t index_of(hw_map_t *m, const char *name, size_t len,
 }
 
 /* Adds delta to (key k, field pn); returns its index in field_map, -1
- * when out of memory. */
+ * when out of memory (the plan as it was). */
 static int64_t add_idx(hw_plan_t *p, int64_t k, int64_t pn, int64_t delta) {
+        size_t cap = p->field_cap, n = p->field_map.count + 1;
         int created;
-        int64_t f = hw_idmap_add(
-                &p->field_map, hw_idkey2((uint32_t)k, (uint32_t)pn), &created);
+        int64_t f;
 
-        if (f < 0)
+        /* Room first: field_map is kept from plan to plan, so a pair in
+         * it without its sum and key would be read past their end by
+         * every plan after. */
+        if (hw_grow((void **)&p->field_sums, &cap, n, sizeof(*p->field_sums)) ||
+            hw_grow((void **)&p->field_keys, &p->field_cap, n,
+                    sizeof(*p->field_keys)) ||
+            (f = hw_idmap_add(&p->field_map,
+                              hw_idkey2((uint32_t)k, (uint32_t)pn), &created)) <
+                    0)
                 return -1;
         if (created) {
-                size_t cap = p->field_cap;
-                if (hw_grow((void **)&p->field_sums, &cap, (size_t)f + 1,
-                            sizeof(*p->field_sums)) ||
-                    hw_grow((void **)&p->field_keys, &p->field_cap,
-                            (size_t)f + 1, sizeof(*p->field_keys)))
-                        return -1;
                 p->field_sums[f] = 0;
                 p->field_keys[f] = (uint32_t)k;
         }
@@ -124,37 +126,42 @@ static int add(hw_plan_t *p, const hw_deltas_t *d, hw_name_t key, int zset,
         return add_idx(p, k, pn, delta) < 0 ? -1 : 0;
 }
 
+/* Makes room for the window keys of one more family in fam_keys: before
+ * a family is added to fam_map, which is kept from plan to plan, so
+ * that none is ever there without them. -1 when out of memory. */
+static int family_room(hw_plan_t *p, size_t slots) {
+        return hw_grow((void **)&p->fam_keys, &p->fam_keys_cap,
+                       (p->fam_map.count + 1) * slots, sizeof(*p->fam_keys));
+}
+
 /* Sets up the window keys of a family new to fam_map (looked up when
- * first emitted). */
-static int new_family(hw_plan_t *p, int64_t fam, size_t slots) {
-        if (hw_grow((void **)&p->fam_keys, &p->fam_keys_cap,
-                    (size_t)(fam + 1) * slots, sizeof(*p->fam_keys)))
-                return -1;
+ * first emitted), in the room family_room made. */
+static void new_family(hw_plan_t *p, int64_t fam, size_t slots) {
         for (size_t i = 0; i < slots; i++)
                 p->fam_keys[(size_t)fam * slots + i] = -1;
-        return 0;
 }
 
 /* The index in wf_map of (family fam, field pn), its sums created zeroed;
- * -1 when out of memory. */
+ * -1 when out of memory (the plan as it was). */
 static int64_t wf_index(hw_plan_t *p, const hw_plan_conf_t *conf, int64_t fam,
                         int64_t pn) {
-        size_t slots = conf->n_windows + 1;
+        size_t slots = conf->n_windows + 1, n = p->wf_map.count + 1;
         int created;
-        int64_t wf = hw_idmap_add(
-                &p->wf_map, hw_idkey2((uint32_t)fam, (uint32_t)pn), &created);
+        int64_t wf;
 
-        if (wf < 0)
+        /* Room first, as in add_idx: wf_map is kept too. */
+        if (hw_grow((void **)&p->sums, &p->sums_cap, n * slots,
+                    sizeof(*p->sums)) ||
+            hw_grow((void **)&p->stamps, &p->stamps_cap, n,
+                    sizeof(*p->stamps)) ||
+            hw_grow((void **)&p->wf_fields, &p->wf_fields_cap, n * slots,
+                    sizeof(*p->wf_fields)) ||
+            (wf = hw_idmap_add(&p->wf_map,
+                               hw_idkey2((uint32_t)fam, (uint32_t)pn),
+                               &created)) < 0)
                 return -1;
         if (created) {
                 size_t at = (size_t)wf * slots;
-                if (hw_grow((void **)&p->sums, &p->sums_cap, at + slots,
-                            sizeof(*p->sums)) ||
-                    hw_grow((void **)&p->stamps, &p->stamps_cap, (size_t)wf + 1,
-                            sizeof(*p->stamps)) ||
-                    hw_grow((void **)&p->wf_fields, &p->wf_fields_cap,
-                            at + slots, sizeof(*p->wf_fields)))
-                        return -1;
                 memset(&p->sums[at], 0, slots * sizeof(*p->sums));
                 for (size_t i = 0; i < slots; i++)
                         p->wf_fields[at + i] = -1;
@@ -168,14 +175,16 @@ static int64_t wf_index(hw_plan_t *p, const hw_plan_conf_t *conf, int64_t fam,
 int64_t hw_plan_wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
                       const char *family, size_t lf, const char *field,
                       size_t flen) {
+        size_t slots = conf->n_windows + 1;
         int created;
         int64_t fam, pn;
 
-        if (flen > KEY_MAX)
+        if (flen > KEY_MAX || family_room(p, slots) ||
+            (fam = index_of(&p->fam_map, family, lf, &created)) < 0)
                 return -1;
-        if ((fam = index_of(&p->fam_map, family, lf, &created)) < 0 ||
-            (created && new_family(p, fam, conf->n_windows + 1)) ||
-            (pn = index_of(&p->pname_map, field, flen, &created)) < 0)
+        if (created)
+                new_family(p, fam, slots);
+        if ((pn = index_of(&p->pname_map, field, flen, &created)) < 0)
                 return -1;
         return wf_index(p, conf, fam, pn);
 }
@@ -197,11 +206,13 @@ int64_t hw_plan_touch(hw_plan_t *p, const hw_plan_conf_t *conf, uint32_t wf) {
 static int64_t family_via(hw_plan_t *p, const hw_plan_conf_t *conf,
                           const hw_deltas_t *d, hw_name_t n) {
         if (p->fam_of[n] < 0) {
-                size_t had = p->fam_map.count;
-                int64_t fam = index_via(&p->fam_map, p->fam_of, d, n);
-                if (fam < 0 || (p->fam_map.count > had &&
-                                new_family(p, fam, conf->n_windows + 1)))
+                size_t had = p->fam_map.count, slots = conf->n_windows + 1;
+                int64_t fam;
+                if (family_room(p, slots) ||
+                    (fam = index_via(&p->fam_map, p->fam_of, d, n)) < 0)
                         return -1;
+                if (p->fam_map.count > had)
+                        new_family(p, fam, slots);
         }
         return p->fam_of[n];
 }

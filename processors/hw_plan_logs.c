@@ -117,6 +117,7 @@ typedef struct cache_ctx_s {
         hw_plan_t *p;
         const hw_plan_conf_t *conf;
         cached_t *c;
+        int nomem; /* a record was in the format, memory was short */
 } cache_ctx_t;
 
 static int cache_record(void *ctx, const char *name, size_t nlen,
@@ -127,11 +128,15 @@ static int cache_record(void *ctx, const char *name, size_t nlen,
         int64_t wf;
 
         if (!sp || (lf = (size_t)(sp - name)) == 0 || lf >= KEY_MAX ||
-            (wf = hw_plan_wf_of(x->p, x->conf, name, lf, sp + 1,
+            nlen - lf - 1 > KEY_MAX)
+                return -1;
+        if ((wf = hw_plan_wf_of(x->p, x->conf, name, lf, sp + 1,
                                 nlen - lf - 1)) < 0 ||
             hw_grow((void **)&x->c->recs, &x->c->cap, x->c->n + 1,
-                    sizeof(*x->c->recs)))
+                    sizeof(*x->c->recs))) {
+                x->nomem = 1;
                 return -1;
+        }
         x->c->recs[x->c->n++] = (cached_rec_t){(uint32_t)wf, delta};
         x->p->cached_recs++;
         return 0;
@@ -152,12 +157,13 @@ cached_t **hw_plan_cached_slot(hw_plan_t *p, int64_t day) {
  * Brings the cache of a log the slide read up to date: parses its text
  * (the whole log, or what follows the part cached). NULL when the log is
  * not in the record format (*why = 1), when the cache does not hold the
- * part the text follows (*why = 2), or out of memory (*why = 0).
+ * part the text follows (*why = 2), or out of memory (*why = 0); the log
+ * is then not cached at all.
  */
 static cached_t *cache_log(hw_plan_t *p, const hw_plan_conf_t *conf,
                            const hw_plan_log_t *lg, int *why) {
         cached_t **slot = hw_plan_cached_slot(p, lg->day), *c = *slot;
-        cache_ctx_t x = {p, conf, NULL};
+        cache_ctx_t x = {p, conf, NULL, 0};
         int rc;
 
         *why = 0;
@@ -180,7 +186,7 @@ static cached_t *cache_log(hw_plan_t *p, const hw_plan_conf_t *conf,
         x.c = c;
         rc = hw_plan_log_each(lg->text, lg->len - lg->from, cache_record, &x);
         if (rc) {
-                *why = 1;
+                *why = x.nomem ? 0 : 1;
                 forget_cached(p, slot);
                 return NULL;
         }

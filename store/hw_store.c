@@ -615,14 +615,17 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
         }
         hw_step_free_replies(s, n_read);
         n_read = 0;
-        if ((err = hw_step_send_commands(s, "atomic step", errstr, size)))
-                goto cleanup;
+        /* Room for the replies before the step is sent: once it is, it
+         * applies whatever happens here, so out of memory after would
+         * report a step that applied as one that did not. */
         if (hw_grow((void **)&s->step_replies, &s->step_replies_cap, n_cmds + 2,
                     sizeof(*s->step_replies))) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-                hw_step_drop_connection(s); /* a reply is left unread */
+                hw_step_drop_connection(s); /* WATCH is left behind */
                 goto cleanup;
         }
+        if ((err = hw_step_send_commands(s, "atomic step", errstr, size)))
+                goto cleanup;
         s->pending = 1;
         s->pend_cmds = n_cmds;
         s->pend_got = 0;

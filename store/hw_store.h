@@ -220,7 +220,9 @@ typedef struct hw_store_alert_s {
 /*
  * Reads up to max alerts of the stream written after stream id `after`
  * ("0-0" for the start) into out; *n is set to how many. Entries whose
- * fields do not parse are skipped with a warning (they cannot be relayed).
+ * fields do not parse are skipped with a warning (they cannot be
+ * relayed): their alert_id is NULL. HW_ERR_NOMEM when memory runs short
+ * reading one: none is skipped then, read them again.
  */
 hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                               hw_store_alert_t *out, size_t max, size_t *n,

@@ -53,13 +53,28 @@ int hw_step_push_double(hw_store_t *s, double v) {
         return hw_step_push_copy(s, buf, (size_t)n);
 }
 
-/* Pushes JSON text (copied into the scratch arena). */
+/*
+ * The length of j as compact JSON; 0 for NULL, or when out of memory.
+ * The text is then written with json_dumpb into memory of the store's:
+ * json_dumps (Jansson 2.14) leaves a key out of the text, and returns it,
+ * when an allocation fails as it writes that key, and the alert so
+ * written could never be read back.
+ */
+static size_t json_len(const json_t *j) {
+        return j ? json_dumpb(j, NULL, 0, JSON_COMPACT) : 0;
+}
+
+/* Pushes JSON text (written into the scratch arena). */
 static int push_json(hw_store_t *s, json_t *j) {
-        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        int rc = text ? hw_step_push_copy(s, text, strlen(text)) : -1;
-        free(text);
+        size_t n = json_len(j);
+        char *text = n ? hw_arena_alloc(&s->scratch, n + 1) : NULL;
+        int rc = !text || json_dumpb(j, text, n, JSON_COMPACT) != n;
+
         json_decref(j);
-        return rc;
+        if (rc)
+                return -1;
+        text[n] = '\0';
+        return push(s, text, n);
 }
 
 /* Pushes plan->evs[first .. first+n) as a JSON array of event ids. */
@@ -308,8 +323,12 @@ hw_err_t hw_step_read_replies(hw_store_t *s, size_t first, size_t n,
         size_t at = first;
 
         if (hw_grow((void **)&s->step_replies, &s->step_replies_cap, first + n,
-                    sizeof(*s->step_replies)))
+                    sizeof(*s->step_replies))) {
+                /* The replies are left unread: the next command would
+                 * take them for its own. */
+                hw_step_drop_connection(s);
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        }
         if (hw_step_take_replies(s, &at, first + n, 1)) {
                 hw_step_free_replies(s, at);
                 return hw_step_check_reply(s, NULL, what, errstr, size);
@@ -325,12 +344,21 @@ hw_err_t hw_step_round_trip(hw_store_t *s, size_t first, size_t n,
                    : hw_step_read_replies(s, first, n, what, errstr, size);
 }
 
-/* RESP of j as compact JSON. */
+/* RESP of j as compact JSON, written in place (see json_len). */
 int hw_step_resp_json(hw_buf_t *b, const json_t *j) {
-        char *text = j ? json_dumps(j, JSON_COMPACT) : NULL;
-        int rc = !text || hw_step_resp_str(b, text);
-        free(text);
-        return rc;
+        size_t n = json_len(j);
+        char *o;
+
+        if (!n || hw_buf_reserve(b, n + 26))
+                return -1;
+        o = put_len(b->data + b->len, '$', n);
+        if (json_dumpb(j, o, n, JSON_COMPACT) != n)
+                return -1;
+        o += n;
+        *o++ = '\r';
+        *o++ = '\n';
+        b->len = (size_t)(o - b->data);
+        return 0;
 }
 
 /* A sorted set's score in decimal: an integer as one ("%.17g" would

@@ -118,16 +118,18 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                 for (size_t i = 0;
                      r->type == REDIS_REPLY_ARRAY && i + 1 < r->elements;
                      i += 2) {
-                        if (r->element[i]->len != 8 ||
-                            want_log(s, n++, r->element[i]->str,
-                                     strtoll(r->element[i + 1]->str, NULL,
-                                             10))) {
+                        if (r->element[i]->len != 8)
                                 err = hw_fail(HW_ERR_INTERNAL, errstr, size,
                                               "%s" HW_KEY_B_DAYS
                                               " holds %s, not a "
-                                              "yyyymmdd day (or out of "
-                                              "memory)",
+                                              "yyyymmdd day",
                                               c->prefix, r->element[i]->str);
+                        else if (want_log(s, n++, r->element[i]->str,
+                                          strtoll(r->element[i + 1]->str, NULL,
+                                                  10)))
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                        if (err) {
                                 freeReplyObject(r);
                                 return err;
                         }
@@ -351,9 +353,21 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                                         ? r->element[j - i]
                                         : NULL;
                         hw_person_t *p = &out[order[j]];
+                        int rc;
                         if (!e || e->type != REDIS_REPLY_STRING)
                                 continue;
-                        if (hw_person_unpack(arena, e->str, e->len, p)) {
+                        rc = hw_person_unpack(arena, e->str, e->len, p);
+                        if (rc == -2) {
+                                /* Not a damaged record: a person taken
+                                 * as new would be counted wrong. */
+                                freeReplyObject(r);
+                                if (cmds)
+                                        hw_step_drop_connection(s);
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                                goto cleanup;
+                        }
+                        if (rc) {
                                 /* A damaged record: treat the person as
                                  * unknown rather than count half of it. */
                                 HW_WARN("store",
@@ -485,13 +499,31 @@ hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
         return HW_OK;
 }
 
-/* Fills an alert from a stream entry's field/value array. Returns -1 when
- * a field is missing or does not parse. */
+/* What alert_from_fields returns besides 0. */
+#define ALERT_DAMAGED (-1)
+#define ALERT_NOMEM (-2)
+
+/* Parses the JSON of a field into *out (replacing it); ALERT_NOMEM when
+ * Jansson says memory was short, else 0 (*out NULL when it is not JSON).
+ * Jansson 2.14 mostly reports running out of memory as a syntax error:
+ * such an entry is then taken for a damaged one. */
+static int alert_json(const redisReply *val, json_t **out) {
+        json_error_t e;
+        json_decref(*out);
+        *out = json_loadb(val->str, val->len, 0, &e);
+        return !*out && json_error_code(&e) == json_error_out_of_memory
+                       ? ALERT_NOMEM
+                       : 0;
+}
+
+/* Fills an alert from a stream entry's field/value array. Returns
+ * ALERT_DAMAGED when a field is missing or does not parse, ALERT_NOMEM
+ * when memory is short (the entry may be whole: it is not skipped). */
 static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
         json_t *ids = NULL, *attrs = NULL;
         const char *key;
         json_t *v;
-        int rc = -1, sev;
+        int rc = ALERT_NOMEM, sev;
 
         hw_alert_reset(a);
         for (size_t i = 0; i + 1 < f->elements; i += 2) {
@@ -500,12 +532,9 @@ static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
                 const char *copy;
                 if (val->type != REDIS_REPLY_STRING)
                         continue;
-                if (!strcmp(name, "event_ids")) {
-                        ids = json_loadb(val->str, val->len, 0, NULL);
-                        continue;
-                }
-                if (!strcmp(name, "attributes")) {
-                        attrs = json_loadb(val->str, val->len, 0, NULL);
+                if (!strcmp(name, "event_ids") || !strcmp(name, "attributes")) {
+                        if (alert_json(val, name[0] == 'e' ? &ids : &attrs))
+                                goto cleanup;
                         continue;
                 }
                 copy = hw_alert_strdup(a, val->str, val->len);
@@ -527,23 +556,30 @@ static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
                 else if (!strcmp(name, "raised_at"))
                         a->raised_at = strtoll(copy, NULL, 10);
         }
+        rc = ALERT_DAMAGED;
         if (!a->alert_id || !a->rule || !a->subject || !a->summary ||
             !json_is_array(ids) || (attrs && !json_is_object(attrs)))
                 goto cleanup;
+        for (size_t i = 0; i < json_array_size(ids); i++)
+                if (!json_is_string(json_array_get(ids, i)))
+                        goto cleanup;
+        json_object_foreach(attrs, key, v) {
+                if (!json_is_string(v))
+                        goto cleanup;
+        }
+        rc = ALERT_NOMEM; /* what can fail from here on */
         if (hw_alert_alloc_event_ids(a, json_array_size(ids)) ||
             hw_alert_alloc_attributes(a, attrs ? json_object_size(attrs) : 0))
                 goto cleanup;
         for (size_t i = 0; i < a->n_event_ids; i++) {
                 const char *t = json_string_value(json_array_get(ids, i));
-                if (!t || !(a->event_ids[i] = hw_alert_strdup(a, t, strlen(t))))
+                if (!(a->event_ids[i] = hw_alert_strdup(a, t, strlen(t))))
                         goto cleanup;
         }
         if (attrs) {
                 size_t i = 0;
                 json_object_foreach(attrs, key, v) {
                         const char *t = json_string_value(v);
-                        if (!t)
-                                goto cleanup;
                         a->attributes[i].key =
                                 hw_alert_strdup(a, key, strlen(key));
                         a->attributes[i].value =
@@ -566,6 +602,7 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
         char start[64];
         hw_err_t err;
         redisReply *r;
+        int rc;
 
         *n = 0;
         if ((err = hw_store_connect(s, errstr, size)))
@@ -583,7 +620,13 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                 if (e->type != REDIS_REPLY_ARRAY || e->elements != 2)
                         continue;
                 snprintf(o->id, sizeof(o->id), "%s", e->element[0]->str);
-                if (alert_from_fields(&o->alert, e->element[1])) {
+                rc = alert_from_fields(&o->alert, e->element[1]);
+                if (rc == ALERT_NOMEM) {
+                        freeReplyObject(r);
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory reading alert %s", o->id);
+                }
+                if (rc == ALERT_DAMAGED) {
                         HW_WARN("store",
                                 "alert stream entry %s is damaged; "
                                 "not relayed",
