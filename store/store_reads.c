@@ -459,20 +459,32 @@ cleanup:
         return err;
 }
 
-hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
-                                     char *id, size_t id_size, char *errstr,
-                                     size_t size) {
+/* GETs (id NULL) or SETs reader's place in the alerts stream; *r is the
+ * reply, checked. */
+static hw_err_t alert_position(hw_store_t *s, const char *reader,
+                               const char *id, redisReply **r, char *errstr,
+                               size_t size) {
         char key[256];
         hw_err_t err;
-        redisReply *r;
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
         hw_keys_name(key, sizeof(key), hw_config_alerts_prefix(s->conf),
                      reader);
-        r = redisCommand(s->ctx, "GET %s", key);
-        if ((err = hw_step_check_reply(s, r, "GET alerts position", errstr,
-                                       size)))
+        *r = id ? redisCommand(s->ctx, "SET %s %s", key, id)
+                : redisCommand(s->ctx, "GET %s", key);
+        return hw_step_check_reply(
+                s, *r, id ? "SET alerts position" : "GET alerts position",
+                errstr, size);
+}
+
+hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
+                                     char *id, size_t id_size, char *errstr,
+                                     size_t size) {
+        redisReply *r;
+        hw_err_t err = alert_position(s, reader, NULL, &r, errstr, size);
+
+        if (err)
                 return err;
         snprintf(id, id_size, "%s",
                  r->type == REDIS_REPLY_STRING ? r->str : "0-0");
@@ -483,17 +495,10 @@ hw_err_t hw_store_get_alert_position(hw_store_t *s, const char *reader,
 hw_err_t hw_store_set_alert_position(hw_store_t *s, const char *reader,
                                      const char *id, char *errstr,
                                      size_t size) {
-        char key[256];
-        hw_err_t err;
         redisReply *r;
+        hw_err_t err = alert_position(s, reader, id, &r, errstr, size);
 
-        if ((err = hw_store_connect(s, errstr, size)))
-                return err;
-        hw_keys_name(key, sizeof(key), hw_config_alerts_prefix(s->conf),
-                     reader);
-        r = redisCommand(s->ctx, "SET %s %s", key, id);
-        if ((err = hw_step_check_reply(s, r, "SET alerts position", errstr,
-                                       size)))
+        if (err)
                 return err;
         freeReplyObject(r);
         return HW_OK;
