@@ -11,7 +11,9 @@ PROG=$HW_BIN_DIR/tests/test_query_nomem
 [[ -x $PROG ]] || hw_fail "$PROG is not built"
 hw_start_redis
 run=("$PROG" "$HW_REDIS_PORT")
-if command -v valgrind >/dev/null && ! nm "$PROG" 2>/dev/null | grep -q __asan_init; then
+# (grep without -q: it reads all of nm's output, so that nm is not cut
+# short by a closed pipe, which pipefail would take for "not found".)
+if command -v valgrind >/dev/null && ! nm "$PROG" 2>/dev/null | grep __asan_init >/dev/null; then
   run=(valgrind -q --leak-check=full --errors-for-leak-kinds=definite,indirect --error-exitcode=3 "${run[@]}")
 fi
 # A sanitizer's report would go to the run's redirected stderr: to files.
