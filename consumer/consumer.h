@@ -103,8 +103,9 @@ typedef struct consumer_s {
         int pending_at_end, pending_final;
         unsigned pending_polls; /* messages taken while it was pending */
         int64_t pending_t0;
-        /* Full batches since the last one that was not: a backlog being
-         * read, whose memory is given back once it is read (give_back). */
+        /* Full batches since memory was last given back: a backlog
+         * being read, whose memory goes once every partition is read to
+         * its end (give_back). */
         unsigned full_batches;
         hw_event_t ev;
         assigned_t *assigned;
