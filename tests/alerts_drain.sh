@@ -60,7 +60,11 @@ drains hw: >"$HW_TMP/live.got"
 diff "$HW_TMP/live.want" "$HW_TMP/live.got" >&2 || hw_fail "live brain_drains differ (< expected, > raised)"
 [[ $(redis-cli -p "$HW_REDIS_PORT" HGET hw:alert:drain EE) -eq 20473 ]] ||
   hw_fail "hw:alert:drain EE is not 20473 (2026-01-20)"
-redis-cli -p "$HW_REDIS_PORT" --raw XRANGE hw:alerts - + | grep -q '"index":"-6.6667"' ||
+# Read whole first: grep -q stops at the first match, and redis-cli,
+# still writing a long stream, would die of SIGPIPE (a failure under
+# pipefail).
+redis-cli -p "$HW_REDIS_PORT" --raw XRANGE hw:alerts - + >"$HW_TMP/alerts.raw"
+grep -q '"index":"-6.6667"' "$HW_TMP/alerts.raw" ||
   hw_fail "the alert does not carry the index"
 "$HW_PY" "$HW_SRC_DIR/tests/lib/check_alert_events.py" "$HW_REDIS_PORT" hw: "$HW_TMP/all.ndjson" ||
   hw_fail "the live alerts are not true to the events"
