@@ -16,6 +16,8 @@ import sys
 
 import redis
 
+from model_events import slug
+
 ERRORS = []
 
 
@@ -26,21 +28,6 @@ def check(cond, msg):
 
 def same(what, got, want):
     check(got == want, f"{what}: hirewire-query says {got!r}, Redis has {want!r}")
-
-
-def slug(name):
-    out, dash = [], False
-    for b in name.encode():
-        if 65 <= b <= 90:
-            b += 32
-        if 97 <= b <= 122 or 48 <= b <= 57 or b >= 0x80:
-            if dash and out:
-                out.append(0x2D)
-            dash = False
-            out.append(b)
-        else:
-            dash = True
-    return bytes(out).decode()
 
 
 def counts(r, key):
