@@ -9,16 +9,6 @@ from model_events import day_from_ymd, day_of, windowed_key, ymd
 from model_state import _close, _s, kind_of, read_state
 
 
-def _int_fields(h):
-    out = {}
-    for f, v in h.items():
-        try:
-            out[f] = int(v)
-        except ValueError:
-            out[f] = v
-    return out
-
-
 def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365, limit=50):
     """Checks, reading Redis only: every windowed hash X:<Nd> equals the sum of
     its buckets (the fields "X <field>" of hw:b:<day>) for D - N < day <= D
