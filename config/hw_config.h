@@ -224,6 +224,11 @@ typedef struct hw_config_prog_s {
         void (*usage)(FILE *out);
 } hw_config_prog_t;
 
+/* Prints the usage lines of the common flags that reach Kafka (-b,
+ * --bootstrap-file, -X) for a program's usage text, their descriptions
+ * starting at column col (28 or more, to clear the flags). */
+void hw_config_usage_kafka(FILE *out, int col);
+
 /* What hw_config_common_flag made of an option. */
 typedef enum hw_config_flag_e {
         HW_CONFIG_FLAG_BAD = -1,  /* a common flag with a refused value */
