@@ -181,6 +181,11 @@ int hw_config_getopt(hw_config_t *c, int argc, char **argv,
                 switch (hw_config_common_flag(c, opt, optarg, prog, errstr,
                                               sizeof(errstr))) {
                 case HW_CONFIG_FLAG_OTHER:
+                        if (opt == '?') {
+                                /* getopt_long said what it is. */
+                                prog->usage(stderr);
+                                return HW_CONFIG_OPT_BAD;
+                        }
                         return opt;
                 case HW_CONFIG_FLAG_TAKEN:
                         break;

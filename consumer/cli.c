@@ -213,10 +213,7 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                         if (set_key(c, "archive.dir", optarg))
                                 return HW_EXIT_USAGE;
                         break;
-                case HW_CONFIG_OPT_BAD:
-                        return HW_EXIT_USAGE;
-                default:
-                        hw_consumer_usage(stderr);
+                default: /* HW_CONFIG_OPT_BAD: said why */
                         return HW_EXIT_USAGE;
                 }
         }
