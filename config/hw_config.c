@@ -245,6 +245,31 @@ static char **str_field(hw_config_t *c, const conf_key_t *k) {
         return (char **)((char *)c + k->off);
 }
 
+/* How a key's value is kept: a char * field of its own, wiped when freed
+ * if it may hold a password, or something else. */
+typedef enum conf_string_e {
+        CONF_NOT_STRING,
+        CONF_STRING,
+        CONF_SECRET_STRING,
+} conf_string_t;
+
+static conf_string_t string_kind(const conf_key_t *k) {
+        switch (k->kind) {
+        case K_NAME:
+        case K_TOPIC:
+        case K_PREFIX:
+        case K_PATH:
+        case K_METRICS:
+                return CONF_STRING;
+        case K_REDIS_URL:
+        case K_SECRET:
+        case K_HTTP_URLS:
+                return CONF_SECRET_STRING;
+        default:
+                return CONF_NOT_STRING;
+        }
+}
+
 /* ------------------------------------------------------------------ */
 /* Value checks shared by hw_config_set() and hw_config_validate()     */
 /* ------------------------------------------------------------------ */
@@ -516,20 +541,14 @@ hw_err_t hw_config_init(hw_config_t *c) {
 void hw_config_release(hw_config_t *c) {
         for (size_t i = 0; i < hw_conf_n_keys; i++) {
                 const conf_key_t *k = &hw_conf_keys[i];
-                switch (k->kind) {
-                case K_NAME:
-                case K_TOPIC:
-                case K_PREFIX:
-                case K_PATH:
-                case K_METRICS:
+                switch (string_kind(k)) {
+                case CONF_STRING:
                         free(*str_field(c, k));
                         break;
-                case K_REDIS_URL:
-                case K_SECRET:
-                case K_HTTP_URLS:
+                case CONF_SECRET_STRING:
                         hw_conf_free_secret(*str_field(c, k));
                         break;
-                default:
+                case CONF_NOT_STRING:
                         break;
                 }
         }
@@ -579,26 +598,17 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
                 return hw_fail(HW_ERR_ARG, errstr, size,
                                "unknown key \"%.*s%s\"", SHOWN(key));
 
-        switch (k->kind) {
-        case K_NAME:
-        case K_TOPIC:
-        case K_PREFIX:
-        case K_PATH:
-        case K_METRICS:
-        case K_REDIS_URL:
-        case K_SECRET:
-        case K_HTTP_URLS: {
-                int secret = k->kind != K_NAME && k->kind != K_TOPIC &&
-                             k->kind != K_PREFIX && k->kind != K_PATH &&
-                             k->kind != K_METRICS;
+        if (string_kind(k) != CONF_NOT_STRING) {
                 if (hw_conf_string_problem(k, value, errstr, size))
                         return HW_ERR_ARG;
                 /* An empty secret or URL list means "none". */
-                return replace_string(str_field(c, k), value, secret,
+                return replace_string(str_field(c, k), value,
+                                      string_kind(k) == CONF_SECRET_STRING,
                                       k->kind == K_SECRET ||
                                               k->kind == K_HTTP_URLS,
                                       key, errstr, size);
         }
+        switch (k->kind) {
         case K_OUTAGE:
                 if (strcmp(value, "retry") && strcmp(value, "dlq"))
                         return hw_fail(HW_ERR_ARG, errstr, size,
@@ -676,6 +686,8 @@ hw_err_t hw_config_set(hw_config_t *c, const char *key, const char *value,
                 c->log_level = level;
                 return HW_OK;
         }
+        default:
+                break;
         }
         return hw_fail(HW_ERR_INTERNAL, errstr, size, "%s: unhandled key", key);
 }

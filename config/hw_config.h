@@ -224,6 +224,11 @@ typedef struct hw_config_prog_s {
         void (*usage)(FILE *out);
 } hw_config_prog_t;
 
+/* Prints the usage lines of the common flags that reach Kafka (-b,
+ * --bootstrap-file, -X) for a program's usage text, their descriptions
+ * starting at column col (28 or more, to clear the flags). */
+void hw_config_usage_kafka(FILE *out, int col);
+
 /* What hw_config_common_flag made of an option. */
 typedef enum hw_config_flag_e {
         HW_CONFIG_FLAG_BAD = -1,  /* a common flag with a refused value */
@@ -240,15 +245,16 @@ hw_config_flag_t hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
                                        char *errstr, size_t size);
 
 /* What hw_config_getopt returns for a common flag with a refused value
- * (said on stderr, "<program>: <why>"). */
+ * (said on stderr, "<program>: <why>"), and for an unknown flag or a
+ * missing value (getopt_long's message, then the usage, on stderr). */
 #define HW_CONFIG_OPT_BAD (-2)
 
 /*
  * getopt_long over argv with HW_COMMON_SHORTOPTS and longopts (which hold
  * HW_COMMON_LONGOPTS), applying the common flags to c as
  * hw_config_common_flag does (--help and --version print and exit 0).
- * Returns the next option that is the program's own (getopt's '?' for
- * one it does not know), -1 after the last, or HW_CONFIG_OPT_BAD.
+ * Returns the next option that is the program's own, -1 after the last,
+ * or HW_CONFIG_OPT_BAD.
  */
 int hw_config_getopt(hw_config_t *c, int argc, char **argv,
                      const struct option *longopts,

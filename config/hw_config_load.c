@@ -158,6 +158,18 @@ hw_config_flag_t hw_config_common_flag(hw_config_t *c, int opt, const char *arg,
         return err ? HW_CONFIG_FLAG_BAD : HW_CONFIG_FLAG_TAKEN;
 }
 
+void hw_config_usage_kafka(FILE *out, int col) {
+        static const char *const flags[][2] = {
+                {"  -b, --brokers LIST", "Kafka bootstrap servers"},
+                {"      --bootstrap-file FILE",
+                 "read the bootstrap list from FILE"},
+                {"  -X key=value", "any librdkafka property (repeatable)"},
+        };
+
+        for (size_t i = 0; i < sizeof(flags) / sizeof(flags[0]); i++)
+                fprintf(out, "%-*s%s\n", col, flags[i][0], flags[i][1]);
+}
+
 int hw_config_getopt(hw_config_t *c, int argc, char **argv,
                      const struct option *longopts,
                      const hw_config_prog_t *prog) {
@@ -169,6 +181,11 @@ int hw_config_getopt(hw_config_t *c, int argc, char **argv,
                 switch (hw_config_common_flag(c, opt, optarg, prog, errstr,
                                               sizeof(errstr))) {
                 case HW_CONFIG_FLAG_OTHER:
+                        if (opt == '?') {
+                                /* getopt_long said what it is. */
+                                prog->usage(stderr);
+                                return HW_CONFIG_OPT_BAD;
+                        }
                         return opt;
                 case HW_CONFIG_FLAG_TAKEN:
                         break;

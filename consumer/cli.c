@@ -10,12 +10,9 @@ void hw_consumer_usage(FILE *out) {
                 "\n"
                 "Consumes hire and offer events and keeps hirewire's counters "
                 "in Redis.\n"
-                "\n"
-                "  -b, --brokers LIST          Kafka bootstrap servers\n"
-                "      --bootstrap-file FILE   read the bootstrap list from "
-                "FILE\n"
-                "  -X key=value                any librdkafka property "
-                "(repeatable)\n"
+                "\n");
+        hw_config_usage_kafka(out, 30);
+        fprintf(out,
                 "      --redis URL             redis://[:password@]host:port"
                 "[/db] (password also\n"
                 "                              from REDIS_PASSWORD), or "
@@ -216,10 +213,7 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                         if (set_key(c, "archive.dir", optarg))
                                 return HW_EXIT_USAGE;
                         break;
-                case HW_CONFIG_OPT_BAD:
-                        return HW_EXIT_USAGE;
-                default:
-                        hw_consumer_usage(stderr);
+                default: /* HW_CONFIG_OPT_BAD: said why */
                         return HW_EXIT_USAGE;
                 }
         }

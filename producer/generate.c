@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
+
 /* The synthetic events end on 2025-10-01T00:00:00Z and cover span_days
  * before it, whatever their number. */
 #define GEN_END_MS INT64_C(1759276800000)
@@ -234,14 +236,9 @@ static int new_person(hw_gen_t *g, uint32_t *out) {
         uint64_t r;
         size_t i;
 
-        if (g->n_people == g->cap_people) {
-                size_t cap = g->cap_people ? g->cap_people * 2 : 1024;
-                gen_person_t *np = realloc(g->people, cap * sizeof(*np));
-                if (!np)
-                        return -1;
-                g->people = np;
-                g->cap_people = cap;
-        }
+        if (hw_grow((void **)&g->people, &g->cap_people, g->n_people + 1,
+                    sizeof(*g->people)))
+                return -1;
         p = &g->people[g->n_people];
         p->org = pick_org(g);
         p->first = (uint16_t)below(g, N_OF(first_names));
@@ -467,16 +464,9 @@ int hw_gen_next(hw_gen_t *g, hw_event_t *ev) {
                             g->orgs[o.org].pay >= 200 && below(g, 3) == 0)
                                 o.value = money(g, 1e8, 3e8);
                         o.sign_on = below(g, 10) < 3 ? o.value / 4 : -1;
-                        if (g->n_offers == g->cap_offers) {
-                                size_t cap =
-                                        g->cap_offers ? g->cap_offers * 2 : 128;
-                                gen_offer_t *no =
-                                        realloc(g->offers, cap * sizeof(*no));
-                                if (!no)
-                                        return -1;
-                                g->offers = no;
-                                g->cap_offers = cap;
-                        }
+                        if (hw_grow((void **)&g->offers, &g->cap_offers,
+                                    g->n_offers + 1, sizeof(*g->offers)))
+                                return -1;
                         g->offers[g->n_offers++] = o;
                         rc = make_offer(g, ev, &o, HW_OFFER_EXTENDED);
                 }

@@ -45,12 +45,9 @@ static void usage(FILE *out) {
                 "FILEs hold NDJSON, one event per line with \"type\": "
                 "\"hire\" | \"offer\";\n"
                 "without FILE (or with -) stdin is read.\n"
-                "\n"
-                "  -b, --brokers LIST        Kafka bootstrap servers\n"
-                "      --bootstrap-file FILE read the bootstrap list from "
-                "FILE\n"
-                "  -X key=value              any librdkafka property "
-                "(repeatable)\n"
+                "\n");
+        hw_config_usage_kafka(out, 28);
+        fprintf(out,
                 "  -c, --config FILE         hirewire config file (brokers, "
                 "kafka.*, topics,\n"
                 "                            schema.registry.*)\n"
@@ -189,10 +186,7 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                                 goto bad_value;
                         o->timeout_s = (int)u;
                         break;
-                case HW_CONFIG_OPT_BAD:
-                        return HW_EXIT_USAGE;
-                default:
-                        usage(stderr);
+                default: /* HW_CONFIG_OPT_BAD: said why */
                         return HW_EXIT_USAGE;
                 }
                 continue;

@@ -25,14 +25,8 @@ static flow_row_t *flow_row(flow_row_t **rows, size_t *n, size_t *cap,
         for (size_t i = 0; i < *n; i++)
                 if (!strcmp((*rows)[i].country, country))
                         return &(*rows)[i];
-        if (*n == *cap) {
-                size_t c = *cap ? *cap * 2 : 64;
-                flow_row_t *r = realloc(*rows, c * sizeof(*r));
-                if (!r)
-                        return NULL;
-                *rows = r;
-                *cap = c;
-        }
+        if (hw_grow((void **)rows, cap, *n + 1, sizeof(**rows)))
+                return NULL;
         (*rows)[*n] = (flow_row_t){.country = country};
         return &(*rows)[(*n)++];
 }

@@ -243,14 +243,8 @@ void hw_qitems_release(hw_qitems_t *l) {
 int hw_qitems_add(hw_qitems_t *l, const char *name, int64_t count,
                   double score) {
         char *copy;
-        if (l->n == l->cap) {
-                size_t cap = l->cap ? l->cap * 2 : 16;
-                hw_qitem_t *items = realloc(l->items, cap * sizeof(*items));
-                if (!items)
-                        return -1;
-                l->items = items;
-                l->cap = cap;
-        }
+        if (hw_grow((void **)&l->items, &l->cap, l->n + 1, sizeof(*l->items)))
+                return -1;
         if (!(copy = strdup(name)))
                 return -1;
         l->items[l->n++] = (hw_qitem_t){copy, count, score};

@@ -6,6 +6,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
+
 struct hw_table_s {
         size_t ncols;
         char **headers;
@@ -50,15 +52,10 @@ void hw_table_destroy(hw_table_t *t) {
 }
 
 int hw_table_add_row(hw_table_t *t) {
-        if (t->rows == t->cap) {
-                size_t cap = t->cap ? t->cap * 2 : 16;
-                char **cells =
-                        realloc(t->cells, cap * t->ncols * sizeof(*cells));
-                if (!cells)
-                        return -1;
-                t->cells = cells;
-                t->cap = cap;
-        }
+        /* t->cap counts rows of ncols cells. */
+        if (hw_grow((void **)&t->cells, &t->cap, t->rows + 1,
+                    t->ncols * sizeof(*t->cells)))
+                return -1;
         memset(&t->cells[t->rows * t->ncols], 0, t->ncols * sizeof(*t->cells));
         t->rows++;
         return 0;
