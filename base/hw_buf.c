@@ -91,17 +91,84 @@ void hw_wipe(void *p, size_t n) {
 }
 
 size_t hw_decimal(char *out, int64_t v) {
-        char tmp[24];
-        size_t n = 0, len;
+        static const char pairs[] = "00010203040506070809"
+                                    "10111213141516171819"
+                                    "20212223242526272829"
+                                    "30313233343536373839"
+                                    "40414243444546474849"
+                                    "50515253545556575859"
+                                    "60616263646566676869"
+                                    "70717273747576777879"
+                                    "80818283848586878889"
+                                    "90919293949596979899";
+        char tmp[24], *p = tmp + sizeof(tmp);
         uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
+        size_t len;
 
-        do {
-                tmp[n++] = (char)('0' + u % 10);
-                u /= 10;
-        } while (u);
+        /* Two digits at a time, from the last. */
+        for (; u >= 100; u /= 100) {
+                const char *d = &pairs[(u % 100) * 2];
+                *--p = d[1];
+                *--p = d[0];
+        }
+        if (u >= 10) {
+                *--p = pairs[u * 2 + 1];
+                *--p = pairs[u * 2];
+        } else {
+                *--p = (char)('0' + u);
+        }
         if (v < 0)
-                tmp[n++] = '-';
-        for (len = n; n; n--)
-                *out++ = tmp[n - 1];
+                *--p = '-';
+        len = (size_t)(tmp + sizeof(tmp) - p);
+        memcpy(out, p, len);
         return len;
+}
+
+int hw_buf_json_string(hw_buf_t *buf, const char *s, size_t len) {
+        static const char hex[] = "0123456789ABCDEF";
+        char *o;
+
+        /* At most 6 bytes a byte (\u00XX), and the quotes. */
+        if (len > (SIZE_MAX - 2) / 6 || hw_buf_reserve(buf, len * 6 + 2))
+                return -1;
+        o = buf->data + buf->len;
+        *o++ = '"';
+        for (size_t i = 0; i < len; i++) {
+                unsigned char c = (unsigned char)s[i];
+                if (c >= 0x20 && c != '"' && c != '\\') {
+                        *o++ = (char)c;
+                        continue;
+                }
+                *o++ = '\\';
+                switch (c) {
+                case '"':
+                case '\\':
+                        *o++ = (char)c;
+                        break;
+                case '\b':
+                        *o++ = 'b';
+                        break;
+                case '\f':
+                        *o++ = 'f';
+                        break;
+                case '\n':
+                        *o++ = 'n';
+                        break;
+                case '\r':
+                        *o++ = 'r';
+                        break;
+                case '\t':
+                        *o++ = 't';
+                        break;
+                default:
+                        *o++ = 'u';
+                        *o++ = '0';
+                        *o++ = '0';
+                        *o++ = hex[c >> 4];
+                        *o++ = hex[c & 15];
+                }
+        }
+        *o++ = '"';
+        buf->len = (size_t)(o - buf->data);
+        return 0;
 }

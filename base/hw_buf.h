@@ -37,6 +37,13 @@ void hw_wipe(void *p, size_t n);
  * length. By hand, not printf: it runs for every number of every step. */
 size_t hw_decimal(char *out, int64_t v);
 
+/* Appends s (len bytes of UTF-8) as a JSON string, quoted and escaped as
+ * Jansson writes one: a backslash before " and \, the short escapes of
+ * backspace, form feed, newline, carriage return and tab, \u00XX for the
+ * other bytes below 0x20, every other byte as it is. -1 when out of
+ * memory. */
+int hw_buf_json_string(hw_buf_t *buf, const char *s, size_t len);
+
 /* Appends formatted text (kept NUL-terminated past len); -1 on failure. */
 int hw_buf_printf(hw_buf_t *buf, const char *fmt, ...)
         __attribute__((format(printf, 2, 3)));

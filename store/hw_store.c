@@ -28,6 +28,8 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         hw_map_init(&s->rpair_map);
         hw_map_init(&s->lab_names);
         hw_buf_init(&s->value);
+        hw_buf_init(&s->json_ids);
+        hw_buf_init(&s->json_attrs);
         hw_arena_init(&s->reply_arena);
         s->steps_after = -1;
         s->slide.day = -1;
@@ -109,6 +111,8 @@ void hw_store_destroy(hw_store_t *s) {
         hw_map_release(&s->rpair_map);
         hw_map_release(&s->lab_names);
         hw_buf_release(&s->value);
+        hw_buf_release(&s->json_ids);
+        hw_buf_release(&s->json_attrs);
         free(s->rpairs);
         free(s->reads);
         free(s->step_replies);

@@ -99,11 +99,13 @@ struct hw_store_s {
          * prunes. */
         struct raid_pair_s *rpairs;
         size_t n_rpairs, rpairs_cap;
-        hw_map_t rpair_map;       /* "<lab>:<org>" -> index in rpairs (v.i) */
-        hw_map_t lab_names;       /* lab slug -> its stored name (v.p, a
+        hw_map_t rpair_map; /* "<lab>:<org>" -> index in rpairs (v.i) */
+        hw_map_t lab_names; /* lab slug -> its stored name (v.p, a
                                    reply; NULL: none) */
-        hw_buf_t value;           /* a value being encoded */
-        unsigned char *alert_new; /* the batch's alert i is not in
+        hw_buf_t value;     /* a value being encoded */
+        hw_buf_t json_ids, json_attrs; /* an alert's event ids and
+                                          attributes as JSON text */
+        unsigned char *alert_new;      /* the batch's alert i is not in
                                            alert:ids yet (round trip 1) */
         /* The counters as this consumer's last applied step left them,
          * by the plan's slot (of plan generation vals_gen): every step
@@ -302,8 +304,13 @@ hw_err_t hw_step_read_replies(hw_store_t *s, size_t first, size_t n,
 hw_err_t hw_step_round_trip(hw_store_t *s, size_t first, size_t n,
                             const char *what, char *errstr, size_t size);
 
-/* RESP of j as compact JSON. */
-int hw_step_resp_json(hw_buf_t *b, const json_t *j);
+/* JSON text of an array of strings (open '[', close ']', items) or of an
+ * object of string values ('{', '}', members), as Jansson writes it
+ * compact, built in t (emptied by open); -1 when out of memory. */
+int hw_step_json_open(hw_buf_t *t, char open);
+int hw_step_json_item(hw_buf_t *t, const char *s, size_t len);
+int hw_step_json_member(hw_buf_t *t, const char *key, const char *value);
+int hw_step_json_close(hw_buf_t *t, char close);
 
 /* A sorted set's score in decimal: an integer as one ("%.17g" would
  * too, but this is the common case and cheap). */
@@ -411,11 +418,13 @@ int hw_step_write_raised(hw_store_t *s, const hw_plan_t *plan, size_t *n_cmds);
 /* ---- Round trip 2: the MULTI/EXEC (step_writes.c). ---- */
 
 /* XADD of one alert to the stream, with the fields hw_store.lua gives
- * the ones it raises (ids and attrs are released). */
+ * the ones it raises: ids and attrs are its event ids and attributes as
+ * JSON text (hw_step_json_open). */
 int hw_step_xadd_alert(hw_store_t *s, const char *alert_id, const char *rule,
                        const char *severity, const char *subject,
                        const char *summary, int64_t event_time,
-                       int64_t raised_at, json_t *ids, json_t *attrs);
+                       int64_t raised_at, const hw_buf_t *ids,
+                       const hw_buf_t *attrs);
 
 /* Builds round trip 2 into s->cmd: MULTI, the writes, the judgments, EXEC.
  * *n_cmds: the commands between MULTI and EXEC. */

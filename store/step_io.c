@@ -53,43 +53,45 @@ int hw_step_push_double(hw_store_t *s, double v) {
         return hw_step_push_copy(s, buf, (size_t)n);
 }
 
-/*
- * The length of j as compact JSON; 0 for NULL, or when out of memory.
- * The text is then written with json_dumpb into memory of the store's:
- * json_dumps (Jansson 2.14) leaves a key out of the text, and returns it,
- * when an allocation fails as it writes that key, and the alert so
- * written could never be read back.
- */
-static size_t json_len(const json_t *j) {
-        return j ? json_dumpb(j, NULL, 0, JSON_COMPACT) : 0;
+/* JSON text of an array of strings or an object of string values, as
+ * Jansson writes it compact ([] and {} when empty), built in t: open,
+ * then items or members, then close. */
+int hw_step_json_open(hw_buf_t *t, char open) {
+        t->len = 0;
+        return hw_buf_append(t, &open, 1);
 }
 
-/* Pushes JSON text (written into the scratch arena). */
-static int push_json(hw_store_t *s, json_t *j) {
-        size_t n = json_len(j);
-        char *text = n ? hw_arena_alloc(&s->scratch, n + 1) : NULL;
-        int rc = !text || json_dumpb(j, text, n, JSON_COMPACT) != n;
+int hw_step_json_item(hw_buf_t *t, const char *s, size_t len) {
+        return (t->len > 1 && hw_buf_append(t, ",", 1)) ||
+                               hw_buf_json_string(t, s, len)
+                       ? -1
+                       : 0;
+}
 
-        json_decref(j);
-        if (rc)
-                return -1;
-        text[n] = '\0';
-        return push(s, text, n);
+int hw_step_json_member(hw_buf_t *t, const char *key, const char *value) {
+        return hw_step_json_item(t, key, strlen(key)) ||
+                               hw_buf_append(t, ":", 1) ||
+                               hw_buf_json_string(t, value, strlen(value))
+                       ? -1
+                       : 0;
+}
+
+int hw_step_json_close(hw_buf_t *t, char close) {
+        return hw_buf_append(t, &close, 1);
 }
 
 /* Pushes plan->evs[first .. first+n) as a JSON array of event ids. */
 int hw_step_push_ids_json(hw_store_t *s, const hw_plan_t *plan, size_t first,
                           size_t n) {
-        json_t *ids = json_array();
-        int rc = !ids;
-        for (size_t i = 0; !rc && i < n; i++)
-                rc |= json_array_append_new(
-                        ids, json_string(plan->evs[first + i].event_id));
-        if (rc) {
-                json_decref(ids);
-                return -1;
+        hw_buf_t *t = &s->json_ids;
+        int rc = hw_step_json_open(t, '[');
+        for (size_t i = 0; !rc && i < n; i++) {
+                const char *id = plan->evs[first + i].event_id;
+                rc = hw_step_json_item(t, id, strlen(id));
         }
-        return push_json(s, ids);
+        return rc || hw_step_json_close(t, ']')
+                       ? -1
+                       : hw_step_push_copy(s, t->data, t->len);
 }
 
 /*
@@ -342,23 +344,6 @@ hw_err_t hw_step_round_trip(hw_store_t *s, size_t first, size_t n,
         hw_err_t err = hw_step_send_commands(s, what, errstr, size);
         return err ? err
                    : hw_step_read_replies(s, first, n, what, errstr, size);
-}
-
-/* RESP of j as compact JSON, written in place (see json_len). */
-int hw_step_resp_json(hw_buf_t *b, const json_t *j) {
-        size_t n = json_len(j);
-        char *o;
-
-        if (!n || hw_buf_reserve(b, n + 26))
-                return -1;
-        o = put_len(b->data + b->len, '$', n);
-        if (json_dumpb(j, o, n, JSON_COMPACT) != n)
-                return -1;
-        o += n;
-        *o++ = '\r';
-        *o++ = '\n';
-        b->len = (size_t)(o - b->data);
-        return 0;
 }
 
 /* A sorted set's score in decimal: an integer as one ("%.17g" would

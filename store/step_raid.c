@@ -415,32 +415,29 @@ int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
         int64_t days = s->conf->alert_raid_days;
         char id[640], summary[1200], hires[24], ndays[24], ymd[9];
         const raid_pair_t *rp = &s->rpairs[f->pair];
-        json_t *attrs = json_object(), *ids = json_array();
+        hw_buf_t *ids = &s->json_ids, *attrs = &s->json_attrs;
+        int rc = hw_step_json_open(ids, '[');
 
         /* The event ids behind it: its first 50 hires. */
         for (size_t j = f->first;
-             ids && j < f->first + (size_t)f->hires && j - f->first < 50; j++)
-                if (json_array_append_new(ids, json_stringn(rp->list[j].id,
-                                                            rp->list[j].len))) {
-                        json_decref(ids);
-                        ids = NULL;
-                }
+             !rc && j < f->first + (size_t)f->hires && j - f->first < 50; j++)
+                rc = hw_step_json_item(ids, rp->list[j].id, rp->list[j].len);
         hw_time_ymd(f->day, ymd);
         snprintf(hires, sizeof(hires), "%" PRId64, f->hires);
         snprintf(ndays, sizeof(ndays), "%" PRId64, days);
         snprintf(summary, sizeof(summary),
                  "%s hired %s people from %s within %s days", f->name, hires,
                  org, ndays);
-        if (hw_step_raid_id(id, plan, f->pair, f->day) < 0 || !attrs || !ids ||
-            json_object_set_new(attrs, "lab", json_string(f->name)) ||
-            json_object_set_new(attrs, "org", json_string(org)) ||
-            json_object_set_new(attrs, "hires", json_string(hires)) ||
-            json_object_set_new(attrs, "days", json_string(ndays)) ||
-            json_object_set_new(attrs, "day", json_string(ymd))) {
-                json_decref(attrs);
-                json_decref(ids);
+        if (rc || hw_step_json_close(ids, ']') ||
+            hw_step_raid_id(id, plan, f->pair, f->day) < 0 ||
+            hw_step_json_open(attrs, '{') ||
+            hw_step_json_member(attrs, "lab", f->name) ||
+            hw_step_json_member(attrs, "org", org) ||
+            hw_step_json_member(attrs, "hires", hires) ||
+            hw_step_json_member(attrs, "days", ndays) ||
+            hw_step_json_member(attrs, "day", ymd) ||
+            hw_step_json_close(attrs, '}'))
                 return -1;
-        }
         return hw_step_xadd_alert(s, id, "raid", "WARN", f->name, summary,
                                   f->day * 86400000, raised_at, ids, attrs);
 }

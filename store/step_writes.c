@@ -69,12 +69,11 @@ static int build_judge(hw_store_t *s, const hw_plan_t *plan, int64_t new_wm,
         return rc;
 }
 
-/* XADD of one alert to the stream, with the fields hw_store.lua gives
- * the ones it raises (ids and attrs are released). */
 int hw_step_xadd_alert(hw_store_t *s, const char *alert_id, const char *rule,
                        const char *severity, const char *subject,
                        const char *summary, int64_t event_time,
-                       int64_t raised_at, json_t *ids, json_t *attrs) {
+                       int64_t raised_at, const hw_buf_t *ids,
+                       const hw_buf_t *attrs) {
         hw_buf_t *b = &s->cmd;
         int rc = hw_step_resp_cmd(b, 21) || hw_step_resp_str(b, "XADD") ||
                  hw_step_resp_alert_key(s, b, HW_KEY_ALERTS) ||
@@ -91,11 +90,9 @@ int hw_step_xadd_alert(hw_store_t *s, const char *alert_id, const char *rule,
                  hw_step_resp_str(b, "raised_at") ||
                  hw_step_resp_int(b, raised_at) ||
                  hw_step_resp_str(b, "event_ids") ||
-                 hw_step_resp_json(b, ids) ||
+                 hw_step_resp_arg(b, ids->data, ids->len) ||
                  hw_step_resp_str(b, "attributes") ||
-                 hw_step_resp_json(b, attrs);
-        json_decref(ids);
-        json_decref(attrs);
+                 hw_step_resp_arg(b, attrs->data, attrs->len);
         return rc;
 }
 
@@ -115,22 +112,23 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
         for (size_t i = 0;
              hw_step_native_alerts(s, d) && i < d->alerts.count && !rc; i++) {
                 const hw_alert_t *a = d->alerts.entries[i].v.p;
-                json_t *ids, *attrs;
+                hw_buf_t *ids = &s->json_ids, *attrs = &s->json_attrs;
                 if (!s->alert_new[i])
                         continue;
-                ids = json_array();
-                attrs = json_object();
-                for (size_t k = 0; ids && k < a->n_event_ids; k++)
-                        rc |= json_array_append_new(
-                                ids, json_string(a->event_ids[k]));
-                for (size_t k = 0; attrs && k < a->n_attributes; k++)
-                        rc |= json_object_set_new(
-                                attrs, a->attributes[k].key,
-                                json_string(a->attributes[k].value));
-                rc |= hw_step_xadd_alert(s, a->alert_id, a->rule,
-                                         hw_severity_name(a->severity),
-                                         a->subject, a->summary, a->event_time,
-                                         raised_at, ids, attrs);
+                rc |= hw_step_json_open(ids, '[');
+                for (size_t k = 0; !rc && k < a->n_event_ids; k++)
+                        rc |= hw_step_json_item(ids, a->event_ids[k],
+                                                strlen(a->event_ids[k]));
+                rc = rc || hw_step_json_close(ids, ']') ||
+                     hw_step_json_open(attrs, '{');
+                for (size_t k = 0; !rc && k < a->n_attributes; k++)
+                        rc |= hw_step_json_member(attrs, a->attributes[k].key,
+                                                  a->attributes[k].value);
+                rc = rc || hw_step_json_close(attrs, '}') ||
+                     hw_step_xadd_alert(s, a->alert_id, a->rule,
+                                        hw_severity_name(a->severity),
+                                        a->subject, a->summary, a->event_time,
+                                        raised_at, ids, attrs);
                 (*n_added)++;
                 (*n_cmds)++;
         }
