@@ -184,18 +184,28 @@ const char *hw_event_lab(const hw_event_t *ev) {
         return ev->to_lab ? ev->to_lab : ev->to_org;
 }
 
+/* Whether a slug keeps byte c (upper-case ASCII letters lowered). */
+static int slug_keeps(unsigned char c) {
+        return (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+               (c >= '0' && c <= '9') || c >= 0x80;
+}
+
+int hw_slug_empty(const char *name) {
+        for (const unsigned char *p = (const unsigned char *)name; *p; p++)
+                if (slug_keeps(*p))
+                        return 0;
+        return 1;
+}
+
 size_t hw_slug(const char *name, char *out, size_t out_size) {
         size_t n = 0;
         int pending_dash = 0;
 
         for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
                 unsigned char c = *p;
-                int keep = (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') ||
-                           c >= 0x80;
-                if (c >= 'A' && c <= 'Z') {
+                int keep = slug_keeps(c);
+                if (c >= 'A' && c <= 'Z')
                         c = (unsigned char)(c - 'A' + 'a');
-                        keep = 1;
-                }
                 if (!keep) {
                         pending_dash = n > 0; /* trims leading dashes */
                         continue;

@@ -158,4 +158,8 @@ const char *hw_event_lab(const hw_event_t *ev);
  */
 size_t hw_slug(const char *name, char *out, size_t out_size);
 
+/* Whether name's slug is empty (it has no letter or digit to name it by),
+ * without writing it. */
+int hw_slug_empty(const char *name);
+
 #endif

@@ -240,13 +240,11 @@ static void validate_string(problems_t *p, const hw_field_t *f, const char *s) {
                         "\"%s\" is not an assigned ISO 3166-1 alpha-2 code "
                         "in upper case",
                         hw_show_text(s, len, shown, sizeof(shown)));
-        } else if (f->rules & HW_RULE_NAME) {
-                char slug[2];
-                if (hw_slug(s, slug, sizeof(slug)) == 0)
-                        invalid(p, f,
-                                "has no letter or digit to name it by "
-                                "(\"%s\")",
-                                hw_show_text(s, len, shown, sizeof(shown)));
+        } else if ((f->rules & HW_RULE_NAME) && hw_slug_empty(s)) {
+                invalid(p, f,
+                        "has no letter or digit to name it by "
+                        "(\"%s\")",
+                        hw_show_text(s, len, shown, sizeof(shown)));
         }
 }
 

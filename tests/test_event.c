@@ -29,6 +29,8 @@ static void check_slug_(const char *name, const char *want, int line) {
         HW_CONTEXT("hw_slug(\"%s\") at line %d", name, line);
         HW_CHECK_STR(out, want);
         HW_CHECK_EQ_INT(n, strlen(want));
+        /* hw_slug_empty tells the same without writing it. */
+        HW_CHECK_EQ_INT(hw_slug_empty(name), n == 0);
         HW_CONTEXT("%s", "");
 }
 #define CHECK_SLUG(name, want) check_slug_((name), (want), __LINE__)
