@@ -521,49 +521,97 @@ static int alert_json(const redisReply *val, json_t **out) {
                        : 0;
 }
 
-/* Fills an alert from a stream entry's field/value array. Returns
- * ALERT_DAMAGED when a field is missing or does not parse, ALERT_NOMEM
- * when memory is short (the entry may be whole: it is not skipped). */
-static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
+/* The most strings plain_json reads: an alert names at most 50 event ids
+ * and a few attributes. */
+#define PLAIN_MAX 64
+
+/*
+ * The JSON hirewire writes for an alert's event ids (["id",...], open
+ * '[') and attributes ({"key":"value",...}, open '{'), read without
+ * Jansson when it is in that plain form: no spaces, no escapes, UTF-8.
+ * Returns how many strings it read into s and lens (an object's keys and
+ * values in turn), or -1 when the text is not in that form (Jansson reads
+ * it then, and tells JSON that is not an array or object of strings).
+ */
+static long plain_json(const char *p, size_t len, char open, const char **s,
+                       size_t *lens) {
+        char close = open == '[' ? ']' : '}';
+        size_t i = 1, n = 0;
+
+        if (len < 2 || p[0] != open || p[len - 1] != close)
+                return -1;
+        if (len == 2)
+                return 0;
+        for (;;) {
+                size_t j = i + 1;
+                if (p[i] != '"' || n == PLAIN_MAX)
+                        return -1;
+                for (; j < len - 1 && p[j] != '"'; j++)
+                        if (p[j] == '\\' || (unsigned char)p[j] < 0x20)
+                                return -1;
+                if (j >= len - 1 || !hw_utf8_valid(p + i + 1, j - i - 1))
+                        return -1;
+                s[n] = p + i + 1;
+                lens[n++] = j - i - 1;
+                if ((i = j + 1) == len - 1)
+                        break;
+                if (p[i++] != (open == '{' && n % 2 ? ':' : ','))
+                        return -1;
+        }
+        if (open == '{') {
+                if (n % 2)
+                        return -1;
+                /* A key given twice: Jansson keeps the last value. */
+                for (size_t a = 0; a < n; a += 2)
+                        for (size_t b = a + 2; b < n; b += 2)
+                                if (lens[a] == lens[b] &&
+                                    !memcmp(s[a], s[b], lens[a]))
+                                        return -1;
+        }
+        return (long)n;
+}
+
+/* An alert's event ids and attributes from their plain JSON (plain_json);
+ * 1 when either is not in that form, ALERT_NOMEM, else 0. */
+static int alert_plain(hw_alert_t *a, const redisReply *ids,
+                       const redisReply *attrs) {
+        const char *is[PLAIN_MAX], *as[PLAIN_MAX];
+        size_t il[PLAIN_MAX], al[PLAIN_MAX];
+        long ni = plain_json(ids->str, ids->len, '[', is, il);
+        long na = attrs ? plain_json(attrs->str, attrs->len, '{', as, al) : 0;
+
+        if (ni < 0 || na < 0)
+                return 1;
+        if (hw_alert_alloc_event_ids(a, (size_t)ni) ||
+            hw_alert_alloc_attributes(a, (size_t)na / 2))
+                return ALERT_NOMEM;
+        for (long i = 0; i < ni; i++)
+                if (!(a->event_ids[i] = hw_alert_strdup(a, is[i], il[i])))
+                        return ALERT_NOMEM;
+        for (long i = 0; i < na; i += 2) {
+                hw_alert_attr_t *t = &a->attributes[i / 2];
+                if (!(t->key = hw_alert_strdup(a, as[i], al[i])) ||
+                    !(t->value = hw_alert_strdup(a, as[i + 1], al[i + 1])))
+                        return ALERT_NOMEM;
+        }
+        return 0;
+}
+
+/* An alert's event ids and attributes from any JSON, through Jansson:
+ * ALERT_DAMAGED when they are not an array of strings and an object of
+ * strings, ALERT_NOMEM, else 0. */
+static int alert_jansson(hw_alert_t *a, const redisReply *ids_r,
+                         const redisReply *attrs_r) {
         json_t *ids = NULL, *attrs = NULL;
         const char *key;
         json_t *v;
-        int rc = ALERT_NOMEM, sev;
+        int rc;
 
-        hw_alert_reset(a);
-        for (size_t i = 0; i + 1 < f->elements; i += 2) {
-                const char *name = f->element[i]->str;
-                const redisReply *val = f->element[i + 1];
-                const char *copy;
-                if (val->type != REDIS_REPLY_STRING)
-                        continue;
-                if (!strcmp(name, "event_ids") || !strcmp(name, "attributes")) {
-                        if (alert_json(val, name[0] == 'e' ? &ids : &attrs))
-                                goto cleanup;
-                        continue;
-                }
-                copy = hw_alert_strdup(a, val->str, val->len);
-                if (!copy)
-                        goto cleanup;
-                if (!strcmp(name, "alert_id"))
-                        a->alert_id = copy;
-                else if (!strcmp(name, "rule"))
-                        a->rule = copy;
-                else if (!strcmp(name, "severity") &&
-                         (sev = hw_severity_parse(copy)) >= 0)
-                        a->severity = (hw_severity_t)sev;
-                else if (!strcmp(name, "subject"))
-                        a->subject = copy;
-                else if (!strcmp(name, "summary"))
-                        a->summary = copy;
-                else if (!strcmp(name, "event_time"))
-                        a->event_time = strtoll(copy, NULL, 10);
-                else if (!strcmp(name, "raised_at"))
-                        a->raised_at = strtoll(copy, NULL, 10);
-        }
+        if ((rc = alert_json(ids_r, &ids)) ||
+            (attrs_r && (rc = alert_json(attrs_r, &attrs))))
+                goto cleanup;
         rc = ALERT_DAMAGED;
-        if (!a->alert_id || !a->rule || !a->subject || !a->summary ||
-            !json_is_array(ids) || (attrs && !json_is_object(attrs)))
+        if (!json_is_array(ids) || (attrs_r && !json_is_object(attrs)))
                 goto cleanup;
         for (size_t i = 0; i < json_array_size(ids); i++)
                 if (!json_is_string(json_array_get(ids, i)))
@@ -599,6 +647,54 @@ cleanup:
         json_decref(ids);
         json_decref(attrs);
         return rc;
+}
+
+/* Fills an alert from a stream entry's field/value array. Returns
+ * ALERT_DAMAGED when a field is missing or does not parse, ALERT_NOMEM
+ * when memory is short (the entry may be whole: it is not skipped). */
+static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
+        const redisReply *ids = NULL, *attrs = NULL;
+        int rc, sev;
+
+        hw_alert_reset(a);
+        for (size_t i = 0; i + 1 < f->elements; i += 2) {
+                const char *name = f->element[i]->str;
+                const redisReply *val = f->element[i + 1];
+                const char *copy;
+                if (val->type != REDIS_REPLY_STRING)
+                        continue;
+                if (!strcmp(name, "event_ids")) {
+                        ids = val;
+                        continue;
+                }
+                if (!strcmp(name, "attributes")) {
+                        attrs = val;
+                        continue;
+                }
+                copy = hw_alert_strdup(a, val->str, val->len);
+                if (!copy)
+                        return ALERT_NOMEM;
+                if (!strcmp(name, "alert_id"))
+                        a->alert_id = copy;
+                else if (!strcmp(name, "rule"))
+                        a->rule = copy;
+                else if (!strcmp(name, "severity") &&
+                         (sev = hw_severity_parse(copy)) >= 0)
+                        a->severity = (hw_severity_t)sev;
+                else if (!strcmp(name, "subject"))
+                        a->subject = copy;
+                else if (!strcmp(name, "summary"))
+                        a->summary = copy;
+                else if (!strcmp(name, "event_time"))
+                        a->event_time = strtoll(copy, NULL, 10);
+                else if (!strcmp(name, "raised_at"))
+                        a->raised_at = strtoll(copy, NULL, 10);
+        }
+        if (!a->alert_id || !a->rule || !a->subject || !a->summary || !ids)
+                return ALERT_DAMAGED;
+        /* What hirewire writes is read by hand; anything else by Jansson. */
+        rc = alert_plain(a, ids, attrs);
+        return rc == 1 ? alert_jansson(a, ids, attrs) : rc;
 }
 
 hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,

@@ -7,8 +7,9 @@
 # type, a counter that is not a number, each refusal leaving every key as
 # it was), test_store_slide (the bucket logs read as the watermark's day
 # moves), test_store_raids (a step only sent, then raids) and
-# test_store_failover (a bucket log read in part, then a lost primary).
+# test_store_failover (a bucket log read in part, then a lost primary) and
+# test_store_alerts (the alert stream read back, whatever form its JSON).
 source "$(dirname "$0")/lib/services.sh"
 
-hw_run_programs test_store_step test_store_slide test_store_raids test_store_failover
+hw_run_programs test_store_step test_store_slide test_store_raids test_store_failover test_store_alerts
 echo PASS

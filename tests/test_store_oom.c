@@ -467,12 +467,15 @@ static void test_step(void) {
         HW_CHECK_CONTAINS(w->want, "st:b:20250610 (string): "
                                    "44:lab:meta-superintelligence-labs:hires "
                                    "OpenAI=2\n");
-        HW_CHECK(hw_oom_loop(&oc) > 200);
+        /* Each allocation of the step fails in turn: about 60 for a
+         * consumer whose buffers are kept from its steps before, over 200
+         * for one just started. */
+        HW_CHECK(hw_oom_loop(&oc) > 50);
         w->cold = 1;
         HW_CHECK(hw_oom_loop(&oc) > 200);
         w->cold = 0;
         w->defer = 1;
-        HW_CHECK(hw_oom_loop(&oc) > 200);
+        HW_CHECK(hw_oom_loop(&oc) > 50);
         free(w->want);
 }
 
