@@ -114,25 +114,20 @@ hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
  * batch: dup[i] = 1. */
 static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
                                 unsigned char *dup, char *errstr, size_t size) {
-        const char **ymd =
-                hw_arena_alloc(&b->scratch, b->n_events * sizeof(*ymd) + 1);
+        int64_t *days =
+                hw_arena_alloc(&b->scratch, b->n_events * sizeof(*days) + 1);
         const char **ids =
                 hw_arena_alloc(&b->scratch, b->n_events * sizeof(*ids) + 1);
         hw_map_t in_batch;
         hw_err_t err;
 
-        if (!ymd || !ids)
+        if (!days || !ids)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         for (size_t i = 0; i < b->n_events; i++) {
-                char *day = hw_arena_alloc(&b->scratch, 9);
-                if (!day)
-                        return hw_fail(HW_ERR_NOMEM, errstr, size,
-                                       "out of memory");
-                hw_time_ymd(hw_time_day(b->events[i].occurred_at), day);
-                ymd[i] = day;
+                days[i] = hw_time_day(b->events[i].occurred_at);
                 ids[i] = b->events[i].event_id;
         }
-        if ((err = hw_store_check_seen(store, ymd, ids, b->n_events, dup,
+        if ((err = hw_store_check_seen(store, days, ids, b->n_events, dup,
                                        errstr, size)))
                 return err;
 

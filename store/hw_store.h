@@ -127,9 +127,9 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                               hw_person_t *out, hw_arena_t *arena, char *errstr,
                               size_t errstr_size);
 
-/* Checks which of n event ids (each with its event day, yyyymmdd) were
- * applied before: out[i] = 1 if so. */
-hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
+/* Checks which of n event ids (each with its event day, a day number)
+ * were applied before: out[i] = 1 if so. */
+hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
                              const char *const *ids, size_t n,
                              unsigned char *out, char *errstr,
                              size_t errstr_size);

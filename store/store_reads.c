@@ -387,23 +387,29 @@ cleanup:
         return err;
 }
 
-/* Orders event indexes by day (then position) for hw_store_check_seen;
- * days is the array of yyyymmdd strings. */
-static int by_day(const void *a, const void *b, void *days) {
-        const char *const *ymd = days;
-        size_t i = *(const size_t *)a, j = *(const size_t *)b;
-        int c = strcmp(ymd[i], ymd[j]);
-        return c ? c : (i > j) - (i < j);
+/* An event of hw_store_check_seen: its day and its position. */
+typedef struct seen_at_s {
+        int64_t day;
+        size_t i;
+} seen_at_t;
+
+/* Orders events by day, then position. */
+static int by_day(const void *a, const void *b) {
+        const seen_at_t *x = a, *y = b;
+        if (x->day != y->day)
+                return x->day < y->day ? -1 : 1;
+        return (x->i > y->i) - (x->i < y->i);
 }
 
-hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
+hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
                              const char *const *ids, size_t n,
                              unsigned char *out, char *errstr, size_t size) {
         hw_err_t err;
         redisReply *r;
         size_t i, sent = 0;
         const char **argv = NULL;
-        size_t *argvlen = NULL, *order = NULL;
+        size_t *argvlen = NULL;
+        seen_at_t *order = NULL;
         char key[64];
 
         if ((err = hw_store_connect(s, errstr, size)))
@@ -417,18 +423,20 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
                 goto cleanup;
         }
         for (i = 0; i < n; i++)
-                order[i] = i;
-        qsort_r(order, n, sizeof(*order), by_day, (void *)ymd);
+                order[i] = (seen_at_t){days[i], i};
+        qsort(order, n, sizeof(*order), by_day);
         for (i = 0; i < n;) {
                 size_t j = i, argc = 2;
+                char ymd[9];
+                hw_time_ymd(order[i].day, ymd);
                 argv[0] = "SMISMEMBER";
                 argvlen[0] = 10;
                 argv[1] = key;
-                argvlen[1] = hw_keys_seen(key, sizeof(key), s->conf->prefix,
-                                          ymd[order[i]]);
-                while (j < n && !strcmp(ymd[order[j]], ymd[order[i]])) {
-                        argv[argc] = ids[order[j]];
-                        argvlen[argc++] = strlen(ids[order[j]]);
+                argvlen[1] =
+                        hw_keys_seen(key, sizeof(key), s->conf->prefix, ymd);
+                while (j < n && order[j].day == order[i].day) {
+                        argv[argc] = ids[order[j].i];
+                        argvlen[argc++] = strlen(ids[order[j].i]);
                         j++;
                 }
                 redisAppendCommandArgv(s->ctx, (int)argc, argv, argvlen);
@@ -437,16 +445,16 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const char *const *ymd,
         }
         for (i = 0; i < n;) {
                 size_t j = i;
-                while (j < n && !strcmp(ymd[order[j]], ymd[order[i]]))
+                while (j < n && order[j].day == order[i].day)
                         j++;
                 sent--;
                 if ((err = hw_step_pipelined_reply(s, sent, "SMISMEMBER", &r,
                                                    errstr, size)))
                         goto cleanup;
                 for (size_t k = i; k < j; k++)
-                        out[order[k]] = r->type == REDIS_REPLY_ARRAY &&
-                                        k - i < r->elements &&
-                                        r->element[k - i]->integer == 1;
+                        out[order[k].i] = r->type == REDIS_REPLY_ARRAY &&
+                                          k - i < r->elements &&
+                                          r->element[k - i]->integer == 1;
                 freeReplyObject(r);
                 i = j;
         }

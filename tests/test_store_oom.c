@@ -303,20 +303,19 @@ static hw_err_t batch_step(world_t *w, int b, char *errstr, size_t size) {
         int from = b * N_A, n = b == SPILL ? 0 : b < 2 ? N_A : N_B;
         hw_store_offset_t off = {"t", 0, b % SPILL ? 10 * b - 1 : -1,
                                  10 * (b % SPILL) + 9};
-        const char *ymd[N_B], *ids[N_B], *pids[N_B];
-        char days[N_B][9];
+        const char *ids[N_B], *pids[N_B];
+        int64_t days[N_B];
         hw_person_t persons[N_B];
         hw_err_t err;
 
         for (int i = 0; i < n; i++) {
-                hw_time_ymd(hw_time_day(g_ev[from + i].occurred_at), days[i]);
-                ymd[i] = days[i];
+                days[i] = hw_time_day(g_ev[from + i].occurred_at);
                 ids[i] = g_ev[from + i].event_id;
                 pids[i] = g_ev[from + i].person_id;
         }
         hw_arena_reset(&w->arena);
         if ((err = hw_store_begin(w->s, errstr, size)) ||
-            (err = hw_store_check_seen(w->s, ymd, ids, (size_t)n, w->seen,
+            (err = hw_store_check_seen(w->s, days, ids, (size_t)n, w->seen,
                                        errstr, size)) ||
             (err = hw_store_get_persons(w->s, pids, (size_t)n, persons,
                                         &w->arena, errstr, size)))
