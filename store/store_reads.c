@@ -51,6 +51,17 @@ static void take_log_text(hw_store_t *s, hw_plan_log_t *lg, redisReply *r) {
         lg->len = r->type == REDIS_REPLY_STRING ? r->len : 0;
 }
 
+/* Queues CMD KEY [ARG...] (argc of them in all), without a format
+ * string: hiredis's printf-like formatting cost thousands of
+ * instructions a command, and a slide queues hundreds. */
+static void queue(hw_store_t *s, int argc, const char *cmd, const char *key,
+                  const char *a1, const char *a2) {
+        const char *argv[4] = {cmd, key, a1, a2};
+        size_t len[4] = {strlen(cmd), strlen(key), a1 ? strlen(a1) : 0,
+                         a2 ? strlen(a2) : 0};
+        redisAppendCommandArgv(s->ctx, argc, argv, len);
+}
+
 /* Reads again, whole, the logs of the slide whose cached part is not
  * what Redis holds (want[i]: read log i). */
 static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
@@ -63,7 +74,7 @@ static hw_err_t read_whole_logs(hw_store_t *s, const unsigned char *want,
                 if (want[i]) {
                         hw_keys_log(key, sizeof(key), s->conf->prefix,
                                     s->logs[i].ymd);
-                        redisAppendCommand(s->ctx, "GET %s", key);
+                        queue(s, 2, "GET", key, NULL, NULL);
                         pending++;
                 }
         for (size_t i = 0; i < n; i++) {
@@ -163,11 +174,12 @@ hw_err_t hw_store_read_slide(hw_store_t *s, int64_t day, const hw_plan_t *plan,
                 hw_keys_log(key, sizeof(key), c->prefix, lg->ymd);
                 if (plan && hw_plan_log_known(plan, plan_epoch(s), lg->day,
                                               &lg->gen, &lg->from)) {
-                        redisAppendCommand(s->ctx, "GETRANGE %s %lld -1", key,
-                                           (long long)lg->from);
-                        redisAppendCommand(s->ctx, "STRLEN %s", key);
+                        char from[24];
+                        from[hw_decimal(from, (int64_t)lg->from)] = '\0';
+                        queue(s, 4, "GETRANGE", key, from, "-1");
+                        queue(s, 2, "STRLEN", key, NULL, NULL);
                 } else {
-                        redisAppendCommand(s->ctx, "GET %s", key);
+                        queue(s, 2, "GET", key, NULL, NULL);
                 }
         }
         if (n && append_gens(s, n)) {
