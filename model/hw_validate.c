@@ -211,16 +211,40 @@ static long control_at(const char *s, size_t len, unsigned *cp) {
         return -1;
 }
 
+/* Whether s holds printable ASCII alone (0x20 to 0x7E): valid UTF-8 with
+ * no control character. Eight bytes at a time: a byte is out when its
+ * top bit is set, it is below 0x20, or it is 0x7F (the usual word tests
+ * for "a byte below n" and "a byte equal to v", exact as a yes or no). */
+static int printable_ascii(const char *s, size_t len) {
+        const uint64_t ones = UINT64_C(0x0101010101010101);
+        const uint64_t tops = UINT64_C(0x8080808080808080);
+        size_t i = 0;
+
+        for (; i + 8 <= len; i += 8) {
+                uint64_t w, del;
+                memcpy(&w, s + i, 8);
+                del = w ^ (ones * 0x7F);
+                if ((w & tops) || ((w - ones * 0x20) & ~w & tops) ||
+                    ((del - ones) & ~del & tops))
+                        return 0;
+        }
+        for (; i < len; i++)
+                if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F)
+                        return 0;
+        return 1;
+}
+
 static void validate_string(problems_t *p, const hw_field_t *f, const char *s) {
         size_t len = strlen(s);
         char shown[160];
         unsigned cp;
-        long at;
+        long at = -1;
+        int ascii = printable_ascii(s, len);
 
-        if (!hw_utf8_valid(s, len)) {
+        if (!ascii && !hw_utf8_valid(s, len)) {
                 invalid(p, f, "is not valid UTF-8 (\"%s\")",
                         hw_show_text(s, len, shown, sizeof(shown)));
-        } else if ((at = control_at(s, len, &cp)) >= 0) {
+        } else if (!ascii && (at = control_at(s, len, &cp)) >= 0) {
                 invalid(p, f,
                         "holds control character U+%04X at byte %ld: names "
                         "and fields are text (\"%s\")",

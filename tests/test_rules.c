@@ -420,6 +420,40 @@ static void test_rules_control(void) {
         }
 }
 
+/* Wherever a byte that is not printable ASCII stands in a name, short or
+ * long (words of eight bytes are checked at once, and the tail byte by
+ * byte), it is seen: a control character, DEL, or UTF-8 that is not
+ * valid; printable ASCII at every place is accepted. */
+static void test_rules_every_place(void) {
+        static const unsigned char odd[] = {0x01, 0x09, 0x1F, 0x7F,
+                                            0x80, 0xC2, 0xFF};
+        char name[32], e[512];
+        int rejected = 1, accepted = 1;
+
+        for (size_t len = 1; len <= 24; len++)
+                for (size_t at = 0; at < len; at++) {
+                        hw_event_t ev = full_hire();
+                        memset(name, 'a', len);
+                        name[len] = '\0';
+                        ev.person_name = name;
+                        for (size_t k = 0; k < sizeof(odd); k++) {
+                                name[at] = (char)odd[k];
+                                rejected &= hw_validate_event(&ev, hw_now_ms(),
+                                                              e, sizeof(e)) ==
+                                                    HW_ERR_INVALID_FIELD &&
+                                            strstr(e, "person_name") != NULL;
+                        }
+                        for (int c = 0x20; c < 0x7F; c++) {
+                                name[at] = (char)c;
+                                accepted &=
+                                        hw_validate_event(&ev, hw_now_ms(), e,
+                                                          sizeof(e)) == HW_OK;
+                        }
+                }
+        HW_CHECK(rejected);
+        HW_CHECK(accepted);
+}
+
 static void test_rules_same_org(void) {
         hw_event_t ev = null_hire();
 
@@ -460,6 +494,7 @@ static void run_all(void) {
         HW_RUN(test_rules_money);
         HW_RUN(test_rules_utf8);
         HW_RUN(test_rules_control);
+        HW_RUN(test_rules_every_place);
         HW_RUN(test_rules_same_org);
 }
 
