@@ -556,6 +556,44 @@ static int group_days(hw_plan_t *p, work_t *w) {
         return 0;
 }
 
+/* Days a counting sort spans at most (sort_by_day). */
+#define COUNT_SORT_DAYS 4096
+
+/* Sorts the applied ids by day, keeping their order within a day: what
+ * by_group_day makes of them (their group is 0, and the "yyyymmdd" their
+ * key starts with, all strcmp compares, is their day's), by counting
+ * when their days span less than COUNT_SORT_DAYS. -1 when out of memory. */
+static int sort_by_day(hw_plan_t *p, items_t *l) {
+        int64_t lo, hi;
+        size_t *at;
+        item_t *out;
+
+        if (l->n < 2)
+                return 0;
+        lo = hi = l->a[0].v;
+        for (size_t i = 1; i < l->n; i++) {
+                lo = l->a[i].v < lo ? l->a[i].v : lo;
+                hi = l->a[i].v > hi ? l->a[i].v : hi;
+        }
+        if (hi - lo >= COUNT_SORT_DAYS) {
+                sort_items(l, by_group_day);
+                return 0;
+        }
+        at = hw_arena_alloc(&p->arena, (size_t)(hi - lo + 2) * sizeof(*at));
+        out = hw_arena_alloc(&p->arena, l->n * sizeof(*out));
+        if (!at || !out)
+                return -1;
+        memset(at, 0, (size_t)(hi - lo + 2) * sizeof(*at));
+        for (size_t i = 0; i < l->n; i++)
+                at[l->a[i].v - lo + 1]++;
+        for (int64_t d = 1; d <= hi - lo; d++)
+                at[d] += at[d - 1];
+        for (size_t i = 0; i < l->n; i++)
+                out[at[l->a[i].v - lo]++] = l->a[i];
+        memcpy(l->a, out, l->n * sizeof(*out));
+        return 0;
+}
+
 /* Groups the applied event ids kept (day > D - seen_days) by day. */
 static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                       const hw_deltas_t *d, items_t *ids, size_t *n_names) {
@@ -570,7 +608,8 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                 if (push_item(ids, 0, e->key, e->len, e->aux))
                         return -1;
         }
-        sort_items(ids, by_group_day);
+        if (sort_by_day(p, ids))
+                return -1;
         for (size_t i = 0; i < ids->n; i++)
                 n_days += !i || ids->a[i].v != ids->a[i - 1].v;
         p->seen = hw_arena_alloc(&p->arena, (n_days + 1) * sizeof(*p->seen));

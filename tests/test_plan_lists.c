@@ -224,6 +224,44 @@ out:
         hw_deltas_release(&d);
 }
 
+/* The seen ids of a day in the order they were applied, the days in
+ * ascending order: days close together (counted into place) and days
+ * further apart than a counting sort spans (compared). */
+static void check_seen_order(int64_t far) {
+        hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        const int64_t at[] = {D, D - far, D - 9, D, D - far, D - 9, D};
+        const char *const id[] = {"o-1", "o-2", "o-3", "o-4",
+                                  "o-5", "o-6", "o-7"};
+        const int64_t want_day[] = {D - far, D - 9, D};
+        const char *const want[] = {"o-2", "o-5", "o-3", "o-6",
+                                    "o-1", "o-4", "o-7"};
+        hw_deltas_t d;
+        hw_plan_t p;
+        size_t k = 0;
+
+        conf.seen_days = (int)far + 1;
+        hw_deltas_init(&d);
+        hw_plan_init(&p);
+        for (size_t i = 0; i < 7; i++)
+                OK(hw_deltas_seen(&d, at[i] * HW_DAY_MS, id[i]));
+        if (OK(build(&p, &conf, &d, D)) && HW_CHECK_EQ_INT(p.n_seen, 3))
+                for (size_t i = 0; i < 3; i++) {
+                        HW_CHECK_EQ_INT(p.seen[i].day, want_day[i]);
+                        for (size_t j = 0; j < p.seen[i].n && k < 7; j++)
+                                HW_CHECK_STR(p.names[p.seen[i].first + j],
+                                             want[k++]);
+                }
+        HW_CHECK_EQ_INT(k, 7);
+        release(&p);
+        hw_deltas_release(&d);
+}
+
+static void test_seen_order(void) {
+        check_seen_order(40);
+        check_seen_order(5000);
+}
+
 /* 9. Seen ids: grouped by their day, kept while day > D - seen_days. */
 static void test_seen(void) {
         const hw_plan_conf_t conf = conf_std();
@@ -265,5 +303,6 @@ int main(void) {
         HW_RUN_ISOLATED(test_raids);
         HW_RUN_ISOLATED(test_drains);
         HW_RUN_ISOLATED(test_seen);
+        HW_RUN_ISOLATED(test_seen_order);
         return hw_test_summary();
 }
