@@ -101,10 +101,19 @@ size_t hw_decimal(char *out, int64_t v) {
                                     "70717273747576777879"
                                     "80818283848586878889"
                                     "90919293949596979899";
-        char tmp[24], *p = tmp + sizeof(tmp);
         uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        size_t len;
+        uint64_t p10 = 10;
+        size_t digits = 1, len;
+        char *p;
 
+        /* The length first, so the digits go straight to their place
+         * (copying them there would be a call to memcpy). */
+        while (digits < 20 && u >= p10) {
+                digits++;
+                p10 = digits < 20 ? p10 * 10 : p10;
+        }
+        len = digits + (v < 0);
+        p = out + len;
         /* Two digits at a time, from the last. */
         for (; u >= 100; u /= 100) {
                 const char *d = &pairs[(u % 100) * 2];
@@ -119,8 +128,6 @@ size_t hw_decimal(char *out, int64_t v) {
         }
         if (v < 0)
                 *--p = '-';
-        len = (size_t)(tmp + sizeof(tmp) - p);
-        memcpy(out, p, len);
         return len;
 }
 
