@@ -100,6 +100,15 @@ static int parse_u64(const char *s, uint64_t *out) {
         return 0;
 }
 
+/* The long name of option c (for messages: argv[optind - 1] is the
+ * value when it was given as a separate argument). */
+static const char *opt_name(const struct option *opts, int c) {
+        for (; opts->name; opts++)
+                if (opts->val == c)
+                        return opts->name;
+        return "?";
+}
+
 static int parse_args(int argc, char **argv, produce_opts_t *o) {
         enum {
                 OPT_TOPIC = HW_OPT_FIRST,
@@ -197,8 +206,9 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 }
                 continue;
         bad_value:
-                fprintf(stderr, "hirewire-produce: invalid value for %s: %s\n",
-                        argv[optind - 1], optarg);
+                fprintf(stderr,
+                        "hirewire-produce: invalid value for --%s: %s\n",
+                        opt_name(longopts, c), optarg);
                 return HW_EXIT_USAGE;
         }
         o->kafka = o->conf.kafka;
