@@ -299,14 +299,10 @@ int main(int argc, char **argv) {
                         goto cleanup;
                 }
         }
-        if (!opts.dry_run) {
-                hw_err_t err = hw_produce_connect(&p, errstr, sizeof(errstr));
-                if (err) {
-                        HW_ERROR("producer", "%s", errstr);
-                        rc = err == HW_ERR_ARG ? HW_EXIT_USAGE
-                                               : HW_EXIT_FAILURE;
-                        goto cleanup;
-                }
+        if (!opts.dry_run && hw_produce_connect(&p, errstr, sizeof(errstr))) {
+                HW_ERROR("producer", "%s", errstr); /* settings: usage */
+                rc = HW_EXIT_USAGE;
+                goto cleanup;
         }
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);

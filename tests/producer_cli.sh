@@ -6,8 +6,8 @@
 # newline; an archive holding an invalid event reports its record and
 # sends the rest; --hires-topic, --offers-topic and --topic pick where
 # events go; a full local queue is waited out; a message librdkafka
-# refuses and a producer it cannot create exit 1 naming why; SIGTERM stops
-# the input, delivers what was queued and says so.
+# refuses exits 1 naming the event, settings it refuses exit 2 naming
+# them; SIGTERM stops the input, delivers what was queued and says so.
 source "$(dirname "$0")/lib/services.sh"
 
 produce() { "$HW_BIN_DIR/hirewire-produce" "$@"; }
@@ -124,10 +124,10 @@ produce "${b[@]}" -X message.max.bytes=1000 "$HW_TMP/big.ndjson" 2>"$HW_TMP/big.
 [[ $rc -eq 1 ]] || hw_fail "too large a message: exit $rc, want 1: $(cat "$HW_TMP/big.err")"
 grep -q 'cannot produce event_id big-1 to talent.hires: ' "$HW_TMP/big.err" || hw_fail "big-1 not named: $(cat "$HW_TMP/big.err")"
 
-hw_note "a producer librdkafka refuses to create: exit 1, saying why"
+hw_note "settings librdkafka refuses: exit 2, saying why"
 rc=0
 produce "${b[@]}" -X acks=1 "$valid" 2>"$HW_TMP/acks.err" || rc=$?
-[[ $rc -eq 1 ]] || hw_fail "-X acks=1 with the idempotent producer: exit $rc, want 1"
+[[ $rc -eq 2 ]] || hw_fail "-X acks=1 with the idempotent producer: exit $rc, want 2"
 grep -q 'acks.*enable.idempotence' "$HW_TMP/acks.err" || hw_fail "no reason given: $(cat "$HW_TMP/acks.err")"
 
 hw_note "SIGTERM: the input stops, what was queued is delivered, exit 1"
