@@ -3,7 +3,9 @@
 # exit 2 with a message naming the key (file line, -s and flags alike), or
 # the flags that do not go together. Settings that leave a feature off
 # are warned about, and the feature is off: brain_drain on a window that
-# is not configured, no country talent bases (no index sets).
+# is not configured, no country talent bases (no index sets). An archive
+# folder that cannot be used stops the consumer (exit 1) before it counts
+# an event it could not archive.
 source "$(dirname "$0")/lib/services.sh"
 
 expect_usage() { # expect_usage WHAT PATTERN ARGS...
@@ -64,4 +66,21 @@ grep -q 'no country talent bases configured: the flow index sets stay empty' "$H
   hw_fail "no warning without country bases: $(head -3 "$HW_CONSUMER_LOG")"
 [[ $(redis-cli -p "$HW_REDIS_PORT" --raw EXISTS b:flow:365d:net) -eq 1 ]] || hw_fail "no flows counted"
 [[ $(redis-cli -p "$HW_REDIS_PORT" --raw KEYS 'b:flow:*:index*' | grep -c .) -eq 0 ]] || hw_fail "index sets without bases"
+
+hw_note "an archive folder that cannot be used: exit 1 naming it, nothing counted"
+touch "$HW_TMP/plain-file"
+rc=0
+hw_consumer --until-caught-up --prefix a: --group archive1 --archive-dir "$HW_TMP/plain-file/archive" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "an archive folder under a file: exit $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q "archive: cannot create $HW_TMP/plain-file/archive: Not a directory" "$HW_CONSUMER_LOG" ||
+  hw_fail "the folder is not named: $(tail -2 "$HW_CONSUMER_LOG")"
+mkdir "$HW_TMP/archive"
+touch "$HW_TMP/archive/talent.hires" # where the hires' files go
+rc=0
+hw_consumer --until-caught-up --prefix a: --group archive2 --archive-dir "$HW_TMP/archive" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "an archive that cannot take a file: exit $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q "archive: cannot open $HW_TMP/archive/talent.hires/20[0-9-]*.avro" "$HW_CONSUMER_LOG" ||
+  hw_fail "the archive file is not named: $(grep archive "$HW_CONSUMER_LOG" | tail -2)"
+[[ $(redis-cli -p "$HW_REDIS_PORT" --raw KEYS 'a:*' | grep -c .) -eq 0 ]] ||
+  hw_fail "events were counted though they could not be archived"
 echo PASS
