@@ -80,6 +80,21 @@ grep -q 'replay swapped in' "$HW_CONSUMER_LOG" || hw_fail "no swap logged"
 grep -q 'removed the staging keys of an interrupted replay.* keys=1' "$HW_CONSUMER_LOG" ||
   hw_fail "the staging key left behind is not reported: $(grep -i staging "$HW_CONSUMER_LOG" | head -2)"
 [[ $(redis-cli -p "$HW_REDIS_PORT" EXISTS hw:lab:left-behind) -eq 0 ]] || hw_fail "a key left in staging was swapped in"
+
+hw_note "--diff escapes tabs, newlines, carriage returns and backslashes: one line per difference"
+redis-cli -p "$HW_REDIS_PORT" HSET hw:lab:meta-superintelligence-labs:origin $'Tab\there' 2 \
+  $'Back\\slash\r\nNew' 1 >/dev/null
+rc=0
+hw_consumer --replay --diff >"$HW_TMP/diff3.tsv" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "replay --diff with differences exited $rc, want 1"
+grep -qxF $'lab:meta-superintelligence-labs:origin\tTab\\there\t2\t' "$HW_TMP/diff3.tsv" ||
+  hw_fail "a tab in a field is not escaped: $(cat -A "$HW_TMP/diff3.tsv")"
+grep -qxF $'lab:meta-superintelligence-labs:origin\tBack\\\\slash\\r\\nNew\t1\t' "$HW_TMP/diff3.tsv" ||
+  hw_fail "a backslash, CR or newline in a field is not escaped: $(cat -A "$HW_TMP/diff3.tsv")"
+[[ $(wc -l <"$HW_TMP/diff3.tsv") -eq 3 && $(awk -F'\t' 'NF != 4' "$HW_TMP/diff3.tsv" | wc -l) -eq 0 ]] ||
+  hw_fail "not one four-field line per difference: $(cat -A "$HW_TMP/diff3.tsv")"
+redis-cli -p "$HW_REDIS_PORT" HDEL hw:lab:meta-superintelligence-labs:origin $'Tab\there' \
+  $'Back\\slash\r\nNew' >/dev/null
 hw_model_check hw: "${all1[@]}"
 [[ $(staging_keys) -eq 0 ]] || hw_fail "staging keys left after the swap"
 [[ $(redis-cli -p "$HW_REDIS_PORT" XLEN hw:alerts) -eq $alerts_before ]] || hw_fail "the replay raised alerts"
