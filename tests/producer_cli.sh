@@ -4,7 +4,7 @@
 # naming it; stdin is read with no FILE or with -; an input that cannot be
 # read stops the run (exit 1); --strict keeps a last line without a
 # newline; an archive holding an invalid event reports its record and
-# sends the rest; --hires-topic, --offers-topic and --topic pick where
+# sends the rest, a missing archive file sends nothing (exit 65); --hires-topic, --offers-topic and --topic pick where
 # events go; a full local queue is waited out; a message librdkafka
 # refuses exits 1 naming the event, settings it refuses exit 2 naming
 # them; SIGTERM stops the input, delivers what was queued and says so.
@@ -92,6 +92,11 @@ produce --dry-run --from-archive "$HW_TMP/day.avro" >"$HW_TMP/ar.out" 2>"$HW_TMP
 grep -q "day.avro: record 2: invalid event: to_country" "$HW_TMP/ar.err" || hw_fail "record 2 not named: $(cat "$HW_TMP/ar.err")"
 [[ $(grep -c '"event_id":"ar-[13]"' "$HW_TMP/ar.out") -eq 2 && $(grep -c . "$HW_TMP/ar.out") -eq 2 ]] ||
   hw_fail "want ar-1 and ar-3 printed: $(cat "$HW_TMP/ar.out")"
+rc=0
+produce --dry-run --from-archive "$HW_TMP/day.avro" "$HW_TMP/no-such.avro" >"$HW_TMP/ar2.out" 2>"$HW_TMP/ar2.err" || rc=$?
+[[ $rc -eq 65 ]] || hw_fail "--from-archive with a missing file: exit $rc, want 65"
+grep -q "cannot open $HW_TMP/no-such.avro: No such file" "$HW_TMP/ar2.err" || hw_fail "the missing file is not named: $(cat "$HW_TMP/ar2.err")"
+[[ ! -s $HW_TMP/ar2.out ]] || hw_fail "--from-archive with a missing file sent events"
 
 hw_start_broker --partitions 2
 b=(--bootstrap-file "$HW_BOOTSTRAP_FILE")
