@@ -519,6 +519,42 @@ static void test_err_names(void) {
         HW_CHECK(hw_err_is_rejection(HW_ERR_TOO_LARGE));
         HW_CHECK(!hw_err_is_rejection(HW_ERR_NOMEM));
         HW_CHECK(!hw_err_is_rejection(HW_ERR_INTERNAL));
+        HW_CHECK_STR(hw_err_name(HW_ERR_INTERNAL), "internal_error");
+        HW_CHECK_STR(hw_err_name((hw_err_t)99), "unknown_error");
+}
+
+/* A field of the wrong JSON type is named with the type it has. */
+static void test_json_types_named(void) {
+        static const struct {
+                const char *line, *want;
+        } cases[] = {
+                {"{\"type\":\"hire\",\"person_name\":{\"first\":\"Ada\"}}",
+                 "person_name: is an object, expected a string or null"},
+                {"{\"type\":\"hire\",\"event_id\":[\"e1\"]}",
+                 "event_id: is an array, expected a string"},
+                {"{\"type\":\"hire\",\"compensation_usd\":1.5}",
+                 "compensation_usd: is a number with a fraction, expected an "
+                 "integer or null"},
+                {"{\"type\":\"hire\",\"tier\":true}",
+                 "tier: is a boolean, expected an enum symbol"},
+                {"[1,2]", "expected a JSON object, got an array"},
+                {"{\"type\":\"hire\",\"from_org\":null}",
+                 "from_org: is null, expected a string"},
+        };
+        char es[512];
+        hw_event_t ev;
+
+        hw_event_init(&ev);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+                HW_CONTEXT("%s", cases[i].line);
+                HW_CHECK_NE_INT(hw_json_check_event(cases[i].line,
+                                                    strlen(cases[i].line), &ev,
+                                                    INT64_C(1751328000000), es,
+                                                    sizeof(es)),
+                                HW_OK);
+                HW_CHECK_CONTAINS(es, cases[i].want);
+        }
+        hw_event_release(&ev);
 }
 
 /* "a" and code point cp in UTF-8 into out (NUL-terminated); its length. */
@@ -628,6 +664,7 @@ static void test_json_all_problems(void) {
 /* The tests, with g_codec set up by fixtures_main(). */
 static void run_all(void) {
         HW_RUN(test_err_names);
+        HW_RUN(test_json_types_named);
         HW_RUN(test_assert);
         HW_RUN(test_slug);
         HW_RUN(test_json_parse);
