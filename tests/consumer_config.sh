@@ -48,6 +48,12 @@ rc=0
 grep -q 'metrics: .*192.0.2.1:9464' "$HW_TMP/err" || hw_fail "the error does not name the address: $(cat "$HW_TMP/err")"
 tail -1 "$HW_TMP/err" | grep -q 'exiting with status 69 (unavailable): metrics: ' ||
   hw_fail "the last line does not say the status and why: $(tail -1 "$HW_TMP/err")"
+# A name that does not resolve (.invalid never does): the same, naming it.
+rc=0
+"$HW_BIN_DIR/hirewire-consumer" -b 127.0.0.1:1 --metrics-addr no-such-host.invalid:9464 2>"$HW_TMP/err" || rc=$?
+[[ $rc -eq 69 ]] || hw_fail "a host name that does not resolve: exit $rc, want 69 ($(cat "$HW_TMP/err"))"
+grep -qF 'metrics address \"no-such-host.invalid:9464\": cannot resolve \"no-such-host.invalid\"' "$HW_TMP/err" ||
+  hw_fail "the name is not given: $(cat "$HW_TMP/err")"
 
 hw_note "settings that leave a feature off: warned, and off"
 hw_start_redis
