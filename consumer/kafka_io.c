@@ -122,10 +122,12 @@ hw_err_t hw_consumer_setup_kafka(consumer_t *c, const char *group_id,
         }
         rd_kafka_conf_set_dr_msg_cb(conf, hw_consumer_dlq_dr_cb);
         rd_kafka_conf_set_opaque(conf, c);
+        /* rd_kafka_new connects to nothing: it fails on settings that
+         * conflict (-X acks=1 with idempotence), a usage error. */
         c->dlq = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, size);
         if (!c->dlq) {
                 rd_kafka_conf_destroy(conf);
-                return HW_ERR_SERVICE;
+                return HW_ERR_ARG;
         }
 
         /* The consumer: offsets come from Redis, never auto-committed. */
@@ -172,7 +174,7 @@ hw_err_t hw_consumer_setup_kafka(consumer_t *c, const char *group_id,
         c->rk = rd_kafka_new(RD_KAFKA_CONSUMER, conf, errstr, size);
         if (!c->rk) {
                 rd_kafka_conf_destroy(conf);
-                return HW_ERR_SERVICE;
+                return HW_ERR_ARG;
         }
         conf = NULL; /* now owned by rk */
         rd_kafka_poll_set_consumer(c->rk);

@@ -56,19 +56,21 @@ static int sync_path(const char *path) {
         return rc;
 }
 
+/* The file rel, added if new. NULL when out of memory, the archive
+ * unchanged (no entry without its file). */
 static archive_file_t *add_file(hw_archive_t *a, const char *rel,
                                 hw_event_type_t type, int64_t synced) {
         int created;
-        hw_map_entry_t *e =
-                hw_map_upsert(&a->files, rel, strlen(rel), &created);
+        hw_map_entry_t *e = hw_map_find(&a->files, rel, strlen(rel));
         archive_file_t *f;
-        if (!e)
-                return NULL;
-        if (!created)
+        if (e)
                 return (archive_file_t *)e->v.p;
-        f = calloc(1, sizeof(*f));
-        if (!f)
+        if (!(f = calloc(1, sizeof(*f))))
                 return NULL;
+        if (!(e = hw_map_upsert(&a->files, rel, strlen(rel), &created))) {
+                free(f);
+                return NULL;
+        }
         f->rel = (char *)e->key;
         f->type = type;
         f->synced = synced;
@@ -76,19 +78,15 @@ static archive_file_t *add_file(hw_archive_t *a, const char *rel,
         return f;
 }
 
-static hw_err_t set_offset(hw_archive_t *a, const char *topic,
-                           int32_t partition, int64_t next) {
+/* The entry of a partition's next archived offset, created at 0
+ * (nothing archived); NULL when out of memory. */
+static hw_map_entry_t *offset_entry(hw_archive_t *a, const char *topic,
+                                    int32_t partition) {
         char key[300];
         int n = snprintf(key, sizeof(key), "%s%c%" PRId32, topic, '\0',
                          partition);
         int created;
-        hw_map_entry_t *e =
-                hw_map_upsert(&a->offsets, key, (size_t)n, &created);
-        if (!e)
-                return HW_ERR_NOMEM;
-        if (created || next > e->v.i)
-                e->v.i = next;
-        return HW_OK;
+        return hw_map_upsert(&a->offsets, key, (size_t)n, &created);
 }
 
 /* Reads archive.state and cuts every file back to its synced size. */
@@ -141,15 +139,26 @@ static hw_err_t load_state(hw_archive_t *a, char *errstr, size_t size) {
                                               " bytes: %s",
                                               fpath, n, strerror(errno));
                         else if (!add_file(a, rel, (hw_event_type_t)type, n))
-                                err = HW_ERR_NOMEM;
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
                 } else if (sscanf(line, "offset %" SCNd32 " %" SCNd64 " %255s",
                                   &partition, &n, topic) == 3) {
-                        err = set_offset(a, topic, partition, n);
+                        hw_map_entry_t *e = offset_entry(a, topic, partition);
+                        if (!e)
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                        else if (n > e->v.i)
+                                e->v.i = n;
                 } else {
                         err = hw_fail(HW_ERR_IO, errstr, size,
                                       "%s:%d: cannot parse", path, lineno);
                 }
         }
+        /* A state that cannot be read whole must not pass for a shorter
+         * one: what it leaves out would be archived twice. */
+        if (!err && ferror(fp))
+                err = hw_fail(HW_ERR_IO, errstr, size, "cannot read %s: %s",
+                              path, strerror(errno));
         fclose(fp);
         return err;
 }
@@ -236,6 +245,7 @@ hw_err_t hw_archive_append(hw_archive_t *a, const char *topic,
                            char *errstr, size_t size) {
         char rel[512], day[32];
         archive_file_t *f;
+        hw_map_entry_t *next;
         hw_err_t err;
 
         hw_time_format_iso(ts_ms < 0 ? 0 : ts_ms, day, sizeof(day));
@@ -248,14 +258,18 @@ hw_err_t hw_archive_append(hw_archive_t *a, const char *topic,
                                "archive %s holds %ss, not %ss", rel,
                                hw_event_type_name(f->type),
                                hw_event_type_name(type));
+        /* The offset's entry before the record: a record appended must
+         * be known as archived, or a retry would append it again. */
+        if (!(next = offset_entry(a, topic, partition)))
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         if (!f->w && (err = open_writer(a, f, errstr, size)))
                 return err;
         if (avro_file_writer_append_encoded(f->w, body, (int64_t)len))
                 return hw_fail(HW_ERR_IO, errstr, size,
                                "cannot append to %s: %s", rel, avro_strerror());
         f->dirty = 1;
-        if (set_offset(a, topic, partition, offset + 1))
-                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        if (offset + 1 > next->v.i)
+                next->v.i = offset + 1;
         return HW_OK;
 }
 
@@ -364,7 +378,9 @@ static int registry_id_of(avro_schema_t s) {
         if (!is_avro_record(s) || !name)
                 return 0;
         if (!strcmp(name, "HireEvent"))
-                return avro_schema_record_field_get(s, "tier")
+                /* (avro_schema_record_field_get reads garbage for a
+                 * field the record lacks.) */
+                return avro_schema_record_field_get_index(s, "tier") >= 0
                                ? HW_SCHEMA_HIRE_V2
                                : HW_SCHEMA_HIRE_V1;
         return !strcmp(name, "OfferEvent") ? HW_SCHEMA_OFFER_V1 : 0;

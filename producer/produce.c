@@ -97,6 +97,15 @@ static int parse_u64(const char *s, uint64_t *out) {
         return 0;
 }
 
+/* The long name of option c (for messages: argv[optind - 1] is the
+ * value when it was given as a separate argument). */
+static const char *opt_name(const struct option *opts, int c) {
+        for (; opts->name; opts++)
+                if (opts->val == c)
+                        return opts->name;
+        return "?";
+}
+
 static int parse_args(int argc, char **argv, produce_opts_t *o) {
         enum {
                 OPT_TOPIC = HW_OPT_FIRST,
@@ -191,8 +200,9 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                 }
                 continue;
         bad_value:
-                fprintf(stderr, "hirewire-produce: invalid value for %s: %s\n",
-                        argv[optind - 1], optarg);
+                fprintf(stderr,
+                        "hirewire-produce: invalid value for --%s: %s\n",
+                        opt_name(longopts, c), optarg);
                 return HW_EXIT_USAGE;
         }
         o->kafka = o->conf.kafka;
@@ -283,14 +293,10 @@ int main(int argc, char **argv) {
                         goto cleanup;
                 }
         }
-        if (!opts.dry_run) {
-                hw_err_t err = hw_produce_connect(&p, errstr, sizeof(errstr));
-                if (err) {
-                        HW_ERROR("producer", "%s", errstr);
-                        rc = err == HW_ERR_ARG ? HW_EXIT_USAGE
-                                               : HW_EXIT_FAILURE;
-                        goto cleanup;
-                }
+        if (!opts.dry_run && hw_produce_connect(&p, errstr, sizeof(errstr))) {
+                HW_ERROR("producer", "%s", errstr); /* settings: usage */
+                rc = HW_EXIT_USAGE;
+                goto cleanup;
         }
         sigaction(SIGINT, &sa, NULL);
         sigaction(SIGTERM, &sa, NULL);

@@ -66,7 +66,7 @@ typedef struct producer_s {
 extern volatile sig_atomic_t hw_produce_stop_requested;
 
 /* Creates the idempotent producer into p->rk. HW_ERR_ARG for a bad
- * property (errstr says which), HW_ERR_SERVICE when librdkafka refuses. */
+ * property or settings librdkafka refuses (errstr says which). */
 hw_err_t hw_produce_connect(producer_t *p, char *errstr, size_t size);
 
 /* Waits for every delivery report, up to the delivery timeout plus a

@@ -193,10 +193,12 @@ hw_err_t hw_produce_connect(producer_t *p, char *errstr, size_t size) {
         }
         rd_kafka_conf_set_dr_msg_cb(conf, dr_msg_cb);
         rd_kafka_conf_set_opaque(conf, p);
+        /* rd_kafka_new connects to nothing: it fails on settings that
+         * conflict (-X acks=1 with idempotence), a usage error. */
         p->rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, size);
         if (!p->rk) {
                 rd_kafka_conf_destroy(conf);
-                return HW_ERR_SERVICE;
+                return HW_ERR_ARG;
         }
         conf = NULL; /* now owned by rk */
         return HW_OK;

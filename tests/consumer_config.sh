@@ -1,6 +1,11 @@
 #!/usr/bin/env bash
 # Bad configuration stops the consumer before it touches Kafka or Redis:
-# exit 2 with a message naming the key (file line, -s and flags alike).
+# exit 2 with a message naming the key (file line, -s and flags alike), or
+# the flags that do not go together. Settings that leave a feature off
+# are warned about, and the feature is off: brain_drain on a window that
+# is not configured, no country talent bases (no index sets). An archive
+# folder that cannot be used stops the consumer (exit 1) before it counts
+# an event it could not archive.
 source "$(dirname "$0")/lib/services.sh"
 
 expect_usage() { # expect_usage WHAT PATTERN ARGS...
@@ -21,6 +26,19 @@ expect_usage "bad file line" "bad.conf:2" -c "$HW_TMP/bad.conf"
 printf 'country,base\nXX,100\n' >"$HW_TMP/bases.csv"
 expect_usage "bad country file" "bases.csv:2" -b 127.0.0.1:1 -s "country.bases.file=$HW_TMP/bases.csv"
 expect_usage "unknown flag" "usage\|Usage" --no-such-flag
+expect_usage "an argument" "unexpected argument talent.hires" -b 127.0.0.1:1 talent.hires
+expect_usage "empty group" "group: must not be empty" -b 127.0.0.1:1 --group ''
+expect_usage "bad prefix" "prefix: must not contain spaces" -b 127.0.0.1:1 --prefix 'a b'
+expect_usage "bad metrics address" 'metrics.addr: "nope"' -b 127.0.0.1:1 --metrics-addr nope
+expect_usage "empty archive folder" "archive.dir: must not be empty" -b 127.0.0.1:1 --archive-dir ''
+for flag in "--from earliest" --diff --alerts --yes; do
+  # shellcheck disable=SC2086
+  expect_usage "$flag without --replay" "go with --replay" -b 127.0.0.1:1 $flag
+done
+expect_usage "a replay with --archive-dir" "drop --archive-dir" -b 127.0.0.1:1 --replay --archive-dir "$HW_TMP/a"
+expect_usage "--diff with --alerts" "drop --alerts" -b 127.0.0.1:1 --replay --diff --alerts
+printf 'country.bases.file = no-such-bases.csv\n' >"$HW_TMP/rel.conf"
+expect_usage "bases relative to the config file" "$HW_TMP/no-such-bases.csv" -b 127.0.0.1:1 -c "$HW_TMP/rel.conf"
 
 # A valid metrics address that cannot be bound: the service is unavailable
 # (69), said in the closing line too.
@@ -30,4 +48,45 @@ rc=0
 grep -q 'metrics: .*192.0.2.1:9464' "$HW_TMP/err" || hw_fail "the error does not name the address: $(cat "$HW_TMP/err")"
 tail -1 "$HW_TMP/err" | grep -q 'exiting with status 69 (unavailable): metrics: ' ||
   hw_fail "the last line does not say the status and why: $(tail -1 "$HW_TMP/err")"
+# A name that does not resolve (.invalid never does): the same, naming it.
+rc=0
+"$HW_BIN_DIR/hirewire-consumer" -b 127.0.0.1:1 --metrics-addr no-such-host.invalid:9464 2>"$HW_TMP/err" || rc=$?
+[[ $rc -eq 69 ]] || hw_fail "a host name that does not resolve: exit $rc, want 69 ($(cat "$HW_TMP/err"))"
+grep -qF 'metrics address \"no-such-host.invalid:9464\": cannot resolve \"no-such-host.invalid\"' "$HW_TMP/err" ||
+  hw_fail "the name is not given: $(cat "$HW_TMP/err")"
+
+hw_note "settings that leave a feature off: warned, and off"
+hw_start_redis
+hw_start_broker --partitions 2
+hw_produce "$HW_SRC_DIR/examples/scenario.ndjson"
+hw_consume_all --prefix w: -s windows=7d,30d,90d
+grep -q 'alerts.brain_drain.days: 365d is not one of the windows; the brain_drain rule is off' "$HW_CONSUMER_LOG" ||
+  hw_fail "no warning for brain_drain without its window: $(head -3 "$HW_CONSUMER_LOG")"
+alerts=$(redis-cli -p "$HW_REDIS_PORT" --raw XRANGE w:alerts - + | grep -c '^brain_drain:' || true)
+[[ $alerts -eq 0 ]] || hw_fail "$alerts brain_drain alerts raised with the rule off"
+redis-cli -p "$HW_REDIS_PORT" --raw XRANGE w:alerts - + | grep -q '^raid:' || hw_fail "the other rules stayed on: no raid alert"
+printf '# no countries\n' >"$HW_TMP/none.csv"
+hw_consume_all --prefix b: --group nobases -s "country.bases.file=$HW_TMP/none.csv" \
+  -s "country.groups.file=$HW_TMP/none.csv"
+grep -q 'no country talent bases configured: the flow index sets stay empty' "$HW_CONSUMER_LOG" ||
+  hw_fail "no warning without country bases: $(head -3 "$HW_CONSUMER_LOG")"
+[[ $(redis-cli -p "$HW_REDIS_PORT" --raw EXISTS b:flow:365d:net) -eq 1 ]] || hw_fail "no flows counted"
+[[ $(redis-cli -p "$HW_REDIS_PORT" --raw KEYS 'b:flow:*:index*' | grep -c .) -eq 0 ]] || hw_fail "index sets without bases"
+
+hw_note "an archive folder that cannot be used: exit 1 naming it, nothing counted"
+touch "$HW_TMP/plain-file"
+rc=0
+hw_consumer --until-caught-up --prefix a: --group archive1 --archive-dir "$HW_TMP/plain-file/archive" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "an archive folder under a file: exit $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q "archive: cannot create $HW_TMP/plain-file/archive: Not a directory" "$HW_CONSUMER_LOG" ||
+  hw_fail "the folder is not named: $(tail -2 "$HW_CONSUMER_LOG")"
+mkdir "$HW_TMP/archive"
+touch "$HW_TMP/archive/talent.hires" # where the hires' files go
+rc=0
+hw_consumer --until-caught-up --prefix a: --group archive2 --archive-dir "$HW_TMP/archive" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "an archive that cannot take a file: exit $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q "archive: cannot open $HW_TMP/archive/talent.hires/20[0-9-]*.avro" "$HW_CONSUMER_LOG" ||
+  hw_fail "the archive file is not named: $(grep archive "$HW_CONSUMER_LOG" | tail -2)"
+[[ $(redis-cli -p "$HW_REDIS_PORT" --raw KEYS 'a:*' | grep -c .) -eq 0 ]] ||
+  hw_fail "events were counted though they could not be archived"
 echo PASS

@@ -7,6 +7,8 @@
 # consumer's side first) give one warning, and once Redis takes them it
 # counts every event. A consumer kept waiting for partitions by a member
 # that died without leaving says so, with the cause, and when they come.
+# Redis lost between the subscription and the first assignment: no
+# partition is taken without its offsets, and the batch run exits 69.
 source "$(dirname "$0")/lib/services.sh"
 
 hw_start_broker --partitions 4
@@ -93,4 +95,26 @@ hw_wait_for "grep -q 'partitions assigned after a wait. waited_s=[0-9]' '$HW_CON
 [[ $(grep -c 'no partitions assigned yet' "$HW_CONSUMER_LOG") -eq 1 ]] || hw_fail "more than one word on a wait under a minute"
 kill -TERM "$second"
 wait "$second" || hw_fail "the second member exited $? after SIGTERM"
+
+hw_note "Redis lost before the first assignment: no partition taken, exit 69"
+# A group's first assignment comes seconds after the consumer subscribes;
+# Redis, which holds the offsets to start from, goes away in between.
+hw_start_redis
+early=$HW_REDIS_PORT
+HW_CONSUMER_N=$(( ${HW_CONSUMER_N:-0} + 1 ))
+HW_CONSUMER_LOG=$HW_TMP/consumer-$HW_CONSUMER_N.log
+"$HW_BIN_DIR/hirewire-consumer" --bootstrap-file "$HW_BOOTSTRAP_FILE" --redis "redis://127.0.0.1:$early" \
+  --metrics-addr off -s "country.bases.file=$HW_BASES" -s "country.groups.file=$HW_GROUPS" \
+  --group early --until-caught-up -s outage.wait.ms=15000 2>>"$HW_CONSUMER_LOG" &
+batch=$!
+HW_PIDS+=("$batch")
+hw_wait_for "grep -q 'consuming talent.hires and talent.offers as group early' '$HW_CONSUMER_LOG'" 30 ||
+  hw_fail "the consumer did not subscribe: $(tail -3 "$HW_CONSUMER_LOG")"
+redis-cli -p "$early" shutdown >/dev/null 2>&1 || true
+rc=0
+wait "$batch" || rc=$?
+[[ $rc -eq 69 ]] || hw_fail "Redis lost before the assignment: exit $rc, want 69: $(tail -3 "$HW_CONSUMER_LOG")"
+grep -q 'cannot read offsets from Redis: not taking partitions' "$HW_CONSUMER_LOG" ||
+  hw_fail "the assignment refused is not said: $(grep -v component=kafka "$HW_CONSUMER_LOG" | tail -4)"
+grep -q 'msg="partitions assigned"' "$HW_CONSUMER_LOG" && hw_fail "partitions were taken without their offsets"
 echo PASS

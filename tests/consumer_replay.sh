@@ -7,7 +7,9 @@
 # no staging key; --from TIME rebuilds from the events published since,
 # and is swapped in only with --yes when it leaves out events the live
 # state counted; a rebuild that holds no event is never swapped in; --diff
-# exits 1 when anything differs, 0 when nothing does.
+# exits 1 when anything differs, 0 when nothing does. A replay does not
+# start while another holds the prefix's lock, and removes the staging
+# keys a killed one left.
 source "$(dirname "$0")/lib/services.sh"
 
 fast_group=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
@@ -61,9 +63,38 @@ sort "$HW_TMP/diff1.tsv" | diff "$HW_TMP/diff1.want" - >&2 || hw_fail "--diff di
 [[ $(redis-cli -p "$HW_REDIS_PORT" HGET hw:lab:meta-superintelligence-labs members) -eq $((members + 5)) ]] ||
   hw_fail "--diff changed the live keys"
 
-hw_note "a replay repairs them"
+hw_note "a second replay while one holds the prefix's lock: exit 1, naming it"
+redis-cli -p "$HW_REDIS_PORT" SET replay:lock:hw: 4242 PX 60000 >/dev/null
+rc=0
+hw_consumer --replay || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "a replay beside another exited $rc, want 1"
+grep -q 'another replay of prefix hw: is running (Redis key replay:lock:hw:)' "$HW_CONSUMER_LOG" ||
+  hw_fail "the running replay is not named: $(tail -2 "$HW_CONSUMER_LOG")"
+[[ $(redis-cli -p "$HW_REDIS_PORT" GET replay:lock:hw:) == 4242 ]] || hw_fail "the other replay's lock was touched"
+redis-cli -p "$HW_REDIS_PORT" DEL replay:lock:hw: >/dev/null
+
+hw_note "a replay repairs them, removing what a replay killed before left in staging"
+redis-cli -p "$HW_REDIS_PORT" HSET replay:hw:lab:left-behind name Left members 9 >/dev/null
 hw_consumer --replay || hw_fail "replay exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
 grep -q 'replay swapped in' "$HW_CONSUMER_LOG" || hw_fail "no swap logged"
+grep -q 'removed the staging keys of an interrupted replay.* keys=1' "$HW_CONSUMER_LOG" ||
+  hw_fail "the staging key left behind is not reported: $(grep -i staging "$HW_CONSUMER_LOG" | head -2)"
+[[ $(redis-cli -p "$HW_REDIS_PORT" EXISTS hw:lab:left-behind) -eq 0 ]] || hw_fail "a key left in staging was swapped in"
+
+hw_note "--diff escapes tabs, newlines, carriage returns and backslashes: one line per difference"
+redis-cli -p "$HW_REDIS_PORT" HSET hw:lab:meta-superintelligence-labs:origin $'Tab\there' 2 \
+  $'Back\\slash\r\nNew' 1 >/dev/null
+rc=0
+hw_consumer --replay --diff >"$HW_TMP/diff3.tsv" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "replay --diff with differences exited $rc, want 1"
+grep -qxF $'lab:meta-superintelligence-labs:origin\tTab\\there\t2\t' "$HW_TMP/diff3.tsv" ||
+  hw_fail "a tab in a field is not escaped: $(cat -A "$HW_TMP/diff3.tsv")"
+grep -qxF $'lab:meta-superintelligence-labs:origin\tBack\\\\slash\\r\\nNew\t1\t' "$HW_TMP/diff3.tsv" ||
+  hw_fail "a backslash, CR or newline in a field is not escaped: $(cat -A "$HW_TMP/diff3.tsv")"
+[[ $(wc -l <"$HW_TMP/diff3.tsv") -eq 3 && $(awk -F'\t' 'NF != 4' "$HW_TMP/diff3.tsv" | wc -l) -eq 0 ]] ||
+  hw_fail "not one four-field line per difference: $(cat -A "$HW_TMP/diff3.tsv")"
+redis-cli -p "$HW_REDIS_PORT" HDEL hw:lab:meta-superintelligence-labs:origin $'Tab\there' \
+  $'Back\\slash\r\nNew' >/dev/null
 hw_model_check hw: "${all1[@]}"
 [[ $(staging_keys) -eq 0 ]] || hw_fail "staging keys left after the swap"
 [[ $(redis-cli -p "$HW_REDIS_PORT" XLEN hw:alerts) -eq $alerts_before ]] || hw_fail "the replay raised alerts"

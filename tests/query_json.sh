@@ -4,7 +4,9 @@
 # field by field, and the table output carries the same numbers with the
 # percentages, ranks and dollar amounts recomputed there. Also: alerts
 # --follow prints a new alert and exits 0 on SIGTERM; an unknown lab and an
-# empty prefix exit 1 with their messages; an unreachable Redis exits 69;
+# empty prefix exit 1 with their messages, a lab every member left, a
+# state with no lab and a window with no offers say so and exit 0, a report
+# onto a folder exits 1 leaving nothing; an unreachable Redis exits 69;
 # usage errors exit 2; the password comes from REDIS_PASSWORD and is never
 # printed.
 source "$(dirname "$0")/lib/services.sh"
@@ -265,6 +267,26 @@ expect_rc 1 --redis "$URL" lab "Nope Labs"
 grep -qF 'no lab "Nope Labs" (slug nope-labs) in Redis under prefix hw:; try `hirewire-query labs`' "$HW_TMP/err" ||
   hw_fail "unknown lab message: $(cat "$HW_TMP/err")"
 [[ ! -s $HW_TMP/out ]] || hw_fail "unknown lab printed on stdout"
+expect_rc 1 --redis "$URL" lab '!!!'
+grep -qF 'no lab "!!!" (slug "") in Redis' "$HW_TMP/err" || hw_fail "a name with no slug: $(cat "$HW_TMP/err")"
+
+hw_note "a lab every member left, a state with no lab: said, not an error"
+rc SET quiet:watermark 1751328000000
+rc HSET quiet:lab:emptied name "Emptied Lab" members 0
+expect_rc 0 --redis "$URL" --prefix quiet: lab emptied
+for section in origin nationality school tier hires; do
+  grep -qx "$section: none" "$HW_TMP/out" || hw_fail "lab emptied: no '$section: none': $(cat "$HW_TMP/out")"
+done
+grep -qx 'members: 0' "$HW_TMP/out" || hw_fail "lab emptied: $(cat "$HW_TMP/out")"
+expect_rc 0 --redis "$URL" --prefix quiet: labs
+grep -qx 'no labs' "$HW_TMP/out" || hw_fail "labs with none: $(cat "$HW_TMP/out")"
+rc HSET quiet:org:x:offers:365d extended 1
+expect_rc 0 --redis "$URL" --prefix quiet: offers --window 30d
+grep -qx 'no offers in window 30d' "$HW_TMP/out" || hw_fail "offers in an empty window: $(cat "$HW_TMP/out")"
+mkdir "$HW_TMP/a-folder"
+expect_rc 1 --redis "$URL" --prefix quiet: report --html "$HW_TMP/a-folder"
+grep -qF "cannot write $HW_TMP/a-folder: Is a directory" "$HW_TMP/err" || hw_fail "report onto a folder: $(cat "$HW_TMP/err")"
+[[ -z $(ls -A "$HW_TMP/a-folder") && $(ls "$HW_TMP" | grep -c '^a-folder') -eq 1 ]] || hw_fail "report onto a folder left files"
 for cmd in labs flows offers "lab Meta" "person p-bowen-zhang"; do
   # shellcheck disable=SC2086
   expect_rc 1 --redis "$URL" --prefix empty: $cmd

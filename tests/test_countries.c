@@ -267,6 +267,54 @@ static void test_countries_ok_at_limit(void) {
         hw_config_release(&c);
 }
 
+/* Loads path as the bases file; returns the error (c released). */
+static hw_err_t load_bases(const char *path, size_t *n_countries) {
+        hw_config_t c;
+        hw_err_t err;
+        if (hw_config_init(&c))
+                return HW_ERR_NOMEM;
+        errstr[0] = '\0';
+        err = hw_config_set(&c, "country.bases.file", path, errstr,
+                            sizeof(errstr));
+        if (!err)
+                err = hw_config_load_countries(&c, errstr, sizeof(errstr));
+        *n_countries = c.n_countries;
+        hw_config_release(&c);
+        return err;
+}
+
+/* A byte order mark opening the file is not part of its first line; a
+ * NUL byte in a line, and a file that cannot be read (a folder), are
+ * refused naming the file. */
+static void test_countries_files(void) {
+        char path[256], want[300];
+        const char *dir = getenv("TMPDIR");
+        size_t n = 0;
+        FILE *fp;
+
+        CHECK_ERR(load_bases(write_temp("\xEF\xBB\xBF"
+                                        "country,base\nKR,25000\nUS,90000\n"),
+                             &n),
+                  HW_OK);
+        HW_CHECK_EQ_INT(n, 2);
+
+        snprintf(path, sizeof(path), "%s", write_temp(""));
+        fp = fopen(path, "wb");
+        if (HW_CHECK(fp != NULL)) {
+                fwrite("KR,25000\nUS,9\0000\n", 1, 18, fp);
+                fclose(fp);
+        }
+        CHECK_ERR(load_bases(path, &n), HW_ERR_ARG);
+        snprintf(want, sizeof(want), "%s:2: NUL byte in line", path);
+        HW_CHECK_STR(errstr, want);
+
+        snprintf(path, sizeof(path), "%s", dir && *dir ? dir : "/tmp");
+        HW_CHECK_NE_INT(load_bases(path, &n), HW_OK);
+        snprintf(want, sizeof(want), "%s: read error after line 0", path);
+        HW_CHECK_STR(errstr, want);
+        HW_CHECK_EQ_INT(n, 0);
+}
+
 int main(void) {
         int rc;
 
@@ -274,6 +322,7 @@ int main(void) {
         HW_RUN(test_countries_small);
         HW_RUN(test_countries_errors);
         HW_RUN(test_countries_ok_at_limit);
+        HW_RUN(test_countries_files);
 
         rc = hw_test_summary();
         remove_temps();

@@ -521,6 +521,61 @@ static void test_err_names(void) {
         HW_CHECK(hw_err_is_rejection(HW_ERR_TOO_LARGE));
         HW_CHECK(!hw_err_is_rejection(HW_ERR_NOMEM));
         HW_CHECK(!hw_err_is_rejection(HW_ERR_INTERNAL));
+        HW_CHECK_STR(hw_err_name(HW_ERR_INTERNAL), "internal_error");
+        HW_CHECK_STR(hw_err_name((hw_err_t)99), "unknown_error");
+}
+
+/* A field of the wrong JSON type is named with the type it has. */
+static void test_json_types_named(void) {
+        static const struct {
+                const char *line, *want;
+        } cases[] = {
+                {"{\"type\":\"hire\",\"person_name\":{\"first\":\"Ada\"}}",
+                 "person_name: is an object, expected a string or null"},
+                {"{\"type\":\"hire\",\"event_id\":[\"e1\"]}",
+                 "event_id: is an array, expected a string"},
+                {"{\"type\":\"hire\",\"compensation_usd\":1.5}",
+                 "compensation_usd: is a number with a fraction, expected an "
+                 "integer or null"},
+                {"{\"type\":\"hire\",\"tier\":true}",
+                 "tier: is a boolean, expected an enum symbol"},
+                {"[1,2]", "expected a JSON object, got an array"},
+                {"{\"type\":\"hire\",\"from_org\":null}",
+                 "from_org: is null, expected a string"},
+        };
+        char es[512];
+        hw_event_t ev;
+
+        hw_event_init(&ev);
+        for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++) {
+                HW_CONTEXT("%s", cases[i].line);
+                HW_CHECK_NE_INT(hw_json_check_event(cases[i].line,
+                                                    strlen(cases[i].line), &ev,
+                                                    INT64_C(1751328000000), es,
+                                                    sizeof(es)),
+                                HW_OK);
+                HW_CHECK_CONTAINS(es, cases[i].want);
+        }
+        hw_event_release(&ev);
+}
+
+/* "a" and code point cp in UTF-8 into out (NUL-terminated); its length. */
+static size_t utf8(uint32_t cp, char *out) {
+        size_t n = 0;
+        out[n++] = 'a';
+        if (cp < 0x800) {
+                out[n++] = (char)(0xC0 | cp >> 6);
+        } else if (cp < 0x10000) {
+                out[n++] = (char)(0xE0 | cp >> 12);
+                out[n++] = (char)(0x80 | (cp >> 6 & 0x3F));
+        } else {
+                out[n++] = (char)(0xF0 | cp >> 18);
+                out[n++] = (char)(0x80 | (cp >> 12 & 0x3F));
+                out[n++] = (char)(0x80 | (cp >> 6 & 0x3F));
+        }
+        out[n++] = (char)(0x80 | (cp & 0x3F));
+        out[n] = '\0';
+        return n;
 }
 
 /* Invisible characters and bytes that are not UTF-8 are shown by code;
@@ -549,12 +604,32 @@ static void test_show_text(void) {
                  "<0xFF>a<0xC3>"}, /* not UTF-8 */
                 {"\xE4\xB8\xAD\xE6\x96\x87", "\xE4\xB8\xAD\xE6\x96\x87"},
         };
-        char out[64], small[6];
+        /* Every other kind of character that shows as nothing or as a
+         * blank, by code point, and visible neighbours left as they are. */
+        static const uint32_t hidden[] = {
+                0x00AD, 0x034F,  0x061C,  0x115F, 0x1160, 0x17B4, 0x17B5,
+                0x180B, 0x180F,  0x2000,  0x200A, 0x2028, 0x202F, 0x205F,
+                0x2060, 0x206F,  0x3000,  0x3164, 0xFE00, 0xFFA0, 0xFFF0,
+                0xFFFB, 0xE0001, 0xE007F, 0xE0FFF};
+        static const uint32_t shown[] = {0x00AE, 0x0350, 0x17B6,  0x1810,
+                                         0x2010, 0x2030, 0x2070,  0x3001,
+                                         0xFE10, 0xFFFC, 0x1F600, 0xE1000};
+        char out[64], small[6], in[8], want[16];
 
         for (size_t i = 0; i < sizeof(cases) / sizeof(*cases); i++)
                 HW_CHECK_STR(hw_show_text(cases[i].in, strlen(cases[i].in), out,
                                           sizeof(out)),
                              cases[i].want);
+        for (size_t i = 0; i < sizeof(hidden) / sizeof(*hidden); i++) {
+                snprintf(want, sizeof(want), "a<U+%04X>", (unsigned)hidden[i]);
+                HW_CHECK_STR(
+                        hw_show_text(in, utf8(hidden[i], in), out, sizeof(out)),
+                        want);
+        }
+        for (size_t i = 0; i < sizeof(shown) / sizeof(*shown); i++) {
+                size_t n = utf8(shown[i], in);
+                HW_CHECK_STR(hw_show_text(in, n, out, sizeof(out)), in);
+        }
         /* Cut at a whole character or code, never mid-way. */
         HW_CHECK_STR(hw_show_text("ab\xE2\x80\x8B", 5, small, sizeof(small)),
                      "ab");
@@ -591,6 +666,7 @@ static void test_json_all_problems(void) {
 /* The tests, with g_codec set up by fixtures_main(). */
 static void run_all(void) {
         HW_RUN(test_err_names);
+        HW_RUN(test_json_types_named);
         HW_RUN(test_assert);
         HW_RUN(test_slug);
         HW_RUN(test_json_parse);

@@ -288,10 +288,43 @@ static void test_alert_rules(void) {
         hw_deltas_release(&d);
 }
 
+/* 8e. A mega_offer summary gives the value as people read it, at any
+ * configured threshold: billions with a decimal, millions, thousands,
+ * dollars. */
+static void test_alert_amounts(void) {
+        static const struct {
+                int64_t usd;
+                const char *shown;
+        } amounts[] = {
+                {INT64_C(1500000000), "$1.5B"}, {INT64_C(210000000), "$210M"},
+                {INT64_C(250000), "$250k"},     {INT64_C(1000), "$1k"},
+                {INT64_C(900), "$900"},
+        };
+        const hw_proc_conf_t low = {.mega_threshold_usd = 500,
+                                    .alert_mega_offer = 1,
+                                    .alert_mega_usd = 500};
+        hw_deltas_t d;
+        hw_event_t ev;
+
+        hw_deltas_init(&d);
+        for (size_t i = 0; i < sizeof(amounts) / sizeof(amounts[0]); i++) {
+                const hw_alert_t *a;
+                HW_CONTEXT("%" PRId64 " USD", amounts[i].usd);
+                hw_deltas_clear(&d);
+                base_offer(&ev, HW_OFFER_EXTENDED, amounts[i].usd);
+                HW_CHECK_EQ_INT(hw_proc_offer(&low, &ev, &d), HW_OK);
+                a = alert_get(&d, "mega_offer:offer-0001");
+                if (HW_CHECK(a != NULL))
+                        HW_CHECK_CONTAINS(a->summary, amounts[i].shown);
+        }
+        hw_deltas_release(&d);
+}
+
 int main(void) {
         HW_RUN_ISOLATED(test_offers);
         HW_RUN_ISOLATED(test_offers_threshold_conf);
         HW_RUN_ISOLATED(test_offers_aggregate);
         HW_RUN_ISOLATED(test_alert_rules);
+        HW_RUN_ISOLATED(test_alert_amounts);
         return hw_test_summary();
 }

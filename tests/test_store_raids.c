@@ -97,6 +97,15 @@ static void four_hires(const char *prefix, const char *org, int64_t D) {
         apply_ok(stored_offset, stored_offset + 1);
 }
 
+/* The number of fields of hash key. */
+static long long hlen(const char *key) {
+        redisReply *r = cmd("HLEN %s", key);
+        long long n = r && r->type == REDIS_REPLY_INTEGER ? r->integer : -1;
+        if (r)
+                freeReplyObject(r);
+        return n;
+}
+
 /* How many entries of st:alerts have alert_id id. */
 static int alerts_with(const char *id) {
         redisReply *r = cmd("XRANGE st:alerts - +");
@@ -116,7 +125,8 @@ static int alerts_with(const char *id) {
 /* 13. Raids, judged in C on the raid index (st:raid, a field a pair) and
  * the days of the raids raised (st:alert:raid). A store connecting to a
  * Redis whose alert:ids has raid ids but no alert:raid (alerts an earlier
- * layout wrote) gathers their days; four hires of a pair near a raid
+ * layout wrote) gathers their days, in order, per pair, skipping ids that
+ * only look like raids; four hires of a pair near a raid
  * raised there raise nothing, four of another pair raise one, recorded.
  * A pair's index that is not one refuses the step, naming it, and
  * nothing is written. */
@@ -130,6 +140,16 @@ static void test_raids(void) {
         hw_time_ymd(D - 10, ymd);
         snprintf(id, sizeof(id), "raid:apple:msl:%s", ymd);
         run("SADD st:alert:ids %s mega_offer:x raid:not-an-id", id);
+        /* Another day of that pair, a raid of another pair, and ids that
+         * only look like raids (a date that is not one, no org, no lab). */
+        hw_time_ymd(D - 40, ymd);
+        snprintf(id, sizeof(id), "raid:apple:msl:%s", ymd);
+        run("SADD st:alert:ids %s raid:apple:msl:2025xx01 raid::msl:20250101 "
+            "raid:apple:20250101",
+            id);
+        hw_time_ymd(D - 5, ymd);
+        snprintf(id, sizeof(id), "raid:google:openai:%s", ymd);
+        run("SADD st:alert:ids %s", id);
         run("DEL st:alert:raid");
         second = hw_store_new(&conf, "g", errstr, sizeof(errstr));
         if (!HW_CHECK(second != NULL))
@@ -137,8 +157,11 @@ static void test_raids(void) {
         HW_CHECK_EQ_INT(hw_store_connect(second, errstr, sizeof(errstr)),
                         HW_OK);
         hw_store_destroy(second);
-        snprintf(want, sizeof(want), "%" PRId64, D - 10);
+        snprintf(want, sizeof(want), "%" PRId64 ",%" PRId64, D - 40, D - 10);
         CHECK_HGET("st:alert:raid", "msl:apple", want);
+        snprintf(want, sizeof(want), "%" PRId64, D - 5);
+        CHECK_HGET("st:alert:raid", "openai:google", want);
+        HW_CHECK_EQ_INT(hlen("st:alert:raid"), 2);
 
         four_hires("ra", "Apple", D);
         snprintf(want, sizeof(want),
@@ -155,7 +178,7 @@ static void test_raids(void) {
         HW_CHECK_EQ_INT(alerts_with(id), 1);
         snprintf(want, sizeof(want), "%" PRId64, D);
         CHECK_HGET("st:alert:raid", "msl:google", want);
-        snprintf(want, sizeof(want), "%" PRId64, D - 10);
+        snprintf(want, sizeof(want), "%" PRId64 ",%" PRId64, D - 40, D - 10);
         CHECK_HGET("st:alert:raid", "msl:apple", want);
 
         run("HSET st:raid msl:apple garbage");

@@ -432,7 +432,10 @@ static hw_err_t registry_schema(hw_codec_t *c, int32_t id, int64_t now_ms,
                 return HW_OK;
         }
         s->missing = strdup(errstr);
-        s->missing_until = now_ms + MISSING_TTL_MS;
+        /* Alerts are decoded without a clock (INT64_MAX): no overflow. */
+        s->missing_until = now_ms > INT64_MAX - MISSING_TTL_MS
+                                   ? INT64_MAX
+                                   : now_ms + MISSING_TTL_MS;
         if (!s->missing) /* not remembered: asked again next time */
                 s->missing_until = now_ms;
         return HW_ERR_UNKNOWN_SCHEMA;
