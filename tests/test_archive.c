@@ -36,7 +36,9 @@ static int g_dirs;            /* folders made under it */
 
 /* A new empty folder path under the scratch folder (not created). */
 static const char *new_dir(char *out, size_t size) {
-        snprintf(out, size, "%s/a%d", g_root, ++g_dirs);
+        int n = snprintf(out, size, "%s/a%d", g_root, ++g_dirs);
+        if (n < 0 || (size_t)n >= size)
+                abort(); /* the scratch folder's path is short */
         return out;
 }
 
