@@ -84,6 +84,18 @@ int hw_buf_printf(hw_buf_t *buf, const char *fmt, ...) {
         return 0;
 }
 
+int hw_slots_double(void **slots, size_t *n_slots, size_t size) {
+        size_t n = *n_slots ? *n_slots * 2 : 64;
+        void *fresh = n > SIZE_MAX / size ? NULL : calloc(n, size);
+
+        if (!fresh)
+                return -1;
+        free(*slots);
+        *slots = fresh;
+        *n_slots = n;
+        return 0;
+}
+
 void hw_wipe(void *p, size_t n) {
         volatile unsigned char *v = p;
         while (n--)

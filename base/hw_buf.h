@@ -29,6 +29,12 @@ int hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
  * overflow (the array is unchanged). */
 int hw_grow(void **arr, size_t *cap, size_t n, size_t size);
 
+/* A hash table's slots (*n_slots of `size` bytes at *slots) replaced by
+ * zeroed ones, twice as many (64 the first time), for the caller to place
+ * its keys again: what the maps do to keep their load under 1/2. Returns
+ * 0, or -1 when out of memory (the slots are unchanged). */
+int hw_slots_double(void **slots, size_t *n_slots, size_t size);
+
 /* Overwrites n bytes in a way the compiler cannot drop as a dead store
  * (for secrets). */
 void hw_wipe(void *p, size_t n);

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_err.h"
 
 /* Mixes the two words (a multiply-xorshift finaliser of each). */
@@ -52,17 +53,12 @@ int64_t hw_idmap_find(const hw_idmap_t *m, hw_idkey_t key) {
 
 /* Keeps the load factor under 1/2. */
 static int grow(hw_idmap_t *m) {
-        size_t n = m->n_slots ? m->n_slots * 2 : 64;
-        hw_idmap_slot_t *slots = calloc(n, sizeof(*slots));
-        if (!slots)
+        if (hw_slots_double((void **)&m->slots, &m->n_slots, sizeof(*m->slots)))
                 return -1;
-        free(m->slots);
-        m->slots = slots;
-        m->n_slots = n;
         for (size_t i = 0; i < m->count; i++) {
                 size_t j = probe(m, m->keys[i]);
-                slots[j].key = m->keys[i];
-                slots[j].index1 = (uint32_t)(i + 1);
+                m->slots[j].key = m->keys[i];
+                m->slots[j].index1 = (uint32_t)(i + 1);
         }
         return 0;
 }

@@ -3,6 +3,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_err.h"
 
 /* A 64-bit hash of len bytes, eight at a time (a multiply and a shift
@@ -74,18 +75,16 @@ hw_map_entry_t *hw_map_find(const hw_map_t *m, const char *key, size_t len) {
 
 /* Keeps the load factor under 1/2. */
 static int grow(hw_map_t *m) {
-        size_t n = m->n_slots ? m->n_slots * 2 : 64;
-        uint32_t *slots = calloc(n, sizeof(*slots));
-        if (!slots)
+        size_t mask;
+
+        if (hw_slots_double((void **)&m->slots, &m->n_slots, sizeof(*m->slots)))
                 return -1;
-        free(m->slots);
-        m->slots = slots;
-        m->n_slots = n;
+        mask = m->n_slots - 1;
         for (size_t i = 0; i < m->count; i++) {
-                size_t j = (size_t)m->entries[i].hash & (n - 1);
-                while (slots[j])
-                        j = (j + 1) & (n - 1);
-                slots[j] = (uint32_t)(i + 1);
+                size_t j = (size_t)m->entries[i].hash & mask;
+                while (m->slots[j])
+                        j = (j + 1) & mask;
+                m->slots[j] = (uint32_t)(i + 1);
         }
         return 0;
 }
