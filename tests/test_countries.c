@@ -301,7 +301,8 @@ static void test_countries_files(void) {
         snprintf(path, sizeof(path), "%s", write_temp(""));
         fp = fopen(path, "wb");
         if (HW_CHECK(fp != NULL)) {
-                fwrite("KR,25000\nUS,9\0000\n", 1, 18, fp);
+                static const char nul[] = "KR,25000\nUS,9\0000\n";
+                fwrite(nul, 1, sizeof(nul) - 1, fp);
                 fclose(fp);
         }
         CHECK_ERR(load_bases(path, &n), HW_ERR_ARG);
