@@ -6,9 +6,7 @@
  * state file, the folder or a file can be wrong is refused with a message
  * naming it; only the latest day of each topic keeps a file open; a file
  * that is not a hirewire archive is told apart from one that is cut short.
- * Then the same with hirewire's allocations failing in turn
- * (oom_fixtures.h): opening and appending report out of memory, and once
- * retried the archive holds each event exactly once.
+ * (The same with allocations failing: test_archive_oom.c.)
  */
 #include <avro.h>
 #include <dirent.h>
@@ -22,38 +20,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "fixtures.h"
-#include "hw_archive.h"
+#include "archive_fixtures.h"
 #include "hw_test.h"
-#include "oom_fixtures.h"
-
-#define DAY_MS INT64_C(86400000)
-#define HIRES "talent.hires"
-#define OFFERS "talent.offers"
-
-static char g_root[PATH_MAX]; /* the run's scratch folder */
-static int g_dirs;            /* folders made under it */
-
-/* A new empty folder path under the scratch folder (not created). */
-static const char *new_dir(char *out, size_t size) {
-        int n = snprintf(out, size, "%s/a%d", g_root, ++g_dirs);
-        if (n < 0 || (size_t)n >= size)
-                abort(); /* the scratch folder's path is short */
-        return out;
-}
-
-static int rm_one(const char *path, const struct stat *st, int flag,
-                  struct FTW *ftw) {
-        (void)st;
-        (void)flag;
-        (void)ftw;
-        remove(path);
-        return 0;
-}
-
-static void rm_tree(const char *dir) {
-        nftw(dir, rm_one, 16, FTW_DEPTH | FTW_PHYS);
-}
 
 static void write_file(const char *path, const char *text) {
         FILE *fp = fopen(path, "w");
@@ -81,75 +49,6 @@ static long long file_size(const char *path) {
 }
 
 /* The Avro body (no framing) of ev in its current schema. */
-static hw_buf_t g_body;
-static const void *body_of(const hw_event_t *ev, size_t *len) {
-        if (encode(ev, 0, &g_body) != HW_OK) {
-                fprintf(stderr, "test: cannot encode %s: %s\n", ev->event_id,
-                        errstr);
-                exit(2);
-        }
-        *len = g_body.len - 5;
-        return g_body.data + 5;
-}
-
-/* A hire of event_id id, n days after 2025-06-15. */
-static hw_event_t hire_on(const char *id, int day) {
-        hw_event_t ev = full_hire();
-        ev.event_id = id;
-        ev.occurred_at = T_JUNE15_10 + day * DAY_MS;
-        return ev;
-}
-
-static hw_err_t append(hw_archive_t *a, const char *topic, int32_t partition,
-                       int64_t offset, const hw_event_t *ev, int day) {
-        size_t len;
-        const void *body = body_of(ev, &len);
-        errstr[0] = '\0';
-        return hw_archive_append(a, topic, partition, offset,
-                                 T_JUNE15_10 + day * DAY_MS, ev->type, body,
-                                 len, errstr, sizeof(errstr));
-}
-
-/* What hw_archive_read gave: each record's event_id, schema id and
- * number, decoded with the run's codec. */
-typedef struct got_s {
-        char ids[80][64];
-        int schema[80];
-        size_t n;
-        int bad;       /* records that did not decode, or out of order */
-        size_t stop;   /* return non-zero after this many (0: never) */
-        hw_event_t ev; /* the last record */
-} got_t;
-
-static int on_record(void *ctx, const void *framed, size_t len,
-                     uint64_t record) {
-        got_t *g = ctx;
-        const unsigned char *p = framed;
-        if (record != g->n + 1 || g->n == 80 || len < 5 ||
-            decode(framed, len, &g->ev) != HW_OK) {
-                g->bad++;
-                return 1;
-        }
-        snprintf(g->ids[g->n], sizeof(g->ids[0]), "%s", g->ev.event_id);
-        g->schema[g->n] = (p[1] << 24) | (p[2] << 16) | (p[3] << 8) | p[4];
-        g->n++;
-        return g->stop && g->n == g->stop;
-}
-
-static hw_err_t read_all(const char *path, got_t *g) {
-        hw_event_release(&g->ev);
-        memset(g, 0, sizeof(*g) - sizeof(g->ev));
-        hw_event_init(&g->ev);
-        errstr[0] = '\0';
-        return hw_archive_read(path, on_record, g, errstr, sizeof(errstr));
-}
-
-/* An archive file's path: DIR/<topic>/<2025-06-15 + day>.avro. */
-static const char *file_of(char *out, size_t size, const char *dir,
-                           const char *topic, int day) {
-        snprintf(out, size, "%s/%s/2025-06-%02d.avro", dir, topic, 15 + day);
-        return out;
-}
 
 /* Open file descriptors of this process on archive files under dir. */
 static int open_avro_files(const char *dir) {
@@ -686,193 +585,7 @@ static void test_read_files(void) {
         hw_event_release(&g.ev);
 }
 
-/* ---- Out of memory ---- */
-
-/* Opening an archive whose state lists files and offsets. */
-typedef struct open_case_s {
-        const char *dir;
-        hw_archive_t *a;
-} open_case_t;
-
-static hw_err_t open_run(void *ctx, char *es, size_t size) {
-        open_case_t *o = ctx;
-        o->a = hw_archive_open(o->dir, es, size);
-        return o->a ? HW_OK : HW_ERR_NOMEM;
-}
-
-/* A failed open says why; opened (then, or again), it knows what was
- * archived. */
-static void open_check(void *ctx, hw_err_t err, unsigned long failed,
-                       const char *es) {
-        open_case_t *o = ctx;
-        (void)failed;
-        if (err) {
-                HW_CHECK_CONTAINS(es, "out of memory");
-                o->a = hw_archive_open(o->dir, errstr, sizeof(errstr));
-        }
-        if (!HW_CHECK(o->a != NULL))
-                return;
-        HW_CHECK(hw_archive_has(o->a, HIRES, 0, 1));
-        HW_CHECK(hw_archive_has(o->a, OFFERS, 3, 0));
-        HW_CHECK(!hw_archive_has(o->a, HIRES, 0, 2));
-}
-
-static void open_teardown(void *ctx) {
-        open_case_t *o = ctx;
-        hw_archive_close(o->a);
-        o->a = NULL;
-}
-
-/* Appending four events over two topics and two days, then syncing. */
-typedef struct append_case_s {
-        char dir[PATH_MAX];
-        hw_archive_t *a;
-        hw_event_t ev[4];
-        hw_buf_t body[4]; /* framed, encoded before the runs */
-} append_case_t;
-
-static const char *const append_topic[4] = {HIRES, HIRES, HIRES, OFFERS};
-static const int append_day[4] = {0, 0, 1, 0};
-
-/* As the consumer does: each message not archived yet is appended. */
-static hw_err_t append_all(append_case_t *c, char *es, size_t size) {
-        for (int i = 0; i < 4; i++) {
-                hw_err_t err;
-                if (hw_archive_has(c->a, append_topic[i], 0, i))
-                        continue;
-                err = hw_archive_append(c->a, append_topic[i], 0, i,
-                                        T_JUNE15_10 + append_day[i] * DAY_MS,
-                                        c->ev[i].type, c->body[i].data + 5,
-                                        c->body[i].len - 5, es, size);
-                if (err)
-                        return err;
-        }
-        return hw_archive_sync(c->a, es, size);
-}
-
-static void append_setup(void *ctx) {
-        append_case_t *c = ctx;
-        c->a = hw_archive_open(new_dir(c->dir, sizeof(c->dir)), errstr,
-                               sizeof(errstr));
-}
-
-static hw_err_t append_run(void *ctx, char *es, size_t size) {
-        append_case_t *c = ctx;
-        return c->a ? append_all(c, es, size) : HW_ERR_INTERNAL;
-}
-
-/* Retried after a failure, every event is archived exactly once. */
-static void append_check(void *ctx, hw_err_t err, unsigned long failed,
-                         const char *es) {
-        append_case_t *c = ctx;
-        char path[PATH_MAX + 64];
-        got_t g = {0};
-        (void)failed;
-        if (err) {
-                HW_CHECK_CONTAINS(es, "out of memory");
-                CHECK_ERR(append_all(c, errstr, sizeof(errstr)), HW_OK);
-        }
-        hw_archive_close(c->a);
-        c->a = NULL;
-        CHECK_ERR(read_all(file_of(path, sizeof(path), c->dir, HIRES, 0), &g),
-                  HW_OK);
-        if (HW_CHECK_EQ_INT(g.n, 2)) {
-                HW_CHECK_STR(g.ids[0], "o0");
-                HW_CHECK_STR(g.ids[1], "o1");
-        }
-        CHECK_ERR(read_all(file_of(path, sizeof(path), c->dir, HIRES, 1), &g),
-                  HW_OK);
-        HW_CHECK_EQ_INT(g.n, 1);
-        CHECK_ERR(read_all(file_of(path, sizeof(path), c->dir, OFFERS, 0), &g),
-                  HW_OK);
-        HW_CHECK_EQ_INT(g.n, 1);
-        hw_event_release(&g.ev);
-}
-
-static void append_teardown(void *ctx) {
-        append_case_t *c = ctx;
-        hw_archive_close(c->a);
-        c->a = NULL;
-        rm_tree(c->dir);
-}
-
-/* Reading a file of two records, counting them. */
-typedef struct read_case_s {
-        const char *path;
-        size_t n;
-} read_case_t;
-
-static int count_record(void *ctx, const void *framed, size_t len,
-                        uint64_t record) {
-        read_case_t *r = ctx;
-        (void)framed;
-        (void)len;
-        (void)record;
-        r->n++;
-        return 0;
-}
-
-static hw_err_t read_run(void *ctx, char *es, size_t size) {
-        read_case_t *r = ctx;
-        r->n = 0;
-        return hw_archive_read(r->path, count_record, r, es, size);
-}
-
-static void read_check(void *ctx, hw_err_t err, unsigned long failed,
-                       const char *es) {
-        read_case_t *r = ctx;
-        (void)failed;
-        if (err) {
-                HW_CHECK_CONTAINS(es, "out of memory");
-                HW_CHECK_EQ_INT(r->n, 0);
-                CHECK_ERR(read_run(r, errstr, sizeof(errstr)), HW_OK);
-        }
-        HW_CHECK_EQ_INT(r->n, 2);
-}
-
-/* 10. Out of memory while opening, appending and reading: reported as
- * such, and the archive, used again, holds each event exactly once. */
-static void test_out_of_memory(void) {
-        open_case_t o = {0};
-        append_case_t c = {.ev = {hire_on("o0", 0), hire_on("o1", 0),
-                                  hire_on("o2", 1),
-                                  an_offer(HW_OFFER_WITHDRAWN)}};
-        hw_oom_case_t oc = {.what = "opening an archive",
-                            .ctx = &o,
-                            .run = open_run,
-                            .check = open_check,
-                            .teardown = open_teardown};
-        hw_oom_case_t ac = HW_OOM_CASE("appending events", &c, append);
-        char dir[PATH_MAX], path[PATH_MAX + 64];
-        read_case_t r = {path, 0};
-        hw_oom_case_t rc = {.what = "reading a file",
-                            .ctx = &r,
-                            .run = read_run,
-                            .check = read_check};
-        hw_archive_t *a;
-
-        for (int i = 0; i < 4; i++) {
-                hw_buf_init(&c.body[i]);
-                encode(&c.ev[i], 0, &c.body[i]);
-        }
-        o.dir = new_dir(dir, sizeof(dir));
-        file_of(path, sizeof(path), dir, HIRES, 0);
-        a = hw_archive_open(dir, errstr, sizeof(errstr));
-        if (!HW_CHECK(a != NULL))
-                return;
-        CHECK_ERR(append(a, HIRES, 0, 0, &c.ev[0], 0), HW_OK);
-        CHECK_ERR(append(a, HIRES, 0, 1, &c.ev[1], 0), HW_OK);
-        CHECK_ERR(append(a, OFFERS, 3, 0, &c.ev[3], 0), HW_OK);
-        hw_archive_close(a);
-        HW_CHECK(hw_oom_loop(&oc) > 3);
-        HW_CHECK(hw_oom_loop(&ac) > 3);
-        HW_CHECK(hw_oom_loop(&rc) >= 1);
-        for (int i = 0; i < 4; i++)
-                hw_buf_release(&c.body[i]);
-}
-
 static void run(void) {
-        hw_buf_init(&g_body);
         HW_RUN(test_round_trip);
         HW_RUN(test_torn_tail);
         HW_RUN(test_bad_state);
@@ -882,21 +595,8 @@ static void run(void) {
         HW_RUN(test_block_size);
         HW_RUN(test_folder_trouble);
         HW_RUN(test_read_files);
-        HW_RUN(test_out_of_memory);
-        hw_buf_release(&g_body);
 }
 
 int main(void) {
-        const char *tmp = getenv("TMPDIR");
-        int rc;
-
-        snprintf(g_root, sizeof(g_root), "%s/hw_test_archive_XXXXXX",
-                 tmp && *tmp ? tmp : "/tmp");
-        if (!mkdtemp(g_root)) {
-                perror("test: mkdtemp");
-                return 2;
-        }
-        rc = fixtures_main(run);
-        rm_tree(g_root);
-        return rc;
+        return archive_main(run);
 }
