@@ -29,9 +29,12 @@ static void test_decimal(void) {
         HW_CHECK(same_decimal(INT64_MAX));
         HW_CHECK(same_decimal(INT64_MIN));
         HW_CHECK(same_decimal(INT64_MIN + 1));
-        for (int i = 0; i < 19; i++, p *= 10)
+        for (int i = 0; i < 19; i++) {
                 for (int64_t d = -1; d <= 1; d++)
                         ok &= same_decimal(p + d) && same_decimal(-(p + d));
+                if (i < 18)
+                        p *= 10; /* 10^18 is the last power of ten */
+        }
         HW_CHECK(ok);
         for (int i = 0; i < 100000; i++) {
                 x ^= x << 13;
