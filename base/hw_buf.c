@@ -114,17 +114,13 @@ size_t hw_decimal(char *out, int64_t v) {
                                     "80818283848586878889"
                                     "90919293949596979899";
         uint64_t u = v < 0 ? (uint64_t)0 - (uint64_t)v : (uint64_t)v;
-        uint64_t p10 = 10;
-        size_t digits = 1, len;
+        size_t len = 1 + (v < 0);
         char *p;
 
         /* The length first, so the digits go straight to their place
          * (copying them there would be a call to memcpy). */
-        while (digits < 20 && u >= p10) {
-                digits++;
-                p10 = digits < 20 ? p10 * 10 : p10;
-        }
-        len = digits + (v < 0);
+        for (uint64_t t = u; t >= 10; t /= 10)
+                len++;
         p = out + len;
         /* Two digits at a time, from the last. */
         for (; u >= 100; u /= 100) {
