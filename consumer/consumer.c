@@ -667,7 +667,7 @@ int hw_consumer_run(consumer_t *c) {
                                         rd_kafka_message_errstr(m));
                                 rd_kafka_message_destroy(m);
                         } else {
-                                c->brokers_down = 0;
+                                c->brokers_doubted = 0;
                                 hw_consumer_outage_over(&c->kafka_outage,
                                                         "Kafka");
                                 take_message(c, m);
@@ -736,8 +736,10 @@ int hw_consumer_run(consumer_t *c) {
                 }
         }
         hw_consumer_flush_batch(c, 1);
+        /* Everything, before leaving; during a Kafka outage what was not
+         * delivered is relayed by the next run. */
         if (!c->replay)
-                hw_consumer_relay_alerts(c, 1); /* everything, before leaving */
+                hw_consumer_relay_alerts(c, !c->kafka_outage.since);
         hw_consumer_report_rejects(c, 1);
         if (c->until_caught_up || c->replay)
                 hw_consumer_say_summary(

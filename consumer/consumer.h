@@ -134,7 +134,8 @@ typedef struct consumer_s {
         outage_t outage;        /* what a batch's step waits for (Redis,
                                    the DLQ, the archive) */
         outage_t kafka_outage;  /* Kafka's errors while consuming */
-        int brokers_down;       /* librdkafka said all brokers are down */
+        int brokers_doubted;    /* a connection to a broker failed: are
+                                   any left? (hw_consumer_kafka_down_check) */
         int64_t brokers_probed; /* when the last probe of them was (ms) */
         rejects_seen_t rejects[REJECT_CLASSES];
         /* This run's applied events, skipped duplicates and raised alerts

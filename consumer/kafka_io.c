@@ -6,34 +6,40 @@
  */
 #include "consumer.h"
 
-/* librdkafka's errors (called from the polling thread): logged, and "all
- * brokers are down" starts a Kafka outage (hw_consumer_kafka_down_check). */
+/* librdkafka's errors (called from the polling thread): logged, and a
+ * broker's connection failing (or "all brokers are down") makes the next
+ * hw_consumer_kafka_down_check ask whether any broker is left. librdkafka
+ * says "all brokers are down" only when its brokers are seen down at the
+ * same moment, which a cluster going down all at once does not always
+ * show; a lost connection is always reported. */
 static void kafka_error_cb(rd_kafka_t *rk, int err, const char *reason,
                            void *opaque) {
         consumer_t *c = opaque;
         (void)rk;
         HW_LOG(err == RD_KAFKA_RESP_ERR__FATAL ? HW_LOG_ERROR : HW_LOG_WARN,
                "kafka", "%s: %s", rd_kafka_err2name(err), reason);
-        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN)
-                c->brokers_down = 1;
+        if (err == RD_KAFKA_RESP_ERR__ALL_BROKERS_DOWN ||
+            err == RD_KAFKA_RESP_ERR__TRANSPORT ||
+            err == RD_KAFKA_RESP_ERR__RESOLVE)
+                c->brokers_doubted = 1;
 }
 
-/* While librdkafka says every broker is down: a Kafka outage, warned
- * once a minute (and given up after outage.wait.ms in batch modes); a
- * metadata request (at most one a second, 500 ms each) says when a
- * broker answers again. */
+/* After a broker's connection failed: a metadata request (at most one a
+ * second, 500 ms each) asks whether any broker answers. None does: a
+ * Kafka outage, warned once a minute (and given up after outage.wait.ms
+ * in batch modes), probed again until a broker answers. */
 void hw_consumer_kafka_down_check(consumer_t *c, int64_t now) {
         const struct rd_kafka_metadata *md = NULL;
         rd_kafka_resp_err_t err;
 
-        if (!c->brokers_down || now - c->brokers_probed < 1000)
+        if (!c->brokers_doubted || now - c->brokers_probed < 1000)
                 return;
         c->brokers_probed = now;
         err = rd_kafka_metadata(c->rk, 0, NULL, &md, 500);
         if (md)
                 rd_kafka_metadata_destroy(md);
         if (!err) {
-                c->brokers_down = 0;
+                c->brokers_doubted = 0;
                 hw_consumer_outage_over(&c->kafka_outage, "Kafka");
                 return;
         }

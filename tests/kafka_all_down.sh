@@ -36,7 +36,8 @@ grep -q 'Kafka unavailable for [0-9]* s (outage.wait.ms=5000): .*giving up' "$HW
 sleep $(( down + 30 - $(date +%s) > 0 ? down + 30 - $(date +%s) : 0 ))
 kill -0 "$service" 2>/dev/null || hw_fail "the service exited during the outage: $(tail -3 "$service_log")"
 warned=$(grep -c 'level=warn component=consumer msg="Kafka unavailable' "$service_log" || true)
-[[ $warned -eq 1 ]] || hw_fail "the service warned $warned times in 30 s of outage, want once: $(grep 'Kafka unavailable' "$service_log" | tail -3)"
+[[ $warned -eq 1 ]] || hw_fail "the service warned $warned times in 30 s of outage, want once: $(grep 'Kafka unavailable' "$service_log" | tail -3)
+the service's last words: $(tail -5 "$service_log")"
 
 hw_note "the three nodes back after $(( $(date +%s) - down )) s"
 hw_kafka_restart 1 2 3

@@ -21,18 +21,36 @@ HW_PIDS=()
 HW_KAFKA_DIRS=()
 
 hw_cleanup() {
-  local pid dir
+  local dir pid consumers=()
+  # The consumers first, while Redis and Kafka still answer them.
+  if [[ -f $HW_TMP/consumers ]]; then
+    while read -r pid _; do [[ $pid == fg ]] || consumers+=("$pid"); done <"$HW_TMP/consumers"
+  fi
+  hw_stop_pids "${consumers[@]}"
   for dir in "${HW_KAFKA_DIRS[@]}"; do
     if [[ -n "${HW_KEEP_TMP:-}" ]]; then cp "$dir"/node*.log "$HW_TMP/" 2>/dev/null || true; fi
     "$HW_SRC_DIR/scripts/kafka-local.sh" stop "$dir" >/dev/null 2>&1 || true
   done
-  for pid in "${HW_PIDS[@]}"; do
-    kill "$pid" 2>/dev/null || true
-  done
-  for pid in "${HW_PIDS[@]}"; do
+  hw_stop_pids "${HW_PIDS[@]}"
+  if [[ -z "${HW_KEEP_TMP:-}" ]]; then rm -rf "$HW_TMP"; else echo "kept $HW_TMP" >&2; fi
+}
+
+# SIGTERM to each process, then up to 60 s for each to exit, then kill -9
+# (said on stderr: a process of the test that ignores SIGTERM that long).
+hw_stop_pids() {
+  local pid i
+  for pid in "$@"; do kill "$pid" 2>/dev/null || true; done
+  for pid in "$@"; do
+    for ((i = 0; i < 600; i++)); do
+      kill -0 "$pid" 2>/dev/null || break
+      sleep 0.1
+    done
+    if kill -0 "$pid" 2>/dev/null; then
+      echo "cleanup: $(ps -o args= -p "$pid" | cut -c1-80) (pid $pid) still running 60 s after SIGTERM: killed" >&2
+      kill -9 "$pid" 2>/dev/null || true
+    fi
     wait "$pid" 2>/dev/null || true
   done
-  if [[ -z "${HW_KEEP_TMP:-}" ]]; then rm -rf "$HW_TMP"; else echo "kept $HW_TMP" >&2; fi
 }
 trap hw_cleanup EXIT
 
