@@ -4,6 +4,7 @@
  * records of the bucket logs, the ids kept, the raid pairs and the
  * brain_drain evidence; the bucket logs themselves are hw_plan_logs.c's.
  */
+#include "hw_order.h"
 #include "hw_plan_int.h"
 
 void hw_plan_init(hw_plan_t *p) {
@@ -296,10 +297,36 @@ static int emit_windows(hw_plan_t *p, const hw_plan_conf_t *conf) {
         return 0;
 }
 
-/* Sorts a list (qsort wants a non-NULL array even when it is empty). */
-static void sort_items(items_t *l, int (*cmp)(const void *, const void *)) {
-        if (l->n > 1)
-                qsort(l->a, l->n, sizeof(item_t), cmp);
+/* Sorts a list by its items' group (by_day: by their v, a day) keeping
+ * their order within one (hw_order_by_key), then each group's run by cmp
+ * if given, which orders by group first. -1 when out of memory. */
+static int sort_items(hw_plan_t *p, items_t *l, int by_day,
+                      int (*cmp)(const void *, const void *)) {
+        size_t n = l->n, *order, i, j;
+        int64_t *keys;
+        item_t *out;
+
+        if (n < 2)
+                return 0;
+        keys = hw_arena_alloc(&p->arena, n * sizeof(*keys));
+        order = hw_arena_alloc(&p->arena, n * sizeof(*order));
+        out = hw_arena_alloc(&p->arena, n * sizeof(*out));
+        if (!keys || !order || !out)
+                return -1;
+        for (i = 0; i < n; i++)
+                keys[i] = by_day ? l->a[i].v : (int64_t)l->a[i].group;
+        if (hw_order_by_key(keys, n, order))
+                return -1;
+        for (i = 0; i < n; i++)
+                out[i] = l->a[order[i]];
+        memcpy(l->a, out, n * sizeof(*out));
+        for (i = 0; cmp && i < n; i = j) {
+                for (j = i + 1; j < n && keys[order[j]] == keys[order[i]]; j++)
+                        ;
+                if (j - i > 1)
+                        qsort(l->a + i, j - i, sizeof(item_t), cmp);
+        }
+        return 0;
 }
 
 static int by_day_desc(const void *a, const void *b) {
@@ -411,7 +438,8 @@ static int group_raids(hw_plan_t *p, work_t *w, size_t *n_names,
                 r->lab_slug = e->key;
                 r->org_slug = e->key + strlen(e->key) + 1;
         }
-        sort_items(&w->names, by_group_name);
+        if (sort_items(p, &w->names, 0, by_group_name))
+                return -1;
         for (size_t i = 0; i < w->names.n; i++) {
                 const item_t *it = &w->names.a[i];
                 hw_plan_raid_t *r = &p->raids[it->group];
@@ -426,7 +454,8 @@ static int group_raids(hw_plan_t *p, work_t *w, size_t *n_names,
                 p->names[(*n_names)++] = it->s;
                 r->n_names++;
         }
-        sort_items(&w->raid_evs, by_group_day);
+        if (sort_items(p, &w->raid_evs, 0, by_group_day))
+                return -1;
         for (size_t i = 0; i < w->raid_evs.n; i++) {
                 const item_t *it = &w->raid_evs.a[i];
                 hw_plan_raid_t *r = &p->raids[it->group];
@@ -449,7 +478,8 @@ static int group_drains(hw_plan_t *p, work_t *w, size_t *n_evs) {
         for (size_t i = 0; i < n; i++)
                 p->drains[i] =
                         (hw_plan_drain_t){p->drain_map.entries[i].key, 0, 0};
-        sort_items(&w->drain_evs, by_group_latest);
+        if (sort_items(p, &w->drain_evs, 0, by_group_latest))
+                return -1;
         for (size_t i = 0; i < w->drain_evs.n; i++) {
                 const item_t *it = &w->drain_evs.a[i];
                 hw_plan_drain_t *dr = &p->drains[it->group];
@@ -556,44 +586,6 @@ static int group_days(hw_plan_t *p, work_t *w) {
         return 0;
 }
 
-/* Days a counting sort spans at most (sort_by_day). */
-#define COUNT_SORT_DAYS 4096
-
-/* Sorts the applied ids by day, keeping their order within a day: what
- * by_group_day makes of them (their group is 0, and the "yyyymmdd" their
- * key starts with, all strcmp compares, is their day's), by counting
- * when their days span less than COUNT_SORT_DAYS. -1 when out of memory. */
-static int sort_by_day(hw_plan_t *p, items_t *l) {
-        int64_t lo, hi;
-        size_t *at;
-        item_t *out;
-
-        if (l->n < 2)
-                return 0;
-        lo = hi = l->a[0].v;
-        for (size_t i = 1; i < l->n; i++) {
-                lo = l->a[i].v < lo ? l->a[i].v : lo;
-                hi = l->a[i].v > hi ? l->a[i].v : hi;
-        }
-        if (hi - lo >= COUNT_SORT_DAYS) {
-                sort_items(l, by_group_day);
-                return 0;
-        }
-        at = hw_arena_alloc(&p->arena, (size_t)(hi - lo + 2) * sizeof(*at));
-        out = hw_arena_alloc(&p->arena, l->n * sizeof(*out));
-        if (!at || !out)
-                return -1;
-        memset(at, 0, (size_t)(hi - lo + 2) * sizeof(*at));
-        for (size_t i = 0; i < l->n; i++)
-                at[l->a[i].v - lo + 1]++;
-        for (int64_t d = 1; d <= hi - lo; d++)
-                at[d] += at[d - 1];
-        for (size_t i = 0; i < l->n; i++)
-                out[at[l->a[i].v - lo]++] = l->a[i];
-        memcpy(l->a, out, l->n * sizeof(*out));
-        return 0;
-}
-
 /* Groups the applied event ids kept (day > D - seen_days) by day. */
 static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                       const hw_deltas_t *d, items_t *ids, size_t *n_names) {
@@ -608,7 +600,7 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                 if (push_item(ids, 0, e->key, e->len, e->aux))
                         return -1;
         }
-        if (sort_by_day(p, ids))
+        if (sort_items(p, ids, 1, NULL))
                 return -1;
         for (size_t i = 0; i < ids->n; i++)
                 n_days += !i || ids->a[i].v != ids->a[i - 1].v;

@@ -219,9 +219,6 @@ hw_err_t hw_step_error_reply(hw_store_t *s, const redisReply *r,
 hw_err_t hw_step_check_reply(hw_store_t *s, redisReply *r, const char *what,
                              char *errstr, size_t size);
 
-/* Orders person indexes by bucket (then position). */
-int hw_step_by_bucket(const void *a, const void *b, void *buckets);
-
 /* Frees what the last read of the slide kept. */
 void hw_step_free_slide(hw_store_t *s);
 

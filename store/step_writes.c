@@ -3,6 +3,7 @@
  * (counters, the flow index, bucket logs, persons, ids, offsets, alerts),
  * the judgments' script, EXEC.
  */
+#include "hw_order.h"
 #include "hw_store_int.h"
 
 /* Pushes a key of the script (len bytes, 0: it did not fit). */
@@ -367,22 +368,19 @@ static int write_flow_index(hw_store_t *s, size_t *n_cmds,
 static int write_persons(hw_store_t *s, const hw_deltas_t *d, size_t *n_cmds) {
         size_t n = d->persons.count, i, j;
         size_t *order = hw_arena_alloc(&s->scratch, (n + 1) * sizeof(*order));
-        unsigned *bucket =
+        int64_t *bucket =
                 hw_arena_alloc(&s->scratch, (n + 1) * sizeof(*bucket));
         hw_buf_t *b = &s->cmd;
         int rc = !order || !bucket;
 
-        for (i = 0; i < n && !rc; i++) {
-                order[i] = i;
+        for (i = 0; i < n && !rc; i++)
                 bucket[i] = hw_person_bucket(d->persons.entries[i].key,
                                              d->persons.entries[i].len);
-        }
-        if (!rc)
-                qsort_r(order, n, sizeof(*order), hw_step_by_bucket, bucket);
+        rc = rc || hw_order_by_key(bucket, n, order);
         for (i = 0; i < n && !rc; i = j) {
                 char key[32];
-                size_t len =
-                        hw_keys_persons(key, sizeof(key), "", bucket[order[i]]);
+                size_t len = hw_keys_persons(key, sizeof(key), "",
+                                             (unsigned)bucket[order[i]]);
                 for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++)
                         ;
                 rc |= !len || hw_step_resp_cmd(b, 2 + 2 * (j - i)) ||

@@ -4,6 +4,7 @@
  * and the alerts stream read for the relay and the webhook (with their
  * positions).
  */
+#include "hw_order.h"
 #include "hw_store_int.h"
 
 /* Adds a log to read: the ymd of day. Returns -1 when out of memory. */
@@ -305,20 +306,11 @@ hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
         return HW_OK;
 }
 
-/* Orders person indexes by bucket (then position). */
-int hw_step_by_bucket(const void *a, const void *b, void *buckets) {
-        const unsigned *bk = buckets;
-        size_t i = *(const size_t *)a, j = *(const size_t *)b;
-        if (bk[i] != bk[j])
-                return bk[i] < bk[j] ? -1 : 1;
-        return (i > j) - (i < j);
-}
-
 hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                               hw_person_t *out, hw_arena_t *arena, char *errstr,
                               size_t size) {
         size_t *order = malloc((n ? n : 1) * sizeof(*order));
-        unsigned *bucket = malloc((n ? n : 1) * sizeof(*bucket));
+        int64_t *bucket = malloc((n ? n : 1) * sizeof(*bucket));
         const char **argv = malloc((n + 2) * sizeof(*argv));
         size_t *argvlen = malloc((n + 2) * sizeof(*argvlen));
         size_t cmds = 0, i, j;
@@ -333,18 +325,20 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
         if ((err = hw_store_connect(s, errstr, size)))
                 goto cleanup;
         for (i = 0; i < n; i++) {
-                order[i] = i;
                 bucket[i] = hw_person_bucket(ids[i], strlen(ids[i]));
                 memset(&out[i], 0, sizeof(out[i]));
         }
-        qsort_r(order, n, sizeof(*order), hw_step_by_bucket, bucket);
+        if (hw_order_by_key(bucket, n, order)) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
         /* One HMGET per bucket, pipelined. */
         for (i = 0; i < n; i = j) {
                 argv[0] = "HMGET";
                 argvlen[0] = 5;
                 argv[1] = key;
                 argvlen[1] = hw_keys_persons(key, sizeof(key), s->conf->prefix,
-                                             bucket[order[i]]);
+                                             (unsigned)bucket[order[i]]);
                 for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
                      j++) {
                         argv[2 + j - i] = ids[order[j]];
@@ -399,20 +393,6 @@ cleanup:
         return err;
 }
 
-/* An event of hw_store_check_seen: its day and its position. */
-typedef struct seen_at_s {
-        int64_t day;
-        size_t i;
-} seen_at_t;
-
-/* Orders events by day, then position. */
-static int by_day(const void *a, const void *b) {
-        const seen_at_t *x = a, *y = b;
-        if (x->day != y->day)
-                return x->day < y->day ? -1 : 1;
-        return (x->i > y->i) - (x->i < y->i);
-}
-
 hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
                              const char *const *ids, size_t n,
                              unsigned char *out, char *errstr, size_t size) {
@@ -421,7 +401,7 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
         size_t i, sent = 0;
         const char **argv = NULL;
         size_t *argvlen = NULL;
-        seen_at_t *order = NULL;
+        size_t *order = NULL;
         char key[64];
 
         if ((err = hw_store_connect(s, errstr, size)))
@@ -434,21 +414,22 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
-        for (i = 0; i < n; i++)
-                order[i] = (seen_at_t){days[i], i};
-        qsort(order, n, sizeof(*order), by_day);
+        if (hw_order_by_key(days, n, order)) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
         for (i = 0; i < n;) {
                 size_t j = i, argc = 2;
                 char ymd[9];
-                hw_time_ymd(order[i].day, ymd);
+                hw_time_ymd(days[order[i]], ymd);
                 argv[0] = "SMISMEMBER";
                 argvlen[0] = 10;
                 argv[1] = key;
                 argvlen[1] =
                         hw_keys_seen(key, sizeof(key), s->conf->prefix, ymd);
-                while (j < n && order[j].day == order[i].day) {
-                        argv[argc] = ids[order[j].i];
-                        argvlen[argc++] = strlen(ids[order[j].i]);
+                while (j < n && days[order[j]] == days[order[i]]) {
+                        argv[argc] = ids[order[j]];
+                        argvlen[argc++] = strlen(ids[order[j]]);
                         j++;
                 }
                 redisAppendCommandArgv(s->ctx, (int)argc, argv, argvlen);
@@ -457,16 +438,16 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
         }
         for (i = 0; i < n;) {
                 size_t j = i;
-                while (j < n && order[j].day == order[i].day)
+                while (j < n && days[order[j]] == days[order[i]])
                         j++;
                 sent--;
                 if ((err = hw_step_pipelined_reply(s, sent, "SMISMEMBER", &r,
                                                    errstr, size)))
                         goto cleanup;
                 for (size_t k = i; k < j; k++)
-                        out[order[k].i] = r->type == REDIS_REPLY_ARRAY &&
-                                          k - i < r->elements &&
-                                          r->element[k - i]->integer == 1;
+                        out[order[k]] = r->type == REDIS_REPLY_ARRAY &&
+                                        k - i < r->elements &&
+                                        r->element[k - i]->integer == 1;
                 freeReplyObject(r);
                 i = j;
         }
