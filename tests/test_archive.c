@@ -585,6 +585,28 @@ static void test_read_files(void) {
         hw_event_release(&g.ev);
 }
 
+/* 10. A partition listed twice in the state keeps its larger mark, so
+ * nothing below it is archived again. */
+static void test_state_marks(void) {
+        char dir[PATH_MAX], path[PATH_MAX + 64];
+        hw_archive_t *a;
+        new_dir(dir, sizeof(dir));
+        mkdir(dir, 0755);
+        snprintf(path, sizeof(path), "%s/archive.state", dir);
+        write_file(path, "hirewire-archive 1\noffset 0 9 " HIRES
+                         "\noffset 0 3 " HIRES "\noffset 1 2 " HIRES "\n");
+        errstr[0] = '\0';
+        a = hw_archive_open(dir, errstr, sizeof(errstr));
+        if (HW_CHECK(a != NULL)) {
+                HW_CHECK(hw_archive_has(a, HIRES, 0, 8));
+                HW_CHECK(!hw_archive_has(a, HIRES, 0, 9));
+                HW_CHECK(hw_archive_has(a, HIRES, 1, 1));
+                HW_CHECK(!hw_archive_has(a, HIRES, 1, 2));
+                HW_CHECK(!hw_archive_has(a, OFFERS, 0, 0));
+                hw_archive_close(a);
+        }
+}
+
 static void run(void) {
         HW_RUN(test_round_trip);
         HW_RUN(test_torn_tail);
@@ -595,6 +617,7 @@ static void run(void) {
         HW_RUN(test_block_size);
         HW_RUN(test_folder_trouble);
         HW_RUN(test_read_files);
+        HW_RUN(test_state_marks);
 }
 
 int main(void) {

@@ -248,9 +248,52 @@ static void test_depth(void) {
         avro_schema_decref(s);
 }
 
+/* Notes go only into the slots given: a caller with fewer slots than the
+ * record has fields gets the first ones, nothing written past them. A
+ * bare value (no record) names no field in its errors. */
+static void test_few_slots_and_bare_values(void) {
+        avro_schema_t s = schema(every_type), lng = schema("\"long\""),
+                      flag = schema("\"boolean\"");
+        hw_avro_field_t f[3], untouched;
+        body_t b = {0}, cut = {0};
+
+        if (!HW_CHECK(s != NULL && lng != NULL && flag != NULL))
+                goto out;
+        good_head(&b);
+        b_long(&b, 0); /* chain.next: null */
+        memset(f, 0x5A, sizeof(f));
+        memcpy(&untouched, &f[2], sizeof(untouched));
+        HW_CHECK_EQ_INT(walk(s, &b, f, 2), HW_OK);
+        HW_CHECK_EQ_INT(f[0].branch, -1); /* flag: noted, not a union */
+        HW_CHECK_EQ_INT(f[1].branch, -1); /* ratio */
+        HW_CHECK_EQ_INT(f[0].num, 0);     /* a boolean is not noted */
+        HW_CHECK_NULL(f[1].str);
+        HW_CHECK(!memcmp(&f[2], &untouched, sizeof(untouched)));
+
+        b_long(&cut, 300);
+        cut.n = 1; /* the varint's first byte only */
+        HW_CHECK_EQ_INT(walk(lng, &cut, NULL, 0), HW_ERR_DECODE);
+        HW_CHECK_STR(errstr, "message ends inside a number");
+        cut.n = 0;
+        HW_CHECK_EQ_INT(walk(flag, &cut, NULL, 0), HW_ERR_DECODE);
+        HW_CHECK_STR(errstr, "bad boolean");
+        b_byte(&cut, 1);
+        b_byte(&cut, 0);
+        HW_CHECK_EQ_INT(walk(flag, &cut, NULL, 0), HW_ERR_DECODE);
+        HW_CHECK_STR(errstr, "1 trailing bytes after the Thing record");
+out:
+        if (s)
+                avro_schema_decref(s);
+        if (lng)
+                avro_schema_decref(lng);
+        if (flag)
+                avro_schema_decref(flag);
+}
+
 int main(void) {
         HW_RUN(test_every_type);
         HW_RUN(test_refused);
         HW_RUN(test_depth);
+        HW_RUN(test_few_slots_and_bare_values);
         return hw_test_summary();
 }

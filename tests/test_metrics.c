@@ -464,6 +464,36 @@ static void test_concurrent_counters(void) {
         hw_metrics_destroy(m);
 }
 
+/* An infinite flush time (a broken clock) lands in +Inf and makes the sum
+ * "+Inf", the text format's spelling (not printf's "inf"); a version
+ * NULL and a reason "" change nothing and say "unknown". */
+static void test_render_infinite(void) {
+        hw_metrics_t *m = hw_metrics_new();
+        hw_buf_t buf;
+        const char *t;
+
+        if (!HW_CHECK(m != NULL))
+                return;
+        hw_buf_init(&buf);
+        hw_metrics_observe_flush(m, 0.5);
+        hw_metrics_observe_flush(m, INFINITY);
+        hw_metrics_observe_flush(m, -INFINITY); /* a clock step: 0 */
+        hw_metrics_set_version(m, "1.2.3");
+        hw_metrics_set_version(m, NULL);
+        hw_metrics_set_ready(m, 0, "");
+        t = render(m, &buf);
+        check_exposition(t);
+        CHECK_LINE(t, "hirewire_batch_flush_seconds_bucket{le=\"0.001\"} 1");
+        CHECK_LINE(t, "hirewire_batch_flush_seconds_bucket{le=\"10\"} 2");
+        CHECK_LINE(t, "hirewire_batch_flush_seconds_bucket{le=\"+Inf\"} 3");
+        CHECK_LINE(t, "hirewire_batch_flush_seconds_sum +Inf");
+        CHECK_LINE(t, "hirewire_batch_flush_seconds_count 3");
+        CHECK_LINE(t, "hirewire_build_info{version=\"1.2.3\"} 1");
+        CHECK_LINE(t, "hirewire_ready 0");
+        hw_buf_release(&buf);
+        hw_metrics_destroy(m);
+}
+
 int main(void) {
         /* Keep the run's output to the test lines (the module logs one
          * warning when the lag table is full). */
@@ -472,6 +502,7 @@ int main(void) {
         HW_RUN(test_render_counters);
         HW_RUN(test_render_rejected);
         HW_RUN(test_render_histogram);
+        HW_RUN(test_render_infinite);
         HW_RUN(test_render_lag);
         HW_RUN(test_lag_limit);
         HW_RUN(test_ready_gauge);

@@ -434,6 +434,36 @@ out:
         hw_metrics_destroy(b);
 }
 
+/* Addresses refused before anything is bound, each with a message naming
+ * the address and what is wrong with it. */
+static void test_serve_address_messages(void) {
+        char addr[400];
+        hw_metrics_t *m = hw_metrics_new();
+
+        if (!HW_CHECK(m != NULL))
+                return;
+        memset(addr, 'h', 300);
+        strcpy(addr + 300, ":80");
+        CHECK_ERR(hw_metrics_serve(m, addr, NULL, 0, errstr, sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, ":80\": host name too long");
+        CHECK_ERR(hw_metrics_serve(m, "[127.0.0.1:80", NULL, 0, errstr,
+                                   sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_STR(errstr, "metrics address \"[127.0.0.1:80\": host must be "
+                             "an IPv4 address or a name");
+        CHECK_ERR(hw_metrics_serve(m, "127.0.0.1:9x", NULL, 0, errstr,
+                                   sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_STR(errstr, "metrics address \"127.0.0.1:9x\": port must be 0 "
+                             "to 65535");
+        /* Still free to serve a good address. */
+        CHECK_ERR(hw_metrics_serve(m, "127.0.0.1:0", NULL, 0, errstr,
+                                   sizeof(errstr)),
+                  HW_OK);
+        hw_metrics_destroy(m);
+}
+
 int main(void) {
         /* Keep the run's output to the test lines (the module logs the
          * address it serves on). */
@@ -443,5 +473,6 @@ int main(void) {
         HW_RUN_ISOLATED(test_serve_hostile_client);
         HW_RUN(test_serve_localhost);
         HW_RUN(test_serve_bad_address);
+        HW_RUN_ISOLATED(test_serve_address_messages);
         return hw_test_summary();
 }

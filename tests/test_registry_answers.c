@@ -9,7 +9,9 @@
  * type, more than 8 MiB) are told apart from a missing schema; a list of
  * URLs goes on to the next when one fails and stays on the one that
  * answered; a writer's subject id is checked against the schema it
- * writes. Needs no service.
+ * writes; 408 is "not now" like 5xx, 403 refuses the credentials, at
+ * most 16 subject ids are kept, and ids 0 or past 2^31-1 are never asked
+ * for. Needs no service.
  */
 #include <jansson.h>
 #include <microhttpd.h>
@@ -617,6 +619,125 @@ out:
         hw_registry_destroy(reg);
 }
 
+/* 7. More answers: 408 is "not now" like 5xx (the next URL is asked);
+ * 403 refuses the credentials; an error answer without a message says
+ * so; a subject without a version, or an id beyond 32 bits, is refused
+ * naming the subject; ids of subjects past the 16 kept are asked again;
+ * with a registry, ids 0 and above 2^31-1 are not looked up. */
+static void test_more_answers(void) {
+        const char *v2 = hw_codec_schema_json(HW_SCHEMA_HIRE_V2);
+        hw_registry_t *latest = registry(NULL, 0), *reg = registry(NULL, 1),
+                      *two = NULL;
+        hw_codec_t *c = hw_codec_new(errstr, sizeof(errstr));
+        hw_event_t hire = full_hire(), ev;
+        char urls[600], path[128];
+        char *json = NULL;
+        int32_t id = -1;
+        hw_buf_t m;
+
+        hw_event_init(&ev);
+        if (!HW_CHECK(latest && reg && c))
+                goto out;
+        reset();
+        snprintf(urls, sizeof(urls), "%s/a,%s/b", g_url, g_url);
+        two = registry(urls, 1);
+        if (!HW_CHECK(two != NULL))
+                goto out;
+        route("/a/schemas/ids/11", 408, "{}");
+        route_schema("/b", 11, v2, NULL);
+        CHECK_ERR(hw_registry_schema(two, 11, &json, errstr, sizeof(errstr)),
+                  HW_OK);
+        HW_CHECK(json && strstr(json, "HireEvent"));
+        free(json);
+        json = NULL;
+        HW_CHECK_EQ_INT(seen("GET /a/schemas/ids/11"), 1);
+
+        route("/schemas/ids/12", 403, "{\"message\":\"forbidden\"}");
+        CHECK_ERR(hw_registry_schema(reg, 12, &json, errstr, sizeof(errstr)),
+                  HW_ERR_SERVICE);
+        HW_CHECK_CONTAINS(errstr, "refused the credentials (HTTP 403)");
+        HW_CHECK(!hw_registry_reachable(reg));
+        route("/schemas/ids/13", 404, "not json");
+        CHECK_ERR(hw_registry_schema(reg, 13, &json, errstr, sizeof(errstr)),
+                  HW_ERR_UNKNOWN_SCHEMA);
+        HW_CHECK_CONTAINS(errstr, "schema id 13 is not in the schema registry "
+                                  "(HTTP 404: no explanation)");
+        HW_CHECK(hw_registry_reachable(reg));
+        HW_CHECK_NULL(json);
+
+        /* Subjects: none registered, an id beyond 32 bits. */
+        route("/subjects/t6-value/versions/latest", 404,
+              "{\"error_code\":40401,\"message\":\"Subject not found\"}");
+        CHECK_ERR(hw_registry_topic_id(latest, "t6", v2, &id, errstr,
+                                       sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "subject t6-value has no version in the "
+                                  "schema registry (Subject not found)");
+        route("/subjects/t7-value/versions", 404, "{}");
+        CHECK_ERR(hw_registry_topic_id(reg, "t7", v2, &id, errstr,
+                                       sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "subject t7-value: the schema registry "
+                                  "refused the schema (HTTP 404: no "
+                                  "explanation)");
+        route("/subjects/t8-value/versions", 200, "{\"id\":4294967297}");
+        CHECK_ERR(hw_registry_topic_id(reg, "t8", v2, &id, errstr,
+                                       sizeof(errstr)),
+                  HW_ERR_SERVICE);
+        HW_CHECK_CONTAINS(errstr, "without an id to POST");
+        HW_CHECK_EQ_INT(id, -1);
+
+        /* 16 subjects are kept; the 17th is asked each time. */
+        reset();
+        for (int t = 0; t < 17; t++) {
+                char topic[32], body[32];
+                snprintf(topic, sizeof(topic), "s%d", t);
+                snprintf(path, sizeof(path), "/subjects/s%d-value/versions", t);
+                snprintf(body, sizeof(body), "{\"id\":%d}", 100 + t);
+                route(path, 200, body);
+                for (int k = 0; k < 2; k++) {
+                        HW_CONTEXT("subject s%d-value, ask %d", t, k);
+                        if (CHECK_ERR(hw_registry_topic_id(reg, topic, v2, &id,
+                                                           errstr,
+                                                           sizeof(errstr)),
+                                      HW_OK))
+                                HW_CHECK_EQ_INT(id, 100 + t);
+                }
+                if (t == 7) {
+                        /* The routes table is full: start again. */
+                        HW_CHECK_EQ_INT(
+                                seen("POST /subjects/s0-value/versions"), 1);
+                        HW_CHECK_EQ_INT(
+                                seen("POST /subjects/s7-value/versions"), 1);
+                        reset();
+                }
+        }
+        HW_CONTEXT("%s", "");
+        HW_CHECK_EQ_INT(seen("POST /subjects/s16-value/versions"), 2);
+
+        /* Through the codec: ids the registry cannot have. */
+        HW_CHECK_EQ_INT(hw_codec_use_registry(c, reg, 4), HW_OK);
+        reset();
+        framed(&hire, HW_SCHEMA_HIRE_V2, 0, &m);
+        CHECK_ERR(decode_at(c, &m, NOW, &ev), HW_ERR_UNKNOWN_SCHEMA);
+        HW_CHECK_CONTAINS(errstr, "schema id 0 is not in the registry");
+        hw_codec_set_frame_id(&m, INT32_MIN);
+        CHECK_ERR(decode_at(c, &m, NOW, &ev), HW_ERR_UNKNOWN_SCHEMA);
+        HW_CHECK_CONTAINS(errstr, "schema id 2147483648 is not in the "
+                                  "registry");
+        pthread_mutex_lock(&srv.lock);
+        HW_CHECK_EQ_INT(srv.n_seen, 0);
+        pthread_mutex_unlock(&srv.lock);
+        HW_CHECK_EQ_INT(hw_codec_cached_schemas(c), 0);
+        hw_buf_release(&m);
+out:
+        hw_event_release(&ev);
+        hw_codec_destroy(c);
+        hw_registry_destroy(two);
+        hw_registry_destroy(latest);
+        hw_registry_destroy(reg);
+}
+
 static void run(void) {
         if (!HW_CHECK_MSG(server_start() == 0, "cannot start the server"))
                 return;
@@ -627,6 +748,7 @@ static void run(void) {
         HW_RUN(test_unusable_answers);
         HW_RUN(test_url_list);
         HW_RUN(test_subject_ids);
+        HW_RUN(test_more_answers);
         MHD_stop_daemon(srv.d);
         reset();
 }
