@@ -191,7 +191,7 @@ static void step_applied(consumer_t *c, const hw_batch_t *b, int at_end,
 static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
                        hw_store_outcome_t outcome, const char *service,
                        const char *errstr, int final, int at_end, int64_t t0,
-                       int64_t *give_up, int *backoff) {
+                       int *backoff) {
         if (!err)
                 hw_consumer_outage_over(&c->outage, service);
         if (!err && outcome == HW_STORE_APPLIED) {
@@ -227,9 +227,10 @@ static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
                 fail_stop(c); /* read again after a restart */
                 return STEP_DONE;
         }
-        if (hw_consumer_stop_requested && !*give_up)
-                *give_up = hw_consumer_mono_ms() + STOP_GRACE_MS;
-        if (*give_up && hw_consumer_mono_ms() > *give_up) {
+        /* One grace for the whole stop, whatever is left to apply. */
+        if (hw_consumer_stop_requested && !c->stop_give_up)
+                c->stop_give_up = hw_consumer_mono_ms() + STOP_GRACE_MS;
+        if (c->stop_give_up && hw_consumer_mono_ms() > c->stop_give_up) {
                 HW_ERROR("consumer",
                          "giving up the last batch (%s); it will "
                          "be read again",
@@ -245,13 +246,13 @@ static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
 
 /* Runs b's step: DLQ, then the atomic step, retrying with capped backoff
  * while Redis or the DLQ is unavailable. After a stop request it gives up
- * after STOP_GRACE_MS (nothing is lost: the offsets did not move). With
+ * once STOP_GRACE_MS have passed since the request (nothing is lost: the
+ * offsets did not move). With
  * defer, it returns once the step is sent (c->pending = b). Returns
  * whether the step applied (or was sent). */
 static int step_batch(consumer_t *c, hw_batch_t *b, int final, int at_end,
                       int defer) {
         int applied = 0, backoff = BACKOFF_MIN_MS;
-        int64_t give_up = 0;
         char errstr[512];
 
         for (;;) {
@@ -287,7 +288,7 @@ static int step_batch(consumer_t *c, hw_batch_t *b, int final, int at_end,
                 }
                 applied = !err && outcome == HW_STORE_APPLIED;
                 if (step_settle(c, b, err, outcome, service, errstr, final,
-                                at_end, t0, &give_up, &backoff) == STEP_DONE)
+                                at_end, t0, &backoff) == STEP_DONE)
                         break;
         }
         /* Positions move past the batch only now. */
@@ -303,7 +304,6 @@ void hw_consumer_finish_pending(consumer_t *c) {
         hw_batch_t *b = c->pending;
         hw_store_outcome_t outcome;
         int applied, backoff = BACKOFF_MIN_MS;
-        int64_t give_up = 0;
         char errstr[512];
         hw_err_t err;
 
@@ -313,7 +313,7 @@ void hw_consumer_finish_pending(consumer_t *c) {
         err = hw_batch_finish(b, c->store, &outcome, errstr, sizeof(errstr));
         applied = !err && outcome == HW_STORE_APPLIED;
         if (step_settle(c, b, err, outcome, "Redis", errstr, c->pending_final,
-                        c->pending_at_end, c->pending_t0, &give_up,
+                        c->pending_at_end, c->pending_t0,
                         &backoff) == STEP_RETRY)
                 applied = step_batch(c, b, c->pending_final, c->pending_at_end,
                                      0);

@@ -40,7 +40,7 @@
 
 #define BACKOFF_MIN_MS 100
 #define BACKOFF_MAX_MS 5000
-#define STOP_GRACE_MS 10000 /* how long SIGTERM waits for a Redis outage */
+#define STOP_GRACE_MS 10000 /* how long a stop waits for a Redis outage */
 #define WARN_EVERY_MS 60000 /* a repeated warning: once a minute */
 #define ASSIGN_WAIT_MS 5000 /* partitionless this long: say why */
 #define MAX_PARTITIONS 4096
@@ -143,6 +143,8 @@ typedef struct consumer_s {
         uint64_t total_applied, total_duplicates, total_alerts;
         int64_t started_ms;
         int64_t unassigned_since, unassigned_warned; /* say_unassigned */
+        int64_t stop_give_up; /* after a stop request: when steps that
+                                 cannot apply are given up (ms) */
 } consumer_t;
 
 /* ---- The loop and what the other parts use of it (consumer.c). ---- */

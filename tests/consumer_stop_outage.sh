@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # SIGTERM while Redis is down: the consumer (archiving) waits for Redis
-# (STOP_GRACE_MS, 10 s, per attempt to apply), then gives up the batch it
+# (STOP_GRACE_MS, 10 s from the SIGTERM), then gives up the batch it
 # could not apply, says that it will be read again, and exits 0 with its
 # offsets unmoved. Its events were archived before the step; the next
 # run, once Redis is back, applies them without archiving them a second
@@ -36,9 +36,10 @@ rc=0
 wait "$pid" || rc=$?
 took=$(($(date +%s) - t0))
 [[ $rc -eq 0 ]] || hw_fail "SIGTERM during the outage: exit $rc, want 0: $(tail -2 "$log")"
-# STOP_GRACE_MS (10 s) for each attempt to apply what is left: the batch,
-# the final flush, the revoke's flush.
-(( took >= 9 && took <= 45 )) || hw_fail "gave up after $took s, want 10 to 40 (STOP_GRACE_MS per attempt)"
+# STOP_GRACE_MS (10 s) from the SIGTERM for all that is left to apply
+# (the batch, the final flush, the revoke's flush), and at most one
+# backoff (5 s) past it.
+(( took >= 9 && took <= 20 )) || hw_fail "gave up after $took s, want 10 to 16 (STOP_GRACE_MS from the SIGTERM)"
 grep -q 'giving up the last batch (.*); it will be read again' "$log" ||
   hw_fail "the batch given up is not reported: $(tail -3 "$log")"
 
