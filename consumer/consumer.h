@@ -115,6 +115,7 @@ typedef struct consumer_s {
         hw_store_end_t *ends;    /* where each partition is, for the step */
         int dlq_failed;          /* DLQ deliveries failed since last check */
         int relay_failed;        /* alert deliveries failed since last check */
+        int64_t relay_warned;    /* when the relay last warned (ms) */
         hw_store_alert_t *relay; /* alerts being relayed */
         char relay_pending[48];  /* stream id in flight to Kafka, "" = none */
         hw_buf_t payload;

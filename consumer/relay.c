@@ -97,6 +97,10 @@ int hw_consumer_relay_alerts(consumer_t *c, int wait) {
                  c->relay[n - 1].id);
         return wait ? hw_consumer_relay_alerts(c, 1) : 0;
 fail:
-        HW_WARN("consumer", "alert relay: %s; retrying later", errstr);
+        /* Once a minute, as the outages' own warnings. */
+        if (hw_consumer_warn_due(c->relay_warned, hw_consumer_mono_ms())) {
+                HW_WARN("consumer", "alert relay: %s; retrying later", errstr);
+                c->relay_warned = hw_consumer_mono_ms();
+        }
         return -1;
 }

@@ -92,6 +92,8 @@ HW_PIDS+=("$!")
 hw_wait_for "redis-cli -p $port ping | grep -q PONG" 10 || hw_fail "Redis did not restart"
 hw_wait_for "[[ \$(assigned) -gt $n_assigned ]]" 60 || hw_fail "no partitions taken once Redis was back: $(tail -3 "$log1")"
 grep -q 'Redis answers again' "$log1" || hw_fail "the outage is not reported over"
+relay_warned=$(grep -c 'alert relay: .*retrying later' "$log1" || true)
+(( relay_warned == 1 )) || hw_fail "the alert relay warned $relay_warned times in one outage, want once (a warning a minute)"
 hw_produce "$HW_TMP/gen63.ndjson"
 hw_wait_for "[[ \$(progress) -ge 9000 ]]" 120 || hw_fail "the group did not apply the last events: $(progress)"
 hw_model_check hw: "$HW_TMP/gen61.ndjson" "$HW_TMP/gen62.ndjson" "$HW_TMP/gen63.ndjson"
