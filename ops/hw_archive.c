@@ -392,11 +392,12 @@ static int registry_id_of(avro_schema_t s) {
 #define HEADER_ENTRIES 256
 
 /* A cursor over the first n bytes of a file of `file` bytes; why gets
- * what is wrong. */
+ * what is wrong in part ("container header", "first block"). */
 typedef struct header_in_s {
         const unsigned char *p;
         size_t n, at;
         uint64_t file;
+        const char *part;
         char *why;
         size_t why_size;
 } header_in_t;
@@ -581,6 +582,13 @@ static int header_check(header_in_t *in) {
                 snprintf(in->why, in->why_size, "no avro.schema");
                 return -1;
         }
+        if (avro_schema_from_json_length((const char *)in->p + schema_at,
+                                         schema_len, &s)) {
+                snprintf(in->why, in->why_size, "avro.schema: %s",
+                         avro_strerror());
+                return -1;
+        }
+        avro_schema_decref(s);
         if (in->file - in->at < 16) {
                 snprintf(in->why, in->why_size,
                          "sync marker cut short (%" PRIu64 " of 16 bytes)",
@@ -590,25 +598,19 @@ static int header_check(header_in_t *in) {
         in->at += 16;
         /* A file may end here, holding no records. */
         if (in->at < in->file) {
-                if (header_count(in, "first block count", &count) ||
-                    header_count(in, "first block size", &count))
+                in->part = "first block";
+                if (header_count(in, "count", &count) ||
+                    header_count(in, "size", &count))
                         return -1;
                 if ((uint64_t)count > in->file - in->at) {
                         snprintf(in->why, in->why_size,
-                                 "first block size %" PRId64
+                                 "size %" PRId64
                                  " past the end of the file (%" PRIu64
                                  " bytes left)",
                                  count, in->file - in->at);
                         return -1;
                 }
         }
-        if (avro_schema_from_json_length((const char *)in->p + schema_at,
-                                         schema_len, &s)) {
-                snprintf(in->why, in->why_size, "avro.schema: %s",
-                         avro_strerror());
-                return -1;
-        }
-        avro_schema_decref(s);
         return 0;
 }
 
@@ -617,7 +619,9 @@ static int header_check(header_in_t *in) {
  * naming the file and what is wrong. */
 static hw_err_t check_header(const char *path, char *errstr, size_t size) {
         char why[256];
-        header_in_t in = {.why = why, .why_size = sizeof(why)};
+        header_in_t in = {.part = "container header",
+                          .why = why,
+                          .why_size = sizeof(why)};
         unsigned char *buf = NULL;
         size_t got;
         struct stat st;
@@ -653,8 +657,8 @@ static hw_err_t check_header(const char *path, char *errstr, size_t size) {
                 err = hw_fail(HW_ERR_DECODE, errstr, size,
                               "%s: not an Avro object container file", path);
         else if (header_check(&in))
-                err = hw_fail(HW_ERR_DECODE, errstr, size,
-                              "%s: container header: %s", path, why);
+                err = hw_fail(HW_ERR_DECODE, errstr, size, "%s: %s: %s", path,
+                              in.part, why);
 cleanup:
         free(buf);
         if (fp)
