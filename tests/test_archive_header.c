@@ -99,7 +99,7 @@ static int64_t get_long(const hw_buf_t *b, size_t *at) {
 
 static void write_bytes(const char *path, const void *p, size_t n) {
         FILE *fp = fopen(path, "wb");
-        if (!fp || fwrite(p, 1, n, fp) != n || fclose(fp)) {
+        if (!fp || (n && fwrite(p, 1, n, fp) != n) || fclose(fp)) {
                 perror(path);
                 exit(2);
         }
