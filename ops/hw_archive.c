@@ -386,6 +386,286 @@ static int registry_id_of(avro_schema_t s) {
         return !strcmp(name, "OfferEvent") ? HW_SCHEMA_OFFER_V1 : 0;
 }
 
+/* A container file's header and the framing of its first block, at most
+ * (a hirewire header is a few KiB: the schema and the codec). */
+#define HEADER_MAX (1024 * 1024)
+#define HEADER_ENTRIES 256
+
+/* A cursor over the first n bytes of a file of `file` bytes; why gets
+ * what is wrong in part ("container header", "first block"). */
+typedef struct header_in_s {
+        const unsigned char *p;
+        size_t n, at;
+        uint64_t file;
+        const char *part;
+        char *why;
+        size_t why_size;
+} header_in_t;
+
+/* Reads a zig-zag varint (what names it in the message); -1 with why set
+ * when it is cut short or longer than 64 bits. */
+static int header_long(header_in_t *in, const char *what, int64_t *out) {
+        uint64_t u = 0;
+        for (int shift = 0; shift < 70; shift += 7) {
+                unsigned char b;
+                if (in->at >= in->n) {
+                        snprintf(in->why, in->why_size,
+                                 in->n < in->file
+                                         ? "%s past the first %d bytes"
+                                         : "%s cut short by the end of the "
+                                           "file",
+                                 what, HEADER_MAX);
+                        return -1;
+                }
+                b = in->p[in->at++];
+                if (shift == 63 && b > 1)
+                        break;
+                u |= (uint64_t)(b & 0x7f) << shift;
+                if (!(b & 0x80)) {
+                        *out = (int64_t)(u >> 1) ^ -(int64_t)(u & 1);
+                        return 0;
+                }
+        }
+        snprintf(in->why, in->why_size, "%s longer than 64 bits", what);
+        return -1;
+}
+
+/* Reads a length (a varint) that bytes must follow: -1 with why set when
+ * it is negative or goes past the end of the file (or of HEADER_MAX). */
+static int header_len(header_in_t *in, const char *what, size_t *out) {
+        int64_t len;
+        if (header_long(in, what, &len))
+                return -1;
+        if (len < 0)
+                snprintf(in->why, in->why_size, "%s %" PRId64 " is negative",
+                         what, len);
+        else if ((uint64_t)len > in->file - in->at)
+                snprintf(in->why, in->why_size,
+                         "%s %" PRId64 " past the end of the file (%" PRIu64
+                         " bytes left)",
+                         what, len, in->file - in->at);
+        else if ((uint64_t)len > in->n - in->at)
+                snprintf(in->why, in->why_size,
+                         "%s %" PRId64 " past the first %d bytes", what, len,
+                         HEADER_MAX);
+        else {
+                *out = (size_t)len;
+                return 0;
+        }
+        return -1;
+}
+
+/* Reads a varint that a record or block count must be: -1 with why set
+ * when it is negative. */
+static int header_count(header_in_t *in, const char *what, int64_t *out) {
+        if (header_long(in, what, out))
+                return -1;
+        if (*out >= 0)
+                return 0;
+        snprintf(in->why, in->why_size, "%s %" PRId64 " is negative", what,
+                 *out);
+        return -1;
+}
+
+/* Checks the metadata map's entries: "avro.schema" there once, and
+ * "avro.codec" absent or once and one the archive reads. */
+static int header_entry(header_in_t *in, size_t *schema_at, size_t *schema_len,
+                        int *schema, int *codec, int64_t entry) {
+        const char *key;
+        size_t klen, vlen;
+
+        if (header_len(in, "metadata key length", &klen))
+                return -1;
+        key = (const char *)in->p + in->at;
+        in->at += klen;
+        if (header_len(in, "metadata value length", &vlen))
+                return -1;
+        if (memchr(key, '\0', klen)) { /* Avro C keeps keys as C strings */
+                snprintf(in->why, in->why_size,
+                         "metadata key %" PRId64 " holds a NUL byte", entry);
+                return -1;
+        }
+        if (klen == 11 && !memcmp(key, "avro.schema", 11)) {
+                if ((*schema)++) {
+                        snprintf(in->why, in->why_size,
+                                 "avro.schema given twice");
+                        return -1;
+                }
+                *schema_at = in->at;
+                *schema_len = vlen;
+        } else if (klen == 10 && !memcmp(key, "avro.codec", 10)) {
+                const unsigned char *v = in->p + in->at;
+                char name[24];
+                size_t k = 0;
+                if ((*codec)++) {
+                        snprintf(in->why, in->why_size,
+                                 "avro.codec given twice");
+                        return -1;
+                }
+                if ((vlen == 4 && !memcmp(v, "null", 4)) ||
+                    (vlen == 7 && !memcmp(v, "deflate", 7))) {
+                        in->at += vlen;
+                        return 0;
+                }
+                for (; k < vlen && k < sizeof(name) - 1; k++)
+                        name[k] =
+                                v[k] >= 0x20 && v[k] < 0x7f ? (char)v[k] : '?';
+                name[k] = '\0';
+                snprintf(in->why, in->why_size,
+                         "codec \"%s%s\" is neither null nor deflate", name,
+                         vlen > k ? "..." : "");
+                return -1;
+        }
+        in->at += vlen;
+        return 0;
+}
+
+/* Checks what avro_file_reader reads first, since Avro C allocates the
+ * lengths it finds before checking them and leaks what it read when it
+ * fails: the metadata map (blocks of entries, each a key and a value of
+ * bytes, ending with an empty block), its schema and codec, the sync
+ * marker, and the count and size of the first block. 0, or -1 with why
+ * set. */
+static int header_check(header_in_t *in) {
+        size_t schema_at = 0, schema_len = 0, len;
+        int64_t entries = 0, count;
+        int schema = 0, codec = 0;
+        avro_schema_t s;
+
+        in->at = 4; /* past the magic */
+        for (;;) {
+                size_t start = 0;
+                if (header_long(in, "metadata block count", &count))
+                        return -1;
+                if (!count)
+                        break;
+                if (count < 0) { /* then the block's size in bytes */
+                        if (count == INT64_MIN) {
+                                snprintf(in->why, in->why_size,
+                                         "metadata block count %" PRId64
+                                         " out of range",
+                                         count);
+                                return -1;
+                        }
+                        count = -count;
+                        if (header_len(in, "metadata block size", &len))
+                                return -1;
+                        start = in->at;
+                }
+                /* An entry takes two bytes at least. */
+                if ((uint64_t)count > (in->file - in->at) / 2) {
+                        snprintf(in->why, in->why_size,
+                                 "metadata block of %" PRId64
+                                 " entries past the end of the file",
+                                 count);
+                        return -1;
+                }
+                if (count > HEADER_ENTRIES - entries) {
+                        snprintf(in->why, in->why_size,
+                                 "more than %d metadata entries",
+                                 HEADER_ENTRIES);
+                        return -1;
+                }
+                for (int64_t i = 0; i < count; i++)
+                        if (header_entry(in, &schema_at, &schema_len, &schema,
+                                         &codec, ++entries))
+                                return -1;
+                if (start && in->at - start != len) {
+                        snprintf(in->why, in->why_size,
+                                 "metadata block size %zu, but its entries "
+                                 "take %zu bytes",
+                                 len, in->at - start);
+                        return -1;
+                }
+        }
+        if (!schema) {
+                snprintf(in->why, in->why_size, "no avro.schema");
+                return -1;
+        }
+        if (avro_schema_from_json_length((const char *)in->p + schema_at,
+                                         schema_len, &s)) {
+                snprintf(in->why, in->why_size, "avro.schema: %s",
+                         avro_strerror());
+                return -1;
+        }
+        avro_schema_decref(s);
+        if (in->file - in->at < 16) {
+                snprintf(in->why, in->why_size,
+                         "sync marker cut short (%" PRIu64 " of 16 bytes)",
+                         in->file - in->at);
+                return -1;
+        }
+        in->at += 16;
+        /* A file may end here, holding no records. */
+        if (in->at < in->file) {
+                in->part = "first block";
+                if (header_count(in, "count", &count) ||
+                    header_count(in, "size", &count))
+                        return -1;
+                if ((uint64_t)count > in->file - in->at) {
+                        snprintf(in->why, in->why_size,
+                                 "size %" PRId64
+                                 " past the end of the file (%" PRIu64
+                                 " bytes left)",
+                                 count, in->file - in->at);
+                        return -1;
+                }
+        }
+        return 0;
+}
+
+/* Reads the start of the file at path and checks that Avro C can read
+ * it (header_check): HW_ERR_IO when it cannot be read, HW_ERR_DECODE
+ * naming the file and what is wrong. */
+static hw_err_t check_header(const char *path, char *errstr, size_t size) {
+        char why[256];
+        header_in_t in = {.part = "container header",
+                          .why = why,
+                          .why_size = sizeof(why)};
+        unsigned char *buf = NULL;
+        size_t got;
+        struct stat st;
+        FILE *fp = fopen(path, "rb");
+        hw_err_t err = HW_OK;
+
+        if (!fp || fstat(fileno(fp), &st)) {
+                err = hw_fail(HW_ERR_IO, errstr, size, "cannot open %s: %s",
+                              path, strerror(errno));
+                goto cleanup;
+        }
+        if (!S_ISREG(st.st_mode)) {
+                err = hw_fail(HW_ERR_DECODE, errstr, size,
+                              "%s: not an Avro object container file", path);
+                goto cleanup;
+        }
+        in.file = st.st_size > 0 ? (uint64_t)st.st_size : 0;
+        in.n = in.file < HEADER_MAX ? (size_t)in.file : HEADER_MAX;
+        if (!(buf = malloc(in.n ? in.n : 1))) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+                goto cleanup;
+        }
+        in.p = buf;
+        got = fread(buf, 1, in.n, fp);
+        if (ferror(fp)) {
+                err = hw_fail(HW_ERR_IO, errstr, size, "cannot read %s: %s",
+                              path, strerror(errno));
+                goto cleanup;
+        }
+        if (got < in.n) /* cut since fstat: check what is there */
+                in.file = in.n = got;
+        if (in.n < 4 || memcmp(buf, "Obj\x01", 4))
+                err = hw_fail(HW_ERR_DECODE, errstr, size,
+                              "%s: not an Avro object container file", path);
+        else if (header_check(&in))
+                err = hw_fail(HW_ERR_DECODE, errstr, size, "%s: %s: %s", path,
+                              in.part, why);
+cleanup:
+        free(buf);
+        if (fp)
+                fclose(fp);
+        return err;
+}
+
 hw_err_t hw_archive_read(const char *path, hw_archive_record_fn fn, void *ctx,
                          char *errstr, size_t size) {
         avro_file_reader_t reader;
@@ -398,23 +678,10 @@ hw_err_t hw_archive_read(const char *path, hw_archive_record_fn fn, void *ctx,
         int id, rc;
         hw_err_t err = HW_OK;
 
-        /* Avro C leaks on a file without the container magic: check it
-         * first (and say so more clearly). */
-        {
-                unsigned char magic[4] = {0};
-                FILE *fp = fopen(path, "rb");
-                size_t got = fp ? fread(magic, 1, 4, fp) : 0;
-                if (!fp)
-                        return hw_fail(HW_ERR_IO, errstr, size,
-                                       "cannot open %s: %s", path,
-                                       strerror(errno));
-                fclose(fp);
-                if (got != 4 || memcmp(magic, "Obj\x01", 4))
-                        return hw_fail(HW_ERR_DECODE, errstr, size,
-                                       "%s: not an Avro object container "
-                                       "file",
-                                       path);
-        }
+        /* Avro C leaks, or allocates what a damaged length says, on a
+         * header it cannot read: check it first (and say so clearly). */
+        if ((err = check_header(path, errstr, size)))
+                return err;
         if (avro_file_reader(path, &reader))
                 return hw_fail(HW_ERR_DECODE, errstr, size, "%s: %s", path,
                                avro_strerror());

@@ -60,8 +60,10 @@ typedef int (*hw_archive_record_fn)(void *ctx, const void *framed, size_t len,
  * Reads an Avro object container file of hirewire events (an archive file,
  * or any file written with HireEvent v1/v2 or OfferEvent v1), in order.
  * HW_ERR_IO when the file cannot be opened, HW_ERR_DECODE when it is not an
- * Avro container file or a record does not decode, HW_ERR_UNKNOWN_SCHEMA
- * when its schema is not a hirewire event.
+ * Avro container file, its header is damaged (checked before Avro C reads
+ * it: lengths within the file, a schema, codec null or deflate, the sync
+ * marker, the first block's framing) or a record does not decode,
+ * HW_ERR_UNKNOWN_SCHEMA when its schema is not a hirewire event.
  */
 hw_err_t hw_archive_read(const char *path, hw_archive_record_fn fn, void *ctx,
                          char *errstr, size_t errstr_size);

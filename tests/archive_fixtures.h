@@ -1,7 +1,8 @@
 /*
- * What the archive's tests share (test_archive.c, test_archive_oom.c): a
- * scratch folder for the run, events appended as the consumer appends
- * them, and archive files read back record by record.
+ * What the archive's tests share (test_archive.c, test_archive_oom.c,
+ * test_archive_header.c): a scratch folder for the run, events appended
+ * as the consumer appends them, and archive files read back record by
+ * record.
  */
 #ifndef HW_TEST_ARCHIVE_FIXTURES_H
 #define HW_TEST_ARCHIVE_FIXTURES_H

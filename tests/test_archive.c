@@ -508,8 +508,8 @@ static void write_container(const char *path, const char *schema_json,
 /* 9. Reading files: a HireEvent v1 file reads framed with id 1 (and
  * decodes with v2's defaults); a missing file, a file that is not Avro,
  * an Avro file of something else and one cut short each give their own
- * error, naming the file. (Not a file cut short in its first block:
- * Avro C leaks what it read when avro_file_reader fails.) */
+ * error, naming the file. (Files cut short in their header or first
+ * block, and headers damaged otherwise: test_archive_header.c.) */
 static void test_read_files(void) {
         char dir[PATH_MAX], path[PATH_MAX + 64];
         hw_event_t h1 = hire_on("v1-a", 0), h2 = hire_on("v1-b", 0);
