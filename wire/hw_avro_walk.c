@@ -9,7 +9,8 @@
 
 typedef struct avro_walk_s {
         const unsigned char *p, *end;
-        const char *field; /* top-level field being read, for errors */
+        avro_schema_t top; /* the top-level record whose field cur is
+                              being read (named in errors only), or NULL */
         char *errstr;
         size_t errstr_size;
         hw_avro_field_t *fields; /* where to note top-level values, or NULL */
@@ -25,8 +26,11 @@ static hw_avro_field_t *noted(avro_walk_t *w, int depth) {
 }
 
 static hw_err_t walk_fail(avro_walk_t *w, const char *what) {
+        const char *field =
+                w->top ? avro_schema_record_field_name(w->top, (int)w->cur)
+                       : NULL;
         return hw_fail(HW_ERR_DECODE, w->errstr, w->errstr_size, "%s%s%s",
-                       w->field ? w->field : "", w->field ? ": " : "", what);
+                       field ? field : "", field ? ": " : "", what);
 }
 
 /* Reads a zig-zag varint long. */
@@ -117,8 +121,7 @@ static hw_err_t walk_value(avro_walk_t *w, avro_schema_t s, int depth) {
         case AVRO_RECORD:
                 for (size_t i = 0; i < avro_schema_record_size(s); i++) {
                         if (depth == 0) {
-                                w->field = avro_schema_record_field_name(
-                                        s, (int)i);
+                                w->top = s;
                                 w->cur = i;
                                 if (w->fields && i < w->n_fields)
                                         w->fields[i] =
