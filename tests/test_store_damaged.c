@@ -264,6 +264,67 @@ static void test_batch_alert(void) {
         freeReplyObject(r);
 }
 
+/* 9. The stream is trimmed to alerts.stream.maxlen but never past what
+ * the relay has delivered (alerts:relayed): with that position not a
+ * stream id (set by hand), the step still applies, and nothing the relay
+ * may not have delivered is trimmed. */
+static void test_reader_position_damaged(void) {
+        hw_alert_t a;
+        const char *ids[] = {"m2"};
+        long long before = -1;
+        redisReply *r;
+
+        hw_alert_init(&a);
+        a.alert_id = "mega_offer:m2";
+        a.rule = "mega_offer";
+        a.severity = HW_SEVERITY_CRITICAL;
+        a.subject = "x";
+        a.summary = "a $300M offer";
+        a.event_time = june_noon(15, 0);
+        a.event_ids = ids;
+        a.n_event_ids = 1;
+
+        r = cmd("XLEN st:alerts");
+        if (r)
+                before = r->integer;
+        freeReplyObject(r);
+        HW_CHECK(before >= 1);
+        conf.alerts_maxlen = 1;
+        run("SET st:alerts:relayed not-a-stream-id");
+        batch_fr("d10", 15);
+        HW_CHECK_EQ_INT(hw_deltas_alert(&deltas, &a), HW_OK);
+        apply_ok(stored_offset, stored_offset + 1);
+        HW_CHECK_EQ_INT(hw_store_alerts_added(store), 1);
+        CHECK_HGET("st:flow:all:in", "FR", "8");
+        r = cmd("XLEN st:alerts");
+        HW_CHECK(r && r->integer == before + 1);
+        freeReplyObject(r);
+        r = cmd("SISMEMBER st:alert:ids mega_offer:m2");
+        HW_CHECK(r && r->integer == 1);
+        freeReplyObject(r);
+
+        /* With the position a real one (the newest entry), the stream is
+         * trimmed to the entries after it at most... */
+        {
+                char last[64] = "";
+                r = cmd("XREVRANGE st:alerts + - COUNT 1");
+                if (r && r->elements)
+                        snprintf(last, sizeof(last), "%s",
+                                 r->element[0]->element[0]->str);
+                freeReplyObject(r);
+                run("SET st:alerts:relayed %s", last);
+        }
+        a.alert_id = "mega_offer:m3";
+        batch_fr("d11", 15);
+        HW_CHECK_EQ_INT(hw_deltas_alert(&deltas, &a), HW_OK);
+        apply_ok(stored_offset, stored_offset + 1);
+        r = cmd("XLEN st:alerts");
+        HW_CHECK(r && r->integer == 1);
+        freeReplyObject(r);
+        conf.alerts_maxlen = 10000;
+        run("DEL st:alerts:relayed");
+}
+
 static void run_all(void) {
         HW_RUN(test_first);
         HW_RUN(test_counter_not_a_number);
@@ -273,6 +334,7 @@ static void run_all(void) {
         HW_RUN(test_alert_keys_wrongtype);
         HW_RUN(test_raised_damaged);
         HW_RUN(test_batch_alert);
+        HW_RUN(test_reader_position_damaged);
 }
 
 int main(int argc, char **argv) {
