@@ -7,5 +7,5 @@
 # layout when connecting, and a rebuild's clear and diff).
 source "$(dirname "$0")/lib/services.sh"
 
-hw_run_programs test_store_damaged
+hw_run_programs test_store_damaged test_store_replies
 echo PASS
