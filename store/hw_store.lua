@@ -206,6 +206,9 @@ if added > 0 then
     local upto = '+'
     for _, key in ipairs(readers) do
       local at = redis.call('GET', key) or '0-0'
+      -- A place that is not a stream id (set by hand) says nothing of
+      -- what the reader delivered: trim nothing.
+      if not string.match(at, '^%d+%-%d+$') then at = '0-0' end
       if upto == '+' or stream_id_less(at, upto) then upto = at end
     end
     if upto ~= '0-0' then

@@ -208,8 +208,17 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         if (r->type == REDIS_REPLY_NIL)
                                 s->steps_seen = 0;
                         else if (r->type == REDIS_REPLY_STRING &&
-                                 parse_counter(r->str, r->len, &s->steps_seen))
-                                s->steps_seen = -2;
+                                 (parse_counter(r->str, r->len,
+                                                &s->steps_seen) ||
+                                  s->steps_seen == INT64_MAX))
+                                /* Its INCR would fail inside the
+                                 * transaction, every other write of which
+                                 * Redis would apply. */
+                                return REFUSED("Redis atomic step: hirewire "
+                                               "store: %s" HW_KEY_STEPS
+                                               " holds \"%.*s\", not a "
+                                               "number it can increment",
+                                               P, (int)r->len, r->str);
                         if (s->steps_seen == s->steps_after) {
                                 s->vals_trusted = 1;
                                 break;

@@ -295,10 +295,10 @@ hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
                 redisAppendCommand(s->ctx, "GET %s", key);
         }
         for (size_t i = 0; i < n; i++) {
-                if (redisGetReply(s->ctx, (void **)&r) != REDIS_OK)
-                        r = NULL;
-                if ((err = hw_step_check_reply(s, r, "GET offset", errstr,
-                                               size)))
+                /* An error with GETs still unread drops the connection:
+                 * their replies would be taken for the next commands'. */
+                if ((err = hw_step_pipelined_reply(s, n - 1 - i, "GET offset",
+                                                   &r, errstr, size)))
                         return err;
                 out[i] = reply_int(r);
                 freeReplyObject(r);

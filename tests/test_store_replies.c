@@ -1,0 +1,381 @@
+/* Integration tests of the store's reads on damaged keys. */
+/*
+ * The store's reads outside the atomic step (store/store_reads.c), its
+ * check of the layout when connecting, and a rebuild's clear
+ * (store/hw_rebuild.h), against a real redis-server whose keys were
+ * damaged by hand (tests/store_damaged.sh, after test_store_damaged):
+ * a person's record that is not one is a new person, never half of one;
+ * keys of another type are errors naming the command and WRONGTYPE, after
+ * which the store reads on; a day index holding something else than days
+ * is an error naming it; counters in an older layout are refused at
+ * connect, naming the command that rebuilds them.
+ *
+ *   test_store_replies PORT
+ */
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "hw_person_record.h"
+#include "hw_rebuild.h"
+#include "hw_store.h"
+#include "hw_test.h"
+#include "hw_time.h"
+#include "store_fixtures.h"
+
+/* HSETs person id's record under st:persons:<its bucket>. */
+static void put_person(const char *id, const char *record, size_t len) {
+        redisReply *r =
+                redisCommand(side, "HSET st:persons:%u %s %b",
+                             hw_person_bucket(id, strlen(id)), id, record, len);
+        HW_CHECK(r && r->type == REDIS_REPLY_INTEGER);
+        freeReplyObject(r);
+}
+
+/* 1. Records that are not a person's record (too few parts, a length
+ * past the end, bytes after the seventh part, an empty lab, a time that
+ * is not digits or too long, a length of more than 10 digits) are read
+ * as a person not known, never as part of one; whole records beside
+ * them in the same buckets are read. */
+static void test_persons_damaged(void) {
+        static const char *const bad[] = {
+                "garbage",
+                "3:msl",
+                "3:msl5:Apple2:US7:unknown1:S13:1749981600000",
+                "3:msl5:Apple2:US7:unknown1:S13:17499816000002:e1x",
+                "3:msl5:Apple2:US7:unknown1:S13:17499816000009:e1",
+                "0:5:Apple2:US7:unknown1:S13:17499816000002:e1",
+                "3:msl5:Apple2:US7:unknown1:S13:17499816O00002:e1",
+                "3:msl5:Apple2:US7:unknown1:S20:174998160000000000002:e1",
+                "3:msl5:Apple2:US7:unknown1:S0:2:e1",
+                "00000000003:msl5:Apple2:US7:unknown1:S13:17499816000002:e1",
+                "3:msl5:Apple2:US7:unknown1:S13:17499816000002;e1",
+                "3;msl5:Apple2:US7:unknown1:S13:17499816000002:e1"};
+        enum { N = sizeof(bad) / sizeof(*bad) };
+        const char *ids[N + 1];
+        char names[N][16];
+        hw_person_t out[N + 1];
+        hw_person_t good = {"Meta Superintelligence Labs",
+                            "Apple",
+                            "US",
+                            "unknown",
+                            "S",
+                            W1,
+                            "e:1"};
+        hw_arena_t arena;
+        const char *rec;
+        size_t len;
+
+        hw_arena_init(&arena);
+        rec = hw_person_pack(&arena, &good, &len);
+        if (!HW_CHECK(rec != NULL))
+                return;
+        for (size_t i = 0; i < N; i++) {
+                snprintf(names[i], sizeof(names[i]), "p%zu", i);
+                ids[i] = names[i];
+                put_person(ids[i], bad[i], strlen(bad[i]));
+        }
+        ids[N] = "whole";
+        put_person("whole", rec, len);
+        HW_CHECK_EQ_INT(hw_store_get_persons(store, ids, N + 1, out, &arena,
+                                             errstr, sizeof(errstr)),
+                        HW_OK);
+        for (size_t i = 0; i < N; i++) {
+                HW_CONTEXT("record \"%s\"", bad[i]);
+                HW_CHECK_NULL(out[i].lab);
+                HW_CHECK_NULL(out[i].event_id);
+                HW_CONTEXT("%s", "");
+        }
+        HW_CHECK_STR(out[N].lab, "Meta Superintelligence Labs");
+        HW_CHECK_STR(out[N].origin, "Apple");
+        HW_CHECK_STR(out[N].tier, "S");
+        HW_CHECK_EQ_INT(out[N].at, W1);
+        HW_CHECK_STR(out[N].event_id, "e:1");
+        hw_arena_release(&arena);
+}
+
+/* 2. A bucket of persons of another type: an error naming the read and
+ * WRONGTYPE (the persons of the other buckets are not read as new); the
+ * next read, the key repaired, works on the same store. */
+static void test_persons_wrongtype(void) {
+        const char *ids[] = {"whole", "p0"};
+        unsigned b = hw_person_bucket("p0", 2);
+        hw_person_t out[2];
+        hw_arena_t arena;
+        char key[64];
+
+        hw_arena_init(&arena);
+        snprintf(key, sizeof(key), "st:persons:%u", b);
+        HW_CHECK(b != hw_person_bucket("whole", 5));
+        run("DEL %s", key);
+        run("SET %s x", key);
+        HW_CHECK_EQ_INT(hw_store_get_persons(store, ids, 2, out, &arena, errstr,
+                                             sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "HMGET persons");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        run("DEL %s", key);
+        HW_CHECK_EQ_INT(hw_store_get_persons(store, ids, 2, out, &arena, errstr,
+                                             sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_STR(out[0].lab, "Meta Superintelligence Labs");
+        HW_CHECK_NULL(out[1].lab);
+        hw_arena_release(&arena);
+}
+
+/* 3. Offsets: a key of another type is an error naming the read (the
+ * replies of the other partitions' reads are not taken for the next
+ * reads' after it); a topic whose offset key cannot be formed has no
+ * offset stored, and a step storing one is refused naming the topic. */
+static void test_offsets(void) {
+        int32_t parts[] = {0, 1};
+        int64_t out[2] = {5, 5};
+        char topic[700];
+        hw_store_offset_t off;
+        hw_store_outcome_t outcome;
+
+        run("DEL st:offset:g:u:0");
+        run("HSET st:offset:g:u:0 a b");
+        run("SET st:offset:g:u:1 41");
+        HW_CHECK_EQ_INT(hw_store_get_offsets(store, "u", parts, 2, out, errstr,
+                                             sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "GET offset");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        run("DEL st:offset:g:u:0");
+        HW_CHECK_EQ_INT(hw_store_get_offsets(store, "u", parts, 2, out, errstr,
+                                             sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(out[0], -1);
+        HW_CHECK_EQ_INT(out[1], 41);
+        run("DEL st:offset:g:u:1");
+        HW_CHECK_EQ_INT(hw_store_get_offsets(store, "u", parts, 2, out, errstr,
+                                             sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(out[0], -1);
+        HW_CHECK_EQ_INT(out[1], -1);
+
+        memset(topic, 't', sizeof(topic) - 1);
+        topic[sizeof(topic) - 1] = '\0';
+        HW_CHECK_EQ_INT(hw_store_get_offsets(store, topic, parts, 1, out,
+                                             errstr, sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(out[0], -1);
+        begin();
+        hw_deltas_clear(&deltas);
+        event("o1", june_noon(15, 0), "FR");
+        plan_for(hw_store_watermark(store));
+        off = (hw_store_offset_t){topic, 0, -1, 1};
+        HW_CHECK_EQ_INT(hw_store_apply(store, &off, 1, &deltas, &plan, &outcome,
+                                       errstr, sizeof(errstr)),
+                        HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "the offset key of ttt");
+}
+
+/* 4. The applied ids of a day of another type: an error naming the read
+ * and WRONGTYPE, the store reading on after it (the other days' replies
+ * were not left behind on the connection); repaired, the ids are told. */
+static void test_seen_wrongtype(void) {
+        const char *ids[] = {"a", "b", "c"};
+        int64_t days[] = {june(3), june(2), june(3)};
+        unsigned char out[3] = {9, 9, 9};
+
+        run("DEL st:seen:20250602 st:seen:20250603");
+        run("SET st:seen:20250602 x");
+        run("SADD st:seen:20250603 c");
+        HW_CHECK_EQ_INT(hw_store_check_seen(store, days, ids, 3, out, errstr,
+                                            sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "SMISMEMBER");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        HW_CHECK_EQ_INT(hw_store_ping(store, errstr, sizeof(errstr)), HW_OK);
+        run("DEL st:seen:20250602");
+        run("SADD st:seen:20250602 b");
+        HW_CHECK_EQ_INT(hw_store_check_seen(store, days, ids, 3, out, errstr,
+                                            sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(out[0], 0);
+        HW_CHECK_EQ_INT(out[1], 1);
+        HW_CHECK_EQ_INT(out[2], 1);
+        run("DEL st:seen:20250602 st:seen:20250603");
+}
+
+/* 5. The index of the days with bucket logs holding a member that is not
+ * a yyyymmdd day: reading the slide is an error naming it; of another
+ * type, an error naming the read. */
+static void test_slide_days_damaged(void) {
+        const hw_plan_slide_t *slide;
+        int64_t day;
+
+        begin();
+        HW_CHECK(hw_store_watermark(store) >= 0);
+        day = hw_time_day(hw_store_watermark(store)) + 3;
+        run("ZADD st:b:days %" PRId64 " 2025061", day - 40);
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
+                                            sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr,
+                          "st:b:days holds 2025061, not a yyyymmdd day");
+        run("ZREM st:b:days 2025061");
+        run("RENAME st:b:days st:b:days.kept");
+        run("SET st:b:days x");
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
+                                            sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "ZRANGEBYSCORE b:days");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        run("DEL st:b:days");
+        run("RENAME st:b:days.kept st:b:days");
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
+                                            sizeof(errstr)),
+                        HW_OK);
+}
+
+/* 6. The alerts: a reader's place and the stream of another type are
+ * errors naming the read; a place set replaces whatever was there. */
+static void test_alert_keys_wrongtype(void) {
+        hw_store_alert_t a[2];
+        char id[64];
+        size_t n = 9;
+
+        hw_alert_init(&a[0].alert);
+        hw_alert_init(&a[1].alert);
+        run("DEL st:alerts:webhook");
+        run("HSET st:alerts:webhook a b");
+        HW_CHECK_EQ_INT(
+                hw_store_get_alert_position(store, HW_KEY_ALERTS_WEBHOOK, id,
+                                            sizeof(id), errstr, sizeof(errstr)),
+                HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "GET alerts position");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        HW_CHECK_EQ_INT(
+                hw_store_set_alert_position(store, HW_KEY_ALERTS_WEBHOOK,
+                                            "12-3", errstr, sizeof(errstr)),
+                HW_OK);
+        HW_CHECK_EQ_INT(
+                hw_store_get_alert_position(store, HW_KEY_ALERTS_WEBHOOK, id,
+                                            sizeof(id), errstr, sizeof(errstr)),
+                HW_OK);
+        HW_CHECK_STR(id, "12-3");
+        run("DEL st:alerts:webhook");
+
+        run("RENAME st:alerts st:alerts.kept");
+        run("SET st:alerts x");
+        HW_CHECK_EQ_INT(hw_store_read_alerts(store, "0-0", a, 2, &n, errstr,
+                                             sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "XRANGE alerts");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        HW_CHECK_EQ_INT(n, 0);
+        run("DEL st:alerts");
+        run("RENAME st:alerts.kept st:alerts");
+        hw_alert_release(&a[0].alert);
+        hw_alert_release(&a[1].alert);
+}
+
+/* Connects a new store to the test's Redis: its error, errstr set. */
+static hw_err_t connect_new(void) {
+        hw_store_t *s = hw_store_new(&conf, "g", errstr, sizeof(errstr));
+        hw_err_t err;
+
+        if (!HW_CHECK(s != NULL))
+                return HW_ERR_INTERNAL;
+        err = hw_store_connect(s, errstr, sizeof(errstr));
+        hw_store_destroy(s);
+        return err;
+}
+
+/* 7. Counters in an older layout (another <prefix>layout, none beside a
+ * watermark, the first day's bucket a set or a hash) are refused when a
+ * store connects, naming what is there and the replay that rebuilds
+ * them; a day index of another type is not taken for an old layout. */
+static void test_layout(void) {
+        char ymd[9], key[32];
+        redisReply *r = cmd("ZRANGE st:b:days 0 0");
+
+        if (!HW_CHECK(r && r->elements == 1)) {
+                freeReplyObject(r);
+                return;
+        }
+        snprintf(ymd, sizeof(ymd), "%s", r->element[0]->str);
+        freeReplyObject(r);
+        snprintf(key, sizeof(key), "st:b:%s", ymd);
+
+        run("SET st:layout 4");
+        HW_CHECK_EQ_INT(connect_new(), HW_ERR_ARG);
+        HW_CHECK_CONTAINS(
+                errstr, "st:layout is 4, this version writes " HW_STORE_LAYOUT);
+        HW_CHECK_CONTAINS(errstr, "--replay --from earliest");
+        run("DEL st:layout");
+        HW_CHECK_EQ_INT(connect_new(), HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "st:layout is none");
+        run("SET st:layout " HW_STORE_LAYOUT);
+
+        run("RENAME %s %s.kept", key, key);
+        run("SADD %s flow:in", key);
+        HW_CHECK_EQ_INT(connect_new(), HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "is a set of families, not a bucket log");
+        HW_CHECK_CONTAINS(errstr, key);
+        run("DEL %s", key);
+        run("HSET %s flow:in:FR 1", key);
+        HW_CHECK_EQ_INT(connect_new(), HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "is a hash, not a bucket log");
+        run("DEL %s", key);
+        run("RENAME %s.kept %s", key, key);
+        HW_CHECK_EQ_INT(connect_new(), HW_OK);
+
+        run("RENAME st:b:days st:b:days.kept");
+        run("SET st:b:days x");
+        HW_CHECK_EQ_INT(connect_new(), HW_OK);
+        run("DEL st:b:days");
+        run("RENAME st:b:days.kept st:b:days");
+}
+
+/* 8. A command of a rebuild Redis refuses: an error naming it. */
+static void test_argv_refused(void) {
+        const char *argv[] = {"HGET", "st:watermark", "x"};
+        redisReply *r = (redisReply *)1;
+
+        HW_CHECK_EQ_INT(hw_store_argv(store, 3, argv, NULL, &r, "the check",
+                                      errstr, sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_NULL(r);
+        HW_CHECK_CONTAINS(errstr, "the check");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+}
+
+/* 9. A rebuild's clear deletes the keys under its prefix taken literally:
+ * glob characters in it match only themselves. */
+static void test_clear_literal_prefix(void) {
+        size_t n = 0;
+        redisReply *r;
+
+        run("MSET r*[x]?\\:a 1 r*[x]?\\:b 2 rab[x]?\\:a 3 rx[x]c\\:a 4 "
+            "r*[x]?\\ 5");
+        HW_CHECK_EQ_INT(hw_rebuild_clear(store, "r*[x]?\\:", &n, errstr,
+                                         sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(n, 2);
+        r = cmd("EXISTS r*[x]?\\:a r*[x]?\\:b rab[x]?\\:a rx[x]c\\:a "
+                "r*[x]?\\");
+        HW_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 3);
+        freeReplyObject(r);
+        run("DEL rab[x]?\\:a rx[x]c\\:a r*[x]?\\");
+}
+
+static void run_all(void) {
+        HW_RUN(test_persons_damaged);
+        HW_RUN(test_persons_wrongtype);
+        HW_RUN(test_offsets);
+        HW_RUN(test_seen_wrongtype);
+        HW_RUN(test_slide_days_damaged);
+        HW_RUN(test_alert_keys_wrongtype);
+        HW_RUN(test_layout);
+        HW_RUN(test_argv_refused);
+        HW_RUN(test_clear_literal_prefix);
+}
+
+int main(int argc, char **argv) {
+        return store_main(argc, argv, run_all);
+}
