@@ -169,9 +169,21 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         for (size_t i = 0; i < n_logs; i++) {
                                 const redisReply *e =
                                         i < r->elements ? r->element[i] : NULL;
-                                f->gen[i] = e && e->type == REDIS_REPLY_STRING
-                                                    ? strtoll(e->str, NULL, 10)
-                                                    : 0;
+                                f->gen[i] = 0;
+                                /* A compaction's HINCRBY of it would fail
+                                 * inside the transaction, every other
+                                 * write of which Redis would apply. */
+                                if (e && e->type == REDIS_REPLY_STRING &&
+                                    (parse_counter(e->str, e->len,
+                                                   &f->gen[i]) ||
+                                     f->gen[i] == INT64_MAX))
+                                        return REFUSED(
+                                                "Redis atomic step: hirewire "
+                                                "store: %s" HW_KEY_B_GEN
+                                                " field %.8s holds \"%.*s\", "
+                                                "not a generation number",
+                                                P, s->logs[i].ymd, (int)e->len,
+                                                e->str);
                                 if (i < s->slide.n_leaving &&
                                     f->gen[i] != s->logs[i].gen) {
                                         hw_fail(HW_OK, errstr, size,

@@ -325,6 +325,28 @@ static void test_reader_position_damaged(void) {
         run("DEL st:alerts:relayed");
 }
 
+/* 10. A bucket log's generation (<prefix>b:gen) that is not a number:
+ * the step whose slide reads that log is refused before any write, naming
+ * the field (a compaction's HINCRBY of it would fail inside the
+ * transaction, the rest of it applied); repaired, the step applies. */
+static void test_generation_damaged(void) {
+        run("HSET st:b:gen 20250615 old");
+        batch_fr("d12", 30); /* the 15th leaves the 7-day window */
+        check_refused("st:b:gen field 20250615 holds \"old\", not a "
+                      "generation number",
+                      "a bucket log generation that is not a number");
+        CHECK_HGET("st:b:gen", "20250615", "old");
+        run("HSET st:b:gen 20250615 9223372036854775807");
+        batch_fr("d12", 30);
+        check_refused("st:b:gen field 20250615 holds "
+                      "\"9223372036854775807\"",
+                      "a bucket log generation that cannot be incremented");
+        run("HDEL st:b:gen 20250615");
+        batch_fr("d12", 30);
+        apply_ok(stored_offset, stored_offset + 1);
+        CHECK_HGET("st:flow:all:in", "FR", "10");
+}
+
 static void run_all(void) {
         HW_RUN(test_first);
         HW_RUN(test_counter_not_a_number);
@@ -335,6 +357,7 @@ static void run_all(void) {
         HW_RUN(test_raised_damaged);
         HW_RUN(test_batch_alert);
         HW_RUN(test_reader_position_damaged);
+        HW_RUN(test_generation_damaged);
 }
 
 int main(int argc, char **argv) {
