@@ -30,6 +30,7 @@ typedef struct csv_s {
         size_t cap;
         unsigned long lineno;
         unsigned long data_lines;
+        hw_err_t err; /* what csv_next failed with */
 } csv_t;
 
 static void csv_strip(char **f) {
@@ -44,7 +45,8 @@ static void csv_strip(char **f) {
 }
 
 /* Returns 1 with the two fields, 0 at the end of the file, -1 on error
- * (errstr "FILE:LINE: why"). */
+ * (errstr "FILE:LINE: why", r->err HW_ERR_ARG for what the file says,
+ * HW_ERR_IO when it cannot be read). */
 static int csv_next(csv_t *r, const char *what, char **f1, char **f2,
                     char *errstr, size_t size) {
         ssize_t len;
@@ -52,8 +54,9 @@ static int csv_next(csv_t *r, const char *what, char **f1, char **f2,
                 char *s = r->line, *comma;
                 r->lineno++;
                 if (memchr(r->line, '\0', (size_t)len)) {
-                        hw_fail(HW_ERR_ARG, errstr, size,
-                                "%s:%lu: NUL byte in line", r->path, r->lineno);
+                        r->err = hw_fail(HW_ERR_ARG, errstr, size,
+                                         "%s:%lu: NUL byte in line", r->path,
+                                         r->lineno);
                         return -1;
                 }
                 if (r->lineno == 1 && !strncmp(s, "\xEF\xBB\xBF", 3))
@@ -63,9 +66,9 @@ static int csv_next(csv_t *r, const char *what, char **f1, char **f2,
                         continue;
                 comma = strchr(s, ',');
                 if (!comma || strchr(comma + 1, ',')) {
-                        hw_fail(HW_ERR_ARG, errstr, size,
-                                "%s:%lu: expected two fields \"%s\"", r->path,
-                                r->lineno, what);
+                        r->err = hw_fail(HW_ERR_ARG, errstr, size,
+                                         "%s:%lu: expected two fields \"%s\"",
+                                         r->path, r->lineno, what);
                         return -1;
                 }
                 *comma = '\0';
@@ -77,8 +80,9 @@ static int csv_next(csv_t *r, const char *what, char **f1, char **f2,
                 return 1;
         }
         if (ferror(r->fp)) {
-                hw_fail(HW_ERR_IO, errstr, size,
-                        "%s: read error after line %lu", r->path, r->lineno);
+                r->err = hw_fail(HW_ERR_IO, errstr, size,
+                                 "%s: read error after line %lu", r->path,
+                                 r->lineno);
                 return -1;
         }
         return 0;
@@ -155,7 +159,7 @@ static hw_err_t csv_each(country_table_t *t, const char *path, const char *what,
                         break;
         }
         if (got < 0)
-                err = HW_ERR_ARG;
+                err = r.err;
         csv_close(&r);
         return err;
 }
