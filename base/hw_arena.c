@@ -3,6 +3,25 @@
 #include <stdlib.h>
 #include <string.h>
 
+/* Under AddressSanitizer the block a reset keeps is poisoned until handed
+ * out again: what points into an arena past its reset is reported, as
+ * what points into a freed block is. */
+#if defined(__SANITIZE_ADDRESS__)
+#define HW_ARENA_ASAN 1
+#elif defined(__has_feature)
+#if __has_feature(address_sanitizer)
+#define HW_ARENA_ASAN 1
+#endif
+#endif
+#ifdef HW_ARENA_ASAN
+#include <sanitizer/asan_interface.h>
+#define POISON(p, n) ASAN_POISON_MEMORY_REGION((p), (n))
+#define UNPOISON(p, n) ASAN_UNPOISON_MEMORY_REGION((p), (n))
+#else
+#define POISON(p, n) ((void)(p), (void)(n))
+#define UNPOISON(p, n) ((void)(p), (void)(n))
+#endif
+
 #define HW_ARENA_BLOCK_MIN 4096
 #define HW_ARENA_BLOCK_MAX (256 * 1024)
 
@@ -21,6 +40,7 @@ void hw_arena_release(hw_arena_t *arena) {
         hw_arena_block_t *b = arena->head;
         while (b) {
                 hw_arena_block_t *next = b->next;
+                UNPOISON(b->data, b->size);
                 free(b);
                 b = next;
         }
@@ -44,6 +64,7 @@ void hw_arena_reset(hw_arena_t *arena) {
         }
         keep->next = NULL;
         keep->used = 0;
+        POISON(keep->data, keep->size);
         arena->head = keep;
 }
 
@@ -74,6 +95,7 @@ void *hw_arena_alloc(hw_arena_t *arena, size_t n) {
         }
         void *p = (char *)b->data + b->used;
         b->used += need;
+        UNPOISON(p, need);
         return p;
 }
 

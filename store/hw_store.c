@@ -26,6 +26,7 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         hw_map_init(&s->typed);
         hw_map_init(&s->codes);
         hw_map_init(&s->rpair_map);
+        hw_map_init(&s->raid_known);
         hw_map_init(&s->lab_names);
         hw_buf_init(&s->value);
         hw_buf_init(&s->json_ids);
@@ -70,6 +71,7 @@ void hw_step_free_replies(hw_store_t *s, size_t n) {
 void hw_step_forget_values(hw_store_t *s) {
         if (s->known)
                 memset(s->known, 0, s->vals_cap);
+        hw_step_forget_raids(s);
         s->steps_after = -1;
         s->vals_trusted = 0;
 }
@@ -109,6 +111,9 @@ void hw_store_destroy(hw_store_t *s) {
         hw_map_release(&s->typed);
         hw_map_release(&s->codes);
         hw_map_release(&s->rpair_map);
+        hw_step_forget_raids(s);
+        hw_map_release(&s->raid_known);
+        free(s->raid_staged);
         hw_map_release(&s->lab_names);
         hw_buf_release(&s->value);
         hw_buf_release(&s->json_ids);
@@ -453,6 +458,7 @@ static hw_err_t end_step(hw_store_t *s, hw_err_t err,
                          char (*keys)[512]) {
         if (err || outcome != HW_STORE_APPLIED)
                 hw_step_forget_values(s);
+        hw_step_unstage_raids(s);
         hw_step_free_replies(s, n_read);
         hw_arena_reset(&s->reply_arena);
         free(keys);
@@ -515,10 +521,12 @@ static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
                                 ? (uint64_t)r->element[r->elements - 1]->integer
                                 : 0;
                 /* The first command, INCR <prefix>steps. */
-                if (r->element[0]->type == REDIS_REPLY_INTEGER)
+                if (r->element[0]->type == REDIS_REPLY_INTEGER) {
                         hw_step_keep_values(s, plan, s->pend_after,
                                             r->element[0]->integer);
-                else
+                        if (s->steps_after >= 0)
+                                hw_step_keep_raids(s);
+                } else
                         hw_step_forget_values(s);
         }
         note_appended(s, plan);
@@ -617,6 +625,7 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
                         s); /* WATCH is left behind: start clean */
                 goto cleanup;
         }
+        hw_step_stage_raids(s);
         hw_step_free_replies(s, n_read);
         n_read = 0;
         /* Room for the replies before the step is sent: once it is, it

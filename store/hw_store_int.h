@@ -120,7 +120,15 @@ struct hw_store_s {
         int64_t steps_after; /* <prefix>steps after that step, -1 */
         int vals_trusted;    /* the last step's reads found steps so */
         int vals_used;       /* this step skipped reads for known ones */
-        size_t *n_unread;    /* plan key i's fields its HMGET reads */
+        /* The raid index as this consumer's last applied steps left it,
+         * trusted as the counters are: "<lab>:<org>" -> its pair
+         * (raid_known_t *, NULL: not kept), for each pair those steps
+         * read or wrote; a step reads only the pairs it does not know. */
+        hw_map_t raid_known;
+        size_t raid_known_bytes;
+        struct raid_known_s **raid_staged; /* pair i of the step sent */
+        size_t n_staged, staged_cap;
+        size_t *n_unread; /* plan key i's fields its HMGET reads */
         /* Turns: a consumer whose step keeps finding another's applied in
          * between takes <prefix>turn (see take_turn). */
         char id[40];     /* this store's, in <prefix>turn */
@@ -179,7 +187,16 @@ typedef struct raid_pair_s {
         size_t n_raised;
         int changed; /* the step changes its hires */
         int raises;  /* how many raids of it the step raises */
+        int known;   /* list from s->raid_known, not read */
 } raid_pair_t;
+
+/* A pair of s->raid_known: its hires as <prefix>raid holds them, the
+ * event ids packed after the list. */
+typedef struct raid_known_s {
+        size_t n, bytes;
+        int stored; /* <prefix>raid has the field */
+        hw_raid_hire_t list[];
+} raid_known_t;
 
 /* What round trip 1 found that the writes need. */
 typedef struct step_found_s {
@@ -365,6 +382,22 @@ int hw_step_raid_alerts(const hw_store_t *s, const hw_plan_t *plan);
 /* The step's raid pairs into s->rpairs: the plan's (pair i its raid i),
  * then, when the slide applies, those it prunes. -1 when out of memory. */
 int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan, int slid);
+
+/* Takes the step's pairs this consumer knows (s->raid_known, when the
+ * step uses what it knows: s->vals_used) as its last step left them,
+ * into the step's lists, with room for the plan's hires of each.
+ * Returns how many pairs are left to read, -1 when out of memory. */
+long hw_step_raids_known(hw_store_t *s, const hw_plan_t *plan);
+
+/* Copies the step's pairs as it leaves them (s->raid_staged), once its
+ * writes are built; hw_step_keep_raids keeps them in s->raid_known when
+ * the step applied, hw_step_unstage_raids drops them when it did not. */
+void hw_step_stage_raids(hw_store_t *s);
+void hw_step_keep_raids(hw_store_t *s);
+void hw_step_unstage_raids(hw_store_t *s);
+
+/* Forgets the raid index kept: another step may have written. */
+void hw_step_forget_raids(hw_store_t *s);
 
 /*
  * alert:raid (the days of each pair's raids raised) from the raid ids of

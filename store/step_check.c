@@ -316,15 +316,19 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         break;
                 }
                 case READ_RAID:
-                        if (!is_array(r, s->n_rpairs))
+                        /* The pairs not known, in order: rd->i of them. */
+                        if (!is_array(r, rd->i))
                                 return not_array(r, P, HW_KEY_RAID, errstr,
                                                  size);
-                        for (size_t i = 0; i < s->n_rpairs; i++) {
+                        for (size_t i = 0, at = 0; i < s->n_rpairs; i++) {
                                 raid_pair_t *rp = &s->rpairs[i];
-                                const redisReply *v = r->element[i];
+                                const redisReply *v;
                                 size_t extra = i < plan->n_raids
                                                        ? plan->raids[i].n_ev
                                                        : 0;
+                                if (rp->known)
+                                        continue;
+                                v = r->element[at++];
                                 rp->stored = v->type == REDIS_REPLY_STRING;
                                 if (!hw_raid_decode(rp->stored ? v->str : "",
                                                     rp->stored ? v->len : 0,

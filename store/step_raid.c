@@ -22,8 +22,8 @@ static int add_rpair(hw_store_t *s, const char *field, size_t len) {
                 return -1;
         if (created) {
                 e->v.i = (int64_t)s->n_rpairs;
-                s->rpairs[s->n_rpairs++] =
-                        (raid_pair_t){e->key, len, NULL, 0, 0, NULL, 0, 0, 0};
+                s->rpairs[s->n_rpairs++] = (raid_pair_t){
+                        e->key, len, NULL, 0, 0, NULL, 0, 0, 0, 0};
         }
         return 0;
 }
@@ -54,6 +54,122 @@ int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan, int slid) {
                         return -1;
         }
         return 0;
+}
+
+/* What s->raid_known holds at most: past RAID_KNOWN_BYTES a pair is not
+ * kept (it is read when a step needs it), past RAID_KNOWN_PAIRS pairs
+ * (kept or not) all are forgotten and kept again from the next step. */
+#define RAID_KNOWN_BYTES ((size_t)8 << 20)
+#define RAID_KNOWN_PAIRS 65536
+
+void hw_step_forget_raids(hw_store_t *s) {
+        hw_step_unstage_raids(s);
+        for (size_t i = 0; i < s->raid_known.count; i++)
+                free((void *)s->raid_known.entries[i].v.p);
+        hw_map_clear(&s->raid_known);
+        s->raid_known_bytes = 0;
+}
+
+long hw_step_raids_known(hw_store_t *s, const hw_plan_t *plan) {
+        long unread = 0;
+
+        for (size_t i = 0; i < s->n_rpairs; i++) {
+                raid_pair_t *rp = &s->rpairs[i];
+                const hw_map_entry_t *e =
+                        s->vals_used ? hw_map_find(&s->raid_known, rp->field,
+                                                   rp->len)
+                                     : NULL;
+                const raid_known_t *k = e ? e->v.p : NULL;
+                size_t extra = i < plan->n_raids ? plan->raids[i].n_ev : 0;
+
+                rp->known = k != NULL;
+                if (!k) {
+                        unread++;
+                        continue;
+                }
+                rp->list = hw_arena_alloc(
+                        &s->scratch, (k->n + extra + 1) * sizeof(*rp->list));
+                if (!rp->list)
+                        return -1;
+                memcpy(rp->list, k->list, k->n * sizeof(*rp->list));
+                rp->n = k->n;
+                rp->stored = k->stored;
+        }
+        return unread;
+}
+
+/* Pair rp as the step leaves it, in one block (NULL when out of memory):
+ * its ids are copied, for the replies and the batch they point into are
+ * gone once the step applied. */
+static raid_known_t *known_pair(const raid_pair_t *rp) {
+        size_t ids = 0, head;
+        raid_known_t *k;
+        char *at;
+
+        for (size_t j = 0; j < rp->n; j++)
+                ids += rp->list[j].len;
+        head = sizeof(*k) + rp->n * sizeof(k->list[0]);
+        if (!(k = malloc(head + ids)))
+                return NULL;
+        k->n = rp->n;
+        k->bytes = head + ids;
+        k->stored = rp->changed ? rp->n > 0 : rp->stored;
+        at = (char *)k + head;
+        for (size_t j = 0; j < rp->n; j++) {
+                memcpy(at, rp->list[j].id, rp->list[j].len);
+                k->list[j] =
+                        (hw_raid_hire_t){rp->list[j].day, at, rp->list[j].len};
+                at += rp->list[j].len;
+        }
+        return k;
+}
+
+void hw_step_unstage_raids(hw_store_t *s) {
+        for (size_t i = 0; i < s->n_staged; i++)
+                free(s->raid_staged[i]);
+        s->n_staged = 0;
+}
+
+void hw_step_stage_raids(hw_store_t *s) {
+        hw_step_unstage_raids(s);
+        if (hw_grow((void **)&s->raid_staged, &s->staged_cap, s->n_rpairs + 1,
+                    sizeof(*s->raid_staged)))
+                return; /* none kept */
+        for (size_t i = 0; i < s->n_rpairs; i++)
+                s->raid_staged[i] = known_pair(&s->rpairs[i]);
+        s->n_staged = s->n_rpairs;
+}
+
+void hw_step_keep_raids(hw_store_t *s) {
+        if (s->raid_known.count + s->n_staged > RAID_KNOWN_PAIRS) {
+                hw_step_forget_raids(s);
+                return;
+        }
+        for (size_t i = 0; i < s->n_staged; i++) {
+                const raid_pair_t *rp = &s->rpairs[i];
+                raid_known_t *k = s->raid_staged[i], *old;
+                int created;
+                hw_map_entry_t *e = hw_map_upsert(&s->raid_known, rp->field,
+                                                  rp->len, &created);
+
+                if (!e) {
+                        hw_step_forget_raids(s);
+                        return;
+                }
+                s->raid_staged[i] = NULL;
+                old = created ? NULL : (raid_known_t *)e->v.p;
+                if (old)
+                        s->raid_known_bytes -= old->bytes;
+                if (k && s->raid_known_bytes + k->bytes > RAID_KNOWN_BYTES) {
+                        free(k);
+                        k = NULL;
+                }
+                if (k)
+                        s->raid_known_bytes += k->bytes;
+                e->v.p = k;
+                free(old);
+        }
+        s->n_staged = 0;
 }
 
 /* A raid alert id "raid:<org>:<lab>:<yyyymmdd>" as its pair's field

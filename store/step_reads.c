@@ -403,18 +403,25 @@ int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
                                         NULL);
                 }
         }
-        /* The raid index of the step's pairs (the raids are judged on
-         * it in C, see judge_raids), and to raise raids, the days of
+        /* The raid index of the step's pairs but those this consumer
+         * knows (the raids are judged on it in C, see judge_raids), and to raise raids, the days of
          * those raised of the plan's pairs (watched) and the name of
          * every lab the batch does not name. */
         if (s->n_rpairs && !rc) {
-                rc |= hw_step_resp_cmd(b, 2 + s->n_rpairs) ||
-                      hw_step_resp_str(b, "HMGET") ||
-                      hw_step_resp_name(s, b, HW_KEY_RAID);
-                for (size_t i = 0; i < s->n_rpairs && !rc; i++)
-                        rc |= hw_step_resp_arg(b, s->rpairs[i].field,
-                                               s->rpairs[i].len);
-                rc |= want_read(s, READ_RAID, 0, NULL, NULL);
+                long unread = hw_step_raids_known(s, plan);
+                rc |= unread < 0;
+                if (unread > 0 && !rc) {
+                        rc |= hw_step_resp_cmd(b, 2 + (size_t)unread) ||
+                              hw_step_resp_str(b, "HMGET") ||
+                              hw_step_resp_name(s, b, HW_KEY_RAID);
+                        for (size_t i = 0; i < s->n_rpairs && !rc; i++)
+                                if (!s->rpairs[i].known)
+                                        rc |= hw_step_resp_arg(
+                                                b, s->rpairs[i].field,
+                                                s->rpairs[i].len);
+                        rc |= want_read(s, READ_RAID, (size_t)unread, NULL,
+                                        NULL);
+                }
         }
         hw_map_clear(&s->lab_names);
         if (ra && !rc) {
