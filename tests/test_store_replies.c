@@ -15,14 +15,10 @@
  *
  *   test_store_replies PORT
  */
-#include <arpa/inet.h>
 #include <inttypes.h>
-#include <netinet/in.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
-#include <unistd.h>
 
 #include "hw_person_record.h"
 #include "hw_rebuild.h"
@@ -534,21 +530,6 @@ static void test_alerts_read_back(void) {
         run("RENAME st:alerts.kept st:alerts");
 }
 
-/* A loopback port where nothing listens (free a moment ago). */
-static int dead_port(void) {
-        struct sockaddr_in a = {.sin_family = AF_INET};
-        socklen_t len = sizeof(a);
-        int fd = socket(AF_INET, SOCK_STREAM, 0), port = -1;
-
-        a.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
-        if (fd >= 0 && !bind(fd, (struct sockaddr *)&a, sizeof(a)) &&
-            !getsockname(fd, (struct sockaddr *)&a, &len))
-                port = ntohs(a.sin_port);
-        if (fd >= 0)
-                close(fd);
-        return port;
-}
-
 /* 11. A store whose Redis is not there: every read, the step and a
  * rebuild's command are HW_ERR_SERVICE naming the address it could not
  * connect to (not the credentials), and write nothing to their outputs
@@ -569,7 +550,7 @@ static void test_redis_down(void) {
         redisReply *r = (redisReply *)1;
         hw_arena_t arena;
         size_t n = 9;
-        int port = dead_port();
+        int port = hw_test_closed_port();
 
         if (!HW_CHECK(port > 0))
                 return;
