@@ -33,6 +33,7 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         hw_buf_init(&s->json_attrs);
         hw_arena_init(&s->reply_arena);
         s->steps_after = -1;
+        s->watermark = -1; /* none read yet (hw_store_watermark) */
         s->slide.day = -1;
         {
                 struct timespec ts;

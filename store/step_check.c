@@ -308,10 +308,24 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                                 if (v && v->type == REDIS_REPLY_STRING &&
                                     parse_counter(v->str, v->len, &now))
                                         now = 0;
-                                if (io)
-                                        f->out[k] = now + e->aux;
-                                else
-                                        f->in[k] = now + e->v.i;
+                                /* The counter's own read refuses this
+                                 * too, but not before this one when the
+                                 * step knew its value (read none). */
+                                if (__builtin_add_overflow(
+                                            now, io ? e->aux : e->v.i,
+                                            io ? &f->out[k] : &f->in[k])) {
+                                        char fk[64];
+                                        hw_keys_window(fk, sizeof(fk), "",
+                                                       io ? HW_KEY_FLOW_OUT
+                                                          : HW_KEY_FLOW_IN,
+                                                       s->wname[w]);
+                                        return REFUSED(
+                                                "Redis atomic step: hirewire "
+                                                "store: %s%s %.*s would "
+                                                "overflow",
+                                                P, fk, (int)e->len - 1,
+                                                e->key + 1);
+                                }
                         }
                         break;
                 }

@@ -76,6 +76,11 @@ expect_refusal() { # expect_refusal PATTERN URL ARGS...
   grep -q -- "$pattern" "$HW_CONSUMER_LOG" || hw_fail "no clear error for $*: $(tail -1 "$HW_CONSUMER_LOG")"
 }
 expect_refusal 'prefix \\"hw:\\" has no hash tag' "redis://$owner" --prefix hw:
+# An empty tag, or one not closed, is no hash tag either (Redis hashes
+# the whole key); nor is one the alerts prefix lacks.
+expect_refusal 'prefix \\"{}hw:\\" has no hash tag' "redis://$owner" --prefix '{}hw:'
+expect_refusal 'prefix \\"{hw:\\" has no hash tag' "redis://$owner" --prefix '{hw:'
+expect_refusal 'prefix \\"alerts:\\" (alerts.prefix) has no hash tag' "redis://$owner" --prefix '{hw}:' -s 'alerts.prefix=alerts:'
 expect_refusal "which $owner serves, not ${others[0]}: point the Redis URL there" "redis://${others[0]}" --prefix '{hw}:'
 expect_refusal 'alerts.prefix \\"{other}:\\" in slot' "redis://$owner" --prefix '{hw}:' -s 'alerts.prefix={other}:'
 HW_REDIS_URL=redis://$owner

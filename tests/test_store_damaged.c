@@ -9,7 +9,8 @@
  * what is wrong with it, and writes nothing (a snapshot of every key,
  * SCAN + DUMP, before and after); with the key repaired, the same batch
  * applies. Also: a step that finds another consumer's turn waits for it,
- * and one whose slide read other days than Redis holds now is stale.
+ * one whose slide read other days than Redis holds now is stale, and one
+ * whose offset or watermark was deleted by hand is fenced or stale.
  *
  *   test_store_damaged PORT
  */
@@ -91,6 +92,18 @@ static void test_counter_overflow(void) {
         batch_fr("d2", 15);
         apply_ok(stored_offset, stored_offset + 1);
         CHECK_HGET("st:flow:all:in", "FR", "9223372036854775807");
+        /* Steps of this consumer with no other step between them: from
+         * the third on it knows the values its last one left and reads
+         * none; the one that would overflow is refused all the same. */
+        run("HSET st:flow:all:in FR 9223372036854775805");
+        batch_fr("d2b", 15);
+        apply_ok(stored_offset, stored_offset + 1);
+        batch_fr("d2c", 15);
+        apply_ok(stored_offset, stored_offset + 1);
+        CHECK_HGET("st:flow:all:in", "FR", "9223372036854775807");
+        batch_fr("d2d", 15);
+        check_refused("st:flow:all:in FR would overflow",
+                      "a counter this consumer left at its largest");
         run("HSET st:flow:all:in FR 2");
 }
 
@@ -347,6 +360,64 @@ static void test_generation_damaged(void) {
         CHECK_HGET("st:flow:all:in", "FR", "10");
 }
 
+/* A step that must not apply: HW_OK with outcome `want`, errstr saying
+ * what moved (`says`), and nothing written. */
+static void check_not_applied(hw_store_outcome_t want, const char *says,
+                              const char *what) {
+        hw_store_outcome_t outcome;
+        snapshot_t before;
+
+        if (!snapshot_take(&before))
+                return;
+        HW_CHECK_EQ_INT(apply(stored_offset, stored_offset + 1, &outcome),
+                        HW_OK);
+        HW_CHECK_EQ_INT(outcome, want);
+        HW_CHECK_CONTAINS(errstr, says);
+        check_unchanged(&before, what);
+        snapshot_free(&before);
+}
+
+/* 11. Fences moved by hand between a batch's reads and its step: its
+ * offset deleted (fenced: the offset is not the one the batch read
+ * from), the watermark deleted (stale: the day is not the plan's), a
+ * day of the slide's range replaced by another (stale: the logs read
+ * are not the range's). Nothing is written; restored, the batch
+ * applies. */
+static void test_fences_moved(void) {
+        char off[32], wm[64];
+
+        batch_fr("d13", 30);
+        offset_now(off, sizeof(off));
+        run("DEL st:offset:g:t:0");
+        check_not_applied(HW_STORE_FENCED, "st:offset:g:t:0 holds \"\"",
+                          "an offset deleted");
+        run("SET st:offset:g:t:0 %s", off);
+
+        get("st:watermark", wm, sizeof(wm));
+        run("DEL st:watermark");
+        check_not_applied(HW_STORE_STALE, "st:watermark holds \"\"",
+                          "a watermark deleted");
+        run("SET st:watermark %s", wm);
+        batch_fr("d13", 30);
+        apply_ok(stored_offset, stored_offset + 1);
+        CHECK_HGET("st:flow:all:in", "FR", "11");
+
+        /* 07-08: 06-30 leaves 7d; the index says 06-29 instead. */
+        batch_fr("d14", 38);
+        HW_CHECK_EQ_INT(plan.day, june(38));
+        run("ZREM st:b:days 20250630");
+        run("ZADD st:b:days %" PRId64 " 20250629", june(29));
+        check_not_applied(HW_STORE_STALE,
+                          "st:b:days has other days in the slide's range",
+                          "a day of the slide's range replaced");
+        run("ZREM st:b:days 20250629");
+        run("ZADD st:b:days %" PRId64 " 20250630", june(30));
+        batch_fr("d14", 38);
+        apply_ok(stored_offset, stored_offset + 1);
+        CHECK_HGET("st:flow:all:in", "FR", "12");
+        CHECK_HGET("st:flow:7d:in", "FR", "1");
+}
+
 static void run_all(void) {
         HW_RUN(test_first);
         HW_RUN(test_counter_not_a_number);
@@ -358,6 +429,7 @@ static void run_all(void) {
         HW_RUN(test_batch_alert);
         HW_RUN(test_reader_position_damaged);
         HW_RUN(test_generation_damaged);
+        HW_RUN(test_fences_moved);
 }
 
 int main(int argc, char **argv) {

@@ -8,7 +8,10 @@
  * keys of another type are errors naming the command and WRONGTYPE, after
  * which the store reads on; a day index holding something else than days
  * is an error naming it; counters in an older layout are refused at
- * connect, naming the command that rebuilds them.
+ * connect, naming the command that rebuilds them. The alerts stream read
+ * back: JSON of any form read to the same alert, entries that are not
+ * one reported damaged. A store whose Redis is not there: every call an
+ * error naming the address.
  *
  *   test_store_replies PORT
  */
@@ -364,6 +367,265 @@ static void test_clear_literal_prefix(void) {
         run("DEL rab[x]?\\:a rx[x]c\\:a r*[x]?\\");
 }
 
+/* XADDs an entry with id `id` to st:alerts: the alert fields of a whole
+ * one, but for `skip` (NULL: none), then `extra` (name, value) pairs. */
+static void put_alert(const char *id, const char *skip,
+                      const char *const *extra, size_t n_extra) {
+        static const char *const whole[][2] = {
+                {"alert_id", "mega_offer:e1"}, {"rule", "mega_offer"},
+                {"severity", "WARN"},          {"subject", "Meta"},
+                {"summary", "a $200M offer"},  {"event_time", "1749981600000"},
+                {"raised_at", "1749981600500"}};
+        const char *argv[64];
+        size_t argc = 0;
+        redisReply *r;
+
+        argv[argc++] = "XADD";
+        argv[argc++] = "st:alerts";
+        argv[argc++] = id;
+        for (size_t i = 0; i < sizeof(whole) / sizeof(*whole); i++)
+                if (!skip || strcmp(skip, whole[i][0])) {
+                        argv[argc++] = whole[i][0];
+                        argv[argc++] = whole[i][1];
+                }
+        for (size_t i = 0; i < 2 * n_extra; i++)
+                argv[argc++] = extra[i];
+        r = redisCommandArgv(side, (int)argc, argv, NULL);
+        HW_CHECK_MSG(r && r->type == REDIS_REPLY_STRING, "XADD %s: %s", id,
+                     r ? r->str : side->errstr);
+        freeReplyObject(r);
+}
+
+/* An alert's event ids and attributes as text: "ids a,b attrs k=v,x=y". */
+static const char *alert_lists(const hw_alert_t *a, char *out, size_t size) {
+        size_t n = (size_t)snprintf(out, size, "ids");
+        for (size_t i = 0; i < a->n_event_ids && n < size; i++)
+                n += (size_t)snprintf(out + n, size - n, "%s%s", i ? "," : " ",
+                                      a->event_ids[i]);
+        if (n < size)
+                n += (size_t)snprintf(out + n, size - n, " attrs");
+        for (size_t i = 0; i < a->n_attributes && n < size; i++)
+                n += (size_t)snprintf(out + n, size - n, "%s%s=%s",
+                                      i ? "," : " ", a->attributes[i].key,
+                                      a->attributes[i].value);
+        return out;
+}
+
+/* 10. The alerts stream read back for the relay and the webhook, with
+ * entries written by hand: the JSON hirewire writes (read without a
+ * parser), any other JSON of the same meaning (escapes, spaces, a key
+ * given twice, more ids than the plain reader takes) read to the same
+ * alert, and entries that are not an alert (a field missing, event ids
+ * not an array of strings, attributes not an object of strings, text
+ * that is not JSON or not UTF-8) reported damaged (no alert id) with
+ * their stream id kept, so the relay moves past them. */
+static void test_alerts_read_back(void) {
+        static const struct {
+                const char *ids, *attrs; /* NULL: no such field */
+                const char *skip;        /* a field left out */
+                const char *want;        /* NULL: damaged */
+        } cases[] = {
+                {"[\"e1\",\"e2\"]", "{\"lab\":\"msl\",\"org\":\"Apple\"}", NULL,
+                 "ids e1,e2 attrs lab=msl,org=Apple"},
+                {"[]", "{}", NULL, "ids attrs"},
+                {"[\"e1\"]", NULL, NULL, "ids e1 attrs"},
+                {"[\"a\\\"b\",\"c\\\\d\"]", "{\"k\":\"\\u00e9\"}", NULL,
+                 "ids a\"b,c\\d attrs k=\xc3\xa9"},
+                {"[ \"e1\" , \"e2\" ]", "{ \"k\" : \"v\" }", NULL,
+                 "ids e1,e2 attrs k=v"},
+                {"[\"e1\"]", "{\"k\":\"1\",\"k\":\"2\"}", NULL,
+                 "ids e1 attrs k=2"},
+                {"[\"e1\"]", "{\"k\":\"v\"}", "summary", NULL},
+                {"[\"e1\"]", "{\"k\":\"v\"}", "alert_id", NULL},
+                {NULL, "{\"k\":\"v\"}", NULL, NULL},
+                {"{\"e1\":\"e2\"}", "{}", NULL, NULL},
+                {"[\"e1\",7]", "{}", NULL, NULL},
+                {"[\"e1\"", "{}", NULL, NULL},
+                {"[\"e1\"]", "[\"k\",\"v\"]", NULL, NULL},
+                {"[\"e1\"]", "{\"k\":1}", NULL, NULL},
+                {"[\"e1\"]", "{\"k\"}", NULL, NULL},
+                {"[\"e1\"]", "{\"k\":\"v\"", NULL, NULL},
+                {"[\"\xff\"]", "{}", NULL, NULL},
+                {"[\"a\tb\"]", "{}", NULL, NULL},
+                {"not json", "{}", NULL, NULL},
+        };
+        enum { N = sizeof(cases) / sizeof(*cases) };
+        hw_store_alert_t out[N + 2];
+        char ids[1024], want[1024], got[1024], id[32];
+        size_t n = 0;
+
+        run("RENAME st:alerts st:alerts.kept");
+        for (size_t i = 0; i < N; i++) {
+                const char *extra[4];
+                size_t n_extra = 0;
+                if (cases[i].ids) {
+                        extra[2 * n_extra] = "event_ids";
+                        extra[2 * n_extra++ + 1] = cases[i].ids;
+                }
+                if (cases[i].attrs) {
+                        extra[2 * n_extra] = "attributes";
+                        extra[2 * n_extra++ + 1] = cases[i].attrs;
+                }
+                snprintf(id, sizeof(id), "1-%zu", i + 1);
+                put_alert(id, cases[i].skip, extra, n_extra);
+        }
+        /* 65 ids: more than the plain reader takes, all read. */
+        {
+                const char *extra[2] = {"event_ids", ids};
+                size_t at = (size_t)snprintf(ids, sizeof(ids), "[");
+                want[0] = '\0';
+                for (int i = 0; i < 65; i++) {
+                        at += (size_t)snprintf(ids + at, sizeof(ids) - at,
+                                               "%s\"e%d\"", i ? "," : "", i);
+                        snprintf(want + strlen(want),
+                                 sizeof(want) - strlen(want), "%se%d",
+                                 i ? "," : "ids ", i);
+                }
+                snprintf(ids + at, sizeof(ids) - at, "]");
+                snprintf(want + strlen(want), sizeof(want) - strlen(want),
+                         " attrs");
+                put_alert("2-1", NULL, extra, 1);
+        }
+        for (size_t i = 0; i < N + 2; i++)
+                hw_alert_init(&out[i].alert);
+        HW_CHECK_EQ_INT(hw_store_read_alerts(store, "0-0", out, N + 2, &n,
+                                             errstr, sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(n, N + 1);
+        for (size_t i = 0; i < N && i < n; i++) {
+                const hw_alert_t *a = &out[i].alert;
+                HW_CONTEXT("entry %zu: event_ids %s, attributes %s", i + 1,
+                           cases[i].ids ? cases[i].ids : "(none)",
+                           cases[i].attrs ? cases[i].attrs : "(none)");
+                snprintf(id, sizeof(id), "1-%zu", i + 1);
+                HW_CHECK_STR(out[i].id, id);
+                if (!cases[i].want) {
+                        HW_CHECK_NULL(a->alert_id);
+                        HW_CONTEXT("%s", "");
+                        continue;
+                }
+                HW_CHECK_STR(a->alert_id, "mega_offer:e1");
+                HW_CHECK_STR(a->rule, "mega_offer");
+                HW_CHECK_EQ_INT(a->severity, HW_SEVERITY_WARN);
+                HW_CHECK_STR(a->subject, "Meta");
+                HW_CHECK_STR(a->summary, "a $200M offer");
+                HW_CHECK_EQ_INT(a->event_time, INT64_C(1749981600000));
+                HW_CHECK_EQ_INT(a->raised_at, INT64_C(1749981600500));
+                HW_CHECK_STR(alert_lists(a, got, sizeof(got)), cases[i].want);
+                HW_CONTEXT("%s", "");
+        }
+        if (HW_CHECK(n == N + 1)) {
+                HW_CHECK_STR(out[N].id, "2-1");
+                HW_CHECK_STR(alert_lists(&out[N].alert, got, sizeof(got)),
+                             want);
+        }
+        /* Read on from the last entry: nothing after it. */
+        HW_CHECK_EQ_INT(hw_store_read_alerts(store, "2-1", out, N + 2, &n,
+                                             errstr, sizeof(errstr)),
+                        HW_OK);
+        HW_CHECK_EQ_INT(n, 0);
+        for (size_t i = 0; i < N + 2; i++)
+                hw_alert_release(&out[i].alert);
+        run("DEL st:alerts");
+        run("RENAME st:alerts.kept st:alerts");
+}
+
+/* 11. A store whose Redis is not there: every read, the step and a
+ * rebuild's command are HW_ERR_SERVICE naming the address it could not
+ * connect to (not the credentials), and write nothing to their outputs
+ * but "none"; nothing is pending. */
+static void test_redis_down(void) {
+        hw_config_t dc;
+        hw_store_t *s;
+        char url[64], want[96], id[64] = "x";
+        const char *ids[] = {"p0"}, *argv[] = {"PING"};
+        int64_t days[] = {june(15)}, offs[1] = {7};
+        int32_t parts[] = {0};
+        unsigned char seen[1] = {9};
+        hw_person_t persons[1];
+        hw_store_alert_t alert;
+        hw_store_outcome_t outcome;
+        hw_store_offset_t off = {"t", 0, -1, 1};
+        const hw_plan_slide_t *slide;
+        redisReply *r = (redisReply *)1;
+        hw_arena_t arena;
+        size_t n = 9;
+        int port = hw_test_closed_port();
+
+        if (!HW_CHECK(port > 0))
+                return;
+        snprintf(url, sizeof(url), "redis://127.0.0.1:%d", port);
+        snprintf(want, sizeof(want), "cannot connect to Redis at 127.0.0.1:%d",
+                 port);
+        if (!HW_CHECK_EQ_INT(hw_config_init(&dc), HW_OK))
+                return;
+        HW_CHECK_EQ_INT(
+                hw_config_set(&dc, "prefix", "st:", errstr, sizeof(errstr)) ||
+                        hw_config_set(&dc, "redis.url", url, errstr,
+                                      sizeof(errstr)) ||
+                        hw_config_validate(&dc, errstr, sizeof(errstr)),
+                HW_OK);
+        s = hw_store_new(&dc, "g", errstr, sizeof(errstr));
+        if (!HW_CHECK(s != NULL)) {
+                hw_config_release(&dc);
+                return;
+        }
+        hw_arena_init(&arena);
+        hw_alert_init(&alert.alert);
+#define DOWN(call)                                                             \
+        do {                                                                   \
+                HW_CONTEXT("%s", #call);                                       \
+                errstr[0] = '\0';                                              \
+                HW_CHECK_EQ_INT(call, HW_ERR_SERVICE);                         \
+                HW_CHECK_CONTAINS(errstr, want);                               \
+                HW_CHECK(!hw_store_refused_credentials(s));                    \
+                HW_CHECK(!hw_store_step_pending(s));                           \
+                HW_CONTEXT("%s", "");                                          \
+        } while (0)
+        DOWN(hw_store_connect(s, errstr, sizeof(errstr)));
+        DOWN(hw_store_ping(s, errstr, sizeof(errstr)));
+        DOWN(hw_store_begin(s, errstr, sizeof(errstr)));
+        HW_CHECK_EQ_INT(hw_store_watermark(s), -1);
+        DOWN(hw_store_read_slide(s, june(15), NULL, &slide, errstr,
+                                 sizeof(errstr)));
+        DOWN(hw_store_get_offsets(s, "t", parts, 1, offs, errstr,
+                                  sizeof(errstr)));
+        HW_CHECK_EQ_INT(offs[0], 7);
+        DOWN(hw_store_get_persons(s, ids, 1, persons, &arena, errstr,
+                                  sizeof(errstr)));
+        DOWN(hw_store_check_seen(s, days, ids, 1, seen, errstr,
+                                 sizeof(errstr)));
+        HW_CHECK_EQ_INT(seen[0], 9);
+        DOWN(hw_store_read_alerts(s, "0-0", &alert, 1, &n, errstr,
+                                  sizeof(errstr)));
+        HW_CHECK_EQ_INT(n, 0);
+        DOWN(hw_store_get_alert_position(s, HW_KEY_ALERTS_WEBHOOK, id,
+                                         sizeof(id), errstr, sizeof(errstr)));
+        HW_CHECK_STR(id, "x");
+        DOWN(hw_store_set_alert_position(s, HW_KEY_ALERTS_WEBHOOK, "1-1",
+                                         errstr, sizeof(errstr)));
+        DOWN(hw_store_argv(s, 1, argv, NULL, &r, "PING", errstr,
+                           sizeof(errstr)));
+        HW_CHECK_NULL(r);
+        DOWN(hw_store_apply(s, &off, 1, &deltas, &plan, &outcome, errstr,
+                            sizeof(errstr)));
+        DOWN(hw_store_step(s, &off, 1, &deltas, &plan, &outcome, errstr,
+                           sizeof(errstr)));
+        DOWN(hw_store_step_send(s, &off, 1, &deltas, &plan, &outcome, errstr,
+                                sizeof(errstr)));
+#undef DOWN
+        /* Nothing sent: ready at once, and nothing to finish. */
+        HW_CHECK(hw_store_step_ready(s));
+        HW_CHECK_EQ_INT(
+                hw_store_step_finish(s, &outcome, errstr, sizeof(errstr)),
+                HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "no atomic step is waiting for its reply");
+        hw_alert_release(&alert.alert);
+        hw_arena_release(&arena);
+        hw_store_destroy(s);
+        hw_config_release(&dc);
+}
+
 static void run_all(void) {
         HW_RUN(test_persons_damaged);
         HW_RUN(test_persons_wrongtype);
@@ -374,6 +636,8 @@ static void run_all(void) {
         HW_RUN(test_layout);
         HW_RUN(test_argv_refused);
         HW_RUN(test_clear_literal_prefix);
+        HW_RUN(test_alerts_read_back);
+        HW_RUN(test_redis_down);
 }
 
 int main(int argc, char **argv) {

@@ -4,7 +4,8 @@
  * (store_fixtures.h): a bucket log the slide read that changed, or a day
  * that appeared in its range, before the step makes it stale (nothing
  * written); a log that is not a string is refused, naming it; a leaving
- * log is replaced by its sums.
+ * log is replaced by its sums, and so is one a consumer appended much
+ * to, unless another wrote to it since the slide read it.
  *
  *   test_store_slide PORT
  */
@@ -272,12 +273,111 @@ static void test_stale_compacted_log(void) {
         CHECK_HGET("st:b:gen", "20250701", "2");
 }
 
+/* ---- Compaction of the logs a consumer appended much to ---- */
+
+#define BIG_NAMES 160
+
+/* A step on 07-09 (the day stays) counting 1 of each of BIG_NAMES long
+ * origins of lab zz: about 35 KiB appended to its log. */
+static void big_step(int k) {
+        char id[16], org[256];
+
+        begin();
+        hw_deltas_clear(&deltas);
+        snprintf(id, sizeof(id), "big%d", k);
+        HW_CHECK_EQ_INT(hw_deltas_seen(&deltas, june_noon(39, k), id), HW_OK);
+        for (int i = 0; i < BIG_NAMES; i++) {
+                snprintf(org, sizeof(org), "%0200d", i);
+                HW_CHECK_EQ_INT(hw_deltas_window(&deltas, "lab:zz:origin", org,
+                                                 june(39), 1),
+                                HW_OK);
+        }
+        plan_for(hw_store_watermark(store));
+        HW_CHECK_EQ_INT(plan.n_compacted, 0);
+        apply_ok(stored_offset, stored_offset + 1);
+}
+
+/* A step on 07-09 counting 1 of origin "small", planned; whether the plan
+ * compacts the day's log (read with the slide) is returned. */
+static size_t small_plan(int k) {
+        char id[16];
+
+        begin();
+        hw_deltas_clear(&deltas);
+        snprintf(id, sizeof(id), "small%d", k);
+        HW_CHECK_EQ_INT(hw_deltas_seen(&deltas, june_noon(39, 100 + k), id),
+                        HW_OK);
+        HW_CHECK_EQ_INT(hw_deltas_window(&deltas, "lab:zz:origin", "small",
+                                         june(39), 1),
+                        HW_OK);
+        plan_for(hw_store_watermark(store));
+        return plan.n_compacted;
+}
+
+static long long log_len(void) {
+        redisReply *r = cmd("STRLEN st:b:20250709");
+        long long n = r ? r->integer : -1;
+        freeReplyObject(r);
+        return n;
+}
+
+/* 12. A log this consumer appended over 64 KiB to since it last
+ * compacted it (07-09, still in every window) is compacted by its next
+ * step: replaced by its sums, one generation on. Another consumer's
+ * record appended to it between the read and the step, or its
+ * compaction (the generation moved), is never lost: that step applies
+ * without compacting the log, and a later compaction sums the record
+ * in. */
+static void test_compact_appended(void) {
+        char name[256], want[32];
+        long long len;
+
+        /* Appended to, then compacted by someone else: not compacted. */
+        big_step(0);
+        big_step(1);
+        HW_CHECK(log_len() > 65536);
+        HW_CHECK_EQ_INT(small_plan(0), 1);
+        run("APPEND st:b:20250709 %s", "19:lab:zz:origin other=1\n");
+        len = log_len();
+        apply_ok(stored_offset, stored_offset + 1);
+        HW_CHECK(log_len() > len);
+        CHECK_BUCKET("st:b:20250709", "lab:zz:origin other", "1");
+        CHECK_BUCKET("st:b:20250709", "lab:zz:origin small", "1");
+        CHECK_HGET("st:b:gen", "20250709", "(nil)");
+
+        big_step(2);
+        big_step(3);
+        HW_CHECK_EQ_INT(small_plan(1), 1);
+        run("HINCRBY st:b:gen 20250709 1");
+        len = log_len();
+        apply_ok(stored_offset, stored_offset + 1);
+        HW_CHECK(log_len() > len);
+        CHECK_HGET("st:b:gen", "20250709", "1");
+
+        /* Nothing in between: compacted, every count kept. */
+        big_step(4);
+        big_step(5);
+        HW_CHECK_EQ_INT(small_plan(2), 1);
+        apply_ok(stored_offset, stored_offset + 1);
+        len = log_len();
+        HW_CHECK(len > 0 && len < 40000);
+        CHECK_HGET("st:b:gen", "20250709", "2");
+        CHECK_BUCKET("st:b:20250709", "lab:zz:origin other", "1");
+        CHECK_BUCKET("st:b:20250709", "lab:zz:origin small", "3");
+        snprintf(name, sizeof(name), "lab:zz:origin %0200d", BIG_NAMES - 1);
+        CHECK_BUCKET("st:b:20250709", name, "6");
+        snprintf(want, sizeof(want), "%d", 6);
+        CHECK_HGET("st:lab:zz:origin:7d", name + 14, want);
+        CHECK_HGET("st:lab:zz:origin:all", "small", "3");
+}
+
 static void run_all(void) {
         HW_RUN(test_stale_log);
         HW_RUN(test_stale_new_day);
         HW_RUN(test_refused_log_type);
         HW_RUN(test_compacted_log);
         HW_RUN(test_stale_compacted_log);
+        HW_RUN(test_compact_appended);
 }
 
 int main(int argc, char **argv) {
