@@ -607,6 +607,47 @@ static void test_state_marks(void) {
         }
 }
 
+/* 11. Messages out of offset and day order: an offset below the
+ * partition's mark (a message read again) leaves the mark where it was,
+ * across a reopen too; a later day's event appended before an earlier
+ * day's goes to its own day's file, and after a sync only the later
+ * day's file stays open. */
+static void test_out_of_order(void) {
+        char dir[PATH_MAX], path[PATH_MAX + 64];
+        hw_event_t late = hire_on("o-late", 2), early = hire_on("o-early", 1);
+        hw_archive_t *a = hw_archive_open(new_dir(dir, sizeof(dir)), errstr,
+                                          sizeof(errstr));
+        got_t g = {0};
+
+        if (!HW_CHECK(a != NULL))
+                return;
+        CHECK_ERR(append(a, HIRES, 0, 7, &late, 2), HW_OK);
+        CHECK_ERR(append(a, HIRES, 0, 3, &early, 1), HW_OK);
+        HW_CHECK(hw_archive_has(a, HIRES, 0, 7));
+        HW_CHECK(!hw_archive_has(a, HIRES, 0, 8));
+        HW_CHECK_EQ_INT(open_avro_files(dir), 2);
+        CHECK_ERR(hw_archive_sync(a, errstr, sizeof(errstr)), HW_OK);
+        HW_CHECK_EQ_INT(open_avro_files(dir), 1);
+        hw_archive_close(a);
+
+        a = hw_archive_open(dir, errstr, sizeof(errstr));
+        if (HW_CHECK(a != NULL)) {
+                HW_CHECK(hw_archive_has(a, HIRES, 0, 7));
+                HW_CHECK(!hw_archive_has(a, HIRES, 0, 8));
+                hw_archive_close(a);
+        }
+        for (int day = 1; day <= 2; day++) {
+                HW_CONTEXT("day %d", day);
+                CHECK_ERR(read_all(file_of(path, sizeof(path), dir, HIRES, day),
+                                   &g),
+                          HW_OK);
+                if (HW_CHECK_EQ_INT(g.n, 1))
+                        HW_CHECK_STR(g.ids[0], day == 1 ? "o-early" : "o-late");
+        }
+        HW_CONTEXT("%s", "");
+        hw_event_release(&g.ev);
+}
+
 static void run(void) {
         HW_RUN(test_round_trip);
         HW_RUN(test_torn_tail);
@@ -618,6 +659,7 @@ static void run(void) {
         HW_RUN(test_folder_trouble);
         HW_RUN(test_read_files);
         HW_RUN(test_state_marks);
+        HW_RUN(test_out_of_order);
 }
 
 int main(void) {
