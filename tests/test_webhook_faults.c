@@ -2,11 +2,11 @@
  * The alert webhook's failures (outbox/hw_webhook.c) against the test's
  * redis-server (its port in argv[1]; tests/outbox_webhook.sh starts it)
  * and an HTTP server inside this program (webhook_fixtures.h): non-2xx
- * answers, hang-ups, refused connections and timeouts retried with a
- * capped backoff that a success resets, each failure logged with its
- * cause and counted; the position in Redis moving only after a 2xx
- * answer; Redis errors, and Redis not there at all, retried at a
- * backing-off pace; stop prompt, during a POST that hangs or a long
+ * answers (a final 101 too), hang-ups, refused connections and timeouts
+ * retried with a capped backoff that a success resets, each failure
+ * logged with its cause and counted; the position in Redis moving only
+ * after a 2xx answer; Redis errors, and Redis not there at all, retried
+ * at a backing-off pace; stop prompt, during a POST that hangs or a long
  * backoff. The deliveries themselves are test_webhook.c's.
  *
  *   test_webhook_faults REDIS_PORT
@@ -322,11 +322,66 @@ static void test_stop_during_backoff(void) {
         finish(logged, &c, NULL);
 }
 
+/* Answers the next connection to the listening socket fd with text once
+ * its request has arrived (5 s at most), then closes it. 0, or -1. */
+static int answer_raw(int fd, const char *text) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        char buf[4096];
+        int c;
+
+        if (poll(&p, 1, 5000) != 1 || (c = accept(fd, NULL, NULL)) < 0)
+                return -1;
+        p.fd = c;
+        while (poll(&p, 1, 300) == 1 && read(c, buf, sizeof(buf)) > 0)
+                ;
+        (void)!write(c, text, strlen(text));
+        close(c);
+        return 0;
+}
+
+/* An answer below 200 that libcurl takes as final: "101 Switching
+ * Protocols" with a body, to a POST that asked for no upgrade. Not a
+ * delivery: logged with its status, counted failed, the position not
+ * moved. */
+static void test_switching_protocols_not_delivered(void) {
+        hw_metrics_t *m = hw_metrics_new();
+        char url[64], id[64], got[64];
+        capture_t log;
+        hw_webhook_t *w;
+        hw_config_t c;
+        char *logged;
+        int port, fd = silent_listener(&port);
+
+        if (fd < 0)
+                return;
+        url_of(url, sizeof(url), port);
+        if (conf_for(&c, "s:", url, "500", "50", "100")) {
+                close(fd);
+                return;
+        }
+        add_alert("s:", "s-101", "INFO", id, sizeof(id));
+        capture_begin(&log, 2);
+        w = start(&c, m);
+        HW_CHECK_EQ_INT(answer_raw(fd, "HTTP/1.1 101 Switching Protocols\r\n"
+                                       "Content-Length: 2\r\n\r\nok"),
+                        0);
+        WAIT_FOR(FAILED(m) >= 1, 10000);
+        hw_webhook_stop(w);
+        logged = capture_end(&log);
+        close(fd);
+        HW_CHECK(FAILED(m) >= 1);
+        HW_CHECK_EQ_INT(DELIVERED(m), 0);
+        HW_CHECK_STR(position("s:", got, sizeof(got)), "(nil)");
+        HW_CHECK_CONTAINS(logged, "alert s-101 not delivered: HTTP status 101");
+        finish(logged, &c, m);
+}
+
 /* The server failing: non-2xx answers, hang-ups, no server, timeouts. */
 static void server_failures(void) {
         HW_RUN(test_non_2xx_retried_with_backoff);
         HW_RUN(test_hang_up_and_server_down);
         HW_RUN(test_timeouts);
+        HW_RUN(test_switching_protocols_not_delivered);
 }
 
 /* Redis failing: error replies, then no Redis at all. */
