@@ -290,6 +290,10 @@ static const char *topic_problem(const char *v) {
         return NULL;
 }
 
+const char *hw_config_topic_problem(const char *name) {
+        return topic_problem(name);
+}
+
 /* What is wrong with a one-word value (a name, the key prefix) of at most
  * max bytes (too_long says so), or NULL. */
 static const char *word_problem(const char *v, size_t max,

@@ -281,6 +281,12 @@ hw_err_t hw_config_load_countries(hw_config_t *c, char *errstr,
  * c, or for the user info into the environment). */
 hw_registry_conf_t hw_config_registry(const hw_config_t *c);
 
+/* What is wrong with a Kafka topic name, as the topic.* keys are checked
+ * ("must not be empty", "may only hold letters, ..."), or NULL when it is
+ * one Kafka accepts: for a topic given outside the config (the
+ * producer's --topic). */
+const char *hw_config_topic_problem(const char *name);
+
 /* The prefix of the alert keys: alerts.prefix, else the prefix. */
 const char *hw_config_alerts_prefix(const hw_config_t *c);
 

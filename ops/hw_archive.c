@@ -9,6 +9,7 @@
 #include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
+#include <zlib.h>
 
 #include "hw_codec.h"
 #include "hw_log.h"
@@ -468,9 +469,10 @@ static int header_count(header_in_t *in, const char *what, int64_t *out) {
 }
 
 /* Checks the metadata map's entries: "avro.schema" there once, and
- * "avro.codec" absent or once and one the archive reads. */
+ * "avro.codec" absent or once and one the archive reads (*deflate set
+ * when it is deflate). */
 static int header_entry(header_in_t *in, size_t *schema_at, size_t *schema_len,
-                        int *schema, int *codec, int64_t entry) {
+                        int *schema, int *codec, int *deflate, int64_t entry) {
         const char *key;
         size_t klen, vlen;
 
@@ -504,6 +506,7 @@ static int header_entry(header_in_t *in, size_t *schema_at, size_t *schema_len,
                 }
                 if ((vlen == 4 && !memcmp(v, "null", 4)) ||
                     (vlen == 7 && !memcmp(v, "deflate", 7))) {
+                        *deflate = vlen == 7;
                         in->at += vlen;
                         return 0;
                 }
@@ -520,16 +523,48 @@ static int header_entry(header_in_t *in, size_t *schema_at, size_t *schema_len,
         return 0;
 }
 
+/* Inflates the first block's len bytes at in->at as Avro C does (raw
+ * deflate, to the stream's end), dropping what comes out: 0, or -1 with
+ * why set when they do not inflate. A block that goes past the bytes read
+ * (HEADER_MAX) is left to Avro C, and so is a zlib that cannot start. */
+static int header_inflates(header_in_t *in, size_t len) {
+        unsigned char out[16384];
+        z_stream z;
+        int rc;
+
+        if (len > in->n - in->at)
+                return 0;
+        memset(&z, 0, sizeof(z));
+        if (inflateInit2(&z, -15) != Z_OK)
+                return 0;
+        z.next_in = (unsigned char *)in->p + in->at;
+        z.avail_in = (uInt)len;
+        do {
+                z.next_out = out;
+                z.avail_out = sizeof(out);
+                rc = inflate(&z, Z_NO_FLUSH);
+        } while (rc == Z_OK);
+        if (rc != Z_STREAM_END)
+                snprintf(in->why, in->why_size,
+                         "deflate data that do not inflate (%s)",
+                         z.msg               ? z.msg
+                         : rc == Z_BUF_ERROR ? "cut short"
+                                             : zError(rc));
+        inflateEnd(&z);
+        return rc == Z_STREAM_END ? 0 : -1;
+}
+
 /* Checks what avro_file_reader reads first, since Avro C allocates the
  * lengths it finds before checking them and leaks what it read when it
  * fails: the metadata map (blocks of entries, each a key and a value of
  * bytes, ending with an empty block), its schema and codec, the sync
- * marker, and the count and size of the first block. 0, or -1 with why
- * set. */
+ * marker, and the count and size of the first block, and that a
+ * deflate block inflates (Avro C inflates it on opening the file, and
+ * leaks the header it read when it cannot). 0, or -1 with why set. */
 static int header_check(header_in_t *in) {
         size_t schema_at = 0, schema_len = 0, len;
         int64_t entries = 0, count;
-        int schema = 0, codec = 0;
+        int schema = 0, codec = 0, deflate = 0;
         avro_schema_t s;
 
         in->at = 4; /* past the magic */
@@ -568,7 +603,7 @@ static int header_check(header_in_t *in) {
                 }
                 for (int64_t i = 0; i < count; i++)
                         if (header_entry(in, &schema_at, &schema_len, &schema,
-                                         &codec, ++entries))
+                                         &codec, &deflate, ++entries))
                                 return -1;
                 if (start && in->at - start != len) {
                         snprintf(in->why, in->why_size,
@@ -610,6 +645,8 @@ static int header_check(header_in_t *in) {
                                  count, in->file - in->at);
                         return -1;
                 }
+                if (deflate && header_inflates(in, (size_t)count))
+                        return -1;
         }
         return 0;
 }

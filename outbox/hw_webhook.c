@@ -11,6 +11,7 @@
 #include "hw_log.h"
 #include "hw_store.h"
 #include "hw_time.h"
+#include "hw_validate.h"
 
 #define WEBHOOK_BATCH 50
 #define IDLE_MS 300
@@ -47,30 +48,45 @@ static void back_off(hw_webhook_t *w, int *backoff) {
                 hw_backoff_next(*backoff, w->conf->alert_webhook_retry_max_ms);
 }
 
-/* The alert as the JSON body of the POST. NULL when out of memory. */
+/* The JSON string of s, or null when s is not UTF-8 (Jansson refuses
+ * it; the events an alert comes from were checked, so it is not
+ * expected). NULL only when out of memory. */
+static json_t *string_of(const char *s) {
+        json_t *v = json_string(s);
+        return v || hw_utf8_valid(s, strlen(s)) ? v : json_null();
+}
+
+/* Sets o[key] to the string s; a NULL s is left out. -1 when out of
+ * memory. */
+static int set_string(json_t *o, const char *key, const char *s) {
+        return s ? json_object_set_new(o, key, string_of(s)) : 0;
+}
+
+/* The alert as the JSON body of the POST. NULL when out of memory: a
+ * body with a field missing is never sent (it would count as delivered). */
 static char *alert_json(const hw_alert_t *a) {
         json_t *o = json_object(), *ids = json_array(), *attrs = json_object();
         char *text = NULL;
+        int bad = !o || !ids || !attrs;
 
-        if (!o || !ids || !attrs)
-                goto cleanup;
-        for (size_t i = 0; i < a->n_event_ids; i++)
-                json_array_append_new(ids, json_string(a->event_ids[i]));
-        for (size_t i = 0; i < a->n_attributes; i++)
-                json_object_set_new(attrs, a->attributes[i].key,
-                                    json_string(a->attributes[i].value));
-        json_object_set_new(o, "alert_id", json_string(a->alert_id));
-        json_object_set_new(o, "rule", json_string(a->rule));
-        json_object_set_new(o, "severity",
-                            json_string(hw_severity_name(a->severity)));
-        json_object_set_new(o, "subject", json_string(a->subject));
-        json_object_set_new(o, "summary", json_string(a->summary));
-        json_object_set_new(o, "event_time", json_integer(a->event_time));
-        json_object_set_new(o, "raised_at", json_integer(a->raised_at));
-        json_object_set(o, "event_ids", ids);
-        json_object_set(o, "attributes", attrs);
-        text = json_dumps(o, JSON_COMPACT);
-cleanup:
+        for (size_t i = 0; !bad && i < a->n_event_ids; i++)
+                bad = a->event_ids[i] &&
+                      json_array_append_new(ids, string_of(a->event_ids[i]));
+        for (size_t i = 0; !bad && i < a->n_attributes; i++)
+                bad = set_string(attrs, a->attributes[i].key,
+                                 a->attributes[i].value);
+        if (!bad &&
+            !(set_string(o, "alert_id", a->alert_id) ||
+              set_string(o, "rule", a->rule) ||
+              set_string(o, "severity", hw_severity_name(a->severity)) ||
+              set_string(o, "subject", a->subject) ||
+              set_string(o, "summary", a->summary) ||
+              json_object_set_new(o, "event_time",
+                                  json_integer(a->event_time)) ||
+              json_object_set_new(o, "raised_at", json_integer(a->raised_at)) ||
+              json_object_set(o, "event_ids", ids) ||
+              json_object_set(o, "attributes", attrs)))
+                text = json_dumps(o, JSON_COMPACT);
         json_decref(ids);
         json_decref(attrs);
         json_decref(o);
@@ -91,8 +107,11 @@ static int post(hw_webhook_t *w, const hw_alert_t *a) {
         long status = 0;
         CURLcode rc;
 
-        if (!body)
+        if (!body) {
+                HW_WARN("webhook", "alert %s not delivered: out of memory",
+                        a->alert_id);
                 return -1;
+        }
         curl_easy_setopt(w->curl, CURLOPT_POSTFIELDS, body);
         rc = curl_easy_perform(w->curl);
         free(body);

@@ -3,7 +3,9 @@
  * stream as JSON to a configured URL, in stream order, with a timeout and
  * retries with capped backoff (alerts.webhook.retry.min.ms doubling up to
  * .max.ms; Redis errors back off the same way). The answer's body is
- * ignored; a failure is logged with libcurl's reason or the HTTP status.
+ * ignored; a failure is logged with libcurl's reason or the HTTP status
+ * (or "out of memory" when the alert's body cannot be made whole: no
+ * POST then).
  * Its position in the stream is kept in Redis (hw:alerts:webhook) and
  * moves only after a 2xx answer, so every alert is delivered at least
  * once, also across restarts. It has its own Redis connection and never

@@ -137,7 +137,7 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
         };
         static const hw_config_prog_t prog = {"hirewire-produce", usage};
         char errstr[512];
-        const char *config_file;
+        const char *config_file, *why;
         uint64_t u;
         int c;
         char *end;
@@ -149,6 +149,13 @@ static int parse_args(int argc, char **argv, produce_opts_t *o) {
                -1) {
                 switch (c) {
                 case OPT_TOPIC:
+                        /* Checked as topic.hires is: Kafka refuses the
+                         * names it does not allow only at delivery. */
+                        if ((why = hw_config_topic_problem(optarg))) {
+                                fprintf(stderr,
+                                        "hirewire-produce: --topic: %s\n", why);
+                                return HW_EXIT_USAGE;
+                        }
                         o->topic = optarg;
                         break;
                 case OPT_HIRES_TOPIC:

@@ -135,7 +135,10 @@ int hw_produce_read_input(producer_t *p, FILE *fp, const char *name,
                         break;
                 }
         }
-        if (ferror(fp)) {
+        /* SIGINT or SIGTERM while waiting for input (a pipe, a terminal)
+         * interrupts the read: the input stopped as asked, it did not
+         * fail. */
+        if (ferror(fp) && !(errno == EINTR && hw_produce_stop_requested)) {
                 HW_ERROR("producer", "cannot read %s: %s", name,
                          strerror(errno));
                 rc = -1;

@@ -11,7 +11,7 @@ set -euo pipefail
 packages=(
   build-essential cmake pkg-config
   librdkafka-dev libavro-dev avro-bin libhiredis-dev libjansson-dev
-  libmicrohttpd-dev libcurl4-openssl-dev
+  libmicrohttpd-dev libcurl4-openssl-dev zlib1g-dev
   redis-server redis-tools kcat bc time valgrind openssl help2man
   clang libclang-rt-14-dev clang-format gcovr
   python3 python3-avro python3-confluent-kafka python3-redis python3-yaml systemd

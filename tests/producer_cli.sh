@@ -1,10 +1,13 @@
 #!/usr/bin/env bash
 # hirewire-produce's command line and inputs beyond producer_input.sh:
 # every bad flag value, flag combination and config is refused with exit 2
-# naming it; stdin is read with no FILE or with -; an input that cannot be
-# read stops the run (exit 1); --strict keeps a last line without a
-# newline; an archive holding an invalid event reports its record and
-# sends the rest, a missing archive file sends nothing (exit 65); --hires-topic, --offers-topic and --topic pick where
+# naming it, --topic checked as --hires-topic is, and no brokers given;
+# stdin is read with no FILE or with -; an input that cannot be read
+# stops the run (exit 1) and the inputs after it are not read; lines of
+# only spaces, tabs and CRs are skipped, not counted; --strict keeps a
+# last line without a newline; an archive holding an invalid event
+# reports its record and sends the rest, a missing archive file sends
+# nothing (exit 65); --hires-topic, --offers-topic and --topic pick where
 # events go; a full local queue is waited out; a message librdkafka
 # refuses exits 1 naming the event, settings it refuses exit 2 naming
 # them; SIGTERM stops the input, delivers what was queued and says so.
@@ -45,6 +48,17 @@ expect_usage "unrecognized option '--shoe-size'" 'Usage: hirewire-produce' -- --
 expect_usage 'hirewire-produce: -X linger: expected key=value' -- --dry-run -X linger "$valid"
 expect_usage "topic.hires: may only hold letters, digits, '.', '_' and '-'" -- --dry-run --hires-topic 'talent hires' "$valid"
 expect_usage 'topic.offers: ' -- --dry-run --offers-topic '' "$valid"
+expect_usage 'invalid value for --seed: 99999999999999999999' -- --dry-run --generate 3 --seed 99999999999999999999
+expect_usage 'invalid value for --rate: 1e999' -- --dry-run --generate 3 --rate 1e999
+expect_usage 'invalid value for --rate: 5x' -- --dry-run --generate 3 --rate 5x
+expect_usage 'invalid value for --rate: nan' -- --dry-run --generate 3 --rate nan
+expect_usage 'invalid value for --span-days: week' -- --dry-run --generate 3 --span-days week
+expect_usage 'invalid value for --timeout: 10s' -- --dry-run --generate 3 --timeout 10s
+# --topic is checked as topic.hires is, before anything is sent.
+expect_usage "--topic: may only hold letters, digits, '.', '_' and '-'" -- --dry-run --topic 'talent hires' "$valid"
+expect_usage '--topic: must not be empty' -- --dry-run --topic '' "$valid"
+expect_usage '--topic: "." and ".." are not topic names' -- --dry-run --topic .. "$valid"
+expect_usage 'no Kafka brokers: give -b LIST' -- "$valid"
 expect_usage "$HW_TMP/no-such.conf" -- --dry-run -c "$HW_TMP/no-such.conf" "$valid"
 printf 'topic.hires = talent.hires\nno.such.key = 1\n' >"$HW_TMP/bad.conf"
 expect_usage 'no.such.key' -- --dry-run --config "$HW_TMP/bad.conf" "$valid"
@@ -61,6 +75,21 @@ rc=0
 produce --dry-run "$valid" "$HW_TMP" >/dev/null 2>"$HW_TMP/dir.err" || rc=$?
 [[ $rc -eq 1 ]] || hw_fail "a folder as input: exit $rc, want 1"
 grep -q "cannot read $HW_TMP: Is a directory" "$HW_TMP/dir.err" || hw_fail "the folder is not named: $(cat "$HW_TMP/dir.err")"
+
+hw_note "an input that cannot be read stops the run: the inputs after it are not read"
+rc=0
+produce --dry-run "$HW_TMP" "$valid" >"$HW_TMP/dir1.out" 2>"$HW_TMP/dir1.err" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "a folder as the first input: exit $rc, want 1"
+grep -q "cannot read $HW_TMP: Is a directory" "$HW_TMP/dir1.err" || hw_fail "the folder is not named: $(cat "$HW_TMP/dir1.err")"
+[[ ! -s $HW_TMP/dir1.out ]] || hw_fail "the input after the folder was read: $(head -c 200 "$HW_TMP/dir1.out")"
+
+hw_note "lines of only spaces, tabs and CRs (the first line too) are skipped, not counted"
+{ printf '\n'; printf ' \t\r\n'; head -2 "$valid"; printf '\t\t\n\r\n  \n'; tail -2 "$valid"; printf ' \r\n'; } >"$HW_TMP/blank.ndjson"
+produce --dry-run "$HW_TMP/blank.ndjson" >"$HW_TMP/blank.out" 2>"$HW_TMP/blank.err" ||
+  hw_fail "blank lines: exit $?: $(cat "$HW_TMP/blank.err")"
+grep -q 'lines=4 valid=4 invalid=0 printed=4' "$HW_TMP/blank.err" || hw_fail "blank lines counted: $(tail -1 "$HW_TMP/blank.err")"
+! grep -q 'invalid event' "$HW_TMP/blank.err" || hw_fail "a blank line was refused: $(cat "$HW_TMP/blank.err")"
+[[ $(grep -c '"event_id":"mx-' "$HW_TMP/blank.out") -eq 4 ]] || hw_fail "blank lines: $(cat "$HW_TMP/blank.out")"
 
 hw_note "--strict keeps a last line that has no newline"
 printf '%s' "$(cat "$valid")" >"$HW_TMP/nonl.ndjson"

@@ -5,7 +5,8 @@
  * each way it can be wrong (lengths huge, negative or longer than 64 bits,
  * block counts past the end of the file or over the cap, no schema, a
  * schema twice or not parsing, a codec the archive does not read, the
- * sync marker missing, the first block's framing damaged), is refused
+ * sync marker missing, the first block's framing damaged or its deflate
+ * data not inflating), is refused
  * with HW_ERR_DECODE naming the file and what is wrong, and nothing read;
  * headers the spec allows (blocks with a byte size, several blocks, no
  * codec with null-coded data) still read every event. Run under valgrind
@@ -294,7 +295,8 @@ static void one_entry(hw_buf_t *b, const char *key, int64_t vlen) {
 }
 
 /* 3. Lengths huge, negative or longer than 64 bits, in keys, values and
- * block sizes, are refused before anything is allocated for them. */
+ * block sizes, are refused before anything is allocated for them; so is
+ * a header that goes on past its first MiB. */
 static void test_lengths(void) {
         hw_buf_t b;
         static char kib[1024];
@@ -367,6 +369,27 @@ static void test_lengths(void) {
         put_sync_and_blocks(&b);
         check_refused(&b, "container header: metadata value length 1228800 "
                           "past the first 1048576 bytes");
+
+        HW_CONTEXT("a block count starting at the first MiB's end");
+        /* A block of one entry whose value ends at byte 1048576 exactly:
+         * the next block's count lies past what the check reads. */
+        start(&b);
+        put_long(&b, 1);
+        put_str(&b, "padding");
+        put_long(&b, 1024 * 1024 - 16);
+        for (size_t left = 1024 * 1024 - 16; left > 0;) {
+                size_t n = left < sizeof(kib) ? left : sizeof(kib);
+                put(&b, kib, n);
+                left -= n;
+        }
+        HW_CHECK_EQ_INT(b.len, 1024 * 1024);
+        put_long(&b, 2);
+        put_codec(&b);
+        put_schema(&b);
+        put_long(&b, 0);
+        put_sync_and_blocks(&b);
+        check_refused(&b, "container header: metadata block count past the "
+                          "first 1048576 bytes");
         HW_CONTEXT("%s", "");
         hw_buf_release(&b);
 }
@@ -616,13 +639,17 @@ static void null_coded(hw_buf_t *b) {
 }
 
 /* 6. The codec: one the archive does not read (printed with what cannot
- * be, cut to 23 bytes), a name with a NUL byte, given twice; absent, the
- * data is read as null-coded. */
+ * be, cut to 23 bytes; as long as "null" or "deflate"), a name with a NUL
+ * byte, given twice; absent, the data is read as null-coded. Metadata
+ * keys of a writer's own as long as avro.schema and avro.codec are not
+ * taken for them. */
 static void test_codec(void) {
         static const char *const bad[][2] = {
                 {"snappy", "codec \"snappy\" is neither null nor deflate"},
                 {"deflatex", "codec \"deflatex\" is neither"},
                 {"nul", "codec \"nul\" is neither"},
+                {"zstd", "codec \"zstd\" is neither null nor deflate"},
+                {"inflate", "codec \"inflate\" is neither"},
                 {"", "codec \"\" is neither"},
                 {"zzzzzzzzzzzzzzzzzzzzzzzzzzzzzz",
                  "codec \"zzzzzzzzzzzzzzzzzzzzzzz...\" is neither"},
@@ -665,6 +692,21 @@ static void test_codec(void) {
         put_sync_and_blocks(&b);
         check_refused(&b, "container header: avro.codec given twice");
 
+        HW_CONTEXT("metadata of a writer's own, keys as long as ours");
+        /* Only avro.schema and avro.codec are the container's: others of
+         * the same lengths are any writer's to add, and do not count. */
+        start(&b);
+        put_long(&b, 4);
+        put_str(&b, "app.schemas");
+        put_str(&b, "{}");
+        put_codec(&b);
+        put_str(&b, "app.codecs");
+        put_str(&b, "zstd");
+        put_schema(&b);
+        put_long(&b, 0);
+        put_sync_and_blocks(&b);
+        check_reads(&b);
+
         HW_CONTEXT("null-coded, as Avro C writes it");
         null_coded(&nul);
         check_reads(&nul);
@@ -686,9 +728,9 @@ static void test_codec(void) {
 }
 
 /* 7. After the map: the sync marker missing or cut, the first block's
- * count or size negative, longer than 64 bits or past the end; a sync
- * marker that is not the blocks' is Avro C's to find, after the first
- * block. */
+ * count or size negative, longer than 64 bits or past the end, its
+ * deflate data damaged or cut short; a sync marker that is not the
+ * blocks' is Avro C's to find, after the first block. */
 static void test_sync_and_first_block(void) {
         hw_buf_t b;
 
@@ -733,6 +775,34 @@ static void test_sync_and_first_block(void) {
         put(&b, g_file.data, g_at.body);
         put(&b, "\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff\xff", 11);
         check_refused(&b, "first block: count longer than 64 bits");
+
+        HW_CONTEXT("the first block's deflate data damaged");
+        /* Its framing is sound, but Avro C inflates the first block on
+         * opening the file and leaks the header it read when that fails:
+         * refused before, naming the file and the fault, nothing read
+         * (valgrind and LeakSanitizer hold it to no leak). */
+        b.len = 0;
+        put(&b, g_file.data, g_file.len);
+        for (size_t i = g_at.block; i < g_at.block + 8; i++)
+                b.data[i] ^= 0xff;
+        check_refused(&b, "first block: deflate data that do not inflate (");
+
+        HW_CONTEXT("the first block's deflate stream cut short");
+        /* Half the block, its size saying so, then a sync marker: the
+         * stream ends before its last deflate block. */
+        b.len = 0;
+        put(&b, g_file.data, g_at.body);
+        {
+                size_t at = g_at.body;
+                int64_t count = get_long(&g_file, &at);
+                int64_t size = get_long(&g_file, &at);
+                put_long(&b, count);
+                put_long(&b, size / 2);
+                put(&b, g_file.data + g_at.block, (size_t)size / 2);
+                put(&b, g_file.data + g_at.map_end, 16);
+        }
+        check_refused(&b, "first block: deflate data that do not inflate "
+                          "(cut short)");
 
         HW_CONTEXT("a sync marker not the blocks'");
         {

@@ -126,6 +126,7 @@ static void test_render_fresh(void) {
                         "# HELP hirewire_messages_consumed_total") == NULL);
         HW_CHECK_EQ_INT(hw_metrics_render(NULL, &buf), HW_ERR_ARG);
         HW_CHECK_EQ_INT(buf.len, 0);
+        HW_CHECK_EQ_INT(hw_metrics_render(m, NULL), HW_ERR_ARG);
 
         hw_buf_release(&buf);
         hw_metrics_destroy(m);

@@ -1,8 +1,9 @@
 /* Unit tests of the metrics HTTP server over a real loopback socket. */
 /*
  * /metrics, /healthz, 404 and 405 through a tiny client below (no curl),
- * address errors, a port in use, and a client holding 1,000 half-open
- * connections.
+ * address errors, a port in use, a client holding 1,000 half-open
+ * connections, and libmicrohttpd's complaints logged at most once in
+ * 10 s with a count of those left out.
  */
 #include <arpa/inet.h>
 #include <math.h>
@@ -434,10 +435,114 @@ out:
         hw_metrics_destroy(b);
 }
 
+/* Opens a connection from src to 127.0.0.1:port and sends half a request;
+ * the socket, or -1. */
+static int hold_from(int port, const char *src) {
+        static const char half[] = "GET /healthz HTTP/1.1\r\nHost: x\r\n";
+        struct sockaddr_in sin, from;
+        int fd = socket(AF_INET, SOCK_STREAM, 0);
+
+        if (fd < 0)
+                return -1;
+        memset(&from, 0, sizeof(from));
+        from.sin_family = AF_INET;
+        inet_pton(AF_INET, src, &from.sin_addr);
+        memset(&sin, 0, sizeof(sin));
+        sin.sin_family = AF_INET;
+        sin.sin_port = htons((uint16_t)port);
+        sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+        if (bind(fd, (struct sockaddr *)&from, sizeof(from)) ||
+            connect(fd, (struct sockaddr *)&sin, sizeof(sin))) {
+                close(fd);
+                return -1;
+        }
+        (void)!write(fd, half, sizeof(half) - 1);
+        return fd;
+}
+
+/* Lines of the file at path holding needle. */
+static int lines_with(const char *path, const char *needle) {
+        char line[1024];
+        int n = 0;
+        FILE *fp = fopen(path, "r");
+
+        while (fp && fgets(line, sizeof(line), fp))
+                n += strstr(line, needle) != NULL;
+        if (fp)
+                fclose(fp);
+        return n;
+}
+
+/* libmicrohttpd's complaints (here about a client over its 4 connections)
+ * are logged at most once in 10 s, the others counted; the first logged
+ * after that says how many were left out. Takes 12 s. */
+static void test_serve_complaints_logged(void) {
+        hw_metrics_t *m = hw_metrics_new();
+        char bound[64], path[] = "/tmp/hw_metrics_log.XXXXXX";
+        int fds[12], n = 0, port, log_fd, saved = -1;
+        unsigned long failures = hw_test_state.failures;
+
+        if (!HW_CHECK(m != NULL))
+                return;
+        log_fd = mkstemp(path);
+        if (!HW_CHECK(log_fd >= 0))
+                goto out;
+        fflush(stderr);
+        saved = dup(2);
+        dup2(log_fd, 2);
+        hw_log_set_level(HW_LOG_WARN);
+        if (!CHECK_ERR(hw_metrics_serve(m, "127.0.0.1:0", bound, sizeof(bound),
+                                        errstr, sizeof(errstr)),
+                       HW_OK))
+                goto out;
+        port = port_of(bound);
+        signal(SIGPIPE, SIG_IGN);
+        /* 4 connections held, then 2 refused: complaints within 10 s. */
+        while (n < 6)
+                fds[n++] = hold_from(port, "127.0.0.4");
+        for (int i = 0; i < 100 && lines_with(path, "libmicrohttpd: ") < 1; i++)
+                usleep(50 * 1000);
+        usleep(500 * 1000);
+        HW_CHECK_EQ_INT(lines_with(path, "libmicrohttpd: "), 1);
+        /* Past HW_METRICS_LOG_EVERY_S (the held connections timed out
+         * meanwhile): 4 held again and one more refused. */
+        sleep(11);
+        for (int i = 0; i < 5; i++)
+                fds[n++] = hold_from(port, "127.0.0.4");
+        for (int i = 0; i < 100 && lines_with(path, "libmicrohttpd: ") < 2; i++)
+                usleep(50 * 1000);
+        HW_CHECK_EQ_INT(lines_with(path, "libmicrohttpd: "), 2);
+        HW_CHECK_EQ_INT(lines_with(path, " more lines in the last 10 s)"), 1);
+out:
+        fflush(stderr);
+        if (saved >= 0) {
+                dup2(saved, 2);
+                close(saved);
+        }
+        hw_log_set_level(HW_LOG_ERROR);
+        if (hw_test_state.failures != failures) { /* what was logged */
+                char line[1024];
+                FILE *fp = fopen(path, "r");
+                while (fp && fgets(line, sizeof(line), fp))
+                        if (strstr(line, "libmicrohttpd"))
+                                fprintf(stderr, "    logged: %s", line);
+                if (fp)
+                        fclose(fp);
+        }
+        if (log_fd >= 0) {
+                close(log_fd);
+                unlink(path);
+        }
+        for (int i = 0; i < n; i++)
+                if (fds[i] >= 0)
+                        close(fds[i]);
+        hw_metrics_destroy(m);
+}
+
 /* Addresses refused before anything is bound, each with a message naming
  * the address and what is wrong with it. */
 static void test_serve_address_messages(void) {
-        char addr[400];
+        char addr[400], bound[16];
         hw_metrics_t *m = hw_metrics_new();
 
         if (!HW_CHECK(m != NULL))
@@ -457,10 +562,13 @@ static void test_serve_address_messages(void) {
                   HW_ERR_ARG);
         HW_CHECK_STR(errstr, "metrics address \"127.0.0.1:9x\": port must be 0 "
                              "to 65535");
-        /* Still free to serve a good address. */
-        CHECK_ERR(hw_metrics_serve(m, "127.0.0.1:0", NULL, 0, errstr,
+        /* Still free to serve a good address; a bound buffer of no size
+         * is not written. */
+        strcpy(bound, "untouched");
+        CHECK_ERR(hw_metrics_serve(m, "127.0.0.1:0", bound, 0, errstr,
                                    sizeof(errstr)),
                   HW_OK);
+        HW_CHECK_STR(bound, "untouched");
         hw_metrics_destroy(m);
 }
 
@@ -474,5 +582,6 @@ int main(void) {
         HW_RUN(test_serve_localhost);
         HW_RUN(test_serve_bad_address);
         HW_RUN_ISOLATED(test_serve_address_messages);
+        HW_RUN_ISOLATED(test_serve_complaints_logged);
         return hw_test_summary();
 }

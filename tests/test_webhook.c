@@ -7,13 +7,14 @@
  * takes; the answer's body never printed; a stop in the middle of a batch
  * resumed by the next start with nothing sent twice; URLs libcurl cannot
  * use failing with their cause logged; damaged stream entries skipped; a
- * start that cannot work refused. Its failures (non-2xx answers, hang-ups,
+ * field that is not UTF-8 sent as null; a start that cannot work refused. Its failures (non-2xx answers, hang-ups,
  * timeouts, Redis errors) are test_webhook_faults.c's.
  *
  *   test_webhook REDIS_PORT
  */
 #include <curl/curl.h>
 #include <pthread.h>
+#include <jansson.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -217,6 +218,44 @@ static void test_damaged_entries_skipped(void) {
         finish(logged, &c, m);
 }
 
+/* A field that is not UTF-8 (a stream written by something else than
+ * hirewire): the alert is delivered once all the same, that field null,
+ * the others as they are; it is not retried for ever. */
+static void test_field_not_utf8(void) {
+        hw_metrics_t *m = hw_metrics_new();
+        char id[64] = "";
+        hw_config_t c;
+        char *logged;
+        redisReply *r;
+        json_t *o;
+
+        if (serve(&c, "u:", NULL, 0, "3000", "50", "200"))
+                return;
+        r = redisCommand(side,
+                         "XADD u:alerts * alert_id u-bytes rule raid severity "
+                         "INFO subject %b summary u-summary event_time "
+                         "1750000000000 raised_at 1750000000123 event_ids "
+                         "[\"e-1\"] attributes {}",
+                         "caf\xe9", (size_t)4);
+        if (HW_CHECK(r && r->type == REDIS_REPLY_STRING))
+                snprintf(id, sizeof(id), "%s", r->str);
+        freeReplyObject(r);
+        logged = deliver(&c, m, "u:", id, 10000);
+        HW_CHECK(at_position("u:", id));
+        if (HW_CHECK_EQ_INT(requests(), 1)) {
+                o = json_loads(srv.req[0].body, 0, NULL);
+                HW_CHECK_STR(json_string_value(json_object_get(o, "alert_id")),
+                             "u-bytes");
+                HW_CHECK(json_is_null(json_object_get(o, "subject")));
+                HW_CHECK_STR(json_string_value(json_object_get(o, "summary")),
+                             "u-summary");
+                json_decref(o);
+        }
+        HW_CHECK_EQ_INT(DELIVERED(m), 1);
+        HW_CHECK_EQ_INT(FAILED(m), 0);
+        finish(logged, &c, m);
+}
+
 /* A config the store refuses: no webhook, the reason in errstr (and
  * nothing leaked). Stopping NULL is harmless. */
 static void test_start_refused(void) {
@@ -241,6 +280,7 @@ static void run_all(void) {
         HW_RUN(test_stop_mid_batch_then_resume);
         HW_RUN(test_bad_urls);
         HW_RUN(test_damaged_entries_skipped);
+        HW_RUN(test_field_not_utf8);
         HW_RUN(test_start_refused);
 }
 

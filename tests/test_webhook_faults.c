@@ -2,17 +2,21 @@
  * The alert webhook's failures (outbox/hw_webhook.c) against the test's
  * redis-server (its port in argv[1]; tests/outbox_webhook.sh starts it)
  * and an HTTP server inside this program (webhook_fixtures.h): non-2xx
- * answers, hang-ups, refused connections and timeouts retried with a
- * capped backoff that a success resets, each failure logged with its
- * cause and counted; the position in Redis moving only after a 2xx
- * answer; Redis errors, and Redis not there at all, retried at a
- * backing-off pace; stop prompt, during a POST that hangs or a long
- * backoff. The deliveries themselves are test_webhook.c's.
+ * answers (a final 101 too), hang-ups, refused connections and timeouts
+ * retried with a capped backoff that a success resets, each failure
+ * logged with its cause and counted; the position in Redis moving only
+ * after a 2xx answer; Redis errors, and Redis not there at all, retried
+ * at a backing-off pace; Jansson out of memory at each of its
+ * allocations in turn, the alert then POSTed once with its body whole;
+ * stop prompt, during a POST that hangs or a long backoff. The
+ * deliveries themselves are test_webhook.c's.
  *
  *   test_webhook_faults REDIS_PORT
  */
 #include <curl/curl.h>
+#include <jansson.h>
 #include <poll.h>
+#include <stdatomic.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -322,11 +326,134 @@ static void test_stop_during_backoff(void) {
         finish(logged, &c, NULL);
 }
 
+/* Answers the next connection to the listening socket fd with text once
+ * its request has arrived (5 s at most), then closes it. 0, or -1. */
+static int answer_raw(int fd, const char *text) {
+        struct pollfd p = {.fd = fd, .events = POLLIN};
+        char buf[4096];
+        int c;
+
+        if (poll(&p, 1, 5000) != 1 || (c = accept(fd, NULL, NULL)) < 0)
+                return -1;
+        p.fd = c;
+        while (poll(&p, 1, 300) == 1 && read(c, buf, sizeof(buf)) > 0)
+                ;
+        (void)!write(c, text, strlen(text));
+        close(c);
+        return 0;
+}
+
+/* An answer below 200 that libcurl takes as final: "101 Switching
+ * Protocols" with a body, to a POST that asked for no upgrade. Not a
+ * delivery: logged with its status, counted failed, the position not
+ * moved. */
+static void test_switching_protocols_not_delivered(void) {
+        hw_metrics_t *m = hw_metrics_new();
+        char url[64], id[64], got[64];
+        capture_t log;
+        hw_webhook_t *w;
+        hw_config_t c;
+        char *logged;
+        int port, fd = silent_listener(&port);
+
+        if (fd < 0)
+                return;
+        url_of(url, sizeof(url), port);
+        if (conf_for(&c, "s:", url, "500", "50", "100")) {
+                close(fd);
+                return;
+        }
+        add_alert("s:", "s-101", "INFO", id, sizeof(id));
+        capture_begin(&log, 2);
+        w = start(&c, m);
+        HW_CHECK_EQ_INT(answer_raw(fd, "HTTP/1.1 101 Switching Protocols\r\n"
+                                       "Content-Length: 2\r\n\r\nok"),
+                        0);
+        WAIT_FOR(FAILED(m) >= 1, 10000);
+        hw_webhook_stop(w);
+        logged = capture_end(&log);
+        close(fd);
+        HW_CHECK(FAILED(m) >= 1);
+        HW_CHECK_EQ_INT(DELIVERED(m), 0);
+        HW_CHECK_STR(position("s:", got, sizeof(got)), "(nil)");
+        HW_CHECK_CONTAINS(logged, "alert s-101 not delivered: HTTP status 101");
+        finish(logged, &c, m);
+}
+
+/* Jansson's allocations (json_set_alloc_funcs), counted from when
+ * json_fail_at is set: that one fails. */
+static atomic_ulong json_allocs, json_fail_at, json_failed;
+
+static void *json_counting_malloc(size_t n) {
+        unsigned long k = atomic_fetch_add(&json_allocs, 1) + 1;
+        if (k == atomic_load(&json_fail_at)) {
+                atomic_fetch_add(&json_failed, 1);
+                return NULL;
+        }
+        return malloc(n);
+}
+
+/* Jansson out of memory once, at each of its allocations in turn from
+ * when an alert is added (the webhook idles until then: an empty stream
+ * parses nothing): reading the alert, or making the JSON body of its
+ * POST, fails; nothing is POSTed for it then, and the retry delivers it,
+ * once, its body whole, before the position moves. */
+static void test_json_out_of_memory(void) {
+        hw_metrics_t *m = hw_metrics_new();
+        char alert[32], id[64], got[64];
+        unsigned long n, failed = 1;
+        capture_t log;
+        hw_webhook_t *w;
+        hw_config_t c;
+        char *logged;
+
+        json_set_alloc_funcs(json_counting_malloc, free);
+        if (serve(&c, "j:", NULL, 0, "3000", "20", "40"))
+                goto out;
+        capture_begin(&log, 2);
+        w = start(&c, m);
+        sleep_ms(100);
+        for (n = 1; failed && n < 100; n++) {
+                size_t before = requests();
+                HW_CONTEXT("Jansson's allocation %lu failing", n);
+                snprintf(alert, sizeof(alert), "j-%lu", n);
+                atomic_store(&json_failed, 0);
+                atomic_store(&json_allocs, 0);
+                atomic_store(&json_fail_at, n);
+                add_alert("j:", alert, "INFO", id, sizeof(id));
+                WAIT_FOR(at_position("j:", id), 10000);
+                atomic_store(&json_fail_at, 0);
+                failed = atomic_load(&json_failed);
+                HW_CHECK(at_position("j:", id));
+                if (HW_CHECK_EQ_INT(requests(), before + 1)) {
+                        HW_CHECK_STR(posted_id(before, got, sizeof(got)),
+                                     alert);
+                        check_body(before, alert, "INFO");
+                }
+        }
+        HW_CONTEXT("%s", "");
+        HW_CHECK_MSG(!failed, "Jansson still allocating after %lu", n);
+        HW_CHECK_MSG(n > 3, "only %lu of Jansson's allocations failed", n - 1);
+        hw_webhook_stop(w);
+        logged = capture_end(&log);
+        HW_CHECK_EQ_INT(DELIVERED(m), (long long)n - 1);
+        finish(logged, &c, NULL);
+out:
+        json_set_alloc_funcs(malloc, free);
+        hw_metrics_destroy(m);
+}
+
 /* The server failing: non-2xx answers, hang-ups, no server, timeouts. */
 static void server_failures(void) {
         HW_RUN(test_non_2xx_retried_with_backoff);
         HW_RUN(test_hang_up_and_server_down);
         HW_RUN(test_timeouts);
+        HW_RUN(test_switching_protocols_not_delivered);
+}
+
+/* Memory failing. */
+static void memory_failures(void) {
+        HW_RUN(test_json_out_of_memory);
 }
 
 /* Redis failing: error replies, then no Redis at all. */
@@ -338,6 +465,7 @@ static void redis_failures(void) {
 static void run_all(void) {
         server_failures();
         redis_failures();
+        memory_failures();
         HW_RUN(test_stop_during_backoff);
 }
 
