@@ -11,7 +11,8 @@
 # dead-letters as unknown_schema. Basic auth (user info and URL) and TLS
 # with a client certificate work; refused credentials stop the consumer at
 # start (exit 69) and are waited for later, said clearly; no secret
-# appears in a log.
+# appears in a log. Without auto-registering, an alerts subject with no
+# version, or another schema, stops the consumer at start (exit 2).
 source "$(dirname "$0")/lib/services.sh"
 
 events=$HW_SRC_DIR/examples/scenario.ndjson
@@ -172,6 +173,21 @@ rc=0
 [[ $rc -ne 0 ]] || hw_fail "producer exit 0 with no registered version"
 grep -q "subject unregistered.hires-value has no version in the schema registry" "$HW_TMP/produce-noreg.log" ||
   hw_fail "no clear error: $(tail -2 "$HW_TMP/produce-noreg.log")"
+hw_note "consumer: auto.register=0 and no Alert version, or another schema, under the alerts' subject: exit 2 at start"
+rc=0
+hw_consumer --until-caught-up --group noreg --prefix noreg: -s "schema.registry.url=$REG_MAIN" \
+  -s schema.registry.auto.register=0 -s topic.alerts=unregistered.alerts || rc=$?
+[[ $rc -eq 2 ]] || hw_fail "consumer exit $rc with no Alert version registered, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q 'exiting with status 2 (usage or configuration): subject unregistered.alerts-value has no version in the schema registry' \
+  "$HW_CONSUMER_LOG" || hw_fail "no clear error: $(grep 'exiting with' "$HW_CONSUMER_LOG")"
+"$HW_PY" "$check" register "$REG_MAIN" other.alerts-value "$HW_SRC_DIR/schemas/HireEvent.v2.avsc" >/dev/null
+rc=0
+hw_consumer --until-caught-up --group noreg --prefix noreg: -s "schema.registry.url=$REG_MAIN" \
+  -s schema.registry.auto.register=0 -s topic.alerts=other.alerts || rc=$?
+[[ $rc -eq 2 ]] || hw_fail "consumer exit $rc with a hire schema under the alerts' subject, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q 'exiting with status 2 (usage or configuration): subject other.alerts-value: its latest version (id [0-9]*) is not the schema written here' \
+  "$HW_CONSUMER_LOG" || hw_fail "no clear error: $(grep 'exiting with' "$HW_CONSUMER_LOG")"
+[[ -z $(redis-cli -p "$HW_REDIS_PORT" --raw keys 'noreg:*') ]] || hw_fail "counted though the alerts cannot be relayed"
 hw_note "producer: a schema the registry refuses (409 incompatible) is exit 1 with its answer"
 cp "$HW_TMP/main.json" "$HW_TMP/strict.json"
 start_registry strict 0 --fail-status 409 --fail-count -1
