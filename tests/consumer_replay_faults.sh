@@ -5,7 +5,10 @@
 # with status 1, saying so, its staging keys and lock removed. Redis lost
 # mid-replay: it gives up after outage.wait.ms with status 69, saying that
 # its staging keys could not be removed; the next replay removes them and
-# swaps in a rebuild equal to the model.
+# swaps in a rebuild equal to the model. A replay --from TIME over a state
+# that another group wrote (no offsets of its own group there) takes every
+# offset up to the end as counted: it swaps only with --yes, saying how
+# many offsets the rebuild leaves out.
 source "$(dirname "$0")/lib/services.sh"
 
 hw_start_redis --appendonly yes --appendfsync always
@@ -17,8 +20,9 @@ hw_consume_all
 hw_model_check hw: "$HW_TMP/gen.ndjson"
 
 staging_keys() { redis-cli -p "$port" --scan --pattern 'replay:*' | wc -l; }
-# Every key under hw: with a digest of its content (not of DUMP, whose
-# bytes change with the encoding Redis picks when it reloads its AOF).
+# Every key under prefix $1 (default hw:) with a digest of its content
+# (not of DUMP, whose bytes change with the encoding Redis picks when it
+# reloads its AOF).
 snapshot() {
   "$HW_PY" -c '
 import hashlib, sys, redis
@@ -27,8 +31,8 @@ read = {b"string": r.get, b"hash": lambda k: sorted(r.hgetall(k).items()),
         b"zset": lambda k: r.zrange(k, 0, -1, withscores=True),
         b"set": lambda k: sorted(r.smembers(k)), b"list": lambda k: r.lrange(k, 0, -1),
         b"stream": lambda k: r.xrange(k)}
-for k in sorted(r.scan_iter(match="hw:*", count=1000)):
-    print(k.decode(), hashlib.sha1(repr(read[r.type(k)](k)).encode()).hexdigest())' "$port"
+for k in sorted(r.scan_iter(match=sys.argv[2] + "*", count=1000)):
+    print(k.decode(), hashlib.sha1(repr(read[r.type(k)](k)).encode()).hexdigest())' "$port" "${1:-hw:}"
 }
 snapshot >"$HW_TMP/live"
 # A replay in small steps (it runs for seconds), in the background.
@@ -90,5 +94,25 @@ grep -q 'msg="removed the staging keys of an interrupted replay" keys=[1-9]' "$H
   hw_fail "the staging keys left were not removed: $(head -5 "$HW_CONSUMER_LOG")"
 [[ $(staging_keys) -eq 0 ]] || hw_fail "staging keys left after a replay that swapped"
 hw_model_check hw: "$HW_TMP/gen.ndjson"
+
+hw_note "--from TIME over a state another group wrote: everything up to the end taken as counted"
+# The replay's group (hirewire) stored no offset under o:, so the events
+# published before TIME, which the rebuild leaves out, all count as read.
+sleep 1.2
+from=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
+sleep 0.2
+hw_produce "$HW_SRC_DIR/examples/scenario.ndjson"
+hw_consume_all --prefix o: --group other
+snapshot o: >"$HW_TMP/o.before"
+rc=0
+hw_consumer --replay --prefix o: --from "$from" || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "a replay leaving out what another group counted exited $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -qF "replay --from $from: the rebuild leaves out 8000 offsets on 4 partitions that the live state under o: counted" \
+  "$HW_CONSUMER_LOG" || hw_fail "the events left out are not counted: $(grep level=error "$HW_CONSUMER_LOG" | head -2)"
+snapshot o: | diff "$HW_TMP/o.before" - >&2 || hw_fail "a replay that swapped nothing changed keys under o:"
+hw_consumer --replay --prefix o: --from "$from" --yes || hw_fail "replay --yes exited $?: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -qF "swapping in a rebuild that leaves out 8000 offsets on 4 partitions the live state under o: counted" "$HW_CONSUMER_LOG" ||
+  hw_fail "--yes does not say what it leaves out: $(grep level=warn "$HW_CONSUMER_LOG" | head -2)"
+hw_model_check o: "$HW_SRC_DIR/examples/scenario.ndjson"
 [[ $(hw_crashes) -eq 0 ]] || hw_fail "a consumer crashed"
 echo PASS
