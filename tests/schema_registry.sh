@@ -93,6 +93,25 @@ dead_letters v3.dlq >"$HW_TMP/v3.dlq"
   grep -q "^unknown_schema	.*schema id $odd_id: field compensation_usd has a type the event model cannot hold" "$HW_TMP/v3.dlq" ||
   hw_fail "want one unknown_schema dead letter naming compensation_usd: $(cat "$HW_TMP/v3.dlq")"
 
+hw_note "a writer with more fields than the consumer reads (80) is unknown_schema, asked for once"
+"$HW_PY" - "$HW_SRC_DIR/schemas/HireEvent.v2.avsc" "$HW_TMP" <<'PY'
+import json, sys
+v2 = json.load(open(sys.argv[1]))
+extra = [{"name": f"x{i}", "type": ["null", "string"], "default": None} for i in range(80 - len(v2["fields"]))]
+json.dump(dict(v2, fields=v2["fields"] + extra), open(sys.argv[2] + "/wide.avsc", "w"))
+PY
+wide_id=$("$HW_PY" "$check" register "$REG" wide.hires-value "$HW_TMP/wide.avsc")
+grep '"type":"hire"' "$events" | head -3 >"$HW_TMP/wide.ndjson"
+"$HW_PY" "$check" send-as "$HW_BOOTSTRAP" wide.hires "$wide_id" "$HW_TMP/wide.avsc" "$HW_TMP/wide.ndjson" "$HW_TMP/wide.sent" >/dev/null
+hw_consume_all -s "schema.registry.url=$REG" -s topic.hires=wide.hires -s topic.offers=wide.offers \
+  -s topic.dlq=wide.dlq --group wide --prefix wide:
+dead_letters wide.dlq >"$HW_TMP/wide.dlq"
+[[ $(grep -c "^unknown_schema	schema id $wide_id: hirewire.HireEvent has 80 fields, more than the 64 a writer may have" "$HW_TMP/wide.dlq") -eq 3 ]] ||
+  hw_fail "want 3 unknown_schema dead letters naming the 80 fields: $(cat "$HW_TMP/wide.dlq")"
+[[ $(requests main "GET /schemas/ids/$wide_id") -eq 1 ]] || hw_fail "the wide schema was asked for more than once"
+grep -q 'msg="caught up" .* rejected_unknown_schema=3 ' "$HW_CONSUMER_LOG" ||
+  hw_fail "the summary does not count them: $(grep 'caught up' "$HW_CONSUMER_LOG")"
+
 hw_note "unknown ids and foreign schemas are dead-lettered as unknown_schema"
 echo '{"type":"record","name":"Thing","namespace":"other","fields":[{"name":"x","type":"long"}]}' >"$HW_TMP/thing.avsc"
 foreign=$("$HW_PY" "$check" register "$REG" other-value "$HW_TMP/thing.avsc")
