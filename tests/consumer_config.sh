@@ -73,6 +73,15 @@ grep -qF 'metrics address \"no-such-host.invalid:9464\": cannot resolve \"no-suc
 hw_note "settings that leave a feature off: warned, and off"
 hw_start_redis
 hw_start_broker --partitions 2
+# Redis answering the connection's set-up with an error (a db it does not
+# have): exit 1 naming its answer, not 69 (Redis is there).
+for mode in --until-caught-up --replay; do
+  rc=0
+  HW_REDIS_URL=$HW_REDIS_URL/99 hw_consumer "$mode" || rc=$?
+  [[ $rc -eq 1 ]] || hw_fail "$mode, db 99: exit $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+  grep -q "exiting with status 1 (failed): Redis at 127.0.0.1:$HW_REDIS_PORT: SELECT: ERR DB index is out of range" \
+    "$HW_CONSUMER_LOG" || hw_fail "$mode, db 99: $(grep 'exiting with' "$HW_CONSUMER_LOG")"
+done
 # A setting of the consumer's own Kafka client that librdkafka refuses
 # (the DLQ producer has no such setting): exit 2, naming it.
 rc=0
