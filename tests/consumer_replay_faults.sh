@@ -8,7 +8,7 @@
 # swaps in a rebuild equal to the model. A replay --from TIME over a state
 # that another group wrote (no offsets of its own group there) takes every
 # offset up to the end as counted: it swaps only with --yes, saying how
-# many offsets the rebuild leaves out.
+# many offsets the rebuild leaves out. A replay dead-letters nothing again.
 source "$(dirname "$0")/lib/services.sh"
 
 hw_start_redis --appendonly yes --appendfsync always
@@ -102,7 +102,13 @@ sleep 1.2
 from=$(date -u +%Y-%m-%dT%H:%M:%S.%3NZ)
 sleep 0.2
 hw_produce "$HW_SRC_DIR/examples/scenario.ndjson"
+mkdir "$HW_TMP/poison"
+printf 'not avro' >"$HW_TMP/poison/p1.bin"             # bad_framing
+printf '\x00\x00\x00\x03\xe7\x02' >"$HW_TMP/poison/p2.bin" # schema id 999
+"$HW_PY" "$HW_SRC_DIR/tests/lib/send_raw.py" "$HW_BOOTSTRAP" "$HW_TMP/poison" || hw_fail "cannot send the poison"
+dead_letters() { hw_end_offsets talent.dlq | awk '{s += $2} END {print s + 0}'; }
 hw_consume_all --prefix o: --group other
+[[ $(dead_letters) -eq 2 ]] || hw_fail "the live consumer dead-lettered $(dead_letters) messages, want 2"
 snapshot o: >"$HW_TMP/o.before"
 rc=0
 hw_consumer --replay --prefix o: --from "$from" || rc=$?
@@ -114,5 +120,10 @@ hw_consumer --replay --prefix o: --from "$from" --yes || hw_fail "replay --yes e
 grep -qF "swapping in a rebuild that leaves out 8000 offsets on 4 partitions the live state under o: counted" "$HW_CONSUMER_LOG" ||
   hw_fail "--yes does not say what it leaves out: $(grep level=warn "$HW_CONSUMER_LOG" | head -2)"
 hw_model_check o: "$HW_SRC_DIR/examples/scenario.ndjson"
+# The replays read the poison too, counted it, and dead-lettered nothing
+# again: the live consumer did.
+grep -q 'msg="replay read to its end" applied=147 duplicates=0 rejected=2 rejected_bad_framing=1 rejected_unknown_schema=1 ' \
+  "$HW_CONSUMER_LOG" || hw_fail "the replay's summary: $(grep 'read to its end' "$HW_CONSUMER_LOG")"
+[[ $(dead_letters) -eq 2 ]] || hw_fail "the replays dead-lettered again: $(dead_letters) dead letters"
 [[ $(hw_crashes) -eq 0 ]] || hw_fail "a consumer crashed"
 echo PASS
