@@ -101,7 +101,7 @@ extra = [{"name": f"x{i}", "type": ["null", "string"], "default": None} for i in
 json.dump(dict(v2, fields=v2["fields"] + extra), open(sys.argv[2] + "/wide.avsc", "w"))
 PY
 wide_id=$("$HW_PY" "$check" register "$REG" wide.hires-value "$HW_TMP/wide.avsc")
-grep '"type":"hire"' "$events" | head -3 >"$HW_TMP/wide.ndjson"
+grep -m 3 '"type":"hire"' "$events" >"$HW_TMP/wide.ndjson"
 "$HW_PY" "$check" send-as "$HW_BOOTSTRAP" wide.hires "$wide_id" "$HW_TMP/wide.avsc" "$HW_TMP/wide.ndjson" "$HW_TMP/wide.sent" >/dev/null
 hw_consume_all -s "schema.registry.url=$REG" -s topic.hires=wide.hires -s topic.offers=wide.offers \
   -s topic.dlq=wide.dlq --group wide --prefix wide:
