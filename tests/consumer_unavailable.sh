@@ -6,7 +6,8 @@
 # nothing is written to Redis, and a replay leaves neither its lock nor
 # staging keys. The service itself waits: it warns that every broker is
 # down (brokers that refuse connections and names that do not resolve
-# alike) and still stops with status 0 on SIGTERM or SIGINT. Kafka refusing the
+# alike) and still stops with status 0 on SIGTERM or SIGINT. A batch run
+# waiting for Kafka stops at SIGTERM, with 69 (it read nothing). Kafka refusing the
 # queries of the partitions' offsets: a batch run retries, says when they
 # are answered again and counts every event; refused for longer than
 # outage.wait.ms, it exits 69 naming the refusal. So does a batch run
@@ -42,6 +43,26 @@ hw_note "--until-caught-up without Kafka: 69 after outage.wait.ms"
 batch_run "--until-caught-up" --until-caught-up
 hw_note "--replay without Kafka: 69, no lock or staging key left"
 batch_run "--replay" --replay
+
+hw_note "SIGTERM while a batch run waits for Kafka: it stops then, not after outage.wait.ms"
+HW_CONSUMER_N=$((${HW_CONSUMER_N:-0} + 1))
+log=$HW_TMP/consumer-$HW_CONSUMER_N.log
+"$HW_BIN_DIR/hirewire-consumer" -b "$closed" --redis "$HW_REDIS_URL" --metrics-addr off \
+  --until-caught-up -s outage.wait.ms=600000 2>"$log" &
+pid=$!
+HW_PIDS+=("$pid")
+echo "$pid $log" >>"$HW_TMP/consumers"
+hw_wait_for "grep -q 'Kafka unavailable: no metadata for topic talent.hires' '$log'" 30 ||
+  hw_fail "no outage warning: $(grep consumer "$log" | tail -3)"
+t0=$(date +%s)
+kill -TERM "$pid"
+rc=0
+wait "$pid" || rc=$?
+took=$(($(date +%s) - t0))
+((took <= 15)) || hw_fail "SIGTERM took $took s to stop a batch run waiting for Kafka"
+[[ $rc -eq 69 ]] || hw_fail "SIGTERM while waiting for Kafka: exit $rc, want 69 (nothing read): $(tail -2 "$log")"
+grep -q 'msg="exiting with status 69 (unavailable): no metadata for topic talent.hires: ' "$log" ||
+  hw_fail "the closing line does not name Kafka: $(grep 'exiting with' "$log")"
 
 hw_note "the service without Kafka: warned, waiting, SIGTERM still exits 0"
 # SIGTERM for one, SIGINT (an operator's Ctrl-C) for the other.
