@@ -28,13 +28,13 @@ const char *hw_log_last_error(void) {
 
 /* Writes one record: the message quoted, then kv (logfmt keys, as given). */
 static void emit(hw_log_level_t level, const char *component, const char *msg,
-                 const char *kv) {
+                 const char *kv, int reason) {
         char line[2600], ts[32];
         struct timespec now;
         struct tm tm;
         size_t n = 0;
 
-        if (level >= HW_LOG_ERROR)
+        if (reason && level >= HW_LOG_ERROR)
                 snprintf(last_error, sizeof(last_error), "%s", msg);
 
         clock_gettime(CLOCK_REALTIME, &now);
@@ -80,7 +80,18 @@ void hw_log_write(hw_log_level_t level, const char *component, const char *fmt,
         va_start(ap, fmt);
         vsnprintf(msg, sizeof(msg), fmt, ap);
         va_end(ap);
-        emit(level, component, msg, NULL);
+        emit(level, component, msg, NULL, 1);
+}
+
+void hw_log_write_library(hw_log_level_t level, const char *component,
+                          const char *fmt, ...) {
+        char msg[1024];
+        va_list ap;
+
+        va_start(ap, fmt);
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        va_end(ap);
+        emit(level, component, msg, NULL, 0);
 }
 
 void hw_log_write_kv(hw_log_level_t level, const char *component,
@@ -91,5 +102,5 @@ void hw_log_write_kv(hw_log_level_t level, const char *component,
         va_start(ap, fmt);
         vsnprintf(kv, sizeof(kv), fmt, ap);
         va_end(ap);
-        emit(level, component, msg, kv);
+        emit(level, component, msg, kv, 1);
 }

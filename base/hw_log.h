@@ -26,6 +26,15 @@ int hw_log_level_parse(const char *name);
 void hw_log_write(hw_log_level_t level, const char *component, const char *fmt,
                   ...) __attribute__((format(printf, 3, 4)));
 
+/* Writes one record for a library that logs from its own threads
+ * (librdkafka's log callback): as hw_log_write, but an error record is
+ * never hw_log_last_error, which says why the program's own thread
+ * stopped (a broker's connection failing while the clients close is not
+ * the reason a run ended). */
+void hw_log_write_library(hw_log_level_t level, const char *component,
+                          const char *fmt, ...)
+        __attribute__((format(printf, 3, 4)));
+
 /* Writes one record whose figures are logfmt keys after the message:
  * fmt gives them as "key=value ..." (values without spaces or quoted). */
 void hw_log_write_kv(hw_log_level_t level, const char *component,

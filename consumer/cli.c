@@ -239,10 +239,12 @@ int hw_consumer_parse_args(consumer_t *c, int argc, char **argv) {
                                 "so it raises no alerts: drop --alerts\n");
                 return HW_EXIT_USAGE;
         }
-        if (!c->conf.bases_file && !c->conf.groups_file) {
+        /* Each file the config does not name is looked for on its own:
+         * bases of one's own still rank countries in the shipped groups. */
+        if (!c->conf.bases_file)
                 c->conf.bases_file = find_data_file("talent-bases.csv");
+        if (!c->conf.groups_file)
                 c->conf.groups_file = find_data_file("country-groups.csv");
-        }
         if (hw_config_validate(&c->conf, errstr, sizeof(errstr)) ||
             hw_config_load_countries(&c->conf, errstr, sizeof(errstr))) {
                 fprintf(stderr, "hirewire-consumer: %s\n", errstr);

@@ -662,9 +662,11 @@ int hw_consumer_run(consumer_t *c) {
                                 hw_consumer_partition_eof(c, m);
                                 rd_kafka_message_destroy(m);
                         } else if (m->err) {
-                                hw_consumer_outage_wait(
-                                        c, &c->kafka_outage, "Kafka",
-                                        rd_kafka_message_errstr(m));
+                                snprintf(c->kafka_error, sizeof(c->kafka_error),
+                                         "%s", rd_kafka_message_errstr(m));
+                                hw_consumer_outage_wait(c, &c->kafka_outage,
+                                                        "Kafka",
+                                                        c->kafka_error);
                                 rd_kafka_message_destroy(m);
                         } else {
                                 c->brokers_doubted = 0;
@@ -674,6 +676,15 @@ int hw_consumer_run(consumer_t *c) {
                         }
                 }
                 hw_consumer_kafka_down_check(c, hw_consumer_mono_ms());
+                /* librdkafka may report a fetch Kafka refused once, then
+                 * fetch nothing more: a batch run gives up on that outage
+                 * after outage.wait.ms all the same, not only when another
+                 * error comes. */
+                if (batch_mode(c) && c->kafka_outage.since &&
+                    !c->brokers_doubted &&
+                    now - c->kafka_outage.since >= c->conf.outage_wait_ms)
+                        hw_consumer_outage_wait(c, &c->kafka_outage, "Kafka",
+                                                c->kafka_error);
                 /* The last step's reply, once Redis sent it (or while
                  * there is nothing else to do). */
                 if (c->pending && (!m || (++c->pending_polls % 128 == 0 &&

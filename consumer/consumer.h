@@ -135,6 +135,7 @@ typedef struct consumer_s {
         outage_t outage;        /* what a batch's step waits for (Redis,
                                    the DLQ, the archive) */
         outage_t kafka_outage;  /* Kafka's errors while consuming */
+        char kafka_error[512];  /* the last one a message reported */
         int brokers_doubted;    /* a connection to a broker failed: are
                                    any left? (hw_consumer_kafka_down_check) */
         int64_t brokers_probed; /* when the last probe of them was (ms) */

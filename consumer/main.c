@@ -112,10 +112,13 @@ static int reach_services(consumer_t *c) {
 
         for (int backoff = BACKOFF_MIN_MS;
              (err = hw_store_connect(c->store, errstr, sizeof(errstr)));) {
+                /* Redis answering with an error (a db it does not
+                 * have) is not Redis unavailable. */
                 if (err != HW_ERR_SERVICE || hw_consumer_stop_requested) {
                         HW_ERROR("consumer", "%s", errstr);
-                        return err == HW_ERR_ARG ? HW_EXIT_USAGE
-                                                 : HW_EXIT_UNAVAILABLE;
+                        return err == HW_ERR_ARG       ? HW_EXIT_USAGE
+                               : err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE
+                                                       : HW_EXIT_FAILURE;
                 }
                 if (hw_consumer_outage_wait(c, &c->outage, "Redis", errstr))
                         return c->failed;

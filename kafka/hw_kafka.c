@@ -90,7 +90,10 @@ static void log_cb(const rd_kafka_t *rk, int level, const char *fac,
          * by the consumer itself (its offset_commit_cb). */
         if (!strcmp(fac, "COMMITFAIL"))
                 l = HW_LOG_DEBUG;
-        HW_LOG(l, "kafka", "%s: %s", fac, buf);
+        /* From librdkafka's threads: what its errors mean to a program,
+         * the program says itself. */
+        if (l >= hw_log_threshold)
+                hw_log_write_library(l, "kafka", "%s: %s", fac, buf);
 }
 
 rd_kafka_conf_t *hw_kafka_conf_new(const hw_kafka_opts_t *opts, char *errstr,

@@ -5,7 +5,9 @@
 # are warned about, and the feature is off: brain_drain on a window that
 # is not configured, no country talent bases (no index sets). An archive
 # folder that cannot be used stops the consumer (exit 1) before it counts
-# an event it could not archive.
+# an event it could not archive. Data files the config does not name come
+# from $HIREWIRE_CONFIG_DIR, each looked for on its own. --log-level hides
+# the records below it.
 source "$(dirname "$0")/lib/services.sh"
 
 expect_usage() { # expect_usage WHAT PATTERN ARGS...
@@ -39,6 +41,19 @@ expect_usage "a replay with --archive-dir" "drop --archive-dir" -b 127.0.0.1:1 -
 expect_usage "--diff with --alerts" "drop --alerts" -b 127.0.0.1:1 --replay --diff --alerts
 printf 'country.bases.file = no-such-bases.csv\n' >"$HW_TMP/rel.conf"
 expect_usage "bases relative to the config file" "$HW_TMP/no-such-bases.csv" -b 127.0.0.1:1 -c "$HW_TMP/rel.conf"
+printf 'country.groups.file = sub/no-such-groups.csv\n' >"$HW_TMP/relg.conf"
+expect_usage "groups relative to the config file" "$HW_TMP/sub/no-such-groups.csv" -b 127.0.0.1:1 -c "$HW_TMP/relg.conf"
+# A data file the config does not name comes from $HIREWIRE_CONFIG_DIR,
+# each on its own: bases of one's own still rank in the groups found there.
+mkdir "$HW_TMP/confdir"
+# (Were the file not looked for, the run would stop at once, exit 69.)
+no_service=(-b 127.0.0.1:1 --redis redis://127.0.0.1:1 --until-caught-up -s outage.wait.ms=0)
+printf 'group,country\noecd,XX\n' >"$HW_TMP/confdir/country-groups.csv"
+HIREWIRE_CONFIG_DIR=$HW_TMP/confdir expect_usage "groups from HIREWIRE_CONFIG_DIR beside bases named" \
+  "$HW_TMP/confdir/country-groups.csv:2" "${no_service[@]}" -s "country.bases.file=$HW_BASES"
+printf 'country,base\nXX,100\n' >"$HW_TMP/confdir/talent-bases.csv"
+HIREWIRE_CONFIG_DIR=$HW_TMP/confdir expect_usage "bases from HIREWIRE_CONFIG_DIR beside groups named" \
+  "$HW_TMP/confdir/talent-bases.csv:2" "${no_service[@]}" -s "country.groups.file=$HW_GROUPS"
 
 # A valid metrics address that cannot be bound: the service is unavailable
 # (69), said in the closing line too.
@@ -58,6 +73,22 @@ grep -qF 'metrics address \"no-such-host.invalid:9464\": cannot resolve \"no-suc
 hw_note "settings that leave a feature off: warned, and off"
 hw_start_redis
 hw_start_broker --partitions 2
+# Redis answering the connection's set-up with an error (a db it does not
+# have): exit 1 naming its answer, not 69 (Redis is there).
+for mode in --until-caught-up --replay; do
+  rc=0
+  HW_REDIS_URL=$HW_REDIS_URL/99 hw_consumer "$mode" || rc=$?
+  [[ $rc -eq 1 ]] || hw_fail "$mode, db 99: exit $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+  grep -q "exiting with status 1 (failed): Redis at 127.0.0.1:$HW_REDIS_PORT: SELECT: ERR DB index is out of range" \
+    "$HW_CONSUMER_LOG" || hw_fail "$mode, db 99: $(grep 'exiting with' "$HW_CONSUMER_LOG")"
+done
+# A setting of the consumer's own Kafka client that librdkafka refuses
+# (the DLQ producer has no such setting): exit 2, naming it.
+rc=0
+hw_consumer -X fetch.max.bytes=1000 || rc=$?
+[[ $rc -eq 2 ]] || hw_fail "-X fetch.max.bytes=1000: exit $rc, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q 'exiting with status 2 (usage or configuration): `fetch.max.bytes` must be >= `message.max.bytes`' "$HW_CONSUMER_LOG" ||
+  hw_fail "the consumer's setting is not named: $(grep 'exiting with' "$HW_CONSUMER_LOG")"
 hw_produce "$HW_SRC_DIR/examples/scenario.ndjson"
 hw_consume_all --prefix w: -s windows=7d,30d,90d
 grep -q 'alerts.brain_drain.days: 365d is not one of the windows; the brain_drain rule is off' "$HW_CONSUMER_LOG" ||
@@ -65,6 +96,19 @@ grep -q 'alerts.brain_drain.days: 365d is not one of the windows; the brain_drai
 alerts=$(redis-cli -p "$HW_REDIS_PORT" --raw XRANGE w:alerts - + | grep -c '^brain_drain:' || true)
 [[ $alerts -eq 0 ]] || hw_fail "$alerts brain_drain alerts raised with the rule off"
 redis-cli -p "$HW_REDIS_PORT" --raw XRANGE w:alerts - + | grep -q '^raid:' || hw_fail "the other rules stayed on: no raid alert"
+# --log-level: records below it are not written. At error, a run with a
+# warning (the rule above, off) and no error writes nothing at all; at
+# warn, its warnings and nothing below; at debug, each step too.
+hw_consume_all --prefix q: --group quiet --log-level error -s windows=7d,30d,90d
+[[ ! -s $HW_CONSUMER_LOG ]] || hw_fail "--log-level error wrote: $(head -3 "$HW_CONSUMER_LOG")"
+[[ $(redis-cli -p "$HW_REDIS_PORT" --raw EXISTS q:watermark) -eq 1 ]] || hw_fail "--log-level error counted nothing"
+hw_consume_all --prefix q: --group quiet --log-level warn -s windows=7d,30d,90d
+grep -q 'level=warn .*alerts.brain_drain.days: 365d is not one of the windows' "$HW_CONSUMER_LOG" ||
+  hw_fail "--log-level warn hid a warning: $(head -3 "$HW_CONSUMER_LOG")"
+grep -v ' level=warn ' "$HW_CONSUMER_LOG" | grep -q . && hw_fail "--log-level warn wrote other records: $(grep -v ' level=warn ' "$HW_CONSUMER_LOG" | head -3)"
+hw_consume_all --prefix d: --group verbose --log-level debug
+grep -q 'level=debug component=consumer msg="batch applied: messages=[1-9]' "$HW_CONSUMER_LOG" ||
+  hw_fail "--log-level debug does not show the steps: $(grep -c level=debug "$HW_CONSUMER_LOG") debug records"
 printf '# no countries\n' >"$HW_TMP/none.csv"
 hw_consume_all --prefix b: --group nobases -s "country.bases.file=$HW_TMP/none.csv" \
   -s "country.groups.file=$HW_TMP/none.csv"

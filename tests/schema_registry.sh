@@ -11,7 +11,8 @@
 # dead-letters as unknown_schema. Basic auth (user info and URL) and TLS
 # with a client certificate work; refused credentials stop the consumer at
 # start (exit 69) and are waited for later, said clearly; no secret
-# appears in a log.
+# appears in a log. Without auto-registering, an alerts subject with no
+# version, or another schema, stops the consumer at start (exit 2).
 source "$(dirname "$0")/lib/services.sh"
 
 events=$HW_SRC_DIR/examples/scenario.ndjson
@@ -91,6 +92,25 @@ dead_letters v3.dlq >"$HW_TMP/v3.dlq"
 [[ $(wc -l <"$HW_TMP/v3.dlq") -eq 1 ]] &&
   grep -q "^unknown_schema	.*schema id $odd_id: field compensation_usd has a type the event model cannot hold" "$HW_TMP/v3.dlq" ||
   hw_fail "want one unknown_schema dead letter naming compensation_usd: $(cat "$HW_TMP/v3.dlq")"
+
+hw_note "a writer with more fields than the consumer reads (80) is unknown_schema, asked for once"
+"$HW_PY" - "$HW_SRC_DIR/schemas/HireEvent.v2.avsc" "$HW_TMP" <<'PY'
+import json, sys
+v2 = json.load(open(sys.argv[1]))
+extra = [{"name": f"x{i}", "type": ["null", "string"], "default": None} for i in range(80 - len(v2["fields"]))]
+json.dump(dict(v2, fields=v2["fields"] + extra), open(sys.argv[2] + "/wide.avsc", "w"))
+PY
+wide_id=$("$HW_PY" "$check" register "$REG" wide.hires-value "$HW_TMP/wide.avsc")
+grep -m 3 '"type":"hire"' "$events" >"$HW_TMP/wide.ndjson"
+"$HW_PY" "$check" send-as "$HW_BOOTSTRAP" wide.hires "$wide_id" "$HW_TMP/wide.avsc" "$HW_TMP/wide.ndjson" "$HW_TMP/wide.sent" >/dev/null
+hw_consume_all -s "schema.registry.url=$REG" -s topic.hires=wide.hires -s topic.offers=wide.offers \
+  -s topic.dlq=wide.dlq --group wide --prefix wide:
+dead_letters wide.dlq >"$HW_TMP/wide.dlq"
+[[ $(grep -c "^unknown_schema	schema id $wide_id: hirewire.HireEvent has 80 fields, more than the 64 a writer may have" "$HW_TMP/wide.dlq") -eq 3 ]] ||
+  hw_fail "want 3 unknown_schema dead letters naming the 80 fields: $(cat "$HW_TMP/wide.dlq")"
+[[ $(requests main "GET /schemas/ids/$wide_id") -eq 1 ]] || hw_fail "the wide schema was asked for more than once"
+grep -q 'msg="caught up" .* rejected_unknown_schema=3 ' "$HW_CONSUMER_LOG" ||
+  hw_fail "the summary does not count them: $(grep 'caught up' "$HW_CONSUMER_LOG")"
 
 hw_note "unknown ids and foreign schemas are dead-lettered as unknown_schema"
 echo '{"type":"record","name":"Thing","namespace":"other","fields":[{"name":"x","type":"long"}]}' >"$HW_TMP/thing.avsc"
@@ -172,6 +192,21 @@ rc=0
 [[ $rc -ne 0 ]] || hw_fail "producer exit 0 with no registered version"
 grep -q "subject unregistered.hires-value has no version in the schema registry" "$HW_TMP/produce-noreg.log" ||
   hw_fail "no clear error: $(tail -2 "$HW_TMP/produce-noreg.log")"
+hw_note "consumer: auto.register=0 and no Alert version, or another schema, under the alerts' subject: exit 2 at start"
+rc=0
+hw_consumer --until-caught-up --group noreg --prefix noreg: -s "schema.registry.url=$REG_MAIN" \
+  -s schema.registry.auto.register=0 -s topic.alerts=unregistered.alerts || rc=$?
+[[ $rc -eq 2 ]] || hw_fail "consumer exit $rc with no Alert version registered, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q 'exiting with status 2 (usage or configuration): subject unregistered.alerts-value has no version in the schema registry' \
+  "$HW_CONSUMER_LOG" || hw_fail "no clear error: $(grep 'exiting with' "$HW_CONSUMER_LOG")"
+"$HW_PY" "$check" register "$REG_MAIN" other.alerts-value "$HW_SRC_DIR/schemas/HireEvent.v2.avsc" >/dev/null
+rc=0
+hw_consumer --until-caught-up --group noreg --prefix noreg: -s "schema.registry.url=$REG_MAIN" \
+  -s schema.registry.auto.register=0 -s topic.alerts=other.alerts || rc=$?
+[[ $rc -eq 2 ]] || hw_fail "consumer exit $rc with a hire schema under the alerts' subject, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q 'exiting with status 2 (usage or configuration): subject other.alerts-value: its latest version (id [0-9]*) is not the schema written here' \
+  "$HW_CONSUMER_LOG" || hw_fail "no clear error: $(grep 'exiting with' "$HW_CONSUMER_LOG")"
+[[ -z $(redis-cli -p "$HW_REDIS_PORT" --raw keys 'noreg:*') ]] || hw_fail "counted though the alerts cannot be relayed"
 hw_note "producer: a schema the registry refuses (409 incompatible) is exit 1 with its answer"
 cp "$HW_TMP/main.json" "$HW_TMP/strict.json"
 start_registry strict 0 --fail-status 409 --fail-count -1

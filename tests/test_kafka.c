@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "hw_kafka.h"
+#include "hw_log.h"
 #include "hw_test.h"
 
 static char errstr[512];
@@ -147,7 +148,43 @@ static void test_conf_new(void) {
         HW_CHECK_CONTAINS(errstr, "Kafka property no.such.property");
 }
 
+/* librdkafka's own errors, logged from its threads through the log
+ * callback hw_kafka_conf_new sets, are written but never taken as the
+ * program's last error (the reason of a closing line): a producer whose
+ * broker refuses connections logs FAIL errors, and the last error stays
+ * the program's own. */
+static void test_library_errors(void) {
+        hw_kafka_opts_t o;
+        rd_kafka_conf_t *conf;
+        rd_kafka_t *rk;
+        char port[32];
+
+        memset(&o, 0, sizeof(o));
+        snprintf(port, sizeof(port), "127.0.0.1:%d", hw_test_closed_port());
+        o.brokers = port;
+        conf = hw_kafka_conf_new(&o, errstr, sizeof(errstr));
+        if (!HW_CHECK(conf != NULL))
+                return;
+        HW_ERROR("test", "the program's own reason");
+        rk = rd_kafka_new(RD_KAFKA_PRODUCER, conf, errstr, sizeof(errstr));
+        if (!HW_CHECK(rk != NULL)) {
+                rd_kafka_conf_destroy(conf);
+                return;
+        }
+        /* A message that cannot be delivered: connections are tried and
+         * fail (logged at error level) until it is flushed away. */
+        HW_CHECK_EQ_INT(rd_kafka_producev(rk, RD_KAFKA_V_TOPIC("t"),
+                                          RD_KAFKA_V_VALUE("v", 1),
+                                          RD_KAFKA_V_END),
+                        RD_KAFKA_RESP_ERR_NO_ERROR);
+        rd_kafka_flush(rk, 1500);
+        rd_kafka_purge(rk, RD_KAFKA_PURGE_F_QUEUE | RD_KAFKA_PURGE_F_INFLIGHT);
+        rd_kafka_destroy(rk);
+        HW_CHECK_STR(hw_log_last_error(), "the program's own reason");
+}
+
 int main(void) {
+        HW_RUN(test_library_errors);
         HW_RUN(test_props);
         HW_RUN(test_bootstrap_file);
         HW_RUN(test_secrets);

@@ -240,6 +240,19 @@ static hw_err_t schema_load(hw_codec_t *c, hw_codec_schema_t *s,
                 goto fail;
         }
         s->kind = (hw_schema_kind_t)kind;
+        /* Refused here, with the schema, so that its messages are
+         * unknown_schema like those of any writer this version cannot
+         * read. */
+        if (kind != HW_SCHEMA_KIND_ALERT &&
+            avro_schema_record_size(s->schema) > HW_WRITER_FIELDS_MAX) {
+                err = hw_fail(HW_ERR_INTERNAL, errstr, size,
+                              "%s: %s has %zu fields, more than the %d a "
+                              "writer may have",
+                              s->label, name,
+                              avro_schema_record_size(s->schema),
+                              HW_WRITER_FIELDS_MAX);
+                goto fail;
+        }
         if (!s->def && kind == HW_SCHEMA_KIND_ALERT &&
             !avro_schema_equal(
                     s->schema,

@@ -10,7 +10,7 @@
 #include "hw_avro_walk.h"
 #include "hw_validate.h"
 
-#define WALK_FIELDS_MAX 64
+#define WALK_FIELDS_MAX HW_WRITER_FIELDS_MAX
 
 /* Walks the Avro body against the writer schema (noting the top-level
  * values in fields, when given) and checks that nothing trails it. */

@@ -15,6 +15,9 @@
 #include "hw_schemas.h"
 
 #define HW_MAX_FIELDS 32
+/* Fields a writer schema of an event may have: decoding walks them all
+ * (hw_avro_walk) into a table this long. */
+#define HW_WRITER_FIELDS_MAX 64
 
 /* One writer schema, parsed, with a reusable value: from the local
  * registry, or fetched from the Schema Registry into the codec's cache. */
