@@ -95,7 +95,10 @@ grep -q 'alerts.brain_drain.days: 365d is not one of the windows; the brain_drai
   hw_fail "no warning for brain_drain without its window: $(head -3 "$HW_CONSUMER_LOG")"
 alerts=$(redis-cli -p "$HW_REDIS_PORT" --raw XRANGE w:alerts - + | grep -c '^brain_drain:' || true)
 [[ $alerts -eq 0 ]] || hw_fail "$alerts brain_drain alerts raised with the rule off"
-redis-cli -p "$HW_REDIS_PORT" --raw XRANGE w:alerts - + | grep -q '^raid:' || hw_fail "the other rules stayed on: no raid alert"
+# Read whole first: grep -q would stop reading at the first raid, and
+# redis-cli's next write fail (SIGPIPE, under pipefail a failure).
+stream=$(redis-cli -p "$HW_REDIS_PORT" --raw XRANGE w:alerts - +)
+grep -q '^raid:' <<<"$stream" || hw_fail "the other rules stayed on: no raid alert"
 # --log-level: records below it are not written. At error, a run with a
 # warning (the rule above, off) and no error writes nothing at all; at
 # warn, its warnings and nothing below; at debug, each step too.
@@ -125,11 +128,13 @@ hw_consumer --until-caught-up --prefix a: --group archive1 --archive-dir "$HW_TM
 grep -q "archive: cannot create $HW_TMP/plain-file/archive: Not a directory" "$HW_CONSUMER_LOG" ||
   hw_fail "the folder is not named: $(tail -2 "$HW_CONSUMER_LOG")"
 mkdir "$HW_TMP/archive"
-touch "$HW_TMP/archive/talent.hires" # where the hires' files go
+# Where the hires' and the offers' files go: a batch holds either or both,
+# as the partitions' fetches come.
+touch "$HW_TMP/archive/talent.hires" "$HW_TMP/archive/talent.offers"
 rc=0
 hw_consumer --until-caught-up --prefix a: --group archive2 --archive-dir "$HW_TMP/archive" || rc=$?
 [[ $rc -eq 1 ]] || hw_fail "an archive that cannot take a file: exit $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
-grep -q "archive: cannot open $HW_TMP/archive/talent.hires/20[0-9-]*.avro" "$HW_CONSUMER_LOG" ||
+grep -Eq "archive: cannot open $HW_TMP/archive/talent\.(hires|offers)/20[0-9-]*\.avro" "$HW_CONSUMER_LOG" ||
   hw_fail "the archive file is not named: $(grep archive "$HW_CONSUMER_LOG" | tail -2)"
 [[ $(redis-cli -p "$HW_REDIS_PORT" --raw KEYS 'a:*' | grep -c .) -eq 0 ]] ||
   hw_fail "events were counted though they could not be archived"
