@@ -26,7 +26,8 @@ const char *hw_log_last_error(void) {
         return last_error;
 }
 
-/* Writes one record: the message quoted, then kv (logfmt keys, as given). */
+/* Writes one record: the message quoted, then kv (logfmt keys, as given).
+ * With reason, an error record is also hw_log_last_error. */
 static void emit(hw_log_level_t level, const char *component, const char *msg,
                  const char *kv, int reason) {
         char line[2600], ts[32];
@@ -72,26 +73,31 @@ static void emit(hw_log_level_t level, const char *component, const char *msg,
         fwrite(line, 1, n, stderr);
 }
 
+/* Formats the message and writes its record (reason: see emit). */
+static void emit_fmt(hw_log_level_t level, const char *component, int reason,
+                     const char *fmt, va_list ap) {
+        char msg[1024];
+
+        vsnprintf(msg, sizeof(msg), fmt, ap);
+        emit(level, component, msg, NULL, reason);
+}
+
 void hw_log_write(hw_log_level_t level, const char *component, const char *fmt,
                   ...) {
-        char msg[1024];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        emit_fmt(level, component, 1, fmt, ap);
         va_end(ap);
-        emit(level, component, msg, NULL, 1);
 }
 
 void hw_log_write_library(hw_log_level_t level, const char *component,
                           const char *fmt, ...) {
-        char msg[1024];
         va_list ap;
 
         va_start(ap, fmt);
-        vsnprintf(msg, sizeof(msg), fmt, ap);
+        emit_fmt(level, component, 0, fmt, ap);
         va_end(ap);
-        emit(level, component, msg, NULL, 0);
 }
 
 void hw_log_write_kv(hw_log_level_t level, const char *component,
