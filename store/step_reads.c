@@ -404,9 +404,9 @@ int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
                 }
         }
         /* The raid index of the step's pairs but those this consumer
-         * knows (the raids are judged on it in C, see judge_raids), and to raise raids, the days of
-         * those raised of the plan's pairs (watched) and the name of
-         * every lab the batch does not name. */
+         * knows (the raids are judged on it in C, see judge_raids), and
+         * to raise raids, the days of those raised of the plan's pairs
+         * (watched) and the name of every lab the batch does not name. */
         if (s->n_rpairs && !rc) {
                 long unread = hw_step_raids_known(s, plan);
                 rc |= unread < 0;
