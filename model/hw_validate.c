@@ -34,15 +34,31 @@ static const char assigned_codes[][3] = {
 
 #define N_CODES (sizeof(assigned_codes) / sizeof(assigned_codes[0]))
 
-static int code_cmp(const void *a, const void *b) {
-        return memcmp(a, b, 2);
+/* A code as a number that sorts as the code does. */
+static unsigned code_key(const char *c) {
+        return (unsigned)(unsigned char)c[0] << 8 | (unsigned char)c[1];
 }
 
+/* Every event has up to three codes: searched inline, not through
+ * bsearch's comparison calls. */
 int hw_country_valid(const char *code) {
-        if (!code || strlen(code) != 2)
+        size_t lo = 0, hi = N_CODES;
+        unsigned key;
+
+        if (!code || !code[0] || !code[1] || code[2])
                 return 0;
-        return bsearch(code, assigned_codes, N_CODES, sizeof(assigned_codes[0]),
-                       code_cmp) != NULL;
+        key = code_key(code);
+        while (lo < hi) {
+                size_t mid = (lo + hi) / 2;
+                unsigned at = code_key(assigned_codes[mid]);
+                if (at == key)
+                        return 1;
+                if (at < key)
+                        lo = mid + 1;
+                else
+                        hi = mid;
+        }
+        return 0;
 }
 
 size_t hw_country_count(void) {

@@ -193,10 +193,12 @@ static void schema_release(hw_codec_schema_t *s) {
                 avro_value_decref(&s->value);
                 avro_value_iface_decref(s->iface);
         }
+        hw_avro_prog_free(s->prog);
         if (s->schema)
                 avro_schema_decref(s->schema);
         free(s->missing);
         s->iface = NULL;
+        s->prog = NULL;
         s->schema = NULL;
         s->missing = NULL;
 }
@@ -261,6 +263,10 @@ static hw_err_t schema_load(hw_codec_t *c, hw_codec_schema_t *s,
                               "%s is not the Alert schema this version "
                               "reads",
                               s->label);
+                goto fail;
+        }
+        if (hw_avro_prog_new(s->schema, &s->prog)) {
+                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto fail;
         }
         s->iface = avro_generic_class_from_schema(s->schema);

@@ -7,7 +7,6 @@
 
 #include <stdint.h>
 
-#include "hw_avro_walk.h"
 #include "hw_validate.h"
 
 #define WALK_FIELDS_MAX HW_WRITER_FIELDS_MAX
@@ -17,8 +16,8 @@
 static hw_err_t walk_body(hw_codec_schema_t *s, const unsigned char *body,
                           size_t len, hw_avro_field_t *fields, char *errstr,
                           size_t size) {
-        return hw_avro_walk(s->schema, s->label, body, len, fields,
-                            fields ? WALK_FIELDS_MAX : 0, errstr, size);
+        return hw_avro_walk_prog(s->prog, s->label, body, len, fields,
+                                 fields ? WALK_FIELDS_MAX : 0, errstr, size);
 }
 
 /* Checks the Avro body, then decodes it into s->value with Avro C (for

@@ -12,6 +12,7 @@
 #include <avro.h>
 #include <string.h>
 
+#include "hw_avro_walk.h"
 #include "hw_schemas.h"
 
 #define HW_MAX_FIELDS 32
@@ -27,6 +28,7 @@ typedef struct hw_codec_schema_s {
         char label[96];             /* "hirewire.HireEvent v2" for messages */
         hw_schema_kind_t kind;
         avro_schema_t schema;
+        hw_avro_prog_t *prog; /* schema compiled for the walk */
         avro_value_iface_t *iface;
         avro_value_t value;
         /* For events: the writer's field index of each model field
