@@ -35,10 +35,14 @@ void hw_idmap_clear(hw_idmap_t *m) {
                 memset(m->slots, 0, m->n_slots * sizeof(*m->slots));
 }
 
-/* The slot of key, or the empty slot where it would go. */
-static size_t probe(const hw_idmap_t *m, hw_idkey_t key) {
-        size_t mask = m->n_slots - 1, i = (size_t)hash_key(key) & mask;
-        while (m->slots[i].index1 && !same(m->slots[i].key, key))
+/* The slot of key (whose hash is h), or the empty slot where it would
+ * go. */
+static size_t probe(const hw_idmap_t *m, hw_idkey_t key, uint64_t h) {
+        size_t mask = m->n_slots - 1, i = (size_t)h & mask;
+        uint32_t tag = (uint32_t)(h >> 32);
+        while (m->slots[i].index1 &&
+               (m->slots[i].tag != tag ||
+                !same(m->keys[m->slots[i].index1 - 1], key)))
                 i = (i + 1) & mask;
         return i;
 }
@@ -47,7 +51,7 @@ int64_t hw_idmap_find(const hw_idmap_t *m, hw_idkey_t key) {
         size_t i;
         if (!m->n_slots)
                 return -1;
-        i = probe(m, key);
+        i = probe(m, key, hash_key(key));
         return m->slots[i].index1 ? (int64_t)m->slots[i].index1 - 1 : -1;
 }
 
@@ -56,8 +60,12 @@ static int grow(hw_idmap_t *m) {
         if (hw_slots_double((void **)&m->slots, &m->n_slots, sizeof(*m->slots)))
                 return -1;
         for (size_t i = 0; i < m->count; i++) {
-                size_t j = probe(m, m->keys[i]);
-                m->slots[j].key = m->keys[i];
+                /* Keys are distinct: the first empty slot is theirs. */
+                uint64_t h = hash_key(m->keys[i]);
+                size_t mask = m->n_slots - 1, j = (size_t)h & mask;
+                while (m->slots[j].index1)
+                        j = (j + 1) & mask;
+                m->slots[j].tag = (uint32_t)(h >> 32);
                 m->slots[j].index1 = (uint32_t)(i + 1);
         }
         return 0;
@@ -65,11 +73,12 @@ static int grow(hw_idmap_t *m) {
 
 int64_t hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created) {
         size_t i;
+        uint64_t h = hash_key(key);
 
         *created = 0;
         if ((m->count + 1) * 2 > m->n_slots && grow(m))
                 return -1;
-        i = probe(m, key);
+        i = probe(m, key, h);
         if (m->slots[i].index1)
                 return (int64_t)m->slots[i].index1 - 1;
         HW_ASSERT(m->count < UINT32_MAX); /* slots hold index + 1 */
@@ -82,7 +91,7 @@ int64_t hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created) {
                 m->cap = cap;
         }
         m->keys[m->count] = key;
-        m->slots[i].key = key;
+        m->slots[i].tag = (uint32_t)(h >> 32);
         m->slots[i].index1 = (uint32_t)++m->count;
         *created = 1;
         return (int64_t)m->count - 1;

@@ -1,8 +1,10 @@
 /*
  * A hash map from a 128-bit key (two 64-bit words) to a dense index: the
  * n-th key added gets index n, so the caller keeps the values in arrays of
- * its own. Keys sit in the slots themselves: a lookup reads one slot (and
- * its neighbours) and nothing else. hw_idmap_clear() keeps the memory.
+ * its own. A slot holds 32 bits of the key's hash beside the index, so a
+ * lookup reads the slots (8 bytes each, a third of a slot holding the key)
+ * and the one key whose hash bits match. hw_idmap_clear() keeps the
+ * memory.
  */
 #ifndef HW_IDMAP_H
 #define HW_IDMAP_H
@@ -15,7 +17,7 @@ typedef struct hw_idkey_s {
 } hw_idkey_t;
 
 typedef struct hw_idmap_slot_s {
-        hw_idkey_t key;
+        uint32_t tag;    /* the high 32 bits of the key's hash */
         uint32_t index1; /* index + 1; 0: empty */
 } hw_idmap_slot_t;
 

@@ -1,5 +1,6 @@
 #include "batch.h"
 
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,11 +11,13 @@ void hw_batch_cache_init(hw_batch_cache_t *c) {
         memset(c, 0, sizeof(*c));
         hw_plan_init(&c->plan);
         hw_map_init(&c->persons);
+        hw_map_init(&c->person_strs);
 }
 
 void hw_batch_cache_release(hw_batch_cache_t *c) {
         hw_plan_release(&c->plan);
         hw_map_release(&c->persons);
+        hw_map_release(&c->person_strs);
 }
 
 void hw_batch_init(hw_batch_t *b, hw_batch_cache_t *cache) {
@@ -31,6 +34,7 @@ void hw_batch_init(hw_batch_t *b, hw_batch_cache_t *cache) {
 
 void hw_batch_forget_persons(hw_batch_cache_t *c) {
         hw_map_clear(&c->persons);
+        hw_map_clear(&c->person_strs);
         c->person_writes = 0;
 }
 
@@ -85,10 +89,22 @@ hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
         return HW_OK;
 }
 
+/* The events' array grows by this many past its first ones, not by
+ * doubling: a full batch's is at most that much larger than it (doubling
+ * left a 5,000-event batch room for 8,192 events). */
+#define EVENTS_STEP 1024
+
 hw_err_t hw_batch_add_event(hw_batch_t *b, const hw_event_t *ev) {
-        if (hw_grow((void **)&b->events, &b->cap_events, b->n_events + 1,
-                    sizeof(*b->events)) ||
-            hw_event_copy(&b->events[b->n_events], ev, &b->arena))
+        if (b->n_events == b->cap_events) {
+                size_t cap = b->cap_events + EVENTS_STEP;
+                hw_event_t *grown;
+                if (cap > SIZE_MAX / sizeof(*grown) ||
+                    !(grown = realloc(b->events, cap * sizeof(*grown))))
+                        return HW_ERR_NOMEM;
+                b->events = grown;
+                b->cap_events = cap;
+        }
+        if (hw_event_copy(&b->events[b->n_events], ev, &b->arena))
                 return HW_ERR_NOMEM;
         b->n_events++;
         return HW_OK;
@@ -146,6 +162,16 @@ static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
         return err;
 }
 
+/* The cache's copy of s, one per distinct string: persons share a few
+ * hundred labs, origins, nationalities, universities and tiers. NULL when
+ * out of memory. */
+static const char *cache_str(hw_batch_cache_t *c, const char *s) {
+        int created;
+        const hw_map_entry_t *e =
+                hw_map_upsert(&c->person_strs, s, strlen(s), &created);
+        return e ? e->key : NULL;
+}
+
 /* Copies p into the cache as person_id's place. -1 when out of memory. */
 static int cache_person(hw_batch_t *b, const char *id, size_t len,
                         const hw_person_t *p) {
@@ -160,13 +186,11 @@ static int cache_person(hw_batch_t *b, const char *id, size_t len,
                 return -1;
         memset(c, 0, sizeof(*c));
         if (p->lab) {
-                c->lab = hw_map_strdup(m, p->lab, strlen(p->lab));
-                c->origin = hw_map_strdup(m, p->origin, strlen(p->origin));
-                c->nationality = hw_map_strdup(m, p->nationality,
-                                               strlen(p->nationality));
-                c->alma_mater =
-                        hw_map_strdup(m, p->alma_mater, strlen(p->alma_mater));
-                c->tier = hw_map_strdup(m, p->tier, strlen(p->tier));
+                c->lab = cache_str(b->cache, p->lab);
+                c->origin = cache_str(b->cache, p->origin);
+                c->nationality = cache_str(b->cache, p->nationality);
+                c->alma_mater = cache_str(b->cache, p->alma_mater);
+                c->tier = cache_str(b->cache, p->tier);
                 c->event_id =
                         hw_map_strdup(m, p->event_id, strlen(p->event_id));
                 c->at = p->at;

@@ -50,6 +50,8 @@ typedef struct hw_batch_stats_s {
 typedef struct hw_batch_cache_s {
         hw_plan_t plan; /* the deltas as the atomic step applies them */
         hw_map_t persons;
+        hw_map_t person_strs; /* their labs, origins, nationalities,
+                                 universities and tiers, each kept once */
         size_t person_writes;
         char epoch[32];
         uint64_t person_hits, person_reads; /* for the debug line */

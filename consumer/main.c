@@ -6,6 +6,10 @@
  */
 #include "consumer.h"
 
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
+
 /* The run's state before the command line is read: the batches and the
  * tables of partitions and alerts. -1 when out of memory. */
 static int init(consumer_t *c) {
@@ -249,6 +253,14 @@ int main(int argc, char **argv) {
         struct sigaction sa = {.sa_handler = hw_consumer_on_signal};
         int rc = HW_EXIT_FAILURE;
 
+#ifdef __GLIBC__
+        /* glibc gives each thread that allocates (librdkafka's broker
+         * threads) an arena of its own, up to eight per core, each
+         * keeping the pages its thread freed: two arenas hold the same
+         * work in less memory. MALLOC_ARENA_MAX, when set, wins. */
+        if (!getenv("MALLOC_ARENA_MAX"))
+                mallopt(M_ARENA_MAX, 2);
+#endif
         if (!c || hw_config_init(&c->conf))
                 return HW_EXIT_FAILURE;
         if (init(c) ||

@@ -95,6 +95,10 @@ int hw_consumer_relay_alerts(consumer_t *c, int wait) {
         }
         snprintf(c->relay_pending, sizeof(c->relay_pending), "%s",
                  c->relay[n - 1].id);
+        /* Produced (copied): their strings go, not kept for the next
+         * read (a thousand arenas, 2 MiB once a step raised many). */
+        for (size_t i = 0; i < n; i++)
+                hw_alert_release(&c->relay[i].alert);
         return wait ? hw_consumer_relay_alerts(c, 1) : 0;
 fail:
         /* Once a minute, as the outages' own warnings. */

@@ -582,6 +582,9 @@ int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds) {
                         rc |= hw_raid_encode(rp->list, rp->n, &s->value) ||
                               hw_step_resp_arg(b, rp->field, rp->len) ||
                               hw_step_resp_arg(b, s->value.data, s->value.len);
+                        /* Written as it grows, mid-command: Redis reads
+                         * RESP as a stream. */
+                        hw_step_spill(s);
                 }
                 (*n_cmds)++;
         }

@@ -132,6 +132,7 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
                                         raised_at, ids, attrs);
                 (*n_added)++;
                 (*n_cmds)++;
+                hw_step_spill(s);
         }
         for (size_t i = 0; i < s->n_raids && !rc; i++) {
                 if (!s->raids[i].raise)
@@ -139,6 +140,7 @@ static int write_alerts(hw_store_t *s, const hw_deltas_t *d,
                 rc |= hw_step_xadd_raid(s, plan, &s->raids[i], raised_at);
                 (*n_added)++;
                 (*n_cmds)++;
+                hw_step_spill(s);
         }
         if (*n_added && !rc) {
                 char id[640];
