@@ -99,9 +99,12 @@ rc SET hw:offset:hirewire:talent.offers:0 5
 rc SET hw:offset:audit:v2:talent.hires:1 0          # a group name with a ':'
 rc HSET hw:ends:hirewire talent.hires:10 1 talent.hires:2 1751328000250 talent.offers:0 1
 rc HSET hw:ends:audit:v2 talent.hires:1 1
-# Not offsets the consumer writes: no partition, a bad partition, another
-# prefix that only a glob would match.
+# Not offsets the consumer writes: no partition, a bad partition, no
+# group, nothing before the partition, another prefix that only a glob
+# would match.
 rc SET hw:offset:lonely 3
+rc SET hw:offset:t:5 3
+rc SET hw:offset::5 3
 rc SET hw:offset:g:t:-1 3
 rc SET hw:offset:g:t:x 3
 rc SET hw:offset:g:t:2147483648 3

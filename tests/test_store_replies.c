@@ -289,6 +289,42 @@ static hw_err_t connect_new(void) {
         return err;
 }
 
+/* 6b. The days of the raids raised gathered from alert:ids when a store
+ * connects (alerts an earlier layout wrote): alert:ids of another type
+ * refuses the connection, naming SSCAN and WRONGTYPE, and nothing is
+ * gathered; repaired, the next connection gathers its raid. Under an
+ * alerts prefix of its own, so the other cases' alerts stay as they are. */
+static void test_raid_gather_wrongtype(void) {
+        static char alerts_prefix[] = "sx:";
+        hw_config_t c = conf;
+        redisReply *r;
+        hw_store_t *s;
+        char want[32];
+        int64_t day;
+
+        c.alerts_prefix = alerts_prefix;
+        run("DEL sx:alert:ids sx:alert:raid");
+        run("SET sx:alert:ids raid:apple:msl:20250615");
+        s = hw_store_new(&c, "g", errstr, sizeof(errstr));
+        if (!HW_CHECK(s != NULL))
+                return;
+        HW_CHECK_EQ_INT(hw_store_connect(s, errstr, sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "SSCAN");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        r = cmd("EXISTS sx:alert:raid");
+        HW_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+        freeReplyObject(r);
+        run("DEL sx:alert:ids");
+        run("SADD sx:alert:ids raid:apple:msl:20250615");
+        HW_CHECK_EQ_INT(hw_store_connect(s, errstr, sizeof(errstr)), HW_OK);
+        hw_store_destroy(s);
+        HW_CHECK(!hw_time_parse_iso("2025-06-15", &day));
+        snprintf(want, sizeof(want), "%" PRId64, hw_time_day(day));
+        CHECK_HGET("sx:alert:raid", "msl:apple", want);
+        run("DEL sx:alert:ids sx:alert:raid");
+}
+
 /* 7. Counters in an older layout (another <prefix>layout, none beside a
  * watermark, the first day's bucket a set or a hash) are refused when a
  * store connects, naming what is there and the replay that rebuilds
@@ -633,6 +669,7 @@ static void run_all(void) {
         HW_RUN(test_seen_wrongtype);
         HW_RUN(test_slide_days_damaged);
         HW_RUN(test_alert_keys_wrongtype);
+        HW_RUN(test_raid_gather_wrongtype);
         HW_RUN(test_layout);
         HW_RUN(test_argv_refused);
         HW_RUN(test_clear_literal_prefix);
