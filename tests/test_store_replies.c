@@ -206,10 +206,13 @@ static void test_seen_wrongtype(void) {
 
 /* 5. The index of the days with bucket logs holding a member that is not
  * a yyyymmdd day: reading the slide is an error naming it; of another
- * type, an error naming the read. */
+ * type, an error naming the read; so are the logs' generations (b:gen)
+ * of another type. */
 static void test_slide_days_damaged(void) {
         const hw_plan_slide_t *slide;
+        redisReply *r;
         int64_t day;
+        int kept;
 
         begin();
         HW_CHECK(hw_store_watermark(store) >= 0);
@@ -230,6 +233,26 @@ static void test_slide_days_damaged(void) {
         HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
         run("DEL st:b:days");
         run("RENAME st:b:days.kept st:b:days");
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
+                                            sizeof(errstr)),
+                        HW_OK);
+        /* The logs' generations of another type: an error naming the
+         * read, after the logs themselves were read; the store reads on. */
+        HW_CHECK(slide->n_leaving > 0);
+        r = cmd("EXISTS st:b:gen");
+        kept = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        freeReplyObject(r);
+        if (kept)
+                run("RENAME st:b:gen st:b:gen.kept");
+        run("SET st:b:gen x");
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
+                                            sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "HMGET b:gen");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        run("DEL st:b:gen");
+        if (kept)
+                run("RENAME st:b:gen.kept st:b:gen");
         HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
                                             sizeof(errstr)),
                         HW_OK);
