@@ -4,6 +4,7 @@
 # status
 # - no hirewire data under the prefix: exit 1 saying so, unless a replay
 #   of the prefix is running (its lock): then the replay, and no offsets;
+#   counters without a watermark or offsets are shown, not taken for none;
 # - the watermark, the last step's time, the steps, the epoch and the
 #   layout as the table, --json and --csv show them; a layout not this
 #   version's named with the command that rebuilds it;
@@ -48,6 +49,14 @@ grep -qF 'Redis holds no hirewire data under prefix hw: (has the consumer run?)'
   hw_fail "status of an empty Redis: $(cat "$HW_TMP/err")"
 st 1 --json status
 [[ ! -s $HW_TMP/out ]] || hw_fail "status of an empty Redis printed a result"
+
+hw_note "status: counters without the bookkeeping (no watermark, no offset): shown, not taken for no data"
+rc ZADD hw:labs 1 msl
+st 0 status
+has 'watermark +-' 'atomic steps +0' 'replay +-' 'partitions: no offsets stored under hw:'
+st 0 --json status
+json 'assert d["watermark"] is None and d["replay"] is None and d["partitions"] == [], d'
+rc DEL hw:labs
 
 hw_note "status: a replay building an empty prefix"
 rc SET replay:lock:hw: 4242 PX 60000
