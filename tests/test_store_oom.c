@@ -8,6 +8,11 @@
  * second, and so on. The store's allocations and Jansson's (the alerts'
  * JSON) fail; hiredis's cannot (hiredis 0.14 aborts when they do).
  *
+ * The step is also run with each growth of its command buffers
+ * (hw_buf_reserve, wrapped at link time) failing in turn, whether or not
+ * it would allocate: memory short while any argument of any command is
+ * added.
+ *
  * A step that fails for want of memory must have written nothing (every
  * key as it was: SPEC "a refused step must leave nothing written"), and
  * run again on the same store and plan it applies and leaves Redis as a
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_proc.h"
 #include "oom_fixtures.h"
 #include "store_fixtures.h"
@@ -478,6 +484,40 @@ static void test_step(void) {
         free(w->want);
 }
 
+/* Whether each growth of the store's command buffers counts as an
+ * allocation (test_step_growth). */
+static int g_growth;
+
+int __real_hw_buf_reserve(hw_buf_t *buf, size_t extra);
+int __wrap_hw_buf_reserve(hw_buf_t *buf, size_t extra);
+
+/* The store's buffers grow through hw_buf_reserve (the RESP of its
+ * commands, argument by argument): with g_growth, each call may fail as
+ * an allocation does, whether or not it would allocate. */
+int __wrap_hw_buf_reserve(hw_buf_t *buf, size_t extra) {
+        if (g_growth && hw_oom_fail_here())
+                return -1;
+        return __real_hw_buf_reserve(buf, extra);
+}
+
+/* 1b. The same step with each growth of its command buffers failing in
+ * turn, not only those that allocate: memory short while any argument of
+ * any command is added, the step refused for want of memory, nothing
+ * written, and the step applied when run again. */
+static void test_step_growth(void) {
+        world_t *w = &g_w;
+        hw_oom_case_t oc = world_case(w);
+
+        memset(w, 0, sizeof(*w));
+        w->batch = 2;
+        if (!world_want(w))
+                return;
+        g_growth = 1;
+        HW_CHECK(hw_oom_loop(&oc) > 500);
+        g_growth = 0;
+        free(w->want);
+}
+
 /* 2. A step whose writes are over a megabyte, written to Redis in parts
  * as they are built: one whose building then fails must still write
  * nothing (the connection is dropped, and Redis discards what it
@@ -601,6 +641,7 @@ static void test_read_alerts(void) {
 static void cases(void) {
         make_batches();
         HW_RUN(test_step);
+        HW_RUN(test_step_growth);
         HW_RUN(test_read_alerts);
         HW_RUN(test_spill);
         for (int b = 0; b < 4; b++)
