@@ -8,10 +8,10 @@
  * second, and so on. The store's allocations and Jansson's (the alerts'
  * JSON) fail; hiredis's cannot (hiredis 0.14 aborts when they do).
  *
- * The step is also run with each growth of its command buffers
- * (hw_buf_reserve, wrapped at link time) failing in turn, whether or not
- * it would allocate: memory short while any argument of any command is
- * added.
+ * The step is also run with each growth of its buffers (hw_buf_reserve,
+ * hw_buf_append, hw_buf_json_string, wrapped at link time) failing in
+ * turn, whether or not it would allocate: memory short while any
+ * argument of any command is added.
  *
  * A step that fails for want of memory must have written nothing (every
  * key as it was: SPEC "a refused step must leave nothing written"), and
@@ -489,15 +489,34 @@ static void test_step(void) {
 static int g_growth;
 
 int __real_hw_buf_reserve(hw_buf_t *buf, size_t extra);
+int __real_hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
+int __real_hw_buf_json_string(hw_buf_t *buf, const char *s, size_t len);
 int __wrap_hw_buf_reserve(hw_buf_t *buf, size_t extra);
+int __wrap_hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
+int __wrap_hw_buf_json_string(hw_buf_t *buf, const char *s, size_t len);
 
-/* The store's buffers grow through hw_buf_reserve (the RESP of its
- * commands, argument by argument): with g_growth, each call may fail as
- * an allocation does, whether or not it would allocate. */
+/* The store's buffers grow through these (the RESP of its commands
+ * argument by argument, the alerts' JSON): with g_growth, each call may
+ * fail as an allocation does, whether or not it would allocate. (Not
+ * hw_grow: the step's reply slots are grown to their size before its
+ * commands are sent and grown again, to no more, as they are read, a
+ * growth that cannot fail.) */
 int __wrap_hw_buf_reserve(hw_buf_t *buf, size_t extra) {
         if (g_growth && hw_oom_fail_here())
                 return -1;
         return __real_hw_buf_reserve(buf, extra);
+}
+
+int __wrap_hw_buf_append(hw_buf_t *buf, const void *data, size_t len) {
+        if (g_growth && hw_oom_fail_here())
+                return -1;
+        return __real_hw_buf_append(buf, data, len);
+}
+
+int __wrap_hw_buf_json_string(hw_buf_t *buf, const char *s, size_t len) {
+        if (g_growth && hw_oom_fail_here())
+                return -1;
+        return __real_hw_buf_json_string(buf, s, len);
 }
 
 /* 1b. The same step with each growth of its command buffers failing in
