@@ -49,6 +49,10 @@ unsigned long hw_oom_disarm(void);
  * fails in turn, not only those that happen to allocate. */
 int hw_oom_fail_here(void);
 
+/* With it set, each insertion into a map, arena or id map counts as an
+ * allocation, in the programs that link tests/oom_growth.c. */
+extern int hw_oom_growth;
+
 /* Blocks the wrappers handed out that were not freed since. */
 size_t hw_oom_live(void);
 

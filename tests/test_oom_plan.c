@@ -8,9 +8,6 @@
  * format") and leave the plan fit for the next: built again, it is what
  * a plan that never failed is, and so is the plan of the step after.
  */
-#include "hw_arena.h"
-#include "hw_idmap.h"
-#include "hw_map.h"
 #include "oom_fixtures.h"
 #include "plan_fixtures.h"
 
@@ -255,38 +252,6 @@ static void world_teardown(void *ctx) {
 
 /* 1. The plan of a step that slides and compacts, with its allocations
  * failing in turn. */
-/* Whether each insertion into a map, arena or id map counts as an
- * allocation (test_plan_slide). */
-static int g_growth;
-
-hw_map_entry_t *__real_hw_map_upsert(hw_map_t *m, const char *key, size_t len,
-                                     int *created);
-hw_map_entry_t *__wrap_hw_map_upsert(hw_map_t *m, const char *key, size_t len,
-                                     int *created);
-void *__real_hw_arena_alloc(hw_arena_t *arena, size_t n);
-void *__wrap_hw_arena_alloc(hw_arena_t *arena, size_t n);
-int64_t __real_hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created);
-int64_t __wrap_hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created);
-
-hw_map_entry_t *__wrap_hw_map_upsert(hw_map_t *m, const char *key, size_t len,
-                                     int *created) {
-        if (g_growth && hw_oom_fail_here())
-                return NULL;
-        return __real_hw_map_upsert(m, key, len, created);
-}
-
-void *__wrap_hw_arena_alloc(hw_arena_t *arena, size_t n) {
-        if (g_growth && hw_oom_fail_here())
-                return NULL;
-        return __real_hw_arena_alloc(arena, n);
-}
-
-int64_t __wrap_hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created) {
-        if (g_growth && hw_oom_fail_here())
-                return -1;
-        return __real_hw_idmap_add(m, key, created);
-}
-
 static void test_plan_slide(void) {
         static world_t w;
         hw_oom_case_t oc = HW_OOM_CASE("building the plan", &w, world);
@@ -313,9 +278,9 @@ static void test_plan_slide(void) {
          * in turn, whether or not it would allocate: the plan keeps its
          * structures from step to step, so most insertions find their
          * memory there. */
-        g_growth = 1;
+        hw_oom_growth = 1;
         HW_CHECK(hw_oom_loop(&oc) > 100);
-        g_growth = 0;
+        hw_oom_growth = 0;
         for (int k = 1; k < 3; k++)
                 free(w.want[k]);
 }

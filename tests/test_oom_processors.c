@@ -26,40 +26,6 @@
 #define T0 INT64_C(1750068000000)
 #define DAY HW_DAY_MS
 
-/* Whether each insertion into a map or arena counts as an allocation
- * (test_batch_deltas, warm): the processors' structures are kept from
- * batch to batch, so their memory is mostly there already, and only
- * those insertions that grow them would fail. */
-static int g_growth;
-
-hw_map_entry_t *__real_hw_map_upsert(hw_map_t *m, const char *key, size_t len,
-                                     int *created);
-hw_map_entry_t *__wrap_hw_map_upsert(hw_map_t *m, const char *key, size_t len,
-                                     int *created);
-void *__real_hw_arena_alloc(hw_arena_t *arena, size_t n);
-void *__wrap_hw_arena_alloc(hw_arena_t *arena, size_t n);
-int64_t __real_hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created);
-int64_t __wrap_hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created);
-
-hw_map_entry_t *__wrap_hw_map_upsert(hw_map_t *m, const char *key, size_t len,
-                                     int *created) {
-        if (g_growth && hw_oom_fail_here())
-                return NULL;
-        return __real_hw_map_upsert(m, key, len, created);
-}
-
-void *__wrap_hw_arena_alloc(hw_arena_t *arena, size_t n) {
-        if (g_growth && hw_oom_fail_here())
-                return NULL;
-        return __real_hw_arena_alloc(arena, n);
-}
-
-int64_t __wrap_hw_idmap_add(hw_idmap_t *m, hw_idkey_t key, int *created) {
-        if (g_growth && hw_oom_fail_here())
-                return -1;
-        return __real_hw_idmap_add(m, key, created);
-}
-
 /* ---- Processing a batch into deltas ---- */
 
 /* Every rule on, so that every kind of delta and every alert is made. */
@@ -309,9 +275,9 @@ static void test_batch_deltas(void) {
         /* Each insertion into the batch's maps and arenas failing in turn,
          * whether or not it would allocate: a consumer that kept its
          * structures from batches before. */
-        g_growth = 1;
+        hw_oom_growth = 1;
         HW_CHECK(hw_oom_loop(&oc) > 200);
-        g_growth = 0;
+        hw_oom_growth = 0;
         free(c.want);
 }
 
