@@ -64,9 +64,10 @@ static void emit(hw_log_level_t level, const char *component, const char *msg,
                 }
         }
         line[n++] = '"';
+        /* Pairs that do not fit are cut; the newline takes the place of
+         * snprintf's NUL, which would otherwise stay in the record. */
         if (kv && *kv)
-                n += (size_t)snprintf(line + n, sizeof(line) - n - 1, " %s",
-                                      kv);
+                n += (size_t)snprintf(line + n, sizeof(line) - n, " %s", kv);
         if (n > sizeof(line) - 1)
                 n = sizeof(line) - 1;
         line[n++] = '\n';

@@ -77,19 +77,27 @@ static int store_command(consumer_t *c, int argc, const char **argv) {
         return type;
 }
 
-/* GETs key into *value (-1 when missing). 0, or -1 when Redis failed. */
-static int get_int(consumer_t *c, const char *key, int64_t *value) {
+/* GETs key into *value (-1 when missing). On failure, logged naming the
+ * key: HW_ERR_SERVICE when Redis was lost, else HW_ERR_INTERNAL (Redis
+ * refused it: a key of another type). */
+static hw_err_t get_int(consumer_t *c, const char *key, int64_t *value) {
         const char *argv[2] = {"GET", key};
         char errstr[512];
         redisReply *r;
-        if (hw_store_argv(c->store, 2, argv, NULL, &r, "GET", errstr,
-                          sizeof(errstr))) {
-                HW_ERROR("consumer", "%s", errstr);
-                return -1;
+        hw_err_t err;
+        if ((err = hw_store_argv(c->store, 2, argv, NULL, &r, "GET", errstr,
+                                 sizeof(errstr)))) {
+                HW_ERROR("consumer", "replay: cannot read %s: %s", key, errstr);
+                return err;
         }
         *value = r->type == REDIS_REPLY_STRING ? strtoll(r->str, NULL, 10) : -1;
         freeReplyObject(r);
-        return 0;
+        return HW_OK;
+}
+
+/* The exit status of a failed read: unavailable only when Redis was. */
+static int read_failed(hw_err_t err) {
+        return err == HW_ERR_SERVICE ? HW_EXIT_UNAVAILABLE : HW_EXIT_FAILURE;
 }
 
 typedef struct diff_count_s {
@@ -123,6 +131,7 @@ static int check_rebuild(consumer_t *c, const char *staging) {
         size_t parts = 0, found = 0, n_diffs;
         diff_count_t d = {0};
         int rc = HW_EXIT_UNAVAILABLE;
+        hw_err_t err;
 
         if (!c->total_applied) {
                 HW_ERROR("consumer",
@@ -139,15 +148,23 @@ static int check_rebuild(consumer_t *c, const char *staging) {
         for (size_t i = 0; i < c->n_targets; i++) {
                 if (!hw_keys_offset(key, sizeof(key), c->live_prefix,
                                     c->conf.group, c->targets[i].topic,
-                                    c->targets[i].partition) ||
-                    get_int(c, key, &next[i]))
+                                    c->targets[i].partition))
                         goto out;
+                if ((err = get_int(c, key, &next[i]))) {
+                        rc = read_failed(err);
+                        goto out;
+                }
                 found += next[i] >= 0;
         }
-        if (!found && (!hw_keys_name(key, sizeof(key), c->live_prefix,
-                                     HW_KEY_WATERMARK) ||
-                       get_int(c, key, &wm)))
-                goto out;
+        if (!found) {
+                if (!hw_keys_name(key, sizeof(key), c->live_prefix,
+                                  HW_KEY_WATERMARK))
+                        goto out;
+                if ((err = get_int(c, key, &wm))) {
+                        rc = read_failed(err);
+                        goto out;
+                }
+        }
         for (size_t i = 0; i < c->n_targets; i++) {
                 int64_t n = hw_replay_dropped(
                         &c->targets[i], wm >= 0 ? c->targets[i].end : next[i]);

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Bad configuration stops the consumer before it touches Kafka or Redis:
 # exit 2 with a message naming the key (file line, -s and flags alike), or
-# the flags that do not go together. Settings that leave a feature off
+# the flags that do not go together (more Schema Registry URLs than the
+# client takes too). Settings that leave a feature off
 # are warned about, and the feature is off: brain_drain on a window that
 # is not configured, no country talent bases (no index sets). An archive
 # folder that cannot be used stops the consumer (exit 1) before it counts
@@ -33,6 +34,8 @@ expect_usage "empty group" "group: must not be empty" -b 127.0.0.1:1 --group ''
 expect_usage "bad prefix" "prefix: must not contain spaces" -b 127.0.0.1:1 --prefix 'a b'
 expect_usage "bad metrics address" 'metrics.addr: "nope"' -b 127.0.0.1:1 --metrics-addr nope
 expect_usage "empty archive folder" "archive.dir: must not be empty" -b 127.0.0.1:1 --archive-dir ''
+expect_usage "nine registry URLs" "exiting with status 2 (usage or configuration): schema.registry.url: more than 8 URLs" \
+  -b 127.0.0.1:1 -s "schema.registry.url=$(printf 'http://r%d:8081,' 1 2 3 4 5 6 7 8 9)"
 for flag in "--from earliest" --diff --alerts --yes; do
   # shellcheck disable=SC2086
   expect_usage "$flag without --replay" "go with --replay" -b 127.0.0.1:1 $flag

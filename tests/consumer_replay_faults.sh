@@ -9,6 +9,8 @@
 # that another group wrote (no offsets of its own group there) takes every
 # offset up to the end as counted: it swaps only with --yes, saying how
 # many offsets the rebuild leaves out. A replay dead-letters nothing again.
+# A live offset of another type: the replay swaps nothing, naming the key,
+# with status 1 (not 69: Redis is there).
 source "$(dirname "$0")/lib/services.sh"
 
 hw_start_redis --appendonly yes --appendfsync always
@@ -125,5 +127,21 @@ hw_model_check o: "$HW_SRC_DIR/examples/scenario.ndjson"
 grep -q 'msg="replay read to its end" applied=147 duplicates=0 rejected=2 rejected_bad_framing=1 rejected_unknown_schema=1 ' \
   "$HW_CONSUMER_LOG" || hw_fail "the replay's summary: $(grep 'read to its end' "$HW_CONSUMER_LOG")"
 [[ $(dead_letters) -eq 2 ]] || hw_fail "the replays dead-lettered again: $(dead_letters) dead letters"
+
+hw_note "a live offset of another type: the replay swaps nothing, names the key, exit 1 (Redis is there)"
+bad=o:offset:hirewire:talent.hires:0
+redis-cli -p "$port" DEL "$bad" >/dev/null
+redis-cli -p "$port" HSET "$bad" next 5 >/dev/null
+snapshot o: >"$HW_TMP/o.before"
+rc=0
+hw_consumer --replay --prefix o: || rc=$?
+[[ $rc -eq 1 ]] || hw_fail "a replay over a live offset of another type exited $rc, want 1: $(tail -2 "$HW_CONSUMER_LOG")"
+grep -q "level=error .*msg=\"replay: cannot read $bad: Redis at 127.0.0.1:$port: GET: WRONGTYPE" "$HW_CONSUMER_LOG" ||
+  hw_fail "the key is not named: $(grep level=error "$HW_CONSUMER_LOG" | head -2)"
+grep -q 'msg="exiting with status 1 (failed)' "$HW_CONSUMER_LOG" ||
+  hw_fail "closing line: $(grep 'exiting with' "$HW_CONSUMER_LOG")"
+snapshot o: | diff "$HW_TMP/o.before" - >&2 || hw_fail "a replay that swapped nothing changed keys under o:"
+[[ $(staging_keys) -eq 0 ]] || hw_fail "staging keys left after a replay that swapped nothing"
+redis-cli -p "$port" DEL "$bad" >/dev/null
 [[ $(hw_crashes) -eq 0 ]] || hw_fail "a consumer crashed"
 echo PASS

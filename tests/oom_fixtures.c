@@ -196,6 +196,10 @@ void __wrap_free(void *p) {
         __real_free(p);
 }
 
+int hw_oom_fail_here(void) {
+        return fails();
+}
+
 void hw_oom_arm(unsigned long n, int persist) {
         lock();
         g_arm.armed = 1;

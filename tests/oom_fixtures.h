@@ -43,6 +43,16 @@ void hw_oom_arm(unsigned long n, int persist);
 /* Disarms; returns how many allocations failed since hw_oom_arm. */
 unsigned long hw_oom_disarm(void);
 
+/* Counts a place where memory may be allocated as an allocation: 1 when
+ * it is to fail (errno ENOMEM), as armed. For a test that wraps a growth
+ * function of its own (test_store_oom: hw_buf_reserve), so that each call
+ * fails in turn, not only those that happen to allocate. */
+int hw_oom_fail_here(void);
+
+/* With it set, each insertion into a map, arena or id map counts as an
+ * allocation, in the programs that link tests/oom_growth.c. */
+extern int hw_oom_growth;
+
 /* Blocks the wrappers handed out that were not freed since. */
 size_t hw_oom_live(void);
 

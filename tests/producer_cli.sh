@@ -59,6 +59,9 @@ expect_usage "--topic: may only hold letters, digits, '.', '_' and '-'" -- --dry
 expect_usage '--topic: must not be empty' -- --dry-run --topic '' "$valid"
 expect_usage '--topic: "." and ".." are not topic names' -- --dry-run --topic .. "$valid"
 expect_usage 'no Kafka brokers: give -b LIST' -- "$valid"
+# More Schema Registry URLs than the client takes: refused before Kafka.
+expect_usage 'schema.registry.url: more than 8 URLs' -- -b 127.0.0.1:1 \
+  -s "schema.registry.url=$(printf 'http://r%d:8081,' 1 2 3 4 5 6 7 8 9)" "$valid"
 expect_usage "$HW_TMP/no-such.conf" -- --dry-run -c "$HW_TMP/no-such.conf" "$valid"
 printf 'topic.hires = talent.hires\nno.such.key = 1\n' >"$HW_TMP/bad.conf"
 expect_usage 'no.such.key' -- --dry-run --config "$HW_TMP/bad.conf" "$valid"

@@ -5,7 +5,8 @@
 # percentages, ranks and dollar amounts recomputed there. Also: alerts
 # --follow prints a new alert and exits 0 on SIGTERM; an unknown lab and an
 # empty prefix exit 1 with their messages, a lab every member left, a
-# state with no lab and a window with no offers say so and exit 0, a report
+# state with no lab, a window with no offers and one whose flows all left
+# it say so and exit 0 (its CSV the header alone), a report
 # onto a folder exits 1 leaving nothing; an unreachable Redis exits 69;
 # usage errors exit 2; the password comes from REDIS_PASSWORD and is never
 # printed.
@@ -283,6 +284,18 @@ grep -qx 'no labs' "$HW_TMP/out" || hw_fail "labs with none: $(cat "$HW_TMP/out"
 rc HSET quiet:org:x:offers:365d extended 1
 expect_rc 0 --redis "$URL" --prefix quiet: offers --window 30d
 grep -qx 'no offers in window 30d' "$HW_TMP/out" || hw_fail "offers in an empty window: $(cat "$HW_TMP/out")"
+# A window whose flows all left it: its index keeps the countries with a
+# base (at 0), and there is no row: said, and the CSV is its header alone.
+rc ZADD quiet:flow:30d:index 0 KR 0 US
+rc ZADD quiet:flow:30d:index:oecd 0 KR 0 US
+expect_rc 0 --redis "$URL" --prefix quiet: flows --window 30d
+grep -qx 'no flows in window 30d' "$HW_TMP/out" || hw_fail "flows in an emptied window: $(cat "$HW_TMP/out")"
+expect_rc 0 --redis "$URL" --prefix quiet: --csv flows --window 30d
+[[ $(cat "$HW_TMP/out") == 'country,in,out,net,index,rank oecd' ]] || hw_fail "CSV flows in an emptied window: $(cat "$HW_TMP/out")"
+expect_rc 0 --redis "$URL" --prefix quiet: --json flows --window 30d
+"$HW_PY" -c 'import json, sys; d = json.load(open(sys.argv[1]))
+assert (d["countries"], d["group"], d["group_size"]) == ([], "oecd", 2), d' "$HW_TMP/out" ||
+  hw_fail "JSON flows in an emptied window: $(cat "$HW_TMP/out")"
 mkdir "$HW_TMP/a-folder"
 expect_rc 1 --redis "$URL" --prefix quiet: report --html "$HW_TMP/a-folder"
 grep -qF "cannot write $HW_TMP/a-folder: Is a directory" "$HW_TMP/err" || hw_fail "report onto a folder: $(cat "$HW_TMP/err")"

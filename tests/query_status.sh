@@ -4,6 +4,7 @@
 # status
 # - no hirewire data under the prefix: exit 1 saying so, unless a replay
 #   of the prefix is running (its lock): then the replay, and no offsets;
+#   counters without a watermark or offsets are shown, not taken for none;
 # - the watermark, the last step's time, the steps, the epoch and the
 #   layout as the table, --json and --csv show them; a layout not this
 #   version's named with the command that rebuilds it;
@@ -48,6 +49,14 @@ grep -qF 'Redis holds no hirewire data under prefix hw: (has the consumer run?)'
   hw_fail "status of an empty Redis: $(cat "$HW_TMP/err")"
 st 1 --json status
 [[ ! -s $HW_TMP/out ]] || hw_fail "status of an empty Redis printed a result"
+
+hw_note "status: counters without the bookkeeping (no watermark, no offset): shown, not taken for no data"
+rc ZADD hw:labs 1 msl
+st 0 status
+has 'watermark +-' 'atomic steps +0' 'replay +-' 'partitions: no offsets stored under hw:'
+st 0 --json status
+json 'assert d["watermark"] is None and d["replay"] is None and d["partitions"] == [], d'
+rc DEL hw:labs
 
 hw_note "status: a replay building an empty prefix"
 rc SET replay:lock:hw: 4242 PX 60000
@@ -99,9 +108,12 @@ rc SET hw:offset:hirewire:talent.offers:0 5
 rc SET hw:offset:audit:v2:talent.hires:1 0          # a group name with a ':'
 rc HSET hw:ends:hirewire talent.hires:10 1 talent.hires:2 1751328000250 talent.offers:0 1
 rc HSET hw:ends:audit:v2 talent.hires:1 1
-# Not offsets the consumer writes: no partition, a bad partition, another
-# prefix that only a glob would match.
+# Not offsets the consumer writes: no partition, a bad partition, no
+# group, nothing before the partition, another prefix that only a glob
+# would match.
 rc SET hw:offset:lonely 3
+rc SET hw:offset:t:5 3
+rc SET hw:offset::5 3
 rc SET hw:offset:g:t:-1 3
 rc SET hw:offset:g:t:x 3
 rc SET hw:offset:g:t:2147483648 3

@@ -408,6 +408,16 @@ static void test_set_pairs(void) {
                                      sizeof(errstr)),
                   HW_ERR_ARG);
         HW_CHECK_STR(errstr, "-X linger.ms: expected key=value");
+        /* A long argument without '=' is shown cut to 80 bytes. */
+        memset(pair, 'k', 300);
+        pair[300] = '\0';
+        CHECK_ERR(hw_config_set_pair(&c, "-X", "kafka.", pair, errstr,
+                                     sizeof(errstr)),
+                  HW_ERR_ARG);
+        HW_CHECK_CONTAINS(errstr, "-X kkkkkkkkkk");
+        HW_CHECK_CONTAINS(errstr, "k...: expected key=value");
+        HW_CHECK_EQ_INT(strlen(errstr),
+                        strlen("-X ...: expected key=value") + 80);
         /* A value may hold '='; an empty value is a value. */
         CHECK_ERR(hw_config_set_pair(&c, "-X", "kafka.", "sasl.password==a=b",
                                      errstr, sizeof(errstr)),

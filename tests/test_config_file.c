@@ -80,6 +80,12 @@ static void test_load_file_errors(void) {
         expect_file_error("prefix = \"hw:\" x\n", 1,
                           "prefix: text after the closing quote");
         expect_file_error("prefix = \" hw:\"\n", 1, "prefix: ");
+        /* A long key on such a line is shown cut to 80 bytes. */
+        {
+                char text[400];
+                snprintf(text, sizeof(text), "%0200d = \"x\n", 0);
+                expect_file_error(text, 1, "00000000...: unterminated quote");
+        }
         expect_file_error("windows = 7d,30x\n", 1, "windows: \"30x\"");
         expect_file_error("group = a\r\nlog.level = loud\r\n", 2,
                           "log.level: \"loud\"");

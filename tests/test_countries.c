@@ -219,6 +219,14 @@ static void test_countries_errors(void) {
         expect_country_error(0, "KR,inf\n", 1, "not a positive number");
         expect_country_error(0, "KR,1e999\n", 1, "not a positive number");
         expect_country_error(0, "KR,\n", 1, "not a positive number");
+        expect_country_error(0, "KR,1.2.3\n", 1, "base \"1.2.3\" of KR");
+        expect_country_error(0, "KR,5e\n", 1, "base \"5e\" of KR");
+        /* A quote that is not closed is part of the field. */
+        expect_country_error(0, "\"KR,25000\n", 1,
+                             "\"\"KR\" is not an assigned");
+        /* A header row only when both columns are named. */
+        expect_country_error(0, "country,size\nKR,1\n", 1,
+                             "\"country\" is not an assigned");
         expect_country_error(0, "KR 25000\n", 1, "country,base");
         expect_country_error(0, "KR,25000,1\n", 1, "country,base");
         /* The header is allowed only first. */
@@ -230,6 +238,7 @@ static void test_countries_errors(void) {
         expect_country_error(1, "OECD,KR\n", 1, "group name \"OECD\"");
         expect_country_error(1, "oecd members,KR\n", 1, "group name");
         expect_country_error(1, ",KR\n", 1, "group name");
+        expect_country_error(1, "oecd~,KR\n", 1, "group name \"oecd~\"");
         expect_country_error(1, "a23456789012345678901234567890123,KR\n", 1,
                              "group name");
         expect_country_error(1, "oecd,KR\noecd,KR\n", 2,

@@ -272,6 +272,12 @@ static void test_batch_deltas(void) {
         HW_CHECK(hw_oom_loop(&oc) > 60);
         c.warm = 1;
         HW_CHECK(hw_oom_loop(&oc) > 20);
+        /* Each insertion into the batch's maps and arenas failing in turn,
+         * whether or not it would allocate: a consumer that kept its
+         * structures from batches before. */
+        hw_oom_growth = 1;
+        HW_CHECK(hw_oom_loop(&oc) > 200);
+        hw_oom_growth = 0;
         free(c.want);
 }
 

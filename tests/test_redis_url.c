@@ -28,6 +28,8 @@ static void test_redis_url_ok(void) {
                 {"redis://:p@ss/w:rd@h:1", "h", 1, 0, "", "p@ss/w:rd"},
                 {"redis://u%3Ax:p%40%25w@h", "h", 6379, 0, "u:x", "p@%w"},
                 {"redis://:100%@h", "h", 6379, 0, "", "100%"},
+                /* A '%' not followed by two hex digits is kept. */
+                {"redis://:a%!1b%4;c%7e@h", "h", 6379, 0, "", "a%!1b%4;c~"},
                 {"redis://[::1]", "::1", 6379, 0, "", ""},
                 {"redis://[::1]:6390/2", "::1", 6390, 2, "", ""},
                 {"redis://:pw@[fe80::1%eth0]:6379", "fe80::1%eth0", 6379, 0, "",

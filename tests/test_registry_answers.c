@@ -329,6 +329,19 @@ static void test_refused_writers(void) {
         HW_CHECK_EQ_INT(seen("GET /schemas/ids/220"), 2);
         hw_buf_release(&m);
 
+        HW_CONTEXT("%s", "an event_id that is a number");
+        route_schema("", 225,
+                     "{\"type\":\"record\",\"name\":\"HireEvent\","
+                     "\"namespace\":\"hirewire\",\"fields\":["
+                     "{\"name\":\"event_id\",\"type\":\"long\"}]}",
+                     NULL);
+        framed(&hire, HW_SCHEMA_HIRE_V2, 225, &m);
+        CHECK_ERR(decode_at(c, &m, NOW, &ev), HW_ERR_UNKNOWN_SCHEMA);
+        HW_CHECK_CONTAINS(errstr,
+                          "schema id 225: field event_id has a type the "
+                          "event model cannot hold");
+        hw_buf_release(&m);
+
         HW_CONTEXT("%s", "a writer lacking a field with no default");
         route_schema("", 221,
                      "{\"type\":\"record\",\"name\":\"HireEvent\","

@@ -8,6 +8,11 @@
  * second, and so on. The store's allocations and Jansson's (the alerts'
  * JSON) fail; hiredis's cannot (hiredis 0.14 aborts when they do).
  *
+ * The step is also run with each growth of its buffers (hw_buf_reserve,
+ * hw_buf_append, hw_buf_json_string, wrapped at link time) failing in
+ * turn, whether or not it would allocate: memory short while any
+ * argument of any command is added.
+ *
  * A step that fails for want of memory must have written nothing (every
  * key as it was: SPEC "a refused step must leave nothing written"), and
  * run again on the same store and plan it applies and leaves Redis as a
@@ -25,6 +30,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "hw_buf.h"
 #include "hw_proc.h"
 #include "oom_fixtures.h"
 #include "store_fixtures.h"
@@ -445,10 +451,46 @@ static int world_want(world_t *w) {
         return 1;
 }
 
+/* Whether each growth of the store's command buffers counts as an
+ * allocation (test_step). */
+static int g_growth;
+
+int __real_hw_buf_reserve(hw_buf_t *buf, size_t extra);
+int __real_hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
+int __real_hw_buf_json_string(hw_buf_t *buf, const char *s, size_t len);
+int __wrap_hw_buf_reserve(hw_buf_t *buf, size_t extra);
+int __wrap_hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
+int __wrap_hw_buf_json_string(hw_buf_t *buf, const char *s, size_t len);
+
+/* The store's buffers grow through these (the RESP of its commands
+ * argument by argument, the alerts' JSON): with g_growth, each call may
+ * fail as an allocation does, whether or not it would allocate. (Not
+ * hw_grow: the step's reply slots are grown to their size before its
+ * commands are sent and grown again, to no more, as they are read, a
+ * growth that cannot fail.) */
+int __wrap_hw_buf_reserve(hw_buf_t *buf, size_t extra) {
+        if (g_growth && hw_oom_fail_here())
+                return -1;
+        return __real_hw_buf_reserve(buf, extra);
+}
+
+int __wrap_hw_buf_append(hw_buf_t *buf, const void *data, size_t len) {
+        if (g_growth && hw_oom_fail_here())
+                return -1;
+        return __real_hw_buf_append(buf, data, len);
+}
+
+int __wrap_hw_buf_json_string(hw_buf_t *buf, const char *s, size_t len) {
+        if (g_growth && hw_oom_fail_here())
+                return -1;
+        return __real_hw_buf_json_string(buf, s, len);
+}
+
 /* 1. The atomic step of a batch that slides, compacts, moves persons
  * and raises each kind of alert: by a consumer that made the steps
  * before it, by one just started (its first allocations are the
- * step's), and sent, then read (hw_store_step_send, _finish). */
+ * step's), and sent, then read (hw_store_step_send, _finish); then
+ * with each growth of its buffers failing in turn. */
 static void test_step(void) {
         world_t *w = &g_w;
         hw_oom_case_t oc = world_case(w);
@@ -475,6 +517,13 @@ static void test_step(void) {
         w->cold = 0;
         w->defer = 1;
         HW_CHECK(hw_oom_loop(&oc) > 50);
+        /* Each growth of its command buffers failing in turn, not only
+         * those that allocate: memory short while any argument of any
+         * command is added. */
+        w->defer = 0;
+        g_growth = 1;
+        HW_CHECK(hw_oom_loop(&oc) > 500);
+        g_growth = 0;
         free(w->want);
 }
 

@@ -171,12 +171,20 @@ static void test_raids(void) {
         snprintf(id, sizeof(id), "raid:apple:msl:%s", ymd);
         run("SADD st:alert:ids %s mega_offer:x raid:not-an-id", id);
         /* Another day of that pair, a raid of another pair, and ids that
-         * only look like raids (a date that is not one, no org, no lab). */
+         * only look like raids (a date that is not one, no org, no lab,
+         * no separator at all, none before the date, an empty lab, an
+         * org and lab longer than a field of alert:raid holds). */
         hw_time_ymd(D - 40, ymd);
         snprintf(id, sizeof(id), "raid:apple:msl:%s", ymd);
         run("SADD st:alert:ids %s raid:apple:msl:2025xx01 raid::msl:20250101 "
-            "raid:apple:20250101",
+            "raid:apple:20250101 raid:applemsl20250101 "
+            "raid:apple:msl-20250101 raid:apple::20250101",
             id);
+        {
+                char longid[700];
+                snprintf(longid, sizeof(longid), "raid:%0600d:msl:20250101", 0);
+                run("SADD st:alert:ids %s", longid);
+        }
         hw_time_ymd(D - 5, ymd);
         snprintf(id, sizeof(id), "raid:google:openai:%s", ymd);
         run("SADD st:alert:ids %s", id);

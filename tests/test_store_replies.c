@@ -206,10 +206,13 @@ static void test_seen_wrongtype(void) {
 
 /* 5. The index of the days with bucket logs holding a member that is not
  * a yyyymmdd day: reading the slide is an error naming it; of another
- * type, an error naming the read. */
+ * type, an error naming the read; so are the logs' generations (b:gen)
+ * of another type. */
 static void test_slide_days_damaged(void) {
         const hw_plan_slide_t *slide;
+        redisReply *r;
         int64_t day;
+        int kept;
 
         begin();
         HW_CHECK(hw_store_watermark(store) >= 0);
@@ -230,6 +233,26 @@ static void test_slide_days_damaged(void) {
         HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
         run("DEL st:b:days");
         run("RENAME st:b:days.kept st:b:days");
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
+                                            sizeof(errstr)),
+                        HW_OK);
+        /* The logs' generations of another type: an error naming the
+         * read, after the logs themselves were read; the store reads on. */
+        HW_CHECK(slide->n_leaving > 0);
+        r = cmd("EXISTS st:b:gen");
+        kept = r && r->type == REDIS_REPLY_INTEGER && r->integer == 1;
+        freeReplyObject(r);
+        if (kept)
+                run("RENAME st:b:gen st:b:gen.kept");
+        run("SET st:b:gen x");
+        HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
+                                            sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "HMGET b:gen");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        run("DEL st:b:gen");
+        if (kept)
+                run("RENAME st:b:gen.kept st:b:gen");
         HW_CHECK_EQ_INT(hw_store_read_slide(store, day, NULL, &slide, errstr,
                                             sizeof(errstr)),
                         HW_OK);
@@ -287,6 +310,42 @@ static hw_err_t connect_new(void) {
         err = hw_store_connect(s, errstr, sizeof(errstr));
         hw_store_destroy(s);
         return err;
+}
+
+/* 6b. The days of the raids raised gathered from alert:ids when a store
+ * connects (alerts an earlier layout wrote): alert:ids of another type
+ * refuses the connection, naming SSCAN and WRONGTYPE, and nothing is
+ * gathered; repaired, the next connection gathers its raid. Under an
+ * alerts prefix of its own, so the other cases' alerts stay as they are. */
+static void test_raid_gather_wrongtype(void) {
+        static char alerts_prefix[] = "sx:";
+        hw_config_t c = conf;
+        redisReply *r;
+        hw_store_t *s;
+        char want[32];
+        int64_t day;
+
+        c.alerts_prefix = alerts_prefix;
+        run("DEL sx:alert:ids sx:alert:raid");
+        run("SET sx:alert:ids raid:apple:msl:20250615");
+        s = hw_store_new(&c, "g", errstr, sizeof(errstr));
+        if (!HW_CHECK(s != NULL))
+                return;
+        HW_CHECK_EQ_INT(hw_store_connect(s, errstr, sizeof(errstr)),
+                        HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "SSCAN");
+        HW_CHECK_CONTAINS(errstr, "WRONGTYPE");
+        r = cmd("EXISTS sx:alert:raid");
+        HW_CHECK(r && r->type == REDIS_REPLY_INTEGER && r->integer == 0);
+        freeReplyObject(r);
+        run("DEL sx:alert:ids");
+        run("SADD sx:alert:ids raid:apple:msl:20250615");
+        HW_CHECK_EQ_INT(hw_store_connect(s, errstr, sizeof(errstr)), HW_OK);
+        hw_store_destroy(s);
+        HW_CHECK(!hw_time_parse_iso("2025-06-15", &day));
+        snprintf(want, sizeof(want), "%" PRId64, hw_time_day(day));
+        CHECK_HGET("sx:alert:raid", "msl:apple", want);
+        run("DEL sx:alert:ids sx:alert:raid");
 }
 
 /* 7. Counters in an older layout (another <prefix>layout, none beside a
@@ -633,6 +692,7 @@ static void run_all(void) {
         HW_RUN(test_seen_wrongtype);
         HW_RUN(test_slide_days_damaged);
         HW_RUN(test_alert_keys_wrongtype);
+        HW_RUN(test_raid_gather_wrongtype);
         HW_RUN(test_layout);
         HW_RUN(test_argv_refused);
         HW_RUN(test_clear_literal_prefix);
