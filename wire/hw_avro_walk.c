@@ -6,9 +6,10 @@
 
 #include <inttypes.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
-#include <stdlib.h>
+#include "hw_buf.h"
 
 /* One type of the schema. Children (a record's fields, a union's
  * branches, an array's items, a map's values, a link's target) are node
@@ -28,23 +29,6 @@ struct hw_avro_prog_s {
         size_t *kids;
         size_t n_kids, kids_cap;
 };
-
-/* Room for one more of size bytes in *arr (count n, capacity *cap). */
-static int reserve(void **arr, size_t n, size_t *cap, size_t size,
-                   size_t more) {
-        size_t want = *cap ? *cap : 16;
-
-        while (want < n + more)
-                want *= 2;
-        if (want == *cap)
-                return 0;
-        void *grown = realloc(*arr, want * size);
-        if (!grown)
-                return -1;
-        *arr = grown;
-        *cap = want;
-        return 0;
-}
 
 /* The node of schema s, compiling it (and what it holds) when it has none
  * yet; a named type reached again through a link is compiled once. -1
@@ -82,8 +66,8 @@ static long compile(hw_avro_prog_t *p, avro_schema_t s) {
         }
         if (node.type == AVRO_UNION || node.type == AVRO_RECORD)
                 node.n = (int64_t)n_kids;
-        if (reserve((void **)&p->nodes, p->n_nodes, &p->nodes_cap,
-                    sizeof(*p->nodes), 1))
+        if (hw_grow((void **)&p->nodes, &p->nodes_cap, p->n_nodes + 1,
+                    sizeof(*p->nodes)))
                 return -1;
         self = p->n_nodes++;
         p->nodes[self] = node; /* found from here on, children to come */
@@ -109,8 +93,8 @@ static long compile(hw_avro_prog_t *p, avro_schema_t s) {
                 }
                 kids[i] = (size_t)at;
         }
-        if (reserve((void **)&p->kids, p->n_kids, &p->kids_cap,
-                    sizeof(*p->kids), n_kids)) {
+        if (hw_grow((void **)&p->kids, &p->kids_cap, p->n_kids + n_kids,
+                    sizeof(*p->kids))) {
                 free(kids);
                 return -1;
         }
