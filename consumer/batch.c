@@ -24,8 +24,11 @@ void hw_batch_init(hw_batch_t *b, hw_batch_cache_t *cache) {
         memset(b, 0, sizeof(*b));
         hw_arena_init(&b->arena);
         hw_arena_init(&b->scratch);
+        hw_arena_init(&b->part);
         hw_deltas_init(&b->deltas);
         hw_map_init(&b->known);
+        hw_map_init(&b->ids);
+        hw_map_init(&b->reading);
         b->cache = cache;
 }
 
@@ -47,10 +50,15 @@ void hw_batch_clear(hw_batch_t *b) {
                 free(b->parts[i].topic);
         b->n_events = b->n_rejects = b->n_parts = b->n_messages = 0;
         b->started_ms = 0;
+        b->processed = b->epoch_moved = b->process_failed = 0;
+        memset(&b->stats, 0, sizeof(b->stats));
         hw_arena_reset(&b->arena);
         hw_arena_reset(&b->scratch);
+        hw_arena_reset(&b->part);
         hw_deltas_clear(&b->deltas);
         hw_map_clear(&b->known);
+        hw_map_clear(&b->ids);
+        hw_map_clear(&b->reading);
 }
 
 void hw_batch_release(hw_batch_t *b) {
@@ -60,8 +68,11 @@ void hw_batch_release(hw_batch_t *b) {
         free(b->parts);
         hw_arena_release(&b->arena);
         hw_arena_release(&b->scratch);
+        hw_arena_release(&b->part);
         hw_deltas_release(&b->deltas);
         hw_map_release(&b->known);
+        hw_map_release(&b->ids);
+        hw_map_release(&b->reading);
 }
 
 hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
@@ -126,16 +137,13 @@ hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
         return HW_OK;
 }
 
-/* Marks events whose id was applied before, in Redis or earlier in the
- * batch: dup[i] = 1. */
-static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
-                                unsigned char *dup, char *errstr, size_t size) {
+/* Marks the events whose id Redis holds as applied: dup[i] = 1. */
+static hw_err_t find_applied(hw_batch_t *b, hw_store_t *store,
+                             unsigned char *dup, char *errstr, size_t size) {
         int64_t *days =
-                hw_arena_alloc(&b->scratch, b->n_events * sizeof(*days) + 1);
+                hw_arena_alloc(&b->part, b->n_events * sizeof(*days) + 1);
         const char **ids =
-                hw_arena_alloc(&b->scratch, b->n_events * sizeof(*ids) + 1);
-        hw_map_t in_batch;
-        hw_err_t err;
+                hw_arena_alloc(&b->part, b->n_events * sizeof(*ids) + 1);
 
         if (!days || !ids)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
@@ -143,23 +151,8 @@ static hw_err_t find_duplicates(hw_batch_t *b, hw_store_t *store,
                 days[i] = hw_time_day(b->events[i].occurred_at);
                 ids[i] = b->events[i].event_id;
         }
-        if ((err = hw_store_check_seen(store, days, ids, b->n_events, dup,
-                                       errstr, size)))
-                return err;
-
-        hw_map_init(&in_batch);
-        for (size_t i = 0; i < b->n_events && !err; i++) {
-                int created;
-                if (dup[i])
-                        continue;
-                if (!hw_map_upsert(&in_batch, ids[i], strlen(ids[i]), &created))
-                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                      "out of memory");
-                else if (!created)
-                        dup[i] = 1;
-        }
-        hw_map_release(&in_batch);
-        return err;
+        return hw_store_check_seen(store, days, ids, b->n_events, dup, errstr,
+                                   size);
 }
 
 /* The cache's copy of s, one per distinct string: persons share a few
@@ -223,41 +216,40 @@ static void remember_persons(hw_batch_t *b, const hw_map_t *known) {
         }
 }
 
-/* Reads the registry entries of the persons the batch's hires move: from
- * the cache, else from Redis. */
+/* Reads the registry entries of the persons the part's hires move that
+ * the batch does not know yet: from the cache, else from Redis. Only once
+ * all are read are they added to b->known (a failed read changes
+ * nothing). */
 static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
-                             const unsigned char *dup, hw_map_t *known,
-                             char *errstr, size_t size) {
+                             const unsigned char *dup, char *errstr,
+                             size_t size) {
         const char **ids =
-                hw_arena_alloc(&b->scratch, b->n_events * sizeof(*ids) + 1);
+                hw_arena_alloc(&b->part, b->n_events * sizeof(*ids) + 1);
+        hw_map_t *reading = &b->reading;
         hw_person_t *states;
         size_t n = 0;
         hw_err_t err;
 
         if (!ids)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        /* The cache holds what this consumer's own steps wrote, and only
-         * while nothing else wrote: a replay's swap changes the epoch. */
-        if (strcmp(b->cache->epoch, hw_store_epoch(store))) {
-                hw_batch_forget_persons(b->cache);
-                snprintf(b->cache->epoch, sizeof(b->cache->epoch), "%s",
-                         hw_store_epoch(store));
-        }
+        hw_map_clear(reading);
         for (size_t i = 0; i < b->n_events; i++) {
                 const hw_event_t *ev = &b->events[i];
+                size_t len;
                 hw_map_entry_t *e;
                 int created;
                 if (dup[i] || ev->type != HW_EVENT_HIRE)
                         continue;
-                e = hw_map_upsert(known, ev->person_id, strlen(ev->person_id),
-                                  &created);
+                len = strlen(ev->person_id);
+                if (hw_map_find(&b->known, ev->person_id, len))
+                        continue;
+                e = hw_map_upsert(reading, ev->person_id, len, &created);
                 if (!e)
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
                                        "out of memory");
                 if (created) {
-                        const hw_map_entry_t *c =
-                                hw_map_find(&b->cache->persons, ev->person_id,
-                                            strlen(ev->person_id));
+                        const hw_map_entry_t *c = hw_map_find(
+                                &b->cache->persons, ev->person_id, len);
                         e->v.p = c ? c->v.p : NULL;
                         e->aux = c ? -1 : (int64_t)n;
                         if (!c)
@@ -272,54 +264,111 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
         if ((err = hw_store_get_persons(store, ids, n, states, &b->scratch,
                                         errstr, size)))
                 return err;
-        for (size_t i = 0; i < known->count; i++)
-                if (known->entries[i].aux >= 0)
-                        known->entries[i].v.p = &states[known->entries[i].aux];
+        for (size_t i = 0; i < reading->count; i++) {
+                const hw_map_entry_t *r = &reading->entries[i];
+                int created;
+                hw_map_entry_t *k =
+                        hw_map_upsert(&b->known, r->key, r->len, &created);
+                if (!k)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+                k->v.p = r->aux >= 0 ? &states[r->aux] : r->v.p;
+        }
         return HW_OK;
 }
 
-/* After an applied step. */
-static void take_applied(hw_batch_t *b, hw_store_t *store) {
-        remember_persons(b, &b->known);
-        b->stats.alerts = hw_store_alerts_added(store);
+/* The store's epoch as the batch's first part found it; a later part
+ * finding another voids the batch (a replay swapped its keys in: what
+ * was read before is not what the step would apply to). */
+static void note_epoch(hw_batch_t *b, hw_store_t *store) {
+        const char *epoch = hw_store_epoch(store);
+
+        if (!b->processed) {
+                /* The cache holds what this consumer's own steps wrote,
+                 * and only while nothing else wrote. No batch holds
+                 * persons of the cache here: this is its first part. */
+                if (strcmp(b->cache->epoch, epoch)) {
+                        hw_batch_forget_persons(b->cache);
+                        snprintf(b->cache->epoch, sizeof(b->cache->epoch), "%s",
+                                 epoch);
+                }
+                snprintf(b->epoch, sizeof(b->epoch), "%s", epoch);
+                b->processed = 1;
+        } else if (strcmp(b->epoch, epoch)) {
+                b->epoch_moved = 1;
+        }
 }
 
-hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
-                        const hw_proc_conf_t *proc, int defer,
-                        hw_store_outcome_t *outcome, char *errstr,
-                        size_t size) {
+/* Forgets the events processed (their strings included). */
+static void drop_events(hw_batch_t *b) {
+        b->n_events = 0;
+        hw_arena_reset(&b->arena);
+        hw_arena_reset(&b->part);
+}
+
+/* The last day whose applied ids are forgotten (dedup.days before the
+ * watermark's day, as the batch has moved it so far); INT64_MIN with no
+ * watermark. */
+static int64_t forgotten_through(const hw_batch_t *b, const hw_store_t *store,
+                                 const hw_plan_conf_t *conf) {
+        int64_t w = hw_store_watermark(store);
+
+        if (b->deltas.watermark > w)
+                w = b->deltas.watermark;
+        return w < 0 ? INT64_MIN : hw_time_day(w) - conf->seen_days;
+}
+
+hw_err_t hw_batch_process(hw_batch_t *b, hw_store_t *store,
+                          const hw_proc_conf_t *proc, char *errstr,
+                          size_t size) {
         hw_batch_stats_t *stats = &b->stats;
-        hw_map_t *known = &b->known;
-        hw_store_offset_t *offsets = NULL;
+        hw_plan_conf_t conf;
         unsigned char *dup;
         hw_err_t err = HW_OK;
 
-        memset(stats, 0, sizeof(*stats));
-        hw_arena_reset(&b->scratch);
-        hw_deltas_clear(&b->deltas);
-        hw_map_clear(known);
-
-        dup = hw_arena_alloc(&b->scratch, b->n_events + 1);
-        offsets =
-                hw_arena_alloc(&b->scratch, b->n_parts * sizeof(*offsets) + 1);
-        if (!dup || !offsets)
+        if (!b->n_events)
+                return HW_OK;
+        hw_arena_reset(&b->part);
+        if (!(dup = hw_arena_alloc(&b->part, b->n_events + 1)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         if ((err = hw_store_begin(store, errstr, size)))
                 return err;
-        if (b->n_events &&
-            ((err = find_duplicates(b, store, dup, errstr, size)) ||
-             (err = read_persons(b, store, dup, known, errstr, size))))
+        note_epoch(b, store);
+        if (b->epoch_moved) { /* the step will say so */
+                drop_events(b);
+                return HW_OK;
+        }
+        /* Redis first, then the batch: until both reads are in, nothing
+         * of the batch changes. */
+        if ((err = find_applied(b, store, dup, errstr, size)) ||
+            (err = read_persons(b, store, dup, errstr, size)))
                 return err;
 
+        hw_store_plan_conf(store, &conf);
         for (size_t i = 0; i < b->n_events; i++) {
                 const hw_event_t *ev = &b->events[i];
-                if (dup[i]) {
+                size_t id_len = strlen(ev->event_id);
+                int64_t day = hw_time_day(ev->occurred_at);
+                /* An id is remembered while its day is after the horizon
+                 * of the watermark as the events before moved it. */
+                int64_t horizon = forgotten_through(b, store, &conf);
+                hw_map_entry_t *id = hw_map_find(&b->ids, ev->event_id, id_len);
+                int created;
+                if ((dup[i] && day > horizon) || (id && id->aux > horizon)) {
                         stats->duplicates++;
                         continue;
                 }
                 if ((err = hw_deltas_seen(&b->deltas, ev->occurred_at,
                                           ev->event_id)))
                         break;
+                if (day > forgotten_through(b, store, &conf)) {
+                        if (!(id = hw_map_upsert(&b->ids, ev->event_id, id_len,
+                                                 &created))) {
+                                err = HW_ERR_NOMEM;
+                                break;
+                        }
+                        id->aux = day;
+                }
                 if (ev->type == HW_EVENT_HIRE) {
                         /* The person as the batch left them so far, else as
                          * Redis has them. */
@@ -328,7 +377,7 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
                                             strlen(ev->person_id));
                         const hw_person_t *cur =
                                 e ? e->v.p
-                                  : hw_map_find(known, ev->person_id,
+                                  : hw_map_find(&b->known, ev->person_id,
                                                 strlen(ev->person_id))
                                                 ->v.p;
                         hw_person_t next;
@@ -347,7 +396,40 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
         if (err)
                 return hw_fail(err, errstr, size,
                                "out of memory processing batch");
+        drop_events(b);
+        return HW_OK;
+}
 
+/* After an applied step. */
+static void take_applied(hw_batch_t *b, hw_store_t *store) {
+        remember_persons(b, &b->known);
+        b->stats.alerts = hw_store_alerts_added(store);
+}
+
+hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
+                        const hw_proc_conf_t *proc, int defer,
+                        hw_store_outcome_t *outcome, char *errstr,
+                        size_t size) {
+        hw_store_offset_t *offsets;
+        hw_err_t err;
+
+        /* The epoch and the watermark as they are now: processing reads
+         * them first. */
+        if ((err = b->n_events ? hw_batch_process(b, store, proc, errstr, size)
+                               : hw_store_begin(store, errstr, size)))
+                return err;
+        if (b->processed && strcmp(b->epoch, hw_store_epoch(store)))
+                b->epoch_moved = 1;
+        if (b->epoch_moved) {
+                *outcome = HW_STORE_FENCED;
+                return hw_fail(HW_OK, errstr, size,
+                               "the store's epoch changed while the batch "
+                               "was read");
+        }
+        hw_arena_reset(&b->part);
+        offsets = hw_arena_alloc(&b->part, b->n_parts * sizeof(*offsets) + 1);
+        if (!offsets)
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         for (size_t i = 0; i < b->n_parts; i++) {
                 offsets[i].topic = b->parts[i].topic;
                 offsets[i].partition = b->parts[i].partition;

@@ -1,9 +1,11 @@
 /*
  * A batch: the messages hirewire-consumer read since its last atomic step.
- * Valid events are kept decoded; rejected messages are kept (as librdkafka
+ * Valid events are kept decoded until the processors have run over them
+ * (hw_batch_process, a part of the batch at a time: the batch then holds
+ * their deltas, not the events); rejected messages are kept (as librdkafka
  * messages) until they are confirmed in the dead-letter topic. Flushing
- * runs the processors over the events in order and applies the result, the
- * ids applied and the partitions' next offsets to Redis in one step.
+ * processes what is left and applies the deltas, the ids applied and the
+ * partitions' next offsets to Redis in one step.
  */
 #ifndef HW_BATCH_H
 #define HW_BATCH_H
@@ -33,7 +35,7 @@ typedef struct hw_batch_reject_s {
         char *reason;
 } hw_batch_reject_t;
 
-/* What one flush did. */
+/* What the batch's events did. */
 typedef struct hw_batch_stats_s {
         uint64_t applied;    /* events applied */
         uint64_t duplicates; /* skipped: event_id applied before */
@@ -58,7 +60,7 @@ typedef struct hw_batch_cache_s {
 } hw_batch_cache_t;
 
 typedef struct hw_batch_s {
-        hw_event_t *events;
+        hw_event_t *events; /* read and not processed yet */
         size_t n_events, cap_events;
         hw_batch_reject_t *rejects;
         size_t n_rejects, cap_rejects;
@@ -67,10 +69,18 @@ typedef struct hw_batch_s {
         size_t n_messages;
         int64_t started_ms; /* monotonic ms of the first message */
         hw_arena_t arena;   /* event strings */
-        hw_arena_t scratch; /* per-flush working memory */
+        hw_arena_t scratch; /* the persons read, for the batch's life */
+        hw_arena_t part;    /* working memory of one hw_batch_process */
         hw_deltas_t deltas;
-        hw_map_t known;         /* the persons the flush read (or cached) */
-        hw_batch_stats_t stats; /* of the flush */
+        hw_map_t known;   /* the persons the batch read (or cached) */
+        hw_map_t ids;     /* the event ids the batch applies */
+        hw_map_t reading; /* the persons one hw_batch_process reads */
+        char epoch[32];   /* of the store when the batch was first processed */
+        int processed;    /* events were processed (epoch is set) */
+        int epoch_moved;  /* the epoch changed since: the batch is void */
+        int process_failed; /* Redis failed a part's reads: the rest of
+                               the batch waits for its step */
+        hw_batch_stats_t stats;
         hw_batch_cache_t *cache;
 } hw_batch_t;
 
@@ -102,9 +112,22 @@ hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,
                              hw_err_t error, const char *reason);
 
 /*
- * Reads what the batch needs from Redis, runs the processors and applies
- * the atomic step. Returns HW_OK with *outcome APPLIED or FENCED, or
+ * Runs the processors over the events read since the last call, reading
+ * the applied ids and the persons they need from Redis, then forgets the
+ * events: the batch holds their deltas. Returns HW_OK, or HW_ERR_SERVICE
+ * when Redis failed (nothing changed: call it again), HW_ERR_NOMEM.
+ * No step may be waiting for its reply (hw_batch_finish first).
+ */
+hw_err_t hw_batch_process(hw_batch_t *b, hw_store_t *store,
+                          const hw_proc_conf_t *proc, char *errstr,
+                          size_t errstr_size);
+
+/*
+ * Processes what is left of the batch (hw_batch_process) and applies the
+ * atomic step. Returns HW_OK with *outcome APPLIED or FENCED, or
  * HW_ERR_SERVICE when Redis failed (the batch is intact: flush again).
+ * FENCED too when the store's epoch changed while the batch was processed
+ * (a replay swapped its keys in).
  * With defer, returns once the step is sent (*outcome HW_STORE_PENDING):
  * hw_batch_finish reads its outcome; until then the batch stays as it is
  * and nothing else goes to the store. The flush's figures are in

@@ -398,6 +398,34 @@ void hw_consumer_flush_batch(consumer_t *c, int final) {
         flush_batch_as(c, final, 0);
 }
 
+/* Runs the processors over the events the batch holds, once it holds
+ * PART_EVENTS: only while no step waits for its reply, unless they are
+ * PART_BACKLOG_MAX. A Redis failure leaves them for the step (its retries
+ * wait for Redis). */
+static void process_part(consumer_t *c) {
+        hw_batch_t *b = c->batch;
+        char errstr[512];
+        hw_err_t err;
+
+        if (b->n_events < PART_EVENTS || b->process_failed || c->failed)
+                return;
+        if (c->pending) {
+                if (b->n_events < PART_BACKLOG_MAX)
+                        return;
+                hw_consumer_finish_pending(c);
+                if (!b->n_events || c->failed)
+                        return; /* read again: the step did not apply */
+        }
+        err = hw_batch_process(b, c->store, &c->proc, errstr, sizeof(errstr));
+        if (err == HW_ERR_SERVICE) {
+                b->process_failed = 1;
+                HW_DEBUG("consumer", "events left for the step: %s", errstr);
+        } else if (err) {
+                HW_ERROR("consumer", "batch failed: %s", errstr);
+                fail_stop(c); /* read again after a restart */
+        }
+}
+
 /* Appends the valid event just decoded from m to the archive (once per
  * message: a message re-read after a crash or a fenced batch is there
  * already). Returns -1 on failure: the consumer stops, offsets unmoved. */
@@ -529,6 +557,7 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                         fail_stop(c);
                 }
                 rd_kafka_message_destroy(m);
+                process_part(c);
                 return;
         }
         hw_metrics_rejected(c->metrics, hw_err_name(err));

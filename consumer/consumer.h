@@ -46,6 +46,11 @@
 #define MAX_PARTITIONS 4096
 #define TARGETS_TIMEOUT_MS 5000 /* one query of the partitions' offsets */
 #define RELAY_BATCH 1000        /* alerts read from the stream at a time */
+/* A batch's events are processed (hw_batch_process) this many at a time,
+ * so that it holds their deltas, not the events; while a step waits for
+ * its reply, up to PART_BACKLOG_MAX events are kept before waiting. */
+#define PART_EVENTS 1000
+#define PART_BACKLOG_MAX 4096
 
 /* A partition this consumer is assigned. */
 typedef struct assigned_s {
