@@ -352,23 +352,24 @@ hw_err_t hw_batch_process(hw_batch_t *b, hw_store_t *store,
                 /* An id is remembered while its day is after the horizon
                  * of the watermark as the events before moved it. */
                 int64_t horizon = forgotten_through(b, store, &conf);
-                hw_map_entry_t *id = hw_map_find(&b->ids, ev->event_id, id_len);
                 int created;
-                if ((dup[i] && day > horizon) || (id && id->aux > horizon)) {
+                hw_map_entry_t *id =
+                        hw_map_upsert(&b->ids, ev->event_id, id_len, &created);
+                if (!id) {
+                        err = HW_ERR_NOMEM;
+                        break;
+                }
+                if (created)
+                        id->aux = INT64_MIN; /* not remembered (yet) */
+                if ((dup[i] && day > horizon) || id->aux > horizon) {
                         stats->duplicates++;
                         continue;
                 }
                 if ((err = hw_deltas_seen(&b->deltas, ev->occurred_at,
                                           ev->event_id)))
                         break;
-                if (day > forgotten_through(b, store, &conf)) {
-                        if (!(id = hw_map_upsert(&b->ids, ev->event_id, id_len,
-                                                 &created))) {
-                                err = HW_ERR_NOMEM;
-                                break;
-                        }
+                if (day > forgotten_through(b, store, &conf))
                         id->aux = day;
-                }
                 if (ev->type == HW_EVENT_HIRE) {
                         /* The person as the batch left them so far, else as
                          * Redis has them. */
@@ -418,8 +419,8 @@ hw_err_t hw_batch_flush(hw_batch_t *b, hw_store_t *store,
         if ((err = b->n_events ? hw_batch_process(b, store, proc, errstr, size)
                                : hw_store_begin(store, errstr, size)))
                 return err;
-        if (b->processed && strcmp(b->epoch, hw_store_epoch(store)))
-                b->epoch_moved = 1;
+        if (b->processed)
+                note_epoch(b, store);
         if (b->epoch_moved) {
                 *outcome = HW_STORE_FENCED;
                 return hw_fail(HW_OK, errstr, size,

@@ -73,7 +73,8 @@ typedef struct hw_batch_s {
         hw_arena_t part;    /* working memory of one hw_batch_process */
         hw_deltas_t deltas;
         hw_map_t known;   /* the persons the batch read (or cached) */
-        hw_map_t ids;     /* the event ids the batch applies */
+        hw_map_t ids;     /* the batch's event ids: aux = the day an applied
+                             one is remembered by, INT64_MIN if none */
         hw_map_t reading; /* the persons one hw_batch_process reads */
         char epoch[32];   /* of the store when the batch was first processed */
         int processed;    /* events were processed (epoch is set) */
