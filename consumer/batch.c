@@ -10,14 +10,10 @@
 void hw_batch_cache_init(hw_batch_cache_t *c) {
         memset(c, 0, sizeof(*c));
         hw_plan_init(&c->plan);
-        hw_map_init(&c->persons);
-        hw_map_init(&c->person_strs);
 }
 
 void hw_batch_cache_release(hw_batch_cache_t *c) {
         hw_plan_release(&c->plan);
-        hw_map_release(&c->persons);
-        hw_map_release(&c->person_strs);
 }
 
 void hw_batch_init(hw_batch_t *b, hw_batch_cache_t *cache) {
@@ -30,15 +26,6 @@ void hw_batch_init(hw_batch_t *b, hw_batch_cache_t *cache) {
         hw_map_init(&b->ids);
         hw_map_init(&b->reading);
         b->cache = cache;
-}
-
-/* Past this many writes the cache starts over (its arena only grows). */
-#define PERSON_CACHE_WRITES 25000
-
-void hw_batch_forget_persons(hw_batch_cache_t *c) {
-        hw_map_clear(&c->persons);
-        hw_map_clear(&c->person_strs);
-        c->person_writes = 0;
 }
 
 void hw_batch_clear(hw_batch_t *b) {
@@ -155,71 +142,9 @@ static hw_err_t find_applied(hw_batch_t *b, hw_store_t *store,
                                    size);
 }
 
-/* The cache's copy of s, one per distinct string: persons share a few
- * hundred labs, origins, nationalities, universities and tiers. NULL when
- * out of memory. */
-static const char *cache_str(hw_batch_cache_t *c, const char *s) {
-        int created;
-        const hw_map_entry_t *e =
-                hw_map_upsert(&c->person_strs, s, strlen(s), &created);
-        return e ? e->key : NULL;
-}
-
-/* Copies p into the cache as person_id's place. -1 when out of memory. */
-static int cache_person(hw_batch_t *b, const char *id, size_t len,
-                        const hw_person_t *p) {
-        hw_map_t *m = &b->cache->persons;
-        int created;
-        hw_map_entry_t *e;
-        hw_person_t *c;
-
-        b->cache->person_writes++;
-        if (!(e = hw_map_upsert(m, id, len, &created)) ||
-            !(c = hw_arena_alloc(&m->arena, sizeof(*c))))
-                return -1;
-        memset(c, 0, sizeof(*c));
-        if (p->lab) {
-                c->lab = cache_str(b->cache, p->lab);
-                c->origin = cache_str(b->cache, p->origin);
-                c->nationality = cache_str(b->cache, p->nationality);
-                c->alma_mater = cache_str(b->cache, p->alma_mater);
-                c->tier = cache_str(b->cache, p->tier);
-                c->event_id =
-                        hw_map_strdup(m, p->event_id, strlen(p->event_id));
-                c->at = p->at;
-                if (!c->lab || !c->origin || !c->nationality ||
-                    !c->alma_mater || !c->tier || !c->event_id)
-                        return -1;
-        }
-        e->v.p = c;
-        return 0;
-}
-
-/* After an applied step: the batch's persons as it left them. On running
- * out of memory the cache is forgotten (it is only a cache). */
-static void remember_persons(hw_batch_t *b, const hw_map_t *known) {
-        /* Full: start over next batch (known may point into the cache, so
-         * it is not emptied while being copied from). */
-        if (b->cache->person_writes + known->count > PERSON_CACHE_WRITES) {
-                hw_batch_forget_persons(b->cache);
-                return;
-        }
-        for (size_t i = 0; i < known->count; i++) {
-                const hw_map_entry_t *k = &known->entries[i];
-                const hw_map_entry_t *moved =
-                        hw_map_find(&b->deltas.persons, k->key, k->len);
-                if (cache_person(b, k->key, k->len,
-                                 moved ? moved->v.p : k->v.p)) {
-                        hw_batch_forget_persons(b->cache);
-                        return;
-                }
-        }
-}
-
 /* Reads the registry entries of the persons the part's hires move that
- * the batch does not know yet: from the cache, else from Redis. Only once
- * all are read are they added to b->known (a failed read changes
- * nothing). */
+ * the batch does not know yet, in one read. Only once all are read are
+ * they added to b->known (a failed read changes nothing). */
 static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                              const unsigned char *dup, char *errstr,
                              size_t size) {
@@ -248,13 +173,8 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
                                        "out of memory");
                 if (created) {
-                        const hw_map_entry_t *c = hw_map_find(
-                                &b->cache->persons, ev->person_id, len);
-                        e->v.p = c ? c->v.p : NULL;
-                        e->aux = c ? -1 : (int64_t)n;
-                        if (!c)
-                                ids[n++] = ev->person_id;
-                        b->cache->person_hits += c != NULL;
+                        e->aux = (int64_t)n;
+                        ids[n++] = ev->person_id;
                 }
         }
         b->cache->person_reads += n;
@@ -272,7 +192,7 @@ static hw_err_t read_persons(hw_batch_t *b, hw_store_t *store,
                 if (!k)
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
                                        "out of memory");
-                k->v.p = r->aux >= 0 ? &states[r->aux] : r->v.p;
+                k->v.p = &states[r->aux];
         }
         return HW_OK;
 }
@@ -284,14 +204,6 @@ static void note_epoch(hw_batch_t *b, hw_store_t *store) {
         const char *epoch = hw_store_epoch(store);
 
         if (!b->processed) {
-                /* The cache holds what this consumer's own steps wrote,
-                 * and only while nothing else wrote. No batch holds
-                 * persons of the cache here: this is its first part. */
-                if (strcmp(b->cache->epoch, epoch)) {
-                        hw_batch_forget_persons(b->cache);
-                        snprintf(b->cache->epoch, sizeof(b->cache->epoch), "%s",
-                                 epoch);
-                }
                 snprintf(b->epoch, sizeof(b->epoch), "%s", epoch);
                 b->processed = 1;
         } else if (strcmp(b->epoch, epoch)) {
@@ -403,7 +315,6 @@ hw_err_t hw_batch_process(hw_batch_t *b, hw_store_t *store,
 
 /* After an applied step. */
 static void take_applied(hw_batch_t *b, hw_store_t *store) {
-        remember_persons(b, &b->known);
         b->stats.alerts = hw_store_alerts_added(store);
 }
 

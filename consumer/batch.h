@@ -44,19 +44,13 @@ typedef struct hw_batch_stats_s {
         uint64_t alerts;     /* alerts the step added to the stream */
 } hw_batch_stats_t;
 
-/* What the consumer keeps from batch to batch, shared by its batches: the
- * plan's maps, and where the persons of its partitions are, as its own
- * applied steps left them (a person's events share a partition):
- * person_id -> hw_person_t *, lab NULL for one not known. The persons are
- * forgotten on any sign that someone else may have written them. */
+/* What the consumer keeps from batch to batch, shared by its batches:
+ * the plan's maps. The persons a batch moves are read from the registry
+ * by each part (no cache: measured, one kept from step to step took more
+ * memory than the reads it saved cost; docs/scaling.md). */
 typedef struct hw_batch_cache_s {
-        hw_plan_t plan; /* the deltas as the atomic step applies them */
-        hw_map_t persons;
-        hw_map_t person_strs; /* their labs, origins, nationalities,
-                                 universities and tiers, each kept once */
-        size_t person_writes;
-        char epoch[32];
-        uint64_t person_hits, person_reads; /* for the debug line */
+        hw_plan_t plan;        /* the deltas as the atomic step applies them */
+        uint64_t person_reads; /* for the debug line */
 } hw_batch_cache_t;
 
 typedef struct hw_batch_s {
@@ -72,7 +66,7 @@ typedef struct hw_batch_s {
         hw_arena_t scratch; /* the persons read, for the batch's life */
         hw_arena_t part;    /* working memory of one hw_batch_process */
         hw_deltas_t deltas;
-        hw_map_t known;   /* the persons the batch read (or cached) */
+        hw_map_t known;   /* the persons the batch read */
         hw_map_t ids;     /* the batch's event ids: aux = the day an applied
                              one is remembered by, INT64_MIN if none */
         hw_map_t reading; /* the persons one hw_batch_process reads */
@@ -87,10 +81,6 @@ typedef struct hw_batch_s {
 
 void hw_batch_cache_init(hw_batch_cache_t *c);
 void hw_batch_cache_release(hw_batch_cache_t *c);
-
-/* Forgets the cached persons: call it when partitions are assigned or
- * revoked and when a step was fenced (another consumer wrote). */
-void hw_batch_forget_persons(hw_batch_cache_t *c);
 
 /* A batch using (not owning) cache. */
 void hw_batch_init(hw_batch_t *b, hw_batch_cache_t *cache);

@@ -173,10 +173,10 @@ static void step_applied(consumer_t *c, const hw_batch_t *b, int at_end,
         HW_DEBUG("consumer",
                  "batch applied: messages=%zu applied=%" PRIu64
                  " duplicates=%" PRIu64 " rejected=%zu at_end=%d keys=%zu "
-                 "changes=%zu persons_cached=%" PRIu64 " persons_read=%" PRIu64,
+                 "changes=%zu persons_read=%" PRIu64,
                  b->n_messages, st->applied, st->duplicates, b->n_rejects,
                  at_end, c->cache.plan.n_keys, c->cache.plan.n_changes,
-                 c->cache.person_hits, c->cache.person_reads);
+                 c->cache.person_reads);
         if (!c->replay) {
                 hw_consumer_commit_to_kafka(c, b);
                 hw_metrics_set_ready(c->metrics, c->n_assigned > 0,
@@ -208,9 +208,6 @@ static int step_settle(consumer_t *c, hw_batch_t *b, hw_err_t err,
         }
         if (!err) { /* fenced */
                 hw_metrics_add(c->metrics, HW_M_FENCED, 1);
-                /* Someone else wrote, or steps were lost with a failed
-                 * Redis primary: persons too, maybe. */
-                hw_batch_forget_persons(&c->cache);
                 HW_WARN("consumer",
                         "batch dropped: %s, not what it started from (moved "
                         "by another consumer or a replay, or lost with a "

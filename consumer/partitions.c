@@ -114,8 +114,6 @@ void hw_consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         return;
                 }
                 c->n_assigned = 0;
-                /* Persons cached are those of the partitions held before. */
-                hw_batch_forget_persons(&c->cache);
                 for (int i = 0; i < parts->cnt && i < MAX_PARTITIONS; i++) {
                         rd_kafka_topic_partition_t *p = &parts->elems[i];
                         assigned_t *a = &c->assigned[c->n_assigned++];
@@ -144,7 +142,6 @@ void hw_consumer_rebalance_cb(rd_kafka_t *rk, rd_kafka_resp_err_t err,
                         hw_metrics_set_lag(c->metrics, c->assigned[i].topic,
                                            c->assigned[i].partition, -1);
                 c->n_assigned = 0;
-                hw_batch_forget_persons(&c->cache);
                 HW_INFO("consumer", "partitions revoked: %s",
                         rd_kafka_err2str(err));
                 rd_kafka_assign(rk, NULL);
