@@ -54,9 +54,17 @@ int main(int argc, char **argv) {
         size_t n_parts = 0, done = 0;
         uint64_t count = 0;
 
+        if (argc == 2 && !strcmp(argv[1], "--librdkafka-version")) {
+                /* The release loaded, for the benchmark's header. */
+                printf("%s\n", rd_kafka_version_str());
+                rd_kafka_conf_destroy(conf);
+                return 0;
+        }
         if (argc < 4) {
-                fprintf(stderr, "usage: %s BOOTSTRAP GROUP TOPIC...\n",
-                        argv[0]);
+                fprintf(stderr,
+                        "usage: %s BOOTSTRAP GROUP TOPIC...\n"
+                        "       %s --librdkafka-version\n",
+                        argv[0], argv[0]);
                 return 2;
         }
         if (rd_kafka_conf_set(conf, "bootstrap.servers", argv[1], errstr,

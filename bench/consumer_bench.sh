@@ -30,6 +30,9 @@
 # same run: devbroker (the default) and kafka (Apache Kafka itself, one
 # local KRaft node started by scripts/kafka-local.sh; needs Java, the jars
 # are fetched with Maven once), e.g. HW_BENCH_BROKERS="devbroker kafka".
+# The librdkafka every program of the run loads is named first: with
+# LD_LIBRARY_PATH set to a directory from bench/librdkafka_wheel.sh, a
+# newer release than the system's.
 set -euo pipefail
 src=$(cd "$(dirname "$0")/.." && pwd)
 n=${1:-300000}
@@ -46,6 +49,7 @@ svc_init hirewire-bench
 # A Kafka node left by a stream that failed is stopped too.
 trap '"$src/scripts/kafka-local.sh" stop "$work/kafka" >/dev/null 2>&1 || true; svc_cleanup' EXIT
 svc_start_redis "$work"
+echo "librdkafka $("$bin/bench-baseline" --librdkafka-version) ($(ldd "$bin/hirewire-consumer" | awk '/librdkafka/ {print $3; exit}'))"
 
 redis_cpu() { # seconds of CPU Redis used so far (user + system)
   redis-cli -p "$port" info cpu | awk -F: '/^used_cpu_(user|sys):/ {s += $2} END {printf "%.6f", s}'
