@@ -22,6 +22,8 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         s->at_end = 1;
         hw_arena_init(&s->scratch);
         hw_buf_init(&s->cmd);
+        hw_buf_init(&s->reads_cmd);
+        hw_arena_init(&s->reads_arena);
         hw_map_init(&s->appended);
         hw_map_init(&s->typed);
         hw_map_init(&s->codes);
@@ -102,6 +104,9 @@ void hw_store_destroy(hw_store_t *s) {
         free(s->argv);
         free(s->argvlen);
         hw_buf_release(&s->cmd);
+        hw_buf_release(&s->reads_cmd);
+        free(s->reads_replies);
+        hw_arena_release(&s->reads_arena);
         hw_arena_release(&s->scratch);
         hw_step_free_slide(s);
         free(s->logs);

@@ -88,7 +88,13 @@ struct hw_store_s {
         size_t win_first[HW_PLAN_MAX_WINDOWS + 2]; /* window w's codes:
                                    entries [win_first[w], win_first[w+1]) */
         char wname[HW_PLAN_MAX_WINDOWS + 1][16];   /* "all", "7d", ... */
-        redisReply **step_replies;                 /* in reply_arena */
+        /* A batch's reads outside the step (applied ids, persons):
+         * their commands in RESP and their replies, reused. */
+        hw_buf_t reads_cmd;
+        redisReply **reads_replies; /* in reads_arena */
+        size_t reads_replies_cap;
+        hw_arena_t reads_arena;
+        redisReply **step_replies; /* in reply_arena */
         size_t step_replies_cap;
         hw_arena_t reply_arena;        /* the step's replies: no allocation per
                                    reply or element */
@@ -313,6 +319,14 @@ int hw_step_take_replies(hw_store_t *s, size_t *at, size_t end, int wait);
  * replies read are freed). */
 hw_err_t hw_step_read_replies(hw_store_t *s, size_t first, size_t n,
                               const char *what, char *errstr, size_t size);
+
+/* Sends the n commands written in s->reads_cmd (hw_step_resp_*) and
+ * reads their replies into s->reads_replies, built in s->reads_arena
+ * (both reset by the next call). Every reply is read before any is
+ * checked: an error reply to any is that command's error (what), and the
+ * connection stays usable. */
+hw_err_t hw_store_reads_round_trip(hw_store_t *s, size_t n, const char *what,
+                                   char *errstr, size_t size);
 
 /* Sends s->cmd and reads its n replies. */
 hw_err_t hw_step_round_trip(hw_store_t *s, size_t first, size_t n,

@@ -252,13 +252,12 @@ static redisReplyObjectFunctions arena_replies = {
  * builds several MiB). */
 #define SPILL_BYTES ((size_t)512 << 10)
 
-/* Writes s->cmd whole and empties it: -1 when the connection broke
+/* Writes b whole and empties it: -1 when the connection broke
  * (ctx->errstr says why). Written as it is: hiredis would copy it to its
  * own buffer first. */
-static int write_cmd(hw_store_t *s) {
-        for (size_t at = 0; at < s->cmd.len;) {
-                ssize_t w =
-                        write(s->ctx->fd, s->cmd.data + at, s->cmd.len - at);
+static int write_buf(hw_store_t *s, hw_buf_t *b) {
+        for (size_t at = 0; at < b->len;) {
+                ssize_t w = write(s->ctx->fd, b->data + at, b->len - at);
                 if (w < 0 && errno == EINTR)
                         continue;
                 if (w <= 0) {
@@ -272,8 +271,12 @@ static int write_cmd(hw_store_t *s) {
                 }
                 at += (size_t)w;
         }
-        s->cmd.len = 0;
+        b->len = 0;
         return 0;
+}
+
+static int write_cmd(hw_store_t *s) {
+        return write_buf(s, &s->cmd);
 }
 
 void hw_step_spill(hw_store_t *s) {
@@ -294,14 +297,15 @@ hw_err_t hw_step_send_commands(hw_store_t *s, const char *what, char *errstr,
 /* Reads replies into s->step_replies[*at ..end), error replies
  * included, advancing *at: waiting for each (wait), or only those whose
  * bytes are in. -1 when the connection broke. */
-int hw_step_take_replies(hw_store_t *s, size_t *at, size_t end, int wait) {
+static int take_replies(hw_store_t *s, hw_arena_t *arena, redisReply **out,
+                        size_t *at, size_t end, int wait) {
         redisReader *rd = s->ctx->reader;
         redisReplyObjectFunctions *fn = rd->fn;
         void *priv = rd->privdata;
         int rc = 0;
 
         rd->fn = &arena_replies;
-        rd->privdata = &s->reply_arena;
+        rd->privdata = arena;
         while (*at < end) {
                 void *v = NULL;
                 if ((wait ? redisGetReply(s->ctx, &v)
@@ -312,11 +316,44 @@ int hw_step_take_replies(hw_store_t *s, size_t *at, size_t end, int wait) {
                 }
                 if (!v)
                         break;
-                s->step_replies[(*at)++] = v;
+                out[(*at)++] = v;
         }
         rd->fn = fn;
         rd->privdata = priv;
         return rc;
+}
+
+int hw_step_take_replies(hw_store_t *s, size_t *at, size_t end, int wait) {
+        return take_replies(s, &s->reply_arena, s->step_replies, at, end, wait);
+}
+
+hw_err_t hw_store_reads_round_trip(hw_store_t *s, size_t n, const char *what,
+                                   char *errstr, size_t size) {
+        size_t at = 0;
+
+        hw_arena_reset(&s->reads_arena);
+        if (hw_grow((void **)&s->reads_replies, &s->reads_replies_cap, n + 1,
+                    sizeof(*s->reads_replies))) {
+                s->reads_cmd.len = 0;
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        }
+        if (write_buf(s, &s->reads_cmd) ||
+            take_replies(s, &s->reads_arena, s->reads_replies, &at, n, 1)) {
+                s->reads_cmd.len = 0;
+                /* Out of memory building a reply is the reader's error
+                 * too: the connection goes either way (replies unread). */
+                if (s->ctx && s->ctx->err == REDIS_ERR_OOM) {
+                        hw_step_drop_connection(s);
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+                }
+                return hw_step_check_reply(s, NULL, what, errstr, size);
+        }
+        for (size_t i = 0; i < n; i++)
+                if (s->reads_replies[i]->type == REDIS_REPLY_ERROR)
+                        return hw_step_error_reply(s, s->reads_replies[i], what,
+                                                   errstr, size);
+        return HW_OK;
 }
 
 /* Reads n replies into s->step_replies[first ..), error replies

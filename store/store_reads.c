@@ -311,14 +311,12 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                               size_t size) {
         size_t *order = malloc((n ? n : 1) * sizeof(*order));
         int64_t *bucket = malloc((n ? n : 1) * sizeof(*bucket));
-        const char **argv = malloc((n + 2) * sizeof(*argv));
-        size_t *argvlen = malloc((n + 2) * sizeof(*argvlen));
+        hw_buf_t *cmd = &s->reads_cmd;
         size_t cmds = 0, i, j;
         hw_err_t err = HW_OK;
-        redisReply *r;
         char key[300];
 
-        if (!order || !bucket || !argv || !argvlen) {
+        if (!order || !bucket) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
@@ -332,25 +330,33 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
-        /* One HMGET per bucket, pipelined. */
+        /* One HMGET per bucket, in one round trip. */
+        cmd->len = 0;
         for (i = 0; i < n; i = j) {
-                argv[0] = "HMGET";
-                argvlen[0] = 5;
-                argv[1] = key;
-                argvlen[1] = hw_keys_persons(key, sizeof(key), s->conf->prefix,
+                size_t len = hw_keys_persons(key, sizeof(key), s->conf->prefix,
                                              (unsigned)bucket[order[i]]);
-                for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
-                     j++) {
-                        argv[2 + j - i] = ids[order[j]];
-                        argvlen[2 + j - i] = strlen(ids[order[j]]);
+                for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++)
+                        ;
+                if (hw_step_resp_cmd(cmd, 2 + j - i) ||
+                    hw_step_resp_arg(cmd, "HMGET", 5) ||
+                    hw_step_resp_arg(cmd, key, len)) {
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                        goto cleanup;
                 }
-                redisAppendCommandArgv(s->ctx, (int)(2 + j - i), argv, argvlen);
+                for (size_t k = i; k < j; k++)
+                        if (hw_step_resp_str(cmd, ids[order[k]])) {
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                                goto cleanup;
+                        }
                 cmds++;
         }
-        for (i = 0; i < n; i = j) {
-                if ((err = hw_step_pipelined_reply(s, --cmds, "HMGET persons",
-                                                   &r, errstr, size)))
-                        goto cleanup;
+        if ((err = hw_store_reads_round_trip(s, cmds, "HMGET persons", errstr,
+                                             size)))
+                goto cleanup;
+        for (i = 0, cmds = 0; i < n; i = j, cmds++) {
+                const redisReply *r = s->reads_replies[cmds];
                 for (j = i; j < n && bucket[order[j]] == bucket[order[i]];
                      j++) {
                         const redisReply *e =
@@ -366,9 +372,6 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                         if (rc == -2) {
                                 /* Not a damaged record: a person taken
                                  * as new would be counted wrong. */
-                                freeReplyObject(r);
-                                if (cmds)
-                                        hw_step_drop_connection(s);
                                 err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                               "out of memory");
                                 goto cleanup;
@@ -383,79 +386,72 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                                 memset(p, 0, sizeof(*p));
                         }
                 }
-                freeReplyObject(r);
         }
 cleanup:
+        cmd->len = 0;
         free(order);
         free(bucket);
-        free(argv);
-        free(argvlen);
         return err;
 }
 
 hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
                              const char *const *ids, size_t n,
                              unsigned char *out, char *errstr, size_t size) {
-        hw_err_t err;
-        redisReply *r;
-        size_t i, sent = 0;
-        const char **argv = NULL;
-        size_t *argvlen = NULL;
+        hw_buf_t *cmd = &s->reads_cmd;
         size_t *order = NULL;
+        size_t i, cmds = 0;
+        hw_err_t err;
         char key[64];
 
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
-        /* One SMISMEMBER per day, whatever the order of the ids. */
-        argv = malloc((n + 2) * sizeof(*argv));
-        argvlen = malloc((n + 2) * sizeof(*argvlen));
+        /* One SMISMEMBER per day, whatever the order of the ids, in one
+         * round trip. */
         order = malloc((n + 1) * sizeof(*order));
-        if (!argv || !argvlen || !order) {
+        if (!order || hw_order_by_key(days, n, order)) {
                 err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
                 goto cleanup;
         }
-        if (hw_order_by_key(days, n, order)) {
-                err = hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-                goto cleanup;
-        }
+        cmd->len = 0;
         for (i = 0; i < n;) {
-                size_t j = i, argc = 2;
+                size_t j = i, len;
                 char ymd[9];
                 hw_time_ymd(days[order[i]], ymd);
-                argv[0] = "SMISMEMBER";
-                argvlen[0] = 10;
-                argv[1] = key;
-                argvlen[1] =
-                        hw_keys_seen(key, sizeof(key), s->conf->prefix, ymd);
-                while (j < n && days[order[j]] == days[order[i]]) {
-                        argv[argc] = ids[order[j]];
-                        argvlen[argc++] = strlen(ids[order[j]]);
+                len = hw_keys_seen(key, sizeof(key), s->conf->prefix, ymd);
+                while (j < n && days[order[j]] == days[order[i]])
                         j++;
+                if (hw_step_resp_cmd(cmd, 2 + j - i) ||
+                    hw_step_resp_arg(cmd, "SMISMEMBER", 10) ||
+                    hw_step_resp_arg(cmd, key, len)) {
+                        err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                      "out of memory");
+                        goto cleanup;
                 }
-                redisAppendCommandArgv(s->ctx, (int)argc, argv, argvlen);
-                sent++;
+                for (size_t k = i; k < j; k++)
+                        if (hw_step_resp_str(cmd, ids[order[k]])) {
+                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
+                                              "out of memory");
+                                goto cleanup;
+                        }
+                cmds++;
                 i = j;
         }
-        for (i = 0; i < n;) {
+        if ((err = hw_store_reads_round_trip(s, cmds, "SMISMEMBER", errstr,
+                                             size)))
+                goto cleanup;
+        for (i = 0, cmds = 0; i < n; cmds++) {
+                const redisReply *r = s->reads_replies[cmds];
                 size_t j = i;
                 while (j < n && days[order[j]] == days[order[i]])
                         j++;
-                sent--;
-                if ((err = hw_step_pipelined_reply(s, sent, "SMISMEMBER", &r,
-                                                   errstr, size)))
-                        goto cleanup;
                 for (size_t k = i; k < j; k++)
                         out[order[k]] = r->type == REDIS_REPLY_ARRAY &&
                                         k - i < r->elements &&
                                         r->element[k - i]->integer == 1;
-                freeReplyObject(r);
                 i = j;
         }
 cleanup:
-        if (err && sent && s->ctx)
-                hw_step_drop_connection(s); /* unread replies: start clean */
-        free(argv);
-        free(argvlen);
+        cmd->len = 0;
         free(order);
         return err;
 }
