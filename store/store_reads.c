@@ -697,20 +697,33 @@ static int alert_from_fields(hw_alert_t *a, const redisReply *f) {
 hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                               hw_store_alert_t *out, size_t max, size_t *n,
                               char *errstr, size_t size) {
+        const char *prefix = hw_config_alerts_prefix(s->conf);
+        hw_buf_t *cmd = &s->reads_cmd;
+        const redisReply *r;
         char start[64];
         hw_err_t err;
-        redisReply *r;
         int rc;
 
         *n = 0;
         if ((err = hw_store_connect(s, errstr, size)))
                 return err;
+        /* Its reply built in an arena: a thousand entries of a dozen
+         * strings each. */
         snprintf(start, sizeof(start), "(%s", after);
-        r = redisCommand(s->ctx, "XRANGE %s" HW_KEY_ALERTS " %s + COUNT %d",
-                         hw_config_alerts_prefix(s->conf), start, (int)max);
-        if ((err = hw_step_check_reply(s, r, "XRANGE " HW_KEY_ALERTS, errstr,
-                                       size)))
+        cmd->len = 0;
+        if (hw_step_resp_cmd(cmd, 6) || hw_step_resp_str(cmd, "XRANGE") ||
+            hw_step_resp_arg2(cmd, prefix, strlen(prefix), HW_KEY_ALERTS,
+                              strlen(HW_KEY_ALERTS)) ||
+            hw_step_resp_str(cmd, start) || hw_step_resp_str(cmd, "+") ||
+            hw_step_resp_str(cmd, "COUNT") ||
+            hw_step_resp_int(cmd, (int64_t)max)) {
+                cmd->len = 0;
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        }
+        if ((err = hw_store_reads_round_trip(s, 1, "XRANGE " HW_KEY_ALERTS,
+                                             errstr, size)))
                 return err;
+        r = s->reads_replies[0];
         for (size_t i = 0; r->type == REDIS_REPLY_ARRAY && i < r->elements;
              i++) {
                 const redisReply *e = r->element[i];
@@ -719,11 +732,9 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                         continue;
                 snprintf(o->id, sizeof(o->id), "%s", e->element[0]->str);
                 rc = alert_from_fields(&o->alert, e->element[1]);
-                if (rc == ALERT_NOMEM) {
-                        freeReplyObject(r);
+                if (rc == ALERT_NOMEM)
                         return hw_fail(HW_ERR_NOMEM, errstr, size,
                                        "out of memory reading alert %s", o->id);
-                }
                 if (rc == ALERT_DAMAGED) {
                         HW_WARN("store",
                                 "alert stream entry %s is damaged; "
@@ -734,6 +745,5 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                 }
                 (*n)++;
         }
-        freeReplyObject(r);
         return HW_OK;
 }
