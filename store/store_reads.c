@@ -306,6 +306,20 @@ hw_err_t hw_store_get_offsets(hw_store_t *s, const char *topic,
         return HW_OK;
 }
 
+/* Writes "<verb> <key> ids[order[from]] .. ids[order[to - 1]]" into cmd
+ * as RESP: one command of a batch's reads. -1 when out of memory. */
+static int resp_members(hw_buf_t *cmd, const char *verb, const char *key,
+                        size_t len, const char *const *ids, const size_t *order,
+                        size_t from, size_t to) {
+        if (hw_step_resp_cmd(cmd, 2 + to - from) ||
+            hw_step_resp_str(cmd, verb) || hw_step_resp_arg(cmd, key, len))
+                return -1;
+        for (size_t k = from; k < to; k++)
+                if (hw_step_resp_str(cmd, ids[order[k]]))
+                        return -1;
+        return 0;
+}
+
 hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                               hw_person_t *out, hw_arena_t *arena, char *errstr,
                               size_t size) {
@@ -337,19 +351,11 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                                              (unsigned)bucket[order[i]]);
                 for (j = i; j < n && bucket[order[j]] == bucket[order[i]]; j++)
                         ;
-                if (hw_step_resp_cmd(cmd, 2 + j - i) ||
-                    hw_step_resp_arg(cmd, "HMGET", 5) ||
-                    hw_step_resp_arg(cmd, key, len)) {
+                if (resp_members(cmd, "HMGET", key, len, ids, order, i, j)) {
                         err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                       "out of memory");
                         goto cleanup;
                 }
-                for (size_t k = i; k < j; k++)
-                        if (hw_step_resp_str(cmd, ids[order[k]])) {
-                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                              "out of memory");
-                                goto cleanup;
-                        }
                 cmds++;
         }
         if ((err = hw_store_reads_round_trip(s, cmds, "HMGET persons", errstr,
@@ -420,19 +426,12 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
                 len = hw_keys_seen(key, sizeof(key), s->conf->prefix, ymd);
                 while (j < n && days[order[j]] == days[order[i]])
                         j++;
-                if (hw_step_resp_cmd(cmd, 2 + j - i) ||
-                    hw_step_resp_arg(cmd, "SMISMEMBER", 10) ||
-                    hw_step_resp_arg(cmd, key, len)) {
+                if (resp_members(cmd, "SMISMEMBER", key, len, ids, order, i,
+                                 j)) {
                         err = hw_fail(HW_ERR_NOMEM, errstr, size,
                                       "out of memory");
                         goto cleanup;
                 }
-                for (size_t k = i; k < j; k++)
-                        if (hw_step_resp_str(cmd, ids[order[k]])) {
-                                err = hw_fail(HW_ERR_NOMEM, errstr, size,
-                                              "out of memory");
-                                goto cleanup;
-                        }
                 cmds++;
                 i = j;
         }
