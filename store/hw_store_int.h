@@ -320,11 +320,11 @@ int hw_step_take_replies(hw_store_t *s, size_t *at, size_t end, int wait);
 hw_err_t hw_step_read_replies(hw_store_t *s, size_t first, size_t n,
                               const char *what, char *errstr, size_t size);
 
-/* Sends the n commands written in s->reads_cmd (hw_step_resp_*) and
- * reads their replies into s->reads_replies, built in s->reads_arena
- * (both reset by the next call). Every reply is read before any is
- * checked: an error reply to any is that command's error (what), and the
- * connection stays usable. */
+/* Sends the n commands written in s->reads_cmd (hw_step_resp_*; each
+ * caller empties it before writing) and reads their replies into
+ * s->reads_replies, built in s->reads_arena (both reset by the next
+ * call). Every reply is read before any is checked: an error reply to any
+ * is that command's error (what), and the connection stays usable. */
 hw_err_t hw_store_reads_round_trip(hw_store_t *s, size_t n, const char *what,
                                    char *errstr, size_t size);
 

@@ -333,15 +333,13 @@ hw_err_t hw_store_reads_round_trip(hw_store_t *s, size_t n, const char *what,
 
         hw_arena_reset(&s->reads_arena);
         if (hw_grow((void **)&s->reads_replies, &s->reads_replies_cap, n + 1,
-                    sizeof(*s->reads_replies))) {
-                s->reads_cmd.len = 0;
+                    sizeof(*s->reads_replies)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        }
         if (write_buf(s, &s->reads_cmd) ||
             take_replies(s, &s->reads_arena, s->reads_replies, &at, n, 1)) {
-                s->reads_cmd.len = 0;
-                /* Out of memory building a reply is the reader's error
-                 * too: the connection goes either way (replies unread). */
+                /* The arena out of memory building a reply is the
+                 * reader's error too: the connection goes either way
+                 * (replies unread), but it is no Redis outage. */
                 if (s->ctx && s->ctx->err == REDIS_ERR_OOM) {
                         hw_step_drop_connection(s);
                         return hw_fail(HW_ERR_NOMEM, errstr, size,

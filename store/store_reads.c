@@ -394,7 +394,6 @@ hw_err_t hw_store_get_persons(hw_store_t *s, const char *const *ids, size_t n,
                 }
         }
 cleanup:
-        cmd->len = 0;
         free(order);
         free(bucket);
         return err;
@@ -450,7 +449,6 @@ hw_err_t hw_store_check_seen(hw_store_t *s, const int64_t *days,
                 i = j;
         }
 cleanup:
-        cmd->len = 0;
         free(order);
         return err;
 }
@@ -715,10 +713,8 @@ hw_err_t hw_store_read_alerts(hw_store_t *s, const char *after,
                               strlen(HW_KEY_ALERTS)) ||
             hw_step_resp_str(cmd, start) || hw_step_resp_str(cmd, "+") ||
             hw_step_resp_str(cmd, "COUNT") ||
-            hw_step_resp_int(cmd, (int64_t)max)) {
-                cmd->len = 0;
+            hw_step_resp_int(cmd, (int64_t)max))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
-        }
         if ((err = hw_store_reads_round_trip(s, 1, "XRANGE " HW_KEY_ALERTS,
                                              errstr, size)))
                 return err;
