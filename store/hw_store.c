@@ -29,6 +29,8 @@ hw_store_t *hw_store_new(const hw_config_t *conf, const char *group,
         hw_map_init(&s->codes);
         hw_map_init(&s->rpair_map);
         hw_map_init(&s->raid_known);
+        hw_map_init(&s->sets_known);
+        hw_map_init(&s->sets_staged);
         hw_map_init(&s->lab_names);
         hw_buf_init(&s->value);
         hw_buf_init(&s->json_ids);
@@ -75,6 +77,8 @@ void hw_step_forget_values(hw_store_t *s) {
         if (s->known)
                 memset(s->known, 0, s->vals_cap);
         hw_step_forget_raids(s);
+        hw_map_clear(&s->sets_known);
+        hw_map_clear(&s->sets_staged);
         s->steps_after = -1;
         s->vals_trusted = 0;
 }
@@ -119,6 +123,8 @@ void hw_store_destroy(hw_store_t *s) {
         hw_map_release(&s->rpair_map);
         hw_step_forget_raids(s);
         hw_map_release(&s->raid_known);
+        hw_map_release(&s->sets_known);
+        hw_map_release(&s->sets_staged);
         free(s->raid_staged);
         hw_map_release(&s->lab_names);
         hw_buf_release(&s->value);
@@ -465,6 +471,7 @@ static hw_err_t end_step(hw_store_t *s, hw_err_t err,
         if (err || outcome != HW_STORE_APPLIED)
                 hw_step_forget_values(s);
         hw_step_unstage_raids(s);
+        hw_map_clear(&s->sets_staged);
         hw_step_free_replies(s, n_read);
         hw_arena_reset(&s->reply_arena);
         free(keys);
@@ -530,8 +537,10 @@ static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
                 if (r->element[0]->type == REDIS_REPLY_INTEGER) {
                         hw_step_keep_values(s, plan, s->pend_after,
                                             r->element[0]->integer);
-                        if (s->steps_after >= 0)
+                        if (s->steps_after >= 0) {
                                 hw_step_keep_raids(s);
+                                hw_step_keep_sets(s);
+                        }
                 } else
                         hw_step_forget_values(s);
         }

@@ -135,6 +135,12 @@ struct hw_store_s {
         struct raid_known_s **raid_staged; /* pair i of the step sent */
         size_t n_staged, staged_cap;
         size_t *n_unread; /* plan key i's fields its HMGET reads */
+        /* The hash field values (lab and organisation names) this
+         * consumer's applied steps set, trusted as the counters are:
+         * "<key>\n<field>" -> the value; a step neither checks the type
+         * of a key nor writes a value it finds there. The step sent
+         * stages what it sets in sets_staged. */
+        hw_map_t sets_known, sets_staged;
         /* Turns: a consumer whose step keeps finding another's applied in
          * between takes <prefix>turn (see take_turn). */
         char id[40];     /* this store's, in <prefix>turn */
@@ -366,6 +372,17 @@ int hw_step_known(const hw_store_t *s, const hw_plan_t *plan,
  * steps_after is <prefix>steps after it. */
 void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
                          const int64_t *after, int64_t steps_after);
+
+/* Whether the hash field value set is one this consumer's applied steps
+ * left (s->sets_known) and the step may rely on them (s->vals_used). */
+int hw_step_set_known(const hw_store_t *s, const hw_delta_t *set);
+
+/* Stages set, which the step writes, for hw_step_keep_sets. -1 when out
+ * of memory. */
+int hw_step_stage_set(hw_store_t *s, const hw_delta_t *set);
+
+/* Keeps what the applied step set (staged) in s->sets_known. */
+void hw_step_keep_sets(hw_store_t *s);
 
 /* The name the batch sets for lab slug, or NULL. */
 const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug);

@@ -179,6 +179,63 @@ void hw_step_keep_values(hw_store_t *s, const hw_plan_t *plan,
         s->steps_after = steps_after;
 }
 
+/* "<key>\n<field>" of set into out (size bytes); 0 when it does not
+ * fit (never known). */
+static size_t set_name(char *out, size_t size, const hw_delta_t *set) {
+        size_t n = set->key_len + 1 + set->field_len;
+        if (n > size)
+                return 0;
+        memcpy(out, set->key, set->key_len);
+        out[set->key_len] = '\n';
+        memcpy(out + set->key_len + 1, set->field, set->field_len);
+        return n;
+}
+
+int hw_step_set_known(const hw_store_t *s, const hw_delta_t *set) {
+        char name[1024];
+        size_t n = s->vals_used ? set_name(name, sizeof(name), set) : 0;
+        const hw_map_entry_t *e =
+                n ? hw_map_find(&s->sets_known, name, n) : NULL;
+        return e && !strcmp(e->v.p, set->value);
+}
+
+int hw_step_stage_set(hw_store_t *s, const hw_delta_t *set) {
+        char name[1024];
+        size_t n = set_name(name, sizeof(name), set);
+        hw_map_entry_t *e;
+        int created;
+
+        if (!n)
+                return 0;
+        if (!(e = hw_map_upsert(&s->sets_staged, name, n, &created)) ||
+            !(e->v.p = hw_map_strdup(&s->sets_staged, set->value,
+                                     strlen(set->value))))
+                return -1;
+        return 0;
+}
+
+/* What sets_known holds at most: past it, all are forgotten (and
+ * written again). */
+#define SETS_KNOWN_MAX 65536
+
+void hw_step_keep_sets(hw_store_t *s) {
+        if (s->sets_known.count + s->sets_staged.count > SETS_KNOWN_MAX)
+                hw_map_clear(&s->sets_known);
+        for (size_t i = 0; i < s->sets_staged.count; i++) {
+                const hw_map_entry_t *st = &s->sets_staged.entries[i];
+                int created;
+                hw_map_entry_t *e = hw_map_upsert(&s->sets_known, st->key,
+                                                  st->len, &created);
+                const char *v = st->v.p;
+                if (!e ||
+                    !(e->v.p = hw_map_strdup(&s->sets_known, v, strlen(v)))) {
+                        hw_map_clear(&s->sets_known);
+                        break;
+                }
+        }
+        hw_map_clear(&s->sets_staged);
+}
+
 /* The name the batch sets for lab slug, or NULL. */
 const char *hw_step_batch_lab_name(const hw_deltas_t *d, const char *slug) {
         char key[640];
@@ -279,6 +336,10 @@ int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
                         rc |= hw_step_resp_arg(b, s->logs[i].ymd, 8);
                 rc |= want_read(s, READ_GENS, 0, NULL, NULL);
         }
+        /* What this consumer's last steps left is relied on when no
+         * other step applied since (round trip 1 checks <prefix>steps). */
+        s->vals_used = s->vals_trusted && s->steps_after >= 0 &&
+                       s->vals_gen == plan->generation;
         /* The type of every key the step writes without reading it. */
         rc |= want_fixed(s, HW_KEY_WATERMARK, "string") ||
               want_fixed(s, HW_KEY_B_DAYS, "zset") ||
@@ -308,7 +369,8 @@ int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
                 rc |= want_type(s, key, len, "hash");
         }
         for (size_t i = 0; !rc && hw_deltas_next_set(d, &i, &set);)
-                rc |= want_type(s, set.key, set.key_len, "hash");
+                if (!hw_step_set_known(s, &set))
+                        rc |= want_type(s, set.key, set.key_len, "hash");
         for (size_t i = 0; i < d->persons.count && !rc; i++) {
                 char key[32];
                 len = hw_keys_persons(
@@ -359,19 +421,19 @@ int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
                 return -1;
         /* Counters: every field's value now (checked to be a number),
          * but those this consumer's last step left when no other step
-         * applied since (known; round trip 1 checks <prefix>steps). */
-        s->vals_used = s->vals_trusted && s->steps_after >= 0 &&
-                       s->vals_gen == plan->generation;
+         * applied since (known, s->vals_used). */
         for (size_t i = 0; i < plan->n_keys && !rc; i++) {
                 const hw_plan_key_t *k = &plan->keys[i];
                 size_t n = 0;
                 for (size_t j = 0; j < k->n; j++)
                         n += !hw_step_known(s, plan, k, k->first + j);
                 s->n_unread[i] = n;
-                if (!n) {
-                        rc |= want_type(s, k->key, k->len, "hash");
+                /* Every value known: this consumer's last step wrote them
+                 * (a hash, or no key left), and no step applied since,
+                 * which the fence read checks; what holds for the values
+                 * holds for the type. */
+                if (!n)
                         continue;
-                }
                 rc |= hw_step_resp_cmd(b, 2 + n) ||
                       hw_step_resp_str(b, k->zset ? "ZMSCORE" : "HMGET") ||
                       hw_step_resp_key(s, b, k->key, k->len);

@@ -487,7 +487,10 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                 rc |= write_flow_index(s, &n, f);
         /* Hash field values (lab names) and persons. */
         for (size_t i = 0; !rc && hw_deltas_next_set(d, &i, &set);) {
-                rc |= hw_step_resp_cmd(b, 4) || hw_step_resp_str(b, "HSET") ||
+                if (hw_step_set_known(s, &set))
+                        continue;
+                rc |= hw_step_stage_set(s, &set) || hw_step_resp_cmd(b, 4) ||
+                      hw_step_resp_str(b, "HSET") ||
                       hw_step_resp_key(s, b, set.key, set.key_len) ||
                       hw_step_resp_arg(b, set.field, set.field_len) ||
                       hw_step_resp_str(b, set.value);
