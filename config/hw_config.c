@@ -493,7 +493,7 @@ hw_err_t hw_config_init(hw_config_t *c) {
                 .mega_threshold_usd = INT64_C(100000000),
                 .max_message_bytes = 65536,
                 .dlq_max_message_bytes = 1000000,
-                .batch_max_events = 5000,
+                .batch_max_events = 10000,
                 .batch_max_ms = 10,
                 .outage_wait_ms = 60000,
                 .seen_days = 365,

@@ -92,7 +92,7 @@ void check_defaults(const hw_config_t *c) {
         HW_CHECK_EQ_INT(c->windows[3], 365);
         HW_CHECK_EQ_INT(c->mega_threshold_usd, 100000000);
         HW_CHECK_EQ_INT(c->max_message_bytes, 65536);
-        HW_CHECK_EQ_INT(c->batch_max_events, 5000);
+        HW_CHECK_EQ_INT(c->batch_max_events, 10000);
         HW_CHECK_EQ_INT(c->batch_max_ms, 10);
         HW_CHECK_EQ_INT(c->outage_wait_ms, 60000);
         HW_CHECK_EQ_INT(c->seen_days, 365);
