@@ -125,6 +125,18 @@ int64_t hw_time_day(int64_t ms) {
         return ms / HW_DAY_MS - (ms % HW_DAY_MS < 0);
 }
 
+int64_t hw_time_month(int64_t day) {
+        int y, m, d;
+        civil_from_days(day, &y, &m, &d);
+        return (int64_t)y * 12 + m - 1;
+}
+
+int64_t hw_time_month_first(int64_t month) {
+        /* Floor division: a month before year 0 is still one. */
+        int64_t y = month / 12 - (month % 12 < 0);
+        return days_from_civil(y, (int)(month - y * 12) + 1, 1);
+}
+
 void hw_time_ymd(int64_t day, char out[9]) {
         char tmp[48];
         int y, m, d;

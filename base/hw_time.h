@@ -24,6 +24,14 @@ int64_t hw_time_day(int64_t ms);
 /* Writes a day number as "yyyymmdd" (NUL-terminated, 9 bytes). */
 void hw_time_ymd(int64_t day, char out[9]);
 
+/* The month of a day number, counted as year * 12 + month - 1 (January
+ * 1970 is 23640). */
+int64_t hw_time_month(int64_t day);
+
+/* The day number of the first day of a month (as hw_time_month counts
+ * it). */
+int64_t hw_time_month_first(int64_t month);
+
 /* The next retry delay: twice ms, capped at cap. */
 static inline int hw_backoff_next(int ms, int cap) {
         return ms > cap / 2 ? cap : ms * 2;

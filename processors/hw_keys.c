@@ -152,6 +152,11 @@ size_t hw_keys_seen(char *out, size_t size, const char *prefix,
         return JOIN(out, size, prefix, "seen:", ymd);
 }
 
+size_t hw_keys_raid(char *out, size_t size, const char *prefix,
+                    const char *ym) {
+        return JOIN(out, size, prefix, HW_KEY_RAID ":", ym);
+}
+
 size_t hw_keys_log(char *out, size_t size, const char *prefix,
                    const char *ymd) {
         return JOIN(out, size, prefix, "b:", ymd);

@@ -130,6 +130,9 @@ size_t hw_keys_persons(char *out, size_t size, const char *prefix,
 size_t hw_keys_seen(char *out, size_t size, const char *prefix,
                     const char *ymd);
 
+/* raid:<yyyymm>: the raid index of the month (ym: 6 digits). */
+size_t hw_keys_raid(char *out, size_t size, const char *prefix, const char *ym);
+
 /* b:<yyyymmdd>: the day's bucket log (ymd: 8 digits). */
 size_t hw_keys_log(char *out, size_t size, const char *prefix, const char *ymd);
 

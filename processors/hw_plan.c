@@ -14,7 +14,6 @@ void hw_plan_init(hw_plan_t *p) {
         hw_map_init(&p->day_map);
         hw_map_init(&p->raid_map);
         hw_map_init(&p->drain_map);
-        hw_map_init(&p->prune_map);
         hw_map_init(&p->fam_map);
         hw_map_init(&p->pname_map);
         hw_idmap_init(&p->wf_map);
@@ -31,7 +30,6 @@ void hw_plan_release(hw_plan_t *p) {
         hw_map_release(&p->day_map);
         hw_map_release(&p->raid_map);
         hw_map_release(&p->drain_map);
-        hw_map_release(&p->prune_map);
         hw_map_release(&p->fam_map);
         hw_map_release(&p->pname_map);
         hw_idmap_release(&p->wf_map);
@@ -622,18 +620,6 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
         return 0;
 }
 
-/* The raid keys to prune, from prune_map. */
-static int list_prunes(hw_plan_t *p) {
-        size_t n = p->prune_map.count;
-        p->prunes = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*p->prunes));
-        if (!p->prunes)
-                return -1;
-        for (size_t i = 0; i < n; i++)
-                p->prunes[i] = p->prune_map.entries[i].key;
-        p->n_prunes = n;
-        return 0;
-}
-
 hw_err_t hw_plan_build(hw_plan_t *p, const hw_plan_conf_t *conf,
                        const hw_deltas_t *d, int64_t day) {
         char errstr[256];
@@ -692,14 +678,13 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
         hw_map_clear(&p->day_map);
         hw_map_clear(&p->raid_map);
         hw_map_clear(&p->drain_map);
-        hw_map_clear(&p->prune_map);
         hw_arena_reset(&p->arena);
         p->day = day;
         for (size_t i = 0; i < conf->n_windows && i < HW_PLAN_MAX_WINDOWS; i++)
                 hw_keys_window_name(p->wnames[i], sizeof(p->wnames[i]),
                                     conf->windows[i]);
         p->n_keys = p->n_changes = p->n_days = p->n_seen = p->n_raids =
-                p->n_drains = p->n_compacted = p->n_prunes = 0;
+                p->n_drains = p->n_compacted = 0;
         /* The deltas' names are looked up once each (as needed). */
         {
                 size_t nn = d->names.count + 1;
@@ -763,7 +748,7 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                                         (w.raid_evs.n + w.drain_evs.n + 1) *
                                                 sizeof(*p->evs));
                 rc = !p->names || !p->evs || emit_windows(p, conf) ||
-                     group_changes(p) || group_days(p, &w) || list_prunes(p) ||
+                     group_changes(p) || group_days(p, &w) ||
                      group_seen(p, conf, d, &w.ids, &n_names) ||
                      group_raids(p, &w, &n_names, &n_evs) ||
                      group_drains(p, &w, &n_evs);

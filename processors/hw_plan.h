@@ -130,9 +130,6 @@ typedef struct hw_plan_s {
         size_t n_days;
         hw_plan_day_t *compacted; /* logs replaced by their sums */
         size_t n_compacted;
-        const char **prunes; /* raid:<lab>:<org> keys that lose the hires
-                                   of days leaving the largest window */
-        size_t n_prunes;
         hw_plan_day_t *seen; /* applied event ids kept: names are ids */
         size_t n_seen;
         hw_plan_raid_t *raids;
@@ -149,7 +146,6 @@ typedef struct hw_plan_s {
         int64_t *field_sums;  /* this build's sum of each */
         uint32_t *field_keys; /* and its key index */
         size_t field_cap;
-        hw_map_t prune_map; /* raid keys pruned */
         hw_map_t fam_map;   /* windowed family -> index */
         hw_map_t pname_map; /* fields (and members) -> index */
         hw_idmap_t wf_map;  /* (family index, field index) -> wf: its

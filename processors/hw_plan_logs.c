@@ -95,23 +95,6 @@ int hw_plan_log_each(const char *text, size_t len,
         return 0;
 }
 
-/* The raid key of a lab hires family's field, for the prunes of a day
- * leaving the largest window ("raid:<lab>:<org-slug>"); other families
- * have none. */
-static int prune_raid(hw_plan_t *p, const char *family, const char *field,
-                      size_t flen) {
-        char key[2 * KEY_MAX + 16];
-        size_t lab_len, k;
-        const char *lab = hw_keys_hires_lab(family, &lab_len);
-        int created;
-
-        if (!lab)
-                return 0;
-        k = hw_plan_pair_name(key, sizeof(key), HW_KEY_RAID ":", lab, lab_len,
-                              ':', field, flen);
-        return !k || !hw_map_upsert(&p->prune_map, key, k, &created) ? -1 : 0;
-}
-
 /* What cache_record needs besides a record. */
 typedef struct cache_ctx_s {
         hw_plan_t *p;
@@ -196,39 +179,23 @@ static cached_t *cache_log(hw_plan_t *p, const hw_plan_conf_t *conf,
 }
 
 /* Takes out of each window a leaving log's day leaves on the way from
- * `before` what it counts there; a day leaving the largest window takes
- * its hires' pairs out of the raid index too. */
+ * `before` what it counts there. */
 int hw_plan_slide_log(hw_plan_t *p, const hw_plan_conf_t *conf,
                       const cached_t *c, int64_t before) {
-        int64_t largest = conf->windows[conf->n_windows - 1];
         size_t leaves[HW_PLAN_MAX_WINDOWS], n_leaves = 0;
-        int gone = c->day <= p->day - largest;
 
         for (size_t i = 0; i < conf->n_windows; i++) {
                 int64_t n = conf->windows[i];
                 if (c->day > before - n && c->day <= p->day - n)
                         leaves[n_leaves++] = i + 1;
         }
-        for (size_t r = 0; r < c->n; r++) {
+        for (size_t r = 0; n_leaves && r < c->n; r++) {
                 const cached_rec_t *rec = &c->recs[r];
-                if (n_leaves) {
-                        int64_t off = hw_plan_touch(p, conf, rec->wf);
-                        if (off < 0)
-                                return -1;
-                        for (size_t i = 0; i < n_leaves; i++)
-                                p->sums[off + (int64_t)leaves[i]] -= rec->delta;
-                }
-                if (gone) {
-                        size_t flen;
-                        const char *field = hw_plan_wf_field(p, rec->wf, &flen);
-                        if (prune_raid(
-                                    p,
-                                    p->fam_map
-                                            .entries[hw_plan_wf_fam(p, rec->wf)]
-                                            .key,
-                                    field, flen))
-                                return -1;
-                }
+                int64_t off = hw_plan_touch(p, conf, rec->wf);
+                if (off < 0)
+                        return -1;
+                for (size_t i = 0; i < n_leaves; i++)
+                        p->sums[off + (int64_t)leaves[i]] -= rec->delta;
         }
         return 0;
 }

@@ -137,6 +137,7 @@ void hw_store_destroy(hw_store_t *s) {
         free(s->vals);
         free(s->known);
         free(s->raids);
+        free(s->raid_months);
         hw_redis_target_wipe(&s->target);
         free(s);
 }
@@ -294,7 +295,7 @@ static hw_err_t layout_check(hw_store_t *s, char *errstr, size_t size) {
                                 "Redis holds the counters under prefix "
                                 "\"%s\" in an older layout (%s" HW_KEY_LAYOUT
                                 " is %s, this version writes %s: the raid "
-                                "index in one hash); rebuild them in "
+                                "index in a hash a month); rebuild them in "
                                 "this version's layout with: "
                                 "hirewire-consumer --replay --from "
                                 "earliest, with the same prefix and "

@@ -30,7 +30,7 @@ typedef struct hw_store_s hw_store_t;
 /* The version of the layout of the internal keys (buckets, persons, ids)
  * this version writes, in <prefix>layout; every step writes it, and a
  * consumer refuses to start on counters in another. */
-#define HW_STORE_LAYOUT "5"
+#define HW_STORE_LAYOUT "6"
 
 /* One partition of a batch: the offset the batch expects stored (-1 =
  * none stored yet) and the offset it stores. */

@@ -101,10 +101,16 @@ struct hw_store_s {
         struct hw_raid_found_s *raids; /* the raids the step found */
         size_t n_raids, raids_cap;
         /* The raid index of the step's pairs: the plan's raid pairs
-         * (pair i is the plan's raid i), then those only the slide
-         * prunes. */
+         * (pair i is the plan's raid i). */
         struct raid_pair_s *rpairs;
         size_t n_rpairs, rpairs_cap;
+        /* The months of the raid index the step writes (ascending, see
+         * hw_step_raid_pairs), and those it reads the pairs it does not
+         * know from: raid_lo .. raid_hi, raid_unread pairs. */
+        int64_t *raid_months;
+        size_t n_raid_months, raid_months_cap;
+        int64_t raid_lo, raid_hi;
+        size_t raid_unread;
         hw_map_t rpair_map; /* "<lab>:<org>" -> index in rpairs (v.i) */
         hw_map_t lab_names; /* lab slug -> its stored name (v.p, a
                                    reply; NULL: none) */
@@ -194,19 +200,17 @@ typedef struct raid_pair_s {
         size_t len;
         hw_raid_hire_t *list; /* its hires, as the step leaves them */
         size_t n;
-        int stored;      /* <prefix>raid has the field now */
         int64_t *raised; /* the days of its raids raised before */
         size_t n_raised;
-        int changed; /* the step changes its hires */
+        int changed; /* the step adds hires to it */
         int raises;  /* how many raids of it the step raises */
         int known;   /* list from s->raid_known, not read */
 } raid_pair_t;
 
-/* A pair of s->raid_known: its hires as <prefix>raid holds them, the
+/* A pair of s->raid_known: its hires as the raid index holds them, the
  * event ids packed after the list. */
 typedef struct raid_known_s {
         size_t n, bytes;
-        int stored; /* <prefix>raid has the field */
         hw_raid_hire_t list[];
 } raid_known_t;
 
@@ -410,9 +414,22 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
  * raids raised (alert:raid, watched) and the labs' names. */
 int hw_step_raid_alerts(const hw_store_t *s, const hw_plan_t *plan);
 
-/* The step's raid pairs into s->rpairs: the plan's (pair i its raid i),
- * then, when the slide applies, those it prunes. -1 when out of memory. */
-int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan, int slid);
+/* The step's raid pairs into s->rpairs (pair i the plan's raid i), the
+ * months of the raid index it writes into s->raid_months, and those it
+ * reads pairs from into raid_lo .. raid_hi: every month with days in the
+ * largest window. -1 when out of memory. */
+int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan);
+
+/* The key of the raid index's month (<prefix>raid:<yyyymm>) into out;
+ * prefix NULL: the name without it. Returns its length. */
+size_t hw_step_raid_key(const hw_store_t *s, char out[160], int64_t month,
+                        int with_prefix);
+
+/* Appends to rp's hires those of one month's field (v, a reply: a string
+ * or nil), with room left for extra more. 0, or -1 with errno ENOMEM or
+ * EINVAL (not a raid index). */
+int hw_step_raid_append(hw_store_t *s, raid_pair_t *rp, const redisReply *v,
+                        size_t extra);
 
 /* Takes the step's pairs this consumer knows (s->raid_known, when the
  * step uses what it knows: s->vals_used) as its last step left them,
@@ -467,7 +484,8 @@ int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
 
 /* The raid index: every pair the step changes, in one HSET of
  * <prefix>raid (the pairs left without hires in one HDEL). */
-int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds);
+int hw_step_write_raid_index(hw_store_t *s, const hw_plan_t *plan,
+                             size_t *n_cmds);
 
 /* The days of the raids raised of every pair the step raises one of, in
  * one HSET of alert:raid: those raised before and the step's, ascending.

@@ -329,36 +329,36 @@ hw_err_t hw_step_check_reads(hw_store_t *s, redisReply **rep,
                         }
                         break;
                 }
-                case READ_RAID:
-                        /* The pairs not known, in order: rd->i of them. */
-                        if (!is_array(r, rd->i))
-                                return not_array(r, P, HW_KEY_RAID, errstr,
-                                                 size);
+                case READ_RAID: {
+                        /* Month raid_lo + rd->i of the pairs not known, in
+                         * order; the months come in order. */
+                        char key[160];
+                        hw_step_raid_key(s, key, s->raid_lo + (int64_t)rd->i,
+                                         1);
+                        if (!is_array(r, s->raid_unread))
+                                return not_array(r, "", key, errstr, size);
                         for (size_t i = 0, at = 0; i < s->n_rpairs; i++) {
                                 raid_pair_t *rp = &s->rpairs[i];
-                                const redisReply *v;
-                                size_t extra = i < plan->n_raids
-                                                       ? plan->raids[i].n_ev
-                                                       : 0;
                                 if (rp->known)
                                         continue;
-                                v = r->element[at++];
-                                rp->stored = v->type == REDIS_REPLY_STRING;
-                                if (!hw_raid_decode(rp->stored ? v->str : "",
-                                                    rp->stored ? v->len : 0,
-                                                    extra, &s->scratch,
-                                                    &rp->list, &rp->n))
+                                if (!rd->i) {
+                                        rp->list = NULL;
+                                        rp->n = 0;
+                                }
+                                if (!hw_step_raid_append(s, rp,
+                                                         r->element[at++],
+                                                         plan->raids[i].n_ev))
                                         continue;
                                 if (errno == ENOMEM)
                                         return hw_fail(HW_ERR_NOMEM, errstr,
                                                        size, "out of memory");
-                                return REFUSED(
-                                        "Redis atomic step: %s" HW_KEY_RAID
-                                        " field %s is not a raid index "
-                                        "(docs/redis-keys.md)",
-                                        P, rp->field);
+                                return REFUSED("Redis atomic step: %s field "
+                                               "%s is not a raid index "
+                                               "(docs/redis-keys.md)",
+                                               key, rp->field);
                         }
                         break;
+                }
                 case READ_RAISED:
                         if (!is_array(r, plan->n_raids))
                                 return not_array(

@@ -1,8 +1,9 @@
 /*
- * The raid index (one hash, a field a pair) and the raid judgment of the
- * atomic step: the pairs read and written, the raids found and which are
- * raised (one raid, one alert), and the days of raids raised gathered from
- * alert:ids for a Redis an earlier version wrote.
+ * The raid index (a hash a month, a field a pair: the pair's hires of
+ * that month) and the raid judgment of the atomic step: the pairs read
+ * and written, the raids found and which are raised (one raid, one
+ * alert), and the days of raids raised gathered from alert:ids for a
+ * Redis an earlier version wrote.
  */
 #include "hw_store_int.h"
 
@@ -22,37 +23,100 @@ static int add_rpair(hw_store_t *s, const char *field, size_t len) {
                 return -1;
         if (created) {
                 e->v.i = (int64_t)s->n_rpairs;
-                s->rpairs[s->n_rpairs++] = (raid_pair_t){
-                        e->key, len, NULL, 0, 0, NULL, 0, 0, 0, 0};
+                s->rpairs[s->n_rpairs++] =
+                        (raid_pair_t){e->key, len, NULL, 0, NULL, 0, 0, 0, 0};
         }
         return 0;
 }
 
-/* The step's raid pairs into s->rpairs: the plan's (pair i its raid i),
- * then, when the slide applies, those it prunes. -1 when out of memory. */
-int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan, int slid) {
+/* The last day the raid index no longer holds once the watermark's day is
+ * day: the largest window before it. */
+static int64_t raid_gone(const hw_store_t *s, int64_t day) {
+        const hw_config_t *c = s->conf;
+        return day - c->windows[c->n_windows - 1];
+}
+
+int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan) {
+        int64_t gone = plan->day >= 0 ? raid_gone(s, plan->day) : INT64_MIN;
+        int64_t first = 1, end = 0, m = 0, *hit;
         char field[600];
+        size_t span;
+
         hw_map_clear(&s->rpair_map);
-        s->n_rpairs = 0;
-        if (!s->conf->alert_raid)
+        s->n_rpairs = s->n_raid_months = 0;
+        s->raid_lo = 0;
+        s->raid_hi = -1;
+        if (!s->conf->alert_raid || !plan->n_raids)
                 return 0;
+        /* Hires are of days up to the watermark's. */
+        s->raid_lo = hw_time_month(gone + 1);
+        s->raid_hi = hw_time_month(plan->day);
+        span = (size_t)(s->raid_hi - s->raid_lo) + 1;
+        if (hw_grow((void **)&s->raid_months, &s->raid_months_cap, span,
+                    sizeof(*s->raid_months)))
+                return -1;
+        hit = s->raid_months; /* per month of the window: whether written */
+        memset(hit, 0, span * sizeof(*hit));
         for (size_t i = 0; i < plan->n_raids; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
-                int n = snprintf(field, sizeof(field), "%s:%s", r->lab_slug,
-                                 r->org_slug);
-                if (n <= 0 || (size_t)n >= sizeof(field) ||
-                    add_rpair(s, field, (size_t)n))
+                int len = snprintf(field, sizeof(field), "%s:%s", r->lab_slug,
+                                   r->org_slug);
+                if (len <= 0 || (size_t)len >= sizeof(field) ||
+                    add_rpair(s, field, (size_t)len))
                         return -1;
+                /* A hire of a day the index no longer holds is judged,
+                 * not kept. */
+                for (size_t k = 0; k < r->n_ev; k++) {
+                        int64_t day = plan->evs[r->first_ev + k].day;
+                        if (day <= gone)
+                                continue;
+                        if (day < first || day >= end) {
+                                m = hw_time_month(day);
+                                first = hw_time_month_first(m);
+                                end = hw_time_month_first(m + 1);
+                        }
+                        /* The watermark's day is the latest hire's. */
+                        HW_ASSERT(m >= s->raid_lo && m <= s->raid_hi);
+                        hit[m - s->raid_lo] = 1;
+                }
         }
-        for (size_t i = 0; slid && i < plan->n_prunes; i++) {
-                static const char head[] = HW_KEY_RAID ":";
-                const char *p = plan->prunes[i]; /* raid:<lab>:<org> */
-                size_t lh = sizeof(head) - 1;
-                if (strncmp(p, head, lh))
-                        continue;
-                if (add_rpair(s, p + lh, strlen(p + lh)))
-                        return -1;
+        for (size_t i = 0; i < span; i++)
+                if (hit[i])
+                        s->raid_months[s->n_raid_months++] =
+                                s->raid_lo + (int64_t)i;
+        return 0;
+}
+
+size_t hw_step_raid_key(const hw_store_t *s, char out[160], int64_t month,
+                        int with_prefix) {
+        char ymd[9];
+        hw_time_ymd(hw_time_month_first(month), ymd);
+        ymd[6] = '\0';
+        return hw_keys_raid(out, 160, with_prefix ? s->conf->prefix : "", ymd);
+}
+
+int hw_step_raid_append(hw_store_t *s, raid_pair_t *rp, const redisReply *v,
+                        size_t extra) {
+        hw_raid_hire_t *got = NULL, *list;
+        size_t n_got = 0;
+
+        if (v->type == REDIS_REPLY_STRING &&
+            hw_raid_decode(v->str, v->len, 0, &s->scratch, &got, &n_got))
+                return -1;
+        if (!n_got && rp->list)
+                return 0;
+        list = hw_arena_alloc(&s->scratch,
+                              (rp->n + n_got + extra + 1) * sizeof(*list));
+        if (!list) {
+                errno = ENOMEM;
+                return -1;
         }
+        if (rp->n)
+                memcpy(list, rp->list, rp->n * sizeof(*list));
+        if (n_got)
+                memcpy(list + rp->n, got, n_got * sizeof(*list));
+        rp->list = list;
+        rp->n += n_got;
         return 0;
 }
 
@@ -93,8 +157,8 @@ long hw_step_raids_known(hw_store_t *s, const hw_plan_t *plan) {
                         return -1;
                 memcpy(rp->list, k->list, k->n * sizeof(*rp->list));
                 rp->n = k->n;
-                rp->stored = k->stored;
         }
+        s->raid_unread = (size_t)unread;
         return unread;
 }
 
@@ -113,7 +177,6 @@ static raid_known_t *known_pair(const raid_pair_t *rp) {
                 return NULL;
         k->n = rp->n;
         k->bytes = head + ids;
-        k->stored = rp->changed ? rp->n > 0 : rp->stored;
         at = (char *)k + head;
         for (size_t j = 0; j < rp->n; j++) {
                 memcpy(at, rp->list[j].id, rp->list[j].len);
@@ -394,22 +457,22 @@ static int raid_found(void *ctx, const hw_raid_cross_t *x) {
 /*
  * The raid index as this step leaves it, and the raid judgment on it (no
  * other step applies before this one: <prefix>steps is watched): each of
- * the plan's pairs gets the batch's hires, every pair loses those of days
- * that left the largest window, and each of the plan's pairs is judged
- * (hw_raid_judge). Whether a raid found is raised is judge_raised's.
+ * the plan's pairs gets the batch's hires, loses those of days that left
+ * the largest window (their months go whole, see hw_step_write_raid_index)
+ * and is judged (hw_raid_judge). Whether a raid found is raised is
+ * judge_raised's.
  */
 hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan, char *errstr,
                              size_t size) {
         const hw_config_t *c = s->conf;
-        int64_t largest = c->windows[c->n_windows - 1];
-        int64_t keep = plan->day >= 0 ? plan->day - largest : INT64_MIN;
-        int64_t oldest = plan->day >= 0 ? plan->day - largest : 0;
+        int64_t keep = plan->day >= 0 ? raid_gone(s, plan->day) : INT64_MIN;
+        int64_t oldest = plan->day >= 0 ? raid_gone(s, plan->day) : 0;
 
         s->n_raids = 0;
         for (size_t i = 0; i < s->n_rpairs; i++) {
                 raid_pair_t *rp = &s->rpairs[i];
                 found_ctx_t fc = {s, i};
-                size_t before, sorted = rp->n;
+                size_t sorted = rp->n;
                 if (i < plan->n_raids) {
                         const hw_plan_raid_t *r = &plan->raids[i];
                         hw_raid_hire_t *adds = hw_arena_alloc(
@@ -431,9 +494,7 @@ hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan, char *errstr,
                         if (moved)
                                 sorted = 0; /* one moved */
                 }
-                before = rp->n;
                 rp->n = hw_raid_settle(rp->list, rp->n, sorted, keep);
-                rp->changed |= rp->n < before;
                 if (i < plan->n_raids && s->raise_alerts &&
                     hw_raid_judge(rp->list, rp->n, plan->raids[i].lo, oldest,
                                   c->alert_raid_days, c->alert_raid_count,
@@ -558,28 +619,55 @@ int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
                                   f->day * 86400000, raised_at, ids, attrs);
 }
 
-/* The raid index: every pair the step changes, in one HSET of
- * <prefix>raid (the pairs left without hires in one HDEL). */
-int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds) {
+/* Whether the plan's pair i has a hire the step adds in days first ..
+ * end - 1. */
+static int adds_in(const hw_plan_t *plan, size_t i, int64_t first,
+                   int64_t end) {
+        const hw_plan_raid_t *r = &plan->raids[i];
+        for (size_t k = 0; k < r->n_ev; k++) {
+                int64_t day = plan->evs[r->first_ev + k].day;
+                if (day >= first && day < end)
+                        return 1;
+        }
+        return 0;
+}
+
+/* The raid index: per month the step adds hires to, one HSET of
+ * <prefix>raid:<yyyymm> with each pair's hires of that month as the step
+ * leaves them; when the watermark's day moves, one DEL of the months that
+ * left the largest window. */
+int hw_step_write_raid_index(hw_store_t *s, const hw_plan_t *plan,
+                             size_t *n_cmds) {
+        int64_t gone = plan->day >= 0 ? raid_gone(s, plan->day) : INT64_MIN;
         hw_buf_t *b = &s->cmd;
-        size_t n_set = 0, n_del = 0;
+        char key[160];
         int rc = 0;
 
-        for (size_t i = 0; i < s->n_rpairs; i++) {
-                const raid_pair_t *rp = &s->rpairs[i];
-                n_set += rp->changed && rp->n;
-                n_del += rp->changed && !rp->n && rp->stored;
-        }
-        if (n_set) {
-                rc |= hw_step_resp_cmd(b, 2 + 2 * n_set) ||
+        for (size_t m = 0; m < s->n_raid_months && !rc; m++) {
+                int64_t month = s->raid_months[m];
+                int64_t first = hw_time_month_first(month),
+                        end = hw_time_month_first(month + 1), from = first;
+                size_t n = 0, len = hw_step_raid_key(s, key, month, 0);
+                if (from <= gone)
+                        from = gone + 1;
+                for (size_t i = 0; i < s->n_rpairs; i++)
+                        n += adds_in(plan, i, from, end);
+                rc |= hw_step_resp_cmd(b, 2 + 2 * n) ||
                       hw_step_resp_str(b, "HSET") ||
-                      hw_step_resp_name(s, b, HW_KEY_RAID);
+                      hw_step_resp_key(s, b, key, len);
                 for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
                         const raid_pair_t *rp = &s->rpairs[i];
-                        if (!rp->changed || !rp->n)
+                        size_t lo = 0, hi;
+                        if (!adds_in(plan, i, from, end))
                                 continue;
+                        /* The list is by day: the month's run of it. */
+                        while (lo < rp->n && rp->list[lo].day < first)
+                                lo++;
+                        for (hi = lo; hi < rp->n && rp->list[hi].day < end;)
+                                hi++;
                         s->value.len = 0;
-                        rc |= hw_raid_encode(rp->list, rp->n, &s->value) ||
+                        rc |= hw_raid_encode(rp->list + lo, hi - lo,
+                                             &s->value) ||
                               hw_step_resp_arg(b, rp->field, rp->len) ||
                               hw_step_resp_arg(b, s->value.data, s->value.len);
                         /* Written as it grows, mid-command: Redis reads
@@ -588,16 +676,19 @@ int hw_step_write_raid_index(hw_store_t *s, size_t *n_cmds) {
                 }
                 (*n_cmds)++;
         }
-        if (n_del && !rc) {
-                rc |= hw_step_resp_cmd(b, 2 + n_del) ||
-                      hw_step_resp_str(b, "HDEL") ||
-                      hw_step_resp_name(s, b, HW_KEY_RAID);
-                for (size_t i = 0; i < s->n_rpairs && !rc; i++) {
-                        const raid_pair_t *rp = &s->rpairs[i];
-                        if (rp->changed && !rp->n && rp->stored)
-                                rc |= hw_step_resp_arg(b, rp->field, rp->len);
+        if (s->conf->alert_raid && hw_step_slides(s, plan) && !rc) {
+                /* A month goes once its last day left the window. */
+                int64_t from = hw_time_month(raid_gone(s, s->slide.day) + 1),
+                        to = hw_time_month(gone + 1);
+                if (to > from) {
+                        rc |= hw_step_resp_cmd(b, 1 + (size_t)(to - from)) ||
+                              hw_step_resp_str(b, "DEL");
+                        for (int64_t m = from; m < to && !rc; m++) {
+                                size_t len = hw_step_raid_key(s, key, m, 0);
+                                rc |= hw_step_resp_key(s, b, key, len);
+                        }
+                        (*n_cmds)++;
                 }
-                (*n_cmds)++;
         }
         return rc;
 }

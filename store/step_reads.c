@@ -263,7 +263,7 @@ int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
 
         window_names(s);
         /* WATCH, then read what is watched. */
-        rc |= hw_step_raid_pairs(s, plan, slid) ||
+        rc |= hw_step_raid_pairs(s, plan) ||
               hw_step_resp_cmd(b, 5 + n_offsets + (slid ? 2 : 0) + n_logs + na +
                                           ra) ||
               hw_step_resp_str(b, "WATCH") ||
@@ -360,8 +360,11 @@ int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
                                    plan->seen[i].ymd);
                 rc |= want_type(s, ymdkey, len, "set");
         }
-        if (s->n_rpairs)
-                rc |= want_fixed(s, HW_KEY_RAID, "hash");
+        for (size_t i = 0; i < s->n_raid_months && !rc; i++) {
+                char key[160];
+                len = hw_step_raid_key(s, key, s->raid_months[i], 0);
+                rc |= want_type(s, key, len, "hash");
+        }
         for (size_t i = 0; i < plan->n_raids && !rc; i++) {
                 char key[640];
                 len = hw_keys_lab(key, sizeof(key), "", plan->raids[i].lab_slug,
@@ -472,17 +475,21 @@ int hw_step_build_reads(hw_store_t *s, size_t n_offsets, char (*keys)[512],
         if (s->n_rpairs && !rc) {
                 long unread = hw_step_raids_known(s, plan);
                 rc |= unread < 0;
-                if (unread > 0 && !rc) {
+                /* Every month with days in the largest window. */
+                for (int64_t m = s->raid_lo;
+                     unread > 0 && m <= s->raid_hi && !rc; m++) {
+                        char key[160];
+                        len = hw_step_raid_key(s, key, m, 0);
                         rc |= hw_step_resp_cmd(b, 2 + (size_t)unread) ||
                               hw_step_resp_str(b, "HMGET") ||
-                              hw_step_resp_name(s, b, HW_KEY_RAID);
+                              hw_step_resp_key(s, b, key, len);
                         for (size_t i = 0; i < s->n_rpairs && !rc; i++)
                                 if (!s->rpairs[i].known)
                                         rc |= hw_step_resp_arg(
                                                 b, s->rpairs[i].field,
                                                 s->rpairs[i].len);
-                        rc |= want_read(s, READ_RAID, (size_t)unread, NULL,
-                                        NULL);
+                        rc |= want_read(s, READ_RAID, (size_t)(m - s->raid_lo),
+                                        NULL, NULL);
                 }
         }
         hw_map_clear(&s->lab_names);

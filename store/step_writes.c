@@ -563,7 +563,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                               hw_step_resp_arg(b, plan->seen[i].ymd, 8);
                 n++;
         }
-        rc |= hw_step_write_raid_index(s, &n);
+        rc |= hw_step_write_raid_index(s, plan, &n);
         if (new_wm != f->watermark && !rc) {
                 rc |= hw_step_resp_cmd(b, 3) || hw_step_resp_str(b, "SET") ||
                       hw_step_resp_name(s, b, HW_KEY_WATERMARK) ||

@@ -116,10 +116,10 @@ rc HSET old3:person:p-x lab OpenAI origin Google >/dev/null
 code=0
 hw_consumer --until-caught-up --group old3 --prefix old3: || code=$?
 [[ $code -eq 2 ]] || hw_fail "exit $code on the layout before the person registry, want 2: $(tail -2 "$HW_CONSUMER_LOG")"
-grep -q 'older layout (old3:layout is none, this version writes 5.*hirewire-consumer --replay --from earliest' "$HW_CONSUMER_LOG" ||
+grep -q 'older layout (old3:layout is none, this version writes 6.*hirewire-consumer --replay --from earliest' "$HW_CONSUMER_LOG" ||
   hw_fail "the upgrade from per-person hashes is not named: $(tail -1 "$HW_CONSUMER_LOG")"
 hw_consumer --group old3 --prefix old3: --replay --from earliest || hw_fail "the upgrade replay exited $?: $(tail -3 "$HW_CONSUMER_LOG")"
-[[ $(rc EXISTS old3:person:p-x) == 0 && $(rc GET old3:layout) == 5 ]] ||
+[[ $(rc EXISTS old3:person:p-x) == 0 && $(rc GET old3:layout) == 6 ]] ||
   hw_fail "after the replay: old3:person:p-x still there or old3:layout is $(rc GET old3:layout)"
 hw_consume_all --group old3 --prefix old3:
 hw_model_check old3: "$HW_TMP/wide.ndjson"

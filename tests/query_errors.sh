@@ -46,7 +46,7 @@ SET hw:watermark 1751328000000
 SET hw:steps 12
 SET hw:steps:at 1751328001000
 SET hw:epoch 1
-SET hw:layout 5
+SET hw:layout 6
 ZADD hw:labs 3 msl 1 openai
 HSET hw:lab:msl name MSL members 3
 HSET hw:lab:msl:origin OpenAI 2 Apple 1

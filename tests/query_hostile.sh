@@ -144,7 +144,7 @@ if rows[1:2] != [["2025-07-01T00:00:00Z", "W?", "r?[2J", "sub?ject", "s?X?Y\ufff
 t = clean("person", run("person", "p-evil"))
 has("person", t, "L?ab", "O\ufffd", "Uni?", "e?v")
 t = clean("status", run("status"))
-has("status", t, "gr?p", "5?[2J (this version writes 5;")
+has("status", t, "gr?p", "5?[2J (this version writes 6;")
 clean("status --csv", run("--csv", "status"))
 
 # JSON: the names as Redis holds them.

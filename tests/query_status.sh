@@ -66,7 +66,7 @@ has 'replay +running \(pid 4242\), into prefix replay:hw:' 'watermark +-' 'atomi
 st 0 --json status
 json 'assert d["replay"] == {"pid": 4242, "staging_prefix": "replay:hw:"}, d
 assert d["watermark"] is None and d["steps"] is None and d["layout"] is None, d
-assert d["layout_expected"] == "5" and d["partitions"] == [], d'
+assert d["layout_expected"] == "6" and d["partitions"] == [], d'
 rc DEL replay:lock:hw:
 
 hw_note "status: the bookkeeping of the prefix"
@@ -74,20 +74,20 @@ rc SET hw:watermark 1751328000000
 rc SET hw:steps 12
 rc SET hw:steps:at 1751328001500
 rc SET hw:epoch 3
-rc SET hw:layout 5
+rc SET hw:layout 6
 st 0 status
 has 'watermark +2025-07-01T00:00:00Z' 'last step +2025-07-01T00:00:01.500Z' 'atomic steps +12' \
-  'epoch +3' 'layout +5' 'replay +-' 'partitions: no offsets stored under hw:'
+  'epoch +3' 'layout +6' 'replay +-' 'partitions: no offsets stored under hw:'
 st 0 --json status
 json 'assert (d["watermark"], d["last_step"], d["steps"], d["epoch"], d["layout"], d["replay"]) == \
-    (1751328000000, 1751328001500, 12, "3", "5", None), d'
+    (1751328000000, 1751328001500, 12, "3", "6", None), d'
 st 0 --csv status
 [[ $(cat "$HW_TMP/out") == "field,value
 watermark,2025-07-01T00:00:00Z
 last step,2025-07-01T00:00:01.500Z
 atomic steps,12
 epoch,3
-layout,5
+layout,6
 replay,-
 
 group,topic,partition,offset,end,lag,state" ]] || hw_fail "status --csv: $(cat "$HW_TMP/out")"
@@ -95,10 +95,10 @@ group,topic,partition,offset,end,lag,state" ]] || hw_fail "status --csv: $(cat "
 hw_note "status: a layout of another version"
 rc SET hw:layout 4
 st 0 status
-has 'layout +4 \(this version writes 5; rebuild with hirewire-consumer --replay --from earliest\)'
+has 'layout +4 \(this version writes 6; rebuild with hirewire-consumer --replay --from earliest\)'
 st 0 --json status
-json 'assert (d["layout"], d["layout_expected"]) == ("4", "5"), d'
-rc SET hw:layout 5
+json 'assert (d["layout"], d["layout_expected"]) == ("4", "6"), d'
+rc SET hw:layout 6
 
 hw_note "status: offsets of two groups, at their end, behind, not recorded"
 rc SET hw:offset:hirewire:talent.hires:10 40

@@ -1,37 +1,15 @@
 /* Unit tests of the slide: what days leaving a window take out of it. */
 /*
  * hw_plan_build_slide as the watermark's day moves one day or several,
- * merged with the batch's own changes, the raid keys pruned, and no slide
- * without a day before the step.
+ * merged with the batch's own changes, and no slide without a day before
+ * the step.
  */
 #include "plan_fixtures.h"
-
-/* Checks that the plan prunes exactly the raid keys want[0 .. n), each
- * once, in any order. */
-static void check_prunes(const hw_plan_t *p, const char *const *want,
-                         size_t n) {
-        HW_CHECK_EQ_INT(p->n_prunes, n);
-        for (size_t i = 0; i < p->n_prunes; i++) {
-                size_t hits = 0;
-                for (size_t j = 0; j < n; j++)
-                        hits += !strcmp(p->prunes[i], want[j]);
-                HW_CHECK_MSG(hits == 1, "prune %s not expected", p->prunes[i]);
-        }
-        for (size_t j = 0; j < n; j++) {
-                size_t hits = 0;
-                for (size_t i = 0; i < p->n_prunes; i++)
-                        hits += !strcmp(p->prunes[i], want[j]);
-                HW_CHECK_MSG(hits == 1, "prune %s listed %zu times", want[j],
-                             hits);
-        }
-}
 
 /* 13. One day on (D - 1 to D): a day d leaves window N iff d = D - N. */
 static void test_slide_one_day(void) {
         const hw_plan_conf_t conf = conf_std();
         const int64_t D = dday();
-        static const char *const prunes[] = {"raid:openai:open-ai",
-                                             "raid:anthropic:google-deepmind"};
         char t7[256] = "", t10[256] = "", t30[256] = "", t90[256] = "";
         char t365[512] = "", errstr[256];
         hw_plan_log_t logs[5];
@@ -51,9 +29,7 @@ static void test_slide_one_day(void) {
         put_rec(t30, sizeof(t30), "lab:openai:hires", "Meta", 5);
         put_rec(t30, sizeof(t30), "org:meta:offers", "extended", 4);
         put_rec(t90, sizeof(t90), "flow:out", "CN", 2);
-        /* D - 365 leaves 365d, the largest: a lab's hires prune the raid
-         * key of (lab, org slug), once per slug; other families prune
-         * nothing. */
+        /* D - 365 leaves 365d, the largest. */
         put_rec(t365, sizeof(t365), "lab:openai:hires", "Open AI", 2);
         put_rec(t365, sizeof(t365), "lab:anthropic:hires", "Google DeepMind",
                 1);
@@ -99,7 +75,6 @@ static void test_slide_one_day(void) {
         HW_CHECK_EQ_INT(p.n_days, 0);
         HW_CHECK_EQ_INT(p.n_compacted, 0);
         HW_CHECK_EQ_INT(p.n_raids, 0);
-        check_prunes(&p, prunes, 2);
 
         /* The batch's own changes merge with the slide's: FR's +3 on D
          * cancels the 7-day window's -3 (no change, and the key, with no
@@ -130,7 +105,6 @@ static void test_slide_one_day(void) {
         /* Windows: 10 keys less flow:7d:in, plus flow:in's 30d, 90d,
          * 365d, all and lab:openai:hires' 90d, all; two buckets. */
         HW_CHECK_EQ_INT(p.n_keys, 10 - 1 + 4 + 2 + 2);
-        check_prunes(&p, prunes, 2);
 out:
         release(&p);
         hw_deltas_release(&d);
@@ -149,7 +123,6 @@ static const int g_jump_offsets[] = {7,  12, 16, 17,  29,  30,  39, 40,
 static void test_slide_jump(void) {
         const hw_plan_conf_t conf = conf_std();
         const int64_t D = dday();
-        static const char *const prunes[] = {"raid:openai:meta-ai"};
         char texts[N_JUMP][128], errstr[256];
         hw_plan_log_t logs[N_JUMP];
         hw_plan_slide_t slide;
@@ -168,7 +141,7 @@ static void test_slide_jump(void) {
                 if (o == 374)
                         put_rec(texts[i], sizeof(texts[i]), "lab:openai:hires",
                                 "Meta AI", 1);
-                if (o == 17) /* leaves nothing: no prune either */
+                if (o == 17) /* leaves nothing */
                         put_rec(texts[i], sizeof(texts[i]), "lab:openai:hires",
                                 "Old Co", 1);
                 logs[i] = log_of(D - o, texts[i]);
@@ -225,7 +198,6 @@ static void test_slide_jump(void) {
         HW_CHECK_EQ_INT(p.n_keys, 5);
         HW_CHECK_EQ_INT(p.n_changes, want_changes + 1);
         HW_CHECK_EQ_INT(p.n_days, 0);
-        check_prunes(&p, prunes, 1);
 
         /* A log of a day that leaves no window on the way makes no
          * change, whatever it holds. */
@@ -236,7 +208,6 @@ static void test_slide_jump(void) {
                 goto out;
         HW_CHECK_EQ_INT(p.n_keys, 0);
         HW_CHECK_EQ_INT(p.n_changes, 0);
-        HW_CHECK_EQ_INT(p.n_prunes, 0);
 out:
         release(&p);
         hw_deltas_release(&d);
@@ -247,7 +218,7 @@ out:
  * hw_plan_build's, whatever logs the slide holds. */
 
 /* Builds d for day with slide into p and checks its dump is want, with
- * nothing pruned or compacted. */
+ * nothing compacted. */
 static void check_no_slide(hw_plan_t *p, const hw_deltas_t *d, int64_t day,
                            const hw_plan_slide_t *slide, const char *want,
                            const char *what) {
@@ -259,7 +230,6 @@ static void check_no_slide(hw_plan_t *p, const hw_deltas_t *d, int64_t day,
                 got = dump(p);
                 if (HW_CHECK(got != NULL) && want)
                         HW_CHECK_STR(got, want);
-                HW_CHECK_EQ_INT(p->n_prunes, 0);
                 HW_CHECK_EQ_INT(p->n_compacted, 0);
                 free(got);
         }
@@ -268,7 +238,6 @@ static void check_no_slide(hw_plan_t *p, const hw_deltas_t *d, int64_t day,
 
 static void test_slide_none(void) {
         const hw_plan_conf_t conf = conf_std();
-        static const char *const prunes[] = {"raid:openai:e0"};
         const int64_t D = dday();
         char t[256] = "", errstr[256];
         hw_plan_log_t logs[3];
@@ -320,7 +289,6 @@ static void test_slide_none(void) {
                 CHECK_CHANGE(&p, "flow:30d:in", "FR", 2 - 5);
                 CHECK_CHANGE(&p, "flow:90d:in", "FR", 2);
                 CHECK_CHANGE(&p, "flow:365d:in", "FR", 2 - 5);
-                check_prunes(&p, prunes, 1);
         }
 
         /* No day after the step (D -1): no slide, even from a day. */

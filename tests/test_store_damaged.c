@@ -223,9 +223,11 @@ static void test_raised_damaged(void) {
         plan_for(hw_store_watermark(store));
         apply_ok(stored_offset, stored_offset + 1);
         {
-                char want[64];
+                char want[64], ymd[9], month[32];
                 snprintf(want, sizeof(want), "%" PRId64 " 2:r1\n", D);
-                CHECK_HGET("st:raid", "msl:meta", want);
+                hw_time_ymd(D, ymd);
+                snprintf(month, sizeof(month), "st:raid:%.6s", ymd);
+                CHECK_HGET(month, "msl:meta", want);
         }
 }
 

@@ -97,6 +97,39 @@ static void four_hires(const char *prefix, const char *org, int64_t D) {
         apply_ok(stored_offset, stored_offset + 1);
 }
 
+/* The key of the raid index's month of day: st:raid:<yyyymm>. */
+static const char *raid_key(char out[32], int64_t day) {
+        char ymd[9];
+        hw_time_ymd(day, ymd);
+        snprintf(out, 32, "st:raid:%.6s", ymd);
+        return out;
+}
+
+/* A pair's field of each month of the raid index from the month of day
+ * first to that of day last, one after the other, into out ("(nil)" when
+ * none has it). */
+static const char *raid_of(const char *pair, int64_t first, int64_t last,
+                           char *out, size_t size) {
+        size_t at = 0;
+        out[0] = '\0';
+        for (int64_t m = hw_time_month(first); m <= hw_time_month(last); m++) {
+                char key[32], v[512];
+                hget(raid_key(key, hw_time_month_first(m)), pair, v, sizeof(v));
+                if (strcmp(v, "(nil)") && at < size)
+                        at += (size_t)snprintf(out + at, size - at, "%s", v);
+        }
+        return at ? out : "(nil)";
+}
+
+#define CHECK_RAID(pair, first, last, want)                                    \
+        do {                                                                   \
+                char buf_[1024];                                               \
+                HW_CONTEXT("raid index of %s", pair);                          \
+                HW_CHECK_STR(raid_of(pair, first, last, buf_, sizeof(buf_)),   \
+                             want);                                            \
+                HW_CONTEXT("%s", "");                                          \
+        } while (0)
+
 /* The number of fields of hash key. */
 static long long hlen(const char *key) {
         redisReply *r = cmd("HLEN %s", key);
@@ -152,7 +185,8 @@ static void apply_stale(void) {
         CHECK_GET("st:offset:g:t:0", off);
 }
 
-/* 13. Raids, judged in C on the raid index (st:raid, a field a pair) and
+/* 13. Raids, judged in C on the raid index (st:raid:<yyyymm>, a field a
+ * pair) and
  * the days of the raids raised (st:alert:raid). A store connecting to a
  * Redis whose alert:ids has raid ids but no alert:raid (alerts an earlier
  * layout wrote) gathers their days, in order, per pair, skipping ids that
@@ -163,10 +197,11 @@ static void apply_stale(void) {
 static void test_raids(void) {
         hw_store_t *second;
         int64_t D;
-        char ymd[9], id[64], want[128];
+        char ymd[9], id[64], want[128], month[32];
 
         begin();
         D = hw_time_day(hw_store_watermark(store));
+        raid_key(month, D);
         hw_time_ymd(D - 10, ymd);
         snprintf(id, sizeof(id), "raid:apple:msl:%s", ymd);
         run("SADD st:alert:ids %s mega_offer:x raid:not-an-id", id);
@@ -206,7 +241,7 @@ static void test_raids(void) {
                  "%" PRId64 " 3:ra0\n%" PRId64 " 3:ra1\n%" PRId64
                  " 3:ra2\n%" PRId64 " 3:ra3\n",
                  D - 3, D - 2, D - 1, D);
-        CHECK_HGET("st:raid", "msl:apple", want);
+        CHECK_RAID("msl:apple", D - 3, D, want);
         hw_time_ymd(D, ymd);
         snprintf(id, sizeof(id), "raid:apple:msl:%s", ymd);
         HW_CHECK_EQ_INT(alerts_with(id), 0);
@@ -223,7 +258,7 @@ static void test_raids(void) {
          * writer of the internal keys must (docs/redis-keys.md): a store
          * takes what it knows of the index only while st:steps is as its
          * own last step left it. */
-        run("HSET st:raid msl:apple garbage");
+        run("HSET %s msl:apple garbage", month);
         run("INCR st:steps");
         begin();
         hw_deltas_clear(&deltas);
@@ -232,15 +267,16 @@ static void test_raids(void) {
         apply_stale();
         begin();
         plan_for(hw_store_watermark(store));
-        check_refused("st:raid field msl:apple is not a raid index",
-                      "a raid index that is not one refused");
-        CHECK_HGET("st:raid", "msl:apple", "garbage");
-        run("HDEL st:raid msl:apple");
+        snprintf(want, sizeof(want), "%s field msl:apple is not a raid index",
+                 month);
+        check_refused(want, "a raid index that is not one refused");
+        CHECK_HGET(month, "msl:apple", "garbage");
+        run("HDEL %s msl:apple", month);
         begin();
         plan_for(hw_store_watermark(store));
         apply_ok(stored_offset, stored_offset + 1);
         snprintf(want, sizeof(want), "%" PRId64 " 3:ra9\n", D);
-        CHECK_HGET("st:raid", "msl:apple", want);
+        CHECK_HGET(month, "msl:apple", want);
 }
 
 /* A step of one hire from org into msl on day, applied. */
@@ -272,7 +308,7 @@ static void test_raid_known(void) {
                  " 2:kc\n%" PRId64 " 3:ka2\n%" PRId64 " 3:ka3\n%" PRId64
                  " 2:kb\n",
                  D - 3, D - 2, D - 2, D - 1, D, D);
-        CHECK_HGET("st:raid", "msl:anthropic", want);
+        CHECK_RAID("msl:anthropic", D - 3, D, want);
 
         other = hw_store_new(&conf, "g", errstr, sizeof(errstr));
         if (!HW_CHECK(other != NULL))
@@ -299,13 +335,78 @@ static void test_raid_known(void) {
                  " 3:ka3\n%" PRId64 " 2:kb\n%" PRId64 " 2:ke\n%" PRId64
                  " 2:kf\n",
                  D - 3, D - 2, D - 2, D - 1, D - 1, D, D, D, D);
-        CHECK_HGET("st:raid", "msl:anthropic", want);
+        CHECK_RAID("msl:anthropic", D - 3, D, want);
+}
+
+/* Whether key exists. */
+static int exists(const char *key) {
+        redisReply *r = cmd("EXISTS %s", key);
+        int n = r && r->type == REDIS_REPLY_INTEGER ? (int)r->integer : -1;
+        if (r)
+                freeReplyObject(r);
+        return n;
+}
+
+/* 15. The raid index is a hash a month. A pair's hires of the last two
+ * days of a month and the first of the next go to each month's hash; a
+ * store that does not know the pair reads it from both, and its fourth
+ * hire raises the raid (counted with the month before). A step that
+ * moves the watermark's day so far that both months left the largest
+ * window deletes them. */
+static void test_raid_months(void) {
+        hw_store_t *mine = store, *other;
+        int64_t D, first;
+        char prev[32], cur[32], want[256], ymd[9], id[64];
+
+        begin();
+        D = hw_time_day(hw_store_watermark(store));
+        first = hw_time_month_first(hw_time_month(D));
+        raid_key(prev, first - 1);
+        raid_key(cur, first);
+        hire_step("m1", "Cohere", first - 2);
+        hire_step("m2", "Cohere", first - 1);
+        hire_step("m3", "Cohere", first);
+        snprintf(want, sizeof(want), "%" PRId64 " 2:m1\n%" PRId64 " 2:m2\n",
+                 first - 2, first - 1);
+        CHECK_HGET(prev, "msl:cohere", want);
+        snprintf(want, sizeof(want), "%" PRId64 " 2:m3\n", first);
+        CHECK_HGET(cur, "msl:cohere", want);
+        hw_time_ymd(first, ymd);
+        snprintf(id, sizeof(id), "raid:cohere:msl:%s", ymd);
+        HW_CHECK_EQ_INT(alerts_with(id), 0);
+
+        other = hw_store_new(&conf, "g", errstr, sizeof(errstr));
+        if (!HW_CHECK(other != NULL))
+                return;
+        store = other;
+        hire_step("m4", "Cohere", first);
+        HW_CHECK_EQ_INT(alerts_with(id), 1);
+        snprintf(want, sizeof(want), "%" PRId64 " 2:m3\n%" PRId64 " 2:m4\n",
+                 first, first);
+        CHECK_HGET(cur, "msl:cohere", want);
+        snprintf(want, sizeof(want),
+                 "%" PRId64 " 2:m1\n%" PRId64 " 2:m2\n%" PRId64
+                 " 2:m3\n%" PRId64 " 2:m4\n",
+                 first - 2, first - 1, first, first);
+        CHECK_RAID("msl:cohere", first - 2, first, want);
+
+        /* Past the largest window (365 days) from the end of the month
+         * after: both months go. */
+        hire_step("m5", "Cohere", first + 31 + 366);
+        store = mine;
+        hw_store_destroy(other);
+        HW_CHECK_EQ_INT(exists(prev), 0);
+        HW_CHECK_EQ_INT(exists(cur), 0);
+        raid_key(cur, first + 31 + 366);
+        snprintf(want, sizeof(want), "%" PRId64 " 2:m5\n", first + 31 + 366);
+        CHECK_HGET(cur, "msl:cohere", want);
 }
 
 static void run_all(void) {
         HW_RUN(test_sent_step);
         HW_RUN(test_raids);
         HW_RUN(test_raid_known);
+        HW_RUN(test_raid_months);
 }
 
 int main(int argc, char **argv) {

@@ -125,7 +125,8 @@ def main(argv=None):
         return 1 if v else 0
     m = build_model(args)
     expected = m.expected_state()
-    diffs = compare(r, args.prefix, expected, ignore=args.ignore, limit=0)
+    diffs = compare(r, args.prefix, expected, ignore=args.ignore, limit=0,
+                    max_window=max(windows))
     v = check_windows(r, args.prefix, windows, args.seen_days, limit=0)
     for line in diffs[:50]:
         print(line)

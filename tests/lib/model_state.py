@@ -91,8 +91,8 @@ def decode_person(value):
 
 
 def decode_raid_index(value):
-    """A pair's raid index (a field of hw:raid: records "<day> <length>:<event_id>\\n")
-    as the model's {event_id: day}."""
+    """A pair's hires of a month of the raid index (a field of hw:raid:<yyyymm>:
+    records "<day> <length>:<event_id>\\n") as the model's {event_id: day}."""
     data = value if isinstance(value, bytes) else value.encode("utf-8", "surrogateescape")
     out, at = {}, 0
     while at < len(data):
@@ -119,10 +119,18 @@ def _bucket_key(key, prefix):
     return rest.startswith("b:") and len(rest) == 10 and rest[2:].isdigit()
 
 
-def read_state(r, prefix, ignore=(), match_suffix="*"):
+def _raid_month_key(key, prefix):
+    rest = key[len(prefix):] if key.startswith(prefix) else ""
+    return rest.startswith("raid:") and len(rest) == 11 and rest[5:].isdigit()
+
+
+def read_state(r, prefix, ignore=(), match_suffix="*", max_window=365):
     """Every key under the prefix (except alerts, offsets and ends) in the model's
     representation; other types as ("<type>", None). A day's bucket log is read
-    as the hash of its sums (("badlog", reason) when it is not one)."""
+    as the hash of its sums (("badlog", reason) when it is not one). The raid
+    index's months are read as one sorted set a pair, of the hires of days in
+    the largest window (max_window days) by the stored watermark: the month
+    the window starts in may still hold hires of days before it."""
     keys = [_s(k) for k in r.scan_iter(match=_glob_escape(prefix) + match_suffix, count=1000)]
     keys = sorted(set(k for k in keys if not _ignored(k, prefix, ignore)))
     out = {}
@@ -157,14 +165,19 @@ def read_state(r, prefix, ignore=(), match_suffix="*"):
                         out[prefix + "person:" + _s(f)] = decode_person(x)
                     except ValueError as e:
                         out[prefix + "person:" + _s(f)] = ("badperson", str(e))
-            elif t == "hash" and k == prefix + "raid":
-                # The raid index: each field a pair, read as the sorted
-                # set <prefix>raid:<lab>:<org> the model keeps.
+            elif t == "hash" and _raid_month_key(k, prefix):
+                # The raid index: a hash a month, each field a pair's
+                # hires of that month, read as the sorted set
+                # <prefix>raid:<lab>:<org> the model keeps.
                 for f, x in v.items():
+                    name = prefix + "raid:" + _s(f)
                     try:
-                        out[prefix + "raid:" + _s(f)] = decode_raid_index(x)
+                        got = decode_raid_index(x)
                     except ValueError as e:
-                        out[prefix + "raid:" + _s(f)] = ("badraid", str(e))
+                        out[name] = ("badraid", str(e))
+                        continue
+                    if isinstance(out.setdefault(name, {}), dict):
+                        out[name].update(got)
             elif t == "hash":
                 out[k] = {_s(f): _s(x) for f, x in v.items()}
             elif t == "zset":
@@ -180,6 +193,14 @@ def read_state(r, prefix, ignore=(), match_suffix="*"):
                 out[k] = _s(v)
             else:
                 out[k] = (t, None)
+    wm = out.get(prefix + "watermark")
+    if isinstance(wm, str) and wm.lstrip("-").isdigit():
+        gone = int(wm) // 86400000 - max_window
+        for name in [k for k, x in out.items() if k.startswith(prefix + "raid:")
+                     and isinstance(x, dict) and not _raid_month_key(k, prefix)]:
+            out[name] = {m: d for m, d in out[name].items() if d > gone}
+            if not out[name]:
+                del out[name]
     return out
 
 
@@ -233,8 +254,9 @@ def diff_states(expected, actual, limit=50):
     return diffs
 
 
-def compare(redis_client, prefix, expected, ignore=(), limit=50):
+def compare(redis_client, prefix, expected, ignore=(), limit=50, max_window=365):
     """Differences between the model's expected state and Redis (all keys
     under the prefix, except hw:alert* and hw:offset:*)."""
-    return diff_states(expected, read_state(redis_client, prefix, ignore), limit)
+    return diff_states(expected, read_state(redis_client, prefix, ignore,
+                                            max_window=max_window), limit)
 

@@ -21,7 +21,7 @@ def check_windows(redis_client, prefix, windows=(7, 30, 90, 365), seen_days=365,
     windows = sorted(int(n) for n in windows)
     wnames = [f"{n}d" for n in windows]
     maxn = max(windows)
-    state = read_state(redis_client, prefix)
+    state = read_state(redis_client, prefix, max_window=maxn)
     v = []
     wm = state.get(p + "watermark")
     buckets = {}    # day -> X -> hash
