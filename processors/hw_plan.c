@@ -242,14 +242,18 @@ static int add_window(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
         if (x->day > p->day - largest) {
                 /* The day's log gets a record "<family> <field>" (a
                  * family has no space: its names are slugs). */
-                char ymd[9];
-                hw_map_entry_t *e;
-                hw_time_ymd(x->day, ymd);
-                if (!(e = hw_map_upsert(&p->day_map, ymd, 8, &created)) ||
-                    push_item(&w->recs, (uint32_t)(e - p->day_map.entries),
-                              NULL, 0, x->delta))
+                if (x->day != w->rec_day || !p->day_map.count) {
+                        char ymd[9];
+                        hw_map_entry_t *e;
+                        hw_time_ymd(x->day, ymd);
+                        if (!(e = hw_map_upsert(&p->day_map, ymd, 8, &created)))
+                                return -1;
+                        e->aux = x->day;
+                        w->rec_day = x->day;
+                        w->rec_entry = (uint32_t)(e - p->day_map.entries);
+                }
+                if (push_item(&w->recs, w->rec_entry, NULL, 0, x->delta))
                         return -1;
-                e->aux = x->day;
                 w->recs.a[w->recs.n - 1].wf = (uint32_t)wf;
         }
         return 0;

@@ -59,6 +59,10 @@ typedef struct hw_plan_cached_s {
 typedef struct work_s {
         items_t names, raid_evs, drain_evs, ids;
         items_t recs; /* bucket records: group = day, s = name */
+        /* The day of the last record and its entry in day_map (a batch's
+         * deltas come an event's at a time, mostly of one day). */
+        int64_t rec_day;
+        uint32_t rec_entry;
 } work_t;
 
 /* The room a record of a name of nlen bytes takes at most. */
