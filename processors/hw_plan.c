@@ -369,11 +369,14 @@ static void free_work(work_t *w) {
         free(w->recs.a);
 }
 
-size_t hw_plan_pair_name(char *out, size_t size, const char *head,
-                         const char *lab, size_t lab_len, char sep,
-                         const char *field, size_t flen) {
+/* Writes the lab slug (lab_len bytes), a NUL, then the slug of the org
+ * name field (flen bytes) at out (size bytes); returns the length, 0 when
+ * it does not fit. The name of a raid pair, built without printf: it is
+ * on every hire's path. */
+static size_t pair_name(char *out, size_t size, const char *lab, size_t lab_len,
+                        const char *field, size_t flen) {
         char copy[KEY_MAX], org[KEY_MAX];
-        size_t lh = strlen(head), lo;
+        size_t lo;
 
         if (flen >= sizeof(copy))
                 return 0;
@@ -381,13 +384,12 @@ size_t hw_plan_pair_name(char *out, size_t size, const char *head,
         copy[flen] = '\0';
         hw_slug(copy, org, sizeof(org));
         lo = strlen(org);
-        if (lh + lab_len + 1 + lo >= size)
+        if (lab_len + 1 + lo >= size)
                 return 0;
-        memcpy(out, head, lh);
-        memcpy(out + lh, lab, lab_len);
-        out[lh + lab_len] = sep;
-        memcpy(out + lh + lab_len + 1, org, lo + 1);
-        return lh + lab_len + 1 + lo;
+        memcpy(out, lab, lab_len);
+        out[lab_len] = '\0';
+        memcpy(out + lab_len + 1, org, lo + 1);
+        return lab_len + 1 + lo;
 }
 
 /* Evidence: a hire behind a lab's hires from an org (raid) or behind a
@@ -402,8 +404,8 @@ static int add_evidence(hw_plan_t *p, const hw_plan_conf_t *conf, work_t *w,
         if (lab && conf->raid) {
                 char id[2 * KEY_MAX];
                 int64_t largest = conf->windows[conf->n_windows - 1];
-                size_t n = hw_plan_pair_name(id, sizeof(id), "", lab, lab_len,
-                                             '\0', field, strlen(field));
+                size_t n = pair_name(id, sizeof(id), lab, lab_len, field,
+                                     strlen(field));
                 int64_t k;
                 if (!n || (k = index_of(&p->raid_map, id, n, &created)) < 0)
                         return -1;

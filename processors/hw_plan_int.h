@@ -89,14 +89,6 @@ static inline size_t hw_plan_wf_name_len(const hw_plan_t *p, uint32_t wf) {
 
 /* ---- The plan (hw_plan.c): keys, windows, evidence, grouping. ---- */
 
-/* Writes head, the lab slug (lab_len bytes), sep, then the slug of the
- * org name field (flen bytes) at out (size bytes); returns the length, 0
- * when it does not fit. The name of a raid pair, built without printf:
- * it is on every hire's path. */
-size_t hw_plan_pair_name(char *out, size_t size, const char *head,
-                         const char *lab, size_t lab_len, char sep,
-                         const char *field, size_t flen);
-
 /* The index in wf_map of a (family, field), its sums created zeroed; -1
  * when out of memory or too long. */
 int64_t hw_plan_wf_of(hw_plan_t *p, const hw_plan_conf_t *conf,
