@@ -79,6 +79,7 @@ void hw_step_forget_values(hw_store_t *s) {
         hw_step_forget_raids(s);
         hw_map_clear(&s->sets_known);
         hw_map_clear(&s->sets_staged);
+        s->sets_known_bytes = 0;
         s->steps_after = -1;
         s->vals_trusted = 0;
 }

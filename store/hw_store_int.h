@@ -147,6 +147,7 @@ struct hw_store_s {
          * of a key nor writes a value it finds there. The step sent
          * stages what it sets in sets_staged. */
         hw_map_t sets_known, sets_staged;
+        size_t sets_known_bytes; /* the values sets_known's arena holds */
         /* Turns: a consumer whose step keeps finding another's applied in
          * between takes <prefix>turn (see take_turn). */
         char id[40];     /* this store's, in <prefix>turn */
@@ -182,7 +183,7 @@ typedef enum step_read_e {
         READ_TYPE,      /* TYPE key: want */
         READ_COUNTER,   /* HMGET / ZMSCORE of plan key i's fields */
         READ_FLOW,      /* HMGET flow:<W>:in (i = 2w) or out (2w + 1) */
-        READ_RAID,      /* HMGET raid of the step's raid pairs */
+        READ_RAID,      /* HMGET raid:<yyyymm> of the pairs not known */
         READ_RAISED,    /* HMGET alert:raid of the plan's raid pairs */
         READ_LAB_NAME,  /* HGET lab:<key> name */
         READ_ALERT_IDS, /* SMISMEMBER alert:ids of the batch's alerts */
@@ -202,9 +203,8 @@ typedef struct raid_pair_s {
         size_t n;
         int64_t *raised; /* the days of its raids raised before */
         size_t n_raised;
-        int changed; /* the step adds hires to it */
-        int raises;  /* how many raids of it the step raises */
-        int known;   /* list from s->raid_known, not read */
+        int raises; /* how many raids of it the step raises */
+        int known;  /* list from s->raid_known, not read */
 } raid_pair_t;
 
 /* A pair of s->raid_known: its hires as the raid index holds them, the
@@ -420,8 +420,8 @@ int hw_step_raid_alerts(const hw_store_t *s, const hw_plan_t *plan);
  * largest window. -1 when out of memory. */
 int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan);
 
-/* The key of the raid index's month (<prefix>raid:<yyyymm>) into out;
- * prefix NULL: the name without it. Returns its length. */
+/* The key of the raid index's month (<prefix>raid:<yyyymm>, without the
+ * prefix unless with_prefix) into out. Returns its length. */
 size_t hw_step_raid_key(const hw_store_t *s, char out[160], int64_t month,
                         int with_prefix);
 
@@ -482,8 +482,9 @@ hw_err_t hw_step_judge_raised(hw_store_t *s, const hw_deltas_t *d,
 int hw_step_xadd_raid(hw_store_t *s, const hw_plan_t *plan,
                       const hw_raid_found_t *f, int64_t raised_at);
 
-/* The raid index: every pair the step changes, in one HSET of
- * <prefix>raid (the pairs left without hires in one HDEL). */
+/* The raid index: per month the step adds hires to, one HSET of each
+ * pair's hires of that month; when the watermark's day moves, one DEL of
+ * the months that left the largest window. */
 int hw_step_write_raid_index(hw_store_t *s, const hw_plan_t *plan,
                              size_t *n_cmds);
 

@@ -24,7 +24,7 @@ static int add_rpair(hw_store_t *s, const char *field, size_t len) {
         if (created) {
                 e->v.i = (int64_t)s->n_rpairs;
                 s->rpairs[s->n_rpairs++] =
-                        (raid_pair_t){e->key, len, NULL, 0, NULL, 0, 0, 0, 0};
+                        (raid_pair_t){e->key, len, NULL, 0, NULL, 0, 0, 0};
         }
         return 0;
 }
@@ -48,11 +48,14 @@ int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan) {
         s->raid_hi = -1;
         if (!s->conf->alert_raid || !plan->n_raids)
                 return 0;
-        /* Hires are of days up to the watermark's. */
-        s->raid_lo = hw_time_month(gone + 1);
-        s->raid_hi = hw_time_month(plan->day);
-        span = (size_t)(s->raid_hi - s->raid_lo) + 1;
-        if (hw_grow((void **)&s->raid_months, &s->raid_months_cap, span,
+        /* Hires are of days up to the watermark's (with none, the index
+         * has no window: no month is read or written). */
+        if (plan->day >= 0) {
+                s->raid_lo = hw_time_month(gone + 1);
+                s->raid_hi = hw_time_month(plan->day);
+        }
+        span = (size_t)(s->raid_hi - s->raid_lo + 1);
+        if (hw_grow((void **)&s->raid_months, &s->raid_months_cap, span + 1,
                     sizeof(*s->raid_months)))
                 return -1;
         hit = s->raid_months; /* per month of the window: whether written */
@@ -68,7 +71,7 @@ int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan) {
                  * not kept. */
                 for (size_t k = 0; k < r->n_ev; k++) {
                         int64_t day = plan->evs[r->first_ev + k].day;
-                        if (day <= gone)
+                        if (day <= gone || plan->day < 0)
                                 continue;
                         if (day < first || day >= end) {
                                 m = hw_time_month(day);
@@ -469,34 +472,28 @@ hw_err_t hw_step_judge_raids(hw_store_t *s, const hw_plan_t *plan, char *errstr,
         int64_t oldest = plan->day >= 0 ? raid_gone(s, plan->day) : 0;
 
         s->n_raids = 0;
+        /* The step's pairs are the plan's, pair i its raid i. */
         for (size_t i = 0; i < s->n_rpairs; i++) {
                 raid_pair_t *rp = &s->rpairs[i];
+                const hw_plan_raid_t *r = &plan->raids[i];
                 found_ctx_t fc = {s, i};
-                size_t sorted = rp->n;
-                if (i < plan->n_raids) {
-                        const hw_plan_raid_t *r = &plan->raids[i];
-                        hw_raid_hire_t *adds = hw_arena_alloc(
-                                &s->scratch, (r->n_ev + 1) * sizeof(*adds));
-                        int moved;
-                        rp->changed = r->n_ev > 0;
-                        for (size_t k = 0; adds && k < r->n_ev; k++) {
-                                const hw_plan_ev_t *ev =
-                                        &plan->evs[r->first_ev + k];
-                                adds[k] =
-                                        (hw_raid_hire_t){ev->day, ev->event_id,
-                                                         strlen(ev->event_id)};
-                        }
-                        if (!adds ||
-                            (moved = hw_raid_add_all(rp->list, &rp->n, adds,
-                                                     r->n_ev)) < 0)
-                                return hw_fail(HW_ERR_NOMEM, errstr, size,
-                                               "out of memory");
-                        if (moved)
-                                sorted = 0; /* one moved */
+                size_t sorted = rp->n; /* the batch's hires go after */
+                hw_raid_hire_t *adds = hw_arena_alloc(
+                        &s->scratch, (r->n_ev + 1) * sizeof(*adds));
+                int moved;
+                for (size_t k = 0; adds && k < r->n_ev; k++) {
+                        const hw_plan_ev_t *ev = &plan->evs[r->first_ev + k];
+                        adds[k] = (hw_raid_hire_t){ev->day, ev->event_id,
+                                                   strlen(ev->event_id)};
                 }
-                rp->n = hw_raid_settle(rp->list, rp->n, sorted, keep);
-                if (i < plan->n_raids && s->raise_alerts &&
-                    hw_raid_judge(rp->list, rp->n, plan->raids[i].lo, oldest,
+                if (!adds || (moved = hw_raid_add_all(rp->list, &rp->n, adds,
+                                                      r->n_ev)) < 0)
+                        return hw_fail(HW_ERR_NOMEM, errstr, size,
+                                       "out of memory");
+                rp->n = hw_raid_settle(rp->list, rp->n, moved ? 0 : sorted,
+                                       keep);
+                if (s->raise_alerts &&
+                    hw_raid_judge(rp->list, rp->n, r->lo, oldest,
                                   c->alert_raid_days, c->alert_raid_count,
                                   raid_found, &fc))
                         return hw_fail(HW_ERR_NOMEM, errstr, size,

@@ -214,13 +214,18 @@ int hw_step_stage_set(hw_store_t *s, const hw_delta_t *set) {
         return 0;
 }
 
-/* What sets_known holds at most: past it, all are forgotten (and
- * written again). */
+/* What sets_known holds at most: past either bound, all are forgotten
+ * (and written again). A value that changes is copied anew, the old copy
+ * staying in the arena until then. */
 #define SETS_KNOWN_MAX 65536
+#define SETS_KNOWN_BYTES ((size_t)1 << 20)
 
 void hw_step_keep_sets(hw_store_t *s) {
-        if (s->sets_known.count + s->sets_staged.count > SETS_KNOWN_MAX)
+        if (s->sets_known.count + s->sets_staged.count > SETS_KNOWN_MAX ||
+            s->sets_known_bytes > SETS_KNOWN_BYTES) {
                 hw_map_clear(&s->sets_known);
+                s->sets_known_bytes = 0;
+        }
         for (size_t i = 0; i < s->sets_staged.count; i++) {
                 const hw_map_entry_t *st = &s->sets_staged.entries[i];
                 int created;
@@ -230,8 +235,10 @@ void hw_step_keep_sets(hw_store_t *s) {
                 if (!e ||
                     !(e->v.p = hw_map_strdup(&s->sets_known, v, strlen(v)))) {
                         hw_map_clear(&s->sets_known);
+                        s->sets_known_bytes = 0;
                         break;
                 }
+                s->sets_known_bytes += st->len + strlen(v) + 2;
         }
         hw_map_clear(&s->sets_staged);
 }
