@@ -32,9 +32,23 @@ delivered=$(sed -n 's/.*delivered=\([0-9]*\) failed=\([0-9]*\).*/\1/p' "$HW_TMP/
 failed=$(sed -n 's/.*delivered=\([0-9]*\) failed=\([0-9]*\).*/\2/p' "$HW_TMP/err2.log")
 [[ -n $delivered && $failed -gt 0 ]] || hw_fail "no summary: $(tail -2 "$HW_TMP/err2.log")"
 echo "up -1" >"$HW_TMP/ctl"
+# Messages in topic $1 from its start to its end. The broker has only just
+# come back: a read kcat gives up on (its metadata request failed) is tried
+# again, and one that never succeeds fails the test naming kcat's error.
+held_in() {
+  local i n
+  for ((i = 0; i < 10; i++)); do
+    if n=$(kcat -C -b "$HW_BOOTSTRAP" -t "$1" -o beginning -e -q -f '%o\n' 2>"$HW_TMP/kcat.err" | wc -l); then
+      echo "$n"
+      return 0
+    fi
+    sleep 1
+  done
+  hw_fail "kcat cannot read $1 after the broker came back: $(tail -3 "$HW_TMP/kcat.err")"
+}
 held=0
 for t in talent.hires talent.offers; do
-  n=$(kcat -C -b "$HW_BOOTSTRAP" -t "$t" -o beginning -e -q -f '%o\n' 2>/dev/null | wc -l)
+  n=$(held_in "$t")
   held=$((held + n))
 done
 hw_note "reported delivered $delivered, failed $failed; Kafka holds $held"
