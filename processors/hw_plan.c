@@ -549,36 +549,44 @@ static int by_day(const void *a, const void *b) {
 static int group_days(hw_plan_t *p, work_t *w) {
         size_t n = p->day_map.count;
         size_t *room = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*room));
+        size_t *count = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*count));
         hw_plan_day_t *by_index;
+        size_t first = 0;
 
         p->days = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*p->days));
         by_index = hw_arena_alloc(&p->arena, (n + 1) * sizeof(*by_index));
-        if (!p->days || !room || !by_index)
+        p->day_recs = hw_arena_alloc(&p->arena,
+                                     (w->recs.n + 1) * sizeof(*p->day_recs));
+        if (!p->days || !room || !count || !by_index || !p->day_recs)
                 return -1;
         memset(room, 0, (n + 1) * sizeof(*room));
-        for (size_t i = 0; i < w->recs.n; i++)
+        memset(count, 0, (n + 1) * sizeof(*count));
+        for (size_t i = 0; i < w->recs.n; i++) {
                 room[w->recs.a[i].group] +=
                         RECORD_ROOM(hw_plan_wf_name_len(p, w->recs.a[i].wf));
+                count[w->recs.a[i].group]++;
+        }
         for (size_t i = 0; i < n; i++) {
                 char *text = hw_arena_alloc(&p->arena, room[i] + 1);
                 if (!text)
                         return -1;
-                by_index[i] = (hw_plan_day_t){p->day_map.entries[i].key,
-                                              p->day_map.entries[i].aux,
-                                              0,
-                                              0,
-                                              text,
-                                              0,
-                                              0,
-                                              0};
+                by_index[i] = (hw_plan_day_t){.ymd = p->day_map.entries[i].key,
+                                              .day = p->day_map.entries[i].aux,
+                                              .text = text,
+                                              .rec_first = first};
+                first += count[i];
         }
-        /* In the order the batch's deltas hold them (deterministic). */
+        /* In the order the batch's deltas hold them (deterministic); the
+         * records as text for the log and as (family, field) numbers for
+         * the cache (hw_plan_log_appended). */
         for (size_t i = 0; i < w->recs.n; i++) {
                 const item_t *it = &w->recs.a[i];
                 hw_plan_day_t *dd = &by_index[it->group];
                 char *end = hw_plan_put_record(p, (char *)dd->text + dd->len,
                                                it->wf, it->v);
                 dd->len = (size_t)(end - dd->text);
+                p->day_recs[dd->rec_first + dd->n_recs++] =
+                        (cached_rec_t){it->wf, it->v};
         }
         n = 0;
         for (size_t i = 0; i < p->day_map.count; i++)
@@ -617,8 +625,8 @@ static int group_seen(hw_plan_t *p, const hw_plan_conf_t *conf,
                 hw_plan_day_t *dd = p->n_seen ? &p->seen[p->n_seen - 1] : NULL;
                 if (!dd || dd->day != it->v) {
                         dd = &p->seen[p->n_seen++];
-                        *dd = (hw_plan_day_t){it->s, it->v, *n_names, 0,
-                                              NULL,  0,     0,        0};
+                        *dd = (hw_plan_day_t){
+                                .ymd = it->s, .day = it->v, .first = *n_names};
                 }
                 p->names[(*n_names)++] = it->s + 9;
                 dd->n++;

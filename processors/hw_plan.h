@@ -38,7 +38,8 @@ typedef struct hw_plan_key_s {
         size_t first, n;
 } hw_plan_key_t;
 
-/* A day with buckets written (text: the records appended to its log), a
+/* A day with buckets written (text: the records appended to its log, the
+ * same records as the plan's day_recs[rec_first .. rec_first+n_recs)), a
  * log compacted (text: what replaces it, was: the length it must still
  * have), or a day with applied event ids (names[first .. first+n)). */
 typedef struct hw_plan_day_s {
@@ -47,7 +48,8 @@ typedef struct hw_plan_day_s {
         size_t first, n; /* into names */
         const char *text;
         size_t len, was;
-        int64_t gen; /* the generation it must still have */
+        int64_t gen;              /* the generation it must still have */
+        size_t rec_first, n_recs; /* into day_recs */
 } hw_plan_day_t;
 
 /*
@@ -173,6 +175,7 @@ typedef struct hw_plan_s {
          * where the last plan left it (hw_plan_log_known). */
         struct hw_plan_cached_s *cached[HW_PLAN_CACHED_DAYS];
         size_t cached_recs;
+        struct cached_rec_s *day_recs; /* the records of days[], by day */
         char cached_epoch[32];
         uint32_t *cpos; /* compaction scratch, per wf index */
         size_t cpos_cap;
@@ -230,6 +233,15 @@ int hw_plan_log_known(const hw_plan_t *p, const char *epoch, int64_t day,
 /* Tells the plan that a step applied its compaction c (the log is now
  * c->text, one generation on). */
 void hw_plan_log_compacted(hw_plan_t *p, const hw_plan_day_t *c);
+
+/* After an applied step appended dd's records to its day's log, which is
+ * now log_len bytes long (APPEND's reply): when the cache holds the rest
+ * of that log (its length is log_len less what the step appended), the
+ * records join it, so the next slide neither reads nor parses them.
+ * Otherwise the cache is left as it is: the next read of the log finds
+ * it longer, or of another generation, and reads what it lacks. */
+void hw_plan_log_appended(hw_plan_t *p, const hw_plan_day_t *dd,
+                          size_t log_len);
 
 /* Calls fn for each record of a log; returns -1 at the first record not
  * in the format (or when fn returns non-zero), else 0. */

@@ -23,6 +23,25 @@ void hw_plan_drop_cached(hw_plan_t *p) {
                 forget_cached(p, &p->cached[i]);
 }
 
+void hw_plan_log_appended(hw_plan_t *p, const hw_plan_day_t *dd,
+                          size_t log_len) {
+        cached_t **slot = hw_plan_cached_slot(p, dd->day), *c = *slot;
+
+        if (!c || c->day != dd->day || !c->len || log_len < dd->len ||
+            c->len != log_len - dd->len)
+                return;
+        if (hw_grow((void **)&c->recs, &c->cap, c->n + dd->n_recs,
+                    sizeof(*c->recs))) {
+                forget_cached(p, slot);
+                return;
+        }
+        memcpy(c->recs + c->n, p->day_recs + dd->rec_first,
+               dd->n_recs * sizeof(*c->recs));
+        c->n += dd->n_recs;
+        p->cached_recs += dd->n_recs;
+        c->len = log_len;
+}
+
 /* Writes v in decimal at out; returns the end. On every record's path,
  * so without printf. */
 static char *put_decimal(char *out, int64_t v) {
@@ -266,9 +285,13 @@ int hw_plan_compact_logs(hw_plan_t *p, const hw_plan_conf_t *conf,
                     !(text = compact_cached(p, c, &len)))
                         return -1;
                 if (len && len < lg->len - lg->len / 4)
-                        p->compacted[p->n_compacted++] = (hw_plan_day_t){
-                                lg->ymd, lg->day, 0,       0,
-                                text,    len,     lg->len, lg->gen};
+                        p->compacted[p->n_compacted++] =
+                                (hw_plan_day_t){.ymd = lg->ymd,
+                                                .day = lg->day,
+                                                .text = text,
+                                                .len = len,
+                                                .was = lg->len,
+                                                .gen = lg->gen};
         }
         return 0;
 }

@@ -117,6 +117,7 @@ void hw_store_destroy(hw_store_t *s) {
         free(s->logs);
         free(s->log_stale);
         free(s->compacts);
+        free(s->log_lens);
         free(s->replies);
         hw_map_release(&s->appended);
         hw_map_release(&s->typed);
@@ -480,6 +481,24 @@ static hw_err_t end_step(hw_store_t *s, hw_err_t err,
         return err;
 }
 
+/* Keeps the length of each day's log after the step's APPEND (exec: the
+ * step's EXEC reply), for note_logs. */
+static void note_log_lens(hw_store_t *s, const hw_plan_t *plan,
+                          const redisReply *exec) {
+        s->n_log_lens = 0;
+        if (s->append_at + plan->n_days > exec->elements ||
+            hw_grow((void **)&s->log_lens, &s->log_lens_cap, plan->n_days + 1,
+                    sizeof(*s->log_lens)))
+                return;
+        for (size_t i = 0; i < plan->n_days; i++) {
+                const redisReply *e = exec->element[s->append_at + i];
+                if (e->type != REDIS_REPLY_INTEGER || e->integer < 0)
+                        return;
+                s->log_lens[i] = (size_t)e->integer;
+        }
+        s->n_log_lens = plan->n_days;
+}
+
 /* Reads the reply of the step apply() sent (the EXEC and what precedes
  * it) and keeps what it wrote. */
 static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
@@ -530,6 +549,7 @@ static hw_err_t finish_apply(hw_store_t *s, const hw_plan_t *plan,
                                               r->element[i]->str);
                                 goto cleanup;
                         }
+                note_log_lens(s, plan, r);
                 s->alerts_added =
                         r->elements && r->element[r->elements - 1]->type ==
                                                 REDIS_REPLY_INTEGER
@@ -570,6 +590,7 @@ static hw_err_t apply(hw_store_t *s, const hw_store_offset_t *offsets,
         hw_map_clear(&s->typed);
         s->n_reads = 0;
         s->n_compacts = 0;
+        s->n_log_lens = 0;
         s->cmd.len = 0;
         keys = malloc((n_offsets ? n_offsets : 1) * sizeof(*keys));
         for (size_t i = 0; keys && i < n_offsets; i++)
@@ -718,10 +739,13 @@ static void sleep_ms(int ms) {
 /* Waits for another consumer's turn at most this long in one step. */
 #define TURN_WAIT_MAX_MS 60000
 
-/* After an applied step: the logs it compacted, in the plan's cache. */
-static void note_compacted(const hw_store_t *s, hw_plan_t *plan) {
+/* After an applied step: the logs it compacted, then what it appended
+ * to each day's log, in the plan's cache. */
+static void note_logs(const hw_store_t *s, hw_plan_t *plan) {
         for (size_t i = 0; i < s->n_compacts; i++)
                 hw_plan_log_compacted(plan, &plan->compacted[s->compacts[i]]);
+        for (size_t i = 0; i < s->n_log_lens && i < plan->n_days; i++)
+                hw_plan_log_appended(plan, &plan->days[i], s->log_lens[i]);
 }
 
 /* hw_store_step; with defer, the last apply returns once sent
@@ -759,7 +783,7 @@ static hw_err_t step(hw_store_t *s, const hw_store_offset_t *offsets,
                         return HW_OK;
                 }
                 if (*outcome == HW_STORE_APPLIED)
-                        note_compacted(s, plan);
+                        note_logs(s, plan);
                 if (*outcome != HW_STORE_STALE)
                         return HW_OK;
                 if (!s->others_turn) {
@@ -834,7 +858,7 @@ hw_err_t hw_store_step_finish(hw_store_t *s, hw_store_outcome_t *outcome,
         if ((err = finish_apply(s, plan, outcome, errstr, size)))
                 return err;
         if (*outcome == HW_STORE_APPLIED)
-                note_compacted(s, plan);
+                note_logs(s, plan);
         if (*outcome != HW_STORE_STALE)
                 return HW_OK;
         /* Another step came between its reads and its writes: plan and

@@ -76,6 +76,9 @@ struct hw_store_s {
         hw_map_t appended; /* yyyymmdd -> bytes appended (aux), day (v.i) */
         size_t *compacts;  /* the plan's compactions the step writes */
         size_t n_compacts, compacts_cap;
+        size_t append_at; /* the step's first APPEND among its writes */
+        size_t *log_lens; /* each plan day's log length after the step */
+        size_t n_log_lens, log_lens_cap;
         unsigned char *log_stale; /* per log read: read again, whole */
         size_t log_stale_cap;
         /* The atomic step's round trips, reused step to step. */

@@ -525,6 +525,7 @@ int hw_step_build_writes(hw_store_t *s, const hw_store_offset_t *offsets,
                 n += 2;
                 hw_step_spill(s);
         }
+        s->append_at = n;
         for (size_t i = 0; i < plan->n_days && !rc; i++, n++) {
                 len = hw_keys_log(key, sizeof(key), "", plan->days[i].ymd);
                 rc |= !len || hw_step_resp_cmd(b, 3) ||

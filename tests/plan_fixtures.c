@@ -1,6 +1,8 @@
 /* The plan tests' shared helpers (plan_fixtures.h). */
 #include "plan_fixtures.h"
 
+#include "hw_plan_int.h"
+
 /* The windows of every test (days, ascending); the largest is 365. */
 const int g_windows[] = {7, 30, 90, 365};
 
@@ -217,10 +219,38 @@ int check_absent(const hw_plan_t *p, const char *key, const char *field,
                               key, field, got);
 }
 
+/* A bucket day's records as the cache takes them (day_recs) write its
+ * text, one record a line. */
+static void check_day_recs(const hw_plan_t *p, const hw_plan_day_t *dd) {
+        size_t lines = 0, at = 0;
+        char *text = malloc(dd->len + 1);
+
+        for (size_t j = 0; j < dd->len; j++)
+                lines += dd->text[j] == '\n';
+        HW_CHECK_MSG(dd->n_recs == lines,
+                     "bucket day %s: %zu records, %zu lines", ymd(dd->day),
+                     dd->n_recs, lines);
+        for (size_t j = 0; text && j < dd->n_recs && at <= dd->len; j++) {
+                const cached_rec_t *r = &p->day_recs[dd->rec_first + j];
+                char rec[2 * KEY_MAX + 64];
+                size_t rlen =
+                        (size_t)(hw_plan_put_record(p, rec, r->wf, r->delta) -
+                                 rec);
+                if (at + rlen <= dd->len)
+                        memcpy(text + at, rec, rlen);
+                at += rlen;
+        }
+        HW_CHECK_MSG(text && at == dd->len && !memcmp(text, dd->text, at),
+                     "bucket day %s: its records do not write its text",
+                     ymd(dd->day));
+        free(text);
+}
+
 /* What holds for any plan: each key once, with at least one change, its
  * changes in range and not shared with another key, all of them counted,
  * no field twice in a key, no change of 0; names and events in range.
- * And the buckets: the days listed ascending, each once, with n = 0, its
+ * And the buckets: the days listed ascending, each once, with n = 0 and
+ * records that write its text, its
  * yyyymmdd, within the largest window of D, and its hash b:<yyyymmdd> in
  * the plan; every b: key is b:<yyyymmdd> of a listed day, a hash, with
  * fields "<family> <field>". */
@@ -272,6 +302,7 @@ void check_shape(const hw_plan_t *p) {
                 const char *key = bkey(dd->day);
                 HW_CHECK_MSG(dd->n == 0, "bucket day %s lists %zu names",
                              ymd(dd->day), dd->n);
+                check_day_recs(p, dd);
                 HW_CHECK_MSG(
                         dd->ymd != NULL && !memcmp(dd->ymd, ymd(dd->day), 8),
                         "bucket day %" PRId64 ": ymd %.8s, expected %s",

@@ -256,8 +256,79 @@ out:
         hw_deltas_release(&d);
 }
 
+/* The bucket day entry of day in p's days, or NULL. */
+static const hw_plan_day_t *day_of(const hw_plan_t *p, int64_t day) {
+        return find_day(p->days, p->n_days, day);
+}
+
+/* 19. What an applied step appended to a log the plan holds joins the
+ * cache when the log's length after it (APPEND's reply) is the cached
+ * part and the appended text: the next slide reads nothing of it and
+ * takes out of the window what the whole log counts. With any other
+ * length (another consumer appended too), or a day the plan does not
+ * hold, the cache is as it was. */
+static void test_slide_appended(void) {
+        const hw_plan_conf_t conf = conf_std();
+        const int64_t D = dday();
+        char t7[128] = "", errstr[256];
+        const hw_plan_day_t *dd;
+        hw_plan_log_t lg;
+        hw_plan_slide_t slide;
+        hw_deltas_t d, none;
+        hw_plan_t p;
+        size_t held;
+
+        hw_deltas_init(&d);
+        hw_deltas_init(&none);
+        hw_plan_init(&p);
+        put_rec(t7, sizeof(t7), "flow:in", "FR", 3);
+
+        /* D - 7 leaves 7d (read whole, now held) in the step whose batch
+         * counts 2 more FR, 1 DE on D - 7 and 1 FR on D - 6. */
+        OK(hw_deltas_window(&d, "flow:in", "FR", D - 7, 2));
+        OK(hw_deltas_window(&d, "flow:in", "DE", D - 7, 1));
+        OK(hw_deltas_window(&d, "flow:in", "FR", D - 6, 1));
+        lg = log_from(D - 7, t7, 0, 2);
+        slide = (hw_plan_slide_t){D - 1, &lg, 1, NULL, 0, "3"};
+        if (!OK(build_slide(&p, &conf, &d, D, &slide, errstr, sizeof(errstr))))
+                goto out;
+        dd = day_of(&p, D - 7);
+        if (!HW_CHECK(dd != NULL) || !HW_CHECK(day_of(&p, D - 6) != NULL))
+                goto out;
+        HW_CHECK_EQ_INT(dd->n_recs, 2);
+        check_known(&p, "3", D - 7, 1, 2, strlen(t7));
+
+        /* Another length: another consumer's records are in it too. */
+        hw_plan_log_appended(&p, dd, strlen(t7) + dd->len + 16);
+        check_known(&p, "3", D - 7, 1, 2, strlen(t7));
+        /* The day the plan does not hold stays unknown. */
+        hw_plan_log_appended(&p, day_of(&p, D - 6), day_of(&p, D - 6)->len);
+        check_known(&p, "3", D - 6, 0, 0, 0);
+        /* The step's records right after the part held: held too. */
+        held = strlen(t7) + dd->len;
+        hw_plan_log_appended(&p, dd, held);
+        check_known(&p, "3", D - 7, 1, 2, held);
+
+        /* On to D + 23 (D - 7 leaves 30d): nothing after the part held
+         * is read, and what leaves counts the whole log. */
+        lg = log_from(D - 7, "", held, 2);
+        slide = (hw_plan_slide_t){D, &lg, 1, NULL, 0, "3"};
+        if (!OK(build_slide(&p, &conf, &none, D + 23, &slide, errstr,
+                            sizeof(errstr))))
+                goto out;
+        CHECK_CHANGE(&p, "flow:30d:in", "FR", -5);
+        CHECK_CHANGE(&p, "flow:30d:in", "DE", -1);
+        HW_CHECK_EQ_INT(p.n_changes, 2);
+        check_known(&p, "3", D - 7, 1, 2, held);
+out:
+        release(&p);
+        hw_deltas_release(&d);
+        hw_deltas_release(&none);
+}
+
 int main(void) {
         HW_RUN_ISOLATED(test_slide_compact);
         HW_RUN_ISOLATED(test_slide_cached);
+        HW_RUN_ISOLATED(test_slide_appended);
         return hw_test_summary();
 }
