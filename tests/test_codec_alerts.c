@@ -183,6 +183,93 @@ done:
         hw_buf_release(&buf);
 }
 
+/* The bytes an alert encodes to are Avro's for the Alert schema, to the
+ * byte (written here by the test's own writer, as Avro C writes them:
+ * each array or map one block, then 0); a key given twice is in the map
+ * once, where it first came, with the value given last; a severity
+ * outside the schema's is refused. */
+/* What test_alert_bytes's alert encodes to up to its event ids. */
+static void want_head(wbuf_t *w) {
+        w->n = 0;
+        w_header(w, 4);
+        w_str(w, "raid:apple:meta:20250715");
+        w_str(w, "raid");
+        w_long(w, 2);
+        w_long(w, -1);
+        w_long(w, T_JUNE15_10);
+        w_str(w, "");
+        w_str(w, "Apple → Meta");
+}
+
+static void test_alert_bytes(void) {
+        static const char *ids[] = {"h-1", "h-2"};
+        static hw_alert_attr_t attrs[] = {
+                {"lab", "Meta"}, {"count", "3"}, {"lab", "Meta AI"}};
+        hw_alert_t a, out;
+        hw_buf_t buf;
+        wbuf_t want;
+
+        hw_alert_init(&a);
+        hw_alert_init(&out);
+        hw_buf_init(&buf);
+        a.alert_id = "raid:apple:meta:20250715";
+        a.rule = "raid";
+        a.severity = HW_SEVERITY_CRITICAL;
+        a.raised_at = -1; /* zig-zag: 1 */
+        a.event_time = T_JUNE15_10;
+        a.subject = "";
+        a.summary = "Apple → Meta";
+        a.event_ids = ids;
+        a.n_event_ids = 2;
+        a.attributes = attrs;
+        a.n_attributes = 3;
+
+        want_head(&want);
+        w_long(&want, 2);
+        w_str(&want, "h-1");
+        w_str(&want, "h-2");
+        w_long(&want, 0);
+        w_long(&want, 2);
+        w_str(&want, "lab");
+        w_str(&want, "Meta AI");
+        w_str(&want, "count");
+        w_str(&want, "3");
+        w_long(&want, 0);
+        if (CHECK_ERR(hw_codec_encode_alert(g_codec, &a, &buf, errstr,
+                                            sizeof(errstr)),
+                      HW_OK) &&
+            HW_CHECK_EQ_INT(buf.len, want.n))
+                HW_CHECK_MEM(buf.data, want.d, want.n);
+        if (CHECK_ERR(hw_codec_decode_alert(g_codec, buf.data, buf.len, &out,
+                                            errstr, sizeof(errstr)),
+                      HW_OK) &&
+            HW_CHECK_EQ_INT(out.n_attributes, 2)) {
+                HW_CHECK_STR(out.attributes[0].key, "lab");
+                HW_CHECK_STR(out.attributes[0].value, "Meta AI");
+        }
+
+        /* No ids, no attributes: each an empty block list, one 0. */
+        a.n_event_ids = 0;
+        a.n_attributes = 0;
+        want_head(&want);
+        w_long(&want, 0);
+        w_long(&want, 0);
+        if (CHECK_ERR(hw_codec_encode_alert(g_codec, &a, &buf, errstr,
+                                            sizeof(errstr)),
+                      HW_OK) &&
+            HW_CHECK_EQ_INT(buf.len, want.n))
+                HW_CHECK_MEM(buf.data, want.d, want.n);
+
+        a.severity = HW_SEVERITY_COUNT;
+        CHECK_ERR(hw_codec_encode_alert(g_codec, &a, &buf, errstr,
+                                        sizeof(errstr)),
+                  HW_ERR_INTERNAL);
+        HW_CHECK_CONTAINS(errstr, "severity 3");
+        hw_alert_release(&a);
+        hw_alert_release(&out);
+        hw_buf_release(&buf);
+}
+
 /* An alert with many event ids and attributes (a raid over a month can
  * name dozens of hires) must decode as well as it encodes. */
 static void test_roundtrip_alert_many(void) {
@@ -434,6 +521,7 @@ static void test_mutations_alerts(void) {
 static void run_all(void) {
         HW_RUN_ISOLATED(test_roundtrip_alert);
         HW_RUN_ISOLATED(test_roundtrip_alert_many);
+        HW_RUN_ISOLATED(test_alert_bytes);
         HW_RUN_ISOLATED(test_alert_fresh_codec);
         HW_RUN_ISOLATED(test_alert_after_tiny_message);
         HW_RUN_ISOLATED(test_alert_truncations);
