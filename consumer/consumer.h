@@ -49,7 +49,7 @@
 /* A batch's events are processed (hw_batch_process) this many at a time,
  * so that it holds their deltas, not the events; while a step waits for
  * its reply, up to PART_BACKLOG_MAX events are kept before waiting. */
-#define PART_EVENTS 1000
+#define PART_EVENTS 2000
 #define PART_BACKLOG_MAX 4096
 
 /* A partition this consumer is assigned. */

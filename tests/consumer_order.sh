@@ -3,7 +3,7 @@
 # on brokers with 3 and 7 partitions) give the same final state, and both
 # equal the independent model. Events sent again (the whole scenario, and
 # one event twice within a batch) are skipped and counted as duplicates.
-# A batch is processed a part at a time (1,000 events): an event sent
+# A batch is processed a part at a time (2,000 events): an event sent
 # again parts later in the same batch is skipped too (while its day is
 # within dedup.days of the watermark; after that it counts again, as in
 # Redis), and persons moved in one part are where that part left them in
@@ -59,7 +59,7 @@ parts = {}
 for i, line in enumerate(open(sys.argv[1])):
     e = json.loads(line)
     if e["type"] == "hire":
-        parts.setdefault(e["person_id"], set()).add(i // 1000)
+        parts.setdefault(e["person_id"], set()).add(i // 2000)
 sys.exit(0 if sum(len(p) > 1 for p in parts.values()) >= 10 else 1)
 PY
 hw_produce "$HW_TMP/parts.ndjson"
