@@ -396,23 +396,20 @@ void hw_consumer_flush_batch(consumer_t *c, int final) {
 }
 
 /* Runs the processors over the events the batch holds, once it holds
- * PART_EVENTS: only while no step waits for its reply, unless they are
- * PART_BACKLOG_MAX. A Redis failure leaves them for the step (its retries
- * wait for Redis). */
+ * PART_EVENTS, and only while no step waits for its reply: its reads
+ * would queue behind that step on the connection. Until the reply is in,
+ * the events are kept and read on (Redis applies the step meanwhile); the
+ * main loop takes the reply as soon as it is in, the batch's flush at the
+ * latest. A Redis failure leaves them for the step (its retries wait for
+ * Redis). */
 static void process_part(consumer_t *c) {
         hw_batch_t *b = c->batch;
         char errstr[512];
         hw_err_t err;
 
-        if (b->n_events < PART_EVENTS || b->process_failed || c->failed)
+        if (b->n_events < PART_EVENTS || b->process_failed || c->failed ||
+            c->pending)
                 return;
-        if (c->pending) {
-                if (b->n_events < PART_BACKLOG_MAX)
-                        return;
-                hw_consumer_finish_pending(c);
-                if (!b->n_events || c->failed)
-                        return; /* read again: the step did not apply */
-        }
         err = hw_batch_process(b, c->store, &c->proc, errstr, sizeof(errstr));
         if (err == HW_ERR_SERVICE) {
                 b->process_failed = 1;

@@ -48,9 +48,9 @@
 #define RELAY_BATCH 1000        /* alerts read from the stream at a time */
 /* A batch's events are processed (hw_batch_process) this many at a time,
  * so that it holds their deltas, not the events; while a step waits for
- * its reply, up to PART_BACKLOG_MAX events are kept before waiting. */
+ * its reply they are kept (up to the batch's size) and processed once it
+ * is in. */
 #define PART_EVENTS 2000
-#define PART_BACKLOG_MAX 4096
 
 /* A partition this consumer is assigned. */
 typedef struct assigned_s {

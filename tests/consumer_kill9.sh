@@ -6,6 +6,10 @@
 source "$(dirname "$0")/lib/services.sh"
 
 fast_group=(-X session.timeout.ms=6000 -X heartbeat.interval.ms=500)
+# The killed runs step every 1,000 events: with the default 10,000 a step
+# takes about as long as the wait between seeing a target passed and the
+# kill, so a kill could land a step or two late, past the end.
+small_steps=(-s batch.max.events=1000)
 hw_start_redis
 hw_start_broker --partitions 8
 "$HW_BIN_DIR/hirewire-produce" --dry-run --generate 100000 --seed 31 >"$HW_TMP/gen.ndjson" 2>/dev/null
@@ -14,7 +18,7 @@ hw_produce "$HW_TMP/gen.ndjson"
 RANDOM=4242
 mid=0
 for kill in 1 2 3 4 5; do
-  hw_consumer_bg "${fast_group[@]}"
+  hw_consumer_bg "${fast_group[@]}" "${small_steps[@]}"
   pid=$HW_CONSUMER_PID
   # Kill k lands at a random point of the k-th 17,000 events (so every kill
   # falls mid-stream however fast the consumer is), and only after this
