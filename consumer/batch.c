@@ -92,20 +92,27 @@ hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
  * left a 5,000-event batch room for 8,192 events). */
 #define EVENTS_STEP 1024
 
-hw_err_t hw_batch_add_event(hw_batch_t *b, const hw_event_t *ev) {
+hw_event_t *hw_batch_next_event(hw_batch_t *b) {
+        hw_event_t *ev;
+
         if (b->n_events == b->cap_events) {
                 size_t cap = b->cap_events + EVENTS_STEP;
                 hw_event_t *grown;
                 if (cap > SIZE_MAX / sizeof(*grown) ||
                     !(grown = realloc(b->events, cap * sizeof(*grown))))
-                        return HW_ERR_NOMEM;
+                        return NULL;
                 b->events = grown;
                 b->cap_events = cap;
         }
-        if (hw_event_copy(&b->events[b->n_events], ev, &b->arena))
-                return HW_ERR_NOMEM;
+        /* Its own arena stays empty: its strings are in b->arena. */
+        ev = &b->events[b->n_events];
+        hw_event_init(ev);
+        return ev;
+}
+
+void hw_batch_keep_event(hw_batch_t *b) {
+        HW_ASSERT(b->n_events < b->cap_events);
         b->n_events++;
-        return HW_OK;
 }
 
 hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,

@@ -95,8 +95,11 @@ void hw_batch_clear(hw_batch_t *b);
 hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
                         int64_t offset, int64_t stored);
 
-/* Adds a valid event (copied). */
-hw_err_t hw_batch_add_event(hw_batch_t *b, const hw_event_t *ev);
+/* The place of the batch's next event (not yet counted), for decoding
+ * into with its strings in b->arena (hw_codec_decode_in); NULL when out
+ * of memory. hw_batch_keep_event counts it once it is valid. */
+hw_event_t *hw_batch_next_event(hw_batch_t *b);
+void hw_batch_keep_event(hw_batch_t *b);
 
 /* Keeps a rejected message (ownership of msg moves to the batch). */
 hw_err_t hw_batch_add_reject(hw_batch_t *b, rd_kafka_message_t *msg,

@@ -423,16 +423,17 @@ static void process_part(consumer_t *c) {
 /* Appends the valid event just decoded from m to the archive (once per
  * message: a message re-read after a crash or a fenced batch is there
  * already). Returns -1 on failure: the consumer stops, offsets unmoved. */
-static int archive_event(consumer_t *c, const rd_kafka_message_t *m) {
+static int archive_event(consumer_t *c, const rd_kafka_message_t *m,
+                         const hw_event_t *ev) {
         const char *topic = rd_kafka_topic_name(m->rkt);
         char errstr[512];
 
         if (hw_archive_has(c->archive, topic, m->partition, m->offset))
                 return 0;
-        if (hw_codec_encode(c->codec, &c->ev, 0, &c->payload, errstr,
+        if (hw_codec_encode(c->codec, ev, 0, &c->payload, errstr,
                             sizeof(errstr)) ||
             hw_archive_append(c->archive, topic, m->partition, m->offset,
-                              rd_kafka_message_timestamp(m, NULL), c->ev.type,
+                              rd_kafka_message_timestamp(m, NULL), ev->type,
                               c->payload.data + 5, c->payload.len - 5, errstr,
                               sizeof(errstr))) {
                 HW_ERROR("consumer", "archive: %s", errstr);
@@ -502,6 +503,7 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
         const char *topic = rd_kafka_topic_name(m->rkt);
         assigned_t *a = hw_consumer_find_assigned(c, topic, m->partition);
         char errstr[512];
+        hw_event_t *ev;
         hw_err_t err;
 
         hw_metrics_add(c->metrics, HW_M_CONSUMED, 1);
@@ -517,8 +519,15 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 return;
         }
         a->at_eof = 0;
-        err = hw_codec_decode(c->codec, m->payload, m->len, hw_now_ms(), &c->ev,
-                              errstr, sizeof(errstr));
+        /* Decoded in the batch's place for it: kept if valid. */
+        if (!(ev = hw_batch_next_event(c->batch))) {
+                HW_ERROR("consumer", "out of memory");
+                fail_stop(c);
+                rd_kafka_message_destroy(m);
+                return;
+        }
+        err = hw_codec_decode_in(c->codec, m->payload, m->len, hw_now_ms(), ev,
+                                 &c->batch->arena, errstr, sizeof(errstr));
         if (err == HW_ERR_SERVICE && !c->conf.registry_outage_dlq) {
                 /* Not taken: read again once the registry answers. */
                 snprintf(c->registry_wait, sizeof(c->registry_wait), "%s",
@@ -540,16 +549,13 @@ static void take_message(consumer_t *c, rd_kafka_message_t *m) {
                 rd_kafka_message_destroy(m);
                 return;
         }
-        if (!err && c->archive && archive_event(c, m)) {
+        if (!err && c->archive && archive_event(c, m, ev)) {
                 fail_stop(c);
                 rd_kafka_message_destroy(m);
                 return;
         }
         if (!err) {
-                if (hw_batch_add_event(c->batch, &c->ev)) {
-                        HW_ERROR("consumer", "out of memory");
-                        fail_stop(c);
-                }
+                hw_batch_keep_event(c->batch);
                 rd_kafka_message_destroy(m);
                 process_part(c);
                 return;

@@ -112,7 +112,6 @@ typedef struct consumer_s {
          * being read, whose memory goes once every partition is read to
          * its end (give_back). */
         unsigned full_batches;
-        hw_event_t ev;
         assigned_t *assigned;
         size_t n_assigned;
         hw_target_t *targets; /* partitions and end offsets seen at start */

@@ -13,7 +13,6 @@
 /* The run's state before the command line is read: the batches and the
  * tables of partitions and alerts. -1 when out of memory. */
 static int init(consumer_t *c) {
-        hw_event_init(&c->ev);
         hw_batch_cache_init(&c->cache);
         hw_batch_init(&c->batches[0], &c->cache);
         hw_batch_init(&c->batches[1], &c->cache);
@@ -231,7 +230,6 @@ static void release(consumer_t *c) {
         hw_batch_release(&c->batches[0]);
         hw_batch_release(&c->batches[1]);
         hw_batch_cache_release(&c->cache);
-        hw_event_release(&c->ev);
         hw_store_destroy(c->store);
         hw_codec_destroy(c->codec);
         hw_registry_destroy(c->registry);

@@ -160,46 +160,6 @@ int hw_event_set_str(hw_event_t *ev, const hw_field_t *f, const char *s,
         return HW_OK;
 }
 
-/* Fields an event type has at most (hw_event_copy's lengths). */
-#define FIELDS_MAX 32
-_Static_assert(sizeof(hire_fields) / sizeof(hire_fields[0]) <= FIELDS_MAX &&
-                       sizeof(offer_fields) / sizeof(offer_fields[0]) <=
-                               FIELDS_MAX,
-               "FIELDS_MAX is too small");
-
-static int is_string(const hw_field_t *f) {
-        return f->kind == HW_FIELD_STRING || f->kind == HW_FIELD_OPT_STRING;
-}
-
-int hw_event_copy(hw_event_t *dst, const hw_event_t *src, hw_arena_t *arena) {
-        size_t n, lens[FIELDS_MAX], total = 0;
-        const hw_field_t *fields = hw_event_fields(src->type, &n);
-        char *at;
-
-        *dst = *src;
-        hw_arena_init(&dst->arena);
-        /* The strings packed into one allocation, each after the last. */
-        for (size_t i = 0; i < n; i++) {
-                const char *s = is_string(&fields[i])
-                                        ? hw_event_str_get(src, &fields[i])
-                                        : NULL;
-                lens[i] = s ? strlen(s) + 1 : 0;
-                total += lens[i];
-        }
-        if (!total)
-                return HW_OK;
-        if (!(at = hw_arena_alloc(arena, total)))
-                return HW_ERR_NOMEM;
-        for (size_t i = 0; i < n; i++) {
-                if (!lens[i])
-                        continue;
-                memcpy(at, hw_event_str_get(src, &fields[i]), lens[i]);
-                *hw_event_str(dst, &fields[i]) = at;
-                at += lens[i];
-        }
-        return HW_OK;
-}
-
 const char *hw_event_lab(const hw_event_t *ev) {
         return ev->to_lab ? ev->to_lab : ev->to_org;
 }

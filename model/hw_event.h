@@ -142,11 +142,6 @@ int *hw_event_enum(hw_event_t *ev, const hw_field_t *f);
 int hw_event_set_str(hw_event_t *ev, const hw_field_t *f, const char *s,
                      size_t len);
 
-/* Copies src into dst (caller storage, not initialised), with its strings
- * copied into `arena` (not dst's own arena, which is left empty). Returns
- * HW_ERR_NOMEM on allocation failure. */
-int hw_event_copy(hw_event_t *dst, const hw_event_t *src, hw_arena_t *arena);
-
 /* The lab of a hire: to_lab when set, else to_org. */
 const char *hw_event_lab(const hw_event_t *ev);
 

@@ -79,6 +79,14 @@ hw_err_t hw_codec_decode(hw_codec_t *codec, const void *data, size_t len,
                          int64_t now_ms, hw_event_t *ev, char *errstr,
                          size_t errstr_size);
 
+/* The same, with ev's strings in strings (an arena that outlives ev's
+ * own, e.g. a batch's) instead of ev's arena: the event can then be
+ * kept by copying it, strings not copied. What a rejected message's
+ * strings took stays in strings until it is reset. */
+hw_err_t hw_codec_decode_in(hw_codec_t *codec, const void *data, size_t len,
+                            int64_t now_ms, hw_event_t *ev, hw_arena_t *strings,
+                            char *errstr, size_t errstr_size);
+
 /*
  * Encodes ev with schema_id (0 = the current schema of its type) into out,
  * replacing its content. Encoding does not validate; callers validate

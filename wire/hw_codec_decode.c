@@ -38,17 +38,51 @@ static hw_err_t read_body(hw_codec_t *c, hw_codec_schema_t *s,
         return HW_OK;
 }
 
-/* Copies a string field into the event, refusing NUL bytes. */
-static hw_err_t take_string(hw_event_t *ev, const hw_field_t *f,
-                            const hw_avro_field_t *v, char *errstr,
-                            size_t size) {
-        size_t n = (size_t)v->num;
+/* The walked value of event field i, NULL for none (a null, or a field
+ * the writer lacks). */
+static const hw_avro_field_t *string_value(const hw_codec_schema_t *s,
+                                           const hw_avro_field_t *fields,
+                                           const hw_field_t *f, size_t i) {
+        const hw_avro_field_t *v;
 
-        if (memchr(v->str, '\0', n))
-                return hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
-                               "%s: contains a NUL byte", f->name);
-        if (hw_event_set_str(ev, f, (const char *)v->str, n))
+        if ((f->kind != HW_FIELD_STRING && f->kind != HW_FIELD_OPT_STRING) ||
+            s->field_index[i] < 0)
+                return NULL;
+        v = &fields[s->field_index[i]];
+        return f->kind == HW_FIELD_OPT_STRING && v->branch == 0 ? NULL : v;
+}
+
+/* Copies the event's strings into one allocation of strings, each
+ * NUL-terminated, refusing NUL bytes in them. */
+static hw_err_t take_strings(hw_codec_schema_t *s, const hw_field_t *mf,
+                             size_t n, const hw_avro_field_t *fields,
+                             hw_event_t *ev, hw_arena_t *strings, char *errstr,
+                             size_t size) {
+        size_t total = 0;
+        char *at;
+
+        for (size_t i = 0; i < n; i++) {
+                const hw_avro_field_t *v = string_value(s, fields, &mf[i], i);
+                if (!v)
+                        continue;
+                if (memchr(v->str, '\0', (size_t)v->num))
+                        return hw_fail(HW_ERR_INVALID_FIELD, errstr, size,
+                                       "%s: contains a NUL byte", mf[i].name);
+                total += (size_t)v->num + 1;
+        }
+        if (!total)
+                return HW_OK;
+        if (!(at = hw_arena_alloc(strings, total)))
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        for (size_t i = 0; i < n; i++) {
+                const hw_avro_field_t *v = string_value(s, fields, &mf[i], i);
+                if (!v)
+                        continue;
+                memcpy(at, v->str, (size_t)v->num);
+                at[v->num] = '\0';
+                *hw_event_str(ev, &mf[i]) = at;
+                at += v->num + 1;
+        }
         return HW_OK;
 }
 
@@ -58,11 +92,10 @@ static hw_err_t take_string(hw_event_t *ev, const hw_field_t *f,
  * ["null", type]). */
 static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
                            const hw_avro_field_t *fields, hw_event_t *ev,
-                           char *errstr, size_t size) {
+                           hw_arena_t *strings, char *errstr, size_t size) {
         size_t n;
         hw_event_type_t type = (hw_event_type_t)s->kind;
         const hw_field_t *mf = hw_event_fields(type, &n);
-        hw_err_t err;
 
         hw_event_reset(ev, type);
         ev->schema_id = s->id;
@@ -86,9 +119,7 @@ static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
                 switch (f->kind) {
                 case HW_FIELD_STRING:
                 case HW_FIELD_OPT_STRING:
-                        if ((err = take_string(ev, f, v, errstr, size)))
-                                return err;
-                        break;
+                        break; /* take_strings */
                 case HW_FIELD_TIMESTAMP:
                 case HW_FIELD_LONG:
                         *hw_event_long(ev, f) = v->num;
@@ -103,12 +134,19 @@ static hw_err_t fill_event(hw_codec_t *c, hw_codec_schema_t *s,
                         break;
                 }
         }
-        return HW_OK;
+        return take_strings(s, mf, n, fields, ev, strings, errstr, size);
 }
 
 hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
                          int64_t now_ms, hw_event_t *ev, char *errstr,
                          size_t size) {
+        return hw_codec_decode_in(c, data, len, now_ms, ev, &ev->arena, errstr,
+                                  size);
+}
+
+hw_err_t hw_codec_decode_in(hw_codec_t *c, const void *data, size_t len,
+                            int64_t now_ms, hw_event_t *ev, hw_arena_t *strings,
+                            char *errstr, size_t size) {
         const unsigned char *p = data;
         hw_avro_field_t fields[WALK_FIELDS_MAX];
         hw_codec_schema_t *s;
@@ -126,7 +164,7 @@ hw_err_t hw_codec_decode(hw_codec_t *c, const void *data, size_t len,
                 return hw_fail(HW_ERR_INTERNAL, errstr, size,
                                "%s has too many fields", s->label);
         if ((err = walk_body(s, p + 5, len - 5, fields, errstr, size)) ||
-            (err = fill_event(c, s, fields, ev, errstr, size)) ||
+            (err = fill_event(c, s, fields, ev, strings, errstr, size)) ||
             (err = hw_validate_event(ev, now_ms, errstr, size))) {
                 hw_event_reset(ev, HW_EVENT_NONE);
                 return err;
