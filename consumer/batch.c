@@ -66,10 +66,17 @@ hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
                         int64_t offset, int64_t stored) {
         hw_batch_part_t *p = NULL;
 
-        for (size_t i = 0; i < b->n_parts; i++)
+        /* Messages come in runs from one partition: the last one first. */
+        if (b->last_part < b->n_parts &&
+            b->parts[b->last_part].partition == partition &&
+            !strcmp(b->parts[b->last_part].topic, topic))
+                p = &b->parts[b->last_part];
+        for (size_t i = 0; !p && i < b->n_parts; i++)
                 if (b->parts[i].partition == partition &&
-                    !strcmp(b->parts[i].topic, topic))
+                    !strcmp(b->parts[i].topic, topic)) {
                         p = &b->parts[i];
+                        b->last_part = i;
+                }
         if (!p) {
                 if (hw_grow((void **)&b->parts, &b->cap_parts, b->n_parts + 1,
                             sizeof(*b->parts)))
@@ -80,7 +87,7 @@ hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
                         return HW_ERR_NOMEM;
                 p->partition = partition;
                 p->expected = stored;
-                b->n_parts++;
+                b->last_part = b->n_parts++;
         }
         p->next = offset + 1;
         b->n_messages++;

@@ -60,6 +60,7 @@ typedef struct hw_batch_s {
         size_t n_rejects, cap_rejects;
         hw_batch_part_t *parts;
         size_t n_parts, cap_parts;
+        size_t last_part; /* hw_batch_track's last part */
         size_t n_messages;
         int64_t started_ms; /* monotonic ms of the first message */
         hw_arena_t arena;   /* event strings */

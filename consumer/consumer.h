@@ -114,6 +114,7 @@ typedef struct consumer_s {
         unsigned full_batches;
         assigned_t *assigned;
         size_t n_assigned;
+        size_t last_assigned; /* hw_consumer_find_assigned's last find */
         hw_target_t *targets; /* partitions and end offsets seen at start */
         size_t n_targets;
         hw_store_end_t *ends;    /* where each partition is, for the step */

@@ -4,12 +4,21 @@
  */
 #include "consumer.h"
 
+/* Messages come in runs from one partition: the one found last is
+ * looked at first. */
 assigned_t *hw_consumer_find_assigned(consumer_t *c, const char *topic,
                                       int32_t partition) {
+        size_t last = c->last_assigned;
+
+        if (last < c->n_assigned && c->assigned[last].partition == partition &&
+            !strcmp(c->assigned[last].topic, topic))
+                return &c->assigned[last];
         for (size_t i = 0; i < c->n_assigned; i++)
                 if (c->assigned[i].partition == partition &&
-                    !strcmp(c->assigned[i].topic, topic))
+                    !strcmp(c->assigned[i].topic, topic)) {
+                        c->last_assigned = i;
                         return &c->assigned[i];
+                }
         return NULL;
 }
 
