@@ -121,6 +121,20 @@ static hw_err_t intern(hw_deltas_t *d, const char *s, hw_name_t *out) {
         return intern_n(d, s, len, out);
 }
 
+/* Interns the flow pair "<from>><to>" of two country codes into *out. */
+static hw_err_t intern_pair(hw_deltas_t *d, const char *from, const char *to,
+                            hw_name_t *out) {
+        char pair[16];
+        size_t lf = strlen(from), lt = strlen(to);
+
+        if (lf + 1 + lt > sizeof(pair))
+                return HW_ERR_ARG;
+        memcpy(pair, from, lf);
+        pair[lf] = '>';
+        memcpy(pair + lf + 1, to, lt);
+        return intern_n(d, pair, lf + 1 + lt, out);
+}
+
 /* The names derived from display name (memoised per batch under 'N'). */
 static hw_err_t slug_names(hw_deltas_t *d, const char *name,
                            const slug_names_t **out) {
@@ -219,7 +233,6 @@ static hw_err_t count_hire(const hw_proc_conf_t *conf, hw_deltas_t *d,
                            const hw_event_t *ev) {
         const slug_names_t *org;
         hw_name_t from;
-        char pair[8];
         int64_t day = hw_time_day(ev->occurred_at);
 
         TRY(slug_names(d, ev->from_org, &org));
@@ -232,11 +245,9 @@ static hw_err_t count_hire(const hw_proc_conf_t *conf, hw_deltas_t *d,
                             1));
         if (strcmp(ev->from_country, ev->to_country)) {
                 hw_name_t to, out, p;
-                snprintf(pair, sizeof(pair), "%s>%s", ev->from_country,
-                         ev->to_country);
                 TRY(intern(d, ev->to_country, &to));
                 TRY(intern(d, ev->from_country, &out));
-                TRY(intern(d, pair, &p));
+                TRY(intern_pair(d, ev->from_country, ev->to_country, &p));
                 TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, fx->flow_in, to, day,
                                     1));
                 TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, fx->flow_out, out, day,

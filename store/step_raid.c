@@ -62,10 +62,14 @@ int hw_step_raid_pairs(hw_store_t *s, const hw_plan_t *plan) {
         memset(hit, 0, span * sizeof(*hit));
         for (size_t i = 0; i < plan->n_raids; i++) {
                 const hw_plan_raid_t *r = &plan->raids[i];
-                int len = snprintf(field, sizeof(field), "%s:%s", r->lab_slug,
-                                   r->org_slug);
-                if (len <= 0 || (size_t)len >= sizeof(field) ||
-                    add_rpair(s, field, (size_t)len))
+                size_t ll = strlen(r->lab_slug), lo = strlen(r->org_slug);
+                /* "<lab>:<org>" */
+                if (ll + 1 + lo >= sizeof(field))
+                        return -1;
+                memcpy(field, r->lab_slug, ll);
+                field[ll] = ':';
+                memcpy(field + ll + 1, r->org_slug, lo);
+                if (add_rpair(s, field, ll + 1 + lo))
                         return -1;
                 /* A hire of a day the index no longer holds is judged,
                  * not kept. */
