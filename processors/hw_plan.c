@@ -21,8 +21,11 @@ void hw_plan_init(hw_plan_t *p) {
         p->day = -1;
 }
 
+static void free_work(work_t *w);
+
 void hw_plan_release(hw_plan_t *p) {
         hw_plan_drop_cached(p);
+        free_work(p->work);
         hw_map_release(&p->key_map);
         hw_idmap_release(&p->field_map);
         free(p->field_sums);
@@ -362,11 +365,22 @@ static int by_group_latest(const void *a, const void *b) {
 }
 
 static void free_work(work_t *w) {
+        if (!w)
+                return;
         free(w->names.a);
         free(w->raid_evs.a);
         free(w->drain_evs.a);
         free(w->ids.a);
         free(w->recs.a);
+        free(w);
+}
+
+/* Empties the lists, keeping their room for the next build (a step's
+ * lists are as long as the last step's, mostly). */
+static void clear_work(work_t *w) {
+        w->names.n = w->raid_evs.n = w->drain_evs.n = w->ids.n = w->recs.n = 0;
+        w->rec_day = 0;
+        w->rec_entry = 0;
 }
 
 /* Writes the lab slug (lab_len bytes), a NUL, then the slug of the org
@@ -646,14 +660,17 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                              const hw_plan_slide_t *slide, char *errstr,
                              size_t size) {
         const hw_deltas_counters_t *m = &d->counters;
-        work_t w;
+        work_t *w;
         size_t n_names = 0, n_evs = 0;
         const hw_plan_log_t *bad = NULL; /* a log not in the format */
         int rc = 0, why = 0;
         int sliding = slide && day >= 0 && slide->day >= 0;
         size_t slots = conf->n_windows + 1;
 
-        memset(&w, 0, sizeof(w));
+        if (!p->work && !(p->work = calloc(1, sizeof(*p->work))))
+                return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
+        w = p->work;
+        clear_work(w);
         if (hw_plan_new_generation(p) || p->sum_slots != slots) {
                 hw_map_clear(&p->key_map);
                 hw_idmap_clear(&p->field_map);
@@ -716,7 +733,7 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                 hw_deltas_get(d, i, &e);
                 switch (e.kind) {
                 case HW_DELTA_WINDOW:
-                        rc = e.delta && add_window(p, conf, &w, d, &e);
+                        rc = e.delta && add_window(p, conf, w, d, &e);
                         break;
                 case HW_DELTA_GAUGE:
                 case HW_DELTA_RANK:
@@ -724,7 +741,7 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                                  e.field_n, e.delta);
                         break;
                 case HW_DELTA_EVIDENCE:
-                        rc = add_evidence(p, conf, &w, e.key, e.field,
+                        rc = add_evidence(p, conf, w, e.key, e.field,
                                           e.event_id, e.day);
                         break;
                 default: /* HW_DELTA_SET: passed as they are */
@@ -742,7 +759,6 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                 rc = hw_plan_compact_logs(p, conf, slide);
         if (bad) {
                 char log[32];
-                free_work(&w);
                 hw_keys_log(log, sizeof(log), "", bad->ymd);
                 if (why == 2)
                         return hw_fail(HW_ERR_INTERNAL, errstr, size,
@@ -756,18 +772,17 @@ hw_err_t hw_plan_build_slide(hw_plan_t *p, const hw_plan_conf_t *conf,
                                log);
         }
         if (!rc) {
-                size_t n = w.names.n + d->seen.count;
+                size_t n = w->names.n + d->seen.count;
                 p->names = hw_arena_alloc(&p->arena, (n + 1) * sizeof(char *));
                 p->evs = hw_arena_alloc(&p->arena,
-                                        (w.raid_evs.n + w.drain_evs.n + 1) *
+                                        (w->raid_evs.n + w->drain_evs.n + 1) *
                                                 sizeof(*p->evs));
                 rc = !p->names || !p->evs || emit_windows(p, conf) ||
-                     group_changes(p) || group_days(p, &w) ||
-                     group_seen(p, conf, d, &w.ids, &n_names) ||
-                     group_raids(p, &w, &n_names, &n_evs) ||
-                     group_drains(p, &w, &n_evs);
+                     group_changes(p) || group_days(p, w) ||
+                     group_seen(p, conf, d, &w->ids, &n_names) ||
+                     group_raids(p, w, &n_names, &n_evs) ||
+                     group_drains(p, w, &n_evs);
         }
-        free_work(&w);
         if (rc)
                 return hw_fail(HW_ERR_NOMEM, errstr, size, "out of memory");
         hw_plan_evict_cached(p, conf);

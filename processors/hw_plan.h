@@ -179,6 +179,8 @@ typedef struct hw_plan_s {
         char cached_epoch[32];
         uint32_t *cpos; /* compaction scratch, per wf index */
         size_t cpos_cap;
+        struct work_s *work; /* the lists a build gathers in, kept (with
+                                their room) for the next */
         hw_arena_t arena;
         /* The (key, field) pairs the plans built so far changed keep their
          * slot from plan to plan (a reader can keep what it knows of each
