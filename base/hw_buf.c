@@ -37,7 +37,7 @@ int hw_buf_reserve(hw_buf_t *buf, size_t extra) {
         return 0;
 }
 
-int hw_grow(void **arr, size_t *cap, size_t n, size_t size) {
+int hw_grow_more(void **arr, size_t *cap, size_t n, size_t size) {
         size_t c = *cap ? *cap : 256;
         void *p;
 

@@ -26,8 +26,12 @@ int hw_buf_append(hw_buf_t *buf, const void *data, size_t len);
 
 /* Grows an array of `size`-byte elements (*arr, *cap of them) to hold at
  * least n, doubling from 256. Returns 0, or -1 when out of memory or on
- * overflow (the array is unchanged). */
-int hw_grow(void **arr, size_t *cap, size_t n, size_t size);
+ * overflow (the array is unchanged). Inline while it holds n already
+ * (it comes before every element added); hw_grow_more grows it. */
+int hw_grow_more(void **arr, size_t *cap, size_t n, size_t size);
+static inline int hw_grow(void **arr, size_t *cap, size_t n, size_t size) {
+        return n <= *cap ? 0 : hw_grow_more(arr, cap, n, size);
+}
 
 /* A hash table's slots (*n_slots of `size` bytes at *slots) replaced by
  * zeroed ones, twice as many (64 the first time), for the caller to place
