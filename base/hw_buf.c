@@ -102,7 +102,7 @@ void hw_wipe(void *p, size_t n) {
                 *v++ = 0;
 }
 
-size_t hw_decimal(char *out, int64_t v) {
+size_t hw_decimal_more(char *out, int64_t v) {
         static const char pairs[] = "00010203040506070809"
                                     "10111213141516171819"
                                     "20212223242526272829"

@@ -44,8 +44,22 @@ int hw_slots_double(void **slots, size_t *n_slots, size_t size);
 void hw_wipe(void *p, size_t n);
 
 /* Writes v in decimal at out (room for 21 bytes), no NUL; returns the
- * length. By hand, not printf: it runs for every number of every step. */
-size_t hw_decimal(char *out, int64_t v);
+ * length. By hand, not printf: it runs for every number of every step,
+ * and inline for 0 to 99 (most are the lengths of RESP arguments);
+ * hw_decimal_more writes any. */
+size_t hw_decimal_more(char *out, int64_t v);
+static inline size_t hw_decimal(char *out, int64_t v) {
+        if (v >= 0 && v < 10) {
+                out[0] = (char)('0' + v);
+                return 1;
+        }
+        if (v >= 10 && v < 100) {
+                out[0] = (char)('0' + v / 10);
+                out[1] = (char)('0' + v % 10);
+                return 2;
+        }
+        return hw_decimal_more(out, v);
+}
 
 /* Appends s (len bytes of UTF-8) as a JSON string, quoted and escaped as
  * Jansson writes one: a backslash before " and \, the short escapes of

@@ -14,7 +14,7 @@ unsigned hw_person_bucket(const char *id, size_t len) {
 const char *hw_person_pack(hw_arena_t *a, const hw_person_t *p, size_t *len) {
         const char *parts[7];
         char at[24];
-        size_t n = 0;
+        size_t n = 0, lens[7];
         char *out, *o;
 
         at[hw_decimal(at, p->at)] = '\0';
@@ -26,12 +26,12 @@ const char *hw_person_pack(hw_arena_t *a, const hw_person_t *p, size_t *len) {
         parts[5] = at;
         parts[6] = p->event_id;
         for (int i = 0; i < 7; i++)
-                n += strlen(parts[i]) + 22;
+                n += (lens[i] = strlen(parts[i])) + 22;
         if (!(out = hw_arena_alloc(a, n)))
                 return NULL;
         o = out;
         for (int i = 0; i < 7; i++) {
-                size_t l = strlen(parts[i]);
+                size_t l = lens[i];
                 o += hw_decimal(o, (int64_t)l);
                 *o++ = ':';
                 memcpy(o, parts[i], l);
