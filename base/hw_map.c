@@ -12,18 +12,40 @@
  * probe for names of 20 to 40 bytes. */
 static uint64_t hash_bytes(const char *s, size_t len) {
         const uint64_t k = UINT64_C(0xff51afd7ed558ccd);
+        const char *end = s + len;
         uint64_t h = UINT64_C(0x9e3779b97f4a7c15) ^ len, w;
 
-        for (; len >= 8; s += 8, len -= 8) {
+        for (; end - s >= 8; s += 8) {
                 memcpy(&w, s, 8);
                 h = (h ^ w) * k;
                 h ^= h >> 32;
         }
-        if (len) {
-                /* The tail by hand: memcpy of a variable length is a call. */
-                w = 0;
-                for (size_t i = 0; i < len; i++)
-                        w |= (uint64_t)(unsigned char)s[i] << (8 * i);
+        if (s < end) {
+                /* The tail in whole loads (memcpy of a variable length is
+                 * a call): of a key of 8 bytes or more, its last 8 (read
+                 * again in part); of a shorter one, 4, 2 and 1 bytes. */
+                if (len >= 8) {
+                        memcpy(&w, end - 8, 8);
+                } else {
+                        uint32_t x4 = 0;
+                        uint16_t x2 = 0;
+                        unsigned shift = 0;
+                        w = 0;
+                        if (end - s >= 4) {
+                                memcpy(&x4, s, 4);
+                                w = x4;
+                                s += 4;
+                                shift = 32;
+                        }
+                        if (end - s >= 2) {
+                                memcpy(&x2, s, 2);
+                                w |= (uint64_t)x2 << shift;
+                                s += 2;
+                                shift += 16;
+                        }
+                        if (s < end)
+                                w |= (uint64_t)(unsigned char)*s << shift;
+                }
                 h = (h ^ w) * k;
                 h ^= h >> 32;
         }
