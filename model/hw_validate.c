@@ -225,18 +225,28 @@ static long control_at(const char *s, size_t len, unsigned *cp) {
  * no control character. Eight bytes at a time: a byte is out when its
  * top bit is set, it is below 0x20, or it is 0x7F (the usual word tests
  * for "a byte below n" and "a byte equal to v", exact as a yes or no). */
-static int printable_ascii(const char *s, size_t len) {
+static int word_printable(uint64_t w) {
         const uint64_t ones = UINT64_C(0x0101010101010101);
         const uint64_t tops = UINT64_C(0x8080808080808080);
+        uint64_t del = w ^ (ones * 0x7F);
+
+        return !((w & tops) || ((w - ones * 0x20) & ~w & tops) ||
+                 ((del - ones) & ~del & tops));
+}
+
+static int printable_ascii(const char *s, size_t len) {
         size_t i = 0;
+        uint64_t w;
 
         for (; i + 8 <= len; i += 8) {
-                uint64_t w, del;
                 memcpy(&w, s + i, 8);
-                del = w ^ (ones * 0x7F);
-                if ((w & tops) || ((w - ones * 0x20) & ~w & tops) ||
-                    ((del - ones) & ~del & tops))
+                if (!word_printable(w))
                         return 0;
+        }
+        if (i < len && len >= 8) {
+                /* The tail as the last 8 bytes, read again in part. */
+                memcpy(&w, s + len - 8, 8);
+                return word_printable(w);
         }
         for (; i < len; i++)
                 if ((unsigned char)s[i] < 0x20 || (unsigned char)s[i] >= 0x7F)

@@ -421,8 +421,9 @@ static void test_rules_control(void) {
 }
 
 /* Wherever a byte that is not printable ASCII stands in a name, short or
- * long (words of eight bytes are checked at once, and the tail byte by
- * byte), it is seen: a control character, DEL, or UTF-8 that is not
+ * long (words of eight bytes are checked at once, the tail of a name of
+ * eight bytes or more as its last eight, of a shorter one byte by byte),
+ * it is seen: a control character, DEL, or UTF-8 that is not
  * valid; printable ASCII at every place is accepted. */
 static void test_rules_every_place(void) {
         static const unsigned char odd[] = {0x01, 0x09, 0x1F, 0x7F,
