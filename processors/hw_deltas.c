@@ -200,23 +200,36 @@ hw_err_t hw_deltas_person(hw_deltas_t *d, const char *person_id,
         int created;
         hw_map_entry_t *e = hw_map_upsert(&d->persons, person_id,
                                           strlen(person_id), &created);
+        const char *parts[6] = {p->lab,        p->origin, p->nationality,
+                                p->alma_mater, p->tier,   p->event_id};
+        size_t lens[6], total = sizeof(hw_person_t);
         hw_person_t *copy;
+        const char **to[6];
+        char *at;
 
         if (!e)
                 return HW_ERR_NOMEM;
-        copy = hw_arena_alloc(&d->persons.arena, sizeof(*copy));
-        if (!copy)
+        for (int i = 0; i < 6; i++) {
+                if (!parts[i])
+                        return HW_ERR_ARG;
+                total += (lens[i] = strlen(parts[i]) + 1);
+        }
+        /* The person and its strings in one allocation. */
+        if (!(copy = hw_arena_alloc(&d->persons.arena, total)))
                 return HW_ERR_NOMEM;
-        copy->lab = dup(&d->persons, p->lab);
-        copy->origin = dup(&d->persons, p->origin);
-        copy->nationality = dup(&d->persons, p->nationality);
-        copy->alma_mater = dup(&d->persons, p->alma_mater);
-        copy->tier = dup(&d->persons, p->tier);
-        copy->event_id = dup(&d->persons, p->event_id);
+        to[0] = &copy->lab;
+        to[1] = &copy->origin;
+        to[2] = &copy->nationality;
+        to[3] = &copy->alma_mater;
+        to[4] = &copy->tier;
+        to[5] = &copy->event_id;
+        at = (char *)(copy + 1);
+        for (int i = 0; i < 6; i++) {
+                memcpy(at, parts[i], lens[i]);
+                *to[i] = at;
+                at += lens[i];
+        }
         copy->at = p->at;
-        if (!copy->lab || !copy->origin || !copy->nationality ||
-            !copy->alma_mater || !copy->tier || !copy->event_id)
-                return HW_ERR_NOMEM;
         e->v.p = copy;
         return HW_OK;
 }
