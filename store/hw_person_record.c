@@ -67,14 +67,25 @@ int hw_person_unpack(hw_arena_t *a, const char *text, size_t len,
                         return -1;
                 p->at = p->at * 10 + (parts[5][i] - '0');
         }
-        p->lab = hw_arena_strndup(a, parts[0], lens[0]);
-        p->origin = hw_arena_strndup(a, parts[1], lens[1]);
-        p->nationality = hw_arena_strndup(a, parts[2], lens[2]);
-        p->alma_mater = hw_arena_strndup(a, parts[3], lens[3]);
-        p->tier = hw_arena_strndup(a, parts[4], lens[4]);
-        p->event_id = hw_arena_strndup(a, parts[6], lens[6]);
-        return p->lab && p->origin && p->nationality && p->alma_mater &&
-                               p->tier && p->event_id
-                       ? 0
-                       : -2;
+        {
+                /* The strings in one allocation, each NUL-terminated. */
+                const char **to[7] = {
+                        &p->lab,  &p->origin, &p->nationality, &p->alma_mater,
+                        &p->tier, NULL,       &p->event_id};
+                size_t total = 0;
+                char *s;
+                for (int i = 0; i < 7; i++)
+                        total += to[i] ? lens[i] + 1 : 0;
+                if (!(s = hw_arena_alloc(a, total)))
+                        return -2;
+                for (int i = 0; i < 7; i++) {
+                        if (!to[i])
+                                continue;
+                        memcpy(s, parts[i], lens[i]);
+                        s[lens[i]] = '\0';
+                        *to[i] = s;
+                        s += lens[i] + 1;
+                }
+        }
+        return 0;
 }
