@@ -195,42 +195,51 @@ static const char *dup(hw_map_t *m, const char *s) {
         return s ? hw_map_strdup(m, s, strlen(s)) : NULL;
 }
 
+char *hw_person_copy_strings(hw_arena_t *a, size_t room, hw_person_t *p,
+                             const char *const strs[6], const size_t lens[6]) {
+        const char **to[6] = {&p->lab,        &p->origin, &p->nationality,
+                              &p->alma_mater, &p->tier,   &p->event_id};
+        size_t total = room;
+        char *block, *at;
+
+        for (int i = 0; i < 6; i++)
+                total += lens[i] + 1;
+        if (!(block = hw_arena_alloc(a, total)))
+                return NULL;
+        at = block + room;
+        for (int i = 0; i < 6; i++) {
+                memcpy(at, strs[i], lens[i]);
+                at[lens[i]] = '\0';
+                *to[i] = at;
+                at += lens[i] + 1;
+        }
+        return block;
+}
+
 hw_err_t hw_deltas_person(hw_deltas_t *d, const char *person_id,
                           const hw_person_t *p) {
         int created;
         hw_map_entry_t *e = hw_map_upsert(&d->persons, person_id,
                                           strlen(person_id), &created);
-        const char *parts[6] = {p->lab,        p->origin, p->nationality,
-                                p->alma_mater, p->tier,   p->event_id};
-        size_t lens[6], total = sizeof(hw_person_t);
-        hw_person_t *copy;
-        const char **to[6];
-        char *at;
+        const char *strs[6] = {p->lab,        p->origin, p->nationality,
+                               p->alma_mater, p->tier,   p->event_id};
+        size_t lens[6];
+        hw_person_t kept = *p;
+        char *block;
 
         if (!e)
                 return HW_ERR_NOMEM;
         for (int i = 0; i < 6; i++) {
-                if (!parts[i])
+                if (!strs[i])
                         return HW_ERR_ARG;
-                total += (lens[i] = strlen(parts[i]) + 1);
+                lens[i] = strlen(strs[i]);
         }
         /* The person and its strings in one allocation. */
-        if (!(copy = hw_arena_alloc(&d->persons.arena, total)))
+        if (!(block = hw_person_copy_strings(&d->persons.arena, sizeof(kept),
+                                             &kept, strs, lens)))
                 return HW_ERR_NOMEM;
-        to[0] = &copy->lab;
-        to[1] = &copy->origin;
-        to[2] = &copy->nationality;
-        to[3] = &copy->alma_mater;
-        to[4] = &copy->tier;
-        to[5] = &copy->event_id;
-        at = (char *)(copy + 1);
-        for (int i = 0; i < 6; i++) {
-                memcpy(at, parts[i], lens[i]);
-                *to[i] = at;
-                at += lens[i];
-        }
-        copy->at = p->at;
-        e->v.p = copy;
+        memcpy(block, &kept, sizeof(kept));
+        e->v.p = (hw_person_t *)block;
         return HW_OK;
 }
 

@@ -130,6 +130,13 @@ hw_err_t hw_deltas_evidence(hw_deltas_t *d, const char *family,
 hw_err_t hw_deltas_evidence_n(hw_deltas_t *d, hw_name_t family, hw_name_t field,
                               int64_t day, const char *event_id);
 
+/* Points p's strings (lab, origin, nationality, alma_mater, tier,
+ * event_id: strs[i], lens[i] bytes each) at NUL-terminated copies made in
+ * one allocation of a, after `room` bytes left for the caller at its
+ * start. Returns the allocation, NULL when out of memory. */
+char *hw_person_copy_strings(hw_arena_t *a, size_t room, hw_person_t *p,
+                             const char *const strs[6], const size_t lens[6]);
+
 /* Records a person's new place (strings copied). */
 hw_err_t hw_deltas_person(hw_deltas_t *d, const char *person_id,
                           const hw_person_t *p);

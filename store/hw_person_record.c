@@ -68,24 +68,11 @@ int hw_person_unpack(hw_arena_t *a, const char *text, size_t len,
                 p->at = p->at * 10 + (parts[5][i] - '0');
         }
         {
-                /* The strings in one allocation, each NUL-terminated. */
-                const char **to[7] = {
-                        &p->lab,  &p->origin, &p->nationality, &p->alma_mater,
-                        &p->tier, NULL,       &p->event_id};
-                size_t total = 0;
-                char *s;
-                for (int i = 0; i < 7; i++)
-                        total += to[i] ? lens[i] + 1 : 0;
-                if (!(s = hw_arena_alloc(a, total)))
-                        return -2;
-                for (int i = 0; i < 7; i++) {
-                        if (!to[i])
-                                continue;
-                        memcpy(s, parts[i], lens[i]);
-                        s[lens[i]] = '\0';
-                        *to[i] = s;
-                        s += lens[i] + 1;
-                }
+                /* The strings (all parts but at) in one allocation. */
+                const char *strs[6] = {parts[0], parts[1], parts[2],
+                                       parts[3], parts[4], parts[6]};
+                const size_t slens[6] = {lens[0], lens[1], lens[2],
+                                         lens[3], lens[4], lens[6]};
+                return hw_person_copy_strings(a, 0, p, strs, slens) ? 0 : -2;
         }
-        return 0;
 }
