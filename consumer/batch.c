@@ -100,21 +100,20 @@ hw_err_t hw_batch_track(hw_batch_t *b, const char *topic, int32_t partition,
 #define EVENTS_STEP 1024
 
 hw_event_t *hw_batch_next_event(hw_batch_t *b) {
-        hw_event_t *ev;
-
         if (b->n_events == b->cap_events) {
                 size_t cap = b->cap_events + EVENTS_STEP;
                 hw_event_t *grown;
                 if (cap > SIZE_MAX / sizeof(*grown) ||
                     !(grown = realloc(b->events, cap * sizeof(*grown))))
                         return NULL;
+                /* Each place is made an event once; decoding resets it.
+                 * Its own arena stays empty: its strings are in b->arena. */
+                for (size_t i = b->cap_events; i < cap; i++)
+                        hw_event_init(&grown[i]);
                 b->events = grown;
                 b->cap_events = cap;
         }
-        /* Its own arena stays empty: its strings are in b->arena. */
-        ev = &b->events[b->n_events];
-        hw_event_init(ev);
-        return ev;
+        return &b->events[b->n_events];
 }
 
 void hw_batch_keep_event(hw_batch_t *b) {
