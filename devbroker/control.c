@@ -75,6 +75,9 @@ static void apply(const devbroker_control_t *c, rd_kafka_mock_cluster_t *m,
                 rd_kafka_mock_push_request_errors_array(m, (int16_t)a,
                                                         (size_t)b, errs);
                 free(errs);
+        } else if (sscanf(line, "clear %d %n", &a, &n) == 1 && !line[n] &&
+                   a >= 0 && a < 100) {
+                rd_kafka_mock_clear_request_errors(m, (int16_t)a);
         } else {
                 HW_WARN(COMPONENT, "control: unknown command \"%s\"", line);
                 return;

@@ -15,6 +15,8 @@
  *                                  ERROR (a Kafka error code, e.g. 6 =
  *                                  NOT_LEADER_FOR_PARTITION; -195 =
  *                                  disconnect the client)
+ *   clear APIKEY                   drop the errors of that API not used
+ *                                  yet (a test's next step starts clean)
  *
  * e.g. `echo 'down 1' > /tmp/ctl`. Each command applied (or refused) is
  * logged; a line longer than 1023 bytes is refused whole.

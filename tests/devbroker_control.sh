@@ -106,10 +106,19 @@ done
 got=$(end_offset)
 [[ $got == *"[0] offset 0"* ]] || hw_fail "the third ListOffsets failed too: $got"
 
+hw_note "clear APIKEY: the errors of that API not used yet are dropped"
+applied "errors 2 5 29"
+got=$(end_offset)
+[[ $got == *"Topic authorization failed"* ]] || hw_fail "ListOffsets 1 of 5 did not fail: $got"
+applied "clear 2"
+got=$(end_offset)
+[[ $got == *"[0] offset 0"* ]] || hw_fail "a ListOffsets failed after clear 2: $got"
+
 hw_note "lines that are not commands: refused, no effect"
 for line in "bogus" "DOWN 1" "down" "down x" "down 1 2" "down 1x" "up 1 extra" "rtt 1" "rtt 1 -5" \
   "rtt 1 5 6" "leader ctl.t 0" "leader ctl.t x 1" "errors 1 0 6" "errors 1 10001 6" "errors 100 1 6" \
-  "errors -1 1 6" "errors 1 1" "errors 1 1 x" "errors 1 1 6 x" "leader ctl.t 0 1 x" "   "; do
+  "errors -1 1 6" "errors 1 1" "errors 1 1 x" "errors 1 1 6 x" "leader ctl.t 0 1 x" "clear" "clear -1" \
+  "clear 100" "clear 1 2" "   "; do
   refused "$line"
 done
 for b in "$b1" "$b2" "$b3"; do reachable "$b" || hw_fail "$b does not answer after the refused lines"; done
