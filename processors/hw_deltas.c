@@ -8,6 +8,7 @@
 
 void hw_deltas_init(hw_deltas_t *d) {
         hw_map_init(&d->names);
+        memset(d->short_names, 0, sizeof(d->short_names));
         memset(&d->counters, 0, sizeof(d->counters));
         hw_idmap_init(&d->counters.ids);
         hw_arena_init(&d->counters.arena);
@@ -20,6 +21,7 @@ void hw_deltas_init(hw_deltas_t *d) {
 
 void hw_deltas_release(hw_deltas_t *d) {
         hw_map_release(&d->names);
+        memset(d->short_names, 0, sizeof(d->short_names));
         hw_idmap_release(&d->counters.ids);
         free(d->counters.entries);
         hw_arena_release(&d->counters.arena);
@@ -31,6 +33,7 @@ void hw_deltas_release(hw_deltas_t *d) {
 
 void hw_deltas_clear(hw_deltas_t *d) {
         hw_map_clear(&d->names);
+        memset(d->short_names, 0, sizeof(d->short_names));
         hw_idmap_clear(&d->counters.ids);
         d->counters.count = 0;
         hw_arena_reset(&d->counters.arena);
@@ -41,15 +44,37 @@ void hw_deltas_clear(hw_deltas_t *d) {
         d->watermark = -1;
 }
 
+static int capital(char c) {
+        return c >= 'A' && c <= 'Z';
+}
+
+/* The short-name slot of s (len bytes), or NULL when it is not one. */
+static hw_name_t *short_slot(hw_deltas_t *d, const char *s, size_t len) {
+        if (len == 1 && capital(s[0]))
+                return &d->short_names[s[0] - 'A'];
+        if (len == 2 && capital(s[0]) && capital(s[1]))
+                return &d->short_names[26 + (s[0] - 'A') * 26 + (s[1] - 'A')];
+        return NULL;
+}
+
 int64_t hw_deltas_intern(hw_deltas_t *d, const char *s, size_t len) {
         int created;
         hw_map_entry_t *e;
+        hw_name_t *slot = short_slot(d, s, len);
+        int64_t n;
 
+        if (slot && *slot)
+                return (int64_t)*slot - 1;
         if (len > HW_DELTAS_NAME_MAX ||
             d->names.count >= HW_DELTAS_NAMES_MAX - 1)
                 return -1;
         e = hw_map_upsert(&d->names, s, len, &created);
-        return e ? (int64_t)(e - d->names.entries) : -1;
+        if (!e)
+                return -1;
+        n = (int64_t)(e - d->names.entries);
+        if (slot)
+                *slot = (hw_name_t)n + 1; /* n < HW_DELTAS_NAMES_MAX - 1 */
+        return n;
 }
 
 const void **hw_deltas_memo(hw_deltas_t *d, const char *key, size_t len,

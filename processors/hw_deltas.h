@@ -65,8 +65,15 @@ typedef struct hw_deltas_counters_s {
         hw_arena_t arena; /* the SET values */
 } hw_deltas_counters_t;
 
+/* Names of one or two capital letters (country codes, tiers) have a slot
+ * each beside the map: 26 of one letter, then 26 * 26 of two. */
+#define HW_DELTAS_SHORT_NAMES (26 + 26 * 26)
+
 typedef struct hw_deltas_s {
         hw_map_t names; /* string -> entry index = its hw_name_t */
+        /* The name + 1 of each short name interned in the batch, 0 for
+         * one not yet: most of what a hire interns is a country code. */
+        hw_name_t short_names[HW_DELTAS_SHORT_NAMES];
         hw_deltas_counters_t counters;
         hw_map_t memo;     /* what processors derive once per batch */
         hw_map_t persons;  /* person_id -> hw_person_t * */

@@ -203,14 +203,17 @@ static hw_err_t fixed_names(hw_deltas_t *d, const fixed_names_t **out) {
         return HW_OK;
 }
 
-/* Adds sign (+1 or -1) of a person to the gauges of their lab. */
+/* Adds sign (+1 or -1) of a person to the gauges of their lab; *origin
+ * is the name of their origin. */
 static hw_err_t count_member(hw_deltas_t *d, const fixed_names_t *fx,
-                             const hw_person_t *p, int sign) {
+                             const hw_person_t *p, int sign,
+                             hw_name_t *origin_out) {
         const slug_names_t *lab;
         hw_name_t origin, nationality, alma_mater, tier;
 
         TRY(slug_names(d, p->lab, &lab));
         TRY(intern(d, p->origin, &origin));
+        *origin_out = origin;
         TRY(intern(d, p->nationality, &nationality));
         TRY(intern(d, p->alma_mater, &alma_mater));
         TRY(intern(d, p->tier, &tier));
@@ -227,16 +230,14 @@ static hw_err_t count_member(hw_deltas_t *d, const fixed_names_t *fx,
 }
 
 /* The windowed counters of a hire: hires into the lab, losses of the
- * origin, and cross-border flows. */
+ * origin (from: the name of ev->from_org), and cross-border flows. */
 static hw_err_t count_hire(const hw_proc_conf_t *conf, hw_deltas_t *d,
                            const fixed_names_t *fx, const slug_names_t *lab,
-                           const hw_event_t *ev) {
+                           const hw_event_t *ev, hw_name_t from) {
         const slug_names_t *org;
-        hw_name_t from;
         int64_t day = hw_time_day(ev->occurred_at);
 
         TRY(slug_names(d, ev->from_org, &org));
-        TRY(intern(d, ev->from_org, &from));
         TRY(hw_deltas_add_n(d, HW_DELTA_WINDOW, lab->hires, from, day, 1));
         if (conf->alert_raid)
                 TRY(hw_deltas_evidence_n(d, lab->hires, from, day,
@@ -266,6 +267,7 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                       hw_hire_outcome_t *outcome, hw_deltas_t *d) {
         const fixed_names_t *fx;
         const slug_names_t *lab;
+        hw_name_t from;
 
         TRY(fixed_names(d, &fx));
         TRY(slug_names(d, hw_event_lab(ev), &lab));
@@ -278,13 +280,15 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                 }
                 if (ev->occurred_at < cur->at) {
                         *outcome = HW_HIRE_LATE;
-                        return count_hire(conf, d, fx, lab, ev);
+                        TRY(intern(d, ev->from_org, &from));
+                        return count_hire(conf, d, fx, lab, ev, from);
                 }
-                TRY(count_member(d, fx, cur, -1));
+                TRY(count_member(d, fx, cur, -1, &from));
         }
         *outcome = HW_HIRE_MOVE;
         hw_proc_person_of(ev, next);
-        TRY(count_member(d, fx, next, +1));
+        /* The new member's origin is the hire's from_org. */
+        TRY(count_member(d, fx, next, +1, &from));
         TRY(hw_deltas_person(d, ev->person_id, next));
         if (conf->alert_top_tier_move && ev->tier == HW_TIER_S) {
                 const char *who =
@@ -301,7 +305,7 @@ hw_err_t hw_proc_hire(const hw_proc_conf_t *conf, const hw_event_t *ev,
                 TRY(raise(d, ev, "top_tier_move", HW_SEVERITY_WARN, who,
                           summary, kv, sizeof(kv) / sizeof(kv[0])));
         }
-        return count_hire(conf, d, fx, lab, ev);
+        return count_hire(conf, d, fx, lab, ev, from);
 }
 
 hw_err_t hw_proc_offer(const hw_proc_conf_t *conf, const hw_event_t *ev,

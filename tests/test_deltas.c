@@ -181,8 +181,53 @@ static void test_parts_empty_last(void) {
         hw_deltas_release(&d);
 }
 
+/* Names of one or two capital letters are interned through their own
+ * slots: the same name as through the map, the same string back, none
+ * kept past a clear (the names start again from 0). */
+static void test_short_names(void) {
+        static const char *const names[] = {"US", "S",  "USA", "us", "U",
+                                            "ZZ", "AA", "A",   "Z",  "U1",
+                                            "",   "@A", "A[",  "FR"};
+        const size_t n = sizeof(names) / sizeof(*names);
+        int64_t first[sizeof(names) / sizeof(*names)];
+        hw_deltas_t d;
+
+        hw_deltas_init(&d);
+        for (int round = 0; round < 2; round++) {
+                for (size_t i = 0; i < n; i++) {
+                        size_t len;
+                        int64_t id = hw_deltas_intern(&d, names[i],
+                                                      strlen(names[i]));
+                        HW_CHECK(id >= 0);
+                        if (round == 0) {
+                                first[i] = id;
+                                /* Each new name gets the next index. */
+                                HW_CHECK_EQ_INT(id, (int64_t)i);
+                        } else {
+                                HW_CHECK_EQ_INT(id, first[i]);
+                        }
+                        HW_CHECK_STR(hw_deltas_str(&d, (hw_name_t)id, &len),
+                                     names[i]);
+                        HW_CHECK_EQ_INT(len, strlen(names[i]));
+                }
+        }
+        HW_CHECK_EQ_INT(d.names.count, n);
+        /* After a clear the slots are empty again: "FR" is name 0. */
+        hw_deltas_clear(&d);
+        HW_CHECK_EQ_INT(hw_deltas_intern(&d, "FR", 2), 0);
+        HW_CHECK_EQ_INT(hw_deltas_intern(&d, "US", 2), 1);
+        HW_CHECK_EQ_INT(hw_deltas_intern(&d, "FR", 2), 0);
+        HW_CHECK_EQ_INT(d.names.count, 2);
+        hw_deltas_release(&d);
+        /* And after a release, when the set is used again. */
+        HW_CHECK_EQ_INT(hw_deltas_intern(&d, "US", 2), 0);
+        HW_CHECK_EQ_INT(d.names.count, 1);
+        hw_deltas_release(&d);
+}
+
 int main(void) {
         HW_RUN_ISOLATED(test_seen_and_clear);
+        HW_RUN_ISOLATED(test_short_names);
         HW_RUN_ISOLATED(test_too_long);
         HW_RUN_ISOLATED(test_parts_empty_last);
         return hw_test_summary();
