@@ -24,7 +24,7 @@
  *   dlq.max.message.bytes          a rejected message larger than this goes
  *                                  to the DLQ without its value (1000000,
  *                                  Kafka's default topic limit)
- *   batch.max.events               events per atomic Redis step (5000)
+ *   batch.max.events               events per atomic Redis step (10000)
  *   batch.max.ms                   longest a batch collects (10)
  *   dedup.days                     days of event_ids kept for dedup (365;
  *                                  also read as seen.days, its old name)
