@@ -41,6 +41,11 @@ static int known_topic(const devbroker_control_t *c, const char *topic) {
         return 0;
 }
 
+/* Whether a is a Kafka API key the errors and clear commands take. */
+static int api_key(int a) {
+        return a >= 0 && a < 100;
+}
+
 /* Applies one command line. */
 static void apply(const devbroker_control_t *c, rd_kafka_mock_cluster_t *m,
                   char *line) {
@@ -64,7 +69,7 @@ static void apply(const devbroker_control_t *c, rd_kafka_mock_cluster_t *m,
                                                                   b)
                              : RD_KAFKA_RESP_ERR_UNKNOWN_TOPIC_OR_PART;
         } else if (sscanf(line, "errors %d %d %ld %n", &a, &b, &err, &n) == 3 &&
-                   !line[n] && a >= 0 && a < 100 && b > 0 && b <= 10000) {
+                   !line[n] && api_key(a) && b > 0 && b <= 10000) {
                 rd_kafka_resp_err_t *errs = malloc((size_t)b * sizeof(*errs));
                 if (!errs) {
                         HW_ERROR(COMPONENT, "control: out of memory");
@@ -76,7 +81,7 @@ static void apply(const devbroker_control_t *c, rd_kafka_mock_cluster_t *m,
                                                         (size_t)b, errs);
                 free(errs);
         } else if (sscanf(line, "clear %d %n", &a, &n) == 1 && !line[n] &&
-                   a >= 0 && a < 100) {
+                   api_key(a)) {
                 rd_kafka_mock_clear_request_errors(m, (int16_t)a);
         } else {
                 HW_WARN(COMPONENT, "control: unknown command \"%s\"", line);
